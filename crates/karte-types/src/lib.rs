@@ -1,0 +1,21 @@
+//! The shared vocabulary of Karte: the values a chart is made of, their
+//! validation, and the search folding of Japanese names.
+//!
+//! This crate has no I/O, no clock and no Automerge, so it compiles to wasm and
+//! the UI validates forms with exactly the rules the core enforces.
+
+mod chart;
+mod clinical;
+mod error;
+mod ids;
+mod search;
+mod time_value;
+mod vitals;
+
+pub use chart::*;
+pub use clinical::*;
+pub use error::{ValidationError, ValidationErrors};
+pub use ids::*;
+pub use search::{fold_for_search, matches_search};
+pub use time_value::{Date, Timestamp};
+pub use vitals::*;

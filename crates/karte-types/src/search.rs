@@ -1,0 +1,63 @@
+//! Folding of Japanese text for search: hiragana and katakana, full and half
+//! width, upper and lower case all compare equal, so やまだ finds ヤマダ and ﾔﾏﾀﾞ.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// The searchable form of `text`: NFKC (which turns half-width katakana and
+/// full-width Latin into their ordinary forms and joins ﾀﾞ into ダ), hiragana
+/// turned into katakana, lower case, without white space.
+pub fn fold_for_search(text: &str) -> String {
+    text.nfkc()
+        .filter(|c| !c.is_whitespace() && *c != '・')
+        .map(hiragana_to_katakana)
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn hiragana_to_katakana(c: char) -> char {
+    // ぁ (U+3041) .. ゖ (U+3096) and the iteration marks ゝゞ sit exactly 0x60
+    // below their katakana counterparts.
+    match c {
+        '\u{3041}'..='\u{3096}' | '\u{309D}'..='\u{309E}' => {
+            char::from_u32(c as u32 + 0x60).unwrap_or(c)
+        }
+        _ => c,
+    }
+}
+
+/// Whether a folded `query` matches a patient's names: a prefix of the family
+/// name, given name or full name, in kanji or kana. `names` are already folded.
+pub fn matches_search(folded_query: &str, folded_names: &[&str]) -> bool {
+    folded_query.is_empty()
+        || folded_names
+            .iter()
+            .any(|name| name.starts_with(folded_query))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kana_and_width_fold_together() {
+        let katakana = fold_for_search("ヤマダ");
+        assert_eq!(fold_for_search("やまだ"), katakana);
+        assert_eq!(fold_for_search("ﾔﾏﾀﾞ"), katakana);
+        assert_eq!(fold_for_search("ＹＡＭＡＤＡ"), "yamada");
+        assert_eq!(fold_for_search("山田 太郎"), "山田太郎");
+    }
+
+    #[test]
+    fn prefixes_of_any_name_match() {
+        let names = [
+            fold_for_search("山田"),
+            fold_for_search("ヤマダ"),
+            fold_for_search("タロウ"),
+        ];
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert!(matches_search(&fold_for_search("やま"), &names));
+        assert!(matches_search(&fold_for_search("山"), &names));
+        assert!(matches_search(&fold_for_search("たろ"), &names));
+        assert!(!matches_search(&fold_for_search("まだ"), &names));
+    }
+}
