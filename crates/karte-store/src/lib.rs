@@ -1,1 +1,24 @@
-//! karte-store
+//! The encrypted local vault: charts as opaque byte chunks, the patient
+//! index, users and the audit log in one SQLite file, every value that could
+//! hold patient data sealed with AES-256-GCM under a data key that each
+//! user's passphrase wraps (Argon2id).
+//!
+//! This crate knows nothing of Automerge; `karte-record` gives it bytes.
+
+pub mod crypto;
+
+mod audit;
+mod documents;
+mod error;
+mod header;
+mod lock;
+mod patient_index;
+mod schema;
+mod users;
+mod vault;
+
+pub use audit::{AuditAction, AuditEntry, AuditEvent, AuditHead};
+pub use crypto::kdf::KdfParams;
+pub use error::StoreError;
+pub use users::{Role, UserRecord};
+pub use vault::{Vault, VaultOpened};

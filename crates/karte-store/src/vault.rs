@@ -1,0 +1,403 @@
+//! The vault: one SQLite file holding a device's charts, patient index, users
+//! and audit log, every value that could hold patient data sealed under one
+//! data key.
+//!
+//! `Vault::open` takes the process lock and reads only what is plaintext
+//! (the device id and login names); `VaultOpened::unlock` derives the user's
+//! key, unwraps the data key and yields a `Vault`. Every write is one SQLite
+//! transaction, committed before the method returns.
+
+use std::fs;
+use std::io::ErrorKind;
+use std::path::Path;
+
+use karte_types::{DeviceId, PatientId, PatientSummary, Timestamp, UserId};
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::audit::{self, AuditEntry, AuditEvent, AuditHead};
+use crate::crypto::SecretKey;
+use crate::crypto::kdf::KdfParams;
+use crate::header::{self, VaultHeader, VaultMeta};
+use crate::lock::{ProcessLock, lock_path};
+use crate::users::{self, Role, UserRecord};
+use crate::{StoreError, documents, patient_index, schema};
+
+/// A vault whose file is open and held by this process, not yet unlocked.
+#[derive(Debug)]
+pub struct VaultOpened {
+    // Fields drop in order: the connection closes before the lock is let go.
+    conn: Connection,
+    meta: VaultMeta,
+    users: Vec<String>,
+    _lock: ProcessLock,
+}
+
+/// An unlocked vault.
+#[derive(Debug)]
+pub struct Vault {
+    // Fields drop in order: the connection closes before the lock is let go,
+    // and the key is wiped on drop.
+    conn: Connection,
+    key: SecretKey,
+    meta: VaultMeta,
+    user: UserRecord,
+    header: VaultHeader,
+    _lock: ProcessLock,
+}
+
+impl Vault {
+    /// Creates a new vault file (an error if one exists) with a random
+    /// 256-bit data key, a first user (an administrator) whose passphrase
+    /// wraps it, and the device id. Ids are made by the caller.
+    pub fn create(
+        path: &Path,
+        first_user: &str,
+        passphrase: &[u8],
+        kdf: KdfParams,
+        user_id: UserId,
+        device_id: DeviceId,
+        now: Timestamp,
+    ) -> Result<Vault, StoreError> {
+        let name = users::clean_name(first_user)?;
+        users::check_passphrase(passphrase)?;
+        if let Some(problem) = kdf.problem() {
+            return Err(StoreError::invalid(format!("key-derivation parameters: {problem}")));
+        }
+        if user_id.as_str().is_empty() || device_id.as_str().is_empty() {
+            return Err(StoreError::invalid("user and device ids must not be empty"));
+        }
+        if fs::symlink_metadata(path).is_ok() {
+            return Err(StoreError::AlreadyExists { path: path.to_owned() });
+        }
+        let lock = ProcessLock::acquire(path)?;
+        let mut conn = schema::create_file(path)?;
+        let user = UserRecord { id: user_id, name: name.to_owned(), role: Role::Admin };
+        let meta = VaultMeta { device: device_id, kdf };
+        let header = VaultHeader { created_at: now, audit: AuditHead::EMPTY, version: 1 };
+        match initialise(&mut conn, &meta, &header, &user, passphrase) {
+            Ok(key) => Ok(Vault { conn, key, meta, user, header, _lock: lock }),
+            Err(error) => {
+                // Nothing was committed; leave no empty file that would later
+                // be reported as "not a vault".
+                drop(conn);
+                for leftover in [path.to_owned(), side_file(path, "-wal"), side_file(path, "-shm")] {
+                    let _ = fs::remove_file(leftover);
+                }
+                drop(lock);
+                let _ = fs::remove_file(lock_path(path));
+                Err(error)
+            }
+        }
+    }
+
+    /// Opens the vault at `path` and takes the process lock: `InUse` if
+    /// another process holds it; `NoVault`, `NotAVault` or `Corrupt` for a
+    /// missing or bad file.
+    pub fn open(path: &Path) -> Result<VaultOpened, StoreError> {
+        // A mistyped path should not leave a lock file behind.
+        if let Err(error) = fs::metadata(path) {
+            return Err(if error.kind() == ErrorKind::NotFound {
+                StoreError::NoVault { path: path.to_owned() }
+            } else {
+                error.into()
+            });
+        }
+        let lock = ProcessLock::acquire(path)?;
+        let conn = schema::open_file(path)?;
+        let meta = header::read_meta(&conn)?;
+        let users = users::names(&conn)?;
+        Ok(VaultOpened { conn, meta, users, _lock: lock })
+    }
+}
+
+fn side_file(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
+}
+
+/// Fills a new vault in one transaction and returns its data key.
+fn initialise(
+    conn: &mut Connection,
+    meta: &VaultMeta,
+    header: &VaultHeader,
+    user: &UserRecord,
+    passphrase: &[u8],
+) -> Result<SecretKey, StoreError> {
+    let key = SecretKey::generate()?;
+    let tx = schema::begin_new(conn)?;
+    header::insert(&tx, &key, meta, header)?;
+    users::insert(&tx, &key, user, passphrase, meta.kdf)?;
+    tx.commit()?;
+    Ok(key)
+}
+
+impl VaultOpened {
+    /// The login names, for the unlock screen.
+    pub fn users(&self) -> Vec<String> {
+        self.users.clone()
+    }
+
+    pub fn device_id(&self) -> &DeviceId {
+        &self.meta.device
+    }
+
+    /// Unlocks the vault for `user`: `UnknownUser` or `WrongPassphrase` if
+    /// that fails (open the vault again to retry).
+    pub fn unlock(self, user: &str, passphrase: &[u8]) -> Result<Vault, StoreError> {
+        let credentials = users::credentials(&self.conn, user)?;
+        let key = users::unwrap_key(&credentials, passphrase)?;
+        let user = users::record(&self.conn, &key, &credentials.id)?;
+        let header = header::read(&self.conn, &key, &self.meta.device)?;
+        Ok(Vault { conn: self.conn, key, meta: self.meta, user, header, _lock: self._lock })
+    }
+}
+
+impl Vault {
+    pub fn device_id(&self) -> &DeviceId {
+        &self.meta.device
+    }
+
+    /// The unlocked user.
+    pub fn user(&self) -> &UserRecord {
+        &self.user
+    }
+
+    pub fn created_at(&self) -> Timestamp {
+        self.header.created_at
+    }
+
+    /// The end of the audit chain, to report to the hub.
+    pub fn audit_head(&self) -> AuditHead {
+        self.header.audit
+    }
+
+    pub fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        users::all(&self.conn, &self.key)
+    }
+
+    /// Adds a user who may unlock this vault with `passphrase`. Only an
+    /// administrator may; names are unique.
+    pub fn add_user(&mut self, name: &str, role: Role, passphrase: &[u8], id: UserId) -> Result<(), StoreError> {
+        if self.user.role != Role::Admin {
+            return Err(StoreError::NotPermitted { action: "add users".into() });
+        }
+        let user = UserRecord { id, name: users::clean_name(name)?.to_owned(), role };
+        let kdf = self.meta.kdf;
+        self.transact(None, |conn, key| users::insert(conn, key, &user, passphrase, kdf))
+    }
+
+    /// Rewraps the data key under a new passphrase for the current user. No
+    /// data is re-encrypted.
+    pub fn change_passphrase(&mut self, new_passphrase: &[u8]) -> Result<(), StoreError> {
+        let (id, kdf) = (self.user.id.clone(), self.meta.kdf);
+        self.transact(None, |conn, key| users::rewrap(conn, key, &id, new_passphrase, kdf))
+    }
+
+    pub fn document_ids(&self) -> Result<Vec<PatientId>, StoreError> {
+        documents::ids(&self.conn)
+    }
+
+    /// The decrypted chunks of a document in order, the snapshot (if it was
+    /// ever compacted) first.
+    pub fn load_document(&self, id: &PatientId) -> Result<Vec<Vec<u8>>, StoreError> {
+        documents::load(&self.conn, &self.key, id)
+    }
+
+    /// In one transaction: appends an encrypted chunk to the document
+    /// (creating it on its first chunk), writes its encrypted index entry and
+    /// appends the audit entry. Durable when it returns.
+    pub fn append_document(
+        &mut self,
+        id: &PatientId,
+        chunk: &[u8],
+        summary: &PatientSummary,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        if id.as_str().is_empty() || summary.id != *id {
+            return Err(StoreError::invalid(format!(
+                "the summary is of patient '{}' but the chunk is for '{id}'",
+                summary.id
+            )));
+        }
+        self.transact(Some(audit), |conn, key| {
+            let version = documents::append(conn, key, id, chunk)?;
+            patient_index::put(conn, key, id, summary, version)
+        })
+    }
+
+    /// Replaces a document's snapshot and chunks with one snapshot, in one
+    /// transaction.
+    pub fn compact_document(&mut self, id: &PatientId, snapshot: &[u8]) -> Result<(), StoreError> {
+        self.transact(None, |conn, key| documents::compact(conn, key, id, snapshot))
+    }
+
+    /// Every patient's summary, in order of patient id.
+    pub fn patient_index(&self) -> Result<Vec<PatientSummary>, StoreError> {
+        patient_index::all(&self.conn, &self.key)
+    }
+
+    /// Records an event that changes no chart: a chart opened, an export.
+    pub fn record_audit(&mut self, event: AuditEvent) -> Result<(), StoreError> {
+        self.transact(Some(event), |_, _| Ok(()))
+    }
+
+    /// The whole audit log, verified: each entry, the chain, and its end
+    /// against the head kept in the header.
+    pub fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        audit::verified_log(&self.conn, &self.key, &self.header.audit)
+    }
+
+    /// Locks the vault: the key is wiped and the process lock released.
+    pub fn lock(self) {
+        drop(self);
+    }
+
+    /// Runs `work` and, if given, appends the audit entry, in one committed
+    /// transaction. The cached header changes only once the commit succeeded.
+    fn transact<T>(
+        &mut self,
+        event: Option<AuditEvent>,
+        work: impl FnOnce(&Connection, &SecretKey) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = work(&tx, &self.key)?;
+        let header = match event {
+            Some(event) => {
+                let head = audit::append(&tx, &self.key, &self.header.audit, &self.user, &self.meta.device, event)?;
+                let header = VaultHeader { audit: head, ..self.header };
+                Some(header::write(&tx, &self.key, &self.meta.device, &header)?)
+            }
+            None => None,
+        };
+        tx.commit()?;
+        if let Some(header) = header {
+            self.header = header;
+        }
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::params;
+
+    use super::*;
+    use crate::AuditAction;
+    use crate::crypto::{Aad, seal};
+
+    fn vault(dir: &tempfile::TempDir) -> Vault {
+        Vault::create(
+            &dir.path().join("v.karte"),
+            "admin",
+            b"pass",
+            KdfParams::insecure_fast_for_tests(),
+            UserId::from("U1"),
+            DeviceId::from("D1"),
+            Timestamp(1_764_000_000_000),
+        )
+        .unwrap()
+    }
+
+    fn event(detail: &str) -> AuditEvent {
+        AuditEvent { at: Timestamp(1_764_000_000_000), action: AuditAction::ChartOpen, patient: None, detail: detail.into() }
+    }
+
+    impl Vault {
+        /// Rewrites audit entry `seq` as a forger holding the data key would:
+        /// a changed detail, sealed correctly, with the stored hash either
+        /// kept or recomputed over the forged entry.
+        fn forge_audit_entry(&self, seq: u64, recompute_hash: bool) {
+            let sealed: Vec<u8> = self
+                .conn
+                .query_row("SELECT entry FROM audit_log WHERE seq = ?1", [seq as i64], |r| r.get(0))
+                .unwrap();
+            let aad = Aad { table: "audit_log", row: &seq.to_string(), version: 0 };
+            let plain = crate::crypto::open(&self.key, &aad, &sealed).unwrap();
+            let (hash, body) = plain.split_at(32);
+            let mut body: serde_json::Value = serde_json::from_slice(body).unwrap();
+            body["event"]["detail"] = "nothing to see here".into();
+            let body = serde_json::to_vec(&body).unwrap();
+            let hash = if recompute_hash {
+                let previous: [u8; 32] = if seq == 1 {
+                    [0; 32]
+                } else {
+                    self.audit_log_unchecked_hash(seq - 1)
+                };
+                crate::crypto::sha256(&[b"karte/audit/v1", &previous, &body]).to_vec()
+            } else {
+                hash.to_vec()
+            };
+            let forged = seal(&self.key, &aad, &[hash, body].concat()).unwrap();
+            self.conn.execute("UPDATE audit_log SET entry = ?1 WHERE seq = ?2", params![forged, seq as i64]).unwrap();
+        }
+
+        fn audit_log_unchecked_hash(&self, seq: u64) -> [u8; 32] {
+            let sealed: Vec<u8> = self
+                .conn
+                .query_row("SELECT entry FROM audit_log WHERE seq = ?1", [seq as i64], |r| r.get(0))
+                .unwrap();
+            let aad = Aad { table: "audit_log", row: &seq.to_string(), version: 0 };
+            crate::crypto::open(&self.key, &aad, &sealed).unwrap()[..32].try_into().unwrap()
+        }
+    }
+
+    #[test]
+    fn connections_run_with_wal_full_sync_memory_temp_and_secure_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = vault(&dir);
+        let pragma = |name: &str| -> String {
+            vault.conn.pragma_query_value(None, name, |r| r.get::<_, rusqlite::types::Value>(0)).map(|v| format!("{v:?}")).unwrap()
+        };
+        assert_eq!(pragma("journal_mode"), r#"Text("wal")"#);
+        // 2 = FULL, 2 = MEMORY, 1 = ON.
+        assert_eq!(pragma("synchronous"), "Integer(2)");
+        assert_eq!(pragma("temp_store"), "Integer(2)");
+        assert_eq!(pragma("secure_delete"), "Integer(1)");
+        let path = dir.path().join("v.karte");
+        vault.lock();
+        let reopened = Vault::open(&path).unwrap().unlock("admin", b"pass").unwrap();
+        let synchronous: i64 = reopened.conn.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
+        assert_eq!(synchronous, 2);
+    }
+
+    #[test]
+    fn a_forged_entry_sealed_with_the_real_key_breaks_the_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vault = vault(&dir);
+        for i in 0..4 {
+            vault.record_audit(event(&format!("opened {i}"))).unwrap();
+        }
+        assert_eq!(vault.audit_log().unwrap().len(), 4);
+        vault.forge_audit_entry(2, false);
+        assert!(matches!(vault.audit_log(), Err(StoreError::AuditTampered { seq: 2 })));
+        // A forger who also recomputes the entry's hash breaks the next link.
+        vault.forge_audit_entry(2, true);
+        assert!(matches!(vault.audit_log(), Err(StoreError::AuditTampered { seq: 3 })));
+    }
+
+    #[test]
+    fn a_forged_last_entry_is_caught_by_the_head_in_the_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vault = vault(&dir);
+        for i in 0..3 {
+            vault.record_audit(event(&format!("opened {i}"))).unwrap();
+        }
+        vault.forge_audit_entry(3, true);
+        assert!(matches!(vault.audit_log(), Err(StoreError::AuditTampered { seq: 3 })));
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_cached_audit_head_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vault = vault(&dir);
+        vault.record_audit(event("first")).unwrap();
+        let head = vault.audit_head();
+        let result: Result<(), StoreError> =
+            vault.transact(Some(event("never")), |_, _| Err(StoreError::invalid("refused")));
+        assert!(result.is_err());
+        assert_eq!(vault.audit_head(), head);
+        vault.record_audit(event("second")).unwrap();
+        assert_eq!(vault.audit_log().unwrap().len(), 2);
+    }
+}
