@@ -27,9 +27,15 @@ CREATE TABLE audit_log (
 pub enum AuditAction {
     ChartOpen,
     /// `operation` names the edit, e.g. `visit.record`.
-    ChartEdit { operation: String },
-    Export { format: String },
-    Import { format: String },
+    ChartEdit {
+        operation: String,
+    },
+    Export {
+        format: String,
+    },
+    Import {
+        format: String,
+    },
     Sync,
     Unlock,
     UserAdded,
@@ -74,7 +80,10 @@ pub struct AuditHead {
 
 impl AuditHead {
     /// The head of an empty log.
-    pub const EMPTY: AuditHead = AuditHead { seq: 0, hash: [0; 32] };
+    pub const EMPTY: AuditHead = AuditHead {
+        seq: 0,
+        hash: [0; 32],
+    };
 }
 
 /// The part of an entry the hash covers.
@@ -88,7 +97,11 @@ struct Body {
 }
 
 fn aad(seq: &str) -> Aad<'_> {
-    Aad { table: "audit_log", row: seq, version: 0 }
+    Aad {
+        table: "audit_log",
+        row: seq,
+        version: 0,
+    }
 }
 
 fn chain(previous: &[u8; 32], body: &[u8]) -> [u8; 32] {
@@ -106,7 +119,13 @@ pub(crate) fn append(
     event: AuditEvent,
 ) -> Result<AuditHead, StoreError> {
     let seq = head.seq + 1;
-    let body = Body { seq, user: user.id.clone(), user_name: user.name.clone(), device: device.clone(), event };
+    let body = Body {
+        seq,
+        user: user.id.clone(),
+        user_name: user.name.clone(),
+        device: device.clone(),
+        event,
+    };
     let body = serde_json::to_vec(&body).expect("an audit entry always serialises");
     let hash = chain(&head.hash, &body);
     let mut plain = Vec::with_capacity(32 + body.len());
@@ -120,7 +139,11 @@ pub(crate) fn append(
 
 /// Every entry, after checking each one, the chain between them and its end
 /// against `head` from the header.
-pub(crate) fn verified_log(conn: &Connection, key: &SecretKey, head: &AuditHead) -> Result<Vec<AuditEntry>, StoreError> {
+pub(crate) fn verified_log(
+    conn: &Connection,
+    key: &SecretKey,
+    head: &AuditHead,
+) -> Result<Vec<AuditEntry>, StoreError> {
     let mut statement = conn.prepare_cached("SELECT seq, entry FROM audit_log ORDER BY seq")?;
     let mut rows = statement.query([])?;
     let mut entries = Vec::with_capacity(head.seq as usize);
@@ -162,7 +185,10 @@ pub(crate) fn verified_log(conn: &Connection, key: &SecretKey, head: &AuditHead)
     }
     let last = expected - 1;
     if last < head.seq {
-        return Err(StoreError::AuditTruncated { expected: head.seq, found: last });
+        return Err(StoreError::AuditTruncated {
+            expected: head.seq,
+            found: last,
+        });
     }
     if last > head.seq {
         return Err(StoreError::AuditTampered { seq: head.seq + 1 });
@@ -179,12 +205,17 @@ mod tests {
 
     #[test]
     fn actions_serialise_with_a_kind_tag() {
-        let action = AuditAction::ChartEdit { operation: "visit.record".into() };
+        let action = AuditAction::ChartEdit {
+            operation: "visit.record".into(),
+        };
         assert_eq!(
             serde_json::to_string(&action).unwrap(),
             r#"{"kind":"chart-edit","operation":"visit.record"}"#
         );
-        assert_eq!(serde_json::to_string(&AuditAction::ChartOpen).unwrap(), r#"{"kind":"chart-open"}"#);
+        assert_eq!(
+            serde_json::to_string(&AuditAction::ChartOpen).unwrap(),
+            r#"{"kind":"chart-open"}"#
+        );
     }
 
     #[test]

@@ -128,7 +128,11 @@ pub(crate) fn seal_with(
     Ok(out)
 }
 
-pub(crate) fn open_with(key: &SecretKey, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, Unauthentic> {
+pub(crate) fn open_with(
+    key: &SecretKey,
+    aad: &[u8],
+    sealed: &[u8],
+) -> Result<Vec<u8>, Unauthentic> {
     if sealed.len() < SEAL_OVERHEAD {
         return Err(Unauthentic);
     }
@@ -165,10 +169,12 @@ pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
 /// Lower-case hexadecimal, for hashes shown to people.
 pub fn to_hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
 }
 
 #[cfg(test)]
@@ -181,7 +187,11 @@ mod tests {
         SecretKey::generate().unwrap()
     }
 
-    const AAD: Aad<'static> = Aad { table: "document_chunks", row: "P1", version: 3 };
+    const AAD: Aad<'static> = Aad {
+        table: "document_chunks",
+        row: "P1",
+        version: 3,
+    };
 
     #[test]
     fn seal_then_open_round_trips() {
@@ -198,7 +208,10 @@ mod tests {
         let key = key();
         let sealed = seal(&key, &AAD, b"allergy: penicillin").unwrap();
         let elsewhere = [
-            Aad { table: "patient_index", ..AAD },
+            Aad {
+                table: "patient_index",
+                ..AAD
+            },
             Aad { row: "P2", ..AAD },
             Aad { version: 4, ..AAD },
         ];
@@ -210,8 +223,18 @@ mod tests {
 
     #[test]
     fn length_prefixes_keep_parts_apart() {
-        let a = Aad { table: "ab", row: "c", version: 0 }.encode();
-        let b = Aad { table: "a", row: "bc", version: 0 }.encode();
+        let a = Aad {
+            table: "ab",
+            row: "c",
+            version: 0,
+        }
+        .encode();
+        let b = Aad {
+            table: "a",
+            row: "bc",
+            version: 0,
+        }
+        .encode();
         assert_ne!(a, b);
     }
 
@@ -224,7 +247,10 @@ mod tests {
             damaged[i] ^= 0x01;
             assert_eq!(open(&key, &AAD, &damaged), Err(Unauthentic), "byte {i}");
         }
-        assert_eq!(open(&key, &AAD, &sealed[..SEAL_OVERHEAD - 1]), Err(Unauthentic));
+        assert_eq!(
+            open(&key, &AAD, &sealed[..SEAL_OVERHEAD - 1]),
+            Err(Unauthentic)
+        );
     }
 
     #[test]
@@ -234,7 +260,10 @@ mod tests {
         let mut ciphertexts = HashSet::new();
         for _ in 0..10_000 {
             let sealed = seal(&key, &AAD, b"the same plaintext").unwrap();
-            assert!(nonces.insert(sealed[..NONCE_LEN].to_vec()), "nonce repeated");
+            assert!(
+                nonces.insert(sealed[..NONCE_LEN].to_vec()),
+                "nonce repeated"
+            );
             assert!(ciphertexts.insert(sealed), "ciphertext repeated");
         }
     }

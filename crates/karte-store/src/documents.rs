@@ -40,11 +40,19 @@ struct Range {
 }
 
 fn chunk_aad(id: &PatientId, seq: u64) -> Aad<'_> {
-    Aad { table: "document_chunks", row: id.as_str(), version: seq }
+    Aad {
+        table: "document_chunks",
+        row: id.as_str(),
+        version: seq,
+    }
 }
 
 fn head_aad(id: &PatientId, next: u64) -> Aad<'_> {
-    Aad { table: "documents", row: id.as_str(), version: next }
+    Aad {
+        table: "documents",
+        row: id.as_str(),
+        version: next,
+    }
 }
 
 fn chunk_name(id: &PatientId, seq: u64) -> String {
@@ -54,12 +62,22 @@ fn chunk_name(id: &PatientId, seq: u64) -> String {
 fn range(conn: &Connection, id: &PatientId) -> Result<Option<Range>, StoreError> {
     let found = conn
         .prepare_cached("SELECT base_seq, next_seq FROM documents WHERE id = ?1")?
-        .query_row([id.as_str()], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+        .query_row([id.as_str()], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })
         .optional()?;
-    Ok(found.map(|(base, next)| Range { base: base as u64, next: next as u64 }))
+    Ok(found.map(|(base, next)| Range {
+        base: base as u64,
+        next: next as u64,
+    }))
 }
 
-fn write_range(conn: &Connection, key: &SecretKey, id: &PatientId, range: Range) -> Result<(), StoreError> {
+fn write_range(
+    conn: &Connection,
+    key: &SecretKey,
+    id: &PatientId,
+    range: Range,
+) -> Result<(), StoreError> {
     let mut plain = [0u8; 16];
     plain[..8].copy_from_slice(&range.base.to_be_bytes());
     plain[8..].copy_from_slice(&range.next.to_be_bytes());
@@ -79,7 +97,10 @@ fn verified_range(conn: &Connection, key: &SecretKey, id: &PatientId) -> Result<
         .query_row([id.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?
         .ok_or_else(|| StoreError::UnknownDocument { id: id.clone() })?;
-    let range = Range { base: base as u64, next: next as u64 };
+    let range = Range {
+        base: base as u64,
+        next: next as u64,
+    };
     let plain = open(key, &head_aad(id, range.next), &head).ok();
     let sealed = plain.as_deref().and_then(|p| {
         let p: &[u8; 16] = p.try_into().ok()?;
@@ -89,62 +110,109 @@ fn verified_range(conn: &Connection, key: &SecretKey, id: &PatientId) -> Result<
         })
     });
     if sealed != Some(range) || range.base >= range.next {
-        return Err(StoreError::integrity(format!("document {id} (its chunk list)")));
+        return Err(StoreError::integrity(format!(
+            "document {id} (its chunk list)"
+        )));
     }
     Ok(range)
 }
 
 pub(crate) fn ids(conn: &Connection) -> Result<Vec<PatientId>, StoreError> {
     let mut statement = conn.prepare_cached("SELECT id FROM documents ORDER BY id")?;
-    let ids = statement.query_map([], |r| Ok(PatientId(r.get(0)?)))?.collect::<Result<_, _>>()?;
+    let ids = statement
+        .query_map([], |r| Ok(PatientId(r.get(0)?)))?
+        .collect::<Result<_, _>>()?;
     Ok(ids)
 }
 
 /// The decrypted chunks of a document in order, the snapshot (if any) first.
-pub(crate) fn load(conn: &Connection, key: &SecretKey, id: &PatientId) -> Result<Vec<Vec<u8>>, StoreError> {
+pub(crate) fn load(
+    conn: &Connection,
+    key: &SecretKey,
+    id: &PatientId,
+) -> Result<Vec<Vec<u8>>, StoreError> {
     let range = verified_range(conn, key, id)?;
-    let mut statement = conn.prepare_cached("SELECT seq, ciphertext FROM document_chunks WHERE document = ?1 ORDER BY seq")?;
+    let mut statement = conn.prepare_cached(
+        "SELECT seq, ciphertext FROM document_chunks WHERE document = ?1 ORDER BY seq",
+    )?;
     let mut rows = statement.query([id.as_str()])?;
     let mut chunks = Vec::with_capacity((range.next - range.base) as usize);
     let mut expected = range.base;
     while let Some(row) = rows.next()? {
         let seq = row.get::<_, i64>(0)? as u64;
         if seq != expected {
-            let (seq, state) = if seq > expected && expected < range.next { (expected, "missing") } else { (seq, "out of place") };
-            return Err(StoreError::integrity(format!("{} ({state})", chunk_name(id, seq))));
+            let (seq, state) = if seq > expected && expected < range.next {
+                (expected, "missing")
+            } else {
+                (seq, "out of place")
+            };
+            return Err(StoreError::integrity(format!(
+                "{} ({state})",
+                chunk_name(id, seq)
+            )));
         }
         let sealed: Vec<u8> = row.get(1)?;
-        let chunk = open(key, &chunk_aad(id, seq), &sealed).map_err(|_| StoreError::integrity(chunk_name(id, seq)))?;
+        let chunk = open(key, &chunk_aad(id, seq), &sealed)
+            .map_err(|_| StoreError::integrity(chunk_name(id, seq)))?;
         chunks.push(chunk);
         expected += 1;
     }
     if expected != range.next {
-        return Err(StoreError::integrity(format!("{} (missing)", chunk_name(id, expected))));
+        return Err(StoreError::integrity(format!(
+            "{} (missing)",
+            chunk_name(id, expected)
+        )));
     }
     Ok(chunks)
 }
 
 /// Appends a chunk, creating the document on its first chunk. Returns the
 /// document's new `next_seq`, a number that grows with every write.
-pub(crate) fn append(conn: &Connection, key: &SecretKey, id: &PatientId, chunk: &[u8]) -> Result<u64, StoreError> {
+pub(crate) fn append(
+    conn: &Connection,
+    key: &SecretKey,
+    id: &PatientId,
+    chunk: &[u8],
+) -> Result<u64, StoreError> {
     let old = range(conn, id)?.unwrap_or(Range { base: 0, next: 0 });
     let seq = old.next;
-    let new = Range { base: old.base, next: seq + 1 };
+    let new = Range {
+        base: old.base,
+        next: seq + 1,
+    };
     write_range(conn, key, id, new)?;
     let sealed = seal(key, &chunk_aad(id, seq), chunk)?;
-    conn.prepare_cached("INSERT INTO document_chunks (document, seq, ciphertext) VALUES (?1, ?2, ?3)")?
-        .execute(params![id.as_str(), seq as i64, sealed])?;
+    conn.prepare_cached(
+        "INSERT INTO document_chunks (document, seq, ciphertext) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![id.as_str(), seq as i64, sealed])?;
     Ok(new.next)
 }
 
 /// Replaces every chunk of a document with one snapshot.
-pub(crate) fn compact(conn: &Connection, key: &SecretKey, id: &PatientId, snapshot: &[u8]) -> Result<(), StoreError> {
+pub(crate) fn compact(
+    conn: &Connection,
+    key: &SecretKey,
+    id: &PatientId,
+    snapshot: &[u8],
+) -> Result<(), StoreError> {
     let old = range(conn, id)?.ok_or_else(|| StoreError::UnknownDocument { id: id.clone() })?;
     let seq = old.next;
-    conn.prepare_cached("DELETE FROM document_chunks WHERE document = ?1")?.execute([id.as_str()])?;
-    write_range(conn, key, id, Range { base: seq, next: seq + 1 })?;
+    conn.prepare_cached("DELETE FROM document_chunks WHERE document = ?1")?
+        .execute([id.as_str()])?;
+    write_range(
+        conn,
+        key,
+        id,
+        Range {
+            base: seq,
+            next: seq + 1,
+        },
+    )?;
     let sealed = seal(key, &chunk_aad(id, seq), snapshot)?;
-    conn.prepare_cached("INSERT INTO document_chunks (document, seq, ciphertext) VALUES (?1, ?2, ?3)")?
-        .execute(params![id.as_str(), seq as i64, sealed])?;
+    conn.prepare_cached(
+        "INSERT INTO document_chunks (document, seq, ciphertext) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![id.as_str(), seq as i64, sealed])?;
     Ok(())
 }

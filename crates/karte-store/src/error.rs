@@ -9,19 +9,27 @@ use karte_types::PatientId;
 pub enum StoreError {
     #[error("there is no vault at {path}: check the path, or create a new vault there")]
     NoVault { path: PathBuf },
-    #[error("a file already exists at {path}: choose another path, or open the vault that is there")]
+    #[error(
+        "a file already exists at {path}: choose another path, or open the vault that is there"
+    )]
     AlreadyExists { path: PathBuf },
-    #[error("the vault is in use by another Karte window or process: close it first, then try again")]
+    #[error(
+        "the vault is in use by another Karte window or process: close it first, then try again"
+    )]
     InUse,
     #[error("{path} is not a Karte vault: check the path")]
     NotAVault { path: PathBuf },
     #[error("the vault is damaged ({detail}): restore it from the hub or from a backup")]
     Corrupt { detail: String },
-    #[error("the vault has format {found}, but this Karte knows formats up to {supported}: update Karte")]
+    #[error(
+        "the vault has format {found}, but this Karte knows formats up to {supported}: update Karte"
+    )]
     NewerFormat { found: i64, supported: i64 },
     #[error("wrong passphrase: check it and try again")]
     WrongPassphrase,
-    #[error("the vault has no user named '{name}': check the name, or ask an administrator to add you")]
+    #[error(
+        "the vault has no user named '{name}': check the name, or ask an administrator to add you"
+    )]
     UnknownUser { name: String },
     #[error("the vault already has a user named '{name}': choose another name")]
     UserExists { name: String },
@@ -31,11 +39,15 @@ pub enum StoreError {
     InvalidInput { message: String },
     #[error("the vault holds no chart {id}: check the patient id")]
     UnknownDocument { id: PatientId },
-    #[error("{what} failed its integrity check: it was altered or damaged; restore it from the hub or from a backup")]
+    #[error(
+        "{what} failed its integrity check: it was altered or damaged; restore it from the hub or from a backup"
+    )]
     Integrity { what: String },
     #[error("the audit log was altered at entry {seq}: report this to your administrator")]
     AuditTampered { seq: u64 },
-    #[error("the audit log ends at entry {found} but entries up to {expected} were written: entries were removed; report this to your administrator")]
+    #[error(
+        "the audit log ends at entry {found} but entries up to {expected} were written: entries were removed; report this to your administrator"
+    )]
     AuditTruncated { expected: u64, found: u64 },
     #[error("the operating system's random source failed: restart the device and try again")]
     NoRandomness,

@@ -8,9 +8,9 @@
 use karte_types::{DeviceId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::StoreError;
 use crate::audit::AuditHead;
 use crate::crypto::{Aad, SecretKey, kdf::KdfParams, open, seal};
-use crate::StoreError;
 
 pub(crate) const V1: &str = "
 CREATE TABLE vault_meta (
@@ -47,7 +47,11 @@ pub(crate) struct VaultHeader {
 const HEADER_LEN: usize = 8 + 8 + 32;
 
 fn aad(device: &DeviceId, version: u64) -> Aad<'_> {
-    Aad { table: "vault_meta", row: device.as_str(), version }
+    Aad {
+        table: "vault_meta",
+        row: device.as_str(),
+        version,
+    }
 }
 
 fn encode(header: &VaultHeader) -> [u8; HEADER_LEN] {
@@ -63,7 +67,11 @@ fn decode(bytes: &[u8], version: u64) -> Option<VaultHeader> {
     let created_at = Timestamp(i64::from_be_bytes(bytes[..8].try_into().ok()?));
     let seq = u64::from_be_bytes(bytes[8..16].try_into().ok()?);
     let hash = bytes[16..].try_into().ok()?;
-    Some(VaultHeader { created_at, audit: AuditHead { seq, hash }, version })
+    Some(VaultHeader {
+        created_at,
+        audit: AuditHead { seq, hash },
+        version,
+    })
 }
 
 pub(crate) fn insert(
@@ -103,12 +111,18 @@ pub(crate) fn read_meta(conn: &Connection) -> Result<VaultMeta, StoreError> {
         .optional()?;
     let meta = row.ok_or_else(|| StoreError::corrupt("the vault header is missing"))?;
     if let Some(problem) = meta.kdf.problem() {
-        return Err(StoreError::corrupt(format!("the vault header's key-derivation parameters: {problem}")));
+        return Err(StoreError::corrupt(format!(
+            "the vault header's key-derivation parameters: {problem}"
+        )));
     }
     Ok(meta)
 }
 
-pub(crate) fn read(conn: &Connection, key: &SecretKey, device: &DeviceId) -> Result<VaultHeader, StoreError> {
+pub(crate) fn read(
+    conn: &Connection,
+    key: &SecretKey,
+    device: &DeviceId,
+) -> Result<VaultHeader, StoreError> {
     let (version, sealed): (i64, Vec<u8>) = conn
         .prepare_cached("SELECT header_version, header FROM vault_meta WHERE singleton = 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -127,13 +141,18 @@ pub(crate) fn write(
     device: &DeviceId,
     header: &VaultHeader,
 ) -> Result<VaultHeader, StoreError> {
-    let next = VaultHeader { version: header.version + 1, ..*header };
+    let next = VaultHeader {
+        version: header.version + 1,
+        ..*header
+    };
     let sealed = seal(key, &aad(device, next.version), &encode(&next))?;
     let changed = conn
         .prepare_cached("UPDATE vault_meta SET header_version = ?1, header = ?2 WHERE singleton = 1 AND header_version = ?3")?
         .execute(params![next.version as i64, sealed, header.version as i64])?;
     if changed != 1 {
-        return Err(StoreError::integrity("the vault header (changed behind this process's back)"));
+        return Err(StoreError::integrity(
+            "the vault header (changed behind this process's back)",
+        ));
     }
     Ok(next)
 }
@@ -146,7 +165,10 @@ mod tests {
     fn header_bytes_round_trip() {
         let header = VaultHeader {
             created_at: Timestamp(1_764_000_000_000),
-            audit: AuditHead { seq: 42, hash: [7; 32] },
+            audit: AuditHead {
+                seq: 42,
+                hash: [7; 32],
+            },
             version: 9,
         };
         assert_eq!(decode(&encode(&header), 9), Some(header));

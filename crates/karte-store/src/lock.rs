@@ -8,6 +8,7 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::StoreError;
 
@@ -24,6 +25,13 @@ pub(crate) fn lock_path(vault: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// How often, and how far apart, a held lock is tried again before the
+/// vault is reported in use. A lock is also held for a moment by a child
+/// process that was forked but has not yet run its program (the descriptor
+/// is closed on exec), and by a Karte process that is just exiting.
+const ATTEMPTS: u32 = 6;
+const PAUSE: Duration = Duration::from_millis(50);
+
 impl ProcessLock {
     pub(crate) fn acquire(vault: &Path) -> Result<ProcessLock, StoreError> {
         let file = OpenOptions::new()
@@ -32,11 +40,15 @@ impl ProcessLock {
             .create(true)
             .truncate(false)
             .open(lock_path(vault))?;
-        match file.try_lock() {
-            Ok(()) => Ok(ProcessLock { _file: file }),
-            Err(TryLockError::WouldBlock) => Err(StoreError::InUse),
-            Err(TryLockError::Error(error)) => Err(StoreError::Io(error)),
+        for attempt in 1..=ATTEMPTS {
+            match file.try_lock() {
+                Ok(()) => return Ok(ProcessLock { _file: file }),
+                Err(TryLockError::WouldBlock) if attempt < ATTEMPTS => std::thread::sleep(PAUSE),
+                Err(TryLockError::WouldBlock) => break,
+                Err(TryLockError::Error(error)) => return Err(StoreError::Io(error)),
+            }
         }
+        Err(StoreError::InUse)
     }
 }
 
@@ -49,7 +61,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let vault = dir.path().join("v.karte");
         let held = ProcessLock::acquire(&vault).unwrap();
-        assert!(matches!(ProcessLock::acquire(&vault), Err(StoreError::InUse)));
+        assert!(matches!(
+            ProcessLock::acquire(&vault),
+            Err(StoreError::InUse)
+        ));
         drop(held);
         ProcessLock::acquire(&vault).unwrap();
         assert_eq!(lock_path(&vault), dir.path().join("v.karte.lock"));

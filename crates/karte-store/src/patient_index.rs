@@ -19,7 +19,11 @@ CREATE TABLE patient_index (
 ";
 
 fn aad(id: &PatientId, version: u64) -> Aad<'_> {
-    Aad { table: "patient_index", row: id.as_str(), version }
+    Aad {
+        table: "patient_index",
+        row: id.as_str(),
+        version,
+    }
 }
 
 fn entry_name(id: &str) -> String {
@@ -47,7 +51,8 @@ pub(crate) fn put(
 
 /// Every entry, in order of patient id.
 pub(crate) fn all(conn: &Connection, key: &SecretKey) -> Result<Vec<PatientSummary>, StoreError> {
-    let mut statement = conn.prepare_cached("SELECT document, version, entry FROM patient_index ORDER BY document")?;
+    let mut statement = conn
+        .prepare_cached("SELECT document, version, entry FROM patient_index ORDER BY document")?;
     let mut rows = statement.query([])?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {

@@ -23,7 +23,13 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// The migrations, in order; entry `n` brings a vault to `user_version` n+1.
 const MIGRATIONS: &[&[&str]] = &[
     // 1: the first format.
-    &[header::V1, users::V1, documents::V1, patient_index::V1, audit::V1],
+    &[
+        header::V1,
+        users::V1,
+        documents::V1,
+        patient_index::V1,
+        audit::V1,
+    ],
 ];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -39,7 +45,9 @@ pub(crate) fn create_file(path: &Path) -> Result<Connection, StoreError> {
     match OpenOptions::new().write(true).create_new(true).open(path) {
         Ok(_) => {}
         Err(error) if error.kind() == ErrorKind::AlreadyExists => {
-            return Err(StoreError::AlreadyExists { path: path.to_owned() });
+            return Err(StoreError::AlreadyExists {
+                path: path.to_owned(),
+            });
         }
         Err(error) => return Err(error.into()),
     }
@@ -61,11 +69,15 @@ pub(crate) fn begin_new(conn: &mut Connection) -> Result<Transaction<'_>, StoreE
 /// Opens an existing vault file, checks it is one and brings its schema up
 /// to date.
 pub(crate) fn open_file(path: &Path) -> Result<Connection, StoreError> {
-    let not_a_vault = || StoreError::NotAVault { path: path.to_owned() };
+    let not_a_vault = || StoreError::NotAVault {
+        path: path.to_owned(),
+    };
     let metadata = match fs::metadata(path) {
         Ok(metadata) => metadata,
         Err(error) if error.kind() == ErrorKind::NotFound => {
-            return Err(StoreError::NoVault { path: path.to_owned() });
+            return Err(StoreError::NoVault {
+                path: path.to_owned(),
+            });
         }
         Err(error) => return Err(error.into()),
     };
@@ -73,22 +85,31 @@ pub(crate) fn open_file(path: &Path) -> Result<Connection, StoreError> {
         return Err(not_a_vault());
     }
     // SQLite opens any file lazily and would only fail at the first query;
-    // a glance at the magic number tells a stranger file apart up front.
-    let mut magic = [0u8; 16];
-    let mut file = fs::File::open(path)?;
-    if file.read(&mut magic)? < magic.len() || &magic != SQLITE_MAGIC {
+    // a glance at the file header tells a stranger or a truncated file apart
+    // up front.
+    let mut head = Vec::with_capacity(100);
+    fs::File::open(path)?.take(100).read_to_end(&mut head)?;
+    if head.len() < SQLITE_MAGIC.len() || head[..SQLITE_MAGIC.len()] != SQLITE_MAGIC[..] {
         return Err(not_a_vault());
     }
-    drop(file);
+    if let Some(problem) = size_problem(&head, metadata.len()) {
+        return Err(StoreError::corrupt(problem));
+    }
     let mut conn = Connection::open_with_flags(path, flags())?;
     configure(&conn)?;
     let application_id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if application_id != APPLICATION_ID || version == 0 {
+    if application_id != APPLICATION_ID {
         return Err(not_a_vault());
     }
+    if version <= 0 {
+        return Err(StoreError::corrupt(format!("format version {version}")));
+    }
     if version > LATEST {
-        return Err(StoreError::NewerFormat { found: version, supported: LATEST });
+        return Err(StoreError::NewerFormat {
+            found: version,
+            supported: LATEST,
+        });
     }
     if version < LATEST {
         let tx = conn.transaction()?;
@@ -96,6 +117,30 @@ pub(crate) fn open_file(path: &Path) -> Result<Connection, StoreError> {
         tx.commit()?;
     }
     Ok(conn)
+}
+
+/// Why a database file of `len` bytes with this 100-byte header cannot be
+/// whole. Database files are whole pages; in write-ahead-log mode the main
+/// file changes only at checkpoints, and then its header records its size.
+fn size_problem(head: &[u8], len: u64) -> Option<String> {
+    let truncated = || Some(format!("the file is truncated at {len} bytes"));
+    let be32 = |at: usize| u32::from_be_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]]);
+    if head.len() < 100 {
+        return truncated();
+    }
+    let page_size = match u16::from_be_bytes([head[16], head[17]]) {
+        1 => 65_536,
+        size if size >= 512 && size.is_power_of_two() => u64::from(size),
+        size => return Some(format!("the file header gives page size {size}")),
+    };
+    if !len.is_multiple_of(page_size) {
+        return truncated();
+    }
+    let (change_counter, pages, valid_for) = (be32(24), u64::from(be32(28)), be32(92));
+    if change_counter == valid_for && len < pages * page_size {
+        return truncated();
+    }
+    None
 }
 
 /// The settings every connection runs with. WAL with `synchronous=FULL`

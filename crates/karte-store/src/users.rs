@@ -121,11 +121,19 @@ struct Profile {
 }
 
 fn wrap_aad(id: &UserId, key_version: u64) -> Aad<'_> {
-    Aad { table: "users.wrapped_key", row: id.as_str(), version: key_version }
+    Aad {
+        table: "users.wrapped_key",
+        row: id.as_str(),
+        version: key_version,
+    }
 }
 
 fn profile_aad(id: &UserId) -> Aad<'_> {
-    Aad { table: "users.profile", row: id.as_str(), version: 0 }
+    Aad {
+        table: "users.profile",
+        row: id.as_str(),
+        version: 0,
+    }
 }
 
 /// A login name as stored: trimmed, not empty, printable.
@@ -162,13 +170,20 @@ fn wrap(
 }
 
 /// The data key, if `passphrase` is this user's.
-pub(crate) fn unwrap_key(credentials: &Credentials, passphrase: &[u8]) -> Result<SecretKey, StoreError> {
+pub(crate) fn unwrap_key(
+    credentials: &Credentials,
+    passphrase: &[u8],
+) -> Result<SecretKey, StoreError> {
     let wrapping_key = credentials.kdf.derive(passphrase, &credentials.salt)?;
     let aad = wrap_aad(&credentials.id, credentials.key_version);
     let plain = Zeroizing::new(
-        open(&wrapping_key, &aad, &credentials.wrapped_key).map_err(|_| StoreError::WrongPassphrase)?,
+        open(&wrapping_key, &aad, &credentials.wrapped_key)
+            .map_err(|_| StoreError::WrongPassphrase)?,
     );
-    let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().map_err(|_| StoreError::WrongPassphrase)?;
+    let bytes: [u8; KEY_LEN] = plain
+        .as_slice()
+        .try_into()
+        .map_err(|_| StoreError::WrongPassphrase)?;
     Ok(SecretKey::from_bytes(Zeroizing::new(bytes)))
 }
 
@@ -180,14 +195,23 @@ pub(crate) fn insert(
     kdf: KdfParams,
 ) -> Result<(), StoreError> {
     let exists: Option<i64> = conn
-        .query_row("SELECT 1 FROM users WHERE name = ?1 OR id = ?2", params![user.name, user.id.as_str()], |r| r.get(0))
+        .query_row(
+            "SELECT 1 FROM users WHERE name = ?1 OR id = ?2",
+            params![user.name, user.id.as_str()],
+            |r| r.get(0),
+        )
         .optional()?;
     if exists.is_some() {
-        return Err(StoreError::UserExists { name: user.name.clone() });
+        return Err(StoreError::UserExists {
+            name: user.name.clone(),
+        });
     }
     let (salt, wrapped) = wrap(data_key, &user.id, 1, passphrase, kdf)?;
-    let profile = serde_json::to_vec(&Profile { name: user.name.clone(), role: user.role })
-        .expect("a profile always serialises");
+    let profile = serde_json::to_vec(&Profile {
+        name: user.name.clone(),
+        role: user.role,
+    })
+    .expect("a profile always serialises");
     let profile = seal(data_key, &profile_aad(&user.id), &profile)?;
     conn.execute(
         "INSERT INTO users (id, name, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, key_version, wrapped_key, profile)
@@ -206,7 +230,11 @@ pub(crate) fn rewrap(
     passphrase: &[u8],
     kdf: KdfParams,
 ) -> Result<(), StoreError> {
-    let key_version: i64 = conn.query_row("SELECT key_version FROM users WHERE id = ?1", [id.as_str()], |r| r.get(0))?;
+    let key_version: i64 = conn.query_row(
+        "SELECT key_version FROM users WHERE id = ?1",
+        [id.as_str()],
+        |r| r.get(0),
+    )?;
     let key_version = key_version as u64 + 1;
     let (salt, wrapped) = wrap(data_key, id, key_version, passphrase, kdf)?;
     conn.execute(
@@ -220,7 +248,9 @@ pub(crate) fn rewrap(
 /// Login names, for the unlock screen.
 pub(crate) fn names(conn: &Connection) -> Result<Vec<String>, StoreError> {
     let mut statement = conn.prepare("SELECT name FROM users ORDER BY name")?;
-    let names = statement.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let names = statement
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     Ok(names)
 }
 
@@ -240,14 +270,23 @@ pub(crate) fn credentials(conn: &Connection, name: &str) -> Result<Credentials, 
             },
         )
         .optional()?;
-    let credentials = found.ok_or_else(|| StoreError::UnknownUser { name: name.trim().to_owned() })?;
+    let credentials = found.ok_or_else(|| StoreError::UnknownUser {
+        name: name.trim().to_owned(),
+    })?;
     if let Some(problem) = credentials.kdf.problem() {
-        return Err(StoreError::corrupt(format!("user {name}'s key-derivation parameters: {problem}")));
+        return Err(StoreError::corrupt(format!(
+            "user {name}'s key-derivation parameters: {problem}"
+        )));
     }
     Ok(credentials)
 }
 
-fn record_from_row(key: &SecretKey, id: String, name: String, profile: &[u8]) -> Result<UserRecord, StoreError> {
+fn record_from_row(
+    key: &SecretKey,
+    id: String,
+    name: String,
+    profile: &[u8],
+) -> Result<UserRecord, StoreError> {
     let id = UserId(id);
     let damaged = || StoreError::integrity(format!("user {name}"));
     let plain = open(key, &profile_aad(&id), profile).map_err(|_| damaged())?;
@@ -255,23 +294,40 @@ fn record_from_row(key: &SecretKey, id: String, name: String, profile: &[u8]) ->
     if profile.name != name {
         return Err(damaged());
     }
-    Ok(UserRecord { id, name, role: profile.role })
+    Ok(UserRecord {
+        id,
+        name,
+        role: profile.role,
+    })
 }
 
-pub(crate) fn record(conn: &Connection, key: &SecretKey, id: &UserId) -> Result<UserRecord, StoreError> {
-    let (id, name, profile): (String, String, Vec<u8>) =
-        conn.query_row("SELECT id, name, profile FROM users WHERE id = ?1", [id.as_str()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?;
+pub(crate) fn record(
+    conn: &Connection,
+    key: &SecretKey,
+    id: &UserId,
+) -> Result<UserRecord, StoreError> {
+    let (id, name, profile): (String, String, Vec<u8>) = conn.query_row(
+        "SELECT id, name, profile FROM users WHERE id = ?1",
+        [id.as_str()],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     record_from_row(key, id, name, &profile)
 }
 
 pub(crate) fn all(conn: &Connection, key: &SecretKey) -> Result<Vec<UserRecord>, StoreError> {
     let mut statement = conn.prepare_cached("SELECT id, name, profile FROM users ORDER BY name")?;
     let rows = statement
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?)))?
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })?
         .collect::<Result<Vec<_>, _>>()?;
-    rows.into_iter().map(|(id, name, profile)| record_from_row(key, id, name, &profile)).collect()
+    rows.into_iter()
+        .map(|(id, name, profile)| record_from_row(key, id, name, &profile))
+        .collect()
 }
 
 #[cfg(test)]
@@ -295,7 +351,11 @@ mod tests {
     fn names_are_trimmed_and_must_be_printable() {
         assert_eq!(clean_name("  sato ").unwrap(), "sato");
         for bad in ["", "   ", "a\nb", &"x".repeat(101)] {
-            assert_eq!(clean_name(bad).unwrap_err().code(), "invalid_input", "{bad:?}");
+            assert_eq!(
+                clean_name(bad).unwrap_err().code(),
+                "invalid_input",
+                "{bad:?}"
+            );
         }
     }
 }

@@ -61,26 +61,52 @@ impl Vault {
         let name = users::clean_name(first_user)?;
         users::check_passphrase(passphrase)?;
         if let Some(problem) = kdf.problem() {
-            return Err(StoreError::invalid(format!("key-derivation parameters: {problem}")));
+            return Err(StoreError::invalid(format!(
+                "key-derivation parameters: {problem}"
+            )));
         }
         if user_id.as_str().is_empty() || device_id.as_str().is_empty() {
             return Err(StoreError::invalid("user and device ids must not be empty"));
         }
         if fs::symlink_metadata(path).is_ok() {
-            return Err(StoreError::AlreadyExists { path: path.to_owned() });
+            return Err(StoreError::AlreadyExists {
+                path: path.to_owned(),
+            });
         }
         let lock = ProcessLock::acquire(path)?;
         let mut conn = schema::create_file(path)?;
-        let user = UserRecord { id: user_id, name: name.to_owned(), role: Role::Admin };
-        let meta = VaultMeta { device: device_id, kdf };
-        let header = VaultHeader { created_at: now, audit: AuditHead::EMPTY, version: 1 };
+        let user = UserRecord {
+            id: user_id,
+            name: name.to_owned(),
+            role: Role::Admin,
+        };
+        let meta = VaultMeta {
+            device: device_id,
+            kdf,
+        };
+        let header = VaultHeader {
+            created_at: now,
+            audit: AuditHead::EMPTY,
+            version: 1,
+        };
         match initialise(&mut conn, &meta, &header, &user, passphrase) {
-            Ok(key) => Ok(Vault { conn, key, meta, user, header, _lock: lock }),
+            Ok(key) => Ok(Vault {
+                conn,
+                key,
+                meta,
+                user,
+                header,
+                _lock: lock,
+            }),
             Err(error) => {
                 // Nothing was committed; leave no empty file that would later
                 // be reported as "not a vault".
                 drop(conn);
-                for leftover in [path.to_owned(), side_file(path, "-wal"), side_file(path, "-shm")] {
+                for leftover in [
+                    path.to_owned(),
+                    side_file(path, "-wal"),
+                    side_file(path, "-shm"),
+                ] {
                     let _ = fs::remove_file(leftover);
                 }
                 drop(lock);
@@ -97,7 +123,9 @@ impl Vault {
         // A mistyped path should not leave a lock file behind.
         if let Err(error) = fs::metadata(path) {
             return Err(if error.kind() == ErrorKind::NotFound {
-                StoreError::NoVault { path: path.to_owned() }
+                StoreError::NoVault {
+                    path: path.to_owned(),
+                }
             } else {
                 error.into()
             });
@@ -106,7 +134,12 @@ impl Vault {
         let conn = schema::open_file(path)?;
         let meta = header::read_meta(&conn)?;
         let users = users::names(&conn)?;
-        Ok(VaultOpened { conn, meta, users, _lock: lock })
+        Ok(VaultOpened {
+            conn,
+            meta,
+            users,
+            _lock: lock,
+        })
     }
 }
 
@@ -149,7 +182,14 @@ impl VaultOpened {
         let key = users::unwrap_key(&credentials, passphrase)?;
         let user = users::record(&self.conn, &key, &credentials.id)?;
         let header = header::read(&self.conn, &key, &self.meta.device)?;
-        Ok(Vault { conn: self.conn, key, meta: self.meta, user, header, _lock: self._lock })
+        Ok(Vault {
+            conn: self.conn,
+            key,
+            meta: self.meta,
+            user,
+            header,
+            _lock: self._lock,
+        })
     }
 }
 
@@ -178,20 +218,36 @@ impl Vault {
 
     /// Adds a user who may unlock this vault with `passphrase`. Only an
     /// administrator may; names are unique.
-    pub fn add_user(&mut self, name: &str, role: Role, passphrase: &[u8], id: UserId) -> Result<(), StoreError> {
+    pub fn add_user(
+        &mut self,
+        name: &str,
+        role: Role,
+        passphrase: &[u8],
+        id: UserId,
+    ) -> Result<(), StoreError> {
         if self.user.role != Role::Admin {
-            return Err(StoreError::NotPermitted { action: "add users".into() });
+            return Err(StoreError::NotPermitted {
+                action: "add users".into(),
+            });
         }
-        let user = UserRecord { id, name: users::clean_name(name)?.to_owned(), role };
+        let user = UserRecord {
+            id,
+            name: users::clean_name(name)?.to_owned(),
+            role,
+        };
         let kdf = self.meta.kdf;
-        self.transact(None, |conn, key| users::insert(conn, key, &user, passphrase, kdf))
+        self.transact(None, |conn, key| {
+            users::insert(conn, key, &user, passphrase, kdf)
+        })
     }
 
     /// Rewraps the data key under a new passphrase for the current user. No
     /// data is re-encrypted.
     pub fn change_passphrase(&mut self, new_passphrase: &[u8]) -> Result<(), StoreError> {
         let (id, kdf) = (self.user.id.clone(), self.meta.kdf);
-        self.transact(None, |conn, key| users::rewrap(conn, key, &id, new_passphrase, kdf))
+        self.transact(None, |conn, key| {
+            users::rewrap(conn, key, &id, new_passphrase, kdf)
+        })
     }
 
     pub fn document_ids(&self) -> Result<Vec<PatientId>, StoreError> {
@@ -229,7 +285,9 @@ impl Vault {
     /// Replaces a document's snapshot and chunks with one snapshot, in one
     /// transaction.
     pub fn compact_document(&mut self, id: &PatientId, snapshot: &[u8]) -> Result<(), StoreError> {
-        self.transact(None, |conn, key| documents::compact(conn, key, id, snapshot))
+        self.transact(None, |conn, key| {
+            documents::compact(conn, key, id, snapshot)
+        })
     }
 
     /// Every patient's summary, in order of patient id.
@@ -260,12 +318,24 @@ impl Vault {
         event: Option<AuditEvent>,
         work: impl FnOnce(&Connection, &SecretKey) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = work(&tx, &self.key)?;
         let header = match event {
             Some(event) => {
-                let head = audit::append(&tx, &self.key, &self.header.audit, &self.user, &self.meta.device, event)?;
-                let header = VaultHeader { audit: head, ..self.header };
+                let head = audit::append(
+                    &tx,
+                    &self.key,
+                    &self.header.audit,
+                    &self.user,
+                    &self.meta.device,
+                    event,
+                )?;
+                let header = VaultHeader {
+                    audit: head,
+                    ..self.header
+                };
                 Some(header::write(&tx, &self.key, &self.meta.device, &header)?)
             }
             None => None,
@@ -300,7 +370,12 @@ mod tests {
     }
 
     fn event(detail: &str) -> AuditEvent {
-        AuditEvent { at: Timestamp(1_764_000_000_000), action: AuditAction::ChartOpen, patient: None, detail: detail.into() }
+        AuditEvent {
+            at: Timestamp(1_764_000_000_000),
+            action: AuditAction::ChartOpen,
+            patient: None,
+            detail: detail.into(),
+        }
     }
 
     impl Vault {
@@ -310,9 +385,17 @@ mod tests {
         fn forge_audit_entry(&self, seq: u64, recompute_hash: bool) {
             let sealed: Vec<u8> = self
                 .conn
-                .query_row("SELECT entry FROM audit_log WHERE seq = ?1", [seq as i64], |r| r.get(0))
+                .query_row(
+                    "SELECT entry FROM audit_log WHERE seq = ?1",
+                    [seq as i64],
+                    |r| r.get(0),
+                )
                 .unwrap();
-            let aad = Aad { table: "audit_log", row: &seq.to_string(), version: 0 };
+            let aad = Aad {
+                table: "audit_log",
+                row: &seq.to_string(),
+                version: 0,
+            };
             let plain = crate::crypto::open(&self.key, &aad, &sealed).unwrap();
             let (hash, body) = plain.split_at(32);
             let mut body: serde_json::Value = serde_json::from_slice(body).unwrap();
@@ -329,16 +412,31 @@ mod tests {
                 hash.to_vec()
             };
             let forged = seal(&self.key, &aad, &[hash, body].concat()).unwrap();
-            self.conn.execute("UPDATE audit_log SET entry = ?1 WHERE seq = ?2", params![forged, seq as i64]).unwrap();
+            self.conn
+                .execute(
+                    "UPDATE audit_log SET entry = ?1 WHERE seq = ?2",
+                    params![forged, seq as i64],
+                )
+                .unwrap();
         }
 
         fn audit_log_unchecked_hash(&self, seq: u64) -> [u8; 32] {
             let sealed: Vec<u8> = self
                 .conn
-                .query_row("SELECT entry FROM audit_log WHERE seq = ?1", [seq as i64], |r| r.get(0))
+                .query_row(
+                    "SELECT entry FROM audit_log WHERE seq = ?1",
+                    [seq as i64],
+                    |r| r.get(0),
+                )
                 .unwrap();
-            let aad = Aad { table: "audit_log", row: &seq.to_string(), version: 0 };
-            crate::crypto::open(&self.key, &aad, &sealed).unwrap()[..32].try_into().unwrap()
+            let aad = Aad {
+                table: "audit_log",
+                row: &seq.to_string(),
+                version: 0,
+            };
+            crate::crypto::open(&self.key, &aad, &sealed).unwrap()[..32]
+                .try_into()
+                .unwrap()
         }
     }
 
@@ -347,7 +445,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let vault = vault(&dir);
         let pragma = |name: &str| -> String {
-            vault.conn.pragma_query_value(None, name, |r| r.get::<_, rusqlite::types::Value>(0)).map(|v| format!("{v:?}")).unwrap()
+            vault
+                .conn
+                .pragma_query_value(None, name, |r| r.get::<_, rusqlite::types::Value>(0))
+                .map(|v| format!("{v:?}"))
+                .unwrap()
         };
         assert_eq!(pragma("journal_mode"), r#"Text("wal")"#);
         // 2 = FULL, 2 = MEMORY, 1 = ON.
@@ -356,8 +458,14 @@ mod tests {
         assert_eq!(pragma("secure_delete"), "Integer(1)");
         let path = dir.path().join("v.karte");
         vault.lock();
-        let reopened = Vault::open(&path).unwrap().unlock("admin", b"pass").unwrap();
-        let synchronous: i64 = reopened.conn.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
+        let reopened = Vault::open(&path)
+            .unwrap()
+            .unlock("admin", b"pass")
+            .unwrap();
+        let synchronous: i64 = reopened
+            .conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
         assert_eq!(synchronous, 2);
     }
 
@@ -370,10 +478,16 @@ mod tests {
         }
         assert_eq!(vault.audit_log().unwrap().len(), 4);
         vault.forge_audit_entry(2, false);
-        assert!(matches!(vault.audit_log(), Err(StoreError::AuditTampered { seq: 2 })));
+        assert!(matches!(
+            vault.audit_log(),
+            Err(StoreError::AuditTampered { seq: 2 })
+        ));
         // A forger who also recomputes the entry's hash breaks the next link.
         vault.forge_audit_entry(2, true);
-        assert!(matches!(vault.audit_log(), Err(StoreError::AuditTampered { seq: 3 })));
+        assert!(matches!(
+            vault.audit_log(),
+            Err(StoreError::AuditTampered { seq: 3 })
+        ));
     }
 
     #[test]
@@ -384,7 +498,54 @@ mod tests {
             vault.record_audit(event(&format!("opened {i}"))).unwrap();
         }
         vault.forge_audit_entry(3, true);
-        assert!(matches!(vault.audit_log(), Err(StoreError::AuditTampered { seq: 3 })));
+        assert!(matches!(
+            vault.audit_log(),
+            Err(StoreError::AuditTampered { seq: 3 })
+        ));
+    }
+
+    #[test]
+    fn the_index_of_ten_thousand_patients_opens_quickly() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vault = vault(&dir);
+        let summary = |id: &PatientId| PatientSummary {
+            id: id.clone(),
+            family: "山田".into(),
+            given: "太郎".into(),
+            family_kana: "ヤマダ".into(),
+            given_kana: "タロウ".into(),
+            birth: karte_types::Date::from_ymd(1941, 3, 2).unwrap(),
+            sex: karte_types::Sex::Male,
+            care_level: Some(karte_types::CareLevel::Care2),
+            last_visit: Some(Timestamp(1_764_000_000_000)),
+            open_reviews: 1,
+        };
+        // One transaction, so the set-up does not pay for 10,000 commits.
+        vault
+            .transact(None, |conn, key| {
+                for i in 0..10_000 {
+                    let id = PatientId(format!("01JPATIENT{i:016}"));
+                    let version = documents::append(conn, key, &id, b"chart")?;
+                    patient_index::put(conn, key, &id, &summary(&id), version)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let started = std::time::Instant::now();
+        let index = vault.patient_index().unwrap();
+        let elapsed = started.elapsed();
+        assert_eq!(index.len(), 10_000);
+        assert_eq!(
+            index[42],
+            summary(&PatientId(format!("01JPATIENT{:016}", 42)))
+        );
+        // Well under 100 ms in a release build; this bound, for unoptimised
+        // test builds on a busy machine, catches only gross regressions.
+        assert!(elapsed < std::time::Duration::from_secs(2), "{elapsed:?}");
+        assert_eq!(
+            vault.load_document(&index[9_999].id).unwrap(),
+            vec![b"chart".to_vec()]
+        );
     }
 
     #[test]
@@ -393,8 +554,9 @@ mod tests {
         let mut vault = vault(&dir);
         vault.record_audit(event("first")).unwrap();
         let head = vault.audit_head();
-        let result: Result<(), StoreError> =
-            vault.transact(Some(event("never")), |_, _| Err(StoreError::invalid("refused")));
+        let result: Result<(), StoreError> = vault.transact(Some(event("never")), |_, _| {
+            Err(StoreError::invalid("refused"))
+        });
         assert!(result.is_err());
         assert_eq!(vault.audit_head(), head);
         vault.record_audit(event("second")).unwrap();

@@ -53,10 +53,14 @@ impl KdfParams {
             parallelism,
         } = *self;
         if !(1..=MAX_PARALLELISM).contains(&parallelism) {
-            return Some(format!("parallelism {parallelism} is not in 1..={MAX_PARALLELISM}"));
+            return Some(format!(
+                "parallelism {parallelism} is not in 1..={MAX_PARALLELISM}"
+            ));
         }
         if !(1..=MAX_ITERATIONS).contains(&iterations) {
-            return Some(format!("iterations {iterations} is not in 1..={MAX_ITERATIONS}"));
+            return Some(format!(
+                "iterations {iterations} is not in 1..={MAX_ITERATIONS}"
+            ));
         }
         if memory_kib < 8 * parallelism || memory_kib > MAX_MEMORY_KIB {
             return Some(format!(
@@ -71,7 +75,9 @@ impl KdfParams {
     /// parameters first; parameters Argon2 still refuses are invalid input.
     pub fn derive(&self, passphrase: &[u8], salt: &[u8]) -> Result<SecretKey, StoreError> {
         if let Some(problem) = self.problem() {
-            return Err(StoreError::invalid(format!("key-derivation parameters: {problem}")));
+            return Err(StoreError::invalid(format!(
+                "key-derivation parameters: {problem}"
+            )));
         }
         let params = argon2::Params::new(
             self.memory_kib,
@@ -80,7 +86,8 @@ impl KdfParams {
             Some(KEY_LEN),
         )
         .map_err(|e| StoreError::invalid(format!("key-derivation parameters: {e}")))?;
-        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let mut out = Zeroizing::new([0u8; KEY_LEN]);
         argon
             .hash_password_into(passphrase, salt, out.as_mut())
@@ -105,24 +112,60 @@ mod tests {
         let fast = KdfParams::insecure_fast_for_tests();
         let salt = [1u8; SALT_LEN];
         let base = fast.derive(b"correct horse", &salt).unwrap();
-        assert_eq!(base.expose(), fast.derive(b"correct horse", &salt).unwrap().expose());
-        assert_ne!(base.expose(), fast.derive(b"correct horsf", &salt).unwrap().expose());
-        assert_ne!(base.expose(), fast.derive(b"correct horse", &[2u8; SALT_LEN]).unwrap().expose());
-        let slower = KdfParams { iterations: 2, ..fast };
-        assert_ne!(base.expose(), slower.derive(b"correct horse", &salt).unwrap().expose());
+        assert_eq!(
+            base.expose(),
+            fast.derive(b"correct horse", &salt).unwrap().expose()
+        );
+        assert_ne!(
+            base.expose(),
+            fast.derive(b"correct horsf", &salt).unwrap().expose()
+        );
+        assert_ne!(
+            base.expose(),
+            fast.derive(b"correct horse", &[2u8; SALT_LEN])
+                .unwrap()
+                .expose()
+        );
+        let slower = KdfParams {
+            iterations: 2,
+            ..fast
+        };
+        assert_ne!(
+            base.expose(),
+            slower.derive(b"correct horse", &salt).unwrap().expose()
+        );
     }
 
     #[test]
     fn absurd_parameters_are_refused_before_any_work() {
         let absurd = [
-            KdfParams { memory_kib: u32::MAX, iterations: 1, parallelism: 1 },
-            KdfParams { memory_kib: 8, iterations: 0, parallelism: 1 },
-            KdfParams { memory_kib: 8, iterations: 1, parallelism: 0 },
-            KdfParams { memory_kib: 8, iterations: 1, parallelism: 4 },
+            KdfParams {
+                memory_kib: u32::MAX,
+                iterations: 1,
+                parallelism: 1,
+            },
+            KdfParams {
+                memory_kib: 8,
+                iterations: 0,
+                parallelism: 1,
+            },
+            KdfParams {
+                memory_kib: 8,
+                iterations: 1,
+                parallelism: 0,
+            },
+            KdfParams {
+                memory_kib: 8,
+                iterations: 1,
+                parallelism: 4,
+            },
         ];
         for params in absurd {
             assert!(params.problem().is_some(), "{params:?}");
-            assert_eq!(params.derive(b"x", &[0; SALT_LEN]).unwrap_err().code(), "invalid_input");
+            assert_eq!(
+                params.derive(b"x", &[0; SALT_LEN]).unwrap_err().code(),
+                "invalid_input"
+            );
         }
         assert_eq!(KdfParams::strong().problem(), None);
         assert_eq!(KdfParams::insecure_fast_for_tests().problem(), None);

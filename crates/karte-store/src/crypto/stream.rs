@@ -115,7 +115,8 @@ pub fn open_stream(
             return Err(truncated());
         }
         let flag = frame_head[0];
-        let len = u32::from_be_bytes([frame_head[1], frame_head[2], frame_head[3], frame_head[4]]) as usize;
+        let len = u32::from_be_bytes([frame_head[1], frame_head[2], frame_head[3], frame_head[4]])
+            as usize;
         if flag > FINAL || !(SEAL_OVERHEAD..=STREAM_CHUNK_LEN + SEAL_OVERHEAD).contains(&len) {
             return Err(StoreError::integrity(format!("{purpose} chunk {index}")));
         }
@@ -179,10 +180,21 @@ mod tests {
     #[test]
     fn round_trips_at_every_awkward_length() {
         let key = SecretKey::generate().unwrap();
-        for len in [0, 1, STREAM_CHUNK_LEN - 1, STREAM_CHUNK_LEN, STREAM_CHUNK_LEN + 1, 3 * STREAM_CHUNK_LEN] {
+        for len in [
+            0,
+            1,
+            STREAM_CHUNK_LEN - 1,
+            STREAM_CHUNK_LEN,
+            STREAM_CHUNK_LEN + 1,
+            3 * STREAM_CHUNK_LEN,
+        ] {
             let plaintext: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
             let file = sealed(&key, &plaintext);
-            assert_eq!(frames(&file).len(), len.div_ceil(STREAM_CHUNK_LEN).max(1), "len {len}");
+            assert_eq!(
+                frames(&file).len(),
+                len.div_ceil(STREAM_CHUNK_LEN).max(1),
+                "len {len}"
+            );
             assert_eq!(opened(&key, &file).unwrap(), plaintext, "len {len}");
         }
     }
@@ -192,8 +204,14 @@ mod tests {
         let key = SecretKey::generate().unwrap();
         let file = sealed(&key, &vec![5u8; 2 * STREAM_CHUNK_LEN + 10]);
         let (second, _) = frames(&file)[2];
-        assert_eq!(what(opened(&key, &file[..second]).unwrap_err()), "export (truncated at chunk 2)");
-        assert_eq!(what(opened(&key, &file[..second - 7]).unwrap_err()), "export (truncated at chunk 1)");
+        assert_eq!(
+            what(opened(&key, &file[..second]).unwrap_err()),
+            "export (truncated at chunk 2)"
+        );
+        assert_eq!(
+            what(opened(&key, &file[..second - 7]).unwrap_err()),
+            "export (truncated at chunk 1)"
+        );
     }
 
     #[test]
@@ -228,11 +246,20 @@ mod tests {
         for i in 0..file.len() {
             let mut damaged = file.clone();
             damaged[i] ^= 0x80;
-            assert!(matches!(opened(&key, &damaged), Err(StoreError::Integrity { .. })), "byte {i}");
+            assert!(
+                matches!(opened(&key, &damaged), Err(StoreError::Integrity { .. })),
+                "byte {i}"
+            );
         }
         let mut longer = file.clone();
         longer.push(0);
-        assert_eq!(what(opened(&key, &longer).unwrap_err()), "export (data after its final chunk)");
-        assert_eq!(what(opened(&key, b"").unwrap_err()), "export (not a Karte encrypted file)");
+        assert_eq!(
+            what(opened(&key, &longer).unwrap_err()),
+            "export (data after its final chunk)"
+        );
+        assert_eq!(
+            what(opened(&key, b"").unwrap_err()),
+            "export (not a Karte encrypted file)"
+        );
     }
 }

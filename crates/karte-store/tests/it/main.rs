@@ -1,0 +1,12 @@
+//! Integration tests of the vault through its public API, and of its file
+//! through raw SQLite where a test plays the attacker or the crash.
+
+mod audit;
+mod corrupt;
+#[cfg(unix)]
+mod crash;
+mod documents;
+mod lifecycle;
+mod lock;
+mod plaintext;
+mod support;
