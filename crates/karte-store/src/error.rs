@@ -128,3 +128,36 @@ impl From<rusqlite::Error> for StoreError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use expect_test::expect;
+
+    use super::*;
+
+    #[test]
+    fn messages_say_what_to_do_next() {
+        let messages = [
+            StoreError::InUse,
+            StoreError::WrongPassphrase,
+            StoreError::integrity("document P1 chunk 3"),
+            StoreError::AuditTruncated {
+                expected: 9,
+                found: 7,
+            },
+            StoreError::NewerFormat {
+                found: 3,
+                supported: 1,
+            },
+        ]
+        .map(|e| format!("{}: {e}", e.code()))
+        .join("\n");
+        expect![[r#"
+            vault_in_use: the vault is in use by another Karte window or process: close it first, then try again
+            wrong_passphrase: wrong passphrase: check it and try again
+            integrity: document P1 chunk 3 failed its integrity check: it was altered or damaged; restore it from the hub or from a backup
+            audit_truncated: the audit log ends at entry 7 but entries up to 9 were written: entries were removed; report this to your administrator
+            newer_format: the vault has format 3, but this Karte knows formats up to 1: update Karte"#]]
+        .assert_eq(&messages);
+    }
+}

@@ -74,7 +74,6 @@ impl Vault {
             });
         }
         let lock = ProcessLock::acquire(path)?;
-        let mut conn = schema::create_file(path)?;
         let user = UserRecord {
             id: user_id,
             name: name.to_owned(),
@@ -89,8 +88,12 @@ impl Vault {
             audit: AuditHead::EMPTY,
             version: 1,
         };
-        match initialise(&mut conn, &meta, &header, &user, passphrase) {
-            Ok(key) => Ok(Vault {
+        let made = schema::create_file(path).and_then(|mut conn| {
+            let key = initialise(&mut conn, &meta, &header, &user, passphrase)?;
+            Ok((conn, key))
+        });
+        match made {
+            Ok((conn, key)) => Ok(Vault {
                 conn,
                 key,
                 meta,
@@ -98,10 +101,12 @@ impl Vault {
                 header,
                 _lock: lock,
             }),
+            // Someone else's file: leave it as it is.
+            Err(error @ StoreError::AlreadyExists { .. }) => Err(error),
             Err(error) => {
                 // Nothing was committed; leave no empty file that would later
-                // be reported as "not a vault".
-                drop(conn);
+                // be reported as "not a vault". The connection is closed by
+                // now, so the WAL and shared-memory files can go too.
                 for leftover in [
                     path.to_owned(),
                     side_file(path, "-wal"),

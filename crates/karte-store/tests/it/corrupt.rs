@@ -150,3 +150,21 @@ static SAMPLE: std::sync::LazyLock<(Vec<u8>, Contents)> = std::sync::LazyLock::n
     let (_test, bytes, contents) = sample();
     (bytes, contents)
 });
+
+#[test]
+fn a_vault_from_a_newer_karte_is_refused_with_its_format() {
+    let (test, vault) = TestVault::new();
+    vault.lock();
+    test.raw().pragma_update(None, "user_version", 99).unwrap();
+    let error = Vault::open(&test.path()).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::NewerFormat {
+                found: 99,
+                supported: 1
+            }
+        ),
+        "{error:?}"
+    );
+}
