@@ -1,1 +1,83 @@
-//! karte-fhir
+//! FHIR R4 export of charts, following the JP Core v1.x profiles: JP_Patient,
+//! JP_AllergyIntolerance, JP_Condition, JP_MedicationStatement, JP_Encounter
+//! (one per home visit), JP_Observation_VitalSigns (one per measured sign)
+//! and, for the SOAP note of a visit, a DocumentReference linked to the
+//! visit's encounter.
+//!
+//! The export is a pure function of the charts and the time handed in:
+//! resource ids are derived from the entries' ULIDs, never drawn at random,
+//! so exporting the same chart twice gives the same bundle. Nothing is left
+//! out: entries recorded in error are exported with the entered-in-error
+//! status, as FHIR expects, rather than dropped.
+
+mod allergy;
+mod base64;
+mod condition;
+mod datatypes;
+mod encounter;
+mod ids;
+mod medication;
+mod note;
+mod patient;
+pub mod systems;
+mod vitals;
+
+use karte_types::{ChartView, PatientId, Timestamp};
+use serde_json::{Value, json};
+
+use crate::datatypes::{Entry, reference};
+
+/// The id of a patient's Patient resource in every export, so a FHIR read
+/// API can serve `Patient/{id}` for a chart.
+pub fn patient_resource_id(patient: &PatientId) -> String {
+    ids::resource_id("patient", patient.as_str())
+}
+
+/// A Bundle of type `collection` holding every resource of `charts`.
+///
+/// `generated_at` becomes the bundle's timestamp and decides whether a
+/// prescription that has ended is `completed`; `bundle_id` becomes its id.
+pub fn bundle(charts: &[ChartView], generated_at: Timestamp, bundle_id: &str) -> Value {
+    let mut entries = Vec::new();
+    for chart in charts {
+        chart_entries(chart, generated_at, &mut entries);
+    }
+    json!({
+        "resourceType": "Bundle",
+        "id": bundle_id,
+        "meta": { "lastUpdated": generated_at.to_rfc3339() },
+        "type": "collection",
+        "timestamp": generated_at.to_rfc3339(),
+        "entry": entries.into_iter().map(Entry::into_json).collect::<Vec<_>>(),
+    })
+}
+
+/// The patient first, then allergies, conditions, medications and visits
+/// (each visit's encounter followed by what belongs to it), in chart order.
+fn chart_entries(chart: &ChartView, generated_at: Timestamp, entries: &mut Vec<Entry>) {
+    let patient = patient::patient(chart);
+    let subject = reference(&patient.id);
+    entries.push(patient);
+    entries.extend(allergy::no_known_allergies(chart, &subject));
+    entries.extend(
+        chart
+            .allergies
+            .iter()
+            .map(|a| allergy::allergy(a, &subject)),
+    );
+    entries.extend(
+        chart
+            .conditions
+            .iter()
+            .map(|c| condition::condition(c, &subject)),
+    );
+    entries.extend(
+        chart
+            .medications
+            .iter()
+            .map(|m| medication::medication(m, &subject, generated_at)),
+    );
+    for visit in &chart.visits {
+        entries.extend(encounter::visit(visit, &subject));
+    }
+}

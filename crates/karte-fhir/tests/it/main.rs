@@ -1,0 +1,9 @@
+//! The FHIR export as a receiving system sees it: the JP Core rules a base
+//! validator cannot check, a snapshot of a small chart's bundle, and an
+//! independent validation against the official FHIR R4 JSON schema.
+
+mod chart;
+mod jp_core;
+mod json;
+mod snapshot;
+mod validator;
