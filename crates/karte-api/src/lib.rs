@@ -1,1 +1,23 @@
-//! karte-api
+//! The one application API of Karte. The command line, the Tauri shell and the
+//! local HTTP bridge all call this crate and nothing below it.
+//!
+//! A [`Session`] is an unlocked vault plus the charts loaded from it. Every
+//! operation validates its input, edits the chart document, and persists the
+//! new changes, the patient index entry and the audit entry in one durable
+//! transaction before it returns.
+//!
+//! This is the layer that reads the clock and the operating system's random
+//! source, through [`Environment`], so tests can pass fixed ones in.
+
+mod environment;
+mod error;
+mod ids;
+mod session;
+
+pub use environment::{
+    Clock, Entropy, Environment, FixedClock, SeededEntropy, SystemClock, SystemEntropy,
+};
+pub use error::ApiError;
+pub use karte_store::{AuditAction, AuditEntry, AuditEvent, KdfParams, Role, UserRecord};
+pub use karte_types as types;
+pub use session::{DemoProgress, Session};

@@ -42,6 +42,22 @@ pub enum AuditAction {
     PassphraseChanged,
 }
 
+impl std::fmt::Display for AuditAction {
+    /// Short words for a printed log: `open`, `edit visit.record`, `export fhir`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuditAction::ChartOpen => f.write_str("open"),
+            AuditAction::ChartEdit { operation } => write!(f, "edit {operation}"),
+            AuditAction::Export { format } => write!(f, "export {format}"),
+            AuditAction::Import { format } => write!(f, "import {format}"),
+            AuditAction::Sync => f.write_str("sync"),
+            AuditAction::Unlock => f.write_str("unlock"),
+            AuditAction::UserAdded => f.write_str("user-added"),
+            AuditAction::PassphraseChanged => f.write_str("passphrase-changed"),
+        }
+    }
+}
+
 /// One thing a user did, as the caller describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {

@@ -1,0 +1,653 @@
+//! A session: one unlocked vault, the charts loaded from it, and every
+//! operation a user can perform on them.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use karte_record::{ActorId, ChangeHash, Chart, Edit, actor_for};
+use karte_store::{AuditAction, AuditEntry, AuditEvent, KdfParams, Role, UserRecord, Vault};
+use karte_types::{
+    AllergyInput, Author, ChartView, ConditionInput, Demographics, EntryId, MedicationInput,
+    PatientId, PatientSummary, ReviewId, Timestamp, UserId, ValidationErrors, VisitInput,
+    fold_for_search, matches_search,
+};
+
+use crate::ids::{Lookup, find_unique, new_entry_id, new_ulid};
+use crate::{ApiError, Environment};
+
+/// After this many incremental chunks a chart is rewritten as one snapshot, so
+/// loading stays one decrypt and one Automerge load.
+const COMPACT_AFTER_CHUNKS: usize = 32;
+
+/// Charts kept decoded in memory; the rest are loaded on demand.
+const CACHED_CHARTS: usize = 16;
+
+/// A chart as loaded, with what is already durable in the vault.
+struct LoadedChart {
+    chart: Chart,
+    persisted_heads: Vec<ChangeHash>,
+    chunks: usize,
+}
+
+/// The patient index with each entry's folded search keys, built once per
+/// session and kept current by every edit.
+struct PatientIndex {
+    entries: Vec<(PatientSummary, [String; 6])>,
+}
+
+impl PatientIndex {
+    fn new(summaries: Vec<PatientSummary>) -> PatientIndex {
+        let mut entries: Vec<_> = summaries
+            .into_iter()
+            .map(|s| {
+                let keys = s.search_keys();
+                (s, keys)
+            })
+            .collect();
+        entries.sort_by(|a, b| a.1[5].cmp(&b.1[5]).then_with(|| a.0.id.cmp(&b.0.id)));
+        PatientIndex { entries }
+    }
+
+    fn upsert(&mut self, summary: PatientSummary) {
+        let keys = summary.search_keys();
+        self.entries.retain(|(s, _)| s.id != summary.id);
+        let at = self
+            .entries
+            .partition_point(|(s, k)| (&k[5], &s.id) < (&keys[5], &summary.id));
+        self.entries.insert(at, (summary, keys));
+    }
+
+    fn search(&self, query: &str) -> Vec<PatientSummary> {
+        let folded = fold_for_search(query);
+        self.entries
+            .iter()
+            .filter(|(_, keys)| {
+                let keys: [&str; 6] = keys.each_ref().map(String::as_str);
+                matches_search(&folded, &keys)
+            })
+            .map(|(s, _)| s.clone())
+            .collect()
+    }
+}
+
+/// How far a long operation has come, for progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoProgress {
+    pub done: usize,
+    pub total: usize,
+}
+
+/// The one user of a vault that has only one, so a lone nurse need not name
+/// herself on every command.
+fn sole_user(names: &[String]) -> Result<String, ApiError> {
+    match names {
+        [only] => Ok(only.clone()),
+        _ => Err(ApiError::UserNeeded {
+            users: names.join(", "),
+        }),
+    }
+}
+
+/// An unlocked vault and the work done in it.
+pub struct Session {
+    vault: Vault,
+    env: Environment,
+    actor: ActorId,
+    author: Author,
+    charts: HashMap<PatientId, LoadedChart>,
+    index: Option<PatientIndex>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("author", &self.author)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Creates a vault at `path` with its first user, an administrator.
+    pub fn create(
+        path: &Path,
+        user: &str,
+        passphrase: &[u8],
+        kdf: KdfParams,
+        mut env: Environment,
+    ) -> Result<Session, ApiError> {
+        let now = env.clock.now();
+        let user_id = UserId(new_ulid(now, env.entropy.as_mut()));
+        let device_id = karte_types::DeviceId(new_ulid(now, env.entropy.as_mut()));
+        let vault = Vault::create(path, user, passphrase, kdf, user_id, device_id, now)?;
+        Ok(Session::start(vault, env))
+    }
+
+    /// Opens the vault at `path` and unlocks it for `user`; with no user
+    /// named, a vault with a single user unlocks for that user.
+    pub fn open(
+        path: &Path,
+        user: Option<&str>,
+        passphrase: &[u8],
+        env: Environment,
+    ) -> Result<Session, ApiError> {
+        let opened = Vault::open(path)?;
+        let user = match user {
+            Some(user) => user.to_owned(),
+            None => sole_user(&opened.users())?,
+        };
+        let vault = opened.unlock(&user, passphrase)?;
+        Ok(Session::start(vault, env))
+    }
+
+    fn start(vault: Vault, mut env: Environment) -> Session {
+        let nonce = env.entropy.next_u128().to_le_bytes();
+        let actor = actor_for(vault.device_id(), nonce);
+        let user = vault.user();
+        let author = Author {
+            user: user.id.clone(),
+            user_name: user.name.clone(),
+            device: vault.device_id().clone(),
+        };
+        Session {
+            vault,
+            env,
+            actor,
+            author,
+            charts: HashMap::new(),
+            index: None,
+        }
+    }
+
+    pub fn user(&self) -> &UserRecord {
+        self.vault.user()
+    }
+
+    pub fn author(&self) -> &Author {
+        &self.author
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.env.clock.now()
+    }
+
+    /// Locks the vault: key material and decoded charts leave memory.
+    pub fn lock(self) {
+        let Session {
+            vault,
+            charts,
+            index,
+            ..
+        } = self;
+        drop(charts);
+        drop(index);
+        vault.lock();
+    }
+
+    fn require_admin(&self) -> Result<(), ApiError> {
+        if self.vault.user().role == Role::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::NotPermitted { needed: "admin" })
+        }
+    }
+
+    // ---- users ----
+
+    pub fn add_user(
+        &mut self,
+        name: &str,
+        role: Role,
+        passphrase: &[u8],
+    ) -> Result<UserRecord, ApiError> {
+        self.require_admin()?;
+        let id = UserId(new_ulid(self.now(), self.env.entropy.as_mut()));
+        self.vault.add_user(name, role, passphrase, id.clone())?;
+        self.audit(AuditAction::UserAdded, None, format!("{name} ({role})"))?;
+        Ok(UserRecord {
+            id,
+            name: name.to_owned(),
+            role,
+        })
+    }
+
+    pub fn users(&self) -> Result<Vec<UserRecord>, ApiError> {
+        Ok(self.vault.users()?)
+    }
+
+    pub fn change_passphrase(&mut self, new_passphrase: &[u8]) -> Result<(), ApiError> {
+        self.vault.change_passphrase(new_passphrase)?;
+        self.audit(AuditAction::PassphraseChanged, None, String::new())
+    }
+
+    // ---- patients and charts ----
+
+    fn index(&mut self) -> Result<&mut PatientIndex, ApiError> {
+        if self.index.is_none() {
+            self.index = Some(PatientIndex::new(self.vault.patient_index()?));
+        }
+        Ok(self.index.as_mut().expect("just filled"))
+    }
+
+    /// The patient list, filtered by a search over kanji and kana names.
+    pub fn patients(&mut self, search: Option<&str>) -> Result<Vec<PatientSummary>, ApiError> {
+        Ok(self.index()?.search(search.unwrap_or("")))
+    }
+
+    /// The patient a user means by an id or a unique prefix of one.
+    pub fn resolve_patient(&mut self, typed: &str) -> Result<PatientId, ApiError> {
+        let index = self.index()?;
+        let found = find_unique(
+            Lookup::Patient,
+            typed,
+            index.entries.iter().map(|(s, _)| s.id.as_str()),
+        )?;
+        Ok(PatientId(found.to_owned()))
+    }
+
+    pub fn add_patient(&mut self, patient: &Demographics) -> Result<PatientId, ApiError> {
+        let now = self.now();
+        patient.validate(now.date_jst())?;
+        let id = PatientId(new_ulid(now, self.env.entropy.as_mut()));
+        let edit = Edit {
+            author: &self.author,
+            at: now,
+        };
+        let chart = Chart::create(self.actor.clone(), &id, patient, &edit)?;
+        self.persist_new_chart(chart, "patient.create", now)?;
+        Ok(id)
+    }
+
+    /// Saves a chart made in memory as a whole snapshot.
+    fn persist_new_chart(
+        &mut self,
+        chart: Chart,
+        operation: &str,
+        now: Timestamp,
+    ) -> Result<(), ApiError> {
+        let id = chart.id();
+        let summary = PatientSummary::from_chart(&chart.view()?);
+        let snapshot = chart.save();
+        let event = AuditEvent {
+            at: now,
+            action: AuditAction::ChartEdit {
+                operation: operation.to_owned(),
+            },
+            patient: Some(id.clone()),
+            detail: String::new(),
+        };
+        self.vault
+            .append_document(&id, &snapshot, &summary, event)?;
+        let persisted_heads = chart.heads();
+        self.index()?.upsert(summary);
+        self.cache(
+            id,
+            LoadedChart {
+                chart,
+                persisted_heads,
+                chunks: 1,
+            },
+        );
+        Ok(())
+    }
+
+    fn cache(&mut self, id: PatientId, loaded: LoadedChart) {
+        if self.charts.len() >= CACHED_CHARTS && !self.charts.contains_key(&id) {
+            // Any chart will do: the cache only saves a decrypt and a load.
+            if let Some(evict) = self.charts.keys().next().cloned() {
+                self.charts.remove(&evict);
+            }
+        }
+        self.charts.insert(id, loaded);
+    }
+
+    fn load(&mut self, id: &PatientId) -> Result<&mut LoadedChart, ApiError> {
+        if !self.charts.contains_key(id) {
+            let chunks = self.vault.load_document(id)?;
+            let slices: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+            let chart = Chart::load(self.actor.clone(), &slices)?;
+            let persisted_heads = chart.heads();
+            self.cache(
+                id.clone(),
+                LoadedChart {
+                    chart,
+                    persisted_heads,
+                    chunks: chunks.len(),
+                },
+            );
+        }
+        Ok(self.charts.get_mut(id).expect("just loaded"))
+    }
+
+    /// Opens a chart for reading; the opening is recorded in the audit log.
+    pub fn chart(&mut self, id: &PatientId) -> Result<ChartView, ApiError> {
+        let view = self.load(id)?.chart.view()?;
+        self.audit(AuditAction::ChartOpen, Some(id.clone()), String::new())?;
+        Ok(view)
+    }
+
+    /// Applies one edit to a chart and makes it durable: the new changes, the
+    /// index entry and the audit entry in one transaction. If persisting fails
+    /// the chart is dropped from memory, so what is shown is what is stored.
+    fn edit<T>(
+        &mut self,
+        id: &PatientId,
+        operation: &str,
+        apply: impl FnOnce(&mut Chart, &Edit) -> Result<T, karte_record::RecordError>,
+    ) -> Result<T, ApiError> {
+        let now = self.now();
+        let author = self.author.clone();
+        let loaded = self.load(id)?;
+        let edit = Edit {
+            author: &author,
+            at: now,
+        };
+        let result = apply(&mut loaded.chart, &edit);
+        let result = match result {
+            Ok(value) => value,
+            Err(error) => {
+                self.charts.remove(id);
+                return Err(error.into());
+            }
+        };
+        match self.persist_edit(id, operation, now) {
+            Ok(()) => Ok(result),
+            Err(error) => {
+                self.charts.remove(id);
+                Err(error)
+            }
+        }
+    }
+
+    fn persist_edit(
+        &mut self,
+        id: &PatientId,
+        operation: &str,
+        now: Timestamp,
+    ) -> Result<(), ApiError> {
+        let loaded = self.charts.get_mut(id).expect("loaded by edit");
+        let summary = PatientSummary::from_chart(&loaded.chart.view()?);
+        let chunk = loaded.chart.save_after(&loaded.persisted_heads);
+        let event = AuditEvent {
+            at: now,
+            action: AuditAction::ChartEdit {
+                operation: operation.to_owned(),
+            },
+            patient: Some(id.clone()),
+            detail: String::new(),
+        };
+        self.vault.append_document(id, &chunk, &summary, event)?;
+        loaded.persisted_heads = loaded.chart.heads();
+        loaded.chunks += 1;
+        if loaded.chunks > COMPACT_AFTER_CHUNKS {
+            let snapshot = loaded.chart.save();
+            self.vault.compact_document(id, &snapshot)?;
+            loaded.chunks = 1;
+        }
+        self.index()?.upsert(summary);
+        Ok(())
+    }
+
+    pub fn update_patient(
+        &mut self,
+        id: &PatientId,
+        patient: &Demographics,
+    ) -> Result<(), ApiError> {
+        patient.validate(self.now().date_jst())?;
+        self.edit(id, "patient.update", |chart, edit| {
+            chart.update_demographics(patient, edit)
+        })
+    }
+
+    /// Adds a new entry under a fresh id: validates, then one durable edit.
+    fn add_entry(
+        &mut self,
+        id: &PatientId,
+        operation: &str,
+        valid: Result<(), ValidationErrors>,
+        add: impl FnOnce(&mut Chart, &EntryId, &Edit) -> Result<(), karte_record::RecordError>,
+    ) -> Result<EntryId, ApiError> {
+        valid?;
+        let entry = new_entry_id(self.now(), self.env.entropy.as_mut());
+        self.edit(id, operation, |chart, edit| add(chart, &entry, edit))?;
+        Ok(entry)
+    }
+
+    pub fn add_allergy(
+        &mut self,
+        id: &PatientId,
+        input: &AllergyInput,
+    ) -> Result<EntryId, ApiError> {
+        self.add_entry(id, "allergy.add", input.validate(), |chart, entry, edit| {
+            chart.add_allergy(entry, input, edit)
+        })
+    }
+
+    pub fn set_no_known_allergies(&mut self, id: &PatientId) -> Result<(), ApiError> {
+        self.edit(id, "allergy.none", |chart, edit| {
+            chart.set_no_known_allergies(edit)
+        })
+    }
+
+    pub fn add_condition(
+        &mut self,
+        id: &PatientId,
+        input: &ConditionInput,
+    ) -> Result<EntryId, ApiError> {
+        self.add_entry(
+            id,
+            "condition.add",
+            input.validate(),
+            |chart, entry, edit| chart.add_condition(entry, input, edit),
+        )
+    }
+
+    pub fn add_medication(
+        &mut self,
+        id: &PatientId,
+        input: &MedicationInput,
+    ) -> Result<EntryId, ApiError> {
+        self.add_entry(
+            id,
+            "medication.add",
+            input.validate(),
+            |chart, entry, edit| chart.add_medication(entry, input, edit),
+        )
+    }
+
+    pub fn record_visit(
+        &mut self,
+        id: &PatientId,
+        input: &VisitInput,
+    ) -> Result<EntryId, ApiError> {
+        self.add_entry(
+            id,
+            "visit.record",
+            input.validate(),
+            |chart, entry, edit| chart.record_visit(entry, input, edit),
+        )
+    }
+
+    /// The entry a user means by an id or a unique prefix of one.
+    pub fn resolve_entry(&mut self, id: &PatientId, typed: &str) -> Result<EntryId, ApiError> {
+        let view = self.load(id)?.chart.view()?;
+        let ids = view
+            .allergies
+            .iter()
+            .map(|e| &e.meta)
+            .chain(view.conditions.iter().map(|e| &e.meta))
+            .chain(view.medications.iter().map(|e| &e.meta))
+            .chain(view.visits.iter().map(|e| &e.meta))
+            .map(|meta| meta.id.as_str());
+        Ok(EntryId(find_unique(Lookup::Entry, typed, ids)?.to_owned()))
+    }
+
+    /// Marks an entry entered-in-error. Nothing is ever deleted.
+    pub fn void_entry(
+        &mut self,
+        id: &PatientId,
+        entry: &EntryId,
+        reason: &str,
+    ) -> Result<(), ApiError> {
+        if reason.trim().is_empty() {
+            let error = karte_types::ValidationError::new(
+                "reason",
+                "required",
+                "say why the entry is void, e.g. --reason \"wrong patient\"",
+            );
+            return Err(ApiError::Invalid(karte_types::ValidationErrors(vec![
+                error,
+            ])));
+        }
+        self.edit(id, "entry.void", |chart, edit| {
+            chart.void_entry(entry, reason, edit)
+        })
+    }
+
+    pub fn resolve_review_id(&mut self, id: &PatientId, typed: &str) -> Result<ReviewId, ApiError> {
+        let view = self.load(id)?.chart.view()?;
+        let found = find_unique(
+            Lookup::Review,
+            typed,
+            view.reviews.iter().map(|r| r.id.as_str()),
+        )?;
+        Ok(ReviewId(found.to_owned()))
+    }
+
+    /// Records a person's decision on a review item.
+    pub fn resolve_review(
+        &mut self,
+        id: &PatientId,
+        review: &ReviewId,
+        chosen: &str,
+    ) -> Result<(), ApiError> {
+        self.edit(id, "review.resolve", |chart, edit| {
+            chart.resolve_review(review, chosen, edit)
+        })
+    }
+
+    // ---- audit and export ----
+
+    fn audit(
+        &mut self,
+        action: AuditAction,
+        patient: Option<PatientId>,
+        detail: String,
+    ) -> Result<(), ApiError> {
+        let event = AuditEvent {
+            at: self.now(),
+            action,
+            patient,
+            detail,
+        };
+        Ok(self.vault.record_audit(event)?)
+    }
+
+    /// The audit log, verified end to end, optionally for one patient.
+    pub fn audit_log(&self, patient: Option<&PatientId>) -> Result<Vec<AuditEntry>, ApiError> {
+        let entries = self.vault.audit_log()?;
+        Ok(entries
+            .into_iter()
+            .filter(|e| patient.is_none_or(|p| e.event.patient.as_ref() == Some(p)))
+            .collect())
+    }
+
+    /// A FHIR R4 Bundle (JP Core profiles) of one chart or all; every chart
+    /// exported is recorded in the audit log.
+    pub fn export_fhir(
+        &mut self,
+        patient: Option<&PatientId>,
+    ) -> Result<serde_json::Value, ApiError> {
+        let ids = match patient {
+            Some(id) => vec![id.clone()],
+            None => self.vault.document_ids()?,
+        };
+        let mut charts = Vec::with_capacity(ids.len());
+        for id in &ids {
+            charts.push(self.load(id)?.chart.view()?);
+            self.audit(
+                AuditAction::Export {
+                    format: "fhir".into(),
+                },
+                Some(id.clone()),
+                String::new(),
+            )?;
+        }
+        let now = self.now();
+        let bundle_id = new_ulid(now, self.env.entropy.as_mut());
+        Ok(karte_fhir::bundle(&charts, now, &bundle_id))
+    }
+
+    // ---- demo data ----
+
+    /// Fills the vault with `count` synthetic patients, deterministic for
+    /// `seed`, calling `progress` after each.
+    pub fn demo(
+        &mut self,
+        count: usize,
+        seed: u64,
+        progress: impl FnMut(DemoProgress),
+    ) -> Result<Vec<PatientId>, ApiError> {
+        self.demo_limited(count, seed, None, progress)
+    }
+
+    /// Like [`Session::demo`], with at most `max_visits` visits a patient
+    /// (many light patients for search benchmarks).
+    pub fn demo_limited(
+        &mut self,
+        count: usize,
+        seed: u64,
+        max_visits: Option<usize>,
+        mut progress: impl FnMut(DemoProgress),
+    ) -> Result<Vec<PatientId>, ApiError> {
+        let now = self.now();
+        let options = karte_demo::DemoOptions {
+            seed,
+            now,
+            visits_years: 2.0,
+            max_visits,
+        };
+        let mut ids = Vec::with_capacity(count);
+        for (done, demo) in karte_demo::patients(&options).take(count).enumerate() {
+            let id = self.add_demo_patient(demo)?;
+            ids.push(id);
+            progress(DemoProgress {
+                done: done + 1,
+                total: count,
+            });
+        }
+        Ok(ids)
+    }
+
+    fn add_demo_patient(&mut self, demo: karte_demo::DemoPatient) -> Result<PatientId, ApiError> {
+        let now = self.now();
+        let created = demo.visits.first().map(|v| v.at).unwrap_or(now).min(now);
+        let id = PatientId(new_ulid(created, self.env.entropy.as_mut()));
+        let author = self.author.clone();
+        let at = |at: Timestamp| Edit {
+            author: &author,
+            at,
+        };
+        let mut chart = Chart::create(self.actor.clone(), &id, &demo.patient, &at(created))?;
+        if demo.allergy_status_nka {
+            chart.set_no_known_allergies(&at(created))?;
+        }
+        for (input, when) in &demo.allergies {
+            let entry = new_entry_id(*when, self.env.entropy.as_mut());
+            chart.add_allergy(&entry, input, &at(*when))?;
+        }
+        for (input, when) in &demo.conditions {
+            let entry = new_entry_id(*when, self.env.entropy.as_mut());
+            chart.add_condition(&entry, input, &at(*when))?;
+        }
+        for (input, when) in &demo.medications {
+            let entry = new_entry_id(*when, self.env.entropy.as_mut());
+            chart.add_medication(&entry, input, &at(*when))?;
+        }
+        for visit in &demo.visits {
+            let entry = new_entry_id(visit.at, self.env.entropy.as_mut());
+            chart.record_visit(&entry, visit, &at(visit.at))?;
+        }
+        self.persist_new_chart(chart, "demo.create", now)?;
+        Ok(id)
+    }
+}

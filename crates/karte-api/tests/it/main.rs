@@ -1,0 +1,3 @@
+//! Tests of the application API with a fixed clock and seed.
+
+mod session;

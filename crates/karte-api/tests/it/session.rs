@@ -1,0 +1,147 @@
+//! A session's operations persist, survive reopening, are audited, and leave
+//! no plaintext in any file, including the WAL while the session is open.
+
+use karte_api::AuditAction;
+use karte_test_support::{TempVault, visit, yamada};
+use karte_types::{AllergyCategory, AllergyInput, AllergyStatus, ClinicalStatus, Criticality};
+
+fn penicillin() -> AllergyInput {
+    AllergyInput {
+        substance: "ペニシリン".into(),
+        category: AllergyCategory::Medication,
+        criticality: Criticality::High,
+        reaction: Some("蕁麻疹".into()),
+        status: ClinicalStatus::Active,
+    }
+}
+
+#[test]
+fn everything_written_is_there_after_reopening_and_compaction() {
+    let vault = TempVault::new();
+    let mut session = vault.create(1);
+    let patient = session.add_patient(&yamada()).unwrap();
+    session.add_allergy(&patient, &penicillin()).unwrap();
+    // Enough visits to pass the compaction threshold more than once.
+    let visits: Vec<_> = (0..75)
+        .map(|i| {
+            session
+                .record_visit(&patient, &visit(i * 60, 60 + (i % 30) as u16))
+                .unwrap()
+        })
+        .collect();
+    let before = session.chart(&patient).unwrap();
+    session.lock();
+
+    let mut session = vault.open(2);
+    let after = session.chart(&patient).unwrap();
+    assert_eq!(after, before);
+    assert_eq!(after.visits.len(), 75);
+    assert_eq!(after.visits[0].meta.id, visits[74], "newest first");
+    assert_eq!(after.allergy_status, AllergyStatus::Recorded);
+    let listed = session.patients(Some("やまだ")).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].last_visit, Some(after.visits[0].input.at));
+}
+
+#[test]
+fn invalid_input_changes_nothing() {
+    let vault = TempVault::new();
+    let mut session = vault.create(1);
+    let patient = session.add_patient(&yamada()).unwrap();
+    let mut typo = visit(0, 72);
+    typo.vitals.systolic = Some(1200);
+    let error = session.record_visit(&patient, &typo).unwrap_err();
+    assert_eq!(error.code(), "invalid_input");
+    assert!(session.chart(&patient).unwrap().visits.is_empty());
+    let mut nameless = yamada();
+    nameless.family_kana = "山田".into();
+    assert_eq!(
+        session.add_patient(&nameless).unwrap_err().code(),
+        "invalid_input"
+    );
+    assert_eq!(session.patients(None).unwrap().len(), 1);
+}
+
+#[test]
+fn opens_edits_and_exports_are_audited_with_their_author() {
+    let vault = TempVault::new();
+    let mut session = vault.create(1);
+    let patient = session.add_patient(&yamada()).unwrap();
+    session.record_visit(&patient, &visit(0, 70)).unwrap();
+    session.chart(&patient).unwrap();
+    session.export_fhir(Some(&patient)).unwrap();
+    let log = session.audit_log(Some(&patient)).unwrap();
+    let actions: Vec<String> = log.iter().map(|e| e.event.action.to_string()).collect();
+    assert!(log.iter().all(|e| e.user_name == "admin"));
+    assert!(
+        matches!(log[0].event.action, AuditAction::ChartEdit { .. }),
+        "{actions:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|e| matches!(e.event.action, AuditAction::ChartOpen)),
+        "{actions:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|e| matches!(e.event.action, AuditAction::Export { .. })),
+        "{actions:?}"
+    );
+    let seqs: Vec<u64> = log.iter().map(|e| e.seq).collect();
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "append-only order: {seqs:?}"
+    );
+}
+
+#[test]
+fn no_plaintext_in_any_file_while_a_session_is_open() {
+    let vault = TempVault::new();
+    let mut session = vault.create(1);
+    let mut patient = yamada();
+    patient.family = "勘解由小路".into();
+    patient.family_kana = "カデノコウジ".into();
+    let id = session.add_patient(&patient).unwrap();
+    let mut note = visit(0, 70);
+    note.soap.subjective = Some("庭の柿がたくさん実った".into());
+    session.record_visit(&id, &note).unwrap();
+    session.add_allergy(&id, &penicillin()).unwrap();
+    session.export_fhir(None).unwrap();
+    // The session is still open: the WAL holds the recent transactions.
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(vault.dir.path()).unwrap() {
+        files.push(entry.unwrap().path());
+    }
+    assert!(
+        files.iter().any(|f| f.to_string_lossy().ends_with("-wal")),
+        "WAL present: {files:?}"
+    );
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        for needle in [
+            "勘解由小路",
+            "カデノコウジ",
+            "庭の柿がたくさん実った",
+            "ペニシリン",
+            "蕁麻疹",
+            "長野県上伊那郡辰野町",
+        ] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "'{needle}' in {}",
+                file.display()
+            );
+        }
+    }
+    drop(session);
+}
+
+#[test]
+fn the_same_seed_makes_the_same_ids() {
+    let (a, b) = (TempVault::new(), TempVault::new());
+    let (mut sa, mut sb) = (a.create(9), b.create(9));
+    assert_eq!(
+        sa.add_patient(&yamada()).unwrap(),
+        sb.add_patient(&yamada()).unwrap()
+    );
+}

@@ -1,0 +1,313 @@
+//! The command line's grammar.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Karte: offline-first clinical records for home care, clinics and relief teams.
+///
+/// The passphrase is asked for at a prompt, or read from KARTE_PASSPHRASE for
+/// scripts; it is never taken from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "karte", version)]
+pub struct Cli {
+    /// The vault file (default: KARTE_VAULT, else the system's data directory).
+    #[arg(long, global = true, env = "KARTE_VAULT")]
+    pub vault: Option<PathBuf>,
+    /// Who is working (needed when a vault has several users).
+    #[arg(long, global = true, env = "KARTE_USER")]
+    pub user: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an encrypted vault; its first user is an administrator.
+    Init(Init),
+    /// Register and find patients.
+    #[command(subcommand)]
+    Patient(PatientCommand),
+    /// Record allergies.
+    #[command(subcommand)]
+    Allergy(AllergyCommand),
+    /// Record problems and diagnoses.
+    #[command(subcommand)]
+    Condition(ConditionCommand),
+    /// Record medications.
+    #[command(subcommand)]
+    Medication(MedicationCommand),
+    /// Record home visits with vital signs and a SOAP note.
+    #[command(subcommand)]
+    Visit(VisitCommand),
+    /// Show a chart.
+    #[command(subcommand)]
+    Chart(ChartCommand),
+    /// Mark an entry entered-in-error (nothing is ever deleted).
+    #[command(subcommand)]
+    Entry(EntryCommand),
+    /// Resolve review items (conflicting concurrent edits, clinical inconsistencies).
+    #[command(subcommand)]
+    Review(ReviewCommand),
+    /// Change your passphrase (rewraps the vault key; data is not re-encrypted).
+    #[command(subcommand)]
+    Passphrase(PassphraseCommand),
+    /// Manage the vault's users (administrators only).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print the audit log: who opened, changed or exported which chart, and when.
+    Audit {
+        #[arg(long)]
+        patient: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fill the vault with realistic synthetic patients (deterministic for a seed).
+    Demo {
+        #[arg(long, default_value_t = 20)]
+        patients: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Export charts as a FHIR R4 Bundle with JP Core profiles (JSON).
+    Export(Export),
+}
+
+#[derive(Debug, Args)]
+pub struct Init {
+    /// The first user's name (default: --user, else "admin").
+    #[arg(long = "name")]
+    pub first_user: Option<String>,
+    /// Argon2id memory in KiB (stored in the vault; lower only for tests).
+    #[arg(long, hide = true)]
+    pub kdf_memory_kib: Option<u32>,
+    /// Argon2id iterations (stored in the vault; lower only for tests).
+    #[arg(long, hide = true)]
+    pub kdf_iterations: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PatientCommand {
+    /// Register a patient; prints the new patient's id.
+    Add(Box<PatientAdd>),
+    /// List patients; --search matches kanji and kana, hiragana or katakana, any width.
+    List(PatientList),
+}
+
+#[derive(Debug, Args)]
+pub struct PatientAdd {
+    #[arg(long)]
+    pub family: String,
+    #[arg(long)]
+    pub given: String,
+    #[arg(long)]
+    pub family_kana: String,
+    #[arg(long)]
+    pub given_kana: String,
+    /// Birth date, YYYY-MM-DD.
+    #[arg(long)]
+    pub birth: String,
+    /// male, female, other or unknown (男性, 女性 also accepted).
+    #[arg(long)]
+    pub sex: String,
+    #[arg(long)]
+    pub address: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// 被保険者番号.
+    #[arg(long)]
+    pub insurance: Option<String>,
+    /// 要介護度: 要支援1..2, 要介護1..5 (or support-1, care-3, ...).
+    #[arg(long)]
+    pub care_level: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PatientList {
+    #[arg(long)]
+    pub search: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+    /// Print only the ids, one a line.
+    #[arg(long, conflicts_with = "json")]
+    pub ids: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AllergyCommand {
+    /// Record an allergy or intolerance.
+    Add(AllergyAdd),
+    /// Record that the patient has no known allergies.
+    None { patient: String },
+}
+
+#[derive(Debug, Args)]
+pub struct AllergyAdd {
+    pub patient: String,
+    #[arg(long)]
+    pub substance: String,
+    /// food, medication, environment or biologic.
+    #[arg(long)]
+    pub category: String,
+    /// low, high or unable-to-assess.
+    #[arg(long, default_value = "unable-to-assess")]
+    pub criticality: String,
+    #[arg(long)]
+    pub reaction: Option<String>,
+    /// active, inactive or resolved.
+    #[arg(long, default_value = "active")]
+    pub status: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConditionCommand {
+    /// Record a problem or diagnosis.
+    Add(ConditionAdd),
+}
+
+#[derive(Debug, Args)]
+pub struct ConditionAdd {
+    pub patient: String,
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub icd10: Option<String>,
+    /// YYYY-MM-DD.
+    #[arg(long)]
+    pub onset: Option<String>,
+    #[arg(long, default_value = "active")]
+    pub status: String,
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MedicationCommand {
+    /// Record a medication.
+    Add(MedicationAdd),
+}
+
+#[derive(Debug, Args)]
+pub struct MedicationAdd {
+    pub patient: String,
+    #[arg(long)]
+    pub name: String,
+    /// As prescribed, e.g. "5 mg".
+    #[arg(long)]
+    pub dose: String,
+    /// oral, topical, subcutaneous, intravenous, inhalation, rectal or other.
+    #[arg(long, default_value = "oral")]
+    pub route: String,
+    /// e.g. "1日1回 朝食後".
+    #[arg(long)]
+    pub frequency: String,
+    #[arg(long)]
+    pub start: Option<String>,
+    #[arg(long)]
+    pub end: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VisitCommand {
+    /// Record a visit with vital signs and a SOAP note.
+    Record(Box<VisitRecord>),
+}
+
+#[derive(Debug, Args)]
+pub struct VisitRecord {
+    pub patient: String,
+    /// When the visit took place (RFC 3339); default now.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Body temperature, °C.
+    #[arg(long)]
+    pub temp: Option<String>,
+    /// Blood pressure, systolic/diastolic mmHg, e.g. 132/84.
+    #[arg(long)]
+    pub bp: Option<String>,
+    #[arg(long)]
+    pub pulse: Option<String>,
+    #[arg(long)]
+    pub resp: Option<String>,
+    #[arg(long)]
+    pub spo2: Option<String>,
+    /// Japan Coma Scale: 0, I-1..I-3, II-10..II-30, III-100..III-300, with R, I, A.
+    #[arg(long)]
+    pub jcs: Option<String>,
+    /// Pain, 0–10.
+    #[arg(long)]
+    pub pain: Option<String>,
+    #[arg(long)]
+    pub subjective: Option<String>,
+    #[arg(long)]
+    pub objective: Option<String>,
+    #[arg(long)]
+    pub assessment: Option<String>,
+    #[arg(long)]
+    pub plan: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChartCommand {
+    /// Show the whole chart: allergies first, then problems, medications, visits.
+    Show {
+        patient: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EntryCommand {
+    /// Mark an entry entered-in-error, with a reason.
+    Void {
+        patient: String,
+        entry: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Record the decision on a review item.
+    Resolve {
+        patient: String,
+        review: String,
+        /// The value chosen, or a note of what was done.
+        #[arg(long)]
+        choose: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PassphraseCommand {
+    /// Change the passphrase (new one from a prompt or KARTE_NEW_PASSPHRASE).
+    Change,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user (passphrase from a prompt or KARTE_NEW_PASSPHRASE).
+    Add {
+        name: String,
+        /// nurse, doctor, clerk or admin.
+        #[arg(long)]
+        role: String,
+    },
+    /// List the vault's users.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct Export {
+    /// FHIR R4 JSON with JP Core profiles (the only format so far).
+    #[arg(long, required = true)]
+    pub fhir: bool,
+    /// One patient; all when omitted.
+    pub patient: Option<String>,
+    /// Write to this file instead of standard output. The file is plain FHIR
+    /// JSON: keep it safe.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}

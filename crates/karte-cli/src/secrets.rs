@@ -1,0 +1,38 @@
+//! Passphrases: from the environment for scripts, else from a prompt with no
+//! echo. Never from a command-line argument, where other users could see it.
+
+use anyhow::{Context, Result, bail};
+use zeroize::Zeroizing;
+
+/// The passphrase to unlock with.
+pub fn passphrase(prompt: &str) -> Result<Zeroizing<String>> {
+    if let Ok(value) = std::env::var("KARTE_PASSPHRASE") {
+        return Ok(Zeroizing::new(value));
+    }
+    let value = rpassword::prompt_password(prompt)
+        .context("could not read a passphrase: run in a terminal or set KARTE_PASSPHRASE")?;
+    Ok(Zeroizing::new(value))
+}
+
+/// A new passphrase: from `variable`, else asked twice at a prompt.
+pub fn new_passphrase(variable: &str, prompt: &str) -> Result<Zeroizing<String>> {
+    let value = match std::env::var(variable) {
+        Ok(value) => Zeroizing::new(value),
+        Err(_) => {
+            let first = Zeroizing::new(rpassword::prompt_password(prompt).with_context(|| {
+                format!("could not read a passphrase: run in a terminal or set {variable}")
+            })?);
+            let again = Zeroizing::new(rpassword::prompt_password("Again: ")?);
+            if *first != *again {
+                bail!("the two passphrases differ; try again");
+            }
+            first
+        }
+    };
+    if value.chars().count() < 8 {
+        bail!(
+            "a passphrase needs at least 8 characters; a short sentence is easy to remember and hard to guess"
+        );
+    }
+    Ok(value)
+}

@@ -1,0 +1,64 @@
+//! What can go wrong with a chart. Every variant has a stable `code` the UI
+//! branches on, and a message that says what to do next.
+
+use karte_types::{EntryId, ReviewId, ValidationErrors};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("invalid input: {0}")]
+    Invalid(#[from] ValidationErrors),
+    #[error("no entry {0} in this chart: see the chart's entry ids in its view")]
+    UnknownEntry(EntryId),
+    #[error("an entry {0} already exists in this chart: make a new entry id")]
+    DuplicateEntry(EntryId),
+    #[error("no review item {0} in this chart: see the open review items in its view")]
+    UnknownReview(ReviewId),
+    #[error("'{field}' is not a field of {collection} entries; fields are: {known}")]
+    UnknownField {
+        collection: &'static str,
+        field: String,
+        known: String,
+    },
+    #[error(
+        "cannot record no known allergies while active allergies are recorded: void or resolve them first"
+    )]
+    ActiveAllergies,
+    #[error("these changes belong to another chart (patient {0}); nothing was applied")]
+    OtherChart(String),
+    #[error(
+        "the changes received depend on change {0}, which this chart lacks; nothing was applied: sync again from the last acknowledged point"
+    )]
+    MissingChanges(String),
+    #[error("saved chart data is corrupt or truncated: {0}; restore the chart from another copy")]
+    Corrupt(String),
+    #[error("the document is not a Karte chart as this version knows it: {0}")]
+    NotAChart(String),
+    #[error("the chart document could not be updated: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+}
+
+impl RecordError {
+    /// A stable machine-readable code, e.g. `unknown_entry`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RecordError::Invalid(_) => "invalid_input",
+            RecordError::UnknownEntry(_) => "unknown_entry",
+            RecordError::DuplicateEntry(_) => "duplicate_entry",
+            RecordError::UnknownReview(_) => "unknown_review",
+            RecordError::UnknownField { .. } => "unknown_field",
+            RecordError::ActiveAllergies => "active_allergies",
+            RecordError::OtherChart(_) => "other_chart",
+            RecordError::MissingChanges(_) => "missing_changes",
+            RecordError::Corrupt(_) => "corrupt_chart",
+            RecordError::NotAChart(_) => "not_a_chart",
+            RecordError::Automerge(_) => "chart_update_failed",
+        }
+    }
+
+    /// A validation error for one field, as the forms report it.
+    pub(crate) fn invalid(field: &str, code: &str, message: impl Into<String>) -> RecordError {
+        let mut errors = ValidationErrors::default();
+        errors.push(karte_types::ValidationError::new(field, code, message));
+        RecordError::Invalid(errors)
+    }
+}

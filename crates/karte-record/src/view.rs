@@ -1,0 +1,107 @@
+//! Reading a chart document as a `ChartView`.
+//!
+//! The document is read in one walk into JSON and from there through serde.
+//! (`map_range` reads a 300-visit chart several times faster than
+//! `Automerge::hydrate`.)
+
+use automerge::{Automerge, ReadDoc};
+use karte_types::{
+    Allergy, AllergyStatus, ChartView, Condition, Demographics, EntryId, EntryMeta, Medication,
+    PatientId, Visit,
+};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::RecordError;
+use crate::json::{read_map, read_map_nested};
+use crate::layout::{
+    ALLERGY_ASSESSMENT, ENTERED_IN_ERROR, EntryInput, NO_KNOWN_ALLERGIES, PATIENT, RECORDED_AT,
+    RECORDED_BY, RESOLUTIONS, REVIEWS, input_from_nested,
+};
+use crate::review::reviews_from_json;
+
+pub(crate) fn chart_view(doc: &Automerge, id: &PatientId) -> Result<ChartView, RecordError> {
+    let mut root = serde_json::Map::new();
+    for key in [PATIENT, ALLERGY_ASSESSMENT, REVIEWS, RESOLUTIONS] {
+        if let Some((_, obj)) = doc.get(automerge::ROOT, key)? {
+            root.insert(key.to_owned(), read_map(doc, &obj));
+        }
+    }
+    let root = Value::Object(root);
+    let patient: Demographics = field(&root, PATIENT, PATIENT)?;
+    let allergies = entries(doc, |meta, input| Allergy { meta, input })?;
+    let conditions = entries(doc, |meta, input| Condition { meta, input })?;
+    let medications = entries(doc, |meta, input| Medication { meta, input })?;
+    let mut visits = entries(doc, |meta, input| Visit { meta, input })?;
+    visits.sort_by(|a, b| (b.input.at, &b.meta.id).cmp(&(a.input.at, &a.meta.id)));
+    let nka = root
+        .get(ALLERGY_ASSESSMENT)
+        .and_then(|a| a.get(NO_KNOWN_ALLERGIES))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let standing: Vec<&Allergy> = allergies
+        .iter()
+        .filter(|a| a.meta.entered_in_error.is_none())
+        .collect();
+    let allergy_status = if standing
+        .iter()
+        .any(|a| a.input.status == karte_types::ClinicalStatus::Active)
+    {
+        AllergyStatus::Recorded
+    } else if nka {
+        AllergyStatus::NoKnownAllergies
+    } else if !standing.is_empty() {
+        AllergyStatus::Recorded
+    } else {
+        AllergyStatus::NotRecorded
+    };
+    Ok(ChartView {
+        id: id.clone(),
+        patient,
+        allergy_status,
+        allergies,
+        conditions,
+        medications,
+        visits,
+        reviews: reviews_from_json(&root),
+    })
+}
+
+fn field<T: DeserializeOwned>(value: &Value, key: &str, path: &str) -> Result<T, RecordError> {
+    T::deserialize(value.get(key).unwrap_or(&Value::Null))
+        .map_err(|e| RecordError::NotAChart(format!("{path}: {e}")))
+}
+
+/// The entries of `T`'s collection, oldest id first (`map_range` is in key order).
+fn entries<T: EntryInput, E>(
+    doc: &Automerge,
+    make: impl Fn(EntryMeta, T) -> E,
+) -> Result<Vec<E>, RecordError> {
+    let collection = T::COLLECTION.key();
+    let Some((_, map)) = doc.get(automerge::ROOT, collection)? else {
+        return Err(RecordError::NotAChart(format!(
+            "it has no '{collection}' map"
+        )));
+    };
+    let mut out = Vec::new();
+    for item in doc.map_range(&map, ..) {
+        let id = item.key.to_string();
+        let path = format!("{collection}/{id}");
+        let entry = read_map_nested(doc, &item.id());
+        let voided = entry.get(ENTERED_IN_ERROR).is_some_and(|v| !v.is_null());
+        let meta = EntryMeta {
+            id: EntryId(id),
+            recorded_by: field(&entry, RECORDED_BY, &path)?,
+            recorded_at: field(&entry, RECORDED_AT, &path)?,
+            entered_in_error: if voided {
+                Some(field(&entry, ENTERED_IN_ERROR, &path)?)
+            } else {
+                None
+            },
+        };
+        let input = input_from_nested::<T>(entry)
+            .map_err(|e| RecordError::NotAChart(format!("{path}: {e}")))?;
+        out.push(make(meta, input));
+    }
+    Ok(out)
+}

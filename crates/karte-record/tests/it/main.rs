@@ -1,0 +1,7 @@
+//! Integration tests of karte-record: one binary, one module per feature.
+
+mod corrupt;
+mod merge;
+mod properties;
+mod round_trip;
+mod support;
