@@ -1,0 +1,105 @@
+//! The errors of the hub's storage. Each has a stable `code` the HTTP layer
+//! maps to a status and the client branches on, and a message that says what
+//! to do next.
+
+use karte_types::{DeviceId, PatientId};
+
+use crate::OrgId;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubStoreError {
+    #[error("device {0} is not enrolled at this hub: enrol it with a new enrolment code")]
+    UnknownDevice(DeviceId),
+    #[error("device {0} has been revoked: it must be wiped and enrolled again")]
+    DeviceRevoked(DeviceId),
+    #[error("device {0} is already enrolled: use another device id, or revoke the old one first")]
+    DeviceExists(DeviceId),
+    #[error("organisation {0} is not known to this hub: add it first")]
+    UnknownOrg(OrgId),
+    #[error("organisation {0} already exists: choose another id")]
+    OrgExists(OrgId),
+    #[error("chart {0} is not known to this hub: check the id")]
+    UnknownDoc(PatientId),
+    #[error(
+        "chart {doc} is not shared with organisation {org}: ask the owning organisation to share it"
+    )]
+    OutsideCircle { doc: PatientId, org: OrgId },
+    #[error(
+        "organisation {org} owns chart {doc} and cannot be removed from its care circle: share it elsewhere instead"
+    )]
+    OwnerCannotLeave { doc: PatientId, org: OrgId },
+    #[error("this enrolment code is not known: check it, or ask the administrator for a new one")]
+    EnrolmentUnknown,
+    #[error("this enrolment code has already been used: ask the administrator for a new one")]
+    EnrolmentUsed,
+    #[error("this enrolment code has expired: ask the administrator for a new one")]
+    EnrolmentExpired,
+    #[error("an enrolment code with this hash already exists: make a new random code")]
+    EnrolmentExists,
+    #[error(
+        "the hub database has schema version {found}, but this hub knows versions up to {supported}: update the hub"
+    )]
+    NewerSchema { found: i64, supported: i64 },
+    #[error("{path} is not a Karte hub database: check the path")]
+    NotAHubDatabase { path: std::path::PathBuf },
+    #[error(
+        "the disk of {path} does not support SQLite's write-ahead log: keep the hub database on a local disk"
+    )]
+    NoWriteAheadLog { path: std::path::PathBuf },
+    #[error("the hub database holds a malformed value ({0}): restore it from a backup")]
+    Corrupt(String),
+    #[error("SQLite error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL error: {}", postgres_detail(.0))]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("cannot reach PostgreSQL ({0}): check that it runs and the hub's database URL")]
+    Pool(String),
+    #[error("the hub's storage task stopped unexpectedly ({0}): see the hub log and restart it")]
+    Task(String),
+}
+
+impl HubStoreError {
+    /// A stable, machine-readable name for the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            HubStoreError::UnknownDevice(_) => "unknown_device",
+            HubStoreError::DeviceRevoked(_) => "device_revoked",
+            HubStoreError::DeviceExists(_) => "device_exists",
+            HubStoreError::UnknownOrg(_) => "unknown_org",
+            HubStoreError::OrgExists(_) => "org_exists",
+            HubStoreError::UnknownDoc(_) => "unknown_doc",
+            HubStoreError::OutsideCircle { .. } => "outside_circle",
+            HubStoreError::OwnerCannotLeave { .. } => "owner_cannot_leave",
+            HubStoreError::EnrolmentUnknown => "enrolment_unknown",
+            HubStoreError::EnrolmentUsed => "enrolment_used",
+            HubStoreError::EnrolmentExpired => "enrolment_expired",
+            HubStoreError::EnrolmentExists => "enrolment_exists",
+            HubStoreError::NewerSchema { .. } => "newer_schema",
+            HubStoreError::NotAHubDatabase { .. } => "not_a_hub_database",
+            HubStoreError::NoWriteAheadLog { .. } => "no_write_ahead_log",
+            HubStoreError::Corrupt(_) => "corrupt",
+            HubStoreError::Sqlite(_) | HubStoreError::Postgres(_) => "storage",
+            HubStoreError::Pool(_) => "storage_unreachable",
+            HubStoreError::Task(_) => "storage_task",
+        }
+    }
+
+    pub(crate) fn corrupt(what: impl std::fmt::Display) -> HubStoreError {
+        HubStoreError::Corrupt(what.to_string())
+    }
+}
+
+/// The server's own message where there is one: `tokio_postgres` shows a
+/// server-side error only as "db error".
+fn postgres_detail(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => error.to_string(),
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for HubStoreError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        HubStoreError::Pool(error.to_string())
+    }
+}

@@ -1,0 +1,227 @@
+//! The plain values the hub's storage takes and returns. Change bytes,
+//! signatures, keys and snapshots are opaque here: verifying them is the
+//! sync layer's work, done before anything reaches the store.
+
+use karte_types::{DeviceId, PatientId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::HubStoreError;
+
+/// An organisation (a home-care station, a clinic, a hospital), named by a
+/// ULID the administrator's tool makes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OrgId(pub String);
+
+impl OrgId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for OrgId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for OrgId {
+    fn from(s: &str) -> Self {
+        OrgId(s.to_owned())
+    }
+}
+
+/// An organisation as the hub knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Org {
+    pub id: OrgId,
+    pub name: String,
+    /// The public key that lets the organisation recover its charts when
+    /// every device is lost; opaque to the store.
+    pub recovery_public_key: Vec<u8>,
+}
+
+/// Whether a device may sync, and if not, what it is told to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeviceStatus {
+    Active,
+    /// Retired by its organisation: it is told to finish pushing, then wipe.
+    Revoked,
+    /// Reported lost or stolen: it is told to wipe at once.
+    RevokedLost,
+}
+
+impl DeviceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceStatus::Active => "active",
+            DeviceStatus::Revoked => "revoked",
+            DeviceStatus::RevokedLost => "revoked-lost",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Result<DeviceStatus, HubStoreError> {
+        match text {
+            "active" => Ok(DeviceStatus::Active),
+            "revoked" => Ok(DeviceStatus::Revoked),
+            "revoked-lost" => Ok(DeviceStatus::RevokedLost),
+            other => Err(HubStoreError::corrupt(format!("device status '{other}'"))),
+        }
+    }
+}
+
+/// The head of a device's vault audit chain, as it last reported it; a later
+/// report with a shorter chain shows that entries were removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AuditHead {
+    pub seq: u64,
+    pub hash: [u8; 32],
+}
+
+/// What a device brings when it redeems an enrolment code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDevice {
+    pub id: DeviceId,
+    /// The device's Ed25519 public key (32 bytes), opaque to the store.
+    pub public_key: Vec<u8>,
+    /// The first 16 bytes of every Automerge actor id the device may use.
+    pub actor_prefix: [u8; 16],
+}
+
+/// An enrolled device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub id: DeviceId,
+    pub org: OrgId,
+    pub public_key: Vec<u8>,
+    pub actor_prefix: [u8; 16],
+    pub status: DeviceStatus,
+    pub enrolled_at: Timestamp,
+    pub last_seen: Option<Timestamp>,
+    pub audit_head: Option<AuditHead>,
+}
+
+/// One Automerge change as a device pushed it: the hash the sync layer has
+/// checked against the bytes, and the pushing device's signature over it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredChange {
+    pub hash: [u8; 32],
+    pub bytes: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+/// The changes of one chart in a push, in causal order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushedDoc {
+    pub doc: PatientId,
+    pub changes: Vec<StoredChange>,
+}
+
+/// What a push did to one chart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocOutcome {
+    pub doc: PatientId,
+    /// The chart was new to the hub and now belongs to the device's organisation.
+    pub created: bool,
+    /// The hashes newly stored, in push order.
+    pub stored: Vec<[u8; 32]>,
+    /// How many pushed changes the hub already had.
+    pub skipped: usize,
+}
+
+/// What a whole push did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushOutcome {
+    /// One entry per pushed chart, in push order.
+    pub docs: Vec<DocOutcome>,
+    /// The feed position of the last change stored, if any was new.
+    pub last_position: Option<u64>,
+}
+
+/// A change in the feed, with who signed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedChange {
+    pub position: u64,
+    pub doc: PatientId,
+    pub hash: [u8; 32],
+    pub bytes: Vec<u8>,
+    pub signer: DeviceId,
+    pub signature: Vec<u8>,
+}
+
+/// One entry of the feed as an organisation sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedEntry {
+    Change(FeedChange),
+    /// The chart was shared with the reader's organisation: the reader needs
+    /// a snapshot of it, not its history change by change.
+    Shared {
+        position: u64,
+        doc: PatientId,
+    },
+    /// The chart is no longer shared with the reader's organisation.
+    Unshared {
+        position: u64,
+        doc: PatientId,
+    },
+}
+
+impl FeedEntry {
+    pub fn position(&self) -> u64 {
+        match self {
+            FeedEntry::Change(change) => change.position,
+            FeedEntry::Shared { position, .. } | FeedEntry::Unshared { position, .. } => *position,
+        }
+    }
+
+    pub fn doc(&self) -> &PatientId {
+        match self {
+            FeedEntry::Change(change) => &change.doc,
+            FeedEntry::Shared { doc, .. } | FeedEntry::Unshared { doc, .. } => doc,
+        }
+    }
+}
+
+/// A page of the feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedPage {
+    pub entries: Vec<FeedEntry>,
+    /// Where the reader's next page starts. It may pass positions the reader
+    /// cannot see (other organisations' charts), never one it has not been given.
+    pub next_cursor: u64,
+    /// Another page follows at once.
+    pub more: bool,
+}
+
+/// A chart as the hub knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocRecord {
+    pub id: PatientId,
+    pub owner: OrgId,
+    /// Every organisation the chart is shared with, the owner included, sorted.
+    pub circle: Vec<OrgId>,
+    pub created_at: Timestamp,
+}
+
+/// A compacted copy of a chart (Automerge `save()`), holding every change of
+/// the chart up to and including feed position `up_to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub bytes: Vec<u8>,
+    pub up_to: u64,
+}
+
+/// One line of the append-only receive log: what a device sent, and when the
+/// hub received it by its own clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub device: DeviceId,
+    pub received_at: Timestamp,
+    pub docs: Vec<PatientId>,
+    /// Changes received, stored or not.
+    pub changes: u64,
+    /// Of them, the changes that were new.
+    pub stored: u64,
+    /// Bytes of change data received.
+    pub bytes: u64,
+}

@@ -1,0 +1,152 @@
+//! The hub's PostgreSQL schema and its migrations.
+//!
+//! A landed migration is never edited: a change to the schema is a new entry
+//! at the end of `MIGRATIONS`, recorded in `hub_schema` when it runs. Several
+//! hub processes may start at once against one database: each migrates in
+//! one transaction holding an advisory lock, so one migrates and the others
+//! then find nothing left to do.
+
+use deadpool_postgres::Object;
+
+use crate::HubStoreError;
+
+/// The advisory lock that serialises migrations ("KHUB" and 2).
+const MIGRATION_LOCK: i64 = 0x4b48_5542_0000_0002;
+
+const MIGRATIONS: &[&str] = &[V1];
+
+const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// The first schema. Times are milliseconds since the Unix epoch by the
+/// hub's clock.
+const V1: &str = "
+CREATE TABLE orgs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    recovery_public_key BYTEA NOT NULL
+);
+
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    org TEXT NOT NULL REFERENCES orgs(id),
+    public_key BYTEA NOT NULL,
+    actor_prefix BYTEA NOT NULL CHECK (octet_length(actor_prefix) = 16),
+    status TEXT NOT NULL CHECK (status IN ('active', 'revoked', 'revoked-lost')),
+    enrolled_at BIGINT NOT NULL,
+    last_seen BIGINT,
+    audit_seq BIGINT,
+    audit_hash BYTEA CHECK (audit_hash IS NULL OR octet_length(audit_hash) = 32)
+);
+CREATE INDEX devices_by_org ON devices(org, id);
+
+CREATE TABLE enrolments (
+    code_hash BYTEA PRIMARY KEY CHECK (octet_length(code_hash) = 32),
+    org TEXT NOT NULL REFERENCES orgs(id),
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT,
+    device TEXT
+);
+
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL REFERENCES orgs(id),
+    created_at BIGINT NOT NULL
+);
+
+CREATE TABLE circle_members (
+    doc TEXT NOT NULL REFERENCES documents(id),
+    org TEXT NOT NULL REFERENCES orgs(id),
+    PRIMARY KEY (doc, org)
+);
+CREATE INDEX circle_members_by_org ON circle_members(org, doc);
+
+CREATE TABLE changes (
+    doc TEXT NOT NULL REFERENCES documents(id),
+    hash BYTEA NOT NULL CHECK (octet_length(hash) = 32),
+    bytes BYTEA NOT NULL,
+    signer TEXT NOT NULL REFERENCES devices(id),
+    signature BYTEA NOT NULL,
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (doc, hash)
+);
+
+CREATE TABLE feed (
+    position BIGINT PRIMARY KEY CHECK (position > 0),
+    doc TEXT NOT NULL REFERENCES documents(id),
+    kind TEXT NOT NULL CHECK (kind IN ('change', 'share', 'unshare')),
+    hash BYTEA,
+    org TEXT REFERENCES orgs(id),
+    at BIGINT NOT NULL,
+    CHECK ((kind = 'change' AND hash IS NOT NULL AND org IS NULL)
+        OR (kind <> 'change' AND hash IS NULL AND org IS NOT NULL))
+);
+CREATE INDEX feed_by_doc ON feed(doc, position);
+
+CREATE TABLE snapshots (
+    doc TEXT PRIMARY KEY REFERENCES documents(id),
+    bytes BYTEA NOT NULL,
+    up_to BIGINT NOT NULL
+);
+
+CREATE TABLE nonces (
+    device TEXT NOT NULL,
+    nonce BYTEA NOT NULL,
+    seen_at BIGINT NOT NULL,
+    PRIMARY KEY (device, nonce)
+);
+CREATE INDEX nonces_by_age ON nonces(seen_at);
+
+CREATE TABLE receipts (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    device TEXT NOT NULL,
+    received_at BIGINT NOT NULL,
+    docs TEXT NOT NULL,
+    changes BIGINT NOT NULL,
+    stored BIGINT NOT NULL,
+    bytes BIGINT NOT NULL
+);
+CREATE INDEX receipts_by_device ON receipts(device, id);
+CREATE FUNCTION receipts_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the receive log is append-only';
+END
+$$;
+CREATE TRIGGER receipts_never_change BEFORE UPDATE OR DELETE ON receipts
+    FOR EACH ROW EXECUTE FUNCTION receipts_append_only();
+CREATE TRIGGER receipts_never_truncated BEFORE TRUNCATE ON receipts
+    FOR EACH STATEMENT EXECUTE FUNCTION receipts_append_only();
+";
+
+/// Brings the database's schema up to date.
+pub(super) async fn migrate(client: &mut Object) -> Result<(), HubStoreError> {
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS hub_schema (
+             version BIGINT PRIMARY KEY,
+             applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+         )",
+    )
+    .await?;
+    let version: i64 = tx
+        .query_one("SELECT COALESCE(MAX(version), 0) FROM hub_schema", &[])
+        .await?
+        .get(0);
+    if version > LATEST {
+        return Err(HubStoreError::NewerSchema {
+            found: version,
+            supported: LATEST,
+        });
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.batch_execute(migration).await?;
+        tx.execute(
+            "INSERT INTO hub_schema (version) VALUES ($1)",
+            &[&(index as i64 + 1)],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

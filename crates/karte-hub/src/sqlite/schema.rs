@@ -1,0 +1,171 @@
+//! Opening the hub's SQLite file: connection settings and migrations.
+//!
+//! A landed migration is never edited: a change to the schema is a new entry
+//! at the end of `MIGRATIONS`, and `PRAGMA user_version` records how many
+//! have run. Migrations run under `BEGIN IMMEDIATE`, so hub processes
+//! starting at once against one file migrate it exactly once.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::HubStoreError;
+
+/// `PRAGMA application_id` of every hub database: "KHUB".
+const APPLICATION_ID: i32 = 0x4b48_5542;
+
+/// How long a writer waits for another to commit before giving up. Writers
+/// hold the lock only for one short transaction each.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The migrations, in order; entry `n` brings the database to `user_version` n+1.
+const MIGRATIONS: &[&str] = &[V1];
+
+const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// The first schema. Times are milliseconds since the Unix epoch by the
+/// hub's clock; feed positions are the rowids of `feed`.
+const V1: &str = "
+CREATE TABLE orgs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    recovery_public_key BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    org TEXT NOT NULL REFERENCES orgs(id),
+    public_key BLOB NOT NULL,
+    actor_prefix BLOB NOT NULL CHECK (length(actor_prefix) = 16),
+    status TEXT NOT NULL CHECK (status IN ('active', 'revoked', 'revoked-lost')),
+    enrolled_at INTEGER NOT NULL,
+    last_seen INTEGER,
+    audit_seq INTEGER,
+    audit_hash BLOB CHECK (audit_hash IS NULL OR length(audit_hash) = 32)
+) STRICT;
+CREATE INDEX devices_by_org ON devices(org, id);
+
+CREATE TABLE enrolments (
+    code_hash BLOB PRIMARY KEY CHECK (length(code_hash) = 32),
+    org TEXT NOT NULL REFERENCES orgs(id),
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    device TEXT
+) STRICT;
+
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL REFERENCES orgs(id),
+    created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE circle_members (
+    doc TEXT NOT NULL REFERENCES documents(id),
+    org TEXT NOT NULL REFERENCES orgs(id),
+    PRIMARY KEY (doc, org)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX circle_members_by_org ON circle_members(org, doc);
+
+CREATE TABLE changes (
+    doc TEXT NOT NULL REFERENCES documents(id),
+    hash BLOB NOT NULL CHECK (length(hash) = 32),
+    bytes BLOB NOT NULL,
+    signer TEXT NOT NULL REFERENCES devices(id),
+    signature BLOB NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (doc, hash)
+) STRICT;
+
+CREATE TABLE feed (
+    position INTEGER PRIMARY KEY CHECK (position > 0),
+    doc TEXT NOT NULL REFERENCES documents(id),
+    kind TEXT NOT NULL CHECK (kind IN ('change', 'share', 'unshare')),
+    hash BLOB,
+    org TEXT REFERENCES orgs(id),
+    at INTEGER NOT NULL,
+    CHECK ((kind = 'change' AND hash IS NOT NULL AND org IS NULL)
+        OR (kind <> 'change' AND hash IS NULL AND org IS NOT NULL))
+) STRICT;
+CREATE INDEX feed_by_doc ON feed(doc, position);
+
+CREATE TABLE snapshots (
+    doc TEXT PRIMARY KEY REFERENCES documents(id),
+    bytes BLOB NOT NULL,
+    up_to INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE nonces (
+    device TEXT NOT NULL,
+    nonce BLOB NOT NULL,
+    seen_at INTEGER NOT NULL,
+    PRIMARY KEY (device, nonce)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX nonces_by_age ON nonces(seen_at);
+
+CREATE TABLE receipts (
+    id INTEGER PRIMARY KEY,
+    device TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    docs TEXT NOT NULL,
+    changes INTEGER NOT NULL,
+    stored INTEGER NOT NULL,
+    bytes INTEGER NOT NULL
+) STRICT;
+CREATE INDEX receipts_by_device ON receipts(device, id);
+CREATE TRIGGER receipts_never_change BEFORE UPDATE ON receipts
+BEGIN SELECT RAISE(ABORT, 'the receive log is append-only'); END;
+CREATE TRIGGER receipts_never_vanish BEFORE DELETE ON receipts
+BEGIN SELECT RAISE(ABORT, 'the receive log is append-only'); END;
+";
+
+/// Opens (creating if need be) the hub database at `path` and brings its
+/// schema up to date.
+pub(super) fn open(path: &Path) -> Result<Connection, HubStoreError> {
+    let mut conn = connect(path)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let application_id: i32 = tx.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let tables: i64 = tx.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+    let fresh = application_id == 0 && version == 0 && tables == 0;
+    if !fresh && application_id != APPLICATION_ID {
+        return Err(HubStoreError::NotAHubDatabase {
+            path: path.to_owned(),
+        });
+    }
+    if version > LATEST {
+        return Err(HubStoreError::NewerSchema {
+            found: version,
+            supported: LATEST,
+        });
+    }
+    if fresh {
+        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+    }
+    for migration in &MIGRATIONS[version as usize..] {
+        tx.execute_batch(migration)?;
+    }
+    tx.pragma_update(None, "user_version", LATEST)?;
+    tx.commit()?;
+    Ok(conn)
+}
+
+/// A connection with the settings every statement relies on. WAL lets
+/// readers run beside the one writer; `synchronous=FULL` makes each commit
+/// durable when it returns.
+pub(super) fn connect(path: &Path) -> Result<Connection, HubStoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(HubStoreError::NoWriteAheadLog {
+            path: path.to_owned(),
+        });
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}

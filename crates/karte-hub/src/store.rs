@@ -1,0 +1,170 @@
+//! The one trait every part of the hub stores through. `main` picks a backend
+//! (SQLite by default, PostgreSQL for many hub processes) once; everything
+//! else is generic over `HubStore`.
+
+use std::future::Future;
+use std::time::Duration;
+
+use karte_types::{DeviceId, PatientId, Timestamp};
+
+use crate::{
+    AuditHead, Device, DocRecord, FeedChange, FeedPage, HubStoreError, NewDevice, Org, OrgId,
+    PushOutcome, PushedDoc, Receipt, Snapshot,
+};
+
+/// The hub's storage.
+///
+/// The feed is the heart of it: every stored change and every share or
+/// unshare event gets a position, and positions become visible in order, so
+/// a reader that has seen position N has seen everything at or below N that
+/// its organisation may see.
+pub trait HubStore: Send + Sync + 'static {
+    /// Adds an organisation.
+    fn add_org(&self, org: &Org) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    fn org(&self, id: &OrgId) -> impl Future<Output = Result<Option<Org>, HubStoreError>> + Send;
+
+    fn list_orgs(&self) -> impl Future<Output = Result<Vec<Org>, HubStoreError>> + Send;
+
+    /// Records a one-time enrolment code for `org`; the store keeps only the
+    /// SHA-256 of the code.
+    fn create_enrolment(
+        &self,
+        org: &OrgId,
+        code_hash: [u8; 32],
+        expires_at: Timestamp,
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    /// Uses up an enrolment code and enrols `device` into the code's
+    /// organisation, atomically: of two devices redeeming one code at once,
+    /// exactly one succeeds. A code expires at `expires_at` (inclusive).
+    fn redeem_enrolment(
+        &self,
+        code_hash: [u8; 32],
+        device: &NewDevice,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Device, HubStoreError>> + Send;
+
+    fn device(
+        &self,
+        id: &DeviceId,
+    ) -> impl Future<Output = Result<Option<Device>, HubStoreError>> + Send;
+
+    /// The devices of `org`, by id.
+    fn list_devices(
+        &self,
+        org: &OrgId,
+    ) -> impl Future<Output = Result<Vec<Device>, HubStoreError>> + Send;
+
+    /// Revokes a device; `lost` tells it to wipe at once. A device once
+    /// reported lost stays lost.
+    fn revoke(
+        &self,
+        device: &DeviceId,
+        lost: bool,
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    /// Notes that a device was heard from, and the audit chain head it reported.
+    fn record_contact(
+        &self,
+        device: &DeviceId,
+        now: Timestamp,
+        audit_head: Option<AuditHead>,
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    /// Stores a whole push atomically: every change of every chart, or
+    /// nothing. Changes the hub already has are skipped, so repeating a push
+    /// changes nothing. Unknown charts are created, owned by the device's
+    /// organisation; a chart outside that organisation's care circles fails
+    /// the whole push. The caller has verified hashes, signatures, actors and
+    /// dependencies before.
+    fn store_push(
+        &self,
+        device: &DeviceId,
+        batch: Vec<PushedDoc>,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<PushOutcome, HubStoreError>> + Send;
+
+    /// The feed after position `after` as `org` sees it: changes of charts in
+    /// its care circles, and share and unshare events addressed to it. A page
+    /// holds about `max_bytes` of changes, at least one entry, and never
+    /// splits a change.
+    fn read_feed(
+        &self,
+        org: &OrgId,
+        after: u64,
+        max_bytes: usize,
+    ) -> impl Future<Output = Result<FeedPage, HubStoreError>> + Send;
+
+    /// The highest feed position committed.
+    fn feed_head(&self) -> impl Future<Output = Result<u64, HubStoreError>> + Send;
+
+    /// Shares a chart with an organisation; returns the feed position of the
+    /// share event, or `None` if it was shared already.
+    fn share(
+        &self,
+        doc: &PatientId,
+        org: &OrgId,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Option<u64>, HubStoreError>> + Send;
+
+    /// Stops sharing a chart with an organisation; returns the feed position
+    /// of the unshare event, or `None` if it was not shared. The owner cannot
+    /// be removed.
+    fn unshare(
+        &self,
+        doc: &PatientId,
+        org: &OrgId,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Option<u64>, HubStoreError>> + Send;
+
+    fn doc(
+        &self,
+        doc: &PatientId,
+    ) -> impl Future<Output = Result<Option<DocRecord>, HubStoreError>> + Send;
+
+    /// The changes of one chart after feed position `after`, in feed order
+    /// (which is causal order): with a snapshot, what rebuilds the chart.
+    fn doc_changes(
+        &self,
+        doc: &PatientId,
+        after: u64,
+    ) -> impl Future<Output = Result<Vec<FeedChange>, HubStoreError>> + Send;
+
+    /// Which of `hashes` the hub holds for `doc`, for checking a push's
+    /// dependencies.
+    fn present_changes(
+        &self,
+        doc: &PatientId,
+        hashes: &[[u8; 32]],
+    ) -> impl Future<Output = Result<Vec<[u8; 32]>, HubStoreError>> + Send;
+
+    fn snapshot(
+        &self,
+        doc: &PatientId,
+    ) -> impl Future<Output = Result<Option<Snapshot>, HubStoreError>> + Send;
+
+    /// Caches a snapshot of a chart; an older one than the cached (lower
+    /// `up_to`) is ignored, so racing refreshes never move the cache back.
+    fn put_snapshot(
+        &self,
+        doc: &PatientId,
+        snapshot: &Snapshot,
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    /// Records a request nonce; `false` if the device used it within
+    /// `window` before `now` (a replay). Forgets nonces older than the window.
+    fn check_and_record_nonce(
+        &self,
+        device: &DeviceId,
+        nonce: [u8; 16],
+        now: Timestamp,
+        window: Duration,
+    ) -> impl Future<Output = Result<bool, HubStoreError>> + Send;
+
+    /// The receive log of one device, oldest first.
+    fn receipts(
+        &self,
+        device: &DeviceId,
+    ) -> impl Future<Output = Result<Vec<Receipt>, HubStoreError>> + Send;
+}

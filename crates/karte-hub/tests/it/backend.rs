@@ -1,0 +1,95 @@
+//! The two backends behind one test interface, so every test of the suite
+//! runs against both: an empty database, opened as a hub process would open
+//! it, as often as a test needs (several handles imitate several processes).
+
+use std::future::Future;
+
+use karte_hub::{HubStore, HubStoreError, PostgresHubStore, SqliteHubStore, StoreConfig};
+
+pub trait Backend: Sized + Send + Sync + 'static {
+    type Store: HubStore + Clone;
+
+    /// A new, empty database that nothing has opened yet.
+    fn empty() -> impl Future<Output = Self> + Send;
+
+    /// Opens the database as one hub process would, running migrations.
+    fn open(
+        &self,
+        config: StoreConfig,
+    ) -> impl Future<Output = Result<Self::Store, HubStoreError>> + Send;
+
+    /// Runs SQL on the database behind the store's back, as an intruder or
+    /// a careless administrator would.
+    fn raw_execute(&self, sql: &str) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// A new database, opened once with the default settings.
+pub async fn fresh<B: Backend>() -> (B, B::Store) {
+    let backend = B::empty().await;
+    let store = backend.open(StoreConfig::default()).await.unwrap();
+    (backend, store)
+}
+
+pub struct Sqlite {
+    dir: tempfile::TempDir,
+}
+
+impl Sqlite {
+    fn path(&self) -> std::path::PathBuf {
+        self.dir.path().join("hub.sqlite")
+    }
+}
+
+impl Backend for Sqlite {
+    type Store = SqliteHubStore;
+
+    async fn empty() -> Self {
+        Sqlite {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    async fn open(&self, config: StoreConfig) -> Result<SqliteHubStore, HubStoreError> {
+        let path = self.path();
+        tokio::task::spawn_blocking(move || SqliteHubStore::open_with(&path, config))
+            .await
+            .unwrap()
+    }
+
+    async fn raw_execute(&self, sql: &str) -> Result<(), String> {
+        let conn = rusqlite::Connection::open(self.path()).map_err(|e| e.to_string())?;
+        conn.execute_batch(sql).map_err(|e| e.to_string())
+    }
+}
+
+pub struct Postgres {
+    url: String,
+}
+
+impl Backend for Postgres {
+    type Store = PostgresHubStore;
+
+    async fn empty() -> Self {
+        Postgres {
+            url: crate::postgres::server().create_database().await,
+        }
+    }
+
+    async fn open(&self, config: StoreConfig) -> Result<PostgresHubStore, HubStoreError> {
+        PostgresHubStore::connect_with(&self.url, config).await
+    }
+
+    async fn raw_execute(&self, sql: &str) -> Result<(), String> {
+        let (client, connection) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+            .await
+            .map_err(|e| e.to_string())?;
+        let connection = tokio::spawn(connection);
+        let result = client.batch_execute(sql).await.map_err(|e| {
+            e.as_db_error()
+                .map_or(e.to_string(), |db| db.message().to_owned())
+        });
+        drop(client);
+        let _ = connection.await;
+        result
+    }
+}

@@ -1,0 +1,60 @@
+//! Integration tests of the hub's storage: one suite, every test run against
+//! both backends, SQLite in a temporary folder and a real PostgreSQL server
+//! the tests start themselves (see `postgres`).
+
+mod admin;
+mod backend;
+mod paging;
+mod postgres;
+mod push;
+mod race;
+mod scope;
+mod support;
+
+/// Makes, for each suite function `module::name`, a test `name` in module
+/// `sqlite` and one in module `postgresql`.
+macro_rules! on_both_backends {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    crate::$module::$name::<crate::backend::Sqlite>().await;
+                }
+            )*
+        }
+        mod postgresql {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    crate::$module::$name::<crate::backend::Postgres>().await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends! {
+    push::a_push_is_stored_in_feed_order,
+    push::a_batch_with_one_bad_doc_stores_nothing,
+    push::a_repeated_push_changes_nothing,
+    push::only_enrolled_devices_not_lost_may_push,
+    push::an_empty_push_is_received_and_stores_nothing,
+    scope::an_org_never_reads_another_orgs_charts,
+    scope::sharing_and_unsharing_reach_the_org_after_its_cursor,
+    scope::the_owner_stays_in_the_circle,
+    admin::organisations_are_added_once,
+    admin::an_enrolment_code_works_once_and_expires,
+    admin::two_devices_racing_for_one_code_enrol_one,
+    admin::devices_are_listed_revoked_and_heard_from,
+    admin::a_replayed_nonce_is_refused_within_the_window,
+    admin::the_snapshot_cache_never_moves_back,
+    admin::the_receive_log_is_append_only,
+    admin::hub_processes_starting_at_once_migrate_once,
+    paging::small_pages_add_up_to_the_whole_feed,
+    paging::a_change_larger_than_a_page_comes_alone_and_whole,
+    paging::pages_span_many_planning_rounds,
+    race::concurrent_writers_never_lose_a_change,
+    race::a_late_commit_is_not_lost,
+    race::the_naive_allocation_loses_a_late_commit,
+}

@@ -1,0 +1,193 @@
+//! A real, throwaway PostgreSQL server for tests.
+//!
+//! The first test that asks starts one server for the whole test binary, on
+//! 127.0.0.1 with a free port and its data in a new temporary folder; each
+//! test then gets a database of its own. The server runs under a small shell
+//! watchdog that reads our end of a pipe: when the test binary exits (or is
+//! killed) the pipe closes, and the watchdog stops the server and removes its
+//! folder, so nothing is left running.
+//!
+//! It needs Debian's `postgresql` package (`cargo xtask test` installs it).
+//! Run as root, the server runs as the `postgres` user through `runuser`.
+//! Other crates' hub tests may include this file as a module
+//! (`#[path = "../../../karte-hub/tests/it/postgres.rs"] mod postgres;`); it
+//! needs only `tokio` and `tokio-postgres`.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// A running server.
+pub struct TestServer {
+    port: u16,
+    /// The watchdog; its stdin is our end of the pipe, closed at exit.
+    _watchdog: Mutex<Child>,
+}
+
+static SERVER: OnceLock<TestServer> = OnceLock::new();
+static NEXT_DATABASE: AtomicU32 = AtomicU32::new(1);
+
+/// The binary's server, started on first use.
+pub fn server() -> &'static TestServer {
+    SERVER.get_or_init(start)
+}
+
+impl TestServer {
+    /// Creates a new, empty database and returns its URL.
+    pub async fn create_database(&self) -> String {
+        let name = format!(
+            "hub_test_{}_{}",
+            std::process::id(),
+            NEXT_DATABASE.fetch_add(1, Ordering::Relaxed)
+        );
+        let (client, connection) =
+            tokio_postgres::connect(&self.url("postgres"), tokio_postgres::NoTls)
+                .await
+                .expect("the test server accepts connections");
+        let connection = tokio::spawn(connection);
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("the test server creates a database");
+        drop(client);
+        let _ = connection.await;
+        self.url(&name)
+    }
+
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+}
+
+fn start() -> TestServer {
+    let bin = binaries().unwrap_or_else(|| {
+        panic!(
+            "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/postgres): \
+             run `cargo xtask test` (it installs PostgreSQL)"
+        )
+    });
+    let as_root = is_root();
+    let mut last_failure = String::new();
+    // A port found free can be taken before the server binds it; try again.
+    for _ in 0..3 {
+        let dir = tempfile::Builder::new()
+            .prefix("karte-hub-postgres-")
+            .tempdir()
+            .expect("a temporary folder")
+            .keep();
+        let data = dir.join("data");
+        if as_root {
+            run(Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir));
+        }
+        run(as_postgres(as_root, &bin.join("initdb"))
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+                "-D",
+            ])
+            .arg(&data));
+        let port = free_port();
+        let script = r#"
+            "$1" -D "$2" -p "$3" -k "$4" -c listen_addresses=127.0.0.1 \
+                -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+                -c max_connections=300 >"$4/server.log" 2>&1 &
+            server=$!
+            cat >/dev/null
+            kill -INT "$server"
+            wait "$server"
+            rm -rf "$4"
+        "#;
+        let watchdog = as_postgres(as_root, Path::new("sh"))
+            .args(["-c", script, "watchdog"])
+            .arg(bin.join("postgres"))
+            .arg(&data)
+            .arg(port.to_string())
+            .arg(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the shell starts");
+        if ready(&bin, port) {
+            return TestServer {
+                port,
+                _watchdog: Mutex::new(watchdog),
+            };
+        }
+        last_failure = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+        drop(watchdog);
+    }
+    panic!("the test PostgreSQL server did not start:\n{last_failure}");
+}
+
+/// The newest installed PostgreSQL's binaries.
+fn binaries() -> Option<PathBuf> {
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let version = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("postgres").exists().then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin)
+}
+
+fn is_root() -> bool {
+    let output = Command::new("id").arg("-u").output().expect("`id` runs");
+    String::from_utf8_lossy(&output.stdout).trim() == "0"
+}
+
+/// PostgreSQL refuses to run as root; as root, run it as `postgres`.
+fn as_postgres(as_root: bool, program: &Path) -> Command {
+    if as_root {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+fn run(command: &mut Command) {
+    let output = command.output().expect("the command starts");
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port on 127.0.0.1")
+        .port()
+}
+
+fn ready(bin: &Path, port: u16) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let status = Command::new(bin.join("pg_isready"))
+            .args(["-q", "-h", "127.0.0.1", "-p", &port.to_string()])
+            .status();
+        if status.is_ok_and(|status| status.success()) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
