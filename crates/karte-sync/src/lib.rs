@@ -1,0 +1,26 @@
+//! Sync between devices and the hub: the protocol's messages and their wire
+//! format, and the signatures that say which device sent a request and
+//! wrote a change.
+//!
+//! The contract between device and hub lives in [`wire`]. A request travels
+//! as an envelope ([`encode_request`]) around a [`SignedRequest`], whose
+//! body is a [`SyncRequest`] signed by the device's [`DeviceKey`]. Every
+//! pushed Automerge change is signed on its own ([`SignedChange`]), because
+//! the signature must travel with the change long after the request is gone.
+
+mod auth;
+mod error;
+mod replay;
+pub mod wire;
+
+pub use auth::{
+    ChangeInfo, DeviceKey, change_signing_message, request_signing_message, sign_change,
+    sign_request, verify_change, verify_change_signature, verify_request,
+};
+pub use error::{AuthError, WireError};
+pub use replay::ReplayGuard;
+pub use wire::{
+    AuditHeadReport, ChangeSignature, DocHeads, DocPush, DocUpdate, Limits, Payload, SignedChange,
+    SignedRequest, SyncRequest, SyncResponse, WipeOrder, decode_request, decode_request_within,
+    decode_response, decode_response_within, encode_request, encode_response,
+};

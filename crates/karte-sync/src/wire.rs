@@ -1,0 +1,421 @@
+//! The sync protocol's messages and their envelope: what a device sends the
+//! hub (or another device) in one round, what it gets back, and how both are
+//! framed on the wire.
+//!
+//! An envelope is a 4-byte magic (`KSYN` for a request, `KSYR` for a
+//! response), the protocol version as a big-endian `u16`, then the message as
+//! postcard, compressed with raw deflate. Decoding reads the header first, so
+//! a peer of another version gets `please_update` however its body looks,
+//! and inflates under a hard limit, so a small body cannot expand into an
+//! exhausted memory (a zip bomb).
+
+use std::io::{Read, Write};
+
+use flate2::Compression;
+use karte_types::{DeviceId, PatientId};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::WireError;
+
+/// The protocol version this Karte speaks.
+pub const PROTOCOL_VERSION: u16 = 1;
+/// The first bytes of every request.
+pub const REQUEST_MAGIC: [u8; 4] = *b"KSYN";
+/// The first bytes of every response. Different from the request's, so a
+/// response is never mistaken for a request.
+pub const RESPONSE_MAGIC: [u8; 4] = *b"KSYR";
+const HEADER_LEN: usize = 6;
+
+/// A request with its author and signature. `body` is the postcard encoding
+/// of a [`SyncRequest`]; it stays bytes here so the signature covers exactly
+/// what was sent. Build one with [`crate::sign_request`] and open it with
+/// [`crate::verify_request`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedRequest {
+    pub device: DeviceId,
+    /// The device's clock when it signed, in milliseconds since 1970.
+    pub sent_at_ms: i64,
+    /// Random per request, so the hub can refuse a replay.
+    pub nonce: [u8; 16],
+    #[serde(with = "serde_bytes")]
+    pub body: Vec<u8>,
+    /// Ed25519, see [`crate::request_signing_message`].
+    #[serde(with = "serde_bytes")]
+    pub signature: Vec<u8>,
+}
+
+/// One round of sync, from the device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    /// The position in the hub's change feed up to which the device has
+    /// received everything (0 = nothing yet).
+    pub cursor: u64,
+    /// The page size: the hub answers with about this much at most and sets
+    /// `more` when there is more.
+    pub max_response_bytes: u32,
+    pub pushes: Vec<DocPush>,
+    /// The head of the vault's audit chain; the hub keeps the latest per
+    /// device, so a vault whose audit tail was removed is noticed.
+    pub audit_head: Option<AuditHeadReport>,
+}
+
+/// The changes of one chart that the hub lacks, in causal order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocPush {
+    pub doc: PatientId,
+    pub changes: Vec<SignedChange>,
+}
+
+/// One raw Automerge change, its hash and the pushing device's signature
+/// over that hash. Build one with [`crate::sign_change`] and check it with
+/// [`crate::verify_change`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedChange {
+    #[serde(with = "serde_bytes")]
+    pub change: Vec<u8>,
+    pub hash: [u8; 32],
+    /// Ed25519, see [`crate::change_signing_message`].
+    #[serde(with = "serde_bytes")]
+    pub signature: Vec<u8>,
+}
+
+/// The number and hash of the latest entry of a vault's audit chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditHeadReport {
+    pub seq: u64,
+    pub hash: [u8; 32],
+}
+
+/// The answer to one [`SyncRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// The new cursor. The device stores it only once the whole page is
+    /// durable in its vault.
+    pub cursor: u64,
+    /// Another page follows: the device asks again with the new cursor and
+    /// no pushes.
+    pub more: bool,
+    /// For each pushed chart, the hub's heads after applying the push.
+    pub acked: Vec<DocHeads>,
+    /// The charts in the device's scope that changed after the cursor.
+    pub updates: Vec<DocUpdate>,
+    /// Charts no longer shared with the device's organisation.
+    pub removed: Vec<PatientId>,
+    pub wipe: Option<WipeOrder>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocHeads {
+    pub doc: PatientId,
+    pub heads: Vec<[u8; 32]>,
+}
+
+/// What the device lacks of one chart, with the signature of every change
+/// it carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocUpdate {
+    pub doc: PatientId,
+    pub payload: Payload,
+    pub signatures: Vec<ChangeSignature>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Payload {
+    /// A whole saved document, for a chart the device has never had: a
+    /// first sync, or a chart newly shared.
+    Snapshot(#[serde(with = "serde_bytes")] Vec<u8>),
+    /// Raw Automerge changes, in causal order.
+    Changes(#[serde(with = "byte_lists")] Vec<Vec<u8>>),
+}
+
+/// Who signed a change, carried beside it on every transport because an
+/// Automerge change has no place for a signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeSignature {
+    pub hash: [u8; 32],
+    pub device: DeviceId,
+    #[serde(with = "serde_bytes")]
+    pub signature: Vec<u8>,
+}
+
+/// The hub's order to a revoked device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WipeOrder {
+    /// The device was reported lost: wipe now.
+    Lost,
+    /// The device was retired: this response acknowledged everything it
+    /// pushed, so nothing is lost by wiping it now.
+    Retired,
+}
+
+/// How large an envelope may be before and after inflating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_compressed_bytes: usize,
+    pub max_inflated_bytes: usize,
+}
+
+impl Limits {
+    /// The limits of protocol version 1: 64 MiB on the wire, 256 MiB inflated.
+    pub const PROTOCOL: Limits = Limits {
+        max_compressed_bytes: 64 << 20,
+        max_inflated_bytes: 256 << 20,
+    };
+}
+
+pub fn encode_request(request: &SignedRequest) -> Vec<u8> {
+    encode(REQUEST_MAGIC, request)
+}
+
+pub fn encode_response(response: &SyncResponse) -> Vec<u8> {
+    encode(RESPONSE_MAGIC, response)
+}
+
+/// Reads a request envelope under the protocol's [`Limits`]. The signature
+/// is not checked here: see [`crate::verify_request`].
+pub fn decode_request(bytes: &[u8]) -> Result<SignedRequest, WireError> {
+    decode_request_within(bytes, &Limits::PROTOCOL)
+}
+
+pub fn decode_response(bytes: &[u8]) -> Result<SyncResponse, WireError> {
+    decode_response_within(bytes, &Limits::PROTOCOL)
+}
+
+pub fn decode_request_within(bytes: &[u8], limits: &Limits) -> Result<SignedRequest, WireError> {
+    decode(bytes, REQUEST_MAGIC, limits)
+}
+
+pub fn decode_response_within(bytes: &[u8], limits: &Limits) -> Result<SyncResponse, WireError> {
+    decode(bytes, RESPONSE_MAGIC, limits)
+}
+
+/// Postcard without the envelope, as a request's signed body is carried.
+pub(crate) fn to_postcard<T: Serialize>(value: &T) -> Vec<u8> {
+    // Postcard fails only for sequences of unknown length and for a full
+    // fixed buffer; these types have neither.
+    postcard::to_stdvec(value).expect("the sync messages always serialise")
+}
+
+/// Reads postcard bytes that must hold exactly one `T`.
+pub(crate) fn from_postcard<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WireError> {
+    let (value, rest) = postcard::take_from_bytes(bytes)
+        .map_err(|e| WireError::malformed(format!("the message cannot be read: {e}")))?;
+    if !rest.is_empty() {
+        return Err(WireError::malformed(format!(
+            "{} unexpected bytes after the message",
+            rest.len()
+        )));
+    }
+    Ok(value)
+}
+
+fn encode<T: Serialize>(magic: [u8; 4], value: &T) -> Vec<u8> {
+    let plain = to_postcard(value);
+    let mut out = Vec::with_capacity(HEADER_LEN + plain.len() / 2 + 64);
+    out.extend_from_slice(&magic);
+    out.extend_from_slice(&PROTOCOL_VERSION.to_be_bytes());
+    let mut deflate = flate2::write::DeflateEncoder::new(out, Compression::default());
+    // Writing into a Vec cannot fail.
+    deflate
+        .write_all(&plain)
+        .expect("deflating into memory cannot fail");
+    deflate.finish().expect("deflating into memory cannot fail")
+}
+
+fn decode<T: DeserializeOwned>(
+    bytes: &[u8],
+    magic: [u8; 4],
+    limits: &Limits,
+) -> Result<T, WireError> {
+    let compressed = read_header(bytes, magic)?;
+    if compressed.len() > limits.max_compressed_bytes {
+        return Err(WireError::TooLarge {
+            detail: format!(
+                "{} bytes on the wire, at most {} allowed",
+                compressed.len(),
+                limits.max_compressed_bytes
+            ),
+        });
+    }
+    let plain = inflate(compressed, limits.max_inflated_bytes)?;
+    from_postcard(&plain)
+}
+
+/// Checks the magic and the version and returns what follows them.
+fn read_header(bytes: &[u8], magic: [u8; 4]) -> Result<&[u8], WireError> {
+    if bytes.len() < HEADER_LEN {
+        return Err(WireError::malformed(format!(
+            "{} bytes, shorter than the {HEADER_LEN}-byte header",
+            bytes.len()
+        )));
+    }
+    let (header, rest) = bytes.split_at(HEADER_LEN);
+    if header[..4] != magic {
+        let detail = if header[..4] == REQUEST_MAGIC || header[..4] == RESPONSE_MAGIC {
+            "a sync message of the other direction"
+        } else {
+            "not a Karte sync message"
+        };
+        return Err(WireError::malformed(detail));
+    }
+    let version = u16::from_be_bytes([header[4], header[5]]);
+    if version != PROTOCOL_VERSION {
+        return Err(WireError::PleaseUpdate {
+            found: version,
+            supported: PROTOCOL_VERSION,
+        });
+    }
+    Ok(rest)
+}
+
+/// Inflates at most `limit` bytes; one byte more means the body is too
+/// large, and the rest of it is never produced.
+fn inflate(compressed: &[u8], limit: usize) -> Result<Vec<u8>, WireError> {
+    let mut decoder = flate2::bufread::DeflateDecoder::new(compressed);
+    let mut plain = Vec::new();
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    (&mut decoder)
+        .take(cap)
+        .read_to_end(&mut plain)
+        .map_err(|e| WireError::malformed(format!("the compressed body is damaged: {e}")))?;
+    if plain.len() > limit {
+        return Err(WireError::TooLarge {
+            detail: format!("the body inflates to more than {limit} bytes"),
+        });
+    }
+    let trailing = decoder.into_inner().len();
+    if trailing > 0 {
+        return Err(WireError::malformed(format!(
+            "{trailing} unexpected bytes after the compressed body"
+        )));
+    }
+    Ok(plain)
+}
+
+/// Serde for a list of byte strings, each as one length-prefixed run of
+/// bytes rather than a sequence of single bytes. Postcard writes both the
+/// same way; this way only reads faster.
+mod byte_lists {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use serde_bytes::{ByteBuf, Bytes};
+
+    pub fn serialize<S: Serializer>(lists: &[Vec<u8>], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(lists.iter().map(|b| Bytes::new(b)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<Vec<u8>>, D::Error> {
+        let buffers = Vec::<ByteBuf>::deserialize(deserializer)?;
+        Ok(buffers.into_iter().map(ByteBuf::into_vec).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response() -> SyncResponse {
+        SyncResponse {
+            cursor: 42,
+            more: true,
+            acked: vec![DocHeads {
+                doc: "P1".into(),
+                heads: vec![[7; 32]],
+            }],
+            updates: vec![DocUpdate {
+                doc: "P2".into(),
+                payload: Payload::Changes(vec![vec![1, 2, 3], vec![]]),
+                signatures: vec![ChangeSignature {
+                    hash: [9; 32],
+                    device: "D1".into(),
+                    signature: vec![5; 64],
+                }],
+            }],
+            removed: vec!["P3".into()],
+            wipe: Some(WipeOrder::Retired),
+        }
+    }
+
+    #[test]
+    fn a_response_round_trips_and_starts_with_its_header() {
+        let bytes = encode_response(&response());
+        assert_eq!(&bytes[..6], b"KSYR\x00\x01");
+        assert_eq!(decode_response(&bytes), Ok(response()));
+    }
+
+    #[test]
+    fn byte_lists_are_written_as_plain_sequences_of_bytes() {
+        // The faster serde path must not change the wire format.
+        let fast = to_postcard(&Payload::Changes(vec![vec![1, 2], vec![3]]));
+        #[derive(Serialize)]
+        enum Plain {
+            _Snapshot(Vec<u8>),
+            Changes(Vec<Vec<u8>>),
+        }
+        assert_eq!(
+            fast,
+            to_postcard(&Plain::Changes(vec![vec![1, 2], vec![3]]))
+        );
+    }
+
+    #[test]
+    fn a_response_is_not_read_as_a_request() {
+        let error = decode_request(&encode_response(&response())).unwrap_err();
+        assert_eq!(
+            error,
+            WireError::malformed("a sync message of the other direction")
+        );
+    }
+
+    #[test]
+    fn another_version_is_refused_from_its_header_alone() {
+        let mut bytes = b"KSYN\x00\x02".to_vec();
+        bytes.extend_from_slice(b"a future body this version cannot read");
+        assert_eq!(
+            decode_request(&bytes),
+            Err(WireError::PleaseUpdate {
+                found: 2,
+                supported: 1
+            })
+        );
+    }
+
+    #[test]
+    fn the_inflated_limit_is_exact() {
+        let plain = to_postcard(&response());
+        let bytes = encode_response(&response());
+        let exact = Limits {
+            max_compressed_bytes: bytes.len(),
+            max_inflated_bytes: plain.len(),
+        };
+        assert_eq!(decode_response_within(&bytes, &exact), Ok(response()));
+        let short = Limits {
+            max_inflated_bytes: plain.len() - 1,
+            ..exact
+        };
+        assert_eq!(
+            decode_response_within(&bytes, &short).map_err(|e| e.code()),
+            Err("too_large")
+        );
+        let narrow = Limits {
+            max_compressed_bytes: bytes.len() - HEADER_LEN - 1,
+            ..exact
+        };
+        assert_eq!(
+            decode_response_within(&bytes, &narrow).map_err(|e| e.code()),
+            Err("too_large")
+        );
+    }
+
+    #[test]
+    fn trailing_bytes_are_refused() {
+        let mut bytes = encode_response(&response());
+        bytes.push(0);
+        assert_eq!(
+            decode_response(&bytes).map_err(|e| e.code()),
+            Err("malformed")
+        );
+    }
+}

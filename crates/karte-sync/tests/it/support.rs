@@ -1,0 +1,145 @@
+//! Keys, real Automerge changes and proptest strategies for every message.
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{AutoCommit, ROOT};
+use karte_record::actor_for;
+use karte_sync::{
+    AuditHeadReport, ChangeSignature, DeviceKey, DocHeads, DocPush, DocUpdate, Payload,
+    SignedChange, SignedRequest, SyncRequest, SyncResponse, WipeOrder,
+};
+use karte_types::{DeviceId, PatientId};
+use proptest::prelude::*;
+use ring::rand::SystemRandom;
+
+/// A device as the hub knows it: its id and key.
+pub struct Device {
+    pub id: DeviceId,
+    pub key: DeviceKey,
+}
+
+impl Device {
+    pub fn new(id: &str) -> Device {
+        let (key, _pkcs8) = DeviceKey::generate(&SystemRandom::new()).unwrap();
+        Device { id: id.into(), key }
+    }
+
+    pub fn public_key(&self) -> [u8; 32] {
+        self.key.public_key()
+    }
+}
+
+/// The raw bytes of `count` changes to one document, written in sequence
+/// by `device` (so each depends on the one before), each with `payload`.
+pub fn changes_by(device: &DeviceId, count: usize, payload: &str) -> Vec<Vec<u8>> {
+    let mut doc = AutoCommit::new().with_actor(actor_for(device, [7; 16]));
+    for i in 0..count {
+        doc.put(ROOT, format!("field-{i}"), payload).unwrap();
+        doc.commit_with(
+            CommitOptions::default()
+                .with_message(format!("edit {i}"))
+                .with_time(1_800_000_000),
+        );
+    }
+    doc.get_changes(&[])
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect()
+}
+
+/// A realistic device id: a ULID.
+pub const DEVICE_ULID: &str = "01JQ3Z8K4M2N6P8R0T2V4X6Z8B";
+
+fn bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(any::<u8>(), 0..max)
+}
+
+fn id() -> impl Strategy<Value = String> {
+    "\\PC{0,30}"
+}
+
+fn patient() -> impl Strategy<Value = PatientId> {
+    id().prop_map(PatientId)
+}
+
+pub fn signed_change() -> impl Strategy<Value = SignedChange> {
+    (bytes(64), any::<[u8; 32]>(), bytes(80)).prop_map(|(change, hash, signature)| SignedChange {
+        change,
+        hash,
+        signature,
+    })
+}
+
+pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
+    let push = (patient(), prop::collection::vec(signed_change(), 0..3))
+        .prop_map(|(doc, changes)| DocPush { doc, changes });
+    let audit =
+        (any::<u64>(), any::<[u8; 32]>()).prop_map(|(seq, hash)| AuditHeadReport { seq, hash });
+    (
+        any::<u64>(),
+        any::<u32>(),
+        prop::collection::vec(push, 0..3),
+        prop::option::of(audit),
+    )
+        .prop_map(
+            |(cursor, max_response_bytes, pushes, audit_head)| SyncRequest {
+                cursor,
+                max_response_bytes,
+                pushes,
+                audit_head,
+            },
+        )
+}
+
+pub fn signed_request() -> impl Strategy<Value = SignedRequest> {
+    (id(), any::<i64>(), any::<[u8; 16]>(), bytes(200), bytes(80)).prop_map(
+        |(device, sent_at_ms, nonce, body, signature)| SignedRequest {
+            device: DeviceId(device),
+            sent_at_ms,
+            nonce,
+            body,
+            signature,
+        },
+    )
+}
+
+pub fn sync_response() -> impl Strategy<Value = SyncResponse> {
+    let heads = (patient(), prop::collection::vec(any::<[u8; 32]>(), 0..3))
+        .prop_map(|(doc, heads)| DocHeads { doc, heads });
+    let payload = prop_oneof![
+        bytes(100).prop_map(Payload::Snapshot),
+        prop::collection::vec(bytes(40), 0..4).prop_map(Payload::Changes),
+    ];
+    let signature = (any::<[u8; 32]>(), id(), bytes(80)).prop_map(|(hash, device, signature)| {
+        ChangeSignature {
+            hash,
+            device: DeviceId(device),
+            signature,
+        }
+    });
+    let update = (patient(), payload, prop::collection::vec(signature, 0..3)).prop_map(
+        |(doc, payload, signatures)| DocUpdate {
+            doc,
+            payload,
+            signatures,
+        },
+    );
+    let wipe = prop::option::of(prop_oneof![Just(WipeOrder::Lost), Just(WipeOrder::Retired)]);
+    (
+        any::<u64>(),
+        any::<bool>(),
+        prop::collection::vec(heads, 0..3),
+        prop::collection::vec(update, 0..3),
+        prop::collection::vec(patient(), 0..3),
+        wipe,
+    )
+        .prop_map(
+            |(cursor, more, acked, updates, removed, wipe)| SyncResponse {
+                cursor,
+                more,
+                acked,
+                updates,
+                removed,
+                wipe,
+            },
+        )
+}
