@@ -11,10 +11,11 @@ mod report;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use karte_api::KdfParams;
 use karte_api::{Environment, Session};
 use karte_record::Chart;
 use karte_store::Vault;
-use karte_test_support::{PASSPHRASE, fast_kdf, visit, yamada};
+use karte_test_support::{PASSPHRASE, visit, yamada};
 
 use plain::PlainStore;
 use report::{Figure, median_ms, time_ms};
@@ -63,7 +64,7 @@ fn main() -> Result<()> {
         &path,
         "bench",
         PASSPHRASE,
-        fast_kdf(),
+        KdfParams::insecure_fast_for_tests(),
         Environment::system(),
     )?;
     session.demo(options.patients, 1, |_| {})?;
@@ -145,7 +146,7 @@ fn main() -> Result<()> {
         &many_path,
         "bench",
         PASSPHRASE,
-        fast_kdf(),
+        KdfParams::insecure_fast_for_tests(),
         Environment::system(),
     )?;
     many.demo_limited(options.search_patients, 2, Some(2), |_| {})?;

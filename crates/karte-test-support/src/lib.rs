@@ -1,23 +1,23 @@
-//! Builders and harnesses shared by the tests of several crates: sample
-//! patients and visits, authors, and vaults in temporary folders with cheap
-//! key-derivation parameters and a fixed clock.
+//! Sample data shared by the tests and benchmarks of several crates: authors
+//! on devices, a patient, and plausible allergies, conditions, medications and
+//! visits at fixed instants. It depends on `karte-types` alone, so every crate
+//! can use it without a dependency cycle.
 
-use std::path::PathBuf;
-
-use karte_api::{Environment, KdfParams, Session};
 use karte_types::{
-    Author, Date, Demographics, DeviceId, Jcs, Sex, Soap, Timestamp, UserId, VisitInput, VitalSigns,
+    AllergyCategory, AllergyInput, Author, CareLevel, ClinicalStatus, ConditionInput, Criticality,
+    Date, Demographics, DeviceId, Jcs, MedicationInput, Route, Sex, Soap, Timestamp, UserId,
+    VisitInput, VitalSigns,
 };
 
 /// 2026-11-25T00:00:00Z: the instant tests start at.
 pub const START: Timestamp = Timestamp(1_795_564_800_000);
 
+/// The passphrase of test vaults.
 pub const PASSPHRASE: &[u8] = b"correct horse battery staple";
 
-/// Argon2id parameters cheap enough for tests; stored in the vault header like
-/// the strong ones, so the code path is the real one.
-pub fn fast_kdf() -> KdfParams {
-    KdfParams::insecure_fast_for_tests()
+/// `minutes` after [`START`].
+pub fn at(minutes: i64) -> Timestamp {
+    Timestamp(START.0 + minutes * 60_000)
 }
 
 pub fn author(name: &str, device: &str) -> Author {
@@ -39,14 +39,45 @@ pub fn yamada() -> Demographics {
         address: Some("長野県上伊那郡辰野町".into()),
         phone: Some("0266-41-0000".into()),
         insurance_number: Some("12345678".into()),
-        care_level: Some(karte_types::CareLevel::Care2),
+        care_level: Some(CareLevel::Care2),
+    }
+}
+
+pub fn penicillin() -> AllergyInput {
+    AllergyInput {
+        substance: "ペニシリン".into(),
+        category: AllergyCategory::Medication,
+        criticality: Criticality::High,
+        reaction: Some("発疹".into()),
+        status: ClinicalStatus::Active,
+    }
+}
+
+pub fn hypertension() -> ConditionInput {
+    ConditionInput {
+        name: "高血圧症".into(),
+        icd10: Some("I10".into()),
+        onset: Date::from_ymd(2010, 4, 1),
+        status: ClinicalStatus::Active,
+        note: None,
+    }
+}
+
+pub fn amlodipine() -> MedicationInput {
+    MedicationInput {
+        name: "アムロジピン".into(),
+        dose: "5 mg".into(),
+        route: Route::Oral,
+        frequency: "1日1回 朝食後".into(),
+        start: Date::from_ymd(2020, 1, 10),
+        end: None,
     }
 }
 
 /// A plausible visit `minutes` after [`START`].
 pub fn visit(minutes: i64, pulse: u16) -> VisitInput {
     VisitInput {
-        at: Timestamp(START.0 + minutes * 60_000),
+        at: at(minutes),
         vitals: VitalSigns {
             temperature_c: Some(36.8),
             systolic: Some(132),
@@ -59,53 +90,8 @@ pub fn visit(minutes: i64, pulse: u16) -> VisitInput {
         },
         soap: Soap {
             subjective: Some("夜間よく眠れた".into()),
+            plan: Some("次回血圧再検".into()),
             ..Soap::default()
         },
-    }
-}
-
-/// A vault in a temporary folder, removed when dropped.
-#[derive(Debug)]
-pub struct TempVault {
-    pub dir: tempfile::TempDir,
-}
-
-impl TempVault {
-    pub fn new() -> TempVault {
-        TempVault {
-            dir: tempfile::tempdir().expect("temporary folder"),
-        }
-    }
-
-    pub fn path(&self) -> PathBuf {
-        self.dir.path().join("vault.karte")
-    }
-
-    /// Creates the vault, its first user `admin`, with a fixed clock and seed.
-    pub fn create(&self, seed: u64) -> Session {
-        Session::create(
-            &self.path(),
-            "admin",
-            PASSPHRASE,
-            fast_kdf(),
-            Environment::fixed(START, seed),
-        )
-        .expect("vault is created")
-    }
-
-    pub fn open(&self, seed: u64) -> Session {
-        Session::open(
-            &self.path(),
-            None,
-            PASSPHRASE,
-            Environment::fixed(START, seed),
-        )
-        .expect("vault opens")
-    }
-}
-
-impl Default for TempVault {
-    fn default() -> Self {
-        TempVault::new()
     }
 }

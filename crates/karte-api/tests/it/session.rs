@@ -2,18 +2,10 @@
 //! no plaintext in any file, including the WAL while the session is open.
 
 use karte_api::AuditAction;
-use karte_test_support::{TempVault, visit, yamada};
-use karte_types::{AllergyCategory, AllergyInput, AllergyStatus, ClinicalStatus, Criticality};
+use karte_test_support::{penicillin, visit, yamada};
 
-fn penicillin() -> AllergyInput {
-    AllergyInput {
-        substance: "ペニシリン".into(),
-        category: AllergyCategory::Medication,
-        criticality: Criticality::High,
-        reaction: Some("蕁麻疹".into()),
-        status: ClinicalStatus::Active,
-    }
-}
+use crate::support::TempVault;
+use karte_types::AllergyStatus;
 
 #[test]
 fn everything_written_is_there_after_reopening_and_compaction() {
