@@ -169,3 +169,32 @@ pub(super) fn connect(path: &Path) -> Result<Connection, HubStoreError> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(conn)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_programs_database_is_not_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.sqlite");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE notes (text TEXT)")
+            .unwrap();
+        let error = open(&path).unwrap_err();
+        assert_eq!(error.code(), "not_a_hub_database");
+    }
+
+    #[test]
+    fn opening_twice_migrates_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.sqlite");
+        drop(open(&path).unwrap());
+        let conn = open(&path).unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, LATEST);
+    }
+}

@@ -304,3 +304,21 @@ pub async fn hub_processes_starting_at_once_migrate_once<B: Backend>() {
     let again = backend.open(StoreConfig::default()).await.unwrap();
     assert_eq!(again.list_orgs().await.unwrap().len(), 1);
 }
+
+pub async fn a_newer_schema_is_refused<B: Backend>() {
+    let (backend, store) = fresh::<B>().await;
+    drop(store);
+    backend.raw_execute(B::NEWER_SCHEMA).await.unwrap();
+    let error = backend.open(StoreConfig::default()).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            HubStoreError::NewerSchema {
+                found: 2,
+                supported: 1
+            }
+        ),
+        "{error}"
+    );
+    assert!(error.to_string().contains("update the hub"), "{error}");
+}

@@ -7,7 +7,7 @@ use std::future::Future;
 use karte_hub::{HubStore, HubStoreError, PostgresHubStore, SqliteHubStore, StoreConfig};
 
 pub trait Backend: Sized + Send + Sync + 'static {
-    type Store: HubStore + Clone;
+    type Store: HubStore + Clone + std::fmt::Debug;
 
     /// A new, empty database that nothing has opened yet.
     fn empty() -> impl Future<Output = Self> + Send;
@@ -21,6 +21,9 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// Runs SQL on the database behind the store's back, as an intruder or
     /// a careless administrator would.
     fn raw_execute(&self, sql: &str) -> impl Future<Output = Result<(), String>> + Send;
+
+    /// SQL that marks the schema as one migration newer than this hub knows.
+    const NEWER_SCHEMA: &str;
 }
 
 /// A new database, opened once with the default settings.
@@ -42,6 +45,7 @@ impl Sqlite {
 
 impl Backend for Sqlite {
     type Store = SqliteHubStore;
+    const NEWER_SCHEMA: &str = "PRAGMA user_version = 2";
 
     async fn empty() -> Self {
         Sqlite {
@@ -68,6 +72,7 @@ pub struct Postgres {
 
 impl Backend for Postgres {
     type Store = PostgresHubStore;
+    const NEWER_SCHEMA: &str = "INSERT INTO hub_schema (version) VALUES (2)";
 
     async fn empty() -> Self {
         Postgres {

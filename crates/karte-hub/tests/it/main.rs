@@ -51,6 +51,7 @@ on_both_backends! {
     admin::the_snapshot_cache_never_moves_back,
     admin::the_receive_log_is_append_only,
     admin::hub_processes_starting_at_once_migrate_once,
+    admin::a_newer_schema_is_refused,
     paging::small_pages_add_up_to_the_whole_feed,
     paging::a_change_larger_than_a_page_comes_alone_and_whole,
     paging::pages_span_many_planning_rounds,

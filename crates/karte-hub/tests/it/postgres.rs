@@ -11,7 +11,7 @@
 //! Run as root, the server runs as the `postgres` user through `runuser`.
 //! Other crates' hub tests may include this file as a module
 //! (`#[path = "../../../karte-hub/tests/it/postgres.rs"] mod postgres;`); it
-//! needs only `tokio` and `tokio-postgres`.
+//! needs `tokio`, `tokio-postgres` and `tempfile`.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
