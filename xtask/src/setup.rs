@@ -8,28 +8,44 @@ use anyhow::{Context, Result, bail};
 
 use crate::{run_command, step};
 
-/// A Debian package and a file it installs, to tell whether it is present.
+/// A Debian package and the program it provides (a program already on PATH,
+/// from whatever source, is as good as the package).
 pub struct Package {
     pub name: &'static str,
-    pub provides: &'static str,
+    pub provides: Option<&'static str>,
 }
 
 /// What the test suite needs beyond Rust: Node.js and npm for the independent
-/// FHIR validator.
-pub const TEST_PACKAGES: [Package; 2] = [
+/// FHIR validator, PostgreSQL for the hub's scale backend (the tests start
+/// their own server on loopback).
+pub const TEST_PACKAGES: [Package; 3] = [
     Package {
         name: "nodejs",
-        provides: "node",
+        provides: Some("node"),
     },
     Package {
         name: "npm",
-        provides: "npm",
+        provides: Some("npm"),
+    },
+    Package {
+        name: "postgresql",
+        provides: None,
     },
 ];
 
 fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+fn installed(package: &Package) -> bool {
+    if package.provides.is_some_and(on_path) {
+        return true;
+    }
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package.name])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
 }
 
 fn is_root() -> bool {
@@ -43,7 +59,7 @@ fn is_root() -> bool {
 pub fn system_packages(packages: &[Package]) -> Result<()> {
     let missing: Vec<&str> = packages
         .iter()
-        .filter(|p| !on_path(p.provides))
+        .filter(|p| !installed(p))
         .map(|p| p.name)
         .collect();
     if missing.is_empty() {
