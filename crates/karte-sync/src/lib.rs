@@ -10,6 +10,7 @@
 
 mod auth;
 mod error;
+pub mod recovery;
 mod replay;
 pub mod wire;
 
