@@ -138,12 +138,13 @@ pub struct ChangeInfo {
     pub change: automerge::Change,
 }
 
-/// Signs one raw Automerge change (compressed or not) by its hash.
+/// Signs one of the device's own Automerge changes by its hash. A
+/// compressed change is carried uncompressed, as the hub requires.
 pub fn sign_change(key: &DeviceKey, change: &[u8]) -> Result<SignedChange, AuthError> {
-    let parsed = parse_change(change)?;
+    let parsed = parse_own_change(change)?;
     let hash = parsed.hash().0;
     Ok(SignedChange {
-        change: change.to_vec(),
+        change: parsed.raw_bytes().to_vec(),
         hash,
         signature: key.sign(&change_signing_message(&hash)),
     })
@@ -157,7 +158,7 @@ pub fn verify_change(
     device: &DeviceId,
     public_key: &[u8; 32],
 ) -> Result<ChangeInfo, AuthError> {
-    let change = parse_change(&signed.change)?;
+    let change = parse_pushed_change(&signed.change)?;
     let hash = change.hash();
     if hash.0 != signed.hash {
         return Err(AuthError::ChangeHashMismatch {
@@ -207,24 +208,54 @@ fn check_change_signature(
         .map_err(|_| AuthError::ForgedChange { hash: hex(hash) })
 }
 
-/// Parses one change chunk, compressed or not, and checks its checksum.
-/// Automerge checks the checksum when it loads a document but not when it
-/// parses a lone change: without this, bytes with a wrong checksum would
-/// pass here under the right hash, be stored, and then fail to load on
-/// every device they are sent to.
-fn parse_change(bytes: &[u8]) -> Result<automerge::Change, AuthError> {
-    let change = automerge::Change::try_from(bytes).map_err(|e| AuthError::MalformedChange {
-        detail: e.to_string(),
-    })?;
-    // A chunk is magic (4 bytes), checksum (the hash's first 4 bytes), type,
-    // length, contents; a compressed chunk carries the checksum of the
-    // change it inflates to.
+/// The chunk types of Automerge's binary format that this crate reads.
+const CHANGE_CHUNK: u8 = 1;
+const COMPRESSED_CHANGE_CHUNK: u8 = 2;
+
+/// Parses one change the device itself made, compressed or not.
+fn parse_own_change(bytes: &[u8]) -> Result<automerge::Change, AuthError> {
+    match bytes.get(8) {
+        Some(&CHANGE_CHUNK | &COMPRESSED_CHANGE_CHUNK) => parse_chunk(bytes),
+        _ => Err(malformed_change("it is not an Automerge change")),
+    }
+}
+
+/// Parses one pushed change, from bytes nobody has vouched for yet. Only
+/// uncompressed change chunks are read: Automerge inflates a compressed one
+/// without a limit, so one small change could exhaust the hub's memory; the
+/// request envelope compresses them anyway.
+fn parse_pushed_change(bytes: &[u8]) -> Result<automerge::Change, AuthError> {
+    match bytes.get(8) {
+        Some(&CHANGE_CHUNK) => parse_chunk(bytes),
+        Some(&COMPRESSED_CHANGE_CHUNK) => Err(malformed_change(
+            "it is compressed; push uncompressed changes (Change::raw_bytes)",
+        )),
+        _ => Err(malformed_change("it is not an Automerge change")),
+    }
+}
+
+/// Parses one chunk and checks its checksum. Automerge checks the checksum
+/// when it loads a document but not when it parses a lone change: without
+/// this, bytes with a wrong checksum would pass under the right hash, be
+/// stored, and then fail to load on every device they are sent to.
+fn parse_chunk(bytes: &[u8]) -> Result<automerge::Change, AuthError> {
+    // Automerge 0.12 panics on some malformed chunks instead of returning an
+    // error; a device must not be able to bring the hub down with one.
+    let change = std::panic::catch_unwind(|| automerge::Change::try_from(bytes))
+        .map_err(|_| malformed_change("Automerge could not parse it"))?
+        .map_err(|e| malformed_change(&e.to_string()))?;
+    // A chunk is magic (4 bytes), checksum (the first 4 bytes of the hash),
+    // type, length and contents.
     if bytes.get(4..8) != Some(&change.hash().0[..4]) {
-        return Err(AuthError::MalformedChange {
-            detail: "its checksum does not match its contents".to_owned(),
-        });
+        return Err(malformed_change("its checksum does not match its contents"));
     }
     Ok(change)
+}
+
+fn malformed_change(detail: &str) -> AuthError {
+    AuthError::MalformedChange {
+        detail: detail.to_owned(),
+    }
 }
 
 #[cfg(test)]
