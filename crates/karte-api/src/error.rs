@@ -13,6 +13,8 @@ pub enum ApiError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Record(#[from] RecordError),
+    #[error("could not write: {0}")]
+    Io(#[from] std::io::Error),
     #[error("invalid input: {0}")]
     Invalid(#[from] ValidationErrors),
     #[error("no {kind} matches '{typed}': {hint}")]
@@ -67,6 +69,7 @@ impl ApiError {
             ApiError::Store(e) => e.code(),
             ApiError::Record(e) => e.code(),
             ApiError::Invalid(_) => "invalid_input",
+            ApiError::Io(_) => "io",
             ApiError::NotFound {
                 kind: "patient", ..
             } => "unknown_patient",

@@ -300,18 +300,24 @@ impl Session {
         self.charts.insert(id, loaded);
     }
 
+    /// Decrypts and loads a chart without keeping it; also says how many
+    /// chunks it is stored in.
+    fn read_chart(&self, id: &PatientId) -> Result<(Chart, usize), ApiError> {
+        let chunks = self.vault.load_document(id)?;
+        let slices: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+        Ok((Chart::load(self.actor.clone(), &slices)?, chunks.len()))
+    }
+
     fn load(&mut self, id: &PatientId) -> Result<&mut LoadedChart, ApiError> {
         if !self.charts.contains_key(id) {
-            let chunks = self.vault.load_document(id)?;
-            let slices: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
-            let chart = Chart::load(self.actor.clone(), &slices)?;
+            let (chart, chunks) = self.read_chart(id)?;
             let persisted_heads = chart.heads();
             self.cache(
                 id.clone(),
                 LoadedChart {
                     chart,
                     persisted_heads,
-                    chunks: chunks.len(),
+                    chunks,
                 },
             );
         }
@@ -556,14 +562,23 @@ impl Session {
     pub fn export_fhir(
         &mut self,
         patient: Option<&PatientId>,
-    ) -> Result<serde_json::Value, ApiError> {
+        out: impl std::io::Write,
+    ) -> Result<usize, ApiError> {
         let ids = match patient {
             Some(id) => vec![id.clone()],
             None => self.vault.document_ids()?,
         };
-        let mut charts = Vec::with_capacity(ids.len());
+        let now = self.now();
+        let bundle_id = new_ulid(now, self.env.entropy.as_mut());
+        let mut bundle = karte_fhir::BundleWriter::start(out, now, &bundle_id)?;
         for id in &ids {
-            charts.push(self.load(id)?.chart.view()?);
+            // Charts are read one at a time and not kept: an export of a
+            // whole vault must not hold the whole vault in memory.
+            let view = match self.charts.get(id) {
+                Some(loaded) => loaded.chart.view()?,
+                None => self.read_chart(id)?.0.view()?,
+            };
+            bundle.add_chart(&view)?;
             self.audit(
                 AuditAction::Export {
                     format: "fhir".into(),
@@ -572,9 +587,8 @@ impl Session {
                 String::new(),
             )?;
         }
-        let now = self.now();
-        let bundle_id = new_ulid(now, self.env.entropy.as_mut());
-        Ok(karte_fhir::bundle(&charts, now, &bundle_id))
+        bundle.finish()?;
+        Ok(ids.len())
     }
 
     // ---- demo data ----

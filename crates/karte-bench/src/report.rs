@@ -27,11 +27,27 @@ pub fn median_ms(samples: usize, mut f: impl FnMut() -> Result<()>) -> Result<f6
     Ok(median(&mut times))
 }
 
-pub fn gzip_len(bytes: &[u8]) -> Result<u64> {
-    use std::io::Write;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(bytes)?;
-    Ok(encoder.finish()?.len() as u64)
+/// The gzip-compressed size of what `write` writes, without holding it.
+pub fn gzip_len(write: impl FnOnce(&mut dyn std::io::Write) -> Result<()>) -> Result<u64> {
+    let mut encoder =
+        flate2::write::GzEncoder::new(CountingSink::default(), flate2::Compression::default());
+    write(&mut encoder)?;
+    Ok(encoder.finish()?.0)
+}
+
+/// Counts bytes and drops them.
+#[derive(Default)]
+struct CountingSink(u64);
+
+impl std::io::Write for CountingSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The size of a file together with its side files (`-wal`, `-shm`, …).

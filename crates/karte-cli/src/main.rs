@@ -235,15 +235,25 @@ fn run(cli: Cli) -> Result<()> {
                 .as_deref()
                 .map(|p| session.resolve_patient(p))
                 .transpose()?;
-            let bundle = session.export_fhir(patient.as_ref())?;
-            let text = serde_json::to_string_pretty(&bundle)?;
             match &export.out {
                 Some(path) => {
-                    std::fs::write(path, text)
+                    // Written beside the target and renamed into place, so a
+                    // failed export never leaves half a bundle under its name.
+                    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+                    let file =
+                        tempfile::NamedTempFile::new_in(dir.unwrap_or(std::path::Path::new(".")))
+                            .with_context(|| format!("creating a file beside {}", path.display()))?;
+                    let charts = session
+                        .export_fhir(patient.as_ref(), std::io::BufWriter::new(file.as_file()))?;
+                    file.persist(path)
                         .with_context(|| format!("writing {}", path.display()))?;
-                    eprintln!("wrote {}", path.display());
+                    eprintln!("wrote {charts} charts to {}", path.display());
                 }
-                None => println!("{text}"),
+                None => {
+                    let stdout = std::io::stdout().lock();
+                    session.export_fhir(patient.as_ref(), std::io::BufWriter::new(stdout))?;
+                    println!();
+                }
             }
         }
     }

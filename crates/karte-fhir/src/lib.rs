@@ -54,6 +54,59 @@ pub fn bundle(charts: &[ChartView], generated_at: Timestamp, bundle_id: &str) ->
 
 /// The patient first, then allergies, conditions, medications and visits
 /// (each visit's encounter followed by what belongs to it), in chart order.
+/// Writes a Bundle like [`bundle`]'s, compact, one chart at a time, so that
+/// exporting a whole vault holds one chart in memory rather than the bundle.
+#[derive(Debug)]
+pub struct BundleWriter<W: std::io::Write> {
+    out: W,
+    generated_at: Timestamp,
+    entries: usize,
+}
+
+impl<W: std::io::Write> BundleWriter<W> {
+    /// Writes the Bundle's opening: everything up to its first entry.
+    pub fn start(mut out: W, generated_at: Timestamp, bundle_id: &str) -> std::io::Result<Self> {
+        let header = json!({
+            "resourceType": "Bundle",
+            "id": bundle_id,
+            "meta": { "lastUpdated": generated_at.to_rfc3339() },
+            "type": "collection",
+            "timestamp": generated_at.to_rfc3339(),
+        });
+        let header = serde_json::to_string(&header)?;
+        // An object serialises with its closing brace last; the entries go
+        // before it.
+        out.write_all(&header.as_bytes()[..header.len() - 1])?;
+        out.write_all(b",\"entry\":[")?;
+        Ok(BundleWriter {
+            out,
+            generated_at,
+            entries: 0,
+        })
+    }
+
+    /// Writes every resource of one chart.
+    pub fn add_chart(&mut self, chart: &ChartView) -> std::io::Result<()> {
+        let mut entries = Vec::new();
+        chart_entries(chart, self.generated_at, &mut entries);
+        for entry in entries {
+            if self.entries > 0 {
+                self.out.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut self.out, &entry.into_json())?;
+            self.entries += 1;
+        }
+        Ok(())
+    }
+
+    /// Closes the Bundle and hands the writer back.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.out.write_all(b"]}")?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
 fn chart_entries(chart: &ChartView, generated_at: Timestamp, entries: &mut Vec<Entry>) {
     let patient = patient::patient(chart);
     let subject = reference(&patient.id);

@@ -61,7 +61,9 @@ fn opens_edits_and_exports_are_audited_with_their_author() {
     let patient = session.add_patient(&yamada()).unwrap();
     session.record_visit(&patient, &visit(0, 70)).unwrap();
     session.chart(&patient).unwrap();
-    session.export_fhir(Some(&patient)).unwrap();
+    session
+        .export_fhir(Some(&patient), std::io::sink())
+        .unwrap();
     let log = session.audit_log(Some(&patient)).unwrap();
     let actions: Vec<String> = log.iter().map(|e| e.event.action.to_string()).collect();
     assert!(log.iter().all(|e| e.user_name == "admin"));
@@ -98,7 +100,7 @@ fn no_plaintext_in_any_file_while_a_session_is_open() {
     note.soap.subjective = Some("庭の柿がたくさん実った".into());
     session.record_visit(&id, &note).unwrap();
     session.add_allergy(&id, &penicillin()).unwrap();
-    session.export_fhir(None).unwrap();
+    session.export_fhir(None, std::io::sink()).unwrap();
     // The session is still open: the WAL holds the recent transactions.
     let mut files = Vec::new();
     for entry in std::fs::read_dir(vault.dir.path()).unwrap() {
