@@ -265,7 +265,7 @@ impl Session {
         now: Timestamp,
     ) -> Result<(), ApiError> {
         let id = chart.id();
-        let summary = PatientSummary::from_chart(&chart.view()?);
+        let summary = chart.summary()?;
         let snapshot = chart.save();
         let event = AuditEvent {
             at: now,
@@ -371,7 +371,7 @@ impl Session {
         now: Timestamp,
     ) -> Result<(), ApiError> {
         let loaded = self.charts.get_mut(id).expect("loaded by edit");
-        let summary = PatientSummary::from_chart(&loaded.chart.view()?);
+        let summary = loaded.chart.summary()?;
         let chunk = loaded.chart.save_after(&loaded.persisted_heads);
         let event = AuditEvent {
             at: now,

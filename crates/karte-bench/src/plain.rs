@@ -84,7 +84,7 @@ impl PlainStore {
                         at: input.at,
                     },
                 )?;
-                let summary = PatientSummary::from_chart(&chart.view()?);
+                let summary = chart.summary()?;
                 let bytes = chart.save_after(&heads);
                 let tx = self.db.transaction()?;
                 tx.execute(

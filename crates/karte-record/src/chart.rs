@@ -7,7 +7,7 @@ use automerge::transaction::{Transactable, Transaction};
 use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue};
 use karte_types::{
     AllergyInput, ChartView, ClinicalStatus, ConditionInput, Demographics, EntryId,
-    MedicationInput, PatientId, Resolution, ReviewId, ReviewKind, VisitInput,
+    MedicationInput, PatientId, PatientSummary, Resolution, ReviewId, ReviewKind, VisitInput,
 };
 use serde_json::Value;
 
@@ -103,6 +103,11 @@ impl Chart {
     /// The chart as a reader sees it: visits newest first, review items included.
     pub fn view(&self) -> Result<ChartView, RecordError> {
         view::chart_view(&self.doc, &self.id)
+    }
+
+    /// The chart's patient-list entry, much cheaper than a whole view.
+    pub fn summary(&self) -> Result<PatientSummary, RecordError> {
+        view::summary(&self.doc, &self.id)
     }
 
     /// Writes only the fields that changed: rewriting a whole form would erase

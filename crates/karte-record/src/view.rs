@@ -7,16 +7,16 @@
 use automerge::{Automerge, ReadDoc};
 use karte_types::{
     Allergy, AllergyStatus, ChartView, Condition, Demographics, EntryId, EntryMeta, Medication,
-    PatientId, Visit,
+    PatientId, PatientSummary, Timestamp, Visit,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::RecordError;
-use crate::json::{read_map, read_map_nested};
+use crate::json::{read_map, read_map_nested, scalar_to_json};
 use crate::layout::{
-    ALLERGY_ASSESSMENT, ENTERED_IN_ERROR, EntryInput, NO_KNOWN_ALLERGIES, PATIENT, RECORDED_AT,
-    RECORDED_BY, RESOLUTIONS, REVIEWS, input_from_nested,
+    ALLERGY_ASSESSMENT, Collection, ENTERED_IN_ERROR, EntryInput, NO_KNOWN_ALLERGIES, PATIENT,
+    RECORDED_AT, RECORDED_BY, RESOLUTIONS, REVIEWS, input_from_nested,
 };
 use crate::review::reviews_from_json;
 
@@ -66,6 +66,64 @@ pub(crate) fn chart_view(doc: &Automerge, id: &PatientId) -> Result<ChartView, R
         reviews: reviews_from_json(&root),
     })
 }
+
+/// The patient-list entry of a chart, read without materialising every
+/// entry: demographics, open review items, and of each visit only its time
+/// and whether it was voided. Equal to `PatientSummary::from_chart(view)`.
+pub(crate) fn summary(doc: &Automerge, id: &PatientId) -> Result<PatientSummary, RecordError> {
+    let mut root = serde_json::Map::new();
+    for key in [PATIENT, REVIEWS, RESOLUTIONS] {
+        if let Some((_, obj)) = doc.get(automerge::ROOT, key)? {
+            root.insert(key.to_owned(), read_map(doc, &obj));
+        }
+    }
+    let root = Value::Object(root);
+    let patient: Demographics = field(&root, PATIENT, PATIENT)?;
+    let open_reviews = reviews_from_json(&root)
+        .iter()
+        .filter(|r| r.resolution.is_none())
+        .count() as u32;
+    let visits_key = Collection::Visits.key();
+    let Some((_, visits)) = doc.get(automerge::ROOT, visits_key)? else {
+        return Err(RecordError::NotAChart(format!(
+            "it has no '{visits_key}' map"
+        )));
+    };
+    let mut last_visit: Option<Timestamp> = None;
+    for item in doc.map_range(&visits, ..) {
+        let visit = item.id();
+        let voided = matches!(
+            doc.get(&visit, ENTERED_IN_ERROR)?,
+            Some((automerge::Value::Object(_), _))
+        );
+        if voided {
+            continue;
+        }
+        let at = match doc.get(&visit, VISIT_AT)? {
+            Some((automerge::Value::Scalar(scalar), _)) => scalar_to_json(&scalar).as_i64(),
+            _ => None,
+        };
+        let at = at
+            .map(Timestamp)
+            .ok_or_else(|| RecordError::NotAChart(format!("{visits_key}/{}: no time", item.key)))?;
+        last_visit = last_visit.max(Some(at));
+    }
+    Ok(PatientSummary {
+        id: id.clone(),
+        family: patient.family,
+        given: patient.given,
+        family_kana: patient.family_kana,
+        given_kana: patient.given_kana,
+        birth: patient.birth,
+        sex: patient.sex,
+        care_level: patient.care_level,
+        last_visit,
+        open_reviews,
+    })
+}
+
+/// The key of a visit's time (`VisitInput::at`).
+const VISIT_AT: &str = "at";
 
 fn field<T: DeserializeOwned>(value: &Value, key: &str, path: &str) -> Result<T, RecordError> {
     T::deserialize(value.get(key).unwrap_or(&Value::Null))

@@ -216,6 +216,10 @@ proptest! {
         for chart in &r.charts[1..] {
             prop_assert_eq!(&chart.view().unwrap(), &first);
         }
+        // The cheap patient-list entry agrees with the one made from the view.
+        for chart in &r.charts {
+            prop_assert_eq!(chart.summary().unwrap(), karte_types::PatientSummary::from_chart(&first));
+        }
         let review_ids: Vec<BTreeSet<ReviewId>> = r.charts.iter()
             .map(|c| c.view().unwrap().reviews.into_iter().map(|r| r.id).collect())
             .collect();
