@@ -22,6 +22,7 @@ pub use error::{AuthError, WireError};
 pub use replay::ReplayGuard;
 pub use wire::{
     AuditHeadReport, ChangeSignature, DocHeads, DocPush, DocUpdate, Limits, Payload, SignedChange,
-    SignedRequest, SyncRequest, SyncResponse, WipeOrder, decode_request, decode_request_within,
-    decode_response, decode_response_within, encode_request, encode_response,
+    SignedRequest, SignerKey, SyncRequest, SyncResponse, WipeOrder, decode_request,
+    decode_request_within, decode_response, decode_response_within, encode_request,
+    encode_response,
 };

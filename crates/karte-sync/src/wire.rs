@@ -58,6 +58,13 @@ pub struct SyncRequest {
     /// The head of the vault's audit chain; the hub keeps the latest per
     /// device, so a vault whose audit tail was removed is noticed.
     pub audit_head: Option<AuditHeadReport>,
+    /// Charts the device asks to share: each (chart, organisation id) adds
+    /// the organisation to the chart's care circle. The hub applies them
+    /// after the pushes of the same request, so a chart this request creates
+    /// can be shared by it, and refuses the whole request if the device's
+    /// organisation may not see the chart. Sharing twice changes nothing.
+    #[serde(default)]
+    pub shares: Vec<(PatientId, String)>,
 }
 
 /// The changes of one chart that the hub lacks, in causal order.
@@ -103,6 +110,20 @@ pub struct SyncResponse {
     /// Charts no longer shared with the device's organisation.
     pub removed: Vec<PatientId>,
     pub wipe: Option<WipeOrder>,
+    /// The public key of every device that signed a change in `updates`
+    /// (each [`ChangeSignature::device`]), so the receiving device checks
+    /// every signature it is given. A device that is not told a signer's
+    /// key refuses the page.
+    #[serde(default)]
+    pub signers: Vec<SignerKey>,
+}
+
+/// A device's enrolled public key, as the hub vouches for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignerKey {
+    pub device: DeviceId,
+    /// Ed25519, 32 bytes.
+    pub public_key: [u8; 32],
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -335,6 +356,10 @@ mod tests {
             }],
             removed: vec!["P3".into()],
             wipe: Some(WipeOrder::Retired),
+            signers: vec![SignerKey {
+                device: "D1".into(),
+                public_key: [4; 32],
+            }],
         }
     }
 

@@ -27,6 +27,7 @@ fn each_signed_field_is_covered() {
         max_response_bytes: 1 << 20,
         pushes: vec![],
         audit_head: None,
+        shares: vec![],
     };
     let original = signed(&device, &body);
     assert_eq!(verify_request(&original, &device.public_key()), Ok(body));
@@ -57,6 +58,7 @@ fn another_devices_key_does_not_verify() {
             max_response_bytes: 0,
             pushes: vec![],
             audit_head: None,
+            shares: vec![],
         },
     );
     assert_refused(&request, &b);

@@ -18,6 +18,7 @@ fn an_empty_steady_state_round_is_well_under_a_kilobyte() {
             seq: 48_213,
             hash: [0xa7; 32],
         }),
+        shares: vec![],
     };
     let signed = sign_request(
         &device.key,
@@ -34,6 +35,7 @@ fn an_empty_steady_state_round_is_well_under_a_kilobyte() {
         updates: vec![],
         removed: vec![],
         wipe: None,
+        signers: vec![],
     };
     let response_bytes = encode_response(&response).len();
     println!(

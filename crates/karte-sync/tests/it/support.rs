@@ -5,7 +5,7 @@ use automerge::{AutoCommit, ROOT};
 use karte_record::actor_for;
 use karte_sync::{
     AuditHeadReport, ChangeSignature, DeviceKey, DocHeads, DocPush, DocUpdate, Payload,
-    SignedChange, SignedRequest, SyncRequest, SyncResponse, WipeOrder,
+    SignedChange, SignedRequest, SignerKey, SyncRequest, SyncResponse, WipeOrder,
 };
 use karte_types::{DeviceId, PatientId};
 use proptest::prelude::*;
@@ -74,18 +74,21 @@ pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
         .prop_map(|(doc, changes)| DocPush { doc, changes });
     let audit =
         (any::<u64>(), any::<[u8; 32]>()).prop_map(|(seq, hash)| AuditHeadReport { seq, hash });
+    let share = (patient(), id());
     (
         any::<u64>(),
         any::<u32>(),
         prop::collection::vec(push, 0..3),
         prop::option::of(audit),
+        prop::collection::vec(share, 0..2),
     )
         .prop_map(
-            |(cursor, max_response_bytes, pushes, audit_head)| SyncRequest {
+            |(cursor, max_response_bytes, pushes, audit_head, shares)| SyncRequest {
                 cursor,
                 max_response_bytes,
                 pushes,
                 audit_head,
+                shares,
             },
         )
 }
@@ -124,6 +127,10 @@ pub fn sync_response() -> impl Strategy<Value = SyncResponse> {
         },
     );
     let wipe = prop::option::of(prop_oneof![Just(WipeOrder::Lost), Just(WipeOrder::Retired)]);
+    let signer = (id(), any::<[u8; 32]>()).prop_map(|(device, public_key)| SignerKey {
+        device: DeviceId(device),
+        public_key,
+    });
     (
         any::<u64>(),
         any::<bool>(),
@@ -131,15 +138,17 @@ pub fn sync_response() -> impl Strategy<Value = SyncResponse> {
         prop::collection::vec(update, 0..3),
         prop::collection::vec(patient(), 0..3),
         wipe,
+        prop::collection::vec(signer, 0..2),
     )
         .prop_map(
-            |(cursor, more, acked, updates, removed, wipe)| SyncResponse {
+            |(cursor, more, acked, updates, removed, wipe, signers)| SyncResponse {
                 cursor,
                 more,
                 acked,
                 updates,
                 removed,
                 wipe,
+                signers,
             },
         )
 }
