@@ -6,12 +6,12 @@ use std::collections::BTreeSet;
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue};
 use karte_types::{
-    AllergyInput, ChartView, ClinicalStatus, ConditionInput, Demographics, EntryId,
+    AllergyInput, ChartView, ClinicalStatus, ConditionInput, Demographics, DeviceId, EntryId,
     MedicationInput, PatientId, PatientSummary, Resolution, ReviewId, ReviewKind, VisitInput,
 };
 use serde_json::Value;
 
-use crate::history::{ChangeInfo, Edit, commit_options};
+use crate::history::{ChangeInfo, Edit, actor_is_of_device, commit_options};
 use crate::json::{json_to_scalar, put_json, read_map, update_map};
 use crate::layout::{
     ALLERGY_ASSESSMENT, Collection, ENTERED_IN_ERROR, EntryInput, NO_KNOWN_ALLERGIES, PATIENT,
@@ -241,6 +241,60 @@ impl Chart {
     pub fn apply(&mut self, bytes: &[u8], edit: &Edit<'_>) -> Result<Vec<ReviewId>, RecordError> {
         let changes = bytes::changes(bytes)?;
         self.ingest(changes, edit)
+    }
+
+    /// A chart this replica has never held, from bytes received from
+    /// elsewhere: a saved document, or changes that include the chart's
+    /// first. The chart is built from its first change and everything else
+    /// is applied to it as a merge, so concurrent values it already holds
+    /// become review items here, as they would have had this replica merged
+    /// them itself: a later write to such a field would otherwise erase the
+    /// losing value unseen. Returns the chart and its open review items that
+    /// are new.
+    pub fn receive(
+        actor: ActorId,
+        bytes: &[u8],
+        edit: &Edit<'_>,
+    ) -> Result<(Chart, Vec<ReviewId>), RecordError> {
+        let changes = bytes::changes(bytes)?;
+        let mut firsts = changes.iter().filter(|c| c.deps().is_empty());
+        let first = match (firsts.next(), firsts.next()) {
+            (Some(first), None) => first.clone(),
+            (None, _) => {
+                let hash = changes.first().map(|c| c.hash().to_string());
+                return Err(RecordError::MissingChanges(
+                    hash.unwrap_or_else(|| "(none received)".to_owned()),
+                ));
+            }
+            (Some(_), Some(other)) => {
+                return Err(RecordError::OtherChart(format!(
+                    "second first change {}",
+                    other.hash()
+                )));
+            }
+        };
+        let mut doc = Automerge::new();
+        doc.apply_changes([first])?;
+        doc.set_actor(actor);
+        let id = check_layout(&doc)?;
+        let mut chart = Chart { doc, id };
+        let reviews = chart.ingest(changes, edit)?;
+        Ok((chart, reviews))
+    }
+
+    /// The changes of `device` that are not in the causal past of `heads`,
+    /// as raw bytes in causal order. With `heads` the heads the hub last
+    /// acknowledged, these are what the hub lacks of this device's work;
+    /// hashes this chart does not know are ignored. Other devices' changes
+    /// are left out: they came from the hub, and a device may push only
+    /// changes written under its own actors.
+    pub fn own_changes_since(&self, device: &DeviceId, heads: &[ChangeHash]) -> Vec<Vec<u8>> {
+        self.doc
+            .get_changes(heads)
+            .into_iter()
+            .filter(|change| actor_is_of_device(change.actor_id(), device))
+            .map(|change| change.raw_bytes().to_vec())
+            .collect()
     }
 
     /// Resolves a review item with who, when and what was chosen. For

@@ -5,3 +5,4 @@ mod merge;
 mod properties;
 mod round_trip;
 mod support;
+mod sync;

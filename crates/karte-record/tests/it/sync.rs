@@ -1,0 +1,107 @@
+//! What sync needs of a chart: the changes of one device the hub lacks, and
+//! a chart received whole that records the conflicts it already holds.
+
+use karte_record::{Chart, RecordError};
+use serde_json::json;
+
+use crate::support::*;
+
+#[test]
+fn own_changes_since_the_hub_heads_leave_out_other_devices_and_what_the_hub_has() {
+    let a = author("佐藤", "tablet-a");
+    let b = author("田中", "tablet-b");
+    let mut chart_a = new_chart(&a);
+    chart_a
+        .record_visit(&entry_id(1), &visit(60, 72), &edit(&a, 61))
+        .unwrap();
+    // Never acknowledged: everything A wrote.
+    assert_eq!(chart_a.own_changes_since(&a.device, &[]).len(), 2);
+    assert!(chart_a.own_changes_since(&b.device, &[]).is_empty());
+
+    let hub_heads = chart_a.heads();
+    let mut chart_b = replica(&chart_a, &b, 0);
+    chart_b
+        .record_visit(&entry_id(2), &visit(90, 80), &edit(&b, 91))
+        .unwrap();
+    let pushed = chart_b.own_changes_since(&b.device, &hub_heads);
+    assert_eq!(pushed.len(), 1, "only B's visit");
+    // Without the hub's heads B would still push only its own change.
+    assert_eq!(chart_b.own_changes_since(&b.device, &[]), pushed);
+
+    // Heads this chart has never seen (another device's change the hub
+    // acknowledged alongside) are ignored rather than an error.
+    let mut unknown = hub_heads.clone();
+    unknown.push(karte_record::ChangeHash([7; 32]));
+    assert_eq!(chart_b.own_changes_since(&b.device, &unknown), pushed);
+    chart_a.apply(&pushed.concat(), &edit(&a, 100)).unwrap();
+    assert!(
+        chart_b
+            .own_changes_since(&b.device, &chart_a.heads())
+            .is_empty()
+    );
+}
+
+/// Bytes of one chart holding two concurrent pulses that nobody merged.
+fn unmerged_conflict() -> Vec<u8> {
+    let a = author("佐藤", "tablet-a");
+    let b = author("田中", "tablet-b");
+    let mut chart_a = new_chart(&a);
+    chart_a
+        .record_visit(&entry_id(1), &visit(60, 72), &edit(&a, 61))
+        .unwrap();
+    let base = chart_a.heads();
+    let mut chart_b = replica(&chart_a, &b, 0);
+    chart_a
+        .set_entry_field(&entry_id(1), "vitals.pulse", &json!(80), &edit(&a, 100))
+        .unwrap();
+    chart_b
+        .set_entry_field(&entry_id(1), "vitals.pulse", &json!(90), &edit(&b, 101))
+        .unwrap();
+    [chart_a.save(), chart_b.save_after(&base)].concat()
+}
+
+#[test]
+fn a_received_chart_records_the_conflicts_it_arrives_with() {
+    let c = author("鈴木", "laptop-c");
+    let bytes = unmerged_conflict();
+    let loaded = Chart::load(actor(&c, 0), &[&bytes]).unwrap();
+    assert_eq!(loaded.unrecorded_reviews().unwrap().len(), 1);
+
+    let (chart, new) = Chart::receive(actor(&c, 0), &bytes, &edit(&c, 200)).unwrap();
+    assert_eq!(new.len(), 1);
+    assert!(chart.unrecorded_reviews().unwrap().is_empty());
+    let view = chart.view().unwrap();
+    assert_eq!(view.reviews[0].values.len(), 2);
+    assert_eq!(chart.id(), patient_id());
+    // The review item is C's own change, to be pushed like any other.
+    assert_eq!(chart.own_changes_since(&c.device, &[]).len(), 1);
+}
+
+#[test]
+fn a_received_chart_needs_its_first_change_and_only_one_chart() {
+    let a = author("佐藤", "tablet-a");
+    let c = author("鈴木", "laptop-c");
+    let mut chart = new_chart(&a);
+    let created = chart.heads();
+    chart
+        .record_visit(&entry_id(1), &visit(60, 72), &edit(&a, 61))
+        .unwrap();
+    let without_first = chart.save_after(&created);
+    assert!(matches!(
+        Chart::receive(actor(&c, 0), &without_first, &edit(&c, 70)),
+        Err(RecordError::MissingChanges(_))
+    ));
+    let other = Chart::create(
+        actor(&a, 1),
+        &"01JOTHERCHART0000000000000".into(),
+        &yamada(),
+        &edit(&a, 0),
+    )
+    .unwrap();
+    let two_charts = [chart.save(), other.save()].concat();
+    assert!(matches!(
+        Chart::receive(actor(&c, 0), &two_charts, &edit(&c, 70)),
+        Err(RecordError::OtherChart(_))
+    ));
+    assert!(Chart::receive(actor(&c, 0), b"", &edit(&c, 70)).is_err());
+}
