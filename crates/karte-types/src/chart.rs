@@ -371,13 +371,10 @@ impl PatientSummary {
     /// in kanji and in kana.
     pub fn search_keys(&self) -> [String; 6] {
         use crate::fold_for_search as f;
-        [
-            f(&self.family),
-            f(&self.given),
-            f(&format!("{}{}", self.family, self.given)),
-            f(&self.family_kana),
-            f(&self.given_kana),
-            f(&format!("{}{}", self.family_kana, self.given_kana)),
-        ]
+        let (family, given) = (f(&self.family), f(&self.given));
+        let (family_kana, given_kana) = (f(&self.family_kana), f(&self.given_kana));
+        let full = format!("{family}{given}");
+        let full_kana = format!("{family_kana}{given_kana}");
+        [family, given, full, family_kana, given_kana, full_kana]
     }
 }

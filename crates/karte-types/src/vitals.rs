@@ -321,6 +321,21 @@ impl std::fmt::Display for Jcs {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_or_is_refused_and_parsed_values_round_trip(text in "\\PC{0,16}", jcs in "(JCS)? ?(I|II|III|Ⅰ|Ⅱ|Ⅲ)?-?[0-9]{1,3}-?[RIA]{0,3}") {
+            for text in [&text, &jcs] {
+                if let Ok(parsed) = Jcs::parse(text) {
+                    proptest::prop_assert_eq!(Jcs::parse(&parsed.to_string()), Ok(parsed));
+                }
+                if let Ok((s, d)) = parse_blood_pressure(text) {
+                    proptest::prop_assert_eq!(parse_blood_pressure(&format!("{s}/{d}")), Ok((s, d)));
+                }
+                let _ = parse_number::<f64>("temp", text);
+            }
+        }
+    }
+
     #[test]
     fn typos_in_vitals_are_caught() {
         let bp = VitalSigns {
