@@ -40,6 +40,14 @@ pub enum AuditAction {
     Unlock,
     UserAdded,
     PassphraseChanged,
+    /// The device was enrolled at a hub.
+    Enrol,
+    /// A chart was shared with another organisation.
+    Share {
+        org: String,
+    },
+    /// The vault was opened with the organisation's recovery key.
+    Recovery,
 }
 
 impl std::fmt::Display for AuditAction {
@@ -54,6 +62,9 @@ impl std::fmt::Display for AuditAction {
             AuditAction::Unlock => f.write_str("unlock"),
             AuditAction::UserAdded => f.write_str("user-added"),
             AuditAction::PassphraseChanged => f.write_str("passphrase-changed"),
+            AuditAction::Enrol => f.write_str("enrol"),
+            AuditAction::Share { org } => write!(f, "share {org}"),
+            AuditAction::Recovery => f.write_str("recovery"),
         }
     }
 }

@@ -189,6 +189,15 @@ pub(crate) fn append(
     Ok(new.next)
 }
 
+/// Removes a document and all its chunks.
+pub(crate) fn remove(conn: &Connection, id: &PatientId) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM document_chunks WHERE document = ?1")?
+        .execute([id.as_str()])?;
+    conn.prepare_cached("DELETE FROM documents WHERE id = ?1")?
+        .execute([id.as_str()])?;
+    Ok(())
+}
+
 /// Replaces every chunk of a document with one snapshot.
 pub(crate) fn compact(
     conn: &Connection,

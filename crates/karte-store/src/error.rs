@@ -51,6 +51,18 @@ pub enum StoreError {
     AuditTruncated { expected: u64, found: u64 },
     #[error("the operating system's random source failed: restart the device and try again")]
     NoRandomness,
+    #[error(
+        "this vault was wiped on the hub's order (the device was revoked): enrol the device again to use it"
+    )]
+    Wiped,
+    #[error(
+        "this vault was never enrolled at a hub, so no recovery key can open it: only a user's passphrase can"
+    )]
+    NoRecoveryKey,
+    #[error(
+        "the recovery key does not open this vault: use the recovery key of the organisation the device was enrolled in"
+    )]
+    WrongRecoveryKey,
     #[error("file error: {0}: check the disk and its permissions")]
     Io(#[from] std::io::Error),
     #[error("database error: {0}")]
@@ -77,6 +89,9 @@ impl StoreError {
             StoreError::AuditTampered { .. } => "audit_tampered",
             StoreError::AuditTruncated { .. } => "audit_truncated",
             StoreError::NoRandomness => "no_randomness",
+            StoreError::Wiped => "vault_wiped",
+            StoreError::NoRecoveryKey => "no_recovery_key",
+            StoreError::WrongRecoveryKey => "wrong_recovery_key",
             StoreError::Io(_) => "io",
             StoreError::Database(_) => "database",
         }

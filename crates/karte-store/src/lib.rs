@@ -13,12 +13,15 @@ mod error;
 mod header;
 mod lock;
 mod patient_index;
+mod recovery;
 mod schema;
+mod sync_state;
 mod users;
 mod vault;
 
 pub use audit::{AuditAction, AuditEntry, AuditEvent, AuditHead};
 pub use crypto::kdf::KdfParams;
 pub use error::StoreError;
+pub use sync_state::{DocumentSyncState, DocumentToPush, Enrolment, PendingShare, SyncState};
 pub use users::{Role, UserRecord};
-pub use vault::{Vault, VaultOpened};
+pub use vault::{ReceivedDocument, SyncPageWrite, Vault, VaultOpened};

@@ -49,6 +49,12 @@ pub(crate) fn put(
     Ok(())
 }
 
+pub(crate) fn remove(conn: &Connection, id: &PatientId) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM patient_index WHERE document = ?1")?
+        .execute([id.as_str()])?;
+    Ok(())
+}
+
 /// Every entry, in order of patient id.
 pub(crate) fn all(conn: &Connection, key: &SecretKey) -> Result<Vec<PatientSummary>, StoreError> {
     let mut statement = conn

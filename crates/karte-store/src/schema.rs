@@ -12,7 +12,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, Transaction};
 
-use crate::{StoreError, audit, documents, header, patient_index, users};
+use crate::{StoreError, audit, documents, header, patient_index, recovery, sync_state, users};
 
 /// `PRAGMA application_id` of every vault: "KRTE".
 const APPLICATION_ID: i32 = 0x4b52_5445;
@@ -30,6 +30,8 @@ const MIGRATIONS: &[&[&str]] = &[
         patient_index::V1,
         audit::V1,
     ],
+    // 2: sync with a hub, and the data key sealed for recovery.
+    &[recovery::V2, sync_state::V2],
 ];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -92,7 +94,14 @@ pub(crate) fn open_file(path: &Path) -> Result<Connection, StoreError> {
     if head.len() < SQLITE_MAGIC.len() || head[..SQLITE_MAGIC.len()] != SQLITE_MAGIC[..] {
         return Err(not_a_vault());
     }
-    if let Some(problem) = size_problem(&head, metadata.len()) {
+    // While the write-ahead log holds frames, the main file may be caught
+    // mid-checkpoint (SQLite copies the header page before the pages that
+    // extend the file), so it can be shorter than its header says; SQLite
+    // finishes the checkpoint from the log. Only a file without a log must
+    // be as long as its header says.
+    if !has_log(path)
+        && let Some(problem) = size_problem(&head, metadata.len())
+    {
         return Err(StoreError::corrupt(problem));
     }
     let mut conn = Connection::open_with_flags(path, flags())?;
@@ -117,6 +126,13 @@ pub(crate) fn open_file(path: &Path) -> Result<Connection, StoreError> {
         tx.commit()?;
     }
     Ok(conn)
+}
+
+/// Whether the vault's write-ahead log exists and holds anything.
+fn has_log(path: &Path) -> bool {
+    let mut log = path.as_os_str().to_owned();
+    log.push("-wal");
+    fs::metadata(log).is_ok_and(|m| m.len() > 0)
 }
 
 /// Why a database file of `len` bytes with this 100-byte header cannot be

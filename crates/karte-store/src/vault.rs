@@ -20,7 +20,11 @@ use crate::crypto::kdf::KdfParams;
 use crate::header::{self, VaultHeader, VaultMeta};
 use crate::lock::{ProcessLock, lock_path};
 use crate::users::{self, Role, UserRecord};
-use crate::{StoreError, documents, patient_index, schema};
+use crate::{StoreError, documents, patient_index, schema, sync_state};
+
+mod sync;
+
+pub use sync::{ReceivedDocument, SyncPageWrite};
 
 /// A vault whose file is open and held by this process, not yet unlocked.
 #[derive(Debug)]
@@ -42,6 +46,8 @@ pub struct Vault {
     meta: VaultMeta,
     user: UserRecord,
     header: VaultHeader,
+    /// Set once the vault's files are destroyed: every later call fails.
+    wiped: bool,
     _lock: ProcessLock,
 }
 
@@ -99,6 +105,7 @@ impl Vault {
                 meta,
                 user,
                 header,
+                wiped: false,
                 _lock: lock,
             }),
             // Someone else's file: leave it as it is.
@@ -193,6 +200,7 @@ impl VaultOpened {
             meta: self.meta,
             user,
             header,
+            wiped: false,
             _lock: self._lock,
         })
     }
@@ -218,6 +226,7 @@ impl Vault {
     }
 
     pub fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        self.live()?;
         users::all(&self.conn, &self.key)
     }
 
@@ -256,18 +265,21 @@ impl Vault {
     }
 
     pub fn document_ids(&self) -> Result<Vec<PatientId>, StoreError> {
+        self.live()?;
         documents::ids(&self.conn)
     }
 
     /// The decrypted chunks of a document in order, the snapshot (if it was
     /// ever compacted) first.
     pub fn load_document(&self, id: &PatientId) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.live()?;
         documents::load(&self.conn, &self.key, id)
     }
 
     /// In one transaction: appends an encrypted chunk to the document
-    /// (creating it on its first chunk), writes its encrypted index entry and
-    /// appends the audit entry. Durable when it returns.
+    /// (creating it on its first chunk), writes its encrypted index entry,
+    /// marks the document as holding changes to sync, and appends the audit
+    /// entry. Durable when it returns.
     pub fn append_document(
         &mut self,
         id: &PatientId,
@@ -283,7 +295,8 @@ impl Vault {
         }
         self.transact(Some(audit), |conn, key| {
             let version = documents::append(conn, key, id, chunk)?;
-            patient_index::put(conn, key, id, summary, version)
+            patient_index::put(conn, key, id, summary, version)?;
+            sync_state::mark_dirty(conn, key, id)
         })
     }
 
@@ -297,6 +310,7 @@ impl Vault {
 
     /// Every patient's summary, in order of patient id.
     pub fn patient_index(&self) -> Result<Vec<PatientSummary>, StoreError> {
+        self.live()?;
         patient_index::all(&self.conn, &self.key)
     }
 
@@ -308,12 +322,22 @@ impl Vault {
     /// The whole audit log, verified: each entry, the chain, and its end
     /// against the head kept in the header.
     pub fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        self.live()?;
         audit::verified_log(&self.conn, &self.key, &self.header.audit)
     }
 
     /// Locks the vault: the key is wiped and the process lock released.
     pub fn lock(self) {
         drop(self);
+    }
+
+    /// Fails once the vault has been wiped.
+    fn live(&self) -> Result<(), StoreError> {
+        if self.wiped {
+            Err(StoreError::Wiped)
+        } else {
+            Ok(())
+        }
     }
 
     /// Runs `work` and, if given, appends the audit entry, in one committed
@@ -323,27 +347,33 @@ impl Vault {
         event: Option<AuditEvent>,
         work: impl FnOnce(&Connection, &SecretKey) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.transact_audited(event.into_iter().collect(), work)
+    }
+
+    /// Runs `work` and appends the audit entries, in one committed
+    /// transaction.
+    fn transact_audited<T>(
+        &mut self,
+        events: Vec<AuditEvent>,
+        work: impl FnOnce(&Connection, &SecretKey) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.live()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = work(&tx, &self.key)?;
-        let header = match event {
-            Some(event) => {
-                let head = audit::append(
-                    &tx,
-                    &self.key,
-                    &self.header.audit,
-                    &self.user,
-                    &self.meta.device,
-                    event,
-                )?;
-                let header = VaultHeader {
-                    audit: head,
-                    ..self.header
-                };
-                Some(header::write(&tx, &self.key, &self.meta.device, &header)?)
-            }
-            None => None,
+        let mut head = self.header.audit;
+        for event in events {
+            head = audit::append(&tx, &self.key, &head, &self.user, &self.meta.device, event)?;
+        }
+        let header = if head == self.header.audit {
+            None
+        } else {
+            let header = VaultHeader {
+                audit: head,
+                ..self.header
+            };
+            Some(header::write(&tx, &self.key, &self.meta.device, &header)?)
         };
         tx.commit()?;
         if let Some(header) = header {

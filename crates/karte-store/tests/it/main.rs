@@ -10,3 +10,4 @@ mod lifecycle;
 mod lock;
 mod plaintext;
 mod support;
+mod sync;

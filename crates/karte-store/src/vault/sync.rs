@@ -1,0 +1,319 @@
+//! The vault's side of sync with a hub: the device key and enrolment, the
+//! feed cursor and per-chart state, one transaction per page of received
+//! data, recovery with the organisation's key, and wiping on the hub's order.
+
+use std::fs::{self, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+
+use karte_types::{PatientId, PatientSummary};
+use rusqlite::Connection;
+use zeroize::Zeroizing;
+
+use super::{Vault, VaultOpened, side_file};
+use crate::crypto::{KEY_LEN, SecretKey};
+use crate::lock::lock_path;
+use crate::sync_state::{
+    self, DocumentSyncState, DocumentToPush, Enrolment, PendingShare, SyncState, write_document,
+};
+use crate::{AuditEvent, StoreError, documents, header, patient_index, recovery, users};
+
+/// A chart as a page of sync leaves it.
+#[derive(Debug, Clone)]
+pub struct ReceivedDocument {
+    pub id: PatientId,
+    /// What to append: the changes not yet stored, or the whole chart for
+    /// one new to this vault. Empty when the page brought nothing new.
+    pub chunk: Vec<u8>,
+    pub summary: PatientSummary,
+    /// Whether the chart now holds changes of this device the hub lacks
+    /// (review items its merge recorded, or edits not yet acknowledged).
+    pub dirty: bool,
+    /// The hub's heads of the chart, when this page shows the hub has
+    /// everything this device has of it.
+    pub hub_heads: Option<Vec<[u8; 32]>>,
+}
+
+/// Everything one page of sync changes, written in one transaction so that
+/// the cursor never moves past data that is not durable.
+#[derive(Debug, Clone, Default)]
+pub struct SyncPageWrite {
+    /// The cursor after this page.
+    pub cursor: u64,
+    /// Charts the hub acknowledged, with its heads: nothing of them is left
+    /// to push.
+    pub acked: Vec<(PatientId, Vec<[u8; 32]>)>,
+    /// Charts marked as holding changes that turned out to hold none the
+    /// hub lacks.
+    pub clean: Vec<PatientId>,
+    pub documents: Vec<ReceivedDocument>,
+    /// Charts no longer shared with this device's organisation.
+    pub removed: Vec<PatientId>,
+    /// Shares the hub has accepted, no longer pending.
+    pub shares_sent: Vec<PendingShare>,
+    pub audit: Vec<AuditEvent>,
+}
+
+impl Vault {
+    /// The device's signing key (PKCS#8), if one was made.
+    pub fn device_key(&self) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+        self.live()?;
+        sync_state::device_key(&self.conn, &self.key)
+    }
+
+    /// Stores the device's signing key, sealed. A vault has one key for
+    /// good: it is made before enrolling, so an enrolment interrupted after
+    /// the hub registered the key can be finished with the same key.
+    pub fn set_device_key(&mut self, pkcs8: &[u8]) -> Result<(), StoreError> {
+        self.transact(None, |conn, key| {
+            sync_state::insert_device_key(conn, key, pkcs8)
+        })
+    }
+
+    pub fn enrolment(&self) -> Result<Option<Enrolment>, StoreError> {
+        self.live()?;
+        sync_state::enrolment(&self.conn, &self.key)
+    }
+
+    /// Records the enrolment, and keeps the data key sealed to the
+    /// organisation's recovery key in the header, in one transaction.
+    /// `seal_for_recovery` is given the raw data key and returns the sealed
+    /// box, or `None` if it cannot seal to the enrolment's key.
+    pub fn enrol(
+        &mut self,
+        enrolment: &Enrolment,
+        audit: AuditEvent,
+        seal_for_recovery: impl FnOnce(&[u8; KEY_LEN]) -> Option<Vec<u8>>,
+    ) -> Result<(), StoreError> {
+        self.live()?;
+        let sealed = seal_for_recovery(self.key.expose()).ok_or_else(|| {
+            StoreError::invalid(
+                "the vault key could not be sealed to the organisation's recovery key: ask the hub administrator to check the organisation's key",
+            )
+        })?;
+        self.transact(Some(audit), |conn, key| {
+            sync_state::write_enrolment(conn, key, enrolment)?;
+            recovery::write(conn, &sealed)
+        })
+    }
+
+    pub fn sync_state(&self) -> Result<SyncState, StoreError> {
+        self.live()?;
+        Ok(sync_state::state(&self.conn, &self.key)?.0)
+    }
+
+    /// What the vault knows of one chart's sync.
+    pub fn document_sync_state(&self, id: &PatientId) -> Result<DocumentSyncState, StoreError> {
+        self.live()?;
+        Ok(sync_state::document(&self.conn, &self.key, id)?.0)
+    }
+
+    /// The charts that may hold changes the hub lacks, each with the hub's
+    /// heads at its last acknowledgement (none if it never acknowledged).
+    pub fn documents_to_push(&self) -> Result<Vec<DocumentToPush>, StoreError> {
+        self.live()?;
+        let mut out = Vec::new();
+        for id in documents::ids(&self.conn)? {
+            let (state, _) = sync_state::document(&self.conn, &self.key, &id)?;
+            if state.dirty {
+                out.push(DocumentToPush {
+                    id,
+                    hub_heads: state.hub_heads,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Keeps a share to send at the next sync.
+    pub fn add_pending_share(
+        &mut self,
+        share: PendingShare,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.transact(Some(audit), |conn, key| {
+            let (mut state, version) = sync_state::state(conn, key)?;
+            if !state.pending_shares.contains(&share) {
+                state.pending_shares.push(share);
+            }
+            sync_state::write_state(conn, key, &state, version)
+        })
+    }
+
+    /// Writes one page of sync in one transaction: acknowledgements, the
+    /// charts received, removals, the accepted shares, the new cursor and
+    /// the audit entries. Either all of it is durable or none of it.
+    pub fn write_sync_page(&mut self, page: SyncPageWrite) -> Result<(), StoreError> {
+        let SyncPageWrite {
+            cursor,
+            acked,
+            clean,
+            documents,
+            removed,
+            shares_sent,
+            audit,
+        } = page;
+        self.transact_audited(audit, |conn, key| {
+            for (id, heads) in acked {
+                let state = DocumentSyncState {
+                    dirty: false,
+                    hub_heads: heads,
+                };
+                write_document(conn, key, &id, &state)?;
+            }
+            for id in clean {
+                let (mut state, _) = sync_state::document(conn, key, &id)?;
+                state.dirty = false;
+                write_document(conn, key, &id, &state)?;
+            }
+            for document in documents {
+                write_received(conn, key, document)?;
+            }
+            for id in removed {
+                patient_index::remove(conn, &id)?;
+                documents::remove(conn, &id)?;
+                sync_state::remove_document(conn, &id)?;
+            }
+            let (mut state, version) = sync_state::state(conn, key)?;
+            state.cursor = cursor;
+            state.pending_shares.retain(|s| !shares_sent.contains(s));
+            sync_state::write_state(conn, key, &state, version)
+        })
+    }
+
+    /// Destroys the vault on the hub's order: every wrapped copy of the
+    /// data key and the device key is overwritten in the file and the log
+    /// is checkpointed away, then the files are overwritten with zeros and
+    /// deleted, and the key leaves memory. Without a wrapped key the rest of
+    /// the file is ciphertext nobody can open, whatever the disk keeps.
+    /// Every later call on this vault fails with `Wiped`.
+    pub fn wipe(&mut self) -> Result<(), StoreError> {
+        self.live()?;
+        let path = self.conn.path().map(PathBuf::from);
+        let destroyed = destroy_keys(&mut self.conn);
+        let closed = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
+        drop(closed);
+        self.key = SecretKey::generate()?;
+        self.wiped = true;
+        let removed = match &path {
+            Some(path) => remove_files(path),
+            None => Ok(()),
+        };
+        destroyed.and(removed)
+    }
+}
+
+/// Appends a received chart's chunk and sets its sync state.
+fn write_received(
+    conn: &Connection,
+    key: &SecretKey,
+    document: ReceivedDocument,
+) -> Result<(), StoreError> {
+    if document.summary.id != document.id {
+        return Err(StoreError::invalid(format!(
+            "the summary is of patient '{}' but the chunk is for '{}'",
+            document.summary.id, document.id
+        )));
+    }
+    if !document.chunk.is_empty() {
+        let version = documents::append(conn, key, &document.id, &document.chunk)?;
+        patient_index::put(conn, key, &document.id, &document.summary, version)?;
+    }
+    let (mut state, _) = sync_state::document(conn, key, &document.id)?;
+    state.dirty = document.dirty;
+    if let Some(heads) = document.hub_heads {
+        state.hub_heads = heads;
+    }
+    write_document(conn, key, &document.id, &state)
+}
+
+/// Overwrites every wrapped or sealed copy of a key in the file, then
+/// checkpoints so the write-ahead log keeps no older page.
+fn destroy_keys(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(
+        "UPDATE users SET wrapped_key = zeroblob(length(wrapped_key)), salt = zeroblob(length(salt));
+         UPDATE vault_meta SET header = zeroblob(length(header)), recovery_box = NULL;
+         UPDATE sync_identity SET device_key = zeroblob(length(device_key)), enrolment = NULL;",
+    )?;
+    tx.commit()?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// Overwrites the vault file with zeros and deletes it and its side files.
+fn remove_files(path: &Path) -> Result<(), StoreError> {
+    let mut first_error = None;
+    if let Err(error) = zero_fill(path) {
+        first_error.get_or_insert(error);
+    }
+    for file in [
+        path.to_owned(),
+        side_file(path, "-wal"),
+        side_file(path, "-shm"),
+        lock_path(path),
+    ] {
+        match fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(error) if error.kind() == ErrorKind::NotFound => {}
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    match first_error {
+        Some(error) => Err(error.into()),
+        None => Ok(()),
+    }
+}
+
+fn zero_fill(path: &Path) -> std::io::Result<()> {
+    let mut file = OpenOptions::new().write(true).open(path)?;
+    let len = file.metadata()?.len();
+    let zeros = vec![0u8; 64 * 1024];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(zeros.len() as u64) as usize;
+        file.write_all(&zeros[..n])?;
+        left -= n as u64;
+    }
+    file.sync_all()
+}
+
+impl VaultOpened {
+    /// The data key sealed to the organisation's recovery key, if the
+    /// device was ever enrolled.
+    pub fn recovery_box(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        recovery::read(&self.conn)
+    }
+
+    /// Unlocks the vault for `user` with the data key an administrator
+    /// opened from [`VaultOpened::recovery_box`] with the organisation's
+    /// recovery key. The key is checked against the sealed header; set a
+    /// new passphrase next with [`Vault::change_passphrase`].
+    pub fn unlock_with_recovered_key(
+        self,
+        user: &str,
+        data_key: Zeroizing<Vec<u8>>,
+    ) -> Result<Vault, StoreError> {
+        if data_key.len() != KEY_LEN {
+            return Err(StoreError::WrongRecoveryKey);
+        }
+        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        bytes.copy_from_slice(&data_key);
+        let key = SecretKey::from_bytes(bytes);
+        let header = header::read(&self.conn, &key, &self.meta.device)
+            .map_err(|_| StoreError::WrongRecoveryKey)?;
+        let credentials = users::credentials(&self.conn, user)?;
+        let user = users::record(&self.conn, &key, &credentials.id)?;
+        Ok(Vault {
+            conn: self.conn,
+            key,
+            meta: self.meta,
+            user,
+            header,
+            wiped: false,
+            _lock: self._lock,
+        })
+    }
+}

@@ -1,0 +1,325 @@
+//! The vault's sync state: the device key and enrolment, which charts hold
+//! changes to push, pages written whole, recovery with the organisation's
+//! key, and wiping.
+
+use karte_store::{
+    AuditAction, AuditEvent, DocumentSyncState, DocumentToPush, Enrolment, PendingShare,
+    ReceivedDocument, StoreError, SyncPageWrite, Vault,
+};
+use karte_types::PatientId;
+use zeroize::Zeroizing;
+
+use crate::support::{NOW, PASSPHRASE, TestVault, append, summary};
+
+fn enrolment() -> Enrolment {
+    Enrolment {
+        hub_url: "https://HUB-MARKER.example.jp".into(),
+        org_id: "01JORG0000000000000000000A".into(),
+        org_name: "訪問看護ステーションさくら".into(),
+        device_name: "TABLET-MARKER".into(),
+        recovery_public_key: [9; 32],
+        enrolled_at: NOW,
+    }
+}
+
+fn event(action: AuditAction) -> AuditEvent {
+    AuditEvent {
+        at: NOW,
+        action,
+        patient: None,
+        detail: String::new(),
+    }
+}
+
+/// The recovery "seal" of these tests: the key XORed with a pad, so a test
+/// can open it with the pad. Real vaults seal with HPKE in the sync layer.
+fn pad_seal(key: &[u8; 32]) -> Option<Vec<u8>> {
+    Some(key.iter().map(|b| b ^ 0x5a).collect())
+}
+
+fn pad_open(sealed: &[u8]) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(sealed.iter().map(|b| b ^ 0x5a).collect())
+}
+
+fn enrolled() -> (TestVault, Vault) {
+    let (test, mut vault) = TestVault::new();
+    vault.set_device_key(b"PKCS8-KEY-MARKER").unwrap();
+    vault
+        .enrol(&enrolment(), event(AuditAction::Enrol), pad_seal)
+        .unwrap();
+    (test, vault)
+}
+
+fn ids(list: &[DocumentToPush]) -> Vec<&str> {
+    list.iter().map(|d| d.id.as_str()).collect()
+}
+
+#[test]
+fn enrolment_and_device_key_are_kept_sealed_and_survive_a_reopen() {
+    let (test, mut vault) = TestVault::new();
+    assert_eq!(vault.device_key().unwrap(), None);
+    assert_eq!(vault.enrolment().unwrap(), None);
+    vault.set_device_key(b"PKCS8-KEY-MARKER").unwrap();
+    assert_eq!(
+        vault.set_device_key(b"another").unwrap_err().code(),
+        "invalid_input"
+    );
+    vault
+        .enrol(&enrolment(), event(AuditAction::Enrol), pad_seal)
+        .unwrap();
+    vault.lock();
+    let vault = test.unlock_admin();
+    assert_eq!(
+        vault.device_key().unwrap().unwrap().as_slice(),
+        b"PKCS8-KEY-MARKER"
+    );
+    assert_eq!(vault.enrolment().unwrap(), Some(enrolment()));
+    let log = vault.audit_log().unwrap();
+    assert_eq!(log.last().unwrap().event.action, AuditAction::Enrol);
+    vault.lock();
+    let raw = std::fs::read(test.path()).unwrap();
+    for marker in ["HUB-MARKER", "TABLET-MARKER", "さくら", "PKCS8-KEY-MARKER"] {
+        assert!(
+            !raw.windows(marker.len()).any(|w| w == marker.as_bytes()),
+            "{marker} in plaintext"
+        );
+    }
+}
+
+#[test]
+fn every_written_chart_is_to_push_until_the_hub_acknowledges_it() {
+    let (_test, mut vault) = enrolled();
+    append(&mut vault, "P1", b"one");
+    append(&mut vault, "P2", b"two");
+    let to_push = vault.documents_to_push().unwrap();
+    assert_eq!(ids(&to_push), ["P1", "P2"]);
+    assert!(to_push.iter().all(|d| d.hub_heads.is_empty()));
+
+    vault
+        .write_sync_page(SyncPageWrite {
+            cursor: 7,
+            acked: vec![("P1".into(), vec![[1; 32]])],
+            clean: vec!["P2".into()],
+            ..SyncPageWrite::default()
+        })
+        .unwrap();
+    assert!(vault.documents_to_push().unwrap().is_empty());
+    assert_eq!(vault.sync_state().unwrap().cursor, 7);
+
+    // A later edit makes the chart dirty again and keeps the hub's heads.
+    append(&mut vault, "P1", b"three");
+    assert_eq!(
+        vault.documents_to_push().unwrap(),
+        [DocumentToPush {
+            id: "P1".into(),
+            hub_heads: vec![[1; 32]]
+        }]
+    );
+}
+
+#[test]
+fn a_page_is_written_whole_with_its_cursor_shares_and_audit() {
+    let (test, mut vault) = enrolled();
+    append(&mut vault, "P1", b"one");
+    let share = PendingShare {
+        patient: "P1".into(),
+        org: "01JCLINIC00000000000000000".into(),
+    };
+    vault
+        .add_pending_share(
+            share.clone(),
+            event(AuditAction::Share {
+                org: share.org.clone(),
+            }),
+        )
+        .unwrap();
+    assert_eq!(
+        vault.sync_state().unwrap().pending_shares,
+        std::slice::from_ref(&share)
+    );
+    let audit_before = vault.audit_log().unwrap().len();
+
+    vault
+        .write_sync_page(SyncPageWrite {
+            cursor: 12,
+            acked: vec![("P1".into(), vec![[1; 32]])],
+            documents: vec![ReceivedDocument {
+                id: "P9".into(),
+                chunk: b"received whole".to_vec(),
+                summary: summary("P9", "鈴木", "花子"),
+                dirty: false,
+                hub_heads: Some(vec![[9; 32]]),
+            }],
+            removed: vec![],
+            shares_sent: vec![share],
+            audit: vec![event(AuditAction::Sync), event(AuditAction::Sync)],
+            ..SyncPageWrite::default()
+        })
+        .unwrap();
+    vault.lock();
+    let vault = test.unlock_admin();
+    let state = vault.sync_state().unwrap();
+    assert_eq!((state.cursor, state.pending_shares.len()), (12, 0));
+    assert_eq!(
+        vault.load_document(&"P9".into()).unwrap(),
+        [b"received whole".to_vec()]
+    );
+    assert_eq!(
+        vault.document_sync_state(&"P9".into()).unwrap(),
+        DocumentSyncState {
+            dirty: false,
+            hub_heads: vec![[9; 32]]
+        }
+    );
+    assert_eq!(vault.patient_index().unwrap().len(), 2);
+    assert_eq!(vault.audit_log().unwrap().len(), audit_before + 2);
+}
+
+#[test]
+fn a_failed_page_leaves_the_cursor_and_charts_as_they_were() {
+    let (_test, mut vault) = enrolled();
+    append(&mut vault, "P1", b"one");
+    let error = vault
+        .write_sync_page(SyncPageWrite {
+            cursor: 99,
+            acked: vec![("P1".into(), vec![[1; 32]])],
+            documents: vec![ReceivedDocument {
+                id: "P2".into(),
+                chunk: b"x".to_vec(),
+                // A summary of another chart: refused, and the whole page with it.
+                summary: summary("P3", "鈴木", "花子"),
+                dirty: false,
+                hub_heads: None,
+            }],
+            ..SyncPageWrite::default()
+        })
+        .unwrap_err();
+    assert_eq!(error.code(), "invalid_input");
+    assert_eq!(vault.sync_state().unwrap().cursor, 0);
+    assert_eq!(ids(&vault.documents_to_push().unwrap()), ["P1"]);
+    assert_eq!(vault.document_ids().unwrap(), [PatientId::from("P1")]);
+}
+
+#[test]
+fn a_removed_chart_leaves_no_trace_in_documents_index_or_sync_state() {
+    let (_test, mut vault) = enrolled();
+    append(&mut vault, "P1", b"one");
+    append(&mut vault, "P2", b"two");
+    vault
+        .write_sync_page(SyncPageWrite {
+            cursor: 3,
+            removed: vec!["P1".into()],
+            ..SyncPageWrite::default()
+        })
+        .unwrap();
+    assert_eq!(vault.document_ids().unwrap(), [PatientId::from("P2")]);
+    assert_eq!(vault.patient_index().unwrap().len(), 1);
+    assert!(matches!(
+        vault.load_document(&"P1".into()),
+        Err(StoreError::UnknownDocument { .. })
+    ));
+    assert_eq!(ids(&vault.documents_to_push().unwrap()), ["P2"]);
+}
+
+#[test]
+fn the_recovery_box_opens_the_vault_without_any_passphrase() {
+    let (test, mut vault) = enrolled();
+    append(&mut vault, "P1", b"unsynced visit");
+    vault.lock();
+
+    let opened = Vault::open(&test.path()).unwrap();
+    let sealed = opened.recovery_box().unwrap().unwrap();
+    let mut recovered = opened
+        .unlock_with_recovered_key("admin", pad_open(&sealed))
+        .unwrap();
+    assert_eq!(
+        recovered.load_document(&"P1".into()).unwrap(),
+        [b"unsynced visit".to_vec()]
+    );
+    recovered.change_passphrase(b"a new passphrase").unwrap();
+    recovered.lock();
+    assert!(matches!(
+        test.unlock("admin", PASSPHRASE),
+        Err(StoreError::WrongPassphrase)
+    ));
+    let vault = test.unlock("admin", b"a new passphrase").unwrap();
+    assert_eq!(vault.document_ids().unwrap().len(), 1);
+    vault.audit_log().unwrap();
+}
+
+#[test]
+fn a_wrong_recovered_key_or_an_unenrolled_vault_is_refused() {
+    let (test, vault) = enrolled();
+    vault.lock();
+    let opened = Vault::open(&test.path()).unwrap();
+    let wrong = Zeroizing::new(vec![7u8; 32]);
+    assert!(matches!(
+        opened.unlock_with_recovered_key("admin", wrong),
+        Err(StoreError::WrongRecoveryKey)
+    ));
+    let opened = Vault::open(&test.path()).unwrap();
+    assert!(matches!(
+        opened.unlock_with_recovered_key("admin", Zeroizing::new(vec![1, 2, 3])),
+        Err(StoreError::WrongRecoveryKey)
+    ));
+
+    let (plain, vault) = TestVault::new();
+    vault.lock();
+    assert_eq!(
+        Vault::open(&plain.path()).unwrap().recovery_box().unwrap(),
+        None
+    );
+}
+
+#[test]
+fn a_wiped_vault_is_gone_from_disk_and_refuses_every_call() {
+    let (test, mut vault) = enrolled();
+    append(&mut vault, "P1", b"one");
+    vault.wipe().unwrap();
+    let left: Vec<_> = std::fs::read_dir(test.dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert!(matches!(vault.document_ids(), Err(StoreError::Wiped)));
+    assert!(matches!(vault.device_key(), Err(StoreError::Wiped)));
+    assert_eq!(
+        vault
+            .record_audit(event(AuditAction::Sync))
+            .unwrap_err()
+            .code(),
+        "vault_wiped"
+    );
+    assert!(matches!(vault.wipe(), Err(StoreError::Wiped)));
+    vault.lock();
+    assert!(matches!(
+        Vault::open(&test.path()),
+        Err(StoreError::NoVault { .. })
+    ));
+}
+
+#[test]
+fn charts_of_a_vault_from_before_sync_count_as_never_pushed() {
+    let (test, mut vault) = TestVault::new();
+    append(&mut vault, "P1", b"one");
+    vault.lock();
+    // Take the file back to the first format, as an older Karte left it.
+    let raw = test.raw();
+    raw.execute_batch(
+        "DROP TABLE sync_identity; DROP TABLE sync_state; DROP TABLE sync_documents;
+         ALTER TABLE vault_meta DROP COLUMN recovery_box; PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(raw);
+    let vault = test.unlock_admin();
+    assert_eq!(
+        vault.documents_to_push().unwrap(),
+        [DocumentToPush {
+            id: "P1".into(),
+            hub_heads: vec![]
+        }]
+    );
+    assert_eq!(vault.sync_state().unwrap().cursor, 0);
+    let user_version: i64 = test
+        .raw()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(user_version, 2);
+}
