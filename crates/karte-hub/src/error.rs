@@ -103,3 +103,38 @@ impl From<deadpool_postgres::PoolError> for HubStoreError {
         HubStoreError::Pool(error.to_string())
     }
 }
+
+/// Why the hub could not start serving.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(
+        "refusing to serve plain HTTP on {addr}, which is not a loopback address: device keys and charts would cross the network unencrypted. Give --tls-cert and --tls-key, listen on 127.0.0.1, or, if a TLS-terminating proxy stands in front of the hub, start it with --behind-tls-proxy"
+    )]
+    PlainHttpOffLoopback { addr: std::net::SocketAddr },
+    #[error("cannot use the TLS {what} {path}: {detail}: check the file (PEM) and its permissions")]
+    Tls {
+        what: &'static str,
+        path: std::path::PathBuf,
+        detail: String,
+    },
+    #[error("cannot listen on {addr}: {source}: choose another address or stop what uses it")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the hub stopped serving: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Why an administrative action failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error(transparent)]
+    Store(#[from] HubStoreError),
+    #[error(transparent)]
+    Recovery(#[from] karte_sync::recovery::RecoveryError),
+    #[error("the operating system's random source failed: try again")]
+    NoRandomness,
+    #[error("an organisation needs a name: give one")]
+    EmptyName,
+}

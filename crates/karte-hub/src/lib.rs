@@ -1,30 +1,49 @@
-//! The regional hub's storage: organisations, enrolled devices, care
-//! circles, and the change feed devices sync from, behind one trait
-//! (`HubStore`) with an SQLite backend (embedded, the default) and a
-//! PostgreSQL backend (many hub processes sharing one database).
+//! The regional hub: the HTTP server devices sync with (`server`), the
+//! administrator's actions (`new_org`, `invite_device`), and its storage:
+//! organisations, enrolled devices, care circles, and the change feed
+//! devices sync from, behind one trait (`HubStore`) with an SQLite backend
+//! (embedded, the default) and a PostgreSQL backend (many hub processes
+//! sharing one database).
+//!
+//! The server checks everything a device sends (envelope limits, request
+//! signature, freshness, every change's hash, signature, actor and
+//! dependencies, the care circle) before the store is called; the store
+//! stores a push whole or not at all.
 //!
 //! The store deals in opaque bytes and plain values: it never parses an
-//! Automerge change or checks a signature. It has no clock: every time is
-//! handed in.
+//! Automerge change or checks a signature. Nothing here reads a clock but
+//! `SystemClock`, which the binary hands in: every time is handed in.
 //!
 //! **Invariant:** a reader whose cursor has passed feed position N never
 //! sees a new entry at or below N. Positions are allocated under the lock
 //! that orders commits (SQLite's single writer, a PostgreSQL advisory lock),
 //! so commit order is position order.
 
+mod admin;
+mod clock;
 mod columns;
 mod config;
+mod enrolment;
 mod error;
 mod feed;
+mod hub;
 mod model;
 mod postgres;
+pub mod server;
 mod sqlite;
 mod store;
+
+pub use admin::{Invitation, invite_device, new_org, new_org_id};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use enrolment::{enrolment_code_hash, new_enrolment_code};
+pub use hub::{Hub, HubConfig};
+pub use karte_sync::recovery::RecoveryPrivateKey;
+pub use server::{HubListener, ServeOptions, TlsFiles, router, serve};
 
 #[cfg(feature = "test-hooks")]
 pub use config::FeedDelay;
 pub use config::StoreConfig;
-pub use error::HubStoreError;
+pub use error::{AdminError, HubStoreError, ServeError};
 pub use model::*;
 pub use postgres::PostgresHubStore;
 pub use sqlite::SqliteHubStore;

@@ -1,15 +1,22 @@
-//! Integration tests of the hub's storage: one suite, every test run against
-//! both backends, SQLite in a temporary folder and a real PostgreSQL server
-//! the tests start themselves (see `postgres`).
+//! Integration tests of the hub: its storage, and its HTTP server with real
+//! devices syncing through it. One suite, every test run against both
+//! backends, SQLite in a temporary folder and a real PostgreSQL server the
+//! tests start themselves (see `postgres`).
 
 mod admin;
 mod backend;
+mod enrol_http;
+mod harness;
+mod hostile;
+mod listen;
 mod paging;
 mod postgres;
 mod push;
 mod race;
 mod scope;
+mod scope_http;
 mod support;
+mod sync_http;
 
 /// Makes, for each suite function `module::name`, a test `name` in module
 /// `sqlite` and one in module `postgresql`.
@@ -58,4 +65,19 @@ on_both_backends! {
     race::concurrent_writers_never_lose_a_change,
     race::a_late_commit_is_not_lost,
     race::the_naive_allocation_loses_a_late_commit,
+    enrol_http::a_code_enrols_one_device_and_names_its_organisation,
+    enrol_http::a_used_expired_or_unknown_code_enrols_nobody,
+    enrol_http::health_answers_while_the_database_does,
+    sync_http::two_devices_of_one_org_converge,
+    sync_http::nothing_changed_is_one_small_round_trip,
+    sync_http::the_same_request_twice_changes_nothing_the_second_time,
+    sync_http::a_fresh_device_pages_through_charts_sent_whole,
+    sync_http::a_retired_device_hands_in_its_changes_then_wipes,
+    scope_http::another_orgs_chart_is_never_served_nor_written,
+    scope_http::a_shared_chart_arrives_whole_and_an_unshared_one_leaves,
+    hostile::broken_envelopes_are_refused_with_their_code,
+    hostile::forged_and_replayed_requests_are_refused,
+    hostile::bad_changes_refuse_the_whole_push,
+    hostile::an_actor_reused_after_a_restore_is_refused,
+    hostile::a_lost_device_is_told_to_wipe_and_nothing_it_sends_is_kept,
 }

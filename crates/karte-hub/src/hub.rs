@@ -1,0 +1,101 @@
+//! The hub as the HTTP layer sees it: a store, a clock and the settings that
+//! bound what one request may cost.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use karte_sync::{Limits, ReplayGuard};
+use karte_types::Timestamp;
+
+use crate::{Clock, HubStore};
+
+/// Settings of a hub.
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// The largest page a device may ask for; larger requests get this.
+    pub max_page_bytes: u32,
+    /// How many feed pages one response may read to fill the device's
+    /// page size: snapshots are much smaller than the changes they hold.
+    pub max_feed_reads: usize,
+    /// How large a request may be, on the wire and inflated.
+    pub limits: Limits,
+    /// How far a request's send time may be from the hub's clock.
+    pub replay: ReplayGuard,
+    /// After how many changes beyond its cached snapshot a chart's snapshot
+    /// is saved again.
+    pub snapshot_refresh_after: usize,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        HubConfig {
+            max_page_bytes: 8 << 20,
+            max_feed_reads: 32,
+            limits: Limits::PROTOCOL,
+            replay: ReplayGuard::PROTOCOL,
+            snapshot_refresh_after: 16,
+        }
+    }
+}
+
+impl HubConfig {
+    /// How long a request nonce is remembered. A request is accepted while
+    /// its send time is within the window of the hub's clock either way, so
+    /// one sent a window ahead stays acceptable until a window after it
+    /// arrived: its nonce must be kept for two windows.
+    pub(crate) fn nonce_memory(&self) -> Duration {
+        Duration::from_millis(u64::try_from(self.replay.window_ms).unwrap_or(0)) * 2
+    }
+}
+
+/// A hub: cheap to clone, shared by every request.
+pub struct Hub<S> {
+    inner: Arc<Inner<S>>,
+}
+
+struct Inner<S> {
+    store: S,
+    clock: Box<dyn Clock>,
+    config: HubConfig,
+}
+
+impl<S> Clone for Hub<S> {
+    fn clone(&self) -> Self {
+        Hub {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for Hub<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub")
+            .field("store", &self.inner.store)
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: HubStore> Hub<S> {
+    pub fn new(store: S, clock: impl Clock, config: HubConfig) -> Hub<S> {
+        Hub {
+            inner: Arc::new(Inner {
+                store,
+                clock: Box::new(clock),
+                config,
+            }),
+        }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.inner.store
+    }
+
+    pub fn config(&self) -> &HubConfig {
+        &self.inner.config
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
+    }
+}

@@ -1,0 +1,131 @@
+//! The hub's own copy of a chart, rebuilt from its cached snapshot and the
+//! changes stored after it. Pushes are checked against it (Automerge must
+//! accept them) and acknowledged with its heads; devices that have never had
+//! a chart get it saved whole from it.
+//!
+//! A snapshot caches "every change of the chart up to feed position
+//! `up_to`". Because positions commit in order, a copy built from a snapshot
+//! and every change after it holds every change committed before it was
+//! read, and its `up_to` is the position of the last change it read.
+
+use automerge::{Automerge, Change};
+use karte_types::PatientId;
+
+use crate::server::problem::Problem;
+use crate::{FeedChange, Hub, HubStore, Snapshot};
+
+/// A chart as the hub holds it now.
+pub(crate) struct ChartCopy {
+    pub doc: Automerge,
+    /// Every change of the chart at or below this feed position is in `doc`.
+    pub up_to: u64,
+    /// `doc` saved whole, when a snapshot of exactly it is at hand: the
+    /// cached one if nothing was applied on top, or one just saved.
+    pub saved: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for ChartCopy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChartCopy")
+            .field("up_to", &self.up_to)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds the hub's copy of `doc`, and saves a new snapshot of it when more
+/// than the configured number of changes were applied on top of the cached one.
+pub(crate) async fn load<S: HubStore>(hub: &Hub<S>, doc: &PatientId) -> Result<ChartCopy, Problem> {
+    let snapshot = hub.store().snapshot(doc).await?;
+    let after = snapshot.as_ref().map_or(0, |s| s.up_to);
+    let later = hub.store().doc_changes(doc, after).await?;
+    let replayed = later.len();
+    let mut copy = run_blocking(move || rebuild(snapshot, later)).await?;
+    if replayed > hub.config().snapshot_refresh_after {
+        copy.saved = Some(save_snapshot(hub, doc, &copy.doc, copy.up_to).await?);
+    }
+    Ok(copy)
+}
+
+/// The chart saved whole, covering at least every change at or below
+/// `position`: the cached snapshot when it does, else a new one.
+pub(crate) async fn saved<S: HubStore>(
+    hub: &Hub<S>,
+    doc: &PatientId,
+    position: u64,
+) -> Result<(Vec<u8>, u64), Problem> {
+    if let Some(snapshot) = hub.store().snapshot(doc).await?
+        && snapshot.up_to >= position
+    {
+        return Ok((snapshot.bytes, snapshot.up_to));
+    }
+    let copy = load(hub, doc).await?;
+    if let Some(bytes) = copy.saved {
+        return Ok((bytes, copy.up_to));
+    }
+    let up_to = copy.up_to;
+    if up_to == 0 {
+        // A chart without a single stored change has nothing to cache.
+        return Ok((copy.doc.save(), 0));
+    }
+    let bytes = save_snapshot(hub, doc, &copy.doc, up_to).await?;
+    Ok((bytes, up_to))
+}
+
+async fn save_snapshot<S: HubStore>(
+    hub: &Hub<S>,
+    doc: &PatientId,
+    chart: &Automerge,
+    up_to: u64,
+) -> Result<Vec<u8>, Problem> {
+    let bytes = chart.save();
+    hub.store()
+        .put_snapshot(
+            doc,
+            &Snapshot {
+                bytes: bytes.clone(),
+                up_to,
+            },
+        )
+        .await?;
+    Ok(bytes)
+}
+
+fn rebuild(snapshot: Option<Snapshot>, later: Vec<FeedChange>) -> Result<ChartCopy, Problem> {
+    let damaged = |what: String| Problem::internal("corrupt", what);
+    let (mut doc, mut up_to) = match &snapshot {
+        Some(s) => (
+            Automerge::load(&s.bytes)
+                .map_err(|e| damaged(format!("a cached snapshot does not load: {e}")))?,
+            s.up_to,
+        ),
+        None => (Automerge::new(), 0),
+    };
+    let mut changes = Vec::with_capacity(later.len());
+    for change in &later {
+        changes.push(
+            Change::try_from(&change.bytes[..])
+                .map_err(|e| damaged(format!("a stored change does not parse: {e}")))?,
+        );
+        up_to = up_to.max(change.position);
+    }
+    if !changes.is_empty() {
+        doc.apply_changes(changes)
+            .map_err(|e| damaged(format!("stored changes do not apply: {e}")))?;
+    }
+    let saved = if later.is_empty() {
+        snapshot.map(|s| s.bytes)
+    } else {
+        None
+    };
+    Ok(ChartCopy { doc, up_to, saved })
+}
+
+/// Runs Automerge work off the async threads: loading and saving a chart
+/// takes milliseconds, which would stall every other request on that thread.
+pub(crate) async fn run_blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Problem::internal("task", format!("a chart task failed: {e}")))?
+}

@@ -1,0 +1,208 @@
+//! `POST /v1/enroll`: a device redeems a one-time code with its public key
+//! and learns its organisation and the organisation's recovery key; and
+//! `GET /v1/health` for load balancers and monitoring.
+//!
+//! The request is JSON: `{"code", "device_id", "public_key", "device_name"}`,
+//! the public key as 64 hex digits or base64 (standard or URL-safe, padded
+//! or not). The answer is `{"org_id", "org_name", "recovery_public_key",
+//! "device_id"}` with the recovery key in hex.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use karte_types::DeviceId;
+use serde::{Deserialize, Serialize};
+
+use crate::enrolment::enrolment_code_hash;
+use crate::server::problem::Problem;
+use crate::{Hub, HubStore, NewDevice};
+
+/// The longest device id the hub accepts (a ULID has 26 characters).
+const MAX_DEVICE_ID_LEN: usize = 64;
+
+/// What a device sends to enrol.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    pub code: String,
+    pub device_id: String,
+    /// The device's Ed25519 public key: 64 hex digits, or base64.
+    pub public_key: String,
+    /// A name people know the device by ("Station tablet 3"); for the log.
+    #[serde(default)]
+    pub device_name: Option<String>,
+}
+
+/// What an enrolled device learns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    pub org_id: String,
+    pub org_name: String,
+    /// The organisation's X25519 recovery public key, 64 hex digits: the
+    /// device seals its vault key to it.
+    pub recovery_public_key: String,
+    pub device_id: String,
+}
+
+pub(super) async fn handle<S: HubStore>(
+    State(hub): State<Hub<S>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    match enrol(&hub, body).await {
+        Ok(answer) => Json(answer).into_response(),
+        Err(problem) => {
+            if problem.status.is_client_error() {
+                tracing::warn!(
+                    code = problem.code,
+                    "enrolment refused: {}",
+                    problem.message
+                );
+            }
+            problem.into_response()
+        }
+    }
+}
+
+async fn enrol<S: HubStore>(
+    hub: &Hub<S>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<EnrolResponse, Problem> {
+    let body = body.map_err(Problem::from_body)?;
+    let request: EnrolRequest = serde_json::from_slice(&body).map_err(|e| {
+        Problem::malformed(format!(
+            "the enrolment request is not the expected JSON ({e}): send code, device_id and public_key"
+        ))
+    })?;
+    check_device_id(&request.device_id)?;
+    let public_key = parse_public_key(&request.public_key)?;
+    let id = DeviceId(request.device_id.clone());
+    let actor = karte_record::actor_for(&id, [0; 16]);
+    let mut actor_prefix = [0u8; 16];
+    actor_prefix.copy_from_slice(&actor.to_bytes()[..16]);
+    let device = hub
+        .store()
+        .redeem_enrolment(
+            enrolment_code_hash(&request.code),
+            &NewDevice {
+                id,
+                public_key: public_key.to_vec(),
+                actor_prefix,
+            },
+            hub.now(),
+        )
+        .await?;
+    let org = hub.store().org(&device.org).await?.ok_or_else(|| {
+        Problem::internal(
+            "corrupt",
+            format!("device {} enrolled into a missing organisation", device.id),
+        )
+    })?;
+    tracing::info!(
+        device = %device.id,
+        name = request.device_name.as_deref().unwrap_or(""),
+        org = %org.id,
+        "device enrolled"
+    );
+    Ok(EnrolResponse {
+        org_id: org.id.0,
+        org_name: org.name,
+        recovery_public_key: hex(&org.recovery_public_key),
+        device_id: device.id.0,
+    })
+}
+
+fn check_device_id(id: &str) -> Result<(), Problem> {
+    let sane = !id.is_empty()
+        && id.len() <= MAX_DEVICE_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if sane {
+        Ok(())
+    } else {
+        Err(Problem::malformed(format!(
+            "the device id must be 1 to {MAX_DEVICE_ID_LEN} letters, digits, '-' or '_' (the vault's device ULID)"
+        )))
+    }
+}
+
+fn parse_public_key(text: &str) -> Result<[u8; 32], Problem> {
+    let text = text.trim();
+    let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        (0..32)
+            .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
+            .collect::<Result<Vec<u8>, _>>()
+            .ok()
+    } else {
+        use base64::engine::general_purpose::{
+            STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD,
+        };
+        [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
+            .iter()
+            .find_map(|engine| engine.decode(text).ok())
+    };
+    bytes
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| {
+            Problem::malformed(
+                "the public key must be the device's 32-byte Ed25519 public key, in hex or base64",
+            )
+        })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    protocol_version: u16,
+}
+
+/// Healthy when the database answers.
+pub(super) async fn health<S: HubStore>(State(hub): State<Hub<S>>) -> Response {
+    match hub.store().feed_head().await {
+        Ok(_) => Json(Health {
+            status: "ok",
+            protocol_version: karte_sync::wire::PROTOCOL_VERSION,
+        })
+        .into_response(),
+        Err(error) => {
+            let mut problem = Problem::from(error);
+            problem.status = StatusCode::SERVICE_UNAVAILABLE;
+            problem.into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_public_key_is_read_as_hex_or_base64() {
+        let key = [0xabu8; 32];
+        let from_hex = parse_public_key(&hex(&key)).unwrap();
+        let from_b64 = parse_public_key(&base64::engine::general_purpose::STANDARD.encode(key));
+        let from_url =
+            parse_public_key(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key));
+        assert_eq!(
+            (from_hex, from_b64.unwrap(), from_url.unwrap()),
+            (key, key, key)
+        );
+        assert_eq!(parse_public_key("abcd").unwrap_err().code, "malformed");
+        assert!(parse_public_key(&hex(&[1; 31])).is_err());
+    }
+
+    #[test]
+    fn a_device_id_is_a_short_plain_word() {
+        assert!(check_device_id("01JQ3Z8K4M2N6P8R0T2V4X6Z8B").is_ok());
+        for bad in ["", "a b", "../etc", &"x".repeat(65), "名前"] {
+            assert!(check_device_id(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Receiving what a device pushes. Everything is checked before anything is
+//! stored, and one failure refuses the whole request: a refused change
+//! would strand every later change that depends on it.
+//!
+//! The checks, in order: every chart id is sane; every change has the hash
+//! it claims, is signed by the pushing device and written under one of its
+//! actors; every chart is new or in the device's organisation's care
+//! circles; every change's dependencies are at the hub or earlier in the
+//! same push (so feed order stays causal order); and the hub's copy of the
+//! chart accepts the changes (Automerge refuses, for one, an actor that
+//! reuses a sequence number, which would block the chart on every device).
+
+use std::collections::{HashMap, HashSet};
+
+use automerge::{AutomergeError, ChangeHash, ReadDoc};
+use axum::http::StatusCode;
+use karte_sync::{ChangeInfo, DocHeads, DocPush, SignedChange, verify_change};
+use karte_types::{DeviceId, PatientId, Timestamp};
+
+use crate::server::chart_copy::{self, run_blocking};
+use crate::server::problem::Problem;
+use crate::{Device, Hub, HubStore, HubStoreError, PushedDoc, StoredChange};
+
+/// The longest chart id the hub accepts (a ULID has 26 characters).
+const MAX_DOC_ID_LEN: usize = 64;
+
+/// The changes of one chart in a push, verified.
+type VerifiedDoc = (PatientId, Vec<(SignedChange, ChangeInfo)>);
+
+/// What a push did.
+#[derive(Debug, Default)]
+pub(super) struct Received {
+    /// The hub's heads of each pushed chart.
+    pub acked: Vec<DocHeads>,
+    /// The hash of every change pushed.
+    pub hashes: HashSet<[u8; 32]>,
+}
+
+/// Checks and stores a push.
+pub(super) async fn receive<S: HubStore>(
+    hub: &Hub<S>,
+    device: &Device,
+    public_key: [u8; 32],
+    pushes: Vec<DocPush>,
+    now: Timestamp,
+) -> Result<Received, Problem> {
+    let docs = group_by_doc(pushes)?;
+    let device_id = device.id.clone();
+    let verified = run_blocking(move || verify_all(docs, &device_id, &public_key)).await?;
+    for (doc, _) in &verified {
+        if let Some(record) = hub.store().doc(doc).await?
+            && !record.circle.contains(&device.org)
+        {
+            return Err(HubStoreError::OutsideCircle {
+                doc: doc.clone(),
+                org: device.org.clone(),
+            }
+            .into());
+        }
+    }
+    let (mut acked, mut batch, mut hashes) = (Vec::new(), Vec::new(), HashSet::new());
+    let mut received = 0usize;
+    for (doc, changes) in verified {
+        let copy = chart_copy::load(hub, &doc).await?;
+        let checked_doc = doc.clone();
+        let (heads, changes) =
+            run_blocking(move || apply_to_copy(copy.doc, &checked_doc, changes)).await?;
+        acked.push(DocHeads {
+            doc: doc.clone(),
+            heads,
+        });
+        if !changes.is_empty() {
+            received += changes.len();
+            hashes.extend(changes.iter().map(|c| c.hash));
+            batch.push(PushedDoc { doc, changes });
+        }
+    }
+    if !batch.is_empty() {
+        let outcome = hub.store().store_push(&device.id, batch, now).await?;
+        let stored: usize = outcome.docs.iter().map(|d| d.stored.len()).sum();
+        tracing::info!(
+            device = %device.id,
+            charts = outcome.docs.len(),
+            received,
+            stored,
+            "push stored"
+        );
+    }
+    Ok(Received { acked, hashes })
+}
+
+/// The pushed charts in the order first named, each chart's changes
+/// gathered in push order.
+fn group_by_doc(pushes: Vec<DocPush>) -> Result<Vec<(PatientId, Vec<SignedChange>)>, Problem> {
+    let mut order: Vec<(PatientId, Vec<SignedChange>)> = Vec::with_capacity(pushes.len());
+    let mut index: HashMap<PatientId, usize> = HashMap::new();
+    for push in pushes {
+        check_doc_id(&push.doc)?;
+        match index.get(&push.doc) {
+            Some(&i) => order[i].1.extend(push.changes),
+            None => {
+                index.insert(push.doc.clone(), order.len());
+                order.push((push.doc, push.changes));
+            }
+        }
+    }
+    Ok(order)
+}
+
+fn check_doc_id(doc: &PatientId) -> Result<(), Problem> {
+    let id = doc.as_str();
+    let sane = !id.is_empty()
+        && id.len() <= MAX_DOC_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if sane {
+        Ok(())
+    } else {
+        Err(Problem::malformed(format!(
+            "a pushed chart id is not a chart id (1 to {MAX_DOC_ID_LEN} letters, digits, '-' or '_'): {:?}",
+            id.chars().take(80).collect::<String>()
+        )))
+    }
+}
+
+fn verify_all(
+    docs: Vec<(PatientId, Vec<SignedChange>)>,
+    device: &DeviceId,
+    public_key: &[u8; 32],
+) -> Result<Vec<VerifiedDoc>, Problem> {
+    docs.into_iter()
+        .map(|(doc, changes)| {
+            let verified = changes
+                .into_iter()
+                .map(|signed| {
+                    let info = verify_change(&signed, device, public_key)?;
+                    Ok((signed, info))
+                })
+                .collect::<Result<Vec<_>, Problem>>()?;
+            Ok((doc, verified))
+        })
+        .collect()
+}
+
+/// Checks a chart's pushed changes against the hub's copy, and returns the
+/// copy's heads with them applied and the changes to store.
+fn apply_to_copy(
+    mut copy: automerge::Automerge,
+    doc: &PatientId,
+    changes: Vec<(SignedChange, ChangeInfo)>,
+) -> Result<(Vec<[u8; 32]>, Vec<StoredChange>), Problem> {
+    let mut pushed: HashSet<ChangeHash> = HashSet::with_capacity(changes.len());
+    let mut outside: Vec<ChangeHash> = Vec::new();
+    for (_, info) in &changes {
+        outside.extend(info.deps.iter().filter(|dep| !pushed.contains(dep)));
+        pushed.insert(info.hash);
+    }
+    // A dependency is satisfied only by the hub or an earlier change of
+    // the push; one satisfied by a later change would put a change before
+    // its dependency in the feed.
+    let mut seen: HashSet<ChangeHash> = HashSet::with_capacity(changes.len());
+    let missing_at_hub: HashSet<ChangeHash> = copy.get_missing_deps(&outside).into_iter().collect();
+    for (_, info) in &changes {
+        if let Some(dep) = info
+            .deps
+            .iter()
+            .find(|dep| missing_at_hub.contains(dep) && !seen.contains(dep))
+        {
+            return Err(Problem::new(
+                StatusCode::CONFLICT,
+                "missing_dependency",
+                format!(
+                    "change {} of chart {doc} depends on change {}, which the hub does not have and the push does not bring before it: push every change the hub lacks, in causal order; nothing was stored",
+                    info.hash, dep
+                ),
+            ));
+        }
+        seen.insert(info.hash);
+    }
+    copy.apply_changes(changes.iter().map(|(_, info)| info.change.clone()))
+        .map_err(|error| refused_change(doc, error))?;
+    let heads = copy.get_heads().into_iter().map(|h| h.0).collect();
+    let stored = changes
+        .into_iter()
+        .map(|(signed, _)| StoredChange {
+            hash: signed.hash,
+            bytes: signed.change,
+            signature: signed.signature,
+        })
+        .collect();
+    Ok((heads, stored))
+}
+
+fn refused_change(doc: &PatientId, error: AutomergeError) -> Problem {
+    match error {
+        AutomergeError::DuplicateSeqNumber(seq, actor) => Problem::new(
+            StatusCode::CONFLICT,
+            "reused_actor",
+            format!(
+                "chart {doc}: actor {actor} wrote two different changes numbered {seq} (the vault was restored, or opened by two processes at once): restart Karte on the device so it takes a fresh actor; nothing was stored"
+            ),
+        ),
+        other => Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_change",
+            format!(
+                "chart {doc} does not accept a pushed change ({other}): the device must send it again; nothing was stored"
+            ),
+        ),
+    }
+}

@@ -1,0 +1,135 @@
+//! `POST /v1/sync`: one round of sync for one device. The body is a request
+//! envelope; the answer is a response envelope, or a JSON problem.
+//!
+//! The order of the checks matters: the envelope is read under limits
+//! before anything else, the signature is checked against the enrolled key
+//! before the request is believed, and freshness is checked before anything
+//! is done. A lost device is told to wipe and nothing it sent is kept; a
+//! retired one may hand in what it has not synced, then is told to wipe.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use karte_sync::{
+    AuthError, SyncRequest, SyncResponse, WipeOrder, decode_request_within, encode_response,
+    verify_request,
+};
+
+use crate::server::problem::Problem;
+use crate::server::{push, share, updates};
+use crate::{AuditHead, DeviceStatus, Hub, HubStore};
+
+pub(super) async fn handle<S: HubStore>(
+    State(hub): State<Hub<S>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    match sync(&hub, body).await {
+        Ok(bytes) => ([(CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
+        Err(problem) => {
+            if problem.status.is_client_error() {
+                tracing::warn!(code = problem.code, "sync refused: {}", problem.message);
+            }
+            problem.into_response()
+        }
+    }
+}
+
+async fn sync<S: HubStore>(
+    hub: &Hub<S>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Vec<u8>, Problem> {
+    let body = body.map_err(Problem::from_body)?;
+    let signed = decode_request_within(&body, &hub.config().limits)?;
+    drop(body);
+    let Some(device) = hub.store().device(&signed.device).await? else {
+        return Err(Problem::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "unknown_device",
+            format!(
+                "device {} is not enrolled at this hub: enrol it with a new enrolment code",
+                signed.device.as_str().chars().take(80).collect::<String>()
+            ),
+        ));
+    };
+    let public_key: [u8; 32] = device.public_key.as_slice().try_into().map_err(|_| {
+        Problem::internal(
+            "corrupt",
+            format!("device {} has a public key of the wrong length", device.id),
+        )
+    })?;
+    let request = verify_request(&signed, &public_key)?;
+    let now = hub.now();
+    hub.config().replay.check(now.0, signed.sent_at_ms, false)?;
+    let fresh = hub
+        .store()
+        .check_and_record_nonce(&device.id, signed.nonce, now, hub.config().nonce_memory())
+        .await?;
+    if !fresh {
+        return Err(AuthError::Replayed.into());
+    }
+    if device.status == DeviceStatus::RevokedLost {
+        tracing::warn!(device = %device.id, "a device reported lost made contact; told to wipe");
+        return Ok(encode_response(&SyncResponse {
+            cursor: request.cursor,
+            more: false,
+            acked: Vec::new(),
+            updates: Vec::new(),
+            removed: Vec::new(),
+            wipe: Some(WipeOrder::Lost),
+            signers: Vec::new(),
+        }));
+    }
+    let SyncRequest {
+        cursor,
+        max_response_bytes,
+        pushes,
+        audit_head,
+        shares,
+    } = request;
+    let shares = if shares.is_empty() {
+        Vec::new()
+    } else {
+        let pushed: Vec<_> = pushes.iter().map(|p| p.doc.clone()).collect();
+        share::check(hub, &device, shares, &pushed).await?
+    };
+    let received = if pushes.is_empty() {
+        push::Received::default()
+    } else {
+        push::receive(hub, &device, public_key, pushes, now).await?
+    };
+    share::apply(hub, &device, shares, now).await?;
+    let response = if device.status == DeviceStatus::Revoked {
+        // A retired device is about to wipe: it is sent nothing more.
+        SyncResponse {
+            cursor,
+            more: false,
+            acked: received.acked,
+            updates: Vec::new(),
+            removed: Vec::new(),
+            wipe: Some(WipeOrder::Retired),
+            signers: Vec::new(),
+        }
+    } else {
+        let budget = max_response_bytes.min(hub.config().max_page_bytes) as usize;
+        let gathered = updates::gather(hub, &device.org, cursor, budget, &received.hashes).await?;
+        SyncResponse {
+            cursor: gathered.cursor,
+            more: gathered.more,
+            acked: received.acked,
+            updates: gathered.updates,
+            removed: gathered.removed,
+            wipe: None,
+            signers: gathered.signers,
+        }
+    };
+    let audit_head = audit_head.map(|head| AuditHead {
+        seq: head.seq,
+        hash: head.hash,
+    });
+    hub.store()
+        .record_contact(&device.id, now, audit_head)
+        .await?;
+    Ok(encode_response(&response))
+}

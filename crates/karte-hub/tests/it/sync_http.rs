@@ -1,0 +1,219 @@
+//! Sync over HTTP between devices through the hub: pushes and pulls, the
+//! first sync of a fresh device, paging, idempotence, the steady state, and
+//! what a retired device is told.
+
+use std::collections::BTreeSet;
+
+use karte_hub::{DeviceStatus, HubStore};
+use karte_sync::{Payload, WipeOrder};
+
+use crate::backend::Backend;
+use crate::harness::TestHub;
+
+pub async fn two_devices_of_one_org_converge<B: Backend>() {
+    let hub = TestHub::<B>::start().await;
+    let (org, _) = hub.add_org("station").await;
+    let mut sato = hub.enrol(&org.id, "sato").await;
+    let mut suzuki = hub.enrol(&org.id, "suzuki").await;
+
+    let x = sato.create_chart("x");
+    sato.record_visit(&x, 72);
+    sato.record_visit(&x, 75);
+    let pushed = sato.sync(&hub).await;
+    assert_eq!(pushed.responses.len(), 1);
+    let first = &pushed.responses[0];
+    assert_eq!(first.acked.len(), 1);
+    let mut acked: Vec<_> = first.acked[0]
+        .heads
+        .iter()
+        .map(|h| automerge::ChangeHash(*h))
+        .collect();
+    acked.sort();
+    assert_eq!(acked, sato.heads(&x));
+    assert!(
+        first.updates.is_empty(),
+        "a device is not sent back what it just pushed: {:?}",
+        first.updates
+    );
+    assert_eq!(hub.heads(&x).await, sato.heads(&x));
+
+    // The other nurse's tablet has never had the chart: it comes whole.
+    let pulled = suzuki.sync(&hub).await;
+    let update = &pulled.responses[0].updates[0];
+    assert!(matches!(update.payload, Payload::Snapshot(_)), "{update:?}");
+    assert!(update.signatures.is_empty());
+    assert_eq!(suzuki.heads(&x), sato.heads(&x));
+    assert!(hub.store.snapshot(&x).await.unwrap().is_some());
+
+    // Her visit reaches the first tablet as a change, signed.
+    suzuki.record_visit(&x, 80);
+    suzuki.sync(&hub).await;
+    let back = sato.sync(&hub).await;
+    let update = &back.responses[0].updates[0];
+    let Payload::Changes(changes) = &update.payload else {
+        panic!("a chart the device has comes as changes: {update:?}");
+    };
+    assert_eq!((changes.len(), update.signatures.len()), (1, 1));
+    assert_eq!(update.signatures[0].device, suzuki.id);
+    let signer = &back.responses[0].signers;
+    assert_eq!(signer.len(), 1);
+    assert_eq!(
+        (&signer[0].device, signer[0].public_key),
+        (&suzuki.id, suzuki.key.public_key())
+    );
+    karte_sync::verify_change_signature(&update.signatures[0], &signer[0].public_key).unwrap();
+    assert_eq!(sato.heads(&x), suzuki.heads(&x));
+    assert_eq!(hub.heads(&x).await, sato.heads(&x));
+    assert_eq!(
+        sato.charts[&x].view().unwrap(),
+        suzuki.charts[&x].view().unwrap()
+    );
+
+    // The hub keeps who sent what, and the audit head each reported.
+    let receipts = hub.store.receipts(&suzuki.id).await.unwrap();
+    assert_eq!(
+        (receipts.len(), receipts[0].stored, receipts[0].docs.clone()),
+        (1, 1, vec![x.clone()])
+    );
+    let device = hub.store.device(&suzuki.id).await.unwrap().unwrap();
+    assert_eq!(device.audit_head.map(|h| h.seq), Some(7));
+    assert_eq!(device.last_seen, Some(hub.now()));
+}
+
+pub async fn nothing_changed_is_one_small_round_trip<B: Backend>() {
+    let hub = TestHub::<B>::start().await;
+    let (org, _) = hub.add_org("station").await;
+    let mut tablet = hub.enrol(&org.id, "tablet").await;
+    for name in ["a", "b", "c"] {
+        let doc = tablet.create_chart(name);
+        tablet.record_visit(&doc, 70);
+    }
+    tablet.sync(&hub).await;
+    let cursor = tablet.cursor;
+
+    let quiet = tablet.sync(&hub).await;
+    assert_eq!(quiet.responses.len(), 1);
+    let response = &quiet.responses[0];
+    assert!(response.updates.is_empty() && response.acked.is_empty() && !response.more);
+    assert_eq!(response.cursor, cursor);
+    assert!(
+        quiet.sent + quiet.received < 1024,
+        "{} bytes sent, {} received",
+        quiet.sent,
+        quiet.received
+    );
+}
+
+pub async fn the_same_request_twice_changes_nothing_the_second_time<B: Backend>() {
+    let hub = TestHub::<B>::start().await;
+    let (org, _) = hub.add_org("station").await;
+    let mut tablet = hub.enrol(&org.id, "tablet").await;
+    let x = tablet.create_chart("x");
+    tablet.record_visit(&x, 70);
+    let request = tablet.request(tablet.pushes());
+
+    let first = hub
+        .post_sync(tablet.envelope(&request, hub.now()))
+        .await
+        .response();
+    let head = hub.store.feed_head().await.unwrap();
+    // The same body again, as a retry after a lost answer sends it: signed
+    // anew, with a fresh nonce.
+    let second = hub
+        .post_sync(tablet.envelope(&request, hub.now()))
+        .await
+        .response();
+    assert_eq!(hub.store.feed_head().await.unwrap(), head);
+    assert_eq!(first.acked, second.acked);
+    assert_eq!(first.cursor, second.cursor);
+    let receipts = hub.store.receipts(&tablet.id).await.unwrap();
+    assert_eq!(
+        receipts
+            .iter()
+            .map(|r| (r.changes, r.stored))
+            .collect::<Vec<_>>(),
+        [(2, 2), (2, 0)]
+    );
+}
+
+pub async fn a_fresh_device_pages_through_charts_sent_whole<B: Backend>() {
+    let hub = TestHub::<B>::start().await;
+    let (org, _) = hub.add_org("station").await;
+    let mut writer = hub.enrol(&org.id, "writer").await;
+    let mut docs = BTreeSet::new();
+    for i in 0..12 {
+        let doc = writer.create_chart(&format!("p{i}"));
+        for pulse in 60..63 {
+            writer.record_visit(&doc, pulse);
+        }
+        docs.insert(doc);
+    }
+    writer.sync(&hub).await;
+
+    let mut fresh = hub.enrol(&org.id, "fresh").await;
+    fresh.max_response_bytes = 6_000;
+    let synced = fresh.sync(&hub).await;
+    let pages = synced.responses.len();
+    assert!(pages >= 3, "{pages} pages");
+    assert!(synced.responses[..pages - 1].iter().all(|r| r.more));
+    let mut seen = Vec::new();
+    for response in &synced.responses {
+        for update in &response.updates {
+            assert!(matches!(update.payload, Payload::Snapshot(_)));
+            seen.push(update.doc.clone());
+        }
+    }
+    assert_eq!(seen.len(), docs.len(), "each chart comes once: {seen:?}");
+    assert_eq!(fresh.charts.keys().cloned().collect::<BTreeSet<_>>(), docs);
+    for doc in &docs {
+        assert_eq!(fresh.heads(doc), writer.heads(doc));
+    }
+    assert_eq!(fresh.cursor, hub.store.feed_head().await.unwrap());
+
+    // Later changes to charts it has come as changes, page by page too.
+    for doc in &docs {
+        writer.record_visit(doc, 90);
+    }
+    writer.sync(&hub).await;
+    fresh.max_response_bytes = 3_000;
+    let synced = fresh.sync(&hub).await;
+    assert!(synced.responses.len() >= 2, "{}", synced.responses.len());
+    for response in &synced.responses {
+        for update in &response.updates {
+            assert!(matches!(update.payload, Payload::Changes(_)), "{update:?}");
+        }
+    }
+    for doc in &docs {
+        assert_eq!(fresh.heads(doc), writer.heads(doc));
+    }
+}
+
+pub async fn a_retired_device_hands_in_its_changes_then_wipes<B: Backend>() {
+    let hub = TestHub::<B>::start().await;
+    let (org, _) = hub.add_org("station").await;
+    let mut old = hub.enrol(&org.id, "old").await;
+    let mut other = hub.enrol(&org.id, "other").await;
+    let shared = other.create_chart("shared");
+    other.sync(&hub).await;
+    let x = old.create_chart("x");
+    old.record_visit(&x, 70);
+    let heads = old.heads(&x);
+
+    hub.store.revoke(&old.id, false).await.unwrap();
+    let synced = old.sync(&hub).await;
+    let response = &synced.responses[0];
+    assert_eq!(response.wipe, Some(WipeOrder::Retired));
+    assert_eq!(response.acked.len(), 1);
+    assert!(
+        response.updates.is_empty(),
+        "a retiring device is sent nothing"
+    );
+    assert!(old.wiped);
+    assert_eq!(hub.heads(&x).await, heads);
+
+    other.sync(&hub).await;
+    assert_eq!(other.heads(&x), heads);
+    assert!(other.charts.contains_key(&shared));
+    let device = hub.store.device(&old.id).await.unwrap().unwrap();
+    assert_eq!(device.status, DeviceStatus::Revoked);
+}
