@@ -71,6 +71,8 @@ pub enum Command {
     },
     /// Export charts as a FHIR R4 Bundle with JP Core profiles (JSON).
     Export(Export),
+    /// Run and administer a regional hub (the server devices sync with).
+    Hub(crate::hub::HubCommand),
 }
 
 #[derive(Debug, Args)]

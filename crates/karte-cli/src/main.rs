@@ -2,6 +2,7 @@
 //! the application API once, and prints the result for a person (or as JSON).
 
 mod args;
+mod hub;
 mod print;
 mod secrets;
 
@@ -228,6 +229,7 @@ fn run(cli: Cli) -> Result<()> {
             session.demo(*patients, *seed, |p| progress.show(p.done, p.total))?;
             progress.finish();
         }
+        Command::Hub(command) => hub::run(command)?,
         Command::Export(export) => {
             let mut session = open(&cli)?;
             let patient = export

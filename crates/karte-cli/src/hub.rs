@@ -1,0 +1,322 @@
+//! `karte hub …`: running a regional hub and administering it, from the same
+//! binary as the device commands. The hub's database is picked once here
+//! (`--db sqlite:PATH` or `--db postgres://…`); everything after is generic
+//! over the store.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use karte_hub::{
+    Clock, Hub, HubConfig, HubListener, HubStore, OrgId, PostgresHubStore, ServeOptions,
+    SqliteHubStore, SystemClock, TlsFiles, invite_device, new_org,
+};
+use karte_types::DeviceId;
+use ring::rand::SystemRandom;
+
+/// Run and administer a regional hub.
+#[derive(Debug, Args)]
+pub struct HubCommand {
+    /// The hub database: sqlite:PATH or postgres://USER@HOST/DB (default:
+    /// KARTE_HUB_DB, else hub.sqlite in the system's data directory).
+    #[arg(long, global = true, env = "KARTE_HUB_DB")]
+    pub db: Option<String>,
+    #[command(subcommand)]
+    pub action: HubAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HubAction {
+    /// Serve devices: sync and enrolment over HTTPS (or HTTP on loopback).
+    Serve(Serve),
+    /// Manage organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Invite, list and revoke devices.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct Serve {
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    pub listen: SocketAddr,
+    /// The TLS certificate chain (PEM); serves HTTPS with --tls-key.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The TLS private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve plain HTTP on a non-loopback address because a TLS-terminating
+    /// proxy stands in front of the hub. Without it (or TLS files) the hub
+    /// listens only on loopback.
+    #[arg(long)]
+    pub behind_tls_proxy: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Add an organisation; prints its id and writes its recovery private key.
+    Add {
+        name: String,
+        /// Where to write the recovery private key (created with mode 0600;
+        /// never overwritten). Keep it offline: it opens every vault of the
+        /// organisation.
+        #[arg(long)]
+        recovery_key_out: PathBuf,
+    },
+    /// List the organisations.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Make a one-time enrolment code for a device of an organisation.
+    Invite {
+        #[arg(long)]
+        org: String,
+        /// How long the code works.
+        #[arg(long, default_value_t = 72)]
+        valid_hours: u64,
+    },
+    /// List enrolled devices.
+    List {
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Revoke a device: a retired one hands in what it has not synced, then
+    /// wipes; one revoked with --lost wipes at its next contact.
+    Revoke {
+        device: String,
+        #[arg(long)]
+        lost: bool,
+    },
+}
+
+/// Where the hub's data lives.
+#[derive(Debug, PartialEq, Eq)]
+enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+fn database(db: Option<&str>) -> Result<Database> {
+    match db {
+        None => {
+            let data = dirs::data_dir().context(
+                "no data directory on this system: give the hub database with --db sqlite:PATH",
+            )?;
+            Ok(Database::Sqlite(data.join("karte").join("hub.sqlite")))
+        }
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Database::Postgres(url.to_owned()))
+        }
+        Some(url) => match url.strip_prefix("sqlite:") {
+            Some(path) if !path.is_empty() => Ok(Database::Sqlite(PathBuf::from(path))),
+            _ => bail!("--db must be sqlite:PATH or postgres://USER@HOST/DATABASE, not {url:?}"),
+        },
+    }
+}
+
+pub fn run(command: &HubCommand) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the hub's runtime")?;
+    runtime.block_on(async {
+        match database(command.db.as_deref())? {
+            Database::Sqlite(path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("creating {}", parent.display()))?;
+                }
+                let store = SqliteHubStore::open(&path)
+                    .with_context(|| format!("opening the hub database {}", path.display()))?;
+                act(store, &command.action).await
+            }
+            Database::Postgres(url) => {
+                let store = PostgresHubStore::connect(&url)
+                    .await
+                    .context("opening the hub's PostgreSQL database")?;
+                act(store, &command.action).await
+            }
+        }
+    })
+}
+
+async fn act<S: HubStore>(store: S, action: &HubAction) -> Result<()> {
+    let random = SystemRandom::new();
+    let now = SystemClock.now();
+    match action {
+        HubAction::Serve(serve) => {
+            let options = ServeOptions {
+                listen: serve.listen,
+                tls: match (&serve.tls_cert, &serve.tls_key) {
+                    (Some(cert), Some(key)) => Some(TlsFiles {
+                        cert: cert.clone(),
+                        key: key.clone(),
+                    }),
+                    _ => None,
+                },
+                behind_tls_proxy: serve.behind_tls_proxy,
+            };
+            let listener = HubListener::bind(&options)?;
+            let scheme = if listener.is_tls() { "https" } else { "http" };
+            eprintln!(
+                "karte hub: serving on {scheme}://{} (stop with Ctrl-C)",
+                listener.local_addr()
+            );
+            let hub = Hub::new(store, SystemClock, HubConfig::default());
+            listener.serve(hub, shutdown_signal()).await?;
+            eprintln!("karte hub: stopped");
+        }
+        HubAction::Org(OrgCommand::Add {
+            name,
+            recovery_key_out,
+        }) => {
+            let (org, key) = new_org(name, now, &random)?;
+            write_private_file(recovery_key_out, key.to_file_text().as_bytes())?;
+            store.add_org(&org).await?;
+            println!("{}", org.id);
+            eprintln!(
+                "organisation {} added; its recovery key is in {}: keep that file offline",
+                org.name,
+                recovery_key_out.display()
+            );
+        }
+        HubAction::Org(OrgCommand::List) => {
+            for org in store.list_orgs().await? {
+                println!("{}\t{}", org.id, org.name);
+            }
+        }
+        HubAction::Device(DeviceCommand::Invite { org, valid_hours }) => {
+            let valid_for = Duration::from_secs(valid_hours.saturating_mul(3600));
+            let invitation =
+                invite_device(&store, &OrgId(org.clone()), valid_for, now, &random).await?;
+            println!("{}", invitation.code);
+            eprintln!(
+                "one-time enrolment code for organisation {org}, valid until {}",
+                invitation.expires_at.to_rfc3339()
+            );
+        }
+        HubAction::Device(DeviceCommand::List { org }) => {
+            let orgs = match org {
+                Some(org) => vec![OrgId(org.clone())],
+                None => store.list_orgs().await?.into_iter().map(|o| o.id).collect(),
+            };
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "DEVICE\tORGANISATION\tSTATUS\tENROLLED\tLAST SEEN\tAUDIT SEQ"
+            )?;
+            for org in orgs {
+                for device in store.list_devices(&org).await? {
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        device.id,
+                        device.org,
+                        device.status.as_str(),
+                        device.enrolled_at.to_rfc3339(),
+                        device
+                            .last_seen
+                            .map_or("never".to_owned(), |t| t.to_rfc3339()),
+                        device
+                            .audit_head
+                            .map_or("-".to_owned(), |head| head.seq.to_string()),
+                    )?;
+                }
+            }
+        }
+        HubAction::Device(DeviceCommand::Revoke { device, lost }) => {
+            store.revoke(&DeviceId(device.clone()), *lost).await?;
+            if *lost {
+                eprintln!(
+                    "device {device} revoked as lost: it wipes its vault at its next contact"
+                );
+            } else {
+                eprintln!(
+                    "device {device} revoked: at its next contact it hands in what it has not synced, then wipes"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes a secret to a new file only its owner may read; an existing file
+/// is never overwritten.
+fn write_private_file(path: &Path, contents: &[u8]) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| {
+        format!(
+            "creating {} for the recovery key (an existing file is never overwritten)",
+            path.display()
+        )
+    })?;
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing the recovery key to {}", path.display()))
+}
+
+/// Completes on Ctrl-C or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_is_named_by_its_url() {
+        assert_eq!(
+            database(Some("sqlite:/var/lib/karte/hub.sqlite")).unwrap(),
+            Database::Sqlite(PathBuf::from("/var/lib/karte/hub.sqlite"))
+        );
+        assert_eq!(
+            database(Some("postgres://karte@db/hub")).unwrap(),
+            Database::Postgres("postgres://karte@db/hub".to_owned())
+        );
+        assert!(database(Some("mysql://x")).is_err());
+        assert!(database(Some("sqlite:")).is_err());
+    }
+
+    #[test]
+    fn a_private_file_is_new_and_for_its_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("recovery.key");
+        write_private_file(&path, b"secret").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(write_private_file(&path, b"other").is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), b"secret");
+    }
+}
