@@ -224,7 +224,7 @@ fn parse_own_change(bytes: &[u8]) -> Result<automerge::Change, AuthError> {
 /// uncompressed change chunks are read: Automerge inflates a compressed one
 /// without a limit, so one small change could exhaust the hub's memory; the
 /// request envelope compresses them anyway.
-fn parse_pushed_change(bytes: &[u8]) -> Result<automerge::Change, AuthError> {
+pub(crate) fn parse_pushed_change(bytes: &[u8]) -> Result<automerge::Change, AuthError> {
     match bytes.get(8) {
         Some(&CHANGE_CHUNK) => parse_chunk(bytes),
         Some(&COMPRESSED_CHANGE_CHUNK) => Err(malformed_change(

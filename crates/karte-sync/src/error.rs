@@ -2,6 +2,8 @@
 //! and the hub's HTTP answers carry, an HTTP status the hub answers with, and
 //! a message that says what to do next.
 
+use karte_types::{DeviceId, PatientId};
+
 /// A sync message that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WireError {
@@ -110,6 +112,87 @@ impl AuthError {
             AuthError::Body(wire) => wire.http_status(),
             AuthError::MalformedChange { .. } | AuthError::ChangeHashMismatch { .. } => 400,
             AuthError::ForgedChange { .. } | AuthError::ForeignActor { .. } => 403,
+        }
+    }
+}
+
+/// Why a message did not reach the hub, or what the hub answered instead
+/// of a sync response.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    #[error(
+        "refusing to send charts over plain http:// to {host}: use the hub's https:// address (plain http is only for a hub on this machine)"
+    )]
+    PlainHttp { host: String },
+    #[error("'{url}' is not a hub address ({detail}): give it like https://hub.example.jp")]
+    BadUrl { url: String, detail: String },
+    #[error("the hub cannot be reached ({detail}): check the network connection and sync again")]
+    Unreachable { detail: String },
+    #[error("the hub refused the request ({code}, HTTP {status}): {message}")]
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error(
+        "the hub's answer cannot be read ({detail}): check the hub address, and update Karte if it persists"
+    )]
+    BadAnswer { detail: String },
+}
+
+impl TransportError {
+    /// A stable machine-readable code; for a refusal, the hub's own code
+    /// (`please_update`, `clock_skew`, `replayed`, ...).
+    pub fn code(&self) -> &str {
+        match self {
+            TransportError::PlainHttp { .. } => "plain_http",
+            TransportError::BadUrl { .. } => "bad_hub_url",
+            TransportError::Unreachable { .. } => "hub_unreachable",
+            TransportError::Refused { code, .. } => code,
+            TransportError::BadAnswer { .. } => "bad_hub_answer",
+        }
+    }
+}
+
+/// A round of sync that could not be completed. What earlier pages brought
+/// is durable; syncing again resumes after it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error(transparent)]
+    Wire(#[from] WireError),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(
+        "the hub sent change {hash} of chart {doc} without its signature: nothing of the page was kept; report this to the hub administrator"
+    )]
+    UnsignedChange { doc: PatientId, hash: String },
+    #[error(
+        "the hub sent a change signed by device {device} without that device's key: nothing of the page was kept; report this to the hub administrator"
+    )]
+    UnknownSigner { device: DeviceId },
+    #[error(
+        "the hub said more follows after feed position {cursor} but did not move past it: sync again later, and report this to the hub administrator if it persists"
+    )]
+    NoProgress { cursor: u64 },
+    #[error(
+        "the hub ordered this retired device wiped without acknowledging chart {doc}: the vault was kept so nothing is lost; ask the hub administrator"
+    )]
+    WipeBeforeAck { doc: PatientId },
+}
+
+impl SyncError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &str {
+        match self {
+            SyncError::Transport(error) => error.code(),
+            SyncError::Wire(error) => error.code(),
+            SyncError::Auth(error) => error.code(),
+            SyncError::UnsignedChange { .. } => "unsigned_change",
+            SyncError::UnknownSigner { .. } => "unknown_signer",
+            SyncError::NoProgress { .. } => "no_progress",
+            SyncError::WipeBeforeAck { .. } => "wipe_before_ack",
         }
     }
 }

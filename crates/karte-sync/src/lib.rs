@@ -7,8 +7,13 @@
 //! body is a [`SyncRequest`] signed by the device's [`DeviceKey`]. Every
 //! pushed Automerge change is signed on its own ([`SignedChange`]), because
 //! the signature must travel with the change long after the request is gone.
+//!
+//! The device's session logic lives in [`client`]: it builds requests from
+//! a [`client::Replica`], sends them through a [`client::Transport`] and
+//! applies the answers page by page.
 
 mod auth;
+pub mod client;
 mod error;
 pub mod recovery;
 mod replay;
@@ -18,7 +23,7 @@ pub use auth::{
     ChangeInfo, DeviceKey, change_signing_message, request_signing_message, sign_change,
     sign_request, verify_change, verify_change_signature, verify_request,
 };
-pub use error::{AuthError, WireError};
+pub use error::{AuthError, SyncError, TransportError, WireError};
 pub use replay::ReplayGuard;
 pub use wire::{
     AuditHeadReport, ChangeSignature, DocHeads, DocPush, DocUpdate, Limits, Payload, SignedChange,

@@ -2,7 +2,9 @@
 //! crate's public API only.
 
 mod changes;
+mod client;
 mod corrupt;
+mod mini_hub;
 mod requests;
 mod round_trip;
 mod size;

@@ -1,0 +1,18 @@
+//! The device's side of sync, independent of how bytes travel: a
+//! [`Transport`] carries envelopes to the hub ([`HttpTransport`] over
+//! HTTPS), a [`Replica`] is the device's vault and charts, and [`sync`]
+//! runs the rounds between them: push what the hub lacks, then apply the
+//! answer page by page, each page durable before the next is asked for.
+
+mod http;
+mod replica;
+mod rounds;
+mod summary;
+mod transport;
+mod verify;
+
+pub use http::HttpTransport;
+pub use replica::{Outgoing, OutgoingChart, PageApplied, ReceivedPage, Replica};
+pub use rounds::{DeviceIdentity, RequestStamps, SyncOptions, sync};
+pub use summary::{SyncProgress, SyncSummary, human_bytes};
+pub use transport::{EnrolmentGrant, EnrolmentRequest, Transport};

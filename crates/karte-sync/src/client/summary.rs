@@ -1,0 +1,151 @@
+//! What a sync did, for the one-line summary a person reads, and how far a
+//! long one has come, for a progress display.
+
+use serde::Serialize;
+
+use crate::wire::WipeOrder;
+
+/// The totals of one sync.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncSummary {
+    /// This device's changes sent, and the charts they belong to.
+    pub pushed_changes: usize,
+    pub pushed_charts: usize,
+    /// Changes received one by one, and charts received whole.
+    pub received_changes: usize,
+    pub received_whole: usize,
+    /// Charts that received anything.
+    pub received_charts: usize,
+    /// Charts removed because they are no longer shared with this device.
+    pub removed_charts: usize,
+    /// Review items recorded or brought by the merges.
+    pub new_reviews: usize,
+    /// Shares the hub accepted.
+    pub shares: usize,
+    pub requests: usize,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    /// Set when the hub ordered the device wiped, and it was.
+    pub wiped: Option<WipeOrder>,
+}
+
+/// How far a sync has come, after each page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncProgress {
+    pub pages: usize,
+    /// Charts pushed and received so far.
+    pub charts: usize,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+}
+
+impl SyncSummary {
+    pub(crate) fn progress(&self) -> SyncProgress {
+        SyncProgress {
+            pages: self.requests,
+            charts: self.pushed_charts + self.received_charts + self.removed_charts,
+            bytes_sent: self.bytes_sent,
+            bytes_received: self.bytes_received,
+        }
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Bytes as a person reads them: `512 B`, `4.1 kB`, `12.3 MB`.
+pub fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
+}
+
+impl std::fmt::Display for SyncSummary {
+    /// One line, e.g. `pushed 3 changes in 2 charts, received 5 changes in
+    /// 3 charts (1 whole), 1 new review item; 2 requests, 4.1 kB sent,
+    /// 12.0 kB received`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(order) = self.wiped {
+            let why = match order {
+                WipeOrder::Lost => "it was reported lost",
+                WipeOrder::Retired => "it was retired; everything it held had reached the hub",
+            };
+            return write!(
+                f,
+                "the hub ordered this device wiped ({why}): the vault is erased"
+            );
+        }
+        write!(
+            f,
+            "pushed {} in {}, received {} in {}",
+            plural(self.pushed_changes, "change", "changes"),
+            plural(self.pushed_charts, "chart", "charts"),
+            plural(self.received_changes, "change", "changes"),
+            plural(self.received_charts, "chart", "charts"),
+        )?;
+        if self.received_whole > 0 {
+            write!(f, " ({} whole)", self.received_whole)?;
+        }
+        if self.removed_charts > 0 {
+            let removed = plural(self.removed_charts, "chart", "charts");
+            write!(f, ", {removed} no longer shared removed")?;
+        }
+        if self.shares > 0 {
+            write!(f, ", {} accepted", plural(self.shares, "share", "shares"))?;
+        }
+        let reviews = plural(self.new_reviews, "new review item", "new review items");
+        write!(
+            f,
+            ", {reviews}; {}, {} sent, {} received",
+            plural(self.requests, "request", "requests"),
+            human_bytes(self.bytes_sent),
+            human_bytes(self.bytes_received)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_reads_as_one_line() {
+        let summary = SyncSummary {
+            pushed_changes: 3,
+            pushed_charts: 2,
+            received_changes: 5,
+            received_whole: 1,
+            received_charts: 3,
+            removed_charts: 0,
+            new_reviews: 1,
+            shares: 0,
+            requests: 2,
+            bytes_sent: 4_120,
+            bytes_received: 12_000,
+            wiped: None,
+        };
+        assert_eq!(
+            summary.to_string(),
+            "pushed 3 changes in 2 charts, received 5 changes in 3 charts (1 whole), 1 new review item; 2 requests, 4.1 kB sent, 12.0 kB received"
+        );
+        let steady = SyncSummary {
+            requests: 1,
+            bytes_sent: 180,
+            bytes_received: 40,
+            ..SyncSummary::default()
+        };
+        assert_eq!(
+            steady.to_string(),
+            "pushed 0 changes in 0 charts, received 0 changes in 0 charts, 0 new review items; 1 request, 180 B sent, 40 B received"
+        );
+        let wiped = SyncSummary {
+            wiped: Some(WipeOrder::Lost),
+            ..SyncSummary::default()
+        };
+        assert!(wiped.to_string().contains("reported lost"), "{wiped}");
+        assert_eq!(human_bytes(12_345_678), "12.3 MB");
+    }
+}

@@ -1,0 +1,146 @@
+//! How a device reaches a hub: one call to sync a round, one to enrol. The
+//! session logic speaks only to this trait, so the same rounds run over
+//! HTTP to the hub, in process against a test hub, or over any link that
+//! carries bytes.
+//!
+//! Enrolment is JSON: `{"code", "device_id", "public_key", "device_name"}`
+//! with the public key as 64 hex digits, answered by `{"org_id",
+//! "org_name", "recovery_public_key"}` with the recovery key as 64 hex
+//! digits (other fields are ignored).
+
+use karte_types::DeviceId;
+use serde::{Deserialize, Serialize};
+
+use crate::TransportError;
+use crate::error::hex;
+
+/// A link to a hub.
+pub trait Transport {
+    /// Sends one request envelope and returns the response envelope. A hub
+    /// that refuses answers `TransportError::Refused` with its code.
+    fn post_sync(&mut self, body: Vec<u8>) -> Result<Vec<u8>, TransportError>;
+
+    /// Redeems a one-time enrolment code with the device's public key.
+    fn enroll(&mut self, request: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError>;
+}
+
+/// What a device sends to enrol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentRequest {
+    pub code: String,
+    pub device_id: DeviceId,
+    /// The device's Ed25519 public key.
+    pub public_key: [u8; 32],
+    /// A name people know the device by, e.g. "ステーション タブレット3".
+    pub device_name: String,
+}
+
+/// What the hub tells an enrolled device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentGrant {
+    pub org_id: String,
+    pub org_name: String,
+    /// The organisation's X25519 recovery public key: the device seals its
+    /// vault key to it.
+    pub recovery_public_key: [u8; 32],
+}
+
+#[derive(Serialize)]
+struct RequestJson<'a> {
+    code: &'a str,
+    device_id: &'a str,
+    public_key: String,
+    device_name: &'a str,
+}
+
+#[derive(Deserialize)]
+struct GrantJson {
+    org_id: String,
+    org_name: String,
+    recovery_public_key: String,
+}
+
+impl EnrolmentRequest {
+    /// The request as the hub's `/v1/enroll` reads it.
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(&RequestJson {
+            code: &self.code,
+            device_id: self.device_id.as_str(),
+            public_key: hex(&self.public_key),
+            device_name: &self.device_name,
+        })
+        .expect("an enrolment request always serialises")
+    }
+}
+
+impl EnrolmentGrant {
+    /// Reads the hub's answer to an enrolment.
+    pub fn from_json(bytes: &[u8]) -> Result<EnrolmentGrant, TransportError> {
+        let bad = |detail: String| TransportError::BadAnswer { detail };
+        let json: GrantJson = serde_json::from_slice(bytes).map_err(|e| {
+            bad(format!(
+                "the enrolment answer is not the expected JSON: {e}"
+            ))
+        })?;
+        let recovery_public_key = unhex32(&json.recovery_public_key)
+            .ok_or_else(|| bad("the recovery public key is not 64 hex digits".to_owned()))?;
+        Ok(EnrolmentGrant {
+            org_id: json.org_id,
+            org_name: json.org_name,
+            recovery_public_key,
+        })
+    }
+}
+
+fn unhex32(text: &str) -> Option<[u8; 32]> {
+    let text = text.trim();
+    if text.len() != 64 || !text.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_enrolment_request_carries_the_key_in_hex() {
+        let request = EnrolmentRequest {
+            code: "7K3M-Q9TX".into(),
+            device_id: "01JDEVICE".into(),
+            public_key: [0xab; 32],
+            device_name: "タブレット3".into(),
+        };
+        let json: serde_json::Value = serde_json::from_slice(&request.to_json()).unwrap();
+        assert_eq!(json["public_key"], "ab".repeat(32));
+        assert_eq!(json["device_id"], "01JDEVICE");
+        assert_eq!(json["device_name"], "タブレット3");
+    }
+
+    #[test]
+    fn a_grant_is_read_and_a_bad_one_is_refused() {
+        let text = format!(
+            r#"{{"org_id":"01JORG","org_name":"さくら","recovery_public_key":"{}","device_id":"x"}}"#,
+            "0f".repeat(32)
+        );
+        let grant = EnrolmentGrant::from_json(text.as_bytes()).unwrap();
+        assert_eq!(grant.recovery_public_key, [0x0f; 32]);
+        assert_eq!(grant.org_name, "さくら");
+        for bad in [
+            "".to_owned(),
+            r#"{"org_id":"a","org_name":"b","recovery_public_key":"0f"}"#.to_owned(),
+            format!(
+                r#"{{"org_id":"a","recovery_public_key":"{}"}}"#,
+                "0f".repeat(32)
+            ),
+        ] {
+            let error = EnrolmentGrant::from_json(bad.as_bytes()).unwrap_err();
+            assert_eq!(error.code(), "bad_hub_answer", "{bad}");
+        }
+    }
+}

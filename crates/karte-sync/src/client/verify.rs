@@ -1,0 +1,58 @@
+//! Checking what the hub sends before any of it is applied: every change
+//! of a `Changes` payload must carry a signature by a device whose key the
+//! hub named, over that change's hash, and must have been written under an
+//! actor of that device. One failure refuses the whole page.
+//!
+//! A chart sent whole (`Snapshot`) carries no signature per change: the hub
+//! checked each change when it was pushed, and the signatures of a long
+//! history would outweigh the chart several times over. Any signature sent
+//! with it is still checked.
+
+use std::collections::HashMap;
+
+use karte_record::actor_is_of_device;
+use karte_types::DeviceId;
+
+use crate::auth::parse_pushed_change;
+use crate::error::hex;
+use crate::wire::{ChangeSignature, DocUpdate, Payload, SignerKey};
+use crate::{AuthError, SyncError, verify_change_signature};
+
+/// Checks every update of a page against the signers' keys.
+pub(crate) fn verify_updates(
+    updates: &[DocUpdate],
+    signers: &[SignerKey],
+) -> Result<(), SyncError> {
+    let keys: HashMap<&DeviceId, &[u8; 32]> = signers
+        .iter()
+        .map(|signer| (&signer.device, &signer.public_key))
+        .collect();
+    for update in updates {
+        let mut by_hash: HashMap<[u8; 32], &ChangeSignature> = HashMap::new();
+        for signature in &update.signatures {
+            let key = keys
+                .get(&signature.device)
+                .ok_or_else(|| SyncError::UnknownSigner {
+                    device: signature.device.clone(),
+                })?;
+            verify_change_signature(signature, key)?;
+            by_hash.insert(signature.hash, signature);
+        }
+        if let Payload::Changes(changes) = &update.payload {
+            for bytes in changes {
+                let change = parse_pushed_change(bytes)?;
+                let hash = change.hash().0;
+                let signature = by_hash
+                    .get(&hash)
+                    .ok_or_else(|| SyncError::UnsignedChange {
+                        doc: update.doc.clone(),
+                        hash: hex(&hash),
+                    })?;
+                if !actor_is_of_device(change.actor_id(), &signature.device) {
+                    return Err(AuthError::ForeignActor { hash: hex(&hash) }.into());
+                }
+            }
+        }
+    }
+    Ok(())
+}
