@@ -24,8 +24,8 @@ pub struct DeviceIdentity<'a> {
     pub device: &'a DeviceId,
 }
 
-/// The time and the fresh nonce of each request, from the caller: this
-/// crate reads no clock and draws no randomness.
+/// The time and the fresh nonce of each request, from the device (usually
+/// the replica itself): this crate reads no clock and draws no randomness.
 pub trait RequestStamps {
     /// Milliseconds since 1970 (UTC), as the hub's replay check expects.
     fn now_ms(&mut self) -> i64;
@@ -50,14 +50,14 @@ impl Default for SyncOptions {
     }
 }
 
-/// Runs one sync of `replica` with the hub behind `transport`. Pages
-/// already applied stay applied if a later one fails. `progress` is told
-/// after each page.
-pub fn sync<R: Replica>(
+/// Runs one sync of `replica` with the hub behind `transport`; the replica
+/// also stamps each request with its time and a fresh nonce. Pages already
+/// applied stay applied if a later one fails. `progress` is told after
+/// each page.
+pub fn sync<R: Replica + RequestStamps>(
     transport: &mut dyn Transport,
     replica: &mut R,
     identity: DeviceIdentity<'_>,
-    stamps: &mut dyn RequestStamps,
     options: SyncOptions,
     progress: &mut dyn FnMut(SyncProgress),
 ) -> Result<SyncSummary, R::Error> {
@@ -67,7 +67,7 @@ pub fn sync<R: Replica>(
     // recorded, so a sync leaves nothing of its own behind.
     let mut review_round_left = true;
     loop {
-        let response = exchange(transport, identity, stamps, &request, &mut summary)?;
+        let response = exchange(transport, identity, replica, &request, &mut summary)?;
         match response.wipe {
             Some(WipeOrder::Lost) => return wiped(replica, WipeOrder::Lost, summary),
             Some(WipeOrder::Retired) => {

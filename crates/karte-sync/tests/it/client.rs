@@ -4,8 +4,8 @@
 //! refused whole, and wipe orders are obeyed.
 
 use karte_sync::client::{
-    DeviceIdentity, Outgoing, PageApplied, ReceivedPage, Replica, SyncOptions, SyncSummary,
-    Transport, sync,
+    DeviceIdentity, Outgoing, PageApplied, ReceivedPage, Replica, RequestStamps, SyncOptions,
+    SyncSummary, Transport, sync,
 };
 use karte_sync::wire::Payload;
 use karte_sync::{
@@ -15,7 +15,7 @@ use karte_sync::{
 use karte_types::PatientId;
 use ring::rand::SystemRandom;
 
-use crate::mini_hub::{Device, Flaky, MiniHub, Stamps, Tampering};
+use crate::mini_hub::{Device, Flaky, MiniHub, Tampering};
 
 fn run(hub: &mut dyn Transport, device: &mut Device) -> Result<SyncSummary, SyncError> {
     let (key, id) = (device.key.clone(), device.id.clone());
@@ -23,14 +23,7 @@ fn run(hub: &mut dyn Transport, device: &mut Device) -> Result<SyncSummary, Sync
         key: &key,
         device: &id,
     };
-    sync(
-        hub,
-        device,
-        identity,
-        &mut Stamps::default(),
-        SyncOptions::default(),
-        &mut |_| {},
-    )
+    sync(hub, device, identity, SyncOptions::default(), &mut |_| {})
 }
 
 fn two_devices(hub: &mut MiniHub) -> (Device, Device) {
@@ -342,6 +335,14 @@ fn the_replica_is_given_the_page_after_checking_and_before_the_next_request() {
             self.0.wipe()
         }
     }
+    impl RequestStamps for Recording {
+        fn now_ms(&mut self) -> i64 {
+            self.0.now_ms()
+        }
+        fn nonce(&mut self) -> [u8; 16] {
+            self.0.nonce()
+        }
+    }
     let mut hub = MiniHub::new(3);
     let (mut a, b) = two_devices(&mut hub);
     let chart = a.create_chart("01JCHART00000000000000000A");
@@ -358,7 +359,6 @@ fn the_replica_is_given_the_page_after_checking_and_before_the_next_request() {
             key: &key,
             device: &id,
         },
-        &mut Stamps::default(),
         SyncOptions::default(),
         &mut |_| {},
     )

@@ -244,22 +244,6 @@ impl Transport for Tampering<'_> {
     }
 }
 
-/// Time and nonces for requests: a counter of milliseconds, and nonces from
-/// the operating system as a device draws them.
-#[derive(Debug, Default)]
-pub struct Stamps(i64);
-
-impl RequestStamps for Stamps {
-    fn now_ms(&mut self) -> i64 {
-        self.0 += 1;
-        1_800_000_000_000 + self.0
-    }
-
-    fn nonce(&mut self) -> [u8; 16] {
-        ring::rand::generate(&SystemRandom::new()).unwrap().expose()
-    }
-}
-
 /// A device: its key, author, and charts in memory.
 pub struct Device {
     pub id: DeviceId,
@@ -271,6 +255,7 @@ pub struct Device {
     pub cursor: u64,
     pub pages: usize,
     pub wiped: bool,
+    requests_signed: i64,
     process: u8,
     minutes: i64,
 }
@@ -288,6 +273,7 @@ impl Device {
             cursor: 0,
             pages: 0,
             wiped: false,
+            requests_signed: 0,
             process: 1,
             minutes: 0,
         }
@@ -429,5 +415,18 @@ impl Replica for Device {
         self.charts.clear();
         self.wiped = true;
         Ok(())
+    }
+}
+
+/// Requests are stamped with a counter of milliseconds, and nonces from the
+/// operating system as a device draws them.
+impl RequestStamps for Device {
+    fn now_ms(&mut self) -> i64 {
+        self.requests_signed += 1;
+        1_800_000_000_000 + self.requests_signed
+    }
+
+    fn nonce(&mut self) -> [u8; 16] {
+        ring::rand::generate(&SystemRandom::new()).unwrap().expose()
     }
 }
