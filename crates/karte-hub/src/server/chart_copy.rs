@@ -8,6 +8,8 @@
 //! and every change after it holds every change committed before it was
 //! read, and its `up_to` is the position of the last change it read.
 
+use std::collections::HashSet;
+
 use automerge::{Automerge, Change};
 use karte_types::PatientId;
 
@@ -22,6 +24,8 @@ pub(crate) struct ChartCopy {
     /// `doc` saved whole, when a snapshot of exactly it is at hand: the
     /// cached one if nothing was applied on top, or one just saved.
     pub saved: Option<Vec<u8>>,
+    /// How many changes `doc` holds beyond the cached snapshot.
+    pub unsaved: usize,
 }
 
 impl std::fmt::Debug for ChartCopy {
@@ -42,6 +46,7 @@ pub(crate) async fn load<S: HubStore>(hub: &Hub<S>, doc: &PatientId) -> Result<C
     let mut copy = run_blocking(move || rebuild(snapshot, later)).await?;
     if replayed > hub.config().snapshot_refresh_after {
         copy.saved = Some(save_snapshot(hub, doc, &copy.doc, copy.up_to).await?);
+        copy.unsaved = 0;
     }
     Ok(copy)
 }
@@ -69,6 +74,28 @@ pub(crate) async fn saved<S: HubStore>(
     }
     let bytes = save_snapshot(hub, doc, &copy.doc, up_to).await?;
     Ok((bytes, up_to))
+}
+
+/// Caches `bytes`, the copy at `up_to` with `pushed` applied, saved, once
+/// the push is stored, if every change stored since `up_to` is one of
+/// `pushed` (another device may have written to the chart meanwhile; the
+/// copy lacks that change, and is not cached).
+pub(crate) async fn cache_after_push<S: HubStore>(
+    hub: &Hub<S>,
+    doc: &PatientId,
+    bytes: Vec<u8>,
+    up_to: u64,
+    pushed: &HashSet<[u8; 32]>,
+) -> Result<(), Problem> {
+    let stored = hub.store().doc_changes(doc, up_to).await?;
+    if !stored.iter().all(|change| pushed.contains(&change.hash)) {
+        return Ok(());
+    }
+    let up_to = stored.last().map_or(up_to, |change| change.position);
+    hub.store()
+        .put_snapshot(doc, &Snapshot { bytes, up_to })
+        .await?;
+    Ok(())
 }
 
 async fn save_snapshot<S: HubStore>(
@@ -117,7 +144,12 @@ fn rebuild(snapshot: Option<Snapshot>, later: Vec<FeedChange>) -> Result<ChartCo
     } else {
         None
     };
-    Ok(ChartCopy { doc, up_to, saved })
+    Ok(ChartCopy {
+        doc,
+        up_to,
+        saved,
+        unsaved: later.len(),
+    })
 }
 
 /// Runs Automerge work off the async threads: loading and saving a chart

@@ -59,21 +59,31 @@ pub(super) async fn receive<S: HubStore>(
         }
     }
     let (mut acked, mut batch, mut hashes) = (Vec::new(), Vec::new(), HashSet::new());
+    let mut to_cache = Vec::new();
     let mut received = 0usize;
     for (doc, changes) in verified {
         let copy = chart_copy::load(hub, &doc).await?;
+        let up_to = copy.up_to;
+        // A chart that grows well past its cached snapshot is saved now,
+        // while its copy is at hand, and cached once the push is stored, so
+        // the next device to need it whole does not rebuild it.
+        let save = copy.unsaved + changes.len() > hub.config().snapshot_refresh_after;
         let checked_doc = doc.clone();
-        let (heads, changes) =
-            run_blocking(move || apply_to_copy(copy.doc, &checked_doc, changes)).await?;
+        let (saved, heads, changes) =
+            run_blocking(move || apply_to_copy(copy.doc, &checked_doc, changes, save)).await?;
         acked.push(DocHeads {
             doc: doc.clone(),
             heads,
         });
-        if !changes.is_empty() {
-            received += changes.len();
-            hashes.extend(changes.iter().map(|c| c.hash));
-            batch.push(PushedDoc { doc, changes });
+        if changes.is_empty() {
+            continue;
         }
+        received += changes.len();
+        hashes.extend(changes.iter().map(|c| c.hash));
+        if let Some(bytes) = saved {
+            to_cache.push((doc.clone(), bytes, up_to));
+        }
+        batch.push(PushedDoc { doc, changes });
     }
     if !batch.is_empty() {
         let outcome = hub.store().store_push(&device.id, batch, now).await?;
@@ -85,6 +95,9 @@ pub(super) async fn receive<S: HubStore>(
             stored,
             "push stored"
         );
+    }
+    for (doc, bytes, up_to) in to_cache {
+        chart_copy::cache_after_push(hub, &doc, bytes, up_to, &hashes).await?;
     }
     Ok(Received { acked, hashes })
 }
@@ -143,13 +156,18 @@ fn verify_all(
         .collect()
 }
 
+/// The copy with a push applied, saved whole if asked, and its heads.
+type Applied = (Option<Vec<u8>>, Vec<[u8; 32]>, Vec<StoredChange>);
+
 /// Checks a chart's pushed changes against the hub's copy, and returns the
-/// copy's heads with them applied and the changes to store.
+/// copy with them applied (saved if `save`), its heads and the changes to
+/// store.
 fn apply_to_copy(
     mut copy: automerge::Automerge,
     doc: &PatientId,
     changes: Vec<(SignedChange, ChangeInfo)>,
-) -> Result<(Vec<[u8; 32]>, Vec<StoredChange>), Problem> {
+    save: bool,
+) -> Result<Applied, Problem> {
     let mut pushed: HashSet<ChangeHash> = HashSet::with_capacity(changes.len());
     let mut outside: Vec<ChangeHash> = Vec::new();
     for (_, info) in &changes {
@@ -189,7 +207,7 @@ fn apply_to_copy(
             signature: signed.signature,
         })
         .collect();
-    Ok((heads, stored))
+    Ok((save.then(|| copy.save()), heads, stored))
 }
 
 fn refused_change(doc: &PatientId, error: AutomergeError) -> Problem {

@@ -97,7 +97,7 @@ impl<B: Backend> TestHub<B> {
             store,
             clock,
             url,
-            client: reqwest::Client::new(),
+            client: http_client(),
             stop: Some(stop),
         }
     }
@@ -452,6 +452,13 @@ impl TestDevice {
         heads.sort();
         heads
     }
+}
+
+/// An HTTP client. Whichever TLS backend reqwest is built with in this
+/// workspace, the process's rustls provider is ring, as the hub's.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }
 
 pub fn hex(bytes: &[u8]) -> String {

@@ -98,7 +98,10 @@ async fn with_a_certificate_the_hub_speaks_https_only() {
     assert!(answer.contains("\"status\":\"ok\""), "{answer}");
 
     // Plain HTTP to the same port gets no answer from the hub.
-    let plain = reqwest::get(format!("http://{addr}/v1/health")).await;
+    let plain = crate::harness::http_client()
+        .get(format!("http://{addr}/v1/health"))
+        .send()
+        .await;
     assert!(
         plain.as_ref().map_or(true, |r| r.status() != 200),
         "{plain:?}"

@@ -73,6 +73,7 @@ on_both_backends! {
     sync_http::the_same_request_twice_changes_nothing_the_second_time,
     sync_http::a_fresh_device_pages_through_charts_sent_whole,
     sync_http::a_retired_device_hands_in_its_changes_then_wipes,
+    sync_http::a_chart_pushed_with_a_long_history_is_cached_whole,
     scope_http::another_orgs_chart_is_never_served_nor_written,
     scope_http::a_shared_chart_arrives_whole_and_an_unshared_one_leaves,
     hostile::broken_envelopes_are_refused_with_their_code,

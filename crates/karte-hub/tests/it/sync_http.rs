@@ -217,3 +217,25 @@ pub async fn a_retired_device_hands_in_its_changes_then_wipes<B: Backend>() {
     let device = hub.store.device(&old.id).await.unwrap().unwrap();
     assert_eq!(device.status, DeviceStatus::Revoked);
 }
+
+pub async fn a_chart_pushed_with_a_long_history_is_cached_whole<B: Backend>() {
+    let hub = TestHub::<B>::start().await;
+    let (org, _) = hub.add_org("station").await;
+    let mut tablet = hub.enrol(&org.id, "tablet").await;
+    let short = tablet.create_chart("short");
+    let long = tablet.create_chart("long");
+    for pulse in 60..80 {
+        tablet.record_visit(&long, pulse);
+    }
+    tablet.sync(&hub).await;
+
+    assert!(hub.store.snapshot(&short).await.unwrap().is_none());
+    let cached = hub.store.snapshot(&long).await.unwrap().unwrap();
+    let history = hub.store.doc_changes(&long, 0).await.unwrap();
+    assert_eq!(cached.up_to, history.last().unwrap().position);
+    let mut heads = automerge::Automerge::load(&cached.bytes)
+        .unwrap()
+        .get_heads();
+    heads.sort();
+    assert_eq!(heads, tablet.heads(&long));
+}
