@@ -102,7 +102,7 @@ async fn enrol<S: HubStore>(
     })?;
     tracing::info!(
         device = %device.id,
-        name = request.device_name.as_deref().unwrap_or(""),
+        name = %printable(request.device_name.as_deref().unwrap_or("")),
         org = %org.id,
         "device enrolled"
     );
@@ -153,6 +153,12 @@ fn parse_public_key(text: &str) -> Result<[u8; 32], Problem> {
         })
 }
 
+/// A name as it may go into the log: short, and without control characters
+/// that could forge log lines.
+fn printable(name: &str) -> String {
+    name.chars().filter(|c| !c.is_control()).take(80).collect()
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -196,6 +202,12 @@ mod tests {
         );
         assert_eq!(parse_public_key("abcd").unwrap_err().code, "malformed");
         assert!(parse_public_key(&hex(&[1; 31])).is_err());
+    }
+
+    #[test]
+    fn a_device_name_cannot_forge_log_lines() {
+        assert_eq!(printable("tablet\nERROR forged"), "tabletERROR forged");
+        assert_eq!(printable(&"長".repeat(100)).chars().count(), 80);
     }
 
     #[test]

@@ -21,6 +21,9 @@ use crate::server::problem::Problem;
 use crate::server::{push, share, updates};
 use crate::{AuditHead, DeviceStatus, Hub, HubStore};
 
+/// How finely the hub notes when it last heard from a device.
+const CONTACT_RESOLUTION_MS: i64 = 60_000;
+
 pub(super) async fn handle<S: HubStore>(
     State(hub): State<Hub<S>>,
     body: Result<Bytes, BytesRejection>,
@@ -128,8 +131,17 @@ async fn sync<S: HubStore>(
         seq: head.seq,
         hash: head.hash,
     });
-    hub.store()
-        .record_contact(&device.id, now, audit_head)
-        .await?;
+    // Noting the contact is a write; a device syncing often with nothing
+    // new to report is noted once a minute, which is all `device list`
+    // shows anyway.
+    let heard_lately = device
+        .last_seen
+        .is_some_and(|seen| (0..CONTACT_RESOLUTION_MS).contains(&(now.0 - seen.0)));
+    let new_audit_head = audit_head.is_some_and(|head| Some(head) != device.audit_head);
+    if new_audit_head || !heard_lately {
+        hub.store()
+            .record_contact(&device.id, now, audit_head)
+            .await?;
+    }
     Ok(encode_response(&response))
 }

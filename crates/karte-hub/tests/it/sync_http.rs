@@ -9,6 +9,7 @@ use karte_sync::{Payload, WipeOrder};
 
 use crate::backend::Backend;
 use crate::harness::TestHub;
+use crate::support::MINUTE;
 
 pub async fn two_devices_of_one_org_converge<B: Backend>() {
     let hub = TestHub::<B>::start().await;
@@ -102,6 +103,20 @@ pub async fn nothing_changed_is_one_small_round_trip<B: Backend>() {
         quiet.sent,
         quiet.received
     );
+
+    // Contact is noted to the minute: a quiet sync within it writes nothing.
+    let id = tablet.id.clone();
+    let last_seen = || async {
+        let device = hub.store.device(&id).await.unwrap().unwrap();
+        device.last_seen.unwrap()
+    };
+    let noted = last_seen().await;
+    hub.clock.advance(MINUTE / 2);
+    tablet.sync(&hub).await;
+    assert_eq!(last_seen().await, noted);
+    hub.clock.advance(MINUTE);
+    tablet.sync(&hub).await;
+    assert_eq!(last_seen().await, hub.now());
 }
 
 pub async fn the_same_request_twice_changes_nothing_the_second_time<B: Backend>() {
