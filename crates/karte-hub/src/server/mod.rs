@@ -31,6 +31,8 @@ use crate::{Hub, HubStore, ServeError};
 
 /// The largest enrolment request read.
 const MAX_ENROL_BODY: usize = 16 << 10;
+/// How long a client may take to send a request's headers.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long open requests may finish after shutdown is asked for.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -124,20 +126,27 @@ impl HubListener {
         let app = router(hub).into_make_service();
         match self.tls {
             Some(config) => {
-                axum_server::from_tcp_rustls(self.listener, config)?
-                    .handle(handle)
-                    .serve(app)
-                    .await?
+                let mut server = axum_server::from_tcp_rustls(self.listener, config)?;
+                bound_idle_clients(server.http_builder());
+                server.handle(handle).serve(app).await?
             }
             None => {
-                axum_server::from_tcp(self.listener)?
-                    .handle(handle)
-                    .serve(app)
-                    .await?
+                let mut server = axum_server::from_tcp(self.listener)?;
+                bound_idle_clients(server.http_builder());
+                server.handle(handle).serve(app).await?
             }
         }
         Ok(())
     }
+}
+
+/// A client that opens a connection and then sends its request headers
+/// slowly, or not at all, is cut off rather than holding the connection.
+/// Bodies are not timed: a large push over 3G may take minutes.
+fn bound_idle_clients(
+    builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
+) {
+    builder.http1().header_read_timeout(HEADER_READ_TIMEOUT);
 }
 
 /// Binds as `options` say and serves `hub` until `shutdown` completes.
