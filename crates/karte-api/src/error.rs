@@ -3,6 +3,8 @@
 
 use karte_record::RecordError;
 use karte_store::StoreError;
+use karte_sync::SyncError;
+use karte_sync::recovery::RecoveryError;
 use karte_types::ValidationErrors;
 
 use crate::ids::Lookup;
@@ -29,6 +31,64 @@ pub enum ApiError {
     UserNeeded { users: String },
     #[error("this needs the {needed} role; ask an administrator")]
     NotPermitted { needed: &'static str },
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error(transparent)]
+    Recovery(#[from] RecoveryError),
+    #[error(
+        "this device is not enrolled at a hub: enrol it with `karte enroll --hub URL --code CODE`"
+    )]
+    NotEnrolled,
+    #[error(
+        "this device is already enrolled at {hub} in {org}: a device belongs to one organisation; revoke it at the hub and use a new vault to move it"
+    )]
+    AlreadyEnrolled { hub: String, org: String },
+}
+
+/// The codes a sync error may carry, as stable strings: the client's own
+/// and those the hub answers with. Anything else the hub says is
+/// `hub_refused`, with the hub's words in the message.
+const SYNC_CODES: &[&str] = &[
+    "plain_http",
+    "bad_hub_url",
+    "hub_unreachable",
+    "bad_hub_answer",
+    "malformed",
+    "please_update",
+    "too_large",
+    "bad_key",
+    "no_randomness",
+    "bad_signature",
+    "malformed_change",
+    "change_hash_mismatch",
+    "forged_change",
+    "foreign_actor",
+    "clock_skew",
+    "replayed",
+    "unsigned_change",
+    "unknown_signer",
+    "no_progress",
+    "wipe_before_ack",
+    "unknown_device",
+    "device_revoked",
+    "unknown_org",
+    "unknown_doc",
+    "outside_circle",
+    "missing_dependency",
+    "reused_actor",
+    "invalid_change",
+    "enrolment_unknown",
+    "enrolment_used",
+    "enrolment_expired",
+    "device_exists",
+];
+
+fn sync_code(code: &str) -> &'static str {
+    SYNC_CODES
+        .iter()
+        .find(|known| **known == code)
+        .copied()
+        .unwrap_or("hub_refused")
 }
 
 impl ApiError {
@@ -82,6 +142,10 @@ impl ApiError {
             ApiError::Ambiguous { .. } => "ambiguous_review",
             ApiError::NotPermitted { .. } => "not_permitted",
             ApiError::UserNeeded { .. } => "user_needed",
+            ApiError::Sync(e) => sync_code(e.code()),
+            ApiError::Recovery(e) => e.code(),
+            ApiError::NotEnrolled => "not_enrolled",
+            ApiError::AlreadyEnrolled { .. } => "already_enrolled",
         }
     }
 }

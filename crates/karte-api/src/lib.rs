@@ -18,6 +18,9 @@ pub use environment::{
     Clock, Entropy, Environment, FixedClock, SeededEntropy, SystemClock, SystemEntropy,
 };
 pub use error::ApiError;
-pub use karte_store::{AuditAction, AuditEntry, AuditEvent, KdfParams, Role, UserRecord};
+pub use karte_store::{
+    AuditAction, AuditEntry, AuditEvent, Enrolment, KdfParams, Role, UserRecord,
+};
+pub use karte_sync::client::{HttpTransport, SyncProgress, SyncSummary, Transport};
 pub use karte_types as types;
-pub use session::{DemoProgress, Session};
+pub use session::{DemoProgress, Session, SyncStatus};

@@ -1,6 +1,9 @@
 //! A session: one unlocked vault, the charts loaded from it, and every
 //! operation a user can perform on them.
 
+mod recovery;
+mod sync;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -14,6 +17,8 @@ use karte_types::{
 
 use crate::ids::{Lookup, find_unique, new_entry_id, new_ulid};
 use crate::{ApiError, Environment};
+
+pub use sync::SyncStatus;
 
 /// After this many incremental chunks a chart is rewritten as one snapshot, so
 /// loading stays one decrypt and one Automerge load.
@@ -55,6 +60,10 @@ impl PatientIndex {
             .entries
             .partition_point(|(s, k)| (&k[5], &s.id) < (&keys[5], &summary.id));
         self.entries.insert(at, (summary, keys));
+    }
+
+    fn remove(&mut self, id: &PatientId) {
+        self.entries.retain(|(s, _)| s.id != *id);
     }
 
     fn search(&self, query: &str) -> Vec<PatientSummary> {
@@ -384,12 +393,20 @@ impl Session {
         self.vault.append_document(id, &chunk, &summary, event)?;
         loaded.persisted_heads = loaded.chart.heads();
         loaded.chunks += 1;
-        if loaded.chunks > COMPACT_AFTER_CHUNKS {
+        self.compact_if_long(id)?;
+        self.index()?.upsert(summary);
+        Ok(())
+    }
+
+    /// Rewrites a cached chart stored in many chunks as one snapshot.
+    fn compact_if_long(&mut self, id: &PatientId) -> Result<(), ApiError> {
+        if let Some(loaded) = self.charts.get_mut(id)
+            && loaded.chunks > COMPACT_AFTER_CHUNKS
+        {
             let snapshot = loaded.chart.save();
             self.vault.compact_document(id, &snapshot)?;
             loaded.chunks = 1;
         }
-        self.index()?.upsert(summary);
         Ok(())
     }
 

@@ -1,4 +1,7 @@
-//! Tests of the application API with a fixed clock and seed.
+//! Tests of the application API with a fixed clock and seed, and of sync
+//! with a real hub on 127.0.0.1.
 
+mod hub;
 mod session;
 mod support;
+mod sync;

@@ -1,0 +1,489 @@
+//! Sync with the regional hub: enrolling the device, sharing charts, and
+//! syncing, with the vault and its charts as the client's `Replica`.
+//!
+//! Each page the hub sends becomes durable in one vault transaction: the
+//! charts it changed, the acknowledgements, the removals, the accepted
+//! shares, the new cursor and an audit entry per chart. Charts in memory
+//! are updated only once that transaction has committed.
+
+use std::collections::BTreeSet;
+
+use karte_record::{ChangeHash, Chart, Edit};
+use karte_store::{
+    AuditAction, AuditEvent, Enrolment, PendingShare, ReceivedDocument, SyncPageWrite,
+};
+use karte_sync::client::{
+    DeviceIdentity, EnrolmentRequest, HttpTransport, Outgoing, OutgoingChart, PageApplied,
+    ReceivedPage, Replica, RequestStamps, SyncOptions, SyncProgress, SyncSummary, Transport,
+};
+use karte_sync::recovery::seal_to_recovery_key;
+use karte_sync::wire::{AuditHeadReport, DocUpdate, Payload};
+use karte_sync::{DeviceKey, SyncError};
+use karte_types::{PatientId, PatientSummary, Timestamp};
+use ring::rand::SystemRandom;
+
+use super::{LoadedChart, Session};
+use crate::ApiError;
+
+/// What a front shows of sync at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SyncStatus {
+    pub enrolment: Option<Enrolment>,
+    /// Charts that may hold changes the hub lacks.
+    pub charts_to_push: usize,
+    pub pending_shares: usize,
+}
+
+impl Session {
+    /// Where this device is enrolled, if it is.
+    pub fn enrolment(&self) -> Result<Option<Enrolment>, ApiError> {
+        Ok(self.vault.enrolment()?)
+    }
+
+    pub fn sync_status(&self) -> Result<SyncStatus, ApiError> {
+        Ok(SyncStatus {
+            enrolment: self.vault.enrolment()?,
+            charts_to_push: self.vault.documents_to_push()?.len(),
+            pending_shares: self.vault.sync_state()?.pending_shares.len(),
+        })
+    }
+
+    /// Enrols this device at the hub at `hub_url` with a one-time code from
+    /// its administrator, as `device_name`. The device's signing key is made
+    /// and kept sealed in the vault first, and the vault's data key is
+    /// sealed to the organisation's recovery key.
+    pub fn enroll(
+        &mut self,
+        hub_url: &str,
+        code: &str,
+        device_name: &str,
+    ) -> Result<Enrolment, ApiError> {
+        let mut transport = HttpTransport::new(hub_url).map_err(SyncError::from)?;
+        self.enroll_with(&mut transport, hub_url, code, device_name)
+    }
+
+    /// [`Session::enroll`] over a given transport.
+    pub fn enroll_with(
+        &mut self,
+        transport: &mut dyn Transport,
+        hub_url: &str,
+        code: &str,
+        device_name: &str,
+    ) -> Result<Enrolment, ApiError> {
+        self.require_admin()?;
+        if let Some(enrolment) = self.vault.enrolment()? {
+            return Err(ApiError::AlreadyEnrolled {
+                hub: enrolment.hub_url,
+                org: enrolment.org_name,
+            });
+        }
+        let device_name = device_name.trim();
+        if device_name.is_empty() || code.trim().is_empty() {
+            let error = karte_types::ValidationError::new(
+                "name",
+                "required",
+                "give the enrolment code and a name for this device, e.g. --name \"tablet 3\"",
+            );
+            return Err(ApiError::Invalid(karte_types::ValidationErrors(vec![
+                error,
+            ])));
+        }
+        let key = self.device_key(true)?;
+        let grant = transport
+            .enroll(&EnrolmentRequest {
+                code: code.trim().to_owned(),
+                device_id: self.vault.device_id().clone(),
+                public_key: key.public_key(),
+                device_name: device_name.to_owned(),
+            })
+            .map_err(SyncError::from)?;
+        let enrolment = Enrolment {
+            hub_url: hub_url.trim().to_owned(),
+            org_id: grant.org_id,
+            org_name: grant.org_name,
+            device_name: device_name.to_owned(),
+            recovery_public_key: grant.recovery_public_key,
+            enrolled_at: self.now(),
+        };
+        let event = AuditEvent {
+            at: enrolment.enrolled_at,
+            action: AuditAction::Enrol,
+            patient: None,
+            detail: format!(
+                "{} at {} as {}",
+                enrolment.org_name, enrolment.hub_url, enrolment.device_name
+            ),
+        };
+        let recovery = enrolment.recovery_public_key;
+        self.vault.enrol(&enrolment, event, |data_key| {
+            seal_to_recovery_key(&recovery, data_key).ok()
+        })?;
+        Ok(enrolment)
+    }
+
+    /// The device's signing key; made and stored first if `make` and there
+    /// is none.
+    fn device_key(&mut self, make: bool) -> Result<DeviceKey, ApiError> {
+        let pkcs8 = match self.vault.device_key()? {
+            Some(pkcs8) => pkcs8,
+            None if make => {
+                let (_, pkcs8) =
+                    DeviceKey::generate(&SystemRandom::new()).map_err(SyncError::from)?;
+                self.vault.set_device_key(&pkcs8)?;
+                pkcs8
+            }
+            None => return Err(ApiError::NotEnrolled),
+        };
+        Ok(DeviceKey::from_pkcs8(&pkcs8).map_err(SyncError::from)?)
+    }
+
+    /// Asks for `patient`'s chart to be shared with the organisation `org`
+    /// (its id at the hub). The request is kept in the vault and sent with
+    /// the next sync, so it can be made offline.
+    pub fn share(&mut self, patient: &PatientId, org: &str) -> Result<(), ApiError> {
+        if self.vault.enrolment()?.is_none() {
+            return Err(ApiError::NotEnrolled);
+        }
+        self.load(patient)?;
+        let org = org.trim();
+        if org.is_empty() {
+            let error = karte_types::ValidationError::new(
+                "org",
+                "required",
+                "name the organisation to share with by its id at the hub",
+            );
+            return Err(ApiError::Invalid(karte_types::ValidationErrors(vec![
+                error,
+            ])));
+        }
+        let event = AuditEvent {
+            at: self.now(),
+            action: AuditAction::Share {
+                org: org.to_owned(),
+            },
+            patient: Some(patient.clone()),
+            detail: "to be sent with the next sync".to_owned(),
+        };
+        let share = PendingShare {
+            patient: patient.clone(),
+            org: org.to_owned(),
+        };
+        Ok(self.vault.add_pending_share(share, event)?)
+    }
+
+    /// Syncs with the hub the device is enrolled at, over HTTPS.
+    pub fn sync(&mut self, progress: impl FnMut(SyncProgress)) -> Result<SyncSummary, ApiError> {
+        let enrolment = self.vault.enrolment()?.ok_or(ApiError::NotEnrolled)?;
+        let mut transport = HttpTransport::new(&enrolment.hub_url).map_err(SyncError::from)?;
+        self.sync_with(&mut transport, progress)
+    }
+
+    /// Syncs over a given transport: pushes what the hub lacks, applies
+    /// the answer page by page (each durable before the next is asked
+    /// for), and obeys a wipe order. An interrupted sync keeps every page
+    /// that arrived; the next one resumes after it.
+    pub fn sync_with(
+        &mut self,
+        transport: &mut dyn Transport,
+        mut progress: impl FnMut(SyncProgress),
+    ) -> Result<SyncSummary, ApiError> {
+        if self.vault.enrolment()?.is_none() {
+            return Err(ApiError::NotEnrolled);
+        }
+        let key = self.device_key(false)?;
+        let device = self.vault.device_id().clone();
+        let mut replica = VaultReplica {
+            session: self,
+            clean: Vec::new(),
+            random: SystemRandom::new(),
+        };
+        let summary = karte_sync::client::sync(
+            transport,
+            &mut replica,
+            DeviceIdentity {
+                key: &key,
+                device: &device,
+            },
+            SyncOptions::default(),
+            &mut progress,
+        )?;
+        if summary.wiped.is_none() {
+            self.audit(AuditAction::Sync, None, summary.to_string())?;
+        }
+        Ok(summary)
+    }
+}
+
+/// The vault and its charts as the sync client sees them.
+struct VaultReplica<'s> {
+    session: &'s mut Session,
+    /// Charts marked as holding changes that hold none the hub lacks; they
+    /// are marked clean with the first page.
+    clean: Vec<PatientId>,
+    random: SystemRandom,
+}
+
+fn change_hashes(heads: &[[u8; 32]]) -> Vec<ChangeHash> {
+    heads.iter().map(|h| ChangeHash(*h)).collect()
+}
+
+/// A chart a page changed. A chart this vault did not hold waits here to
+/// be cached once the page is durable; a held one was merged in its cache
+/// entry, which learns what is persisted once the page is durable.
+struct Touched {
+    id: PatientId,
+    new_chart: Option<Chart>,
+    summary: PatientSummary,
+    appended: bool,
+}
+
+impl Replica for VaultReplica<'_> {
+    type Error = ApiError;
+
+    fn cursor(&self) -> Result<u64, ApiError> {
+        Ok(self.session.vault.sync_state()?.cursor)
+    }
+
+    fn audit_head(&self) -> Option<AuditHeadReport> {
+        let head = self.session.vault.audit_head();
+        Some(AuditHeadReport {
+            seq: head.seq,
+            hash: head.hash,
+        })
+    }
+
+    fn outgoing(&mut self) -> Result<Outgoing, ApiError> {
+        let device = self.session.vault.device_id().clone();
+        let mut charts = Vec::new();
+        for pending in self.session.vault.documents_to_push()? {
+            let heads = change_hashes(&pending.hub_heads);
+            let loaded = self.session.load(&pending.id)?;
+            let changes = loaded.chart.own_changes_since(&device, &heads);
+            if changes.is_empty() {
+                self.clean.push(pending.id);
+            } else {
+                charts.push(OutgoingChart {
+                    doc: pending.id,
+                    changes,
+                });
+            }
+        }
+        let shares = self
+            .session
+            .vault
+            .sync_state()?
+            .pending_shares
+            .into_iter()
+            .map(|share| (share.patient, share.org))
+            .collect();
+        Ok(Outgoing { charts, shares })
+    }
+
+    fn apply_page(&mut self, page: ReceivedPage) -> Result<PageApplied, ApiError> {
+        let now = self.session.now();
+        let mut write = SyncPageWrite {
+            cursor: page.cursor,
+            clean: std::mem::take(&mut self.clean),
+            shares_sent: page
+                .shares_accepted
+                .iter()
+                .map(|(patient, org)| PendingShare {
+                    patient: patient.clone(),
+                    org: org.clone(),
+                })
+                .collect(),
+            ..SyncPageWrite::default()
+        };
+        for acked in &page.acked {
+            write.acked.push((acked.doc.clone(), acked.heads.clone()));
+            write.audit.push(sync_event(
+                now,
+                &acked.doc,
+                "pushed; acknowledged by the hub",
+            ));
+        }
+        let mut applied = PageApplied::default();
+        let mut touched: Vec<Touched> = Vec::with_capacity(page.updates.len());
+        let known: BTreeSet<PatientId> = self.session.vault.document_ids()?.into_iter().collect();
+        for update in &page.updates {
+            let merged = self.merge(update, known.contains(&update.doc), &page, now);
+            let (document, new_chart, new_reviews) = match merged {
+                Ok(merged) => merged,
+                Err(error) => {
+                    // What is in memory must be what is stored.
+                    self.forget(touched.iter().map(|t| &t.id).chain([&update.doc]));
+                    return Err(error);
+                }
+            };
+            applied.new_reviews += new_reviews;
+            applied.made_local_changes |= document.dirty;
+            let detail = match &update.payload {
+                Payload::Snapshot(_) => "received whole".to_owned(),
+                Payload::Changes(changes) => format!("received {} changes", changes.len()),
+            };
+            write.audit.push(sync_event(now, &update.doc, &detail));
+            touched.push(Touched {
+                id: update.doc.clone(),
+                new_chart,
+                summary: document.summary.clone(),
+                appended: !document.chunk.is_empty(),
+            });
+            write.documents.push(document);
+        }
+        for doc in &page.removed {
+            write.removed.push(doc.clone());
+            write.audit.push(sync_event(
+                now,
+                doc,
+                "removed: no longer shared with this device's organisation",
+            ));
+        }
+        let removed = write.removed.clone();
+        if let Err(error) = self.session.vault.write_sync_page(write) {
+            self.forget(touched.iter().map(|t| &t.id));
+            return Err(error.into());
+        }
+        self.after_commit(touched, &removed)?;
+        Ok(applied)
+    }
+
+    fn wipe(&mut self) -> Result<(), ApiError> {
+        self.session.charts.clear();
+        self.session.index = None;
+        Ok(self.session.vault.wipe()?)
+    }
+}
+
+impl RequestStamps for VaultReplica<'_> {
+    fn now_ms(&mut self) -> i64 {
+        self.session.now().0
+    }
+
+    fn nonce(&mut self) -> [u8; 16] {
+        // Like encryption nonces, from the operating system: a seeded
+        // generator repeated across runs would make the hub refuse requests
+        // as replays.
+        ring::rand::generate(&self.random)
+            .map(|random| random.expose())
+            .expect("the operating system's random source failed")
+    }
+}
+
+fn sync_event(at: Timestamp, doc: &PatientId, detail: &str) -> AuditEvent {
+    AuditEvent {
+        at,
+        action: AuditAction::Sync,
+        patient: Some(doc.clone()),
+        detail: detail.to_owned(),
+    }
+}
+
+impl VaultReplica<'_> {
+    /// Merges an update into a chart (or makes the chart, if this vault
+    /// does not hold it), and says what to store: the document to write, the
+    /// chart if it is new, and how many review items are new.
+    fn merge(
+        &mut self,
+        update: &DocUpdate,
+        held: bool,
+        page: &ReceivedPage,
+        now: Timestamp,
+    ) -> Result<(ReceivedDocument, Option<Chart>, usize), ApiError> {
+        let author = self.session.author.clone();
+        let edit = Edit {
+            author: &author,
+            at: now,
+        };
+        let device = self.session.vault.device_id().clone();
+        let joined;
+        let bytes: &[u8] = match &update.payload {
+            Payload::Snapshot(bytes) => bytes,
+            Payload::Changes(changes) => {
+                joined = changes.concat();
+                &joined
+            }
+        };
+        let doc = &update.doc;
+        let document = |chart: &Chart, chunk: Vec<u8>, hub_heads: &[[u8; 32]]| {
+            // Everything of this device's own that the hub lacked was pushed
+            // and acknowledged, so an own change left is one this merge made.
+            let dirty = !chart
+                .own_changes_since(&device, &change_hashes(hub_heads))
+                .is_empty();
+            Ok::<_, ApiError>(ReceivedDocument {
+                id: doc.clone(),
+                chunk,
+                summary: chart.summary()?,
+                dirty,
+                hub_heads: None,
+            })
+        };
+        if held {
+            let hub_heads = match page.acked.iter().find(|a| a.doc == *doc) {
+                Some(acked) => acked.heads.clone(),
+                None => self.session.vault.document_sync_state(doc)?.hub_heads,
+            };
+            let loaded = self.session.load(doc)?;
+            let new = loaded.chart.apply(bytes, &edit)?;
+            let chunk = loaded.chart.save_after(&loaded.persisted_heads);
+            Ok((document(&loaded.chart, chunk, &hub_heads)?, None, new.len()))
+        } else {
+            let (chart, new) = Chart::receive(self.session.actor.clone(), bytes, &edit)?;
+            if chart.id() != *doc {
+                return Err(karte_record::RecordError::OtherChart(chart.id().to_string()).into());
+            }
+            let stored = document(&chart, chart.save(), &[])?;
+            Ok((stored, Some(chart), new.len()))
+        }
+    }
+
+    /// Drops charts from memory whose stored state they no longer match.
+    fn forget<'a>(&mut self, ids: impl Iterator<Item = &'a PatientId>) {
+        for id in ids {
+            self.session.charts.remove(id);
+        }
+    }
+
+    /// Brings memory up to a durable page: new charts cached, merged ones
+    /// told what is persisted, the index updated, long charts compacted.
+    fn after_commit(
+        &mut self,
+        touched: Vec<Touched>,
+        removed: &[PatientId],
+    ) -> Result<(), ApiError> {
+        for Touched {
+            id,
+            new_chart,
+            summary,
+            appended,
+        } in touched
+        {
+            self.session.index()?.upsert(summary);
+            match new_chart {
+                Some(chart) => {
+                    let persisted_heads = chart.heads();
+                    let loaded = LoadedChart {
+                        chart,
+                        persisted_heads,
+                        chunks: 1,
+                    };
+                    self.session.cache(id.clone(), loaded);
+                }
+                None => {
+                    if let Some(loaded) = self.session.charts.get_mut(&id) {
+                        loaded.persisted_heads = loaded.chart.heads();
+                        loaded.chunks += usize::from(appended);
+                    }
+                }
+            }
+            self.session.compact_if_long(&id)?;
+        }
+        for doc in removed {
+            self.session.charts.remove(doc);
+            if let Some(index) = self.session.index.as_mut() {
+                index.remove(doc);
+            }
+        }
+        Ok(())
+    }
+}

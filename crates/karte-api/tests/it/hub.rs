@@ -1,0 +1,214 @@
+//! A real hub (karte-hub's router on an SQLite store) serving plain HTTP on
+//! 127.0.0.1, run on its own tokio runtime so the blocking sync client of a
+//! `Session` can talk to it from the test thread; and devices: vaults whose
+//! sessions enrol at it.
+
+use std::time::Duration;
+
+use karte_api::{ApiError, Environment, KdfParams, Session, SyncSummary, Transport};
+use karte_hub::{
+    Clock, Hub, HubConfig, HubListener, HubStore, Org, OrgId, RecoveryPrivateKey, ServeOptions,
+    SqliteHubStore, SystemClock, invite_device, new_org,
+};
+use karte_sync::TransportError;
+use karte_sync::client::{EnrolmentGrant, EnrolmentRequest};
+use karte_test_support::PASSPHRASE;
+use karte_types::{DeviceId, PatientId};
+use ring::rand::SystemRandom;
+
+pub struct TestHub {
+    runtime: tokio::runtime::Runtime,
+    pub store: SqliteHubStore,
+    pub url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TestHub {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl TestHub {
+    pub fn start() -> TestHub {
+        TestHub::start_with(HubConfig::default())
+    }
+
+    /// A hub whose pages are at most `max_page_bytes`, so a few charts
+    /// take several pages.
+    pub fn with_pages_of(max_page_bytes: u32) -> TestHub {
+        TestHub::start_with(HubConfig {
+            max_page_bytes,
+            ..HubConfig::default()
+        })
+    }
+
+    fn start_with(config: HubConfig) -> TestHub {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let store = SqliteHubStore::open(&dir.path().join("hub.sqlite")).unwrap();
+        let hub = Hub::new(store.clone(), SystemClock, config);
+        let listener = HubListener::bind(&ServeOptions {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            tls: None,
+            behind_tls_proxy: false,
+        })
+        .unwrap();
+        let url = format!("http://{}", listener.local_addr());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        runtime.spawn(async move {
+            listener
+                .serve(hub, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        TestHub {
+            runtime,
+            store,
+            url,
+            stop: Some(stop),
+            _dir: dir,
+        }
+    }
+
+    /// Adds an organisation as `karte hub org add` does.
+    pub fn add_org(&self, name: &str) -> (Org, RecoveryPrivateKey) {
+        let (org, key) = new_org(name, SystemClock.now(), &SystemRandom::new()).unwrap();
+        self.runtime.block_on(self.store.add_org(&org)).unwrap();
+        (org, key)
+    }
+
+    /// A one-time enrolment code for `org`.
+    pub fn invite(&self, org: &OrgId) -> String {
+        let invitation = self.runtime.block_on(invite_device(
+            &self.store,
+            org,
+            Duration::from_secs(3600),
+            SystemClock.now(),
+            &SystemRandom::new(),
+        ));
+        invitation.unwrap().code
+    }
+
+    pub fn revoke(&self, device: &DeviceId, lost: bool) {
+        self.runtime
+            .block_on(self.store.revoke(device, lost))
+            .unwrap();
+    }
+
+    pub fn unshare(&self, doc: &PatientId, org: &OrgId) {
+        self.runtime
+            .block_on(self.store.unshare(doc, org, SystemClock.now()))
+            .unwrap();
+    }
+
+    /// The highest feed position: what a repeated push must not move.
+    pub fn feed_head(&self) -> u64 {
+        self.runtime.block_on(self.store.feed_head()).unwrap()
+    }
+}
+
+/// A device: a vault in a temporary folder with an open session.
+pub struct Device {
+    pub dir: tempfile::TempDir,
+    pub session: Session,
+}
+
+impl Device {
+    /// A new vault, enrolled at `hub` into `org`.
+    pub fn enrolled(hub: &TestHub, org: &OrgId, name: &str) -> Device {
+        let mut device = Device::unenrolled();
+        let code = hub.invite(org);
+        device.session.enroll(&hub.url, &code, name).unwrap();
+        device
+    }
+
+    pub fn unenrolled() -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let session = Session::create(
+            &dir.path().join("vault.karte"),
+            "admin",
+            PASSPHRASE,
+            KdfParams::insecure_fast_for_tests(),
+            Environment::system(),
+        )
+        .unwrap();
+        Device { dir, session }
+    }
+
+    pub fn path(&self) -> std::path::PathBuf {
+        self.dir.path().join("vault.karte")
+    }
+
+    pub fn sync(&mut self) -> SyncSummary {
+        self.session
+            .sync(|_| {})
+            .unwrap_or_else(|e| panic!("sync failed: {} ({e})", e.code()))
+    }
+
+    /// Syncs over `transport` in place of the enrolled hub's address.
+    pub fn sync_over(&mut self, transport: &mut dyn Transport) -> Result<SyncSummary, ApiError> {
+        self.session.sync_with(transport, |_| {})
+    }
+
+    /// Locks the vault and opens it again, as a new process would.
+    pub fn reopen(self) -> Device {
+        let Device { dir, session } = self;
+        session.lock();
+        let session = Session::open(
+            &dir.path().join("vault.karte"),
+            None,
+            PASSPHRASE,
+            Environment::system(),
+        )
+        .unwrap();
+        Device { dir, session }
+    }
+}
+
+/// A link to the hub that carries `left` more sync requests, then breaks;
+/// with `lose_answers`, the requests reach the hub but the answers are lost.
+pub struct Breaking {
+    pub inner: karte_api::HttpTransport,
+    pub left: usize,
+    pub lose_answers: bool,
+}
+
+impl Breaking {
+    pub fn new(hub: &TestHub, left: usize) -> Breaking {
+        Breaking {
+            inner: karte_api::HttpTransport::new(&hub.url).unwrap(),
+            left,
+            lose_answers: false,
+        }
+    }
+}
+
+impl Transport for Breaking {
+    fn post_sync(&mut self, body: Vec<u8>) -> Result<Vec<u8>, TransportError> {
+        let broken = || TransportError::Unreachable {
+            detail: "the test broke the link".to_owned(),
+        };
+        if self.left == 0 {
+            if self.lose_answers {
+                self.inner.post_sync(body)?;
+            }
+            return Err(broken());
+        }
+        self.left -= 1;
+        self.inner.post_sync(body)
+    }
+
+    fn enroll(&mut self, request: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError> {
+        self.inner.enroll(request)
+    }
+}

@@ -1,0 +1,314 @@
+//! Sync end to end: sessions of real vaults enrol at a real hub on
+//! 127.0.0.1, converge through it, resume interrupted syncs, share and
+//! unshare charts, obey wipe orders, and recover with the organisation's key.
+
+use karte_api::{Environment, Session};
+use karte_sync::wire::WipeOrder;
+use karte_test_support::{PASSPHRASE, visit, yamada};
+use karte_types::PatientId;
+
+use crate::hub::{Breaking, Device, TestHub};
+
+fn chart_json(device: &mut Device, patient: &PatientId) -> serde_json::Value {
+    serde_json::to_value(device.session.chart(patient).unwrap()).unwrap()
+}
+
+#[test]
+fn two_devices_of_one_org_converge_and_a_quiet_sync_is_one_small_round() {
+    let hub = TestHub::start();
+    let (org, _key) = hub.add_org("訪問看護ステーションさくら");
+    let mut a = Device::enrolled(&hub, &org.id, "tablet A");
+    let mut b = Device::enrolled(&hub, &org.id, "tablet B");
+    let enrolment = a.session.enrolment().unwrap().unwrap();
+    assert_eq!(
+        (enrolment.org_id.as_str(), enrolment.org_name.as_str()),
+        (org.id.as_str(), "訪問看護ステーションさくら")
+    );
+
+    let patient = a.session.add_patient(&yamada()).unwrap();
+    a.session.record_visit(&patient, &visit(60, 72)).unwrap();
+    let first = a.sync();
+    assert_eq!(
+        (first.pushed_changes, first.pushed_charts),
+        (2, 1),
+        "{first}"
+    );
+    assert_eq!(a.session.sync_status().unwrap().charts_to_push, 0);
+
+    let fresh = b.sync();
+    assert_eq!(fresh.received_whole, 1, "{fresh}");
+    b.session.record_visit(&patient, &visit(120, 80)).unwrap();
+    let pushed = b.sync();
+    assert_eq!(pushed.pushed_changes, 1, "only B's visit: {pushed}");
+    a.sync();
+    assert_eq!(chart_json(&mut a, &patient), chart_json(&mut b, &patient));
+    assert_eq!(a.session.chart(&patient).unwrap().visits.len(), 2);
+
+    let quiet = a.sync();
+    assert_eq!(quiet.requests, 1);
+    assert!(quiet.bytes_sent + quiet.bytes_received < 1024, "{quiet}");
+    assert!(quiet.to_string().starts_with("pushed 0 changes"), "{quiet}");
+    let log = a.session.audit_log(Some(&patient)).unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.event.action == karte_api::AuditAction::Sync),
+        "syncs of the chart are audited"
+    );
+}
+
+#[test]
+fn concurrent_edits_become_the_same_review_item_on_both_devices() {
+    let hub = TestHub::start();
+    let (org, _) = hub.add_org("さくら");
+    let mut a = Device::enrolled(&hub, &org.id, "A");
+    let mut b = Device::enrolled(&hub, &org.id, "B");
+    let patient = a.session.add_patient(&yamada()).unwrap();
+    a.sync();
+    b.sync();
+    let mut on_a = yamada();
+    on_a.phone = Some("0266-41-1111".into());
+    let mut on_b = yamada();
+    on_b.phone = Some("0266-41-2222".into());
+    a.session.update_patient(&patient, &on_a).unwrap();
+    b.session.update_patient(&patient, &on_b).unwrap();
+    a.sync();
+    let merged = b.sync();
+    assert_eq!(merged.new_reviews, 1, "{merged}");
+    a.sync();
+    let on_a = a.session.chart(&patient).unwrap();
+    let on_b = b.session.chart(&patient).unwrap();
+    assert_eq!(on_a.open_reviews().count(), 1);
+    assert_eq!(on_a.reviews, on_b.reviews);
+    assert_eq!(on_a.reviews[0].values.len(), 2);
+}
+
+#[test]
+fn an_interrupted_sync_resumes_without_losing_or_duplicating_anything() {
+    let hub = TestHub::with_pages_of(3_000);
+    let (org, _) = hub.add_org("さくら");
+    let mut a = Device::enrolled(&hub, &org.id, "A");
+    let mut b = Device::enrolled(&hub, &org.id, "B");
+    let mut c = Device::enrolled(&hub, &org.id, "C");
+    let patients = a.session.demo_limited(8, 7, Some(4), |_| {}).unwrap();
+
+    // A's push reaches the hub but the answer is lost: nothing is
+    // acknowledged, so the next sync pushes again and the hub keeps one copy.
+    let mut lossy = Breaking::new(&hub, 0);
+    lossy.lose_answers = true;
+    let error = a.sync_over(&mut lossy).unwrap_err();
+    assert_eq!(error.code(), "hub_unreachable");
+    let head = hub.feed_head();
+    assert!(head > 0, "the hub stored the push");
+    assert_eq!(a.session.sync_status().unwrap().charts_to_push, 8);
+    a.sync();
+    assert_eq!(hub.feed_head(), head, "nothing was stored twice");
+    assert_eq!(a.session.sync_status().unwrap().charts_to_push, 0);
+
+    // What a fresh device's whole first sync takes, uninterrupted.
+    let whole = c.sync();
+    assert!(whole.requests > 4, "several pages: {whole}");
+
+    // B's first sync breaks after three pages; those stay, even across a
+    // restart, and the next sync fetches only the pages after them.
+    let error = b.sync_over(&mut Breaking::new(&hub, 3)).unwrap_err();
+    assert_eq!(error.code(), "hub_unreachable");
+    let mut b = b.reopen();
+    let kept = b.session.patients(None).unwrap().len();
+    assert!(kept > 0, "the first pages' charts are durable");
+    let rest = b.sync();
+    assert_eq!(rest.requests, whole.requests - 3, "{rest}");
+    assert_eq!(b.session.patients(None).unwrap().len(), 8);
+    for patient in &patients {
+        let on_a = chart_json(&mut a, patient);
+        assert_eq!(on_a, chart_json(&mut b, patient));
+        assert_eq!(on_a, chart_json(&mut c, patient));
+    }
+    assert_eq!(hub.feed_head(), head, "B and C had nothing to push");
+}
+
+#[test]
+fn a_shared_chart_reaches_the_other_organisation_and_leaves_it_when_unshared() {
+    let hub = TestHub::start();
+    let (clinic, _) = hub.add_org("辰野クリニック");
+    let (station, _) = hub.add_org("さくら");
+    let mut doctor = Device::enrolled(&hub, &clinic.id, "clinic laptop");
+    let mut nurse = Device::enrolled(&hub, &station.id, "station tablet");
+    let patient = doctor.session.add_patient(&yamada()).unwrap();
+    let other = doctor.session.add_patient(&yamada()).unwrap();
+    doctor.session.share(&patient, station.id.as_str()).unwrap();
+    assert_eq!(doctor.session.sync_status().unwrap().pending_shares, 1);
+    let shared = doctor.sync();
+    assert_eq!(shared.shares, 1, "{shared}");
+    assert_eq!(doctor.session.sync_status().unwrap().pending_shares, 0);
+
+    nurse.sync();
+    let seen: Vec<PatientId> = nurse
+        .session
+        .patients(None)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(
+        seen,
+        std::slice::from_ref(&patient),
+        "only the shared chart, never {other}"
+    );
+
+    hub.unshare(&patient, &station.id);
+    let removed = nurse.sync();
+    assert_eq!(removed.removed_charts, 1, "{removed}");
+    assert!(nurse.session.patients(None).unwrap().is_empty());
+    assert_eq!(
+        nurse.session.chart(&patient).unwrap_err().code(),
+        "unknown_patient"
+    );
+}
+
+#[test]
+fn a_device_reported_lost_wipes_its_vault_on_next_contact() {
+    let hub = TestHub::start();
+    let (org, _) = hub.add_org("さくら");
+    let mut a = Device::enrolled(&hub, &org.id, "A");
+    let patient = a.session.add_patient(&yamada()).unwrap();
+    a.sync();
+    a.session.record_visit(&patient, &visit(60, 70)).unwrap();
+    let head = hub.feed_head();
+    let device = karte_types::DeviceId(a.session.author().device.to_string());
+    hub.revoke(&device, true);
+    let summary = a.sync();
+    assert_eq!(summary.wiped, Some(WipeOrder::Lost));
+    assert_eq!(hub.feed_head(), head, "a lost device's push is not kept");
+    assert!(!a.path().exists());
+    assert_eq!(a.session.patients(None).unwrap_err().code(), "vault_wiped");
+}
+
+#[test]
+fn a_retired_device_hands_in_its_unsynced_work_then_wipes() {
+    let hub = TestHub::start();
+    let (org, _) = hub.add_org("さくら");
+    let mut a = Device::enrolled(&hub, &org.id, "A");
+    let mut b = Device::enrolled(&hub, &org.id, "B");
+    let patient = a.session.add_patient(&yamada()).unwrap();
+    a.sync();
+    a.session.record_visit(&patient, &visit(60, 70)).unwrap();
+    let device = karte_types::DeviceId(a.session.author().device.to_string());
+    hub.revoke(&device, false);
+    let summary = a.sync();
+    assert_eq!(summary.wiped, Some(WipeOrder::Retired));
+    assert!(!a.path().exists());
+    b.sync();
+    assert_eq!(b.session.chart(&patient).unwrap().visits.len(), 1);
+}
+
+#[test]
+fn the_recovery_key_opens_a_vault_whose_passphrase_is_forgotten_and_nothing_is_lost() {
+    let hub = TestHub::start();
+    let (org, recovery_key) = hub.add_org("さくら");
+    let (_, other_key) = hub.add_org("よそ");
+    let mut a = Device::enrolled(&hub, &org.id, "A");
+    let mut b = Device::enrolled(&hub, &org.id, "B");
+    let patient = a.session.add_patient(&yamada()).unwrap();
+    a.sync();
+    a.session.record_visit(&patient, &visit(60, 70)).unwrap();
+    let path = a.path();
+    let Device { dir, session } = a;
+    session.lock();
+
+    let wrong = Session::recover(
+        &path,
+        None,
+        &other_key.to_file_text(),
+        b"new passphrase",
+        Environment::system(),
+    )
+    .unwrap_err();
+    assert_eq!(wrong.code(), "wrong_recovery_key");
+
+    let session = Session::recover(
+        &path,
+        None,
+        &recovery_key.to_file_text(),
+        b"a new passphrase, remembered",
+        Environment::system(),
+    )
+    .unwrap();
+    session.lock();
+    assert_eq!(
+        Session::open(&path, None, PASSPHRASE, Environment::system())
+            .unwrap_err()
+            .code(),
+        "wrong_passphrase"
+    );
+    let session = Session::open(
+        &path,
+        None,
+        b"a new passphrase, remembered",
+        Environment::system(),
+    )
+    .unwrap();
+    let mut a = Device { dir, session };
+    assert_eq!(a.session.chart(&patient).unwrap().visits.len(), 1);
+    let pushed = a.sync();
+    assert_eq!(pushed.pushed_changes, 1, "the unsynced visit: {pushed}");
+    b.sync();
+    assert_eq!(b.session.chart(&patient).unwrap().visits.len(), 1);
+    let log = a.session.audit_log(None).unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.event.action == karte_api::AuditAction::Recovery)
+    );
+}
+
+#[test]
+fn a_vault_never_enrolled_cannot_be_recovered_nor_synced() {
+    let hub = TestHub::start();
+    let (_, key) = hub.add_org("さくら");
+    let mut device = Device::unenrolled();
+    assert_eq!(
+        device.session.sync(|_| {}).unwrap_err().code(),
+        "not_enrolled"
+    );
+    let path = device.path();
+    device.session.lock();
+    let error = Session::recover(
+        &path,
+        None,
+        &key.to_file_text(),
+        b"new passphrase",
+        Environment::system(),
+    )
+    .unwrap_err();
+    assert_eq!(error.code(), "no_recovery_key");
+}
+
+#[test]
+fn plain_http_to_another_machine_is_refused_before_anything_is_sent() {
+    let mut device = Device::unenrolled();
+    let error = device
+        .session
+        .enroll(
+            "http://192.0.2.10:7878",
+            "7K3M-Q9TX-2B8R-ZC4W-H6PD",
+            "tablet",
+        )
+        .unwrap_err();
+    assert_eq!(error.code(), "plain_http");
+    assert!(error.to_string().contains("https://"), "{error}");
+    assert_eq!(device.session.enrolment().unwrap(), None);
+}
+
+#[test]
+fn an_enrolment_code_works_once() {
+    let hub = TestHub::start();
+    let (org, _) = hub.add_org("さくら");
+    let code = hub.invite(&org.id);
+    let mut a = Device::unenrolled();
+    a.session.enroll(&hub.url, &code, "A").unwrap();
+    let again = a.session.enroll(&hub.url, &code, "A").unwrap_err();
+    assert_eq!(again.code(), "already_enrolled");
+    let mut b = Device::unenrolled();
+    let used = b.session.enroll(&hub.url, &code, "B").unwrap_err();
+    assert_eq!(used.code(), "enrolment_used");
+    assert_eq!(b.session.enrolment().unwrap(), None);
+}
