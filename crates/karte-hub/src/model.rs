@@ -115,6 +115,11 @@ pub struct StoredChange {
 pub struct PushedDoc {
     pub doc: PatientId,
     pub changes: Vec<StoredChange>,
+    /// The pushing device's cursor into the feed, if it sent one. A chart
+    /// unshared from the device's organisation after this position still
+    /// takes the push: the device wrote while it had not yet been told, and
+    /// what it wrote is kept. `None` admits members only.
+    pub cursor: Option<u64>,
 }
 
 /// What a push did to one chart.

@@ -76,8 +76,9 @@ pub trait HubStore: Send + Sync + 'static {
     /// nothing. Changes the hub already has are skipped, so repeating a push
     /// changes nothing. Unknown charts are created, owned by the device's
     /// organisation; a chart outside that organisation's care circles fails
-    /// the whole push. The caller has verified hashes, signatures, actors and
-    /// dependencies before.
+    /// the whole push, unless it was unshared from the organisation after
+    /// the pushed chart's `cursor`. The caller has verified hashes,
+    /// signatures, actors and dependencies before.
     fn store_push(
         &self,
         device: &DeviceId,
@@ -138,6 +139,16 @@ pub trait HubStore: Send + Sync + 'static {
         doc: &PatientId,
         hashes: &[[u8; 32]],
     ) -> impl Future<Output = Result<Vec<[u8; 32]>, HubStoreError>> + Send;
+
+    /// Whether `org` was removed from the care circle of `doc` at a feed
+    /// position after `after`: a device whose cursor is `after` has not yet
+    /// been told.
+    fn unshared_after(
+        &self,
+        doc: &PatientId,
+        org: &OrgId,
+        after: u64,
+    ) -> impl Future<Output = Result<bool, HubStoreError>> + Send;
 
     fn snapshot(
         &self,

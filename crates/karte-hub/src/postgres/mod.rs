@@ -208,6 +208,15 @@ impl HubStore for PostgresHubStore {
         read::present_changes(&**self.client().await?, doc, hashes).await
     }
 
+    async fn unshared_after(
+        &self,
+        doc: &PatientId,
+        org: &OrgId,
+        after: u64,
+    ) -> Result<bool, HubStoreError> {
+        read::unshared_after(&**self.client().await?, doc, org, after).await
+    }
+
     async fn snapshot(&self, doc: &PatientId) -> Result<Option<Snapshot>, HubStoreError> {
         read::snapshot(&self.client().await?, doc).await
     }

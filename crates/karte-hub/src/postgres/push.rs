@@ -54,7 +54,7 @@ async fn write_push(
     let (mut received, mut stored_total, mut bytes) = (0i64, 0i64, 0i64);
     let mut receipt_docs: Vec<PatientId> = Vec::new();
     for pushed in batch {
-        let created = admit_doc(tx, &pushed.doc, &org, now).await?;
+        let created = admit_doc(tx, pushed, &org, now).await?;
         let hashes: Vec<&[u8]> = pushed.changes.iter().map(|c| &c.hash[..]).collect();
         let mut seen: HashSet<[u8; 32]> = HashSet::new();
         for row in tx
@@ -165,10 +165,11 @@ async fn pushing_org(tx: &impl GenericClient, device: &DeviceId) -> Result<OrgId
 /// (returning `true`), accepts a chart in `org`'s care circle, refuses others.
 async fn admit_doc(
     tx: &impl GenericClient,
-    doc: &PatientId,
+    pushed: &PushedDoc,
     org: &OrgId,
     now: Timestamp,
 ) -> Result<bool, HubStoreError> {
+    let doc = &pushed.doc;
     let created = tx
         .execute(
             "INSERT INTO documents (id, owner, created_at) VALUES ($1, $2, $3)
@@ -192,7 +193,13 @@ async fn admit_doc(
         )
         .await?
         .get(0);
-    if member {
+    // A chart unshared after the pusher's cursor still takes what the
+    // device wrote before it was told.
+    let told_too_late = match pushed.cursor {
+        Some(cursor) => super::read::unshared_after(tx, doc, org, cursor).await?,
+        None => false,
+    };
+    if member || told_too_late {
         Ok(false)
     } else {
         Err(HubStoreError::OutsideCircle {

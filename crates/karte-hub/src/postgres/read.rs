@@ -221,6 +221,24 @@ pub(super) async fn present_changes(
         .collect())
 }
 
+/// Whether `org` was removed from the circle of `doc` after `after`; run on
+/// a connection or inside a push's transaction.
+pub(super) async fn unshared_after(
+    client: &impl GenericClient,
+    doc: &PatientId,
+    org: &OrgId,
+    after: u64,
+) -> Result<bool, HubStoreError> {
+    Ok(client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM feed
+             WHERE doc = $1 AND kind = 'unshare' AND org = $2 AND position > $3)",
+            &[&doc.as_str(), &org.as_str(), &position_to_sql(after)],
+        )
+        .await?
+        .get(0))
+}
+
 pub(super) async fn snapshot(
     client: &Object,
     doc: &PatientId,

@@ -36,12 +36,13 @@ pub(super) struct Received {
     pub hashes: HashSet<[u8; 32]>,
 }
 
-/// Checks and stores a push.
+/// Checks and stores a push from a device whose feed cursor is `cursor`.
 pub(super) async fn receive<S: HubStore>(
     hub: &Hub<S>,
     device: &Device,
     public_key: [u8; 32],
     pushes: Vec<DocPush>,
+    cursor: u64,
     now: Timestamp,
 ) -> Result<Received, Problem> {
     let docs = group_by_doc(pushes)?;
@@ -50,6 +51,7 @@ pub(super) async fn receive<S: HubStore>(
     for (doc, _) in &verified {
         if let Some(record) = hub.store().doc(doc).await?
             && !record.circle.contains(&device.org)
+            && !told_too_late(hub, doc, device, cursor).await?
         {
             return Err(HubStoreError::OutsideCircle {
                 doc: doc.clone(),
@@ -83,7 +85,11 @@ pub(super) async fn receive<S: HubStore>(
         if let Some(bytes) = saved {
             to_cache.push((doc.clone(), bytes, up_to));
         }
-        batch.push(PushedDoc { doc, changes });
+        batch.push(PushedDoc {
+            doc,
+            changes,
+            cursor: Some(cursor),
+        });
     }
     if !batch.is_empty() {
         let outcome = hub.store().store_push(&device.id, batch, now).await?;
@@ -100,6 +106,26 @@ pub(super) async fn receive<S: HubStore>(
         chart_copy::cache_after_push(hub, &doc, bytes, up_to, &hashes).await?;
     }
     Ok(Received { acked, hashes })
+}
+
+/// Whether the chart was unshared from the device's organisation after its
+/// cursor: what the device wrote before it was told is still taken, and the
+/// same answer tells it to remove the chart.
+async fn told_too_late<S: HubStore>(
+    hub: &Hub<S>,
+    doc: &PatientId,
+    device: &Device,
+    cursor: u64,
+) -> Result<bool, Problem> {
+    let late = hub.store().unshared_after(doc, &device.org, cursor).await?;
+    if late {
+        tracing::info!(
+            device = %device.id,
+            doc = %doc,
+            "taking a push to a chart unshared from the device's organisation since its last sync"
+        );
+    }
+    Ok(late)
 }
 
 /// The pushed charts in the order first named, each chart's changes

@@ -100,7 +100,7 @@ async fn sync<S: HubStore>(
     let received = if pushes.is_empty() {
         push::Received::default()
     } else {
-        push::receive(hub, &device, public_key, pushes, now).await?
+        push::receive(hub, &device, public_key, pushes, cursor, now).await?
     };
     share::apply(hub, &device, shares, now).await?;
     let response = if device.status == DeviceStatus::Revoked {

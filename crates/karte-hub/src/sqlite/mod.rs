@@ -237,6 +237,17 @@ impl HubStore for SqliteHubStore {
             .await
     }
 
+    async fn unshared_after(
+        &self,
+        doc: &PatientId,
+        org: &OrgId,
+        after: u64,
+    ) -> Result<bool, HubStoreError> {
+        let (doc, org) = (doc.clone(), org.clone());
+        self.run(move |conn, _| read::unshared_after(conn, &doc, &org, after))
+            .await
+    }
+
     async fn snapshot(&self, doc: &PatientId) -> Result<Option<Snapshot>, HubStoreError> {
         let doc = doc.clone();
         self.run(move |conn, _| read::snapshot(conn, &doc)).await

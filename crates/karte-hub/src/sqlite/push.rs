@@ -55,7 +55,7 @@ fn write_push(
     let (mut received, mut stored_total, mut bytes) = (0u64, 0u64, 0u64);
     let mut receipt_docs: Vec<PatientId> = Vec::new();
     for pushed in batch {
-        let created = admit_doc(tx, &pushed.doc, &org, now)?;
+        let created = admit_doc(tx, pushed, &org, now)?;
         let (mut stored, mut skipped) = (Vec::new(), 0);
         for change in &pushed.changes {
             received += 1;
@@ -136,10 +136,11 @@ fn pushing_org(tx: &Transaction<'_>, device: &DeviceId) -> Result<OrgId, HubStor
 /// (returning `true`), accepts a chart in `org`'s care circle, refuses others.
 fn admit_doc(
     tx: &Transaction<'_>,
-    doc: &PatientId,
+    pushed: &PushedDoc,
     org: &OrgId,
     now: Timestamp,
 ) -> Result<bool, HubStoreError> {
+    let doc = &pushed.doc;
     let known: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM documents WHERE id = ?1)",
         [doc.as_str()],
@@ -156,7 +157,7 @@ fn admit_doc(
         )?;
         return Ok(true);
     }
-    if is_member(tx, doc, org)? {
+    if is_member(tx, doc, org)? || told_too_late(tx, pushed, org)? {
         Ok(false)
     } else {
         Err(HubStoreError::OutsideCircle {
@@ -164,6 +165,22 @@ fn admit_doc(
             org: org.clone(),
         })
     }
+}
+
+/// Whether the chart was unshared from `org` after the pusher's cursor.
+fn told_too_late(
+    tx: &Transaction<'_>,
+    pushed: &PushedDoc,
+    org: &OrgId,
+) -> Result<bool, HubStoreError> {
+    let Some(cursor) = pushed.cursor else {
+        return Ok(false);
+    };
+    Ok(tx.query_row(
+        super::read::UNSHARED_AFTER,
+        params![pushed.doc.as_str(), org.as_str(), position_to_sql(cursor)],
+        |r| r.get(0),
+    )?)
 }
 
 fn is_member(tx: &Transaction<'_>, doc: &PatientId, org: &OrgId) -> Result<bool, HubStoreError> {

@@ -215,6 +215,24 @@ pub(super) fn present_changes(
     Ok(present)
 }
 
+/// The unshare events of `org` from `doc` after `?3`, for a push and for
+/// its check; run on a connection or inside the push's transaction.
+pub(super) const UNSHARED_AFTER: &str = "SELECT EXISTS (SELECT 1 FROM feed
+     WHERE doc = ?1 AND kind = 'unshare' AND org = ?2 AND position > ?3)";
+
+pub(super) fn unshared_after(
+    conn: &mut Connection,
+    doc: &PatientId,
+    org: &OrgId,
+    after: u64,
+) -> Result<bool, HubStoreError> {
+    Ok(conn.query_row(
+        UNSHARED_AFTER,
+        params![doc.as_str(), org.as_str(), position_to_sql(after)],
+        |r| r.get(0),
+    )?)
+}
+
 pub(super) fn snapshot(
     conn: &mut Connection,
     doc: &PatientId,

@@ -1,7 +1,7 @@
 //! Care circles: an organisation reads only the charts shared with it, and
 //! sharing and unsharing reach it as feed events after its cursor.
 
-use karte_hub::{FeedEntry, HubStore, HubStoreError};
+use karte_hub::{FeedEntry, HubStore, HubStoreError, PushedDoc};
 
 use crate::backend::{Backend, fresh};
 use crate::support::*;
@@ -133,4 +133,51 @@ pub async fn the_owner_stays_in_the_circle<B: Backend>() {
     let error = store.share(&x, &org_id("nobody"), NOW).await.unwrap_err();
     assert_eq!(error.code(), "unknown_org");
     assert_eq!(store.feed_head().await.unwrap(), 1);
+}
+
+pub async fn what_a_device_wrote_before_it_was_told_of_an_unshare_is_kept<B: Backend>() {
+    let (_backend, store) = fresh::<B>().await;
+    let (a, b) = (add_org(&store, "a").await, add_org(&store, "b").await);
+    let (tablet_a, tablet_b) = (enrol(&store, &a, "ta").await, enrol(&store, &b, "tb").await);
+    let x = doc_id("x");
+    store
+        .store_push(&tablet_a, vec![changes(&x, 0, 2)], NOW)
+        .await
+        .unwrap();
+    store.share(&x, &b, NOW).await.unwrap();
+    let told = store.feed_head().await.unwrap();
+    let unshared_at = store.unshare(&x, &b, later(1)).await.unwrap().unwrap();
+    assert!(store.unshared_after(&x, &b, told).await.unwrap());
+    assert!(!store.unshared_after(&x, &b, unshared_at).await.unwrap());
+    assert!(!store.unshared_after(&x, &a, 0).await.unwrap());
+
+    // Told of the unshare, or giving no cursor, the device may not write.
+    for cursor in [Some(unshared_at), None] {
+        let push = PushedDoc {
+            cursor,
+            ..changes(&x, 2, 3)
+        };
+        let error = store
+            .store_push(&tablet_b, vec![push], later(2))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, HubStoreError::OutsideCircle { .. }),
+            "{cursor:?}: {error}"
+        );
+    }
+    // Not yet told, what it wrote is kept, and only the owner reads it.
+    let push = PushedDoc {
+        cursor: Some(told),
+        ..changes(&x, 2, 3)
+    };
+    let outcome = store
+        .store_push(&tablet_b, vec![push], later(2))
+        .await
+        .unwrap();
+    assert_eq!(outcome.docs[0].stored, [change(&x, 2, 0).hash]);
+    let (seen_by_a, _, _) = read_all(&store, &a, 0, 1 << 20).await;
+    assert_eq!(hashes(&seen_by_a).len(), 3);
+    let (seen_by_b, _, _) = read_all(&store, &b, unshared_at, 1 << 20).await;
+    assert!(seen_by_b.is_empty(), "{seen_by_b:?}");
 }

@@ -106,3 +106,50 @@ pub async fn a_shared_chart_arrives_whole_and_an_unshared_one_leaves<B: Backend>
     let synced = nurse.sync(&hub).await;
     assert!(synced.responses.iter().all(|r| r.updates.is_empty()));
 }
+
+pub async fn an_edit_made_before_an_unshare_reached_the_device_is_kept<B: Backend>() {
+    let hub = TestHub::<B>::start().await;
+    let (clinic, _) = hub.add_org("clinic").await;
+    let (station, _) = hub.add_org("station").await;
+    let mut doctor = hub.enrol(&clinic.id, "doctor").await;
+    let mut nurse = hub.enrol(&station.id, "nurse").await;
+    let x = doctor.create_chart("x");
+    let request = SyncRequest {
+        shares: vec![(x.clone(), station.id.0.clone())],
+        ..doctor.request(doctor.pushes())
+    };
+    let response = hub
+        .post_sync(doctor.envelope(&request, hub.now()))
+        .await
+        .response();
+    doctor.apply(&response);
+    nurse.sync(&hub).await;
+
+    // The nurse records a visit offline; meanwhile the clinic stops sharing.
+    nurse.record_visit(&x, 64);
+    let before_removal = nurse.charts[&x].save();
+    hub.store.unshare(&x, &station.id, NOW).await.unwrap();
+    let synced = nurse.sync(&hub).await;
+    assert!(synced.responses[0].removed.contains(&x));
+    assert!(!nurse.charts.contains_key(&x));
+    doctor.sync(&hub).await;
+    let visits = doctor.charts[&x].view().unwrap().visits;
+    assert_eq!(visits.len(), 1, "the nurse's visit reached the clinic");
+
+    // Told of the removal, the tablet may write to the chart no more.
+    let restored = karte_record::Chart::load(nurse.actor.clone(), &[&before_removal]).unwrap();
+    let known = automerge::Automerge::load(&restored.save())
+        .unwrap()
+        .get_changes(&[])
+        .iter()
+        .map(|c| c.hash())
+        .collect();
+    nurse.charts.insert(x.clone(), restored);
+    nurse.at_hub.insert(x.clone(), known);
+    nurse.record_visit(&x, 65);
+    let before = hub.stored(&[&nurse]).await;
+    let request = nurse.request(nurse.pushes());
+    let answer = hub.post_sync(nurse.envelope(&request, hub.now())).await;
+    assert_eq!(answer.refusal(), (403, "outside_circle".to_owned()));
+    assert_eq!(hub.stored(&[&nurse]).await, before);
+}
