@@ -140,6 +140,19 @@ impl Vault {
         })
     }
 
+    /// Withdraws a share not yet sent (one the hub refused, say).
+    pub fn remove_pending_share(
+        &mut self,
+        share: &PendingShare,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.transact(Some(audit), |conn, key| {
+            let (mut state, version) = sync_state::state(conn, key)?;
+            state.pending_shares.retain(|s| s != share);
+            sync_state::write_state(conn, key, &state, version)
+        })
+    }
+
     /// Writes one page of sync in one transaction: acknowledgements, the
     /// charts received, removals, the accepted shares, the new cursor and
     /// the audit entries. Either all of it is durable or none of it.

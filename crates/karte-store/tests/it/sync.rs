@@ -137,6 +137,20 @@ fn a_page_is_written_whole_with_its_cursor_shares_and_audit() {
         vault.sync_state().unwrap().pending_shares,
         std::slice::from_ref(&share)
     );
+    let other = PendingShare {
+        patient: "P1".into(),
+        org: "01JUNKNOWNORG0000000000000".into(),
+    };
+    vault
+        .add_pending_share(other.clone(), event(AuditAction::Sync))
+        .unwrap();
+    vault
+        .remove_pending_share(&other, event(AuditAction::Sync))
+        .unwrap();
+    assert_eq!(
+        vault.sync_state().unwrap().pending_shares,
+        std::slice::from_ref(&share)
+    );
     let audit_before = vault.audit_log().unwrap().len();
 
     vault
