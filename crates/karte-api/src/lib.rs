@@ -21,6 +21,6 @@ pub use error::ApiError;
 pub use karte_store::{
     AuditAction, AuditEntry, AuditEvent, Enrolment, KdfParams, Role, UserRecord,
 };
-pub use karte_sync::client::{HttpTransport, SyncProgress, SyncSummary, Transport};
+pub use karte_sync::client::{HttpTransport, SyncProgress, SyncSummary, Transport, human_bytes};
 pub use karte_types as types;
 pub use session::{DemoProgress, Session, SyncStatus};

@@ -171,6 +171,24 @@ impl Session {
         Ok(self.vault.add_pending_share(share, event)?)
     }
 
+    /// Withdraws a share not yet sent, e.g. one the hub refused: a refused
+    /// share would otherwise fail every later sync.
+    pub fn withdraw_share(&mut self, patient: &PatientId, org: &str) -> Result<(), ApiError> {
+        let event = AuditEvent {
+            at: self.now(),
+            action: AuditAction::Share {
+                org: org.trim().to_owned(),
+            },
+            patient: Some(patient.clone()),
+            detail: "withdrawn before it was sent".to_owned(),
+        };
+        let share = PendingShare {
+            patient: patient.clone(),
+            org: org.trim().to_owned(),
+        };
+        Ok(self.vault.remove_pending_share(&share, event)?)
+    }
+
     /// Syncs with the hub the device is enrolled at, over HTTPS.
     pub fn sync(&mut self, progress: impl FnMut(SyncProgress)) -> Result<SyncSummary, ApiError> {
         let enrolment = self.vault.enrolment()?.ok_or(ApiError::NotEnrolled)?;

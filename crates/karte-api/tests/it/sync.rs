@@ -312,3 +312,22 @@ fn an_enrolment_code_works_once() {
     assert_eq!(used.code(), "enrolment_used");
     assert_eq!(b.session.enrolment().unwrap(), None);
 }
+
+#[test]
+fn a_share_the_hub_refuses_fails_the_sync_until_it_is_withdrawn() {
+    let hub = TestHub::start();
+    let (org, _) = hub.add_org("さくら");
+    let mut a = Device::enrolled(&hub, &org.id, "A");
+    let patient = a.session.add_patient(&yamada()).unwrap();
+    a.session
+        .share(&patient, "01JNOSUCHORG00000000000000")
+        .unwrap();
+    let refused = a.session.sync(|_| {}).unwrap_err();
+    assert_eq!(refused.code(), "unknown_org", "{refused}");
+    assert_eq!(a.session.sync_status().unwrap().charts_to_push, 1);
+    a.session
+        .withdraw_share(&patient, "01JNOSUCHORG00000000000000")
+        .unwrap();
+    let summary = a.sync();
+    assert_eq!(summary.pushed_charts, 1, "{summary}");
+}
