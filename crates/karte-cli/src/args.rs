@@ -73,6 +73,14 @@ pub enum Command {
     Export(Export),
     /// Run and administer a regional hub (the server devices sync with).
     Hub(crate::hub::HubCommand),
+    /// Enrol this device at a regional hub with a one-time code.
+    Enroll(crate::sync::Enroll),
+    /// Sync with the hub: push this device's changes, receive everyone else's.
+    Sync(crate::sync::SyncArgs),
+    /// Share a chart with another organisation (sent at once, or with the next sync).
+    Share(crate::sync::Share),
+    /// Open a vault whose passphrase is forgotten with the organisation's recovery key.
+    Recover(crate::sync::Recover),
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ mod args;
 mod hub;
 mod print;
 mod secrets;
+mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -230,6 +231,10 @@ fn run(cli: Cli) -> Result<()> {
             progress.finish();
         }
         Command::Hub(command) => hub::run(command)?,
+        Command::Enroll(args) => sync::enroll(&cli, args)?,
+        Command::Sync(args) => sync::sync(&cli, args)?,
+        Command::Share(args) => sync::share(&cli, args)?,
+        Command::Recover(args) => sync::recover(&cli, args)?,
         Command::Export(export) => {
             let mut session = open(&cli)?;
             let patient = export

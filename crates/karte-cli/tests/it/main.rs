@@ -4,4 +4,5 @@ mod bad_input;
 mod crash;
 mod plaintext;
 mod support;
+mod sync;
 mod workflow;

@@ -1,0 +1,141 @@
+//! `karte enroll`, `karte sync`, `karte share` and `karte recover`: the
+//! device's side of the regional hub. Progress goes to standard error, the
+//! one-line summary to standard output.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use karte_api::{ApiError, Environment, Session, SyncProgress};
+
+use crate::args::Cli;
+use crate::{open, secrets, vault_path};
+
+#[derive(Debug, Args)]
+pub struct Enroll {
+    /// The hub's address, e.g. https://hub.example.jp (plain http only for
+    /// a hub on this machine).
+    #[arg(long)]
+    pub hub: String,
+    /// The one-time code from `karte hub device invite`.
+    #[arg(long)]
+    pub code: String,
+    /// A name people know this device by (default: "karte" and the start of
+    /// the device id).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Share {
+    pub patient: String,
+    /// The organisation's id at the hub (see `karte hub org list`).
+    #[arg(long)]
+    pub org: String,
+}
+
+#[derive(Debug, Args)]
+pub struct Recover {
+    /// The organisation's recovery key file, as `karte hub org add` wrote it.
+    #[arg(long)]
+    pub recovery_key: PathBuf,
+}
+
+pub fn enroll(cli: &Cli, args: &Enroll) -> Result<()> {
+    let mut session = open(cli)?;
+    let name = match &args.name {
+        Some(name) => name.clone(),
+        None => {
+            let device = session.author().device.to_string();
+            format!("karte {}", &device[..device.len().min(10)])
+        }
+    };
+    let enrolment = session.enroll(&args.hub, &args.code, &name)?;
+    println!(
+        "enrolled \"{}\" in {} ({}) at {}: sync with `karte sync`",
+        enrolment.device_name, enrolment.org_name, enrolment.org_id, enrolment.hub_url
+    );
+    Ok(())
+}
+
+pub fn sync(cli: &Cli, args: &SyncArgs) -> Result<()> {
+    let mut session = open(cli)?;
+    let summary = run_sync(&mut session)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        println!("{summary}");
+    }
+    Ok(())
+}
+
+pub fn share(cli: &Cli, args: &Share) -> Result<()> {
+    let mut session = open(cli)?;
+    let patient = session.resolve_patient(&args.patient)?;
+    session.share(&patient, &args.org)?;
+    match run_sync(&mut session) {
+        Ok(summary) => println!("shared {patient} with {}; {summary}", args.org.trim()),
+        Err(error) if error.code() == "hub_unreachable" => println!(
+            "the share of {patient} with {} is kept and goes with the next `karte sync` ({error})",
+            args.org.trim()
+        ),
+        Err(error) => {
+            // A share the hub refuses would fail every later sync: it is
+            // withdrawn, and the refusal shown.
+            session.withdraw_share(&patient, &args.org)?;
+            return Err(error.into());
+        }
+    }
+    Ok(())
+}
+
+pub fn recover(cli: &Cli, args: &Recover) -> Result<()> {
+    let path = vault_path(cli)?;
+    let key_file = std::fs::read_to_string(&args.recovery_key)
+        .with_context(|| format!("reading {}", args.recovery_key.display()))?;
+    let new = secrets::new_passphrase("KARTE_NEW_PASSPHRASE", "New passphrase: ")?;
+    let session = Session::recover(
+        &path,
+        cli.user.as_deref(),
+        &key_file,
+        new.as_bytes(),
+        Environment::system(),
+    )?;
+    println!(
+        "the vault is open again: {} now unlocks it with the new passphrase",
+        session.user().name
+    );
+    Ok(())
+}
+
+/// Syncs, showing progress on standard error when it is a terminal.
+fn run_sync(session: &mut Session) -> Result<karte_api::SyncSummary, ApiError> {
+    let terminal = std::io::stderr().is_terminal();
+    let result = session.sync(|progress: SyncProgress| {
+        let line = format!(
+            "syncing: {} pages, {} charts, {} received",
+            progress.pages,
+            progress.charts,
+            karte_api::human_bytes(progress.bytes_received)
+        );
+        let mut err = std::io::stderr();
+        if terminal {
+            let _ = write!(err, "\r{line}");
+            let _ = err.flush();
+        } else {
+            let _ = writeln!(err, "{line}");
+        }
+    });
+    if terminal {
+        eprintln!();
+    }
+    result
+}

@@ -1,0 +1,191 @@
+//! The device's sync commands against a real `karte hub serve` on
+//! 127.0.0.1, set up with the hub's own admin commands: enrol, sync with a
+//! one-line summary, share, and recover a vault whose passphrase is lost.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use crate::support::TestVault;
+
+/// A hub database in a temporary folder, administered and served by the
+/// `karte` binary itself.
+struct HubProcess {
+    dir: tempfile::TempDir,
+    serving: Option<Child>,
+    url: String,
+}
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.serving.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl HubProcess {
+    fn new() -> HubProcess {
+        HubProcess {
+            dir: tempfile::tempdir().unwrap(),
+            serving: None,
+            url: String::new(),
+        }
+    }
+
+    fn hub(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_karte"));
+        let db = format!("sqlite:{}", self.dir.path().join("hub.sqlite").display());
+        command.args(["hub", "--db", &db]).args(args);
+        command
+    }
+
+    /// Runs an admin command; returns its standard output, trimmed.
+    fn admin(&self, args: &[&str]) -> String {
+        let output = self.hub(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "karte hub {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    }
+
+    fn key_file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(format!("{name}.key"))
+    }
+
+    /// Adds an organisation; its recovery key goes to `key_file(name)`.
+    fn add_org(&self, name: &str) -> String {
+        let key = self.key_file(name);
+        self.admin(&[
+            "org",
+            "add",
+            name,
+            "--recovery-key-out",
+            key.to_str().unwrap(),
+        ])
+    }
+
+    fn invite(&self, org: &str) -> String {
+        self.admin(&["device", "invite", "--org", org])
+    }
+
+    /// Starts serving on a free loopback port.
+    fn serve(&mut self) {
+        let mut child = self
+            .hub(&["serve", "--listen", "127.0.0.1:0"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let mut lines = BufReader::new(stderr).lines();
+        let line = lines.next().unwrap().unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        self.url = url.to_owned();
+        // Keep draining the hub's log so it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        self.serving = Some(child);
+    }
+}
+
+fn enrolled(hub: &HubProcess, org: &str, name: &str) -> TestVault {
+    let vault = TestVault::new();
+    let code = hub.invite(org);
+    let out = vault.ok(&["enroll", "--hub", &hub.url, "--code", &code, "--name", name]);
+    assert!(out.contains("enrolled"), "{out}");
+    vault
+}
+
+#[test]
+fn devices_enrol_sync_and_converge_with_a_one_line_summary() {
+    let mut hub = HubProcess::new();
+    let org = hub.add_org("さくら");
+    hub.serve();
+    let a = enrolled(&hub, &org, "tablet A");
+    let b = enrolled(&hub, &org, "tablet B");
+    let patient = a.add_yamada();
+    a.ok(&["visit", "record", &patient, "--pulse", "72"]);
+
+    let pushed = a.ok(&["sync"]);
+    assert_eq!(pushed.lines().count(), 1, "{pushed}");
+    assert!(
+        pushed.starts_with("pushed 2 changes in 1 chart"),
+        "{pushed}"
+    );
+    let received = b.ok(&["sync"]);
+    assert!(received.contains("(1 whole)"), "{received}");
+    assert_eq!(b.ok(&["patient", "list", "--ids"]).trim(), patient);
+    b.ok(&["visit", "record", &patient, "--pulse", "80"]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    assert_eq!(a.chart_json(&patient), b.chart_json(&patient));
+
+    let summary: serde_json::Value = serde_json::from_str(&a.ok(&["sync", "--json"])).unwrap();
+    assert_eq!(summary["requests"], 1);
+    assert_eq!(summary["pushed_changes"], 0);
+}
+
+#[test]
+fn a_refused_share_is_reported_and_does_not_block_later_syncs() {
+    let mut hub = HubProcess::new();
+    let org = hub.add_org("さくら");
+    hub.serve();
+    let a = enrolled(&hub, &org, "tablet A");
+    let patient = a.add_yamada();
+    let error = a.fails(&["share", &patient, "--org", "01JNOSUCHORG00000000000000"]);
+    assert!(error.contains("error[unknown_org]"), "{error}");
+    let out = a.ok(&["sync"]);
+    assert!(out.starts_with("pushed 1 change in 1 chart"), "{out}");
+}
+
+#[test]
+fn the_recovery_key_resets_a_forgotten_passphrase() {
+    let mut hub = HubProcess::new();
+    let org = hub.add_org("さくら");
+    hub.serve();
+    let a = enrolled(&hub, &org, "tablet A");
+    let patient = a.add_yamada();
+    let key = hub.key_file("さくら");
+    let output = a
+        .command(&["recover", "--recovery-key", key.to_str().unwrap()])
+        .env_remove("KARTE_PASSPHRASE")
+        .env("KARTE_NEW_PASSPHRASE", "a brand new passphrase")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let listed = a
+        .command(&["patient", "list", "--ids"])
+        .env("KARTE_PASSPHRASE", "a brand new passphrase")
+        .output()
+        .unwrap();
+    assert!(listed.status.success());
+    assert_eq!(String::from_utf8(listed.stdout).unwrap().trim(), patient);
+    assert!(a.fails(&["patient", "list"]).contains("wrong_passphrase"));
+}
+
+#[test]
+fn plain_http_to_another_machine_is_refused() {
+    let vault = TestVault::new();
+    let error = vault.fails(&[
+        "enroll",
+        "--hub",
+        "http://192.0.2.10:7878",
+        "--code",
+        "7K3M-Q9TX-2B8R-ZC4W-H6PD",
+    ]);
+    assert!(error.contains("error[plain_http]"), "{error}");
+    let not_enrolled = vault.fails(&["sync"]);
+    assert!(
+        not_enrolled.contains("error[not_enrolled]"),
+        "{not_enrolled}"
+    );
+}
