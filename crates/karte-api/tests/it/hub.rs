@@ -8,7 +8,7 @@ use std::time::Duration;
 use karte_api::{ApiError, Environment, KdfParams, Session, SyncSummary, Transport};
 use karte_hub::{
     Clock, Hub, HubConfig, HubListener, HubStore, Org, OrgId, RecoveryPrivateKey, ServeOptions,
-    SqliteHubStore, SystemClock, invite_device, new_org,
+    SqliteHubStore, SystemClock, TlsFiles, invite_device, new_org,
 };
 use karte_sync::TransportError;
 use karte_sync::client::{EnrolmentGrant, EnrolmentRequest};
@@ -47,7 +47,30 @@ impl TestHub {
     }
 
     fn start_with(config: HubConfig) -> TestHub {
+        TestHub::serve(config, None)
+    }
+
+    /// A hub serving HTTPS on 127.0.0.1 with a self-signed certificate for
+    /// `localhost`; returns it and the certificate (PEM) to trust.
+    pub fn with_tls() -> (TestHub, Vec<u8>) {
+        let issued = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let pem = issued.cert.pem().into_bytes();
+        let key = issued.signing_key.serialize_pem().into_bytes();
+        let hub = TestHub::serve(HubConfig::default(), Some((pem.clone(), key)));
+        (hub, pem)
+    }
+
+    fn serve(config: HubConfig, tls: Option<(Vec<u8>, Vec<u8>)>) -> TestHub {
         let dir = tempfile::tempdir().unwrap();
+        let tls = tls.map(|(cert, key)| {
+            let files = TlsFiles {
+                cert: dir.path().join("hub.crt"),
+                key: dir.path().join("hub.key"),
+            };
+            std::fs::write(&files.cert, cert).unwrap();
+            std::fs::write(&files.key, key).unwrap();
+            files
+        });
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -57,11 +80,15 @@ impl TestHub {
         let hub = Hub::new(store.clone(), SystemClock, config);
         let listener = HubListener::bind(&ServeOptions {
             listen: "127.0.0.1:0".parse().unwrap(),
-            tls: None,
+            tls,
             behind_tls_proxy: false,
         })
         .unwrap();
-        let url = format!("http://{}", listener.local_addr());
+        let url = if listener.is_tls() {
+            format!("https://localhost:{}", listener.local_addr().port())
+        } else {
+            format!("http://{}", listener.local_addr())
+        };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         runtime.spawn(async move {
             listener

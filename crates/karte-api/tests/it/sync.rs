@@ -331,3 +331,54 @@ fn a_share_the_hub_refuses_fails_the_sync_until_it_is_withdrawn() {
     let summary = a.sync();
     assert_eq!(summary.pushed_charts, 1, "{summary}");
 }
+
+#[test]
+fn a_chart_edited_offline_and_then_unshared_hands_in_the_edit_before_it_leaves() {
+    let hub = TestHub::start();
+    let (clinic, _) = hub.add_org("辰野クリニック");
+    let (station, _) = hub.add_org("さくら");
+    let mut doctor = Device::enrolled(&hub, &clinic.id, "clinic laptop");
+    let mut nurse = Device::enrolled(&hub, &station.id, "station tablet");
+    let patient = doctor.session.add_patient(&yamada()).unwrap();
+    doctor.session.share(&patient, station.id.as_str()).unwrap();
+    doctor.sync();
+    nurse.sync();
+    // The nurse records a visit offline; meanwhile the chart is unshared.
+    nurse
+        .session
+        .record_visit(&patient, &visit(60, 70))
+        .unwrap();
+    hub.unshare(&patient, &station.id);
+    let summary = nurse.sync();
+    assert_eq!(
+        (summary.pushed_changes, summary.removed_charts),
+        (1, 1),
+        "{summary}"
+    );
+    assert!(nurse.session.patients(None).unwrap().is_empty());
+    doctor.sync();
+    assert_eq!(doctor.session.chart(&patient).unwrap().visits.len(), 1);
+}
+
+#[test]
+fn sync_runs_over_https_with_the_hubs_certificate_trusted() {
+    let (hub, certificate) = TestHub::with_tls();
+    let (org, _) = hub.add_org("さくら");
+    assert!(hub.url.starts_with("https://"), "{}", hub.url);
+    let mut device = Device::unenrolled();
+    let mut transport = karte_api::HttpTransport::with_roots(&hub.url, &certificate).unwrap();
+    let code = hub.invite(&org.id);
+    device
+        .session
+        .enroll_with(&mut transport, &hub.url, &code, "tablet")
+        .unwrap();
+    let patient = device.session.add_patient(&yamada()).unwrap();
+    let summary = device.sync_over(&mut transport).unwrap();
+    assert_eq!(summary.pushed_charts, 1, "{summary}");
+
+    // Without the certificate trusted, the hub is not believed.
+    let mut untrusting = karte_api::HttpTransport::new(&hub.url).unwrap();
+    let error = device.sync_over(&mut untrusting).unwrap_err();
+    assert_eq!(error.code(), "hub_unreachable", "{error}");
+    assert_eq!(device.session.chart(&patient).unwrap().visits.len(), 0);
+}
