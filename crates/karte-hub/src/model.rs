@@ -187,6 +187,25 @@ impl FeedEntry {
     }
 }
 
+/// A change to a chart's care circle, as the feed records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CircleEvent {
+    /// An organisation was added to the circle.
+    Shared,
+    /// An organisation was removed from it.
+    Unshared,
+}
+
+impl CircleEvent {
+    /// The feed's `kind` of the event.
+    pub(crate) fn kind(self) -> &'static str {
+        match self {
+            CircleEvent::Shared => "share",
+            CircleEvent::Unshared => "unshare",
+        }
+    }
+}
+
 /// A page of the feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedPage {

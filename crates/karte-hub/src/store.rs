@@ -8,8 +8,8 @@ use std::time::Duration;
 use karte_types::{DeviceId, PatientId, Timestamp};
 
 use crate::{
-    AuditHead, Device, DocRecord, FeedChange, FeedPage, HubStoreError, NewDevice, Org, OrgId,
-    PushOutcome, PushedDoc, Receipt, Snapshot,
+    AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStoreError, NewDevice, Org,
+    OrgId, PushOutcome, PushedDoc, Receipt, Snapshot,
 };
 
 /// The hub's storage.
@@ -140,13 +140,14 @@ pub trait HubStore: Send + Sync + 'static {
         hashes: &[[u8; 32]],
     ) -> impl Future<Output = Result<Vec<[u8; 32]>, HubStoreError>> + Send;
 
-    /// Whether `org` was removed from the care circle of `doc` at a feed
-    /// position after `after`: a device whose cursor is `after` has not yet
-    /// been told.
-    fn unshared_after(
+    /// Whether `org` was added to (`Shared`) or removed from (`Unshared`)
+    /// the care circle of `doc` at a feed position after `after`: news a
+    /// device whose cursor is `after` has not yet been told.
+    fn circle_event_after(
         &self,
         doc: &PatientId,
         org: &OrgId,
+        event: CircleEvent,
         after: u64,
     ) -> impl Future<Output = Result<bool, HubStoreError>> + Send;
 

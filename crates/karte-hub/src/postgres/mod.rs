@@ -29,8 +29,8 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, R
 use karte_types::{DeviceId, PatientId, Timestamp};
 
 use crate::{
-    AuditHead, Device, DocRecord, FeedChange, FeedPage, HubStore, HubStoreError, NewDevice, Org,
-    OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, StoreConfig,
+    AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore, HubStoreError,
+    NewDevice, Org, OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, StoreConfig,
 };
 
 /// The advisory lock that orders every feed write ("KHUB" and 1).
@@ -208,13 +208,14 @@ impl HubStore for PostgresHubStore {
         read::present_changes(&**self.client().await?, doc, hashes).await
     }
 
-    async fn unshared_after(
+    async fn circle_event_after(
         &self,
         doc: &PatientId,
         org: &OrgId,
+        event: CircleEvent,
         after: u64,
     ) -> Result<bool, HubStoreError> {
-        read::unshared_after(&**self.client().await?, doc, org, after).await
+        read::circle_event_after(&**self.client().await?, doc, org, event, after).await
     }
 
     async fn snapshot(&self, doc: &PatientId) -> Result<Option<Snapshot>, HubStoreError> {

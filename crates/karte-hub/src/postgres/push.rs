@@ -12,7 +12,10 @@ use super::FEED_LOCK;
 use super::read::feed_head;
 use crate::columns::{docs_to_text, position_to_sql};
 use crate::feed::Positions;
-use crate::{DeviceStatus, DocOutcome, HubStoreError, OrgId, PushOutcome, PushedDoc, StoreConfig};
+use crate::{
+    CircleEvent, DeviceStatus, DocOutcome, HubStoreError, OrgId, PushOutcome, PushedDoc,
+    StoreConfig,
+};
 
 pub(super) async fn store_push(
     client: &mut Object,
@@ -196,7 +199,9 @@ async fn admit_doc(
     // A chart unshared after the pusher's cursor still takes what the
     // device wrote before it was told.
     let told_too_late = match pushed.cursor {
-        Some(cursor) => super::read::unshared_after(tx, doc, org, cursor).await?,
+        Some(cursor) => {
+            super::read::circle_event_after(tx, doc, org, CircleEvent::Unshared, cursor).await?
+        }
         None => false,
     };
     if member || told_too_late {

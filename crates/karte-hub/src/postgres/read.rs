@@ -9,7 +9,9 @@ use tokio_postgres::{GenericClient, IsolationLevel, Row};
 
 use crate::columns::{hash32, position_from_sql, position_to_sql};
 use crate::feed::{PLAN_BATCH, PagePlan, entry_size};
-use crate::{DocRecord, FeedChange, FeedEntry, FeedPage, HubStoreError, OrgId, Snapshot};
+use crate::{
+    CircleEvent, DocRecord, FeedChange, FeedEntry, FeedPage, HubStoreError, OrgId, Snapshot,
+};
 
 /// The entries of `feed` that organisation `$3` may see in `($1, $2]`:
 /// changes of charts in its care circles now, and events addressed to it.
@@ -221,19 +223,25 @@ pub(super) async fn present_changes(
         .collect())
 }
 
-/// Whether `org` was removed from the circle of `doc` after `after`; run on
+/// Whether `doc` has a circle event `event` for `org` after `after`; run on
 /// a connection or inside a push's transaction.
-pub(super) async fn unshared_after(
+pub(super) async fn circle_event_after(
     client: &impl GenericClient,
     doc: &PatientId,
     org: &OrgId,
+    event: CircleEvent,
     after: u64,
 ) -> Result<bool, HubStoreError> {
     Ok(client
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM feed
-             WHERE doc = $1 AND kind = 'unshare' AND org = $2 AND position > $3)",
-            &[&doc.as_str(), &org.as_str(), &position_to_sql(after)],
+             WHERE doc = $1 AND kind = $4 AND org = $2 AND position > $3)",
+            &[
+                &doc.as_str(),
+                &org.as_str(),
+                &position_to_sql(after),
+                &event.kind(),
+            ],
         )
         .await?
         .get(0))

@@ -19,7 +19,7 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 
 use crate::server::chart_copy::{self, run_blocking};
 use crate::server::problem::Problem;
-use crate::{Device, Hub, HubStore, HubStoreError, PushedDoc, StoredChange};
+use crate::{CircleEvent, Device, Hub, HubStore, HubStoreError, PushedDoc, StoredChange};
 
 /// The longest chart id the hub accepts (a ULID has 26 characters).
 const MAX_DOC_ID_LEN: usize = 64;
@@ -117,7 +117,10 @@ async fn told_too_late<S: HubStore>(
     device: &Device,
     cursor: u64,
 ) -> Result<bool, Problem> {
-    let late = hub.store().unshared_after(doc, &device.org, cursor).await?;
+    let late = hub
+        .store()
+        .circle_event_after(doc, &device.org, CircleEvent::Unshared, cursor)
+        .await?;
     if late {
         tracing::info!(
             device = %device.id,

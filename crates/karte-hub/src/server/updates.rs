@@ -2,11 +2,11 @@
 //! sees it, turned into one update per chart, up to about the page size it
 //! asked for.
 //!
-//! A chart the device has never had (a first sync, a chart just shared with
-//! its organisation, a chart created since its cursor) comes saved whole,
-//! which is far smaller than its history change by change; a chart it has
-//! comes as the changes it lacks, each with its signature. A chart no
-//! longer shared is listed in `removed`.
+//! A chart the device has never had (a first sync, a chart shared with its
+//! organisation since its cursor, a chart created since its cursor) comes
+//! saved whole, which is far smaller than its history change by change; a
+//! chart it has comes as the changes it lacks, each with its signature. A
+//! chart no longer shared is listed in `removed`.
 //!
 //! The store cuts the feed into pages by the size of the changes in them,
 //! but a page of charts sent whole answers much smaller, so the response is
@@ -23,7 +23,7 @@ use karte_types::{DeviceId, PatientId};
 
 use crate::server::chart_copy;
 use crate::server::problem::Problem;
-use crate::{FeedChange, FeedEntry, Hub, HubStore, OrgId};
+use crate::{CircleEvent, FeedChange, FeedEntry, Hub, HubStore, OrgId};
 
 /// What a change costs in a response beyond its bytes: its signature (hash,
 /// device id, Ed25519 signature) and framing.
@@ -72,6 +72,7 @@ enum Step {
 
 struct Gathering<'a, S> {
     hub: &'a Hub<S>,
+    org: &'a OrgId,
     /// The cursor the device sent: 0 means it has nothing yet.
     from: u64,
     /// The changes the device pushed in this very request: it has them, so
@@ -99,6 +100,7 @@ pub(super) async fn gather<S: HubStore>(
 ) -> Result<Updates, Problem> {
     let mut gathering = Gathering {
         hub,
+        org,
         from: cursor,
         just_pushed,
         budget,
@@ -264,7 +266,7 @@ impl<S: HubStore> Gathering<'_, S> {
                 Ok(Step::Taken)
             }
             None => {
-                if self.from == 0 || is_first_change(&change.bytes) {
+                if self.is_new_to_device(&change).await? {
                     return self.take_whole(change.doc).await;
                 }
                 let size = change.bytes.len() + CHANGE_OVERHEAD + DOC_OVERHEAD;
@@ -281,6 +283,23 @@ impl<S: HubStore> Gathering<'_, S> {
                 Ok(Step::Taken)
             }
         }
+    }
+
+    /// Whether the device has never had the chart of `change`, the first
+    /// of its changes in this response: it has nothing yet, or the chart
+    /// starts after its cursor, or the chart was shared with its
+    /// organisation after its cursor (the share event may lie further on
+    /// in the feed than this change, which is visible because the chart is
+    /// shared now).
+    async fn is_new_to_device(&self, change: &FeedChange) -> Result<bool, Problem> {
+        if self.from == 0 || is_first_change(&change.bytes) {
+            return Ok(true);
+        }
+        Ok(self
+            .hub
+            .store()
+            .circle_event_after(&change.doc, self.org, CircleEvent::Shared, self.from)
+            .await?)
     }
 
     /// Takes the chart saved whole, in place of anything gathered for it.

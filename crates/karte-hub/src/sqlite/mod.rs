@@ -23,8 +23,8 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 use rusqlite::Connection;
 
 use crate::{
-    AuditHead, Device, DocRecord, FeedChange, FeedPage, HubStore, HubStoreError, NewDevice, Org,
-    OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, StoreConfig,
+    AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore, HubStoreError,
+    NewDevice, Org, OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, StoreConfig,
 };
 
 /// The hub's storage in one SQLite file.
@@ -237,14 +237,15 @@ impl HubStore for SqliteHubStore {
             .await
     }
 
-    async fn unshared_after(
+    async fn circle_event_after(
         &self,
         doc: &PatientId,
         org: &OrgId,
+        event: CircleEvent,
         after: u64,
     ) -> Result<bool, HubStoreError> {
         let (doc, org) = (doc.clone(), org.clone());
-        self.run(move |conn, _| read::unshared_after(conn, &doc, &org, after))
+        self.run(move |conn, _| read::circle_event_after(conn, &doc, &org, event, after))
             .await
     }
 

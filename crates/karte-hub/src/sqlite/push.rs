@@ -8,7 +8,10 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use super::read::feed_head;
 use crate::columns::{docs_to_text, position_to_sql};
 use crate::feed::Positions;
-use crate::{DeviceStatus, DocOutcome, HubStoreError, OrgId, PushOutcome, PushedDoc, StoreConfig};
+use crate::{
+    CircleEvent, DeviceStatus, DocOutcome, HubStoreError, OrgId, PushOutcome, PushedDoc,
+    StoreConfig,
+};
 
 pub(super) fn store_push(
     conn: &mut Connection,
@@ -176,11 +179,7 @@ fn told_too_late(
     let Some(cursor) = pushed.cursor else {
         return Ok(false);
     };
-    Ok(tx.query_row(
-        super::read::UNSHARED_AFTER,
-        params![pushed.doc.as_str(), org.as_str(), position_to_sql(cursor)],
-        |r| r.get(0),
-    )?)
+    super::read::circle_event_after(tx, &pushed.doc, org, CircleEvent::Unshared, cursor)
 }
 
 fn is_member(tx: &Transaction<'_>, doc: &PatientId, org: &OrgId) -> Result<bool, HubStoreError> {

@@ -6,7 +6,9 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use crate::columns::{hash32, position_from_sql, position_to_sql};
 use crate::feed::{PLAN_BATCH, PagePlan, entry_size};
-use crate::{DocRecord, FeedChange, FeedEntry, FeedPage, HubStoreError, OrgId, Snapshot};
+use crate::{
+    CircleEvent, DocRecord, FeedChange, FeedEntry, FeedPage, HubStoreError, OrgId, Snapshot,
+};
 
 /// The entries of `feed` that organisation `?3` may see in `(?1, ?2]`:
 /// changes of charts in its care circles now, and events addressed to it.
@@ -215,20 +217,26 @@ pub(super) fn present_changes(
     Ok(present)
 }
 
-/// The unshare events of `org` from `doc` after `?3`, for a push and for
-/// its check; run on a connection or inside the push's transaction.
-pub(super) const UNSHARED_AFTER: &str = "SELECT EXISTS (SELECT 1 FROM feed
-     WHERE doc = ?1 AND kind = 'unshare' AND org = ?2 AND position > ?3)";
+/// Whether `doc` has a circle event of kind `?4` for `org` after `?3`; run
+/// on a connection or inside a push's transaction.
+pub(super) const CIRCLE_EVENT_AFTER: &str = "SELECT EXISTS (SELECT 1 FROM feed
+     WHERE doc = ?1 AND kind = ?4 AND org = ?2 AND position > ?3)";
 
-pub(super) fn unshared_after(
-    conn: &mut Connection,
+pub(super) fn circle_event_after(
+    conn: &Connection,
     doc: &PatientId,
     org: &OrgId,
+    event: CircleEvent,
     after: u64,
 ) -> Result<bool, HubStoreError> {
     Ok(conn.query_row(
-        UNSHARED_AFTER,
-        params![doc.as_str(), org.as_str(), position_to_sql(after)],
+        CIRCLE_EVENT_AFTER,
+        params![
+            doc.as_str(),
+            org.as_str(),
+            position_to_sql(after),
+            event.kind()
+        ],
         |r| r.get(0),
     )?)
 }

@@ -363,11 +363,10 @@ impl TestDevice {
         for acked in &response.acked {
             let known = self.at_hub.entry(acked.doc.clone()).or_default();
             let saved = Automerge::load(&self.charts[&acked.doc].save()).unwrap();
+            // Everything unsent was pushed; the hub's heads may name changes
+            // of other devices this one has not received yet.
             for change in saved.get_changes(&[]) {
                 known.insert(change.hash());
-            }
-            for head in &acked.heads {
-                assert!(known.contains(&ChangeHash(*head)), "acked an unknown head");
             }
         }
         for update in &response.updates {
@@ -386,7 +385,17 @@ impl TestDevice {
                     chart.apply(&bytes, &edit).unwrap();
                 }
                 None => {
-                    let chart = Chart::load(actor, &[&bytes]).unwrap();
+                    let chart = Chart::load(actor, &[&bytes]).unwrap_or_else(|e| {
+                        panic!(
+                            "{} cannot load {} sent as {}: {e}",
+                            self.id,
+                            update.doc,
+                            match update.payload {
+                                Payload::Snapshot(_) => "a snapshot",
+                                Payload::Changes(_) => "changes",
+                            }
+                        )
+                    });
                     self.charts.insert(update.doc.clone(), chart);
                 }
             }

@@ -5,6 +5,7 @@
 
 mod admin;
 mod backend;
+mod convergence;
 mod enrol_http;
 mod harness;
 mod hostile;
@@ -78,6 +79,7 @@ on_both_backends! {
     scope_http::another_orgs_chart_is_never_served_nor_written,
     scope_http::a_shared_chart_arrives_whole_and_an_unshared_one_leaves,
     scope_http::an_edit_made_before_an_unshare_reached_the_device_is_kept,
+    convergence::devices_converge_whatever_the_order_and_page_size,
     hostile::broken_envelopes_are_refused_with_their_code,
     hostile::forged_and_replayed_requests_are_refused,
     hostile::bad_changes_refuse_the_whole_push,

@@ -1,7 +1,7 @@
 //! Care circles: an organisation reads only the charts shared with it, and
 //! sharing and unsharing reach it as feed events after its cursor.
 
-use karte_hub::{FeedEntry, HubStore, HubStoreError, PushedDoc};
+use karte_hub::{CircleEvent, FeedEntry, HubStore, HubStoreError, PushedDoc};
 
 use crate::backend::{Backend, fresh};
 use crate::support::*;
@@ -147,9 +147,16 @@ pub async fn what_a_device_wrote_before_it_was_told_of_an_unshare_is_kept<B: Bac
     store.share(&x, &b, NOW).await.unwrap();
     let told = store.feed_head().await.unwrap();
     let unshared_at = store.unshare(&x, &b, later(1)).await.unwrap().unwrap();
-    assert!(store.unshared_after(&x, &b, told).await.unwrap());
-    assert!(!store.unshared_after(&x, &b, unshared_at).await.unwrap());
-    assert!(!store.unshared_after(&x, &a, 0).await.unwrap());
+    for (org, event, after, expected) in [
+        (&b, CircleEvent::Unshared, told, true),
+        (&b, CircleEvent::Unshared, unshared_at, false),
+        (&a, CircleEvent::Unshared, 0, false),
+        (&b, CircleEvent::Shared, told - 1, true),
+        (&b, CircleEvent::Shared, told, false),
+    ] {
+        let found = store.circle_event_after(&x, org, event, after).await;
+        assert_eq!(found.unwrap(), expected, "{event:?} after {after}");
+    }
 
     // Told of the unshare, or giving no cursor, the device may not write.
     for cursor in [Some(unshared_at), None] {
