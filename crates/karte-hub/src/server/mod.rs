@@ -20,12 +20,14 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum_server::tls_rustls::RustlsConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 pub use enrol::{EnrolRequest, EnrolResponse};
+use problem::Problem;
 
 use crate::{Hub, HubStore, ServeError};
 
@@ -50,7 +52,25 @@ pub fn router<S: HubStore>(hub: Hub<S>) -> Router {
             post(enrol::handle::<S>).layer(DefaultBodyLimit::max(MAX_ENROL_BODY)),
         )
         .route("/v1/health", get(enrol::health::<S>))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(hub)
+}
+
+async fn not_found() -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such address at this hub: check the hub URL (it ends before /v1)",
+    )
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this address takes another method: sync and enrolment are POST, health is GET",
+    )
 }
 
 /// Where and how to listen.

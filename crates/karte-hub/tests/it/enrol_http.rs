@@ -123,5 +123,12 @@ pub async fn health_answers_while_the_database_does<B: Backend>() {
     let health: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
     assert_eq!(health["status"], "ok");
     assert_eq!(health["protocol_version"], 1);
-    assert_eq!(hub.get("/v1/nothing").await.status, 404);
+    assert_eq!(
+        hub.get("/v1/nothing").await.refusal(),
+        (404, "not_found".to_owned())
+    );
+    assert_eq!(
+        hub.get("/v1/sync").await.refusal(),
+        (405, "method_not_allowed".to_owned())
+    );
 }
