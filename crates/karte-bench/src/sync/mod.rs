@@ -1,0 +1,302 @@
+//! Sync figures against a real hub on loopback: a fresh device's first
+//! sync of many charts, a sync with nothing changed, a sync after a few
+//! charts changed, and many devices syncing at once. Bytes are counted on
+//! the wire by a relay in front of the hub (HTTP headers included) and
+//! beside them the bodies the sync summary counts.
+
+mod device;
+pub mod hub;
+mod load;
+mod wire;
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use karte_api::types::PatientId;
+use karte_api::{HttpTransport, SyncSummary};
+use karte_record::{ChangeHash, Chart};
+use karte_store::Vault;
+use karte_test_support::{PASSPHRASE, visit};
+
+use crate::Options;
+use crate::report::{Figure, human_bytes, median_ms, time_ms};
+use device::Device;
+use hub::ChildHub;
+pub use hub::HUB_CHILD_FLAG;
+use wire::CountingRelay;
+
+pub const NOTES: &[&str] = &[
+    "sync: one hub (SQLite) in a child process on 127.0.0.1, plain HTTP; devices are vaults driven",
+    "through karte-api. Wire bytes are HTTP requests and answers with headers, counted by a relay.",
+    "Baselines, same run: the charts' saved Automerge documents; a bare GET /v1/health made the same",
+    "way (a new HTTP client, or a kept one); the saved size of the new changes plus 300 B; the idle",
+    "hub's resident memory just after it started.",
+];
+
+/// Charts changed between the syncs of the third figure.
+const CHANGED_CHARTS: usize = 10;
+
+pub fn run(options: &Options) -> Result<Vec<Figure>> {
+    let mut figures = Vec::new();
+    let dir = tempfile::tempdir()?;
+    let (hub, codes) = ChildHub::start(&dir.path().join("hub.sqlite"), 1, 3)?;
+    let relay = CountingRelay::start(hub.addr)?;
+    let [code_first, code_counted, code_timed] = &codes[0][..] else {
+        anyhow::bail!("the hub was prepared with three enrolment codes");
+    };
+
+    // ---- a hub holding the charts of a first device ----
+    eprintln!(
+        "filling the hub with {} demo charts from a first device …",
+        options.patients
+    );
+    let mut first = Device::new()?;
+    first.session().demo(options.patients, 1, |_| {})?;
+    let saved: u64 = first.locked(|path| {
+        Ok(stored_charts(path)?
+            .iter()
+            .map(|(_, chart)| chart.save().len() as u64)
+            .sum())
+    })?;
+    first.enroll(&hub.url, code_first, "first")?;
+    first.session().sync(|_| {})?;
+
+    // ---- first sync of a fresh device: counted through the relay, timed directly ----
+    let mut counted = Device::enrolled(&hub.url, code_counted, "counted")?;
+    relay.take();
+    let whole = sync_through(&mut counted, &relay.url)?;
+    let wire = relay.take();
+    anyhow::ensure!(
+        whole.received_whole == options.patients,
+        "the fresh device received {} charts whole of {}: {whole}",
+        whole.received_whole,
+        options.patients
+    );
+    let mut timed = Device::enrolled(&hub.url, code_timed, "timed")?;
+    let first_ms = time_ms(|| {
+        timed.session().sync(|_| {})?;
+        Ok(())
+    })?;
+    let charts = options.patients;
+    figures.push(Figure::bytes(
+        &format!("first sync, {charts} charts: bytes on the wire"),
+        wire.both(),
+        saved,
+        "≤ 1.2× saved charts",
+    ));
+    figures.push(Figure::bytes(
+        "  … of which sync bodies",
+        whole.bytes_sent + whole.bytes_received,
+        saved,
+        "",
+    ));
+    figures.push(Figure::alone(
+        &format!(
+            "first sync, {charts} charts: time ({} requests)",
+            whole.requests
+        ),
+        format!("{first_ms:.0} ms"),
+        "< 1 s",
+    ));
+
+    // ---- a sync with nothing changed ----
+    relay.take();
+    let quiet = sync_through(&mut timed, &relay.url)?;
+    let quiet_wire = relay.take();
+    health(&health_client()?, &relay.url)?;
+    let health_wire = relay.take();
+    figures.push(Figure::count(
+        "nothing changed: requests",
+        quiet.requests as u64,
+        1,
+        "1",
+    ));
+    figures.push(Figure::bytes(
+        "nothing changed: bytes both ways on the wire",
+        quiet_wire.both(),
+        health_wire.both(),
+        "< 1 KB",
+    ));
+    figures.push(Figure::bytes(
+        "  … of which sync bodies",
+        quiet.bytes_sent + quiet.bytes_received,
+        health_wire.both(),
+        "",
+    ));
+    let quiet_ms = median_ms(options.samples, || {
+        timed.session().sync(|_| {})?;
+        Ok(())
+    })?;
+    let health_ms = median_ms(options.samples, || health(&health_client()?, &hub.url))?;
+    figures.push(Figure::new(
+        "nothing changed: sync, new connection (median)",
+        quiet_ms,
+        health_ms,
+        "< 5 ms",
+    ));
+    let mut kept = HttpTransport::new(&hub.url)?;
+    let kept_ms = median_ms(options.samples, || {
+        timed.session().sync_with(&mut kept, |_| {})?;
+        Ok(())
+    })?;
+    let client = health_client()?;
+    let kept_health_ms = median_ms(options.samples, || health(&client, &hub.url))?;
+    figures.push(Figure::new(
+        "nothing changed: sync, connection kept (median)",
+        kept_ms,
+        kept_health_ms,
+        "< 5 ms",
+    ));
+
+    // ---- a sync after a few charts changed: one round counted, then timed ones ----
+    let changed: Vec<PatientId> = first
+        .session()
+        .patients(None)?
+        .into_iter()
+        .take(CHANGED_CHARTS)
+        .map(|p| p.id)
+        .collect();
+    let heads = first.locked(|path| {
+        Ok(stored_charts(path)?
+            .into_iter()
+            .filter(|(id, _)| changed.contains(id))
+            .map(|(id, chart)| (id, chart.heads()))
+            .collect::<Vec<(PatientId, Vec<ChangeHash>)>>())
+    })?;
+    edit(&mut first, &changed, 0)?;
+    let change_bytes: u64 = first.locked(|path| {
+        Ok(stored_charts(path)?
+            .iter()
+            .filter_map(|(id, chart)| {
+                let (_, before) = heads.iter().find(|(h, _)| h == id)?;
+                Some(chart.save_after(before).len() as u64)
+            })
+            .sum())
+    })?;
+    relay.take();
+    let push = sync_through(&mut first, &relay.url)?;
+    let push_wire = relay.take();
+    let pull = sync_through(&mut counted, &relay.url)?;
+    let pull_wire = relay.take();
+    timed.session().sync(|_| {})?;
+    let n = changed.len();
+    let budget = change_bytes + 300;
+    figures.push(Figure::count(
+        &format!("{n} charts changed: push, requests"),
+        push.requests as u64,
+        1,
+        "1",
+    ));
+    figures.push(Figure::count(
+        &format!("{n} charts changed: pull, requests"),
+        pull.requests as u64,
+        1,
+        "1",
+    ));
+    figures.push(Figure::bytes(
+        &format!("{n} charts changed: push, bytes on the wire"),
+        push_wire.both(),
+        budget,
+        "≤ 2× (changes + 300 B)",
+    ));
+    figures.push(Figure::bytes(
+        &format!("{n} charts changed: pull, bytes on the wire"),
+        pull_wire.both(),
+        budget,
+        "≤ 2× (changes + 300 B)",
+    ));
+    figures.push(Figure::bytes(
+        "  … push and pull, sync bodies",
+        push.bytes_sent + push.bytes_received + pull.bytes_sent + pull.bytes_received,
+        2 * budget,
+        "",
+    ));
+    let rounds = options.samples.clamp(1, 10);
+    let (mut push_ms, mut pull_ms) = (Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        edit(&mut first, &changed, round)?;
+        push_ms.push(time_ms(|| {
+            first.session().sync(|_| {})?;
+            Ok(())
+        })?);
+        pull_ms.push(time_ms(|| {
+            timed.session().sync(|_| {})?;
+            Ok(())
+        })?);
+    }
+    figures.push(Figure::new(
+        &format!("{n} charts changed: push (median of {rounds})"),
+        crate::report::median(&mut push_ms),
+        health_ms,
+        "",
+    ));
+    figures.push(Figure::new(
+        &format!("{n} charts changed: pull (median of {rounds})"),
+        crate::report::median(&mut pull_ms),
+        health_ms,
+        "",
+    ));
+    eprintln!(
+        "changes of one round: {} saved; first sync {whole}",
+        human_bytes(change_bytes)
+    );
+    drop(hub);
+
+    // ---- many devices at once ----
+    figures.extend(load::run(options, dir.path())?);
+    Ok(figures)
+}
+
+fn sync_through(device: &mut Device, url: &str) -> Result<SyncSummary> {
+    let mut transport = HttpTransport::new(url)?;
+    Ok(device.session().sync_with(&mut transport, |_| {})?)
+}
+
+/// Records a visit on each chart of `ids`, a different one each round.
+fn edit(device: &mut Device, ids: &[PatientId], round: usize) -> Result<()> {
+    for (k, id) in ids.iter().enumerate() {
+        let minutes = 1_000_000 + (round * 100 + k) as i64 * 60;
+        device
+            .session()
+            .record_visit(id, &visit(minutes, 60 + (k % 40) as u16))?;
+    }
+    Ok(())
+}
+
+/// Every chart stored in the locked vault at `path`.
+fn stored_charts(path: &Path) -> Result<Vec<(PatientId, Chart)>> {
+    let vault = Vault::open(path)?.unlock("bench", PASSPHRASE)?;
+    let actor = karte_record::actor_for(vault.device_id(), [7; 16]);
+    let mut charts = Vec::new();
+    for id in vault.document_ids()? {
+        let chunks = vault.load_document(&id)?;
+        let slices: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+        charts.push((id, Chart::load(actor.clone(), &slices)?));
+    }
+    vault.lock();
+    Ok(charts)
+}
+
+/// An HTTP client built as the sync client builds its own.
+fn health_client() -> Result<reqwest::blocking::Client> {
+    // The sync client installs ring as rustls's provider; this one may come first.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Ok(reqwest::blocking::Client::builder()
+        .user_agent(concat!("karte/", env!("CARGO_PKG_VERSION")))
+        .build()?)
+}
+
+/// A bare round trip to the hub: `GET /v1/health`.
+fn health(client: &reqwest::blocking::Client, url: &str) -> Result<()> {
+    let response = client
+        .get(format!("{url}/v1/health"))
+        .send()
+        .context("asking the hub's health")?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "the hub's health: {}",
+        response.status()
+    );
+    response.bytes()?;
+    Ok(())
+}
