@@ -1,6 +1,10 @@
-//! End-to-end tests across crates.
+//! End-to-end tests across crates. The PostgreSQL tests start a throwaway
+//! server themselves (see `postgres`).
 
 mod device;
 mod faults;
 mod hub_process;
+mod many_hubs;
+#[path = "../../crates/karte-hub/tests/it/postgres.rs"]
+mod postgres;
 mod proxy;
