@@ -1,4 +1,4 @@
-//! Devices of two organisations edit, sync in random order with random page
+//! Five devices of two organisations edit, sync in random order with random page
 //! sizes, while charts are shared and unshared: in the end every device
 //! holds exactly the charts its organisation may see, each identical to the
 //! hub's, and no visit recorded anywhere is lost.
@@ -14,7 +14,7 @@ use crate::backend::Backend;
 use crate::harness::{TestDevice, TestHub};
 use crate::support::NOW;
 
-const SEEDS: u64 = 6;
+const SEEDS: u64 = 10;
 const STEPS: usize = 60;
 const MAX_CHARTS: usize = 5;
 
@@ -29,7 +29,7 @@ async fn run<B: Backend>(seed: u64, hub: TestHub<B>) {
     let (a, _) = hub.add_org("a").await;
     let (b, _) = hub.add_org("b").await;
     let mut devices: Vec<(OrgId, TestDevice)> = Vec::new();
-    for (org, name) in [(&a, "a1"), (&a, "a2"), (&b, "b1"), (&b, "b2")] {
+    for (org, name) in [(&a, "a1"), (&a, "a2"), (&a, "a3"), (&b, "b1"), (&b, "b2")] {
         devices.push((org.id.clone(), hub.enrol(&org.id, name).await));
     }
     let mut charts: Vec<PatientId> = Vec::new();
