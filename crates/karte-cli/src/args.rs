@@ -81,6 +81,7 @@ pub enum Command {
     Share(crate::sync::Share),
     /// Open a vault whose passphrase is forgotten with the organisation's recovery key.
     Recover(crate::sync::Recover),
+    Ui(crate::ui::UiCommand),
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod hub;
 mod print;
 mod secrets;
 mod sync;
+mod ui;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -235,6 +236,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sync(args) => sync::sync(&cli, args)?,
         Command::Share(args) => sync::share(&cli, args)?,
         Command::Recover(args) => sync::recover(&cli, args)?,
+        Command::Ui(command) => ui::run(&cli, command)?,
         Command::Export(export) => {
             let mut session = open(&cli)?;
             let patient = export
