@@ -129,10 +129,9 @@ impl Bridge {
         let bridge = self.clone();
         let passphrase = zeroize::Zeroizing::new(passphrase);
         self.blocking(move || {
+            // An open session means the vault exists, so creating fails and
+            // the open session is left as it was.
             let mut slot = bridge.slot();
-            if let Some(old) = slot.take() {
-                old.lock();
-            }
             let environment = (bridge.inner.environment)();
             let session = Session::create(
                 &bridge.inner.vault,
@@ -142,7 +141,9 @@ impl Bridge {
                 environment,
             )?;
             let record = session.user().clone();
-            *slot = Some(session);
+            if let Some(old) = slot.replace(session) {
+                old.lock();
+            }
             Ok(record)
         })
         .await

@@ -4,7 +4,7 @@
 use karte_api::types::{ChartView, Jcs, PatientSummary, Soap, Timestamp, VisitInput, VitalSigns};
 use serde_json::json;
 
-use crate::support::{START, patient, start};
+use crate::support::{PASSPHRASE, START, patient, start, start_empty};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visit_written_over_http_reads_back_in_the_chart() {
@@ -217,4 +217,42 @@ async fn void_needs_a_reason_and_then_marks_the_entry() {
         chart.body.to_string().contains("wrong patient"),
         "{chart:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vault_created_over_http_is_unlocked_and_opens_again() {
+    let bridge = start_empty().await;
+    let missing = bridge
+        .post("/api/v1/unlock", &json!({ "passphrase": PASSPHRASE }))
+        .await;
+    assert_eq!(missing.status, 404, "{missing:?}");
+    assert_eq!(missing.code(), "no_vault");
+
+    let created = bridge
+        .post(
+            "/api/v1/create",
+            &json!({ "user": "nurse", "passphrase": PASSPHRASE }),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{created:?}");
+    assert_eq!(created.body["role"], json!("admin"));
+    let state = bridge.get("/api/v1/session").await;
+    assert_eq!(state.body["unlocked"], json!(true), "{state:?}");
+
+    let again = bridge
+        .post(
+            "/api/v1/create",
+            &json!({ "user": "nurse", "passphrase": PASSPHRASE }),
+        )
+        .await;
+    assert_eq!(again.code(), "already_exists", "{again:?}");
+    assert_eq!(again.status, 409);
+    let state = bridge.get("/api/v1/session").await;
+    assert_eq!(state.body["unlocked"], json!(true), "{state:?}");
+
+    // With one user the name may be left out, as on the command line.
+    let unlocked = bridge
+        .post("/api/v1/unlock", &json!({ "passphrase": PASSPHRASE }))
+        .await;
+    assert_eq!(unlocked.body["name"], json!("nurse"), "{unlocked:?}");
 }

@@ -27,22 +27,34 @@ fn environments() -> impl Fn() -> Environment + Send + Sync + 'static {
     move || Environment::fixed(START, seed.fetch_add(1, Ordering::Relaxed))
 }
 
+/// A bridge over a vault that already has the user `nurse`.
 pub async fn start() -> Running {
+    start_with(true).await
+}
+
+/// A bridge over a path where no vault exists yet.
+pub async fn start_empty() -> Running {
+    start_with(false).await
+}
+
+async fn start_with(make_vault: bool) -> Running {
     // Another crate in the workspace turns on reqwest's TLS without a
     // provider; these plain-HTTP tests still need one installed to build a
     // client. A second install in the same process is refused harmlessly.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("vault.karte");
-    Session::create(
-        &vault,
-        "nurse",
-        PASSPHRASE.as_bytes(),
-        KdfParams::insecure_fast_for_tests(),
-        Environment::fixed(START, 1_000),
-    )
-    .unwrap()
-    .lock();
+    if make_vault {
+        Session::create(
+            &vault,
+            "nurse",
+            PASSPHRASE.as_bytes(),
+            KdfParams::insecure_fast_for_tests(),
+            Environment::fixed(START, 1_000),
+        )
+        .unwrap()
+        .lock();
+    }
     let token = Token::generate(&ring::rand::SystemRandom::new()).unwrap();
     let bridge = Bridge::new(
         vault,
