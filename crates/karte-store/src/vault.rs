@@ -418,20 +418,13 @@ mod tests {
         /// a changed detail, sealed correctly, with the stored hash either
         /// kept or recomputed over the forged entry.
         fn forge_audit_entry(&self, seq: u64, recompute_hash: bool) {
-            let sealed: Vec<u8> = self
-                .conn
-                .query_row(
-                    "SELECT entry FROM audit_log WHERE seq = ?1",
-                    [seq as i64],
-                    |r| r.get(0),
-                )
-                .unwrap();
+            let row = seq.to_string();
             let aad = Aad {
                 table: "audit_log",
-                row: &seq.to_string(),
+                row: &row,
                 version: 0,
             };
-            let plain = crate::crypto::open(&self.key, &aad, &sealed).unwrap();
+            let plain = self.audit_row_plaintext(seq);
             let (hash, body) = plain.split_at(32);
             let mut body: serde_json::Value = serde_json::from_slice(body).unwrap();
             body["event"]["detail"] = "nothing to see here".into();
@@ -440,7 +433,7 @@ mod tests {
                 let previous: [u8; 32] = if seq == 1 {
                     [0; 32]
                 } else {
-                    self.audit_log_unchecked_hash(seq - 1)
+                    self.audit_row_plaintext(seq - 1)[..32].try_into().unwrap()
                 };
                 crate::crypto::sha256(&[b"karte/audit/v1", &previous, &body]).to_vec()
             } else {
@@ -455,7 +448,8 @@ mod tests {
                 .unwrap();
         }
 
-        fn audit_log_unchecked_hash(&self, seq: u64) -> [u8; 32] {
+        /// Audit entry `seq` decrypted: its stored hash, then its JSON.
+        fn audit_row_plaintext(&self, seq: u64) -> Vec<u8> {
             let sealed: Vec<u8> = self
                 .conn
                 .query_row(
@@ -464,14 +458,15 @@ mod tests {
                     |r| r.get(0),
                 )
                 .unwrap();
+            let row = seq.to_string();
             let aad = Aad {
                 table: "audit_log",
-                row: &seq.to_string(),
+                row: &row,
                 version: 0,
             };
-            crate::crypto::open(&self.key, &aad, &sealed).unwrap()[..32]
-                .try_into()
+            crate::crypto::open(&self.key, &aad, &sealed)
                 .unwrap()
+                .to_vec()
         }
     }
 
