@@ -64,6 +64,8 @@ fn options() -> Result<Options> {
             "--samples" => options.samples = number(value()?)?,
             "--devices" => options.devices = number(value()?)?,
             "--seconds" => options.seconds = number(value()?)? as u64,
+            // `cargo xtask bench -- …` passes its separator along.
+            "--" => {}
             other => anyhow::bail!("unknown option {other}; {USAGE}"),
         }
     }
