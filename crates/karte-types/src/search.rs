@@ -7,15 +7,22 @@ use unicode_normalization::UnicodeNormalization;
 /// full-width Latin into their ordinary forms and joins ﾀﾞ into ダ), hiragana
 /// turned into katakana, lower case, without white space.
 pub fn fold_for_search(text: &str) -> String {
+    use unicode_normalization::{IsNormalized, is_nfkc_quick};
     // Most names are already in NFKC (kanji, full-width katakana); the quick
     // check skips normalising them, which is most of the cost of building the
     // index of a large patient list.
-    if unicode_normalization::is_nfkc_quick(text.chars())
-        == unicode_normalization::IsNormalized::Yes
-    {
+    let folded = if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
         fold_normalized(text.chars())
     } else {
         fold_normalized(text.nfkc())
+    };
+    // Dropping the space that NFKC leaves before a combining mark (as in
+    // `¸`) can bring marks together out of canonical order; one more pass
+    // puts them back, so folding a folded string changes nothing.
+    if is_nfkc_quick(folded.chars()) == IsNormalized::Yes {
+        folded
+    } else {
+        fold_normalized(folded.nfkc())
     }
 }
 
@@ -55,7 +62,9 @@ mod tests {
         #[test]
         fn the_quick_path_folds_like_full_normalisation(text in "\\PC{0,12}", kana in "[ぁ-ゖァ-ヺｦ-ﾟ山田ー・ 　A-Za-zＡ-Ｚ]{0,12}") {
             for text in [text, kana] {
-                proptest::prop_assert_eq!(fold_for_search(&text), fold_normalized(text.nfkc()));
+                // The reference: normalise fully before and after folding.
+                let reference = fold_normalized(fold_normalized(text.nfkc()).nfkc());
+                proptest::prop_assert_eq!(fold_for_search(&text), reference);
                 // Folding is idempotent, so folded keys and folded queries compare.
                 proptest::prop_assert_eq!(fold_for_search(&fold_for_search(&text)), fold_for_search(&text));
             }
