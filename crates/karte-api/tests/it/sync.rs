@@ -3,11 +3,20 @@
 //! unshare charts, obey wipe orders, and recover with the organisation's key.
 
 use karte_api::{Environment, Session};
+use karte_hub::Org;
 use karte_sync::wire::WipeOrder;
 use karte_test_support::{PASSPHRASE, visit, yamada};
 use karte_types::PatientId;
 
 use crate::hub::{Breaking, Device, TestHub};
+
+/// A hub with one organisation, さくら, and devices enrolled in it.
+fn one_org<const N: usize>(names: [&str; N]) -> (TestHub, Org, [Device; N]) {
+    let hub = TestHub::start();
+    let (org, _) = hub.add_org("さくら");
+    let devices = names.map(|name| Device::enrolled(&hub, &org.id, name));
+    (hub, org, devices)
+}
 
 fn chart_json(device: &mut Device, patient: &PatientId) -> serde_json::Value {
     serde_json::to_value(device.session.chart(patient).unwrap()).unwrap()
@@ -58,10 +67,7 @@ fn two_devices_of_one_org_converge_and_a_quiet_sync_is_one_small_round() {
 
 #[test]
 fn concurrent_edits_become_the_same_review_item_on_both_devices() {
-    let hub = TestHub::start();
-    let (org, _) = hub.add_org("さくら");
-    let mut a = Device::enrolled(&hub, &org.id, "A");
-    let mut b = Device::enrolled(&hub, &org.id, "B");
+    let (_hub, _org, [mut a, mut b]) = one_org(["A", "B"]);
     let patient = a.session.add_patient(&yamada()).unwrap();
     a.sync();
     b.sync();
@@ -167,9 +173,7 @@ fn a_shared_chart_reaches_the_other_organisation_and_leaves_it_when_unshared() {
 
 #[test]
 fn a_device_reported_lost_wipes_its_vault_on_next_contact() {
-    let hub = TestHub::start();
-    let (org, _) = hub.add_org("さくら");
-    let mut a = Device::enrolled(&hub, &org.id, "A");
+    let (hub, _org, [mut a]) = one_org(["A"]);
     let patient = a.session.add_patient(&yamada()).unwrap();
     a.sync();
     a.session.record_visit(&patient, &visit(60, 70)).unwrap();
@@ -185,10 +189,7 @@ fn a_device_reported_lost_wipes_its_vault_on_next_contact() {
 
 #[test]
 fn a_retired_device_hands_in_its_unsynced_work_then_wipes() {
-    let hub = TestHub::start();
-    let (org, _) = hub.add_org("さくら");
-    let mut a = Device::enrolled(&hub, &org.id, "A");
-    let mut b = Device::enrolled(&hub, &org.id, "B");
+    let (hub, _org, [mut a, mut b]) = one_org(["A", "B"]);
     let patient = a.session.add_patient(&yamada()).unwrap();
     a.sync();
     a.session.record_visit(&patient, &visit(60, 70)).unwrap();
@@ -315,9 +316,7 @@ fn an_enrolment_code_works_once() {
 
 #[test]
 fn a_share_the_hub_refuses_fails_the_sync_until_it_is_withdrawn() {
-    let hub = TestHub::start();
-    let (org, _) = hub.add_org("さくら");
-    let mut a = Device::enrolled(&hub, &org.id, "A");
+    let (_hub, _org, [mut a]) = one_org(["A"]);
     let patient = a.session.add_patient(&yamada()).unwrap();
     a.session
         .share(&patient, "01JNOSUCHORG00000000000000")
