@@ -11,14 +11,7 @@ async fn a_visit_written_over_http_reads_back_in_the_chart() {
     let bridge = start().await;
     bridge.unlock().await;
 
-    let added = bridge
-        .post(
-            "/api/v1/patients",
-            &serde_json::to_value(patient()).unwrap(),
-        )
-        .await;
-    assert_eq!(added.status, 200, "{added:?}");
-    let id = added.body["id"].as_str().unwrap().to_owned();
+    let id = bridge.add_patient().await;
 
     let visit = VisitInput {
         at: Timestamp(START.0 - 3_600_000),
@@ -62,13 +55,7 @@ async fn a_visit_written_over_http_reads_back_in_the_chart() {
 async fn search_finds_a_patient_by_kana_in_any_script() {
     let bridge = start().await;
     bridge.unlock().await;
-    let added = bridge
-        .post(
-            "/api/v1/patients",
-            &serde_json::to_value(patient()).unwrap(),
-        )
-        .await;
-    assert_eq!(added.status, 200, "{added:?}");
+    bridge.add_patient().await;
 
     // Hiragana finds the katakana reading; the query is URL-encoded.
     let found = bridge
@@ -183,16 +170,7 @@ async fn unknown_patients_and_addresses_are_404_problems() {
 async fn void_needs_a_reason_and_then_marks_the_entry() {
     let bridge = start().await;
     bridge.unlock().await;
-    let id = bridge
-        .post(
-            "/api/v1/patients",
-            &serde_json::to_value(patient()).unwrap(),
-        )
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = bridge.add_patient().await;
     let allergy = json!({
         "substance": "ペニシリン", "category": "medication",
         "criticality": "high", "status": "active"

@@ -127,6 +127,18 @@ impl Running {
             .await;
         assert_eq!(answer.status, 200, "{answer:?}");
     }
+
+    /// Adds [`patient`] and returns the new patient's id.
+    pub async fn add_patient(&self) -> String {
+        let added = self
+            .post(
+                "/api/v1/patients",
+                &serde_json::to_value(patient()).unwrap(),
+            )
+            .await;
+        assert_eq!(added.status, 200, "{added:?}");
+        added.body["id"].as_str().unwrap().to_owned()
+    }
 }
 
 pub fn patient() -> Demographics {
