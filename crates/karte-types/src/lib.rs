@@ -4,6 +4,7 @@
 //! This crate has no I/O, no clock and no Automerge, so it compiles to wasm and
 //! the UI validates forms with exactly the rules the core enforces.
 
+mod app;
 mod chart;
 mod clinical;
 mod error;
@@ -12,6 +13,7 @@ mod search;
 mod time_value;
 mod vitals;
 
+pub use app::*;
 pub use chart::*;
 pub use clinical::*;
 pub use error::{ValidationError, ValidationErrors};

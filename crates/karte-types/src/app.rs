@@ -1,0 +1,200 @@
+//! The application API's own requests and answers, beside the chart values:
+//! what the UI sends to and receives from the core, whether through the
+//! Tauri shell or the local HTTP bridge. Both fronts speak exactly these
+//! shapes, so the UI has one model of the API.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Timestamp, ValidationError};
+
+/// A failed call as every front reports it. The UI branches on `code`, never
+/// on `message`, which is English and meant for logs and the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    pub code: String,
+    pub message: String,
+    /// Every failing field of a form, so all can be marked at once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<ValidationError>,
+}
+
+impl Problem {
+    pub fn new(code: &str, message: impl Into<String>) -> Problem {
+        Problem {
+            code: code.to_owned(),
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+/// A user of the vault as the UI shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppUser {
+    pub id: String,
+    pub name: String,
+    /// `nurse`, `doctor`, `clerk` or `admin`.
+    pub role: String,
+}
+
+/// Where the app stands before anything else is shown: is there a vault, is
+/// it unlocked, and who may unlock it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionState {
+    pub vault_exists: bool,
+    pub unlocked: bool,
+    pub user: Option<AppUser>,
+    /// The login names of the vault's users; they name staff, not patients.
+    pub users: Vec<String>,
+}
+
+/// A user name and passphrase, for creating or unlocking the vault. Without
+/// a user, creating names the first user `admin` and unlocking picks the
+/// vault's only user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    #[serde(default)]
+    pub user: Option<String>,
+    pub passphrase: String,
+}
+
+/// The id of what a write made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Made<T> {
+    pub id: T,
+}
+
+/// Why an entry is struck out (entered in error).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoidRequest {
+    pub reason: String,
+}
+
+/// The value a user picked for a review item: one of its values' `value`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolveRequest {
+    pub chosen: String,
+}
+
+/// A hub and a one-time enrolment code from its administrator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    pub hub_url: String,
+    pub code: String,
+    pub device_name: String,
+}
+
+/// Where this device is enrolled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolmentView {
+    pub hub_url: String,
+    pub org_name: String,
+    pub device_name: String,
+    pub enrolled_at: Timestamp,
+}
+
+/// Sync at a glance, for the status bar that is always in view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncState {
+    /// `None` when the device works offline, not enrolled with a hub.
+    pub enrolment: Option<EnrolmentView>,
+    /// Charts that may hold changes the hub lacks.
+    pub charts_to_push: usize,
+    pub pending_shares: usize,
+    /// Open review items across all charts.
+    pub open_reviews: usize,
+    /// When a sync last succeeded, since the app started.
+    pub last_success: Option<Timestamp>,
+    /// Why the last sync failed, if it did.
+    pub last_error: Option<Problem>,
+}
+
+/// The totals of one sync.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    pub pushed_changes: usize,
+    pub pushed_charts: usize,
+    pub received_changes: usize,
+    pub received_whole: usize,
+    pub received_charts: usize,
+    pub removed_charts: usize,
+    pub new_reviews: usize,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+}
+
+/// The settings a user changes in the app. The language is chosen in the
+/// UI and kept there; these are the ones the core enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Minutes without use before the vault locks itself (1 to 60).
+    pub auto_lock_minutes: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            auto_lock_minutes: 5,
+        }
+    }
+}
+
+impl Settings {
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if (1..=60).contains(&self.auto_lock_minutes) {
+            Ok(())
+        } else {
+            Err(ValidationError::new(
+                "auto_lock_minutes",
+                "out_of_range",
+                "the auto-lock time is between 1 and 60 minutes",
+            ))
+        }
+    }
+}
+
+/// An unsaved form, kept encrypted in the vault so nothing typed is lost
+/// when the app closes or locks. `text` is the form as the UI serialised it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub text: String,
+    pub saved_at: Timestamp,
+}
+
+/// A draft to keep.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftInput {
+    pub text: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_lock_time_is_bounded() {
+        assert!(Settings::default().validate().is_ok());
+        let never = Settings {
+            auto_lock_minutes: 0,
+        };
+        assert_eq!(never.validate().unwrap_err().code, "out_of_range");
+        let too_long = Settings {
+            auto_lock_minutes: 61,
+        };
+        assert!(too_long.validate().is_err());
+    }
+
+    #[test]
+    fn problems_without_fields_leave_them_out() {
+        let json = serde_json::to_string(&Problem::new("locked", "unlock first")).unwrap();
+        assert_eq!(json, r#"{"code":"locked","message":"unlock first"}"#);
+        let back: Problem = serde_json::from_str(&json).unwrap();
+        assert!(back.fields.is_empty());
+    }
+}
