@@ -7,6 +7,7 @@
 
 pub mod crypto;
 
+mod app_values;
 mod audit;
 mod documents;
 mod error;

@@ -12,7 +12,9 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, Transaction};
 
-use crate::{StoreError, audit, documents, header, patient_index, recovery, sync_state, users};
+use crate::{
+    StoreError, app_values, audit, documents, header, patient_index, recovery, sync_state, users,
+};
 
 /// `PRAGMA application_id` of every vault: "KRTE".
 const APPLICATION_ID: i32 = 0x4b52_5445;
@@ -32,6 +34,8 @@ const MIGRATIONS: &[&[&str]] = &[
     ],
     // 2: sync with a hub, and the data key sealed for recovery.
     &[recovery::V2, sync_state::V2],
+    // 3: drafts of unsaved forms, and the app's settings.
+    &[app_values::V3],
 ];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -23,6 +23,7 @@ use crate::users::{self, Role, UserRecord};
 use crate::{StoreError, documents, patient_index, schema, sync_state};
 
 mod sync;
+mod values;
 
 pub use sync::{ReceivedDocument, SyncPageWrite};
 

@@ -11,3 +11,4 @@ mod lock;
 mod plaintext;
 mod support;
 mod sync;
+mod values;

@@ -82,6 +82,9 @@ fn patient_data_is_never_on_disk_in_plaintext() {
             detail: "EXPORTED-TO-CLINIC-B".into(),
         })
         .unwrap();
+    vault
+        .save_draft("visit-P1", "S: 鬼灯 secret-operation".as_bytes())
+        .unwrap();
     assert!(test.dir.path().join("vault.karte-wal").exists());
     assert_no_markers(&test);
     vault
