@@ -43,6 +43,8 @@ pub enum ApiError {
         "this device is already enrolled at {hub} in {org}: a device belongs to one organisation; revoke it at the hub and use a new vault to move it"
     )]
     AlreadyEnrolled { hub: String, org: String },
+    #[error("the vault is locked: unlock it with your passphrase first")]
+    Locked,
 }
 
 /// The codes a sync error may carry, as stable strings: the client's own
@@ -146,6 +148,7 @@ impl ApiError {
             ApiError::Recovery(e) => e.code(),
             ApiError::NotEnrolled => "not_enrolled",
             ApiError::AlreadyEnrolled { .. } => "already_enrolled",
+            ApiError::Locked => "locked",
         }
     }
 }

@@ -9,11 +9,13 @@
 //! This is the layer that reads the clock and the operating system's random
 //! source, through [`Environment`], so tests can pass fixed ones in.
 
+mod app;
 mod environment;
 mod error;
 mod ids;
 mod session;
 
+pub use app::App;
 pub use environment::{
     Clock, Entropy, Environment, FixedClock, SeededEntropy, SystemClock, SystemEntropy,
 };

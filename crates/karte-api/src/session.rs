@@ -1,6 +1,7 @@
 //! A session: one unlocked vault, the charts loaded from it, and every
 //! operation a user can perform on them.
 
+mod app_values;
 mod recovery;
 mod sync;
 

@@ -1,0 +1,148 @@
+//! The app every front holds: first run, unlock, auto-lock on a clock the
+//! test moves, drafts across locking, and the sync state while offline.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use karte_api::{App, Clock, Environment, KdfParams, SeededEntropy};
+use karte_test_support::{PASSPHRASE, START, yamada};
+use karte_types::{Credentials, DraftInput, Settings, Timestamp};
+
+use crate::support::TempVault;
+
+/// A clock the test moves by hand.
+#[derive(Clone, Default)]
+struct HandClock(Arc<AtomicI64>);
+
+impl HandClock {
+    fn advance_minutes(&self, minutes: i64) {
+        self.0.fetch_add(minutes * 60_000, Ordering::SeqCst);
+    }
+}
+
+impl Clock for HandClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(START.0 + self.0.load(Ordering::SeqCst))
+    }
+}
+
+fn app(vault: &TempVault, clock: &HandClock) -> App {
+    let clock = clock.clone();
+    App::new(
+        vault.path(),
+        KdfParams::insecure_fast_for_tests(),
+        move || Environment {
+            clock: Box::new(clock.clone()),
+            entropy: Box::new(SeededEntropy::new(7)),
+        },
+    )
+}
+
+fn credentials(user: Option<&str>, passphrase: &[u8]) -> Credentials {
+    Credentials {
+        user: user.map(str::to_owned),
+        passphrase: String::from_utf8(passphrase.to_vec()).unwrap(),
+    }
+}
+
+#[test]
+fn first_run_creates_the_vault_and_later_runs_unlock_it() {
+    let vault = TempVault::new();
+    let clock = HandClock::default();
+    let app = app(&vault, &clock);
+    let state = app.session_state().unwrap();
+    assert!(!state.vault_exists && !state.unlocked);
+    let user = app.create(&credentials(Some("sato"), PASSPHRASE)).unwrap();
+    assert_eq!((user.name.as_str(), user.role.as_str()), ("sato", "admin"));
+    let id = app.with_session(|s| s.add_patient(&yamada())).unwrap();
+    assert!(app.lock());
+    let state = app.session_state().unwrap();
+    assert!(state.vault_exists && !state.unlocked);
+    assert_eq!(state.users, ["sato"]);
+    let locked = app.with_session(|s| s.chart(&id)).unwrap_err();
+    assert_eq!(locked.code(), "locked");
+    let wrong = app.unlock(&credentials(None, b"wrong")).unwrap_err();
+    assert_eq!(wrong.code(), "wrong_passphrase");
+    app.unlock(&credentials(None, PASSPHRASE)).unwrap();
+    assert_eq!(app.with_session(|s| s.chart(&id)).unwrap().id, id);
+    let again = app.create(&credentials(None, PASSPHRASE)).unwrap_err();
+    assert_eq!(again.code(), "already_exists");
+}
+
+#[test]
+fn the_vault_locks_itself_after_the_auto_lock_time_without_use() {
+    let vault = TempVault::new();
+    let clock = HandClock::default();
+    let app = app(&vault, &clock);
+    app.create(&credentials(None, PASSPHRASE)).unwrap();
+    clock.advance_minutes(4);
+    assert!(!app.lock_if_idle());
+    app.with_session(|s| s.patients(None)).unwrap();
+    clock.advance_minutes(4);
+    // Four minutes since the last use: still open.
+    assert!(app.with_session(|s| s.patients(None)).is_ok());
+    // Background sync state does not count as use.
+    clock.advance_minutes(3);
+    assert!(app.sync_state().is_ok());
+    clock.advance_minutes(2);
+    assert_eq!(app.sync_state().unwrap_err().code(), "locked");
+    assert!(!app.session_state().unwrap().unlocked);
+}
+
+#[test]
+fn the_auto_lock_time_is_a_setting_kept_in_the_vault() {
+    let vault = TempVault::new();
+    let clock = HandClock::default();
+    let app = app(&vault, &clock);
+    app.create(&credentials(None, PASSPHRASE)).unwrap();
+    assert_eq!(app.settings().unwrap(), Settings::default());
+    let bad = app.save_settings(&Settings {
+        auto_lock_minutes: 0,
+    });
+    assert_eq!(bad.unwrap_err().code(), "invalid_input");
+    app.save_settings(&Settings {
+        auto_lock_minutes: 1,
+    })
+    .unwrap();
+    app.lock();
+    app.unlock(&credentials(None, PASSPHRASE)).unwrap();
+    assert_eq!(app.settings().unwrap().auto_lock_minutes, 1);
+    clock.advance_minutes(1);
+    assert!(app.lock_if_idle());
+}
+
+#[test]
+fn drafts_outlive_locking() {
+    let vault = TempVault::new();
+    let clock = HandClock::default();
+    let app = app(&vault, &clock);
+    app.create(&credentials(None, PASSPHRASE)).unwrap();
+    let draft = DraftInput {
+        text: "{\"s\":\"ふらつきあり\"}".into(),
+    };
+    app.with_session(|s| s.save_draft("visit-P1", &draft))
+        .unwrap();
+    app.lock();
+    app.unlock(&credentials(None, PASSPHRASE)).unwrap();
+    let kept = app.with_session(|s| s.draft("visit-P1")).unwrap().unwrap();
+    assert_eq!(kept.text, draft.text);
+    assert_eq!(kept.saved_at, START);
+    app.with_session(|s| s.discard_draft("visit-P1")).unwrap();
+    assert_eq!(app.with_session(|s| s.draft("visit-P1")).unwrap(), None);
+}
+
+#[test]
+fn an_offline_device_reports_no_enrolment_and_sync_says_why() {
+    let vault = TempVault::new();
+    let clock = HandClock::default();
+    let app = app(&vault, &clock);
+    app.create(&credentials(None, PASSPHRASE)).unwrap();
+    app.with_session(|s| s.add_patient(&yamada())).unwrap();
+    let state = app.sync_state().unwrap();
+    assert_eq!(state.enrolment, None);
+    assert_eq!(state.charts_to_push, 1);
+    assert_eq!(app.sync(|_| {}).unwrap_err().code(), "not_enrolled");
+    let state = app.sync_state().unwrap();
+    assert_eq!(state.last_error.unwrap().code, "not_enrolled");
+    assert_eq!(state.last_success, None);
+}
