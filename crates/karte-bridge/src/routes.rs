@@ -2,30 +2,36 @@
 //! as GET and writes as POST, all JSON under `/api/v1/`.
 
 use axum::extract::{FromRequest, Path, Query, Request, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Html;
 use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
-use karte_api::{AuditEntry, SyncStatus, SyncSummary, UserRecord};
+use karte_api::AuditEntry;
 use karte_types::{
-    AllergyInput, ChartView, ConditionInput, Demographics, EntryId, MedicationInput, PatientId,
-    PatientSummary, ReviewId, VisitInput,
+    AllergyInput, AppUser, ChartView, ConditionInput, Credentials, Demographics, Draft, DraftInput,
+    EnrolRequest, EntryId, Made, MedicationInput, PatientId, PatientSummary, ResolveRequest,
+    ReviewId, SessionState, Settings, SyncReport, SyncState, VisitInput, VoidRequest,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+use zeroize::Zeroize;
 
 use crate::guard::{bearer_token, loopback_only};
 use crate::{Bridge, Problem};
 
-/// Every address the bridge answers, guarded by the loopback and token checks.
+/// Every address the bridge answers, guarded by the loopback check; the API
+/// also by the token.
 pub fn router(bridge: Bridge) -> Router {
-    let patient = "/api/v1/patients/{patient}";
+    let patient = "/patients/{patient}";
     let api = Router::new()
-        .route("/api/v1/session", get(session))
-        .route("/api/v1/create", post(create))
-        .route("/api/v1/unlock", post(unlock))
-        .route("/api/v1/lock", post(lock))
-        .route("/api/v1/patients", get(patients).post(add_patient))
+        .route("/session", get(session))
+        .route("/create", post(create))
+        .route("/unlock", post(unlock))
+        .route("/lock", post(lock))
+        .route("/patients", get(patients).post(add_patient))
+        .route(patient, post(update_patient))
         .route(&format!("{patient}/chart"), get(chart))
         .route(&format!("{patient}/allergies"), post(add_allergy))
         .route(
@@ -43,17 +49,51 @@ pub fn router(bridge: Bridge) -> Router {
             &format!("{patient}/reviews/{{review}}/resolve"),
             post(resolve_review),
         )
-        .route("/api/v1/audit", get(audit_log))
-        .route("/api/v1/sync/status", get(sync_status))
-        .route("/api/v1/sync", post(sync))
+        .route("/audit", get(audit_log))
+        .route("/sync/status", get(sync_status))
+        .route("/sync", post(sync))
+        .route("/enroll", post(enroll))
+        .route("/settings", get(settings).post(save_settings))
+        .route(
+            "/drafts/{key}",
+            get(draft).put(save_draft).delete(discard_draft),
+        )
+        .route_layer(middleware::from_fn_with_state(bridge.clone(), bearer_token))
         .fallback(unknown_address)
-        .route_layer(middleware::from_fn_with_state(bridge.clone(), bearer_token));
+        // Answers hold patient data: no cache may keep them.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+    let pages = match bridge.ui() {
+        Some(dir) => Router::new()
+            .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))),
+        None => Router::new().route("/", get(placeholder)),
+    };
     Router::new()
-        .route("/", get(placeholder))
-        .merge(api)
+        .nest("/api/v1", api)
+        .merge(pages)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(middleware::from_fn(loopback_only))
         .with_state(bridge)
 }
+
+/// The page may run only its own scripts and wasm, and talk only to the
+/// bridge.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+     frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// A JSON body whose rejection is a [`Problem`] like every other failure.
 struct Body<T>(T);
@@ -78,15 +118,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
 
 type Answer<T> = Result<Json<T>, Problem>;
 
-/// The page at `/` until the UI is built; it holds no patient data and so
-/// needs no token.
-async fn placeholder() -> impl IntoResponse {
-    (
-        [(header::REFERRER_POLICY, "no-referrer")],
-        Html(
-            "<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><title>Karte</title>\
-             <p>The Karte UI is not built yet. The bridge's API answers under /api/v1/.</p></html>",
-        ),
+/// The page at `/` when the bridge was started without the built UI; it
+/// holds no patient data and so needs no token.
+async fn placeholder() -> Html<&'static str> {
+    Html(
+        "<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><title>Karte</title>\
+         <p>The Karte UI is not served here: start the bridge with --ui-dist DIR. \
+         The API answers under /api/v1/.</p></html>",
     )
 }
 
@@ -98,33 +136,29 @@ async fn unknown_address() -> Problem {
     )
 }
 
-#[derive(Debug, Serialize)]
-struct SessionState {
-    unlocked: bool,
-    user: Option<UserRecord>,
-}
-
 async fn session(State(bridge): State<Bridge>) -> Answer<SessionState> {
-    let user = bridge.current_user().await?;
-    Ok(Json(SessionState {
-        unlocked: user.is_some(),
-        user,
-    }))
+    Ok(Json(bridge.call(|app| app.session_state()).await?))
 }
 
-#[derive(Debug, Deserialize)]
-struct Credentials {
-    user: Option<String>,
-    passphrase: String,
+/// Runs `use_them` and then wipes the passphrase from memory.
+fn then_wiped<T>(mut credentials: Credentials, use_them: impl FnOnce(&Credentials) -> T) -> T {
+    let result = use_them(&credentials);
+    credentials.passphrase.zeroize();
+    result
 }
 
-async fn create(State(bridge): State<Bridge>, Body(c): Body<Credentials>) -> Answer<UserRecord> {
-    let user = c.user.unwrap_or_else(|| "admin".to_owned());
-    Ok(Json(bridge.create(user, c.passphrase).await?))
+async fn create(State(bridge): State<Bridge>, Body(c): Body<Credentials>) -> Answer<AppUser> {
+    let user = bridge
+        .call(move |app| then_wiped(c, |c| app.create(c)))
+        .await?;
+    Ok(Json(user))
 }
 
-async fn unlock(State(bridge): State<Bridge>, Body(c): Body<Credentials>) -> Answer<UserRecord> {
-    Ok(Json(bridge.unlock(c.user, c.passphrase).await?))
+async fn unlock(State(bridge): State<Bridge>, Body(c): Body<Credentials>) -> Answer<AppUser> {
+    let user = bridge
+        .call(move |app| then_wiped(c, |c| app.unlock(c)))
+        .await?;
+    Ok(Json(user))
 }
 
 #[derive(Debug, Serialize)]
@@ -151,12 +185,6 @@ async fn patients(
         .with_session(move |s| s.patients(q.search.as_deref()))
         .await?;
     Ok(Json(found))
-}
-
-/// The id of what a write made.
-#[derive(Debug, Serialize)]
-struct Made<T> {
-    id: T,
 }
 
 async fn add_patient(
@@ -230,15 +258,10 @@ async fn record_visit(
     Ok(Json(Made { id }))
 }
 
-#[derive(Debug, Deserialize)]
-struct Void {
-    reason: String,
-}
-
 async fn void_entry(
     State(bridge): State<Bridge>,
     Path((patient, entry)): Path<(String, String)>,
-    Body(body): Body<Void>,
+    Body(body): Body<VoidRequest>,
 ) -> Answer<()> {
     bridge
         .with_session(move |s| s.void_entry(&PatientId(patient), &EntryId(entry), &body.reason))
@@ -246,15 +269,10 @@ async fn void_entry(
     Ok(Json(()))
 }
 
-#[derive(Debug, Deserialize)]
-struct Resolve {
-    chosen: String,
-}
-
 async fn resolve_review(
     State(bridge): State<Bridge>,
     Path((patient, review)): Path<(String, String)>,
-    Body(body): Body<Resolve>,
+    Body(body): Body<ResolveRequest>,
 ) -> Answer<()> {
     bridge
         .with_session(move |s| {
@@ -280,12 +298,63 @@ async fn audit_log(
     Ok(Json(entries))
 }
 
-async fn sync_status(State(bridge): State<Bridge>) -> Answer<SyncStatus> {
-    Ok(Json(bridge.with_session(|s| s.sync_status()).await?))
+async fn sync_status(State(bridge): State<Bridge>) -> Answer<SyncState> {
+    Ok(Json(bridge.call(|app| app.sync_state()).await?))
 }
 
-/// Syncs with the hub. Progress is not streamed yet: the answer comes when
-/// the sync is done.
-async fn sync(State(bridge): State<Bridge>) -> Answer<SyncSummary> {
-    Ok(Json(bridge.with_session(|s| s.sync(|_| {})).await?))
+/// Syncs with the hub. Progress is not streamed: the answer comes when the
+/// sync is done, and the status bar shows that a sync is running.
+async fn sync(State(bridge): State<Bridge>) -> Answer<SyncReport> {
+    Ok(Json(bridge.call(|app| app.sync(|_| {})).await?))
+}
+
+async fn enroll(
+    State(bridge): State<Bridge>,
+    Body(request): Body<EnrolRequest>,
+) -> Answer<SyncState> {
+    Ok(Json(bridge.call(move |app| app.enroll(&request)).await?))
+}
+
+async fn update_patient(
+    State(bridge): State<Bridge>,
+    Path(patient): Path<String>,
+    Body(demographics): Body<Demographics>,
+) -> Answer<()> {
+    bridge
+        .with_session(move |s| s.update_patient(&PatientId(patient), &demographics))
+        .await?;
+    Ok(Json(()))
+}
+
+async fn settings(State(bridge): State<Bridge>) -> Answer<Settings> {
+    Ok(Json(bridge.call(|app| app.settings()).await?))
+}
+
+async fn save_settings(
+    State(bridge): State<Bridge>,
+    Body(settings): Body<Settings>,
+) -> Answer<Settings> {
+    Ok(Json(
+        bridge.call(move |app| app.save_settings(&settings)).await?,
+    ))
+}
+
+async fn draft(State(bridge): State<Bridge>, Path(key): Path<String>) -> Answer<Option<Draft>> {
+    Ok(Json(bridge.with_session(move |s| s.draft(&key)).await?))
+}
+
+async fn save_draft(
+    State(bridge): State<Bridge>,
+    Path(key): Path<String>,
+    Body(input): Body<DraftInput>,
+) -> Answer<()> {
+    bridge
+        .with_session(move |s| s.save_draft(&key, &input))
+        .await?;
+    Ok(Json(()))
+}
+
+async fn discard_draft(State(bridge): State<Bridge>, Path(key): Path<String>) -> Answer<()> {
+    bridge.with_session(move |s| s.discard_draft(&key)).await?;
+    Ok(Json(()))
 }

@@ -1,37 +1,25 @@
-//! What the bridge holds: the vault it serves, the token, and at most one
-//! unlocked session. Session calls are blocking disk work, so each runs on
-//! the blocking thread pool while the session's mutex is held.
+//! What the bridge holds: the [`App`] it serves (the vault and at most one
+//! unlocked session), the token, and where the built UI lies. App calls
+//! are blocking disk work, so each runs on the blocking thread pool.
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use karte_api::{ApiError, Environment, KdfParams, Session};
+use karte_api::{ApiError, App, Environment, KdfParams};
 
 use crate::{Problem, Token};
 
-/// Makes the clock and random source for each session the bridge opens.
-type EnvironmentSource = dyn Fn() -> Environment + Send + Sync;
-
-/// The bridge's shared state; cloning it shares the one session.
-#[derive(Clone)]
+/// The bridge's shared state; cloning it shares the one app.
+#[derive(Clone, Debug)]
 pub struct Bridge {
     inner: Arc<Inner>,
 }
 
+#[derive(Debug)]
 struct Inner {
-    vault: PathBuf,
-    kdf: KdfParams,
+    app: App,
     token: Token,
-    environment: Box<EnvironmentSource>,
-    session: Mutex<Option<Session>>,
-}
-
-impl std::fmt::Debug for Bridge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Bridge")
-            .field("vault", &self.inner.vault)
-            .finish_non_exhaustive()
-    }
+    ui: Option<PathBuf>,
 }
 
 impl Bridge {
@@ -46,11 +34,20 @@ impl Bridge {
     ) -> Bridge {
         Bridge {
             inner: Arc::new(Inner {
-                vault,
-                kdf,
+                app: App::new(vault, kdf, environment),
                 token,
-                environment: Box::new(environment),
-                session: Mutex::new(None),
+                ui: None,
+            }),
+        }
+    }
+
+    /// Serves the built UI (its `index.html` and assets) from `dir` at `/`.
+    pub fn with_ui(self, dir: PathBuf) -> Bridge {
+        let inner = Arc::try_unwrap(self.inner).expect("with_ui is called before serving");
+        Bridge {
+            inner: Arc::new(Inner {
+                ui: Some(dir),
+                ..inner
             }),
         }
     }
@@ -59,127 +56,43 @@ impl Bridge {
         &self.inner.token
     }
 
-    /// The session slot. A panic during a session call poisons the mutex;
-    /// the session it left behind may be half-changed, so it is dropped and
-    /// the user unlocks again.
-    fn slot(&self) -> MutexGuard<'_, Option<Session>> {
-        match self.inner.session.lock() {
-            Ok(slot) => slot,
-            Err(poisoned) => {
-                let mut slot = poisoned.into_inner();
-                if let Some(session) = slot.take() {
-                    session.lock();
-                }
-                self.inner.session.clear_poison();
-                slot
-            }
-        }
+    pub(crate) fn ui(&self) -> Option<&Path> {
+        self.inner.ui.as_deref()
     }
 
-    /// Runs `call` on the unlocked session on the blocking pool.
-    pub(crate) async fn with_session<T: Send + 'static>(
+    /// Runs `call` on the app on the blocking pool.
+    pub(crate) async fn call<T: Send + 'static>(
         &self,
-        call: impl FnOnce(&mut Session) -> Result<T, ApiError> + Send + 'static,
+        call: impl FnOnce(&App) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, Problem> {
         let bridge = self.clone();
-        self.blocking(move || {
-            let mut slot = bridge.slot();
-            let session = slot.as_mut().ok_or_else(Problem::locked)?;
-            Ok(call(session)?)
-        })
-        .await
+        tokio::task::spawn_blocking(move || Ok(call(&bridge.inner.app)?))
+            .await
+            .unwrap_or_else(|_| {
+                Err(Problem::internal(
+                    "the request failed inside the vault; unlock again",
+                ))
+            })
     }
 
-    /// Opens the vault for `user` (or its only user), replacing any session.
-    pub(crate) async fn unlock(
+    /// Runs a user's call on the unlocked session.
+    pub(crate) async fn with_session<T: Send + 'static>(
         &self,
-        user: Option<String>,
-        passphrase: String,
-    ) -> Result<karte_api::UserRecord, Problem> {
-        let bridge = self.clone();
-        // The passphrase is wiped from memory once the key is derived.
-        let passphrase = zeroize::Zeroizing::new(passphrase);
-        self.blocking(move || {
-            let mut slot = bridge.slot();
-            // The old session goes first: the vault admits one opener at a time.
-            if let Some(old) = slot.take() {
-                old.lock();
-            }
-            let environment = (bridge.inner.environment)();
-            let session = Session::open(
-                &bridge.inner.vault,
-                user.as_deref(),
-                passphrase.as_bytes(),
-                environment,
-            )?;
-            let record = session.user().clone();
-            *slot = Some(session);
-            Ok(record)
-        })
-        .await
-    }
-
-    /// Creates the vault with its first user, an administrator, and keeps
-    /// it unlocked.
-    pub(crate) async fn create(
-        &self,
-        user: String,
-        passphrase: String,
-    ) -> Result<karte_api::UserRecord, Problem> {
-        let bridge = self.clone();
-        let passphrase = zeroize::Zeroizing::new(passphrase);
-        self.blocking(move || {
-            // An open session means the vault exists, so creating fails and
-            // the open session is left as it was.
-            let mut slot = bridge.slot();
-            let environment = (bridge.inner.environment)();
-            let session = Session::create(
-                &bridge.inner.vault,
-                &user,
-                passphrase.as_bytes(),
-                bridge.inner.kdf,
-                environment,
-            )?;
-            let record = session.user().clone();
-            if let Some(old) = slot.replace(session) {
-                old.lock();
-            }
-            Ok(record)
-        })
-        .await
+        call: impl FnOnce(&mut karte_api::Session) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, Problem> {
+        self.call(move |app| app.with_session(call)).await
     }
 
     /// Locks the vault: the session and its key material leave memory.
     /// Returns whether a session was open.
     pub async fn lock(&self) -> bool {
-        let bridge = self.clone();
-        self.blocking(move || {
-            let session = bridge.slot().take();
-            let was_open = session.is_some();
-            if let Some(session) = session {
-                session.lock();
-            }
-            Ok(was_open)
-        })
-        .await
-        .unwrap_or(false)
+        self.call(|app| Ok(app.lock())).await.unwrap_or(false)
     }
 
-    /// The unlocked user, if any.
-    pub(crate) async fn current_user(&self) -> Result<Option<karte_api::UserRecord>, Problem> {
-        let bridge = self.clone();
-        self.blocking(move || Ok(bridge.slot().as_ref().map(|s| s.user().clone())))
+    /// Locks the vault if it has sat unused for the auto-lock time.
+    pub async fn lock_if_idle(&self) -> bool {
+        self.call(|app| Ok(app.lock_if_idle()))
             .await
-    }
-
-    async fn blocking<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
-    ) -> Result<T, Problem> {
-        tokio::task::spawn_blocking(work).await.unwrap_or_else(|_| {
-            Err(Problem::internal(
-                "the request failed inside the vault; unlock again",
-            ))
-        })
+            .unwrap_or(false)
     }
 }

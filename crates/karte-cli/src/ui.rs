@@ -3,6 +3,7 @@
 //! its access token, that opens it.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
@@ -30,6 +31,10 @@ pub struct Serve {
     /// Where to listen: 127.0.0.1 only; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:0")]
     pub listen: SocketAddr,
+    /// The built web UI to serve at `/` (made by `cargo xtask run`, or
+    /// `ui/build.sh DIR`); without it only the API is served.
+    #[arg(long, env = "KARTE_UI_DIST")]
+    pub ui_dist: Option<PathBuf>,
 }
 
 pub fn run(cli: &Cli, command: &UiCommand) -> Result<()> {
@@ -45,13 +50,25 @@ pub fn run(cli: &Cli, command: &UiCommand) -> Result<()> {
         let addr = listener.local_addr().context("reading the bound address")?;
         // A vault made from the UI gets the same strong key derivation as
         // one made by `karte init`.
-        let bridge = Bridge::new(
+        let mut bridge = Bridge::new(
             vault,
             KdfParams::strong(),
             token.clone(),
             Environment::system,
         );
-        println!("http://{addr}/?token={}", token.as_str());
+        if let Some(dist) = &serve.ui_dist {
+            if !dist.join("index.html").is_file() {
+                anyhow::bail!(
+                    "{} holds no built UI (no index.html): build it with `cargo xtask run` or `ui/build.sh {}`",
+                    dist.display(),
+                    dist.display()
+                );
+            }
+            bridge = bridge.with_ui(dist.clone());
+        }
+        // The token rides in the fragment, which the browser never sends
+        // to any server or writes to a referrer.
+        println!("http://{addr}/#token={}", token.as_str());
         eprintln!("serving the vault to the local UI; press Ctrl-C to lock and stop");
         karte_bridge::serve(listener, bridge, async {
             let _ = tokio::signal::ctrl_c().await;

@@ -80,6 +80,6 @@ async fn the_placeholder_page_needs_no_token_and_holds_no_data() {
     let page = bridge.send(bridge.http.get(bridge.url("/"))).await;
     assert_eq!(page.status, 200);
     let text = page.body.as_str().unwrap();
-    assert!(text.contains("not built yet"));
+    assert!(text.contains("not served here"));
     assert!(!text.contains("nurse"));
 }

@@ -2,5 +2,6 @@
 //! vault, and HTTP requests with and without the token.
 
 mod api;
+mod app;
 mod guard;
 mod support;

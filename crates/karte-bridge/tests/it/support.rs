@@ -29,15 +29,20 @@ fn environments() -> impl Fn() -> Environment + Send + Sync + 'static {
 
 /// A bridge over a vault that already has the user `nurse`.
 pub async fn start() -> Running {
-    start_with(true).await
+    start_with(true, None).await
 }
 
 /// A bridge over a path where no vault exists yet.
 pub async fn start_empty() -> Running {
-    start_with(false).await
+    start_with(false, None).await
 }
 
-async fn start_with(make_vault: bool) -> Running {
+/// A bridge that serves the built UI in `dist` at `/`.
+pub async fn start_with_ui(dist: std::path::PathBuf) -> Running {
+    start_with(true, Some(dist)).await
+}
+
+async fn start_with(make_vault: bool, ui: Option<std::path::PathBuf>) -> Running {
     // Another crate in the workspace turns on reqwest's TLS without a
     // provider; these plain-HTTP tests still need one installed to build a
     // client. A second install in the same process is refused harmlessly.
@@ -56,12 +61,15 @@ async fn start_with(make_vault: bool) -> Running {
         .lock();
     }
     let token = Token::generate(&ring::rand::SystemRandom::new()).unwrap();
-    let bridge = Bridge::new(
+    let mut bridge = Bridge::new(
         vault,
         KdfParams::insecure_fast_for_tests(),
         token.clone(),
         environments(),
     );
+    if let Some(dist) = ui {
+        bridge = bridge.with_ui(dist);
+    }
     let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -109,9 +117,22 @@ impl Running {
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> Answer {
+        self.with_body(reqwest::Method::POST, path, body).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Answer {
+        self.with_body(reqwest::Method::PUT, path, body).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.send(self.http.delete(self.url(path)).bearer_auth(&self.token))
+            .await
+    }
+
+    async fn with_body(&self, method: reqwest::Method, path: &str, body: &Value) -> Answer {
         let request = self
             .http
-            .post(self.url(path))
+            .request(method, self.url(path))
             .bearer_auth(&self.token)
             .header("content-type", "application/json")
             .body(body.to_string());
