@@ -18,6 +18,12 @@ use karte_types::{
 
 use crate::{ApiError, Enrolment, Environment, KdfParams, Session, SyncSummary, UserRecord};
 
+/// Where a vault lives when none is named: `karte/vault.karte` in the
+/// system's data directory, for every front alike.
+pub fn default_vault_path() -> Option<PathBuf> {
+    dirs::data_dir().map(|data| data.join("karte").join("vault.karte"))
+}
+
 /// Makes the clock and random source of each session the app opens.
 type EnvironmentSource = dyn Fn() -> Environment + Send + Sync;
 

@@ -15,7 +15,7 @@ mod error;
 mod ids;
 mod session;
 
-pub use app::App;
+pub use app::{App, default_vault_path};
 pub use environment::{
     Clock, Entropy, Environment, FixedClock, SeededEntropy, SystemClock, SystemEntropy,
 };

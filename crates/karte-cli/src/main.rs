@@ -47,9 +47,8 @@ fn vault_path(cli: &Cli) -> Result<PathBuf> {
     if let Some(path) = &cli.vault {
         return Ok(path.clone());
     }
-    let data = dirs::data_dir()
-        .context("no data directory on this system: give the vault with --vault PATH")?;
-    Ok(data.join("karte").join("vault.karte"))
+    karte_api::default_vault_path()
+        .context("no data directory on this system: give the vault with --vault PATH")
 }
 
 fn open(cli: &Cli) -> Result<Session> {
