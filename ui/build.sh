@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds the wasm UI into a folder of static files: ui/build.sh DIST [--debug]
+# (release by default). Needs the wasm32-unknown-unknown target and the
+# wasm-bindgen CLI of exactly the version pinned in ui/Cargo.toml.
+set -euo pipefail
+
+dist="${1:?usage: ui/build.sh DIST [--debug]}"
+profile="release"
+if [[ "${2:-}" == "--debug" ]]; then
+  profile="debug"
+fi
+ui="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+target="${CARGO_TARGET_DIR:-/root/.cache/karte-target/ui}"
+
+cargo_args=(build --manifest-path "$ui/Cargo.toml" --target wasm32-unknown-unknown)
+if [[ "$profile" == "release" ]]; then
+  cargo_args+=(--release)
+fi
+CARGO_TARGET_DIR="$target" cargo "${cargo_args[@]}"
+
+mkdir -p "$dist"
+wasm-bindgen --target web --no-typescript --out-dir "$dist" \
+  "$target/wasm32-unknown-unknown/$profile/karte_ui.wasm"
+cp "$ui/index.html" "$ui/boot.js" "$ui/style.css" "$dist/"
+echo "built the UI into $dist ($(du -k "$dist/karte_ui_bg.wasm" | cut -f1) KiB of wasm)"

@@ -1,0 +1,311 @@
+//! The app: the state, the messages and the backend as contexts, the screen
+//! for the current phase, and the app-wide timers (auto-lock after idle
+//! time, background sync) that run while the vault is unlocked.
+
+use yew::prelude::*;
+
+use crate::backend::BackendHandle;
+use crate::calls::{AppContext, load_sync_status, spawn, spawn_or_report, sync_now};
+use crate::components::{LanguageSwitch, MessageBar, SyncBar};
+use crate::display;
+use crate::i18n::{Language, Localizer, Tr};
+use crate::pages::add_allergy::AddAllergy;
+use crate::pages::add_condition::AddCondition;
+use crate::pages::add_medication::AddMedication;
+use crate::pages::chart::ChartPage;
+use crate::pages::enrol::EnrolStep;
+use crate::pages::first_run::FirstRun;
+use crate::pages::patient_form::PatientForm;
+use crate::pages::patients::Patients;
+use crate::pages::record_visit::RecordVisit;
+use crate::pages::settings::Settings;
+use crate::pages::unlock::Unlock;
+use crate::state::{Action, AppState, LockReason, Page, Phase};
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct AppProps {
+    pub backend: BackendHandle,
+    /// The language to start in (the one chosen last time on this device).
+    #[prop_or_default]
+    pub language: Language,
+}
+
+#[component]
+pub fn App(props: &AppProps) -> Html {
+    let localizer = use_memo((), |_| Localizer::new());
+    let language = props.language;
+    let state = use_reducer(move || AppState::with_language(language));
+    let tr = Tr::new(state.language, localizer.clone());
+    let backend = props.backend.clone();
+    // Timers and listeners live longer than one render; they read the
+    // newest state through this cell instead of the one they started with.
+    let latest = use_mut_ref(|| state.clone());
+    *latest.borrow_mut() = state.clone();
+
+    {
+        let (state, backend) = (state.clone(), backend.clone());
+        use_effect_with((), move |_| {
+            spawn(backend.session(), move |result| match result {
+                Ok(session) => state.dispatch(Action::SessionLoaded(session)),
+                Err(problem) => state.dispatch(Action::Unreachable(problem)),
+            });
+        });
+    }
+    use_effect_with(state.language, |language| {
+        platform::remember_language(*language)
+    });
+    {
+        let (state, backend) = (state.clone(), backend.clone());
+        use_effect_with(state.phase == Phase::Unlocked, move |unlocked| {
+            if *unlocked {
+                let answer_state = state.clone();
+                spawn_or_report(backend.settings(), &state, move |settings| {
+                    answer_state.dispatch(Action::SettingsLoaded(settings))
+                });
+                load_sync_status(&backend, &state);
+                state.dispatch(Action::Online(platform::online()));
+            }
+        });
+    }
+    {
+        let (latest, backend) = (latest.clone(), backend.clone());
+        use_effect_with(state.phase == Phase::Unlocked, move |unlocked| {
+            let timers = unlocked.then(|| platform::Timers::start(latest, backend));
+            // Dropping the timers stops them and removes the listeners.
+            move || {
+                let _stopped = timers;
+            }
+        });
+    }
+
+    let body = match &state.phase {
+        Phase::Starting => html! { <main class="narrow"><p>{ tr.t("loading") }</p></main> },
+        Phase::Unreachable(problem) => html! {
+            <main class="narrow" data-testid="unreachable">
+                <h1>{ tr.t("unreachable-title") }</h1>
+                <p class="error">{ display::problem(&tr, problem) }</p>
+            </main>
+        },
+        Phase::FirstRun => html! { <><LanguageCorner /><FirstRun /></> },
+        Phase::Enrol => html! { <><LanguageCorner /><EnrolStep /></> },
+        Phase::Locked => html! { <><LanguageCorner /><Unlock /></> },
+        Phase::Unlocked => html! { <Shell /> },
+    };
+    html! {
+        <ContextProvider<Tr> context={tr}>
+            <ContextProvider<BackendHandle> context={backend}>
+                <ContextProvider<AppContext> context={state}>
+                    { body }
+                </ContextProvider<AppContext>>
+            </ContextProvider<BackendHandle>>
+        </ContextProvider<Tr>>
+    }
+}
+
+/// The language switch in the corner of the screens before unlocking.
+#[component]
+fn LanguageCorner() -> Html {
+    let state = use_context::<AppContext>().expect("app state");
+    let onchoose = Callback::from(move |language| state.dispatch(Action::LanguageChosen(language)));
+    let current = use_context::<Tr>().map(|t| t.language).unwrap_or_default();
+    html! { <div class="corner"><LanguageSwitch current={current} onchoose={onchoose} /></div> }
+}
+
+/// The unlocked app: header, messages, the page, and the sync bar.
+#[component]
+fn Shell() -> Html {
+    let tr = use_context::<Tr>().unwrap_or_default();
+    let state = use_context::<AppContext>().expect("app state");
+    let backend = use_context::<BackendHandle>().expect("backend");
+    let go = |page: Page| {
+        let state = state.clone();
+        Callback::from(move |_| state.dispatch(Action::Navigate(page.clone())))
+    };
+    let onlock = {
+        let (state, backend) = (state.clone(), backend.clone());
+        Callback::from(move |_| {
+            // Forget first: the screen must not show patients while the
+            // core is still answering.
+            state.dispatch(Action::Locked(LockReason::ByUser));
+            spawn(backend.lock(), |_| {});
+        })
+    };
+    let onsync = {
+        let (state, backend) = (state.clone(), backend.clone());
+        Callback::from(move |()| sync_now(&backend, &state))
+    };
+    let ondismiss = {
+        let state = state.clone();
+        Callback::from(move |()| state.dispatch(Action::Dismiss))
+    };
+    let page = match &state.page {
+        Page::Patients => html! { <Patients /> },
+        Page::AddPatient => html! { <PatientForm /> },
+        Page::EditPatient(id) => html! { <PatientForm patient={id.clone()} /> },
+        Page::Chart(id) => html! { <ChartPage patient={id.clone()} /> },
+        Page::RecordVisit(id) => {
+            html! { <RecordVisit key={id.to_string()} patient={id.clone()} /> }
+        }
+        Page::AddAllergy(id) => html! { <AddAllergy patient={id.clone()} /> },
+        Page::AddCondition(id) => html! { <AddCondition patient={id.clone()} /> },
+        Page::AddMedication(id) => html! { <AddMedication patient={id.clone()} /> },
+        Page::Settings => html! { <Settings /> },
+    };
+    let active = |p: &Page| {
+        (std::mem::discriminant(p) == std::mem::discriminant(&state.page)).then_some("active")
+    };
+    html! {
+        <div class="shell">
+            <header class="app-header">
+                <span class="brand">{ "Karte" }</span>
+                <nav>
+                    <button type="button" class={classes!("nav", active(&Page::Patients))} data-testid="nav-patients" onclick={go(Page::Patients)}>{ tr.t("nav-patients") }</button>
+                    <button type="button" class={classes!("nav", active(&Page::Settings))} data-testid="nav-settings" onclick={go(Page::Settings)}>{ tr.t("nav-settings") }</button>
+                </nav>
+                <span class="user" data-testid="current-user">{ state.user.as_ref().map(|u| u.name.clone()).unwrap_or_default() }</span>
+                <button type="button" class="secondary" data-testid="lock" onclick={onlock}>{ tr.t("nav-lock") }</button>
+            </header>
+            <MessageBar notice={state.notice} problem={state.problem.clone()} ondismiss={ondismiss} />
+            <div class="page">{ page }</div>
+            <SyncBar online={state.online} sync={state.sync.clone()} syncing={state.syncing}
+                problem={state.last_sync_problem.clone()} onsync={onsync} />
+        </div>
+    }
+}
+
+/// What only a browser has: storage for the language choice, the online
+/// flag, and the timers and listeners of auto-lock and background sync.
+#[cfg(target_arch = "wasm32")]
+mod platform {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    use gloo_events::EventListener;
+    use gloo_timers::callback::Interval;
+
+    use crate::backend::BackendHandle;
+    use crate::calls::{AppContext, spawn, sync_now};
+    use crate::i18n::Language;
+    use crate::state::{Action, LockReason, Phase};
+
+    const LANGUAGE_KEY: &str = "karte.language";
+
+    pub fn stored_language() -> Language {
+        web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|s| s.get_item(LANGUAGE_KEY).ok().flatten())
+            .and_then(|code| Language::from_code(&code))
+            .unwrap_or_default()
+    }
+
+    /// Keeps the language (not patient data) for the next start and tells
+    /// the page, for fonts and screen readers.
+    pub fn remember_language(language: Language) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        if let Some(storage) = window.local_storage().ok().flatten() {
+            let _ = storage.set_item(LANGUAGE_KEY, language.code());
+        }
+        if let Some(root) = window.document().and_then(|d| d.document_element()) {
+            let _ = root.set_attribute("lang", language.code());
+        }
+    }
+
+    pub fn online() -> bool {
+        web_sys::window().is_none_or(|w| w.navigator().on_line())
+    }
+
+    /// Auto-lock and background sync, for as long as this value lives.
+    pub struct Timers {
+        _listeners: Vec<EventListener>,
+        _idle: Interval,
+        _sync: Interval,
+    }
+
+    impl Timers {
+        pub fn start(latest: Rc<RefCell<AppContext>>, backend: BackendHandle) -> Timers {
+            let window = web_sys::window().expect("a browser window");
+            let last_activity = Rc::new(Cell::new(js_sys::Date::now()));
+            let mut listeners = Vec::new();
+            for event in [
+                "pointerdown",
+                "pointermove",
+                "keydown",
+                "wheel",
+                "touchstart",
+            ] {
+                let last_activity = last_activity.clone();
+                listeners.push(EventListener::new(&window, event, move |_| {
+                    last_activity.set(js_sys::Date::now())
+                }));
+            }
+            for (event, online) in [("online", true), ("offline", false)] {
+                let (latest, backend) = (latest.clone(), backend.clone());
+                listeners.push(EventListener::new(&window, event, move |_| {
+                    let state = latest.borrow().clone();
+                    state.dispatch(Action::Online(online));
+                    // A connection came back: catch up with the hub now.
+                    if online && state.may_sync() {
+                        sync_now(&backend, &state);
+                    }
+                }));
+            }
+            let idle = {
+                let (latest, backend) = (latest.clone(), backend.clone());
+                Interval::new(5_000, move || {
+                    let state = latest.borrow().clone();
+                    let limit = f64::from(state.settings.auto_lock_minutes) * 60_000.0;
+                    if state.phase == Phase::Unlocked
+                        && js_sys::Date::now() - last_activity.get() >= limit
+                    {
+                        state.dispatch(Action::Locked(LockReason::Idle));
+                        spawn(backend.lock(), |_| {});
+                    }
+                })
+            };
+            let sync = Interval::new(60_000, move || {
+                let state = latest.borrow().clone();
+                if state.may_sync() && online() {
+                    sync_now(&backend, &state);
+                }
+            });
+            Timers {
+                _listeners: listeners,
+                _idle: idle,
+                _sync: sync,
+            }
+        }
+    }
+}
+
+/// Outside a browser (render tests) there is no storage and no timers.
+#[cfg(not(target_arch = "wasm32"))]
+mod platform {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use crate::backend::BackendHandle;
+    use crate::calls::AppContext;
+    use crate::i18n::Language;
+
+    pub fn stored_language() -> Language {
+        Language::default()
+    }
+
+    pub fn remember_language(_language: Language) {}
+
+    pub fn online() -> bool {
+        true
+    }
+
+    pub struct Timers;
+
+    impl Timers {
+        pub fn start(_latest: Rc<RefCell<AppContext>>, _backend: BackendHandle) -> Timers {
+            Timers
+        }
+    }
+}
+
+pub use platform::stored_language;

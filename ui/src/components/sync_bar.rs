@@ -1,0 +1,75 @@
+//! The sync status bar, always in view while unlocked: online or offline,
+//! changes waiting to go to the hub, conflicts to review, the last good
+//! sync, the last error in plain words, and a button to sync now.
+
+use karte_types::{Problem, SyncState};
+use yew::prelude::*;
+
+use crate::display;
+use crate::i18n::Tr;
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct SyncBarProps {
+    pub online: bool,
+    pub sync: Option<SyncState>,
+    pub syncing: bool,
+    /// The failure of the last sync this app ran, newer than `sync.last_error`.
+    pub problem: Option<Problem>,
+    pub onsync: Callback<()>,
+}
+
+#[component]
+pub fn SyncBar(props: &SyncBarProps) -> Html {
+    let tr = use_context::<Tr>().unwrap_or_default();
+    let enrolled = props.sync.as_ref().is_some_and(|s| s.enrolment.is_some());
+    let problem = props
+        .problem
+        .clone()
+        .or_else(|| props.sync.as_ref().and_then(|s| s.last_error.clone()));
+    let (state_class, state_text) = if !props.online {
+        ("offline", tr.t("sync-offline"))
+    } else if !enrolled {
+        ("local", tr.t("sync-not-enrolled"))
+    } else if problem.is_some() {
+        ("trouble", tr.t("sync-trouble"))
+    } else {
+        ("online", tr.t("sync-online"))
+    };
+    let pending = props.sync.as_ref().map_or(0, |s| s.charts_to_push);
+    let reviews = props.sync.as_ref().map_or(0, |s| s.open_reviews);
+    let last = props.sync.as_ref().and_then(|s| s.last_success);
+    let onclick = {
+        let onsync = props.onsync.clone();
+        Callback::from(move |_| onsync.emit(()))
+    };
+    html! {
+        <footer class={classes!("sync-bar", state_class)} data-testid="sync-bar" role="status">
+            <span class="sync-state" data-testid="sync-state">
+                <span class="dot" aria-hidden="true"></span>{ state_text }
+            </span>
+            <span data-testid="sync-pending">
+                { tr.t_args("sync-pending", &[("count", pending.to_string())]) }
+            </span>
+            if reviews > 0 {
+                <span class="reviews" data-testid="sync-reviews">
+                    { tr.t_args("sync-reviews", &[("count", reviews.to_string())]) }
+                </span>
+            }
+            <span data-testid="sync-last">
+                { match last {
+                    Some(at) => tr.t_args("sync-last", &[("time", display::time(at))]),
+                    None => tr.t("sync-never"),
+                } }
+            </span>
+            if let Some(problem) = &problem {
+                <span class="sync-error" data-testid="sync-error">{ display::problem(&tr, problem) }</span>
+            }
+            if enrolled {
+                <button type="button" data-testid="sync-now" onclick={onclick}
+                    disabled={props.syncing || !props.online}>
+                    { if props.syncing { tr.t("sync-running") } else { tr.t("sync-now") } }
+                </button>
+            }
+        </footer>
+    }
+}

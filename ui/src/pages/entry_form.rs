@@ -1,0 +1,109 @@
+//! What the allergy, problem and medication forms share: the touched and
+//! attempted bookkeeping, the save call, and the way back to the chart.
+
+use std::collections::BTreeSet;
+
+use karte_types::{EntryId, Made, PatientId, Problem};
+use yew::prelude::*;
+
+use crate::backend::{BackendHandle, Call};
+use crate::calls::{AppContext, load_chart, spawn};
+use crate::forms::{FieldErrors, from_problem, visible};
+use crate::state::{Action, LOCKED, Page};
+
+/// The state of one entry form of type `F`.
+pub struct EntryFormState<F: Clone + 'static> {
+    pub form: UseStateHandle<F>,
+    touched: UseStateHandle<BTreeSet<String>>,
+    attempted: UseStateHandle<bool>,
+    pub busy: UseStateHandle<bool>,
+    pub failure: UseStateHandle<Option<Problem>>,
+}
+
+impl<F: Clone + 'static> Clone for EntryFormState<F> {
+    fn clone(&self) -> Self {
+        EntryFormState {
+            form: self.form.clone(),
+            touched: self.touched.clone(),
+            attempted: self.attempted.clone(),
+            busy: self.busy.clone(),
+            failure: self.failure.clone(),
+        }
+    }
+}
+
+#[hook]
+pub fn use_entry_form<F: Clone + Default + 'static>() -> EntryFormState<F> {
+    EntryFormState {
+        form: use_state(F::default),
+        touched: use_state(BTreeSet::new),
+        attempted: use_state(|| false),
+        busy: use_state(|| false),
+        failure: use_state(|| None),
+    }
+}
+
+impl<F: Clone + 'static> EntryFormState<F> {
+    /// The errors to show, given the form's own.
+    pub fn errors(&self, own: FieldErrors) -> FieldErrors {
+        let mut errors = visible(own, &self.touched, *self.attempted);
+        if let Some(problem) = &*self.failure {
+            errors.extend(from_problem(problem));
+        }
+        errors
+    }
+
+    /// A callback that writes one field with `write`.
+    pub fn setter(&self, field: &'static str, write: fn(&mut F, String)) -> Callback<String> {
+        let (form, touched) = (self.form.clone(), self.touched.clone());
+        Callback::from(move |value: String| {
+            let mut next = (*form).clone();
+            write(&mut next, value);
+            form.set(next);
+            let mut t = (*touched).clone();
+            t.insert(field.to_owned());
+            touched.set(t);
+        })
+    }
+
+    /// Marks a save attempt; the caller then saves only a valid form.
+    pub fn attempt(&self) {
+        self.attempted.set(true);
+    }
+
+    /// Saves with `call`, then returns to the chart; on failure keeps the form.
+    pub fn save<T: 'static>(
+        &self,
+        call: Call<T>,
+        state: &AppContext,
+        backend: &BackendHandle,
+        patient: PatientId,
+    ) {
+        if *self.busy {
+            return;
+        }
+        self.busy.set(true);
+        self.failure.set(None);
+        let (busy, failure, state, backend) = (
+            self.busy.clone(),
+            self.failure.clone(),
+            state.clone(),
+            backend.clone(),
+        );
+        spawn(call, move |result| {
+            busy.set(false);
+            match result {
+                Ok(_) => {
+                    state.dispatch(Action::Navigate(Page::Chart(patient.clone())));
+                    state.dispatch(Action::Notice("notice-saved"));
+                    load_chart(&backend, &state, patient);
+                }
+                Err(problem) if problem.code == LOCKED => state.dispatch(Action::Failed(problem)),
+                Err(problem) => failure.set(Some(problem)),
+            }
+        });
+    }
+}
+
+/// The answer type of the entry writes.
+pub type EntryCall = Call<Made<EntryId>>;

@@ -1,0 +1,14 @@
+//! The app's screens, one component per file.
+
+pub mod add_allergy;
+pub mod add_condition;
+pub mod add_medication;
+pub mod chart;
+pub mod enrol;
+pub mod entry_form;
+pub mod first_run;
+pub mod patient_form;
+pub mod patients;
+pub mod record_visit;
+pub mod settings;
+pub mod unlock;

@@ -1,0 +1,288 @@
+//! Render tests: key components rendered to HTML natively with Yew's
+//! server renderer, checked for what a nurse must see (and what tests in
+//! the browser select by).
+
+use std::rc::Rc;
+
+use karte_types::{
+    AllergyCategory, AllergyInput, AllergyStatus, Author, ChartView, ClinicalStatus, ConflictValue,
+    Criticality, Date, Demographics, DeviceId, EnrolmentView, EntryId, EntryMeta, Problem, Review,
+    ReviewId, ReviewKind, Sex, Soap, SyncState, Timestamp, UserId, Visit, VisitInput, VitalSigns,
+};
+use yew::LocalServerRenderer;
+use yew::prelude::*;
+
+use crate::components::{
+    AllergyBanner, AllergyBannerProps, ReviewList, SyncBar, TextField, TrendChart, VisitTimeline,
+};
+use crate::i18n::{Language, Tr};
+use crate::trend::Trend;
+
+#[derive(Properties, PartialEq)]
+struct InLanguageProps {
+    language: Language,
+    children: Html,
+}
+
+/// Gives its children the messages of one language.
+#[component]
+fn InLanguage(props: &InLanguageProps) -> Html {
+    let tr = Tr::default().in_language(props.language);
+    html! { <ContextProvider<Tr> context={tr}>{ props.children.clone() }</ContextProvider<Tr>> }
+}
+
+async fn render(language: Language, children: Html) -> String {
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async move {
+            LocalServerRenderer::<InLanguage>::with_props(InLanguageProps { language, children })
+                .hydratable(false)
+                .render()
+                .await
+        })
+        .await
+}
+
+fn author(name: &str) -> Author {
+    Author {
+        user: UserId::from(name),
+        user_name: name.to_owned(),
+        device: DeviceId::from("device"),
+    }
+}
+
+fn meta(id: &str, at: i64) -> EntryMeta {
+    EntryMeta {
+        id: EntryId::from(id),
+        recorded_by: author("sato"),
+        recorded_at: Timestamp(at),
+        entered_in_error: None,
+    }
+}
+
+fn chart(status: AllergyStatus) -> ChartView {
+    ChartView {
+        id: "p1".into(),
+        patient: Demographics {
+            family: "山田".into(),
+            given: "花子".into(),
+            family_kana: "ヤマダ".into(),
+            given_kana: "ハナコ".into(),
+            birth: Date::from_ymd(1941, 3, 2).unwrap(),
+            sex: Sex::Female,
+            address: None,
+            phone: None,
+            insurance_number: None,
+            care_level: None,
+        },
+        allergy_status: status,
+        allergies: vec![],
+        conditions: vec![],
+        medications: vec![],
+        visits: vec![],
+        reviews: vec![],
+    }
+}
+
+fn visit(id: &str, at: i64, temperature: f64, note: &str) -> Visit {
+    Visit {
+        meta: meta(id, at),
+        input: VisitInput {
+            at: Timestamp(at),
+            vitals: VitalSigns {
+                temperature_c: Some(temperature),
+                systolic: Some(130),
+                diastolic: Some(80),
+                ..Default::default()
+            },
+            soap: Soap {
+                subjective: Some(note.to_owned()),
+                ..Default::default()
+            },
+        },
+    }
+}
+
+#[tokio::test]
+async fn the_allergy_banner_is_never_blank() {
+    let not_recorded = chart(AllergyStatus::NotRecorded);
+    let html = render(
+        Language::Ja,
+        html! { <AllergyBanner ..AllergyBannerProps::of(&not_recorded) /> },
+    )
+    .await;
+    assert!(html.contains("data-testid=\"allergy-banner\""));
+    assert!(html.contains("未確認"), "{html}");
+
+    let none = chart(AllergyStatus::NoKnownAllergies);
+    let html = render(
+        Language::En,
+        html! { <AllergyBanner ..AllergyBannerProps::of(&none) /> },
+    )
+    .await;
+    assert!(html.contains("none known"), "{html}");
+
+    let mut recorded = chart(AllergyStatus::Recorded);
+    recorded.allergies.push(karte_types::Allergy {
+        meta: meta("a1", 1),
+        input: AllergyInput {
+            substance: "ペニシリン".into(),
+            category: AllergyCategory::Medication,
+            criticality: Criticality::High,
+            reaction: Some("発疹".into()),
+            status: ClinicalStatus::Active,
+        },
+    });
+    let html = render(
+        Language::Ja,
+        html! { <AllergyBanner ..AllergyBannerProps::of(&recorded) /> },
+    )
+    .await;
+    assert!(
+        html.contains("ペニシリン") && html.contains("重篤") && html.contains("薬剤"),
+        "{html}"
+    );
+    assert_eq!(html.matches("data-testid=\"allergy-item\"").count(), 1);
+}
+
+#[tokio::test]
+async fn a_trend_chart_draws_one_point_per_visit_with_the_value() {
+    let mut c = chart(AllergyStatus::NotRecorded);
+    c.visits = vec![
+        visit("v3", 3_000_000, 37.9, "c"),
+        visit("v2", 2_000_000, 36.4, "b"),
+        visit("v1", 1_000_000, 36.8, "a"),
+    ];
+    let c = Rc::new(c);
+    let html = render(
+        Language::Ja,
+        html! { <TrendChart trend={Trend::Temperature} chart={c.clone()} /> },
+    )
+    .await;
+    let start = html
+        .find("data-testid=\"trend-temperature-temperature\"")
+        .expect(&html);
+    let polyline = &html[html[..start].rfind("<polyline").unwrap()..];
+    let points = &polyline[polyline.find("points=\"").unwrap() + 8..];
+    let points = &points[..points.find('"').unwrap()];
+    assert_eq!(points.split(' ').count(), 3, "{points}");
+    assert!(html.contains("体温"));
+
+    let html = render(
+        Language::En,
+        html! { <TrendChart trend={Trend::BloodPressure} chart={c.clone()} /> },
+    )
+    .await;
+    assert!(html.contains("trend-bp-systolic") && html.contains("trend-bp-diastolic"));
+    assert!(html.contains("Blood pressure"));
+
+    let empty = Rc::new(chart(AllergyStatus::NotRecorded));
+    let html = render(
+        Language::Ja,
+        html! { <TrendChart trend={Trend::Spo2} chart={empty} /> },
+    )
+    .await;
+    assert!(html.contains("まだ値がありません") && !html.contains("<polyline"));
+}
+
+#[tokio::test]
+async fn the_timeline_shows_the_soap_note_and_vitals() {
+    let mut c = chart(AllergyStatus::NotRecorded);
+    c.visits = vec![visit("v1", 1_000_000, 36.8, "夜よく眠れた")];
+    let html = render(Language::Ja, html! { <VisitTimeline chart={Rc::new(c)} /> }).await;
+    assert!(
+        html.contains("夜よく眠れた") && html.contains("36.8 °C") && html.contains("130/80"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn the_sync_bar_says_offline_pending_and_errors_in_plain_words() {
+    let sync = SyncState {
+        enrolment: Some(EnrolmentView {
+            hub_url: "http://127.0.0.1:1".into(),
+            org_name: "ひまわり訪問看護".into(),
+            device_name: "tablet-3".into(),
+            enrolled_at: Timestamp(0),
+        }),
+        charts_to_push: 2,
+        pending_shares: 0,
+        open_reviews: 1,
+        last_success: None,
+        last_error: None,
+    };
+    let problem = Problem::new("hub_unreachable", "connection refused");
+    let html = render(
+        Language::Ja,
+        html! { <SyncBar online={false} sync={Some(sync.clone())} syncing={false} problem={Some(problem.clone())} onsync={Callback::noop()} /> },
+    )
+    .await;
+    assert!(
+        html.contains("オフライン") && html.contains("未送信 2件") && html.contains("要確認 1件"),
+        "{html}"
+    );
+    assert!(html.contains("ハブに接続できません") && !html.contains("connection refused"));
+    let html = render(
+        Language::En,
+        html! { <SyncBar online={true} sync={Some(sync)} syncing={false} problem={None::<Problem>} onsync={Callback::noop()} /> },
+    )
+    .await;
+    assert!(
+        html.contains("Online") && html.contains("2 to send") && html.contains("sync-now"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn a_review_shows_each_value_with_its_author() {
+    let review = Review {
+        id: ReviewId::from("r1"),
+        kind: ReviewKind::ConcurrentValues,
+        path: "patient/phone".into(),
+        values: vec![
+            ConflictValue {
+                value: "\"090-1111-2222\"".into(),
+                author: Some(author("sato")),
+                at: Some(Timestamp(1_000)),
+            },
+            ConflictValue {
+                value: "\"090-3333-4444\"".into(),
+                author: Some(author("suzuki")),
+                at: Some(Timestamp(2_000)),
+            },
+        ],
+        recorded_at: Timestamp(3_000),
+        resolution: None,
+    };
+    let html = render(
+        Language::Ja,
+        html! { <ReviewList reviews={vec![review]} onresolve={Callback::noop()} /> },
+    )
+    .await;
+    for text in [
+        "090-1111-2222",
+        "090-3333-4444",
+        "sato",
+        "suzuki",
+        "電話番号",
+        "review-keep-1",
+    ] {
+        assert!(html.contains(text), "{text} missing: {html}");
+    }
+}
+
+#[tokio::test]
+async fn a_field_keeps_its_text_and_shows_its_error() {
+    let html = render(
+        Language::Ja,
+        html! { <TextField testid="visit-temp" label="体温" value="3.68" error={Some("体温は 30〜45 °C".to_owned())} oninput={Callback::noop()} /> },
+    )
+    .await;
+    assert!(
+        html.contains("value=\"3.68\"") || html.contains("3.68"),
+        "{html}"
+    );
+    assert!(
+        html.contains("data-testid=\"visit-temp-error\"") && html.contains("aria-invalid=\"true\"")
+    );
+}

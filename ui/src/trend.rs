@@ -1,0 +1,320 @@
+//! Vital-sign trends: the series a chart draws, taken from a chart's visits,
+//! and the geometry that puts them on an SVG. Plain functions, so the numbers
+//! a nurse reads off a line are tested without a browser.
+
+use karte_types::{
+    DIASTOLIC_RANGE, PULSE_RANGE, SPO2_RANGE, SYSTOLIC_RANGE, TEMPERATURE_RANGE, Visit, VitalSigns,
+};
+
+/// One measured value at one time (milliseconds since the epoch).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    pub at: i64,
+    pub value: f64,
+}
+
+/// One line of a chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Stable name for test ids and CSS, e.g. `systolic`.
+    pub key: &'static str,
+    pub points: Vec<Point>,
+}
+
+/// Which chart: each has its own unit and normal band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trend {
+    Temperature,
+    BloodPressure,
+    Pulse,
+    Spo2,
+}
+
+impl Trend {
+    pub const ALL: [Trend; 4] = [
+        Trend::Temperature,
+        Trend::BloodPressure,
+        Trend::Pulse,
+        Trend::Spo2,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Trend::Temperature => "temperature",
+            Trend::BloodPressure => "bp",
+            Trend::Pulse => "pulse",
+            Trend::Spo2 => "spo2",
+        }
+    }
+
+    /// The message id of the chart's title.
+    pub fn title_id(self) -> &'static str {
+        match self {
+            Trend::Temperature => "trend-temperature",
+            Trend::BloodPressure => "trend-bp",
+            Trend::Pulse => "trend-pulse",
+            Trend::Spo2 => "trend-spo2",
+        }
+    }
+
+    pub fn unit(self) -> &'static str {
+        match self {
+            Trend::Temperature => "°C",
+            Trend::BloodPressure => "mmHg",
+            Trend::Pulse => "/min",
+            Trend::Spo2 => "%",
+        }
+    }
+
+    /// The smallest y range shown, so a flat line does not fill the chart
+    /// and look alarming; widened to fit any value outside it.
+    fn usual_range(self) -> (f64, f64) {
+        match self {
+            Trend::Temperature => (35.0, 39.0),
+            Trend::BloodPressure => (60.0, 160.0),
+            Trend::Pulse => (50.0, 110.0),
+            Trend::Spo2 => (88.0, 100.0),
+        }
+    }
+
+    /// The widest y range: the plausible range the core enforces.
+    fn plausible_range(self) -> (f64, f64) {
+        match self {
+            Trend::Temperature => TEMPERATURE_RANGE,
+            Trend::BloodPressure => (DIASTOLIC_RANGE.0 as f64, SYSTOLIC_RANGE.1 as f64),
+            Trend::Pulse => (PULSE_RANGE.0 as f64, PULSE_RANGE.1 as f64),
+            Trend::Spo2 => (SPO2_RANGE.0 as f64, SPO2_RANGE.1 as f64),
+        }
+    }
+
+    fn values(self, vitals: &VitalSigns) -> Vec<(&'static str, Option<f64>)> {
+        match self {
+            Trend::Temperature => vec![("temperature", vitals.temperature_c)],
+            Trend::BloodPressure => vec![
+                ("systolic", vitals.systolic.map(f64::from)),
+                ("diastolic", vitals.diastolic.map(f64::from)),
+            ],
+            Trend::Pulse => vec![("pulse", vitals.pulse.map(f64::from))],
+            Trend::Spo2 => vec![("spo2", vitals.spo2.map(f64::from))],
+        }
+    }
+
+    /// The chart's lines, oldest point first, leaving out visits entered in
+    /// error and visits where the value was not measured.
+    pub fn series(self, visits: &[Visit]) -> Vec<Series> {
+        let mut live: Vec<&Visit> = visits
+            .iter()
+            .filter(|v| v.meta.entered_in_error.is_none())
+            .collect();
+        live.sort_by_key(|v| v.input.at);
+        let keys = self.values(&VitalSigns::default());
+        keys.iter()
+            .enumerate()
+            .map(|(i, (key, _))| Series {
+                key,
+                points: live
+                    .iter()
+                    .filter_map(|v| {
+                        self.values(&v.input.vitals)[i].1.map(|value| Point {
+                            at: v.input.at.millis(),
+                            value,
+                        })
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// The y range to draw: the usual range, widened to every value, but
+    /// never beyond what is plausible.
+    pub fn y_range(self, series: &[Series]) -> (f64, f64) {
+        let (mut lo, mut hi) = self.usual_range();
+        for p in series.iter().flat_map(|s| &s.points) {
+            lo = lo.min(p.value);
+            hi = hi.max(p.value);
+        }
+        let (min, max) = self.plausible_range();
+        (lo.max(min), hi.min(max))
+    }
+}
+
+/// The drawing area of a chart, in SVG units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    pub width: f64,
+    pub height: f64,
+    /// Room left for the axis labels.
+    pub left: f64,
+    pub top: f64,
+    pub right: f64,
+    pub bottom: f64,
+}
+
+impl Frame {
+    pub const DEFAULT: Frame = Frame {
+        width: 320.0,
+        height: 160.0,
+        left: 40.0,
+        top: 12.0,
+        right: 12.0,
+        bottom: 24.0,
+    };
+
+    /// Where each point lands. Time runs left to right over the span of all
+    /// series; a single instant sits in the middle.
+    pub fn place(
+        &self,
+        points: &[Point],
+        x_span: (i64, i64),
+        y_range: (f64, f64),
+    ) -> Vec<(f64, f64)> {
+        let inner_w = self.width - self.left - self.right;
+        let inner_h = self.height - self.top - self.bottom;
+        let (x0, x1) = x_span;
+        let (y0, y1) = y_range;
+        points
+            .iter()
+            .map(|p| {
+                let x = if x1 > x0 {
+                    self.left + inner_w * (p.at - x0) as f64 / (x1 - x0) as f64
+                } else {
+                    self.left + inner_w / 2.0
+                };
+                let fraction = if y1 > y0 {
+                    (p.value.clamp(y0, y1) - y0) / (y1 - y0)
+                } else {
+                    0.5
+                };
+                let y = self.top + inner_h * (1.0 - fraction);
+                (round1(x), round1(y))
+            })
+            .collect()
+    }
+
+    /// The y coordinate of a value, for grid lines and labels.
+    pub fn y_of(&self, value: f64, y_range: (f64, f64)) -> f64 {
+        let inner_h = self.height - self.top - self.bottom;
+        let (y0, y1) = y_range;
+        round1(self.top + inner_h * (1.0 - (value - y0) / (y1 - y0)))
+    }
+}
+
+fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+/// The earliest and latest instant of all series.
+pub fn x_span(series: &[Series]) -> Option<(i64, i64)> {
+    let mut times = series.iter().flat_map(|s| s.points.iter().map(|p| p.at));
+    let first = times.next()?;
+    Some(times.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t))))
+}
+
+/// An SVG `points` attribute.
+pub fn points_attribute(placed: &[(f64, f64)]) -> String {
+    placed
+        .iter()
+        .map(|(x, y)| format!("{x},{y}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use karte_types::{
+        Author, DeviceId, EntryId, EntryMeta, Soap, Timestamp, UserId, VisitInput, Voided,
+    };
+
+    use super::*;
+
+    fn visit(at: i64, vitals: VitalSigns) -> Visit {
+        let author = Author {
+            user: UserId::from("u"),
+            user_name: "sato".into(),
+            device: DeviceId::from("d"),
+        };
+        Visit {
+            meta: EntryMeta {
+                id: EntryId(format!("v{at}")),
+                recorded_by: author,
+                recorded_at: Timestamp(at),
+                entered_in_error: None,
+            },
+            input: VisitInput {
+                at: Timestamp(at),
+                vitals,
+                soap: Soap::default(),
+            },
+        }
+    }
+
+    fn temp(t: f64) -> VitalSigns {
+        VitalSigns {
+            temperature_c: Some(t),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn series_run_oldest_first_and_skip_missing_and_voided_values() {
+        let mut voided = visit(4_000, temp(39.5));
+        voided.meta.entered_in_error = Some(Voided {
+            by: voided.meta.recorded_by.clone(),
+            at: Timestamp(5_000),
+            reason: "wrong patient".into(),
+        });
+        // Newest first, as the chart lists them.
+        let visits = vec![
+            voided,
+            visit(3_000, temp(37.2)),
+            visit(2_000, VitalSigns::default()),
+            visit(1_000, temp(36.5)),
+        ];
+        let series = Trend::Temperature.series(&visits);
+        assert_eq!(series.len(), 1);
+        let values: Vec<f64> = series[0].points.iter().map(|p| p.value).collect();
+        assert_eq!(values, [36.5, 37.2]);
+    }
+
+    #[test]
+    fn blood_pressure_draws_two_lines() {
+        let bp = VitalSigns {
+            systolic: Some(132),
+            diastolic: Some(84),
+            ..Default::default()
+        };
+        let series = Trend::BloodPressure.series(&[visit(1, bp)]);
+        let keys: Vec<_> = series.iter().map(|s| s.key).collect();
+        assert_eq!(keys, ["systolic", "diastolic"]);
+        assert_eq!(series[1].points[0].value, 84.0);
+    }
+
+    #[test]
+    fn points_fill_the_frame_from_left_to_right_and_bottom_to_top() {
+        let frame = Frame::DEFAULT;
+        let points = [
+            Point { at: 0, value: 35.0 },
+            Point {
+                at: 10,
+                value: 39.0,
+            },
+        ];
+        let placed = frame.place(&points, (0, 10), (35.0, 39.0));
+        assert_eq!(placed[0], (frame.left, frame.height - frame.bottom));
+        assert_eq!(placed[1], (frame.width - frame.right, frame.top));
+        assert_eq!(points_attribute(&placed), "40,136 308,12");
+        // One visit: a point in the middle, not a division by zero.
+        let single = frame.place(&points[..1], (0, 0), (35.0, 39.0));
+        assert_eq!(single[0].0, 174.0);
+    }
+
+    #[test]
+    fn the_range_widens_for_a_fever_but_stays_plausible() {
+        let calm = Trend::Temperature.series(&[visit(1, temp(36.5))]);
+        assert_eq!(Trend::Temperature.y_range(&calm), (35.0, 39.0));
+        let fever = Trend::Temperature.series(&[visit(1, temp(40.5))]);
+        assert_eq!(Trend::Temperature.y_range(&fever), (35.0, 40.5));
+        assert_eq!(x_span(&fever), Some((1, 1)));
+        assert_eq!(x_span(&[]), None);
+    }
+}
