@@ -68,6 +68,10 @@ pub enum Command {
         patients: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// At most this many visits a patient (many light patients, for
+        /// trying search on a large list).
+        #[arg(long)]
+        max_visits: Option<usize>,
     },
     /// Export charts as a FHIR R4 Bundle with JP Core profiles (JSON).
     Export(Export),

@@ -224,10 +224,16 @@ fn run(cli: Cli) -> Result<()> {
                 print::audit(&entries);
             }
         }
-        Command::Demo { patients, seed } => {
+        Command::Demo {
+            patients,
+            seed,
+            max_visits,
+        } => {
             let mut session = open(&cli)?;
             let progress = print::Progress::new("creating demo patients");
-            session.demo(*patients, *seed, |p| progress.show(p.done, p.total))?;
+            session.demo_limited(*patients, *seed, *max_visits, |p| {
+                progress.show(p.done, p.total)
+            })?;
             progress.finish();
         }
         Command::Hub(command) => hub::run(command)?,
