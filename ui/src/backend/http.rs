@@ -52,7 +52,10 @@ impl HttpBackend {
             Method::Put => Request::put(&url),
             Method::Delete => Request::delete(&url),
         };
-        builder.header("Authorization", &format!("Bearer {}", self.token))
+        // Answers hold patient data: never into the browser's disk cache.
+        builder
+            .header("Authorization", &format!("Bearer {}", self.token))
+            .cache(web_sys::RequestCache::NoStore)
     }
 
     fn call<T: DeserializeOwned + 'static>(

@@ -38,12 +38,14 @@ pub fn TextField(props: &TextFieldProps) -> Html {
             oninput.emit(area.value());
         }
     });
+    // `autocomplete="off"` also keeps the browser from saving what was typed
+    // into its session-restore files: notes and names must not reach disk.
     let error_id = format!("{}-error", props.testid);
     let invalid = props.error.is_some();
     let control = if props.multiline {
         html! {
             <textarea data-testid={props.testid.clone()} id={props.testid.clone()}
-                value={props.value.clone()} oninput={on_input} rows="3"
+                value={props.value.clone()} oninput={on_input} rows="3" autocomplete="off"
                 aria-invalid={invalid.to_string()} aria-describedby={error_id.clone()}
                 placeholder={props.placeholder.clone()} />
         }
