@@ -251,6 +251,35 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
       await id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }).waitFor();
     });
 
+    await t.test('today\'s visits list the patient seen today', async () => {
+      await id('todays-visits').getByTestId('patient-row').filter({ hasText: FAMILY }).waitFor();
+    });
+
+    await t.test('when the core locks itself, the UI forgets the patients; a visit typed then is not lost', async () => {
+      const core = bridgeClient(url);
+      await id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }).click();
+      await id('record-visit').click();
+      await id('visit-objective').fill('右膝の腫れ 軽度');
+      await id('visit-pulse').fill('80');
+      await page.waitForTimeout(1500);
+      await core('POST', 'lock');
+      await id('visit-save').click();
+      await id('unlock').waitFor();
+      assert.match(await id('lock-reason').textContent(), /安全のため/);
+      assert.equal(await page.getByText(FAMILY).count(), 0, 'no patient on the lock screen');
+      await id('unlock-passphrase').fill(PASSPHRASE);
+      await id('unlock-submit').click();
+      await id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }).click();
+      await id('record-visit').click();
+      await id('draft-restored').waitFor();
+      assert.equal(await id('visit-objective').inputValue(), '右膝の腫れ 軽度');
+      assert.equal(await id('visit-pulse').inputValue(), '80');
+      await id('visit-save').click();
+      await id('chart').waitFor();
+      await page.getByTestId('visit-soap').getByText('右膝の腫れ 軽度').waitFor();
+      await id('nav-patients').click();
+    });
+
     await t.test('search finds the patient by kana as typed', async () => {
       await id('patient-search').fill('ヤマ');
       await id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }).waitFor();
@@ -303,6 +332,19 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
     });
 
     await page.screenshot({ path: join(ARTIFACTS, 'karte-ui.png'), fullPage: false });
+
+    await t.test('auto-lock after the idle time set in the settings', async () => {
+      await id('nav-settings').click();
+      await id('settings-auto-lock').fill('0');
+      assert.match(await id('settings-auto-lock-error').textContent(), /1〜60/);
+      await id('settings-auto-lock').fill('1');
+      await id('settings-save').click();
+      await id('notice').waitFor();
+      await id('nav-patients').click();
+      await id('unlock').waitFor({ timeout: 90_000 });
+      assert.match(await id('lock-reason').textContent(), /自動でロック/);
+      assert.equal(await page.getByText(FAMILY).count(), 0);
+    });
     assert.deepEqual(pageErrors, [], 'no script errors in the page');
   } catch (error) {
     await shot('failure').catch(() => {});
@@ -313,7 +355,7 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
     await browser.close();
     browser = undefined;
     bridge.kill('SIGTERM');
-    const needles = [FAMILY + ' ' + GIVEN, FAMILY, GIVEN, NOTE, UI_PHONE, CLI_PHONE];
+    const needles = [FAMILY + ' ' + GIVEN, FAMILY, GIVEN, NOTE, '右膝の腫れ', UI_PHONE, CLI_PHONE];
     const encodings = (s) => [Buffer.from(s, 'utf8'), Buffer.from(s, 'utf16le')];
     const found = [];
     for (const file of files(profile)) {

@@ -4,9 +4,10 @@
 
 use std::rc::Rc;
 
-use karte_types::ChartView;
+use karte_types::{ChartView, Timestamp};
 use yew::prelude::*;
 
+use crate::display;
 use crate::i18n::Tr;
 use crate::trend::{Frame, Trend, points_attribute, x_span};
 
@@ -62,6 +63,16 @@ pub fn TrendChart(props: &TrendChartProps) -> Html {
                         </>
                     }
                 }) }
+                // The first and last visit's dates under the time axis.
+                { for [(span.0, frame.left, "start"), (span.1, frame.width - frame.right, "end")]
+                    .into_iter()
+                    .take(if span.0 == span.1 { 1 } else { 2 })
+                    .map(|(at, x, anchor)| html! {
+                        <text class="axis" x={x.to_string()} y={(frame.height - 6.0).to_string()}
+                            text-anchor={if span.0 == span.1 { "start" } else { anchor }}>
+                            { display::time(Timestamp(at))[5..10].replace('-', "/") }
+                        </text>
+                    }) }
                 { for series.iter().map(|s| {
                     let placed = frame.place(&s.points, span, range);
                     html! {
