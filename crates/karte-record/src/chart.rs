@@ -282,6 +282,42 @@ impl Chart {
         Ok((chart, reviews))
     }
 
+    /// A chart this replica has never held, received saved whole (as
+    /// [`Chart::save`] writes it, e.g. by the hub for a first sync). It ends
+    /// like [`Chart::receive`] of the same bytes: the same changes, and a
+    /// review item recorded for every field holding concurrent values and
+    /// every clinical rule the chart breaks that it has none for yet. It is
+    /// loaded once instead of rebuilt change by change, and a history that
+    /// is one line of changes is not searched for concurrent values: where
+    /// every change saw the one before, no two values of a field are
+    /// concurrent.
+    pub fn receive_saved(
+        actor: ActorId,
+        saved: &[u8],
+        edit: &Edit<'_>,
+    ) -> Result<ReceivedChart, RecordError> {
+        let mut chart = Chart::load(actor, &[saved])?;
+        let received_heads = chart.doc.get_heads();
+        let mut findings = if history_is_one_line(&chart.doc) {
+            Vec::new()
+        } else {
+            review::all_conflicts(&chart.doc)?
+        };
+        findings.extend(review::clinical_findings(&chart.doc)?);
+        chart.record_findings(findings, edit)?;
+        let mut open_reviews = Vec::new();
+        for id in review::review_ids(&chart.doc)? {
+            if review::resolution(&chart.doc, &id)?.is_none() {
+                open_reviews.push(ReviewId(id));
+            }
+        }
+        Ok(ReceivedChart {
+            chart,
+            open_reviews,
+            received_heads,
+        })
+    }
+
     /// The changes of `device` that are not in the causal past of `heads`,
     /// as raw bytes in causal order. With `heads` the heads the hub last
     /// acknowledged, these are what the hub lacks of this device's work;
@@ -458,21 +494,7 @@ impl Chart {
         self.doc.apply_changes(fresh.iter().cloned())?;
         let mut findings = review::conflicts_from(&self.doc, &fresh)?;
         findings.extend(review::clinical_findings(&self.doc)?);
-        let existing = review::review_ids(&self.doc)?;
-        let mut seen = BTreeSet::new();
-        findings.retain(|f| !existing.contains(f.id.as_str()) && seen.insert(f.id.clone()));
-        if !findings.is_empty() {
-            self.commit("review.record", edit, |tx| {
-                let reviews = container(tx, REVIEWS)?;
-                for finding in findings {
-                    let id = finding.id.clone();
-                    let record = finding.into_record(edit.at, edit.author);
-                    let text = serde_json::to_string(&record).expect("a review serialises");
-                    tx.put(&reviews, id.as_str(), text)?;
-                }
-                Ok(())
-            })?;
-        }
+        self.record_findings(findings, edit)?;
         let mut new = Vec::new();
         for id in review::review_ids(&self.doc)?.difference(&reviews_before) {
             if review::resolution(&self.doc, id)?.is_none() {
@@ -480,6 +502,31 @@ impl Chart {
             }
         }
         Ok(new)
+    }
+
+    /// Records, in one attributed change, the findings the chart has no
+    /// review item for yet; makes no change when there are none.
+    fn record_findings(
+        &mut self,
+        mut findings: Vec<review::Finding>,
+        edit: &Edit<'_>,
+    ) -> Result<(), RecordError> {
+        let existing = review::review_ids(&self.doc)?;
+        let mut seen = BTreeSet::new();
+        findings.retain(|f| !existing.contains(f.id.as_str()) && seen.insert(f.id.clone()));
+        if findings.is_empty() {
+            return Ok(());
+        }
+        self.commit("review.record", edit, |tx| {
+            let reviews = container(tx, REVIEWS)?;
+            for finding in findings {
+                let id = finding.id.clone();
+                let record = finding.into_record(edit.at, edit.author);
+                let text = serde_json::to_string(&record).expect("a review serialises");
+                tx.put(&reviews, id.as_str(), text)?;
+            }
+            Ok(())
+        })
     }
 
     /// Open items about concurrent values at the same path whose values are
@@ -523,6 +570,39 @@ impl Chart {
         tx.commit_with(commit_options(operation, edit));
         Ok(out)
     }
+}
+
+/// A chart received saved whole, as [`Chart::receive_saved`] leaves it.
+#[derive(Debug)]
+pub struct ReceivedChart {
+    pub chart: Chart,
+    /// The open review items the chart holds, whether they came with it or
+    /// were recorded on arrival: all of them are new to this replica.
+    pub open_reviews: Vec<ReviewId>,
+    /// The heads of the bytes as received. The sender holds every change up
+    /// to them, so what the chart has beyond them (review items recorded on
+    /// arrival) is this replica's own, to store after the bytes and to push.
+    pub received_heads: Vec<ChangeHash>,
+}
+
+/// Whether the history is one line of changes: one first change, and every
+/// other change made on top of exactly the one before it.
+fn history_is_one_line(doc: &Automerge) -> bool {
+    let changes = doc.get_changes_meta(&[]);
+    let mut firsts = 0;
+    let mut built_on = std::collections::HashSet::with_capacity(changes.len());
+    for change in &changes {
+        match change.deps.as_slice() {
+            [] => firsts += 1,
+            [dep] => {
+                if !built_on.insert(*dep) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    firsts == 1
 }
 
 fn as_object(value: &Value) -> &serde_json::Map<String, Value> {

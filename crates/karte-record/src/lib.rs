@@ -25,6 +25,6 @@ mod review;
 mod view;
 
 pub use automerge::{ActorId, ChangeHash};
-pub use chart::Chart;
+pub use chart::{Chart, ReceivedChart};
 pub use error::RecordError;
 pub use history::{ChangeInfo, Edit, actor_for, actor_is_of_device};

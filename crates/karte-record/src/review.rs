@@ -240,8 +240,9 @@ pub(crate) fn conflicts_from(
     Ok(findings)
 }
 
-/// Every reviewable field with concurrent values, by walking the whole chart.
-/// Used to check the search after a merge, which looks only where it wrote.
+/// Every reviewable field with concurrent values, by walking the whole chart:
+/// for a chart received whole, and to check the search after a merge, which
+/// looks only where it wrote.
 pub(crate) fn all_conflicts(doc: &Automerge) -> Result<Vec<Finding>, RecordError> {
     let mut findings = Vec::new();
     for (obj, path) in reviewable_maps(doc)?.into_values() {

@@ -243,6 +243,33 @@ proptest! {
     }
 
     #[test]
+    fn a_chart_received_saved_whole_ends_as_one_received_change_by_change((replicas, steps, _) in scenario()) {
+        let mut r = Replicas::new(replicas);
+        for step in &steps {
+            r.run(step)?;
+        }
+        // The replicas put together without a merge of their own, as a hub
+        // holds them: concurrent values nobody has recorded yet.
+        let saves: Vec<Vec<u8>> = r.charts.iter().map(Chart::save).collect();
+        let slices: Vec<&[u8]> = saves.iter().map(Vec::as_slice).collect();
+        let hub = Chart::load(actor(&r.authors[0], 9), &slices).unwrap().save();
+        let fresh = author("fresh", "device-fresh");
+        let at = edit(&fresh, 10_000);
+        let (slow, slow_new) = Chart::receive(actor(&fresh, 1), &hub, &at).unwrap();
+        let fast = Chart::receive_saved(actor(&fresh, 1), &hub, &at).unwrap();
+        prop_assert_eq!(fast.chart.view().unwrap(), slow.view().unwrap());
+        prop_assert!(fast.chart.unrecorded_reviews().unwrap().is_empty());
+        let slow_new: BTreeSet<ReviewId> = slow_new.into_iter().collect();
+        let fast_new: BTreeSet<ReviewId> = fast.open_reviews.iter().cloned().collect();
+        prop_assert_eq!(fast_new, slow_new);
+        let received = Chart::load(actor(&fresh, 2), &[&hub]).unwrap();
+        prop_assert_eq!(&fast.received_heads, &received.heads());
+        // What the fresh replica adds is only its own review items.
+        let own = fast.chart.own_changes_since(&fresh.device, &fast.received_heads);
+        prop_assert_eq!(own.len(), usize::from(fast.chart.heads() != fast.received_heads));
+    }
+
+    #[test]
     fn any_edits_survive_save_and_load_whole_or_in_chunks(steps in prop::collection::vec(step(1), 1..25), every in 1usize..4) {
         let mut r = Replicas::new(1);
         let mut chunks = vec![r.charts[0].save()];

@@ -105,3 +105,92 @@ fn a_received_chart_needs_its_first_change_and_only_one_chart() {
     ));
     assert!(Chart::receive(actor(&c, 0), b"", &edit(&c, 70)).is_err());
 }
+
+#[test]
+fn a_chart_received_saved_whole_records_its_conflicts_like_one_received_change_by_change() {
+    let c = author("鈴木", "laptop-c");
+    let saved = Chart::load(actor(&c, 9), &[&unmerged_conflict()])
+        .unwrap()
+        .save();
+    let (slow, slow_new) = Chart::receive(actor(&c, 0), &saved, &edit(&c, 200)).unwrap();
+    let fast = Chart::receive_saved(actor(&c, 0), &saved, &edit(&c, 200)).unwrap();
+    assert_eq!(fast.open_reviews, slow_new);
+    assert_eq!(fast.open_reviews.len(), 1);
+    // The same review change: one finding, the same author, time and base.
+    assert_eq!(fast.chart.heads(), slow.heads());
+    assert_eq!(fast.chart.save(), slow.save());
+    assert!(fast.chart.unrecorded_reviews().unwrap().is_empty());
+    assert_ne!(fast.received_heads, fast.chart.heads());
+    // Stored as the bytes received and the review change after them, it
+    // loads as the same chart.
+    let stored = [saved, fast.chart.save_after(&fast.received_heads)].concat();
+    let reloaded = Chart::load(actor(&c, 1), &[&stored]).unwrap();
+    assert_eq!(reloaded.heads(), fast.chart.heads());
+    assert_eq!(
+        fast.chart
+            .own_changes_since(&c.device, &fast.received_heads)
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_chart_of_one_line_of_changes_is_received_whole_without_a_change() {
+    let a = author("佐藤", "tablet-a");
+    let c = author("鈴木", "laptop-c");
+    let mut chart = new_chart(&a);
+    for n in 0..5 {
+        chart
+            .record_visit(&entry_id(n), &visit(60 * n as i64, 72), &edit(&a, 61))
+            .unwrap();
+    }
+    let saved = chart.save();
+    let fast = Chart::receive_saved(actor(&c, 0), &saved, &edit(&c, 500)).unwrap();
+    assert!(fast.open_reviews.is_empty());
+    assert_eq!(fast.chart.heads(), chart.heads());
+    assert_eq!(fast.received_heads, chart.heads());
+    assert_eq!(fast.chart.view().unwrap(), chart.view().unwrap());
+    assert!(
+        fast.chart
+            .own_changes_since(&c.device, &fast.received_heads)
+            .is_empty()
+    );
+}
+
+#[test]
+fn no_known_allergies_and_an_allergy_arriving_whole_are_reviewed() {
+    let a = author("佐藤", "tablet-a");
+    let b = author("田中", "tablet-b");
+    let c = author("鈴木", "laptop-c");
+    let mut chart_a = new_chart(&a);
+    let mut chart_b = replica(&chart_a, &b, 0);
+    chart_a.set_no_known_allergies(&edit(&a, 10)).unwrap();
+    chart_b
+        .add_allergy(&entry_id(1), &penicillin(), &edit(&b, 11))
+        .unwrap();
+    let saved = Chart::load(actor(&c, 9), &[&chart_a.save(), &chart_b.save()])
+        .unwrap()
+        .save();
+    let fast = Chart::receive_saved(actor(&c, 0), &saved, &edit(&c, 500)).unwrap();
+    let (_, slow_new) = Chart::receive(actor(&c, 0), &saved, &edit(&c, 500)).unwrap();
+    assert_eq!(fast.open_reviews, slow_new);
+    assert!(!fast.open_reviews.is_empty());
+}
+
+#[test]
+fn bytes_that_are_not_a_whole_chart_are_refused_when_received_saved() {
+    let a = author("佐藤", "tablet-a");
+    let c = author("鈴木", "laptop-c");
+    let mut chart = new_chart(&a);
+    let created = chart.heads();
+    chart
+        .record_visit(&entry_id(1), &visit(60, 72), &edit(&a, 61))
+        .unwrap();
+    let without_first = chart.save_after(&created);
+    assert!(Chart::receive_saved(actor(&c, 0), &without_first, &edit(&c, 70)).is_err());
+    assert!(Chart::receive_saved(actor(&c, 0), b"", &edit(&c, 70)).is_err());
+    let mut damaged = chart.save();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x55;
+    assert!(Chart::receive_saved(actor(&c, 0), &damaged, &edit(&c, 70)).is_err());
+}
