@@ -19,6 +19,7 @@ use crate::crypto::SecretKey;
 use crate::crypto::kdf::KdfParams;
 use crate::header::{self, VaultHeader, VaultMeta};
 use crate::lock::{ProcessLock, lock_path};
+use crate::sync_state::DocumentToPush;
 use crate::users::{self, Role, UserRecord};
 use crate::{StoreError, documents, patient_index, schema, sync_state};
 
@@ -49,6 +50,10 @@ pub struct Vault {
     header: VaultHeader,
     /// Set once the vault's files are destroyed: every later call fails.
     wiped: bool,
+    /// What `documents_to_push` found, kept until the next write: this
+    /// process alone writes the vault, and a quiet sync should not decrypt
+    /// the sync state of every chart.
+    to_push: std::sync::Mutex<Option<Vec<DocumentToPush>>>,
     _lock: ProcessLock,
 }
 
@@ -107,6 +112,7 @@ impl Vault {
                 user,
                 header,
                 wiped: false,
+                to_push: Default::default(),
                 _lock: lock,
             }),
             // Someone else's file: leave it as it is.
@@ -202,6 +208,7 @@ impl VaultOpened {
             user,
             header,
             wiped: false,
+            to_push: Default::default(),
             _lock: self._lock,
         })
     }
@@ -359,6 +366,7 @@ impl Vault {
         work: impl FnOnce(&Connection, &SecretKey) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.live()?;
+        *self.to_push.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;

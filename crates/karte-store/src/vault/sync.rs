@@ -54,6 +54,18 @@ pub struct SyncPageWrite {
     pub audit: Vec<AuditEvent>,
 }
 
+impl SyncPageWrite {
+    /// Whether the page holds nothing to write but its cursor.
+    fn changes_nothing(&self) -> bool {
+        self.acked.is_empty()
+            && self.clean.is_empty()
+            && self.documents.is_empty()
+            && self.removed.is_empty()
+            && self.shares_sent.is_empty()
+            && self.audit.is_empty()
+    }
+}
+
 impl Vault {
     /// The device's signing key (PKCS#8), if one was made.
     pub fn device_key(&self) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
@@ -112,6 +124,10 @@ impl Vault {
     /// heads at its last acknowledgement (none if it never acknowledged).
     pub fn documents_to_push(&self) -> Result<Vec<DocumentToPush>, StoreError> {
         self.live()?;
+        let mut cached = self.to_push.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = cached.as_ref() {
+            return Ok(found.clone());
+        }
         let mut out = Vec::new();
         for id in documents::ids(&self.conn)? {
             let (state, _) = sync_state::document(&self.conn, &self.key, &id)?;
@@ -122,6 +138,7 @@ impl Vault {
                 });
             }
         }
+        *cached = Some(out.clone());
         Ok(out)
     }
 
@@ -155,8 +172,12 @@ impl Vault {
 
     /// Writes one page of sync in one transaction: acknowledgements, the
     /// charts received, removals, the accepted shares, the new cursor and
-    /// the audit entries. Either all of it is durable or none of it.
+    /// the audit entries. Either all of it is durable or none of it. A page
+    /// that changes nothing (a quiet sync) writes nothing.
     pub fn write_sync_page(&mut self, page: SyncPageWrite) -> Result<(), StoreError> {
+        if page.changes_nothing() && self.sync_state()?.cursor == page.cursor {
+            return Ok(());
+        }
         let SyncPageWrite {
             cursor,
             acked,
@@ -326,6 +347,7 @@ impl VaultOpened {
             user,
             header,
             wiped: false,
+            to_push: Default::default(),
             _lock: self._lock,
         })
     }

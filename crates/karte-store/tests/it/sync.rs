@@ -337,3 +337,34 @@ fn charts_of_a_vault_from_before_sync_count_as_never_pushed() {
         .unwrap();
     assert_eq!(user_version, 3);
 }
+
+#[test]
+fn a_page_that_changes_nothing_writes_nothing_but_a_moved_cursor_is_kept() {
+    let (_test, mut vault) = enrolled();
+    append(&mut vault, "P1", b"one");
+    let quiet = || SyncPageWrite {
+        cursor: 0,
+        ..SyncPageWrite::default()
+    };
+    let (head, state) = (vault.audit_head(), vault.sync_state().unwrap());
+    vault.write_sync_page(quiet()).unwrap();
+    assert_eq!(vault.audit_head(), head);
+    assert_eq!(vault.sync_state().unwrap(), state);
+    assert_eq!(ids(&vault.documents_to_push().unwrap()), ["P1"]);
+    // Other organisations' entries move the cursor without a chart.
+    vault
+        .write_sync_page(SyncPageWrite {
+            cursor: 12,
+            ..quiet()
+        })
+        .unwrap();
+    assert_eq!(vault.sync_state().unwrap().cursor, 12);
+    vault
+        .write_sync_page(SyncPageWrite {
+            cursor: 12,
+            ..quiet()
+        })
+        .unwrap();
+    assert_eq!(vault.sync_state().unwrap().cursor, 12);
+    assert_eq!(ids(&vault.documents_to_push().unwrap()), ["P1"]);
+}
