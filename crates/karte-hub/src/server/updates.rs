@@ -10,10 +10,11 @@
 //!
 //! The store cuts the feed into pages by the size of the changes in them,
 //! but a page of charts sent whole answers much smaller, so the response is
-//! filled from as many store pages as fit. It may also end before a store
-//! page does: the cursor then stops just before the first entry left out,
-//! which is safe because every entry the organisation may see up to there
-//! has been taken.
+//! filled from as many store pages as fit. It ends just before the first
+//! entry that costs bytes and does not fit, which is safe because every
+//! entry the organisation may see up to there has been taken; entries that
+//! cost nothing (changes a snapshot in the response already holds) are
+//! taken past the budget, so a chart sent whole does not come again.
 
 use std::collections::{HashMap, HashSet};
 
@@ -111,9 +112,18 @@ pub(super) async fn gather<S: HubStore>(
         removed: Vec::new(),
         last_in_page: HashMap::new(),
     };
-    let (mut at, mut more) = (cursor, false);
-    for _ in 0..hub.config().max_feed_reads.max(1) {
-        let room = budget.saturating_sub(gathering.used).max(1);
+    let mut at = cursor;
+    let mut more;
+    // Reads that took only entries costing nothing do not count: they end
+    // where such a run ends, at the latest where the snapshots sent end.
+    let mut reads_left = hub.config().max_feed_reads.max(1);
+    loop {
+        // Once the response is full, the feed is still read on, in pages
+        // of a quarter of the budget, for as long as its entries cost
+        // nothing: the rest of a chart's changes that its snapshot already
+        // holds. Ending the cursor among them would send them again, one
+        // by one, in the next response.
+        let room = budget.saturating_sub(gathering.used).max(budget / 4).max(1);
         let page = hub.store().read_feed(org, at, room).await?;
         gathering.last_in_page = page
             .entries
@@ -121,6 +131,7 @@ pub(super) async fn gather<S: HubStore>(
             .map(|entry| (entry.doc().clone(), entry.position()))
             .collect();
         let mut cut = None;
+        let used_before = gathering.used;
         for entry in page.entries {
             let position = entry.position();
             if let Step::Full = gathering.take(entry).await? {
@@ -139,8 +150,14 @@ pub(super) async fn gather<S: HubStore>(
                 more = page.more;
             }
         }
-        if !more || gathering.used >= budget {
+        if !more {
             break;
+        }
+        if gathering.used != used_before {
+            reads_left -= 1;
+            if reads_left == 0 {
+                break;
+            }
         }
     }
     let mut updates = gathering.finish(at, more);

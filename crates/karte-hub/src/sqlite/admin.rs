@@ -286,12 +286,36 @@ pub(super) fn check_and_record_nonce(
     let cutoff = now
         .0
         .saturating_sub(i64::try_from(window.as_millis()).unwrap_or(i64::MAX));
+    // A nonce is committed without waiting for the disk: it is safe from a
+    // killed hub process (the write-ahead log is in the operating system's
+    // hands), and the next fully synchronous commit of any write flushes it.
+    // Only a power cut could lose the last few, and a replay would still
+    // have to fall within the clock window. Waiting for the disk on every
+    // request, quiet syncs included, is what this saves.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let recorded = record_nonce(conn, device, nonce, now, cutoff);
+    let restored = conn.pragma_update(None, "synchronous", "FULL");
+    let fresh = recorded?;
+    restored?;
+    Ok(fresh)
+}
+
+fn record_nonce(
+    conn: &mut Connection,
+    device: &DeviceId,
+    nonce: [u8; 16],
+    now: Timestamp,
+    cutoff: i64,
+) -> Result<bool, HubStoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute("DELETE FROM nonces WHERE seen_at < ?1", [cutoff])?;
-    let fresh = tx.execute(
-        "INSERT INTO nonces (device, nonce, seen_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-        params![device.as_str(), &nonce[..], now.0],
-    )? == 1;
+    tx.prepare_cached("DELETE FROM nonces WHERE seen_at < ?1")?
+        .execute([cutoff])?;
+    let fresh = tx
+        .prepare_cached(
+            "INSERT INTO nonces (device, nonce, seen_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![device.as_str(), &nonce[..], now.0])?
+        == 1;
     tx.commit()?;
     Ok(fresh)
 }
@@ -325,4 +349,26 @@ pub(super) fn receipts(
         })
     })
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nonce_is_kept_and_the_connection_is_left_fully_synchronous() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = super::super::schema::open(&dir.path().join("hub.sqlite")).unwrap();
+        let device = DeviceId("D1".into());
+        let window = Duration::from_secs(600);
+        let now = Timestamp(1_764_000_000_000);
+        assert!(check_and_record_nonce(&mut conn, &device, [1; 16], now, window).unwrap());
+        assert!(!check_and_record_nonce(&mut conn, &device, [1; 16], now, window).unwrap());
+        assert!(check_and_record_nonce(&mut conn, &device, [2; 16], now, window).unwrap());
+        // 2 = FULL: the feed's writes on this pooled connection stay durable.
+        let synchronous: i64 = conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        assert_eq!(synchronous, 2);
+    }
 }

@@ -254,3 +254,43 @@ pub async fn a_chart_pushed_with_a_long_history_is_cached_whole<B: Backend>() {
     heads.sort();
     assert_eq!(heads, tablet.heads(&long));
 }
+
+/// Regression: a page that filled up in the middle of a chart sent whole
+/// ended its cursor there, and the next page sent the rest of that chart's
+/// history again, change by change, though the chart had come whole.
+pub async fn a_chart_sent_whole_never_comes_again_on_a_later_page<B: Backend>() {
+    let hub = TestHub::<B>::start().await;
+    let (org, _) = hub.add_org("station").await;
+    let mut writer = hub.enrol(&org.id, "writer").await;
+    let mut docs = BTreeSet::new();
+    for i in 0..6 {
+        let doc = writer.create_chart(&format!("p{i}"));
+        for pulse in 60..90 {
+            writer.record_visit(&doc, pulse);
+        }
+        docs.insert(doc);
+    }
+    writer.sync(&hub).await;
+
+    for page in (1_000..12_000).step_by(700) {
+        let mut fresh = hub.enrol(&org.id, &format!("fresh{page}")).await;
+        fresh.max_response_bytes = page;
+        let synced = fresh.sync(&hub).await;
+        let mut seen = Vec::new();
+        for response in &synced.responses {
+            for update in &response.updates {
+                assert!(
+                    matches!(update.payload, Payload::Snapshot(_)),
+                    "pages of {page} B: chart {} came again as changes",
+                    update.doc
+                );
+                seen.push(update.doc.clone());
+            }
+        }
+        assert_eq!(seen.len(), docs.len(), "pages of {page} B: {seen:?}");
+        for doc in &docs {
+            assert_eq!(fresh.heads(doc), writer.heads(doc));
+        }
+        assert_eq!(fresh.cursor, hub.store.feed_head().await.unwrap());
+    }
+}
