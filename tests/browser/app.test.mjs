@@ -280,6 +280,27 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
       await id('nav-patients').click();
     });
 
+    await t.test('a visit entered in error is struck out, not deleted, and leaves the trends', async () => {
+      await id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }).click();
+      await page.waitForFunction(() => {
+        const line = document.querySelector('[data-testid="trend-pulse-pulse"]');
+        return line && line.getAttribute('points').trim().split(/\s+/).length === 2;
+      });
+      const newest = id('visit').first();
+      await newest.getByTestId('void-open').click();
+      await newest.getByTestId('void-confirm').click();
+      await newest.getByTestId('void-reason-error').waitFor();
+      await newest.getByTestId('void-reason').fill('別の利用者の記録');
+      await newest.getByTestId('void-confirm').click();
+      await id('visit').first().getByTestId('visit-voided').waitFor();
+      assert.equal(await id('visit').count(), 3, 'nothing is deleted');
+      await page.waitForFunction(() => {
+        const line = document.querySelector('[data-testid="trend-pulse-pulse"]');
+        return line && line.getAttribute('points').trim().split(/\s+/).length === 1;
+      });
+      await id('nav-patients').click();
+    });
+
     await t.test('search finds the patient by kana as typed', async () => {
       await id('patient-search').fill('ヤマ');
       await id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }).waitFor();

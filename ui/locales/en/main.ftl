@@ -265,3 +265,9 @@ role-nurse = Nurse
 role-doctor = Doctor
 role-clerk = Clerk
 role-admin = Administrator
+
+## Entered in error
+void-open = Mark entered in error
+void-reason = Reason
+void-reason-needed = Say why, e.g. recorded for the wrong patient.
+void-confirm = Mark in error

@@ -265,3 +265,9 @@ role-nurse = 看護師
 role-doctor = 医師
 role-clerk = 事務
 role-admin = 管理者
+
+## 取消（入力誤り）
+void-open = 入力誤りとして取消
+void-reason = 取消の理由
+void-reason-needed = 取消の理由を入力してください（例：別の利用者の記録）。
+void-confirm = 取消する

@@ -12,6 +12,7 @@ pub mod sync_bar;
 pub mod text_field;
 pub mod trend_chart;
 pub mod visit_timeline;
+pub mod void_entry;
 
 pub use allergy_banner::{AllergyBanner, AllergyBannerProps};
 pub use entry_lists::EntryLists;
@@ -25,3 +26,4 @@ pub use sync_bar::SyncBar;
 pub use text_field::TextField;
 pub use trend_chart::TrendChart;
 pub use visit_timeline::VisitTimeline;
+pub use void_entry::VoidEntry;

@@ -47,7 +47,7 @@ pub fn vitals_line(tr: &Tr, v: &VitalSigns) -> String {
     parts.join(" · ")
 }
 
-fn visit_item(tr: &Tr, visit: &Visit) -> Html {
+fn visit_item(tr: &Tr, patient: &karte_types::PatientId, visit: &Visit) -> Html {
     let soap = &visit.input.soap;
     let voided = visit.meta.entered_in_error.is_some();
     let part = |id: &str, text: &Option<String>| {
@@ -62,7 +62,12 @@ fn visit_item(tr: &Tr, visit: &Visit) -> Html {
             <div class="visit-head">
                 <time>{ display::time(visit.input.at) }</time>
                 <span class="author">{ visit.meta.recorded_by.user_name.clone() }</span>
-                if voided { <span class="badge">{ tr.t("entry-voided") }</span> }
+                if let Some(v) = &visit.meta.entered_in_error {
+                    <span class="badge" data-testid="visit-voided">{ tr.t("entry-voided") }</span>
+                    <span class="muted">{ format!("{} · {}", v.by.user_name, v.reason) }</span>
+                } else {
+                    <super::VoidEntry patient={patient.clone()} entry={visit.meta.id.clone()} />
+                }
             </div>
             <p class="vitals" data-testid="visit-vitals">{ vitals_line(tr, &visit.input.vitals) }</p>
             <dl class="soap" data-testid="visit-soap">
@@ -85,7 +90,7 @@ pub fn VisitTimeline(props: &VisitTimelineProps) -> Html {
             if visits.is_empty() {
                 <p class="muted">{ tr.t("chart-no-visits") }</p>
             } else {
-                <ol class="timeline">{ for visits.iter().map(|v| visit_item(&tr, v)) }</ol>
+                <ol class="timeline">{ for visits.iter().map(|v| visit_item(&tr, &props.chart.id, v)) }</ol>
             }
         </section>
     }
