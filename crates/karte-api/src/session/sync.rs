@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use karte_record::{ChangeHash, Chart, Edit};
+use karte_record::{ActorId, ChangeHash, Chart, Edit};
 use karte_store::{
     AuditAction, AuditEvent, Enrolment, PendingShare, ReceivedDocument, SyncPageWrite,
 };
@@ -19,7 +19,7 @@ use karte_sync::client::{
 use karte_sync::recovery::seal_to_recovery_key;
 use karte_sync::wire::{AuditHeadReport, DocUpdate, Payload};
 use karte_sync::{DeviceKey, SyncError};
-use karte_types::{PatientId, PatientSummary, Timestamp};
+use karte_types::{DeviceId, PatientId, PatientSummary, Timestamp};
 use ring::rand::SystemRandom;
 
 use super::{LoadedChart, Session};
@@ -225,7 +225,9 @@ impl Session {
             SyncOptions::default(),
             &mut progress,
         )?;
-        if summary.wiped.is_none() {
+        // A sync that moved nothing read and wrote no chart: there is
+        // nothing to audit, and a quiet sync stays free of durable writes.
+        if summary.wiped.is_none() && summary.moved_anything() {
             self.audit(AuditAction::Sync, None, summary.to_string())?;
         }
         Ok(summary)
@@ -323,8 +325,15 @@ impl Replica for VaultReplica<'_> {
         let mut applied = PageApplied::default();
         let mut touched: Vec<Touched> = Vec::with_capacity(page.updates.len());
         let known: BTreeSet<PatientId> = self.session.vault.document_ids()?.into_iter().collect();
+        let mut whole = self.receive_whole(&page.updates, &known, now).into_iter();
         for update in &page.updates {
-            let merged = self.merge(update, known.contains(&update.doc), &page, now);
+            let held = known.contains(&update.doc);
+            let received = if is_new_whole(update, held) {
+                whole.next()
+            } else {
+                None
+            };
+            let merged = self.merge(update, held, received, &page, now);
             let (document, new_chart, new_reviews) = match merged {
                 Ok(merged) => merged,
                 Err(error) => {
@@ -387,6 +396,71 @@ impl RequestStamps for VaultReplica<'_> {
     }
 }
 
+/// What merging an update leaves to store: the document to write, the
+/// chart if it is new to this vault, and how many review items are new.
+type Merged = (ReceivedDocument, Option<Chart>, usize);
+
+/// Whether an update is a chart new to this vault, sent whole.
+fn is_new_whole(update: &DocUpdate, held: bool) -> bool {
+    !held && matches!(update.payload, Payload::Snapshot(_))
+}
+
+/// A chart new to this vault, sent whole: loaded once and stored as the
+/// bytes that came, with any review items its arrival recorded after them.
+fn receive_whole(
+    actor: &ActorId,
+    device: &DeviceId,
+    edit: &Edit<'_>,
+    doc: &PatientId,
+    saved: &[u8],
+) -> Result<Merged, ApiError> {
+    let received = Chart::receive_saved(actor.clone(), saved, edit)?;
+    let chart = received.chart;
+    if chart.id() != *doc {
+        return Err(karte_record::RecordError::OtherChart(chart.id().to_string()).into());
+    }
+    let mut chunk = saved.to_vec();
+    if chart.heads() != received.received_heads {
+        chunk.extend(chart.save_after(&received.received_heads));
+    }
+    let document = ReceivedDocument {
+        id: doc.clone(),
+        chunk,
+        summary: chart.summary()?,
+        // Only review items recorded on arrival are this device's own.
+        dirty: !chart
+            .own_changes_since(device, &received.received_heads)
+            .is_empty(),
+        hub_heads: Some(received.received_heads.iter().map(|h| h.0).collect()),
+    };
+    let new_reviews = received.open_reviews.len();
+    Ok((document, Some(chart), new_reviews))
+}
+
+/// `work` applied to every item, on as many threads as there are cores:
+/// loading a chart is the slow part of a first sync, and charts are
+/// independent of each other.
+fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(work).collect();
+    }
+    let per_thread = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = items
+            .chunks(per_thread)
+            .map(|part| scope.spawn(move || part.iter().map(work).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().expect("a chart-loading thread panicked"))
+            .collect()
+    })
+}
+
 fn sync_event(at: Timestamp, doc: &PatientId, detail: &str) -> AuditEvent {
     AuditEvent {
         at,
@@ -404,9 +478,10 @@ impl VaultReplica<'_> {
         &mut self,
         update: &DocUpdate,
         held: bool,
+        whole: Option<Result<Merged, ApiError>>,
         page: &ReceivedPage,
         now: Timestamp,
-    ) -> Result<(ReceivedDocument, Option<Chart>, usize), ApiError> {
+    ) -> Result<Merged, ApiError> {
         let author = self.session.author.clone();
         let edit = Edit {
             author: &author,
@@ -445,6 +520,8 @@ impl VaultReplica<'_> {
             let new = loaded.chart.apply(bytes, &edit)?;
             let chunk = loaded.chart.save_after(&loaded.persisted_heads);
             Ok((document(&loaded.chart, chunk, &hub_heads)?, None, new.len()))
+        } else if let Some(whole) = whole {
+            whole
         } else {
             let (chart, new) = Chart::receive(self.session.actor.clone(), bytes, &edit)?;
             if chart.id() != *doc {
@@ -453,6 +530,33 @@ impl VaultReplica<'_> {
             let stored = document(&chart, chart.save(), &[])?;
             Ok((stored, Some(chart), new.len()))
         }
+    }
+
+    /// The charts of `updates` that are new to this vault and sent whole,
+    /// received in parallel, in the order of `updates`.
+    fn receive_whole(
+        &self,
+        updates: &[DocUpdate],
+        known: &BTreeSet<PatientId>,
+        now: Timestamp,
+    ) -> Vec<Result<Merged, ApiError>> {
+        let new: Vec<(&PatientId, &[u8])> = updates
+            .iter()
+            .filter(|update| !known.contains(&update.doc))
+            .filter_map(|update| match &update.payload {
+                Payload::Snapshot(saved) => Some((&update.doc, saved.as_slice())),
+                Payload::Changes(_) => None,
+            })
+            .collect();
+        let actor = &self.session.actor;
+        let device = self.session.vault.device_id();
+        let edit = Edit {
+            author: &self.session.author,
+            at: now,
+        };
+        in_parallel(&new, |(doc, saved)| {
+            receive_whole(actor, device, &edit, doc, saved)
+        })
     }
 
     /// Drops charts from memory whose stored state they no longer match.

@@ -381,3 +381,76 @@ fn sync_runs_over_https_with_the_hubs_certificate_trusted() {
     assert_eq!(error.code(), "hub_unreachable", "{error}");
     assert_eq!(device.session.chart(&patient).unwrap().visits.len(), 0);
 }
+
+#[test]
+fn a_fresh_device_stores_charts_sent_whole_as_they_came_and_records_what_they_hold() {
+    let (hub, org, [mut a, mut b]) = one_org(["A", "B"]);
+    a.session.demo_limited(4, 3, Some(5), |_| {}).unwrap();
+    let patient = a.session.add_patient(&yamada()).unwrap();
+    a.sync();
+    b.sync();
+    // Concurrent phone numbers reach the hub, and no device has merged them:
+    // B's push is stored but its answer is lost.
+    let mut on_a = yamada();
+    on_a.phone = Some("0266-41-1111".into());
+    let mut on_b = yamada();
+    on_b.phone = Some("0266-41-2222".into());
+    a.session.update_patient(&patient, &on_a).unwrap();
+    b.session.update_patient(&patient, &on_b).unwrap();
+    a.sync();
+    let mut lossy = Breaking::new(&hub, 0);
+    lossy.lose_answers = true;
+    b.sync_over(&mut lossy).unwrap_err();
+
+    let mut c = Device::enrolled(&hub, &org.id, "C");
+    let fresh = c.sync();
+    assert_eq!((fresh.received_whole, fresh.new_reviews), (5, 1), "{fresh}");
+    assert_eq!(fresh.pushed_charts, 1, "C's review item: {fresh}");
+    let review = c.session.chart(&patient).unwrap().reviews;
+    assert_eq!(review.len(), 1);
+    assert_eq!(review[0].values.len(), 2);
+    b.sync();
+    a.sync();
+    c.sync();
+    assert_eq!(
+        c.session.patients(None).unwrap(),
+        a.session.patients(None).unwrap()
+    );
+    let mut c = c.reopen();
+    for summary in a.session.patients(None).unwrap() {
+        assert_eq!(
+            chart_json(&mut c, &summary.id),
+            chart_json(&mut a, &summary.id)
+        );
+        assert_eq!(
+            chart_json(&mut b, &summary.id),
+            chart_json(&mut a, &summary.id)
+        );
+    }
+    assert_eq!(c.session.sync_status().unwrap().charts_to_push, 0);
+    let log = c.session.audit_log(None).unwrap();
+    assert!(
+        log.iter()
+            .filter(|e| e.event.detail == "received whole")
+            .count()
+            >= 5
+    );
+}
+
+#[test]
+fn a_quiet_sync_writes_nothing_to_the_vault() {
+    let (_hub, _org, [mut a, mut b]) = one_org(["A", "B"]);
+    a.session.add_patient(&yamada()).unwrap();
+    a.sync();
+    b.sync();
+    let before = b.session.audit_log(None).unwrap();
+    let quiet = b.sync();
+    assert_eq!(quiet.requests, 1);
+    assert!(!quiet.moved_anything(), "{quiet}");
+    assert_eq!(b.session.audit_log(None).unwrap(), before);
+    // A sync that moves something is audited as before.
+    a.session.add_patient(&yamada()).unwrap();
+    a.sync();
+    b.sync();
+    assert!(b.session.audit_log(None).unwrap().len() > before.len());
+}

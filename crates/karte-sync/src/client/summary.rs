@@ -40,6 +40,12 @@ pub struct SyncProgress {
 }
 
 impl SyncSummary {
+    /// Whether the sync pushed, received or removed a chart or sent a
+    /// share: whether the device's charts or the hub's changed at all.
+    pub fn moved_anything(&self) -> bool {
+        self.pushed_charts + self.received_charts + self.removed_charts + self.shares > 0
+    }
+
     pub(crate) fn progress(&self) -> SyncProgress {
         SyncProgress {
             pages: self.requests,
