@@ -152,6 +152,7 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
       await id('create-confirm').fill('correct horse battery stapler');
       await id('create-submit').click();
       await id('create-confirm-error').waitFor();
+      await shot('first-run');
       assert.equal(await id('create-confirm').inputValue(), 'correct horse battery stapler', 'typed text is kept');
       await id('create-confirm').fill(PASSPHRASE);
       await id('create-submit').click();
@@ -194,6 +195,7 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
       await id('record-visit').click();
       await id('visit-temp').fill('3.68');
       assert.match(await id('visit-temp-error').textContent(), /30〜45/);
+      await shot('visit-form');
       assert.equal(await id('visit-temp').inputValue(), '3.68');
       await id('visit-temp').fill('36.8');
       await id('visit-temp-error').waitFor({ state: 'detached' });
@@ -232,6 +234,14 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
       await id('nav-settings').click();
       await id('language-en').click();
       assert.equal(await id('nav-patients').textContent(), 'Patients');
+      // The same screens at a laptop's full-HD size, in English.
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      await id('nav-patients').click();
+      await id('patient-list').getByTestId('patient-row').first().click();
+      await id('chart').waitFor();
+      await shot('chart-en-1920');
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await id('nav-settings').click();
       await id('sync-bar').getByText('Last sync').waitFor();
       assert.equal(await page.getAttribute('html', 'lang'), 'en');
       await id('language-ja').click();
@@ -353,6 +363,14 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
     });
 
     await page.screenshot({ path: join(ARTIFACTS, 'karte-ui.png'), fullPage: false });
+
+    await t.test('the sync bar follows the connection', async () => {
+      await browser.setOffline(true);
+      await id('sync-state').getByText('オフライン').waitFor();
+      assert.ok(await id('sync-now').isDisabled());
+      await browser.setOffline(false);
+      await id('sync-state').getByText('オンライン').waitFor();
+    });
 
     await t.test('auto-lock after the idle time set in the settings', async () => {
       await id('nav-settings').click();
