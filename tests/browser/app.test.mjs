@@ -139,6 +139,17 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   page.setDefaultTimeout(15_000);
   const id = (name) => page.getByTestId(name);
+  // Waits until the trend line `testid` has `count` points. Polled from here:
+  // the app's content policy forbids the eval that in-page waiting uses.
+  const pointsOf = async (testid, count) => {
+    let points = '';
+    for (let i = 0; i < 100; i++) {
+      points = ((await id(testid).getAttribute('points').catch(() => null)) ?? '').trim();
+      if (points && points.split(/\s+/).length === count) return;
+      await page.waitForTimeout(100);
+    }
+    assert.fail(`${testid} has points "${points}", not ${count} of them`);
+  };
   const shot = (name) => page.screenshot({ path: join(ARTIFACTS, `karte-ui-${name}.png`), fullPage: true });
 
   try {
@@ -222,12 +233,40 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
       await id('visit-bp').fill('128/80');
       await id('visit-save').click();
       await id('chart').waitFor();
-      await page.waitForFunction(() => {
-        const line = document.querySelector('[data-testid="trend-temperature-temperature"]');
-        return line && line.getAttribute('points').trim().split(/\s+/).length === 2;
-      });
+      await pointsOf('trend-temperature-temperature', 2);
       const bp = await id('trend-bp-systolic').getAttribute('points');
       assert.equal(bp.trim().split(/\s+/).length, 2);
+    });
+
+    await t.test('allergy, problem and medication forms: inline errors, then the chart shows them', async () => {
+      await id('add-allergy').click();
+      await id('allergy-save').click();
+      await id('allergy-substance-error').waitFor();
+      await id('allergy-substance').fill('ペニシリン');
+      await id('allergy-reaction').fill('発疹');
+      await id('allergy-save').click();
+      await id('allergy-banner').getByText('ペニシリン').waitFor();
+      assert.equal(await id('no-known-allergies').count(), 0);
+
+      await id('add-condition').click();
+      await id('condition-name').fill('高血圧症');
+      await id('condition-icd10').fill('10');
+      assert.match(await id('condition-icd10-error').textContent(), /I10/);
+      await id('condition-icd10').fill('I10');
+      await id('condition-save').click();
+      await id('conditions').getByText('高血圧症').waitFor();
+
+      await id('add-medication').click();
+      await id('medication-name').fill('アムロジピン');
+      await id('medication-dose').fill('5 mg');
+      await id('medication-frequency').fill('1日1回 朝食後');
+      await id('medication-start').fill('2026-05-01');
+      await id('medication-end').fill('2026-04-01');
+      await id('medication-end-error').waitFor();
+      assert.equal(await id('medication-name').inputValue(), 'アムロジピン');
+      await id('medication-end').fill('');
+      await id('medication-save').click();
+      await id('medications').getByText('アムロジピン').waitFor();
     });
 
     await t.test('switch to English and back', async () => {
@@ -292,10 +331,7 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
 
     await t.test('a visit entered in error is struck out, not deleted, and leaves the trends', async () => {
       await id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }).click();
-      await page.waitForFunction(() => {
-        const line = document.querySelector('[data-testid="trend-pulse-pulse"]');
-        return line && line.getAttribute('points').trim().split(/\s+/).length === 2;
-      });
+      await pointsOf('trend-pulse-pulse', 2);
       const newest = id('visit').first();
       await newest.getByTestId('void-open').click();
       await newest.getByTestId('void-confirm').click();
@@ -304,10 +340,7 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
       await newest.getByTestId('void-confirm').click();
       await id('visit').first().getByTestId('visit-voided').waitFor();
       assert.equal(await id('visit').count(), 3, 'nothing is deleted');
-      await page.waitForFunction(() => {
-        const line = document.querySelector('[data-testid="trend-pulse-pulse"]');
-        return line && line.getAttribute('points').trim().split(/\s+/).length === 1;
-      });
+      await pointsOf('trend-pulse-pulse', 1);
       await id('nav-patients').click();
     });
 
