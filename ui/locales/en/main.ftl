@@ -45,6 +45,7 @@ patients-today-none = No visits recorded today yet.
 patients-all = Patients ({ $count })
 patients-none = No patients yet.
 patients-no-match = No patient matches.
+patients-more = { $count } more. Type a name or kana to narrow the list.
 patient-age = { $age } y
 patient-reviews = { $count } to review
 patient-add-title = Add a patient

@@ -45,6 +45,7 @@ patients-today-none = 本日の訪問記録はまだありません。
 patients-all = 利用者（{ $count }人）
 patients-none = 利用者が登録されていません。
 patients-no-match = 該当する利用者がいません。
+patients-more = ほか { $count }人。名前やかなで検索して絞り込んでください。
 patient-age = { $age }歳
 patient-reviews = 要確認 { $count }件
 patient-add-title = 利用者を追加

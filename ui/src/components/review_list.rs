@@ -31,6 +31,17 @@ fn field_of(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
+/// The field's name in the user's language; the chart's keys are written
+/// with underscores (`family_kana`), the form's labels with hyphens.
+fn field_label(tr: &Tr, field: &str) -> String {
+    let hyphenated = field.replace('_', "-");
+    if tr.has(&format!("field-{hyphenated}")) {
+        display::coded(tr, "field", &hyphenated)
+    } else {
+        display::coded(tr, "field", field)
+    }
+}
+
 #[component]
 pub fn ReviewList(props: &ReviewListProps) -> Html {
     let tr = use_context::<Tr>().unwrap_or_default();
@@ -43,7 +54,7 @@ pub fn ReviewList(props: &ReviewListProps) -> Html {
             { for props.reviews.iter().map(|review| {
                 let field = field_of(&review.path);
                 let heading = match &review.kind {
-                    ReviewKind::ConcurrentValues => tr.t_args("review-concurrent", &[("field", display::coded(&tr, "field", field))]),
+                    ReviewKind::ConcurrentValues => tr.t_args("review-concurrent", &[("field", field_label(&tr, field))]),
                     ReviewKind::Clinical { rule } => tr.t_args("review-clinical", &[("rule", rule.clone())]),
                 };
                 html! {
@@ -88,5 +99,8 @@ mod tests {
         assert_eq!(readable_value("null"), "—");
         assert_eq!(readable_value("36.8"), "36.8");
         assert_eq!(field_of("patient/phone"), "phone");
+        let tr = Tr::default();
+        assert_eq!(field_label(&tr, "family_kana"), "姓（かな）");
+        assert_eq!(field_label(&tr, "something_new"), "something_new");
     }
 }

@@ -9,6 +9,11 @@ use crate::components::PatientRow;
 use crate::i18n::Tr;
 use crate::state::{Action, Page, todays_visits};
 
+/// The most rows the list draws. A station's whole register can be
+/// thousands of patients; drawing them all would make every keystroke of
+/// the search slow, and nobody scrolls that far: they type.
+pub const SHOWN_AT_MOST: usize = 200;
+
 #[component]
 pub fn Patients() -> Html {
     let tr = use_context::<Tr>().unwrap_or_default();
@@ -68,8 +73,13 @@ pub fn Patients() -> Html {
                     </p>
                 }
                 <ul class="patient-list" data-testid="patient-list">
-                    { for state.patients.iter().map(|p| html! { <PatientRow key={p.id.to_string()} patient={p.clone()} onopen={onopen.clone()} /> }) }
+                    { for state.patients.iter().take(SHOWN_AT_MOST).map(|p| html! { <PatientRow key={p.id.to_string()} patient={p.clone()} onopen={onopen.clone()} /> }) }
                 </ul>
+                if state.patients.len() > SHOWN_AT_MOST {
+                    <p class="muted" data-testid="patients-more">
+                        { tr.t_args("patients-more", &[("count", (state.patients.len() - SHOWN_AT_MOST).to_string())]) }
+                    </p>
+                }
             </section>
         </main>
     }
