@@ -2,8 +2,9 @@
 # Builds the wasm UI into a folder of static files: ui/build.sh DIST [--debug]
 # (release by default). Needs the wasm32-unknown-unknown target and the
 # wasm-bindgen CLI of exactly the version pinned in ui/Cargo.toml.
-# It builds in its own target folder (KARTE_UI_TARGET_DIR), never the
-# workspace's, so it never waits on the workspace build's lock.
+# It builds in its own target folder (KARTE_UI_TARGET_DIR, else the
+# CARGO_TARGET_DIR the caller gives it, as `cargo xtask` does), so it does not
+# wait on the workspace build's lock.
 set -euo pipefail
 
 dist="${1:?usage: ui/build.sh DIST [--debug]}"
@@ -12,7 +13,7 @@ if [[ "${2:-}" == "--debug" ]]; then
   profile="debug"
 fi
 ui="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-target="${KARTE_UI_TARGET_DIR:-$HOME/.cache/karte-target/ui}"
+target="${KARTE_UI_TARGET_DIR:-${CARGO_TARGET_DIR:-$HOME/.cache/karte-target/ui}}"
 
 cargo_args=(build --manifest-path "$ui/Cargo.toml" --target wasm32-unknown-unknown)
 if [[ "$profile" == "release" ]]; then
