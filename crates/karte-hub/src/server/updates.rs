@@ -82,6 +82,9 @@ struct Gathering<'a, S> {
     budget: usize,
     used: usize,
     taken_any: bool,
+    /// Set once enough of the feed was read: only entries that cost
+    /// nothing are taken after.
+    closed: bool,
     order: Vec<PatientId>,
     pending: HashMap<PatientId, Pending>,
     removed: Vec<PatientId>,
@@ -107,6 +110,7 @@ pub(super) async fn gather<S: HubStore>(
         budget,
         used: 0,
         taken_any: false,
+        closed: false,
         order: Vec::new(),
         pending: HashMap::new(),
         removed: Vec::new(),
@@ -154,9 +158,11 @@ pub(super) async fn gather<S: HubStore>(
             break;
         }
         if gathering.used != used_before {
-            reads_left -= 1;
+            reads_left = reads_left.saturating_sub(1);
             if reads_left == 0 {
-                break;
+                // Enough read: take nothing more that costs bytes, but end
+                // after the changes the snapshots taken already hold.
+                gathering.closed = true;
             }
         }
     }
@@ -200,9 +206,9 @@ async fn signer_keys<S: HubStore>(
 
 impl<S: HubStore> Gathering<'_, S> {
     /// Whether `size` more bytes fit; the first entry always does, so every
-    /// response moves the cursor.
+    /// response moves the cursor, unless the response is closed.
     fn fits(&self, size: usize) -> bool {
-        !self.taken_any || self.used.saturating_add(size) <= self.budget
+        !self.closed && (!self.taken_any || self.used.saturating_add(size) <= self.budget)
     }
 
     fn add(&mut self, doc: &PatientId, part: Pending) {
