@@ -1,0 +1,5 @@
+//! Generates the Tauri context (configuration, icons, capabilities).
+
+fn main() {
+    tauri_build::build();
+}
