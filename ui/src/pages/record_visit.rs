@@ -95,9 +95,14 @@ pub fn RecordVisit(props: &RecordVisitProps) -> Html {
                 if draft_clock.generation.get() != generation || draft_clock.finished.get() {
                     return;
                 }
-                let text = serde_json::to_string(&next).unwrap_or_default();
-                // A draft that fails to save is retried with the next keystroke.
-                let _ = backend.save_draft(key, DraftInput { text }).await;
+                // A form emptied again leaves no draft behind. A draft that
+                // fails to save is retried with the next keystroke.
+                if next.is_blank() {
+                    let _ = backend.discard_draft(key).await;
+                } else {
+                    let text = serde_json::to_string(&next).unwrap_or_default();
+                    let _ = backend.save_draft(key, DraftInput { text }).await;
+                }
             });
         })
     };
@@ -117,9 +122,7 @@ pub fn RecordVisit(props: &RecordVisitProps) -> Html {
         Callback::from(move |value: String| {
             let mut next = (*form).clone();
             next.set(field, value);
-            if !next.is_blank() {
-                save_draft_later(next.clone());
-            }
+            save_draft_later(next.clone());
             form.set(next);
             if !touched.contains(field) {
                 let mut t = (*touched).clone();
