@@ -5,6 +5,8 @@
 //! it is doing, so a newcomer on a fresh Debian or Ubuntu machine needs nothing
 //! but these commands.
 
+mod app;
+mod demo;
 mod setup;
 
 use std::path::{Path, PathBuf};
@@ -13,9 +15,11 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 const USAGE: &str = "usage: cargo xtask <run|test|bench>
-  run     set up, create a demo vault and show a chart with the karte CLI
+  run     set up, build everything, start a demo hub and vault, open the app
+          (or, with no display, serve the UI on a loopback URL)
   test    set up (Debian packages, npm tools) and run every test
-  bench   run the benchmarks in release mode and print figures beside baselines";
+  bench   run the benchmarks in release mode and print figures beside baselines
+          (--only core|sync|app)";
 
 fn main() -> Result<()> {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -69,53 +73,50 @@ fn target_dir(root: &Path) -> PathBuf {
 }
 
 fn run(root: &Path) -> Result<()> {
+    setup::system_packages(&app::APP_PACKAGES)?;
+    app::wasm_tools(root)?;
     step("building the karte command line");
     run_command(cargo().args(["build", "--quiet", "-p", "karte-cli"]))?;
     let karte = target_dir(root).join("debug/karte");
-    let demo = target_dir(root).join("karte-demo");
-    let vault = demo.join("demo.karte");
-    if demo.exists() {
-        std::fs::remove_dir_all(&demo).context("removing the previous demo vault")?;
-    }
-    std::fs::create_dir_all(&demo)?;
-    let karte_cmd = |args: &[&str]| {
-        let mut c = Command::new(&karte);
-        c.args(args)
-            .env("KARTE_VAULT", &vault)
-            .env("KARTE_PASSPHRASE", "demo passphrase");
-        c
+    let ui = app::build_ui(root)?;
+    let display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
+        || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
+    let desktop = if display {
+        Some(app::build_tauri(root)?)
+    } else {
+        None
     };
-    step(&format!(
-        "creating a demo vault at {} (passphrase: 'demo passphrase')",
-        vault.display()
-    ));
-    run_command(&mut karte_cmd(&["init", "--user", "demo-nurse"]))?;
-    step("filling it with 20 synthetic patients and two years of home visits");
-    run_command(&mut karte_cmd(&["demo", "--patients", "20", "--seed", "7"]))?;
-    step("the patient list (search 'やま' to see kana folding)");
-    run_command(&mut karte_cmd(&["patient", "list"]))?;
-    run_command(&mut karte_cmd(&["patient", "list", "--search", "やま"]))?;
-    let first = karte_cmd(&["patient", "list", "--ids"]).output()?;
-    let first = String::from_utf8_lossy(&first.stdout)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    if first.is_empty() {
-        bail!("the demo vault has no patients");
+    let demo = target_dir(root).join("karte-demo");
+    let hub = demo::Hub::start(&karte, &demo)?;
+    let vault = demo::vault(&karte, &demo, &hub)?;
+    match desktop {
+        Some(binary) => {
+            step("opening the Karte app (close its window to stop)");
+            eprintln!("  unlock with the passphrase: {}", demo::PASSPHRASE);
+            run_command(Command::new(binary).env("KARTE_VAULT", &vault))?;
+        }
+        None => {
+            step("no display here: serving the UI on a loopback address instead (Ctrl-C stops)");
+            eprintln!(
+                "  open the URL below in a browser on this machine; unlock with the passphrase: {}",
+                demo::PASSPHRASE
+            );
+            run_command(
+                Command::new(&karte)
+                    .args(["ui", "serve", "--ui-dist"])
+                    .arg(&ui)
+                    .env("KARTE_VAULT", &vault),
+            )?;
+        }
     }
-    step(&format!("the chart of patient {first}"));
-    run_command(&mut karte_cmd(&["chart", "show", &first]))?;
-    eprintln!(
-        "\nTry it yourself:\n  export KARTE_VAULT={} KARTE_PASSPHRASE='demo passphrase'\n  {} --help",
-        vault.display(),
-        karte.display()
-    );
+    drop(hub);
     Ok(())
 }
 
 fn test(root: &Path) -> Result<()> {
     setup::system_packages(&setup::TEST_PACKAGES)?;
+    setup::system_packages(&app::APP_PACKAGES)?;
+    app::wasm_tools(root)?;
     setup::npm_tools(root)?;
     step("checking formatting (cargo fmt --check)");
     run_command(cargo().args(["fmt", "--all", "--", "--check"]))?;
@@ -131,15 +132,90 @@ fn test(root: &Path) -> Result<()> {
     ]))?;
     step("running every test (cargo test --workspace)");
     run_command(cargo().args(["test", "--workspace"]))?;
+    app_tests(root)?;
     step("all tests passed");
     Ok(())
 }
 
-fn bench(_root: &Path) -> Result<()> {
-    step("building and running the benchmarks in release mode (this takes a few minutes)");
+/// The app's own tests: the UI's unit and render tests, the UI in
+/// Chromium against the bridge and a hub, and the Tauri app under a
+/// virtual display over WebDriver.
+fn app_tests(root: &Path) -> Result<()> {
+    let ui = app::build_ui(root)?;
+    app::check_outside_workspace(root)?;
+    let karte = target_dir(root).join("debug/karte");
+    let artifacts = target_dir(root).join("test-artifacts");
+    std::fs::create_dir_all(&artifacts)?;
+    step(
+        "the UI in Chromium (Playwright): first run, visits, trends, languages, locking, conflicts",
+    );
     run_command(
-        cargo()
-            .args(["run", "--release", "--quiet", "-p", "karte-bench", "--"])
-            .args(std::env::args().skip(2)),
+        Command::new("node")
+            .args(["--test", "app.test.mjs"])
+            .current_dir(root.join("tests/browser"))
+            .env("KARTE_BIN", &karte)
+            .env("KARTE_UI_DIST", &ui)
+            .env("KARTE_ARTIFACTS", &artifacts),
+    )?;
+    let desktop = app::build_tauri(root)?;
+    let driver = app::tauri_driver()?;
+    step("the desktop app under Xvfb over WebDriver (tauri-driver)");
+    run_command(
+        Command::new("xvfb-run")
+            .args([
+                "-a",
+                "-s",
+                "-screen 0 1280x800x24",
+                "node",
+                "--test",
+                "app.test.mjs",
+            ])
+            .current_dir(root.join("tests/desktop"))
+            .env("KARTE_BIN", &karte)
+            .env("KARTE_APP", &desktop)
+            .env("TAURI_DRIVER", &driver)
+            .env("KARTE_ARTIFACTS", &artifacts),
+    )?;
+    eprintln!("  screenshots are in {}", artifacts.display());
+    Ok(())
+}
+
+fn bench(root: &Path) -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(2).filter(|a| a != "--").collect();
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|at| args.get(at + 1))
+        .map(String::as_str);
+    if only != Some("app") {
+        step("building and running the benchmarks in release mode (this takes a few minutes)");
+        run_command(
+            cargo()
+                .args(["run", "--release", "--quiet", "-p", "karte-bench", "--"])
+                .args(&args),
+        )?;
+    }
+    if only.is_none() || only == Some("app") {
+        app_bench(root)?;
+    }
+    Ok(())
+}
+
+/// The app's figures in Chromium against a release bridge and UI.
+fn app_bench(root: &Path) -> Result<()> {
+    setup::system_packages(&setup::TEST_PACKAGES)?;
+    setup::system_packages(&app::APP_PACKAGES)?;
+    app::wasm_tools(root)?;
+    setup::npm_tools(root)?;
+    step("building the karte command line (release) for the app benchmark");
+    run_command(cargo().args(["build", "--release", "--quiet", "-p", "karte-cli"]))?;
+    let ui = app::build_ui(root)?;
+    step("the app in Chromium: cold start, search, chart opening, bundle size (a few minutes)");
+    run_command(
+        Command::new("node")
+            .arg("bench.mjs")
+            .current_dir(root.join("tests/browser"))
+            .env("KARTE_BIN", target_dir(root).join("release/karte"))
+            .env("KARTE_UI_DIST", &ui),
     )
 }

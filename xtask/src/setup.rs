@@ -86,7 +86,7 @@ pub fn system_packages(packages: &[Package]) -> Result<()> {
 /// Installs the npm packages of each test tool folder (lock files committed;
 /// no browser or binary is downloaded).
 pub fn npm_tools(root: &Path) -> Result<()> {
-    for folder in ["crates/karte-fhir/tests/validator"] {
+    for folder in ["crates/karte-fhir/tests/validator", "tests/browser"] {
         let dir = root.join(folder);
         if !dir.join("package.json").exists() {
             continue;
