@@ -1,0 +1,239 @@
+// The app's speed as a nurse meets it, in Debian's Chromium against the
+// real bridge (release build): cold start to an unlocked list of 1,000
+// patients (key derivation excluded), a search keystroke over 10,000
+// patients, opening a chart with 300 visits with its trend charts drawn,
+// and the size of the release wasm bundle. Each figure is printed beside a
+// baseline measured in the same run on the same machine.
+// Run by `cargo xtask bench` with KARTE_BIN and KARTE_UI_DIST set.
+
+import { chromium } from 'playwright-core';
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const KARTE = process.env.KARTE_BIN;
+const DIST = process.env.KARTE_UI_DIST;
+const PASSPHRASE = 'bench passphrase';
+// KARTE_BENCH_VAULTS keeps the made vaults between runs (making 10,000
+// patients takes minutes); by default they go to a fresh temporary folder.
+const work = process.env.KARTE_BENCH_VAULTS ?? mkdtempSync(join(tmpdir(), 'karte-app-bench-'));
+
+function say(text) { process.stderr.write(`  ${text}\n`); }
+
+function vault(name, patients, maxVisits) {
+  const path = join(work, `${name}.karte`);
+  if (existsSync(path)) return path;
+  mkdirSync(work, { recursive: true });
+  const env = { ...process.env, KARTE_VAULT: path, KARTE_PASSPHRASE: PASSPHRASE };
+  execFileSync(KARTE, ['init', '--user', 'nurse'], { env });
+  if (patients > 0) {
+    say(`making a vault of ${patients} patients`);
+    execFileSync(KARTE, ['demo', '--patients', String(patients), '--seed', '5', '--max-visits', String(maxVisits)],
+      { env, stdio: ['ignore', 'ignore', 'ignore'] });
+  }
+  return path;
+}
+
+/// Starts `karte ui serve` on `vault`; resolves with its URL once printed.
+function serve(path) {
+  const child = spawn(KARTE, ['ui', 'serve', '--ui-dist', DIST],
+    { env: { ...process.env, KARTE_VAULT: path }, stdio: ['ignore', 'pipe', 'ignore'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n')) resolve({ child, url: line.trim(), token: line.split('#token=')[1].trim() });
+    });
+    child.on('exit', (code) => reject(new Error(`karte ui serve exited with ${code}`)));
+  });
+}
+
+async function api(bridge, method, path, body) {
+  const base = new URL(bridge.url).origin;
+  const response = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${bridge.token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+
+/// Cold start: the bridge process started, the page loaded, unlocked, and
+/// the list shown; the key derivation (timed alone as a refused unlock) is
+/// taken out.
+async function coldStart(path) {
+  const started = performance.now();
+  const { bridge, page, phases } = await unlocked(path);
+  const total = performance.now() - started;
+  await page.close();
+  await api(bridge, 'POST', '/lock');
+  const kdfStarted = performance.now();
+  await api(bridge, 'POST', '/unlock', { passphrase: 'not the passphrase' });
+  const kdf = performance.now() - kdfStarted;
+  bridge.child.kill();
+  return { total, kdf, net: total - kdf, phases: { ...phases, kdf } };
+}
+
+async function unlocked(path) {
+  const t0 = performance.now();
+  const bridge = await serve(path);
+  const t1 = performance.now();
+  // The page's content policy forbids the in-page timing code; bypassing it
+  // changes nothing the app does.
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
+  await page.goto(bridge.url);
+  await page.waitForSelector('[data-testid="unlock-passphrase"]');
+  const t2 = performance.now();
+  await page.fill('[data-testid="unlock-passphrase"]', PASSPHRASE);
+  await page.click('[data-testid="unlock-submit"]');
+  await page.waitForSelector('[data-testid="patient-list"], [data-testid="patients-empty"]');
+  const t3 = performance.now();
+  return { bridge, page, phases: { bridge: t1 - t0, page: t2 - t1, unlock: t3 - t2 } };
+}
+
+/// Time from one keystroke in the search box to the list changing, timed
+/// inside the page.
+async function keystroke(page, text) {
+  await page.fill('[data-testid="patient-search"]', '');
+  await page.waitForTimeout(300);
+  return page.evaluate((typed) => new Promise((resolve) => {
+    const list = document.querySelector('main') ?? document.body;
+    const rows = () => [...document.querySelectorAll('[data-testid="patient-row"]')]
+      .map((row) => row.textContent).join('|');
+    const before = rows();
+    const input = document.querySelector('[data-testid="patient-search"]');
+    const started = performance.now();
+    // Done when the rows differ from the unfiltered list: the answer for
+    // the typed text is on screen.
+    const watch = new MutationObserver(() => {
+      if (rows() !== before) { watch.disconnect(); resolve(performance.now() - started); }
+    });
+    watch.observe(list, { childList: true, subtree: true, characterData: true });
+    input.value = typed;
+    input.dispatchEvent(new InputEvent('input', { bubbles: true, data: typed }));
+  }), text);
+}
+
+/// A round trip from the page to the bridge that does no work: the floor
+/// under every keystroke.
+async function roundTrip(page, bridge) {
+  return page.evaluate(async (token) => {
+    const started = performance.now();
+    await (await fetch('/api/v1/session', { headers: { authorization: `Bearer ${token}` } })).json();
+    return performance.now() - started;
+  }, bridge.token);
+}
+
+/// Opens `patient`'s chart from the list; the time runs from the tap on
+/// the row to the trend charts being drawn.
+async function openChart(page, patient) {
+  await page.click('[data-testid="nav-patients"]');
+  await page.fill('[data-testid="patient-search"]', patient.family_kana + patient.given_kana);
+  const row = page.locator('[data-testid="patient-row"]', {
+    hasText: new RegExp(`${patient.family}\\s*${patient.given}`),
+  }).first();
+  await row.waitFor();
+  const started = performance.now();
+  await row.click();
+  await page.waitForSelector('[data-testid="trends"] polyline, [data-testid="trends"] svg');
+  return performance.now() - started;
+}
+
+/// Two patients whose names no other patient shares.
+function twoUniquePatients(patients) {
+  const count = new Map();
+  for (const p of patients) {
+    const key = p.family_kana + p.given_kana;
+    count.set(key, (count.get(key) ?? 0) + 1);
+  }
+  const unique = patients.filter((p) => count.get(p.family_kana + p.given_kana) === 1);
+  if (unique.length < 2) throw new Error('the demo vault has no two patients with unique names');
+  return unique.slice(0, 2);
+}
+
+const report = [];
+try {
+  // Cold start: 1,000 patients against an empty vault.
+  const empty = vault('empty', 0, 0);
+  const thousand = vault('thousand', 1000, 2);
+  const coldBase = [];
+  const cold = [];
+  const phases = [];
+  for (let i = 0; i < 3; i++) {
+    coldBase.push((await coldStart(empty)).net);
+    const run = await coldStart(thousand);
+    cold.push(run.net);
+    phases.push(run.phases);
+  }
+  const phase = (name) => median(phases.map((p) => p[name])).toFixed(0);
+  say(`cold start phases (medians, ms): bridge up ${phase('bridge')}, page and wasm to the unlock screen ${phase('page')}, unlock to list ${phase('unlock')} of which key derivation ${phase('kdf')}`);
+  report.push(['cold start to unlocked list, 1,000 patients (KDF excluded)', median(cold), median(coldBase), 'empty vault', 1500]);
+
+  // Search: 10,000 patients, keystrokes against a bare round trip.
+  const many = vault('many', 10000, 1);
+  {
+    const { bridge, page } = await unlocked(many);
+    const keys = [];
+    const trips = [];
+    for (const typed of ['や', 'た', 'さ', 'すず', 'ヤマ', 'tanaka', 'い', 'か', 'こ']) {
+      keys.push(await keystroke(page, typed));
+      trips.push(await roundTrip(page, bridge));
+    }
+    report.push(['search keystroke to updated list, 10,000 patients', median(keys), median(trips), 'bare API round trip', 50]);
+
+    // A chart of 300 visits, against a chart of one.
+    const [first, second] = twoUniquePatients((await api(bridge, 'GET', '/patients')).body);
+    const at = Date.now() - 400 * 86400000;
+    for (let i = 0; i < 300; i++) {
+      const visit = {
+        at: at + i * 86400000,
+        vitals: { temperature_c: 36.5 + (i % 7) / 10, systolic: 120 + (i % 20), diastolic: 70 + (i % 10), pulse: 60 + (i % 30), spo2: 94 + (i % 5) },
+        soap: { subjective: `bench visit ${i}` },
+      };
+      const answer = await api(bridge, 'POST', `/patients/${first.id}/visits`, visit);
+      if (answer.status !== 200) throw new Error(JSON.stringify(answer.body));
+    }
+    // The baseline chart gets one more visit, so it has trends to draw too.
+    const one = await api(bridge, 'POST', `/patients/${second.id}/visits`, {
+      at: at, vitals: { temperature_c: 36.6, pulse: 70 }, soap: { subjective: 'bench baseline visit' },
+    });
+    if (one.status !== 200) throw new Error(JSON.stringify(one.body));
+    const opens = [];
+    const baseOpens = [];
+    for (let i = 0; i < 3; i++) {
+      opens.push(await openChart(page, first));
+      baseOpens.push(await openChart(page, second));
+    }
+    report.push(['open a chart with 300 visits, trends drawn', median(opens), median(baseOpens), 'chart of 1–2 visits', 200]);
+    await page.close();
+    bridge.child.kill();
+  }
+
+  const wasm = readdirSync(DIST).filter((f) => f.endsWith('.wasm'));
+  const bytes = wasm.reduce((sum, f) => sum + statSync(join(DIST, f)).size, 0);
+  const gzipped = wasm.reduce((sum, f) => sum + gzipSync(readFileSync(join(DIST, f))).length, 0);
+
+  console.log('\nApp (release, Chromium headless, loopback bridge; medians):');
+  console.log('| figure | karte | baseline | ratio | target | met |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [name, value, base, baseName, target] of report) {
+    console.log(`| ${name} | ${value.toFixed(1)} ms | ${base.toFixed(1)} ms ${baseName} | ${(value / base).toFixed(2)}× | < ${target} ms | ${value < target ? 'yes' : '**no**'} |`);
+  }
+  console.log(`| release wasm bundle | ${(bytes / 1024).toFixed(0)} KiB (${(gzipped / 1024).toFixed(0)} KiB gzipped) | — | — | printed | — |`);
+} finally {
+  await browser.close();
+}
