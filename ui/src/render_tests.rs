@@ -167,6 +167,11 @@ async fn a_trend_chart_draws_one_point_per_visit_with_the_value() {
     let points = &points[..points.find('"').unwrap()];
     assert_eq!(points.split(' ').count(), 3, "{points}");
     assert!(html.contains("体温"));
+    // The dots are one path, not an element each; the newest value is read
+    // in the caption.
+    assert!(!html.contains("<circle"));
+    assert_eq!(html.matches("class=\"markers\"").count(), 1);
+    assert!(html.contains("最新 37.9"), "{html}");
 
     let html = render(
         Language::En,
@@ -194,6 +199,35 @@ async fn the_timeline_shows_the_soap_note_and_vitals() {
         html.contains("夜よく眠れた") && html.contains("36.8 °C") && html.contains("130/80"),
         "{html}"
     );
+}
+
+#[tokio::test]
+async fn the_timeline_draws_the_newest_page_and_offers_the_rest() {
+    let mut c = chart(AllergyStatus::NotRecorded);
+    c.visits = (0..25)
+        .rev()
+        .map(|i| visit(&format!("v{i}"), 1_000_000 + i, 36.5, &format!("note {i}")))
+        .collect();
+    let html = render(Language::En, html! { <VisitTimeline chart={Rc::new(c)} /> }).await;
+    assert_eq!(html.matches("data-testid=\"visit\"").count(), 20);
+    assert!(
+        html.contains("note 24") && !html.contains("note 4<"),
+        "{html}"
+    );
+    assert!(
+        html.contains("data-testid=\"visits-older\"")
+            && html.contains("Show older visits (5 more)"),
+        "{html}"
+    );
+
+    let mut few = chart(AllergyStatus::NotRecorded);
+    few.visits = vec![visit("v1", 1_000_000, 36.8, "a")];
+    let html = render(
+        Language::Ja,
+        html! { <VisitTimeline chart={Rc::new(few)} /> },
+    )
+    .await;
+    assert!(!html.contains("visits-older"));
 }
 
 #[tokio::test]

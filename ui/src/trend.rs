@@ -2,6 +2,8 @@
 //! and the geometry that puts them on an SVG. Plain functions, so the numbers
 //! a nurse reads off a line are tested without a browser.
 
+use std::fmt::Write as _;
+
 use karte_types::{
     DIASTOLIC_RANGE, PULSE_RANGE, SPO2_RANGE, SYSTOLIC_RANGE, TEMPERATURE_RANGE, Visit, VitalSigns,
 };
@@ -125,6 +127,47 @@ impl Trend {
             .collect()
     }
 
+    /// A value as the chart labels it: temperatures to a tenth, the rest
+    /// whole.
+    pub fn label(self, value: f64) -> String {
+        if self == Trend::Temperature {
+            format!("{value:.1}")
+        } else {
+            format!("{value:.0}")
+        }
+    }
+
+    /// Everything the chart draws for `visits` in `frame`, computed once per
+    /// chart loaded rather than on every render; `None` when no visit has a
+    /// value for it.
+    pub fn drawing(self, visits: &[Visit], frame: Frame) -> Option<Drawing> {
+        let series = self.series(visits);
+        let span = x_span(&series)?;
+        let range = self.y_range(&series);
+        let latest = series
+            .iter()
+            .filter_map(|s| s.points.last().map(|p| self.label(p.value)))
+            .collect::<Vec<_>>()
+            .join("/");
+        let lines = series
+            .iter()
+            .map(|s| {
+                let placed = frame.place(&s.points, span, range);
+                Line {
+                    key: s.key,
+                    points: points_attribute(&placed),
+                    markers: markers_path(&placed),
+                }
+            })
+            .collect();
+        Some(Drawing {
+            span,
+            range,
+            latest,
+            lines,
+        })
+    }
+
     /// The y range to draw: the usual range, widened to every value, but
     /// never beyond what is plausible.
     pub fn y_range(self, series: &[Series]) -> (f64, f64) {
@@ -136,6 +179,27 @@ impl Trend {
         let (min, max) = self.plausible_range();
         (lo.max(min), hi.min(max))
     }
+}
+
+/// One series as SVG attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub key: &'static str,
+    /// The line's `points`.
+    pub points: String,
+    /// The `d` of the path that draws its markers.
+    pub markers: String,
+}
+
+/// A chart ready to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drawing {
+    /// The first and last instant drawn.
+    pub span: (i64, i64),
+    pub range: (f64, f64),
+    /// The newest value of each line, as labelled, e.g. `132/84`.
+    pub latest: String,
+    pub lines: Vec<Line>,
 }
 
 /// The drawing area of a chart, in SVG units.
@@ -212,11 +276,27 @@ pub fn x_span(series: &[Series]) -> Option<(i64, i64)> {
 
 /// An SVG `points` attribute.
 pub fn points_attribute(placed: &[(f64, f64)]) -> String {
-    placed
-        .iter()
-        .map(|(x, y)| format!("{x},{y}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = String::with_capacity(placed.len() * 12);
+    for (i, (x, y)) in placed.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        // Writing into a String cannot fail.
+        let _ = write!(out, "{x},{y}");
+    }
+    out
+}
+
+/// An SVG path `d` attribute that draws every point's marker as a dot: a
+/// zero-length segment per point, which a round line cap turns into a disc
+/// as wide as the stroke. One element for all the markers of a line, where
+/// a circle each made hundreds of elements for a long chart.
+pub fn markers_path(placed: &[(f64, f64)]) -> String {
+    let mut out = String::with_capacity(placed.len() * 14);
+    for (x, y) in placed {
+        let _ = write!(out, "M{x} {y}h0");
+    }
+    out
 }
 
 #[cfg(test)]
@@ -303,9 +383,46 @@ mod tests {
         assert_eq!(placed[0], (frame.left, frame.height - frame.bottom));
         assert_eq!(placed[1], (frame.width - frame.right, frame.top));
         assert_eq!(points_attribute(&placed), "40,136 308,12");
+        assert_eq!(points_attribute(&[]), "");
         // One visit: a point in the middle, not a division by zero.
         let single = frame.place(&points[..1], (0, 0), (35.0, 39.0));
         assert_eq!(single[0].0, 174.0);
+    }
+
+    #[test]
+    fn a_drawing_holds_every_line_and_the_newest_values() {
+        let bp = |s, d| VitalSigns {
+            systolic: Some(s),
+            diastolic: Some(d),
+            ..Default::default()
+        };
+        let visits = [visit(2_000, bp(128, 80)), visit(1_000, bp(132, 84))];
+        let drawing = Trend::BloodPressure
+            .drawing(&visits, Frame::DEFAULT)
+            .unwrap();
+        assert_eq!(drawing.latest, "128/80");
+        assert_eq!(drawing.span, (1_000, 2_000));
+        let keys: Vec<_> = drawing.lines.iter().map(|l| l.key).collect();
+        assert_eq!(keys, ["systolic", "diastolic"]);
+        for line in &drawing.lines {
+            assert_eq!(line.points.split(' ').count(), 2);
+            assert_eq!(line.markers.matches('M').count(), 2);
+        }
+        assert_eq!(
+            Trend::Temperature
+                .drawing(&[visit(1, temp(36.84))], Frame::DEFAULT)
+                .unwrap()
+                .latest,
+            "36.8"
+        );
+        assert_eq!(Trend::Spo2.drawing(&visits, Frame::DEFAULT), None);
+    }
+
+    #[test]
+    fn markers_are_one_dot_per_point_in_one_path() {
+        let placed = [(40.0, 136.0), (174.5, 12.0)];
+        assert_eq!(markers_path(&placed), "M40 136h0M174.5 12h0");
+        assert_eq!(markers_path(&[]), "");
     }
 
     #[test]

@@ -1,6 +1,11 @@
 //! A vital sign over time as a small SVG line chart: one line per series
-//! (two for blood pressure), a dot per visit, the y range labelled. Drawn
-//! here from the geometry in `trend`, without a chart library.
+//! (two for blood pressure), a dot per visit, the y range labelled and the
+//! newest value in the caption. Drawn here from the geometry in `trend`,
+//! without a chart library.
+//!
+//! A chart of hundreds of visits stays a handful of SVG elements: each line
+//! is one polyline and its dots one path, and the geometry is computed once
+//! per chart loaded, not on every render.
 
 use std::rc::Rc;
 
@@ -9,7 +14,7 @@ use yew::prelude::*;
 
 use crate::display;
 use crate::i18n::Tr;
-use crate::trend::{Frame, Trend, points_attribute, x_span};
+use crate::trend::{Frame, Trend};
 
 #[derive(Properties, Clone)]
 pub struct TrendChartProps {
@@ -23,14 +28,29 @@ impl PartialEq for TrendChartProps {
     }
 }
 
+/// A loaded chart compared by identity: every load makes a new one, and
+/// comparing hundreds of visits by value would cost what the memo saves.
+#[derive(Clone)]
+struct SameChart(Rc<ChartView>);
+
+impl PartialEq for SameChart {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 #[component]
 pub fn TrendChart(props: &TrendChartProps) -> Html {
     let tr = use_context::<Tr>().unwrap_or_default();
     let trend = props.trend;
-    let series = trend.series(&props.chart.visits);
+    let frame = Frame::DEFAULT;
+    let drawing = use_memo(
+        (trend, SameChart(props.chart.clone())),
+        move |(trend, chart)| trend.drawing(&chart.0.visits, frame),
+    );
     let title = format!("{} ({})", tr.t_args(trend.title_id(), &[]), trend.unit());
     let testid = format!("trend-{}", trend.key());
-    let Some(span) = x_span(&series) else {
+    let Some(drawing) = drawing.as_ref() else {
         return html! {
             <figure class="trend empty" data-testid={testid}>
                 <figcaption>{ title }</figcaption>
@@ -38,20 +58,16 @@ pub fn TrendChart(props: &TrendChartProps) -> Html {
             </figure>
         };
     };
-    let frame = Frame::DEFAULT;
-    let range = trend.y_range(&series);
-    let label = |value: f64| {
-        if trend == Trend::Temperature {
-            format!("{value:.1}")
-        } else {
-            format!("{value:.0}")
-        }
-    };
+    let (span, range) = (drawing.span, drawing.range);
+    let latest = tr.t_args("trend-latest", &[("value", drawing.latest.clone())]);
     let view_box = format!("0 0 {} {}", frame.width, frame.height);
     html! {
         <figure class="trend" data-testid={testid.clone()}>
-            <figcaption>{ title.clone() }</figcaption>
-            <svg viewBox={view_box} role="img" aria-label={title}>
+            <figcaption>
+                { title.clone() }
+                <span class="latest" data-testid={format!("{testid}-latest")}>{ latest.clone() }</span>
+            </figcaption>
+            <svg viewBox={view_box} role="img" aria-label={format!("{title} {latest}")}>
                 { for [range.0, range.1].into_iter().map(|v| {
                     let y = frame.y_of(v, range);
                     html! {
@@ -59,7 +75,7 @@ pub fn TrendChart(props: &TrendChartProps) -> Html {
                             <line class="grid" x1={frame.left.to_string()} x2={(frame.width - frame.right).to_string()}
                                 y1={y.to_string()} y2={y.to_string()} />
                             <text class="axis" x={(frame.left - 4.0).to_string()} y={(y + 4.0).to_string()}
-                                text-anchor="end">{ label(v) }</text>
+                                text-anchor="end">{ trend.label(v) }</text>
                         </>
                     }
                 }) }
@@ -73,19 +89,14 @@ pub fn TrendChart(props: &TrendChartProps) -> Html {
                             { display::time(Timestamp(at))[5..10].replace('-', "/") }
                         </text>
                     }) }
-                { for series.iter().map(|s| {
-                    let placed = frame.place(&s.points, span, range);
-                    html! {
-                        <g class={classes!("series", s.key)}>
-                            <polyline data-testid={format!("{testid}-{}", s.key)}
-                                points={points_attribute(&placed)} fill="none" />
-                            { for placed.iter().zip(&s.points).map(|((x, y), p)| html! {
-                                <circle cx={x.to_string()} cy={y.to_string()} r="3.5">
-                                    <title>{ label(p.value) }</title>
-                                </circle>
-                            }) }
-                        </g>
-                    }
+                { for drawing.lines.iter().map(|line| html! {
+                    <g class={classes!("series", line.key)}>
+                        <polyline data-testid={format!("{testid}-{}", line.key)}
+                            points={line.points.clone()} fill="none" />
+                        // A white ring under each dot sets it off from the line.
+                        <path class="halo" d={line.markers.clone()} fill="none" />
+                        <path class="markers" d={line.markers.clone()} fill="none" />
+                    </g>
                 }) }
             </svg>
         </figure>

@@ -1,5 +1,9 @@
 //! The visits of a chart, newest first: when, by whom, the vital signs in a
 //! line and the SOAP note. Visits entered in error stay, struck through.
+//!
+//! A page of the newest visits is drawn first and a button adds older ones:
+//! a chart of years of visits opened at the bedside must not wait for
+//! hundreds of entries nobody scrolls to.
 
 use std::rc::Rc;
 
@@ -17,6 +21,30 @@ pub struct VisitTimelineProps {
 impl PartialEq for VisitTimelineProps {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.chart, &other.chart)
+    }
+}
+
+/// How many of a list are shown: one page at first, one page more each
+/// time the user asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown(usize);
+
+impl Shown {
+    /// Visits per page: about a month of daily visits.
+    pub const PAGE: usize = 20;
+
+    pub fn first() -> Shown {
+        Shown(Shown::PAGE)
+    }
+
+    pub fn more(self) -> Shown {
+        Shown(self.0.saturating_add(Shown::PAGE))
+    }
+
+    /// The items shown, from the front of `items`, and how many are left.
+    pub fn split<T>(self, items: &[T]) -> (&[T], usize) {
+        let end = self.0.min(items.len());
+        (&items[..end], items.len() - end)
     }
 }
 
@@ -58,7 +86,9 @@ fn visit_item(tr: &Tr, patient: &karte_types::PatientId, visit: &Visit) -> Html 
         })
     };
     html! {
-        <li class={classes!("visit", voided.then_some("voided"))} data-testid="visit">
+        // Keyed, so an open "entered in error" form stays with its visit
+        // when a newer visit arrives above it.
+        <li key={visit.meta.id.to_string()} class={classes!("visit", voided.then_some("voided"))} data-testid="visit">
             <div class="visit-head">
                 <time>{ display::time(visit.input.at) }</time>
                 <span class="author">{ visit.meta.recorded_by.user_name.clone() }</span>
@@ -83,15 +113,60 @@ fn visit_item(tr: &Tr, patient: &karte_types::PatientId, visit: &Visit) -> Html 
 #[component]
 pub fn VisitTimeline(props: &VisitTimelineProps) -> Html {
     let tr = use_context::<Tr>().unwrap_or_default();
-    let visits = &props.chart.visits;
+    let chart = &props.chart;
+    // Kept with the patient it was for, so another patient's chart starts
+    // at the first page again, while a reload of the same chart (after a
+    // visit is recorded) keeps what the user opened.
+    let paging = use_state(|| (chart.id.clone(), Shown::first()));
+    let shown = if paging.0 == chart.id {
+        paging.1
+    } else {
+        Shown::first()
+    };
+    let (visits, older) = shown.split(&chart.visits);
+    let onmore = {
+        let (paging, id) = (paging.clone(), chart.id.clone());
+        Callback::from(move |_| paging.set((id.clone(), shown.more())))
+    };
     html! {
         <section class="card" data-testid="visit-timeline">
             <h2>{ tr.t("chart-visits") }</h2>
             if visits.is_empty() {
                 <p class="muted">{ tr.t("chart-no-visits") }</p>
             } else {
-                <ol class="timeline">{ for visits.iter().map(|v| visit_item(&tr, &props.chart.id, v)) }</ol>
+                <ol class="timeline">{ for visits.iter().map(|v| visit_item(&tr, &chart.id, v)) }</ol>
+            }
+            if older > 0 {
+                <button type="button" class="secondary" data-testid="visits-older" onclick={onmore}>
+                    { tr.t_args("chart-older-visits", &[("count", older.to_string())]) }
+                </button>
             }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Shown;
+
+    #[test]
+    fn a_page_at_first_then_one_more_page_each_time() {
+        let items: Vec<usize> = (0..45).collect();
+        let (shown, left) = Shown::first().split(&items);
+        assert_eq!((shown.len(), left), (Shown::PAGE, 25));
+        assert_eq!(shown[0], 0, "the front (the newest) comes first");
+        let (shown, left) = Shown::first().more().split(&items);
+        assert_eq!((shown.len(), left), (40, 5));
+        let (shown, left) = Shown::first().more().more().split(&items);
+        assert_eq!((shown.len(), left), (45, 0));
+    }
+
+    #[test]
+    fn a_short_list_is_shown_whole() {
+        let (shown, left) = Shown::first().split(&[1, 2, 3]);
+        assert_eq!((shown, left), (&[1, 2, 3][..], 0));
+        let (shown, left) = Shown::first().split::<u8>(&[]);
+        assert!(shown.is_empty() && left == 0);
+        assert_eq!(Shown(usize::MAX).more(), Shown(usize::MAX));
     }
 }
