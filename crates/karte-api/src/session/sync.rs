@@ -448,18 +448,34 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> 
         return items.iter().map(work).collect();
     }
     let per_thread = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
+    let parallel = std::thread::scope(|scope| {
         let work = &work;
         let handles: Vec<_> = items
             .chunks(per_thread)
-            .map(|part| scope.spawn(move || part.iter().map(work).collect::<Vec<R>>()))
+            .map(|part| {
+                std::thread::Builder::new()
+                    .stack_size(CHART_THREAD_STACK)
+                    .spawn_scoped(scope, move || part.iter().map(work).collect::<Vec<R>>())
+            })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| handle.join().expect("a chart-loading thread panicked"))
-            .collect()
-    })
+        let mut results = Vec::with_capacity(items.len());
+        for handle in handles {
+            match handle {
+                Ok(handle) => {
+                    results.extend(handle.join().expect("a chart-loading thread panicked"))
+                }
+                // No thread to be had: the work is done here instead.
+                Err(_) => return None,
+            }
+        }
+        Some(results)
+    });
+    parallel.unwrap_or_else(|| items.iter().map(work).collect())
 }
+
+/// The stack of a chart-loading thread, as large as a main thread's:
+/// Automerge recurses on deep documents.
+const CHART_THREAD_STACK: usize = 8 << 20;
 
 fn sync_event(at: Timestamp, doc: &PatientId, detail: &str) -> AuditEvent {
     AuditEvent {
