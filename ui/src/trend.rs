@@ -157,6 +157,7 @@ impl Trend {
                     key: s.key,
                     points: points_attribute(&placed),
                     markers: markers_path(&placed),
+                    dense: frame.crowded(placed.len()),
                 }
             })
             .collect();
@@ -189,6 +190,9 @@ pub struct Line {
     pub points: String,
     /// The `d` of the path that draws its markers.
     pub markers: String,
+    /// Too many points for full-size dots: drawn that large they would
+    /// merge into a band that hides the line's shape.
+    pub dense: bool,
 }
 
 /// A chart ready to draw.
@@ -253,6 +257,15 @@ impl Frame {
                 (round1(x), round1(y))
             })
             .collect()
+    }
+
+    /// Whether `count` points spread over the width leave less room each
+    /// than a full-size dot (with its ring) needs.
+    pub fn crowded(&self, count: usize) -> bool {
+        /// The width of a dot and its ring, in SVG units.
+        const DOT: f64 = 10.0;
+        let inner_w = self.width - self.left - self.right;
+        count > 1 && inner_w / ((count - 1) as f64) < DOT
     }
 
     /// The y coordinate of a value, for grid lines and labels.
@@ -423,6 +436,15 @@ mod tests {
         let placed = [(40.0, 136.0), (174.5, 12.0)];
         assert_eq!(markers_path(&placed), "M40 136h0M174.5 12h0");
         assert_eq!(markers_path(&[]), "");
+    }
+
+    #[test]
+    fn dots_shrink_only_when_they_would_touch() {
+        let frame = Frame::DEFAULT;
+        assert!(!frame.crowded(0) && !frame.crowded(1) && !frame.crowded(20));
+        // 268 units wide: 27 points leave ten units apiece, 28 do not.
+        assert!(!frame.crowded(27));
+        assert!(frame.crowded(28) && frame.crowded(300));
     }
 
     #[test]

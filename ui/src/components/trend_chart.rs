@@ -90,11 +90,14 @@ pub fn TrendChart(props: &TrendChartProps) -> Html {
                         </text>
                     }) }
                 { for drawing.lines.iter().map(|line| html! {
-                    <g class={classes!("series", line.key)}>
+                    <g class={classes!("series", line.key, line.dense.then_some("dense"))}>
                         <polyline data-testid={format!("{testid}-{}", line.key)}
                             points={line.points.clone()} fill="none" />
-                        // A white ring under each dot sets it off from the line.
-                        <path class="halo" d={line.markers.clone()} fill="none" />
+                        // A white ring under each dot sets it off from the
+                        // line, where the dots are far enough apart to show it.
+                        if !line.dense {
+                            <path class="halo" d={line.markers.clone()} fill="none" />
+                        }
                         <path class="markers" d={line.markers.clone()} fill="none" />
                     </g>
                 }) }
