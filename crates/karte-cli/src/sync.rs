@@ -3,7 +3,7 @@
 //! one-line summary to standard output.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -25,6 +25,10 @@ pub struct Enroll {
     /// the device id).
     #[arg(long)]
     pub name: Option<String>,
+    /// Also trust the certificate authorities in this PEM file: for a hub
+    /// whose certificate a private authority issued.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -32,6 +36,10 @@ pub struct SyncArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also trust the certificate authorities in this PEM file: for a hub
+    /// whose certificate a private authority issued.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -58,7 +66,8 @@ pub fn enroll(cli: &Cli, args: &Enroll) -> Result<()> {
             format!("karte {}", &device[..device.len().min(10)])
         }
     };
-    let enrolment = session.enroll(&args.hub, &args.code, &name)?;
+    let roots = extra_roots(args.ca_cert.as_deref())?;
+    let enrolment = session.enroll_trusting(&args.hub, &args.code, &name, &roots)?;
     println!(
         "enrolled \"{}\" in {} ({}) at {}: sync with `karte sync`",
         enrolment.device_name, enrolment.org_name, enrolment.org_id, enrolment.hub_url
@@ -68,7 +77,8 @@ pub fn enroll(cli: &Cli, args: &Enroll) -> Result<()> {
 
 pub fn sync(cli: &Cli, args: &SyncArgs) -> Result<()> {
     let mut session = open(cli)?;
-    let summary = run_sync(&mut session)?;
+    let roots = extra_roots(args.ca_cert.as_deref())?;
+    let summary = run_sync(&mut session, &roots)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
@@ -81,7 +91,7 @@ pub fn share(cli: &Cli, args: &Share) -> Result<()> {
     let mut session = open(cli)?;
     let patient = session.resolve_patient(&args.patient)?;
     session.share(&patient, &args.org)?;
-    match run_sync(&mut session) {
+    match run_sync(&mut session, &[]) {
         Ok(summary) => println!("shared {patient} with {}; {summary}", args.org.trim()),
         Err(error) if error.code() == "hub_unreachable" => println!(
             "the share of {patient} with {} is kept and goes with the next `karte sync` ({error})",
@@ -116,10 +126,20 @@ pub fn recover(cli: &Cli, args: &Recover) -> Result<()> {
     Ok(())
 }
 
-/// Syncs, showing progress on standard error when it is a terminal.
-fn run_sync(session: &mut Session) -> Result<karte_api::SyncSummary, ApiError> {
+/// The certificate authorities in `ca_cert` (PEM), or none.
+fn extra_roots(ca_cert: Option<&Path>) -> Result<Vec<u8>> {
+    match ca_cert {
+        Some(file) => std::fs::read(file)
+            .with_context(|| format!("reading the certificate authorities in {}", file.display())),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Syncs, also trusting the authorities in `roots_pem`, showing progress on
+/// standard error when it is a terminal.
+fn run_sync(session: &mut Session, roots_pem: &[u8]) -> Result<karte_api::SyncSummary, ApiError> {
     let terminal = std::io::stderr().is_terminal();
-    let result = session.sync(|progress: SyncProgress| {
+    let result = session.sync_trusting(roots_pem, |progress: SyncProgress| {
         let line = format!(
             "syncing: {} pages, {} charts, {} received",
             progress.pages,

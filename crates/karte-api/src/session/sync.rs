@@ -58,7 +58,21 @@ impl Session {
         code: &str,
         device_name: &str,
     ) -> Result<Enrolment, ApiError> {
-        let mut transport = HttpTransport::new(hub_url).map_err(SyncError::from)?;
+        self.enroll_trusting(hub_url, code, device_name, &[])
+    }
+
+    /// [`Session::enroll`], also trusting the certificate authorities in
+    /// `roots_pem` (PEM): for a hub whose certificate a private authority
+    /// issued.
+    pub fn enroll_trusting(
+        &mut self,
+        hub_url: &str,
+        code: &str,
+        device_name: &str,
+        roots_pem: &[u8],
+    ) -> Result<Enrolment, ApiError> {
+        let mut transport =
+            HttpTransport::with_roots(hub_url, roots_pem).map_err(SyncError::from)?;
         self.enroll_with(&mut transport, hub_url, code, device_name)
     }
 
@@ -191,8 +205,19 @@ impl Session {
 
     /// Syncs with the hub the device is enrolled at, over HTTPS.
     pub fn sync(&mut self, progress: impl FnMut(SyncProgress)) -> Result<SyncSummary, ApiError> {
+        self.sync_trusting(&[], progress)
+    }
+
+    /// [`Session::sync`], also trusting the certificate authorities in
+    /// `roots_pem` (PEM).
+    pub fn sync_trusting(
+        &mut self,
+        roots_pem: &[u8],
+        progress: impl FnMut(SyncProgress),
+    ) -> Result<SyncSummary, ApiError> {
         let enrolment = self.vault.enrolment()?.ok_or(ApiError::NotEnrolled)?;
-        let mut transport = HttpTransport::new(&enrolment.hub_url).map_err(SyncError::from)?;
+        let mut transport =
+            HttpTransport::with_roots(&enrolment.hub_url, roots_pem).map_err(SyncError::from)?;
         self.sync_with(&mut transport, progress)
     }
 

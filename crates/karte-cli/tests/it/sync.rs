@@ -74,8 +74,14 @@ impl HubProcess {
 
     /// Starts serving on a free loopback port.
     fn serve(&mut self) {
+        self.serve_with(&[]);
+    }
+
+    /// Starts serving on a free loopback port, with `extra` arguments.
+    fn serve_with(&mut self, extra: &[&str]) {
         let mut child = self
             .hub(&["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
@@ -84,7 +90,7 @@ impl HubProcess {
         let line = lines.next().unwrap().unwrap();
         let url = line
             .split_whitespace()
-            .find(|word| word.starts_with("http://"))
+            .find(|word| word.starts_with("http://") || word.starts_with("https://"))
             .unwrap_or_else(|| panic!("no address in {line:?}"));
         self.url = url.to_owned();
         // Keep draining the hub's log so it never blocks on a full pipe.
@@ -188,4 +194,55 @@ fn plain_http_to_another_machine_is_refused() {
         not_enrolled.contains("error[not_enrolled]"),
         "{not_enrolled}"
     );
+}
+
+/// The certificate authority and hub certificate in `private_ca/`: a
+/// private authority that no system trusts, which issued the hub a
+/// certificate for localhost and 127.0.0.1, valid until 2126.
+fn private_ca(file: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/it/private_ca")
+        .join(file)
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn a_hub_with_a_private_authority_is_trusted_only_with_its_certificate() {
+    let mut hub = HubProcess::new();
+    let org = hub.add_org("さくら");
+    hub.serve_with(&[
+        "--tls-cert",
+        &private_ca("hub.pem"),
+        "--tls-key",
+        &private_ca("hub.key"),
+    ]);
+    assert!(hub.url.starts_with("https://127.0.0.1:"), "{}", hub.url);
+    let vault = TestVault::new();
+    let code = hub.invite(&org);
+    let refused = vault.fails(&["enroll", "--hub", &hub.url, "--code", &code]);
+    assert!(refused.contains("error["), "{refused}");
+    assert!(vault.fails(&["sync"]).contains("error[not_enrolled]"));
+
+    let ca = private_ca("ca.pem");
+    let out = vault.ok(&[
+        "enroll",
+        "--hub",
+        &hub.url,
+        "--code",
+        &code,
+        "--name",
+        "tablet",
+        "--ca-cert",
+        &ca,
+    ]);
+    assert!(out.contains("enrolled"), "{out}");
+    vault.add_yamada();
+    let untrusted = vault.fails(&["sync"]);
+    assert!(untrusted.contains("error["), "{untrusted}");
+    let pushed = vault.ok(&["sync", "--ca-cert", &ca]);
+    assert!(pushed.starts_with("pushed 1 change in 1 chart"), "{pushed}");
+    let missing = vault.fails(&["sync", "--ca-cert", "/no/such/ca.pem"]);
+    assert!(missing.contains("/no/such/ca.pem"), "{missing}");
 }
