@@ -19,7 +19,7 @@ use karte_sync::client::{
 use karte_sync::recovery::seal_to_recovery_key;
 use karte_sync::wire::{AuditHeadReport, DocUpdate, Payload};
 use karte_sync::{DeviceKey, SyncError};
-use karte_types::{DeviceId, PatientId, PatientSummary, Timestamp};
+use karte_types::{PatientId, PatientSummary, Timestamp};
 use ring::rand::SystemRandom;
 
 use super::{LoadedChart, Session};
@@ -434,7 +434,6 @@ fn is_new_whole(update: &DocUpdate, held: bool) -> bool {
 /// bytes that came, with any review items its arrival recorded after them.
 fn receive_whole(
     actor: &ActorId,
-    device: &DeviceId,
     edit: &Edit<'_>,
     doc: &PatientId,
     saved: &[u8],
@@ -444,18 +443,18 @@ fn receive_whole(
     if chart.id() != *doc {
         return Err(karte_record::RecordError::OtherChart(chart.id().to_string()).into());
     }
+    // What the chart holds beyond the bytes received is the review items
+    // recorded on arrival: this device's own, to store and to push.
+    let recorded = chart.heads() != received.received_heads;
     let mut chunk = saved.to_vec();
-    if chart.heads() != received.received_heads {
+    if recorded {
         chunk.extend(chart.save_after(&received.received_heads));
     }
     let document = ReceivedDocument {
         id: doc.clone(),
         chunk,
         summary: chart.summary()?,
-        // Only review items recorded on arrival are this device's own.
-        dirty: !chart
-            .own_changes_since(device, &received.received_heads)
-            .is_empty(),
+        dirty: recorded,
         hub_heads: Some(received.received_heads.iter().map(|h| h.0).collect()),
     };
     let new_reviews = received.open_reviews.len();
@@ -590,14 +589,11 @@ impl VaultReplica<'_> {
             })
             .collect();
         let actor = &self.session.actor;
-        let device = self.session.vault.device_id();
         let edit = Edit {
             author: &self.session.author,
             at: now,
         };
-        in_parallel(&new, |(doc, saved)| {
-            receive_whole(actor, device, &edit, doc, saved)
-        })
+        in_parallel(&new, |(doc, saved)| receive_whole(actor, &edit, doc, saved))
     }
 
     /// Drops charts from memory whose stored state they no longer match.
