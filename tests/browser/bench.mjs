@@ -180,6 +180,17 @@ try {
     phases.push(run.phases);
   }
   const phase = (name) => median(phases.map((p) => p[name])).toFixed(0);
+  // The floor under the page phase: a new page showing one Japanese line.
+  const staticPages = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.setContent('<!doctype html><html lang="ja"><body style="font-family: \'Noto Sans CJK JP\', sans-serif"><p id="x">利用者一覧</p></body></html>');
+    await page.waitForSelector('#x');
+    staticPages.push(performance.now() - started);
+    await page.close();
+  }
+  say(`a new page with one Japanese line: ${median(staticPages).toFixed(0)} ms`);
   say(`cold start phases (medians, ms): bridge up ${phase('bridge')}, page and wasm to the unlock screen ${phase('page')}, unlock to list ${phase('unlock')} of which key derivation ${phase('kdf')}`);
   report.push(['cold start to unlocked list, 1,000 patients (KDF excluded)', median(cold), median(coldBase), 'empty vault', 1500]);
 
