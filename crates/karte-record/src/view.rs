@@ -91,18 +91,26 @@ pub(crate) fn summary(doc: &Automerge, id: &PatientId) -> Result<PatientSummary,
     };
     let mut last_visit: Option<Timestamp> = None;
     for item in doc.map_range(&visits, ..) {
-        let visit = item.id();
-        let voided = matches!(
-            doc.get(&visit, ENTERED_IN_ERROR)?,
-            Some((automerge::Value::Object(_), _))
-        );
+        // One walk over the visit's keys, which come in order and stop
+        // after the two wanted here: a few times faster than two lookups.
+        let (mut at, mut voided) = (None, false);
+        for field in doc.map_range(item.id(), ..) {
+            match &*field.key {
+                VISIT_AT => {
+                    if let automerge::Value::Scalar(scalar) = field.value.into_value() {
+                        at = scalar_to_json(&scalar).as_i64();
+                    }
+                }
+                ENTERED_IN_ERROR => {
+                    voided = matches!(field.value, automerge::ValueRef::Object(_));
+                }
+                key if key > ENTERED_IN_ERROR => break,
+                _ => {}
+            }
+        }
         if voided {
             continue;
         }
-        let at = match doc.get(&visit, VISIT_AT)? {
-            Some((automerge::Value::Scalar(scalar), _)) => scalar_to_json(&scalar).as_i64(),
-            _ => None,
-        };
         let at = at
             .map(Timestamp)
             .ok_or_else(|| RecordError::NotAChart(format!("{visits_key}/{}: no time", item.key)))?;
@@ -122,7 +130,8 @@ pub(crate) fn summary(doc: &Automerge, id: &PatientId) -> Result<PatientSummary,
     })
 }
 
-/// The key of a visit's time (`VisitInput::at`).
+/// The key of a visit's time (`VisitInput::at`); it sorts before
+/// `ENTERED_IN_ERROR`, which the summary's walk over a visit relies on.
 const VISIT_AT: &str = "at";
 
 fn field<T: DeserializeOwned>(value: &Value, key: &str, path: &str) -> Result<T, RecordError> {
@@ -162,4 +171,15 @@ fn entries<T: EntryInput, E>(
         out.push(make(meta, input));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_visits_time_comes_before_its_void_in_key_order() {
+        // The summary stops walking a visit's keys after the void.
+        assert!(VISIT_AT < ENTERED_IN_ERROR);
+    }
 }
