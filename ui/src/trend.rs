@@ -5,7 +5,8 @@
 use std::fmt::Write as _;
 
 use karte_types::{
-    DIASTOLIC_RANGE, PULSE_RANGE, SPO2_RANGE, SYSTOLIC_RANGE, TEMPERATURE_RANGE, Visit, VitalSigns,
+    DIASTOLIC_RANGE, PULSE_RANGE, SPO2_RANGE, SYSTOLIC_RANGE, TEMPERATURE_RANGE, Timestamp, Visit,
+    VitalSigns,
 };
 
 /// One measured value at one time (milliseconds since the epoch).
@@ -287,6 +288,19 @@ pub fn x_span(series: &[Series]) -> Option<(i64, i64)> {
     Some(times.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t))))
 }
 
+/// The dates under the time axis for `span`, in Japan time: month and day,
+/// with the year too when the span crosses a new year, so a chart of two
+/// winters does not read as a few weeks.
+pub fn axis_dates(span: (i64, i64)) -> (String, String) {
+    let date = |at: i64| crate::display::time(Timestamp(at))[..10].replace('-', "/");
+    let (first, last) = (date(span.0), date(span.1));
+    if first[..4] == last[..4] {
+        (first[5..].to_owned(), last[5..].to_owned())
+    } else {
+        (first, last)
+    }
+}
+
 /// An SVG `points` attribute.
 pub fn points_attribute(placed: &[(f64, f64)]) -> String {
     let mut out = String::with_capacity(placed.len() * 12);
@@ -314,9 +328,7 @@ pub fn markers_path(placed: &[(f64, f64)]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use karte_types::{
-        Author, DeviceId, EntryId, EntryMeta, Soap, Timestamp, UserId, VisitInput, Voided,
-    };
+    use karte_types::{Author, DeviceId, EntryId, EntryMeta, Soap, UserId, VisitInput, Voided};
 
     use super::*;
 
@@ -429,6 +441,18 @@ mod tests {
             "36.8"
         );
         assert_eq!(Trend::Spo2.drawing(&visits, Frame::DEFAULT), None);
+    }
+
+    #[test]
+    fn axis_dates_name_the_year_only_across_a_new_year() {
+        // 2025-12-31 20:00 and 2026-01-01 08:00 UTC: both in 2026 in Japan.
+        let (eve, morning) = (1_767_211_200_000, 1_767_254_400_000);
+        assert_eq!(axis_dates((eve, morning)), ("01/01".into(), "01/01".into()));
+        let a_year_earlier = eve - 365 * 86_400_000;
+        assert_eq!(
+            axis_dates((a_year_earlier, morning)),
+            ("2025/01/01".into(), "2026/01/01".into())
+        );
     }
 
     #[test]

@@ -9,12 +9,11 @@
 
 use std::rc::Rc;
 
-use karte_types::{ChartView, Timestamp};
+use karte_types::ChartView;
 use yew::prelude::*;
 
-use crate::display;
 use crate::i18n::Tr;
-use crate::trend::{Frame, Trend};
+use crate::trend::{Frame, Trend, axis_dates};
 
 #[derive(Properties, Clone)]
 pub struct TrendChartProps {
@@ -59,6 +58,7 @@ pub fn TrendChart(props: &TrendChartProps) -> Html {
         };
     };
     let (span, range) = (drawing.span, drawing.range);
+    let (first_date, last_date) = axis_dates(span);
     let latest = tr.t_args("trend-latest", &[("value", drawing.latest.clone())]);
     let view_box = format!("0 0 {} {}", frame.width, frame.height);
     html! {
@@ -80,13 +80,13 @@ pub fn TrendChart(props: &TrendChartProps) -> Html {
                     }
                 }) }
                 // The first and last visit's dates under the time axis.
-                { for [(span.0, frame.left, "start"), (span.1, frame.width - frame.right, "end")]
+                { for [(first_date, frame.left, "start"), (last_date, frame.width - frame.right, "end")]
                     .into_iter()
                     .take(if span.0 == span.1 { 1 } else { 2 })
-                    .map(|(at, x, anchor)| html! {
+                    .map(|(date, x, anchor)| html! {
                         <text class="axis" x={x.to_string()} y={(frame.height - 6.0).to_string()}
                             text-anchor={if span.0 == span.1 { "start" } else { anchor }}>
-                            { display::time(Timestamp(at))[5..10].replace('-', "/") }
+                            { date }
                         </text>
                     }) }
                 { for drawing.lines.iter().map(|line| html! {
