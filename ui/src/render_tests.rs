@@ -300,6 +300,9 @@ async fn a_review_shows_each_value_with_its_author() {
         "suzuki",
         "電話番号",
         "review-keep-1",
+        // A text conflict may also be merged by typing, starting from both.
+        "review-merge-save",
+        "090-1111-2222 / 090-3333-4444",
     ] {
         assert!(html.contains(text), "{text} missing: {html}");
     }

@@ -98,6 +98,9 @@ review-concurrent = "{ $field }" was changed on two devices at once. Choose the 
 review-clinical = Needs a clinical check: { $rule }
 review-keep = Keep this value
 review-unknown-author = Unknown author
+review-merge-label = Or write one value that combines them
+review-merge-save = Record this value
+review-merge-empty = Type the combined value.
 
 ## Recording a visit
 visit-title = Record a visit

@@ -98,6 +98,9 @@ review-concurrent = 「{ $field }」が別々の端末で同時に変更され�
 review-clinical = 臨床的な確認が必要です：{ $rule }
 review-keep = この値を残す
 review-unknown-author = 記録者不明
+review-merge-label = 両方の内容をまとめて書き直す
+review-merge-save = この内容で記録
+review-merge-empty = まとめた内容を入力してください。
 
 ## 訪問の記録
 visit-title = 訪問を記録

@@ -1,9 +1,11 @@
 //! Conflicts and clinical inconsistencies waiting for a person: each value
-//! with its author and time, and a button to keep it.
+//! with its author and time, and a button to keep it; a text conflict may
+//! also be merged by typing.
 
 use karte_types::{Review, ReviewId, ReviewKind};
 use yew::prelude::*;
 
+use crate::components::ReviewMerge;
 use crate::display;
 use crate::i18n::Tr;
 
@@ -82,6 +84,10 @@ pub fn ReviewList(props: &ReviewListProps) -> Html {
                                 }
                             }) }
                         </ul>
+                        if matches!(review.kind, ReviewKind::ConcurrentValues) {
+                            <ReviewMerge review={review.id.clone()} values={review.values.clone()}
+                                onresolve={props.onresolve.clone()} busy={props.busy} />
+                        }
                     </article>
                 }
             }) }
