@@ -371,15 +371,10 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
       await id('chart-phone').getByText(UI_PHONE).waitFor();
 
       // Meanwhile the other device changes the same field and syncs first.
-      const { child: other, line: otherUrl } = await start(['ui', 'serve', '--vault', cliVault]);
-      const api = bridgeClient(otherUrl);
-      await api('POST', 'unlock', { passphrase: CLI_PASSPHRASE });
-      const [patient] = await api('GET', 'patients');
+      const [patient] = JSON.parse(await karte(['patient', 'list', '--json'], cliEnv));
       assert.equal(patient.family, FAMILY);
-      const chart = await api('GET', `patients/${patient.id}/chart`);
-      await api('POST', `patients/${patient.id}`, { ...chart.patient, phone: CLI_PHONE });
-      await api('POST', 'sync');
-      other.kill('SIGTERM');
+      await karte(['patient', 'edit', patient.id, '--phone', CLI_PHONE], cliEnv);
+      await karte(['sync'], cliEnv);
 
       // The nurse syncs: the chart shows both values with their authors.
       await id('sync-now').click();

@@ -107,6 +107,36 @@ pub enum PatientCommand {
     Add(Box<PatientAdd>),
     /// List patients; --search matches kanji and kana, hiragana or katakana, any width.
     List(PatientList),
+    /// Change a patient's details; only the fields given change (an empty
+    /// value clears an optional one).
+    Edit(Box<PatientEdit>),
+}
+
+#[derive(Debug, Args)]
+pub struct PatientEdit {
+    /// The patient's id or a unique prefix of it.
+    pub patient: String,
+    #[arg(long)]
+    pub family: Option<String>,
+    #[arg(long)]
+    pub given: Option<String>,
+    #[arg(long)]
+    pub family_kana: Option<String>,
+    #[arg(long)]
+    pub given_kana: Option<String>,
+    /// Birth date, YYYY-MM-DD.
+    #[arg(long)]
+    pub birth: Option<String>,
+    #[arg(long)]
+    pub sex: Option<String>,
+    #[arg(long)]
+    pub address: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+    #[arg(long)]
+    pub insurance: Option<String>,
+    #[arg(long)]
+    pub care_level: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -125,6 +125,14 @@ fn run(cli: Cli) -> Result<()> {
                 print::patient_list(&patients, today);
             }
         }
+        Command::Patient(args::PatientCommand::Edit(edit)) => {
+            let mut session = open(&cli)?;
+            let id = session.resolve_patient(&edit.patient)?;
+            let current = session.chart(&id)?.patient;
+            let changed = edited_demographics(current, edit)?;
+            session.update_patient(&id, &changed)?;
+            println!("{id}");
+        }
         Command::Allergy(args::AllergyCommand::Add(add)) => {
             let mut session = open(&cli)?;
             let patient = session.resolve_patient(&add.patient)?;
@@ -316,6 +324,46 @@ fn demographics(add: &args::PatientAdd) -> Result<Demographics, ApiError> {
         address: add.address.clone(),
         phone: add.phone.clone(),
         insurance_number: add.insurance.clone(),
+        care_level,
+    })
+}
+
+/// `current` with the fields `edit` gives; an empty value clears an
+/// optional field.
+fn edited_demographics(
+    current: Demographics,
+    edit: &args::PatientEdit,
+) -> Result<Demographics, ApiError> {
+    let mut form = Form::new();
+    let birth = match &edit.birth {
+        Some(text) => form.take(Date::parse("birth", text)),
+        None => Some(current.birth),
+    };
+    let sex = match &edit.sex {
+        Some(text) => form.take(Sex::parse(text)),
+        None => Some(current.sex),
+    };
+    let care_level = match &edit.care_level {
+        Some(text) if text.trim().is_empty() => None,
+        Some(_) => form.optional(&edit.care_level, CareLevel::parse),
+        None => current.care_level,
+    };
+    let text = |given: &Option<String>, was: String| given.clone().unwrap_or(was);
+    let optional = |given: &Option<String>, was: Option<String>| match given {
+        Some(value) if value.trim().is_empty() => None,
+        Some(value) => Some(value.clone()),
+        None => was,
+    };
+    form.finish(|| Demographics {
+        family: text(&edit.family, current.family),
+        given: text(&edit.given, current.given),
+        family_kana: text(&edit.family_kana, current.family_kana),
+        given_kana: text(&edit.given_kana, current.given_kana),
+        birth: birth.expect("checked"),
+        sex: sex.expect("checked"),
+        address: optional(&edit.address, current.address),
+        phone: optional(&edit.phone, current.phone),
+        insurance_number: optional(&edit.insurance, current.insurance_number),
         care_level,
     })
 }

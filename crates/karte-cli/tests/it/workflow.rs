@@ -306,3 +306,30 @@ fn demo_is_deterministic_in_content() {
     assert_eq!(names(&a), names(&b));
     assert_eq!(names(&a).len(), 3);
 }
+
+#[test]
+fn editing_a_patient_changes_only_the_fields_given() {
+    let vault = TestVault::new();
+    let patient = vault.add_yamada();
+    vault.ok(&[
+        "patient",
+        "edit",
+        &patient[..8],
+        "--phone",
+        "090-1234-5678",
+        "--care-level",
+        "要介護2",
+    ]);
+    let chart = vault.chart_json(&patient);
+    assert_eq!(chart["patient"]["phone"], "090-1234-5678");
+    assert_eq!(chart["patient"]["family"], "山田");
+    assert_eq!(chart["patient"]["birth"], "1941-03-02");
+    // An empty value clears an optional field; a bad one changes nothing.
+    vault.ok(&["patient", "edit", &patient, "--phone", ""]);
+    let error = vault.fails(&["patient", "edit", &patient, "--birth", "1941-13-40"]);
+    assert!(error.contains("birth"), "{error}");
+    let chart = vault.chart_json(&patient);
+    assert!(chart["patient"]["phone"].is_null(), "{chart}");
+    assert_eq!(chart["patient"]["birth"], "1941-03-02");
+    assert!(!chart["patient"]["care_level"].is_null(), "{chart}");
+}
