@@ -12,6 +12,18 @@ pub fn time(at: Timestamp) -> String {
 }
 
 /// A coded value's label: `{prefix}-{code}` from the message files.
+/// A select field's options: each code with its name in the user's language.
+pub fn coded_options(
+    tr: &Tr,
+    prefix: &str,
+    codes: impl IntoIterator<Item = &'static str>,
+) -> Vec<(yew::AttrValue, String)> {
+    codes
+        .into_iter()
+        .map(|code| (yew::AttrValue::from(code), coded(tr, prefix, code)))
+        .collect()
+}
+
 pub fn coded(tr: &Tr, prefix: &str, code: &str) -> String {
     let id = format!("{prefix}-{code}");
     if tr.has(&id) {

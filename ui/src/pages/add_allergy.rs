@@ -10,8 +10,7 @@ use crate::display;
 use crate::forms::{AllergyForm, error_text};
 use crate::i18n::Tr;
 use crate::pages::chart::ChartHeader;
-use crate::pages::entry_form::use_entry_form;
-use crate::state::{Action, Page};
+use crate::pages::entry_form::{back_to_chart, use_entry_form};
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct AddAllergyProps {
@@ -25,48 +24,24 @@ pub fn AddAllergy(props: &AddAllergyProps) -> Html {
     let backend = use_context::<BackendHandle>().expect("backend");
     let entry = use_entry_form::<AllergyForm>();
     let errors = entry.errors(entry.form.to_input().err().unwrap_or_default());
-    let onsubmit = {
-        let (entry, state, backend, patient) = (
-            entry.clone(),
-            state.clone(),
-            backend.clone(),
-            props.patient.clone(),
-        );
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            entry.attempt();
-            if let Ok(input) = entry.form.to_input() {
-                entry.save(
-                    backend.add_allergy(patient.clone(), input),
-                    &state,
-                    &backend,
-                    patient.clone(),
-                );
-            }
-        })
-    };
-    let categories: Vec<(AttrValue, String)> = AllergyCategory::ALL
-        .iter()
-        .map(|c| {
-            (
-                AttrValue::from(c.code()),
-                display::coded(&tr, "category", c.code()),
-            )
-        })
-        .collect();
-    let criticalities: Vec<(AttrValue, String)> = Criticality::ALL
-        .iter()
-        .map(|c| {
-            (
-                AttrValue::from(c.code()),
-                display::coded(&tr, "criticality", c.code()),
-            )
-        })
-        .collect();
-    let back = {
-        let (state, patient) = (state.clone(), props.patient.clone());
-        Callback::from(move |_| state.dispatch(Action::Navigate(Page::Chart(patient.clone()))))
-    };
+    let onsubmit = entry.onsubmit(
+        &state,
+        &backend,
+        &props.patient,
+        |f| f.to_input().ok(),
+        |b, p, input| b.add_allergy(p, input),
+    );
+    let categories = display::coded_options(
+        &tr,
+        "category",
+        AllergyCategory::ALL.iter().map(|c| c.code()),
+    );
+    let criticalities = display::coded_options(
+        &tr,
+        "criticality",
+        Criticality::ALL.iter().map(|c| c.code()),
+    );
+    let back = back_to_chart(&state, &props.patient);
     html! {
         <main data-testid="allergy-form">
             <ChartHeader />

@@ -10,8 +10,7 @@ use crate::display;
 use crate::forms::{MedicationForm, error_text};
 use crate::i18n::Tr;
 use crate::pages::chart::ChartHeader;
-use crate::pages::entry_form::use_entry_form;
-use crate::state::{Action, Page};
+use crate::pages::entry_form::{back_to_chart, use_entry_form};
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct AddMedicationProps {
@@ -25,39 +24,15 @@ pub fn AddMedication(props: &AddMedicationProps) -> Html {
     let backend = use_context::<BackendHandle>().expect("backend");
     let entry = use_entry_form::<MedicationForm>();
     let errors = entry.errors(entry.form.to_input().err().unwrap_or_default());
-    let onsubmit = {
-        let (entry, state, backend, patient) = (
-            entry.clone(),
-            state.clone(),
-            backend.clone(),
-            props.patient.clone(),
-        );
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            entry.attempt();
-            if let Ok(input) = entry.form.to_input() {
-                entry.save(
-                    backend.add_medication(patient.clone(), input),
-                    &state,
-                    &backend,
-                    patient.clone(),
-                );
-            }
-        })
-    };
-    let routes: Vec<(AttrValue, String)> = Route::ALL
-        .iter()
-        .map(|r| {
-            (
-                AttrValue::from(r.code()),
-                display::coded(&tr, "route", r.code()),
-            )
-        })
-        .collect();
-    let back = {
-        let (state, patient) = (state.clone(), props.patient.clone());
-        Callback::from(move |_| state.dispatch(Action::Navigate(Page::Chart(patient.clone()))))
-    };
+    let onsubmit = entry.onsubmit(
+        &state,
+        &backend,
+        &props.patient,
+        |f| f.to_input().ok(),
+        |b, p, input| b.add_medication(p, input),
+    );
+    let routes = display::coded_options(&tr, "route", Route::ALL.iter().map(|r| r.code()));
+    let back = back_to_chart(&state, &props.patient);
     html! {
         <main data-testid="medication-form">
             <ChartHeader />

@@ -105,5 +105,43 @@ impl<F: Clone + 'static> EntryFormState<F> {
     }
 }
 
+impl<F: Clone + 'static> EntryFormState<F> {
+    /// The form's submit: marks the attempt, and saves a form that `input`
+    /// accepts with `write`.
+    pub fn onsubmit<I: 'static>(
+        &self,
+        state: &AppContext,
+        backend: &BackendHandle,
+        patient: &PatientId,
+        input: fn(&F) -> Option<I>,
+        write: fn(&BackendHandle, PatientId, I) -> EntryCall,
+    ) -> Callback<SubmitEvent> {
+        let (entry, state, backend, patient) = (
+            self.clone(),
+            state.clone(),
+            backend.clone(),
+            patient.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            entry.attempt();
+            if let Some(input) = input(&entry.form) {
+                entry.save(
+                    write(&backend, patient.clone(), input),
+                    &state,
+                    &backend,
+                    patient.clone(),
+                );
+            }
+        })
+    }
+}
+
+/// Back to the patient's chart without saving.
+pub fn back_to_chart(state: &AppContext, patient: &PatientId) -> Callback<MouseEvent> {
+    let (state, patient) = (state.clone(), patient.clone());
+    Callback::from(move |_| state.dispatch(Action::Navigate(Page::Chart(patient.clone()))))
+}
+
 /// The answer type of the entry writes.
 pub type EntryCall = Call<Made<EntryId>>;
