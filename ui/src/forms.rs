@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use karte_types::{
     AllergyCategory, AllergyInput, CareLevel, ClinicalStatus, ConditionInput, Criticality, Date,
     Demographics, EnrolRequest, Jcs, MedicationInput, Route, Sex, Soap, Timestamp, ValidationError,
-    VisitInput, VitalSigns, parse_blood_pressure, parse_number,
+    ValidationErrors, VisitInput, VitalSigns, parse_blood_pressure, parse_number,
 };
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +26,25 @@ fn by_field(errors: Vec<ValidationError>) -> FieldErrors {
         map.entry(error.field.clone()).or_insert(error);
     }
     map
+}
+
+/// `value` if neither the form nor the core's own rules (`checked`) found
+/// anything wrong. The form's errors come first, so a field the form already
+/// flagged (a number that did not parse, say) keeps that message rather
+/// than the core's second, misleading one.
+fn with_core_rules<T>(
+    value: T,
+    mut errors: Vec<ValidationError>,
+    checked: Result<(), ValidationErrors>,
+) -> Result<T, FieldErrors> {
+    if let Err(more) = checked {
+        errors.extend(more.0);
+    }
+    if errors.is_empty() {
+        Ok(value)
+    } else {
+        Err(by_field(errors))
+    }
 }
 
 /// A field's error in the user's language: a message for this field and
@@ -279,20 +298,8 @@ impl VisitForm {
             vitals,
             soap,
         };
-        if let Err(more) = input.validate() {
-            // A number that did not parse is absent from `vitals`; the core's
-            // rules may then add a second, misleading error for it.
-            for error in more.0 {
-                if !errors.iter().any(|e| e.field == error.field) {
-                    errors.push(error);
-                }
-            }
-        }
-        if errors.is_empty() {
-            Ok(input)
-        } else {
-            Err(by_field(errors))
-        }
+        let checked = input.validate();
+        with_core_rules(input, errors, checked)
     }
 
     /// The errors to show while typing: those of fields already typed in,
@@ -417,18 +424,8 @@ impl PatientForm {
             insurance_number: text(&self.insurance_number),
             care_level,
         };
-        if let Err(more) = demographics.validate(today) {
-            for error in more.0 {
-                if !errors.iter().any(|e| e.field == error.field) {
-                    errors.push(error);
-                }
-            }
-        }
-        if errors.is_empty() {
-            Ok(demographics)
-        } else {
-            Err(by_field(errors))
-        }
+        let checked = demographics.validate(today);
+        with_core_rules(demographics, errors, checked)
     }
 }
 
@@ -474,14 +471,8 @@ impl AllergyForm {
             reaction: text(&self.reaction),
             status: ClinicalStatus::Active,
         };
-        if let Err(more) = input.validate() {
-            errors.extend(more.0);
-        }
-        if errors.is_empty() {
-            Ok(input)
-        } else {
-            Err(by_field(errors))
-        }
+        let checked = input.validate();
+        with_core_rules(input, errors, checked)
     }
 }
 
@@ -505,14 +496,8 @@ impl ConditionForm {
             status: ClinicalStatus::Active,
             note: text(&self.note),
         };
-        if let Err(more) = input.validate() {
-            errors.extend(more.0);
-        }
-        if errors.is_empty() {
-            Ok(input)
-        } else {
-            Err(by_field(errors))
-        }
+        let checked = input.validate();
+        with_core_rules(input, errors, checked)
     }
 }
 
@@ -554,14 +539,8 @@ impl MedicationForm {
             start,
             end,
         };
-        if let Err(more) = input.validate() {
-            errors.extend(more.0);
-        }
-        if errors.is_empty() {
-            Ok(input)
-        } else {
-            Err(by_field(errors))
-        }
+        let checked = input.validate();
+        with_core_rules(input, errors, checked)
     }
 }
 
