@@ -13,6 +13,7 @@ use crate::components::TextField;
 use crate::display;
 use crate::forms::{EnrolForm, error_text, from_problem, visible};
 use crate::i18n::Tr;
+use crate::pages::entry_form::field_setter;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct EnrolPanelProps {
@@ -41,19 +42,16 @@ pub fn EnrolPanel(props: &EnrolPanelProps) -> Html {
         errors.extend(from_problem(problem));
     }
     let set = |field: &'static str| {
-        let (form, touched) = (form.clone(), touched.clone());
-        Callback::from(move |value: String| {
-            let mut next = (*form).clone();
-            match field {
-                "hub-url" => next.hub_url = value,
-                "code" => next.code = value,
-                _ => next.device_name = value,
-            }
-            form.set(next);
-            let mut t = (*touched).clone();
-            t.insert(field.to_owned());
-            touched.set(t);
-        })
+        field_setter(
+            &form,
+            &touched,
+            field,
+            move |form: &mut EnrolForm, value| match field {
+                "hub-url" => form.hub_url = value,
+                "code" => form.code = value,
+                _ => form.device_name = value,
+            },
+        )
     };
     let onsubmit = {
         let (form, attempted, busy, failure) = (

@@ -1,5 +1,6 @@
 //! What the allergy, problem and medication forms share: the touched and
-//! attempted bookkeeping, the save call, and the way back to the chart.
+//! attempted bookkeeping, the save call, and the way back to the chart;
+//! and how every form of the app sets a field.
 
 use std::collections::BTreeSet;
 
@@ -55,15 +56,7 @@ impl<F: Clone + 'static> EntryFormState<F> {
 
     /// A callback that writes one field with `write`.
     pub fn setter(&self, field: &'static str, write: fn(&mut F, String)) -> Callback<String> {
-        let (form, touched) = (self.form.clone(), self.touched.clone());
-        Callback::from(move |value: String| {
-            let mut next = (*form).clone();
-            write(&mut next, value);
-            form.set(next);
-            let mut t = (*touched).clone();
-            t.insert(field.to_owned());
-            touched.set(t);
-        })
+        field_setter(&self.form, &self.touched, field, write)
     }
 
     /// Marks a save attempt; the caller then saves only a valid form.
@@ -135,6 +128,26 @@ impl<F: Clone + 'static> EntryFormState<F> {
             }
         })
     }
+}
+
+/// A callback that writes one field of the form in `form` with `write` and
+/// marks the field touched, so its errors show from then on. Every form of
+/// the app sets its fields through this.
+pub fn field_setter<F: Clone + 'static>(
+    form: &UseStateHandle<F>,
+    touched: &UseStateHandle<BTreeSet<String>>,
+    field: &'static str,
+    write: impl Fn(&mut F, String) + 'static,
+) -> Callback<String> {
+    let (form, touched) = (form.clone(), touched.clone());
+    Callback::from(move |value: String| {
+        let mut next = (*form).clone();
+        write(&mut next, value);
+        form.set(next);
+        let mut t = (*touched).clone();
+        t.insert(field.to_owned());
+        touched.set(t);
+    })
 }
 
 /// Back to the patient's chart without saving.

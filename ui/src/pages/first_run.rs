@@ -12,6 +12,7 @@ use crate::components::{StrengthMeter, TextField};
 use crate::display;
 use crate::forms::{error_text, new_passphrase_errors, visible};
 use crate::i18n::Tr;
+use crate::pages::entry_form::field_setter;
 use crate::state::Action;
 
 #[component]
@@ -33,13 +34,8 @@ pub fn FirstRun() -> Html {
         *attempted,
     );
     let setter = |handle: &UseStateHandle<String>, field: &'static str| {
-        let handle = handle.clone();
-        let touched = touched.clone();
-        Callback::from(move |value: String| {
-            handle.set(value);
-            let mut t = (*touched).clone();
-            t.insert(field.to_owned());
-            touched.set(t);
+        field_setter(handle, &touched, field, |text: &mut String, value| {
+            *text = value
         })
     };
     let onsubmit = {

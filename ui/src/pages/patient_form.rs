@@ -13,6 +13,7 @@ use crate::display;
 use crate::forms::{PatientForm as Form, error_text, from_problem, visible};
 use crate::i18n::Tr;
 use crate::pages::chart::ChartHeader;
+use crate::pages::entry_form::field_setter;
 use crate::state::{Action, Page};
 
 #[derive(Properties, PartialEq, Clone)]
@@ -61,14 +62,8 @@ pub fn PatientForm(props: &PatientFormProps) -> Html {
         errors.extend(from_problem(problem));
     }
     let set = |field: &'static str| {
-        let (form, touched) = (form.clone(), touched.clone());
-        Callback::from(move |value: String| {
-            let mut next = (*form).clone();
-            next.set(field, value);
-            form.set(next);
-            let mut t = (*touched).clone();
-            t.insert(field.to_owned());
-            touched.set(t);
+        field_setter(&form, &touched, field, move |form: &mut Form, value| {
+            form.set(field, value)
         })
     };
     let onsubmit = {
