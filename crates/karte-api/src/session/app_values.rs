@@ -52,12 +52,15 @@ impl Session {
         Ok(self.vault.users()?.into_iter().map(|u| u.name).collect())
     }
 
-    /// Open review items across every chart, from the patient index.
+    /// Open review items across every chart, summed over the patient index
+    /// in place: the status bar asks often, and copying every summary of a
+    /// large register for a count would be waste.
     pub fn open_review_count(&mut self) -> Result<usize, ApiError> {
         Ok(self
-            .patients(None)?
+            .index()?
+            .entries
             .iter()
-            .map(|p| p.open_reviews as usize)
+            .map(|(summary, _)| summary.open_reviews as usize)
             .sum())
     }
 }
