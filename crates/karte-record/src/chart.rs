@@ -298,12 +298,7 @@ impl Chart {
     ) -> Result<ReceivedChart, RecordError> {
         let mut chart = Chart::load(actor, &[saved])?;
         let received_heads = chart.doc.get_heads();
-        let mut findings = if history_is_one_line(&chart.doc) {
-            Vec::new()
-        } else {
-            review::all_conflicts(&chart.doc)?
-        };
-        findings.extend(review::clinical_findings(&chart.doc)?);
+        let findings = chart.arrival_findings()?;
         chart.record_findings(findings, edit)?;
         let mut open_reviews = Vec::new();
         for id in review::review_ids(&chart.doc)? {
@@ -316,6 +311,37 @@ impl Chart {
             open_reviews,
             received_heads,
         })
+    }
+
+    /// What a replica receiving `saved` whole would file in its patient
+    /// list, with the chart's heads, when receiving it records nothing (no
+    /// concurrent values or clinical findings without a review item): then
+    /// storing the bytes as they came and this entry is all
+    /// [`Chart::receive_saved`] would do. `None` when arrival records items,
+    /// which the receiving replica must do under its own actor.
+    pub fn arrival_digest(
+        saved: &[u8],
+    ) -> Result<Option<(Vec<ChangeHash>, PatientSummary)>, RecordError> {
+        // Nothing is written, so no actor ever signs a change.
+        let chart = Chart::load(ActorId::from([0u8; 16]), &[saved])?;
+        if !chart.arrival_findings()?.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some((chart.doc.get_heads(), chart.summary()?)))
+    }
+
+    /// The review items a chart received whole would record: concurrent
+    /// values (searched for only when the history is not one line of
+    /// changes, where every change saw the one before and no two values of
+    /// a field are concurrent) and clinical findings, less those it holds.
+    fn arrival_findings(&self) -> Result<Vec<review::Finding>, RecordError> {
+        let mut findings = if history_is_one_line(&self.doc) {
+            Vec::new()
+        } else {
+            review::all_conflicts(&self.doc)?
+        };
+        findings.extend(review::clinical_findings(&self.doc)?);
+        self.unrecorded(findings)
     }
 
     /// The changes of `device` that are not in the causal past of `heads`,
@@ -508,12 +534,10 @@ impl Chart {
     /// review item for yet; makes no change when there are none.
     fn record_findings(
         &mut self,
-        mut findings: Vec<review::Finding>,
+        findings: Vec<review::Finding>,
         edit: &Edit<'_>,
     ) -> Result<(), RecordError> {
-        let existing = review::review_ids(&self.doc)?;
-        let mut seen = BTreeSet::new();
-        findings.retain(|f| !existing.contains(f.id.as_str()) && seen.insert(f.id.clone()));
+        let findings = self.unrecorded(findings)?;
         if findings.is_empty() {
             return Ok(());
         }
@@ -527,6 +551,17 @@ impl Chart {
             }
             Ok(())
         })
+    }
+
+    /// `findings` less those the chart has a review item for, once each.
+    fn unrecorded(
+        &self,
+        mut findings: Vec<review::Finding>,
+    ) -> Result<Vec<review::Finding>, RecordError> {
+        let existing = review::review_ids(&self.doc)?;
+        let mut seen = BTreeSet::new();
+        findings.retain(|f| !existing.contains(f.id.as_str()) && seen.insert(f.id.clone()));
+        Ok(findings)
     }
 
     /// Open items about concurrent values at the same path whose values are

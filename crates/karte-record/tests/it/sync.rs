@@ -194,3 +194,42 @@ fn bytes_that_are_not_a_whole_chart_are_refused_when_received_saved() {
     damaged[middle] ^= 0x55;
     assert!(Chart::receive_saved(actor(&c, 0), &damaged, &edit(&c, 70)).is_err());
 }
+
+#[test]
+fn the_arrival_digest_is_what_receiving_whole_files_when_it_records_nothing() {
+    let a = author("佐藤", "tablet-a");
+    let c = author("鈴木", "laptop-c");
+    let mut chart = new_chart(&a);
+    for n in 0..3 {
+        chart
+            .record_visit(&entry_id(n), &visit(60 * n as i64, 72), &edit(&a, 61))
+            .unwrap();
+    }
+    let saved = chart.save();
+    let (heads, summary) = Chart::arrival_digest(&saved).unwrap().expect("settled");
+    let fast = Chart::receive_saved(actor(&c, 0), &saved, &edit(&c, 500)).unwrap();
+    assert_eq!(heads, fast.received_heads);
+    assert_eq!(heads, fast.chart.heads(), "arrival recorded nothing");
+    assert_eq!(summary, fast.chart.summary().unwrap());
+    assert!(summary.last_visit.is_some());
+}
+
+#[test]
+fn a_chart_whose_arrival_records_review_items_has_no_digest_until_they_are_recorded() {
+    let c = author("鈴木", "laptop-c");
+    let d = author("高橋", "tablet-d");
+    let saved = Chart::load(actor(&c, 9), &[&unmerged_conflict()])
+        .unwrap()
+        .save();
+    assert_eq!(Chart::arrival_digest(&saved).unwrap(), None);
+    // Once one device has recorded the item, the next receives it settled,
+    // with the open item counted in its list entry.
+    let received = Chart::receive_saved(actor(&c, 0), &saved, &edit(&c, 200)).unwrap();
+    let recorded = received.chart.save();
+    let (heads, summary) = Chart::arrival_digest(&recorded).unwrap().expect("settled");
+    let at_d = Chart::receive_saved(actor(&d, 0), &recorded, &edit(&d, 300)).unwrap();
+    assert_eq!(heads, at_d.chart.heads());
+    assert_eq!(summary, at_d.chart.summary().unwrap());
+    assert_eq!(summary.open_reviews, 1);
+    assert!(Chart::arrival_digest(b"not a chart").is_err());
+}
