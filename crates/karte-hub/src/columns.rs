@@ -32,3 +32,13 @@ pub(crate) fn docs_to_text(docs: &[karte_types::PatientId]) -> String {
 pub(crate) fn docs_from_text(text: &str) -> Result<Vec<karte_types::PatientId>, HubStoreError> {
     serde_json::from_str(text).map_err(|_| HubStoreError::corrupt("a receipt's chart list"))
 }
+
+/// A snapshot's arrival as one text column (JSON). One that does not read
+/// is worked out again rather than failing a sync: it is a cache.
+pub(crate) fn arrival_to_text(arrival: &crate::Arrival) -> String {
+    serde_json::to_string(arrival).expect("an arrival serialises")
+}
+
+pub(crate) fn arrival_from_text(text: Option<String>) -> Option<crate::Arrival> {
+    serde_json::from_str(&text?).ok()
+}

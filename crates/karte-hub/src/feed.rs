@@ -65,6 +65,25 @@ impl PagePlan {
     }
 }
 
+/// What a chart whose snapshot is not yet cached is guessed to cost in a
+/// first sync's page: a chart of a year or two of visits.
+const UNCACHED_CHART_GUESS: usize = 16 << 10;
+
+/// How many of a first sync's charts, given in id order with the size of
+/// their cached snapshots, go in a page of about `max_bytes`: at least one,
+/// so every page moves on; and whether more follow.
+pub(crate) fn plan_whole(sizes: &[Option<usize>], max_bytes: usize) -> (usize, bool) {
+    let mut used = 0usize;
+    for (taken, size) in sizes.iter().enumerate() {
+        let size = size.unwrap_or(UNCACHED_CHART_GUESS) + ENTRY_OVERHEAD;
+        if taken > 0 && used.saturating_add(size) > max_bytes {
+            return (taken, true);
+        }
+        used = used.saturating_add(size);
+    }
+    (sizes.len(), false)
+}
+
 /// Where a writer takes feed positions from.
 #[derive(Debug)]
 pub(crate) enum Positions {
@@ -152,6 +171,15 @@ mod tests {
         assert!(plan.offer(5, 1_000));
         assert!(!plan.offer(6, 1));
         assert_eq!(plan.finish(9), (5, true));
+    }
+
+    #[test]
+    fn a_first_sync_page_takes_charts_until_the_next_overflows_it() {
+        let sizes = [Some(1_000), Some(1_000), None, Some(10)];
+        assert_eq!(plan_whole(&sizes, 2_500), (2, true));
+        assert_eq!(plan_whole(&sizes, 100), (1, true), "at least one");
+        assert_eq!(plan_whole(&sizes, 1 << 20), (4, false));
+        assert_eq!(plan_whole(&[], 100), (0, false));
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The hub as the HTTP layer sees it: a store, a clock and the settings that
 //! bound what one request may cost.
 
-use std::sync::Arc;
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use karte_sync::{Limits, ReplayGuard};
-use karte_types::Timestamp;
+use karte_types::{PatientId, Timestamp};
 
 use crate::{Clock, HubStore};
 
@@ -57,6 +58,55 @@ struct Inner<S> {
     store: S,
     clock: Box<dyn Clock>,
     config: HubConfig,
+    arrivals: ArrivalQueue,
+}
+
+/// The charts whose cached snapshot's arrival is still to be worked out,
+/// first come first served, without repeats, by one background task at a
+/// time.
+#[derive(Debug, Default)]
+pub(crate) struct ArrivalQueue {
+    state: Mutex<QueueState>,
+}
+
+#[derive(Debug, Default)]
+struct QueueState {
+    waiting: VecDeque<PatientId>,
+    queued: HashSet<PatientId>,
+    /// A task is working through the queue.
+    working: bool,
+}
+
+impl ArrivalQueue {
+    /// Queues `doc`; `true` when no task is working and the caller must
+    /// start one.
+    pub(crate) fn push(&self, doc: PatientId) -> bool {
+        let mut state = self.state.lock().expect("the queue lock is never poisoned");
+        if state.queued.insert(doc.clone()) {
+            state.waiting.push_back(doc);
+        }
+        !std::mem::replace(&mut state.working, true)
+    }
+
+    /// The next chart to work on; `None` when the queue is empty, and the
+    /// task asking stops.
+    pub(crate) fn next(&self) -> Option<PatientId> {
+        let mut state = self.state.lock().expect("the queue lock is never poisoned");
+        let next = state.waiting.pop_front();
+        match &next {
+            Some(doc) => {
+                state.queued.remove(doc);
+            }
+            None => state.working = false,
+        }
+        next
+    }
+
+    /// How many charts wait, counting the one being worked on.
+    fn pending(&self) -> usize {
+        let state = self.state.lock().expect("the queue lock is never poisoned");
+        state.waiting.len() + usize::from(state.working)
+    }
 }
 
 impl<S> Clone for Hub<S> {
@@ -83,6 +133,7 @@ impl<S: HubStore> Hub<S> {
                 store,
                 clock: Box::new(clock),
                 config,
+                arrivals: ArrivalQueue::default(),
             }),
         }
     }
@@ -97,5 +148,15 @@ impl<S: HubStore> Hub<S> {
 
     pub fn now(&self) -> Timestamp {
         self.inner.clock.now()
+    }
+
+    /// How many charts' arrivals the hub is still working out in the
+    /// background: a device's first sync loads those charts itself.
+    pub fn arrivals_pending(&self) -> usize {
+        self.inner.arrivals.pending()
+    }
+
+    pub(crate) fn arrivals(&self) -> &ArrivalQueue {
+        &self.inner.arrivals
     }
 }

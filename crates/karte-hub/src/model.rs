@@ -233,6 +233,41 @@ pub struct DocRecord {
 pub struct Snapshot {
     pub bytes: Vec<u8>,
     pub up_to: u64,
+    /// What a device receiving these bytes whole would do, once the hub has
+    /// worked it out; a new snapshot starts without.
+    pub arrival: Option<Arrival>,
+}
+
+/// What a device receiving a snapshot whole would do with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Arrival {
+    /// Store the bytes as they came and file this list entry: the device is
+    /// sent it and need not load the chart.
+    Settled(karte_sync::ChartDigest),
+    /// Record review items of its own: the device loads the chart.
+    RecordsReviews,
+}
+
+/// One chart of a first sync's page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WholeChart {
+    pub doc: PatientId,
+    /// The chart's last change at or below the page's head: the chart sent
+    /// must hold at least the changes up to it.
+    pub last_change: u64,
+    /// The cached snapshot, which may be older than `last_change`.
+    pub snapshot: Option<Snapshot>,
+}
+
+/// A page of the charts an organisation may see, in id order, as a device
+/// with nothing receives them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WholePage {
+    /// The feed position the page is as of.
+    pub head: u64,
+    pub charts: Vec<WholeChart>,
+    /// More charts follow the last one.
+    pub more: bool,
 }
 
 /// One line of the append-only receive log: what a device sent, and when the

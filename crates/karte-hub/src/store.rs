@@ -8,8 +8,8 @@ use std::time::Duration;
 use karte_types::{DeviceId, PatientId, Timestamp};
 
 use crate::{
-    AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStoreError, NewDevice, Org,
-    OrgId, PushOutcome, PushedDoc, Receipt, Snapshot,
+    Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStoreError,
+    NewDevice, Org, OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, WholePage,
 };
 
 /// The hub's storage.
@@ -97,6 +97,21 @@ pub trait HubStore: Send + Sync + 'static {
         max_bytes: usize,
     ) -> impl Future<Output = Result<FeedPage, HubStoreError>> + Send;
 
+    /// A page of `device`'s first sync: the charts in `org`'s care circles
+    /// with a change at or below `head` (the highest position committed now,
+    /// when `None`) not written by `device` alone, in id order after
+    /// `after`, with their cached snapshots, about `max_bytes` of snapshots
+    /// and at least one chart. Read in one transaction, so the head and the
+    /// charts agree.
+    fn whole_charts(
+        &self,
+        org: &OrgId,
+        device: &DeviceId,
+        head: Option<u64>,
+        after: Option<&PatientId>,
+        max_bytes: usize,
+    ) -> impl Future<Output = Result<WholePage, HubStoreError>> + Send;
+
     /// The highest feed position committed.
     fn feed_head(&self) -> impl Future<Output = Result<u64, HubStoreError>> + Send;
 
@@ -156,12 +171,22 @@ pub trait HubStore: Send + Sync + 'static {
         doc: &PatientId,
     ) -> impl Future<Output = Result<Option<Snapshot>, HubStoreError>> + Send;
 
-    /// Caches a snapshot of a chart; an older one than the cached (lower
-    /// `up_to`) is ignored, so racing refreshes never move the cache back.
+    /// Caches a snapshot of a chart, with its arrival if known; an older one
+    /// than the cached (lower `up_to`) is ignored, so racing refreshes never
+    /// move the cache back.
     fn put_snapshot(
         &self,
         doc: &PatientId,
         snapshot: &Snapshot,
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    /// Records what a device receiving the cached snapshot of `doc` would
+    /// do, if that snapshot is still the one of `up_to`.
+    fn put_arrival(
+        &self,
+        doc: &PatientId,
+        up_to: u64,
+        arrival: &Arrival,
     ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
 
     /// Records a request nonce; `false` if the device used it within

@@ -71,6 +71,10 @@ pub struct PendingShare {
 pub struct SyncState {
     /// Every feed entry up to here is durable in this vault.
     pub cursor: u64,
+    /// During a first sync, the last of the charts sent whole that is
+    /// durable here: the hub goes on after it.
+    #[serde(default)]
+    pub resume_after: Option<PatientId>,
     pub pending_shares: Vec<PendingShare>,
 }
 

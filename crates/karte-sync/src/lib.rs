@@ -26,8 +26,8 @@ pub use auth::{
 pub use error::{AuthError, SyncError, TransportError, WireError};
 pub use replay::ReplayGuard;
 pub use wire::{
-    AuditHeadReport, ChangeSignature, DocHeads, DocPush, DocUpdate, Limits, Payload, SignedChange,
-    SignedRequest, SignerKey, SyncRequest, SyncResponse, WipeOrder, decode_request,
+    AuditHeadReport, ChangeSignature, ChartDigest, DocHeads, DocPush, DocUpdate, Limits, Payload,
+    SignedChange, SignedRequest, SignerKey, SyncRequest, SyncResponse, WipeOrder, decode_request,
     decode_request_within, decode_response, decode_response_within, encode_request,
     encode_response,
 };

@@ -12,14 +12,17 @@
 use std::io::{Read, Write};
 
 use flate2::Compression;
-use karte_types::{DeviceId, PatientId};
+use karte_types::{DeviceId, PatientId, PatientSummary};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::WireError;
 
 /// The protocol version this Karte speaks.
-pub const PROTOCOL_VERSION: u16 = 1;
+/// Version 2 added the first sync by charts sent whole in chart order
+/// (`resume_after`) and the index entry sent beside a chart
+/// ([`ChartDigest`]).
+pub const PROTOCOL_VERSION: u16 = 2;
 /// The first bytes of every request.
 pub const REQUEST_MAGIC: [u8; 4] = *b"KSYN";
 /// The first bytes of every response. Different from the request's, so a
@@ -51,6 +54,11 @@ pub struct SyncRequest {
     /// The position in the hub's change feed up to which the device has
     /// received everything (0 = nothing yet).
     pub cursor: u64,
+    /// Set while a first sync is under way: the device has every chart in
+    /// its scope, in chart id order, up to and including this one, as of
+    /// feed position `cursor`; the hub goes on with the next chart. See
+    /// [`SyncResponse::resume_after`].
+    pub resume_after: Option<PatientId>,
     /// The page size: the hub answers with about this much at most and sets
     /// `more` when there is more.
     pub max_response_bytes: u32,
@@ -100,6 +108,12 @@ pub struct SyncResponse {
     /// The new cursor. The device stores it only once the whole page is
     /// durable in its vault.
     pub cursor: u64,
+    /// A device with nothing yet (cursor 0) is sent every chart in its
+    /// scope whole, in chart id order, as of a feed position the hub fixes
+    /// and returns as `cursor`; while charts remain, this names the last one
+    /// sent, and the device asks again with both. Then it reads the feed
+    /// after `cursor` as usual. The device stores it with the cursor.
+    pub resume_after: Option<PatientId>,
     /// Another page follows: the device asks again with the new cursor and
     /// no pushes.
     pub more: bool,
@@ -139,6 +153,22 @@ pub struct DocUpdate {
     pub doc: PatientId,
     pub payload: Payload,
     pub signatures: Vec<ChangeSignature>,
+    /// Beside a chart sent whole, when the hub has it: what the device
+    /// would otherwise have to load the chart to learn.
+    pub digest: Option<ChartDigest>,
+}
+
+/// What a device needs to file a chart it receives whole without loading
+/// it, computed by the hub when it saved the chart: its heads and its
+/// patient-list entry. The hub sends one only for a chart whose arrival
+/// records nothing (no concurrent values or clinical findings without a
+/// review item), so storing the bytes as they came is all a device would
+/// do. The device checks the entry against the chart when it first loads
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartDigest {
+    pub heads: Vec<[u8; 32]>,
+    pub summary: PatientSummary,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,7 +208,7 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// The limits of protocol version 1: 64 MiB on the wire, 256 MiB inflated.
+    /// The limits of the protocol: 64 MiB on the wire, 256 MiB inflated.
     pub const PROTOCOL: Limits = Limits {
         max_compressed_bytes: 64 << 20,
         max_inflated_bytes: 256 << 20,
@@ -359,6 +389,7 @@ mod tests {
     fn response() -> SyncResponse {
         SyncResponse {
             cursor: 42,
+            resume_after: Some("P0".into()),
             more: true,
             acked: vec![DocHeads {
                 doc: "P1".into(),
@@ -372,6 +403,7 @@ mod tests {
                     device: "D1".into(),
                     signature: vec![5; 64],
                 }],
+                digest: None,
             }],
             removed: vec!["P3".into()],
             wipe: Some(WipeOrder::Retired),
@@ -385,7 +417,7 @@ mod tests {
     #[test]
     fn a_response_round_trips_and_starts_with_its_header() {
         let bytes = encode_response(&response());
-        assert_eq!(&bytes[..6], b"KSYR\x00\x01");
+        assert_eq!(&bytes[..6], b"KSYR\x00\x02");
         assert_eq!(decode_response(&bytes), Ok(response()));
     }
 
@@ -413,6 +445,7 @@ mod tests {
                 doc: "P4".into(),
                 payload: Payload::Snapshot(saved.clone()),
                 signatures: Vec::new(),
+                digest: None,
             }],
             ..response()
         };
@@ -424,6 +457,7 @@ mod tests {
                 doc: "P4".into(),
                 payload: Payload::Changes(vec![saved.clone()]),
                 signatures: Vec::new(),
+                digest: None,
             }],
             ..response()
         };
@@ -443,13 +477,22 @@ mod tests {
 
     #[test]
     fn another_version_is_refused_from_its_header_alone() {
-        let mut bytes = b"KSYN\x00\x02".to_vec();
+        let mut bytes = b"KSYN\x00\x03".to_vec();
         bytes.extend_from_slice(b"a future body this version cannot read");
         assert_eq!(
             decode_request(&bytes),
             Err(WireError::PleaseUpdate {
-                found: 2,
-                supported: 1
+                found: 3,
+                supported: 2
+            })
+        );
+        let mut old = b"KSYN\x00\x01".to_vec();
+        old.extend_from_slice(b"a body of the first version");
+        assert_eq!(
+            decode_request(&old),
+            Err(WireError::PleaseUpdate {
+                found: 1,
+                supported: 2
             })
         );
     }

@@ -13,11 +13,12 @@ use karte_store::{
     AuditAction, AuditEvent, Enrolment, PendingShare, ReceivedDocument, SyncPageWrite,
 };
 use karte_sync::client::{
-    DeviceIdentity, EnrolmentRequest, HttpTransport, Outgoing, OutgoingChart, PageApplied,
-    ReceivedPage, Replica, RequestStamps, SyncOptions, SyncProgress, SyncSummary, Transport,
+    DeviceIdentity, EnrolmentRequest, FeedCursor, HttpTransport, Outgoing, OutgoingChart,
+    PageApplied, ReceivedPage, Replica, RequestStamps, SyncOptions, SyncProgress, SyncSummary,
+    Transport,
 };
 use karte_sync::recovery::seal_to_recovery_key;
-use karte_sync::wire::{AuditHeadReport, DocUpdate, Payload};
+use karte_sync::wire::{AuditHeadReport, ChartDigest, DocUpdate, Payload};
 use karte_sync::{DeviceKey, SyncError};
 use karte_types::{PatientId, PatientSummary, Timestamp};
 use ring::rand::SystemRandom;
@@ -285,8 +286,12 @@ struct Touched {
 impl Replica for VaultReplica<'_> {
     type Error = ApiError;
 
-    fn cursor(&self) -> Result<u64, ApiError> {
-        Ok(self.session.vault.sync_state()?.cursor)
+    fn cursor(&self) -> Result<FeedCursor, ApiError> {
+        let state = self.session.vault.sync_state()?;
+        Ok(FeedCursor {
+            position: state.cursor,
+            resume_after: state.resume_after,
+        })
     }
 
     fn audit_head(&self) -> Option<AuditHeadReport> {
@@ -327,7 +332,8 @@ impl Replica for VaultReplica<'_> {
     fn apply_page(&mut self, page: ReceivedPage) -> Result<PageApplied, ApiError> {
         let now = self.session.now();
         let mut write = SyncPageWrite {
-            cursor: page.cursor,
+            cursor: page.cursor.position,
+            resume_after: page.cursor.resume_after.clone(),
             clean: std::mem::take(&mut self.clean),
             shares_sent: page
                 .shares_accepted
@@ -353,10 +359,10 @@ impl Replica for VaultReplica<'_> {
         let mut whole = self.receive_whole(&page.updates, &known, now).into_iter();
         for update in &page.updates {
             let held = known.contains(&update.doc);
-            let received = if is_new_whole(update, held) {
-                whole.next()
-            } else {
-                None
+            let received = match (is_new_whole(update, held), &update.digest) {
+                (true, Some(digest)) => Some(file_whole(update, digest)),
+                (true, None) => whole.next(),
+                (false, _) => None,
             };
             let merged = self.merge(update, held, received, &page, now);
             let (document, new_chart, new_reviews) = match merged {
@@ -428,6 +434,27 @@ type Merged = (ReceivedDocument, Option<Chart>, usize);
 /// Whether an update is a chart new to this vault, sent whole.
 fn is_new_whole(update: &DocUpdate, held: bool) -> bool {
     !held && matches!(update.payload, Payload::Snapshot(_))
+}
+
+/// A chart new to this vault, sent whole with the hub's digest: stored as
+/// the bytes that came with the list entry the hub computed, unloaded. The
+/// hub sends a digest only for a chart whose arrival records nothing, which
+/// is all that loading it here would have found out.
+fn file_whole(update: &DocUpdate, digest: &ChartDigest) -> Result<Merged, ApiError> {
+    let Payload::Snapshot(saved) = &update.payload else {
+        unreachable!("only a chart sent whole is filed whole");
+    };
+    if digest.summary.id != update.doc {
+        return Err(karte_record::RecordError::OtherChart(digest.summary.id.to_string()).into());
+    }
+    let document = ReceivedDocument {
+        id: update.doc.clone(),
+        chunk: saved.clone(),
+        summary: digest.summary.clone(),
+        dirty: false,
+        hub_heads: Some(digest.heads.clone()),
+    };
+    Ok((document, None, digest.summary.open_reviews as usize))
 }
 
 /// A chart new to this vault, sent whole: loaded once and stored as the
@@ -572,8 +599,8 @@ impl VaultReplica<'_> {
         }
     }
 
-    /// The charts of `updates` that are new to this vault and sent whole,
-    /// received in parallel, in the order of `updates`.
+    /// The charts of `updates` that are new to this vault and sent whole
+    /// without a digest, received in parallel, in the order of `updates`.
     fn receive_whole(
         &self,
         updates: &[DocUpdate],
@@ -582,7 +609,7 @@ impl VaultReplica<'_> {
     ) -> Vec<Result<Merged, ApiError>> {
         let new: Vec<(&PatientId, &[u8])> = updates
             .iter()
-            .filter(|update| !known.contains(&update.doc))
+            .filter(|update| !known.contains(&update.doc) && update.digest.is_none())
             .filter_map(|update| match &update.payload {
                 Payload::Snapshot(saved) => Some((&update.doc, saved.as_slice())),
                 Payload::Changes(_) => None,

@@ -7,9 +7,10 @@ use deadpool_postgres::Object;
 use karte_types::{DeviceId, PatientId, Timestamp};
 use tokio_postgres::Row;
 
-use crate::columns::{docs_from_text, hash32, position_to_sql, prefix16};
+use crate::columns::{arrival_to_text, docs_from_text, hash32, position_to_sql, prefix16};
 use crate::{
-    AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId, Receipt, Snapshot,
+    Arrival, AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId, Receipt,
+    Snapshot,
 };
 
 pub(super) async fn add_org(client: &Object, org: &Org) -> Result<(), HubStoreError> {
@@ -244,6 +245,25 @@ pub(super) async fn record_contact(
     Ok(())
 }
 
+pub(super) async fn put_arrival(
+    client: &Object,
+    doc: &PatientId,
+    up_to: u64,
+    arrival: &Arrival,
+) -> Result<(), HubStoreError> {
+    client
+        .execute(
+            "UPDATE snapshots SET arrival = $3 WHERE doc = $1 AND up_to = $2",
+            &[
+                &doc.as_str(),
+                &position_to_sql(up_to),
+                &arrival_to_text(arrival),
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
 pub(super) async fn put_snapshot(
     client: &Object,
     doc: &PatientId,
@@ -253,10 +273,11 @@ pub(super) async fn put_snapshot(
         .query_one(
             "WITH known AS (SELECT id FROM documents WHERE id = $1),
                   written AS (
-                      INSERT INTO snapshots (doc, bytes, up_to)
-                      SELECT id, $2, $3 FROM known
+                      INSERT INTO snapshots (doc, bytes, up_to, arrival)
+                      SELECT id, $2, $3, $4 FROM known
                       ON CONFLICT (doc) DO UPDATE
-                          SET bytes = excluded.bytes, up_to = excluded.up_to
+                          SET bytes = excluded.bytes, up_to = excluded.up_to,
+                              arrival = excluded.arrival
                           WHERE excluded.up_to >= snapshots.up_to
                       RETURNING 1)
              SELECT EXISTS (SELECT 1 FROM known)",
@@ -264,6 +285,7 @@ pub(super) async fn put_snapshot(
                 &doc.as_str(),
                 &snapshot.bytes,
                 &position_to_sql(snapshot.up_to),
+                &snapshot.arrival.as_ref().map(arrival_to_text),
             ],
         )
         .await?

@@ -29,8 +29,9 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, R
 use karte_types::{DeviceId, PatientId, Timestamp};
 
 use crate::{
-    AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore, HubStoreError,
-    NewDevice, Org, OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, StoreConfig,
+    Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
+    HubStoreError, NewDevice, Org, OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, StoreConfig,
+    WholePage,
 };
 
 /// The advisory lock that orders every feed write ("KHUB" and 1).
@@ -166,6 +167,25 @@ impl HubStore for PostgresHubStore {
         read::read_feed(&mut self.client().await?, org, after, max_bytes).await
     }
 
+    async fn whole_charts(
+        &self,
+        org: &OrgId,
+        device: &DeviceId,
+        head: Option<u64>,
+        after: Option<&PatientId>,
+        max_bytes: usize,
+    ) -> Result<WholePage, HubStoreError> {
+        read::whole_charts(
+            &mut self.client().await?,
+            org,
+            device,
+            head,
+            after,
+            max_bytes,
+        )
+        .await
+    }
+
     async fn feed_head(&self) -> Result<u64, HubStoreError> {
         read::feed_head(&**self.client().await?).await
     }
@@ -219,7 +239,16 @@ impl HubStore for PostgresHubStore {
     }
 
     async fn snapshot(&self, doc: &PatientId) -> Result<Option<Snapshot>, HubStoreError> {
-        read::snapshot(&self.client().await?, doc).await
+        read::snapshot(&**self.client().await?, doc.as_str()).await
+    }
+
+    async fn put_arrival(
+        &self,
+        doc: &PatientId,
+        up_to: u64,
+        arrival: &Arrival,
+    ) -> Result<(), HubStoreError> {
+        admin::put_arrival(&self.client().await?, doc, up_to, arrival).await
     }
 
     async fn put_snapshot(

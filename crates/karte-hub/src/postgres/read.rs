@@ -7,10 +7,11 @@ use deadpool_postgres::Object;
 use karte_types::{DeviceId, PatientId, Timestamp};
 use tokio_postgres::{GenericClient, IsolationLevel, Row};
 
-use crate::columns::{hash32, position_from_sql, position_to_sql};
-use crate::feed::{PLAN_BATCH, PagePlan, entry_size};
+use crate::columns::{arrival_from_text, hash32, position_from_sql, position_to_sql};
+use crate::feed::{PLAN_BATCH, PagePlan, entry_size, plan_whole};
 use crate::{
     CircleEvent, DocRecord, FeedChange, FeedEntry, FeedPage, HubStoreError, OrgId, Snapshot,
+    WholeChart, WholePage,
 };
 
 /// The entries of `feed` that organisation `$3` may see in `($1, $2]`:
@@ -248,20 +249,95 @@ pub(super) async fn circle_event_after(
 }
 
 pub(super) async fn snapshot(
-    client: &Object,
-    doc: &PatientId,
+    client: &impl GenericClient,
+    doc: &str,
 ) -> Result<Option<Snapshot>, HubStoreError> {
     client
         .query_opt(
-            "SELECT bytes, up_to FROM snapshots WHERE doc = $1",
-            &[&doc.as_str()],
+            "SELECT bytes, up_to, arrival FROM snapshots WHERE doc = $1",
+            &[&doc],
         )
         .await?
         .map(|row| {
             Ok(Snapshot {
                 bytes: row.get(0),
                 up_to: position_from_sql(row.get(1))?,
+                arrival: arrival_from_text(row.get(2)),
             })
         })
         .transpose()
+}
+
+/// The charts of organisation `$1` with a change at or below `$2`, in id
+/// order after `$3`: each with its last such change and the position and
+/// size of its cached snapshot, if any. Charts whose every such change
+/// device `$4` wrote are left out: it has them all. Ids compare byte by byte, as the
+/// device compares them, whatever the database's collation.
+const WHOLE_CANDIDATES: &str = "
+    SELECT doc, last, up_to, size FROM (
+        SELECT m.doc AS doc,
+               (SELECT MAX(f.position) FROM feed f
+                WHERE f.doc = m.doc AND f.kind = 'change' AND f.position <= $2) AS last,
+               s.up_to AS up_to, octet_length(s.bytes)::bigint AS size
+        FROM circle_members m LEFT JOIN snapshots s ON s.doc = m.doc
+        WHERE m.org = $1 AND m.doc COLLATE \"C\" > $3) candidates
+    WHERE last IS NOT NULL
+      AND EXISTS (
+          SELECT 1 FROM feed f JOIN changes c ON c.doc = f.doc AND c.hash = f.hash
+          WHERE f.doc = candidates.doc AND f.kind = 'change' AND f.position <= $2 AND c.signer <> $4)
+    ORDER BY doc COLLATE \"C\"";
+
+pub(super) async fn whole_charts(
+    client: &mut Object,
+    org: &OrgId,
+    device: &DeviceId,
+    head: Option<u64>,
+    after: Option<&PatientId>,
+    max_bytes: usize,
+) -> Result<WholePage, HubStoreError> {
+    let tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let head = match head {
+        Some(head) => head,
+        None => feed_head(&*tx).await?,
+    };
+    let after = after.map_or("", PatientId::as_str);
+    let rows = tx
+        .query(
+            &tx.prepare_cached(WHOLE_CANDIDATES).await?,
+            &[
+                &org.as_str(),
+                &position_to_sql(head),
+                &after,
+                &device.as_str(),
+            ],
+        )
+        .await?;
+    let sizes: Vec<Option<usize>> = rows
+        .iter()
+        .map(|row| {
+            row.get::<_, Option<i64>>(3)
+                .and_then(|size| usize::try_from(size).ok())
+        })
+        .collect();
+    let (taken, more) = plan_whole(&sizes, max_bytes);
+    let mut charts = Vec::with_capacity(taken);
+    for row in rows.into_iter().take(taken) {
+        let doc: String = row.get(0);
+        let snapshot = match row.get::<_, Option<i64>>(2) {
+            Some(_) => snapshot(&*tx, &doc).await?,
+            None => None,
+        };
+        charts.push(WholeChart {
+            doc: PatientId(doc),
+            last_change: position_from_sql(row.get(1))?,
+            snapshot,
+        });
+    }
+    tx.commit().await?;
+    Ok(WholePage { head, charts, more })
 }

@@ -13,7 +13,7 @@ use crate::HubStoreError;
 /// The advisory lock that serialises migrations ("KHUB" and 2).
 const MIGRATION_LOCK: i64 = 0x4b48_5542_0000_0002;
 
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -116,6 +116,10 @@ CREATE TRIGGER receipts_never_change BEFORE UPDATE OR DELETE ON receipts
 CREATE TRIGGER receipts_never_truncated BEFORE TRUNCATE ON receipts
     FOR EACH STATEMENT EXECUTE FUNCTION receipts_append_only();
 ";
+
+/// What a device receiving a snapshot whole would do with it (JSON of
+/// `Arrival`), worked out after the snapshot is saved; NULL until then.
+const V2: &str = "ALTER TABLE snapshots ADD COLUMN arrival TEXT;";
 
 /// Brings the database's schema up to date.
 pub(super) async fn migrate(client: &mut Object) -> Result<(), HubStoreError> {

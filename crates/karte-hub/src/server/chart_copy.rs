@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use automerge::{Automerge, Change};
 use karte_types::PatientId;
 
+use crate::server::arrival;
 use crate::server::problem::Problem;
 use crate::{FeedChange, Hub, HubStore, Snapshot};
 
@@ -52,28 +53,34 @@ pub(crate) async fn load<S: HubStore>(hub: &Hub<S>, doc: &PatientId) -> Result<C
 }
 
 /// The chart saved whole, covering at least every change at or below
-/// `position`: the cached snapshot when it does, else a new one.
+/// `position`: the cached snapshot when it does, else a new one, cached
+/// with its arrival worked out at once (a device is waiting for it).
 pub(crate) async fn saved<S: HubStore>(
     hub: &Hub<S>,
     doc: &PatientId,
     position: u64,
-) -> Result<(Vec<u8>, u64), Problem> {
+) -> Result<Snapshot, Problem> {
     if let Some(snapshot) = hub.store().snapshot(doc).await?
         && snapshot.up_to >= position
     {
-        return Ok((snapshot.bytes, snapshot.up_to));
+        return Ok(snapshot);
     }
     let copy = load(hub, doc).await?;
-    if let Some(bytes) = copy.saved {
-        return Ok((bytes, copy.up_to));
-    }
     let up_to = copy.up_to;
-    if up_to == 0 {
-        // A chart without a single stored change has nothing to cache.
-        return Ok((copy.doc.save(), 0));
+    let snapshot = run_blocking(move || {
+        let bytes = copy.saved.unwrap_or_else(|| copy.doc.save());
+        Ok(Snapshot {
+            arrival: Some(arrival::arrival_of(&bytes)),
+            bytes,
+            up_to,
+        })
+    })
+    .await?;
+    // A chart without a single stored change has nothing to cache.
+    if up_to > 0 {
+        hub.store().put_snapshot(doc, &snapshot).await?;
     }
-    let bytes = save_snapshot(hub, doc, &copy.doc, up_to).await?;
-    Ok((bytes, up_to))
+    Ok(snapshot)
 }
 
 /// Caches `bytes`, the copy at `up_to` with `pushed` applied, saved, once
@@ -92,9 +99,23 @@ pub(crate) async fn cache_after_push<S: HubStore>(
         return Ok(());
     }
     let up_to = stored.last().map_or(up_to, |change| change.position);
-    hub.store()
-        .put_snapshot(doc, &Snapshot { bytes, up_to })
-        .await?;
+    cache(hub, doc, bytes, up_to).await
+}
+
+/// Caches a new snapshot, and has its arrival worked out.
+async fn cache<S: HubStore>(
+    hub: &Hub<S>,
+    doc: &PatientId,
+    bytes: Vec<u8>,
+    up_to: u64,
+) -> Result<(), Problem> {
+    let snapshot = Snapshot {
+        bytes,
+        up_to,
+        arrival: None,
+    };
+    hub.store().put_snapshot(doc, &snapshot).await?;
+    arrival::work_out(hub, doc.clone());
     Ok(())
 }
 
@@ -105,15 +126,7 @@ async fn save_snapshot<S: HubStore>(
     up_to: u64,
 ) -> Result<Vec<u8>, Problem> {
     let bytes = chart.save();
-    hub.store()
-        .put_snapshot(
-            doc,
-            &Snapshot {
-                bytes: bytes.clone(),
-                up_to,
-            },
-        )
-        .await?;
+    cache(hub, doc, bytes.clone(), up_to).await?;
     Ok(bytes)
 }
 

@@ -167,6 +167,8 @@ fn hex(bytes: &[u8]) -> String {
 struct Health {
     status: &'static str,
     protocol_version: u16,
+    /// Charts whose arrival is still being worked out in the background.
+    arrivals_pending: usize,
 }
 
 /// Healthy when the database answers.
@@ -175,6 +177,7 @@ pub(super) async fn health<S: HubStore>(State(hub): State<Hub<S>>) -> Response {
         Ok(_) => Json(Health {
             status: "ok",
             protocol_version: karte_sync::wire::PROTOCOL_VERSION,
+            arrivals_pending: hub.arrivals_pending(),
         })
         .into_response(),
         Err(error) => {

@@ -4,6 +4,7 @@
 //! Routes: `POST /v1/sync` (binary sync envelopes), `POST /v1/enroll`
 //! (JSON), `GET /v1/health`. Every refusal is a JSON `{code, message}`.
 
+mod arrival;
 mod chart_copy;
 mod enrol;
 mod problem;
@@ -11,6 +12,7 @@ mod push;
 mod share;
 mod sync;
 mod updates;
+mod whole;
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};

@@ -18,7 +18,7 @@ use karte_sync::{
 };
 
 use crate::server::problem::Problem;
-use crate::server::{push, share, updates};
+use crate::server::{push, share, updates, whole};
 use crate::{AuditHead, DeviceStatus, Hub, HubStore};
 
 /// How finely the hub notes when it last heard from a device.
@@ -76,6 +76,7 @@ async fn sync<S: HubStore>(
         tracing::warn!(device = %device.id, "a device reported lost made contact; told to wipe");
         return Ok(encode_response(&SyncResponse {
             cursor: request.cursor,
+            resume_after: request.resume_after,
             more: false,
             acked: Vec::new(),
             updates: Vec::new(),
@@ -86,6 +87,7 @@ async fn sync<S: HubStore>(
     }
     let SyncRequest {
         cursor,
+        resume_after,
         max_response_bytes,
         pushes,
         audit_head,
@@ -107,6 +109,7 @@ async fn sync<S: HubStore>(
         // A retired device is about to wipe: it is sent nothing more.
         SyncResponse {
             cursor,
+            resume_after,
             more: false,
             acked: received.acked,
             updates: Vec::new(),
@@ -116,9 +119,19 @@ async fn sync<S: HubStore>(
         }
     } else {
         let budget = max_response_bytes.min(hub.config().max_page_bytes) as usize;
-        let gathered = updates::gather(hub, &device.org, cursor, budget, &received.hashes).await?;
+        let gathered = match (cursor, resume_after) {
+            (0, None) => whole::page(hub, &device, None, None, budget).await?,
+            (head, Some(after)) => {
+                check_head(hub, head).await?;
+                whole::page(hub, &device, Some(head), Some(&after), budget).await?
+            }
+            (cursor, None) => {
+                updates::gather(hub, &device.org, cursor, budget, &received.hashes).await?
+            }
+        };
         SyncResponse {
             cursor: gathered.cursor,
+            resume_after: gathered.resume_after,
             more: gathered.more,
             acked: received.acked,
             updates: gathered.updates,
@@ -144,4 +157,15 @@ async fn sync<S: HubStore>(
             .await?;
     }
     Ok(encode_response(&response))
+}
+
+/// A first sync under way is as of a head the hub gave; one beyond the
+/// feed was not.
+async fn check_head<S: HubStore>(hub: &Hub<S>, head: u64) -> Result<(), Problem> {
+    if head > hub.store().feed_head().await? {
+        return Err(Problem::malformed(format!(
+            "the first sync's position {head} is beyond this hub's feed: was the device enrolled at another hub?"
+        )));
+    }
+    Ok(())
 }

@@ -19,11 +19,11 @@
 use std::collections::{HashMap, HashSet};
 
 use automerge::Change;
-use karte_sync::{ChangeSignature, DocUpdate, Payload, SignerKey};
+use karte_sync::{ChangeSignature, ChartDigest, DocUpdate, Payload, SignerKey};
 use karte_types::{DeviceId, PatientId};
 
-use crate::server::chart_copy;
 use crate::server::problem::Problem;
+use crate::server::{arrival, chart_copy};
 use crate::{CircleEvent, FeedChange, FeedEntry, Hub, HubStore, OrgId};
 
 /// What a change costs in a response beyond its bytes: its signature (hash,
@@ -36,6 +36,8 @@ const DOC_OVERHEAD: usize = 40;
 #[derive(Debug, Default)]
 pub(super) struct Updates {
     pub cursor: u64,
+    /// During a first sync, the last chart sent (see [`super::whole`]).
+    pub resume_after: Option<PatientId>,
     pub more: bool,
     pub updates: Vec<DocUpdate>,
     pub removed: Vec<PatientId>,
@@ -47,7 +49,11 @@ pub(super) struct Updates {
 #[derive(Debug)]
 enum Pending {
     /// The chart saved whole, holding every change at or below `covers`.
-    Whole { bytes: Vec<u8>, covers: u64 },
+    Whole {
+        bytes: Vec<u8>,
+        covers: u64,
+        digest: Option<ChartDigest>,
+    },
     Changes {
         changes: Vec<Vec<u8>>,
         signatures: Vec<ChangeSignature>,
@@ -172,7 +178,7 @@ pub(super) async fn gather<S: HubStore>(
 }
 
 /// The public keys of the devices that signed the changes in `updates`.
-async fn signer_keys<S: HubStore>(
+pub(super) async fn signer_keys<S: HubStore>(
     hub: &Hub<S>,
     updates: &[DocUpdate],
 ) -> Result<Vec<SignerKey>, Problem> {
@@ -328,8 +334,12 @@ impl<S: HubStore> Gathering<'_, S> {
     /// Takes the chart saved whole, in place of anything gathered for it.
     async fn take_whole(&mut self, doc: PatientId) -> Result<Step, Problem> {
         let needed = self.last_in_page.get(&doc).copied().unwrap_or(0);
-        let (bytes, covers) = chart_copy::saved(self.hub, &doc, needed).await?;
-        let part = Pending::Whole { bytes, covers };
+        let snapshot = chart_copy::saved(self.hub, &doc, needed).await?;
+        let part = Pending::Whole {
+            digest: arrival::digest_for(self.hub, &doc, &snapshot),
+            bytes: snapshot.bytes,
+            covers: snapshot.up_to,
+        };
         let already = self.pending.get(&doc).map_or(0, Pending::size);
         if !self.fits(part.size().saturating_sub(already)) {
             return Ok(Step::Full);
@@ -350,10 +360,11 @@ impl<S: HubStore> Gathering<'_, S> {
                     // checked every change in it before storing it, and the
                     // signatures of a long history would outweigh the
                     // chart several times over.
-                    Pending::Whole { bytes, .. } => DocUpdate {
+                    Pending::Whole { bytes, digest, .. } => DocUpdate {
                         doc: doc.clone(),
                         payload: Payload::Snapshot(bytes),
                         signatures: Vec::new(),
+                        digest,
                     },
                     Pending::Changes {
                         changes,
@@ -363,12 +374,14 @@ impl<S: HubStore> Gathering<'_, S> {
                         doc: doc.clone(),
                         payload: Payload::Changes(changes),
                         signatures,
+                        digest: None,
                     },
                 })
             })
             .collect();
         Updates {
             cursor,
+            resume_after: None,
             more,
             updates,
             removed: self.removed,

@@ -6,9 +6,10 @@ use std::time::Duration;
 use karte_types::{DeviceId, PatientId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use crate::columns::{docs_from_text, hash32, position_to_sql, prefix16};
+use crate::columns::{arrival_to_text, docs_from_text, hash32, position_to_sql, prefix16};
 use crate::{
-    AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId, Receipt, Snapshot,
+    Arrival, AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId, Receipt,
+    Snapshot,
 };
 
 pub(super) fn add_org(conn: &mut Connection, org: &Org) -> Result<(), HubStoreError> {
@@ -248,6 +249,23 @@ pub(super) fn record_contact(
     Ok(())
 }
 
+pub(super) fn put_arrival(
+    conn: &mut Connection,
+    doc: &PatientId,
+    up_to: u64,
+    arrival: &Arrival,
+) -> Result<(), HubStoreError> {
+    conn.execute(
+        "UPDATE snapshots SET arrival = ?3 WHERE doc = ?1 AND up_to = ?2",
+        params![
+            doc.as_str(),
+            position_to_sql(up_to),
+            arrival_to_text(arrival)
+        ],
+    )?;
+    Ok(())
+}
+
 pub(super) fn put_snapshot(
     conn: &mut Connection,
     doc: &PatientId,
@@ -263,13 +281,15 @@ pub(super) fn put_snapshot(
         return Err(HubStoreError::UnknownDoc(doc.clone()));
     }
     tx.execute(
-        "INSERT INTO snapshots (doc, bytes, up_to) VALUES (?1, ?2, ?3)
-         ON CONFLICT (doc) DO UPDATE SET bytes = excluded.bytes, up_to = excluded.up_to
+        "INSERT INTO snapshots (doc, bytes, up_to, arrival) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (doc) DO UPDATE
+             SET bytes = excluded.bytes, up_to = excluded.up_to, arrival = excluded.arrival
          WHERE excluded.up_to >= snapshots.up_to",
         params![
             doc.as_str(),
             snapshot.bytes,
-            position_to_sql(snapshot.up_to)
+            position_to_sql(snapshot.up_to),
+            snapshot.arrival.as_ref().map(arrival_to_text),
         ],
     )?;
     tx.commit()?;

@@ -23,8 +23,9 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 use rusqlite::Connection;
 
 use crate::{
-    AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore, HubStoreError,
-    NewDevice, Org, OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, StoreConfig,
+    Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
+    HubStoreError, NewDevice, Org, OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, StoreConfig,
+    WholePage,
 };
 
 /// The hub's storage in one SQLite file.
@@ -186,6 +187,21 @@ impl HubStore for SqliteHubStore {
             .await
     }
 
+    async fn whole_charts(
+        &self,
+        org: &OrgId,
+        device: &DeviceId,
+        head: Option<u64>,
+        after: Option<&PatientId>,
+        max_bytes: usize,
+    ) -> Result<WholePage, HubStoreError> {
+        let (org, device, after) = (org.clone(), device.clone(), after.cloned());
+        self.run(move |conn, _| {
+            read::whole_charts(conn, &org, &device, head, after.as_ref(), max_bytes)
+        })
+        .await
+    }
+
     async fn feed_head(&self) -> Result<u64, HubStoreError> {
         self.run(|conn, _| read::feed_head_of(conn)).await
     }
@@ -251,7 +267,19 @@ impl HubStore for SqliteHubStore {
 
     async fn snapshot(&self, doc: &PatientId) -> Result<Option<Snapshot>, HubStoreError> {
         let doc = doc.clone();
-        self.run(move |conn, _| read::snapshot(conn, &doc)).await
+        self.run(move |conn, _| read::snapshot(conn, doc.as_str()))
+            .await
+    }
+
+    async fn put_arrival(
+        &self,
+        doc: &PatientId,
+        up_to: u64,
+        arrival: &Arrival,
+    ) -> Result<(), HubStoreError> {
+        let (doc, arrival) = (doc.clone(), arrival.clone());
+        self.run(move |conn, _| admin::put_arrival(conn, &doc, up_to, &arrival))
+            .await
     }
 
     async fn put_snapshot(

@@ -4,10 +4,11 @@
 use karte_types::{DeviceId, PatientId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use crate::columns::{hash32, position_from_sql, position_to_sql};
-use crate::feed::{PLAN_BATCH, PagePlan, entry_size};
+use crate::columns::{arrival_from_text, hash32, position_from_sql, position_to_sql};
+use crate::feed::{PLAN_BATCH, PagePlan, entry_size, plan_whole};
 use crate::{
     CircleEvent, DocRecord, FeedChange, FeedEntry, FeedPage, HubStoreError, OrgId, Snapshot,
+    WholeChart, WholePage,
 };
 
 /// The entries of `feed` that organisation `?3` may see in `(?1, ?2]`:
@@ -241,22 +242,89 @@ pub(super) fn circle_event_after(
     )?)
 }
 
-pub(super) fn snapshot(
-    conn: &mut Connection,
-    doc: &PatientId,
-) -> Result<Option<Snapshot>, HubStoreError> {
+pub(super) fn snapshot(conn: &Connection, doc: &str) -> Result<Option<Snapshot>, HubStoreError> {
     let row = conn
-        .query_row(
-            "SELECT bytes, up_to FROM snapshots WHERE doc = ?1",
-            [doc.as_str()],
-            |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)),
-        )
+        .prepare_cached("SELECT bytes, up_to, arrival FROM snapshots WHERE doc = ?1")?
+        .query_row([doc], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })
         .optional()?;
-    row.map(|(bytes, up_to)| {
+    row.map(|(bytes, up_to, arrival)| {
         Ok(Snapshot {
             bytes,
             up_to: position_from_sql(up_to)?,
+            arrival: arrival_from_text(arrival),
         })
     })
     .transpose()
+}
+
+/// The charts of organisation `?1` with a change at or below `?2`, in id
+/// order after `?3`: each with its last such change and the position and
+/// size of its cached snapshot, if any. Charts whose every such change
+/// device `?4` wrote are left out: it has them all.
+const WHOLE_CANDIDATES: &str = "
+    SELECT doc, last, up_to, size FROM (
+        SELECT m.doc AS doc,
+               (SELECT MAX(f.position) FROM feed f
+                WHERE f.doc = m.doc AND f.kind = 'change' AND f.position <= ?2) AS last,
+               s.up_to AS up_to, length(s.bytes) AS size
+        FROM circle_members m LEFT JOIN snapshots s ON s.doc = m.doc
+        WHERE m.org = ?1 AND m.doc > ?3) candidates
+    WHERE last IS NOT NULL
+      AND EXISTS (
+          SELECT 1 FROM feed f JOIN changes c ON c.doc = f.doc AND c.hash = f.hash
+          WHERE f.doc = candidates.doc AND f.kind = 'change' AND f.position <= ?2 AND c.signer <> ?4)
+    ORDER BY doc";
+
+pub(super) fn whole_charts(
+    conn: &mut Connection,
+    org: &OrgId,
+    device: &DeviceId,
+    head: Option<u64>,
+    after: Option<&PatientId>,
+    max_bytes: usize,
+) -> Result<WholePage, HubStoreError> {
+    let tx = conn.transaction()?;
+    let head = match head {
+        Some(head) => head,
+        None => feed_head(&tx)?,
+    };
+    let after = after.map_or("", PatientId::as_str);
+    let rows = tx
+        .prepare_cached(WHOLE_CANDIDATES)?
+        .query_map(
+            params![org.as_str(), position_to_sql(head), after, device.as_str()],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                ))
+            },
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    let sizes: Vec<Option<usize>> = rows
+        .iter()
+        .map(|row| row.3.and_then(|size| usize::try_from(size).ok()))
+        .collect();
+    let (taken, more) = plan_whole(&sizes, max_bytes);
+    let mut charts = Vec::with_capacity(taken);
+    for (doc, last, up_to, _) in rows.into_iter().take(taken) {
+        let snapshot = match up_to {
+            Some(_) => snapshot(&tx, &doc)?,
+            None => None,
+        };
+        charts.push(WholeChart {
+            doc: PatientId(doc),
+            last_change: position_from_sql(last)?,
+            snapshot,
+        });
+    }
+    Ok(WholePage { head, charts, more })
 }

@@ -20,7 +20,7 @@ const APPLICATION_ID: i32 = 0x4b48_5542;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The migrations, in order; entry `n` brings the database to `user_version` n+1.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -119,9 +119,35 @@ CREATE TRIGGER receipts_never_vanish BEFORE DELETE ON receipts
 BEGIN SELECT RAISE(ABORT, 'the receive log is append-only'); END;
 ";
 
+/// What a device receiving a snapshot whole would do with it (JSON of
+/// `Arrival`), worked out after the snapshot is saved; NULL until then.
+const V2: &str = "ALTER TABLE snapshots ADD COLUMN arrival TEXT;";
+
 /// Opens (creating if need be) the hub database at `path` and brings its
 /// schema up to date.
+///
+/// Processes opening a new file at once race to switch it to WAL, and
+/// SQLite answers the losers "busy" at once, without its busy handler; they
+/// try again after a moment.
 pub(super) fn open(path: &Path) -> Result<Connection, HubStoreError> {
+    let mut attempts = 0;
+    loop {
+        match open_once(path) {
+            Err(HubStoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && attempts < OPEN_ATTEMPTS =>
+            {
+                attempts += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// How many times opening is tried while another process sets the file up.
+const OPEN_ATTEMPTS: u32 = 100;
+
+fn open_once(path: &Path) -> Result<Connection, HubStoreError> {
     let mut conn = connect(path)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let application_id: i32 = tx.pragma_query_value(None, "application_id", |r| r.get(0))?;

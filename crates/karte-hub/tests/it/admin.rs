@@ -249,10 +249,12 @@ pub async fn the_snapshot_cache_never_moves_back<B: Backend>() {
     let newer = Snapshot {
         bytes: b"saved up to 3".to_vec(),
         up_to: 3,
+        arrival: None,
     };
     let older = Snapshot {
         bytes: b"saved up to 2".to_vec(),
         up_to: 2,
+        arrival: None,
     };
     store.put_snapshot(&x, &newer).await.unwrap();
     store.put_snapshot(&x, &older).await.unwrap();
@@ -260,6 +262,7 @@ pub async fn the_snapshot_cache_never_moves_back<B: Backend>() {
     let newest = Snapshot {
         bytes: b"saved up to 4".to_vec(),
         up_to: 4,
+        arrival: None,
     };
     store.put_snapshot(&x, &newest).await.unwrap();
     assert_eq!(store.snapshot(&x).await.unwrap(), Some(newest));
@@ -314,8 +317,8 @@ pub async fn a_newer_schema_is_refused<B: Backend>() {
         matches!(
             error,
             HubStoreError::NewerSchema {
-                found: 2,
-                supported: 1
+                found: 3,
+                supported: 2
             }
         ),
         "{error}"

@@ -102,6 +102,19 @@ impl<B: Backend> TestHub<B> {
         }
     }
 
+    /// Waits until the hub has worked out the arrival of every snapshot it
+    /// cached, as its health report tells.
+    pub async fn arrivals_settled(&self) {
+        for _ in 0..400 {
+            let health: Value = serde_json::from_slice(&self.get("/v1/health").await.body).unwrap();
+            if health["arrivals_pending"] == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the hub never finished working out arrivals");
+    }
+
     /// The hub's time, which devices sign their requests with.
     pub fn now(&self) -> Timestamp {
         self.clock.now()
@@ -211,6 +224,8 @@ pub struct TestDevice {
     /// Per chart, the changes the hub is known to have.
     pub at_hub: HashMap<PatientId, HashSet<ChangeHash>>,
     pub cursor: u64,
+    /// The last chart received of a first sync under way.
+    pub resume_after: Option<PatientId>,
     pub max_response_bytes: u32,
     pub wiped: bool,
     edits: i64,
@@ -240,6 +255,7 @@ impl TestDevice {
             charts: BTreeMap::new(),
             at_hub: HashMap::new(),
             cursor: 0,
+            resume_after: None,
             max_response_bytes: 1 << 20,
             wiped: false,
             edits: 0,
@@ -334,6 +350,7 @@ impl TestDevice {
     pub fn request(&self, pushes: Vec<DocPush>) -> SyncRequest {
         SyncRequest {
             cursor: self.cursor,
+            resume_after: self.resume_after.clone(),
             max_response_bytes: self.max_response_bytes,
             pushes,
             audit_head: Some(AuditHeadReport {
@@ -396,6 +413,16 @@ impl TestDevice {
                             }
                         )
                     });
+                    if let Some(digest) = &update.digest {
+                        // What the hub says of the chart is what loading it shows.
+                        let mut heads: Vec<[u8; 32]> =
+                            chart.heads().iter().map(|head| head.0).collect();
+                        let mut told = digest.heads.clone();
+                        heads.sort();
+                        told.sort();
+                        assert_eq!(told, heads, "the digest's heads of {}", update.doc);
+                        assert_eq!(digest.summary, chart.summary().unwrap());
+                    }
                     self.charts.insert(update.doc.clone(), chart);
                 }
             }
@@ -427,6 +454,7 @@ impl TestDevice {
             self.wiped = true;
         }
         self.cursor = response.cursor;
+        self.resume_after = response.resume_after.clone();
     }
 
     /// Syncs to the end of the feed: pushes in the first request, then

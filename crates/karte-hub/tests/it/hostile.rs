@@ -26,7 +26,8 @@ fn small_limits() -> HubConfig {
 }
 
 fn deflated(plain: &[u8]) -> Vec<u8> {
-    let mut out = b"KSYN\x00\x01".to_vec();
+    let mut out = b"KSYN".to_vec();
+    out.extend_from_slice(&karte_sync::wire::PROTOCOL_VERSION.to_be_bytes());
     let mut encoder = flate2::write::DeflateEncoder::new(&mut out, flate2::Compression::best());
     encoder.write_all(plain).unwrap();
     encoder.finish().unwrap();

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use karte_hub::{DeviceStatus, HubConfig, HubStore};
 use karte_sync::{Payload, WipeOrder};
+use karte_types::PatientId;
 
 use crate::backend::Backend;
 use crate::harness::TestHub;
@@ -164,6 +165,7 @@ pub async fn a_fresh_device_pages_through_charts_sent_whole<B: Backend>() {
         docs.insert(doc);
     }
     writer.sync(&hub).await;
+    hub.arrivals_settled().await;
 
     let mut fresh = hub.enrol(&org.id, "fresh").await;
     fresh.max_response_bytes = 6_000;
@@ -172,12 +174,24 @@ pub async fn a_fresh_device_pages_through_charts_sent_whole<B: Backend>() {
     assert!(pages >= 3, "{pages} pages");
     assert!(synced.responses[..pages - 1].iter().all(|r| r.more));
     let mut seen = Vec::new();
+    let mut resumed = Vec::new();
     for response in &synced.responses {
         for update in &response.updates {
             assert!(matches!(update.payload, Payload::Snapshot(_)));
+            // Filed without loading: the harness checks the digest against
+            // the chart.
+            assert!(update.digest.is_some(), "{} without a digest", update.doc);
             seen.push(update.doc.clone());
         }
+        resumed.extend(response.resume_after.clone());
+        assert_eq!(response.cursor, synced.responses[0].cursor, "one head");
     }
+    assert_eq!(resumed.len(), pages - 1, "every page but the last resumes");
+    assert!(resumed.windows(2).all(|w| w[0] < w[1]), "{resumed:?}");
+    assert!(
+        seen.windows(2).all(|w| w[0] < w[1]),
+        "in id order: {seen:?}"
+    );
     assert_eq!(seen.len(), docs.len(), "each chart comes once: {seen:?}");
     assert_eq!(fresh.charts.keys().cloned().collect::<BTreeSet<_>>(), docs);
     for doc in &docs {
@@ -303,4 +317,75 @@ async fn no_chart_comes_twice<B: Backend>(hub: TestHub<B>) {
         }
         assert_eq!(fresh.cursor, hub.store.feed_head().await.unwrap());
     }
+}
+
+/// A first sync interrupted between pages goes on where it stopped, and
+/// what was written meanwhile, to charts sent and charts not yet sent,
+/// reaches the device once.
+pub async fn an_interrupted_first_sync_resumes_and_misses_nothing_written_meanwhile<B: Backend>() {
+    let hub = TestHub::<B>::start().await;
+    let (org, _) = hub.add_org("station").await;
+    let mut writer = hub.enrol(&org.id, "writer").await;
+    let docs: Vec<PatientId> = (0..8)
+        .map(|i| {
+            let doc = writer.create_chart(&format!("p{i}"));
+            writer.record_visit(&doc, 60);
+            doc
+        })
+        .collect();
+    writer.sync(&hub).await;
+    let mut sorted = docs.clone();
+    sorted.sort();
+
+    let mut fresh = hub.enrol(&org.id, "fresh").await;
+    fresh.max_response_bytes = 3_000;
+    let request = fresh.request(Vec::new());
+    let envelope = fresh.envelope(&request, hub.now());
+    let first = hub.post_sync(envelope).await.response();
+    assert!(first.more);
+    let last_sent = first.resume_after.clone().expect("the first sync goes on");
+    fresh.apply(&first);
+    let head = fresh.cursor;
+
+    // Written while the device was away: a chart it has, one it has not,
+    // and a new chart.
+    let (sent, unsent) = (&sorted[0], sorted.last().unwrap());
+    assert!(sent <= &last_sent && unsent > &last_sent);
+    writer.record_visit(sent, 91);
+    writer.record_visit(unsent, 92);
+    let new = writer.create_chart("new");
+    writer.sync(&hub).await;
+
+    let rest = fresh.sync(&hub).await;
+    let mut whole = Vec::new();
+    for response in &rest.responses {
+        for update in &response.updates {
+            if matches!(update.payload, Payload::Snapshot(_)) {
+                whole.push(update.doc.clone());
+            }
+        }
+    }
+    assert!(
+        !whole.contains(sent),
+        "a chart sent whole is not sent again"
+    );
+    assert_eq!(whole.iter().filter(|d| *d == unsent).count(), 1);
+    for doc in sorted.iter().chain([&new]) {
+        assert_eq!(fresh.heads(doc), writer.heads(doc), "{doc}");
+    }
+    assert!(fresh.cursor > head);
+    assert_eq!(fresh.resume_after, None);
+    assert_eq!(fresh.cursor, hub.store.feed_head().await.unwrap());
+
+    // A first sync as of a position beyond the feed was never begun here.
+    let mut stray = hub.enrol(&org.id, "stray").await;
+    stray.cursor = fresh.cursor + 1_000;
+    stray.resume_after = Some(sorted[0].clone());
+    let request = stray.request(Vec::new());
+    let envelope = stray.envelope(&request, hub.now());
+    assert_eq!(
+        hub.post_sync(envelope).await.refusal(),
+        (400, "malformed".to_owned())
+    );
+    assert!(stray.charts.is_empty());
 }

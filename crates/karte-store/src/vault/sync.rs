@@ -40,6 +40,8 @@ pub struct ReceivedDocument {
 pub struct SyncPageWrite {
     /// The cursor after this page.
     pub cursor: u64,
+    /// The last chart of a first sync under way after this page.
+    pub resume_after: Option<PatientId>,
     /// Charts the hub acknowledged, with its heads: nothing of them is left
     /// to push.
     pub acked: Vec<(PatientId, Vec<[u8; 32]>)>,
@@ -175,11 +177,15 @@ impl Vault {
     /// the audit entries. Either all of it is durable or none of it. A page
     /// that changes nothing (a quiet sync) writes nothing.
     pub fn write_sync_page(&mut self, page: SyncPageWrite) -> Result<(), StoreError> {
-        if page.changes_nothing() && self.sync_state()?.cursor == page.cursor {
-            return Ok(());
+        if page.changes_nothing() {
+            let state = self.sync_state()?;
+            if state.cursor == page.cursor && state.resume_after == page.resume_after {
+                return Ok(());
+            }
         }
         let SyncPageWrite {
             cursor,
+            resume_after,
             acked,
             clean,
             documents,
@@ -210,6 +216,7 @@ impl Vault {
             }
             let (mut state, version) = sync_state::state(conn, key)?;
             state.cursor = cursor;
+            state.resume_after = resume_after;
             state.pending_shares.retain(|s| !shares_sent.contains(s));
             sync_state::write_state(conn, key, &state, version)
         })

@@ -368,3 +368,21 @@ fn a_page_that_changes_nothing_writes_nothing_but_a_moved_cursor_is_kept() {
     assert_eq!(vault.sync_state().unwrap().cursor, 12);
     assert_eq!(ids(&vault.documents_to_push().unwrap()), ["P1"]);
 }
+
+#[test]
+fn a_first_sync_under_way_is_durable_with_its_cursor_and_ends() {
+    let (_test, mut vault) = enrolled();
+    let page = |resume: Option<&str>| SyncPageWrite {
+        cursor: 40,
+        resume_after: resume.map(PatientId::from),
+        ..SyncPageWrite::default()
+    };
+    vault.write_sync_page(page(Some("P3"))).unwrap();
+    let state = vault.sync_state().unwrap();
+    assert_eq!((state.cursor, state.resume_after), (40, Some("P3".into())));
+    // The same position, the first sync over: not a page that changes
+    // nothing.
+    vault.write_sync_page(page(None)).unwrap();
+    let state = vault.sync_state().unwrap();
+    assert_eq!((state.cursor, state.resume_after), (40, None));
+}

@@ -14,8 +14,8 @@ pub trait Replica {
     /// sees one error type.
     type Error: From<SyncError>;
 
-    /// The position in the hub's feed up to which everything is durable here.
-    fn cursor(&self) -> Result<u64, Self::Error>;
+    /// Where in the hub's feed everything is durable here.
+    fn cursor(&self) -> Result<FeedCursor, Self::Error>;
 
     /// The head of the device's audit chain, reported to the hub.
     fn audit_head(&self) -> Option<AuditHeadReport>;
@@ -32,6 +32,31 @@ pub trait Replica {
 
     /// Destroys everything the device holds, on the hub's order.
     fn wipe(&mut self) -> Result<(), Self::Error>;
+}
+
+/// Where a device is in the hub's feed: a position up to which it has
+/// everything, and during a first sync the last chart it has of those sent
+/// whole (see [`crate::SyncResponse::resume_after`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FeedCursor {
+    pub position: u64,
+    pub resume_after: Option<PatientId>,
+}
+
+impl FeedCursor {
+    /// Whether `next` is further on than `self`: a later position, or at
+    /// the same position a later chart of a first sync, or that first
+    /// sync's end.
+    pub fn advanced_to(&self, next: &FeedCursor) -> bool {
+        if next.position != self.position {
+            return next.position > self.position;
+        }
+        match (&self.resume_after, &next.resume_after) {
+            (Some(was), Some(now)) => now > was,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
 }
 
 /// What a device sends in the first request of a round.
@@ -54,7 +79,7 @@ pub struct OutgoingChart {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedPage {
     /// The cursor to store once this page is durable.
-    pub cursor: u64,
+    pub cursor: FeedCursor,
     /// The hub's heads of each chart pushed in this round (first page only).
     pub acked: Vec<DocHeads>,
     /// Every change in these carries a valid signature of a device bound to
@@ -74,4 +99,28 @@ pub struct PageApplied {
     /// The merges made changes of this device's own (review items) that
     /// the hub lacks.
     pub made_local_changes: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(position: u64, resume_after: Option<&str>) -> FeedCursor {
+        FeedCursor {
+            position,
+            resume_after: resume_after.map(PatientId::from),
+        }
+    }
+
+    #[test]
+    fn a_cursor_advances_by_position_then_by_chart_then_by_ending_a_first_sync() {
+        assert!(at(0, None).advanced_to(&at(40, Some("P1"))));
+        assert!(at(40, Some("P1")).advanced_to(&at(40, Some("P2"))));
+        assert!(at(40, Some("P2")).advanced_to(&at(40, None)));
+        assert!(at(40, None).advanced_to(&at(41, None)));
+        assert!(!at(40, Some("P2")).advanced_to(&at(40, Some("P2"))));
+        assert!(!at(40, Some("P2")).advanced_to(&at(40, Some("P1"))));
+        assert!(!at(40, None).advanced_to(&at(40, Some("P9"))));
+        assert!(!at(40, None).advanced_to(&at(39, None)));
+    }
 }

@@ -10,7 +10,7 @@
 
 use karte_types::DeviceId;
 
-use crate::client::replica::{Outgoing, ReceivedPage, Replica};
+use crate::client::replica::{FeedCursor, Outgoing, ReceivedPage, Replica};
 use crate::client::summary::{SyncProgress, SyncSummary};
 use crate::client::transport::Transport;
 use crate::client::verify::verify_updates;
@@ -83,7 +83,15 @@ pub fn sync<R: Replica + RequestStamps>(
             }
             None => {}
         }
-        if response.more && response.cursor <= request.cursor {
+        let asked = FeedCursor {
+            position: request.cursor,
+            resume_after: request.resume_after.clone(),
+        };
+        let cursor = FeedCursor {
+            position: response.cursor,
+            resume_after: response.resume_after.clone(),
+        };
+        if response.more && !asked.advanced_to(&cursor) {
             return Err(SyncError::NoProgress {
                 cursor: request.cursor,
             }
@@ -91,9 +99,9 @@ pub fn sync<R: Replica + RequestStamps>(
         }
         verify_updates(&response.updates, &response.signers)?;
         count_received(&response, &request, &mut summary);
-        let (cursor, more) = (response.cursor, response.more);
+        let more = response.more;
         let applied = replica.apply_page(ReceivedPage {
-            cursor,
+            cursor: cursor.clone(),
             acked: response.acked,
             updates: response.updates,
             removed: response.removed,
@@ -103,7 +111,8 @@ pub fn sync<R: Replica + RequestStamps>(
         progress(summary.progress());
         if more {
             request = SyncRequest {
-                cursor,
+                cursor: cursor.position,
+                resume_after: cursor.resume_after,
                 pushes: Vec::new(),
                 shares: Vec::new(),
                 ..request
@@ -140,8 +149,10 @@ fn first_request<R: Replica>(
             changes,
         });
     }
+    let cursor = replica.cursor()?;
     Ok(SyncRequest {
-        cursor: replica.cursor()?,
+        cursor: cursor.position,
+        resume_after: cursor.resume_after,
         max_response_bytes: options.max_response_bytes,
         pushes,
         audit_head: replica.audit_head(),

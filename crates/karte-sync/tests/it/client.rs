@@ -4,8 +4,8 @@
 //! refused whole, and wipe orders are obeyed.
 
 use karte_sync::client::{
-    DeviceIdentity, Outgoing, PageApplied, ReceivedPage, Replica, RequestStamps, SyncOptions,
-    SyncSummary, Transport, sync,
+    DeviceIdentity, FeedCursor, Outgoing, PageApplied, ReceivedPage, Replica, RequestStamps,
+    SyncOptions, SyncSummary, Transport, sync,
 };
 use karte_sync::wire::Payload;
 use karte_sync::{
@@ -318,7 +318,7 @@ fn the_replica_is_given_the_page_after_checking_and_before_the_next_request() {
     struct Recording(Device, Vec<u64>);
     impl Replica for Recording {
         type Error = SyncError;
-        fn cursor(&self) -> Result<u64, SyncError> {
+        fn cursor(&self) -> Result<FeedCursor, SyncError> {
             self.0.cursor()
         }
         fn audit_head(&self) -> Option<AuditHeadReport> {
@@ -328,7 +328,7 @@ fn the_replica_is_given_the_page_after_checking_and_before_the_next_request() {
             self.0.outgoing()
         }
         fn apply_page(&mut self, page: ReceivedPage) -> Result<PageApplied, SyncError> {
-            self.1.push(page.cursor);
+            self.1.push(page.cursor.position);
             self.0.apply_page(page)
         }
         fn wipe(&mut self) -> Result<(), SyncError> {

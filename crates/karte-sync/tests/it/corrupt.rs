@@ -67,7 +67,8 @@ fn every_corrupt_response_fails_with_its_code() {
 
 #[test]
 fn an_oversized_body_is_refused_before_inflating() {
-    let mut bytes = b"KSYN\x00\x01".to_vec();
+    let mut bytes = b"KSYN".to_vec();
+    bytes.extend_from_slice(&wire::PROTOCOL_VERSION.to_be_bytes());
     bytes.resize(6 + Limits::PROTOCOL.max_compressed_bytes + 1, 0xff);
     assert_eq!(decode_request(&bytes).unwrap_err().code(), "too_large");
     assert_eq!(decode_request(&bytes).unwrap_err().http_status(), 413);
@@ -124,7 +125,8 @@ proptest! {
         body in prop::collection::vec(any::<u8>(), 0..512),
         request in any::<bool>(),
     ) {
-        let mut bytes = if request { b"KSYN\x00\x01".to_vec() } else { b"KSYR\x00\x01".to_vec() };
+        let mut bytes = if request { b"KSYN".to_vec() } else { b"KSYR".to_vec() };
+        bytes.extend_from_slice(&wire::PROTOCOL_VERSION.to_be_bytes());
         bytes.extend_from_slice(&body);
         let _ = decode_request(&bytes);
         let _ = decode_response(&bytes);

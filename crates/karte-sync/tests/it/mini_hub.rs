@@ -9,8 +9,8 @@ use std::rc::Rc;
 use automerge::{Automerge, Change};
 use karte_record::{Chart, Edit, actor_for};
 use karte_sync::client::{
-    EnrolmentGrant, EnrolmentRequest, Outgoing, OutgoingChart, PageApplied, ReceivedPage, Replica,
-    RequestStamps, Transport,
+    EnrolmentGrant, EnrolmentRequest, FeedCursor, Outgoing, OutgoingChart, PageApplied,
+    ReceivedPage, Replica, RequestStamps, Transport,
 };
 use karte_sync::{
     AuditHeadReport, ChangeSignature, DeviceKey, DocHeads, DocUpdate, Payload, SignerKey,
@@ -142,6 +142,7 @@ impl MiniHub {
                         doc: entry.doc.clone(),
                         payload,
                         signatures: Vec::new(),
+                        digest: None,
                     });
                     updates.last_mut().unwrap()
                 }
@@ -153,6 +154,7 @@ impl MiniHub {
         }
         let answer = SyncResponse {
             cursor: to.max(from) as u64,
+            resume_after: None,
             more: to < self.feed.len(),
             acked,
             updates,
@@ -174,6 +176,7 @@ impl MiniHub {
 fn response(cursor: u64, wipe: WipeOrder) -> SyncResponse {
     SyncResponse {
         cursor,
+        resume_after: None,
         more: false,
         acked: Vec::new(),
         updates: Vec::new(),
@@ -342,8 +345,11 @@ impl Device {
 impl Replica for Device {
     type Error = SyncError;
 
-    fn cursor(&self) -> Result<u64, SyncError> {
-        Ok(self.cursor)
+    fn cursor(&self) -> Result<FeedCursor, SyncError> {
+        Ok(FeedCursor {
+            position: self.cursor,
+            resume_after: None,
+        })
     }
 
     fn audit_head(&self) -> Option<AuditHeadReport> {
@@ -406,7 +412,7 @@ impl Replica for Device {
         for doc in page.removed {
             self.charts.remove(&doc);
         }
-        self.cursor = page.cursor;
+        self.cursor = page.cursor.position;
         self.pages += 1;
         Ok(applied)
     }

@@ -24,6 +24,7 @@ fn each_signed_field_is_covered() {
     let device = Device::new("tablet-1");
     let body = SyncRequest {
         cursor: 9,
+        resume_after: None,
         max_response_bytes: 1 << 20,
         pushes: vec![],
         audit_head: None,
@@ -55,6 +56,7 @@ fn another_devices_key_does_not_verify() {
         &a,
         &SyncRequest {
             cursor: 0,
+            resume_after: None,
             max_response_bytes: 0,
             pushes: vec![],
             audit_head: None,

@@ -12,6 +12,7 @@ fn an_empty_steady_state_round_is_well_under_a_kilobyte() {
     let device = Device::new(DEVICE_ULID);
     let request = SyncRequest {
         cursor: 1_234_567,
+        resume_after: None,
         max_response_bytes: 4 << 20,
         pushes: vec![],
         audit_head: Some(AuditHeadReport {
@@ -30,6 +31,7 @@ fn an_empty_steady_state_round_is_well_under_a_kilobyte() {
     let request_bytes = encode_request(&signed).len();
     let response = SyncResponse {
         cursor: 1_234_567,
+        resume_after: None,
         more: false,
         acked: vec![],
         updates: vec![],

@@ -4,10 +4,10 @@ use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{AutoCommit, ROOT};
 use karte_record::actor_for;
 use karte_sync::{
-    AuditHeadReport, ChangeSignature, DeviceKey, DocHeads, DocPush, DocUpdate, Payload,
-    SignedChange, SignedRequest, SignerKey, SyncRequest, SyncResponse, WipeOrder,
+    AuditHeadReport, ChangeSignature, ChartDigest, DeviceKey, DocHeads, DocPush, DocUpdate,
+    Payload, SignedChange, SignedRequest, SignerKey, SyncRequest, SyncResponse, WipeOrder,
 };
-use karte_types::{DeviceId, PatientId};
+use karte_types::{Date, DeviceId, PatientId, PatientSummary, Sex, Timestamp};
 use proptest::prelude::*;
 use ring::rand::SystemRandom;
 
@@ -57,6 +57,23 @@ fn id() -> impl Strategy<Value = String> {
     "\\PC{0,30}"
 }
 
+fn summary() -> impl Strategy<Value = PatientSummary> {
+    (patient(), id(), any::<i64>(), any::<u32>()).prop_map(|(id, name, at, open_reviews)| {
+        PatientSummary {
+            id,
+            family: name.clone(),
+            given: name.clone(),
+            family_kana: name.clone(),
+            given_kana: name,
+            birth: Date::parse("birth", "1941-07-03").unwrap(),
+            sex: Sex::Female,
+            care_level: None,
+            last_visit: Some(Timestamp(at)),
+            open_reviews,
+        }
+    })
+}
+
 fn patient() -> impl Strategy<Value = PatientId> {
     id().prop_map(PatientId)
 }
@@ -77,14 +94,16 @@ pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
     let share = (patient(), id());
     (
         any::<u64>(),
+        prop::option::of(patient()),
         any::<u32>(),
         prop::collection::vec(push, 0..3),
         prop::option::of(audit),
         prop::collection::vec(share, 0..2),
     )
         .prop_map(
-            |(cursor, max_response_bytes, pushes, audit_head, shares)| SyncRequest {
+            |(cursor, resume_after, max_response_bytes, pushes, audit_head, shares)| SyncRequest {
                 cursor,
+                resume_after,
                 max_response_bytes,
                 pushes,
                 audit_head,
@@ -119,21 +138,27 @@ pub fn sync_response() -> impl Strategy<Value = SyncResponse> {
             signature,
         }
     });
-    let update = (patient(), payload, prop::collection::vec(signature, 0..3)).prop_map(
-        |(doc, payload, signatures)| DocUpdate {
+    let digest = (prop::collection::vec(any::<[u8; 32]>(), 0..3), summary())
+        .prop_map(|(heads, summary)| ChartDigest { heads, summary });
+    let update = (
+        patient(),
+        payload,
+        prop::collection::vec(signature, 0..3),
+        prop::option::of(digest),
+    )
+        .prop_map(|(doc, payload, signatures, digest)| DocUpdate {
             doc,
             payload,
             signatures,
-        },
-    );
+            digest,
+        });
     let wipe = prop::option::of(prop_oneof![Just(WipeOrder::Lost), Just(WipeOrder::Retired)]);
     let signer = (id(), any::<[u8; 32]>()).prop_map(|(device, public_key)| SignerKey {
         device: DeviceId(device),
         public_key,
     });
     (
-        any::<u64>(),
-        any::<bool>(),
+        (any::<u64>(), prop::option::of(patient()), any::<bool>()),
         prop::collection::vec(heads, 0..3),
         prop::collection::vec(update, 0..3),
         prop::collection::vec(patient(), 0..3),
@@ -141,8 +166,9 @@ pub fn sync_response() -> impl Strategy<Value = SyncResponse> {
         prop::collection::vec(signer, 0..2),
     )
         .prop_map(
-            |(cursor, more, acked, updates, removed, wipe, signers)| SyncResponse {
+            |((cursor, resume_after, more), acked, updates, removed, wipe, signers)| SyncResponse {
                 cursor,
+                resume_after,
                 more,
                 acked,
                 updates,
