@@ -321,6 +321,7 @@ impl Session {
     fn load(&mut self, id: &PatientId) -> Result<&mut LoadedChart, ApiError> {
         if !self.charts.contains_key(id) {
             let (chart, chunks) = self.read_chart(id)?;
+            self.confirm_hub_index(id, &chart)?;
             let persisted_heads = chart.heads();
             self.cache(
                 id.clone(),
@@ -332,6 +333,20 @@ impl Session {
             );
         }
         Ok(self.charts.get_mut(id).expect("just loaded"))
+    }
+
+    /// A chart filed unloaded from a sync carries the hub's list entry; the
+    /// first time it is loaded here that entry is checked against the chart
+    /// and, if the hub was wrong, corrected.
+    fn confirm_hub_index(&mut self, id: &PatientId, chart: &Chart) -> Result<(), ApiError> {
+        if !self.vault.document_sync_state(id)?.index_from_hub {
+            return Ok(());
+        }
+        let summary = chart.summary()?;
+        if self.vault.confirm_index(id, &summary)? {
+            self.index()?.upsert(summary);
+        }
+        Ok(())
     }
 
     /// Opens a chart for reading; the opening is recorded in the audit log.

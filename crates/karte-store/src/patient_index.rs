@@ -62,16 +62,33 @@ pub(crate) fn all(conn: &Connection, key: &SecretKey) -> Result<Vec<PatientSumma
     let mut rows = statement.query([])?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
-        let id = PatientId(row.get(0)?);
-        let version = row.get::<_, i64>(1)? as u64;
-        let damaged = || StoreError::integrity(entry_name(id.as_str()));
-        let sealed = row.get_ref(2)?.as_blob().map_err(|_| damaged())?;
-        let plain = open(key, &aad(&id, version), sealed).map_err(|_| damaged())?;
-        let summary: PatientSummary = serde_json::from_slice(&plain).map_err(|_| damaged())?;
-        if summary.id != id {
-            return Err(damaged());
-        }
-        out.push(summary);
+        out.push(opened(key, row)?.1);
     }
     Ok(out)
+}
+
+/// The entry of `id` and its version, if it has one.
+pub(crate) fn entry(
+    conn: &Connection,
+    key: &SecretKey,
+    id: &PatientId,
+) -> Result<Option<(u64, PatientSummary)>, StoreError> {
+    let mut statement = conn
+        .prepare_cached("SELECT document, version, entry FROM patient_index WHERE document = ?1")?;
+    let mut rows = statement.query([id.as_str()])?;
+    rows.next()?.map(|row| opened(key, row)).transpose()
+}
+
+/// One row opened and checked: its version and summary.
+fn opened(key: &SecretKey, row: &rusqlite::Row<'_>) -> Result<(u64, PatientSummary), StoreError> {
+    let id = PatientId(row.get(0)?);
+    let version = row.get::<_, i64>(1)? as u64;
+    let damaged = || StoreError::integrity(entry_name(id.as_str()));
+    let sealed = row.get_ref(2)?.as_blob().map_err(|_| damaged())?;
+    let plain = open(key, &aad(&id, version), sealed).map_err(|_| damaged())?;
+    let summary: PatientSummary = serde_json::from_slice(&plain).map_err(|_| damaged())?;
+    if summary.id != id {
+        return Err(damaged());
+    }
+    Ok((version, summary))
 }

@@ -86,6 +86,10 @@ pub struct DocumentSyncState {
     /// The hub's heads of the chart when it last acknowledged a push, or
     /// when this device last received everything the hub had of it.
     pub hub_heads: Vec<[u8; 32]>,
+    /// The chart's patient-list entry is the one the hub sent with it, not
+    /// yet checked against the chart on this device.
+    #[serde(default)]
+    pub index_from_hub: bool,
 }
 
 /// A chart that may hold changes the hub lacks.
@@ -102,6 +106,7 @@ impl DocumentSyncState {
     pub const NEVER_SYNCED: DocumentSyncState = DocumentSyncState {
         dirty: true,
         hub_heads: Vec::new(),
+        index_from_hub: false,
     };
 }
 

@@ -453,6 +453,7 @@ fn file_whole(update: &DocUpdate, digest: &ChartDigest) -> Result<Merged, ApiErr
         summary: digest.summary.clone(),
         dirty: false,
         hub_heads: Some(digest.heads.clone()),
+        index_from_hub: true,
     };
     Ok((document, None, digest.summary.open_reviews as usize))
 }
@@ -483,6 +484,7 @@ fn receive_whole(
         summary: chart.summary()?,
         dirty: recorded,
         hub_heads: Some(received.received_heads.iter().map(|h| h.0).collect()),
+        index_from_hub: false,
     };
     let new_reviews = received.open_reviews.len();
     Ok((document, Some(chart), new_reviews))
@@ -576,6 +578,7 @@ impl VaultReplica<'_> {
                 summary: chart.summary()?,
                 dirty,
                 hub_heads: None,
+                index_from_hub: false,
             })
         };
         if held {

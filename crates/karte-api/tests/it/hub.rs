@@ -239,3 +239,24 @@ impl Transport for Breaking {
         self.inner.enroll(request)
     }
 }
+
+/// A link to the hub that rewrites the family name in every list entry the
+/// hub sends beside a chart: a hub that is wrong about its digests.
+pub struct Misdigesting(pub karte_api::HttpTransport);
+
+impl Transport for Misdigesting {
+    fn post_sync(&mut self, body: Vec<u8>) -> Result<Vec<u8>, TransportError> {
+        let answer = self.0.post_sync(body)?;
+        let mut response = karte_sync::decode_response(&answer).unwrap();
+        for update in &mut response.updates {
+            if let Some(digest) = &mut update.digest {
+                digest.summary.family = "偽".to_owned();
+            }
+        }
+        Ok(karte_sync::encode_response(&response))
+    }
+
+    fn enroll(&mut self, request: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError> {
+        self.0.enroll(request)
+    }
+}

@@ -8,7 +8,7 @@ use karte_sync::wire::WipeOrder;
 use karte_test_support::{PASSPHRASE, visit, yamada};
 use karte_types::PatientId;
 
-use crate::hub::{Breaking, Device, TestHub};
+use crate::hub::{Breaking, Device, Misdigesting, TestHub};
 
 /// A hub with one organisation, さくら, and devices enrolled in it.
 fn one_org<const N: usize>(names: [&str; N]) -> (TestHub, Org, [Device; N]) {
@@ -453,4 +453,30 @@ fn a_quiet_sync_writes_nothing_to_the_vault() {
     a.sync();
     b.sync();
     assert!(b.session.audit_log(None).unwrap().len() > before.len());
+}
+
+#[test]
+fn a_list_entry_the_hub_sent_wrong_is_corrected_when_the_chart_is_first_opened() {
+    let (hub, org, [mut a]) = one_org(["A"]);
+    let patient = a.session.add_patient(&yamada()).unwrap();
+    a.session.record_visit(&patient, &visit(60, 72)).unwrap();
+    a.sync();
+
+    // A chart this small has no cached snapshot: the first sync that needs
+    // it saves it and works out its digest at once, so it comes with one.
+    let mut c = Device::enrolled(&hub, &org.id, "C");
+    let mut link = Misdigesting(karte_api::HttpTransport::new(&hub.url).unwrap());
+    let fresh = c.sync_over(&mut link).unwrap();
+    assert_eq!(fresh.received_whole, 1, "{fresh}");
+    let listed = c.session.patients(None).unwrap();
+    assert_eq!(
+        listed[0].family, "偽",
+        "filed unloaded, with the hub's entry"
+    );
+
+    c.session.chart(&patient).unwrap();
+    let truth = a.session.patients(None).unwrap();
+    assert_eq!(c.session.patients(None).unwrap(), truth);
+    let mut c = c.reopen();
+    assert_eq!(c.session.patients(None).unwrap(), truth);
 }

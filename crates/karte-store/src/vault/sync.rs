@@ -32,6 +32,9 @@ pub struct ReceivedDocument {
     /// The hub's heads of the chart, when this page shows the hub has
     /// everything this device has of it.
     pub hub_heads: Option<Vec<[u8; 32]>>,
+    /// `summary` is the hub's, sent with the chart, which was stored
+    /// without being loaded: [`Vault::confirm_index`] checks it later.
+    pub index_from_hub: bool,
 }
 
 /// Everything one page of sync changes, written in one transaction so that
@@ -116,6 +119,32 @@ impl Vault {
         Ok(sync_state::state(&self.conn, &self.key)?.0)
     }
 
+    /// Checks the patient-list entry the hub sent with a chart against
+    /// `summary`, the chart's own as loaded here, once: a wrong entry is
+    /// replaced (under its version, since the chart did not change).
+    /// Returns whether it was wrong.
+    pub fn confirm_index(
+        &mut self,
+        id: &PatientId,
+        summary: &PatientSummary,
+    ) -> Result<bool, StoreError> {
+        self.transact(None, |conn, key| {
+            let (mut state, _) = sync_state::document(conn, key, id)?;
+            if !state.index_from_hub {
+                return Ok(false);
+            }
+            let entry = patient_index::entry(conn, key, id)?;
+            let wrong = entry.as_ref().map(|(_, stored)| stored) != Some(summary);
+            if wrong {
+                let version = entry.map_or(0, |(version, _)| version);
+                patient_index::put(conn, key, id, summary, version)?;
+            }
+            state.index_from_hub = false;
+            write_document(conn, key, id, &state)?;
+            Ok(wrong)
+        })
+    }
+
     /// What the vault knows of one chart's sync.
     pub fn document_sync_state(&self, id: &PatientId) -> Result<DocumentSyncState, StoreError> {
         self.live()?;
@@ -195,9 +224,12 @@ impl Vault {
         } = page;
         self.transact_audited(audit, |conn, key| {
             for (id, heads) in acked {
+                // A chart pushed was loaded to find its changes, which
+                // checked any list entry the hub sent with it.
                 let state = DocumentSyncState {
                     dirty: false,
                     hub_heads: heads,
+                    index_from_hub: false,
                 };
                 write_document(conn, key, &id, &state)?;
             }
@@ -256,11 +288,12 @@ fn write_received(
             document.summary.id, document.id
         )));
     }
+    let (mut state, _) = sync_state::document(conn, key, &document.id)?;
     if !document.chunk.is_empty() {
         let version = documents::append(conn, key, &document.id, &document.chunk)?;
         patient_index::put(conn, key, &document.id, &document.summary, version)?;
+        state.index_from_hub = document.index_from_hub;
     }
-    let (mut state, _) = sync_state::document(conn, key, &document.id)?;
     state.dirty = document.dirty;
     if let Some(heads) = document.hub_heads {
         state.hub_heads = heads;

@@ -163,6 +163,7 @@ fn a_page_is_written_whole_with_its_cursor_shares_and_audit() {
                 summary: summary("P9", "鈴木", "花子"),
                 dirty: false,
                 hub_heads: Some(vec![[9; 32]]),
+                index_from_hub: true,
             }],
             removed: vec![],
             shares_sent: vec![share],
@@ -171,7 +172,7 @@ fn a_page_is_written_whole_with_its_cursor_shares_and_audit() {
         })
         .unwrap();
     vault.lock();
-    let vault = test.unlock_admin();
+    let mut vault = test.unlock_admin();
     let state = vault.sync_state().unwrap();
     assert_eq!((state.cursor, state.pending_shares.len()), (12, 0));
     assert_eq!(
@@ -182,11 +183,29 @@ fn a_page_is_written_whole_with_its_cursor_shares_and_audit() {
         vault.document_sync_state(&"P9".into()).unwrap(),
         DocumentSyncState {
             dirty: false,
-            hub_heads: vec![[9; 32]]
+            hub_heads: vec![[9; 32]],
+            index_from_hub: true,
         }
     );
     assert_eq!(vault.patient_index().unwrap().len(), 2);
     assert_eq!(vault.audit_log().unwrap().len(), audit_before + 2);
+
+    // The hub's list entry is checked once against the chart as loaded:
+    // a wrong one is replaced, and either way it is not checked again.
+    let p9 = PatientId::from("P9");
+    let truth = summary("P9", "鈴木", "春子");
+    assert!(vault.confirm_index(&p9, &truth).unwrap());
+    assert!(!vault.document_sync_state(&p9).unwrap().index_from_hub);
+    assert!(vault.patient_index().unwrap().contains(&truth));
+    assert!(
+        !vault
+            .confirm_index(&p9, &summary("P9", "偽", "名"))
+            .unwrap()
+    );
+    assert!(vault.patient_index().unwrap().contains(&truth));
+    vault.lock();
+    let vault = test.unlock_admin();
+    assert!(vault.patient_index().unwrap().contains(&truth));
 }
 
 #[test]
@@ -204,6 +223,7 @@ fn a_failed_page_leaves_the_cursor_and_charts_as_they_were() {
                 summary: summary("P3", "鈴木", "花子"),
                 dirty: false,
                 hub_heads: None,
+                index_from_hub: false,
             }],
             ..SyncPageWrite::default()
         })
