@@ -48,6 +48,10 @@ pub struct Share {
     /// The organisation's id at the hub (see `karte hub org list`).
     #[arg(long)]
     pub org: String,
+    /// Also trust the certificate authorities in this PEM file: for a hub
+    /// whose certificate a private authority issued.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -90,8 +94,9 @@ pub fn sync(cli: &Cli, args: &SyncArgs) -> Result<()> {
 pub fn share(cli: &Cli, args: &Share) -> Result<()> {
     let mut session = open(cli)?;
     let patient = session.resolve_patient(&args.patient)?;
+    let roots = extra_roots(args.ca_cert.as_deref())?;
     session.share(&patient, &args.org)?;
-    match run_sync(&mut session, &[]) {
+    match run_sync(&mut session, &roots) {
         Ok(summary) => println!("shared {patient} with {}; {summary}", args.org.trim()),
         Err(error) if error.code() == "hub_unreachable" => println!(
             "the share of {patient} with {} is kept and goes with the next `karte sync` ({error})",

@@ -212,6 +212,7 @@ fn private_ca(file: &str) -> String {
 fn a_hub_with_a_private_authority_is_trusted_only_with_its_certificate() {
     let mut hub = HubProcess::new();
     let org = hub.add_org("さくら");
+    let clinic = hub.add_org("診療所");
     hub.serve_with(&[
         "--tls-cert",
         &private_ca("hub.pem"),
@@ -238,11 +239,13 @@ fn a_hub_with_a_private_authority_is_trusted_only_with_its_certificate() {
         &ca,
     ]);
     assert!(out.contains("enrolled"), "{out}");
-    vault.add_yamada();
+    let patient = vault.add_yamada();
     let untrusted = vault.fails(&["sync"]);
     assert!(untrusted.contains("error["), "{untrusted}");
     let pushed = vault.ok(&["sync", "--ca-cert", &ca]);
     assert!(pushed.starts_with("pushed 1 change in 1 chart"), "{pushed}");
+    let shared = vault.ok(&["share", &patient, "--org", &clinic, "--ca-cert", &ca]);
+    assert!(shared.starts_with("shared "), "{shared}");
     let missing = vault.fails(&["sync", "--ca-cert", "/no/such/ca.pem"]);
     assert!(missing.contains("/no/such/ca.pem"), "{missing}");
 }
