@@ -4,6 +4,7 @@
 //! the page holds only positions whose lower neighbours are all committed.
 
 use deadpool_postgres::Object;
+use deadpool_postgres::Transaction;
 use karte_types::{DeviceId, PatientId, Timestamp};
 use tokio_postgres::{GenericClient, IsolationLevel, Row};
 
@@ -25,6 +26,17 @@ const VISIBLE: &str = "
           END
     ORDER BY f.position";
 
+/// A read-only transaction that sees one snapshot of the database
+/// throughout, so what it reads in several queries agrees.
+async fn read_only(client: &mut Object) -> Result<Transaction<'_>, HubStoreError> {
+    Ok(client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?)
+}
+
 pub(super) async fn feed_head(client: &impl GenericClient) -> Result<u64, HubStoreError> {
     let head: i64 = client
         .query_one("SELECT COALESCE(MAX(position), 0)::bigint FROM feed", &[])
@@ -39,12 +51,7 @@ pub(super) async fn read_feed(
     after: u64,
     max_bytes: usize,
 ) -> Result<FeedPage, HubStoreError> {
-    let tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await?;
+    let tx = read_only(client).await?;
     let head = feed_head(&*tx).await?;
     if after >= head {
         return Ok(FeedPage {
@@ -139,12 +146,7 @@ pub(super) async fn doc(
     client: &mut Object,
     doc: &PatientId,
 ) -> Result<Option<DocRecord>, HubStoreError> {
-    let tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await?;
+    let tx = read_only(client).await?;
     let Some(row) = tx
         .query_opt(
             "SELECT owner, created_at FROM documents WHERE id = $1",
@@ -295,12 +297,7 @@ pub(super) async fn whole_charts(
     after: Option<&PatientId>,
     max_bytes: usize,
 ) -> Result<WholePage, HubStoreError> {
-    let tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await?;
+    let tx = read_only(client).await?;
     let head = match head {
         Some(head) => head,
         None => feed_head(&*tx).await?,
