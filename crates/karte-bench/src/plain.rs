@@ -44,6 +44,22 @@ impl PlainStore {
         Ok(())
     }
 
+    /// Many documents of one chunk each, in one transaction.
+    pub fn insert_documents<'a>(
+        &mut self,
+        documents: impl IntoIterator<Item = (&'a PatientId, &'a [u8])>,
+    ) -> Result<()> {
+        let tx = self.db.transaction()?;
+        for (id, bytes) in documents {
+            tx.execute(
+                "INSERT INTO docs VALUES (?1, 0, ?2)",
+                params![id.as_str(), bytes],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn insert_index(&mut self, summaries: &[PatientSummary]) -> Result<()> {
         let tx = self.db.transaction()?;
         for s in summaries {

@@ -12,13 +12,14 @@ mod wire;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use karte_api::types::PatientId;
+use karte_api::types::{PatientId, PatientSummary};
 use karte_api::{HttpTransport, SyncSummary};
 use karte_record::{ChangeHash, Chart};
 use karte_store::Vault;
 use karte_test_support::{PASSPHRASE, visit};
 
 use crate::Options;
+use crate::plain::PlainStore;
 use crate::report::{Figure, human_bytes, median_ms, time_ms};
 use device::Device;
 use hub::ChildHub;
@@ -28,9 +29,10 @@ use wire::CountingRelay;
 pub const NOTES: &[&str] = &[
     "sync: one hub (SQLite) in a child process on 127.0.0.1, plain HTTP; devices are vaults driven",
     "through karte-api. Wire bytes are HTTP requests and answers with headers, counted by a relay.",
-    "Baselines, same run: the charts' saved Automerge documents; a bare GET /v1/health made the same",
-    "way (a new HTTP client, or a kept one); the saved size of the new changes plus 300 B; the idle",
-    "hub's resident memory just after it started.",
+    "Baselines, same run: the charts' saved Automerge documents; the same saved charts and list",
+    "entries written into plain SQLite (no network, encryption or audit); a bare GET /v1/health made",
+    "the same way (a new HTTP client, or a kept one); the saved size of the new changes plus 300 B;",
+    "the idle hub's resident memory just after it started.",
 ];
 
 /// Charts changed between the syncs of the third figure.
@@ -52,12 +54,17 @@ pub fn run(options: &Options) -> Result<Vec<Figure>> {
     );
     let mut first = Device::new()?;
     first.session().demo(options.patients, 1, |_| {})?;
-    let saved: u64 = first.locked(|path| {
-        Ok(stored_charts(path)?
-            .iter()
-            .map(|(_, chart)| chart.save().len() as u64)
-            .sum())
+    // The charts as the hub will send them whole, with their list entries.
+    let whole_charts = first.locked(|path| {
+        stored_charts(path)?
+            .into_iter()
+            .map(|(id, chart)| Ok((id, chart.save(), chart.summary()?)))
+            .collect::<Result<Vec<_>>>()
     })?;
+    let saved: u64 = whole_charts
+        .iter()
+        .map(|(_, bytes, _)| bytes.len() as u64)
+        .sum();
     first.enroll(&hub.url, code_first, "first")?;
     first.session().sync(|_| {})?;
     // The hub works out in the background what a device receiving each
@@ -94,12 +101,14 @@ pub fn run(options: &Options) -> Result<Vec<Figure>> {
         saved,
         "",
     ));
-    figures.push(Figure::alone(
+    let plain_ms = time_ms(|| store_plainly(&whole_charts, dir.path()))?;
+    figures.push(Figure::new(
         &format!(
             "first sync, {charts} charts: time ({} requests)",
             whole.requests
         ),
-        format!("{first_ms:.0} ms"),
+        first_ms,
+        plain_ms,
         "< 1 s",
     ));
     figures.push(Figure::alone(
@@ -273,6 +282,16 @@ fn edit(device: &mut Device, ids: &[PatientId], round: usize) -> Result<()> {
 }
 
 /// Every chart stored in the locked vault at `path`.
+/// The first sync's baseline: the same saved charts and list entries
+/// written into plain, unencrypted SQLite with the vault's durability, one
+/// transaction each, with no network, protocol, encryption or audit.
+fn store_plainly(charts: &[(PatientId, Vec<u8>, PatientSummary)], dir: &Path) -> Result<()> {
+    let mut plain = PlainStore::create(&dir.join("plain-first-sync.sqlite"))?;
+    plain.insert_documents(charts.iter().map(|(id, bytes, _)| (id, bytes.as_slice())))?;
+    let summaries: Vec<PatientSummary> = charts.iter().map(|(_, _, s)| s.clone()).collect();
+    plain.insert_index(&summaries)
+}
+
 fn stored_charts(path: &Path) -> Result<Vec<(PatientId, Chart)>> {
     let vault = Vault::open(path)?.unlock("bench", PASSPHRASE)?;
     let actor = karte_record::actor_for(vault.device_id(), [7; 16]);
