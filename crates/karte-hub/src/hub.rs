@@ -102,6 +102,13 @@ impl ArrivalQueue {
         next
     }
 
+    /// The task working through the queue stopped before it ran empty:
+    /// the next `push` starts another.
+    pub(crate) fn abandoned(&self) {
+        let mut state = self.state.lock().expect("the queue lock is never poisoned");
+        state.working = false;
+    }
+
     /// How many charts wait, counting the one being worked on.
     fn pending(&self) -> usize {
         let state = self.state.lock().expect("the queue lock is never poisoned");
@@ -155,8 +162,37 @@ impl<S: HubStore> Hub<S> {
     pub fn arrivals_pending(&self) -> usize {
         self.inner.arrivals.pending()
     }
+}
 
+impl<S> Hub<S> {
     pub(crate) fn arrivals(&self) -> &ArrivalQueue {
         &self.inner.arrivals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_arrival_queue_starts_one_task_and_takes_each_chart_once() {
+        let queue = ArrivalQueue::default();
+        assert!(queue.push("P1".into()), "the first push starts a task");
+        assert!(!queue.push("P2".into()));
+        assert!(!queue.push("P1".into()), "queued already");
+        assert_eq!(queue.pending(), 3, "two waiting, one task");
+        assert_eq!(queue.next(), Some("P1".into()));
+        assert!(
+            !queue.push("P1".into()),
+            "queued again while the task works"
+        );
+        assert_eq!(queue.next(), Some("P2".into()));
+        assert_eq!(queue.next(), Some("P1".into()));
+        assert_eq!(queue.next(), None, "the task stops");
+        assert_eq!(queue.pending(), 0);
+        assert!(queue.push("P3".into()), "the next push starts a new task");
+        queue.abandoned();
+        assert!(queue.push("P4".into()), "a task dropped midway is replaced");
+        assert_eq!(queue.pending(), 3);
     }
 }

@@ -40,10 +40,24 @@ pub(super) fn work_out<S: HubStore>(hub: &Hub<S>, doc: PatientId) {
 }
 
 async fn drain<S: HubStore>(hub: Hub<S>) {
+    // A task dropped midway (the runtime shutting down) must not leave the
+    // queue believing a task still works on it.
+    let working = Working(&hub);
     while let Some(doc) = hub.arrivals().next() {
         if let Err(problem) = work_out_one(&hub, &doc).await {
             tracing::warn!(%doc, "the arrival of a chart was not worked out: {}", problem.message);
         }
+    }
+    std::mem::forget(working);
+}
+
+/// While alive, a task works through the queue; dropped before the queue
+/// ran empty, it tells the queue so.
+struct Working<'a, S>(&'a Hub<S>);
+
+impl<S> Drop for Working<'_, S> {
+    fn drop(&mut self) {
+        self.0.arrivals().abandoned();
     }
 }
 

@@ -60,13 +60,20 @@ pub(crate) async fn saved<S: HubStore>(
     doc: &PatientId,
     position: u64,
 ) -> Result<Snapshot, Problem> {
-    if let Some(snapshot) = hub.store().snapshot(doc).await?
-        && snapshot.up_to >= position
-    {
-        return Ok(snapshot);
-    }
+    let cached = match hub.store().snapshot(doc).await? {
+        Some(snapshot) if snapshot.up_to >= position => return Ok(snapshot),
+        cached => cached,
+    };
     let copy = load(hub, doc).await?;
     let up_to = copy.up_to;
+    if let Some(snapshot) = cached
+        && copy.unsaved == 0
+        && snapshot.up_to == up_to
+    {
+        // Nothing was stored after the cached snapshot (the position asked
+        // for is a share event, not a change): it is the chart as it is.
+        return Ok(snapshot);
+    }
     let snapshot = run_blocking(move || {
         let bytes = copy.saved.unwrap_or_else(|| copy.doc.save());
         Ok(Snapshot {

@@ -149,7 +149,7 @@ fn group_by_doc(pushes: Vec<DocPush>) -> Result<Vec<(PatientId, Vec<SignedChange
     Ok(order)
 }
 
-fn check_doc_id(doc: &PatientId) -> Result<(), Problem> {
+pub(super) fn check_doc_id(doc: &PatientId) -> Result<(), Problem> {
     let id = doc.as_str();
     let sane = !id.is_empty()
         && id.len() <= MAX_DOC_ID_LEN

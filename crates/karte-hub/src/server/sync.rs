@@ -16,6 +16,7 @@ use karte_sync::{
     AuthError, SyncRequest, SyncResponse, WipeOrder, decode_request_within, encode_response,
     verify_request,
 };
+use karte_types::PatientId;
 
 use crate::server::problem::Problem;
 use crate::server::{push, share, updates, whole};
@@ -93,6 +94,10 @@ async fn sync<S: HubStore>(
         audit_head,
         shares,
     } = request;
+    if let Some(after) = &resume_after {
+        // Checked before anything is stored: a refused request stores nothing.
+        check_resume(hub, cursor, after).await?;
+    }
     let shares = if shares.is_empty() {
         Vec::new()
     } else {
@@ -122,7 +127,6 @@ async fn sync<S: HubStore>(
         let gathered = match (cursor, resume_after) {
             (0, None) => whole::page(hub, &device, None, None, budget).await?,
             (head, Some(after)) => {
-                check_head(hub, head).await?;
                 whole::page(hub, &device, Some(head), Some(&after), budget).await?
             }
             (cursor, None) => {
@@ -159,12 +163,17 @@ async fn sync<S: HubStore>(
     Ok(encode_response(&response))
 }
 
-/// A first sync under way is as of a head the hub gave; one beyond the
-/// feed was not.
-async fn check_head<S: HubStore>(hub: &Hub<S>, head: u64) -> Result<(), Problem> {
-    if head > hub.store().feed_head().await? {
+/// A first sync under way is as of a head the hub gave, which is neither 0
+/// nor beyond the feed, and goes on after a chart id.
+async fn check_resume<S: HubStore>(
+    hub: &Hub<S>,
+    head: u64,
+    after: &PatientId,
+) -> Result<(), Problem> {
+    push::check_doc_id(after)?;
+    if head == 0 || head > hub.store().feed_head().await? {
         return Err(Problem::malformed(format!(
-            "the first sync's position {head} is beyond this hub's feed: was the device enrolled at another hub?"
+            "the first sync's position {head} is not one this hub's feed gave: was the device enrolled at another hub?"
         )));
     }
     Ok(())

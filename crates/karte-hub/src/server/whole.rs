@@ -42,11 +42,21 @@ pub(super) async fn page<S: HubStore>(
         .whole_charts(&device.org, &device.id, head, after, budget)
         .await?;
     let mut updates = Vec::with_capacity(page.charts.len());
+    let mut more = page.more;
+    let mut used = 0usize;
     for chart in page.charts {
         let snapshot = match chart.snapshot {
             Some(snapshot) if snapshot.up_to >= chart.last_change => snapshot,
             _ => chart_copy::saved(hub, &chart.doc, chart.last_change).await?,
         };
+        // The page was planned from the sizes of cached snapshots; one saved
+        // just now may be larger. The page ends where the real bytes fill
+        // it, after one chart at least.
+        used = used.saturating_add(snapshot.bytes.len());
+        if !updates.is_empty() && used > budget {
+            more = true;
+            break;
+        }
         let digest = arrival::digest_for(hub, &chart.doc, &snapshot);
         updates.push(DocUpdate {
             doc: chart.doc,
@@ -55,13 +65,14 @@ pub(super) async fn page<S: HubStore>(
             digest,
         });
     }
-    let resume_after = match page.more {
+    let resume_after = match more {
         true => updates.last().map(|update| update.doc.clone()),
         false => None,
     };
     // Once every chart is sent, the feed after the head follows as usual:
-    // another round only if anything was stored since.
-    let more = page.more || hub.store().feed_head().await? > page.head;
+    // another round only if anything was stored since. A hub that had
+    // nothing at all gives no head to go on from: the next sync starts over.
+    let more = more || (page.head > 0 && hub.store().feed_head().await? > page.head);
     Ok(Updates {
         cursor: page.head,
         resume_after,

@@ -377,15 +377,29 @@ pub async fn an_interrupted_first_sync_resumes_and_misses_nothing_written_meanwh
     assert_eq!(fresh.resume_after, None);
     assert_eq!(fresh.cursor, hub.store.feed_head().await.unwrap());
 
-    // A first sync as of a position beyond the feed was never begun here.
+    // A first sync as of a position this hub never gave, or going on after
+    // something that is not a chart id, is refused before anything the
+    // request carries is stored.
     let mut stray = hub.enrol(&org.id, "stray").await;
-    stray.cursor = fresh.cursor + 1_000;
-    stray.resume_after = Some(sorted[0].clone());
-    let request = stray.request(Vec::new());
-    let envelope = stray.envelope(&request, hub.now());
-    assert_eq!(
-        hub.post_sync(envelope).await.refusal(),
-        (400, "malformed".to_owned())
-    );
-    assert!(stray.charts.is_empty());
+    let own = stray.create_chart("own");
+    let before = hub.stored(&[&stray]).await;
+    let beyond = fresh.cursor + 1_000;
+    for (cursor, after) in [
+        (beyond, sorted[0].clone()),
+        (0, sorted[0].clone()),
+        (fresh.cursor, PatientId::from("../etc")),
+    ] {
+        stray.cursor = cursor;
+        stray.resume_after = Some(after.clone());
+        let request = stray.request(stray.pushes());
+        assert_eq!(request.pushes.len(), 1, "the request carries a push");
+        let envelope = stray.envelope(&request, hub.now());
+        assert_eq!(
+            hub.post_sync(envelope).await.refusal(),
+            (400, "malformed".to_owned()),
+            "{cursor} after {after}"
+        );
+    }
+    assert_eq!(hub.stored(&[&stray]).await, before);
+    assert!(hub.store.doc(&own).await.unwrap().is_none());
 }
