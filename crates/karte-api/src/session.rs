@@ -335,15 +335,16 @@ impl Session {
         Ok(self.charts.get_mut(id).expect("just loaded"))
     }
 
-    /// A chart filed unloaded from a sync carries the hub's list entry; the
-    /// first time it is loaded here that entry is checked against the chart
-    /// and, if the hub was wrong, corrected.
+    /// A chart filed unloaded from a sync carries the hub's list entry and
+    /// heads; the first time it is loaded here they are checked against the
+    /// chart and, if the hub was wrong, corrected.
     fn confirm_hub_index(&mut self, id: &PatientId, chart: &Chart) -> Result<(), ApiError> {
         if !self.vault.document_sync_state(id)?.index_from_hub {
             return Ok(());
         }
         let summary = chart.summary()?;
-        if self.vault.confirm_index(id, &summary)? {
+        let heads: Vec<[u8; 32]> = chart.heads().iter().map(|head| head.0).collect();
+        if self.vault.confirm_index(id, &summary, &heads)? {
             self.index()?.upsert(summary);
         }
         Ok(())

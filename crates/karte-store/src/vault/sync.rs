@@ -119,14 +119,17 @@ impl Vault {
         Ok(sync_state::state(&self.conn, &self.key)?.0)
     }
 
-    /// Checks the patient-list entry the hub sent with a chart against
-    /// `summary`, the chart's own as loaded here, once: a wrong entry is
-    /// replaced (under its version, since the chart did not change).
-    /// Returns whether it was wrong.
+    /// Checks what the hub sent with a chart filed unloaded, its list
+    /// entry and heads, against `summary` and `heads`, the chart's own as
+    /// loaded here, once: a wrong entry is replaced (under its version,
+    /// since the chart did not change), and wrong heads with the chart's,
+    /// which the hub holds since it sent them. Returns whether the entry or
+    /// the heads were wrong.
     pub fn confirm_index(
         &mut self,
         id: &PatientId,
         summary: &PatientSummary,
+        heads: &[[u8; 32]],
     ) -> Result<bool, StoreError> {
         self.transact(None, |conn, key| {
             let (mut state, _) = sync_state::document(conn, key, id)?;
@@ -134,11 +137,21 @@ impl Vault {
                 return Ok(false);
             }
             let entry = patient_index::entry(conn, key, id)?;
-            let wrong = entry.as_ref().map(|(_, stored)| stored) != Some(summary);
-            if wrong {
+            let wrong_entry = entry.as_ref().map(|(_, stored)| stored) != Some(summary);
+            if wrong_entry {
                 let version = entry.map_or(0, |(version, _)| version);
                 patient_index::put(conn, key, id, summary, version)?;
             }
+            let sorted = |heads: &[[u8; 32]]| {
+                let mut heads = heads.to_vec();
+                heads.sort_unstable();
+                heads
+            };
+            let wrong_heads = sorted(&state.hub_heads) != sorted(heads);
+            if wrong_heads {
+                state.hub_heads = heads.to_vec();
+            }
+            let wrong = wrong_entry || wrong_heads;
             state.index_from_hub = false;
             write_document(conn, key, id, &state)?;
             Ok(wrong)

@@ -194,15 +194,19 @@ fn a_page_is_written_whole_with_its_cursor_shares_and_audit() {
     // a wrong one is replaced, and either way it is not checked again.
     let p9 = PatientId::from("P9");
     let truth = summary("P9", "鈴木", "春子");
-    assert!(vault.confirm_index(&p9, &truth).unwrap());
-    assert!(!vault.document_sync_state(&p9).unwrap().index_from_hub);
+    assert!(vault.confirm_index(&p9, &truth, &[[9; 32]]).unwrap());
+    let state = vault.document_sync_state(&p9).unwrap();
+    assert!(!state.index_from_hub);
+    assert_eq!(state.hub_heads, [[9; 32]]);
     assert!(vault.patient_index().unwrap().contains(&truth));
-    assert!(
-        !vault
-            .confirm_index(&p9, &summary("P9", "偽", "名"))
-            .unwrap()
+    let lie = summary("P9", "偽", "名");
+    assert!(!vault.confirm_index(&p9, &lie, &[[8; 32]]).unwrap());
+    assert!(vault.patient_index().unwrap().contains(&truth));
+    assert_eq!(
+        vault.document_sync_state(&p9).unwrap().hub_heads,
+        [[9; 32]],
+        "checked once"
     );
-    assert!(vault.patient_index().unwrap().contains(&truth));
     vault.lock();
     let vault = test.unlock_admin();
     assert!(vault.patient_index().unwrap().contains(&truth));
