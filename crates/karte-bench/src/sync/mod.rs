@@ -281,7 +281,6 @@ fn edit(device: &mut Device, ids: &[PatientId], round: usize) -> Result<()> {
     Ok(())
 }
 
-/// Every chart stored in the locked vault at `path`.
 /// The first sync's baseline: the same saved charts and list entries
 /// written into plain, unencrypted SQLite with the vault's durability, one
 /// transaction each, with no network, protocol, encryption or audit.
@@ -292,6 +291,7 @@ fn store_plainly(charts: &[(PatientId, Vec<u8>, PatientSummary)], dir: &Path) ->
     plain.insert_index(&summaries)
 }
 
+/// Every chart stored in the locked vault at `path`.
 fn stored_charts(path: &Path) -> Result<Vec<(PatientId, Chart)>> {
     let vault = Vault::open(path)?.unlock("bench", PASSPHRASE)?;
     let actor = karte_record::actor_for(vault.device_id(), [7; 16]);
@@ -314,7 +314,6 @@ fn health_client() -> Result<reqwest::blocking::Client> {
         .build()?)
 }
 
-/// A bare round trip to the hub: `GET /v1/health`.
 /// Waits until the hub reports no chart's arrival left to work out.
 fn arrivals_settled(client: &reqwest::blocking::Client, url: &str) -> Result<()> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
@@ -337,6 +336,7 @@ fn arrivals_settled(client: &reqwest::blocking::Client, url: &str) -> Result<()>
     }
 }
 
+/// A bare round trip to the hub: `GET /v1/health`.
 fn health(client: &reqwest::blocking::Client, url: &str) -> Result<()> {
     let response = client
         .get(format!("{url}/v1/health"))

@@ -37,7 +37,7 @@ pub trait Replica {
 /// Where a device is in the hub's feed: a position up to which it has
 /// everything, and during a first sync the last chart it has of those sent
 /// whole (see [`crate::SyncResponse::resume_after`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FeedCursor {
     pub position: u64,
     pub resume_after: Option<PatientId>,
