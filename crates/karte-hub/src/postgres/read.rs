@@ -287,7 +287,8 @@ const WHOLE_CANDIDATES: &str = "
       AND EXISTS (
           SELECT 1 FROM feed f JOIN changes c ON c.doc = f.doc AND c.hash = f.hash
           WHERE f.doc = candidates.doc AND f.kind = 'change' AND f.position <= $2 AND c.signer <> $4)
-    ORDER BY doc COLLATE \"C\"";
+    ORDER BY doc COLLATE \"C\"
+    LIMIT $5";
 
 pub(super) async fn whole_charts(
     client: &mut Object,
@@ -302,26 +303,41 @@ pub(super) async fn whole_charts(
         Some(head) => head,
         None => feed_head(&*tx).await?,
     };
-    let after = after.map_or("", PatientId::as_str);
-    let rows = tx
-        .query(
-            &tx.prepare_cached(WHOLE_CANDIDATES).await?,
-            &[
-                &org.as_str(),
-                &position_to_sql(head),
-                &after,
-                &device.as_str(),
-            ],
-        )
-        .await?;
-    let sizes: Vec<Option<usize>> = rows
-        .iter()
-        .map(|row| {
-            row.get::<_, Option<i64>>(3)
-                .and_then(|size| usize::try_from(size).ok())
-        })
-        .collect();
-    let (taken, more) = plan_whole(&sizes, max_bytes);
+    // Read in batches until the page is planned: a page takes a few hundred
+    // of an organisation's thousands of charts.
+    let query = tx.prepare_cached(WHOLE_CANDIDATES).await?;
+    let mut from = after.map_or("", PatientId::as_str).to_owned();
+    let mut rows = Vec::new();
+    let (taken, more) = loop {
+        let batch = tx
+            .query(
+                &query,
+                &[
+                    &org.as_str(),
+                    &position_to_sql(head),
+                    &from,
+                    &device.as_str(),
+                    &PLAN_BATCH,
+                ],
+            )
+            .await?;
+        let exhausted = batch.len() < PLAN_BATCH as usize;
+        if let Some(last) = batch.last() {
+            from = last.get(0);
+        }
+        rows.extend(batch);
+        let sizes: Vec<Option<usize>> = rows
+            .iter()
+            .map(|row| {
+                row.get::<_, Option<i64>>(3)
+                    .and_then(|size| usize::try_from(size).ok())
+            })
+            .collect();
+        let (taken, more) = plan_whole(&sizes, max_bytes);
+        if more || exhausted {
+            break (taken, more);
+        }
+    };
     let mut charts = Vec::with_capacity(taken);
     for row in rows.into_iter().take(taken) {
         let doc: String = row.get(0);

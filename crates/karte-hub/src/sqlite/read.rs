@@ -279,7 +279,8 @@ const WHOLE_CANDIDATES: &str = "
       AND EXISTS (
           SELECT 1 FROM feed f JOIN changes c ON c.doc = f.doc AND c.hash = f.hash
           WHERE f.doc = candidates.doc AND f.kind = 'change' AND f.position <= ?2 AND c.signer <> ?4)
-    ORDER BY doc";
+    ORDER BY doc
+    LIMIT ?5";
 
 pub(super) fn whole_charts(
     conn: &mut Connection,
@@ -294,26 +295,45 @@ pub(super) fn whole_charts(
         Some(head) => head,
         None => feed_head(&tx)?,
     };
-    let after = after.map_or("", PatientId::as_str);
-    let rows = tx
-        .prepare_cached(WHOLE_CANDIDATES)?
-        .query_map(
-            params![org.as_str(), position_to_sql(head), after, device.as_str()],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, Option<i64>>(2)?,
-                    r.get::<_, Option<i64>>(3)?,
-                ))
-            },
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
-    let sizes: Vec<Option<usize>> = rows
-        .iter()
-        .map(|row| row.3.and_then(|size| usize::try_from(size).ok()))
-        .collect();
-    let (taken, more) = plan_whole(&sizes, max_bytes);
+    // Read in batches until the page is planned: a page takes a few hundred
+    // of an organisation's thousands of charts.
+    let mut from = after.map_or("", PatientId::as_str).to_owned();
+    let mut rows = Vec::new();
+    let (taken, more) = loop {
+        let batch = tx
+            .prepare_cached(WHOLE_CANDIDATES)?
+            .query_map(
+                params![
+                    org.as_str(),
+                    position_to_sql(head),
+                    from,
+                    device.as_str(),
+                    PLAN_BATCH
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, Option<i64>>(2)?,
+                        r.get::<_, Option<i64>>(3)?,
+                    ))
+                },
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        let exhausted = batch.len() < PLAN_BATCH as usize;
+        if let Some(last) = batch.last() {
+            from = last.0.clone();
+        }
+        rows.extend(batch);
+        let sizes: Vec<Option<usize>> = rows
+            .iter()
+            .map(|row| row.3.and_then(|size| usize::try_from(size).ok()))
+            .collect();
+        let (taken, more) = plan_whole(&sizes, max_bytes);
+        if more || exhausted {
+            break (taken, more);
+        }
+    };
     let mut charts = Vec::with_capacity(taken);
     for (doc, last, up_to, _) in rows.into_iter().take(taken) {
         let snapshot = match up_to {

@@ -64,6 +64,7 @@ on_both_backends! {
     paging::small_pages_add_up_to_the_whole_feed,
     paging::a_change_larger_than_a_page_comes_alone_and_whole,
     paging::pages_span_many_planning_rounds,
+    paging::a_first_sync_pages_through_many_charts_in_id_order,
     race::concurrent_writers_never_lose_a_change,
     race::a_late_commit_is_not_lost,
     race::the_naive_allocation_loses_a_late_commit,

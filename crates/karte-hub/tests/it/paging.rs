@@ -3,6 +3,7 @@
 //! and never a change split.
 
 use karte_hub::{FeedEntry, HubStore, PushedDoc};
+use karte_types::PatientId;
 
 use crate::backend::{Backend, fresh};
 use crate::support::*;
@@ -118,4 +119,52 @@ pub async fn pages_span_many_planning_rounds<B: Backend>() {
         (page.entries.len(), page.next_cursor, page.more),
         (0, 5_000, false)
     );
+}
+
+/// A first sync's pages: every chart the organisation may see, in id order,
+/// each once, across pages larger than one planning round, as of one head;
+/// a chart the reading device wrote alone is left out.
+pub async fn a_first_sync_pages_through_many_charts_in_id_order<B: Backend>() {
+    let (_backend, store) = fresh::<B>().await;
+    let station = add_org(&store, "station").await;
+    let writer = enrol(&store, &station, "writer").await;
+    let reader = enrol(&store, &station, "reader").await;
+    let docs: Vec<PatientId> = (0..1_200)
+        .rev()
+        .map(|n| doc_id(&format!("c{n:04}")))
+        .collect();
+    let batch = docs.iter().map(|doc| changes(doc, 0, 2)).collect();
+    store.store_push(&writer, batch, NOW).await.unwrap();
+    store
+        .store_push(&reader, vec![changes(&doc_id("own"), 0, 1)], NOW)
+        .await
+        .unwrap();
+    let head = store.feed_head().await.unwrap();
+
+    // No snapshot is cached: each chart is planned at a guessed size, so
+    // this budget takes 600 charts a page, more than a planning round.
+    let budget = 600 * ((16 << 10) + 96);
+    let (mut seen, mut pages) = (Vec::new(), Vec::new());
+    let mut at = (None, None);
+    loop {
+        let page = store
+            .whole_charts(&station, &reader, at.0, at.1.as_ref(), budget)
+            .await
+            .unwrap();
+        assert_eq!(page.head, head, "one head for the whole first sync");
+        for chart in &page.charts {
+            assert!(chart.snapshot.is_none());
+            assert!(chart.last_change > 0 && chart.last_change <= head);
+        }
+        pages.push(page.charts.len());
+        seen.extend(page.charts.into_iter().map(|chart| chart.doc));
+        if !page.more {
+            break;
+        }
+        at = (Some(head), seen.last().cloned());
+    }
+    let mut expected = docs.clone();
+    expected.sort();
+    assert_eq!(seen, expected);
+    assert_eq!(pages, [600, 600]);
 }
