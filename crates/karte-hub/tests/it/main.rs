@@ -76,6 +76,7 @@ on_both_backends! {
     sync_http::the_same_request_twice_changes_nothing_the_second_time,
     sync_http::a_fresh_device_pages_through_charts_sent_whole,
     sync_http::an_interrupted_first_sync_resumes_and_misses_nothing_written_meanwhile,
+    sync_http::a_first_sync_page_ends_where_charts_saved_just_now_fill_it,
     sync_http::a_chart_sent_whole_never_comes_again_on_a_later_page,
     sync_http::a_retired_device_hands_in_its_changes_then_wipes,
     sync_http::a_chart_pushed_with_a_long_history_is_cached_whole,

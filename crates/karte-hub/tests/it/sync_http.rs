@@ -403,3 +403,69 @@ pub async fn an_interrupted_first_sync_resumes_and_misses_nothing_written_meanwh
     assert_eq!(hub.stored(&[&stray]).await, before);
     assert!(hub.store.doc(&own).await.unwrap().is_none());
 }
+
+/// A first sync's page is planned from the sizes of cached snapshots; a
+/// chart saved just then, larger than its cached snapshot, ends the page
+/// early rather than overfilling it.
+pub async fn a_first_sync_page_ends_where_charts_saved_just_now_fill_it<B: Backend>() {
+    let hub = TestHub::<B>::start().await;
+    let (org, _) = hub.add_org("station").await;
+    let mut writer = hub.enrol(&org.id, "writer").await;
+    let docs: Vec<PatientId> = (0..4)
+        .map(|i| {
+            let doc = writer.create_chart(&format!("p{i}"));
+            for pulse in 60..80 {
+                writer.record_visit(&doc, pulse);
+            }
+            doc
+        })
+        .collect();
+    writer.sync(&hub).await;
+    let mut cached = 0;
+    for doc in &docs {
+        let snapshot = hub.store.snapshot(doc).await.unwrap();
+        cached = cached.max(snapshot.expect("a long history is cached").bytes.len());
+    }
+    // Too few changes to cache again: the cached snapshots grow stale.
+    for doc in &docs {
+        for pulse in 90..105 {
+            writer.record_visit(doc, pulse);
+        }
+    }
+    writer.sync(&hub).await;
+    for doc in &docs {
+        let snapshot = hub.store.snapshot(doc).await.unwrap().unwrap();
+        assert!(snapshot.bytes.len() <= cached, "still the older snapshot");
+    }
+
+    let mut fresh = hub.enrol(&org.id, "fresh").await;
+    let budget = 3 * (cached + 96);
+    fresh.max_response_bytes = u32::try_from(budget).unwrap();
+    let synced = fresh.sync(&hub).await;
+    let mut seen = Vec::new();
+    for response in &synced.responses {
+        let bytes: usize = response
+            .updates
+            .iter()
+            .map(|update| match &update.payload {
+                Payload::Snapshot(saved) => saved.len(),
+                Payload::Changes(_) => panic!("a first sync sends charts whole"),
+            })
+            .sum();
+        assert!(
+            response.updates.len() <= 1 || bytes <= budget,
+            "{bytes} B in a page of {budget} B"
+        );
+        seen.extend(response.updates.iter().map(|update| update.doc.clone()));
+    }
+    assert!(
+        synced.responses[0].updates.len() < 3,
+        "planned for three or more, cut short"
+    );
+    let mut expected = docs.clone();
+    expected.sort();
+    assert_eq!(seen, expected, "each chart once, in id order");
+    for doc in &docs {
+        assert_eq!(fresh.heads(doc), writer.heads(doc));
+    }
+}
