@@ -13,7 +13,7 @@ use crate::HubStoreError;
 /// The advisory lock that serialises migrations ("KHUB" and 2).
 const MIGRATION_LOCK: i64 = 0x4b48_5542_0000_0002;
 
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -120,6 +120,11 @@ CREATE TRIGGER receipts_never_truncated BEFORE TRUNCATE ON receipts
 /// What a device receiving a snapshot whole would do with it (JSON of
 /// `Arrival`), worked out after the snapshot is saved; NULL until then.
 const V2: &str = "ALTER TABLE snapshots ADD COLUMN arrival TEXT;";
+
+/// A first sync reads an organisation's charts in byte order of their ids
+/// (`COLLATE "C"`, as devices compare them), a batch at a time; this index
+/// holds them in that order whatever the database's collation.
+const V3: &str = "CREATE INDEX circle_members_by_org_c ON circle_members (org, doc COLLATE \"C\");";
 
 /// Brings the database's schema up to date.
 pub(super) async fn migrate(client: &mut Object) -> Result<(), HubStoreError> {

@@ -313,13 +313,11 @@ pub async fn a_newer_schema_is_refused<B: Backend>() {
     drop(store);
     backend.raw_execute(B::NEWER_SCHEMA).await.unwrap();
     let error = backend.open(StoreConfig::default()).await.unwrap_err();
+    // One version beyond what this hub knows, whichever backend.
     assert!(
         matches!(
             error,
-            HubStoreError::NewerSchema {
-                found: 3,
-                supported: 2
-            }
+            HubStoreError::NewerSchema { found, supported } if found == supported + 1
         ),
         "{error}"
     );

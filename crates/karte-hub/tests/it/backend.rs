@@ -72,7 +72,7 @@ pub struct Postgres {
 
 impl Backend for Postgres {
     type Store = PostgresHubStore;
-    const NEWER_SCHEMA: &str = "INSERT INTO hub_schema (version) VALUES (3)";
+    const NEWER_SCHEMA: &str = "INSERT INTO hub_schema (version) VALUES (4)";
 
     async fn empty() -> Self {
         Postgres {
