@@ -265,8 +265,8 @@ pub(super) fn snapshot(conn: &Connection, doc: &str) -> Result<Option<Snapshot>,
 
 /// The charts of organisation `?1` with a change at or below `?2`, in id
 /// order after `?3`: each with its last such change and the position and
-/// size of its cached snapshot, if any. Charts whose every such change
-/// device `?4` wrote are left out: it has them all.
+/// size of its cached snapshot, if any, at most `?5` of them. Charts whose
+/// every such change device `?4` wrote are left out: it has them all.
 const WHOLE_CANDIDATES: &str = "
     SELECT doc, last, up_to, size FROM (
         SELECT m.doc AS doc,
@@ -276,9 +276,10 @@ const WHOLE_CANDIDATES: &str = "
         FROM circle_members m LEFT JOIN snapshots s ON s.doc = m.doc
         WHERE m.org = ?1 AND m.doc > ?3) candidates
     WHERE last IS NOT NULL
-      AND EXISTS (
-          SELECT 1 FROM feed f JOIN changes c ON c.doc = f.doc AND c.hash = f.hash
-          WHERE f.doc = candidates.doc AND f.kind = 'change' AND f.position <= ?2 AND c.signer <> ?4)
+      AND (SELECT 1 FROM feed f JOIN changes c ON c.doc = f.doc AND c.hash = f.hash
+           WHERE f.doc = candidates.doc AND f.kind = 'change' AND f.position <= ?2
+             AND c.signer <> ?4
+           LIMIT 1) IS NOT NULL
     ORDER BY doc
     LIMIT ?5";
 
