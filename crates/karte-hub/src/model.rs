@@ -215,6 +215,10 @@ pub struct FeedPage {
     pub next_cursor: u64,
     /// Another page follows at once.
     pub more: bool,
+    /// The highest position committed when the page was read. A reader
+    /// whose cursor is beyond it read a feed this hub no longer has (one
+    /// restored from a backup).
+    pub head: u64,
 }
 
 /// A chart as the hub knows it.

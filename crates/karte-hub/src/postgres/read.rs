@@ -58,6 +58,7 @@ pub(super) async fn read_feed(
             entries: Vec::new(),
             next_cursor: after,
             more: false,
+            head,
         });
     }
     let mut plan = PagePlan::new(max_bytes);
@@ -112,6 +113,7 @@ pub(super) async fn read_feed(
         entries,
         next_cursor: cut,
         more,
+        head,
     })
 }
 

@@ -135,6 +135,17 @@ pub(super) async fn gather<S: HubStore>(
         // by one, in the next response.
         let room = budget.saturating_sub(gathering.used).max(budget / 4).max(1);
         let page = hub.store().read_feed(org, at, room).await?;
+        if at > page.head {
+            // Positions never go back: this hub lost feed entries the device
+            // read (it was restored from a backup). The device keeps its
+            // cursor and would miss changes stored at those positions again.
+            tracing::warn!(
+                org = %org,
+                cursor = at,
+                head = page.head,
+                "a device's cursor is beyond this hub's feed: was the hub restored from a backup?"
+            );
+        }
         gathering.last_in_page = page
             .entries
             .iter()

@@ -43,6 +43,7 @@ pub(super) fn read_feed(
             entries: Vec::new(),
             next_cursor: after,
             more: false,
+            head,
         });
     }
     let mut plan = PagePlan::new(max_bytes);
@@ -90,6 +91,7 @@ pub(super) fn read_feed(
         entries,
         next_cursor: cut,
         more,
+        head,
     })
 }
 

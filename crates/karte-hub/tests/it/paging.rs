@@ -113,12 +113,15 @@ pub async fn pages_span_many_planning_rounds<B: Backend>() {
     let (entries, _, pages) = read_all(&store, &station, 0, 550 * 200).await;
     assert_eq!(hashes(&entries), all);
     assert_eq!(pages, 3);
-    // A cursor beyond the head (a device ahead of a restored hub) stays put.
+    // A cursor beyond the head (a device ahead of a restored hub) stays put,
+    // and the page says where the feed ends.
     let page = store.read_feed(&station, 5_000, 1 << 20).await.unwrap();
     assert_eq!(
-        (page.entries.len(), page.next_cursor, page.more),
-        (0, 5_000, false)
+        (page.entries.len(), page.next_cursor, page.more, page.head),
+        (0, 5_000, false, 1_300)
     );
+    let page = store.read_feed(&station, 0, 200).await.unwrap();
+    assert_eq!((page.next_cursor, page.more, page.head), (1, true, 1_300));
 }
 
 /// A first sync's pages: every chart the organisation may see, in id order,
