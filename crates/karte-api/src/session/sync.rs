@@ -359,10 +359,10 @@ impl Replica for VaultReplica<'_> {
         let mut whole = self.receive_whole(&page.updates, &known, now).into_iter();
         for update in &page.updates {
             let held = known.contains(&update.doc);
-            let received = match (is_new_whole(update, held), &update.digest) {
-                (true, Some(digest)) => Some(file_whole(update, digest)),
-                (true, None) => whole.next(),
-                (false, _) => None,
+            let received = match receiving(update, held) {
+                Receiving::File { saved, digest } => Some(file_whole(&update.doc, saved, digest)),
+                Receiving::Load { .. } => whole.next(),
+                Receiving::Merge => None,
             };
             let merged = self.merge(update, held, received, &page, now);
             let (document, new_chart, new_reviews) = match merged {
@@ -431,25 +431,40 @@ impl RequestStamps for VaultReplica<'_> {
 /// chart if it is new to this vault, and how many review items are new.
 type Merged = (ReceivedDocument, Option<Chart>, usize);
 
-/// Whether an update is a chart new to this vault, sent whole.
-fn is_new_whole(update: &DocUpdate, held: bool) -> bool {
-    !held && matches!(update.payload, Payload::Snapshot(_))
+/// How an update reaches the vault. The charts to load are loaded ahead,
+/// in parallel, and taken in order: both passes over a page must sort its
+/// updates alike, so both ask this.
+enum Receiving<'a> {
+    /// Merged into the chart held, or built from changes.
+    Merge,
+    /// New and sent whole with the hub's digest: filed unloaded.
+    File {
+        saved: &'a [u8],
+        digest: &'a ChartDigest,
+    },
+    /// New and sent whole without a digest: loaded and checked here.
+    Load { saved: &'a [u8] },
+}
+
+fn receiving(update: &DocUpdate, held: bool) -> Receiving<'_> {
+    match (&update.payload, &update.digest) {
+        (Payload::Snapshot(saved), Some(digest)) if !held => Receiving::File { saved, digest },
+        (Payload::Snapshot(saved), None) if !held => Receiving::Load { saved },
+        _ => Receiving::Merge,
+    }
 }
 
 /// A chart new to this vault, sent whole with the hub's digest: stored as
 /// the bytes that came with the list entry the hub computed, unloaded. The
 /// hub sends a digest only for a chart whose arrival records nothing, which
 /// is all that loading it here would have found out.
-fn file_whole(update: &DocUpdate, digest: &ChartDigest) -> Result<Merged, ApiError> {
-    let Payload::Snapshot(saved) = &update.payload else {
-        unreachable!("only a chart sent whole is filed whole");
-    };
-    if digest.summary.id != update.doc {
+fn file_whole(doc: &PatientId, saved: &[u8], digest: &ChartDigest) -> Result<Merged, ApiError> {
+    if digest.summary.id != *doc {
         return Err(karte_record::RecordError::OtherChart(digest.summary.id.to_string()).into());
     }
     let document = ReceivedDocument {
-        id: update.doc.clone(),
-        chunk: saved.clone(),
+        id: doc.clone(),
+        chunk: saved.to_vec(),
         summary: digest.summary.clone(),
         dirty: false,
         hub_heads: Some(digest.heads.clone()),
@@ -602,8 +617,8 @@ impl VaultReplica<'_> {
         }
     }
 
-    /// The charts of `updates` that are new to this vault and sent whole
-    /// without a digest, received in parallel, in the order of `updates`.
+    /// The charts of `updates` to load on arrival ([`Receiving::Load`]),
+    /// received in parallel, in the order of `updates`.
     fn receive_whole(
         &self,
         updates: &[DocUpdate],
@@ -612,11 +627,12 @@ impl VaultReplica<'_> {
     ) -> Vec<Result<Merged, ApiError>> {
         let new: Vec<(&PatientId, &[u8])> = updates
             .iter()
-            .filter(|update| !known.contains(&update.doc) && update.digest.is_none())
-            .filter_map(|update| match &update.payload {
-                Payload::Snapshot(saved) => Some((&update.doc, saved.as_slice())),
-                Payload::Changes(_) => None,
-            })
+            .filter_map(
+                |update| match receiving(update, known.contains(&update.doc)) {
+                    Receiving::Load { saved } => Some((&update.doc, saved)),
+                    Receiving::File { .. } | Receiving::Merge => None,
+                },
+            )
             .collect();
         let actor = &self.session.actor;
         let edit = Edit {
