@@ -18,6 +18,15 @@ fn one_org<const N: usize>(names: [&str; N]) -> (TestHub, Org, [Device; N]) {
     (hub, org, devices)
 }
 
+/// A and B each give the patient a different phone number, offline.
+fn concurrent_phones(a: &mut Device, b: &mut Device, patient: &PatientId) {
+    for (device, phone) in [(a, "0266-41-1111"), (b, "0266-41-2222")] {
+        let mut edited = yamada();
+        edited.phone = Some(phone.into());
+        device.session.update_patient(patient, &edited).unwrap();
+    }
+}
+
 fn chart_json(device: &mut Device, patient: &PatientId) -> serde_json::Value {
     serde_json::to_value(device.session.chart(patient).unwrap()).unwrap()
 }
@@ -71,12 +80,7 @@ fn concurrent_edits_become_the_same_review_item_on_both_devices() {
     let patient = a.session.add_patient(&yamada()).unwrap();
     a.sync();
     b.sync();
-    let mut on_a = yamada();
-    on_a.phone = Some("0266-41-1111".into());
-    let mut on_b = yamada();
-    on_b.phone = Some("0266-41-2222".into());
-    a.session.update_patient(&patient, &on_a).unwrap();
-    b.session.update_patient(&patient, &on_b).unwrap();
+    concurrent_phones(&mut a, &mut b, &patient);
     a.sync();
     let merged = b.sync();
     assert_eq!(merged.new_reviews, 1, "{merged}");
@@ -391,12 +395,7 @@ fn a_fresh_device_stores_charts_sent_whole_as_they_came_and_records_what_they_ho
     b.sync();
     // Concurrent phone numbers reach the hub, and no device has merged them:
     // B's push is stored but its answer is lost.
-    let mut on_a = yamada();
-    on_a.phone = Some("0266-41-1111".into());
-    let mut on_b = yamada();
-    on_b.phone = Some("0266-41-2222".into());
-    a.session.update_patient(&patient, &on_a).unwrap();
-    b.session.update_patient(&patient, &on_b).unwrap();
+    concurrent_phones(&mut a, &mut b, &patient);
     a.sync();
     let mut lossy = Breaking::new(&hub, 0);
     lossy.lose_answers = true;

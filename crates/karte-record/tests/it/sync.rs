@@ -60,6 +60,19 @@ fn unmerged_conflict() -> Vec<u8> {
     [chart_a.save(), chart_b.save_after(&base)].concat()
 }
 
+/// A chart that one device wrote: its creation and `visits` visits, each
+/// change made on top of the one before.
+fn one_line_of_visits(visits: u64) -> Chart {
+    let a = author("佐藤", "tablet-a");
+    let mut chart = new_chart(&a);
+    for n in 0..visits {
+        chart
+            .record_visit(&entry_id(n), &visit(60 * n as i64, 72), &edit(&a, 61))
+            .unwrap();
+    }
+    chart
+}
+
 #[test]
 fn a_received_chart_records_the_conflicts_it_arrives_with() {
     let c = author("鈴木", "laptop-c");
@@ -136,14 +149,8 @@ fn a_chart_received_saved_whole_records_its_conflicts_like_one_received_change_b
 
 #[test]
 fn a_chart_of_one_line_of_changes_is_received_whole_without_a_change() {
-    let a = author("佐藤", "tablet-a");
     let c = author("鈴木", "laptop-c");
-    let mut chart = new_chart(&a);
-    for n in 0..5 {
-        chart
-            .record_visit(&entry_id(n), &visit(60 * n as i64, 72), &edit(&a, 61))
-            .unwrap();
-    }
+    let chart = one_line_of_visits(5);
     let saved = chart.save();
     let fast = Chart::receive_saved(actor(&c, 0), &saved, &edit(&c, 500)).unwrap();
     assert!(fast.open_reviews.is_empty());
@@ -197,15 +204,8 @@ fn bytes_that_are_not_a_whole_chart_are_refused_when_received_saved() {
 
 #[test]
 fn the_arrival_digest_is_what_receiving_whole_files_when_it_records_nothing() {
-    let a = author("佐藤", "tablet-a");
     let c = author("鈴木", "laptop-c");
-    let mut chart = new_chart(&a);
-    for n in 0..3 {
-        chart
-            .record_visit(&entry_id(n), &visit(60 * n as i64, 72), &edit(&a, 61))
-            .unwrap();
-    }
-    let saved = chart.save();
+    let saved = one_line_of_visits(3).save();
     let (heads, summary) = Chart::arrival_digest(&saved).unwrap().expect("settled");
     let fast = Chart::receive_saved(actor(&c, 0), &saved, &edit(&c, 500)).unwrap();
     assert_eq!(heads, fast.received_heads);
