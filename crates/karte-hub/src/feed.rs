@@ -69,19 +69,46 @@ impl PagePlan {
 /// first sync's page: a chart of a year or two of visits.
 const UNCACHED_CHART_GUESS: usize = 16 << 10;
 
-/// How many of a first sync's charts, given in id order with the size of
-/// their cached snapshots, go in a page of about `max_bytes`: at least one,
-/// so every page moves on; and whether more follow.
-pub(crate) fn plan_whole(sizes: &[Option<usize>], max_bytes: usize) -> (usize, bool) {
-    let mut used = 0usize;
-    for (taken, size) in sizes.iter().enumerate() {
-        let size = size.unwrap_or(UNCACHED_CHART_GUESS) + ENTRY_OVERHEAD;
-        if taken > 0 && used.saturating_add(size) > max_bytes {
-            return (taken, true);
+/// The running decision of how many of a first sync's charts, read in id
+/// order in batches of [`PLAN_BATCH`], go in a page of about `max_bytes`:
+/// at least one, so every page moves on.
+#[derive(Debug)]
+pub(crate) struct WholePlan {
+    max_bytes: usize,
+    used: usize,
+    taken: usize,
+}
+
+impl WholePlan {
+    pub(crate) fn new(max_bytes: usize) -> WholePlan {
+        WholePlan {
+            max_bytes,
+            used: 0,
+            taken: 0,
         }
-        used = used.saturating_add(size);
     }
-    (sizes.len(), false)
+
+    /// Offers the next batch's cached snapshot sizes (`None`: not cached).
+    /// Once the page is planned, returns how many charts of all offered it
+    /// takes and whether more follow; `None` asks for the next batch.
+    pub(crate) fn offer(
+        &mut self,
+        sizes: impl ExactSizeIterator<Item = Option<i64>>,
+    ) -> Option<(usize, bool)> {
+        let exhausted = sizes.len() < PLAN_BATCH as usize;
+        for size in sizes {
+            let size = size
+                .and_then(|size| usize::try_from(size).ok())
+                .unwrap_or(UNCACHED_CHART_GUESS)
+                + ENTRY_OVERHEAD;
+            if self.taken > 0 && self.used.saturating_add(size) > self.max_bytes {
+                return Some((self.taken, true));
+            }
+            self.used = self.used.saturating_add(size);
+            self.taken += 1;
+        }
+        exhausted.then_some((self.taken, false))
+    }
 }
 
 /// Where a writer takes feed positions from.
@@ -176,10 +203,16 @@ mod tests {
     #[test]
     fn a_first_sync_page_takes_charts_until_the_next_overflows_it() {
         let sizes = [Some(1_000), Some(1_000), None, Some(10)];
-        assert_eq!(plan_whole(&sizes, 2_500), (2, true));
-        assert_eq!(plan_whole(&sizes, 100), (1, true), "at least one");
-        assert_eq!(plan_whole(&sizes, 1 << 20), (4, false));
-        assert_eq!(plan_whole(&[], 100), (0, false));
+        let plan = |max_bytes| WholePlan::new(max_bytes).offer(sizes.into_iter());
+        assert_eq!(plan(2_500), Some((2, true)));
+        assert_eq!(plan(100), Some((1, true)), "at least one");
+        assert_eq!(plan(1 << 20), Some((4, false)), "a short batch is the last");
+        assert_eq!(WholePlan::new(100).offer([].into_iter()), Some((0, false)));
+        // A full batch that fits asks for the next; the count runs on.
+        let mut plan = WholePlan::new(1 << 30);
+        let full = vec![Some(10); PLAN_BATCH as usize];
+        assert_eq!(plan.offer(full.into_iter()), None);
+        assert_eq!(plan.offer([Some(10)].into_iter()), Some((513, false)));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 use tokio_postgres::{GenericClient, IsolationLevel, Row};
 
 use crate::columns::{arrival_from_text, hash32, position_from_sql, position_to_sql};
-use crate::feed::{PLAN_BATCH, PagePlan, entry_size, plan_whole};
+use crate::feed::{PLAN_BATCH, PagePlan, WholePlan, entry_size};
 use crate::{
     CircleEvent, DocRecord, FeedChange, FeedEntry, FeedPage, HubStoreError, OrgId, Snapshot,
     WholeChart, WholePage,
@@ -315,6 +315,7 @@ pub(super) async fn whole_charts(
     let query = tx.prepare_cached(WHOLE_CANDIDATES).await?;
     let mut from = after.map_or("", PatientId::as_str).to_owned();
     let mut rows = Vec::new();
+    let mut plan = WholePlan::new(max_bytes);
     let (taken, more) = loop {
         let batch = tx
             .query(
@@ -328,21 +329,13 @@ pub(super) async fn whole_charts(
                 ],
             )
             .await?;
-        let exhausted = batch.len() < PLAN_BATCH as usize;
         if let Some(last) = batch.last() {
             from = last.get(0);
         }
+        let planned = plan.offer(batch.iter().map(|row| row.get::<_, Option<i64>>(3)));
         rows.extend(batch);
-        let sizes: Vec<Option<usize>> = rows
-            .iter()
-            .map(|row| {
-                row.get::<_, Option<i64>>(3)
-                    .and_then(|size| usize::try_from(size).ok())
-            })
-            .collect();
-        let (taken, more) = plan_whole(&sizes, max_bytes);
-        if more || exhausted {
-            break (taken, more);
+        if let Some(planned) = planned {
+            break planned;
         }
     };
     let mut charts = Vec::with_capacity(taken);
