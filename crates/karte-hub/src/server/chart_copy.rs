@@ -74,17 +74,26 @@ pub(crate) async fn saved<S: HubStore>(
         // for is a share event, not a change): it is the chart as it is.
         return Ok(snapshot);
     }
-    let snapshot = run_blocking(move || {
+    // `load` has cached the copy itself when it held many changes beyond
+    // the snapshot; then only the arrival is new.
+    let cached_by_load = copy.saved.is_some();
+    let (bytes, arrival) = run_blocking(move || {
         let bytes = copy.saved.unwrap_or_else(|| copy.doc.save());
-        Ok(Snapshot {
-            arrival: Some(arrival::arrival_of(&bytes)),
-            bytes,
-            up_to,
-        })
+        let arrival = arrival::arrival_of(&bytes);
+        Ok((bytes, arrival))
     })
     .await?;
     // A chart without a single stored change has nothing to cache.
-    if up_to > 0 {
+    let cacheable = up_to > 0;
+    if cacheable && cached_by_load {
+        hub.store().put_arrival(doc, up_to, &arrival).await?;
+    }
+    let snapshot = Snapshot {
+        bytes,
+        up_to,
+        arrival: Some(arrival),
+    };
+    if cacheable && !cached_by_load {
         hub.store().put_snapshot(doc, &snapshot).await?;
     }
     Ok(snapshot)
