@@ -86,18 +86,18 @@ function files(dir) {
   return out;
 }
 
-/** A small client of a second bridge, standing in for the second device's app. */
+/** A small client of a bridge: calls an operation by name, as the UI does. */
 function bridgeClient(url) {
   const base = url.split('#')[0];
   const token = url.split('#token=')[1];
-  return async (method, path, body) => {
-    const response = await fetch(`${base}api/v1/${path}`, {
-      method,
+  return async (operation, args = {}) => {
+    const response = await fetch(`${base}api/v1/${operation}`, {
+      method: 'POST',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: JSON.stringify(args),
     });
     const text = await response.text();
-    assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
+    assert.ok(response.ok, `${operation}: ${response.status} ${text}`);
     return text ? JSON.parse(text) : null;
   };
 }
@@ -311,7 +311,7 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
       await id('visit-objective').fill('右膝の腫れ 軽度');
       await id('visit-pulse').fill('80');
       await page.waitForTimeout(1500);
-      await core('POST', 'lock');
+      await core('lock');
       await id('visit-save').click();
       await id('unlock').waitFor();
       assert.match(await id('lock-reason').textContent(), /安全のため/);

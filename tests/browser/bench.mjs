@@ -51,12 +51,13 @@ function serve(path) {
   });
 }
 
-async function api(bridge, method, path, body) {
+/// Calls an operation of the bridge by name, as the UI does.
+async function api(bridge, operation, args = {}) {
   const base = new URL(bridge.url).origin;
-  const response = await fetch(`${base}/api/v1${path}`, {
-    method,
+  const response = await fetch(`${base}/api/v1/${operation}`, {
+    method: 'POST',
     headers: { authorization: `Bearer ${bridge.token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: JSON.stringify(args),
   });
   return { status: response.status, body: await response.json() };
 }
@@ -80,9 +81,9 @@ async function coldStart(path) {
   const { bridge, page, phases } = await unlocked(path);
   const total = performance.now() - started;
   await page.close();
-  await api(bridge, 'POST', '/lock');
+  await api(bridge, 'lock');
   const kdfStarted = performance.now();
-  await api(bridge, 'POST', '/unlock', { passphrase: 'not the passphrase' });
+  await api(bridge, 'unlock', { credentials: { passphrase: 'not the passphrase' } });
   const kdf = performance.now() - kdfStarted;
   bridge.child.kill();
   return { total, kdf, net: total - kdf, phases: { ...phases, kdf } };
@@ -135,7 +136,7 @@ async function keystroke(page, text) {
 async function roundTrip(page, bridge) {
   return page.evaluate(async (token) => {
     const started = performance.now();
-    await (await fetch('/api/v1/session', { headers: { authorization: `Bearer ${token}` } })).json();
+    await (await fetch('/api/v1/session_state', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '{}' })).json();
     return performance.now() - started;
   }, bridge.token);
 }
@@ -209,24 +210,25 @@ try {
     report.push(['search keystroke to updated list, 10,000 patients', median(keys), median(trips), 'bare API round trip', 50]);
 
     // A chart of 300 visits, against a chart of one.
-    const [first, second] = twoUniquePatients((await api(bridge, 'GET', '/patients')).body);
+    const [first, second] = twoUniquePatients((await api(bridge, 'patients', { search: '' })).body);
     // Kept vaults already hold the visits from an earlier run: add only
     // what is missing, so the chart has exactly 300 and the baseline one
     // or two.
     const at = Date.now() - 400 * 86400000;
-    const visitsOf = async (p) => (await api(bridge, 'GET', `/patients/${p.id}/chart`)).body.visits.length;
+    const visitsOf = async (p) => (await api(bridge, 'chart', { patient: p.id })).body.visits.length;
     for (let i = await visitsOf(first); i < 300; i++) {
       const visit = {
         at: at + i * 86400000,
         vitals: { temperature_c: 36.5 + (i % 7) / 10, systolic: 120 + (i % 20), diastolic: 70 + (i % 10), pulse: 60 + (i % 30), spo2: 94 + (i % 5) },
         soap: { subjective: `bench visit ${i}` },
       };
-      const answer = await api(bridge, 'POST', `/patients/${first.id}/visits`, visit);
+      const answer = await api(bridge, 'record_visit', { patient: first.id, input: visit });
       if (answer.status !== 200) throw new Error(JSON.stringify(answer.body));
     }
     if (await visitsOf(second) === 0) {
-      const one = await api(bridge, 'POST', `/patients/${second.id}/visits`, {
-        at, vitals: { temperature_c: 36.6, pulse: 70 }, soap: { subjective: 'bench baseline visit' },
+      const one = await api(bridge, 'record_visit', {
+        patient: second.id,
+        input: { at, vitals: { temperature_c: 36.6, pulse: 70 }, soap: { subjective: 'bench baseline visit' } },
       });
       if (one.status !== 200) throw new Error(JSON.stringify(one.body));
     }

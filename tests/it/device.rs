@@ -54,7 +54,7 @@ impl Device {
     pub fn random_edit(&mut self, rng: &mut impl Rng) {
         let known: Vec<PatientId> = self
             .session
-            .patients(None)
+            .patients("")
             .expect("the patient list")
             .into_iter()
             .map(|p| p.id)
@@ -125,7 +125,7 @@ impl Device {
     pub fn charts(&mut self) -> BTreeMap<PatientId, ChartView> {
         let ids: Vec<PatientId> = self
             .session
-            .patients(None)
+            .patients("")
             .expect("the patient list")
             .into_iter()
             .map(|p| p.id)

@@ -45,8 +45,11 @@ pub fn App(props: &AppProps) -> Html {
     {
         let (state, backend) = (state.clone(), backend.clone());
         use_effect_with((), move |_| {
-            spawn(backend.session(), move |result| match result {
-                Ok(session) => state.dispatch(Action::SessionLoaded(session)),
+            spawn(backend.session_state(), move |result| match result {
+                Ok(session) => {
+                    crate::clock::follow_core(session.now);
+                    state.dispatch(Action::SessionLoaded(session))
+                }
                 Err(problem) => state.dispatch(Action::Unreachable(problem)),
             });
         });

@@ -33,8 +33,7 @@ pub fn spawn_or_report<T: 'static>(
 /// arriving after the user typed on is dropped.
 pub fn load_patients(backend: &BackendHandle, state: &AppContext, search: String) {
     let answer_state = state.clone();
-    let query = (!search.trim().is_empty()).then(|| search.clone());
-    spawn_or_report(backend.patients(query), state, move |patients| {
+    spawn_or_report(backend.patients(search.clone()), state, move |patients| {
         answer_state.dispatch(Action::PatientsLoaded { search, patients })
     });
 }
@@ -50,7 +49,7 @@ pub fn load_chart(backend: &BackendHandle, state: &AppContext, patient: PatientI
 /// Refreshes the sync status bar.
 pub fn load_sync_status(backend: &BackendHandle, state: &AppContext) {
     let answer_state = state.clone();
-    spawn(backend.sync_status(), move |result| match result {
+    spawn(backend.sync_state(), move |result| match result {
         Ok(sync) => answer_state.dispatch(Action::SyncStatus(sync)),
         Err(problem) if problem.code == crate::state::LOCKED => {
             answer_state.dispatch(Action::Failed(problem))

@@ -1,7 +1,7 @@
 //! How values read on screen: times in Japan time, coded values in the
 //! user's language, problems in plain words.
 
-use karte_types::{CareLevel, Problem, Timestamp};
+use karte_types::{CareLevel, ErrorCode, Problem, Timestamp};
 
 use crate::i18n::{Language, Tr};
 
@@ -54,23 +54,25 @@ pub fn problem(tr: &Tr, problem: &Problem) -> String {
 
 /// Codes of the core's problems the UI words itself; the message test checks
 /// each has words in both languages.
-pub const PROBLEM_CODES: &[&str] = &[
-    "locked",
-    "wrong_passphrase",
-    "unknown_user",
-    "user_needed",
-    "vault_exists",
-    "no_vault",
-    "invalid_input",
-    "not_found",
-    "hub_unreachable",
-    "not_enrolled",
-    "already_enrolled",
-    "enrolment_refused",
-    "bridge_unreachable",
-    "no_token",
-    "unauthorized",
-    "revoked",
+pub const PROBLEM_CODES: &[ErrorCode] = &[
+    ErrorCode::Locked,
+    ErrorCode::WrongPassphrase,
+    ErrorCode::UnknownUser,
+    ErrorCode::UserNeeded,
+    ErrorCode::AlreadyExists,
+    ErrorCode::NoVault,
+    ErrorCode::InvalidInput,
+    ErrorCode::NotFound,
+    ErrorCode::HubUnreachable,
+    ErrorCode::NotEnrolled,
+    ErrorCode::AlreadyEnrolled,
+    ErrorCode::EnrolmentUnknown,
+    ErrorCode::EnrolmentUsed,
+    ErrorCode::EnrolmentExpired,
+    ErrorCode::BridgeUnreachable,
+    ErrorCode::NoToken,
+    ErrorCode::Unauthorized,
+    ErrorCode::DeviceRevoked,
 ];
 
 #[cfg(test)]
@@ -92,7 +94,7 @@ mod tests {
                 assert!(!care_level(&tr, *level).starts_with("care-"));
             }
         }
-        let unknown = Problem::new("strange", "something odd");
+        let unknown = Problem::new(ErrorCode::Unknown, "something odd");
         assert!(problem(&tr, &unknown).contains("something odd"));
     }
 

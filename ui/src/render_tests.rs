@@ -245,7 +245,7 @@ async fn the_sync_bar_says_offline_pending_and_errors_in_plain_words() {
         last_success: None,
         last_error: None,
     };
-    let problem = Problem::new("hub_unreachable", "connection refused");
+    let problem = Problem::new(karte_types::ErrorCode::HubUnreachable, "connection refused");
     let html = render(
         Language::Ja,
         html! { <SyncBar online={false} sync={Some(sync.clone())} syncing={false} problem={Some(problem.clone())} onsync={Callback::noop()} /> },

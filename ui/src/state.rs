@@ -6,8 +6,8 @@
 use std::rc::Rc;
 
 use karte_types::{
-    AppUser, ChartView, Date, PatientId, PatientSummary, Problem, SessionState, Settings,
-    SyncReport, SyncState,
+    AppUser, ChartView, Date, ErrorCode, PatientId, PatientSummary, Problem, SessionState,
+    Settings, SyncReport, SyncState,
 };
 use yew::Reducible;
 
@@ -147,7 +147,7 @@ pub enum Action {
 }
 
 /// The code with which the core says it is locked.
-pub const LOCKED: &str = "locked";
+pub const LOCKED: ErrorCode = ErrorCode::Locked;
 
 impl AppState {
     pub fn with_language(language: Language) -> AppState {
@@ -358,6 +358,7 @@ mod tests {
             unlocked: false,
             user: None,
             users: vec!["sato".into()],
+            now: Timestamp(1_795_000_000_000),
         }));
         state.apply(Action::Unlocked(user()));
         state
@@ -371,6 +372,7 @@ mod tests {
             unlocked: false,
             user: None,
             users: vec![],
+            now: Timestamp(1_795_000_000_000),
         }));
         assert_eq!(state.phase, Phase::FirstRun);
         state.apply(Action::VaultCreated(user()));
@@ -434,7 +436,7 @@ mod tests {
         let mut state = unlocked();
         state.apply(Action::Navigate(Page::Chart("p1".into())));
         state.apply(Action::ChartLoaded(chart("p1")));
-        state.apply(Action::Failed(Problem::new("invalid_input", "bad")));
+        state.apply(Action::Failed(Problem::new(ErrorCode::InvalidInput, "bad")));
         assert_eq!(state.phase, Phase::Unlocked);
         assert!(state.chart.is_some());
         assert_eq!(state.problem.as_ref().unwrap().code, "invalid_input");
@@ -462,7 +464,7 @@ mod tests {
         state.apply(Action::SyncStarted);
         assert!(state.syncing);
         state.apply(Action::SyncFinished(Err(Problem::new(
-            "hub_unreachable",
+            ErrorCode::HubUnreachable,
             "no route",
         ))));
         assert!(!state.syncing);

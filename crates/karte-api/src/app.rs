@@ -8,12 +8,13 @@
 //! ([`App::lock_if_idle`]) locks the vault and drops its key and charts.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use karte_store::Vault;
 use karte_types::{
-    AppUser, Credentials, EnrolRequest, EnrolmentView, Problem, SessionState, Settings, SyncReport,
-    SyncState, Timestamp,
+    AppUser, Credentials, EnrolRequest, EnrolmentView, Locked, Problem, SessionState, Settings,
+    SyncReport, SyncState, Timestamp,
 };
 
 use crate::{ApiError, Enrolment, Environment, KdfParams, Session, SyncSummary, UserRecord};
@@ -23,6 +24,9 @@ use crate::{ApiError, Enrolment, Environment, KdfParams, Session, SyncSummary, U
 pub fn default_vault_path() -> Option<PathBuf> {
     dirs::data_dir().map(|data| data.join("karte").join("vault.karte"))
 }
+
+/// How often the auto-lock is checked while nothing is asked of the app.
+const IDLE_CHECK: Duration = Duration::from_secs(10);
 
 /// Makes the clock and random source of each session the app opens.
 type EnvironmentSource = dyn Fn() -> Environment + Send + Sync;
@@ -181,14 +185,17 @@ impl App {
                 unlocked: true,
                 user: Some(app_user(session.user())),
                 users: session.user_names()?,
+                now: session.now(),
             });
         }
+        let now = (self.environment)().clock.now();
         if !self.vault.exists() {
             return Ok(SessionState {
                 vault_exists: false,
                 unlocked: false,
                 user: None,
                 users: Vec::new(),
+                now,
             });
         }
         // Opening reads only the plaintext login names and lets go at once.
@@ -198,6 +205,7 @@ impl App {
             unlocked: false,
             user: None,
             users,
+            now,
         })
     }
 
@@ -238,15 +246,37 @@ impl App {
     }
 
     /// Locks the vault: the session, its key and its charts leave memory.
-    /// Returns whether it was unlocked.
-    pub fn lock(&self) -> bool {
-        self.state().lock()
+    /// Says whether it was unlocked; locking cannot fail.
+    pub fn lock(&self) -> Result<Locked, ApiError> {
+        Ok(Locked {
+            was_unlocked: self.state().lock(),
+        })
     }
 
-    /// Locks the vault if it has been idle for the auto-lock time; the
-    /// fronts call this from a timer. Returns whether it locked.
+    /// Locks the vault if it has been idle for the auto-lock time. Returns
+    /// whether it locked.
     pub fn lock_if_idle(&self) -> bool {
         self.state().lock_if_idle()
+    }
+
+    /// Starts the timer every front needs: the vault locks itself after the
+    /// auto-lock time without use, even if no call comes (the window is
+    /// hidden, the page stopped running). The timer ends with the app.
+    pub fn lock_when_idle(app: &Arc<App>) {
+        let app = Arc::downgrade(app);
+        let timer = move || {
+            loop {
+                std::thread::sleep(IDLE_CHECK);
+                let Some(app) = app.upgrade() else { return };
+                if app.lock_if_idle() {
+                    tracing::info!("the vault locked itself after the auto-lock time without use");
+                }
+            }
+        };
+        std::thread::Builder::new()
+            .name("karte-auto-lock".to_owned())
+            .spawn(timer)
+            .expect("the auto-lock timer's thread could not start");
     }
 
     /// Runs a call the user made on the unlocked session; it counts as
@@ -295,8 +325,15 @@ impl App {
     }
 
     /// Syncs with the hub, remembering the outcome for the status bar.
-    /// `progress` is told of every page.
-    pub fn sync(&self, progress: impl FnMut(crate::SyncProgress)) -> Result<SyncReport, ApiError> {
+    pub fn sync(&self) -> Result<SyncReport, ApiError> {
+        self.sync_reporting(|_| {})
+    }
+
+    /// Like [`App::sync`], telling `progress` of every page.
+    pub fn sync_reporting(
+        &self,
+        progress: impl FnMut(crate::SyncProgress),
+    ) -> Result<SyncReport, ApiError> {
         self.in_background(|state| {
             let session = state.session.as_mut().expect("checked unlocked");
             let now = session.now();

@@ -15,16 +15,14 @@ pub trait Entropy: Send {
     fn next_u128(&mut self) -> u128;
 }
 
-/// The system clock.
+/// The system clock (in a debug build, moved to `KARTE_TEST_NOW` when that
+/// is set: see [`karte_sync::wall_clock`]).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
-        let since_epoch = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        Timestamp(since_epoch.as_millis() as i64)
+        karte_sync::wall_clock::now()
     }
 }
 

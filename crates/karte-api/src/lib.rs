@@ -10,6 +10,7 @@
 //! source, through [`Environment`], so tests can pass fixed ones in.
 
 mod app;
+mod call;
 mod environment;
 mod error;
 mod ids;
@@ -20,9 +21,9 @@ pub use environment::{
     Clock, Entropy, Environment, FixedClock, SeededEntropy, SystemClock, SystemEntropy,
 };
 pub use error::ApiError;
-pub use karte_store::{
-    AuditAction, AuditEntry, AuditEvent, Enrolment, KdfParams, Role, UserRecord,
-};
+pub use ids::Lookup;
+pub use karte_store::{Enrolment, KdfParams, Role, UserRecord};
 pub use karte_sync::client::{HttpTransport, SyncProgress, SyncSummary, Transport, human_bytes};
 pub use karte_types as types;
+pub use karte_types::{AuditAction, AuditEntry, AuditEvent};
 pub use session::{DemoProgress, Session, SyncStatus};

@@ -238,9 +238,10 @@ impl Session {
         Ok(self.index.as_mut().expect("just filled"))
     }
 
-    /// The patient list, filtered by a search over kanji and kana names.
-    pub fn patients(&mut self, search: Option<&str>) -> Result<Vec<PatientSummary>, ApiError> {
-        Ok(self.index()?.search(search.unwrap_or("")))
+    /// The patient list, filtered by a search over kanji and kana names
+    /// (a blank search lists everyone).
+    pub fn patients(&mut self, search: &str) -> Result<Vec<PatientSummary>, ApiError> {
+        Ok(self.index()?.search(search))
     }
 
     /// The patient a user means by an id or a unique prefix of one.
@@ -565,6 +566,13 @@ impl Session {
         })
     }
 
+    /// The throwaway operation of the fronts' tests: answers with what it
+    /// was given.
+    #[cfg(feature = "throwaway-operation")]
+    pub fn echo(&mut self, text: &str) -> Result<String, ApiError> {
+        Ok(text.to_owned())
+    }
+
     // ---- audit and export ----
 
     fn audit(
@@ -583,7 +591,8 @@ impl Session {
     }
 
     /// The audit log, verified end to end, optionally for one patient.
-    pub fn audit_log(&self, patient: Option<&PatientId>) -> Result<Vec<AuditEntry>, ApiError> {
+    pub fn audit_log(&self, patient: &Option<PatientId>) -> Result<Vec<AuditEntry>, ApiError> {
+        let patient = patient.as_ref();
         let entries = self.vault.audit_log()?;
         Ok(entries
             .into_iter()

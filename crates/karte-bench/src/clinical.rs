@@ -133,7 +133,7 @@ pub fn run(options: &Options) -> Result<Vec<Figure>> {
     // and is excluded from the comparison by design of the baseline (which has none).
     let unlock_vault = median_ms(5, || {
         let mut session = Session::open(&many_path, None, PASSPHRASE, Environment::system())?;
-        assert_eq!(session.patients(None)?.len(), options.search_patients);
+        assert_eq!(session.patients("")?.len(), options.search_patients);
         session.lock();
         Ok(())
     })?;
@@ -156,11 +156,11 @@ pub fn run(options: &Options) -> Result<Vec<Figure>> {
 
     // Search per keystroke: typing やまだ one character at a time.
     let mut session = Session::open(&many_path, None, PASSPHRASE, Environment::system())?;
-    session.patients(None)?;
+    session.patients("")?;
     let keystrokes = ["や", "やま", "やまだ", "山", "山田"];
     let search_vault = median_ms(options.samples, || {
         for query in keystrokes {
-            std::hint::black_box(session.patients(Some(query))?);
+            std::hint::black_box(session.patients(query)?);
         }
         Ok(())
     })? / keystrokes.len() as f64;

@@ -44,7 +44,7 @@ pub(crate) async fn loopback_only(request: Request, next: Next) -> Response {
     } else {
         Problem::new(
             StatusCode::FORBIDDEN,
-            "foreign_host",
+            karte_types::ErrorCode::ForeignHost,
             "the bridge answers only requests addressed to 127.0.0.1; open the URL `karte ui serve` printed",
         )
         .into_response()

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use karte_api::ApiError;
+use karte_types::ErrorCode;
 
 /// A failed request as the UI receives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +16,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Problem {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Problem {
         Problem {
             status: status.as_u16(),
             body: karte_types::Problem::new(code, message),
@@ -25,36 +26,48 @@ impl Problem {
     pub(crate) fn unauthorized() -> Problem {
         Problem::new(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "send the token printed by `karte ui serve` as `Authorization: Bearer TOKEN`",
         )
     }
 
     pub(crate) fn internal(message: impl Into<String>) -> Problem {
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            message,
+        )
     }
 }
 
-/// The HTTP status that fits an application error's code.
-fn status_for(code: &str) -> StatusCode {
+/// The HTTP status that fits an application error's code. The match is
+/// exhaustive: a new code does not compile until it has a status here.
+fn status_for(code: ErrorCode) -> StatusCode {
+    use ErrorCode::*;
     match code {
-        "invalid_input" | "unknown_field" | "user_needed" => StatusCode::UNPROCESSABLE_ENTITY,
-        "wrong_passphrase" | "unknown_user" => StatusCode::UNAUTHORIZED,
-        "not_permitted" => StatusCode::FORBIDDEN,
-        "locked" => StatusCode::LOCKED,
-        "no_vault" | "unknown_patient" | "unknown_entry" | "unknown_review" => {
+        MalformedRequest | BadRequest => StatusCode::BAD_REQUEST,
+        InvalidInput | UnknownField | UserNeeded | PlainHttp | BadHubUrl | EnrolmentUnknown
+        | EnrolmentUsed | EnrolmentExpired => StatusCode::UNPROCESSABLE_ENTITY,
+        WrongPassphrase | UnknownUser | Unauthorized | NoToken => StatusCode::UNAUTHORIZED,
+        NotPermitted | ForeignHost => StatusCode::FORBIDDEN,
+        Locked => StatusCode::LOCKED,
+        NoVault | UnknownPatient | UnknownEntry | UnknownReview | UnknownOperation | NotFound => {
             StatusCode::NOT_FOUND
         }
-        "already_exists" | "vault_in_use" | "user_exists" | "ambiguous_patient"
-        | "ambiguous_entry" | "ambiguous_review" | "duplicate_entry" | "active_allergies"
-        | "not_enrolled" | "already_enrolled" | "vault_wiped" | "newer_format" => {
-            StatusCode::CONFLICT
-        }
-        "plain_http" | "bad_hub_url" | "enrolment_unknown" | "enrolment_used"
-        | "enrolment_expired" => StatusCode::UNPROCESSABLE_ENTITY,
-        "hub_unreachable" | "bad_hub_answer" | "hub_refused" | "please_update"
-        | "device_revoked" | "unknown_device" | "clock_skew" => StatusCode::BAD_GATEWAY,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
+        AlreadyExists | VaultInUse | UserExists | AmbiguousPatient | AmbiguousEntry
+        | AmbiguousReview | DuplicateEntry | ActiveAllergies | NotEnrolled | AlreadyEnrolled
+        | VaultWiped | NewerFormat | NoRecoveryKey | WrongRecoveryKey | BadRecoveryPublicKey
+        | BadRecoveryKeyFile | MalformedSealedKey => StatusCode::CONFLICT,
+        HubUnreachable | BadHubAnswer | HubRefused | PleaseUpdate | DeviceRevoked
+        | UnknownDevice | ClockSkew | Malformed | TooLarge | BadSignature | MalformedChange
+        | ChangeHashMismatch | ForgedChange | ForeignActor | Replayed | UnsignedChange
+        | UnknownSigner | NoProgress | WipeBeforeAck | UnknownOrg | UnknownDoc | OutsideCircle
+        | MissingDependency | ReusedActor | InvalidChange | DeviceExists | BridgeUnreachable
+        | HttpError => StatusCode::BAD_GATEWAY,
+        NotAVault | VaultCorrupt | Integrity | AuditTampered | AuditTruncated | NoRandomness
+        | SealFailed | Io | Database | OtherChart | MissingChanges | CorruptChart | NotAChart
+        | ChartUpdateFailed | BadKey | Internal | ShellError | NoShell | BadAnswer | NoWindow
+        | Unknown => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -62,7 +75,7 @@ impl From<ApiError> for Problem {
     fn from(error: ApiError) -> Problem {
         let body = karte_types::Problem::from(&error);
         Problem {
-            status: status_for(&body.code).as_u16(),
+            status: status_for(body.code).as_u16(),
             body,
         }
     }
@@ -95,10 +108,20 @@ mod tests {
 
     #[test]
     fn codes_map_to_fitting_statuses() {
-        assert_eq!(status_for("wrong_passphrase"), StatusCode::UNAUTHORIZED);
-        assert_eq!(status_for("unknown_patient"), StatusCode::NOT_FOUND);
-        assert_eq!(status_for("vault_in_use"), StatusCode::CONFLICT);
-        assert_eq!(status_for("locked"), StatusCode::LOCKED);
-        assert_eq!(status_for("database"), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            status_for(ErrorCode::WrongPassphrase),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(status_for(ErrorCode::UnknownPatient), StatusCode::NOT_FOUND);
+        assert_eq!(status_for(ErrorCode::VaultInUse), StatusCode::CONFLICT);
+        assert_eq!(status_for(ErrorCode::Locked), StatusCode::LOCKED);
+        assert_eq!(
+            status_for(ErrorCode::Database),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            status_for(ErrorCode::UnknownOperation),
+            StatusCode::NOT_FOUND
+        );
     }
 }

@@ -2,7 +2,6 @@
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -20,31 +19,17 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, BridgeError> {
         .map_err(|source| BridgeError::Bind { addr, source })
 }
 
-/// How often the auto-lock is checked while no request comes.
-const IDLE_CHECK: Duration = Duration::from_secs(10);
-
 /// Serves the bridge on `listener` until `shutdown` completes, then locks
-/// the vault so its key leaves memory. Meanwhile the vault locks itself
-/// after the auto-lock time without use, even if the page is gone.
+/// the vault so its key leaves memory. Meanwhile the app's own timer locks
+/// the vault after the auto-lock time without use, even if the page is gone.
 pub async fn serve(
     listener: TcpListener,
     bridge: Bridge,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), BridgeError> {
-    let watch = bridge.clone();
-    let idle_watch = tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(IDLE_CHECK);
-        loop {
-            ticks.tick().await;
-            if watch.lock_if_idle().await {
-                tracing::info!("the vault locked itself after the auto-lock time without use");
-            }
-        }
-    });
     let served = axum::serve(listener, router(bridge.clone()))
         .with_graceful_shutdown(shutdown)
         .await;
-    idle_watch.abort();
     bridge.lock().await;
     Ok(served?)
 }

@@ -17,7 +17,7 @@ pub struct Bridge {
 
 #[derive(Debug)]
 struct Inner {
-    app: App,
+    app: Arc<App>,
     token: Token,
     ui: Option<PathBuf>,
 }
@@ -32,9 +32,11 @@ impl Bridge {
         token: Token,
         environment: impl Fn() -> Environment + Send + Sync + 'static,
     ) -> Bridge {
+        let app = Arc::new(App::new(vault, kdf, environment));
+        App::lock_when_idle(&app);
         Bridge {
             inner: Arc::new(Inner {
-                app: App::new(vault, kdf, environment),
+                app,
                 token,
                 ui: None,
             }),
@@ -75,23 +77,10 @@ impl Bridge {
             })
     }
 
-    /// Runs a user's call on the unlocked session.
-    pub(crate) async fn with_session<T: Send + 'static>(
-        &self,
-        call: impl FnOnce(&mut karte_api::Session) -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, Problem> {
-        self.call(move |app| app.with_session(call)).await
-    }
-
     /// Locks the vault: the session and its key material leave memory.
     /// Returns whether a session was open.
     pub async fn lock(&self) -> bool {
-        self.call(|app| Ok(app.lock())).await.unwrap_or(false)
-    }
-
-    /// Locks the vault if it has sat unused for the auto-lock time.
-    pub async fn lock_if_idle(&self) -> bool {
-        self.call(|app| Ok(app.lock_if_idle()))
+        self.call(|app| app.lock().map(|locked| locked.was_unlocked))
             .await
             .unwrap_or(false)
     }

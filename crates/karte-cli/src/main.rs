@@ -115,7 +115,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Patient(args::PatientCommand::List(list)) => {
             let mut session = open(&cli)?;
-            let patients = session.patients(list.search.as_deref())?;
+            let patients = session.patients(list.search.as_deref().unwrap_or(""))?;
             let today = session.now().date_jst();
             if list.json {
                 println!("{}", serde_json::to_string_pretty(&patients)?);
@@ -225,7 +225,7 @@ fn run(cli: Cli) -> Result<()> {
                 .as_deref()
                 .map(|p| session.resolve_patient(p))
                 .transpose()?;
-            let entries = session.audit_log(patient.as_ref())?;
+            let entries = session.audit_log(&patient)?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&entries)?);
             } else {

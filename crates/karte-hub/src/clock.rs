@@ -12,17 +12,15 @@ pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> Timestamp;
 }
 
-/// The operating system's clock: what `karte hub serve` runs on. Nothing
-/// else in the hub reads the system time.
+/// The operating system's clock: what `karte hub serve` runs on, the same
+/// wall clock the devices read (so a debug build's `KARTE_TEST_NOW` moves
+/// hub and devices together). Nothing else in the hub reads the time.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
-        let since_epoch = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        Timestamp(i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX))
+        karte_sync::wall_clock::now()
     }
 }
 

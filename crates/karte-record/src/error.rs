@@ -1,7 +1,7 @@
 //! What can go wrong with a chart. Every variant has a stable `code` the UI
 //! branches on, and a message that says what to do next.
 
-use karte_types::{EntryId, ReviewId, ValidationErrors};
+use karte_types::{EntryId, ErrorCode, ReviewId, ValidationErrors};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
@@ -39,19 +39,19 @@ pub enum RecordError {
 
 impl RecordError {
     /// A stable machine-readable code, e.g. `unknown_entry`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            RecordError::Invalid(_) => "invalid_input",
-            RecordError::UnknownEntry(_) => "unknown_entry",
-            RecordError::DuplicateEntry(_) => "duplicate_entry",
-            RecordError::UnknownReview(_) => "unknown_review",
-            RecordError::UnknownField { .. } => "unknown_field",
-            RecordError::ActiveAllergies => "active_allergies",
-            RecordError::OtherChart(_) => "other_chart",
-            RecordError::MissingChanges(_) => "missing_changes",
-            RecordError::Corrupt(_) => "corrupt_chart",
-            RecordError::NotAChart(_) => "not_a_chart",
-            RecordError::Automerge(_) => "chart_update_failed",
+            RecordError::Invalid(_) => ErrorCode::InvalidInput,
+            RecordError::UnknownEntry(_) => ErrorCode::UnknownEntry,
+            RecordError::DuplicateEntry(_) => ErrorCode::DuplicateEntry,
+            RecordError::UnknownReview(_) => ErrorCode::UnknownReview,
+            RecordError::UnknownField { .. } => ErrorCode::UnknownField,
+            RecordError::ActiveAllergies => ErrorCode::ActiveAllergies,
+            RecordError::OtherChart(_) => ErrorCode::OtherChart,
+            RecordError::MissingChanges(_) => ErrorCode::MissingChanges,
+            RecordError::Corrupt(_) => ErrorCode::CorruptChart,
+            RecordError::NotAChart(_) => ErrorCode::NotAChart,
+            RecordError::Automerge(_) => ErrorCode::ChartUpdateFailed,
         }
     }
 

@@ -5,11 +5,11 @@
 //! latest hash is also kept in the sealed vault header, because removing the
 //! last rows leaves a chain that is consistent in itself.
 
-use karte_types::{DeviceId, PatientId, Timestamp, UserId};
+use karte_types::{DeviceId, UserId};
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::{Aad, SecretKey, open, seal, sha256, to_hex};
+use crate::crypto::{Aad, SecretKey, open, seal, sha256};
 use crate::{StoreError, UserRecord};
 
 pub(crate) const V1: &str = "
@@ -21,81 +21,7 @@ CREATE TABLE audit_log (
 );
 ";
 
-/// What was done.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", tag = "kind")]
-pub enum AuditAction {
-    ChartOpen,
-    /// `operation` names the edit, e.g. `visit.record`.
-    ChartEdit {
-        operation: String,
-    },
-    Export {
-        format: String,
-    },
-    Import {
-        format: String,
-    },
-    Sync,
-    Unlock,
-    UserAdded,
-    PassphraseChanged,
-    /// The device was enrolled at a hub.
-    Enrol,
-    /// A chart was shared with another organisation.
-    Share {
-        org: String,
-    },
-    /// The vault was opened with the organisation's recovery key.
-    Recovery,
-}
-
-impl std::fmt::Display for AuditAction {
-    /// Short words for a printed log: `open`, `edit visit.record`, `export fhir`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            AuditAction::ChartOpen => f.write_str("open"),
-            AuditAction::ChartEdit { operation } => write!(f, "edit {operation}"),
-            AuditAction::Export { format } => write!(f, "export {format}"),
-            AuditAction::Import { format } => write!(f, "import {format}"),
-            AuditAction::Sync => f.write_str("sync"),
-            AuditAction::Unlock => f.write_str("unlock"),
-            AuditAction::UserAdded => f.write_str("user-added"),
-            AuditAction::PassphraseChanged => f.write_str("passphrase-changed"),
-            AuditAction::Enrol => f.write_str("enrol"),
-            AuditAction::Share { org } => write!(f, "share {org}"),
-            AuditAction::Recovery => f.write_str("recovery"),
-        }
-    }
-}
-
-/// One thing a user did, as the caller describes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEvent {
-    pub at: Timestamp,
-    pub action: AuditAction,
-    pub patient: Option<PatientId>,
-    pub detail: String,
-}
-
-/// An event as recorded: numbered, attributed and chained.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub seq: u64,
-    pub user: UserId,
-    /// The user's name when the entry was written.
-    pub user_name: String,
-    pub device: DeviceId,
-    pub event: AuditEvent,
-    /// SHA-256 over the previous entry's hash and this entry.
-    pub hash: [u8; 32],
-}
-
-impl AuditEntry {
-    pub fn hash_hex(&self) -> String {
-        to_hex(&self.hash)
-    }
-}
+pub use karte_types::{AuditAction, AuditEntry, AuditEvent};
 
 /// The end of the chain: the number and hash of the latest entry, kept in
 /// the vault header and reported to the hub.

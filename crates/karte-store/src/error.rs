@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use karte_types::PatientId;
+use karte_types::{ErrorCode, PatientId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -71,29 +71,29 @@ pub enum StoreError {
 
 impl StoreError {
     /// A stable machine-readable code, e.g. `wrong_passphrase`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            StoreError::NoVault { .. } => "no_vault",
-            StoreError::AlreadyExists { .. } => "already_exists",
-            StoreError::InUse => "vault_in_use",
-            StoreError::NotAVault { .. } => "not_a_vault",
-            StoreError::Corrupt { .. } => "vault_corrupt",
-            StoreError::NewerFormat { .. } => "newer_format",
-            StoreError::WrongPassphrase => "wrong_passphrase",
-            StoreError::UnknownUser { .. } => "unknown_user",
-            StoreError::UserExists { .. } => "user_exists",
-            StoreError::NotPermitted { .. } => "not_permitted",
-            StoreError::InvalidInput { .. } => "invalid_input",
-            StoreError::UnknownDocument { .. } => "unknown_patient",
-            StoreError::Integrity { .. } => "integrity",
-            StoreError::AuditTampered { .. } => "audit_tampered",
-            StoreError::AuditTruncated { .. } => "audit_truncated",
-            StoreError::NoRandomness => "no_randomness",
-            StoreError::Wiped => "vault_wiped",
-            StoreError::NoRecoveryKey => "no_recovery_key",
-            StoreError::WrongRecoveryKey => "wrong_recovery_key",
-            StoreError::Io(_) => "io",
-            StoreError::Database(_) => "database",
+            StoreError::NoVault { .. } => ErrorCode::NoVault,
+            StoreError::AlreadyExists { .. } => ErrorCode::AlreadyExists,
+            StoreError::InUse => ErrorCode::VaultInUse,
+            StoreError::NotAVault { .. } => ErrorCode::NotAVault,
+            StoreError::Corrupt { .. } => ErrorCode::VaultCorrupt,
+            StoreError::NewerFormat { .. } => ErrorCode::NewerFormat,
+            StoreError::WrongPassphrase => ErrorCode::WrongPassphrase,
+            StoreError::UnknownUser { .. } => ErrorCode::UnknownUser,
+            StoreError::UserExists { .. } => ErrorCode::UserExists,
+            StoreError::NotPermitted { .. } => ErrorCode::NotPermitted,
+            StoreError::InvalidInput { .. } => ErrorCode::InvalidInput,
+            StoreError::UnknownDocument { .. } => ErrorCode::UnknownPatient,
+            StoreError::Integrity { .. } => ErrorCode::Integrity,
+            StoreError::AuditTampered { .. } => ErrorCode::AuditTampered,
+            StoreError::AuditTruncated { .. } => ErrorCode::AuditTruncated,
+            StoreError::NoRandomness => ErrorCode::NoRandomness,
+            StoreError::Wiped => ErrorCode::VaultWiped,
+            StoreError::NoRecoveryKey => ErrorCode::NoRecoveryKey,
+            StoreError::WrongRecoveryKey => ErrorCode::WrongRecoveryKey,
+            StoreError::Io(_) => ErrorCode::Io,
+            StoreError::Database(_) => ErrorCode::Database,
         }
     }
 

@@ -17,6 +17,7 @@ pub mod client;
 mod error;
 pub mod recovery;
 mod replay;
+pub mod wall_clock;
 pub mod wire;
 
 pub use auth::{

@@ -17,6 +17,7 @@ use hpke::aead::ChaCha20Poly1305;
 use hpke::kdf::HkdfSha256;
 use hpke::kem::X25519HkdfSha256;
 use hpke::{Deserializable, Kem as _, OpModeR, OpModeS, Serializable};
+use karte_types::ErrorCode;
 use ring::rand::SecureRandom;
 use zeroize::Zeroizing;
 
@@ -57,14 +58,14 @@ pub enum RecoveryError {
 
 impl RecoveryError {
     /// A stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            RecoveryError::NoRandomness => "no_randomness",
-            RecoveryError::BadPublicKey => "bad_recovery_public_key",
-            RecoveryError::BadKeyFile { .. } => "bad_recovery_key_file",
-            RecoveryError::Malformed { .. } => "malformed_sealed_key",
-            RecoveryError::WrongKey => "wrong_recovery_key",
-            RecoveryError::Seal => "seal_failed",
+            RecoveryError::NoRandomness => ErrorCode::NoRandomness,
+            RecoveryError::BadPublicKey => ErrorCode::BadRecoveryPublicKey,
+            RecoveryError::BadKeyFile { .. } => ErrorCode::BadRecoveryKeyFile,
+            RecoveryError::Malformed { .. } => ErrorCode::MalformedSealedKey,
+            RecoveryError::WrongKey => ErrorCode::WrongRecoveryKey,
+            RecoveryError::Seal => ErrorCode::SealFailed,
         }
     }
 }

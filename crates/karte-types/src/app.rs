@@ -4,14 +4,15 @@
 //! shapes, so the UI has one model of the API.
 
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
-use crate::{Timestamp, ValidationError};
+use crate::{ErrorCode, Timestamp, ValidationError};
 
 /// A failed call as every front reports it. The UI branches on `code`, never
 /// on `message`, which is English and meant for logs and the command line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     /// Every failing field of a form, so all can be marked at once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -19,9 +20,9 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(code: &str, message: impl Into<String>) -> Problem {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Problem {
         Problem {
-            code: code.to_owned(),
+            code,
             message: message.into(),
             fields: Vec::new(),
         }
@@ -52,34 +53,45 @@ pub struct SessionState {
     pub user: Option<AppUser>,
     /// The login names of the vault's users; they name staff, not patients.
     pub users: Vec<String>,
+    /// The core's time: the UI tells "today" by it, so the web view and the
+    /// core never disagree about the date (and a test clock moves both).
+    pub now: Timestamp,
 }
 
 /// A user name and passphrase, for creating or unlocking the vault. Without
 /// a user, creating names the first user `admin` and unlocking picks the
-/// vault's only user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// vault's only user. The passphrase is wiped from memory when the value
+/// is dropped, from the moment a front's deserialiser made it, and never
+/// printed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credentials {
     #[serde(default)]
     pub user: Option<String>,
-    pub passphrase: String,
+    pub passphrase: Zeroizing<String>,
 }
 
-/// The id of what a write made.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Made<T> {
-    pub id: T,
+impl Credentials {
+    pub fn new(user: Option<&str>, passphrase: &str) -> Credentials {
+        Credentials {
+            user: user.map(str::to_owned),
+            passphrase: Zeroizing::new(passphrase.to_owned()),
+        }
+    }
 }
 
-/// Why an entry is struck out (entered in error).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VoidRequest {
-    pub reason: String,
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("user", &self.user)
+            .field("passphrase", &"[redacted]")
+            .finish()
+    }
 }
 
-/// The value a user picked for a review item: one of its values' `value`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResolveRequest {
-    pub chosen: String,
+/// The answer to locking: whether the vault was unlocked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Locked {
+    pub was_unlocked: bool,
 }
 
 /// A hub and a one-time enrolment code from its administrator.
@@ -192,7 +204,7 @@ mod tests {
 
     #[test]
     fn problems_without_fields_leave_them_out() {
-        let json = serde_json::to_string(&Problem::new("locked", "unlock first")).unwrap();
+        let json = serde_json::to_string(&Problem::new(ErrorCode::Locked, "unlock first")).unwrap();
         assert_eq!(json, r#"{"code":"locked","message":"unlock first"}"#);
         let back: Problem = serde_json::from_str(&json).unwrap();
         assert!(back.fields.is_empty());

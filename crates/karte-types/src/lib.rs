@@ -5,19 +5,25 @@
 //! the UI validates forms with exactly the rules the core enforces.
 
 mod app;
+mod audit;
 mod chart;
 mod clinical;
 mod error;
+mod error_code;
 mod ids;
+mod operations;
 mod search;
 mod time_value;
 mod vitals;
 
 pub use app::*;
+pub use audit::{AuditAction, AuditEntry, AuditEvent};
 pub use chart::*;
 pub use clinical::*;
 pub use error::{ValidationError, ValidationErrors};
+pub use error_code::ErrorCode;
 pub use ids::*;
+pub use operations::{Operation, ops};
 pub use search::{fold_for_search, matches_search};
 pub use time_value::{Date, Timestamp};
 pub use vitals::*;

@@ -224,18 +224,20 @@ problem-locked = Locked. Please unlock again.
 problem-wrong_passphrase = Wrong passphrase. Please try again.
 problem-unknown_user = That user is not set up on this device.
 problem-user_needed = Choose a user.
-problem-vault_exists = This device already has a vault.
+problem-already_exists = This device already has a vault.
 problem-no_vault = There is no vault yet.
 problem-invalid_input = Please check the form.
 problem-not_found = Not found.
 problem-hub_unreachable = The hub cannot be reached. Sync again where there is signal; your records are safe on this device.
 problem-not_enrolled = This device is not enrolled with a hub.
 problem-already_enrolled = This device is already enrolled with a hub.
-problem-enrolment_refused = The hub refused the enrolment. Check the enrolment code.
+problem-enrolment_unknown = The hub refused the enrolment. Check the enrolment code.
+problem-enrolment_used = The hub refused the enrolment. Check the enrolment code.
+problem-enrolment_expired = The hub refused the enrolment. Check the enrolment code.
 problem-bridge_unreachable = The Karte core cannot be reached. Restart the app.
 problem-no_token = Open the address that `karte ui serve` printed, including its #token=.
 problem-unauthorized = Access refused. Open the printed address again.
-problem-revoked = This device's enrolment was revoked. Contact your administrator.
+problem-device_revoked = This device's enrolment was revoked. Contact your administrator.
 
 ## Choices
 sex-male = Male

@@ -224,18 +224,20 @@ problem-locked = ロックされています。もう一度ロック解除して
 problem-wrong_passphrase = 合言葉が違います。もう一度入力してください。
 problem-unknown_user = そのユーザーはこの端末に登録されていません。
 problem-user_needed = ユーザーを選んでください。
-problem-vault_exists = この端末にはすでに金庫があります。
+problem-already_exists = この端末にはすでに金庫があります。
 problem-no_vault = 金庫がまだありません。
 problem-invalid_input = 入力内容を確認してください。
 problem-not_found = 見つかりませんでした。
 problem-hub_unreachable = ハブに接続できません。電波の届く場所で、もう一度同期してください。記録はこの端末に保存されています。
 problem-not_enrolled = この端末はハブに登録されていません。
 problem-already_enrolled = この端末はすでにハブに登録されています。
-problem-enrolment_refused = ハブが登録を受け付けませんでした。登録コードを確認してください。
+problem-enrolment_unknown = ハブが登録を受け付けませんでした。登録コードを確認してください。
+problem-enrolment_used = ハブが登録を受け付けませんでした。登録コードを確認してください。
+problem-enrolment_expired = ハブが登録を受け付けませんでした。登録コードを確認してください。
 problem-bridge_unreachable = Karte の本体に接続できません。アプリを再起動してください。
 problem-no_token = 「karte ui serve」が表示したアドレスを、#token= を含めて開いてください。
 problem-unauthorized = アクセスが許可されていません。表示されたアドレスを開き直してください。
-problem-revoked = この端末の登録は取り消されました。管理者に連絡してください。
+problem-device_revoked = この端末の登録は取り消されました。管理者に連絡してください。
 
 ## 選択肢
 sex-male = 男性

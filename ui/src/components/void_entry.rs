@@ -1,7 +1,7 @@
 //! "Entered in error" for one entry: nothing is deleted, the entry is struck
 //! out with who, when and why. Asks for the reason inline before it writes.
 
-use karte_types::{EntryId, PatientId, VoidRequest};
+use karte_types::{EntryId, PatientId};
 use yew::prelude::*;
 
 use crate::backend::BackendHandle;
@@ -44,9 +44,6 @@ pub fn VoidEntry(props: &VoidEntryProps) -> Html {
             if reason.trim().is_empty() {
                 return;
             }
-            let request = VoidRequest {
-                reason: reason.trim().to_owned(),
-            };
             let (answer_state, backend2, patient2, open) = (
                 state.clone(),
                 backend.clone(),
@@ -54,7 +51,7 @@ pub fn VoidEntry(props: &VoidEntryProps) -> Html {
                 open.clone(),
             );
             spawn_or_report(
-                backend.void_entry(patient.clone(), entry.clone(), request),
+                backend.void_entry(patient.clone(), entry.clone(), reason.trim().to_owned()),
                 &state,
                 move |()| {
                     open.set(false);

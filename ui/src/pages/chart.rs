@@ -1,7 +1,7 @@
 //! A patient's chart: the allergy banner, conflicts to review, vital-sign
 //! trends, problems, medications and the visit timeline.
 
-use karte_types::{AllergyStatus, ResolveRequest, ReviewId};
+use karte_types::{AllergyStatus, ReviewId};
 use yew::prelude::*;
 
 use crate::backend::BackendHandle;
@@ -75,7 +75,7 @@ pub fn ChartPage(props: &ChartPageProps) -> Html {
             let (state2, backend2, busy, id2) =
                 (state.clone(), backend.clone(), busy.clone(), id.clone());
             spawn(
-                backend.resolve_review(id.clone(), review, ResolveRequest { chosen }),
+                backend.resolve_review(id.clone(), review, chosen),
                 move |result| {
                     busy.set(false);
                     match result {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use karte_types::{EntryId, Made, PatientId, Problem};
+use karte_types::{EntryId, PatientId, Problem};
 use yew::prelude::*;
 
 use crate::backend::{BackendHandle, Call};
@@ -157,4 +157,4 @@ pub fn back_to_chart(state: &AppContext, patient: &PatientId) -> Callback<MouseE
 }
 
 /// The answer type of the entry writes.
-pub type EntryCall = Call<Made<EntryId>>;
+pub type EntryCall = Call<EntryId>;

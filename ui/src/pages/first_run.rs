@@ -48,10 +48,7 @@ pub fn FirstRun() -> Html {
                 return;
             }
             busy.set(true);
-            let credentials = Credentials {
-                user: Some(user.trim().to_owned()),
-                passphrase: (*passphrase).clone(),
-            };
+            let credentials = Credentials::new(Some(user.trim()), &passphrase);
             let (state, busy, failure) = (state.clone(), busy.clone(), failure.clone());
             let (passphrase, confirm) = (passphrase.clone(), confirm.clone());
             spawn(backend.create(credentials), move |result| {

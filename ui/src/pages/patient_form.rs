@@ -96,8 +96,8 @@ pub fn PatientForm(props: &PatientFormProps) -> Html {
                 None => spawn(backend.add_patient(demographics), move |result| {
                     busy.set(false);
                     match result {
-                        Ok(made) => {
-                            state2.dispatch(Action::Navigate(Page::Chart(made.id)));
+                        Ok(id) => {
+                            state2.dispatch(Action::Navigate(Page::Chart(id)));
                             state2.dispatch(Action::Notice("notice-patient-added"));
                         }
                         Err(problem) if problem.code == crate::state::LOCKED => {

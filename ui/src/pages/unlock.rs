@@ -38,10 +38,10 @@ pub fn Unlock() -> Html {
                 return;
             }
             busy.set(true);
-            let credentials = Credentials {
-                user: (several || !user.is_empty()).then(|| (*user).clone()),
-                passphrase: (*passphrase).clone(),
-            };
+            let credentials = Credentials::new(
+                (several || !user.is_empty()).then_some(user.as_str()),
+                &passphrase,
+            );
             let (state, busy, failure, passphrase) = (
                 state.clone(),
                 busy.clone(),

@@ -39,10 +39,19 @@ fn app(vault: &TempVault, clock: &HandClock) -> App {
 }
 
 fn credentials(user: Option<&str>, passphrase: &[u8]) -> Credentials {
-    Credentials {
-        user: user.map(str::to_owned),
-        passphrase: String::from_utf8(passphrase.to_vec()).unwrap(),
-    }
+    Credentials::new(user, std::str::from_utf8(passphrase).unwrap())
+}
+
+/// Calls an operation the way the fronts do: by name, with JSON arguments.
+fn call(
+    app: &App,
+    name: &str,
+    arguments: serde_json::Value,
+) -> Result<serde_json::Value, karte_api::ApiError> {
+    app.call(
+        name,
+        zeroize::Zeroizing::new(serde_json::to_vec(&arguments).unwrap()),
+    )
 }
 
 #[test]
@@ -55,7 +64,7 @@ fn first_run_creates_the_vault_and_later_runs_unlock_it() {
     let user = app.create(&credentials(Some("sato"), PASSPHRASE)).unwrap();
     assert_eq!((user.name.as_str(), user.role.as_str()), ("sato", "admin"));
     let id = app.with_session(|s| s.add_patient(&yamada())).unwrap();
-    assert!(app.lock());
+    assert!(app.lock().unwrap().was_unlocked);
     let state = app.session_state().unwrap();
     assert!(state.vault_exists && !state.unlocked);
     assert_eq!(state.users, ["sato"]);
@@ -77,10 +86,10 @@ fn the_vault_locks_itself_after_the_auto_lock_time_without_use() {
     app.create(&credentials(None, PASSPHRASE)).unwrap();
     clock.advance_minutes(4);
     assert!(!app.lock_if_idle());
-    app.with_session(|s| s.patients(None)).unwrap();
+    app.with_session(|s| s.patients("")).unwrap();
     clock.advance_minutes(4);
     // Four minutes since the last use: still open.
-    assert!(app.with_session(|s| s.patients(None)).is_ok());
+    assert!(app.with_session(|s| s.patients("")).is_ok());
     // Background sync state does not count as use.
     clock.advance_minutes(3);
     assert!(app.sync_state().is_ok());
@@ -104,7 +113,7 @@ fn the_auto_lock_time_is_a_setting_kept_in_the_vault() {
         auto_lock_minutes: 1,
     })
     .unwrap();
-    app.lock();
+    app.lock().unwrap();
     app.unlock(&credentials(None, PASSPHRASE)).unwrap();
     assert_eq!(app.settings().unwrap().auto_lock_minutes, 1);
     clock.advance_minutes(1);
@@ -122,7 +131,7 @@ fn drafts_outlive_locking() {
     };
     app.with_session(|s| s.save_draft("visit-P1", &draft))
         .unwrap();
-    app.lock();
+    app.lock().unwrap();
     app.unlock(&credentials(None, PASSPHRASE)).unwrap();
     let kept = app.with_session(|s| s.draft("visit-P1")).unwrap().unwrap();
     assert_eq!(kept.text, draft.text);
@@ -141,8 +150,92 @@ fn an_offline_device_reports_no_enrolment_and_sync_says_why() {
     let state = app.sync_state().unwrap();
     assert_eq!(state.enrolment, None);
     assert_eq!(state.charts_to_push, 1);
-    assert_eq!(app.sync(|_| {}).unwrap_err().code(), "not_enrolled");
+    assert_eq!(app.sync().unwrap_err().code(), "not_enrolled");
     let state = app.sync_state().unwrap();
     assert_eq!(state.last_error.unwrap().code, "not_enrolled");
     assert_eq!(state.last_success, None);
+}
+
+#[test]
+fn every_operation_is_served_by_name_with_json_arguments() {
+    let vault = TempVault::new();
+    let clock = HandClock::default();
+    let app = app(&vault, &clock);
+    let passphrase = std::str::from_utf8(PASSPHRASE).unwrap();
+    let user = call(
+        &app,
+        "create",
+        serde_json::json!({"credentials": {"user": "sato", "passphrase": passphrase}}),
+    )
+    .unwrap();
+    assert_eq!(user["name"], "sato");
+    let id = call(
+        &app,
+        "add_patient",
+        serde_json::json!({"patient": yamada()}),
+    )
+    .unwrap();
+    let chart = call(&app, "chart", serde_json::json!({"patient": id})).unwrap();
+    assert_eq!(chart["patient"]["family"], "山田");
+    let listed = call(&app, "patients", serde_json::json!({"search": "やまだ"})).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    // An operation without arguments takes an empty body as well as `{}`.
+    let state = app
+        .call("session_state", zeroize::Zeroizing::new(Vec::new()))
+        .unwrap();
+    assert_eq!(state["unlocked"], true);
+    let locked = call(&app, "lock", serde_json::json!({})).unwrap();
+    assert_eq!(locked, serde_json::json!({"was_unlocked": true}));
+    let refused = call(&app, "chart", serde_json::json!({"patient": id})).unwrap_err();
+    assert_eq!(refused.code(), "locked");
+}
+
+#[test]
+fn an_unknown_operation_or_malformed_arguments_are_told_apart() {
+    let vault = TempVault::new();
+    let clock = HandClock::default();
+    let app = app(&vault, &clock);
+    let unknown = call(&app, "drop_everything", serde_json::json!({})).unwrap_err();
+    assert_eq!(unknown.code(), "unknown_operation");
+    assert!(unknown.to_string().contains("drop_everything"));
+    let malformed = call(&app, "unlock", serde_json::json!({"credentials": 7})).unwrap_err();
+    assert_eq!(malformed.code(), "malformed_request");
+    assert!(malformed.to_string().contains("unlock"), "{malformed}");
+}
+
+#[test]
+fn every_declared_operation_reaches_a_method() {
+    // Locked, every operation answers with its own refusal or reply; none
+    // is unknown to the dispatch, whatever the list holds.
+    let vault = TempVault::new();
+    let clock = HandClock::default();
+    let app = app(&vault, &clock);
+    for name in karte_api::types::ops::NAMES {
+        if let Err(error) = call(&app, name, serde_json::json!({})) {
+            assert_ne!(error.code(), "unknown_operation", "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_new_operation_is_one_line_in_the_list_and_one_method() {
+    // `echo` exists only with the `throwaway-operation` feature, which this
+    // crate's tests turn on: nothing but its line in karte-types and
+    // `Session::echo` was written for it.
+    let vault = TempVault::new();
+    let clock = HandClock::default();
+    let app = app(&vault, &clock);
+    app.create(&credentials(None, PASSPHRASE)).unwrap();
+    let echoed = call(&app, "echo", serde_json::json!({"text": "こんにちは"})).unwrap();
+    assert_eq!(echoed, "こんにちは");
+}
+
+#[test]
+fn credentials_never_print_their_passphrase() {
+    let shown = format!("{:?}", credentials(Some("sato"), b"correct horse"));
+    assert!(
+        shown.contains("sato") && shown.contains("[redacted]"),
+        "{shown}"
+    );
+    assert!(!shown.contains("correct horse"), "{shown}");
 }

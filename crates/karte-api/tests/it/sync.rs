@@ -66,7 +66,7 @@ fn two_devices_of_one_org_converge_and_a_quiet_sync_is_one_small_round() {
     assert_eq!(quiet.requests, 1);
     assert!(quiet.bytes_sent + quiet.bytes_received < 1024, "{quiet}");
     assert!(quiet.to_string().starts_with("pushed 0 changes"), "{quiet}");
-    let log = a.session.audit_log(Some(&patient)).unwrap();
+    let log = a.session.audit_log(&Some(patient.clone())).unwrap();
     assert!(
         log.iter()
             .any(|e| e.event.action == karte_api::AuditAction::Sync),
@@ -123,11 +123,11 @@ fn an_interrupted_sync_resumes_without_losing_or_duplicating_anything() {
     let error = b.sync_over(&mut Breaking::new(&hub, 3)).unwrap_err();
     assert_eq!(error.code(), "hub_unreachable");
     let mut b = b.reopen();
-    let kept = b.session.patients(None).unwrap().len();
+    let kept = b.session.patients("").unwrap().len();
     assert!(kept > 0, "the first pages' charts are durable");
     let rest = b.sync();
     assert_eq!(rest.requests, whole.requests - 3, "{rest}");
-    assert_eq!(b.session.patients(None).unwrap().len(), 8);
+    assert_eq!(b.session.patients("").unwrap().len(), 8);
     for patient in &patients {
         let on_a = chart_json(&mut a, patient);
         assert_eq!(on_a, chart_json(&mut b, patient));
@@ -154,7 +154,7 @@ fn a_shared_chart_reaches_the_other_organisation_and_leaves_it_when_unshared() {
     nurse.sync();
     let seen: Vec<PatientId> = nurse
         .session
-        .patients(None)
+        .patients("")
         .unwrap()
         .into_iter()
         .map(|p| p.id)
@@ -168,7 +168,7 @@ fn a_shared_chart_reaches_the_other_organisation_and_leaves_it_when_unshared() {
     hub.unshare(&patient, &station.id);
     let removed = nurse.sync();
     assert_eq!(removed.removed_charts, 1, "{removed}");
-    assert!(nurse.session.patients(None).unwrap().is_empty());
+    assert!(nurse.session.patients("").unwrap().is_empty());
     assert_eq!(
         nurse.session.chart(&patient).unwrap_err().code(),
         "unknown_patient"
@@ -188,7 +188,7 @@ fn a_device_reported_lost_wipes_its_vault_on_next_contact() {
     assert_eq!(summary.wiped, Some(WipeOrder::Lost));
     assert_eq!(hub.feed_head(), head, "a lost device's push is not kept");
     assert!(!a.path().exists());
-    assert_eq!(a.session.patients(None).unwrap_err().code(), "vault_wiped");
+    assert_eq!(a.session.patients("").unwrap_err().code(), "vault_wiped");
 }
 
 #[test]
@@ -258,7 +258,7 @@ fn the_recovery_key_opens_a_vault_whose_passphrase_is_forgotten_and_nothing_is_l
     assert_eq!(pushed.pushed_changes, 1, "the unsynced visit: {pushed}");
     b.sync();
     assert_eq!(b.session.chart(&patient).unwrap().visits.len(), 1);
-    let log = a.session.audit_log(None).unwrap();
+    let log = a.session.audit_log(&None).unwrap();
     assert!(
         log.iter()
             .any(|e| e.event.action == karte_api::AuditAction::Recovery)
@@ -358,7 +358,7 @@ fn a_chart_edited_offline_and_then_unshared_hands_in_the_edit_before_it_leaves()
         (1, 1),
         "{summary}"
     );
-    assert!(nurse.session.patients(None).unwrap().is_empty());
+    assert!(nurse.session.patients("").unwrap().is_empty());
     doctor.sync();
     assert_eq!(doctor.session.chart(&patient).unwrap().visits.len(), 1);
 }
@@ -412,11 +412,11 @@ fn a_fresh_device_stores_charts_sent_whole_as_they_came_and_records_what_they_ho
     a.sync();
     c.sync();
     assert_eq!(
-        c.session.patients(None).unwrap(),
-        a.session.patients(None).unwrap()
+        c.session.patients("").unwrap(),
+        a.session.patients("").unwrap()
     );
     let mut c = c.reopen();
-    for summary in a.session.patients(None).unwrap() {
+    for summary in a.session.patients("").unwrap() {
         assert_eq!(
             chart_json(&mut c, &summary.id),
             chart_json(&mut a, &summary.id)
@@ -427,7 +427,7 @@ fn a_fresh_device_stores_charts_sent_whole_as_they_came_and_records_what_they_ho
         );
     }
     assert_eq!(c.session.sync_status().unwrap().charts_to_push, 0);
-    let log = c.session.audit_log(None).unwrap();
+    let log = c.session.audit_log(&None).unwrap();
     assert!(
         log.iter()
             .filter(|e| e.event.detail == "received whole")
@@ -442,16 +442,16 @@ fn a_quiet_sync_writes_nothing_to_the_vault() {
     a.session.add_patient(&yamada()).unwrap();
     a.sync();
     b.sync();
-    let before = b.session.audit_log(None).unwrap();
+    let before = b.session.audit_log(&None).unwrap();
     let quiet = b.sync();
     assert_eq!(quiet.requests, 1);
     assert!(!quiet.moved_anything(), "{quiet}");
-    assert_eq!(b.session.audit_log(None).unwrap(), before);
+    assert_eq!(b.session.audit_log(&None).unwrap(), before);
     // A sync that moves something is audited as before.
     a.session.add_patient(&yamada()).unwrap();
     a.sync();
     b.sync();
-    assert!(b.session.audit_log(None).unwrap().len() > before.len());
+    assert!(b.session.audit_log(&None).unwrap().len() > before.len());
 }
 
 #[test]
@@ -467,15 +467,15 @@ fn a_list_entry_the_hub_sent_wrong_is_corrected_when_the_chart_is_first_opened()
     let mut link = Misdigesting(karte_api::HttpTransport::new(&hub.url).unwrap());
     let fresh = c.sync_over(&mut link).unwrap();
     assert_eq!(fresh.received_whole, 1, "{fresh}");
-    let listed = c.session.patients(None).unwrap();
+    let listed = c.session.patients("").unwrap();
     assert_eq!(
         listed[0].family, "偽",
         "filed unloaded, with the hub's entry"
     );
 
     c.session.chart(&patient).unwrap();
-    let truth = a.session.patients(None).unwrap();
-    assert_eq!(c.session.patients(None).unwrap(), truth);
+    let truth = a.session.patients("").unwrap();
+    assert_eq!(c.session.patients("").unwrap(), truth);
     let mut c = c.reopen();
-    assert_eq!(c.session.patients(None).unwrap(), truth);
+    assert_eq!(c.session.patients("").unwrap(), truth);
 }

@@ -158,7 +158,7 @@ fn set_up(
     device.session().sync(|_| {})?;
     let ids = device
         .session()
-        .patients(None)?
+        .patients("")?
         .into_iter()
         .map(|p| p.id)
         .collect();

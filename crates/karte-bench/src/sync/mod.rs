@@ -169,7 +169,7 @@ pub fn run(options: &Options) -> Result<Vec<Figure>> {
     // ---- a sync after a few charts changed: one round counted, then timed ones ----
     let changed: Vec<PatientId> = first
         .session()
-        .patients(None)?
+        .patients("")?
         .into_iter()
         .take(CHANGED_CHARTS)
         .map(|p| p.id)

@@ -8,13 +8,13 @@ use crate::support::{patient, start, start_empty, start_with_ui};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_tells_a_first_run_from_a_locked_vault() {
     let empty = start_empty().await;
-    let state = empty.get("/api/v1/session").await;
-    assert_eq!(
-        state.body,
-        json!({ "vault_exists": false, "unlocked": false, "user": null, "users": [] })
-    );
+    let state = empty.call("session_state", json!({})).await;
+    assert_eq!(state.body["vault_exists"], json!(false), "{state:?}");
+    assert_eq!(state.body["unlocked"], json!(false));
+    assert_eq!(state.body["users"], json!([]));
+    assert!(state.body["now"].as_i64().unwrap() > 0, "the core's time");
     let bridge = start().await;
-    let state = bridge.get("/api/v1/session").await;
+    let state = bridge.call("session_state", json!({})).await;
     assert_eq!(state.body["vault_exists"], json!(true), "{state:?}");
     assert_eq!(state.body["unlocked"], json!(false));
     assert_eq!(state.body["users"], json!(["nurse"]));
@@ -24,45 +24,69 @@ async fn the_session_tells_a_first_run_from_a_locked_vault() {
 async fn drafts_are_kept_until_discarded_and_need_the_vault_unlocked() {
     let bridge = start().await;
     let locked = bridge
-        .put("/api/v1/drafts/visit-1", &json!({ "text": "S: 眠れない" }))
+        .call(
+            "save_draft",
+            json!({ "key": "visit-1", "input": { "text": "S: 眠れない" } }),
+        )
         .await;
     assert_eq!((locked.status, locked.code()), (423, "locked"));
     bridge.unlock().await;
-    let none = bridge.get("/api/v1/drafts/visit-1").await;
+    let none = bridge.call("draft", json!({ "key": "visit-1" })).await;
     assert_eq!(none.body, json!(null), "{none:?}");
     let saved = bridge
-        .put("/api/v1/drafts/visit-1", &json!({ "text": "S: 眠れない" }))
+        .call(
+            "save_draft",
+            json!({ "key": "visit-1", "input": { "text": "S: 眠れない" } }),
+        )
         .await;
     assert_eq!(saved.status, 200, "{saved:?}");
-    bridge.post("/api/v1/lock", &json!({})).await;
+    bridge.call("lock", json!({})).await;
     bridge.unlock().await;
-    let kept = bridge.get("/api/v1/drafts/visit-1").await;
+    let kept = bridge.call("draft", json!({ "key": "visit-1" })).await;
     assert_eq!(kept.body["text"], json!("S: 眠れない"), "{kept:?}");
     let bad = bridge
-        .put("/api/v1/drafts/visit%201", &json!({ "text": "x" }))
+        .call(
+            "save_draft",
+            json!({ "key": "visit 1", "input": { "text": "x" } }),
+        )
         .await;
     assert_eq!(bad.status, 422, "{bad:?}");
-    assert_eq!(bridge.delete("/api/v1/drafts/visit-1").await.status, 200);
-    assert_eq!(bridge.get("/api/v1/drafts/visit-1").await.body, json!(null));
+    assert_eq!(
+        bridge
+            .call("discard_draft", json!({ "key": "visit-1" }))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        bridge.call("draft", json!({ "key": "visit-1" })).await.body,
+        json!(null)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_are_validated_and_kept() {
     let bridge = start().await;
     bridge.unlock().await;
-    let read = bridge.get("/api/v1/settings").await;
+    let read = bridge.call("settings", json!({})).await;
     assert_eq!(read.body, json!({ "auto_lock_minutes": 5 }));
     let bad = bridge
-        .post("/api/v1/settings", &json!({ "auto_lock_minutes": 0 }))
+        .call(
+            "save_settings",
+            json!({ "settings": { "auto_lock_minutes": 0 } }),
+        )
         .await;
     assert_eq!((bad.status, bad.code()), (422, "invalid_input"));
     assert_eq!(bad.body["fields"][0]["field"], json!("auto_lock_minutes"));
     let saved = bridge
-        .post("/api/v1/settings", &json!({ "auto_lock_minutes": 15 }))
+        .call(
+            "save_settings",
+            json!({ "settings": { "auto_lock_minutes": 15 } }),
+        )
         .await;
     assert_eq!(saved.body, json!({ "auto_lock_minutes": 15 }), "{saved:?}");
     assert_eq!(
-        bridge.get("/api/v1/settings").await.body["auto_lock_minutes"],
+        bridge.call("settings", json!({})).await.body["auto_lock_minutes"],
         json!(15)
     );
 }
@@ -75,13 +99,13 @@ async fn demographics_update_through_the_patient_address() {
     let mut changed = patient();
     changed.phone = Some("03-1234-5678".into());
     let updated = bridge
-        .post(
-            &format!("/api/v1/patients/{id}"),
-            &serde_json::to_value(&changed).unwrap(),
+        .call(
+            "update_patient",
+            json!({ "patient": id, "demographics": changed }),
         )
         .await;
     assert_eq!(updated.status, 200, "{updated:?}");
-    let chart = bridge.get(&format!("/api/v1/patients/{id}/chart")).await;
+    let chart = bridge.call("chart", json!({ "patient": id })).await;
     assert_eq!(chart.body["patient"]["phone"], json!("03-1234-5678"));
 }
 
@@ -90,17 +114,17 @@ async fn an_offline_device_shows_pending_charts_and_why_sync_failed() {
     let bridge = start().await;
     bridge.unlock().await;
     bridge.add_patient().await;
-    let state = bridge.get("/api/v1/sync/status").await;
+    let state = bridge.call("sync_state", json!({})).await;
     assert_eq!(state.body["enrolment"], json!(null), "{state:?}");
     assert_eq!(state.body["charts_to_push"], json!(1));
-    let sync = bridge.post("/api/v1/sync", &json!({})).await;
+    let sync = bridge.call("sync", json!({})).await;
     assert_eq!((sync.status, sync.code()), (409, "not_enrolled"));
-    let state = bridge.get("/api/v1/sync/status").await;
+    let state = bridge.call("sync_state", json!({})).await;
     assert_eq!(state.body["last_error"]["code"], json!("not_enrolled"));
     let enrol = bridge
-        .post(
-            "/api/v1/enroll",
-            &json!({ "hub_url": "http://hub.example.jp", "code": "X", "device_name": "tablet" }),
+        .call(
+            "enroll",
+            json!({"request": { "hub_url": "http://hub.example.jp", "code": "X", "device_name": "tablet" }}),
         )
         .await;
     assert_eq!(
@@ -116,8 +140,9 @@ async fn api_answers_are_never_cached() {
     bridge.unlock().await;
     let response = bridge
         .http
-        .get(bridge.url("/api/v1/patients"))
+        .post(bridge.url("/api/v1/patients"))
         .bearer_auth(&bridge.token)
+        .body(r#"{"search": ""}"#)
         .send()
         .await
         .unwrap();
@@ -143,12 +168,17 @@ async fn the_built_ui_is_served_without_the_token_under_a_strict_policy() {
             "{path}"
         );
     }
-    let script = bridge.get("/karte_ui.js").await;
+    let script = bridge
+        .send(bridge.http.get(bridge.url("/karte_ui.js")))
+        .await;
     assert_eq!(script.body, json!("export default 1;"));
     // The API keeps its own 404s and its token.
-    assert_eq!(bridge.get("/api/v1/nowhere").await.code(), "not_found");
+    assert_eq!(
+        bridge.call("nowhere", json!({})).await.code(),
+        "unknown_operation"
+    );
     let anonymous = bridge
-        .send(bridge.http.get(bridge.url("/api/v1/patients")))
+        .send(bridge.http.post(bridge.url("/api/v1/patients")))
         .await;
     assert_eq!(anonymous.status, 401);
 }

@@ -8,14 +8,14 @@ use crate::support::start;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_or_wrong_token_is_401() {
     let bridge = start().await;
-    let url = bridge.url("/api/v1/session");
-    let none = bridge.send(bridge.http.get(&url)).await;
+    let url = bridge.url("/api/v1/session_state");
+    let none = bridge.send(bridge.http.post(&url)).await;
     assert_eq!(none.status, 401, "{none:?}");
     assert_eq!(none.code(), "unauthorized");
 
     let mut wrong = bridge.token.clone();
     wrong.replace_range(..1, if wrong.starts_with('0') { "1" } else { "0" });
-    let wrong = bridge.send(bridge.http.get(&url).bearer_auth(wrong)).await;
+    let wrong = bridge.send(bridge.http.post(&url).bearer_auth(wrong)).await;
     assert_eq!(wrong.status, 401);
     assert_eq!(wrong.code(), "unauthorized");
 
@@ -26,24 +26,24 @@ async fn a_missing_or_wrong_token_is_401() {
                 .http
                 .post(bridge.url("/api/v1/unlock"))
                 .header("content-type", "application/json")
-                .body(json!({ "passphrase": "x" }).to_string()),
+                .body(json!({"credentials": { "passphrase": "x" }}).to_string()),
         )
         .await;
     assert_eq!(unlock.status, 401);
 
-    let right = bridge.get("/api/v1/session").await;
+    let right = bridge.call("session_state", json!({})).await;
     assert_eq!(right.status, 200, "{right:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_foreign_host_or_origin_is_403_even_with_the_token() {
     let bridge = start().await;
-    let url = bridge.url("/api/v1/session");
+    let url = bridge.url("/api/v1/session_state");
     let host = bridge
         .send(
             bridge
                 .http
-                .get(&url)
+                .post(&url)
                 .bearer_auth(&bridge.token)
                 .header("host", "rebound.example:80"),
         )
@@ -55,7 +55,7 @@ async fn a_foreign_host_or_origin_is_403_even_with_the_token() {
         .send(
             bridge
                 .http
-                .get(&url)
+                .post(&url)
                 .bearer_auth(&bridge.token)
                 .header("origin", "http://rebound.example"),
         )

@@ -111,39 +111,23 @@ impl Running {
         Answer { status, body }
     }
 
-    pub async fn get(&self, path: &str) -> Answer {
-        self.send(self.http.get(self.url(path)).bearer_auth(&self.token))
-            .await
-    }
-
-    pub async fn post(&self, path: &str, body: &Value) -> Answer {
-        self.with_body(reqwest::Method::POST, path, body).await
-    }
-
-    pub async fn put(&self, path: &str, body: &Value) -> Answer {
-        self.with_body(reqwest::Method::PUT, path, body).await
-    }
-
-    pub async fn delete(&self, path: &str) -> Answer {
-        self.send(self.http.delete(self.url(path)).bearer_auth(&self.token))
-            .await
-    }
-
-    async fn with_body(&self, method: reqwest::Method, path: &str, body: &Value) -> Answer {
+    /// Calls the operation `name` with `arguments`, as the UI does:
+    /// `POST /api/v1/{name}` with the token and a JSON body.
+    pub async fn call(&self, name: &str, arguments: Value) -> Answer {
         let request = self
             .http
-            .request(method, self.url(path))
+            .post(self.url(&format!("/api/v1/{name}")))
             .bearer_auth(&self.token)
             .header("content-type", "application/json")
-            .body(body.to_string());
+            .body(arguments.to_string());
         self.send(request).await
     }
 
     pub async fn unlock(&self) {
         let answer = self
-            .post(
-                "/api/v1/unlock",
-                &serde_json::json!({ "user": "nurse", "passphrase": PASSPHRASE }),
+            .call(
+                "unlock",
+                serde_json::json!({"credentials": { "user": "nurse", "passphrase": PASSPHRASE }}),
             )
             .await;
         assert_eq!(answer.status, 200, "{answer:?}");
@@ -152,13 +136,10 @@ impl Running {
     /// Adds [`patient`] and returns the new patient's id.
     pub async fn add_patient(&self) -> String {
         let added = self
-            .post(
-                "/api/v1/patients",
-                &serde_json::to_value(patient()).unwrap(),
-            )
+            .call("add_patient", serde_json::json!({ "patient": patient() }))
             .await;
         assert_eq!(added.status, 200, "{added:?}");
-        added.body["id"].as_str().unwrap().to_owned()
+        added.body.as_str().unwrap().to_owned()
     }
 }
 

@@ -1,0 +1,189 @@
+//! Every code a failed call can carry, as one enum: the fronts branch on it
+//! (the bridge picks its HTTP status by an exhaustive match, the UI decides
+//! what to show), and a code that is not listed here cannot be made. On the
+//! wire each is the same snake_case string it always was, so scripts and
+//! older UIs keep working.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident = $code:literal,)*) => {
+        /// Why a call failed, in a word a program can branch on.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, for tests that must cover them all.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The code as it travels: `wrong_passphrase`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $code,)*
+                }
+            }
+
+            /// The code a string names, if it names one.
+            pub fn from_code(code: &str) -> Option<ErrorCode> {
+                match code {
+                    $($code => Some(ErrorCode::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    // The vault and its users.
+    NoVault = "no_vault",
+    AlreadyExists = "already_exists",
+    VaultInUse = "vault_in_use",
+    NotAVault = "not_a_vault",
+    VaultCorrupt = "vault_corrupt",
+    NewerFormat = "newer_format",
+    WrongPassphrase = "wrong_passphrase",
+    UnknownUser = "unknown_user",
+    UserExists = "user_exists",
+    UserNeeded = "user_needed",
+    NotPermitted = "not_permitted",
+    Integrity = "integrity",
+    AuditTampered = "audit_tampered",
+    AuditTruncated = "audit_truncated",
+    NoRandomness = "no_randomness",
+    VaultWiped = "vault_wiped",
+    NoRecoveryKey = "no_recovery_key",
+    WrongRecoveryKey = "wrong_recovery_key",
+    BadRecoveryPublicKey = "bad_recovery_public_key",
+    BadRecoveryKeyFile = "bad_recovery_key_file",
+    MalformedSealedKey = "malformed_sealed_key",
+    SealFailed = "seal_failed",
+    Locked = "locked",
+    Io = "io",
+    Database = "database",
+    // What was asked for.
+    InvalidInput = "invalid_input",
+    UnknownField = "unknown_field",
+    UnknownPatient = "unknown_patient",
+    UnknownEntry = "unknown_entry",
+    UnknownReview = "unknown_review",
+    AmbiguousPatient = "ambiguous_patient",
+    AmbiguousEntry = "ambiguous_entry",
+    AmbiguousReview = "ambiguous_review",
+    DuplicateEntry = "duplicate_entry",
+    ActiveAllergies = "active_allergies",
+    // The chart document.
+    OtherChart = "other_chart",
+    MissingChanges = "missing_changes",
+    CorruptChart = "corrupt_chart",
+    NotAChart = "not_a_chart",
+    ChartUpdateFailed = "chart_update_failed",
+    // Enrolment and sync, the device's own and the hub's answers.
+    NotEnrolled = "not_enrolled",
+    AlreadyEnrolled = "already_enrolled",
+    PlainHttp = "plain_http",
+    BadHubUrl = "bad_hub_url",
+    HubUnreachable = "hub_unreachable",
+    BadHubAnswer = "bad_hub_answer",
+    /// The hub refused with a code this device does not know.
+    HubRefused = "hub_refused",
+    Malformed = "malformed",
+    PleaseUpdate = "please_update",
+    TooLarge = "too_large",
+    BadKey = "bad_key",
+    BadSignature = "bad_signature",
+    MalformedChange = "malformed_change",
+    ChangeHashMismatch = "change_hash_mismatch",
+    ForgedChange = "forged_change",
+    ForeignActor = "foreign_actor",
+    ClockSkew = "clock_skew",
+    Replayed = "replayed",
+    UnsignedChange = "unsigned_change",
+    UnknownSigner = "unknown_signer",
+    NoProgress = "no_progress",
+    WipeBeforeAck = "wipe_before_ack",
+    UnknownDevice = "unknown_device",
+    DeviceRevoked = "device_revoked",
+    UnknownOrg = "unknown_org",
+    UnknownDoc = "unknown_doc",
+    OutsideCircle = "outside_circle",
+    MissingDependency = "missing_dependency",
+    ReusedActor = "reused_actor",
+    InvalidChange = "invalid_change",
+    EnrolmentUnknown = "enrolment_unknown",
+    EnrolmentUsed = "enrolment_used",
+    EnrolmentExpired = "enrolment_expired",
+    DeviceExists = "device_exists",
+    // The fronts: the local bridge, the Tauri shell and the UI itself.
+    UnknownOperation = "unknown_operation",
+    MalformedRequest = "malformed_request",
+    Unauthorized = "unauthorized",
+    ForeignHost = "foreign_host",
+    NotFound = "not_found",
+    Internal = "internal",
+    ShellError = "shell_error",
+    NoShell = "no_shell",
+    BadRequest = "bad_request",
+    BadAnswer = "bad_answer",
+    BridgeUnreachable = "bridge_unreachable",
+    HttpError = "http_error",
+    NoToken = "no_token",
+    NoWindow = "no_window",
+    /// A code from a newer core or hub that this build does not know.
+    Unknown = "unknown",
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorCode {
+    /// A code this build does not know reads as [`ErrorCode::Unknown`], so
+    /// a newer core's answer is still shown instead of failing to parse.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ErrorCode, D::Error> {
+        let code = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(ErrorCode::from_code(&code).unwrap_or(ErrorCode::Unknown))
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_travels_as_its_string_and_back() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "{code} is listed twice");
+            let json = serde_json::to_string(code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), *code);
+        }
+    }
+
+    #[test]
+    fn an_unknown_code_is_kept_as_unknown() {
+        let code: ErrorCode = serde_json::from_str("\"from_the_future\"").unwrap();
+        assert_eq!(code, ErrorCode::Unknown);
+        assert_eq!(
+            ErrorCode::from_code("wrong_passphrase"),
+            Some(ErrorCode::WrongPassphrase)
+        );
+    }
+}

@@ -1,0 +1,177 @@
+//! Every operation of the application API, declared once.
+//!
+//! An operation is a name, its arguments and its reply. The list below is
+//! the only place one is written: [`for_each_operation!`] hands it to a
+//! macro of the caller's, and each front makes its plumbing from it: this
+//! crate the argument structs ([`ops`]), `karte-api` the dispatch of
+//! `App::call`, the UI its typed calls. The Tauri command and the bridge's
+//! route take any name and pass it on. Adding an operation is a line here
+//! and the method that does it, on `Session` or `App`.
+//!
+//! On every transport a call is the operation's name and its arguments as
+//! a JSON object (`{"patient": "01J…", "input": {…}}`), and the answer is
+//! the reply as JSON.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// One operation: its arguments are the struct, its name and reply are here.
+pub trait Operation: Serialize + DeserializeOwned {
+    /// The name it travels under, e.g. `add_allergy`.
+    const NAME: &'static str;
+    /// Whether the call is made on the unlocked session and counts as the
+    /// user's activity for the auto-lock (`session` in the list), or is one
+    /// of the app's own (`app`: opening, locking, background sync and
+    /// status, which do not keep an unattended vault open).
+    const ON_SESSION: bool;
+    type Reply: Serialize + DeserializeOwned;
+}
+
+/// Calls `$then!` with the list of every operation. Each line is
+///
+/// ```text
+/// KIND NAME(ARGUMENT: TYPE, …) -> REPLY;
+/// ```
+///
+/// where KIND is `session` (the `Session` method of that name, on the
+/// unlocked session, counted as activity) or `app` (the `App` method of
+/// that name). Arguments are handed to the method by reference.
+#[macro_export]
+macro_rules! for_each_operation {
+    ($then:ident) => {
+        $crate::__with_throwaway_operation! { $then;
+            /// Whether there is a vault, whether it is unlocked, its users
+            /// and the core's time.
+            app session_state() -> $crate::SessionState;
+            /// Creates the vault with its first user and keeps it unlocked.
+            app create(credentials: $crate::Credentials) -> $crate::AppUser;
+            /// Unlocks the vault for a user.
+            app unlock(credentials: $crate::Credentials) -> $crate::AppUser;
+            /// Locks the vault: key and charts leave memory.
+            app lock() -> $crate::Locked;
+
+            /// The patient list, narrowed by a kanji or kana search (blank: all).
+            session patients(search: String) -> Vec<$crate::PatientSummary>;
+            session add_patient(patient: $crate::Demographics) -> $crate::PatientId;
+            session chart(patient: $crate::PatientId) -> $crate::ChartView;
+            session update_patient(patient: $crate::PatientId, demographics: $crate::Demographics) -> ();
+            session add_allergy(patient: $crate::PatientId, input: $crate::AllergyInput) -> $crate::EntryId;
+            session set_no_known_allergies(patient: $crate::PatientId) -> ();
+            session add_condition(patient: $crate::PatientId, input: $crate::ConditionInput) -> $crate::EntryId;
+            session add_medication(patient: $crate::PatientId, input: $crate::MedicationInput) -> $crate::EntryId;
+            session record_visit(patient: $crate::PatientId, input: $crate::VisitInput) -> $crate::EntryId;
+            /// Marks an entry entered-in-error, with the reason; nothing is deleted.
+            session void_entry(patient: $crate::PatientId, entry: $crate::EntryId, reason: String) -> ();
+            /// Resolves a review item with one of its values.
+            session resolve_review(patient: $crate::PatientId, review: $crate::ReviewId, chosen: String) -> ();
+            /// The audit log, verified end to end, of one patient or all.
+            session audit_log(patient: Option<$crate::PatientId>) -> Vec<$crate::AuditEntry>;
+
+            /// Sync at a glance, for the status bar.
+            app sync_state() -> $crate::SyncState;
+            /// Syncs with the hub now.
+            app sync() -> $crate::SyncReport;
+            /// Enrols this device at a hub with a one-time code.
+            app enroll(request: $crate::EnrolRequest) -> $crate::SyncState;
+            app settings() -> $crate::Settings;
+            app save_settings(settings: $crate::Settings) -> $crate::Settings;
+
+            /// The sealed draft of an unsaved form.
+            session draft(key: String) -> Option<$crate::Draft>;
+            session save_draft(key: String, input: $crate::DraftInput) -> ();
+            session discard_draft(key: String) -> ();
+        }
+    };
+}
+
+/// Appends the throwaway operation of the fronts' tests when the feature
+/// `throwaway-operation` is on. Expanded here, so the feature of this
+/// crate decides for every crate that lists the operations.
+#[cfg(feature = "throwaway-operation")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_throwaway_operation {
+    ($then:ident; $($list:tt)*) => {
+        $then! {
+            $($list)*
+            /// Only in tests: shows that one line here is served by every front.
+            session echo(text: String) -> String;
+        }
+    };
+}
+
+#[cfg(not(feature = "throwaway-operation"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_throwaway_operation {
+    ($then:ident; $($list:tt)*) => {
+        $then! { $($list)* }
+    };
+}
+
+/// The arguments of each operation, one struct per operation named as it
+/// travels (`ops::add_allergy { patient, input }`).
+#[allow(non_camel_case_types)]
+pub mod ops {
+    use serde::{Deserialize, Serialize};
+
+    macro_rules! argument_structs {
+        ($($(#[$doc:meta])* $kind:ident $name:ident($($arg:ident: $type:ty),*) -> $reply:ty;)*) => {
+            $(
+                $(#[$doc])*
+                #[derive(Debug, Clone, Serialize, Deserialize)]
+                pub struct $name {
+                    $(pub $arg: $type,)*
+                }
+
+                impl super::Operation for $name {
+                    const NAME: &'static str = stringify!($name);
+                    const ON_SESSION: bool = argument_structs!(@on_session $kind);
+                    type Reply = $reply;
+                }
+            )*
+
+            /// The names of every operation.
+            pub const NAMES: &[&str] = &[$(stringify!($name)),*];
+        };
+        (@on_session session) => { true };
+        (@on_session app) => { false };
+    }
+
+    crate::for_each_operation!(argument_structs);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ops;
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_travel_as_declared() {
+        let mut seen = std::collections::HashSet::new();
+        for name in ops::NAMES {
+            assert!(seen.insert(name), "{name} is declared twice");
+        }
+        assert_eq!(ops::add_allergy::NAME, "add_allergy");
+        const { assert!(ops::record_visit::ON_SESSION) };
+        const { assert!(!ops::unlock::ON_SESSION) };
+    }
+
+    #[test]
+    fn arguments_are_a_json_object_of_named_fields() {
+        let call = ops::void_entry {
+            patient: crate::PatientId("p1".into()),
+            entry: crate::EntryId("e1".into()),
+            reason: "別の患者".into(),
+        };
+        let json = serde_json::to_value(&call).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"patient": "p1", "entry": "e1", "reason": "別の患者"})
+        );
+        let _: ops::lock = serde_json::from_str("{}").unwrap();
+        let _: <ops::lock as Operation>::Reply = crate::Locked {
+            was_unlocked: false,
+        };
+    }
+}
