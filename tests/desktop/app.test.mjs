@@ -45,6 +45,13 @@ async function waitForPort(port, ms = 20000) {
   throw new Error(`nothing listens on port ${port}`);
 }
 
+/// The CSS selector of a test id, or of a path of them: `['patient-list',
+/// 'patient-row']` is a patient row inside the patient list (the same
+/// patient can also stand in today's visits, depending on the date).
+function selector(testid) {
+  return [testid].flat().map((id) => `[data-testid="${id}"]`).join(' ');
+}
+
 /// A minimal WebDriver client over HTTP.
 class WebDriver {
   constructor(base) { this.base = base; }
@@ -67,13 +74,13 @@ class WebDriver {
   }
   async find(testid) {
     const value = await this.call('POST', `${this.session}/element`, {
-      using: 'css selector', value: `[data-testid="${testid}"]`,
+      using: 'css selector', value: selector(testid),
     });
     return Object.values(value)[0];
   }
   async all(testid) {
     const values = await this.call('POST', `${this.session}/elements`, {
-      using: 'css selector', value: `[data-testid="${testid}"]`,
+      using: 'css selector', value: selector(testid),
     });
     return values.map((v) => Object.values(v)[0]);
   }
@@ -87,7 +94,7 @@ class WebDriver {
     // and would otherwise sit over a button at the very bottom.
     await this.call('POST', `${this.session}/execute/sync`, {
       script: 'document.querySelector(arguments[0]).scrollIntoView({ block: "center" });',
-      args: [`[data-testid="${testid}"]`],
+      args: [selector(testid)],
     });
     await this.call('POST', `${this.session}/element/${element}/click`, {});
   }
@@ -157,9 +164,10 @@ test('unlock, open a chart and record a visit in the desktop app', { timeout: 24
     await wd.find('unlock');
     await wd.type('unlock-passphrase', PASSPHRASE);
     await wd.click('unlock-submit');
-    await wd.waitFor('three patients in the list', async () => (await wd.all('patient-row')).length === 3);
+    const listed = ['patient-list', 'patient-row'];
+    await wd.waitFor('three patients in the list', async () => (await wd.all(listed)).length === 3);
 
-    await wd.click('patient-row');
+    await wd.click(listed);
     await wd.find('chart');
     const shown = await wd.text('chart-name');
     assert.ok(names.some((name) => shown.replace(/\s/g, '').includes(name)), `${shown} is a demo patient`);

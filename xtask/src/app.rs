@@ -7,7 +7,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::{cargo, run_command, step, target_dir};
+use crate::{cargo, linted, run_command, step, target_dir};
 
 /// The Debian packages the app and its end-to-end tests need: WebKitGTK
 /// and the Tauri build dependencies, a virtual display and the WebKit
@@ -121,20 +121,24 @@ pub fn build_ui(root: &Path) -> Result<PathBuf> {
     Ok(dist)
 }
 
-/// Builds the Tauri app with the UI embedded and returns its binary.
+/// Builds the Tauri app with the UI embedded and returns its binary. The
+/// shell is compiled the way [`check_outside_workspace`] lints and tests it
+/// (clippy as its compiler, the same features), so the Tauri crates are
+/// compiled once for all three.
 pub fn build_tauri(root: &Path) -> Result<PathBuf> {
     let target = target_dir(root).join("tauri");
     step("building the desktop app (Tauri, WebKitGTK; a few minutes the first time)");
     run_command(
-        cargo()
-            .args(["build", "--quiet", "--features", "custom-protocol"])
+        linted(cargo().args(["build", "--quiet", "--features", "custom-protocol"]))
             .current_dir(root.join("src-tauri"))
             .env("CARGO_TARGET_DIR", &target),
     )?;
     Ok(target.join("debug/karte-app"))
 }
 
-/// Lints and unit-tests the two crates outside the workspace.
+/// Lints and unit-tests the two crates outside the workspace, each from one
+/// build: clippy lints the crate while Cargo compiles its tests (see
+/// [`linted`]), instead of a `check` build for clippy beside the test build.
 pub fn check_outside_workspace(root: &Path) -> Result<()> {
     // The shell is checked with the features it is built with, so the
     // Tauri crates compile once.
@@ -143,7 +147,7 @@ pub fn check_outside_workspace(root: &Path) -> Result<()> {
         let manifest = root.join(folder).join("Cargo.toml");
         let target = target_dir(root).join(target);
         step(&format!(
-            "checking {folder}: fmt, clippy -D warnings, tests"
+            "checking {folder}: fmt, clippy -D warnings and tests from one build"
         ));
         run_command(
             cargo()
@@ -151,16 +155,7 @@ pub fn check_outside_workspace(root: &Path) -> Result<()> {
                 .arg(&manifest),
         )?;
         run_command(
-            cargo()
-                .args(["clippy", "--quiet", "--all-targets", "--manifest-path"])
-                .arg(&manifest)
-                .args(features)
-                .args(["--", "-D", "warnings"])
-                .env("CARGO_TARGET_DIR", &target),
-        )?;
-        run_command(
-            cargo()
-                .args(["test", "--quiet", "--manifest-path"])
+            linted(cargo().args(["test", "--quiet", "--all-targets", "--manifest-path"]))
                 .arg(&manifest)
                 .args(features)
                 .env("CARGO_TARGET_DIR", &target),
