@@ -3,8 +3,12 @@
 //! rustls on ring, checking the hub's certificate against the operating
 //! system's trust store (and any extra roots given, for a hub with its own
 //! certificate authority). Plain http:// is refused unless the hub is on
-//! this machine: charts must never cross a network in the clear.
+//! this machine: charts must never cross a network in the clear. No
+//! redirect is followed (a device talks to the hub it enrolled with, not
+//! to wherever an answer points), and no answer larger than the protocol's
+//! limit is read.
 
+use std::io::Read;
 use std::net::IpAddr;
 use std::sync::Once;
 use std::time::Duration;
@@ -14,8 +18,11 @@ use reqwest::blocking::{Client, Response};
 use reqwest::header::CONTENT_TYPE;
 use serde::Deserialize;
 
-use crate::TransportError;
 use crate::client::transport::{EnrolmentGrant, EnrolmentRequest, Transport};
+use crate::{Limits, TransportError};
+
+/// The most of an answer that is read: the protocol's limit on the wire.
+const MAX_ANSWER: usize = Limits::PROTOCOL.max_compressed_bytes;
 
 /// How long connecting may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -47,6 +54,7 @@ impl HttpTransport {
         let base = hub_base(hub_url)?;
         install_crypto_provider();
         let mut builder = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(ROUND_TIMEOUT)
             .user_agent(concat!("karte/", env!("CARGO_PKG_VERSION")));
@@ -80,9 +88,23 @@ impl HttpTransport {
     fn answer(response: reqwest::Result<Response>) -> Result<Vec<u8>, TransportError> {
         let response = response.map_err(unreachable)?;
         let status = response.status();
-        let body = response.bytes().map_err(unreachable)?;
+        if status.is_redirection() {
+            let to = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .unwrap_or("elsewhere")
+                .to_owned();
+            return Err(TransportError::BadAnswer {
+                detail: format!(
+                    "the hub sent this device on to {to} (HTTP {status}); Karte follows no redirect: \
+                     ask the administrator for the hub's own https:// address and enrol with it"
+                ),
+            });
+        }
+        let body = read_capped(response)?;
         if status.is_success() {
-            return Ok(body.to_vec());
+            return Ok(body);
         }
         Err(refusal(status.as_u16(), &body))
     }
@@ -109,6 +131,34 @@ impl Transport for HttpTransport {
         )?;
         EnrolmentGrant::from_json(&body)
     }
+}
+
+/// The answer's body, refused when it is larger than [`MAX_ANSWER`]: by its
+/// declared length before anything is read, or as it streams in.
+fn read_capped(response: Response) -> Result<Vec<u8>, TransportError> {
+    let too_large = || TransportError::BadAnswer {
+        detail: format!(
+            "the hub's answer is larger than the protocol allows ({} MiB)",
+            MAX_ANSWER >> 20
+        ),
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_ANSWER as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    response
+        .take(MAX_ANSWER as u64 + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| TransportError::Unreachable {
+            detail: format!("the answer broke off: {e}"),
+        })?;
+    if body.len() > MAX_ANSWER {
+        return Err(too_large());
+    }
+    Ok(body)
 }
 
 /// The hub's base URL, checked: https, or http to this machine only.
@@ -198,6 +248,42 @@ fn refusal(status: u16, body: &[u8]) -> TransportError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A one-shot HTTP server on loopback that answers any request with
+    /// `answer`, and the transport to it.
+    fn answering(answer: &'static str) -> HttpTransport {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            if let Ok((mut stream, _)) = listener.accept() {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                let _ = stream.write_all(answer.as_bytes());
+            }
+        });
+        HttpTransport::new(&format!("http://127.0.0.1:{port}")).unwrap()
+    }
+
+    #[test]
+    fn a_redirect_is_refused_and_not_followed() {
+        let mut transport = answering(
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: https://elsewhere.example/v1/sync\r\nContent-Length: 0\r\n\r\n",
+        );
+        let error = transport.post_sync(b"KSYN".to_vec()).unwrap_err();
+        assert_eq!(error.code(), "bad_hub_answer");
+        assert!(error.to_string().contains("elsewhere.example"), "{error}");
+    }
+
+    #[test]
+    fn an_answer_larger_than_the_protocol_allows_is_not_read() {
+        let mut transport = answering(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 67108865\r\n\r\nKSYR",
+        );
+        let error = transport.post_sync(b"KSYN".to_vec()).unwrap_err();
+        assert_eq!(error.code(), "bad_hub_answer");
+        assert!(error.to_string().contains("64 MiB"), "{error}");
+    }
 
     #[test]
     fn plain_http_is_refused_off_this_machine() {
