@@ -1,5 +1,8 @@
 //! The backend inside the Tauri shell: the only place in the UI that calls
-//! `window.__TAURI__.core.invoke`. Every operation goes through the shell's
+//! the shell's `invoke`. The shell puts no JavaScript API object on the
+//! page (`withGlobalTauri` is off); the UI reaches the IPC entry
+//! `__TAURI_INTERNALS__.invoke` that Tauri gives its own page in any case,
+//! as Tauri's own JavaScript library does. Every operation goes through the shell's
 //! one command, `call`: the arguments travel as the raw JSON body, the
 //! operation's name in the `Karte-Operation` header; a failed call rejects
 //! with the core's `Problem`.
@@ -17,12 +20,11 @@ pub struct TauriBackend;
 
 fn invoke_function() -> Option<Function> {
     let window = web_sys::window()?;
-    let tauri = Reflect::get(&window, &JsValue::from_str("__TAURI__")).ok()?;
-    let core = Reflect::get(&tauri, &JsValue::from_str("core")).ok()?;
-    Reflect::get(&core, &JsValue::from_str("invoke"))
-        .ok()?
-        .dyn_into::<Function>()
-        .ok()
+    let internals = Reflect::get(&window, &JsValue::from_str("__TAURI_INTERNALS__")).ok()?;
+    let invoke = Reflect::get(&internals, &JsValue::from_str("invoke")).ok()?;
+    let invoke = invoke.dyn_into::<Function>().ok()?;
+    // Called as a method of the internals object, as Tauri's library does.
+    Some(invoke.bind0(&internals))
 }
 
 /// Whether the page runs inside the Tauri shell.
