@@ -5,6 +5,7 @@
 //! (JSON), `GET /v1/health`. Every refusal is a JSON `{code, message}`.
 
 mod arrival;
+mod blocking;
 mod chart_copy;
 mod enrol;
 mod problem;
