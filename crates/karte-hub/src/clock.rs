@@ -12,7 +12,7 @@ pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> Timestamp;
 }
 
-/// The operating system's clock: what `karte hub serve` runs on. Nothing
+/// The operating system's clock: what `karte-hub serve` runs on. Nothing
 /// else in the hub reads the system time.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;

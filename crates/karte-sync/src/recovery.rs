@@ -42,7 +42,7 @@ pub enum RecoveryError {
     )]
     BadPublicKey,
     #[error(
-        "this is not a Karte recovery key file ({detail}): give the file `karte hub org add` wrote"
+        "this is not a Karte recovery key file ({detail}): give the file `karte-hub org add` wrote"
     )]
     BadKeyFile { detail: String },
     #[error("the sealed vault key is damaged ({detail}): use another copy of it")]

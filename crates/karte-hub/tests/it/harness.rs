@@ -157,7 +157,7 @@ impl<B: Backend> TestHub<B> {
         }
     }
 
-    /// Adds an organisation as `karte hub org add` does.
+    /// Adds an organisation as `karte-hub org add` does.
     pub async fn add_org(&self, name: &str) -> (Org, RecoveryPrivateKey) {
         let (org, key) = new_org(name, self.clock.now(), &SystemRandom::new()).unwrap();
         self.store.add_org(&org).await.unwrap();
