@@ -29,7 +29,6 @@ use axum_server::tls_rustls::RustlsConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-pub use enrol::{EnrolRequest, EnrolResponse};
 use problem::Problem;
 
 use crate::{Hub, HubStore, ServeError};

@@ -2,7 +2,7 @@
 //! expires; every refusal has its own status and code and enrols nobody.
 
 use karte_hub::HubStore;
-use karte_hub::server::EnrolResponse;
+use karte_sync::EnrolmentGrantJson;
 use karte_sync::recovery::{open_with_recovery_key, seal_to_recovery_key};
 use serde_json::json;
 
@@ -18,7 +18,7 @@ pub async fn a_code_enrols_one_device_and_names_its_organisation<B: Backend>() {
 
     let answer = hub.post_enrol(&tablet.enrolment(&code)).await;
     assert_eq!(answer.status, 200, "{}", answer.text());
-    let enrolled: EnrolResponse = serde_json::from_slice(&answer.body).unwrap();
+    let enrolled: EnrolmentGrantJson = serde_json::from_slice(&answer.body).unwrap();
     assert_eq!(
         (
             enrolled.org_id.as_str(),
