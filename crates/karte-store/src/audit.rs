@@ -9,7 +9,7 @@ use karte_types::{DeviceId, PatientId, Timestamp, UserId};
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::{Aad, SecretKey, open, seal, sha256, to_hex};
+use crate::crypto::{Aad, SecretKey, open, seal, sha256};
 use crate::{StoreError, UserRecord};
 
 pub(crate) const V1: &str = "
@@ -93,7 +93,7 @@ pub struct AuditEntry {
 
 impl AuditEntry {
     pub fn hash_hex(&self) -> String {
-        to_hex(&self.hash)
+        hex::encode(self.hash)
     }
 }
 

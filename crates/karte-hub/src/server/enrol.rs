@@ -87,7 +87,7 @@ async fn enrol<S: HubStore>(
     Ok(EnrolmentGrantJson {
         org_id: org.id.0,
         org_name: org.name,
-        recovery_public_key: hex(&org.recovery_public_key),
+        recovery_public_key: hex::encode(&org.recovery_public_key),
         device_id: device.id.0,
     })
 }
@@ -110,10 +110,7 @@ fn check_device_id(id: &str) -> Result<(), Problem> {
 fn parse_public_key(text: &str) -> Result<[u8; 32], Problem> {
     let text = text.trim();
     let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        (0..32)
-            .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
-            .collect::<Result<Vec<u8>, _>>()
-            .ok()
+        hex::decode(text).ok()
     } else {
         use base64::engine::general_purpose::{
             STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD,
@@ -135,10 +132,6 @@ fn parse_public_key(text: &str) -> Result<[u8; 32], Problem> {
 /// that could forge log lines.
 fn printable(name: &str) -> String {
     name.chars().filter(|c| !c.is_control()).take(80).collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Serialize)]
@@ -173,7 +166,7 @@ mod tests {
     #[test]
     fn a_public_key_is_read_as_hex_or_base64() {
         let key = [0xabu8; 32];
-        let from_hex = parse_public_key(&hex(&key)).unwrap();
+        let from_hex = parse_public_key(&hex::encode(key)).unwrap();
         let from_b64 = parse_public_key(&base64::engine::general_purpose::STANDARD.encode(key));
         let from_url =
             parse_public_key(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key));
@@ -182,7 +175,7 @@ mod tests {
             (key, key, key)
         );
         assert_eq!(parse_public_key("abcd").unwrap_err().code, "malformed");
-        assert!(parse_public_key(&hex(&[1; 31])).is_err());
+        assert!(parse_public_key(&hex::encode([1; 31])).is_err());
     }
 
     #[test]

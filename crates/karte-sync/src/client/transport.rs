@@ -6,9 +6,9 @@
 //! Enrolment is JSON ([`crate::enrolment`]): the public key goes as 64 hex
 //! digits, and the recovery key comes back as 64 hex digits.
 
+use hex::FromHex;
 use karte_types::DeviceId;
 
-use crate::error::hex;
 use crate::{EnrolmentGrantJson, EnrolmentRequestJson, TransportError};
 
 /// A link to a hub.
@@ -48,7 +48,7 @@ impl EnrolmentRequest {
         serde_json::to_vec(&EnrolmentRequestJson {
             code: self.code.clone(),
             device_id: self.device_id.as_str().to_owned(),
-            public_key: hex(&self.public_key),
+            public_key: hex::encode(self.public_key),
             device_name: Some(self.device_name.clone()),
         })
         .expect("an enrolment request always serialises")
@@ -64,7 +64,8 @@ impl EnrolmentGrant {
                 "the enrolment answer is not the expected JSON: {e}"
             ))
         })?;
-        let recovery_public_key = unhex32(&json.recovery_public_key)
+        let recovery_public_key = <[u8; 32]>::from_hex(json.recovery_public_key.trim())
+            .ok()
             .ok_or_else(|| bad("the recovery public key is not 64 hex digits".to_owned()))?;
         Ok(EnrolmentGrant {
             org_id: json.org_id,
@@ -72,18 +73,6 @@ impl EnrolmentGrant {
             recovery_public_key,
         })
     }
-}
-
-fn unhex32(text: &str) -> Option<[u8; 32]> {
-    let text = text.trim();
-    if text.len() != 64 || !text.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
 }
 
 #[cfg(test)]
