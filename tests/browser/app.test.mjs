@@ -1,8 +1,8 @@
 // The Karte UI in Debian's Chromium, against a real bridge (`karte ui serve`)
 // and a real hub, with a second device on the command line for a conflict.
 //
-// Env: KARTE_BIN (the karte binary), KARTE_UI_DIST (the built UI, see
-// ui/build.sh), KARTE_ARTIFACTS (where the screenshot goes; default /tmp),
+// Env: KARTE_BIN (the karte binary), KARTE_HUB_BIN (the karte-hub binary),
+// KARTE_UI_DIST (the built UI, see ui/build.sh), KARTE_ARTIFACTS (where the screenshot goes; default /tmp),
 // CHROMIUM (default /usr/bin/chromium).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +17,7 @@ import { chromium } from 'playwright-core';
 
 const run = promisify(execFile);
 const KARTE = process.env.KARTE_BIN;
+const HUB = process.env.KARTE_HUB_BIN;
 const DIST = process.env.KARTE_UI_DIST;
 const ARTIFACTS = process.env.KARTE_ARTIFACTS || '/tmp';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -43,16 +44,19 @@ function freePort() {
   });
 }
 
-/** Starts a long-running karte command; resolves with it and its first stdout line. */
-function start(args, env = {}) {
-  const child = spawn(KARTE, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts a long-running command of `binary` (karte unless given); resolves
+ * with it and its first stdout line.
+ */
+function start(args, env = {}, binary = KARTE) {
+  const child = spawn(binary, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.once('line', (line) => resolve({ child, line }));
-    child.once('exit', (code) => reject(new Error(`karte ${args.join(' ')} exited ${code}: ${stderr}`)));
+    child.once('exit', (code) => reject(new Error(`${binary} ${args.join(' ')} exited ${code}: ${stderr}`)));
   });
 }
 
@@ -70,6 +74,12 @@ async function waitForPort(port) {
 
 async function karte(args, env = {}) {
   const { stdout } = await run(KARTE, args, { env: { ...process.env, ...env } });
+  return stdout.trim();
+}
+
+/** Runs a karte-hub administration command; its stdout, trimmed. */
+async function hub(args) {
+  const { stdout } = await run(HUB, args);
   return stdout.trim();
 }
 
@@ -104,6 +114,7 @@ function bridgeClient(url) {
 
 test('a nurse uses Karte in the browser: first run to a resolved conflict', { timeout: 600_000 }, async (t) => {
   assert.ok(KARTE, 'set KARTE_BIN to the karte binary');
+  assert.ok(HUB, 'set KARTE_HUB_BIN to the karte-hub binary');
   assert.ok(DIST, 'set KARTE_UI_DIST to the built UI (ui/build.sh DIR)');
   const dir = mkdtempSync(join(tmpdir(), 'karte-browser-'));
   const profile = join(dir, 'chromium-profile');
@@ -115,13 +126,13 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
   });
 
   // The hub, one organisation, a code for each device.
-  const org = (await karte(['hub', '--db', hubDb, 'org', 'add', '--recovery-key-out', join(dir, 'recovery.pem'), 'ひまわり訪問看護'])).split('\n')[0].trim();
-  const invite = async () => (await karte(['hub', '--db', hubDb, 'device', 'invite', '--org', org])).split('\n')[0].trim();
+  const org = (await hub(['--db', hubDb, 'org', 'add', '--recovery-key-out', join(dir, 'recovery.pem'), 'ひまわり訪問看護'])).split('\n')[0].trim();
+  const invite = async () => (await hub(['--db', hubDb, 'device', 'invite', '--org', org])).split('\n')[0].trim();
   const uiCode = await invite();
   const cliCode = await invite();
   const hubPort = await freePort();
   const hubUrl = `http://127.0.0.1:${hubPort}`;
-  start(['hub', 'serve', '--db', hubDb, '--listen', `127.0.0.1:${hubPort}`]).catch(() => {});
+  start(['--db', hubDb, 'serve', '--listen', `127.0.0.1:${hubPort}`], {}, HUB).catch(() => {});
   await waitForPort(hubPort);
 
   // The nurse's device: the bridge serving the built UI.

@@ -1,5 +1,5 @@
-//! The real `karte hub serve` as a child process, administered with the
-//! binary's own `karte hub org add` and `karte hub device invite`, so a test
+//! The real `karte-hub serve` as a child process, administered with the
+//! binary's own `karte-hub org add` and `karte-hub device invite`, so a test
 //! can SIGKILL it and start it again on the same database and port.
 
 use std::io::{BufRead, BufReader};
@@ -8,22 +8,22 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The `karte` binary beside this test binary (`target/debug/karte`); the
-/// test binary lives in `target/debug/deps`.
-pub fn karte_binary() -> PathBuf {
+/// The `karte-hub` binary beside this test binary
+/// (`target/debug/karte-hub`); the test binary lives in `target/debug/deps`.
+pub fn hub_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary knows its path");
     let debug = exe
         .parent()
         .and_then(|deps| deps.parent())
         .expect("the test binary is in target/<profile>/deps");
-    let karte = debug.join("karte");
+    let hub = debug.join("karte-hub");
     assert!(
-        karte.exists(),
-        "{} is missing: build it first with `cargo build -p karte-cli` \
-         (`cargo xtask test` does), then run these tests again",
-        karte.display()
+        hub.exists(),
+        "{} is missing: build it first with `cargo build -p karte-hub-cli` \
+         (`cargo test --workspace` and `cargo xtask test` do), then run these tests again",
+        hub.display()
     );
-    karte
+    hub
 }
 
 /// One hub process serving a database given as `--db`.
@@ -41,10 +41,10 @@ impl Drop for HubProcess {
 }
 
 impl HubProcess {
-    /// `karte hub --db DB ARGS…`.
+    /// `karte-hub --db DB ARGS…`.
     fn command(db: &str, args: &[&str]) -> Command {
-        let mut command = Command::new(karte_binary());
-        command.args(["hub", "--db", db]).args(args);
+        let mut command = Command::new(hub_binary());
+        command.args(["--db", db]).args(args);
         command
     }
 
@@ -52,10 +52,10 @@ impl HubProcess {
     pub fn admin(db: &str, args: &[&str]) -> String {
         let output = HubProcess::command(db, args)
             .output()
-            .expect("karte hub runs");
+            .expect("karte-hub runs");
         assert!(
             output.status.success(),
-            "karte hub {args:?}: {}",
+            "karte-hub {args:?}: {}",
             String::from_utf8_lossy(&output.stderr)
         );
         String::from_utf8(output.stdout)
@@ -111,7 +111,7 @@ impl HubProcess {
                 .stderr(Stdio::piped())
                 .stdout(Stdio::null())
                 .spawn()
-                .expect("karte hub serve starts");
+                .expect("karte-hub serve starts");
             let stderr = child.stderr.take().expect("piped stderr");
             let mut lines = BufReader::new(stderr).lines();
             let first = lines.next().and_then(Result::ok).unwrap_or_default();
@@ -134,7 +134,7 @@ impl HubProcess {
                     let rest: Vec<String> = lines.map_while(Result::ok).collect();
                     assert!(
                         Instant::now() < deadline,
-                        "karte hub serve did not start on {listen}: {first}\n{}",
+                        "karte-hub serve did not start on {listen}: {first}\n{}",
                         rest.join("\n")
                     );
                     std::thread::sleep(Duration::from_millis(200));

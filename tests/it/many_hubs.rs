@@ -1,4 +1,4 @@
-//! Many hubs, one database: two `karte hub serve` processes share one
+//! Many hubs, one database: two `karte-hub serve` processes share one
 //! throwaway PostgreSQL while four devices of one organisation write and
 //! sync through both at once, each alternating between them from its own
 //! thread. Afterwards every device holds every change any device made.

@@ -16,6 +16,8 @@ const ORGANISATION: &str = "デモ訪問看護ステーション";
 /// A hub process, stopped when dropped.
 pub struct Hub {
     child: Child,
+    /// The `karte-hub` binary, which also administers the hub.
+    binary: PathBuf,
     db: String,
 }
 
@@ -46,7 +48,8 @@ fn output(command: &mut Command) -> Result<String> {
 }
 
 impl Hub {
-    /// Starts a fresh hub on 127.0.0.1:7878 with its database in `demo`.
+    /// Starts a fresh hub (`binary` is `karte-hub`) on 127.0.0.1:7878 with
+    /// its database in `demo`.
     pub fn start(binary: &Path, demo: &Path) -> Result<Hub> {
         if demo.exists() {
             std::fs::remove_dir_all(demo).context("removing the previous demo")?;
@@ -54,12 +57,16 @@ impl Hub {
         std::fs::create_dir_all(demo)?;
         let db = format!("sqlite:{}", demo.join("hub.sqlite").display());
         step(&format!("starting a demo hub on http://{HUB_ADDRESS}"));
-        let child = karte(binary)
-            .args(["hub", "serve", "--db", &db, "--listen", HUB_ADDRESS])
+        let child = Command::new(binary)
+            .args(["--db", &db, "serve", "--listen", HUB_ADDRESS])
             .stdout(Stdio::null())
             .spawn()
             .context("starting the demo hub")?;
-        let hub = Hub { child, db };
+        let hub = Hub {
+            child,
+            binary: binary.to_owned(),
+            db,
+        };
         for _ in 0..100 {
             if std::net::TcpStream::connect(HUB_ADDRESS).is_ok() {
                 return Ok(hub);
@@ -69,8 +76,9 @@ impl Hub {
         bail!("the demo hub did not start listening on {HUB_ADDRESS}; is the port taken?")
     }
 
-    fn admin(&self, binary: &Path) -> Command {
-        let mut command = karte(binary);
+    /// `karte-hub` administering this hub's database.
+    fn admin(&self) -> Command {
+        let mut command = Command::new(&self.binary);
         command.env("KARTE_HUB_DB", &self.db);
         command
     }
@@ -85,14 +93,11 @@ pub fn vault(binary: &Path, demo: &Path, hub: &Hub) -> Result<PathBuf> {
         "adding the organisation {ORGANISATION} to the hub"
     ));
     let org = output(
-        hub.admin(binary)
-            .args(["hub", "org", "add", ORGANISATION, "--recovery-key-out"])
+        hub.admin()
+            .args(["org", "add", ORGANISATION, "--recovery-key-out"])
             .arg(&key),
     )?;
-    let code = output(
-        hub.admin(binary)
-            .args(["hub", "device", "invite", "--org", &org]),
-    )?;
+    let code = output(hub.admin().args(["device", "invite", "--org", &org]))?;
     step(&format!(
         "creating a demo vault at {} with 20 synthetic patients",
         vault.display()

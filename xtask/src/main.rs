@@ -101,9 +101,10 @@ fn target_dir(root: &Path) -> PathBuf {
 fn run(root: &Path) -> Result<()> {
     setup::system_packages(&app::APP_PACKAGES)?;
     app::wasm_tools(root)?;
-    step("building the karte command line");
-    run_command(cargo().args(["build", "--quiet", "-p", "karte-cli"]))?;
+    step("building the karte command line and the karte-hub server");
+    run_command(cargo().args(["build", "--quiet", "-p", "karte-cli", "-p", "karte-hub-cli"]))?;
     let karte = target_dir(root).join("debug/karte");
+    let hub_binary = target_dir(root).join("debug/karte-hub");
     let ui = app::build_ui(root)?;
     let display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
         || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
@@ -113,7 +114,7 @@ fn run(root: &Path) -> Result<()> {
         None
     };
     let demo = target_dir(root).join("karte-demo");
-    let hub = demo::Hub::start(&karte, &demo)?;
+    let hub = demo::Hub::start(&hub_binary, &demo)?;
     let vault = demo::vault(&karte, &demo, &hub)?;
     match desktop {
         Some(binary) => {
@@ -225,6 +226,8 @@ fn app_tests(root: &Path) -> Result<()> {
     let ui = app::build_ui(root)?;
     app::check_outside_workspace(root)?;
     let karte = target_dir(root).join("debug/karte");
+    // `cargo test --workspace` has built both binaries.
+    let hub_binary = target_dir(root).join("debug/karte-hub");
     let artifacts = target_dir(root).join("test-artifacts");
     std::fs::create_dir_all(&artifacts)?;
     step(
@@ -235,6 +238,7 @@ fn app_tests(root: &Path) -> Result<()> {
             .args(["--test", "app.test.mjs"])
             .current_dir(root.join("tests/browser"))
             .env("KARTE_BIN", &karte)
+            .env("KARTE_HUB_BIN", &hub_binary)
             .env("KARTE_UI_DIST", &ui)
             .env("KARTE_ARTIFACTS", &artifacts),
     )?;

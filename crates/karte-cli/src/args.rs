@@ -1,5 +1,8 @@
-//! The command line's grammar.
+//! The command line's grammar: every command's arguments, in one place
+//! that imports from no other module of the binary (the modules that act on
+//! the arguments import them from here).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -75,17 +78,15 @@ pub enum Command {
     },
     /// Export charts as a FHIR R4 Bundle with JP Core profiles (JSON).
     Export(Export),
-    /// Run and administer a regional hub (the server devices sync with).
-    Hub(crate::hub::HubCommand),
     /// Enrol this device at a regional hub with a one-time code.
-    Enroll(crate::sync::Enroll),
+    Enroll(Enroll),
     /// Sync with the hub: push this device's changes, receive everyone else's.
-    Sync(crate::sync::SyncArgs),
+    Sync(SyncArgs),
     /// Share a chart with another organisation (sent at once, or with the next sync).
-    Share(crate::sync::Share),
+    Share(Share),
     /// Open a vault whose passphrase is forgotten with the organisation's recovery key.
-    Recover(crate::sync::Recover),
-    Ui(crate::ui::UiCommand),
+    Recover(Recover),
+    Ui(UiCommand),
 }
 
 #[derive(Debug, Args)]
@@ -355,4 +356,77 @@ pub struct Export {
     /// JSON: keep it safe.
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct Enroll {
+    /// The hub's address, e.g. https://hub.example.jp (plain http only for
+    /// a hub on this machine).
+    #[arg(long)]
+    pub hub: String,
+    /// The one-time code from `karte-hub device invite`.
+    #[arg(long)]
+    pub code: String,
+    /// A name people know this device by (default: "karte" and the start of
+    /// the device id).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Also trust the certificate authorities in this PEM file: for a hub
+    /// whose certificate a private authority issued.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Also trust the certificate authorities in this PEM file: for a hub
+    /// whose certificate a private authority issued.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct Share {
+    pub patient: String,
+    /// The organisation's id at the hub (see `karte-hub org list`).
+    #[arg(long)]
+    pub org: String,
+    /// Also trust the certificate authorities in this PEM file: for a hub
+    /// whose certificate a private authority issued.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct Recover {
+    /// The organisation's recovery key file, as `karte-hub org add` wrote it.
+    #[arg(long)]
+    pub recovery_key: PathBuf,
+}
+
+/// Serve the local UI bridge (the vault's API on 127.0.0.1, behind a token).
+#[derive(Debug, Args)]
+pub struct UiCommand {
+    #[command(subcommand)]
+    pub action: UiAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UiAction {
+    /// Serve the vault to the local web UI until Ctrl-C; prints the URL to open.
+    Serve(Serve),
+}
+
+#[derive(Debug, Args)]
+pub struct Serve {
+    /// Where to listen: 127.0.0.1 only; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+    /// The built web UI to serve at `/` (made by `cargo xtask run`, or
+    /// `ui/build.sh DIR`); without it only the API is served.
+    #[arg(long, env = "KARTE_UI_DIST")]
+    pub ui_dist: Option<PathBuf>,
 }

@@ -2,7 +2,6 @@
 //! the application API once, and prints the result for a person (or as JSON).
 
 mod args;
-mod hub;
 mod print;
 mod secrets;
 mod sync;
@@ -244,7 +243,6 @@ fn run(cli: Cli) -> Result<()> {
             })?;
             progress.finish();
         }
-        Command::Hub(command) => hub::run(command)?,
         Command::Enroll(args) => sync::enroll(&cli, args)?,
         Command::Sync(args) => sync::sync(&cli, args)?,
         Command::Share(args) => sync::share(&cli, args)?,

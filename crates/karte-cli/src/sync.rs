@@ -3,63 +3,13 @@
 //! one-line summary to standard output.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
-use clap::Args;
 use karte_api::{ApiError, Environment, Session, SyncProgress};
 
-use crate::args::Cli;
+use crate::args::{Cli, Enroll, Recover, Share, SyncArgs};
 use crate::{open, secrets, vault_path};
-
-#[derive(Debug, Args)]
-pub struct Enroll {
-    /// The hub's address, e.g. https://hub.example.jp (plain http only for
-    /// a hub on this machine).
-    #[arg(long)]
-    pub hub: String,
-    /// The one-time code from `karte hub device invite`.
-    #[arg(long)]
-    pub code: String,
-    /// A name people know this device by (default: "karte" and the start of
-    /// the device id).
-    #[arg(long)]
-    pub name: Option<String>,
-    /// Also trust the certificate authorities in this PEM file: for a hub
-    /// whose certificate a private authority issued.
-    #[arg(long, value_name = "FILE")]
-    pub ca_cert: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct SyncArgs {
-    /// Print the summary as JSON.
-    #[arg(long)]
-    pub json: bool,
-    /// Also trust the certificate authorities in this PEM file: for a hub
-    /// whose certificate a private authority issued.
-    #[arg(long, value_name = "FILE")]
-    pub ca_cert: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct Share {
-    pub patient: String,
-    /// The organisation's id at the hub (see `karte hub org list`).
-    #[arg(long)]
-    pub org: String,
-    /// Also trust the certificate authorities in this PEM file: for a hub
-    /// whose certificate a private authority issued.
-    #[arg(long, value_name = "FILE")]
-    pub ca_cert: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct Recover {
-    /// The organisation's recovery key file, as `karte hub org add` wrote it.
-    #[arg(long)]
-    pub recovery_key: PathBuf,
-}
 
 pub fn enroll(cli: &Cli, args: &Enroll) -> Result<()> {
     let mut session = open(cli)?;

@@ -2,40 +2,12 @@
 //! in a browser. It listens on 127.0.0.1 only and prints the one URL, with
 //! its access token, that opens it.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
-
 use anyhow::{Context, Result};
-use clap::{Args, Subcommand};
 use karte_api::{Environment, KdfParams};
 use karte_bridge::{Bridge, Token};
 use ring::rand::SystemRandom;
 
-use crate::args::Cli;
-
-/// Serve the local UI bridge (the vault's API on 127.0.0.1, behind a token).
-#[derive(Debug, Args)]
-pub struct UiCommand {
-    #[command(subcommand)]
-    pub action: UiAction,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum UiAction {
-    /// Serve the vault to the local web UI until Ctrl-C; prints the URL to open.
-    Serve(Serve),
-}
-
-#[derive(Debug, Args)]
-pub struct Serve {
-    /// Where to listen: 127.0.0.1 only; port 0 picks a free port.
-    #[arg(long, default_value = "127.0.0.1:0")]
-    pub listen: SocketAddr,
-    /// The built web UI to serve at `/` (made by `cargo xtask run`, or
-    /// `ui/build.sh DIR`); without it only the API is served.
-    #[arg(long, env = "KARTE_UI_DIST")]
-    pub ui_dist: Option<PathBuf>,
-}
+use crate::args::{Cli, UiAction, UiCommand};
 
 pub fn run(cli: &Cli, command: &UiCommand) -> Result<()> {
     let UiAction::Serve(serve) = &command.action;

@@ -12,7 +12,7 @@ pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> Timestamp;
 }
 
-/// The operating system's clock: what `karte hub serve` runs on, the same
+/// The operating system's clock: what `karte-hub serve` runs on, the same
 /// wall clock the devices read (so a debug build's `KARTE_TEST_NOW` moves
 /// hub and devices together). Nothing else in the hub reads the time.
 #[derive(Debug, Clone, Copy, Default)]

@@ -1,14 +1,15 @@
-//! Cutting the feed into pages, the same way for both backends.
+//! Cutting the feed into pages, the same way for both backends, and where a
+//! writer takes feed positions from.
 //!
-//! A backend reads, inside one read transaction, the highest committed
-//! position (`head`) and then the entries its reader may see in
+//! The rules (`crate::rules`) read, inside one read transaction, the highest
+//! committed position (`head`) and then the entries its reader may see in
 //! `(after, head]`, in position order, offering each entry's size to a
 //! `PagePlan`. Because positions are allocated under the lock that orders
 //! commits, every position at or below `head` is committed when `head` is
 //! read; so when the reader has been given every visible entry up to `head`,
 //! its cursor may jump to `head`, over other organisations' entries.
 
-/// How many entries a backend reads per round while planning a page.
+/// How many entries or charts are read per round while planning a page.
 pub(crate) const PLAN_BATCH: i64 = 512;
 
 /// What an entry costs in a page beyond its change bytes and signature: the
@@ -40,7 +41,7 @@ impl PagePlan {
     }
 
     /// Offers the next visible entry; `false` once the page is full, after
-    /// which the backend stops offering. The first entry is always taken, so
+    /// which the reader stops offering. The first entry is always taken, so
     /// a change larger than the page size still goes through, whole.
     pub(crate) fn offer(&mut self, position: u64, size: usize) -> bool {
         if self.full {

@@ -3,7 +3,9 @@
 //! organisations, enrolled devices, care circles, and the change feed
 //! devices sync from, behind one trait (`HubStore`) with an SQLite backend
 //! (embedded, the default) and a PostgreSQL backend (many hub processes
-//! sharing one database).
+//! sharing one database). What the store decides (who may push to which
+//! chart, what a share writes to the feed, when a code still works) is
+//! written once in `rules`, over row primitives each backend offers.
 //!
 //! The server checks everything a device sends (envelope limits, request
 //! signature, freshness, every change's hash, signature, actor and
@@ -29,6 +31,7 @@ mod feed;
 mod hub;
 mod model;
 mod postgres;
+mod rules;
 pub mod server;
 mod sqlite;
 mod store;

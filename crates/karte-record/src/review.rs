@@ -78,7 +78,7 @@ impl Finding {
             hasher.update([0]);
         }
         let digest = hasher.finalize();
-        let id = ReviewId(digest[..16].iter().map(|b| format!("{b:02x}")).collect());
+        let id = ReviewId(hex::encode(&digest[..16]));
         Finding {
             id,
             kind,

@@ -166,17 +166,6 @@ pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     out
 }
 
-/// Lower-case hexadecimal, for hashes shown to people.
-pub fn to_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -269,9 +258,9 @@ mod tests {
     }
 
     #[test]
-    fn hex_and_hash_are_the_usual_ones() {
+    fn the_hash_is_the_usual_one() {
         assert_eq!(
-            to_hex(&sha256(&[b"ab", b"c"])),
+            hex::encode(sha256(&[b"ab", b"c"])),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }

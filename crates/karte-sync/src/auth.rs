@@ -12,7 +12,6 @@ use ring::rand::SecureRandom;
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use zeroize::Zeroizing;
 
-use crate::error::hex;
 use crate::wire::{ChangeSignature, SignedChange, SignedRequest, SyncRequest};
 use crate::{AuthError, wire};
 
@@ -29,7 +28,7 @@ pub struct DeviceKey {
 impl std::fmt::Debug for DeviceKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeviceKey")
-            .field("public_key", &hex(&self.public_key()))
+            .field("public_key", &hex::encode(self.public_key()))
             .finish_non_exhaustive()
     }
 }
@@ -162,13 +161,15 @@ pub fn verify_change(
     let hash = change.hash();
     if hash.0 != signed.hash {
         return Err(AuthError::ChangeHashMismatch {
-            claimed: hex(&signed.hash),
-            actual: hex(&hash.0),
+            claimed: hex::encode(signed.hash),
+            actual: hex::encode(hash.0),
         });
     }
     check_change_signature(&signed.hash, &signed.signature, public_key)?;
     if !actor_is_of_device(change.actor_id(), device) {
-        return Err(AuthError::ForeignActor { hash: hex(&hash.0) });
+        return Err(AuthError::ForeignActor {
+            hash: hex::encode(hash.0),
+        });
     }
     Ok(ChangeInfo {
         hash,
@@ -205,7 +206,9 @@ fn check_change_signature(
 ) -> Result<(), AuthError> {
     UnparsedPublicKey::new(&ED25519, public_key)
         .verify(&change_signing_message(hash), signature)
-        .map_err(|_| AuthError::ForgedChange { hash: hex(hash) })
+        .map_err(|_| AuthError::ForgedChange {
+            hash: hex::encode(hash),
+        })
 }
 
 /// The chunk types of Automerge's binary format that this crate reads.
@@ -274,7 +277,7 @@ mod tests {
             AuthError::BadKey
         );
         let debug = format!("{key:?}");
-        assert!(debug.contains(&hex(&key.public_key())), "{debug}");
+        assert!(debug.contains(&hex::encode(key.public_key())), "{debug}");
     }
 
     #[test]

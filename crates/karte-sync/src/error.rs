@@ -197,11 +197,6 @@ impl SyncError {
     }
 }
 
-/// Lower-case hex, for hashes in messages.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +219,5 @@ mod tests {
     fn a_body_error_keeps_the_wire_code() {
         let error = AuthError::Body(WireError::malformed("x"));
         assert_eq!((error.code(), error.http_status()), ("malformed", 400));
-        assert_eq!(hex(&[0, 255, 16]), "00ff10");
     }
 }

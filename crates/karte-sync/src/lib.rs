@@ -8,12 +8,15 @@
 //! pushed Automerge change is signed on its own ([`SignedChange`]), because
 //! the signature must travel with the change long after the request is gone.
 //!
+//! Enrolment is JSON ([`enrolment`]), the same types on both sides.
+//!
 //! The device's session logic lives in [`client`]: it builds requests from
 //! a [`client::Replica`], sends them through a [`client::Transport`] and
 //! applies the answers page by page.
 
 mod auth;
 pub mod client;
+pub mod enrolment;
 mod error;
 pub mod recovery;
 mod replay;
@@ -24,6 +27,7 @@ pub use auth::{
     ChangeInfo, DeviceKey, change_signing_message, request_signing_message, sign_change,
     sign_request, verify_change, verify_change_signature, verify_request,
 };
+pub use enrolment::{EnrolmentGrantJson, EnrolmentRequestJson};
 pub use error::{AuthError, SyncError, TransportError, WireError};
 pub use replay::ReplayGuard;
 pub use wire::{

@@ -13,6 +13,7 @@
 //! The errors live here rather than in `error.rs`: this module is the only
 //! user of them and stands apart from the wire protocol.
 
+use hex::FromHex;
 use hpke::aead::ChaCha20Poly1305;
 use hpke::kdf::HkdfSha256;
 use hpke::kem::X25519HkdfSha256;
@@ -43,7 +44,7 @@ pub enum RecoveryError {
     )]
     BadPublicKey,
     #[error(
-        "this is not a Karte recovery key file ({detail}): give the file `karte hub org add` wrote"
+        "this is not a Karte recovery key file ({detail}): give the file `karte-hub org add` wrote"
     )]
     BadKeyFile { detail: String },
     #[error("the sealed vault key is damaged ({detail}): use another copy of it")]
@@ -80,7 +81,7 @@ impl std::fmt::Debug for RecoveryPrivateKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the key itself, only what identifies it.
         f.debug_struct("RecoveryPrivateKey")
-            .field("public_key", &hex(&self.public_key()))
+            .field("public_key", &hex::encode(self.public_key()))
             .finish_non_exhaustive()
     }
 }
@@ -138,8 +139,8 @@ impl RecoveryPrivateKey {
              # keep it offline, and never on a device that syncs.\n\
              # public key: {}\n\
              {FILE_LABEL}{}\n",
-            hex(&self.public_key()),
-            hex(self.bytes.as_ref())
+            hex::encode(self.public_key()),
+            hex::encode(self.bytes.as_ref())
         ))
     }
 
@@ -161,7 +162,8 @@ impl RecoveryPrivateKey {
             .strip_prefix(FILE_LABEL)
             .ok_or_else(|| bad("the key line lacks its label"))?;
         let bytes = Zeroizing::new(
-            unhex32(encoded.trim()).ok_or_else(|| bad("the key is not 64 hex digits"))?,
+            <[u8; 32]>::from_hex(encoded.trim())
+                .map_err(|_| bad("the key is not 64 hex digits"))?,
         );
         RecoveryPrivateKey::from_bytes(&bytes)
     }
@@ -214,21 +216,6 @@ pub fn open_with_recovery_key(
     )
     .map_err(|_| RecoveryError::WrongKey)?;
     Ok(Zeroizing::new(plaintext))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex32(text: &str) -> Option<[u8; 32]> {
-    if text.len() != 64 || !text.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
 }
 
 #[cfg(test)]
@@ -297,11 +284,11 @@ mod tests {
     fn a_key_file_round_trips_and_names_its_public_key() {
         let (private, public) = key();
         let text = private.to_file_text();
-        assert!(text.contains(&hex(&public)), "{}", text.as_str());
+        assert!(text.contains(&hex::encode(public)), "{}", text.as_str());
         let again = RecoveryPrivateKey::from_file_text(&text).unwrap();
         assert_eq!(again.as_bytes(), private.as_bytes());
         assert_eq!(again.public_key(), public);
-        assert!(!format!("{again:?}").contains(&hex(private.as_bytes())));
+        assert!(!format!("{again:?}").contains(&hex::encode(private.as_bytes())));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! [`HUB_CHILD_FLAG`]) serving plain HTTP on 127.0.0.1, so the peak memory
 //! read from its `/proc/<pid>/status` is the hub's alone. Organisations and
 //! enrolment codes are written into its SQLite database before it starts,
-//! as `karte hub org add` and `karte hub device invite` would.
+//! as `karte-hub org add` and `karte-hub device invite` would.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -127,7 +127,7 @@ fn prepare(db: &Path, orgs: usize, invites: usize) -> Result<Vec<Vec<String>>> {
 /// Serves the hub on the database at `db` until this process's input
 /// closes, after saying on its output where it listens.
 pub fn serve_child(db: &Path) -> Result<()> {
-    // The same runtime as `karte hub serve`.
+    // The same runtime as `karte-hub serve`.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -1,15 +1,28 @@
-//! The device's sync commands against a real `karte hub serve` on
+//! The device's sync commands against a real `karte-hub serve` on
 //! 127.0.0.1, set up with the hub's own admin commands: enrol, sync with a
 //! one-line summary, share, and recover a vault whose passphrase is lost.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use crate::support::TestVault;
 
+/// The `karte-hub` binary, which the workspace builds beside `karte` (the
+/// crate `karte-hub-cli`; `cargo test --workspace` builds it).
+fn hub_binary() -> PathBuf {
+    let hub = Path::new(env!("CARGO_BIN_EXE_karte")).with_file_name("karte-hub");
+    assert!(
+        hub.exists(),
+        "{} is missing: build it first with `cargo build -p karte-hub-cli` \
+         (`cargo test --workspace` does), then run these tests again",
+        hub.display()
+    );
+    hub
+}
+
 /// A hub database in a temporary folder, administered and served by the
-/// `karte` binary itself.
+/// `karte-hub` binary.
 struct HubProcess {
     dir: tempfile::TempDir,
     serving: Option<Child>,
@@ -35,9 +48,9 @@ impl HubProcess {
     }
 
     fn hub(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_karte"));
+        let mut command = Command::new(hub_binary());
         let db = format!("sqlite:{}", self.dir.path().join("hub.sqlite").display());
-        command.args(["hub", "--db", &db]).args(args);
+        command.args(["--db", &db]).args(args);
         command
     }
 
@@ -46,7 +59,7 @@ impl HubProcess {
         let output = self.hub(args).output().unwrap();
         assert!(
             output.status.success(),
-            "karte hub {args:?}: {}",
+            "karte-hub {args:?}: {}",
             String::from_utf8_lossy(&output.stderr)
         );
         String::from_utf8(output.stdout).unwrap().trim().to_owned()

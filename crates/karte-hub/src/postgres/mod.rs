@@ -17,22 +17,29 @@
 //! snapshot would be taken by the lock statement itself, before the wait.)
 //! Readers run at REPEATABLE READ, so a page's head and entries come from one
 //! snapshot.
+//!
+//! The rules of `crate::rules` run over [`PostgresRows`], on a pooled
+//! connection or inside one of the transactions opened here.
 
-mod admin;
-mod push;
-mod read;
+mod accounts;
+mod charts;
+mod feed;
+#[cfg(feature = "test-hooks")]
+mod naive;
+mod operations;
 mod schema;
 
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
-use karte_types::{DeviceId, PatientId, Timestamp};
-
-use crate::{
-    Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
-    HubStoreError, NewDevice, Org, OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, StoreConfig,
-    WholePage,
+use deadpool_postgres::{
+    GenericClient, Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Transaction,
 };
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{IsolationLevel, Row};
+
+use crate::feed::Positions;
+use crate::rules::FeedRows;
+use crate::{HubStoreError, StoreConfig};
 
 /// The advisory lock that orders every feed write ("KHUB" and 1).
 const FEED_LOCK: i64 = 0x4b48_5542_0000_0001;
@@ -86,7 +93,7 @@ impl PostgresHubStore {
         schema::migrate(&mut client).await?;
         #[cfg(feature = "test-hooks")]
         if config.naive_feed {
-            push::prepare_naive_feed(&client).await?;
+            naive::prepare(&client).await?;
         }
         drop(client);
         Ok(PostgresHubStore { pool, config })
@@ -95,181 +102,119 @@ impl PostgresHubStore {
     async fn client(&self) -> Result<Object, HubStoreError> {
         Ok(self.pool.get().await?)
     }
+
+    /// Runs `rule` on a pooled connection outside a transaction: for one
+    /// statement, which PostgreSQL commits by itself.
+    async fn plain<T>(
+        &self,
+        rule: impl AsyncFnOnce(&PostgresRows<'_, Object>) -> Result<T, HubStoreError>,
+    ) -> Result<T, HubStoreError> {
+        rule(&PostgresRows(&self.client().await?)).await
+    }
+
+    /// Runs `rule` in one read-only REPEATABLE READ transaction, so what it
+    /// reads in several statements comes from one snapshot.
+    async fn read<T>(
+        &self,
+        rule: impl AsyncFnOnce(&PostgresRows<'_, Transaction<'_>>) -> Result<T, HubStoreError>,
+    ) -> Result<T, HubStoreError> {
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let value = rule(&PostgresRows(&tx)).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+
+    /// Runs `rule` in one READ COMMITTED transaction, committed if the rule
+    /// succeeds; `first` runs before it (a setting for this transaction).
+    async fn write<T>(
+        &self,
+        first: Option<&str>,
+        rule: impl AsyncFnOnce(&PostgresRows<'_, Transaction<'_>>) -> Result<T, HubStoreError>,
+    ) -> Result<T, HubStoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        if let Some(statement) = first {
+            tx.batch_execute(statement).await?;
+        }
+        let value = rule(&PostgresRows(&tx)).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+
+    /// Runs a rule that writes the feed in one transaction holding
+    /// `FEED_LOCK` from its start to its commit, with feed positions counted
+    /// up from the head read under the lock.
+    async fn write_feed<T>(
+        &self,
+        rule: impl AsyncFnOnce(
+            &PostgresRows<'_, Transaction<'_>>,
+            &mut Positions,
+        ) -> Result<T, HubStoreError>,
+    ) -> Result<T, HubStoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK])
+            .await?;
+        let rows = PostgresRows(&tx);
+        let mut positions = Positions::after(rows.feed_head().await?);
+        let value = rule(&rows, &mut positions).await?;
+        pause(&self.config, positions.allocated()).await;
+        tx.commit().await?;
+        Ok(value)
+    }
 }
 
-impl HubStore for PostgresHubStore {
-    async fn add_org(&self, org: &Org) -> Result<(), HubStoreError> {
-        admin::add_org(&self.client().await?, org).await
+/// The test hook's wait between allocating feed positions and committing.
+async fn pause(config: &StoreConfig, allocated: &[u64]) {
+    if let Some(delay) = config.delay_before_commit(allocated) {
+        tokio::time::sleep(delay).await;
     }
+}
 
-    async fn org(&self, id: &OrgId) -> Result<Option<Org>, HubStoreError> {
-        admin::org(&self.client().await?, id).await
-    }
+/// The row primitives of `crate::rules` on a pooled connection or inside a
+/// transaction. Every statement is prepared once per connection.
+pub(super) struct PostgresRows<'c, C>(&'c C);
 
-    async fn list_orgs(&self) -> Result<Vec<Org>, HubStoreError> {
-        admin::list_orgs(&self.client().await?).await
-    }
-
-    async fn create_enrolment(
+impl<C: GenericClient> PostgresRows<'_, C> {
+    async fn query(
         &self,
-        org: &OrgId,
-        code_hash: [u8; 32],
-        expires_at: Timestamp,
-    ) -> Result<(), HubStoreError> {
-        admin::create_enrolment(&self.client().await?, org, code_hash, expires_at).await
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, HubStoreError> {
+        let statement = self.0.prepare_cached(sql).await?;
+        Ok(self.0.query(&statement, params).await?)
     }
 
-    async fn redeem_enrolment(
+    async fn query_one(
         &self,
-        code_hash: [u8; 32],
-        device: &NewDevice,
-        now: Timestamp,
-    ) -> Result<Device, HubStoreError> {
-        admin::redeem_enrolment(&mut self.client().await?, code_hash, device, now).await
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Row, HubStoreError> {
+        let statement = self.0.prepare_cached(sql).await?;
+        Ok(self.0.query_one(&statement, params).await?)
     }
 
-    async fn device(&self, id: &DeviceId) -> Result<Option<Device>, HubStoreError> {
-        admin::device(&self.client().await?, id).await
-    }
-
-    async fn list_devices(&self, org: &OrgId) -> Result<Vec<Device>, HubStoreError> {
-        admin::list_devices(&self.client().await?, org).await
-    }
-
-    async fn revoke(&self, device: &DeviceId, lost: bool) -> Result<(), HubStoreError> {
-        admin::revoke(&self.client().await?, device, lost).await
-    }
-
-    async fn record_contact(
+    async fn query_opt(
         &self,
-        device: &DeviceId,
-        now: Timestamp,
-        audit_head: Option<AuditHead>,
-    ) -> Result<(), HubStoreError> {
-        admin::record_contact(&self.client().await?, device, now, audit_head).await
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, HubStoreError> {
+        let statement = self.0.prepare_cached(sql).await?;
+        Ok(self.0.query_opt(&statement, params).await?)
     }
 
-    async fn store_push(
+    async fn execute(
         &self,
-        device: &DeviceId,
-        batch: Vec<PushedDoc>,
-        now: Timestamp,
-    ) -> Result<PushOutcome, HubStoreError> {
-        push::store_push(&mut self.client().await?, &self.config, device, &batch, now).await
-    }
-
-    async fn read_feed(
-        &self,
-        org: &OrgId,
-        after: u64,
-        max_bytes: usize,
-    ) -> Result<FeedPage, HubStoreError> {
-        read::read_feed(&mut self.client().await?, org, after, max_bytes).await
-    }
-
-    async fn whole_charts(
-        &self,
-        org: &OrgId,
-        device: &DeviceId,
-        head: Option<u64>,
-        after: Option<&PatientId>,
-        max_bytes: usize,
-    ) -> Result<WholePage, HubStoreError> {
-        read::whole_charts(
-            &mut self.client().await?,
-            org,
-            device,
-            head,
-            after,
-            max_bytes,
-        )
-        .await
-    }
-
-    async fn feed_head(&self) -> Result<u64, HubStoreError> {
-        read::feed_head(&**self.client().await?).await
-    }
-
-    async fn share(
-        &self,
-        doc: &PatientId,
-        org: &OrgId,
-        now: Timestamp,
-    ) -> Result<Option<u64>, HubStoreError> {
-        push::share(&mut self.client().await?, &self.config, doc, org, now).await
-    }
-
-    async fn unshare(
-        &self,
-        doc: &PatientId,
-        org: &OrgId,
-        now: Timestamp,
-    ) -> Result<Option<u64>, HubStoreError> {
-        push::unshare(&mut self.client().await?, &self.config, doc, org, now).await
-    }
-
-    async fn doc(&self, doc: &PatientId) -> Result<Option<DocRecord>, HubStoreError> {
-        read::doc(&mut self.client().await?, doc).await
-    }
-
-    async fn doc_changes(
-        &self,
-        doc: &PatientId,
-        after: u64,
-    ) -> Result<Vec<FeedChange>, HubStoreError> {
-        read::doc_changes(&self.client().await?, doc, after).await
-    }
-
-    async fn present_changes(
-        &self,
-        doc: &PatientId,
-        hashes: &[[u8; 32]],
-    ) -> Result<Vec<[u8; 32]>, HubStoreError> {
-        read::present_changes(&**self.client().await?, doc, hashes).await
-    }
-
-    async fn circle_event_after(
-        &self,
-        doc: &PatientId,
-        org: &OrgId,
-        event: CircleEvent,
-        after: u64,
-    ) -> Result<bool, HubStoreError> {
-        read::circle_event_after(&**self.client().await?, doc, org, event, after).await
-    }
-
-    async fn snapshot(&self, doc: &PatientId) -> Result<Option<Snapshot>, HubStoreError> {
-        read::snapshot(&**self.client().await?, doc.as_str()).await
-    }
-
-    async fn put_arrival(
-        &self,
-        doc: &PatientId,
-        up_to: u64,
-        arrival: &Arrival,
-    ) -> Result<(), HubStoreError> {
-        admin::put_arrival(&self.client().await?, doc, up_to, arrival).await
-    }
-
-    async fn put_snapshot(
-        &self,
-        doc: &PatientId,
-        snapshot: &Snapshot,
-    ) -> Result<(), HubStoreError> {
-        admin::put_snapshot(&self.client().await?, doc, snapshot).await
-    }
-
-    async fn check_and_record_nonce(
-        &self,
-        device: &DeviceId,
-        nonce: [u8; 16],
-        now: Timestamp,
-        window: Duration,
-    ) -> Result<bool, HubStoreError> {
-        admin::check_and_record_nonce(&mut self.client().await?, device, nonce, now, window).await
-    }
-
-    async fn receipts(&self, device: &DeviceId) -> Result<Vec<Receipt>, HubStoreError> {
-        admin::receipts(&self.client().await?, device).await
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, HubStoreError> {
+        let statement = self.0.prepare_cached(sql).await?;
+        Ok(self.0.execute(&statement, params).await?)
     }
 }

@@ -11,7 +11,7 @@ use karte_record::Chart;
 use karte_sync::ChartDigest;
 use karte_types::PatientId;
 
-use crate::server::chart_copy::run_blocking;
+use crate::server::blocking::run_blocking;
 use crate::server::problem::Problem;
 use crate::{Arrival, Hub, HubStore, Snapshot};
 

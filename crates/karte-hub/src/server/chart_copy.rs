@@ -14,6 +14,7 @@ use automerge::{Automerge, Change};
 use karte_types::PatientId;
 
 use crate::server::arrival;
+use crate::server::blocking::run_blocking;
 use crate::server::problem::Problem;
 use crate::{FeedChange, Hub, HubStore, Snapshot};
 
@@ -179,14 +180,4 @@ fn rebuild(snapshot: Option<Snapshot>, later: Vec<FeedChange>) -> Result<ChartCo
         saved,
         unsaved: later.len(),
     })
-}
-
-/// Runs Automerge work off the async threads: loading and saving a chart
-/// takes milliseconds, which would stall every other request on that thread.
-pub(crate) async fn run_blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
-) -> Result<T, Problem> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| Problem::internal("task", format!("a chart task failed: {e}")))?
 }

@@ -2,10 +2,10 @@
 //! and learns its organisation and the organisation's recovery key; and
 //! `GET /v1/health` for load balancers and monitoring.
 //!
-//! The request is JSON: `{"code", "device_id", "public_key", "device_name"}`,
-//! the public key as 64 hex digits or base64 (standard or URL-safe, padded
-//! or not). The answer is `{"org_id", "org_name", "recovery_public_key",
-//! "device_id"}` with the recovery key in hex.
+//! Request and answer are the JSON of `karte_sync::enrolment`, the types
+//! the device uses too; the hub reads the public key as 64 hex digits or
+//! base64 (standard or URL-safe, padded or not) and answers the recovery
+//! key in hex.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -14,8 +14,9 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
+use karte_sync::{EnrolmentGrantJson, EnrolmentRequestJson};
 use karte_types::DeviceId;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::enrolment::enrolment_code_hash;
 use crate::server::problem::Problem;
@@ -23,29 +24,6 @@ use crate::{Hub, HubStore, NewDevice};
 
 /// The longest device id the hub accepts (a ULID has 26 characters).
 const MAX_DEVICE_ID_LEN: usize = 64;
-
-/// What a device sends to enrol.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EnrolRequest {
-    pub code: String,
-    pub device_id: String,
-    /// The device's Ed25519 public key: 64 hex digits, or base64.
-    pub public_key: String,
-    /// A name people know the device by ("Station tablet 3"); for the log.
-    #[serde(default)]
-    pub device_name: Option<String>,
-}
-
-/// What an enrolled device learns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EnrolResponse {
-    pub org_id: String,
-    pub org_name: String,
-    /// The organisation's X25519 recovery public key, 64 hex digits: the
-    /// device seals its vault key to it.
-    pub recovery_public_key: String,
-    pub device_id: String,
-}
 
 pub(super) async fn handle<S: HubStore>(
     State(hub): State<Hub<S>>,
@@ -69,9 +47,9 @@ pub(super) async fn handle<S: HubStore>(
 async fn enrol<S: HubStore>(
     hub: &Hub<S>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<EnrolResponse, Problem> {
+) -> Result<EnrolmentGrantJson, Problem> {
     let body = body.map_err(Problem::from_body)?;
-    let request: EnrolRequest = serde_json::from_slice(&body).map_err(|e| {
+    let request: EnrolmentRequestJson = serde_json::from_slice(&body).map_err(|e| {
         Problem::malformed(format!(
             "the enrolment request is not the expected JSON ({e}): send code, device_id and public_key"
         ))
@@ -106,10 +84,10 @@ async fn enrol<S: HubStore>(
         org = %org.id,
         "device enrolled"
     );
-    Ok(EnrolResponse {
+    Ok(EnrolmentGrantJson {
         org_id: org.id.0,
         org_name: org.name,
-        recovery_public_key: hex(&org.recovery_public_key),
+        recovery_public_key: hex::encode(&org.recovery_public_key),
         device_id: device.id.0,
     })
 }
@@ -132,10 +110,7 @@ fn check_device_id(id: &str) -> Result<(), Problem> {
 fn parse_public_key(text: &str) -> Result<[u8; 32], Problem> {
     let text = text.trim();
     let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        (0..32)
-            .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
-            .collect::<Result<Vec<u8>, _>>()
-            .ok()
+        hex::decode(text).ok()
     } else {
         use base64::engine::general_purpose::{
             STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD,
@@ -157,10 +132,6 @@ fn parse_public_key(text: &str) -> Result<[u8; 32], Problem> {
 /// that could forge log lines.
 fn printable(name: &str) -> String {
     name.chars().filter(|c| !c.is_control()).take(80).collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Serialize)]
@@ -195,7 +166,7 @@ mod tests {
     #[test]
     fn a_public_key_is_read_as_hex_or_base64() {
         let key = [0xabu8; 32];
-        let from_hex = parse_public_key(&hex(&key)).unwrap();
+        let from_hex = parse_public_key(&hex::encode(key)).unwrap();
         let from_b64 = parse_public_key(&base64::engine::general_purpose::STANDARD.encode(key));
         let from_url =
             parse_public_key(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key));
@@ -204,7 +175,7 @@ mod tests {
             (key, key, key)
         );
         assert_eq!(parse_public_key("abcd").unwrap_err().code, "malformed");
-        assert!(parse_public_key(&hex(&[1; 31])).is_err());
+        assert!(parse_public_key(&hex::encode([1; 31])).is_err());
     }
 
     #[test]

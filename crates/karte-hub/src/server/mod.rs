@@ -5,6 +5,7 @@
 //! (JSON), `GET /v1/health`. Every refusal is a JSON `{code, message}`.
 
 mod arrival;
+mod blocking;
 mod chart_copy;
 mod enrol;
 mod problem;
@@ -28,7 +29,6 @@ use axum_server::tls_rustls::RustlsConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-pub use enrol::{EnrolRequest, EnrolResponse};
 use problem::Problem;
 
 use crate::{Hub, HubStore, ServeError};

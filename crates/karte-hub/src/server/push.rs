@@ -17,7 +17,8 @@ use axum::http::StatusCode;
 use karte_sync::{ChangeInfo, DocHeads, DocPush, SignedChange, verify_change};
 use karte_types::{DeviceId, PatientId, Timestamp};
 
-use crate::server::chart_copy::{self, run_blocking};
+use crate::server::blocking::run_blocking;
+use crate::server::chart_copy;
 use crate::server::problem::Problem;
 use crate::{CircleEvent, Device, Hub, HubStore, HubStoreError, PushedDoc, StoredChange};
 

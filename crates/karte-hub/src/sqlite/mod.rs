@@ -8,25 +8,33 @@
 //! page in one read transaction.
 //!
 //! rusqlite blocks, so every operation runs on tokio's blocking threads with
-//! a connection from a small pool.
+//! a connection from a small pool. The rules of `crate::rules` run there
+//! too, over [`SqliteRows`]: each primitive answers before it returns, so a
+//! rule's future is finished at its first poll.
 
-mod admin;
-mod push;
-mod read;
+mod accounts;
+mod charts;
+mod feed;
+#[cfg(feature = "test-hooks")]
+mod naive;
+mod operations;
 mod schema;
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::pin;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::task::{Context, Poll, Waker};
 
-use karte_types::{DeviceId, PatientId, Timestamp};
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
-use crate::{
-    Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
-    HubStoreError, NewDevice, Org, OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, StoreConfig,
-    WholePage,
-};
+use crate::feed::Positions;
+use crate::rules::FeedRows;
+use crate::{HubStoreError, StoreConfig};
+
+/// The row primitives of `crate::rules` on one connection, inside whatever
+/// transaction is open on it (a `Transaction` derefs to its `Connection`).
+pub(super) struct SqliteRows<'c>(&'c Connection);
 
 /// The hub's storage in one SQLite file.
 #[derive(Clone)]
@@ -60,7 +68,7 @@ impl SqliteHubStore {
         let conn = schema::open(path)?;
         #[cfg(feature = "test-hooks")]
         if config.naive_feed {
-            push::prepare_naive_feed(&conn)?;
+            naive::prepare(&conn)?;
         }
         Ok(SqliteHubStore {
             inner: Arc::new(Inner {
@@ -98,215 +106,138 @@ impl SqliteHubStore {
         .await
         .map_err(|error| HubStoreError::Task(error.to_string()))?
     }
-}
 
-impl HubStore for SqliteHubStore {
-    async fn add_org(&self, org: &Org) -> Result<(), HubStoreError> {
-        let org = org.clone();
-        self.run(move |conn, _| admin::add_org(conn, &org)).await
-    }
-
-    async fn org(&self, id: &OrgId) -> Result<Option<Org>, HubStoreError> {
-        let id = id.clone();
-        self.run(move |conn, _| admin::org(conn, &id)).await
-    }
-
-    async fn list_orgs(&self) -> Result<Vec<Org>, HubStoreError> {
-        self.run(|conn, _| admin::list_orgs(conn)).await
-    }
-
-    async fn create_enrolment(
+    /// Runs `rule` on a pooled connection outside a transaction: for one
+    /// statement, which SQLite commits by itself.
+    async fn plain<T: Send + 'static>(
         &self,
-        org: &OrgId,
-        code_hash: [u8; 32],
-        expires_at: Timestamp,
-    ) -> Result<(), HubStoreError> {
-        let org = org.clone();
-        self.run(move |conn, _| admin::create_enrolment(conn, &org, code_hash, expires_at))
+        rule: impl AsyncFnOnce(&SqliteRows<'_>) -> Result<T, HubStoreError> + Send + 'static,
+    ) -> Result<T, HubStoreError> {
+        self.run(move |conn, _| finish(rule(&SqliteRows(conn))))
             .await
     }
 
-    async fn redeem_enrolment(
+    /// Runs `rule` in one read transaction, so what it reads in several
+    /// statements comes from one snapshot of the database.
+    async fn read<T: Send + 'static>(
         &self,
-        code_hash: [u8; 32],
-        device: &NewDevice,
-        now: Timestamp,
-    ) -> Result<Device, HubStoreError> {
-        let device = device.clone();
-        self.run(move |conn, _| admin::redeem_enrolment(conn, code_hash, &device, now))
-            .await
-    }
-
-    async fn device(&self, id: &DeviceId) -> Result<Option<Device>, HubStoreError> {
-        let id = id.clone();
-        self.run(move |conn, _| admin::device(conn, &id)).await
-    }
-
-    async fn list_devices(&self, org: &OrgId) -> Result<Vec<Device>, HubStoreError> {
-        let org = org.clone();
-        self.run(move |conn, _| admin::list_devices(conn, &org))
-            .await
-    }
-
-    async fn revoke(&self, device: &DeviceId, lost: bool) -> Result<(), HubStoreError> {
-        let device = device.clone();
-        self.run(move |conn, _| admin::revoke(conn, &device, lost))
-            .await
-    }
-
-    async fn record_contact(
-        &self,
-        device: &DeviceId,
-        now: Timestamp,
-        audit_head: Option<AuditHead>,
-    ) -> Result<(), HubStoreError> {
-        let device = device.clone();
-        self.run(move |conn, _| admin::record_contact(conn, &device, now, audit_head))
-            .await
-    }
-
-    async fn store_push(
-        &self,
-        device: &DeviceId,
-        batch: Vec<PushedDoc>,
-        now: Timestamp,
-    ) -> Result<PushOutcome, HubStoreError> {
-        let device = device.clone();
-        self.run(move |conn, config| push::store_push(conn, config, &device, &batch, now))
-            .await
-    }
-
-    async fn read_feed(
-        &self,
-        org: &OrgId,
-        after: u64,
-        max_bytes: usize,
-    ) -> Result<FeedPage, HubStoreError> {
-        let org = org.clone();
-        self.run(move |conn, _| read::read_feed(conn, &org, after, max_bytes))
-            .await
-    }
-
-    async fn whole_charts(
-        &self,
-        org: &OrgId,
-        device: &DeviceId,
-        head: Option<u64>,
-        after: Option<&PatientId>,
-        max_bytes: usize,
-    ) -> Result<WholePage, HubStoreError> {
-        let (org, device, after) = (org.clone(), device.clone(), after.cloned());
+        rule: impl AsyncFnOnce(&SqliteRows<'_>) -> Result<T, HubStoreError> + Send + 'static,
+    ) -> Result<T, HubStoreError> {
         self.run(move |conn, _| {
-            read::whole_charts(conn, &org, &device, head, after.as_ref(), max_bytes)
+            let tx = conn.transaction()?;
+            finish(rule(&SqliteRows(&tx)))
         })
         .await
     }
 
-    async fn feed_head(&self) -> Result<u64, HubStoreError> {
-        self.run(|conn, _| read::feed_head_of(conn)).await
-    }
-
-    async fn share(
+    /// Runs `rule` in one `BEGIN IMMEDIATE` transaction, committed if the
+    /// rule succeeds.
+    async fn write<T: Send + 'static>(
         &self,
-        doc: &PatientId,
-        org: &OrgId,
-        now: Timestamp,
-    ) -> Result<Option<u64>, HubStoreError> {
-        let (doc, org) = (doc.clone(), org.clone());
-        self.run(move |conn, config| push::share(conn, config, &doc, &org, now))
-            .await
+        rule: impl AsyncFnOnce(&SqliteRows<'_>) -> Result<T, HubStoreError> + Send + 'static,
+    ) -> Result<T, HubStoreError> {
+        self.run(move |conn, _| write(conn, rule)).await
     }
 
-    async fn unshare(
+    /// Runs a rule that writes the feed in one `BEGIN IMMEDIATE`
+    /// transaction, with feed positions counted up from the head read under
+    /// the write lock, which is held until the commit.
+    async fn write_feed<T: Send + 'static>(
         &self,
-        doc: &PatientId,
-        org: &OrgId,
-        now: Timestamp,
-    ) -> Result<Option<u64>, HubStoreError> {
-        let (doc, org) = (doc.clone(), org.clone());
-        self.run(move |conn, config| push::unshare(conn, config, &doc, &org, now))
-            .await
+        rule: impl AsyncFnOnce(&SqliteRows<'_>, &mut Positions) -> Result<T, HubStoreError>
+        + Send
+        + 'static,
+    ) -> Result<T, HubStoreError> {
+        self.run(move |conn, config| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let rows = SqliteRows(&tx);
+            let mut positions = Positions::after(finish(rows.feed_head())?);
+            let value = finish(rule(&rows, &mut positions))?;
+            pause(config, positions.allocated());
+            tx.commit()?;
+            Ok(value)
+        })
+        .await
     }
+}
 
-    async fn doc(&self, doc: &PatientId) -> Result<Option<DocRecord>, HubStoreError> {
-        let doc = doc.clone();
-        self.run(move |conn, _| read::doc(conn, &doc)).await
+/// Runs `rule` in one `BEGIN IMMEDIATE` transaction on `conn`.
+fn write<T>(
+    conn: &mut Connection,
+    rule: impl AsyncFnOnce(&SqliteRows<'_>) -> Result<T, HubStoreError>,
+) -> Result<T, HubStoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let value = finish(rule(&SqliteRows(&tx)))?;
+    tx.commit()?;
+    Ok(value)
+}
+
+/// Drives a rule over [`SqliteRows`] to its end. Each SQLite primitive does
+/// its work before it returns (blocking this thread, which is one of
+/// tokio's blocking threads), so the rule never waits and is finished at
+/// its first poll.
+fn finish<T>(rule: impl Future<Output = T>) -> T {
+    match pin!(rule).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(value) => value,
+        Poll::Pending => unreachable!("an SQLite row primitive never waits"),
     }
+}
 
-    async fn doc_changes(
-        &self,
-        doc: &PatientId,
-        after: u64,
-    ) -> Result<Vec<FeedChange>, HubStoreError> {
-        let doc = doc.clone();
-        self.run(move |conn, _| read::doc_changes(conn, &doc, after))
-            .await
+/// The test hook's wait between allocating feed positions and committing.
+fn pause(config: &StoreConfig, allocated: &[u64]) {
+    if let Some(delay) = config.delay_before_commit(allocated) {
+        std::thread::sleep(delay);
     }
+}
 
-    async fn present_changes(
-        &self,
-        doc: &PatientId,
-        hashes: &[[u8; 32]],
-    ) -> Result<Vec<[u8; 32]>, HubStoreError> {
-        let (doc, hashes) = (doc.clone(), hashes.to_vec());
-        self.run(move |conn, _| read::present_changes(conn, &doc, &hashes))
-            .await
-    }
+/// Runs the nonce's write transaction without waiting for the disk: it is
+/// safe from a killed hub process (the write-ahead log is in the operating
+/// system's hands), and the next fully synchronous commit of any write
+/// flushes it. Only a power cut could lose the last few, and a replay would
+/// still have to fall within the clock window. Waiting for the disk on
+/// every request, quiet syncs included, is what this saves. The connection
+/// goes back to the pool fully synchronous again.
+fn record_nonce(
+    conn: &mut Connection,
+    rule: impl AsyncFnOnce(&SqliteRows<'_>) -> Result<bool, HubStoreError>,
+) -> Result<bool, HubStoreError> {
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let recorded = write(conn, rule);
+    let restored = conn.pragma_update(None, "synchronous", "FULL");
+    let fresh = recorded?;
+    restored?;
+    Ok(fresh)
+}
 
-    async fn circle_event_after(
-        &self,
-        doc: &PatientId,
-        org: &OrgId,
-        event: CircleEvent,
-        after: u64,
-    ) -> Result<bool, HubStoreError> {
-        let (doc, org) = (doc.clone(), org.clone());
-        self.run(move |conn, _| read::circle_event_after(conn, &doc, &org, event, after))
-            .await
-    }
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
 
-    async fn snapshot(&self, doc: &PatientId) -> Result<Option<Snapshot>, HubStoreError> {
-        let doc = doc.clone();
-        self.run(move |conn, _| read::snapshot(conn, doc.as_str()))
-            .await
-    }
+    use karte_types::{DeviceId, Timestamp};
 
-    async fn put_arrival(
-        &self,
-        doc: &PatientId,
-        up_to: u64,
-        arrival: &Arrival,
-    ) -> Result<(), HubStoreError> {
-        let (doc, arrival) = (doc.clone(), arrival.clone());
-        self.run(move |conn, _| admin::put_arrival(conn, &doc, up_to, &arrival))
-            .await
-    }
+    use super::*;
+    use crate::rules;
 
-    async fn put_snapshot(
-        &self,
-        doc: &PatientId,
-        snapshot: &Snapshot,
-    ) -> Result<(), HubStoreError> {
-        let (doc, snapshot) = (doc.clone(), snapshot.clone());
-        self.run(move |conn, _| admin::put_snapshot(conn, &doc, &snapshot))
-            .await
-    }
-
-    async fn check_and_record_nonce(
-        &self,
-        device: &DeviceId,
-        nonce: [u8; 16],
-        now: Timestamp,
-        window: Duration,
-    ) -> Result<bool, HubStoreError> {
-        let device = device.clone();
-        self.run(move |conn, _| admin::check_and_record_nonce(conn, &device, nonce, now, window))
-            .await
-    }
-
-    async fn receipts(&self, device: &DeviceId) -> Result<Vec<Receipt>, HubStoreError> {
-        let device = device.clone();
-        self.run(move |conn, _| admin::receipts(conn, &device))
-            .await
+    #[test]
+    fn a_nonce_is_kept_and_the_connection_is_left_fully_synchronous() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = schema::open(&dir.path().join("hub.sqlite")).unwrap();
+        let device = DeviceId("D1".into());
+        let window = Duration::from_secs(600);
+        let now = Timestamp(1_764_000_000_000);
+        let mut check = |nonce| {
+            record_nonce(&mut conn, async |rows| {
+                rules::check_and_record_nonce(rows, &device, nonce, now, window).await
+            })
+            .unwrap()
+        };
+        assert!(check([1; 16]));
+        assert!(!check([1; 16]));
+        assert!(check([2; 16]));
+        // 2 = FULL: the feed's writes on this pooled connection stay durable.
+        let synchronous: i64 = conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        assert_eq!(synchronous, 2);
     }
 }

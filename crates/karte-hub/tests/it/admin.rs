@@ -34,6 +34,53 @@ pub async fn organisations_are_added_once<B: Backend>() {
     assert_eq!(store.org(&org_id("none")).await.unwrap(), None);
 }
 
+/// Organisations, devices and a chart's care circle are listed in byte order
+/// of id, as SQLite, the model's `Ord` and the devices order them. The test
+/// PostgreSQL databases sort text as people read it (see `postgres`), which
+/// puts these ids in another order: `_`, `a`, `b`, `B`.
+pub async fn lists_come_in_byte_order_of_id<B: Backend>() {
+    let (_backend, store) = fresh::<B>().await;
+    let names = ["b", "B", "a", "_"];
+    let mut orgs = Vec::new();
+    for name in names {
+        orgs.push(add_org(&store, name).await);
+    }
+    let mut sorted = orgs.clone();
+    sorted.sort();
+    let listed: Vec<_> = store
+        .list_orgs()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|org| org.id)
+        .collect();
+    assert_eq!(listed, sorted);
+
+    let mut devices = Vec::new();
+    for name in names {
+        devices.push(enrol(&store, &orgs[0], name).await);
+    }
+    devices.sort();
+    let listed: Vec<_> = store
+        .list_devices(&orgs[0])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|device| device.id)
+        .collect();
+    assert_eq!(listed, devices);
+
+    let doc = doc_id("circle");
+    store
+        .store_push(&devices[0], vec![changes(&doc, 0, 1)], NOW)
+        .await
+        .unwrap();
+    for org in &orgs[1..] {
+        store.share(&doc, org, NOW).await.unwrap();
+    }
+    assert_eq!(store.doc(&doc).await.unwrap().unwrap().circle, sorted);
+}
+
 pub async fn an_enrolment_code_works_once_and_expires<B: Backend>() {
     let (_backend, store) = fresh::<B>().await;
     let station = add_org(&store, "station").await;

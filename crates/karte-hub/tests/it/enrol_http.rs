@@ -1,13 +1,14 @@
 //! Enrolment over HTTP: a one-time code enrols one device, once, until it
 //! expires; every refusal has its own status and code and enrols nobody.
 
+use hex::FromHex;
 use karte_hub::HubStore;
-use karte_hub::server::EnrolResponse;
+use karte_sync::EnrolmentGrantJson;
 use karte_sync::recovery::{open_with_recovery_key, seal_to_recovery_key};
 use serde_json::json;
 
 use crate::backend::Backend;
-use crate::harness::{TestDevice, TestHub, hex};
+use crate::harness::{TestDevice, TestHub};
 use crate::support::MINUTE;
 
 pub async fn a_code_enrols_one_device_and_names_its_organisation<B: Backend>() {
@@ -18,7 +19,7 @@ pub async fn a_code_enrols_one_device_and_names_its_organisation<B: Backend>() {
 
     let answer = hub.post_enrol(&tablet.enrolment(&code)).await;
     assert_eq!(answer.status, 200, "{}", answer.text());
-    let enrolled: EnrolResponse = serde_json::from_slice(&answer.body).unwrap();
+    let enrolled: EnrolmentGrantJson = serde_json::from_slice(&answer.body).unwrap();
     assert_eq!(
         (
             enrolled.org_id.as_str(),
@@ -29,15 +30,12 @@ pub async fn a_code_enrols_one_device_and_names_its_organisation<B: Backend>() {
     );
     assert_eq!(
         enrolled.recovery_public_key,
-        hex(&recovery_key.public_key())
+        hex::encode(recovery_key.public_key())
     );
 
     // The device seals its vault key to what it was given, and the
     // organisation's offline key opens it.
-    let mut public = [0u8; 32];
-    for (i, byte) in public.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&enrolled.recovery_public_key[2 * i..2 * i + 2], 16).unwrap();
-    }
+    let public = <[u8; 32]>::from_hex(&enrolled.recovery_public_key).unwrap();
     let sealed = seal_to_recovery_key(&public, b"the vault key").unwrap();
     assert_eq!(
         open_with_recovery_key(&recovery_key, &sealed)
@@ -87,8 +85,8 @@ pub async fn a_used_expired_or_unknown_code_enrols_nobody<B: Backend>() {
     let malformed = [
         json!({ "code": fresh }),
         json!({ "code": fresh, "device_id": "01DEVX", "public_key": "abcd" }),
-        json!({ "code": fresh, "device_id": "../../etc", "public_key": hex(&[1; 32]) }),
-        json!({ "code": fresh, "device_id": "x".repeat(65), "public_key": hex(&[1; 32]) }),
+        json!({ "code": fresh, "device_id": "../../etc", "public_key": hex::encode([1; 32]) }),
+        json!({ "code": fresh, "device_id": "x".repeat(65), "public_key": hex::encode([1; 32]) }),
         json!(["not", "an", "object"]),
     ];
     for request in &malformed {

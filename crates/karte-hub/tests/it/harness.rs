@@ -157,7 +157,7 @@ impl<B: Backend> TestHub<B> {
         }
     }
 
-    /// Adds an organisation as `karte hub org add` does.
+    /// Adds an organisation as `karte-hub org add` does.
     pub async fn add_org(&self, name: &str) -> (Org, RecoveryPrivateKey) {
         let (org, key) = new_org(name, self.clock.now(), &SystemRandom::new()).unwrap();
         self.store.add_org(&org).await.unwrap();
@@ -268,7 +268,7 @@ impl TestDevice {
         json!({
             "code": code,
             "device_id": self.id.as_str(),
-            "public_key": hex(&self.key.public_key()),
+            "public_key": hex::encode(self.key.public_key()),
             "device_name": "ステーション タブレット",
         })
     }
@@ -496,8 +496,4 @@ impl TestDevice {
 pub fn http_client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -53,6 +53,7 @@ on_both_backends! {
     scope::the_owner_stays_in_the_circle,
     scope::what_a_device_wrote_before_it_was_told_of_an_unshare_is_kept,
     admin::organisations_are_added_once,
+    admin::lists_come_in_byte_order_of_id,
     admin::an_enrolment_code_works_once_and_expires,
     admin::two_devices_racing_for_one_code_enrol_one,
     admin::devices_are_listed_revoked_and_heard_from,

@@ -2,7 +2,10 @@
 //!
 //! The first test that asks starts one server for the whole test binary, on
 //! 127.0.0.1 with a free port and its data in a new temporary folder; each
-//! test then gets a database of its own. The server runs under a small shell
+//! test then gets a database of its own. Each database sorts text as people
+//! read it (ICU's root collation: `_`, `a`, `b`, `B`), as one made on a
+//! server with a natural-language locale does, so a query that leans on the
+//! database's collation for byte order fails here as it would there. The server runs under a small shell
 //! watchdog that reads our end of a pipe: when the test binary exits (or is
 //! killed) the pipe closes, and the watchdog stops the server and removes its
 //! folder, so nothing is left running.
@@ -49,7 +52,10 @@ impl TestServer {
                 .expect("the test server accepts connections");
         let connection = tokio::spawn(connection);
         client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .batch_execute(&format!(
+                "CREATE DATABASE {name} TEMPLATE template0
+                 LOCALE_PROVIDER icu ICU_LOCALE 'und'"
+            ))
             .await
             .expect("the test server creates a database");
         drop(client);

@@ -3,16 +3,13 @@
 //! HTTP to the hub, in process against a test hub, or over any link that
 //! carries bytes.
 //!
-//! Enrolment is JSON: `{"code", "device_id", "public_key", "device_name"}`
-//! with the public key as 64 hex digits, answered by `{"org_id",
-//! "org_name", "recovery_public_key"}` with the recovery key as 64 hex
-//! digits (other fields are ignored).
+//! Enrolment is JSON ([`crate::enrolment`]): the public key goes as 64 hex
+//! digits, and the recovery key comes back as 64 hex digits.
 
+use hex::FromHex;
 use karte_types::DeviceId;
-use serde::{Deserialize, Serialize};
 
-use crate::TransportError;
-use crate::error::hex;
+use crate::{EnrolmentGrantJson, EnrolmentRequestJson, TransportError};
 
 /// A link to a hub.
 pub trait Transport {
@@ -45,29 +42,14 @@ pub struct EnrolmentGrant {
     pub recovery_public_key: [u8; 32],
 }
 
-#[derive(Serialize)]
-struct RequestJson<'a> {
-    code: &'a str,
-    device_id: &'a str,
-    public_key: String,
-    device_name: &'a str,
-}
-
-#[derive(Deserialize)]
-struct GrantJson {
-    org_id: String,
-    org_name: String,
-    recovery_public_key: String,
-}
-
 impl EnrolmentRequest {
     /// The request as the hub's `/v1/enroll` reads it.
     pub fn to_json(&self) -> Vec<u8> {
-        serde_json::to_vec(&RequestJson {
-            code: &self.code,
-            device_id: self.device_id.as_str(),
-            public_key: hex(&self.public_key),
-            device_name: &self.device_name,
+        serde_json::to_vec(&EnrolmentRequestJson {
+            code: self.code.clone(),
+            device_id: self.device_id.as_str().to_owned(),
+            public_key: hex::encode(self.public_key),
+            device_name: Some(self.device_name.clone()),
         })
         .expect("an enrolment request always serialises")
     }
@@ -77,12 +59,13 @@ impl EnrolmentGrant {
     /// Reads the hub's answer to an enrolment.
     pub fn from_json(bytes: &[u8]) -> Result<EnrolmentGrant, TransportError> {
         let bad = |detail: String| TransportError::BadAnswer { detail };
-        let json: GrantJson = serde_json::from_slice(bytes).map_err(|e| {
+        let json: EnrolmentGrantJson = serde_json::from_slice(bytes).map_err(|e| {
             bad(format!(
                 "the enrolment answer is not the expected JSON: {e}"
             ))
         })?;
-        let recovery_public_key = unhex32(&json.recovery_public_key)
+        let recovery_public_key = <[u8; 32]>::from_hex(json.recovery_public_key.trim())
+            .ok()
             .ok_or_else(|| bad("the recovery public key is not 64 hex digits".to_owned()))?;
         Ok(EnrolmentGrant {
             org_id: json.org_id,
@@ -90,18 +73,6 @@ impl EnrolmentGrant {
             recovery_public_key,
         })
     }
-}
-
-fn unhex32(text: &str) -> Option<[u8; 32]> {
-    let text = text.trim();
-    if text.len() != 64 || !text.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
 }
 
 #[cfg(test)]

@@ -14,7 +14,6 @@ use karte_record::actor_is_of_device;
 use karte_types::DeviceId;
 
 use crate::auth::parse_pushed_change;
-use crate::error::hex;
 use crate::wire::{ChangeSignature, DocUpdate, Payload, SignerKey};
 use crate::{AuthError, SyncError, verify_change_signature};
 
@@ -46,10 +45,13 @@ pub(crate) fn verify_updates(
                     .get(&hash)
                     .ok_or_else(|| SyncError::UnsignedChange {
                         doc: update.doc.clone(),
-                        hash: hex(&hash),
+                        hash: hex::encode(hash),
                     })?;
                 if !actor_is_of_device(change.actor_id(), &signature.device) {
-                    return Err(AuthError::ForeignActor { hash: hex(&hash) }.into());
+                    return Err(AuthError::ForeignActor {
+                        hash: hex::encode(hash),
+                    }
+                    .into());
                 }
             }
         }

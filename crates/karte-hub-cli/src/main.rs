@@ -1,15 +1,18 @@
-//! `karte hub …`: running a regional hub and administering it, from the same
-//! binary as the device commands. The hub's database is picked once here
-//! (`--db sqlite:PATH` or `--db postgres://…`); everything after is generic
-//! over the store.
+//! `karte-hub`: running a regional hub and administering it. A binary of
+//! its own, so the nurse's `karte` links none of the server (axum, the
+//! PostgreSQL client, the connection pool). The hub's database is picked
+//! once here (`--db sqlite:PATH` or `--db postgres://…`); everything after
+//! is generic over the store.
+
+mod args;
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, Subcommand};
+use clap::Parser;
 use karte_hub::{
     Clock, Hub, HubConfig, HubListener, HubStore, OrgId, PostgresHubStore, ServeOptions,
     SqliteHubStore, SystemClock, TlsFiles, invite_device, new_org,
@@ -17,83 +20,21 @@ use karte_hub::{
 use karte_types::DeviceId;
 use ring::rand::SystemRandom;
 
-/// Run and administer a regional hub.
-#[derive(Debug, Args)]
-pub struct HubCommand {
-    /// The hub database: sqlite:PATH or postgres://USER@HOST/DB (default:
-    /// KARTE_HUB_DB, else hub.sqlite in the system's data directory).
-    #[arg(long, global = true, env = "KARTE_HUB_DB")]
-    pub db: Option<String>,
-    #[command(subcommand)]
-    pub action: HubAction,
-}
+use args::{DeviceCommand, HubAction, HubCli, OrgCommand};
 
-#[derive(Debug, Subcommand)]
-pub enum HubAction {
-    /// Serve devices: sync and enrolment over HTTPS (or HTTP on loopback).
-    Serve(Serve),
-    /// Manage organisations.
-    #[command(subcommand)]
-    Org(OrgCommand),
-    /// Invite, list and revoke devices.
-    #[command(subcommand)]
-    Device(DeviceCommand),
-}
-
-#[derive(Debug, Args)]
-pub struct Serve {
-    #[arg(long, default_value = "127.0.0.1:7878")]
-    pub listen: SocketAddr,
-    /// The TLS certificate chain (PEM); serves HTTPS with --tls-key.
-    #[arg(long, requires = "tls_key")]
-    pub tls_cert: Option<PathBuf>,
-    /// The TLS private key (PEM).
-    #[arg(long, requires = "tls_cert")]
-    pub tls_key: Option<PathBuf>,
-    /// Serve plain HTTP on a non-loopback address because a TLS-terminating
-    /// proxy stands in front of the hub. Without it (or TLS files) the hub
-    /// listens only on loopback.
-    #[arg(long)]
-    pub behind_tls_proxy: bool,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum OrgCommand {
-    /// Add an organisation; prints its id and writes its recovery private key.
-    Add {
-        name: String,
-        /// Where to write the recovery private key (created with mode 0600;
-        /// never overwritten). Keep it offline: it opens every vault of the
-        /// organisation.
-        #[arg(long)]
-        recovery_key_out: PathBuf,
-    },
-    /// List the organisations.
-    List,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum DeviceCommand {
-    /// Make a one-time enrolment code for a device of an organisation.
-    Invite {
-        #[arg(long)]
-        org: String,
-        /// How long the code works.
-        #[arg(long, default_value_t = 72)]
-        valid_hours: u64,
-    },
-    /// List enrolled devices.
-    List {
-        #[arg(long)]
-        org: Option<String>,
-    },
-    /// Revoke a device: a retired one hands in what it has not synced, then
-    /// wipes; one revoked with --lost wipes at its next contact.
-    Revoke {
-        device: String,
-        #[arg(long)]
-        lost: bool,
-    },
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("KARTE_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = HubCli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Where the hub's data lives.
@@ -121,13 +62,13 @@ fn database(db: Option<&str>) -> Result<Database> {
     }
 }
 
-pub fn run(command: &HubCommand) -> Result<()> {
+fn run(cli: &HubCli) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the hub's runtime")?;
     runtime.block_on(async {
-        match database(command.db.as_deref())? {
+        match database(cli.db.as_deref())? {
             Database::Sqlite(path) => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                     std::fs::create_dir_all(parent)
@@ -135,13 +76,13 @@ pub fn run(command: &HubCommand) -> Result<()> {
                 }
                 let store = SqliteHubStore::open(&path)
                     .with_context(|| format!("opening the hub database {}", path.display()))?;
-                act(store, &command.action).await
+                act(store, &cli.action).await
             }
             Database::Postgres(url) => {
                 let store = PostgresHubStore::connect(&url)
                     .await
                     .context("opening the hub's PostgreSQL database")?;
-                act(store, &command.action).await
+                act(store, &cli.action).await
             }
         }
     })
@@ -166,12 +107,12 @@ async fn act<S: HubStore>(store: S, action: &HubAction) -> Result<()> {
             let listener = HubListener::bind(&options)?;
             let scheme = if listener.is_tls() { "https" } else { "http" };
             eprintln!(
-                "karte hub: serving on {scheme}://{} (stop with Ctrl-C)",
+                "karte-hub: serving on {scheme}://{} (stop with Ctrl-C)",
                 listener.local_addr()
             );
             let hub = Hub::new(store, SystemClock, HubConfig::default());
             listener.serve(hub, shutdown_signal()).await?;
-            eprintln!("karte hub: stopped");
+            eprintln!("karte-hub: stopped");
         }
         HubAction::Org(OrgCommand::Add {
             name,

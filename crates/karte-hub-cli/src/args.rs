@@ -1,0 +1,86 @@
+//! The `karte-hub` command line's grammar.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Run and administer a Karte regional hub: the server devices sync with.
+#[derive(Debug, Parser)]
+#[command(name = "karte-hub", version)]
+pub struct HubCli {
+    /// The hub database: sqlite:PATH or postgres://USER@HOST/DB (default:
+    /// KARTE_HUB_DB, else hub.sqlite in the system's data directory).
+    #[arg(long, global = true, env = "KARTE_HUB_DB")]
+    pub db: Option<String>,
+    #[command(subcommand)]
+    pub action: HubAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HubAction {
+    /// Serve devices: sync and enrolment over HTTPS (or HTTP on loopback).
+    Serve(Serve),
+    /// Manage organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Invite, list and revoke devices.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct Serve {
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    pub listen: SocketAddr,
+    /// The TLS certificate chain (PEM); serves HTTPS with --tls-key.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The TLS private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve plain HTTP on a non-loopback address because a TLS-terminating
+    /// proxy stands in front of the hub. Without it (or TLS files) the hub
+    /// listens only on loopback.
+    #[arg(long)]
+    pub behind_tls_proxy: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Add an organisation; prints its id and writes its recovery private key.
+    Add {
+        name: String,
+        /// Where to write the recovery private key (created with mode 0600;
+        /// never overwritten). Keep it offline: it opens every vault of the
+        /// organisation.
+        #[arg(long)]
+        recovery_key_out: PathBuf,
+    },
+    /// List the organisations.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Make a one-time enrolment code for a device of an organisation.
+    Invite {
+        #[arg(long)]
+        org: String,
+        /// How long the code works.
+        #[arg(long, default_value_t = 72)]
+        valid_hours: u64,
+    },
+    /// List enrolled devices.
+    List {
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Revoke a device: a retired one hands in what it has not synced, then
+    /// wipes; one revoked with --lost wipes at its next contact.
+    Revoke {
+        device: String,
+        #[arg(long)]
+        lost: bool,
+    },
+}

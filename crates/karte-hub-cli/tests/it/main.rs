@@ -1,0 +1,125 @@
+//! The real `karte-hub` binary on a hub database in a temporary folder:
+//! the administrator's commands, and serving until it is stopped. (The
+//! device's side against it is tested in `karte-cli` and `tests/`.)
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Command, Output, Stdio};
+
+/// A hub database in a temporary folder.
+struct HubDb {
+    dir: tempfile::TempDir,
+}
+
+impl HubDb {
+    fn new() -> HubDb {
+        HubDb {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// `karte-hub --db sqlite:… ARGS…`, with `--db` before the subcommand
+    /// as an administrator types it.
+    fn command(&self, args: &[&str]) -> Command {
+        let db = format!("sqlite:{}", self.dir.path().join("hub.sqlite").display());
+        let mut command = Command::new(env!("CARGO_BIN_EXE_karte-hub"));
+        command.args(["--db", &db]).args(args);
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Runs a command that must succeed; its standard output, trimmed.
+    fn admin(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "karte-hub {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    }
+}
+
+#[test]
+fn an_organisation_is_added_and_its_devices_invited_listed_and_revoked() {
+    let hub = HubDb::new();
+    let key = hub.dir.path().join("station.recovery");
+    let org = hub.admin(&[
+        "org",
+        "add",
+        "ひまわり訪問看護",
+        "--recovery-key-out",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(org.len(), 26, "a ULID: {org}");
+    assert!(std::fs::read_to_string(&key).unwrap().contains("recovery"));
+    assert_eq!(
+        hub.admin(&["org", "list"]),
+        format!("{org}\tひまわり訪問看護")
+    );
+    let code = hub.admin(&["device", "invite", "--org", &org, "--valid-hours", "1"]);
+    assert!(!code.is_empty());
+    let listed = hub.admin(&["device", "list"]);
+    assert_eq!(listed.lines().count(), 1, "only the header: {listed}");
+
+    let unknown = hub.run(&["device", "revoke", "01NOSUCHDEVICE"]);
+    assert!(!unknown.status.success());
+    let message = String::from_utf8_lossy(&unknown.stderr);
+    assert!(message.contains("not enrolled"), "{message}");
+
+    let again = hub.run(&[
+        "org",
+        "add",
+        "other",
+        "--recovery-key-out",
+        key.to_str().unwrap(),
+    ]);
+    assert!(
+        !again.status.success(),
+        "a recovery key is never overwritten"
+    );
+}
+
+#[test]
+fn a_database_that_is_neither_sqlite_nor_postgres_is_refused() {
+    let output = Command::new(env!("CARGO_BIN_EXE_karte-hub"))
+        .args(["--db", "mysql://hub", "org", "list"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("sqlite:PATH or postgres://"), "{message}");
+}
+
+#[test]
+fn serve_says_where_it_listens_and_answers_health() {
+    let hub = HubDb::new();
+    let mut child = hub
+        .command(&["serve", "--listen", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr: SocketAddr = first
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("http://"))
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {first:?}"));
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET /v1/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""status":"ok""#), "{answer}");
+}

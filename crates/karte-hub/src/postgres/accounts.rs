@@ -1,0 +1,264 @@
+//! The rows of organisations, enrolment codes, devices, request nonces and
+//! the receive log in PostgreSQL. A row read "for update" is locked with
+//! `FOR UPDATE` until the transaction ends. Lists come in byte order of id
+//! (`COLLATE "C"`), as SQLite and the devices order them, whatever the
+//! database's own collation.
+
+use deadpool_postgres::GenericClient;
+use karte_types::{DeviceId, Timestamp};
+use tokio_postgres::Row;
+
+use super::PostgresRows;
+use crate::columns::{DeviceColumns, docs_from_text, docs_to_text};
+use crate::rules::{AccountRows, EnrolmentRow};
+use crate::{AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId, Receipt};
+
+type Result<T> = std::result::Result<T, HubStoreError>;
+
+const DEVICE_COLUMNS: &str =
+    "id, org, public_key, actor_prefix, status, enrolled_at, last_seen, audit_seq, audit_hash";
+
+fn device_columns(row: &Row) -> DeviceColumns {
+    DeviceColumns {
+        id: row.get(0),
+        org: row.get(1),
+        public_key: row.get(2),
+        actor_prefix: row.get(3),
+        status: row.get(4),
+        enrolled_at: row.get(5),
+        last_seen: row.get(6),
+        audit_seq: row.get(7),
+        audit_hash: row.get(8),
+    }
+}
+
+fn org_columns(row: &Row) -> Org {
+    Org {
+        id: OrgId(row.get(0)),
+        name: row.get(1),
+        recovery_public_key: row.get(2),
+    }
+}
+
+impl<C: GenericClient> AccountRows for PostgresRows<'_, C> {
+    async fn insert_org(&self, org: &Org) -> Result<bool> {
+        Ok(self
+            .execute(
+                "INSERT INTO orgs (id, name, recovery_public_key) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &[&org.id.as_str(), &org.name, &org.recovery_public_key],
+            )
+            .await?
+            == 1)
+    }
+
+    async fn org(&self, id: &OrgId) -> Result<Option<Org>> {
+        Ok(self
+            .query_opt(
+                "SELECT id, name, recovery_public_key FROM orgs WHERE id = $1",
+                &[&id.as_str()],
+            )
+            .await?
+            .as_ref()
+            .map(org_columns))
+    }
+
+    async fn orgs(&self) -> Result<Vec<Org>> {
+        Ok(self
+            .query(
+                "SELECT id, name, recovery_public_key FROM orgs ORDER BY id COLLATE \"C\"",
+                &[],
+            )
+            .await?
+            .iter()
+            .map(org_columns)
+            .collect())
+    }
+
+    async fn insert_enrolment(
+        &self,
+        code_hash: [u8; 32],
+        org: &OrgId,
+        expires_at: Timestamp,
+    ) -> Result<bool> {
+        Ok(self
+            .execute(
+                "INSERT INTO enrolments (code_hash, org, expires_at) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &[&&code_hash[..], &org.as_str(), &expires_at.0],
+            )
+            .await?
+            == 1)
+    }
+
+    async fn enrolment_for_update(&self, code_hash: [u8; 32]) -> Result<Option<EnrolmentRow>> {
+        Ok(self
+            .query_opt(
+                "SELECT org, expires_at, used_at FROM enrolments WHERE code_hash = $1 FOR UPDATE",
+                &[&&code_hash[..]],
+            )
+            .await?
+            .map(|row| EnrolmentRow {
+                org: OrgId(row.get(0)),
+                expires_at: Timestamp(row.get(1)),
+                used: row.get::<_, Option<i64>>(2).is_some(),
+            }))
+    }
+
+    async fn mark_enrolment_used(
+        &self,
+        code_hash: [u8; 32],
+        device: &DeviceId,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.execute(
+            "UPDATE enrolments SET used_at = $2, device = $3 WHERE code_hash = $1",
+            &[&&code_hash[..], &now.0, &device.as_str()],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_device(&self, device: &NewDevice, org: &OrgId, now: Timestamp) -> Result<bool> {
+        Ok(self
+            .execute(
+                "INSERT INTO devices (id, org, public_key, actor_prefix, status, enrolled_at)
+                 VALUES ($1, $2, $3, $4, 'active', $5) ON CONFLICT DO NOTHING",
+                &[
+                    &device.id.as_str(),
+                    &org.as_str(),
+                    &device.public_key,
+                    &&device.actor_prefix[..],
+                    &now.0,
+                ],
+            )
+            .await?
+            == 1)
+    }
+
+    async fn device(&self, id: &DeviceId) -> Result<Option<Device>> {
+        self.query_opt(
+            &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = $1"),
+            &[&id.as_str()],
+        )
+        .await?
+        .map(|row| device_columns(&row).into_device())
+        .transpose()
+    }
+
+    async fn devices(&self, org: &OrgId) -> Result<Vec<Device>> {
+        self.query(
+            &format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices WHERE org = $1 ORDER BY id COLLATE \"C\""
+            ),
+            &[&org.as_str()],
+        )
+        .await?
+        .iter()
+        .map(|row| device_columns(row).into_device())
+        .collect()
+    }
+
+    async fn device_standing_for_update(
+        &self,
+        id: &DeviceId,
+    ) -> Result<Option<(OrgId, DeviceStatus)>> {
+        self.query_opt(
+            "SELECT org, status FROM devices WHERE id = $1 FOR UPDATE",
+            &[&id.as_str()],
+        )
+        .await?
+        .map(|row| Ok((OrgId(row.get(0)), DeviceStatus::parse(row.get(1))?)))
+        .transpose()
+    }
+
+    async fn set_device_status(&self, id: &DeviceId, status: DeviceStatus) -> Result<()> {
+        self.execute(
+            "UPDATE devices SET status = $2 WHERE id = $1",
+            &[&id.as_str(), &status.as_str()],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn note_contact(
+        &self,
+        id: &DeviceId,
+        now: Timestamp,
+        audit_head: Option<AuditHead>,
+    ) -> Result<bool> {
+        let (seq, hash) = match audit_head {
+            Some(head) => (Some(head.seq as i64), Some(head.hash.to_vec())),
+            None => (None, None),
+        };
+        Ok(self
+            .execute(
+                "UPDATE devices SET last_seen = $2,
+                     audit_seq = COALESCE($3, audit_seq), audit_hash = COALESCE($4, audit_hash)
+                 WHERE id = $1",
+                &[&id.as_str(), &now.0, &seq, &hash],
+            )
+            .await?
+            == 1)
+    }
+
+    async fn forget_nonces_before(&self, cutoff: Timestamp) -> Result<()> {
+        self.execute("DELETE FROM nonces WHERE seen_at < $1", &[&cutoff.0])
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_nonce(
+        &self,
+        device: &DeviceId,
+        nonce: [u8; 16],
+        now: Timestamp,
+    ) -> Result<bool> {
+        Ok(self
+            .execute(
+                "INSERT INTO nonces (device, nonce, seen_at) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &[&device.as_str(), &&nonce[..], &now.0],
+            )
+            .await?
+            == 1)
+    }
+
+    async fn insert_receipt(&self, receipt: &Receipt) -> Result<()> {
+        self.execute(
+            "INSERT INTO receipts (device, received_at, docs, changes, stored, bytes)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &receipt.device.as_str(),
+                &receipt.received_at.0,
+                &docs_to_text(&receipt.docs),
+                &(receipt.changes as i64),
+                &(receipt.stored as i64),
+                &(receipt.bytes as i64),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn receipts(&self, device: &DeviceId) -> Result<Vec<Receipt>> {
+        self.query(
+            "SELECT received_at, docs, changes, stored, bytes FROM receipts
+             WHERE device = $1 ORDER BY id",
+            &[&device.as_str()],
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(Receipt {
+                device: device.clone(),
+                received_at: Timestamp(row.get(0)),
+                docs: docs_from_text(row.get(1))?,
+                changes: row.get::<_, i64>(2) as u64,
+                stored: row.get::<_, i64>(3) as u64,
+                bytes: row.get::<_, i64>(4) as u64,
+            })
+        })
+        .collect()
+    }
+}

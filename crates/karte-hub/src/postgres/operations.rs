@@ -1,0 +1,223 @@
+//! Each `HubStore` operation on PostgreSQL: the kind of transaction it runs
+//! in (none for one statement, a read snapshot, a write, a feed write) and
+//! the rule of `crate::rules` or the row primitive it runs there.
+
+use std::time::Duration;
+
+use karte_types::{DeviceId, PatientId, Timestamp};
+
+use super::PostgresHubStore;
+#[cfg(feature = "test-hooks")]
+use super::naive;
+use crate::rules::{self, AccountRows, ChartRows, FeedRows};
+use crate::{
+    Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
+    HubStoreError, NewDevice, Org, OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, WholePage,
+};
+
+impl HubStore for PostgresHubStore {
+    async fn add_org(&self, org: &Org) -> Result<(), HubStoreError> {
+        self.plain(async |rows| rules::add_org(rows, org).await)
+            .await
+    }
+
+    async fn org(&self, id: &OrgId) -> Result<Option<Org>, HubStoreError> {
+        self.plain(async |rows| rows.org(id).await).await
+    }
+
+    async fn list_orgs(&self) -> Result<Vec<Org>, HubStoreError> {
+        self.plain(async |rows| rows.orgs().await).await
+    }
+
+    async fn create_enrolment(
+        &self,
+        org: &OrgId,
+        code_hash: [u8; 32],
+        expires_at: Timestamp,
+    ) -> Result<(), HubStoreError> {
+        self.write(None, async |rows| {
+            rules::create_enrolment(rows, org, code_hash, expires_at).await
+        })
+        .await
+    }
+
+    async fn redeem_enrolment(
+        &self,
+        code_hash: [u8; 32],
+        device: &NewDevice,
+        now: Timestamp,
+    ) -> Result<Device, HubStoreError> {
+        self.write(None, async |rows| {
+            rules::redeem_enrolment(rows, code_hash, device, now).await
+        })
+        .await
+    }
+
+    async fn device(&self, id: &DeviceId) -> Result<Option<Device>, HubStoreError> {
+        self.plain(async |rows| rows.device(id).await).await
+    }
+
+    async fn list_devices(&self, org: &OrgId) -> Result<Vec<Device>, HubStoreError> {
+        self.plain(async |rows| rows.devices(org).await).await
+    }
+
+    async fn revoke(&self, device: &DeviceId, lost: bool) -> Result<(), HubStoreError> {
+        self.write(None, async |rows| rules::revoke(rows, device, lost).await)
+            .await
+    }
+
+    async fn record_contact(
+        &self,
+        device: &DeviceId,
+        now: Timestamp,
+        audit_head: Option<AuditHead>,
+    ) -> Result<(), HubStoreError> {
+        self.plain(async |rows| rules::record_contact(rows, device, now, audit_head).await)
+            .await
+    }
+
+    async fn store_push(
+        &self,
+        device: &DeviceId,
+        batch: Vec<PushedDoc>,
+        now: Timestamp,
+    ) -> Result<PushOutcome, HubStoreError> {
+        #[cfg(feature = "test-hooks")]
+        if self.config.naive_feed {
+            let mut client = self.client().await?;
+            return naive::store_push(&mut client, &self.config, device, &batch, now).await;
+        }
+        self.write_feed(async |rows, positions| {
+            rules::write_push(rows, positions, device, &batch, now).await
+        })
+        .await
+    }
+
+    async fn read_feed(
+        &self,
+        org: &OrgId,
+        after: u64,
+        max_bytes: usize,
+    ) -> Result<FeedPage, HubStoreError> {
+        self.read(async |rows| rules::read_feed(rows, org, after, max_bytes).await)
+            .await
+    }
+
+    async fn whole_charts(
+        &self,
+        org: &OrgId,
+        device: &DeviceId,
+        head: Option<u64>,
+        after: Option<&PatientId>,
+        max_bytes: usize,
+    ) -> Result<WholePage, HubStoreError> {
+        self.read(async |rows| rules::whole_charts(rows, org, device, head, after, max_bytes).await)
+            .await
+    }
+
+    async fn feed_head(&self) -> Result<u64, HubStoreError> {
+        self.plain(async |rows| rows.feed_head().await).await
+    }
+
+    async fn share(
+        &self,
+        doc: &PatientId,
+        org: &OrgId,
+        now: Timestamp,
+    ) -> Result<Option<u64>, HubStoreError> {
+        self.write_feed(async |rows, positions| rules::share(rows, positions, doc, org, now).await)
+            .await
+    }
+
+    async fn unshare(
+        &self,
+        doc: &PatientId,
+        org: &OrgId,
+        now: Timestamp,
+    ) -> Result<Option<u64>, HubStoreError> {
+        self.write_feed(async |rows, positions| {
+            rules::unshare(rows, positions, doc, org, now).await
+        })
+        .await
+    }
+
+    async fn doc(&self, doc: &PatientId) -> Result<Option<DocRecord>, HubStoreError> {
+        self.read(async |rows| rules::doc(rows, doc).await).await
+    }
+
+    async fn doc_changes(
+        &self,
+        doc: &PatientId,
+        after: u64,
+    ) -> Result<Vec<FeedChange>, HubStoreError> {
+        self.plain(async |rows| rows.doc_changes(doc, after).await)
+            .await
+    }
+
+    async fn present_changes(
+        &self,
+        doc: &PatientId,
+        hashes: &[[u8; 32]],
+    ) -> Result<Vec<[u8; 32]>, HubStoreError> {
+        self.plain(async |rows| rules::present_changes(rows, doc, hashes).await)
+            .await
+    }
+
+    async fn circle_event_after(
+        &self,
+        doc: &PatientId,
+        org: &OrgId,
+        event: CircleEvent,
+        after: u64,
+    ) -> Result<bool, HubStoreError> {
+        self.plain(async |rows| rows.circle_event_after(doc, org, event, after).await)
+            .await
+    }
+
+    async fn snapshot(&self, doc: &PatientId) -> Result<Option<Snapshot>, HubStoreError> {
+        self.plain(async |rows| rows.snapshot(doc).await).await
+    }
+
+    async fn put_snapshot(
+        &self,
+        doc: &PatientId,
+        snapshot: &Snapshot,
+    ) -> Result<(), HubStoreError> {
+        self.write(None, async |rows| {
+            rules::put_snapshot(rows, doc, snapshot).await
+        })
+        .await
+    }
+
+    async fn put_arrival(
+        &self,
+        doc: &PatientId,
+        up_to: u64,
+        arrival: &Arrival,
+    ) -> Result<(), HubStoreError> {
+        self.plain(async |rows| rows.write_arrival(doc, up_to, arrival).await)
+            .await
+    }
+
+    async fn check_and_record_nonce(
+        &self,
+        device: &DeviceId,
+        nonce: [u8; 16],
+        now: Timestamp,
+        window: Duration,
+    ) -> Result<bool, HubStoreError> {
+        // As for SQLite: the nonce row is visible to every hub process at
+        // once (the unique key refuses a replay through any of them), but
+        // its commit does not wait for the write-ahead log to reach the
+        // disk; a crash of the database server could forget the last
+        // moment's nonces, never corrupt anything.
+        self.write(Some("SET LOCAL synchronous_commit = off"), async |rows| {
+            rules::check_and_record_nonce(rows, device, nonce, now, window).await
+        })
+        .await
+    }
+
+    async fn receipts(&self, device: &DeviceId) -> Result<Vec<Receipt>, HubStoreError> {
+        self.plain(async |rows| rows.receipts(device).await).await
+    }
+}

@@ -1,0 +1,242 @@
+//! The hub's storage rules, written once for both backends: who may push to
+//! which chart, what a push, a share and an unshare write to the feed, what
+//! a device's status allows, when an enrolment code still works, and how a
+//! page of the feed or of a first sync is cut.
+//!
+//! A backend offers only row-level primitives (read a row, insert a row,
+//! list the rows of a query) through the traits below, each call inside
+//! whatever transaction the backend opened for the operation; it never
+//! decides anything. The SQL text stays with each backend. The rules are
+//! `async` because PostgreSQL's primitives wait on the network; SQLite's
+//! answer at once (rusqlite blocks its own thread), so the SQLite backend
+//! runs a rule's future to its end in a single poll.
+//!
+//! What stays with a backend is the transaction: its isolation, the lock
+//! that orders feed writes, where feed positions come from
+//! ([`crate::feed::Positions`]), and the test hook's pause before commit.
+
+mod accounts;
+mod circle;
+mod push;
+mod read;
+
+use std::collections::HashSet;
+
+use karte_types::{DeviceId, PatientId, Timestamp};
+
+use crate::{
+    AuditHead, CircleEvent, Device, DeviceStatus, FeedChange, FeedEntry, HubStoreError, NewDevice,
+    Org, OrgId, Receipt, Snapshot, StoredChange,
+};
+
+pub(crate) use accounts::{
+    add_org, check_and_record_nonce, create_enrolment, record_contact, redeem_enrolment, revoke,
+};
+pub(crate) use circle::{doc, put_snapshot, share, unshare};
+pub(crate) use push::write_push;
+pub(crate) use read::{present_changes, read_feed, whole_charts};
+
+type Result<T> = std::result::Result<T, HubStoreError>;
+
+/// Rows of the feed and of the changes it points to.
+pub(crate) trait FeedRows {
+    /// The highest feed position committed (0 for an empty feed).
+    async fn feed_head(&self) -> Result<u64>;
+
+    /// The position and the size in bytes (change and signature; 0 for an
+    /// event) of the first `limit` entries `org` may see in `(after, head]`,
+    /// in position order: changes of charts in its care circles now, and
+    /// events addressed to it.
+    async fn visible_sizes(
+        &self,
+        org: &OrgId,
+        after: u64,
+        head: u64,
+        limit: i64,
+    ) -> Result<Vec<(u64, usize)>>;
+
+    /// The entries `org` may see in `(after, up_to]`, in position order.
+    async fn visible_entries(&self, org: &OrgId, after: u64, up_to: u64) -> Result<Vec<FeedEntry>>;
+
+    /// The changes of `doc` after position `after`, in feed order.
+    async fn doc_changes(&self, doc: &PatientId, after: u64) -> Result<Vec<FeedChange>>;
+
+    /// Which of `hashes` are stored for `doc`, in no particular order.
+    async fn stored_hashes(
+        &self,
+        doc: &PatientId,
+        hashes: &[[u8; 32]],
+    ) -> Result<HashSet<[u8; 32]>>;
+
+    /// Inserts new changes of `doc`, each with its feed entry at the
+    /// position paired with it.
+    async fn insert_changes(
+        &self,
+        doc: &PatientId,
+        signer: &DeviceId,
+        now: Timestamp,
+        changes: &[(u64, &StoredChange)],
+    ) -> Result<()>;
+
+    /// Inserts a share or unshare event at `position`.
+    async fn insert_circle_event(
+        &self,
+        position: u64,
+        doc: &PatientId,
+        org: &OrgId,
+        event: CircleEvent,
+        now: Timestamp,
+    ) -> Result<()>;
+
+    /// Whether `doc` has an `event` for `org` at a position after `after`.
+    async fn circle_event_after(
+        &self,
+        doc: &PatientId,
+        org: &OrgId,
+        event: CircleEvent,
+        after: u64,
+    ) -> Result<bool>;
+
+    /// The next `limit` candidates for a first sync of `device` in `org`,
+    /// in byte order of chart id after `after`: the charts in `org`'s care
+    /// circles with a change at or below `head`, leaving out those whose
+    /// every such change `device` wrote.
+    async fn whole_candidates(
+        &self,
+        org: &OrgId,
+        device: &DeviceId,
+        head: u64,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<WholeCandidate>>;
+}
+
+/// A chart a first sync may send, before its snapshot is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WholeCandidate {
+    pub doc: PatientId,
+    /// Its last change at or below the head.
+    pub last_change: u64,
+    /// The size of its cached snapshot; `None` when none is cached.
+    pub snapshot_size: Option<i64>,
+}
+
+/// Rows of the charts, their care circles and their cached snapshots.
+pub(crate) trait ChartRows {
+    /// The chart's owner and when it was created.
+    async fn doc_row(&self, doc: &PatientId) -> Result<Option<(OrgId, Timestamp)>>;
+
+    /// Inserts a chart owned by `owner`; `false` if it exists.
+    async fn insert_doc(&self, doc: &PatientId, owner: &OrgId, now: Timestamp) -> Result<bool>;
+
+    /// The organisations in the chart's care circle, in byte order of id.
+    async fn circle(&self, doc: &PatientId) -> Result<Vec<OrgId>>;
+
+    async fn is_member(&self, doc: &PatientId, org: &OrgId) -> Result<bool>;
+
+    /// Adds `org` to the circle; `false` if it was in it.
+    async fn add_member(&self, doc: &PatientId, org: &OrgId) -> Result<bool>;
+
+    /// Removes `org` from the circle; `false` if it was not in it.
+    async fn remove_member(&self, doc: &PatientId, org: &OrgId) -> Result<bool>;
+
+    async fn snapshot(&self, doc: &PatientId) -> Result<Option<Snapshot>>;
+
+    /// Caches a snapshot of a known chart, unless the cached one is newer
+    /// (a higher `up_to`): one conditional statement, so racing writers
+    /// never move the cache back.
+    async fn write_snapshot(&self, doc: &PatientId, snapshot: &Snapshot) -> Result<()>;
+
+    /// Sets the arrival of the cached snapshot if it is still the one of `up_to`.
+    async fn write_arrival(
+        &self,
+        doc: &PatientId,
+        up_to: u64,
+        arrival: &crate::Arrival,
+    ) -> Result<()>;
+}
+
+/// An enrolment code's row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EnrolmentRow {
+    pub org: OrgId,
+    pub expires_at: Timestamp,
+    pub used: bool,
+}
+
+/// Rows of organisations, enrolment codes, devices, nonces and receipts.
+pub(crate) trait AccountRows {
+    /// Inserts an organisation; `false` if its id exists.
+    async fn insert_org(&self, org: &Org) -> Result<bool>;
+
+    async fn org(&self, id: &OrgId) -> Result<Option<Org>>;
+
+    /// Every organisation, by id.
+    async fn orgs(&self) -> Result<Vec<Org>>;
+
+    /// Inserts an enrolment code; `false` if its hash exists.
+    async fn insert_enrolment(
+        &self,
+        code_hash: [u8; 32],
+        org: &OrgId,
+        expires_at: Timestamp,
+    ) -> Result<bool>;
+
+    /// The enrolment code's row, which no other transaction may change
+    /// until this one ends.
+    async fn enrolment_for_update(&self, code_hash: [u8; 32]) -> Result<Option<EnrolmentRow>>;
+
+    async fn mark_enrolment_used(
+        &self,
+        code_hash: [u8; 32],
+        device: &DeviceId,
+        now: Timestamp,
+    ) -> Result<()>;
+
+    /// Inserts an active device of `org`; `false` if its id exists.
+    async fn insert_device(&self, device: &NewDevice, org: &OrgId, now: Timestamp) -> Result<bool>;
+
+    async fn device(&self, id: &DeviceId) -> Result<Option<Device>>;
+
+    /// The devices of `org`, by id.
+    async fn devices(&self, org: &OrgId) -> Result<Vec<Device>>;
+
+    /// The device's organisation and status, which no other transaction may
+    /// change until this one ends.
+    async fn device_standing_for_update(
+        &self,
+        id: &DeviceId,
+    ) -> Result<Option<(OrgId, DeviceStatus)>>;
+
+    async fn set_device_status(&self, id: &DeviceId, status: DeviceStatus) -> Result<()>;
+
+    /// Notes when the device was heard from and, if given, its audit head
+    /// (else the last one stays); `false` if there is no such device.
+    async fn note_contact(
+        &self,
+        id: &DeviceId,
+        now: Timestamp,
+        audit_head: Option<AuditHead>,
+    ) -> Result<bool>;
+
+    /// Forgets every nonce seen before `cutoff`.
+    async fn forget_nonces_before(&self, cutoff: Timestamp) -> Result<()>;
+
+    /// Records a nonce; `false` if the device's nonce is recorded already.
+    async fn insert_nonce(
+        &self,
+        device: &DeviceId,
+        nonce: [u8; 16],
+        now: Timestamp,
+    ) -> Result<bool>;
+
+    async fn insert_receipt(&self, receipt: &Receipt) -> Result<()>;
+
+    /// The device's receipts, oldest first.
+    async fn receipts(&self, device: &DeviceId) -> Result<Vec<Receipt>>;
+}
+
+/// Every primitive a rule may need: what a backend's rows offer.
+pub(crate) trait Rows: FeedRows + ChartRows + AccountRows {}
+
+impl<R: FeedRows + ChartRows + AccountRows> Rows for R {}

@@ -1,0 +1,127 @@
+//! Storing a push: which device may push for which organisation, which
+//! charts it may write to, which changes are new and get feed positions,
+//! and the receipt every push leaves in the receive log.
+
+use karte_types::{DeviceId, PatientId, Timestamp};
+
+use super::{Result, Rows};
+use crate::feed::Positions;
+use crate::{
+    CircleEvent, DeviceStatus, DocOutcome, HubStoreError, OrgId, PushOutcome, PushedDoc, Receipt,
+};
+
+/// Writes a whole push inside the caller's feed-writing transaction, taking
+/// feed positions from `positions`. Any error leaves the transaction to be
+/// rolled back: a push is stored whole or not at all.
+pub(crate) async fn write_push(
+    rows: &impl Rows,
+    positions: &mut Positions,
+    device: &DeviceId,
+    batch: &[PushedDoc],
+    now: Timestamp,
+) -> Result<PushOutcome> {
+    let org = pushing_org(rows, device).await?;
+    let mut outcome = PushOutcome {
+        docs: Vec::with_capacity(batch.len()),
+        last_position: None,
+    };
+    let mut receipt = Receipt {
+        device: device.clone(),
+        received_at: now,
+        docs: Vec::new(),
+        changes: 0,
+        stored: 0,
+        bytes: 0,
+    };
+    for pushed in batch {
+        let created = admit_doc(rows, pushed, &org, now).await?;
+        let hashes: Vec<[u8; 32]> = pushed.changes.iter().map(|c| c.hash).collect();
+        // Under the feed-writing lock no other writer inserts changes, so
+        // what is not stored now is new; a hash repeated within the push
+        // counts once.
+        let mut seen = rows.stored_hashes(&pushed.doc, &hashes).await?;
+        let new: Vec<(u64, _)> = pushed
+            .changes
+            .iter()
+            .filter(|change| seen.insert(change.hash))
+            .map(|change| (positions.take(), change))
+            .collect();
+        if let Some(&(last, _)) = new.last() {
+            rows.insert_changes(&pushed.doc, device, now, &new).await?;
+            outcome.last_position = Some(last);
+        }
+        receipt.changes += pushed.changes.len() as u64;
+        receipt.stored += new.len() as u64;
+        receipt.bytes += pushed
+            .changes
+            .iter()
+            .map(|c| c.bytes.len() as u64)
+            .sum::<u64>();
+        if !receipt.docs.contains(&pushed.doc) {
+            receipt.docs.push(pushed.doc.clone());
+        }
+        outcome.docs.push(DocOutcome {
+            doc: pushed.doc.clone(),
+            created,
+            skipped: pushed.changes.len() - new.len(),
+            stored: new.iter().map(|(_, change)| change.hash).collect(),
+        });
+    }
+    rows.note_contact(device, now, None).await?;
+    rows.insert_receipt(&receipt).await?;
+    Ok(outcome)
+}
+
+/// The organisation a device pushes for. A retired device may still hand in
+/// what it holds before it wipes; a lost one may not.
+async fn pushing_org(rows: &impl Rows, device: &DeviceId) -> Result<OrgId> {
+    let (org, status) = rows
+        .device_standing_for_update(device)
+        .await?
+        .ok_or_else(|| HubStoreError::UnknownDevice(device.clone()))?;
+    match status {
+        DeviceStatus::RevokedLost => Err(HubStoreError::DeviceRevoked(device.clone())),
+        DeviceStatus::Active | DeviceStatus::Revoked => Ok(org),
+    }
+}
+
+/// Lets `org` write to the pushed chart: creates an unknown chart owned by
+/// `org` (returning `true`), accepts a chart in `org`'s care circle, and
+/// refuses others, except a chart unshared from `org` after the pusher's
+/// cursor: the device wrote before it was told, and what it wrote is kept.
+async fn admit_doc(
+    rows: &impl Rows,
+    pushed: &PushedDoc,
+    org: &OrgId,
+    now: Timestamp,
+) -> Result<bool> {
+    let doc = &pushed.doc;
+    if rows.insert_doc(doc, org, now).await? {
+        rows.add_member(doc, org).await?;
+        return Ok(true);
+    }
+    if rows.is_member(doc, org).await? || told_too_late(rows, doc, org, pushed.cursor).await? {
+        Ok(false)
+    } else {
+        Err(HubStoreError::OutsideCircle {
+            doc: doc.clone(),
+            org: org.clone(),
+        })
+    }
+}
+
+/// Whether the chart was unshared from `org` after the pusher's cursor.
+async fn told_too_late(
+    rows: &impl Rows,
+    doc: &PatientId,
+    org: &OrgId,
+    cursor: Option<u64>,
+) -> Result<bool> {
+    match cursor {
+        Some(cursor) => {
+            rows.circle_event_after(doc, org, CircleEvent::Unshared, cursor)
+                .await
+        }
+        None => Ok(false),
+    }
+}

@@ -1,0 +1,258 @@
+//! The rows of organisations, enrolment codes, devices, request nonces and
+//! the receive log in SQLite. A row "for update" needs no lock of its own:
+//! every writing transaction here holds SQLite's one write lock throughout.
+
+use karte_types::{DeviceId, Timestamp};
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::SqliteRows;
+use crate::columns::{DeviceColumns, docs_from_text, docs_to_text};
+use crate::rules::{AccountRows, EnrolmentRow};
+use crate::{AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId, Receipt};
+
+type Result<T> = std::result::Result<T, HubStoreError>;
+
+const DEVICE_COLUMNS: &str =
+    "id, org, public_key, actor_prefix, status, enrolled_at, last_seen, audit_seq, audit_hash";
+
+fn device_columns(r: &Row<'_>) -> rusqlite::Result<DeviceColumns> {
+    Ok(DeviceColumns {
+        id: r.get(0)?,
+        org: r.get(1)?,
+        public_key: r.get(2)?,
+        actor_prefix: r.get(3)?,
+        status: r.get(4)?,
+        enrolled_at: r.get(5)?,
+        last_seen: r.get(6)?,
+        audit_seq: r.get(7)?,
+        audit_hash: r.get(8)?,
+    })
+}
+
+fn org_columns(r: &Row<'_>) -> rusqlite::Result<Org> {
+    Ok(Org {
+        id: OrgId(r.get(0)?),
+        name: r.get(1)?,
+        recovery_public_key: r.get(2)?,
+    })
+}
+
+impl AccountRows for SqliteRows<'_> {
+    async fn insert_org(&self, org: &Org) -> Result<bool> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "INSERT INTO orgs (id, name, recovery_public_key) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![org.id.as_str(), org.name, org.recovery_public_key])?
+            == 1)
+    }
+
+    async fn org(&self, id: &OrgId) -> Result<Option<Org>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT id, name, recovery_public_key FROM orgs WHERE id = ?1")?
+            .query_row([id.as_str()], org_columns)
+            .optional()?)
+    }
+
+    async fn orgs(&self) -> Result<Vec<Org>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT id, name, recovery_public_key FROM orgs ORDER BY id")?
+            .query_map([], org_columns)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    async fn insert_enrolment(
+        &self,
+        code_hash: [u8; 32],
+        org: &OrgId,
+        expires_at: Timestamp,
+    ) -> Result<bool> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "INSERT INTO enrolments (code_hash, org, expires_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![&code_hash[..], org.as_str(), expires_at.0])?
+            == 1)
+    }
+
+    async fn enrolment_for_update(&self, code_hash: [u8; 32]) -> Result<Option<EnrolmentRow>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT org, expires_at, used_at FROM enrolments WHERE code_hash = ?1")?
+            .query_row([&code_hash[..]], |r| {
+                Ok(EnrolmentRow {
+                    org: OrgId(r.get(0)?),
+                    expires_at: Timestamp(r.get(1)?),
+                    used: r.get::<_, Option<i64>>(2)?.is_some(),
+                })
+            })
+            .optional()?)
+    }
+
+    async fn mark_enrolment_used(
+        &self,
+        code_hash: [u8; 32],
+        device: &DeviceId,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.0
+            .prepare_cached("UPDATE enrolments SET used_at = ?2, device = ?3 WHERE code_hash = ?1")?
+            .execute(params![&code_hash[..], now.0, device.as_str()])?;
+        Ok(())
+    }
+
+    async fn insert_device(&self, device: &NewDevice, org: &OrgId, now: Timestamp) -> Result<bool> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "INSERT INTO devices (id, org, public_key, actor_prefix, status, enrolled_at)
+                 VALUES (?1, ?2, ?3, ?4, 'active', ?5) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![
+                device.id.as_str(),
+                org.as_str(),
+                device.public_key,
+                &device.actor_prefix[..],
+                now.0
+            ])?
+            == 1)
+    }
+
+    async fn device(&self, id: &DeviceId) -> Result<Option<Device>> {
+        self.0
+            .prepare_cached(&format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1"
+            ))?
+            .query_row([id.as_str()], device_columns)
+            .optional()?
+            .map(DeviceColumns::into_device)
+            .transpose()
+    }
+
+    async fn devices(&self, org: &OrgId) -> Result<Vec<Device>> {
+        self.0
+            .prepare_cached(&format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices WHERE org = ?1 ORDER BY id"
+            ))?
+            .query_map([org.as_str()], device_columns)?
+            .map(|row| row?.into_device())
+            .collect()
+    }
+
+    async fn device_standing_for_update(
+        &self,
+        id: &DeviceId,
+    ) -> Result<Option<(OrgId, DeviceStatus)>> {
+        self.0
+            .prepare_cached("SELECT org, status FROM devices WHERE id = ?1")?
+            .query_row([id.as_str()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .optional()?
+            .map(|(org, status)| Ok((OrgId(org), DeviceStatus::parse(&status)?)))
+            .transpose()
+    }
+
+    async fn set_device_status(&self, id: &DeviceId, status: DeviceStatus) -> Result<()> {
+        self.0
+            .prepare_cached("UPDATE devices SET status = ?2 WHERE id = ?1")?
+            .execute([id.as_str(), status.as_str()])?;
+        Ok(())
+    }
+
+    async fn note_contact(
+        &self,
+        id: &DeviceId,
+        now: Timestamp,
+        audit_head: Option<AuditHead>,
+    ) -> Result<bool> {
+        let (seq, hash) = match audit_head {
+            Some(head) => (Some(head.seq as i64), Some(head.hash.to_vec())),
+            None => (None, None),
+        };
+        Ok(self
+            .0
+            .prepare_cached(
+                "UPDATE devices SET last_seen = ?2,
+                     audit_seq = COALESCE(?3, audit_seq), audit_hash = COALESCE(?4, audit_hash)
+                 WHERE id = ?1",
+            )?
+            .execute(params![id.as_str(), now.0, seq, hash])?
+            == 1)
+    }
+
+    async fn forget_nonces_before(&self, cutoff: Timestamp) -> Result<()> {
+        self.0
+            .prepare_cached("DELETE FROM nonces WHERE seen_at < ?1")?
+            .execute([cutoff.0])?;
+        Ok(())
+    }
+
+    async fn insert_nonce(
+        &self,
+        device: &DeviceId,
+        nonce: [u8; 16],
+        now: Timestamp,
+    ) -> Result<bool> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "INSERT INTO nonces (device, nonce, seen_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![device.as_str(), &nonce[..], now.0])?
+            == 1)
+    }
+
+    async fn insert_receipt(&self, receipt: &Receipt) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO receipts (device, received_at, docs, changes, stored, bytes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                receipt.device.as_str(),
+                receipt.received_at.0,
+                docs_to_text(&receipt.docs),
+                receipt.changes as i64,
+                receipt.stored as i64,
+                receipt.bytes as i64
+            ])?;
+        Ok(())
+    }
+
+    async fn receipts(&self, device: &DeviceId) -> Result<Vec<Receipt>> {
+        self.0
+            .prepare_cached(
+                "SELECT received_at, docs, changes, stored, bytes FROM receipts
+                 WHERE device = ?1 ORDER BY id",
+            )?
+            .query_map([device.as_str()], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            })?
+            .map(|row| {
+                let (received_at, docs, changes, stored, bytes) = row?;
+                Ok(Receipt {
+                    device: device.clone(),
+                    received_at: Timestamp(received_at),
+                    docs: docs_from_text(&docs)?,
+                    changes: changes as u64,
+                    stored: stored as u64,
+                    bytes: bytes as u64,
+                })
+            })
+            .collect()
+    }
+}

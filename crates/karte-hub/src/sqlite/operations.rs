@@ -1,0 +1,246 @@
+//! Each `HubStore` operation on SQLite: the kind of transaction it runs
+//! in (none for one statement, a read snapshot, a write, a feed write) and
+//! the rule of `crate::rules` or the row primitive it runs there.
+
+use std::time::Duration;
+
+use karte_types::{DeviceId, PatientId, Timestamp};
+
+#[cfg(feature = "test-hooks")]
+use super::naive;
+use super::{SqliteHubStore, record_nonce};
+use crate::rules::{self, AccountRows, ChartRows, FeedRows};
+use crate::{
+    Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
+    HubStoreError, NewDevice, Org, OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, WholePage,
+};
+
+impl HubStore for SqliteHubStore {
+    async fn add_org(&self, org: &Org) -> Result<(), HubStoreError> {
+        let org = org.clone();
+        self.plain(async move |rows| rules::add_org(rows, &org).await)
+            .await
+    }
+
+    async fn org(&self, id: &OrgId) -> Result<Option<Org>, HubStoreError> {
+        let id = id.clone();
+        self.plain(async move |rows| rows.org(&id).await).await
+    }
+
+    async fn list_orgs(&self) -> Result<Vec<Org>, HubStoreError> {
+        self.plain(async |rows| rows.orgs().await).await
+    }
+
+    async fn create_enrolment(
+        &self,
+        org: &OrgId,
+        code_hash: [u8; 32],
+        expires_at: Timestamp,
+    ) -> Result<(), HubStoreError> {
+        let org = org.clone();
+        self.write(async move |rows| {
+            rules::create_enrolment(rows, &org, code_hash, expires_at).await
+        })
+        .await
+    }
+
+    async fn redeem_enrolment(
+        &self,
+        code_hash: [u8; 32],
+        device: &NewDevice,
+        now: Timestamp,
+    ) -> Result<Device, HubStoreError> {
+        let device = device.clone();
+        self.write(async move |rows| rules::redeem_enrolment(rows, code_hash, &device, now).await)
+            .await
+    }
+
+    async fn device(&self, id: &DeviceId) -> Result<Option<Device>, HubStoreError> {
+        let id = id.clone();
+        self.plain(async move |rows| rows.device(&id).await).await
+    }
+
+    async fn list_devices(&self, org: &OrgId) -> Result<Vec<Device>, HubStoreError> {
+        let org = org.clone();
+        self.plain(async move |rows| rows.devices(&org).await).await
+    }
+
+    async fn revoke(&self, device: &DeviceId, lost: bool) -> Result<(), HubStoreError> {
+        let device = device.clone();
+        self.write(async move |rows| rules::revoke(rows, &device, lost).await)
+            .await
+    }
+
+    async fn record_contact(
+        &self,
+        device: &DeviceId,
+        now: Timestamp,
+        audit_head: Option<AuditHead>,
+    ) -> Result<(), HubStoreError> {
+        let device = device.clone();
+        self.plain(async move |rows| rules::record_contact(rows, &device, now, audit_head).await)
+            .await
+    }
+
+    async fn store_push(
+        &self,
+        device: &DeviceId,
+        batch: Vec<PushedDoc>,
+        now: Timestamp,
+    ) -> Result<PushOutcome, HubStoreError> {
+        let device = device.clone();
+        #[cfg(feature = "test-hooks")]
+        if self.inner.config.naive_feed {
+            return self
+                .run(move |conn, config| naive::store_push(conn, config, &device, &batch, now))
+                .await;
+        }
+        self.write_feed(async move |rows, positions| {
+            rules::write_push(rows, positions, &device, &batch, now).await
+        })
+        .await
+    }
+
+    async fn read_feed(
+        &self,
+        org: &OrgId,
+        after: u64,
+        max_bytes: usize,
+    ) -> Result<FeedPage, HubStoreError> {
+        let org = org.clone();
+        self.read(async move |rows| rules::read_feed(rows, &org, after, max_bytes).await)
+            .await
+    }
+
+    async fn whole_charts(
+        &self,
+        org: &OrgId,
+        device: &DeviceId,
+        head: Option<u64>,
+        after: Option<&PatientId>,
+        max_bytes: usize,
+    ) -> Result<WholePage, HubStoreError> {
+        let (org, device, after) = (org.clone(), device.clone(), after.cloned());
+        self.read(async move |rows| {
+            rules::whole_charts(rows, &org, &device, head, after.as_ref(), max_bytes).await
+        })
+        .await
+    }
+
+    async fn feed_head(&self) -> Result<u64, HubStoreError> {
+        self.plain(async |rows| rows.feed_head().await).await
+    }
+
+    async fn share(
+        &self,
+        doc: &PatientId,
+        org: &OrgId,
+        now: Timestamp,
+    ) -> Result<Option<u64>, HubStoreError> {
+        let (doc, org) = (doc.clone(), org.clone());
+        self.write_feed(async move |rows, positions| {
+            rules::share(rows, positions, &doc, &org, now).await
+        })
+        .await
+    }
+
+    async fn unshare(
+        &self,
+        doc: &PatientId,
+        org: &OrgId,
+        now: Timestamp,
+    ) -> Result<Option<u64>, HubStoreError> {
+        let (doc, org) = (doc.clone(), org.clone());
+        self.write_feed(async move |rows, positions| {
+            rules::unshare(rows, positions, &doc, &org, now).await
+        })
+        .await
+    }
+
+    async fn doc(&self, doc: &PatientId) -> Result<Option<DocRecord>, HubStoreError> {
+        let doc = doc.clone();
+        self.read(async move |rows| rules::doc(rows, &doc).await)
+            .await
+    }
+
+    async fn doc_changes(
+        &self,
+        doc: &PatientId,
+        after: u64,
+    ) -> Result<Vec<FeedChange>, HubStoreError> {
+        let doc = doc.clone();
+        self.plain(async move |rows| rows.doc_changes(&doc, after).await)
+            .await
+    }
+
+    async fn present_changes(
+        &self,
+        doc: &PatientId,
+        hashes: &[[u8; 32]],
+    ) -> Result<Vec<[u8; 32]>, HubStoreError> {
+        let (doc, hashes) = (doc.clone(), hashes.to_vec());
+        self.plain(async move |rows| rules::present_changes(rows, &doc, &hashes).await)
+            .await
+    }
+
+    async fn circle_event_after(
+        &self,
+        doc: &PatientId,
+        org: &OrgId,
+        event: CircleEvent,
+        after: u64,
+    ) -> Result<bool, HubStoreError> {
+        let (doc, org) = (doc.clone(), org.clone());
+        self.plain(async move |rows| rows.circle_event_after(&doc, &org, event, after).await)
+            .await
+    }
+
+    async fn snapshot(&self, doc: &PatientId) -> Result<Option<Snapshot>, HubStoreError> {
+        let doc = doc.clone();
+        self.plain(async move |rows| rows.snapshot(&doc).await)
+            .await
+    }
+
+    async fn put_snapshot(
+        &self,
+        doc: &PatientId,
+        snapshot: &Snapshot,
+    ) -> Result<(), HubStoreError> {
+        let (doc, snapshot) = (doc.clone(), snapshot.clone());
+        self.write(async move |rows| rules::put_snapshot(rows, &doc, &snapshot).await)
+            .await
+    }
+
+    async fn put_arrival(
+        &self,
+        doc: &PatientId,
+        up_to: u64,
+        arrival: &Arrival,
+    ) -> Result<(), HubStoreError> {
+        let (doc, arrival) = (doc.clone(), arrival.clone());
+        self.plain(async move |rows| rows.write_arrival(&doc, up_to, &arrival).await)
+            .await
+    }
+
+    async fn check_and_record_nonce(
+        &self,
+        device: &DeviceId,
+        nonce: [u8; 16],
+        now: Timestamp,
+        window: Duration,
+    ) -> Result<bool, HubStoreError> {
+        let device = device.clone();
+        self.run(move |conn, _| {
+            record_nonce(conn, async |rows| {
+                rules::check_and_record_nonce(rows, &device, nonce, now, window).await
+            })
+        })
+        .await
+    }
+
+    async fn receipts(&self, device: &DeviceId) -> Result<Vec<Receipt>, HubStoreError> {
+        let device = device.clone();
+        self.plain(async move |rows| rows.receipts(&device).await)
+            .await
+    }
+}
