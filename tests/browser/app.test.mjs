@@ -371,7 +371,7 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
       const cliVault = join(dir, 'cli.karte');
       const cliEnv = { KARTE_PASSPHRASE: CLI_PASSPHRASE, KARTE_VAULT: cliVault };
       await karte(['init', '--name', 'suzuki'], cliEnv);
-      await karte(['enroll', '--hub', hubUrl, '--code', cliCode, '--name', 'cli-laptop'], cliEnv);
+      await karte(['enrol', '--hub', hubUrl, '--code', cliCode, '--name', 'cli-laptop'], cliEnv);
       await karte(['sync'], cliEnv);
 
       // The nurse changes the phone number on her tablet, not synced yet.

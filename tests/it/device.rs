@@ -37,7 +37,7 @@ impl Device {
         )
         .expect("the vault is created");
         session
-            .enroll(hub_url, code, name)
+            .enrol(hub_url, code, name)
             .unwrap_or_else(|e| panic!("{name} enrols at {hub_url}: {} ({e})", e.code()));
         Device {
             name: name.to_owned(),

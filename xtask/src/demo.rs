@@ -112,7 +112,7 @@ pub fn vault(binary: &Path, demo: &Path, hub: &Hub) -> Result<PathBuf> {
     step("enrolling the vault with the demo hub and syncing");
     let hub_url = format!("http://{HUB_ADDRESS}");
     run_command(&mut in_vault(&[
-        "enroll",
+        "enrol",
         "--hub",
         &hub_url,
         "--code",

@@ -357,9 +357,9 @@ impl App {
     }
 
     /// Enrols this device at a hub with a one-time code (administrators).
-    pub fn enroll(&self, request: &EnrolRequest) -> Result<SyncState, ApiError> {
+    pub fn enrol(&self, request: &EnrolRequest) -> Result<SyncState, ApiError> {
         self.with_session(|session| {
-            session.enroll(&request.hub_url, &request.code, &request.device_name)
+            session.enrol(&request.hub_url, &request.code, &request.device_name)
         })?;
         self.sync_state()
     }

@@ -32,7 +32,7 @@ pub enum ApiError {
     #[error(transparent)]
     Recovery(#[from] RecoveryError),
     #[error(
-        "this device is not enrolled at a hub: enrol it with `karte enroll --hub URL --code CODE`"
+        "this device is not enrolled at a hub: enrol it with `karte enrol --hub URL --code CODE`"
     )]
     NotEnrolled,
     #[error(

@@ -24,7 +24,7 @@ impl Token {
         random
             .fill(&mut bytes)
             .map_err(|_| BridgeError::NoRandomness)?;
-        Ok(Token(bytes.iter().map(|b| format!("{b:02x}")).collect()))
+        Ok(Token(hex::encode(bytes)))
     }
 
     /// The token as printed in the URL and sent in `Authorization`.

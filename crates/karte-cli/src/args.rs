@@ -79,7 +79,8 @@ pub enum Command {
     /// Export charts as a FHIR R4 Bundle with JP Core profiles (JSON).
     Export(Export),
     /// Enrol this device at a regional hub with a one-time code.
-    Enroll(Enroll),
+    #[command(alias = "enroll")]
+    Enrol(Enrol),
     /// Sync with the hub: push this device's changes, receive everyone else's.
     Sync(SyncArgs),
     /// Share a chart with another organisation (sent at once, or with the next sync).
@@ -359,7 +360,7 @@ pub struct Export {
 }
 
 #[derive(Debug, Args)]
-pub struct Enroll {
+pub struct Enrol {
     /// The hub's address, e.g. https://hub.example.jp (plain http only for
     /// a hub on this machine).
     #[arg(long)]

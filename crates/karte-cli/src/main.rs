@@ -243,7 +243,7 @@ fn run(cli: Cli) -> Result<()> {
             })?;
             progress.finish();
         }
-        Command::Enroll(args) => sync::enroll(&cli, args)?,
+        Command::Enrol(args) => sync::enrol(&cli, args)?,
         Command::Sync(args) => sync::sync(&cli, args)?,
         Command::Share(args) => sync::share(&cli, args)?,
         Command::Recover(args) => sync::recover(&cli, args)?,

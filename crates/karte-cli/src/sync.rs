@@ -1,4 +1,4 @@
-//! `karte enroll`, `karte sync`, `karte share` and `karte recover`: the
+//! `karte enrol`, `karte sync`, `karte share` and `karte recover`: the
 //! device's side of the regional hub. Progress goes to standard error, the
 //! one-line summary to standard output.
 
@@ -8,10 +8,10 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use karte_api::{ApiError, Environment, Session, SyncProgress};
 
-use crate::args::{Cli, Enroll, Recover, Share, SyncArgs};
+use crate::args::{Cli, Enrol, Recover, Share, SyncArgs};
 use crate::{open, secrets, vault_path};
 
-pub fn enroll(cli: &Cli, args: &Enroll) -> Result<()> {
+pub fn enrol(cli: &Cli, args: &Enrol) -> Result<()> {
     let mut session = open(cli)?;
     let name = match &args.name {
         Some(name) => name.clone(),
@@ -21,7 +21,7 @@ pub fn enroll(cli: &Cli, args: &Enroll) -> Result<()> {
         }
     };
     let roots = extra_roots(args.ca_cert.as_deref())?;
-    let enrolment = session.enroll_trusting(&args.hub, &args.code, &name, &roots)?;
+    let enrolment = session.enrol_trusting(&args.hub, &args.code, &name, &roots)?;
     println!(
         "enrolled \"{}\" in {} ({}) at {}: sync with `karte sync`",
         enrolment.device_name, enrolment.org_name, enrolment.org_id, enrolment.hub_url

@@ -72,7 +72,7 @@ macro_rules! for_each_operation {
             /// Syncs with the hub now.
             app sync() -> $crate::SyncReport;
             /// Enrols this device at a hub with a one-time code.
-            app enroll(request: $crate::EnrolRequest) -> $crate::SyncState;
+            app enrol(request: $crate::EnrolRequest) -> $crate::SyncState;
             app settings() -> $crate::Settings;
             app save_settings(settings: $crate::Settings) -> $crate::Settings;
 

@@ -73,7 +73,7 @@ pub fn EnrolPanel(props: &EnrolPanelProps) -> Html {
             busy.set(true);
             failure.set(None);
             let (busy, failure, onenrolled) = (busy.clone(), failure.clone(), onenrolled.clone());
-            spawn(backend.enroll(request), move |result| {
+            spawn(backend.enrol(request), move |result| {
                 busy.set(false);
                 match result {
                     Ok(sync) => onenrolled.emit(sync),

@@ -13,7 +13,7 @@ use crate::{ApiError, Environment};
 
 impl Session {
     /// Opens the vault at `path` with the organisation's recovery key (the
-    /// text of the key file `karte hub org add` wrote) and sets
+    /// text of the key file `karte-hub org add` wrote) and sets
     /// `new_passphrase` for `user` (the vault's only user if `None`).
     pub fn recover(
         path: &Path,

@@ -53,19 +53,19 @@ impl Session {
     /// its administrator, as `device_name`. The device's signing key is made
     /// and kept sealed in the vault first, and the vault's data key is
     /// sealed to the organisation's recovery key.
-    pub fn enroll(
+    pub fn enrol(
         &mut self,
         hub_url: &str,
         code: &str,
         device_name: &str,
     ) -> Result<Enrolment, ApiError> {
-        self.enroll_trusting(hub_url, code, device_name, &[])
+        self.enrol_trusting(hub_url, code, device_name, &[])
     }
 
-    /// [`Session::enroll`], also trusting the certificate authorities in
+    /// [`Session::enrol`], also trusting the certificate authorities in
     /// `roots_pem` (PEM): for a hub whose certificate a private authority
     /// issued.
-    pub fn enroll_trusting(
+    pub fn enrol_trusting(
         &mut self,
         hub_url: &str,
         code: &str,
@@ -74,11 +74,11 @@ impl Session {
     ) -> Result<Enrolment, ApiError> {
         let mut transport =
             HttpTransport::with_roots(hub_url, roots_pem).map_err(SyncError::from)?;
-        self.enroll_with(&mut transport, hub_url, code, device_name)
+        self.enrol_with(&mut transport, hub_url, code, device_name)
     }
 
-    /// [`Session::enroll`] over a given transport.
-    pub fn enroll_with(
+    /// [`Session::enrol`] over a given transport.
+    pub fn enrol_with(
         &mut self,
         transport: &mut dyn Transport,
         hub_url: &str,
@@ -105,7 +105,7 @@ impl Session {
         }
         let key = self.device_key(true)?;
         let grant = transport
-            .enroll(&EnrolmentRequest {
+            .enrol(&EnrolmentRequest {
                 code: code.trim().to_owned(),
                 device_id: self.vault.device_id().clone(),
                 public_key: key.public_key(),

@@ -107,7 +107,7 @@ impl TestHub {
         }
     }
 
-    /// Adds an organisation as `karte hub org add` does.
+    /// Adds an organisation as `karte-hub org add` does.
     pub fn add_org(&self, name: &str) -> (Org, RecoveryPrivateKey) {
         let (org, key) = new_org(name, SystemClock.now(), &SystemRandom::new()).unwrap();
         self.runtime.block_on(self.store.add_org(&org)).unwrap();
@@ -155,7 +155,7 @@ impl Device {
     pub fn enrolled(hub: &TestHub, org: &OrgId, name: &str) -> Device {
         let mut device = Device::unenrolled();
         let code = hub.invite(org);
-        device.session.enroll(&hub.url, &code, name).unwrap();
+        device.session.enrol(&hub.url, &code, name).unwrap();
         device
     }
 
@@ -235,8 +235,8 @@ impl Transport for Breaking {
         self.inner.post_sync(body)
     }
 
-    fn enroll(&mut self, request: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError> {
-        self.inner.enroll(request)
+    fn enrol(&mut self, request: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError> {
+        self.inner.enrol(request)
     }
 }
 
@@ -256,7 +256,7 @@ impl Transport for Misdigesting {
         Ok(karte_sync::encode_response(&response))
     }
 
-    fn enroll(&mut self, request: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError> {
-        self.0.enroll(request)
+    fn enrol(&mut self, request: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError> {
+        self.0.enrol(request)
     }
 }

@@ -292,7 +292,7 @@ fn plain_http_to_another_machine_is_refused_before_anything_is_sent() {
     let mut device = Device::unenrolled();
     let error = device
         .session
-        .enroll(
+        .enrol(
             "http://192.0.2.10:7878",
             "7K3M-Q9TX-2B8R-ZC4W-H6PD",
             "tablet",
@@ -309,11 +309,11 @@ fn an_enrolment_code_works_once() {
     let (org, _) = hub.add_org("さくら");
     let code = hub.invite(&org.id);
     let mut a = Device::unenrolled();
-    a.session.enroll(&hub.url, &code, "A").unwrap();
-    let again = a.session.enroll(&hub.url, &code, "A").unwrap_err();
+    a.session.enrol(&hub.url, &code, "A").unwrap();
+    let again = a.session.enrol(&hub.url, &code, "A").unwrap_err();
     assert_eq!(again.code(), "already_enrolled");
     let mut b = Device::unenrolled();
-    let used = b.session.enroll(&hub.url, &code, "B").unwrap_err();
+    let used = b.session.enrol(&hub.url, &code, "B").unwrap_err();
     assert_eq!(used.code(), "enrolment_used");
     assert_eq!(b.session.enrolment().unwrap(), None);
 }
@@ -373,7 +373,7 @@ fn sync_runs_over_https_with_the_hubs_certificate_trusted() {
     let code = hub.invite(&org.id);
     device
         .session
-        .enroll_with(&mut transport, &hub.url, &code, "tablet")
+        .enrol_with(&mut transport, &hub.url, &code, "tablet")
         .unwrap();
     let patient = device.session.add_patient(&yamada()).unwrap();
     let summary = device.sync_over(&mut transport).unwrap();

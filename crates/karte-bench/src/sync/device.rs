@@ -39,13 +39,13 @@ impl Device {
 
     pub fn enrolled(hub_url: &str, code: &str, name: &str) -> Result<Device> {
         let mut device = Device::new()?;
-        device.enroll(hub_url, code, name)?;
+        device.enrol(hub_url, code, name)?;
         Ok(device)
     }
 
-    pub fn enroll(&mut self, hub_url: &str, code: &str, name: &str) -> Result<()> {
+    pub fn enrol(&mut self, hub_url: &str, code: &str, name: &str) -> Result<()> {
         self.session()
-            .enroll(hub_url, code, name)
+            .enrol(hub_url, code, name)
             .with_context(|| format!("enrolling {name}"))?;
         Ok(())
     }

@@ -65,7 +65,7 @@ pub fn run(options: &Options) -> Result<Vec<Figure>> {
         .iter()
         .map(|(_, bytes, _)| bytes.len() as u64)
         .sum();
-    first.enroll(&hub.url, code_first, "first")?;
+    first.enrol(&hub.url, code_first, "first")?;
     first.session().sync(|_| {})?;
     // The hub works out in the background what a device receiving each
     // chart whole would file; a device syncing before it has finished

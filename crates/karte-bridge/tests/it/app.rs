@@ -123,7 +123,7 @@ async fn an_offline_device_shows_pending_charts_and_why_sync_failed() {
     assert_eq!(state.body["last_error"]["code"], json!("not_enrolled"));
     let enrol = bridge
         .call(
-            "enroll",
+            "enrol",
             json!({"request": { "hub_url": "http://hub.example.jp", "code": "X", "device_name": "tablet" }}),
         )
         .await;

@@ -115,7 +115,7 @@ impl HubProcess {
 fn enrolled(hub: &HubProcess, org: &str, name: &str) -> TestVault {
     let vault = TestVault::new();
     let code = hub.invite(org);
-    let out = vault.ok(&["enroll", "--hub", &hub.url, "--code", &code, "--name", name]);
+    let out = vault.ok(&["enrol", "--hub", &hub.url, "--code", &code, "--name", name]);
     assert!(out.contains("enrolled"), "{out}");
     vault
 }
@@ -195,7 +195,7 @@ fn the_recovery_key_resets_a_forgotten_passphrase() {
 fn plain_http_to_another_machine_is_refused() {
     let vault = TestVault::new();
     let error = vault.fails(&[
-        "enroll",
+        "enrol",
         "--hub",
         "http://192.0.2.10:7878",
         "--code",
@@ -235,13 +235,13 @@ fn a_hub_with_a_private_authority_is_trusted_only_with_its_certificate() {
     assert!(hub.url.starts_with("https://127.0.0.1:"), "{}", hub.url);
     let vault = TestVault::new();
     let code = hub.invite(&org);
-    let refused = vault.fails(&["enroll", "--hub", &hub.url, "--code", &code]);
+    let refused = vault.fails(&["enrol", "--hub", &hub.url, "--code", &code]);
     assert!(refused.contains("error["), "{refused}");
     assert!(vault.fails(&["sync"]).contains("error[not_enrolled]"));
 
     let ca = private_ca("ca.pem");
     let out = vault.ok(&[
-        "enroll",
+        "enrol",
         "--hub",
         &hub.url,
         "--code",

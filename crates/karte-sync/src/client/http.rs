@@ -35,7 +35,7 @@ const ROUND_TIMEOUT: Duration = Duration::from_secs(600);
 pub struct HttpTransport {
     client: Client,
     sync_url: Url,
-    enroll_url: Url,
+    enrol_url: Url,
 }
 
 impl HttpTransport {
@@ -81,7 +81,7 @@ impl HttpTransport {
         Ok(HttpTransport {
             client,
             sync_url: join("v1/sync")?,
-            enroll_url: join("v1/enroll")?,
+            enrol_url: join("v1/enroll")?,
         })
     }
 
@@ -121,10 +121,10 @@ impl Transport for HttpTransport {
         )
     }
 
-    fn enroll(&mut self, request: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError> {
+    fn enrol(&mut self, request: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError> {
         let body = HttpTransport::answer(
             self.client
-                .post(self.enroll_url.clone())
+                .post(self.enrol_url.clone())
                 .header(CONTENT_TYPE, "application/json")
                 .body(request.to_json())
                 .send(),
@@ -315,7 +315,7 @@ mod tests {
             "https://example.jp/karte/v1/sync"
         );
         assert_eq!(
-            transport.enroll_url.as_str(),
+            transport.enrol_url.as_str(),
             "https://example.jp/karte/v1/enroll"
         );
         for bad in [

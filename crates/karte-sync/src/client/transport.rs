@@ -18,7 +18,7 @@ pub trait Transport {
     fn post_sync(&mut self, body: Vec<u8>) -> Result<Vec<u8>, TransportError>;
 
     /// Redeems a one-time enrolment code with the device's public key.
-    fn enroll(&mut self, request: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError>;
+    fn enrol(&mut self, request: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError>;
 }
 
 /// What a device sends to enrol.

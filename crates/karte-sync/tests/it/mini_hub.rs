@@ -197,7 +197,7 @@ impl Transport for MiniHub {
         Ok(answer)
     }
 
-    fn enroll(&mut self, _: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError> {
+    fn enrol(&mut self, _: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError> {
         Err(TransportError::BadAnswer {
             detail: "the mini hub enrols with MiniHub::enrol".to_owned(),
         })
@@ -223,8 +223,8 @@ impl Transport for Flaky<'_> {
         self.hub.post_sync(body)
     }
 
-    fn enroll(&mut self, request: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError> {
-        self.hub.enroll(request)
+    fn enrol(&mut self, request: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError> {
+        Transport::enrol(self.hub, request)
     }
 }
 
@@ -242,8 +242,8 @@ impl Transport for Tampering<'_> {
         Ok(encode_response(&response))
     }
 
-    fn enroll(&mut self, request: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError> {
-        self.hub.enroll(request)
+    fn enrol(&mut self, request: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError> {
+        Transport::enrol(self.hub, request)
     }
 }
 
