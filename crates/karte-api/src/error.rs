@@ -41,6 +41,10 @@ pub enum ApiError {
     AlreadyEnrolled { hub: String, org: String },
     #[error("the vault is locked: unlock it with your passphrase first")]
     Locked,
+    #[error(
+        "the hub named a recovery key for the organisation that is not the one in the enrolment code: nothing was stored; tell the hub's administrator, the hub's database may have been changed"
+    )]
+    RecoveryKeyMismatch,
     #[error("there is no operation '{name}': this front and the core are of different versions")]
     UnknownOperation { name: String },
     #[error("the arguments of '{operation}' are malformed ({detail}): send them as a JSON object")]
@@ -106,6 +110,7 @@ impl ApiError {
             ApiError::NotEnrolled => ErrorCode::NotEnrolled,
             ApiError::AlreadyEnrolled { .. } => ErrorCode::AlreadyEnrolled,
             ApiError::Locked => ErrorCode::Locked,
+            ApiError::RecoveryKeyMismatch => ErrorCode::RecoveryKeyMismatch,
             ApiError::UnknownOperation { .. } => ErrorCode::UnknownOperation,
             ApiError::MalformedArguments { .. } => ErrorCode::MalformedRequest,
         }

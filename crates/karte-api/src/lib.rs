@@ -24,6 +24,7 @@ pub use error::ApiError;
 pub use ids::Lookup;
 pub use karte_store::{Enrolment, KdfParams, Role, UserRecord};
 pub use karte_sync::client::{HttpTransport, SyncProgress, SyncSummary, Transport, human_bytes};
+pub use karte_sync::recovery::RecoveryPrivateKey;
 pub use karte_types as types;
 pub use karte_types::{AuditAction, AuditEntry, AuditEvent};
 pub use session::{DemoProgress, Session, SyncStatus};

@@ -54,10 +54,26 @@ fn status_for(code: ErrorCode) -> StatusCode {
         NoVault | UnknownPatient | UnknownEntry | UnknownReview | UnknownOperation | NotFound => {
             StatusCode::NOT_FOUND
         }
-        AlreadyExists | VaultInUse | UserExists | AmbiguousPatient | AmbiguousEntry
-        | AmbiguousReview | DuplicateEntry | ActiveAllergies | NotEnrolled | AlreadyEnrolled
-        | VaultWiped | NewerFormat | NoRecoveryKey | WrongRecoveryKey | BadRecoveryPublicKey
-        | BadRecoveryKeyFile | MalformedSealedKey => StatusCode::CONFLICT,
+        AlreadyExists
+        | VaultInUse
+        | UserExists
+        | AmbiguousPatient
+        | AmbiguousEntry
+        | AmbiguousReview
+        | DuplicateEntry
+        | ActiveAllergies
+        | NotEnrolled
+        | AlreadyEnrolled
+        | VaultWiped
+        | NewerFormat
+        | NoRecoveryKey
+        | WrongRecoveryKey
+        | BadRecoveryPublicKey
+        | BadRecoveryKeyFile
+        | MalformedSealedKey
+        | RecoveryKeyMismatch
+        | RecoveryPassphraseNeeded
+        | WrongRecoveryPassphrase => StatusCode::CONFLICT,
         HubUnreachable | BadHubAnswer | HubRefused | PleaseUpdate | DeviceRevoked
         | UnknownDevice | ClockSkew | Malformed | TooLarge | BadSignature | MalformedChange
         | ChangeHashMismatch | ForgedChange | ForeignActor | Replayed | UnsignedChange

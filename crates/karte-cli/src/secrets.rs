@@ -36,3 +36,15 @@ pub fn new_passphrase(variable: &str, prompt: &str) -> Result<Zeroizing<String>>
     }
     Ok(value)
 }
+
+/// A passphrase that already exists (not a new one): from `variable`, else
+/// asked once at a prompt.
+pub fn given_passphrase(variable: &str, prompt: &str) -> Result<Zeroizing<String>> {
+    if let Ok(value) = std::env::var(variable) {
+        return Ok(Zeroizing::new(value));
+    }
+    let value = rpassword::prompt_password(prompt).with_context(|| {
+        format!("could not read a passphrase: run in a terminal or set {variable}")
+    })?;
+    Ok(Zeroizing::new(value))
+}

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use karte_api::{ApiError, Environment, Session, SyncProgress};
+use karte_api::{ApiError, Environment, RecoveryPrivateKey, Session, SyncProgress};
 
 use crate::args::{Cli, Enrol, Recover, Share, SyncArgs};
 use crate::{open, secrets, vault_path};
@@ -66,11 +66,20 @@ pub fn recover(cli: &Cli, args: &Recover) -> Result<()> {
     let path = vault_path(cli)?;
     let key_file = std::fs::read_to_string(&args.recovery_key)
         .with_context(|| format!("reading {}", args.recovery_key.display()))?;
+    let key_passphrase = RecoveryPrivateKey::file_is_protected(&key_file)
+        .then(|| {
+            secrets::given_passphrase(
+                "KARTE_RECOVERY_PASSPHRASE",
+                "Passphrase of the recovery key file: ",
+            )
+        })
+        .transpose()?;
     let new = secrets::new_passphrase("KARTE_NEW_PASSPHRASE", "New passphrase: ")?;
     let session = Session::recover(
         &path,
         cli.user.as_deref(),
         &key_file,
+        key_passphrase.as_ref().map(|p| p.as_bytes()),
         new.as_bytes(),
         Environment::system(),
     )?;

@@ -56,6 +56,11 @@ pub enum OrgCommand {
         /// organisation.
         #[arg(long)]
         recovery_key_out: PathBuf,
+        /// Seal the key file under a passphrase (Argon2id, AES-256-GCM),
+        /// read from KARTE_RECOVERY_PASSPHRASE or asked twice; `karte
+        /// recover` then asks for it.
+        #[arg(long)]
+        protect: bool,
     },
     /// List the organisations.
     List,

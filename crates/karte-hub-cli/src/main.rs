@@ -117,9 +117,16 @@ async fn act<S: HubStore>(store: S, action: &HubAction) -> Result<()> {
         HubAction::Org(OrgCommand::Add {
             name,
             recovery_key_out,
+            protect,
         }) => {
             let (org, key) = new_org(name, now, &random)?;
-            write_private_file(recovery_key_out, key.to_file_text().as_bytes())?;
+            let text = if *protect {
+                let passphrase = key_file_passphrase()?;
+                zeroize::Zeroizing::new(key.to_protected_file_text(passphrase.as_bytes(), &random)?)
+            } else {
+                key.to_file_text()
+            };
+            write_private_file(recovery_key_out, text.as_bytes())?;
             store.add_org(&org).await?;
             println!("{}", org.id);
             eprintln!(
@@ -190,6 +197,30 @@ async fn act<S: HubStore>(store: S, action: &HubAction) -> Result<()> {
 
 /// Writes a secret to a new file only its owner may read; an existing file
 /// is never overwritten.
+/// The passphrase that protects a new recovery key file: from
+/// `KARTE_RECOVERY_PASSPHRASE`, else asked twice.
+fn key_file_passphrase() -> Result<zeroize::Zeroizing<String>> {
+    const VARIABLE: &str = "KARTE_RECOVERY_PASSPHRASE";
+    let value = match std::env::var(VARIABLE) {
+        Ok(value) => zeroize::Zeroizing::new(value),
+        Err(_) => {
+            let prompt = "Passphrase for the recovery key file: ";
+            let first =
+                zeroize::Zeroizing::new(rpassword::prompt_password(prompt).with_context(|| {
+                    format!("could not read a passphrase: run in a terminal or set {VARIABLE}")
+                })?);
+            let again = zeroize::Zeroizing::new(rpassword::prompt_password("Again: ")?);
+            anyhow::ensure!(*first == *again, "the two passphrases differ; try again");
+            first
+        }
+    };
+    anyhow::ensure!(
+        value.chars().count() >= 12,
+        "the recovery key file's passphrase needs at least 12 characters: it guards every vault of the organisation"
+    );
+    Ok(value)
+}
+
 fn write_private_file(path: &Path, contents: &[u8]) -> Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

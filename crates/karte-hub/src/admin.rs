@@ -8,8 +8,8 @@ use karte_sync::recovery::RecoveryPrivateKey;
 use karte_types::Timestamp;
 use ring::rand::SecureRandom;
 
-use crate::enrolment::{enrolment_code_hash, new_enrolment_code};
 use crate::{AdminError, HubStore, Org, OrgId};
+use karte_sync::enrolment_code::{enrolment_code_hash, new_enrolment_code};
 
 /// A new organisation id: a ULID of `now` and 80 random bits.
 pub fn new_org_id(now: Timestamp, random: &(dyn SecureRandom + Sync)) -> Result<OrgId, AdminError> {
@@ -57,7 +57,8 @@ pub struct Invitation {
 }
 
 /// Makes a one-time code that enrols one device into `org` until
-/// `valid_for` after `now`. Only the code's hash is stored.
+/// `valid_for` after `now`; it carries the fingerprint of the
+/// organisation's recovery key. Only the hash of its secret is stored.
 pub async fn invite_device<S: HubStore>(
     store: &S,
     org: &OrgId,
@@ -65,7 +66,12 @@ pub async fn invite_device<S: HubStore>(
     now: Timestamp,
     random: &(dyn SecureRandom + Sync),
 ) -> Result<Invitation, AdminError> {
-    let code = new_enrolment_code(random).ok_or(AdminError::NoRandomness)?;
+    let recovery_public_key = store
+        .org(org)
+        .await?
+        .ok_or_else(|| crate::HubStoreError::UnknownOrg(org.clone()))?
+        .recovery_public_key;
+    let code = new_enrolment_code(random, &recovery_public_key).ok_or(AdminError::NoRandomness)?;
     let valid_ms = i64::try_from(valid_for.as_millis()).unwrap_or(i64::MAX);
     let expires_at = Timestamp(now.0.saturating_add(valid_ms));
     store

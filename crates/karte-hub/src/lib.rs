@@ -25,7 +25,6 @@ mod admin;
 mod clock;
 mod columns;
 mod config;
-mod enrolment;
 mod error;
 mod feed;
 mod hub;
@@ -38,8 +37,8 @@ mod store;
 
 pub use admin::{Invitation, invite_device, new_org, new_org_id};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use enrolment::{enrolment_code_hash, new_enrolment_code};
 pub use hub::{Hub, HubConfig};
+pub use karte_sync::enrolment_code::{enrolment_code_hash, new_enrolment_code};
 pub use karte_sync::recovery::RecoveryPrivateKey;
 pub use server::{HubListener, ServeOptions, TlsFiles, router, serve};
 

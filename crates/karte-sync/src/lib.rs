@@ -17,6 +17,7 @@
 mod auth;
 pub mod client;
 pub mod enrolment;
+pub mod enrolment_code;
 mod error;
 pub mod recovery;
 mod replay;

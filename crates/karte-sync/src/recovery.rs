@@ -33,6 +33,14 @@ const ENCAPPED_LEN: usize = 32;
 const TAG_LEN: usize = 16;
 /// The label of the private key's line in a key file.
 const FILE_LABEL: &str = "karte-recovery-key-v1:";
+/// The label of the line of a key file protected by a passphrase: the
+/// Argon2id parameters and salt, the AES-256-GCM nonce and the sealed key.
+const PROTECTED_LABEL: &str = "karte-recovery-key-protected-v1:";
+/// The associated data of a protected key: what the ciphertext is.
+const PROTECTED_AAD: &[u8] = b"karte/recovery-key-file/v1";
+/// Argon2id for a key file that waits offline: 64 MiB, 3 passes, as the
+/// vault's own passphrases.
+const KEY_FILE_KDF: (u32, u32) = (64 * 1024, 3);
 
 /// Why a recovery key could not be made, read or used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,6 +63,14 @@ pub enum RecoveryError {
     WrongKey,
     #[error("sealing to the recovery key failed: try again")]
     Seal,
+    #[error(
+        "the recovery key file is protected by a passphrase: give it (KARTE_RECOVERY_PASSPHRASE, or at the prompt)"
+    )]
+    PassphraseNeeded,
+    #[error(
+        "the passphrase does not open the recovery key file: try again, with the passphrase given when the organisation was added"
+    )]
+    WrongPassphrase,
 }
 
 impl RecoveryError {
@@ -67,6 +83,8 @@ impl RecoveryError {
             RecoveryError::Malformed { .. } => ErrorCode::MalformedSealedKey,
             RecoveryError::WrongKey => ErrorCode::WrongRecoveryKey,
             RecoveryError::Seal => ErrorCode::SealFailed,
+            RecoveryError::PassphraseNeeded => ErrorCode::RecoveryPassphraseNeeded,
+            RecoveryError::WrongPassphrase => ErrorCode::WrongRecoveryPassphrase,
         }
     }
 }
@@ -144,9 +162,54 @@ impl RecoveryPrivateKey {
         ))
     }
 
-    /// Reads what [`RecoveryPrivateKey::to_file_text`] wrote. Comment lines
-    /// (`#`) and blank lines are skipped.
-    pub fn from_file_text(text: &str) -> Result<RecoveryPrivateKey, RecoveryError> {
+    /// The text of a key file whose key is sealed under `passphrase`
+    /// (Argon2id, then AES-256-GCM), for an organisation that keeps the
+    /// file where a thief could copy it. The salt and nonce come from
+    /// `random`, which must be the operating system's.
+    pub fn to_protected_file_text(
+        &self,
+        passphrase: &[u8],
+        random: &dyn SecureRandom,
+    ) -> Result<String, RecoveryError> {
+        let mut salt = [0u8; 16];
+        let mut nonce = [0u8; 12];
+        random
+            .fill(&mut salt)
+            .and_then(|()| random.fill(&mut nonce))
+            .map_err(|_| RecoveryError::NoRandomness)?;
+        let (memory, passes) = KEY_FILE_KDF;
+        let key = file_key(passphrase, &salt, memory, passes)?;
+        let mut sealed = self.bytes.to_vec();
+        key.seal_in_place_append_tag(
+            ring::aead::Nonce::assume_unique_for_key(nonce),
+            ring::aead::Aad::from(PROTECTED_AAD),
+            &mut sealed,
+        )
+        .map_err(|_| RecoveryError::Seal)?;
+        Ok(format!(
+            "# Karte organisation recovery key, protected by a passphrase. It opens every\n\
+             # vault of the organisation: keep it offline, and never on a device that syncs.\n\
+             # public key: {}\n\
+             {PROTECTED_LABEL}{memory}:{passes}:{}:{}:{}\n",
+            hex::encode(self.public_key()),
+            hex::encode(salt),
+            hex::encode(nonce),
+            hex::encode(sealed)
+        ))
+    }
+
+    /// Whether a key file's text is protected by a passphrase.
+    pub fn file_is_protected(text: &str) -> bool {
+        key_line(text).is_some_and(|line| line.starts_with(PROTECTED_LABEL))
+    }
+
+    /// Reads what [`RecoveryPrivateKey::to_file_text`] or
+    /// [`RecoveryPrivateKey::to_protected_file_text`] wrote; the second needs
+    /// its `passphrase`. Comment lines (`#`) and blank lines are skipped.
+    pub fn from_file_text(
+        text: &str,
+        passphrase: Option<&[u8]>,
+    ) -> Result<RecoveryPrivateKey, RecoveryError> {
         let bad = |detail: &str| RecoveryError::BadKeyFile {
             detail: detail.to_owned(),
         };
@@ -158,6 +221,10 @@ impl RecoveryPrivateKey {
         if lines.next().is_some() {
             return Err(bad("it holds more than one line"));
         }
+        if let Some(fields) = line.strip_prefix(PROTECTED_LABEL) {
+            let passphrase = passphrase.ok_or(RecoveryError::PassphraseNeeded)?;
+            return RecoveryPrivateKey::open_protected(fields.trim(), passphrase);
+        }
         let encoded = line
             .strip_prefix(FILE_LABEL)
             .ok_or_else(|| bad("the key line lacks its label"))?;
@@ -167,6 +234,77 @@ impl RecoveryPrivateKey {
         );
         RecoveryPrivateKey::from_bytes(&bytes)
     }
+
+    fn open_protected(
+        fields: &str,
+        passphrase: &[u8],
+    ) -> Result<RecoveryPrivateKey, RecoveryError> {
+        let bad = |detail: &str| RecoveryError::BadKeyFile {
+            detail: detail.to_owned(),
+        };
+        let parts: Vec<&str> = fields.split(':').collect();
+        let [memory, passes, salt, nonce, sealed] = parts[..] else {
+            return Err(bad("the protected key line does not have its five fields"));
+        };
+        let memory: u32 = memory
+            .parse()
+            .map_err(|_| bad("the memory cost is not a number"))?;
+        let passes: u32 = passes
+            .parse()
+            .map_err(|_| bad("the pass count is not a number"))?;
+        let salt = Vec::from_hex(salt).map_err(|_| bad("the salt is not hex"))?;
+        let nonce =
+            <[u8; 12]>::from_hex(nonce).map_err(|_| bad("the nonce is not 24 hex digits"))?;
+        let mut sealed =
+            Zeroizing::new(Vec::from_hex(sealed).map_err(|_| bad("the sealed key is not hex"))?);
+        // A file that asks for more than the parameters it was written with
+        // is not one of ours; do not let it make the reader allocate freely.
+        if memory > 4 * KEY_FILE_KDF.0 || passes > 4 * KEY_FILE_KDF.1 {
+            return Err(bad("its key derivation parameters are out of range"));
+        }
+        let key = file_key(passphrase, &salt, memory, passes)?;
+        let opened = key
+            .open_in_place(
+                ring::aead::Nonce::assume_unique_for_key(nonce),
+                ring::aead::Aad::from(PROTECTED_AAD),
+                &mut sealed,
+            )
+            .map_err(|_| RecoveryError::WrongPassphrase)?;
+        let bytes: Zeroizing<[u8; 32]> = Zeroizing::new(
+            <[u8; 32]>::try_from(&opened[..]).map_err(|_| bad("the sealed key is not 32 bytes"))?,
+        );
+        RecoveryPrivateKey::from_bytes(&bytes)
+    }
+}
+
+/// The key line of a key file's text, if there is one.
+fn key_line(text: &str) -> Option<&str> {
+    text.lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with('#'))
+}
+
+/// The AES-256-GCM key a passphrase gives, by Argon2id.
+fn file_key(
+    passphrase: &[u8],
+    salt: &[u8],
+    memory_kib: u32,
+    passes: u32,
+) -> Result<ring::aead::LessSafeKey, RecoveryError> {
+    let params = argon2::Params::new(memory_kib, passes, 1, Some(32)).map_err(|_| {
+        RecoveryError::BadKeyFile {
+            detail: "its key derivation parameters are not valid".to_owned(),
+        }
+    })?;
+    let mut raw = Zeroizing::new([0u8; 32]);
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password_into(passphrase, salt, raw.as_mut())
+        .map_err(|_| RecoveryError::BadKeyFile {
+            detail: "the salt is too short".to_owned(),
+        })?;
+    let key = ring::aead::UnboundKey::new(&ring::aead::AES_256_GCM, raw.as_ref())
+        .map_err(|_| RecoveryError::Seal)?;
+    Ok(ring::aead::LessSafeKey::new(key))
 }
 
 /// Seals `plaintext` (a vault key) so that only the holder of the private
@@ -285,7 +423,7 @@ mod tests {
         let (private, public) = key();
         let text = private.to_file_text();
         assert!(text.contains(&hex::encode(public)), "{}", text.as_str());
-        let again = RecoveryPrivateKey::from_file_text(&text).unwrap();
+        let again = RecoveryPrivateKey::from_file_text(&text, None).unwrap();
         assert_eq!(again.as_bytes(), private.as_bytes());
         assert_eq!(again.public_key(), public);
         assert!(!format!("{again:?}").contains(&hex::encode(private.as_bytes())));
@@ -300,7 +438,7 @@ mod tests {
             "6a6b\n",
             "karte-recovery-key-v1:00\nkarte-recovery-key-v1:00\n",
         ] {
-            let error = RecoveryPrivateKey::from_file_text(text).unwrap_err();
+            let error = RecoveryPrivateKey::from_file_text(text, None).unwrap_err();
             assert_eq!(error.code(), "bad_recovery_key_file", "{text:?}");
         }
     }
@@ -314,5 +452,40 @@ mod tests {
             Err(error) => assert_eq!(error, RecoveryError::Seal),
             Ok(sealed) => assert!(open_with_recovery_key(&private, &sealed).is_err()),
         }
+    }
+
+    #[test]
+    fn a_protected_key_file_opens_only_with_its_passphrase() {
+        let random = ring::rand::SystemRandom::new();
+        let (key, public) = RecoveryPrivateKey::generate(&random).unwrap();
+        let text = key
+            .to_protected_file_text(b"kept in the station safe", &random)
+            .unwrap();
+        assert!(RecoveryPrivateKey::file_is_protected(&text));
+        assert!(
+            !text.contains(&hex::encode(key.as_bytes())),
+            "the key is not in clear"
+        );
+        assert_eq!(
+            RecoveryPrivateKey::from_file_text(&text, None).unwrap_err(),
+            RecoveryError::PassphraseNeeded
+        );
+        assert_eq!(
+            RecoveryPrivateKey::from_file_text(&text, Some(b"guess")).unwrap_err(),
+            RecoveryError::WrongPassphrase
+        );
+        let opened =
+            RecoveryPrivateKey::from_file_text(&text, Some(b"kept in the station safe")).unwrap();
+        assert_eq!(opened.public_key(), public);
+        // A tampered sealed key does not open either.
+        let mut tampered = text.clone();
+        let at = tampered.rfind(':').unwrap() + 3;
+        let flipped = if &tampered[at..=at] == "0" { "1" } else { "0" };
+        tampered.replace_range(at..=at, flipped);
+        assert!(
+            RecoveryPrivateKey::from_file_text(&tampered, Some(b"kept in the station safe"))
+                .is_err()
+        );
+        assert!(!RecoveryPrivateKey::file_is_protected(&key.to_file_text()));
     }
 }

@@ -60,6 +60,8 @@ error_codes! {
     BadRecoveryKeyFile = "bad_recovery_key_file",
     MalformedSealedKey = "malformed_sealed_key",
     SealFailed = "seal_failed",
+    RecoveryPassphraseNeeded = "recovery_passphrase_needed",
+    WrongRecoveryPassphrase = "wrong_recovery_passphrase",
     Locked = "locked",
     Io = "io",
     Database = "database",
@@ -116,6 +118,8 @@ error_codes! {
     EnrolmentUsed = "enrolment_used",
     EnrolmentExpired = "enrolment_expired",
     DeviceExists = "device_exists",
+    /// The hub named another recovery key than the enrolment code's.
+    RecoveryKeyMismatch = "recovery_key_mismatch",
     // The fronts: the local bridge, the Tauri shell and the UI itself.
     UnknownOperation = "unknown_operation",
     MalformedRequest = "malformed_request",

@@ -13,16 +13,18 @@ use crate::{ApiError, Environment};
 
 impl Session {
     /// Opens the vault at `path` with the organisation's recovery key (the
-    /// text of the key file `karte-hub org add` wrote) and sets
-    /// `new_passphrase` for `user` (the vault's only user if `None`).
+    /// text of the key file `karte-hub org add` wrote, and its passphrase if
+    /// it is protected by one) and sets `new_passphrase` for `user` (the
+    /// vault's only user if `None`).
     pub fn recover(
         path: &Path,
         user: Option<&str>,
         recovery_key_file: &str,
+        key_file_passphrase: Option<&[u8]>,
         new_passphrase: &[u8],
         env: Environment,
     ) -> Result<Session, ApiError> {
-        let private = RecoveryPrivateKey::from_file_text(recovery_key_file)?;
+        let private = RecoveryPrivateKey::from_file_text(recovery_key_file, key_file_passphrase)?;
         let opened = Vault::open(path)?;
         let user = match user {
             Some(user) => user.to_owned(),

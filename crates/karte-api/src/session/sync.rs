@@ -17,6 +17,7 @@ use karte_sync::client::{
     PageApplied, ReceivedPage, Replica, RequestStamps, SyncOptions, SyncProgress, SyncSummary,
     Transport,
 };
+use karte_sync::enrolment_code::EnrolmentCode;
 use karte_sync::recovery::seal_to_recovery_key;
 use karte_sync::wire::{AuditHeadReport, ChartDigest, DocUpdate, Payload};
 use karte_sync::{DeviceKey, SyncError};
@@ -103,15 +104,24 @@ impl Session {
                 error,
             ])));
         }
+        let code = EnrolmentCode::parse(code).map_err(|error| {
+            ApiError::Invalid(karte_types::ValidationErrors(vec![
+                karte_types::ValidationError::new("code", "malformed", error.to_string()),
+            ]))
+        })?;
         let key = self.device_key(true)?;
         let grant = transport
             .enrol(&EnrolmentRequest {
-                code: code.trim().to_owned(),
+                code: code.secret().to_owned(),
                 device_id: self.vault.device_id().clone(),
                 public_key: key.public_key(),
                 device_name: device_name.to_owned(),
             })
             .map_err(SyncError::from)?;
+        // The key the hub names must be the one the code came with by hand;
+        // if not, nothing is stored and no vault key is sealed to it.
+        code.check_recovery_key(&grant.recovery_public_key)
+            .map_err(|_| ApiError::RecoveryKeyMismatch)?;
         let enrolment = Enrolment {
             hub_url: hub_url.trim().to_owned(),
             org_id: grant.org_id,

@@ -114,6 +114,19 @@ impl TestHub {
         (org, key)
     }
 
+    /// Replaces `org`'s recovery public key in the hub's database, as an
+    /// intruder with write access to it would.
+    pub fn replace_recovery_key(&self, org: &OrgId) {
+        let db = rusqlite::Connection::open(self._dir.path().join("hub.sqlite")).unwrap();
+        let changed = db
+            .execute(
+                "UPDATE orgs SET recovery_public_key = ?1 WHERE id = ?2",
+                rusqlite::params![[9u8; 32].to_vec(), org.as_str()],
+            )
+            .unwrap();
+        assert_eq!(changed, 1);
+    }
+
     /// A one-time enrolment code for `org`.
     pub fn invite(&self, org: &OrgId) -> String {
         let invitation = self.runtime.block_on(invite_device(

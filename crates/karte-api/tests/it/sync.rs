@@ -224,16 +224,35 @@ fn the_recovery_key_opens_a_vault_whose_passphrase_is_forgotten_and_nothing_is_l
         &path,
         None,
         &other_key.to_file_text(),
+        None,
         b"new passphrase",
         Environment::system(),
     )
     .unwrap_err();
     assert_eq!(wrong.code(), "wrong_recovery_key");
 
+    // The organisation keeps its key file protected by a passphrase.
+    let protected = recovery_key
+        .to_protected_file_text(
+            b"kept in the station safe",
+            &ring::rand::SystemRandom::new(),
+        )
+        .unwrap();
+    let needed = Session::recover(
+        &path,
+        None,
+        &protected,
+        None,
+        b"a new passphrase, remembered",
+        Environment::system(),
+    )
+    .unwrap_err();
+    assert_eq!(needed.code(), "recovery_passphrase_needed");
     let session = Session::recover(
         &path,
         None,
-        &recovery_key.to_file_text(),
+        &protected,
+        Some(b"kept in the station safe"),
         b"a new passphrase, remembered",
         Environment::system(),
     )
@@ -280,6 +299,7 @@ fn a_vault_never_enrolled_cannot_be_recovered_nor_synced() {
         &path,
         None,
         &key.to_file_text(),
+        None,
         b"new passphrase",
         Environment::system(),
     )
@@ -478,4 +498,27 @@ fn a_list_entry_the_hub_sent_wrong_is_corrected_when_the_chart_is_first_opened()
     assert_eq!(c.session.patients("").unwrap(), truth);
     let mut c = c.reopen();
     assert_eq!(c.session.patients("").unwrap(), truth);
+}
+
+#[test]
+fn a_recovery_key_changed_in_the_hubs_database_is_refused_at_enrolment() {
+    let hub = TestHub::start();
+    let (org, _key) = hub.add_org("さくら訪問看護");
+    let code = hub.invite(&org.id);
+    hub.replace_recovery_key(&org.id);
+    let mut device = Device::unenrolled();
+    let refused = device.session.enrol(&hub.url, &code, "tablet").unwrap_err();
+    assert_eq!(refused.code(), "recovery_key_mismatch", "{refused}");
+    assert!(
+        device.session.enrolment().unwrap().is_none(),
+        "nothing stored"
+    );
+    // A code without the fingerprint (an older hub's) says what to do.
+    let short: String = code.chars().take(24).collect();
+    let error = device
+        .session
+        .enrol(&hub.url, &short, "tablet")
+        .unwrap_err();
+    assert_eq!(error.code(), "invalid_input");
+    assert!(error.to_string().contains("ask for a new one"), "{error}");
 }

@@ -192,6 +192,52 @@ fn the_recovery_key_resets_a_forgotten_passphrase() {
 }
 
 #[test]
+fn a_recovery_key_file_protected_by_a_passphrase_needs_it() {
+    let mut hub = HubProcess::new();
+    let key = hub.key_file("ひまわり");
+    let org = {
+        let output = hub
+            .hub(&["org", "add", "ひまわり", "--protect", "--recovery-key-out"])
+            .arg(&key)
+            .env("KARTE_RECOVERY_PASSPHRASE", "kept in the station safe")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert!(text.contains("karte-recovery-key-protected-v1:"), "{text}");
+    hub.serve();
+    let a = enrolled(&hub, &org, "tablet A");
+    a.add_yamada();
+    let recover = |passphrase: &str| {
+        a.command(&["recover", "--recovery-key", key.to_str().unwrap()])
+            .env_remove("KARTE_PASSPHRASE")
+            .env("KARTE_RECOVERY_PASSPHRASE", passphrase)
+            .env("KARTE_NEW_PASSPHRASE", "a brand new passphrase")
+            .output()
+            .unwrap()
+    };
+    let wrong = recover("a guess");
+    assert!(!wrong.status.success());
+    let error = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        error.contains("error[wrong_recovery_passphrase]"),
+        "{error}"
+    );
+    let right = recover("kept in the station safe");
+    assert!(
+        right.status.success(),
+        "{}",
+        String::from_utf8_lossy(&right.stderr)
+    );
+}
+
+#[test]
 fn plain_http_to_another_machine_is_refused() {
     let vault = TestVault::new();
     let error = vault.fails(&[

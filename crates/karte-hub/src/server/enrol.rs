@@ -18,9 +18,9 @@ use karte_sync::{EnrolmentGrantJson, EnrolmentRequestJson};
 use karte_types::DeviceId;
 use serde::Serialize;
 
-use crate::enrolment::enrolment_code_hash;
 use crate::server::problem::Problem;
 use crate::{Hub, HubStore, NewDevice};
+use karte_sync::enrolment_code::enrolment_code_hash;
 
 /// The longest device id the hub accepts (a ULID has 26 characters).
 const MAX_DEVICE_ID_LEN: usize = 64;
