@@ -14,6 +14,7 @@ mod call;
 mod environment;
 mod error;
 mod ids;
+mod permission;
 mod session;
 
 pub use app::{App, default_vault_path};
@@ -26,4 +27,5 @@ pub use karte_store::{Enrolment, KdfParams, Role, UserRecord};
 pub use karte_sync::client::{HttpTransport, SyncProgress, SyncSummary, Transport, human_bytes};
 pub use karte_types as types;
 pub use karte_types::{AuditAction, AuditEntry, AuditEvent};
+pub use permission::Permission;
 pub use session::{DemoProgress, Session, SyncStatus};

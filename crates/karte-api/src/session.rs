@@ -17,7 +17,7 @@ use karte_types::{
 };
 
 use crate::ids::{Lookup, find_unique, new_entry_id, new_ulid};
-use crate::{ApiError, Environment};
+use crate::{ApiError, Environment, Permission};
 
 pub use sync::SyncStatus;
 
@@ -193,11 +193,14 @@ impl Session {
         vault.lock();
     }
 
-    fn require_admin(&self) -> Result<(), ApiError> {
-        if self.vault.user().role == Role::Admin {
+    /// Refuses unless the user's role may take `needed` (the table is
+    /// [`Permission::roles`]). Every guarded operation asks first, before
+    /// it reads its input, so a refused user learns nothing from it.
+    pub fn require(&self, needed: Permission) -> Result<(), ApiError> {
+        if needed.allows(self.vault.user().role) {
             Ok(())
         } else {
-            Err(ApiError::NotPermitted { needed: "admin" })
+            Err(ApiError::NotPermitted { needed })
         }
     }
 
@@ -209,7 +212,7 @@ impl Session {
         role: Role,
         passphrase: &[u8],
     ) -> Result<UserRecord, ApiError> {
-        self.require_admin()?;
+        self.require(Permission::ManageUsers)?;
         let id = UserId(new_ulid(self.now(), self.env.entropy.as_mut()));
         self.vault.add_user(name, role, passphrase, id.clone())?;
         self.audit(AuditAction::UserAdded, None, format!("{name} ({role})"))?;
@@ -256,6 +259,7 @@ impl Session {
     }
 
     pub fn add_patient(&mut self, patient: &Demographics) -> Result<PatientId, ApiError> {
+        self.require(Permission::EditDemographics)?;
         let now = self.now();
         patient.validate(now.date_jst())?;
         let id = PatientId(new_ulid(now, self.env.entropy.as_mut()));
@@ -433,13 +437,15 @@ impl Session {
         id: &PatientId,
         patient: &Demographics,
     ) -> Result<(), ApiError> {
+        self.require(Permission::EditDemographics)?;
         patient.validate(self.now().date_jst())?;
         self.edit(id, "patient.update", |chart, edit| {
             chart.update_demographics(patient, edit)
         })
     }
 
-    /// Adds a new entry under a fresh id: validates, then one durable edit.
+    /// Adds a new clinical entry under a fresh id: checks the user may,
+    /// validates, then one durable edit.
     fn add_entry(
         &mut self,
         id: &PatientId,
@@ -447,6 +453,7 @@ impl Session {
         valid: Result<(), ValidationErrors>,
         add: impl FnOnce(&mut Chart, &EntryId, &Edit) -> Result<(), karte_record::RecordError>,
     ) -> Result<EntryId, ApiError> {
+        self.require(Permission::RecordClinical)?;
         valid?;
         let entry = new_entry_id(self.now(), self.env.entropy.as_mut());
         self.edit(id, operation, |chart, edit| add(chart, &entry, edit))?;
@@ -464,6 +471,7 @@ impl Session {
     }
 
     pub fn set_no_known_allergies(&mut self, id: &PatientId) -> Result<(), ApiError> {
+        self.require(Permission::RecordClinical)?;
         self.edit(id, "allergy.none", |chart, edit| {
             chart.set_no_known_allergies(edit)
         })
@@ -529,6 +537,7 @@ impl Session {
         entry: &EntryId,
         reason: &str,
     ) -> Result<(), ApiError> {
+        self.require(Permission::VoidEntries)?;
         if reason.trim().is_empty() {
             let error = karte_types::ValidationError::new(
                 "reason",
@@ -561,6 +570,7 @@ impl Session {
         review: &ReviewId,
         chosen: &str,
     ) -> Result<(), ApiError> {
+        self.require(Permission::ResolveReviews)?;
         self.edit(id, "review.resolve", |chart, edit| {
             chart.resolve_review(review, chosen, edit)
         })
@@ -607,6 +617,7 @@ impl Session {
         patient: Option<&PatientId>,
         out: impl std::io::Write,
     ) -> Result<usize, ApiError> {
+        self.require(Permission::Export)?;
         let ids = match patient {
             Some(id) => vec![id.clone()],
             None => self.vault.document_ids()?,
@@ -656,6 +667,7 @@ impl Session {
         max_visits: Option<usize>,
         mut progress: impl FnMut(DemoProgress),
     ) -> Result<Vec<PatientId>, ApiError> {
+        self.require(Permission::RecordClinical)?;
         let now = self.now();
         let options = karte_demo::DemoOptions {
             seed,

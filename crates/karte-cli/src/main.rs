@@ -18,7 +18,7 @@ use karte_api::types::{
     Demographics, Jcs, MedicationInput, Route, Sex, Soap, Timestamp, ValidationErrors, VisitInput,
     VitalSigns, parse_blood_pressure,
 };
-use karte_api::{ApiError, Environment, KdfParams, Role, Session};
+use karte_api::{ApiError, Environment, KdfParams, Permission, Role, Session};
 
 use args::{Cli, Command};
 
@@ -206,6 +206,9 @@ fn run(cli: Cli) -> Result<()> {
             let role: Role = role
                 .parse()
                 .map_err(|e: karte_api::types::ValidationError| ValidationErrors(vec![e]))?;
+            // Asked before the prompt, so a user who may not add users is
+            // not made to type a passphrase first.
+            session.require(Permission::ManageUsers)?;
             let new = secrets::new_passphrase(
                 "KARTE_NEW_PASSPHRASE",
                 &format!("Passphrase for {name}: "),
