@@ -12,8 +12,8 @@ use karte_record::{ActorId, ChangeHash, Chart, Edit, actor_for};
 use karte_store::{AuditAction, AuditEntry, AuditEvent, KdfParams, Role, UserRecord, Vault};
 use karte_types::{
     AllergyInput, Author, ChartView, ConditionInput, Demographics, EntryId, MedicationInput,
-    PatientId, PatientSummary, ReviewId, Timestamp, UserId, ValidationErrors, VisitInput,
-    fold_for_search, matches_search,
+    PatientId, PatientSummary, ReviewId, Timestamp, UserId, ValidationError, ValidationErrors,
+    VisitInput, fold_for_search, matches_search,
 };
 
 use crate::ids::{Lookup, find_unique, new_entry_id, new_ulid};
@@ -98,6 +98,25 @@ fn sole_user(names: &[String]) -> Result<String, ApiError> {
     }
 }
 
+/// Checks a passphrase about to be set against the one policy in
+/// `karte-types`, which the UI and the command line check too. Passphrases
+/// travel as bytes; one that is not text cannot be typed again, so it is
+/// refused as well.
+pub(crate) fn check_new_passphrase(passphrase: &[u8]) -> Result<(), ApiError> {
+    let refused = match std::str::from_utf8(passphrase) {
+        Ok(text) => karte_types::check_new_passphrase(text).err(),
+        Err(_) => Some(ValidationError::new(
+            "passphrase",
+            "malformed",
+            "a passphrase must be text (UTF-8): type it again",
+        )),
+    };
+    match refused {
+        Some(error) => Err(ApiError::Invalid(ValidationErrors(vec![error]))),
+        None => Ok(()),
+    }
+}
+
 /// An unlocked vault and the work done in it.
 pub struct Session {
     vault: Vault,
@@ -125,6 +144,7 @@ impl Session {
         kdf: KdfParams,
         mut env: Environment,
     ) -> Result<Session, ApiError> {
+        check_new_passphrase(passphrase)?;
         let now = env.clock.now();
         let user_id = UserId(new_ulid(now, env.entropy.as_mut()));
         let device_id = karte_types::DeviceId(new_ulid(now, env.entropy.as_mut()));
@@ -213,6 +233,7 @@ impl Session {
         passphrase: &[u8],
     ) -> Result<UserRecord, ApiError> {
         self.require(Permission::ManageUsers)?;
+        check_new_passphrase(passphrase)?;
         let id = UserId(new_ulid(self.now(), self.env.entropy.as_mut()));
         self.vault.add_user(name, role, passphrase, id.clone())?;
         self.audit(AuditAction::UserAdded, None, format!("{name} ({role})"))?;
@@ -228,6 +249,7 @@ impl Session {
     }
 
     pub fn change_passphrase(&mut self, new_passphrase: &[u8]) -> Result<(), ApiError> {
+        check_new_passphrase(new_passphrase)?;
         self.vault.change_passphrase(new_passphrase)?;
         self.audit(AuditAction::PassphraseChanged, None, String::new())
     }

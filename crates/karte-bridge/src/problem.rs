@@ -56,8 +56,8 @@ fn status_for(code: ErrorCode) -> StatusCode {
         }
         AlreadyExists | VaultInUse | UserExists | AmbiguousPatient | AmbiguousEntry
         | AmbiguousReview | DuplicateEntry | ActiveAllergies | NotEnrolled | AlreadyEnrolled
-        | VaultWiped | NewerFormat | NoRecoveryKey | WrongRecoveryKey | BadRecoveryPublicKey
-        | BadRecoveryKeyFile | MalformedSealedKey => StatusCode::CONFLICT,
+        | VaultWiped | NewerFormat | WeakKeyDerivation | NoRecoveryKey | WrongRecoveryKey
+        | BadRecoveryPublicKey | BadRecoveryKeyFile | MalformedSealedKey => StatusCode::CONFLICT,
         HubUnreachable | BadHubAnswer | HubRefused | PleaseUpdate | DeviceRevoked
         | UnknownDevice | ClockSkew | Malformed | TooLarge | BadSignature | MalformedChange
         | ChangeHashMismatch | ForgedChange | ForeignActor | Replayed | UnsignedChange

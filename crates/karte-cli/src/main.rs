@@ -77,17 +77,7 @@ fn run(cli: Cli) -> Result<()> {
                     .with_context(|| format!("creating {}", parent.display()))?;
             }
             let passphrase = secrets::new_passphrase("KARTE_PASSPHRASE", "New passphrase: ")?;
-            let kdf = match (init.kdf_memory_kib, init.kdf_iterations) {
-                (None, None) => KdfParams::strong(),
-                (m, t) => {
-                    let strong = KdfParams::strong();
-                    KdfParams {
-                        memory_kib: m.unwrap_or(strong.memory_kib),
-                        iterations: t.unwrap_or(strong.iterations),
-                        ..strong
-                    }
-                }
-            };
+            let kdf = init_kdf(init);
             let user = cli
                 .user
                 .clone()
@@ -283,6 +273,22 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The key-derivation parameters of a new vault: the strong default, with
+/// the hidden flags' numbers (which the core holds to its floor), or in a
+/// debug build the tests' cheap ones.
+fn init_kdf(init: &args::Init) -> KdfParams {
+    #[cfg(debug_assertions)]
+    if init.insecure_fast_kdf_for_tests {
+        return KdfParams::insecure_fast_for_tests();
+    }
+    let strong = KdfParams::strong();
+    KdfParams::new(
+        init.kdf_memory_kib.unwrap_or(strong.memory_kib),
+        init.kdf_iterations.unwrap_or(strong.iterations),
+        strong.parallelism,
+    )
 }
 
 /// Collects every field error of a form into one error, so the user fixes
