@@ -73,6 +73,9 @@ pub const PROBLEM_CODES: &[ErrorCode] = &[
     ErrorCode::NoToken,
     ErrorCode::Unauthorized,
     ErrorCode::DeviceRevoked,
+    ErrorCode::NotPermitted,
+    ErrorCode::RecoveryKeyMismatch,
+    ErrorCode::WeakKeyDerivation,
 ];
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use karte_sync::SyncError;
 use karte_sync::recovery::RecoveryError;
 use karte_types::{ErrorCode, ValidationErrors};
 
+use crate::Permission;
 use crate::ids::Lookup;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,8 +26,12 @@ pub enum ApiError {
     Ambiguous { kind: Lookup, typed: String },
     #[error("this vault has several users ({users}): say which with --user NAME or KARTE_USER")]
     UserNeeded { users: String },
-    #[error("this needs the {needed} role; ask an administrator")]
-    NotPermitted { needed: &'static str },
+    #[error(
+        "only {} may {}: sign in as one, or ask one to do it",
+        needed.who(),
+        needed.action()
+    )]
+    NotPermitted { needed: Permission },
     #[error(transparent)]
     Sync(#[from] SyncError),
     #[error(transparent)]

@@ -14,6 +14,7 @@ mod call;
 mod environment;
 mod error;
 mod ids;
+mod permission;
 mod session;
 
 pub use app::{App, default_vault_path};
@@ -27,4 +28,5 @@ pub use karte_sync::client::{HttpTransport, SyncProgress, SyncSummary, Transport
 pub use karte_sync::recovery::RecoveryPrivateKey;
 pub use karte_types as types;
 pub use karte_types::{AuditAction, AuditEntry, AuditEvent};
+pub use permission::Permission;
 pub use session::{DemoProgress, Session, SyncStatus};

@@ -12,12 +12,12 @@ use karte_record::{ActorId, ChangeHash, Chart, Edit, actor_for};
 use karte_store::{AuditAction, AuditEntry, AuditEvent, KdfParams, Role, UserRecord, Vault};
 use karte_types::{
     AllergyInput, Author, ChartView, ConditionInput, Demographics, EntryId, MedicationInput,
-    PatientId, PatientSummary, ReviewId, Timestamp, UserId, ValidationErrors, VisitInput,
-    fold_for_search, matches_search,
+    PatientId, PatientSummary, ReviewId, Timestamp, UserId, ValidationError, ValidationErrors,
+    VisitInput, fold_for_search, matches_search,
 };
 
 use crate::ids::{Lookup, find_unique, new_entry_id, new_ulid};
-use crate::{ApiError, Environment};
+use crate::{ApiError, Environment, Permission};
 
 pub use sync::SyncStatus;
 
@@ -98,6 +98,25 @@ fn sole_user(names: &[String]) -> Result<String, ApiError> {
     }
 }
 
+/// Checks a passphrase about to be set against the one policy in
+/// `karte-types`, which the UI and the command line check too. Passphrases
+/// travel as bytes; one that is not text cannot be typed again, so it is
+/// refused as well.
+pub(crate) fn check_new_passphrase(passphrase: &[u8]) -> Result<(), ApiError> {
+    let refused = match std::str::from_utf8(passphrase) {
+        Ok(text) => karte_types::check_new_passphrase(text).err(),
+        Err(_) => Some(ValidationError::new(
+            "passphrase",
+            "malformed",
+            "a passphrase must be text (UTF-8): type it again",
+        )),
+    };
+    match refused {
+        Some(error) => Err(ApiError::Invalid(ValidationErrors(vec![error]))),
+        None => Ok(()),
+    }
+}
+
 /// An unlocked vault and the work done in it.
 pub struct Session {
     vault: Vault,
@@ -125,6 +144,7 @@ impl Session {
         kdf: KdfParams,
         mut env: Environment,
     ) -> Result<Session, ApiError> {
+        check_new_passphrase(passphrase)?;
         let now = env.clock.now();
         let user_id = UserId(new_ulid(now, env.entropy.as_mut()));
         let device_id = karte_types::DeviceId(new_ulid(now, env.entropy.as_mut()));
@@ -193,11 +213,14 @@ impl Session {
         vault.lock();
     }
 
-    fn require_admin(&self) -> Result<(), ApiError> {
-        if self.vault.user().role == Role::Admin {
+    /// Refuses unless the user's role may take `needed` (the table is
+    /// [`Permission::roles`]). Every guarded operation asks first, before
+    /// it reads its input, so a refused user learns nothing from it.
+    pub fn require(&self, needed: Permission) -> Result<(), ApiError> {
+        if needed.allows(self.vault.user().role) {
             Ok(())
         } else {
-            Err(ApiError::NotPermitted { needed: "admin" })
+            Err(ApiError::NotPermitted { needed })
         }
     }
 
@@ -209,7 +232,8 @@ impl Session {
         role: Role,
         passphrase: &[u8],
     ) -> Result<UserRecord, ApiError> {
-        self.require_admin()?;
+        self.require(Permission::ManageUsers)?;
+        check_new_passphrase(passphrase)?;
         let id = UserId(new_ulid(self.now(), self.env.entropy.as_mut()));
         self.vault.add_user(name, role, passphrase, id.clone())?;
         self.audit(AuditAction::UserAdded, None, format!("{name} ({role})"))?;
@@ -225,6 +249,7 @@ impl Session {
     }
 
     pub fn change_passphrase(&mut self, new_passphrase: &[u8]) -> Result<(), ApiError> {
+        check_new_passphrase(new_passphrase)?;
         self.vault.change_passphrase(new_passphrase)?;
         self.audit(AuditAction::PassphraseChanged, None, String::new())
     }
@@ -256,6 +281,7 @@ impl Session {
     }
 
     pub fn add_patient(&mut self, patient: &Demographics) -> Result<PatientId, ApiError> {
+        self.require(Permission::EditDemographics)?;
         let now = self.now();
         patient.validate(now.date_jst())?;
         let id = PatientId(new_ulid(now, self.env.entropy.as_mut()));
@@ -433,13 +459,15 @@ impl Session {
         id: &PatientId,
         patient: &Demographics,
     ) -> Result<(), ApiError> {
+        self.require(Permission::EditDemographics)?;
         patient.validate(self.now().date_jst())?;
         self.edit(id, "patient.update", |chart, edit| {
             chart.update_demographics(patient, edit)
         })
     }
 
-    /// Adds a new entry under a fresh id: validates, then one durable edit.
+    /// Adds a new clinical entry under a fresh id: checks the user may,
+    /// validates, then one durable edit.
     fn add_entry(
         &mut self,
         id: &PatientId,
@@ -447,6 +475,7 @@ impl Session {
         valid: Result<(), ValidationErrors>,
         add: impl FnOnce(&mut Chart, &EntryId, &Edit) -> Result<(), karte_record::RecordError>,
     ) -> Result<EntryId, ApiError> {
+        self.require(Permission::RecordClinical)?;
         valid?;
         let entry = new_entry_id(self.now(), self.env.entropy.as_mut());
         self.edit(id, operation, |chart, edit| add(chart, &entry, edit))?;
@@ -464,6 +493,7 @@ impl Session {
     }
 
     pub fn set_no_known_allergies(&mut self, id: &PatientId) -> Result<(), ApiError> {
+        self.require(Permission::RecordClinical)?;
         self.edit(id, "allergy.none", |chart, edit| {
             chart.set_no_known_allergies(edit)
         })
@@ -529,6 +559,7 @@ impl Session {
         entry: &EntryId,
         reason: &str,
     ) -> Result<(), ApiError> {
+        self.require(Permission::VoidEntries)?;
         if reason.trim().is_empty() {
             let error = karte_types::ValidationError::new(
                 "reason",
@@ -561,6 +592,7 @@ impl Session {
         review: &ReviewId,
         chosen: &str,
     ) -> Result<(), ApiError> {
+        self.require(Permission::ResolveReviews)?;
         self.edit(id, "review.resolve", |chart, edit| {
             chart.resolve_review(review, chosen, edit)
         })
@@ -607,6 +639,7 @@ impl Session {
         patient: Option<&PatientId>,
         out: impl std::io::Write,
     ) -> Result<usize, ApiError> {
+        self.require(Permission::Export)?;
         let ids = match patient {
             Some(id) => vec![id.clone()],
             None => self.vault.document_ids()?,
@@ -656,6 +689,7 @@ impl Session {
         max_visits: Option<usize>,
         mut progress: impl FnMut(DemoProgress),
     ) -> Result<Vec<PatientId>, ApiError> {
+        self.require(Permission::RecordClinical)?;
         let now = self.now();
         let options = karte_demo::DemoOptions {
             seed,

@@ -66,6 +66,7 @@ fn status_for(code: ErrorCode) -> StatusCode {
         | AlreadyEnrolled
         | VaultWiped
         | NewerFormat
+        | WeakKeyDerivation
         | NoRecoveryKey
         | WrongRecoveryKey
         | BadRecoveryPublicKey

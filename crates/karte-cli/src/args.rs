@@ -95,12 +95,18 @@ pub struct Init {
     /// The first user's name (default: --user, else "admin").
     #[arg(long = "name")]
     pub first_user: Option<String>,
-    /// Argon2id memory in KiB (stored in the vault; lower only for tests).
+    /// Argon2id memory in KiB (sealed in the vault; at least 19456).
     #[arg(long, hide = true)]
     pub kdf_memory_kib: Option<u32>,
-    /// Argon2id iterations (stored in the vault; lower only for tests).
+    /// Argon2id iterations (sealed in the vault; at least 2).
     #[arg(long, hide = true)]
     pub kdf_iterations: Option<u32>,
+    /// Only in debug builds, for tests: Argon2id's cheapest parameters,
+    /// sealed in the vault as test parameters (below the floor). Release
+    /// builds have no such flag, like KARTE_TEST_NOW.
+    #[cfg(debug_assertions)]
+    #[arg(long, hide = true, conflicts_with_all = ["kdf_memory_kib", "kdf_iterations"])]
+    pub insecure_fast_kdf_for_tests: bool,
 }
 
 #[derive(Debug, Subcommand)]

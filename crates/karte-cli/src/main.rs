@@ -17,7 +17,7 @@ use karte_api::types::{
     Demographics, Jcs, MedicationInput, Route, Sex, Soap, Timestamp, ValidationErrors, VisitInput,
     VitalSigns, parse_blood_pressure,
 };
-use karte_api::{ApiError, Environment, KdfParams, Role, Session};
+use karte_api::{ApiError, Environment, KdfParams, Permission, Role, Session};
 
 use args::{Cli, Command};
 
@@ -76,17 +76,7 @@ fn run(cli: Cli) -> Result<()> {
                     .with_context(|| format!("creating {}", parent.display()))?;
             }
             let passphrase = secrets::new_passphrase("KARTE_PASSPHRASE", "New passphrase: ")?;
-            let kdf = match (init.kdf_memory_kib, init.kdf_iterations) {
-                (None, None) => KdfParams::strong(),
-                (m, t) => {
-                    let strong = KdfParams::strong();
-                    KdfParams {
-                        memory_kib: m.unwrap_or(strong.memory_kib),
-                        iterations: t.unwrap_or(strong.iterations),
-                        ..strong
-                    }
-                }
-            };
+            let kdf = init_kdf(init);
             let user = cli
                 .user
                 .clone()
@@ -205,6 +195,9 @@ fn run(cli: Cli) -> Result<()> {
             let role: Role = role
                 .parse()
                 .map_err(|e: karte_api::types::ValidationError| ValidationErrors(vec![e]))?;
+            // Asked before the prompt, so a user who may not add users is
+            // not made to type a passphrase first.
+            session.require(Permission::ManageUsers)?;
             let new = secrets::new_passphrase(
                 "KARTE_NEW_PASSPHRASE",
                 &format!("Passphrase for {name}: "),
@@ -278,6 +271,22 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The key-derivation parameters of a new vault: the strong default, with
+/// the hidden flags' numbers (which the core holds to its floor), or in a
+/// debug build the tests' cheap ones.
+fn init_kdf(init: &args::Init) -> KdfParams {
+    #[cfg(debug_assertions)]
+    if init.insecure_fast_kdf_for_tests {
+        return KdfParams::insecure_fast_for_tests();
+    }
+    let strong = KdfParams::strong();
+    KdfParams::new(
+        init.kdf_memory_kib.unwrap_or(strong.memory_kib),
+        init.kdf_iterations.unwrap_or(strong.iterations),
+        strong.parallelism,
+    )
 }
 
 /// Collects every field error of a form into one error, so the user fixes

@@ -2,6 +2,8 @@
 //! echo. Never from a command-line argument, where other users could see it.
 
 use anyhow::{Context, Result, bail};
+use karte_api::ApiError;
+use karte_api::types::{ValidationErrors, check_new_passphrase};
 use zeroize::Zeroizing;
 
 /// The passphrase to unlock with.
@@ -29,11 +31,10 @@ pub fn new_passphrase(variable: &str, prompt: &str) -> Result<Zeroizing<String>>
             first
         }
     };
-    if value.chars().count() < 8 {
-        bail!(
-            "a passphrase needs at least 8 characters; a short sentence is easy to remember and hard to guess"
-        );
-    }
+    // The core's rule, checked here too so a short passphrase is refused
+    // before the vault is opened or a key derived.
+    check_new_passphrase(&value)
+        .map_err(|error| ApiError::Invalid(ValidationErrors(vec![error])))?;
     Ok(value)
 }
 

@@ -28,6 +28,10 @@ pub enum StoreError {
     #[error("wrong passphrase: check it and try again")]
     WrongPassphrase,
     #[error(
+        "this vault's passphrases are protected by key derivation below Karte's minimum ({detail}), so a stolen copy would be cheap to guess: do not use it; ask your administrator to restore it from the hub into a new vault"
+    )]
+    WeakKeyDerivation { detail: String },
+    #[error(
         "the vault has no user named '{name}': check the name, or ask an administrator to add you"
     )]
     UnknownUser { name: String },
@@ -80,6 +84,7 @@ impl StoreError {
             StoreError::Corrupt { .. } => ErrorCode::VaultCorrupt,
             StoreError::NewerFormat { .. } => ErrorCode::NewerFormat,
             StoreError::WrongPassphrase => ErrorCode::WrongPassphrase,
+            StoreError::WeakKeyDerivation { .. } => ErrorCode::WeakKeyDerivation,
             StoreError::UnknownUser { .. } => ErrorCode::UnknownUser,
             StoreError::UserExists { .. } => ErrorCode::UserExists,
             StoreError::NotPermitted { .. } => ErrorCode::NotPermitted,

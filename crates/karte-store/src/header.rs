@@ -1,9 +1,14 @@
 //! The vault header: one row naming the device, the key-derivation
-//! parameters for new passphrases, and (encrypted) the vault's creation time
-//! and the head of the audit chain.
+//! parameters for new passphrases, and (encrypted) the vault's creation time,
+//! the head of the audit chain and the key-derivation parameters again.
 //!
 //! The audit head lives here because deleted rows are invisible to per-row
 //! encryption: only a head kept elsewhere shows that the log lost its tail.
+//! The parameters are sealed for the same reason the head is: the plaintext
+//! copy can be edited by anyone who can write the file, and a lowered copy
+//! would make every passphrase set afterwards cheap to guess. The sealed
+//! ones are the authority, and they also say whether the vault was made
+//! with the tests' cheap parameters.
 
 use karte_types::{DeviceId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -40,11 +45,18 @@ pub(crate) struct VaultMeta {
 pub(crate) struct VaultHeader {
     pub created_at: Timestamp,
     pub audit: AuditHead,
+    /// The parameters for new passphrases, marked if they are the tests'.
+    pub kdf: KdfParams,
     /// The row's version, bound into its associated data.
     pub version: u64,
 }
 
-const HEADER_LEN: usize = 8 + 8 + 32;
+/// A header sealed before the parameters were: creation time, audit head.
+const LEGACY_LEN: usize = 8 + 8 + 32;
+/// Then memory, iterations and parallelism, and a byte of flags.
+const HEADER_LEN: usize = LEGACY_LEN + 4 + 4 + 4 + 1;
+/// The flag of a vault created with `KdfParams::insecure_fast_for_tests`.
+const FOR_TESTS: u8 = 1;
 
 fn aad(device: &DeviceId, version: u64) -> Aad<'_> {
     Aad {
@@ -58,20 +70,55 @@ fn encode(header: &VaultHeader) -> [u8; HEADER_LEN] {
     let mut out = [0u8; HEADER_LEN];
     out[..8].copy_from_slice(&header.created_at.millis().to_be_bytes());
     out[8..16].copy_from_slice(&header.audit.seq.to_be_bytes());
-    out[16..].copy_from_slice(&header.audit.hash);
+    out[16..48].copy_from_slice(&header.audit.hash);
+    out[48..52].copy_from_slice(&header.kdf.memory_kib.to_be_bytes());
+    out[52..56].copy_from_slice(&header.kdf.iterations.to_be_bytes());
+    out[56..60].copy_from_slice(&header.kdf.parallelism.to_be_bytes());
+    out[60] = if header.kdf.is_for_tests() {
+        FOR_TESTS
+    } else {
+        0
+    };
     out
 }
 
-fn decode(bytes: &[u8], version: u64) -> Option<VaultHeader> {
-    let bytes: &[u8; HEADER_LEN] = bytes.try_into().ok()?;
+/// The header in `bytes`, and whether they held the parameters: a legacy
+/// header takes `plaintext`, which can never be marked as the tests'.
+fn decode(bytes: &[u8], version: u64, plaintext: KdfParams) -> Option<(VaultHeader, bool)> {
+    let be32 = |at: usize| Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+    if bytes.len() != LEGACY_LEN && bytes.len() != HEADER_LEN {
+        return None;
+    }
     let created_at = Timestamp(i64::from_be_bytes(bytes[..8].try_into().ok()?));
     let seq = u64::from_be_bytes(bytes[8..16].try_into().ok()?);
-    let hash = bytes[16..].try_into().ok()?;
-    Some(VaultHeader {
-        created_at,
-        audit: AuditHead { seq, hash },
-        version,
-    })
+    let hash = bytes[16..48].try_into().ok()?;
+    let (kdf, sealed) = if bytes.len() == HEADER_LEN {
+        let mut kdf = KdfParams::new(be32(48)?, be32(52)?, be32(56)?);
+        match bytes[60] {
+            0 => {}
+            FOR_TESTS => kdf.for_tests = true,
+            _ => return None,
+        }
+        (kdf, true)
+    } else {
+        (
+            KdfParams::new(
+                plaintext.memory_kib,
+                plaintext.iterations,
+                plaintext.parallelism,
+            ),
+            false,
+        )
+    };
+    Some((
+        VaultHeader {
+            created_at,
+            audit: AuditHead { seq, hash },
+            kdf,
+            version,
+        },
+        sealed,
+    ))
 }
 
 pub(crate) fn insert(
@@ -104,7 +151,7 @@ pub(crate) fn read_meta(conn: &Connection) -> Result<VaultMeta, StoreError> {
             |r| {
                 Ok(VaultMeta {
                     device: DeviceId(r.get(0)?),
-                    kdf: KdfParams { memory_kib: r.get(1)?, iterations: r.get(2)?, parallelism: r.get(3)? },
+                    kdf: KdfParams::new(r.get(1)?, r.get(2)?, r.get(3)?),
                 })
             },
         )
@@ -118,18 +165,21 @@ pub(crate) fn read_meta(conn: &Connection) -> Result<VaultMeta, StoreError> {
     Ok(meta)
 }
 
+/// The sealed header, and whether it held the key-derivation parameters. A
+/// header sealed before they were takes the plaintext copy in `meta` (never
+/// marked as the tests'); writing it seals them.
 pub(crate) fn read(
     conn: &Connection,
     key: &SecretKey,
-    device: &DeviceId,
-) -> Result<VaultHeader, StoreError> {
+    meta: &VaultMeta,
+) -> Result<(VaultHeader, bool), StoreError> {
     let (version, sealed): (i64, Vec<u8>) = conn
         .prepare_cached("SELECT header_version, header FROM vault_meta WHERE singleton = 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let version = version as u64;
-    open(key, &aad(device, version), &sealed)
+    open(key, &aad(&meta.device, version), &sealed)
         .ok()
-        .and_then(|plain| decode(&plain, version))
+        .and_then(|plain| decode(&plain, version, meta.kdf))
         .ok_or_else(|| StoreError::integrity("the vault header"))
 }
 
@@ -157,21 +207,65 @@ pub(crate) fn write(
     Ok(next)
 }
 
+/// Seals `header` in the row as a vault from before the parameters were
+/// sealed had it: creation time and audit head only.
+#[cfg(test)]
+pub(crate) fn write_legacy(
+    conn: &Connection,
+    key: &SecretKey,
+    device: &DeviceId,
+    header: &VaultHeader,
+) {
+    let legacy = &encode(header)[..LEGACY_LEN];
+    let sealed = seal(key, &aad(device, header.version), legacy).unwrap();
+    conn.execute(
+        "UPDATE vault_meta SET header = ?1 WHERE singleton = 1",
+        params![sealed],
+    )
+    .unwrap();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn header_bytes_round_trip() {
-        let header = VaultHeader {
+    fn header(kdf: KdfParams) -> VaultHeader {
+        VaultHeader {
             created_at: Timestamp(1_764_000_000_000),
             audit: AuditHead {
                 seq: 42,
                 hash: [7; 32],
             },
+            kdf,
             version: 9,
-        };
-        assert_eq!(decode(&encode(&header), 9), Some(header));
-        assert_eq!(decode(&encode(&header)[1..], 9), None);
+        }
+    }
+
+    #[test]
+    fn header_bytes_round_trip_with_the_parameters_and_their_mark() {
+        let plaintext = KdfParams::strong();
+        for kdf in [KdfParams::strong(), KdfParams::insecure_fast_for_tests()] {
+            let bytes = encode(&header(kdf));
+            let (decoded, sealed) = decode(&bytes, 9, plaintext).unwrap();
+            assert_eq!(decoded, header(kdf));
+            assert_eq!(decoded.kdf.is_for_tests(), kdf.is_for_tests());
+            assert!(sealed);
+        }
+        let bytes = encode(&header(KdfParams::strong()));
+        assert_eq!(decode(&bytes[1..], 9, plaintext), None);
+        let mut unknown_flag = bytes;
+        unknown_flag[HEADER_LEN - 1] = 2;
+        assert_eq!(decode(&unknown_flag, 9, plaintext), None);
+    }
+
+    #[test]
+    fn a_legacy_header_takes_the_plaintext_parameters_never_marked() {
+        let bytes = encode(&header(KdfParams::insecure_fast_for_tests()));
+        let plaintext = KdfParams::insecure_fast_for_tests();
+        let (decoded, sealed) = decode(&bytes[..LEGACY_LEN], 9, plaintext).unwrap();
+        assert!(!sealed);
+        assert!(!decoded.kdf.is_for_tests());
+        assert!(decoded.kdf.same_cost(&plaintext));
+        assert_eq!(decoded.audit, header(plaintext).audit);
     }
 }

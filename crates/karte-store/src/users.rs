@@ -108,7 +108,7 @@ pub struct UserRecord {
 #[derive(Debug)]
 pub(crate) struct Credentials {
     pub id: UserId,
-    kdf: KdfParams,
+    pub kdf: KdfParams,
     salt: Vec<u8>,
     key_version: u64,
     wrapped_key: Vec<u8>,
@@ -262,7 +262,7 @@ pub(crate) fn credentials(conn: &Connection, name: &str) -> Result<Credentials, 
             |r| {
                 Ok(Credentials {
                     id: UserId(r.get(0)?),
-                    kdf: KdfParams { memory_kib: r.get(1)?, iterations: r.get(2)?, parallelism: r.get(3)? },
+                    kdf: KdfParams::new(r.get(1)?, r.get(2)?, r.get(3)?),
                     salt: r.get(4)?,
                     key_version: r.get::<_, i64>(5)? as u64,
                     wrapped_key: r.get(6)?,

@@ -77,6 +77,13 @@ impl Vault {
                 "key-derivation parameters: {problem}"
             )));
         }
+        if let Some(problem) = kdf.below_floor() {
+            let floor = KdfParams::FLOOR;
+            return Err(StoreError::invalid(format!(
+                "key-derivation parameters below the minimum ({problem}): use at least {} KiB and {} iterations, or leave them at the default",
+                floor.memory_kib, floor.iterations
+            )));
+        }
         if user_id.as_str().is_empty() || device_id.as_str().is_empty() {
             return Err(StoreError::invalid("user and device ids must not be empty"));
         }
@@ -98,6 +105,7 @@ impl Vault {
         let header = VaultHeader {
             created_at: now,
             audit: AuditHead::EMPTY,
+            kdf,
             version: 1,
         };
         let made = schema::create_file(path).and_then(|mut conn| {
@@ -200,11 +208,50 @@ impl VaultOpened {
         let credentials = users::credentials(&self.conn, user)?;
         let key = users::unwrap_key(&credentials, passphrase)?;
         let user = users::record(&self.conn, &key, &credentials.id)?;
-        let header = header::read(&self.conn, &key, &self.meta.device)?;
+        let (header, sealed) = header::read(&self.conn, &key, &self.meta)?;
+        self.into_vault(key, user, header, sealed, Some(credentials.kdf))
+    }
+
+    /// The unlocked vault, once its key-derivation parameters are admitted:
+    /// the sealed ones are the authority and the plaintext copy must match
+    /// them (an edited copy would make new passphrases cheap to guess); they
+    /// and the unlocking user's must be at least [`KdfParams::FLOOR`],
+    /// unless the vault was sealed as a test vault. A vault from before the
+    /// parameters were sealed is held to the floor without exception, and
+    /// its next header write seals them.
+    fn into_vault(
+        self,
+        key: SecretKey,
+        user: UserRecord,
+        header: VaultHeader,
+        sealed: bool,
+        user_kdf: Option<KdfParams>,
+    ) -> Result<Vault, StoreError> {
+        if sealed && !header.kdf.same_cost(&self.meta.kdf) {
+            return Err(StoreError::integrity(
+                "the vault header's key-derivation parameters (the plaintext copy differs from the sealed one)",
+            ));
+        }
+        if let Some(problem) = header.kdf.problem() {
+            return Err(StoreError::corrupt(format!(
+                "the vault header's key-derivation parameters: {problem}"
+            )));
+        }
+        let too_cheap = header.kdf.below_floor().or_else(|| {
+            let user_kdf = user_kdf.filter(|_| !header.kdf.is_for_tests())?;
+            let problem = user_kdf.below_floor()?;
+            Some(format!("{}'s passphrase: {problem}", user.name))
+        });
+        if let Some(detail) = too_cheap {
+            return Err(StoreError::WeakKeyDerivation { detail });
+        }
         Ok(Vault {
             conn: self.conn,
             key,
-            meta: self.meta,
+            meta: VaultMeta {
+                kdf: header.kdf,
+                ..self.meta
+            },
             user,
             header,
             wiped: false,
@@ -585,6 +632,91 @@ mod tests {
             vault.load_document(&index[9_999].id).unwrap(),
             vec![b"chart".to_vec()]
         );
+    }
+
+    /// Writes the plaintext copy of the vault's parameters, as anyone who
+    /// can write the file could.
+    fn edit_plaintext_parameters(path: &Path, kdf: KdfParams) {
+        Connection::open(path)
+            .unwrap()
+            .execute(
+                "UPDATE vault_meta SET kdf_memory_kib = ?1, kdf_iterations = ?2, kdf_parallelism = ?3",
+                params![kdf.memory_kib, kdf.iterations, kdf.parallelism],
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn a_vault_sealed_before_its_parameters_were_is_held_to_the_floor_and_sealed_on_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.karte");
+        let unlock = || Vault::open(&path).unwrap().unlock("admin", b"pass");
+        let vault = Vault::create(
+            &path,
+            "admin",
+            b"pass",
+            KdfParams::FLOOR,
+            UserId::from("U1"),
+            DeviceId::from("D1"),
+            Timestamp(1_764_000_000_000),
+        )
+        .unwrap();
+        header::write_legacy(&vault.conn, &vault.key, &vault.meta.device, &vault.header);
+        vault.lock();
+
+        // Nothing sealed vouches for the plaintext parameters, so lowered
+        // ones are refused, even to the tests' numbers: no legacy vault is a
+        // test vault.
+        edit_plaintext_parameters(&path, KdfParams::insecure_fast_for_tests());
+        let error = unlock().unwrap_err();
+        assert!(
+            matches!(error, StoreError::WeakKeyDerivation { .. }),
+            "{error:?}"
+        );
+        assert_eq!(error.code(), "weak_key_derivation");
+
+        // At the floor it opens, and its next write seals the parameters:
+        // from then on an edited copy is caught.
+        edit_plaintext_parameters(&path, KdfParams::FLOOR);
+        let mut vault = unlock().unwrap();
+        vault.record_audit(event("first write")).unwrap();
+        vault.lock();
+        let raised = KdfParams::new(2 * KdfParams::FLOOR.memory_kib, 2, 1);
+        edit_plaintext_parameters(&path, raised);
+        assert_eq!(unlock().unwrap_err().code(), "integrity");
+        edit_plaintext_parameters(&path, KdfParams::FLOOR);
+        assert_eq!(unlock().unwrap().audit_log().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_user_wrapped_below_the_floor_is_refused_outside_a_test_vault() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.karte");
+        let mut vault = Vault::create(
+            &path,
+            "admin",
+            b"pass",
+            KdfParams::FLOOR,
+            UserId::from("U1"),
+            DeviceId::from("D1"),
+            Timestamp(1_764_000_000_000),
+        )
+        .unwrap();
+        // Only code holding the data key can wrap it, so this is what a
+        // vault written by an older, laxer Karte could hold.
+        let fast = KdfParams::insecure_fast_for_tests();
+        vault
+            .transact(None, |conn, key| {
+                users::rewrap(conn, key, &UserId::from("U1"), b"pass", fast)
+            })
+            .unwrap();
+        vault.lock();
+        let error = Vault::open(&path)
+            .unwrap()
+            .unlock("admin", b"pass")
+            .unwrap_err();
+        assert_eq!(error.code(), "weak_key_derivation");
+        assert!(error.to_string().contains("admin's passphrase"), "{error}");
     }
 
     #[test]

@@ -45,6 +45,8 @@ error_codes! {
     VaultCorrupt = "vault_corrupt",
     NewerFormat = "newer_format",
     WrongPassphrase = "wrong_passphrase",
+    /// The vault's key derivation is below the floor (Argon2id's minimum).
+    WeakKeyDerivation = "weak_key_derivation",
     UnknownUser = "unknown_user",
     UserExists = "user_exists",
     UserNeeded = "user_needed",

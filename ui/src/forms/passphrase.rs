@@ -2,7 +2,7 @@
 //! while it is typed, and the errors of the user name, passphrase and
 //! confirmation together.
 
-use karte_types::ValidationError;
+use karte_types::{ValidationError, check_new_passphrase};
 
 use super::{FieldErrors, by_field};
 
@@ -15,16 +15,17 @@ pub enum Strength {
     Strong,
 }
 
-/// The shortest passphrase the app accepts.
-pub const MIN_PASSPHRASE: usize = 8;
+/// The shortest passphrase the app accepts: the core's rule, from
+/// `karte-types`, so the form and the core never disagree.
+pub const MIN_PASSPHRASE: usize = karte_types::MIN_PASSPHRASE_CHARS;
 
 impl Strength {
     /// Length counts most; mixing kinds of characters helps a little.
     pub fn of(passphrase: &str) -> Strength {
-        let length = passphrase.chars().count();
-        if length < MIN_PASSPHRASE {
+        if check_new_passphrase(passphrase).is_err() {
             return Strength::TooShort;
         }
+        let length = passphrase.chars().count();
         let kinds = [
             passphrase.chars().any(|c| c.is_ascii_lowercase()),
             passphrase.chars().any(|c| c.is_ascii_uppercase()),
@@ -72,12 +73,8 @@ pub fn new_passphrase_errors(user: &str, passphrase: &str, confirm: &str) -> Fie
             "a user name is needed",
         ));
     }
-    if Strength::of(passphrase) == Strength::TooShort {
-        errors.push(ValidationError::new(
-            "passphrase",
-            "too_short",
-            "use at least 8 characters",
-        ));
+    if let Err(error) = check_new_passphrase(passphrase) {
+        errors.push(error);
     }
     if passphrase != confirm {
         errors.push(ValidationError::new(
@@ -103,5 +100,19 @@ mod tests {
         let errors = new_passphrase_errors("admin", "correct horse", "correct hose");
         assert_eq!(errors["confirm"].code, "mismatch");
         assert_eq!(errors.len(), 1);
+    }
+
+    #[test]
+    fn the_form_refuses_exactly_what_the_core_refuses() {
+        // Seven kanji are 21 bytes but seven characters: too short for
+        // both; eight are enough for both.
+        let short = "合".repeat(MIN_PASSPHRASE - 1);
+        let errors = new_passphrase_errors("admin", &short, &short);
+        assert_eq!(errors["passphrase"].code, "too_short");
+        assert!(check_new_passphrase(&short).is_err());
+        assert_eq!(Strength::of(&short), Strength::TooShort);
+        let enough = "合".repeat(MIN_PASSPHRASE);
+        assert!(new_passphrase_errors("admin", &enough, &enough).is_empty());
+        assert!(check_new_passphrase(&enough).is_ok());
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use karte_store::{AuditAction, StoreError, Vault};
 use karte_sync::recovery::{RecoveryError, RecoveryPrivateKey, open_with_recovery_key};
 
-use super::{Session, sole_user};
+use super::{Session, check_new_passphrase, sole_user};
 use crate::{ApiError, Environment};
 
 impl Session {
@@ -24,6 +24,9 @@ impl Session {
         new_passphrase: &[u8],
         env: Environment,
     ) -> Result<Session, ApiError> {
+        // Checked before the key file is read: a recovery that cannot set
+        // the new passphrase should not get as far as opening the vault.
+        check_new_passphrase(new_passphrase)?;
         let private = RecoveryPrivateKey::from_file_text(recovery_key_file, key_file_passphrase)?;
         let opened = Vault::open(path)?;
         let user = match user {

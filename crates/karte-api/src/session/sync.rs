@@ -25,7 +25,7 @@ use karte_types::{PatientId, PatientSummary, Timestamp};
 use ring::rand::SystemRandom;
 
 use super::{LoadedChart, Session};
-use crate::ApiError;
+use crate::{ApiError, Permission};
 
 /// What a front shows of sync at a glance.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -73,6 +73,9 @@ impl Session {
         device_name: &str,
         roots_pem: &[u8],
     ) -> Result<Enrolment, ApiError> {
+        // Asked before the address is read, so a refused user is told that
+        // first; `enrol_with` asks again for callers that come straight in.
+        self.require(Permission::EnrolDevice)?;
         let mut transport =
             HttpTransport::with_roots(hub_url, roots_pem).map_err(SyncError::from)?;
         self.enrol_with(&mut transport, hub_url, code, device_name)
@@ -86,7 +89,7 @@ impl Session {
         code: &str,
         device_name: &str,
     ) -> Result<Enrolment, ApiError> {
-        self.require_admin()?;
+        self.require(Permission::EnrolDevice)?;
         if let Some(enrolment) = self.vault.enrolment()? {
             return Err(ApiError::AlreadyEnrolled {
                 hub: enrolment.hub_url,
@@ -166,6 +169,7 @@ impl Session {
     /// (its id at the hub). The request is kept in the vault and sent with
     /// the next sync, so it can be made offline.
     pub fn share(&mut self, patient: &PatientId, org: &str) -> Result<(), ApiError> {
+        self.require(Permission::Export)?;
         if self.vault.enrolment()?.is_none() {
             return Err(ApiError::NotEnrolled);
         }

@@ -1,8 +1,9 @@
-//! Tests of the application API with a fixed clock and seed, and of sync
-//! with a real hub on 127.0.0.1.
+//! Tests of the application API with a fixed clock and seed, the roles it
+//! enforces, and sync with a real hub on 127.0.0.1.
 
 mod app;
 mod hub;
+mod roles;
 mod session;
 mod support;
 mod sync;

@@ -1,8 +1,9 @@
 //! A session's operations persist, survive reopening, are audited, and leave
-//! no plaintext in any file, including the WAL while the session is open.
+//! no plaintext in any file, including the WAL while the session is open;
+//! every new passphrase meets the policy shared with the UI.
 
-use karte_api::AuditAction;
-use karte_test_support::{penicillin, visit, yamada};
+use karte_api::{AuditAction, Environment, KdfParams, Role, Session};
+use karte_test_support::{START, penicillin, visit, yamada};
 
 use crate::support::TempVault;
 use karte_types::AllergyStatus;
@@ -138,4 +139,52 @@ fn the_same_seed_makes_the_same_ids() {
         sa.add_patient(&yamada()).unwrap(),
         sb.add_patient(&yamada()).unwrap()
     );
+}
+
+#[test]
+fn every_new_passphrase_meets_the_shared_policy() {
+    let vault = TempVault::new();
+    let short = b"short";
+    let error = Session::create(
+        &vault.path(),
+        "admin",
+        short,
+        KdfParams::insecure_fast_for_tests(),
+        Environment::fixed(START, 1),
+    )
+    .unwrap_err();
+    assert_eq!(error.code(), "invalid_input");
+    assert!(
+        error.to_string().contains("at least 8 characters"),
+        "{error}"
+    );
+    assert!(!vault.path().exists(), "no vault is made");
+
+    let mut session = vault.create(1);
+    let error = session.add_user("sato", Role::Nurse, short).unwrap_err();
+    assert_eq!(error.code(), "invalid_input");
+    assert!(session.users().unwrap().iter().all(|u| u.name != "sato"));
+    // Seven kanji are 21 bytes but only seven characters.
+    let error = session
+        .change_passphrase("合言葉は七文字".as_bytes())
+        .unwrap_err();
+    assert_eq!(error.code(), "invalid_input");
+    let error = session.change_passphrase(&[0xff; 12]).unwrap_err();
+    assert_eq!(error.code(), "invalid_input");
+    session.lock();
+    // The old passphrase still opens the vault.
+    let session = vault.open(2);
+    session.lock();
+
+    // A recovery is refused before the key file is even read.
+    let error = Session::recover(
+        &vault.path(),
+        None,
+        "not a key file",
+        None,
+        short,
+        Environment::fixed(START, 3),
+    )
+    .unwrap_err();
+    assert_eq!(error.code(), "invalid_input");
 }

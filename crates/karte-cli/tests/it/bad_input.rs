@@ -123,3 +123,35 @@ fn truncated_corrupt_and_altered_vault_files_give_clear_errors() {
     vault.ok(&["patient", "list"]);
     let _ = PASSPHRASE;
 }
+
+#[test]
+fn a_short_passphrase_and_cheap_key_derivation_are_refused_by_the_core() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.karte");
+    let init = |passphrase: &str, flags: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_karte"))
+            .arg("init")
+            .args(flags)
+            .env("KARTE_VAULT", &path)
+            .env("KARTE_PASSPHRASE", passphrase)
+            .env_remove("KARTE_USER")
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "init {flags:?} succeeded");
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let error = init("short", &["--insecure-fast-kdf-for-tests"]);
+    assert!(
+        error.starts_with("error[invalid_input]") && error.contains("at least 8 characters"),
+        "{error}"
+    );
+    let error = init(
+        PASSPHRASE,
+        &["--kdf-memory-kib", "64", "--kdf-iterations", "1"],
+    );
+    assert!(
+        error.starts_with("error[invalid_input]") && error.contains("minimum"),
+        "{error}"
+    );
+    assert!(!path.exists(), "no vault is left behind");
+}

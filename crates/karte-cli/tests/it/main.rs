@@ -3,6 +3,7 @@
 mod bad_input;
 mod crash;
 mod plaintext;
+mod roles;
 mod support;
 mod sync;
 mod workflow;

@@ -1,5 +1,6 @@
 //! Runs the real `karte` binary against a vault in a temporary folder, with
-//! cheap key-derivation parameters stored in that vault's header.
+//! the tests' cheap key-derivation parameters sealed in that vault's header
+//! (a debug build's hidden `init` flag).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -16,15 +17,7 @@ impl TestVault {
         let vault = TestVault {
             dir: tempfile::tempdir().expect("temp dir"),
         };
-        vault.ok(&[
-            "init",
-            "--user",
-            "admin",
-            "--kdf-memory-kib",
-            "64",
-            "--kdf-iterations",
-            "1",
-        ]);
+        vault.ok(&["init", "--user", "admin", "--insecure-fast-kdf-for-tests"]);
         vault
     }
 

@@ -1,6 +1,8 @@
 //! Key derivation from a passphrase with Argon2id. The parameters are stored
-//! beside each wrapped key, so tests use cheap ones and a vault made with
-//! stronger ones later still opens.
+//! beside each wrapped key, so a vault made with stronger ones later still
+//! opens; a real vault's are never below [`KdfParams::FLOOR`], and only the
+//! parameters made by [`KdfParams::insecure_fast_for_tests`] (marked as such,
+//! and sealed so in the vault header) may be.
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -17,6 +19,12 @@ pub struct KdfParams {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
+    /// Set only by [`KdfParams::insecure_fast_for_tests`]: these may be below
+    /// the floor. Private, so no front can set it by building the struct
+    /// from numbers a user typed, and never read from a file except from the
+    /// sealed header.
+    #[serde(skip)]
+    pub(crate) for_tests: bool,
 }
 
 /// Upper bounds for parameters read from a file: a damaged number must not
@@ -26,6 +34,16 @@ const MAX_ITERATIONS: u32 = 64;
 const MAX_PARALLELISM: u32 = 16;
 
 impl KdfParams {
+    /// The least a real vault may use: OWASP's minimum for Argon2id, 19 MiB
+    /// of memory and 2 passes (one lane). Below it a stolen vault's
+    /// passphrases are cheap to guess offline.
+    pub const FLOOR: KdfParams = KdfParams {
+        memory_kib: 19 * 1024,
+        iterations: 2,
+        parallelism: 1,
+        for_tests: false,
+    };
+
     /// For real vaults: 64 MiB and 3 passes, above the OWASP minimums for
     /// Argon2id, and about a quarter of a second on a recent tablet.
     pub fn strong() -> KdfParams {
@@ -33,16 +51,63 @@ impl KdfParams {
             memory_kib: 64 * 1024,
             iterations: 3,
             parallelism: 1,
+            for_tests: false,
         }
     }
 
-    /// The cheapest parameters Argon2 accepts. Never for real vaults.
+    /// The cheapest parameters Argon2 accepts, marked as test parameters:
+    /// a vault created with them records that in its sealed header and is
+    /// exempt from the floor. Never for real vaults.
     pub fn insecure_fast_for_tests() -> KdfParams {
         KdfParams {
             memory_kib: 8,
             iterations: 1,
             parallelism: 1,
+            for_tests: true,
         }
+    }
+
+    /// Cost parameters read from a file or typed by a user: never test ones.
+    pub fn new(memory_kib: u32, iterations: u32, parallelism: u32) -> KdfParams {
+        KdfParams {
+            memory_kib,
+            iterations,
+            parallelism,
+            for_tests: false,
+        }
+    }
+
+    /// Whether these are [`KdfParams::insecure_fast_for_tests`]'s.
+    pub fn is_for_tests(&self) -> bool {
+        self.for_tests
+    }
+
+    /// Whether `other` has the same cost, whatever its marking.
+    pub(crate) fn same_cost(&self, other: &KdfParams) -> bool {
+        (self.memory_kib, self.iterations, self.parallelism)
+            == (other.memory_kib, other.iterations, other.parallelism)
+    }
+
+    /// Why these parameters are too cheap for a real vault, if they are;
+    /// test parameters never are.
+    pub fn below_floor(&self) -> Option<String> {
+        if self.for_tests {
+            return None;
+        }
+        let floor = KdfParams::FLOOR;
+        if self.memory_kib < floor.memory_kib {
+            return Some(format!(
+                "memory {} KiB is below {} KiB",
+                self.memory_kib, floor.memory_kib
+            ));
+        }
+        if self.iterations < floor.iterations {
+            return Some(format!(
+                "iterations {} is below {}",
+                self.iterations, floor.iterations
+            ));
+        }
+        None
     }
 
     /// Why these parameters cannot be used, if they cannot.
@@ -51,6 +116,7 @@ impl KdfParams {
             memory_kib,
             iterations,
             parallelism,
+            ..
         } = *self;
         if !(1..=MAX_PARALLELISM).contains(&parallelism) {
             return Some(format!(
@@ -137,28 +203,29 @@ mod tests {
     }
 
     #[test]
+    fn the_floor_is_owasps_minimum_and_spares_only_parameters_made_for_tests() {
+        assert_eq!(KdfParams::strong().below_floor(), None);
+        assert_eq!(KdfParams::FLOOR.below_floor(), None);
+        let floor = KdfParams::FLOOR;
+        let less_memory = KdfParams::new(floor.memory_kib - 1, 4, 1);
+        assert!(less_memory.below_floor().unwrap().contains("memory"));
+        let one_pass = KdfParams::new(64 * 1024, 1, 1);
+        assert!(one_pass.below_floor().unwrap().contains("iterations"));
+        let fast = KdfParams::insecure_fast_for_tests();
+        assert!(fast.is_for_tests() && fast.below_floor().is_none());
+        // The same numbers from a file or a command line are not test ones.
+        let typed = KdfParams::new(fast.memory_kib, fast.iterations, fast.parallelism);
+        assert!(!typed.is_for_tests() && typed.below_floor().is_some());
+        assert!(typed.same_cost(&fast) && typed != fast);
+    }
+
+    #[test]
     fn absurd_parameters_are_refused_before_any_work() {
         let absurd = [
-            KdfParams {
-                memory_kib: u32::MAX,
-                iterations: 1,
-                parallelism: 1,
-            },
-            KdfParams {
-                memory_kib: 8,
-                iterations: 0,
-                parallelism: 1,
-            },
-            KdfParams {
-                memory_kib: 8,
-                iterations: 1,
-                parallelism: 0,
-            },
-            KdfParams {
-                memory_kib: 8,
-                iterations: 1,
-                parallelism: 4,
-            },
+            KdfParams::new(u32::MAX, 1, 1),
+            KdfParams::new(8, 0, 1),
+            KdfParams::new(8, 1, 0),
+            KdfParams::new(8, 1, 4),
         ];
         for params in absurd {
             assert!(params.problem().is_some(), "{params:?}");

@@ -389,19 +389,12 @@ impl VaultOpened {
         let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
         bytes.copy_from_slice(&data_key);
         let key = SecretKey::from_bytes(bytes);
-        let header = header::read(&self.conn, &key, &self.meta.device)
-            .map_err(|_| StoreError::WrongRecoveryKey)?;
+        let (header, sealed) =
+            header::read(&self.conn, &key, &self.meta).map_err(|_| StoreError::WrongRecoveryKey)?;
         let credentials = users::credentials(&self.conn, user)?;
         let user = users::record(&self.conn, &key, &credentials.id)?;
-        Ok(Vault {
-            conn: self.conn,
-            key,
-            meta: self.meta,
-            user,
-            header,
-            wiped: false,
-            to_push: Default::default(),
-            _lock: self._lock,
-        })
+        // The user's old wrapping is about to be replaced, so only the
+        // vault's own parameters are held to the floor.
+        self.into_vault(key, user, header, sealed, None)
     }
 }

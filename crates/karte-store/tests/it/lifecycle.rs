@@ -86,10 +86,7 @@ fn create_checks_its_input_and_leaves_nothing_behind() {
         )
     };
     let fast = KdfParams::insecure_fast_for_tests();
-    let absurd = KdfParams {
-        memory_kib: 1,
-        ..fast
-    };
+    let absurd = KdfParams::new(1, fast.iterations, fast.parallelism);
     for result in [
         create(" ", PASSPHRASE, fast),
         create("admin", b"", fast),

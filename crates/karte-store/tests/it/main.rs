@@ -6,6 +6,7 @@ mod corrupt;
 #[cfg(unix)]
 mod crash;
 mod documents;
+mod kdf_floor;
 mod lifecycle;
 mod lock;
 mod plaintext;
