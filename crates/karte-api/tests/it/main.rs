@@ -3,6 +3,7 @@
 
 mod app;
 mod hub;
+mod poisoned;
 mod session;
 mod support;
 mod sync;
