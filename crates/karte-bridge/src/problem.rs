@@ -79,8 +79,8 @@ fn status_for(code: ErrorCode) -> StatusCode {
         | UnknownDevice | ClockSkew | Malformed | TooLarge | BadSignature | MalformedChange
         | ChangeHashMismatch | ForgedChange | ForeignActor | Replayed | UnsignedChange
         | UnknownSigner | NoProgress | WipeBeforeAck | UnknownOrg | UnknownDoc | OutsideCircle
-        | MissingDependency | ReusedActor | InvalidChange | DeviceExists | BridgeUnreachable
-        | HttpError => StatusCode::BAD_GATEWAY,
+        | MissingDependency | ReusedActor | InvalidChange | InvalidChart | DeviceExists
+        | BridgeUnreachable | HttpError => StatusCode::BAD_GATEWAY,
         NotAVault | VaultCorrupt | Integrity | AuditTampered | AuditTruncated | NoRandomness
         | SealFailed | Io | Database | OtherChart | MissingChanges | CorruptChart | NotAChart
         | ChartUpdateFailed | BadKey | Internal | ShellError | NoShell | BadAnswer | NoWindow

@@ -116,6 +116,9 @@ error_codes! {
     MissingDependency = "missing_dependency",
     ReusedActor = "reused_actor",
     InvalidChange = "invalid_change",
+    /// The hub refused changes that would leave no valid chart, which
+    /// every device would refuse in turn.
+    InvalidChart = "invalid_chart",
     EnrolmentUnknown = "enrolment_unknown",
     EnrolmentUsed = "enrolment_used",
     EnrolmentExpired = "enrolment_expired",

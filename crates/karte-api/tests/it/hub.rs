@@ -273,3 +273,99 @@ impl Transport for Misdigesting {
         self.0.enrol(request)
     }
 }
+
+/// A device of an organisation that is enrolled like any other but speaks
+/// the protocol itself: it crafts changes with raw Automerge, signs them
+/// with its own key and pushes whatever it likes, as a tampered or buggy
+/// client could.
+pub struct Hostile {
+    pub id: DeviceId,
+    pub key: karte_sync::DeviceKey,
+    pub actor: karte_record::ActorId,
+    transport: karte_api::HttpTransport,
+    nonces: u64,
+}
+
+impl Hostile {
+    pub fn enrolled(hub: &TestHub, org: &OrgId) -> Hostile {
+        let (key, _) = karte_sync::DeviceKey::generate(&SystemRandom::new()).unwrap();
+        let id = DeviceId("01HOSTILE0000000000000000M".to_owned());
+        let mut transport = karte_api::HttpTransport::new(&hub.url).unwrap();
+        transport
+            .enrol(&EnrolmentRequest {
+                code: hub.invite(org),
+                device_id: id.clone(),
+                public_key: key.public_key(),
+                device_name: "tampered tablet".to_owned(),
+            })
+            .unwrap();
+        Hostile {
+            actor: karte_record::actor_for(&id, [0x66; 16]),
+            id,
+            key,
+            transport,
+            nonces: 0,
+        }
+    }
+
+    /// A change of chart `doc` that depends on nothing: another "first
+    /// change", valid Automerge, that makes the chart's containers again.
+    /// Every replica holding the chart refuses it, since its entries would
+    /// hide behind one of the two containers.
+    pub fn second_first_change(&self, doc: &PatientId) -> Vec<u8> {
+        use automerge::transaction::{CommitOptions, Transactable};
+        let mut forged = automerge::Automerge::new().with_actor(self.actor.clone());
+        let mut tx = forged.transaction();
+        tx.put(automerge::ROOT, "schema", 1i64).unwrap();
+        tx.put(automerge::ROOT, "patient_id", doc.as_str()).unwrap();
+        for key in [
+            "patient",
+            "allergy_assessment",
+            "allergies",
+            "conditions",
+            "medications",
+            "visits",
+            "reviews",
+            "review_resolutions",
+        ] {
+            tx.put_object(automerge::ROOT, key, automerge::ObjType::Map)
+                .unwrap();
+        }
+        tx.commit_with(CommitOptions::default().with_message("chart.create".to_owned()));
+        forged.get_changes(&[])[0].raw_bytes().to_vec()
+    }
+
+    /// `change` signed by this device, as a push carries it.
+    pub fn sign(&self, change: &[u8]) -> karte_sync::SignedChange {
+        karte_sync::sign_change(&self.key, change).unwrap()
+    }
+
+    /// Pushes `changes` of `doc` in one request, at the feed's end.
+    pub fn push(
+        &mut self,
+        hub: &TestHub,
+        doc: &PatientId,
+        changes: &[Vec<u8>],
+    ) -> Result<karte_sync::SyncResponse, TransportError> {
+        let request = karte_sync::SyncRequest {
+            cursor: hub.feed_head(),
+            resume_after: None,
+            max_response_bytes: 1 << 20,
+            pushes: vec![karte_sync::DocPush {
+                doc: doc.clone(),
+                changes: changes.iter().map(|change| self.sign(change)).collect(),
+            }],
+            audit_head: None,
+            shares: Vec::new(),
+        };
+        self.nonces += 1;
+        let mut nonce = [0u8; 16];
+        nonce[..8].copy_from_slice(&self.nonces.to_be_bytes());
+        let now = karte_sync::wall_clock::now().0;
+        let signed = karte_sync::sign_request(&self.key, &self.id, now, nonce, &request);
+        let answer = self
+            .transport
+            .post_sync(karte_sync::encode_request(&signed))?;
+        Ok(karte_sync::decode_response(&answer).unwrap())
+    }
+}

@@ -3,6 +3,7 @@
 
 mod app;
 mod hub;
+mod poisoned;
 mod roles;
 mod session;
 mod support;

@@ -7,13 +7,17 @@
 //! actors; every chart is new or in the device's organisation's care
 //! circles; every change's dependencies are at the hub or earlier in the
 //! same push (so feed order stays causal order); and the hub's copy of the
-//! chart accepts the changes (Automerge refuses, for one, an actor that
-//! reuses a sequence number, which would block the chart on every device).
+//! chart accepts the changes as every device would: Automerge refuses, for
+//! one, an actor that reuses a sequence number, and the chart checks of
+//! `karte-record` a change that would leave no valid chart (a second first
+//! change, a container removed). Either would stall the chart on every
+//! device that holds it.
 
 use std::collections::{HashMap, HashSet};
 
 use automerge::{AutomergeError, ChangeHash, ReadDoc};
 use axum::http::StatusCode;
+use karte_record::{Chart, RecordError};
 use karte_sync::{ChangeInfo, DocHeads, DocPush, SignedChange, verify_change};
 use karte_types::{DeviceId, PatientId, Timestamp};
 
@@ -226,8 +230,13 @@ fn apply_to_copy(
         }
         seen.insert(info.hash);
     }
-    copy.apply_changes(changes.iter().map(|(_, info)| info.change.clone()))
-        .map_err(|error| refused_change(doc, error))?;
+    if !changes.is_empty() {
+        let pushed = changes
+            .iter()
+            .map(|(_, info)| info.change.clone())
+            .collect();
+        Chart::admit(&mut copy, doc, pushed).map_err(|error| refused_chart(doc, error))?;
+    }
     let heads = copy.get_heads().into_iter().map(|h| h.0).collect();
     let stored = changes
         .into_iter()
@@ -238,6 +247,19 @@ fn apply_to_copy(
         })
         .collect();
     Ok((save.then(|| copy.save()), heads, stored))
+}
+
+fn refused_chart(doc: &PatientId, error: RecordError) -> Problem {
+    match error {
+        RecordError::Automerge(error) => refused_change(doc, error),
+        other => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_chart",
+            format!(
+                "chart {doc} would be no valid chart with the pushed changes ({other}), and every device would refuse it: the pushing device runs an altered or broken Karte; nothing was stored"
+            ),
+        ),
+    }
 }
 
 fn refused_change(doc: &PatientId, error: AutomergeError) -> Problem {

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use karte_hub::{HubConfig, HubStore};
-use karte_record::Chart;
+use karte_record::{Chart, Edit, actor_for};
 use karte_sync::{
     DeviceKey, DocPush, Limits, SignedChange, WipeOrder, encode_request, sign_change, sign_request,
 };
@@ -282,6 +282,91 @@ pub async fn bad_changes_refuse_the_whole_push<B: Backend>() {
     assert_eq!(hub.heads(&y).await, tablet.heads(&y));
     other.sync(&hub).await;
     assert_eq!(other.heads(&x), tablet.heads(&x));
+}
+
+/// A change written with raw Automerge under an actor of `device` (a
+/// process of its own), on top of `base` or, without one, as the first
+/// change of a document: what an altered Karte on an enrolled device can
+/// sign and push.
+fn raw_change(
+    device: &TestDevice,
+    base: Option<&Chart>,
+    write: impl FnOnce(&mut automerge::transaction::Transaction<'_>),
+) -> Vec<u8> {
+    use automerge::transaction::CommitOptions;
+    let mut doc = match base {
+        Some(chart) => automerge::Automerge::load(&chart.save()).unwrap(),
+        None => automerge::Automerge::new(),
+    };
+    doc.set_actor(actor_for(&device.id, [0x99; 16]));
+    let mut tx = doc.transaction();
+    write(&mut tx);
+    tx.commit_with(CommitOptions::default().with_message("raw".to_owned()));
+    let heads = base.map(|chart| chart.heads()).unwrap_or_default();
+    doc.get_changes(&heads).pop().unwrap().raw_bytes().to_vec()
+}
+
+/// Issue "A hub a prefecture can trust", item 1: the hub runs the chart
+/// checks devices run, so a change every device would refuse never
+/// reaches the feed and stalls a chart there.
+pub async fn a_change_that_would_leave_no_chart_is_refused<B: Backend>() {
+    use automerge::transaction::Transactable;
+    let hub = TestHub::<B>::start().await;
+    let (org, _) = hub.add_org("station").await;
+    let mut tablet = hub.enrol(&org.id, "tablet").await;
+    let mut other = hub.enrol(&org.id, "other").await;
+    let x = tablet.create_chart("x");
+    tablet.sync(&hub).await;
+    other.sync(&hub).await;
+    let held = &tablet.charts[&x];
+
+    // The chart made again, by another process of the same device: valid
+    // Automerge, but a second first change with containers of its own.
+    let again = Chart::create(
+        actor_for(&tablet.id, [0x98; 16]),
+        &x,
+        &karte_test_support::yamada(),
+        &Edit {
+            author: &tablet.author,
+            at: karte_test_support::at(5),
+        },
+    )
+    .unwrap();
+    let second_first = again.own_changes_since(&tablet.id, &[]).remove(0);
+    let deleted = raw_change(&tablet, Some(held), |tx| {
+        tx.delete(automerge::ROOT, "visits").unwrap()
+    });
+    let renamed = raw_change(&tablet, Some(held), |tx| {
+        tx.put(automerge::ROOT, "patient_id", "01DOC0000000000000000other")
+            .unwrap()
+    });
+    let bare = raw_change(&tablet, None, |tx| {
+        tx.put(automerge::ROOT, "hello", "world").unwrap()
+    });
+    let created = held.own_changes_since(&tablet.id, &[]).remove(0);
+    let y = crate::support::doc_id("y");
+    let cases = [
+        ("a second first change", &x, second_first),
+        ("a container deleted", &x, deleted),
+        ("the patient id changed", &x, renamed),
+        ("a new chart without the layout", &y, bare),
+        ("a chart pushed as another", &y, created),
+    ];
+    for (what, doc, change) in cases {
+        let push = vec![DocPush {
+            doc: doc.clone(),
+            changes: vec![sign_change(&tablet.key, &change).unwrap()],
+        }];
+        refused(&hub, &mut tablet, push, (422, "invalid_chart"), what).await;
+    }
+    assert!(hub.store.doc(&y).await.unwrap().is_none());
+
+    // The chart goes on as before, on every device.
+    tablet.record_visit(&x, 70);
+    tablet.sync(&hub).await;
+    other.sync(&hub).await;
+    assert_eq!(other.heads(&x), tablet.heads(&x));
+    assert_eq!(hub.heads(&x).await, tablet.heads(&x));
 }
 
 pub async fn an_actor_reused_after_a_restore_is_refused<B: Backend>() {

@@ -88,6 +88,7 @@ on_both_backends! {
     hostile::broken_envelopes_are_refused_with_their_code,
     hostile::forged_and_replayed_requests_are_refused,
     hostile::bad_changes_refuse_the_whole_push,
+    hostile::a_change_that_would_leave_no_chart_is_refused,
     hostile::an_actor_reused_after_a_restore_is_refused,
     hostile::a_lost_device_is_told_to_wipe_and_nothing_it_sends_is_kept,
 }

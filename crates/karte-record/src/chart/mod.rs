@@ -4,9 +4,11 @@
 //! This file holds the chart itself: how it is created with its layout, loaded
 //! and checked, read and saved, and how every write becomes one change. The
 //! writes a user makes are in `edits`, receiving and merging other replicas'
-//! changes in `receive`, and the writing of one flat dotted field, which the
-//! edits build on, in `fields`.
+//! changes in `receive`, the checks whatever is received must pass (on a
+//! device or at the hub) in `admit`, and the writing of one flat dotted
+//! field, which the edits build on, in `fields`.
 
+mod admit;
 mod edits;
 mod fields;
 mod receive;

@@ -10,6 +10,7 @@ use automerge::transaction::Transactable;
 use automerge::{ActorId, Automerge, ChangeHash};
 use karte_types::{PatientSummary, ReviewId};
 
+use super::admit::admit;
 use super::{Chart, check_layout, container};
 use crate::history::Edit;
 use crate::layout::REVIEWS;
@@ -54,28 +55,12 @@ impl Chart {
         edit: &Edit<'_>,
     ) -> Result<(Chart, Vec<ReviewId>), RecordError> {
         let changes = bytes::changes(bytes)?;
-        let mut firsts = changes.iter().filter(|c| c.deps().is_empty());
-        let first = match (firsts.next(), firsts.next()) {
-            (Some(first), None) => first.clone(),
-            (None, _) => {
-                let hash = changes.first().map(|c| c.hash().to_string());
-                return Err(RecordError::MissingChanges(
-                    hash.unwrap_or_else(|| "(none received)".to_owned()),
-                ));
-            }
-            (Some(_), Some(other)) => {
-                return Err(RecordError::OtherChart(format!(
-                    "second first change {}",
-                    other.hash()
-                )));
-            }
-        };
-        let mut doc = Automerge::new();
-        doc.apply_changes([first])?;
-        doc.set_actor(actor);
+        let mut doc = Automerge::new().with_actor(actor);
+        let admitted = admit(&mut doc, None, changes)?;
         let id = check_layout(&doc)?;
         let mut chart = Chart { doc, id };
-        let reviews = chart.ingest(changes, edit)?;
+        // Every review item of a chart new to this replica is new to it.
+        let reviews = chart.record_arrival(&admitted.fresh, &BTreeSet::new(), edit)?;
         Ok((chart, reviews))
     }
 
@@ -132,7 +117,7 @@ impl Chart {
     /// changes, where every change saw the one before and no two values of
     /// a field are concurrent) and clinical findings, less those it holds.
     fn arrival_findings(&self) -> Result<Vec<review::Finding>, RecordError> {
-        let mut findings = if history_is_one_line(&self.doc) {
+        let mut findings = if history_is_one_line(&self.doc)? {
             Vec::new()
         } else {
             review::all_conflicts(&self.doc)?
@@ -157,47 +142,34 @@ impl Chart {
         Ok(found)
     }
 
-    /// Applies incoming changes and records the review items they call for.
+    /// Applies incoming changes, all or none (see [`admit`]), and records
+    /// the review items they call for.
     fn ingest(
         &mut self,
         changes: Vec<automerge::Change>,
         edit: &Edit<'_>,
     ) -> Result<Vec<ReviewId>, RecordError> {
-        let incoming: BTreeSet<ChangeHash> = changes.iter().map(|c| c.hash()).collect();
-        let known = |hash: &ChangeHash| {
-            incoming.contains(hash) || self.doc.get_change_meta_by_hash(hash).is_some()
-        };
-        for change in &changes {
-            // A change without dependencies starts a document: if it is not
-            // this chart's first change, the changes are another chart's.
-            if change.deps().is_empty()
-                && self.doc.get_change_meta_by_hash(&change.hash()).is_none()
-            {
-                return Err(RecordError::OtherChart(format!(
-                    "first change {}",
-                    change.hash()
-                )));
-            }
-            // All or nothing: Automerge would park such a change unseen until
-            // its dependencies came, and a save would silently leave it out.
-            if let Some(missing) = change.deps().iter().find(|d| !known(d)) {
-                return Err(RecordError::MissingChanges(missing.to_string()));
-            }
-        }
-        let fresh: Vec<automerge::Change> = changes
-            .into_iter()
-            .filter(|c| self.doc.get_change_meta_by_hash(&c.hash()).is_none())
-            .collect();
+        let reviews_before = review::review_ids(&self.doc)?;
+        let admitted = admit(&mut self.doc, Some(&self.id), changes)?;
+        self.record_arrival(&admitted.fresh, &reviews_before, edit)
+    }
+
+    /// Records the review items that `fresh`, changes just applied, call
+    /// for; returns the open ones not among `reviews_before`.
+    fn record_arrival(
+        &mut self,
+        fresh: &[automerge::Change],
+        reviews_before: &BTreeSet<String>,
+        edit: &Edit<'_>,
+    ) -> Result<Vec<ReviewId>, RecordError> {
         if fresh.is_empty() {
             return Ok(Vec::new());
         }
-        let reviews_before = review::review_ids(&self.doc)?;
-        self.doc.apply_changes(fresh.iter().cloned())?;
-        let mut findings = review::conflicts_from(&self.doc, &fresh)?;
+        let mut findings = review::conflicts_from(&self.doc, fresh)?;
         findings.extend(review::clinical_findings(&self.doc)?);
         self.record_findings(findings, edit)?;
         let mut new = Vec::new();
-        for id in review::review_ids(&self.doc)?.difference(&reviews_before) {
+        for id in review::review_ids(&self.doc)?.difference(reviews_before) {
             if review::resolution(&self.doc, id)?.is_none() {
                 new.push(ReviewId(id.clone()));
             }
@@ -254,21 +226,26 @@ pub struct ReceivedChart {
 }
 
 /// Whether the history is one line of changes: one first change, and every
-/// other change made on top of exactly the one before it.
-fn history_is_one_line(doc: &Automerge) -> bool {
+/// other change made on top of exactly the one before it. A history with
+/// more than one first change is no chart: each made the containers, and
+/// the entries of one side hide behind the other's (a replica holding the
+/// chart refuses such a change, see [`super::admit`]).
+fn history_is_one_line(doc: &Automerge) -> Result<bool, RecordError> {
     let changes = doc.get_changes_meta(&[]);
     let mut firsts = 0;
+    let mut one_line = true;
     let mut built_on = std::collections::HashSet::with_capacity(changes.len());
     for change in &changes {
         match change.deps.as_slice() {
             [] => firsts += 1,
-            [dep] => {
-                if !built_on.insert(*dep) {
-                    return false;
-                }
-            }
-            _ => return false,
+            [dep] => one_line &= built_on.insert(*dep),
+            _ => one_line = false,
         }
     }
-    firsts == 1
+    if firsts > 1 {
+        return Err(RecordError::NotAChart(format!(
+            "it has {firsts} first changes, each making the chart's containers"
+        )));
+    }
+    Ok(one_line && firsts == 1)
 }

@@ -1,5 +1,6 @@
 //! Integration tests of karte-record: one binary, one module per feature.
 
+mod admit;
 mod corrupt;
 mod merge;
 mod properties;

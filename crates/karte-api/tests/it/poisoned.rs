@@ -1,0 +1,65 @@
+//! Issue "A hub a prefecture can trust", item 1: one chart must not stall
+//! an organisation. A device of one organisation pushes a change that is
+//! valid Automerge but no valid chart (another "first change" making the
+//! containers again) to a chart shared with a second organisation, whose
+//! devices all refuse it. The hub refuses such a push as devices would;
+//! and a device that meets such a chart anyway (from a hub that took it
+//! before it checked) keeps the rest of the page and goes on.
+//!
+//! These tests fail on Karte as it was before: its hub stored such a push,
+//! and every sync of the station's devices failed on the chart.
+
+use karte_test_support::{visit, yamada};
+use karte_types::PatientId;
+
+use crate::hub::{Device, Hostile, TestHub};
+
+/// A clinic (the chart's owner, where the hostile device is enrolled) and a
+/// home-care station it shares `charts` charts with, each side with one
+/// device that has synced them.
+fn shared_charts(hub: &TestHub, charts: usize) -> (Device, Device, Hostile, Vec<PatientId>) {
+    let (clinic, _) = hub.add_org("辰野クリニック");
+    let (station, _) = hub.add_org("訪問看護ステーションさくら");
+    let mut doctor = Device::enrolled(hub, &clinic.id, "clinic laptop");
+    let mut nurse = Device::enrolled(hub, &station.id, "station tablet");
+    let patients: Vec<PatientId> = (0..charts)
+        .map(|_| {
+            let patient = doctor.session.add_patient(&yamada()).unwrap();
+            doctor.session.share(&patient, station.id.as_str()).unwrap();
+            patient
+        })
+        .collect();
+    doctor.sync();
+    nurse.sync();
+    let hostile = Hostile::enrolled(hub, &clinic.id);
+    (doctor, nurse, hostile, patients)
+}
+
+#[test]
+fn the_hub_refuses_a_change_that_makes_a_chart_no_chart() {
+    let hub = TestHub::start();
+    let (mut doctor, mut nurse, mut hostile, patients) = shared_charts(&hub, 1);
+    let patient = &patients[0];
+    let head = hub.feed_head();
+    let poison = hostile.second_first_change(patient);
+    let refused = hostile.push(&hub, patient, &[poison]).unwrap_err();
+    assert_eq!(refused.code(), "invalid_chart", "{refused}");
+    assert_eq!(hub.feed_head(), head, "nothing of the push is stored");
+
+    // The station's devices go on syncing the chart.
+    doctor
+        .session
+        .record_visit(patient, &visit(60, 72))
+        .unwrap();
+    doctor.sync();
+    for _ in 0..2 {
+        nurse.sync();
+    }
+    assert_eq!(nurse.session.chart(patient).unwrap().visits.len(), 1);
+    let doc = |device: &mut Device| serde_json::to_value(device.session.chart(patient).unwrap());
+    assert_eq!(doc(&mut nurse).unwrap(), doc(&mut doctor).unwrap());
+    let station = nurse.session.enrolment().unwrap().unwrap().org_id;
+    let mut fresh = Device::enrolled(&hub, &karte_hub::OrgId(station), "second tablet");
+    fresh.sync();
+    assert_eq!(doc(&mut fresh).unwrap(), doc(&mut doctor).unwrap());
+}
