@@ -58,12 +58,37 @@ fn status_for(code: ErrorCode) -> StatusCode {
         | AmbiguousReview | DuplicateEntry | ActiveAllergies | NotEnrolled | AlreadyEnrolled
         | VaultWiped | NewerFormat | NoRecoveryKey | WrongRecoveryKey | BadRecoveryPublicKey
         | BadRecoveryKeyFile | MalformedSealedKey => StatusCode::CONFLICT,
-        HubUnreachable | BadHubAnswer | HubRefused | PleaseUpdate | DeviceRevoked
-        | UnknownDevice | ClockSkew | Malformed | TooLarge | BadSignature | MalformedChange
-        | ChangeHashMismatch | ForgedChange | ForeignActor | Replayed | UnsignedChange
-        | UnknownSigner | NoProgress | WipeBeforeAck | UnknownOrg | UnknownDoc | OutsideCircle
-        | MissingDependency | ReusedActor | InvalidChange | DeviceExists | BridgeUnreachable
-        | HttpError => StatusCode::BAD_GATEWAY,
+        HubUnreachable
+        | BadHubAnswer
+        | HubRefused
+        | PleaseUpdate
+        | DeviceRevoked
+        | UnknownDevice
+        | ClockSkew
+        | Malformed
+        | TooLarge
+        | BadSignature
+        | MalformedChange
+        | ChangeHashMismatch
+        | ForgedChange
+        | ForeignActor
+        | Replayed
+        | UnsignedChange
+        | UnknownSigner
+        | NoProgress
+        | WipeBeforeAck
+        | UnknownOrg
+        | UnknownDoc
+        | OutsideCircle
+        | MissingDependency
+        | ReusedActor
+        | InvalidChange
+        | DeviceExists
+        | BridgeUnreachable
+        | HttpError
+        | ForbiddenChange
+        | MisattributedChange
+        | ImplausibleChangeTime => StatusCode::BAD_GATEWAY,
         NotAVault | VaultCorrupt | Integrity | AuditTampered | AuditTruncated | NoRandomness
         | SealFailed | Io | Database | OtherChart | MissingChanges | CorruptChart | NotAChart
         | ChartUpdateFailed | BadKey | Internal | ShellError | NoShell | BadAnswer | NoWindow

@@ -1,6 +1,8 @@
 //! Integration tests of karte-record: one binary, one module per feature.
 
 mod corrupt;
+mod incoming;
+mod incoming_properties;
 mod merge;
 mod properties;
 mod round_trip;
