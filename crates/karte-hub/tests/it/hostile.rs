@@ -146,7 +146,7 @@ pub async fn forged_and_replayed_requests_are_refused<B: Backend>() {
 
 /// Sends `pushes` from `device` and checks the refusal and that nothing
 /// was stored.
-async fn refused<B: Backend>(
+pub async fn refused<B: Backend>(
     hub: &TestHub<B>,
     device: &mut TestDevice,
     pushes: Vec<DocPush>,
