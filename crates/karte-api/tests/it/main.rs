@@ -3,6 +3,7 @@
 
 mod app;
 mod hub;
+mod received;
 mod session;
 mod support;
 mod sync;
