@@ -479,3 +479,17 @@ fn a_list_entry_the_hub_sent_wrong_is_corrected_when_the_chart_is_first_opened()
     let mut c = c.reopen();
     assert_eq!(c.session.patients("").unwrap(), truth);
 }
+
+/// Regression: a demo patient without visits was created now with its
+/// history recorded two years before, which the hub refuses as dated
+/// before the chart existed.
+#[test]
+fn demo_patients_without_visits_are_taken_by_the_hub() {
+    let (_hub, _org, [mut a]) = one_org(["A"]);
+    let patients = a.session.demo_limited(4, 11, Some(0), |_| {}).unwrap();
+    let summary = a
+        .session
+        .sync(|_| {})
+        .unwrap_or_else(|e| panic!("{} ({e})", e.code()));
+    assert_eq!(summary.pushed_charts, patients.len(), "{summary}");
+}
