@@ -711,7 +711,13 @@ impl Session {
 
     fn add_demo_patient(&mut self, demo: karte_demo::DemoPatient) -> Result<PatientId, ApiError> {
         let now = self.now();
-        let created = demo.visits.first().map(|v| v.at).unwrap_or(now).min(now);
+        // Created when its first entry was recorded: an entry recorded
+        // before its chart existed is refused by the hub and by devices.
+        let recorded = (demo.visits.iter().map(|v| v.at))
+            .chain(demo.allergies.iter().map(|(_, at)| *at))
+            .chain(demo.conditions.iter().map(|(_, at)| *at))
+            .chain(demo.medications.iter().map(|(_, at)| *at));
+        let created = recorded.min().unwrap_or(now).min(now);
         let id = PatientId(new_ulid(created, self.env.entropy.as_mut()));
         let author = self.author.clone();
         let at = |at: Timestamp| Edit {

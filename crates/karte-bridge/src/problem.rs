@@ -75,12 +75,38 @@ fn status_for(code: ErrorCode) -> StatusCode {
         | RecoveryKeyMismatch
         | RecoveryPassphraseNeeded
         | WrongRecoveryPassphrase => StatusCode::CONFLICT,
-        HubUnreachable | BadHubAnswer | HubRefused | PleaseUpdate | DeviceRevoked
-        | UnknownDevice | ClockSkew | Malformed | TooLarge | BadSignature | MalformedChange
-        | ChangeHashMismatch | ForgedChange | ForeignActor | Replayed | UnsignedChange
-        | UnknownSigner | NoProgress | WipeBeforeAck | UnknownOrg | UnknownDoc | OutsideCircle
-        | MissingDependency | ReusedActor | InvalidChange | InvalidChart | DeviceExists
-        | BridgeUnreachable | HttpError => StatusCode::BAD_GATEWAY,
+        HubUnreachable
+        | BadHubAnswer
+        | HubRefused
+        | PleaseUpdate
+        | DeviceRevoked
+        | UnknownDevice
+        | ClockSkew
+        | Malformed
+        | TooLarge
+        | BadSignature
+        | MalformedChange
+        | ChangeHashMismatch
+        | ForgedChange
+        | ForeignActor
+        | Replayed
+        | UnsignedChange
+        | UnknownSigner
+        | NoProgress
+        | WipeBeforeAck
+        | UnknownOrg
+        | UnknownDoc
+        | OutsideCircle
+        | MissingDependency
+        | ReusedActor
+        | InvalidChange
+        | InvalidChart
+        | DeviceExists
+        | BridgeUnreachable
+        | HttpError
+        | ForbiddenChange
+        | MisattributedChange
+        | ImplausibleChangeTime => StatusCode::BAD_GATEWAY,
         NotAVault | VaultCorrupt | Integrity | AuditTampered | AuditTruncated | NoRandomness
         | SealFailed | Io | Database | OtherChart | MissingChanges | CorruptChart | NotAChart
         | ChartUpdateFailed | BadKey | Internal | ShellError | NoShell | BadAnswer | NoWindow

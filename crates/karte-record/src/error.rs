@@ -29,6 +29,18 @@ pub enum RecordError {
         "the changes received depend on change {0}, which this chart lacks; nothing was applied: sync again from the last acknowledged point"
     )]
     MissingChanges(String),
+    #[error(
+        "change {hash} was refused: {why}. No edit of Karte makes such a change; nothing of it was applied: the device that made it must not be trusted until its administrator has looked at it"
+    )]
+    ForbiddenChange { hash: String, why: String },
+    #[error(
+        "change {hash} was refused: {why}. Every change must name the user and the device that made it; nothing of it was applied: the device that made it must not be trusted until its administrator has looked at it"
+    )]
+    MisattributedChange { hash: String, why: String },
+    #[error(
+        "change {hash} was refused: {why}; nothing of it was applied: check the clock of the device that made it"
+    )]
+    ImplausibleChangeTime { hash: String, why: String },
     #[error("saved chart data is corrupt or truncated: {0}; restore the chart from another copy")]
     Corrupt(String),
     #[error("the document is not a Karte chart as this version knows it: {0}")]
@@ -49,6 +61,9 @@ impl RecordError {
             RecordError::ActiveAllergies => ErrorCode::ActiveAllergies,
             RecordError::OtherChart(_) => ErrorCode::OtherChart,
             RecordError::MissingChanges(_) => ErrorCode::MissingChanges,
+            RecordError::ForbiddenChange { .. } => ErrorCode::ForbiddenChange,
+            RecordError::MisattributedChange { .. } => ErrorCode::MisattributedChange,
+            RecordError::ImplausibleChangeTime { .. } => ErrorCode::ImplausibleChangeTime,
             RecordError::Corrupt(_) => ErrorCode::CorruptChart,
             RecordError::NotAChart(_) => ErrorCode::NotAChart,
             RecordError::Automerge(_) => ErrorCode::ChartUpdateFailed,

@@ -11,6 +11,8 @@
 //! - entries are map keys (ULIDs), never list positions, and are never
 //!   deleted: a mistaken entry is marked entered-in-error;
 //! - every container is created in the chart's first change;
+//! - a change received from elsewhere is applied only if it is an edit this
+//!   API could have made, by the device that signed it (`check_change`);
 //! - a merge that brings concurrent values for a clinical field, or that makes
 //!   the chart clinically inconsistent, records a review item in the document,
 //!   which stays until a person resolves it.
@@ -19,6 +21,7 @@ mod bytes;
 mod chart;
 mod error;
 mod history;
+mod incoming;
 mod json;
 mod layout;
 mod review;
@@ -28,3 +31,4 @@ pub use automerge::{ActorId, ChangeHash};
 pub use chart::{Chart, ReceivedChart};
 pub use error::RecordError;
 pub use history::{ChangeInfo, Edit, actor_for, actor_is_of_device};
+pub use incoming::{CLOCK_SLACK, Delivery, check_change};

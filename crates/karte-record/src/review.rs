@@ -65,20 +65,7 @@ impl Finding {
         mut about: Vec<String>,
     ) -> Finding {
         about.sort();
-        let tag = match &kind {
-            ReviewKind::ConcurrentValues => "concurrent-values".to_owned(),
-            ReviewKind::Clinical { rule } => format!("clinical:{rule}"),
-        };
-        let mut hasher = Sha256::new();
-        for part in [tag.as_str(), path.as_str()]
-            .into_iter()
-            .chain(about.iter().map(String::as_str))
-        {
-            hasher.update(part.as_bytes());
-            hasher.update([0]);
-        }
-        let digest = hasher.finalize();
-        let id = ReviewId(hex::encode(&digest[..16]));
+        let id = review_id(&kind, &path, &about);
         Finding {
             id,
             kind,
@@ -98,6 +85,26 @@ impl Finding {
             recorded_by: Some(recorded_by.clone()),
         }
     }
+}
+
+/// The id of the review item about `about` (sorted) at `path`: a hash of
+/// what the item is about, so two replicas that record the same finding
+/// write the same key.
+pub(crate) fn review_id(kind: &ReviewKind, path: &str, about: &[String]) -> ReviewId {
+    let tag = match kind {
+        ReviewKind::ConcurrentValues => "concurrent-values".to_owned(),
+        ReviewKind::Clinical { rule } => format!("clinical:{rule}"),
+    };
+    let mut hasher = Sha256::new();
+    for part in [tag.as_str(), path]
+        .into_iter()
+        .chain(about.iter().map(String::as_str))
+    {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    let digest = hasher.finalize();
+    ReviewId(hex::encode(&digest[..16]))
 }
 
 /// A path as review items show it: `visits/<id>/vitals/pulse` for the

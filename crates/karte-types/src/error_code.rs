@@ -84,6 +84,12 @@ error_codes! {
     CorruptChart = "corrupt_chart",
     NotAChart = "not_a_chart",
     ChartUpdateFailed = "chart_update_failed",
+    /// A received change does what no edit of Karte does to a chart.
+    ForbiddenChange = "forbidden_change",
+    /// A received change names another author or device than the one that signed it.
+    MisattributedChange = "misattributed_change",
+    /// A received change is dated long after it arrived, or before its chart existed.
+    ImplausibleChangeTime = "implausible_change_time",
     // Enrolment and sync, the device's own and the hub's answers.
     NotEnrolled = "not_enrolled",
     AlreadyEnrolled = "already_enrolled",

@@ -1,12 +1,14 @@
 //! Sync with the regional hub: enrolling the device, sharing charts, and
 //! syncing, with the vault and its charts as the client's `Replica`.
 //!
+//! Every change received is checked to be an edit Karte makes, by the
+//! device that signed it, before any is applied (`Chart::check_received`).
 //! Each page the hub sends becomes durable in one vault transaction: the
 //! charts it changed, the acknowledgements, the removals, the accepted
 //! shares, the new cursor and an audit entry per chart. Charts in memory
 //! are updated only once that transaction has committed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use karte_record::{ActorId, ChangeHash, Chart, Edit};
 use karte_store::{
@@ -21,7 +23,7 @@ use karte_sync::enrolment_code::EnrolmentCode;
 use karte_sync::recovery::seal_to_recovery_key;
 use karte_sync::wire::{AuditHeadReport, ChartDigest, DocUpdate, Payload};
 use karte_sync::{DeviceKey, SyncError};
-use karte_types::{PatientId, PatientSummary, Timestamp};
+use karte_types::{DeviceId, PatientId, PatientSummary, Timestamp};
 use ring::rand::SystemRandom;
 
 use super::{LoadedChart, Session};
@@ -595,6 +597,7 @@ impl VaultReplica<'_> {
             }
         };
         let doc = &update.doc;
+        self.check_changes(update, held, bytes, now)?;
         let document = |chart: &Chart, chunk: Vec<u8>, hub_heads: &[[u8; 32]]| {
             // Everything of this device's own that the hub lacked was pushed
             // and acknowledged, so an own change left is one this merge made.
@@ -629,6 +632,40 @@ impl VaultReplica<'_> {
             let stored = document(&chart, chart.save(), &[])?;
             Ok((stored, Some(chart), new.len()))
         }
+    }
+
+    /// Checks that every change an update brings (as `bytes`) is an edit
+    /// Karte makes, by the device that signed it, at a plausible time: a
+    /// device of the organisation can sign anything. A chart sent whole
+    /// was checked by the hub change by change when they were pushed.
+    fn check_changes(
+        &mut self,
+        update: &DocUpdate,
+        held: bool,
+        bytes: &[u8],
+        now: Timestamp,
+    ) -> Result<(), ApiError> {
+        if !matches!(update.payload, Payload::Changes(_)) {
+            return Ok(());
+        }
+        let signers: HashMap<[u8; 32], &DeviceId> = update
+            .signatures
+            .iter()
+            .map(|signature| (signature.hash, &signature.device))
+            .collect();
+        let signer_of = |hash: &ChangeHash| signers.get(&hash.0).map(|&device| device.clone());
+        let chart = if held {
+            Some(&self.session.load(&update.doc)?.chart)
+        } else {
+            None
+        };
+        Ok(Chart::check_received(
+            chart,
+            &update.doc,
+            bytes,
+            signer_of,
+            now,
+        )?)
     }
 
     /// The charts of `updates` to load on arrival ([`Receiving::Load`]),

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use karte_api::{ApiError, Environment, KdfParams, Session, SyncSummary, Transport};
 use karte_hub::{
-    Clock, Hub, HubConfig, HubListener, HubStore, Org, OrgId, RecoveryPrivateKey, ServeOptions,
-    SqliteHubStore, SystemClock, TlsFiles, invite_device, new_org,
+    Clock, Hub, HubConfig, HubListener, HubStore, Org, OrgId, PushedDoc, RecoveryPrivateKey,
+    ServeOptions, SqliteHubStore, StoredChange, SystemClock, TlsFiles, invite_device, new_org,
 };
 use karte_sync::TransportError;
 use karte_sync::client::{EnrolmentGrant, EnrolmentRequest};
@@ -149,6 +149,40 @@ impl TestHub {
         self.runtime
             .block_on(self.store.unshare(doc, org, SystemClock.now()))
             .unwrap();
+    }
+
+    /// Stores `changes` of `doc` as pushed by `device`, behind the checks of
+    /// the hub's push: as a hub that took pushes unchecked holds them.
+    pub fn store_behind_the_checks(
+        &self,
+        device: &DeviceId,
+        doc: &PatientId,
+        changes: Vec<StoredChange>,
+    ) {
+        let pushed = PushedDoc {
+            doc: doc.clone(),
+            changes,
+            cursor: None,
+        };
+        let now = SystemClock.now();
+        self.runtime
+            .block_on(self.store.store_push(device, vec![pushed], now))
+            .unwrap();
+    }
+
+    /// The chart `doc` as the hub holds it, from every change it stores.
+    pub fn chart(&self, doc: &PatientId) -> automerge::Automerge {
+        let changes = self
+            .runtime
+            .block_on(self.store.doc_changes(doc, 0))
+            .unwrap();
+        let mut chart = automerge::Automerge::new();
+        for change in changes {
+            chart
+                .apply_changes([automerge::Change::try_from(&change.bytes[..]).unwrap()])
+                .unwrap();
+        }
+        chart
     }
 
     /// The highest feed position: what a repeated push must not move.

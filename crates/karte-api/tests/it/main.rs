@@ -4,6 +4,7 @@
 mod app;
 mod hub;
 mod poisoned;
+mod received;
 mod roles;
 mod session;
 mod support;

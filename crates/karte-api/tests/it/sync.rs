@@ -522,3 +522,17 @@ fn a_recovery_key_changed_in_the_hubs_database_is_refused_at_enrolment() {
     assert_eq!(error.code(), "invalid_input");
     assert!(error.to_string().contains("ask for a new one"), "{error}");
 }
+
+/// Regression: a demo patient without visits was created now with its
+/// history recorded two years before, which the hub refuses as dated
+/// before the chart existed.
+#[test]
+fn demo_patients_without_visits_are_taken_by_the_hub() {
+    let (_hub, _org, [mut a]) = one_org(["A"]);
+    let patients = a.session.demo_limited(4, 11, Some(0), |_| {}).unwrap();
+    let summary = a
+        .session
+        .sync(|_| {})
+        .unwrap_or_else(|e| panic!("{} ({e})", e.code()));
+    assert_eq!(summary.pushed_charts, patients.len(), "{summary}");
+}

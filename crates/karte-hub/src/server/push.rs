@@ -6,18 +6,20 @@
 //! it claims, is signed by the pushing device and written under one of its
 //! actors; every chart is new or in the device's organisation's care
 //! circles; every change's dependencies are at the hub or earlier in the
-//! same push (so feed order stays causal order); and the hub's copy of the
-//! chart accepts the changes as every device would: Automerge refuses, for
-//! one, an actor that reuses a sequence number, and the chart checks of
-//! `karte-record` a change that would leave no valid chart (a second first
-//! change, a container removed). Either would stall the chart on every
-//! device that holds it.
+//! same push (so feed order stays causal order); every change is an edit
+//! Karte makes, by the device that signed it, at a plausible time
+//! (`karte_record::check_change`, each against the hub's copy with the
+//! changes before it applied); and the hub's copy of the chart accepts the
+//! changes as every device would: Automerge refuses, for one, an actor that
+//! reuses a sequence number, and the chart checks of `karte-record` a change
+//! that would leave no valid chart (a second first change, a container
+//! removed). Either would stall the chart on every device that holds it.
 
 use std::collections::{HashMap, HashSet};
 
 use automerge::{AutomergeError, ChangeHash, ReadDoc};
 use axum::http::StatusCode;
-use karte_record::{Chart, RecordError};
+use karte_record::{Chart, Delivery, RecordError, check_change};
 use karte_sync::{ChangeInfo, DocHeads, DocPush, SignedChange, verify_change};
 use karte_types::{DeviceId, PatientId, Timestamp};
 
@@ -76,8 +78,15 @@ pub(super) async fn receive<S: HubStore>(
         // the next device to need it whole does not rebuild it.
         let save = copy.unsaved + changes.len() > hub.config().snapshot_refresh_after;
         let checked_doc = doc.clone();
-        let (saved, heads, changes) =
-            run_blocking(move || apply_to_copy(copy.doc, &checked_doc, changes, save)).await?;
+        let signer = device.id.clone();
+        let (saved, heads, changes) = run_blocking(move || {
+            let delivery = Delivery {
+                signer: &signer,
+                received_at: now,
+            };
+            apply_to_copy(copy.doc, &checked_doc, changes, &delivery, save)
+        })
+        .await?;
         acked.push(DocHeads {
             doc: doc.clone(),
             heads,
@@ -200,6 +209,7 @@ fn apply_to_copy(
     mut copy: automerge::Automerge,
     doc: &PatientId,
     changes: Vec<(SignedChange, ChangeInfo)>,
+    delivery: &Delivery<'_>,
     save: bool,
 ) -> Result<Applied, Problem> {
     let mut pushed: HashSet<ChangeHash> = HashSet::with_capacity(changes.len());
@@ -231,6 +241,22 @@ fn apply_to_copy(
         seen.insert(info.hash);
     }
     if !changes.is_empty() {
+        // One at a time on a scratch copy, so that each change is checked
+        // against the chart it applies to; one the hub has (pushed again
+        // after a lost answer) was checked when it came first.
+        let mut scratch = copy.clone();
+        for (_, info) in &changes {
+            if scratch.get_change_meta_by_hash(&info.hash).is_some() {
+                continue;
+            }
+            check_change(&scratch, doc, &info.change, delivery)
+                .map_err(|error| refused_edit(doc, error))?;
+            scratch
+                .apply_changes([info.change.clone()])
+                .map_err(|error| refused_change(doc, error))?;
+        }
+        // Then the chart checks every device makes of what it receives,
+        // all or nothing, on the copy itself.
         let pushed = changes
             .iter()
             .map(|(_, info)| info.change.clone())
@@ -260,6 +286,27 @@ fn refused_chart(doc: &PatientId, error: RecordError) -> Problem {
             ),
         ),
     }
+}
+
+/// A pushed change that is no edit Karte makes, names another author than
+/// its signer, or is dated implausibly: answered with the chart's own code
+/// (`forbidden_change`, `misattributed_change`, `implausible_change_time`),
+/// the same a device gives when it refuses such a change from the hub.
+fn refused_edit(doc: &PatientId, error: RecordError) -> Problem {
+    let status = match &error {
+        RecordError::ForbiddenChange { .. } | RecordError::MisattributedChange { .. } => {
+            StatusCode::FORBIDDEN
+        }
+        RecordError::ImplausibleChangeTime { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        // Dependencies were checked above; anything else is the hub's copy
+        // failing to be read, which is the hub's own fault.
+        _ => return Problem::internal(error.code().as_str(), format!("chart {doc}: {error}")),
+    };
+    Problem::new(
+        status,
+        error.code().as_str(),
+        format!("chart {doc}: {error}; nothing of the push was stored"),
+    )
 }
 
 fn refused_change(doc: &PatientId, error: AutomergeError) -> Problem {

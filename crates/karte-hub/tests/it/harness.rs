@@ -20,7 +20,7 @@ use ring::rand::SystemRandom;
 use serde_json::{Value, json};
 
 use crate::backend::{Backend, fresh};
-use crate::support::{MINUTE, NOW};
+use crate::support::{MINUTE, NOW, later};
 
 /// A hub serving over HTTP on a free loopback port, with a clock that moves
 /// only when a test says so.
@@ -228,6 +228,9 @@ pub struct TestDevice {
     pub resume_after: Option<PatientId>,
     pub max_response_bytes: u32,
     pub wiped: bool,
+    /// How many edits the device has made; edit `n` is made `n` minutes
+    /// after the hub's clock starts, as a device's clock would say, so the
+    /// hub finds every edit's time plausible.
     edits: i64,
     nonces: u64,
 }
@@ -277,7 +280,7 @@ impl TestDevice {
     pub fn create_chart(&mut self, name: &str) -> PatientId {
         let id = PatientId(format!("01DOC{name:0>21}"));
         self.edits += 1;
-        let (author, at) = (self.author.clone(), karte_test_support::at(self.edits));
+        let (author, at) = (self.author.clone(), later(self.edits));
         let chart = Chart::create(
             self.actor.clone(),
             &id,
@@ -295,7 +298,7 @@ impl TestDevice {
     /// Records a visit in a chart the device holds.
     pub fn record_visit(&mut self, doc: &PatientId, pulse: u16) {
         self.edits += 1;
-        let (author, at) = (self.author.clone(), karte_test_support::at(self.edits));
+        let (author, at) = (self.author.clone(), later(self.edits));
         let device_bits = self
             .key
             .public_key()
@@ -392,7 +395,7 @@ impl TestDevice {
                 Payload::Changes(changes) => changes.concat(),
             };
             let actor = self.actor.clone();
-            let (author, at) = (self.author.clone(), karte_test_support::at(self.edits));
+            let (author, at) = (self.author.clone(), later(self.edits));
             let edit = Edit {
                 author: &author,
                 at,

@@ -6,6 +6,7 @@
 mod admin;
 mod backend;
 mod convergence;
+mod edits;
 mod enrol_http;
 mod harness;
 mod hostile;
@@ -91,4 +92,8 @@ on_both_backends! {
     hostile::a_change_that_would_leave_no_chart_is_refused,
     hostile::an_actor_reused_after_a_restore_is_refused,
     hostile::a_lost_device_is_told_to_wipe_and_nothing_it_sends_is_kept,
+    edits::a_delete_of_another_nurses_entry_is_refused,
+    edits::a_change_naming_another_author_is_refused,
+    edits::a_write_outside_the_layout_is_refused,
+    edits::an_implausible_time_is_refused,
 }

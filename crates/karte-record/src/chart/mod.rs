@@ -216,7 +216,7 @@ fn container<R: ReadDoc>(doc: &R, key: &str) -> Result<ObjId, RecordError> {
 }
 
 /// The collection and map of the entry `id`, whichever collection holds it.
-fn find_entry<R: ReadDoc>(
+pub(crate) fn find_entry<R: ReadDoc>(
     doc: &R,
     id: &EntryId,
 ) -> Result<Option<(Collection, ObjId)>, RecordError> {

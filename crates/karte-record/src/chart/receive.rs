@@ -2,17 +2,19 @@
 //! taking in a chart never held before (as changes or saved whole), and
 //! working out what a chart received whole would record. Whatever arrives
 //! with concurrent values for a field, or breaks a clinical rule, leaves a
-//! review item recorded in the chart.
+//! review item recorded in the chart. Before any of that, received changes
+//! are checked to be edits Karte makes (`check_received`).
 
 use std::collections::BTreeSet;
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, Automerge, ChangeHash};
-use karte_types::{PatientSummary, ReviewId};
+use karte_types::{DeviceId, PatientId, PatientSummary, ReviewId, Timestamp};
 
 use super::admit::admit;
 use super::{Chart, check_layout, container};
 use crate::history::Edit;
+use crate::incoming::{Delivery, check_change};
 use crate::layout::REVIEWS;
 use crate::{RecordError, bytes, review};
 
@@ -39,6 +41,50 @@ impl Chart {
     pub fn apply(&mut self, bytes: &[u8], edit: &Edit<'_>) -> Result<Vec<ReviewId>, RecordError> {
         let changes = bytes::changes(bytes)?;
         self.ingest(changes, edit)
+    }
+
+    /// Checks the changes of `bytes`, received for the chart `patient`, in
+    /// the order given (causal order, as the hub sends them), each against
+    /// the chart as the ones before it leave it (see [`check_change`]):
+    /// `held` is this replica's chart, `None` for one it does not hold yet.
+    /// `signer_of` names the device whose signature each change carries.
+    /// Changes the chart has are skipped; nothing is applied.
+    pub fn check_received(
+        held: Option<&Chart>,
+        patient: &PatientId,
+        bytes: &[u8],
+        signer_of: impl Fn(&ChangeHash) -> Option<DeviceId>,
+        received_at: Timestamp,
+    ) -> Result<(), RecordError> {
+        let empty = Automerge::new();
+        let base = held.map_or(&empty, |chart| &chart.doc);
+        // The chart with the changes checked so far applied, copied only
+        // when there is a second change to check against it.
+        let mut working: Option<Automerge> = None;
+        let mut unapplied: Option<automerge::Change> = None;
+        for change in bytes::changes(bytes)? {
+            if let Some(previous) = unapplied.take() {
+                working
+                    .get_or_insert_with(|| base.clone())
+                    .apply_changes([previous])?;
+            }
+            let chart = working.as_ref().unwrap_or(base);
+            if chart.get_change_meta_by_hash(&change.hash()).is_some() {
+                continue;
+            }
+            let signer =
+                signer_of(&change.hash()).ok_or_else(|| RecordError::MisattributedChange {
+                    hash: change.hash().to_string(),
+                    why: "it carries no device's signature".to_owned(),
+                })?;
+            let delivery = Delivery {
+                signer: &signer,
+                received_at,
+            };
+            check_change(chart, patient, &change, &delivery)?;
+            unapplied = Some(change);
+        }
+        Ok(())
     }
 
     /// A chart this replica has never held, from bytes received from

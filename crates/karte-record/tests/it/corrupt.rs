@@ -145,7 +145,11 @@ fn corrupt_bytes_received_in_a_sync_are_refused_and_change_nothing() {
     let heads = chart.heads();
     for (name, bytes) in corpus() {
         if name == "automerge-but-not-a-chart.bin" {
-            // A foreign document's changes: refused as another chart's, below.
+            // A foreign document's changes: refused as another chart's, and
+            // by the check as a second start of this one.
+            let signer = |_: &_| Some(nurse.device.clone());
+            let checked = Chart::check_received(Some(&chart), &chart.id(), &bytes, signer, at(100));
+            assert_eq!(checked.unwrap_err().code().as_str(), "forbidden_change");
             assert_eq!(
                 chart.apply(&bytes, &edit(&nurse, 1)).unwrap_err().code(),
                 "other_chart"
@@ -163,6 +167,14 @@ fn corrupt_bytes_received_in_a_sync_are_refused_and_change_nothing() {
             );
             continue;
         }
+        // The check of received changes reads them as strictly.
+        let signer = |_: &_| Some(nurse.device.clone());
+        let checked = Chart::check_received(Some(&chart), &chart.id(), &bytes, signer, at(100));
+        let code = checked.expect_err(name).code();
+        assert!(
+            matches!(code.as_str(), "corrupt_chart" | "missing_changes"),
+            "{name}: {code}"
+        );
         let err = chart.apply(&bytes, &edit(&nurse, 1)).expect_err(name);
         assert!(
             matches!(err.code().as_str(), "corrupt_chart" | "missing_changes"),
@@ -206,6 +218,8 @@ proptest! {
             let _ = chart.history();
         }
         let mut chart = Chart::load(actor(&nurse, 2), &[&snapshot]).unwrap();
+        let signer = |_: &_| Some(nurse.device.clone());
+        let _ = Chart::check_received(Some(&chart), &chart.id(), &bytes, signer, at(100));
         let _ = chart.apply(&bytes, &edit(&nurse, 1));
         let _ = chart.view();
     }

@@ -2,6 +2,8 @@
 
 mod admit;
 mod corrupt;
+mod incoming;
+mod incoming_properties;
 mod merge;
 mod properties;
 mod round_trip;

@@ -1,0 +1,210 @@
+//! What a change may write into the entries of a chart: new entries under
+//! new ULID keys, written whole as the input of their collection and
+//! recorded by the change's author; corrections of an entry's fields to
+//! values of their type; and an entry's entered-in-error mark, once, with
+//! who, when and why.
+
+use std::collections::BTreeSet;
+
+use karte_types::{AllergyInput, ConditionInput, EntryId, MedicationInput, VisitInput};
+use serde_json::{Map, Value, json};
+
+use super::super::writes::Write;
+use super::Rule;
+use crate::RecordError;
+use crate::chart::find_entry;
+use crate::json::read_map;
+use crate::layout::{
+    Collection, ENTERED_IN_ERROR, EntryInput, RECORDED_AT, RECORDED_BY, flatten, input_from_doc,
+    input_to_doc, is_meta_key,
+};
+
+impl Rule<'_> {
+    /// New entries: under new ULID keys, written whole as the input of the
+    /// collection, recorded by the change's author at its time.
+    pub(super) fn new_entries(&self, collection: Collection) -> Result<(), RecordError> {
+        for write in &self.patch.writes {
+            let id = &write.key;
+            if write.seen {
+                return Err(self.refuse.forbidden(format!(
+                    "it writes a new entry over entry {id} of {}; entries are never replaced",
+                    collection.key()
+                )));
+            }
+            if ulid::Ulid::from_string(id).is_err() {
+                return Err(self.refuse.forbidden(format!(
+                    "it adds an entry to {} under '{id}', which is not a ULID",
+                    collection.key()
+                )));
+            }
+            if find_entry(self.chart, &EntryId::from(id.as_str()))?.is_some() {
+                return Err(self.refuse.forbidden(format!(
+                    "it adds an entry {id} to {}, but the chart holds an entry {id} already",
+                    collection.key()
+                )));
+            }
+            self.whole_entry(collection, id, &write.value)?;
+        }
+        Ok(())
+    }
+
+    fn whole_entry(
+        &self,
+        collection: Collection,
+        id: &str,
+        value: &Value,
+    ) -> Result<(), RecordError> {
+        let place = format!("{}/{id}", collection.key());
+        let Value::Object(entry) = value else {
+            return Err(self
+                .refuse
+                .forbidden(format!("it puts {value} where entry {place} goes")));
+        };
+        if let Some((key, _)) = entry.iter().find(|(_, v)| v.is_object()) {
+            return Err(self.refuse.forbidden(format!(
+                "it writes entry {place} with a map at '{key}'; entries are flat"
+            )));
+        }
+        let (meta, input): (Map<String, Value>, Map<String, Value>) = entry
+            .clone()
+            .into_iter()
+            .partition(|(key, _)| is_meta_key(key));
+        let mut expected = flatten(&json!({ RECORDED_BY: self.by.author }), &[]);
+        expected.insert(RECORDED_AT.to_owned(), self.by.at.clone());
+        if !same_keys(&meta, &expected) {
+            return Err(self.refuse.forbidden(format!(
+                "it writes entry {place} with the keys {:?} of who recorded it, not {:?}",
+                meta.keys().collect::<Vec<_>>(),
+                expected.keys().collect::<Vec<_>>()
+            )));
+        }
+        if meta != expected {
+            return Err(self.refuse.misattributed(format!(
+                "it records entry {place} as by {} at {}, but the change is by {}",
+                json!({
+                    "user": meta.get("recorded_by.user"),
+                    "device": meta.get("recorded_by.device")
+                }),
+                meta[RECORDED_AT],
+                self.by.describe()
+            )));
+        }
+        let input = Value::Object(input);
+        let canonical = entry_keys(collection, &input).map_err(|why| {
+            self.refuse.forbidden(format!(
+                "entry {place} is not a valid {} entry: {why}",
+                collection.key()
+            ))
+        })?;
+        let written: BTreeSet<String> = input
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| k.clone())
+            .collect();
+        if written != canonical {
+            return Err(self.refuse.forbidden(format!(
+                "it writes entry {place} with the fields {written:?}, not those of a {} entry: {canonical:?}",
+                collection.key()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Corrections of an entry's fields, and its entered-in-error mark.
+    pub(super) fn entry_edit(&self, collection: Collection) -> Result<(), RecordError> {
+        let place = &self.patch.place;
+        let mut corrected = read_map(self.chart, &self.patch.obj);
+        let mut fields = Vec::new();
+        for write in &self.patch.writes {
+            if write.key == ENTERED_IN_ERROR {
+                self.void(write)?;
+            } else if is_meta_key(&write.key) {
+                return Err(self.refuse.forbidden(format!(
+                    "it rewrites '{}' of {place}; who recorded or voided an entry, and when, is never rewritten",
+                    write.key
+                )));
+            } else if write.value.is_object() {
+                return Err(self.refuse.forbidden(format!(
+                    "it writes a map at '{}' of {place}; entries are flat",
+                    write.key
+                )));
+            } else {
+                corrected[write.key.as_str()] = write.value.clone();
+                fields.push(&write.key);
+            }
+        }
+        if fields.is_empty() {
+            return Ok(());
+        }
+        let canonical = entry_keys(collection, &corrected).map_err(|why| {
+            self.refuse.forbidden(format!(
+                "{place} as it corrects it is not a valid entry: {why}"
+            ))
+        })?;
+        match fields.into_iter().find(|f| !canonical.contains(*f)) {
+            Some(field) => Err(self.refuse.forbidden(format!(
+                "it writes '{field}' of {place}, which is not a field of {} entries",
+                collection.key()
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// An entry marked entered-in-error: once, with a reason, by the
+    /// change's author at its time.
+    fn void(&self, write: &Write) -> Result<(), RecordError> {
+        let place = &self.patch.place;
+        if write.seen {
+            return Err(self.refuse.forbidden(format!(
+                "it rewrites the entered-in-error mark of {place}; a void is never undone nor rewritten"
+            )));
+        }
+        let Value::Object(mark) = &write.value else {
+            return Err(self.refuse.forbidden(format!(
+                "it marks {place} entered-in-error with {} instead of who, when and why",
+                write.value
+            )));
+        };
+        let keys: BTreeSet<&str> = mark.keys().map(String::as_str).collect();
+        if keys != BTreeSet::from(["by", "at", "reason"]) {
+            return Err(self.refuse.forbidden(format!(
+                "it marks {place} entered-in-error with {keys:?} instead of by, at and reason"
+            )));
+        }
+        if mark["reason"].as_str().is_none_or(|r| r.trim().is_empty()) {
+            return Err(self.refuse.forbidden(format!(
+                "it marks {place} entered-in-error without a reason"
+            )));
+        }
+        if !self.by.is(mark.get("by"), mark.get("at")) {
+            return Err(self.refuse.misattributed(format!(
+                "it marks {place} entered-in-error as by {} at {}, but the change is by {}",
+                mark["by"],
+                mark["at"],
+                self.by.describe()
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn same_keys(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+    a.len() == b.len() && a.keys().all(|k| b.contains_key(k))
+}
+
+/// The input fields of the entry `flat` (a flat map) reads as, as the
+/// document writes them.
+fn entry_keys(collection: Collection, flat: &Value) -> Result<BTreeSet<String>, String> {
+    fn keys<T: EntryInput>(flat: &Value) -> Result<BTreeSet<String>, String> {
+        let input: T = input_from_doc(flat).map_err(|e| e.to_string())?;
+        let written = input_to_doc(&input).map_err(|e| e.to_string())?;
+        Ok(written.into_iter().map(|(k, _)| k).collect())
+    }
+    match collection {
+        Collection::Allergies => keys::<AllergyInput>(flat),
+        Collection::Conditions => keys::<ConditionInput>(flat),
+        Collection::Medications => keys::<MedicationInput>(flat),
+        Collection::Visits => keys::<VisitInput>(flat),
+    }
+}

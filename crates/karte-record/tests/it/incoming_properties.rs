@@ -1,0 +1,383 @@
+//! Property tests of `check_change`: every change the `Chart` edit API
+//! makes, merges and resolutions included, passes the check on any chart
+//! and in any order of merges; and an honest change rewritten the way a
+//! modified Karte could rewrite it is refused with the code that says why.
+
+use automerge::legacy::{Key, OpId, OpType};
+use automerge::{Automerge, ReadDoc, ScalarValue};
+use karte_record::{Chart, RecordError, actor_is_of_device};
+use karte_types::{Author, CareLevel, ClinicalStatus, EntryId, ReviewKind, Timestamp};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use crate::incoming::rewrite;
+use crate::support::*;
+
+/// What an entry is, so that edits pick fields it has.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Visit,
+    Allergy,
+    Condition,
+    Medication,
+}
+
+/// Fields an edit corrects, with values to write, by kind of entry.
+fn fields(kind: Kind) -> Vec<(&'static str, Value)> {
+    match kind {
+        Kind::Visit => vec![
+            ("vitals.pulse", json!(64)),
+            ("vitals.pulse", json!(88)),
+            ("vitals.temperature_c", json!(37.4)),
+            ("vitals.jcs", json!("II-20R")),
+            ("soap.plan", json!("次回血圧再検")),
+        ],
+        Kind::Allergy => vec![
+            ("status", json!(ClinicalStatus::Resolved)),
+            ("status", json!(ClinicalStatus::Active)),
+            ("reaction", json!("蕁麻疹")),
+        ],
+        Kind::Condition => vec![("note", json!("服薬で安定")), ("status", json!("resolved"))],
+        Kind::Medication => vec![("dose", json!("10 mg")), ("end", json!("2026-12-01"))],
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Add {
+        on: usize,
+        kind: Kind,
+        pulse: u16,
+    },
+    Field {
+        on: usize,
+        entry: usize,
+        field: usize,
+    },
+    Patient {
+        on: usize,
+        phone: usize,
+        level: Option<usize>,
+    },
+    Void {
+        on: usize,
+        entry: usize,
+    },
+    NoKnownAllergies {
+        on: usize,
+    },
+    Resolve {
+        on: usize,
+        pick: usize,
+    },
+    Merge {
+        into: usize,
+        from: usize,
+    },
+}
+
+const PHONES: [&str; 3] = ["0266-41-0000", "090-1234-5678", "080-9999-0000"];
+
+fn kind() -> impl Strategy<Value = Kind> {
+    prop_oneof![
+        Just(Kind::Visit),
+        Just(Kind::Allergy),
+        Just(Kind::Condition),
+        Just(Kind::Medication)
+    ]
+}
+
+fn step(replicas: usize) -> impl Strategy<Value = Step> {
+    let on = 0..replicas;
+    prop_oneof![
+        2 => (on.clone(), kind(), 50u16..120).prop_map(|(on, kind, pulse)| Step::Add { on, kind, pulse }),
+        3 => (on.clone(), any::<usize>(), any::<usize>()).prop_map(|(on, entry, field)| Step::Field { on, entry, field }),
+        1 => (on.clone(), 0..PHONES.len(), prop::option::of(0..CareLevel::ALL.len()))
+            .prop_map(|(on, phone, level)| Step::Patient { on, phone, level }),
+        1 => (on.clone(), any::<usize>()).prop_map(|(on, entry)| Step::Void { on, entry }),
+        1 => on.clone().prop_map(|on| Step::NoKnownAllergies { on }),
+        2 => (on.clone(), any::<usize>()).prop_map(|(on, pick)| Step::Resolve { on, pick }),
+        3 => (on.clone(), on).prop_map(|(into, from)| Step::Merge { into, from }),
+    ]
+}
+
+/// Replicas of one chart, started from a random chart, and the entries made.
+struct Replicas {
+    charts: Vec<Chart>,
+    authors: Vec<Author>,
+    entries: Vec<(EntryId, Kind)>,
+    clock: i64,
+}
+
+impl Replicas {
+    fn new(count: usize, start: &[Kind]) -> Replicas {
+        let authors: Vec<Author> = (0..count)
+            .map(|i| author(&format!("nurse{i}"), &format!("device-{i}")))
+            .collect();
+        let mut r = Replicas {
+            charts: vec![new_chart(&authors[0])],
+            authors,
+            entries: Vec::new(),
+            clock: 10,
+        };
+        for kind in start {
+            r.add(0, *kind, 72).unwrap();
+        }
+        let base = r.charts.remove(0);
+        r.charts = r.authors.iter().map(|a| replica(&base, a, 1)).collect();
+        r
+    }
+
+    fn tick(&mut self) -> i64 {
+        self.clock += 1;
+        self.clock
+    }
+
+    fn add(&mut self, on: usize, kind: Kind, pulse: u16) -> Result<(), RecordError> {
+        let minutes = self.tick();
+        let id = entry_id(1000 + self.entries.len() as u64);
+        let edit = edit(&self.authors[on], minutes);
+        let chart = &mut self.charts[on];
+        match kind {
+            Kind::Visit => chart.record_visit(&id, &visit(minutes, pulse), &edit)?,
+            Kind::Allergy => chart.add_allergy(&id, &penicillin(), &edit)?,
+            Kind::Condition => chart.add_condition(&id, &hypertension(), &edit)?,
+            Kind::Medication => chart.add_medication(&id, &amlodipine(), &edit)?,
+        }
+        self.entries.push((id, kind));
+        Ok(())
+    }
+
+    fn run(&mut self, step: &Step) -> Result<(), RecordError> {
+        let minutes = self.tick();
+        let on = match *step {
+            Step::Add { on, .. }
+            | Step::Field { on, .. }
+            | Step::Patient { on, .. }
+            | Step::Void { on, .. }
+            | Step::NoKnownAllergies { on }
+            | Step::Resolve { on, .. }
+            | Step::Merge { into: on, .. } => on,
+        };
+        let author = self.authors[on].clone();
+        let edit = edit(&author, minutes);
+        match *step {
+            Step::Add { on, kind, pulse } => self.add(on, kind, pulse),
+            Step::Field { entry, field, .. } => {
+                let Some((id, kind)) = self.entry(entry) else {
+                    return Ok(());
+                };
+                let choices = fields(kind);
+                let (name, value) = &choices[field % choices.len()];
+                self.charts[on].set_entry_field(&id, name, value, &edit)
+            }
+            Step::Patient { phone, level, .. } => {
+                let mut patient = self.charts[on].view()?.patient;
+                patient.phone = Some(PHONES[phone].to_owned());
+                patient.care_level = level.map(|l| CareLevel::ALL[l]);
+                self.charts[on].update_demographics(&patient, &edit)
+            }
+            Step::Void { entry, .. } => match self.entry(entry) {
+                Some((id, _)) => self.charts[on].void_entry(&id, "別の利用者の記録", &edit),
+                None => Ok(()),
+            },
+            Step::NoKnownAllergies { .. } => self.charts[on].set_no_known_allergies(&edit),
+            Step::Resolve { pick, .. } => {
+                let open: Vec<_> = self.charts[on]
+                    .view()?
+                    .reviews
+                    .into_iter()
+                    .filter(|r| r.resolution.is_none())
+                    .collect();
+                let Some(review) = open.get(pick % open.len().max(1)) else {
+                    return Ok(());
+                };
+                let chosen = match review.kind {
+                    ReviewKind::ConcurrentValues => {
+                        review.values[pick % review.values.len()].value.clone()
+                    }
+                    ReviewKind::Clinical { .. } => "確認済み".to_owned(),
+                };
+                self.charts[on].resolve_review(&review.id, &chosen, &edit)
+            }
+            Step::Merge { into, from } if into != from => {
+                let mut other = std::mem::replace(&mut self.charts[from], new_chart(&author));
+                let result = self.charts[into].merge(&mut other, &edit).map(|_| ());
+                self.charts[from] = other;
+                result
+            }
+            Step::Merge { .. } => Ok(()),
+        }
+    }
+
+    fn entry(&self, pick: usize) -> Option<(EntryId, Kind)> {
+        (!self.entries.is_empty()).then(|| self.entries[pick % self.entries.len()].clone())
+    }
+
+    /// The device whose actor wrote the change `hash` of `chart`.
+    fn signer_of(
+        &self,
+        chart: &Automerge,
+        hash: &automerge::ChangeHash,
+    ) -> Option<karte_types::DeviceId> {
+        let change = chart.get_change_by_hash(hash)?;
+        self.authors
+            .iter()
+            .find(|a| actor_is_of_device(change.actor_id(), &a.device))
+            .map(|a| a.device.clone())
+    }
+}
+
+/// Errors an edit may meet on a replica that lacks what it is about, or
+/// that refuses it for a clinical or validation reason: not what is tested.
+fn expected_refusal(error: &RecordError) -> bool {
+    matches!(
+        error.code().as_str(),
+        "unknown_entry" | "unknown_field" | "invalid_input" | "active_allergies" | "unknown_review"
+    )
+}
+
+fn scenario() -> impl Strategy<Value = (usize, Vec<Kind>, Vec<Step>)> {
+    (2usize..=3).prop_flat_map(|replicas| {
+        (
+            Just(replicas),
+            prop::collection::vec(kind(), 0..4),
+            prop::collection::vec(step(replicas), 1..30),
+        )
+    })
+}
+
+/// Ways a modified Karte could rewrite an honest change, and the code each
+/// is refused with.
+#[derive(Debug, Clone, Copy)]
+enum Mutation {
+    /// The last operation deletes what it wrote.
+    Delete,
+    /// The last key written is one no chart has.
+    RenameKey,
+    /// The last value written is a counter.
+    Counter,
+    /// The first operation overwrites other values than its author saw.
+    OtherPred,
+    /// The message names another device than the one that signs.
+    OtherDevice,
+    NoMessage,
+    /// Dated three days later than it arrives.
+    Postdated,
+}
+
+impl Mutation {
+    fn code(self) -> &'static str {
+        match self {
+            Mutation::Delete | Mutation::RenameKey | Mutation::Counter | Mutation::OtherPred => {
+                "forbidden_change"
+            }
+            Mutation::OtherDevice | Mutation::NoMessage => "misattributed_change",
+            Mutation::Postdated => "implausible_change_time",
+        }
+    }
+
+    fn apply(self, change: &mut automerge::ExpandedChange) {
+        let last = change.operations.len() - 1;
+        match self {
+            Mutation::Delete => change.operations[last].action = OpType::Delete,
+            Mutation::RenameKey => change.operations[last].key = Key::Map("mallory".into()),
+            Mutation::Counter => {
+                change.operations[last].action = OpType::Put(ScalarValue::counter(1))
+            }
+            Mutation::OtherPred => {
+                let op = &mut change.operations[0];
+                op.pred = if op.pred.is_empty() {
+                    vec![OpId(1, change.actor_id.clone())].into()
+                } else {
+                    Vec::new().into()
+                };
+            }
+            Mutation::OtherDevice | Mutation::NoMessage | Mutation::Postdated => {
+                let mut message: Value =
+                    serde_json::from_str(change.message.as_deref().unwrap()).unwrap();
+                match self {
+                    Mutation::OtherDevice => message["author"]["device"] = json!("device-other"),
+                    Mutation::Postdated => {
+                        let at = message["at"].as_i64().unwrap() + 3 * 24 * 3_600_000;
+                        message["at"] = json!(at);
+                        change.time = at / 1000;
+                    }
+                    _ => {}
+                }
+                change.message = match self {
+                    Mutation::NoMessage => None,
+                    _ => Some(message.to_string()),
+                };
+            }
+        }
+    }
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        Just(Mutation::Delete),
+        Just(Mutation::RenameKey),
+        Just(Mutation::Counter),
+        Just(Mutation::OtherPred),
+        Just(Mutation::OtherDevice),
+        Just(Mutation::NoMessage),
+        Just(Mutation::Postdated),
+    ]
+}
+
+proptest! {
+    #![proptest_config(proptest_config(48))]
+
+    #[test]
+    fn every_change_the_edit_api_makes_passes_the_check((replicas, start, steps) in scenario()) {
+        let mut r = Replicas::new(replicas, &start);
+        for step in &steps {
+            if let Err(error) = r.run(step) {
+                prop_assert!(expected_refusal(&error), "{step:?} failed: {error}");
+            }
+        }
+        // Every replica's whole history, received in causal order by a
+        // replica that holds nothing yet, as a fresh device or the hub
+        // receives it: each change is checked against the chart with every
+        // change before it, concurrent ones included.
+        let received_at = at(r.clock + 60);
+        for chart in &r.charts {
+            let doc = Automerge::load(&chart.save()).unwrap();
+            let bytes: Vec<u8> = doc.get_changes(&[]).iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+            let checked = Chart::check_received(None, &chart.id(), &bytes, |hash| r.signer_of(&doc, hash), received_at);
+            prop_assert!(checked.is_ok(), "{:?}", checked);
+        }
+    }
+
+    #[test]
+    fn an_honest_change_rewritten_is_refused(
+        (replicas, start, steps) in scenario(),
+        edit in step(1),
+        mutation in mutation(),
+    ) {
+        let mut r = Replicas::new(replicas, &start);
+        for step in &steps {
+            let _ = r.run(step);
+        }
+        let before = reload(&r.charts[0], &r.authors[0], 5);
+        if let Err(error) = r.run(&edit) {
+            prop_assert!(expected_refusal(&error), "{edit:?} failed: {error}");
+        }
+        let device = r.authors[0].device.clone();
+        let made = r.charts[0].own_changes_since(&device, &before.heads());
+        // An edit that wrote nothing (a value already held), or a merge,
+        // which makes a change only when it records review items.
+        prop_assume!(made.len() == 1 && !matches!(edit, Step::Merge { .. }));
+        let received_at = Timestamp(at(r.clock).0 + 3_600_000);
+        let check = |bytes: &[u8]| {
+            Chart::check_received(Some(&before), &before.id(), bytes, |_| Some(device.clone()), received_at)
+        };
+        prop_assert!(check(&made[0]).is_ok(), "{:?}", check(&made[0]));
+        let forged = rewrite(&made[0], |change| mutation.apply(change));
+        match check(&forged) {
+            Ok(()) => prop_assert!(false, "{mutation:?} of {edit:?} passed"),
+            Err(error) => prop_assert_eq!(error.code().as_str(), mutation.code(), "{}", error),
+        }
+    }
+}
