@@ -85,8 +85,20 @@ class WebDriver {
     return values.map((v) => Object.values(v)[0]);
   }
   async type(testid, text) {
-    const element = await this.find(testid);
-    await this.call('POST', `${this.session}/element/${element}/value`, { text });
+    // A form can render again just after it appears (the visit form when
+    // its draft arrives), replacing the element found a moment before;
+    // WebKit's driver then answers "unknown error". Find it afresh and
+    // try again, a few times.
+    for (let attempt = 1; ; attempt++) {
+      const element = await this.find(testid);
+      try {
+        await this.call('POST', `${this.session}/element/${element}/value`, { text });
+        return;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
   }
   async click(testid) {
     const element = await this.find(testid);
