@@ -84,6 +84,7 @@ fn status_for(code: ErrorCode) -> StatusCode {
         | ClockSkew
         | Malformed
         | TooLarge
+        | RequestTooLarge
         | BadSignature
         | MalformedChange
         | ChangeHashMismatch

@@ -19,16 +19,22 @@ pub enum WireError {
         "the sync message is too large ({detail}): sync again so that fewer changes travel at once"
     )]
     TooLarge { detail: String },
+    #[error(
+        "the request is over the hub's limits ({detail}; requests of up to {limit} bytes on the wire are read): the device sends its changes again in smaller pages"
+    )]
+    RequestTooLarge { limit: usize, detail: String },
 }
 
 impl WireError {
-    /// A stable machine-readable code: `malformed`, `please_update` or
-    /// `too_large`.
+    /// A stable machine-readable code: `malformed`, `please_update`,
+    /// `too_large` or `request_too_large` (a request over the hub's limit,
+    /// which the device answers with smaller pages of pushes).
     pub fn code(&self) -> &'static str {
         match self {
             WireError::Malformed { .. } => "malformed",
             WireError::PleaseUpdate { .. } => "please_update",
             WireError::TooLarge { .. } => "too_large",
+            WireError::RequestTooLarge { .. } => "request_too_large",
         }
     }
 
@@ -37,7 +43,7 @@ impl WireError {
         match self {
             WireError::Malformed { .. } => 400,
             WireError::PleaseUpdate { .. } => 426,
-            WireError::TooLarge { .. } => 413,
+            WireError::TooLarge { .. } | WireError::RequestTooLarge { .. } => 413,
         }
     }
 

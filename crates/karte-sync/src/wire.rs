@@ -252,8 +252,16 @@ pub fn decode_response(bytes: &[u8]) -> Result<SyncResponse, WireError> {
     decode_response_within(bytes, &Limits::PROTOCOL)
 }
 
+/// Reads a request envelope under `limits`; one over them is
+/// `request_too_large`, naming the limit, so the device sends smaller pages.
 pub fn decode_request_within(bytes: &[u8], limits: &Limits) -> Result<SignedRequest, WireError> {
-    decode(bytes, REQUEST_MAGIC, limits)
+    decode(bytes, REQUEST_MAGIC, limits).map_err(|error| match error {
+        WireError::TooLarge { detail } => WireError::RequestTooLarge {
+            limit: limits.max_compressed_bytes,
+            detail,
+        },
+        other => other,
+    })
 }
 
 pub fn decode_response_within(bytes: &[u8], limits: &Limits) -> Result<SyncResponse, WireError> {

@@ -102,6 +102,8 @@ error_codes! {
     Malformed = "malformed",
     PleaseUpdate = "please_update",
     TooLarge = "too_large",
+    /// A sync request over the hub's limit; the device sends smaller pages.
+    RequestTooLarge = "request_too_large",
     BadKey = "bad_key",
     BadSignature = "bad_signature",
     MalformedChange = "malformed_change",

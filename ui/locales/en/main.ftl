@@ -229,6 +229,7 @@ problem-no_vault = There is no vault yet.
 problem-invalid_input = Please check the form.
 problem-not_found = Not found.
 problem-hub_unreachable = The hub cannot be reached. Sync again where there is signal; your records are safe on this device.
+problem-request_too_large = The hub refused a sync request as too large, even in small pages. Tell the hub's administrator; your records are safe on this device.
 problem-not_enrolled = This device is not enrolled with a hub.
 problem-already_enrolled = This device is already enrolled with a hub.
 problem-enrolment_unknown = The hub refused the enrolment. Check the enrolment code.

@@ -229,6 +229,7 @@ problem-no_vault = 金庫がまだありません。
 problem-invalid_input = 入力内容を確認してください。
 problem-not_found = 見つかりませんでした。
 problem-hub_unreachable = ハブに接続できません。電波の届く場所で、もう一度同期してください。記録はこの端末に保存されています。
+problem-request_too_large = 小さく分けても、ハブが同期の要求を大きすぎるとして受け付けません。ハブの管理者に連絡してください。記録はこの端末に保存されています。
 problem-not_enrolled = この端末はハブに登録されていません。
 problem-already_enrolled = この端末はすでにハブに登録されています。
 problem-enrolment_unknown = ハブが登録を受け付けませんでした。登録コードを確認してください。

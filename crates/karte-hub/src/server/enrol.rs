@@ -48,7 +48,7 @@ async fn enrol<S: HubStore>(
     hub: &Hub<S>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<EnrolmentGrantJson, Problem> {
-    let body = body.map_err(Problem::from_body)?;
+    let body = body.map_err(|e| Problem::from_body(e, super::MAX_ENROL_BODY))?;
     let request: EnrolmentRequestJson = serde_json::from_slice(&body).map_err(|e| {
         Problem::malformed(format!(
             "the enrolment request is not the expected JSON ({e}): send code, device_id and public_key"

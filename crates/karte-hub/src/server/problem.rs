@@ -48,11 +48,13 @@ impl Problem {
         )
     }
 
-    /// A body that could not be read: too large, or cut off on the way.
-    pub fn from_body(rejection: BytesRejection) -> Problem {
+    /// A body that could not be read: over `limit` bytes, or cut off on
+    /// the way.
+    pub fn from_body(rejection: BytesRejection, limit: usize) -> Problem {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::from(WireError::TooLarge {
-                detail: "the request body is over the hub's limit".to_owned(),
+            Problem::from(WireError::RequestTooLarge {
+                limit,
+                detail: "the request body is over it".to_owned(),
             })
         } else {
             Problem::malformed(format!(

@@ -44,7 +44,7 @@ async fn sync<S: HubStore>(
     hub: &Hub<S>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Vec<u8>, Problem> {
-    let body = body.map_err(Problem::from_body)?;
+    let body = body.map_err(|e| Problem::from_body(e, hub.config().limits.max_compressed_bytes))?;
     let signed = decode_request_within(&body, &hub.config().limits)?;
     drop(body);
     let Some(device) = hub.store().device(&signed.device).await? else {

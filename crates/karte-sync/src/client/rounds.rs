@@ -7,15 +7,42 @@
 //! so a sync that stops anywhere resumes from the last durable page and
 //! never pushes again what the hub acknowledged; what was pushed but not
 //! acknowledged is pushed again, and the hub skips what it already has.
+//!
+//! Pushes travel in pages of at most [`PUSH_PAGE_BYTES`], one page per
+//! request, each acknowledged (and the acknowledgement made durable with
+//! the page of the answer) before the next is sent: however much a device
+//! wrote offline, no request is too large for the hub, and a cut loses at
+//! most the page in flight. A hub that still finds a request too large
+//! (`request_too_large`, a hub configured below the protocol's page) is
+//! sent the same changes again in pages half as large.
 
-use karte_types::DeviceId;
+use karte_types::{DeviceId, PatientId};
 
 use crate::client::replica::{FeedCursor, Outgoing, ReceivedPage, Replica};
 use crate::client::summary::{SyncProgress, SyncSummary};
 use crate::client::transport::Transport;
 use crate::client::verify::verify_updates;
 use crate::wire::{DocPush, Payload, SyncRequest, SyncResponse, WipeOrder};
-use crate::{DeviceKey, SyncError, decode_response, encode_request, sign_change, sign_request};
+use crate::{
+    DeviceKey, SyncError, TransportError, decode_response, encode_request, sign_change,
+    sign_request,
+};
+
+/// The most a request's pushes may weigh, counted before compression (so
+/// the request on the wire is smaller still): 4 MiB less room for the
+/// envelope. A page over a weak 3G link takes a minute or two, so a cut
+/// loses little, and it is far below the hub's limit.
+pub const PUSH_PAGE_BYTES: usize = (4 << 20) - (64 << 10);
+
+/// The smallest page the device falls back to when a hub refuses a
+/// request as too large.
+const MIN_PUSH_PAGE_BYTES: usize = 16 << 10;
+
+/// What one signed change weighs in a request beyond its bytes: its hash,
+/// its signature and framing.
+const PUSHED_CHANGE_OVERHEAD: usize = 32 + 64 + 8;
+/// What one chart weighs in a request beyond its changes.
+const PUSHED_DOC_OVERHEAD: usize = 40;
 
 /// What every request is signed with: the device's key and id.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +65,9 @@ pub trait RequestStamps {
 pub struct SyncOptions {
     /// The page size asked of the hub.
     pub max_response_bytes: u32,
+    /// The most a request's pushes weigh: [`PUSH_PAGE_BYTES`], lower only
+    /// in tests.
+    pub push_page_bytes: usize,
 }
 
 impl Default for SyncOptions {
@@ -46,6 +76,7 @@ impl Default for SyncOptions {
         // or two, so an interruption loses little.
         SyncOptions {
             max_response_bytes: 4 << 20,
+            push_page_bytes: PUSH_PAGE_BYTES,
         }
     }
 }
@@ -62,12 +93,32 @@ pub fn sync<R: Replica + RequestStamps>(
     progress: &mut dyn FnMut(SyncProgress),
 ) -> Result<SyncSummary, R::Error> {
     let mut summary = SyncSummary::default();
-    let mut request = first_request(replica, identity, options, &mut summary)?;
+    let mut page_bytes = options.push_page_bytes.max(1);
+    let mut pushes = PushPages::new(first_request(replica, identity, options, &mut summary)?);
+    let mut request = pushes.next_request(page_bytes);
     // One more round, at most, pushes the review items this round's merges
     // recorded, so a sync leaves nothing of its own behind.
     let mut review_round_left = true;
     loop {
-        let response = exchange(transport, identity, replica, &request, &mut summary)?;
+        let response = match exchange(transport, identity, replica, &request, &mut summary) {
+            Err(error) if too_large(&error) && page_bytes > MIN_PUSH_PAGE_BYTES => {
+                // The same changes again, in smaller pages.
+                if request
+                    .pushes
+                    .iter()
+                    .map(|p| p.changes.len())
+                    .sum::<usize>()
+                    <= 1
+                {
+                    return Err(error.into());
+                }
+                page_bytes = (page_bytes / 2).max(MIN_PUSH_PAGE_BYTES);
+                pushes.put_back(request);
+                request = pushes.next_request(page_bytes);
+                continue;
+            }
+            other => other?,
+        };
         match response.wipe {
             Some(WipeOrder::Lost) => return wiped(replica, WipeOrder::Lost, summary),
             Some(WipeOrder::Retired) => {
@@ -79,7 +130,10 @@ pub fn sync<R: Replica + RequestStamps>(
                         .into());
                     }
                 }
-                return wiped(replica, WipeOrder::Retired, summary);
+                if pushes.is_empty() {
+                    return wiped(replica, WipeOrder::Retired, summary);
+                }
+                // A retired device hands in every page before it wipes.
             }
             None => {}
         }
@@ -100,28 +154,174 @@ pub fn sync<R: Replica + RequestStamps>(
         verify_updates(&response.updates, &response.signers)?;
         count_received(&response, &request, &mut summary);
         let more = response.more;
+        // A chart cut across pages is acknowledged with its last page: a
+        // replica takes an acknowledgement to mean nothing of it is left.
+        let mut acked = response.acked;
+        acked.retain(|heads| pushes.unfinished() != Some(&heads.doc));
         let applied = replica.apply_page(ReceivedPage {
             cursor: cursor.clone(),
-            acked: response.acked,
+            acked,
             updates: response.updates,
             removed: response.removed,
             shares_accepted: request.shares.clone(),
         })?;
         summary.new_reviews += applied.new_reviews;
         progress(summary.progress());
-        if more {
-            request = SyncRequest {
-                cursor: cursor.position,
-                resume_after: cursor.resume_after,
-                pushes: Vec::new(),
-                shares: Vec::new(),
-                ..request
-            };
+        if !pushes.is_empty() || more {
+            // The next page of pushes, if any, goes with the next page asked for.
+            pushes.move_to(cursor);
+            request = pushes.next_request(page_bytes);
         } else if applied.made_local_changes && review_round_left {
             review_round_left = false;
-            request = first_request(replica, identity, options, &mut summary)?;
+            pushes = PushPages::new(first_request(replica, identity, options, &mut summary)?);
+            request = pushes.next_request(page_bytes);
         } else {
             return Ok(summary);
+        }
+    }
+}
+
+/// Whether the hub refused a request for its size.
+fn too_large(error: &SyncError) -> bool {
+    matches!(
+        error,
+        SyncError::Transport(TransportError::Refused { code, .. }) if code == "request_too_large"
+    )
+}
+
+/// A round's pushes not yet sent, and the rest of its opening request
+/// (cursor, audit head, shares), cut into requests of pages.
+struct PushPages {
+    /// The opening request with every push; its pushes are taken from the
+    /// front, a page at a time.
+    rest: SyncRequest,
+    /// Where in `rest.pushes[0]` the next page starts.
+    next_change: usize,
+    shares_sent: bool,
+}
+
+impl PushPages {
+    fn new(opening: SyncRequest) -> PushPages {
+        PushPages {
+            rest: opening,
+            next_change: 0,
+            shares_sent: false,
+        }
+    }
+
+    /// Where the next request reads the feed from: after the page just made
+    /// durable.
+    fn move_to(&mut self, cursor: FeedCursor) {
+        self.rest.cursor = cursor.position;
+        self.rest.resume_after = cursor.resume_after;
+    }
+
+    /// The chart whose changes the last page cut short, if any.
+    fn unfinished(&self) -> Option<&PatientId> {
+        let first = self.rest.pushes.first()?;
+        (self.next_change > 0).then_some(&first.doc)
+    }
+
+    /// Whether every push (and the shares) has been put in a request.
+    fn is_empty(&self) -> bool {
+        self.rest.pushes.is_empty() && (self.shares_sent || self.rest.shares.is_empty())
+    }
+
+    /// The next request: the round's cursor and audit head with the next
+    /// page of pushes, at most `page_bytes` of them unless one change alone
+    /// weighs more. A chart goes whole into one page; only a chart larger
+    /// than a page is cut across pages, in its changes' causal order, so the
+    /// hub holds each change's dependencies before it (and it is
+    /// acknowledged with its last page). The shares go with the last page,
+    /// after the charts they name.
+    fn next_request(&mut self, page_bytes: usize) -> SyncRequest {
+        let mut page: Vec<DocPush> = Vec::new();
+        let mut used = 0usize;
+        while let Some(first) = self.rest.pushes.first_mut() {
+            let left = &first.changes[self.next_change..];
+            let whole = PUSHED_DOC_OVERHEAD
+                + left
+                    .iter()
+                    .map(|c| c.change.len() + PUSHED_CHANGE_OVERHEAD)
+                    .sum::<usize>();
+            if used + whole <= page_bytes || page.is_empty() && whole <= page_bytes {
+                used += whole;
+                page.push(DocPush {
+                    doc: first.doc.clone(),
+                    changes: left.to_vec(),
+                });
+                self.rest.pushes.remove(0);
+                self.next_change = 0;
+                continue;
+            }
+            if !page.is_empty() {
+                break;
+            }
+            // A chart larger than a page: as many of its changes as fit, at
+            // least one.
+            used += PUSHED_DOC_OVERHEAD;
+            let mut taken = Vec::new();
+            for change in left {
+                let cost = change.change.len() + PUSHED_CHANGE_OVERHEAD;
+                if used + cost > page_bytes && !taken.is_empty() {
+                    break;
+                }
+                used += cost;
+                taken.push(change.clone());
+            }
+            self.next_change += taken.len();
+            page.push(DocPush {
+                doc: first.doc.clone(),
+                changes: taken,
+            });
+            if self.next_change == first.changes.len() {
+                self.rest.pushes.remove(0);
+                self.next_change = 0;
+            }
+            break;
+        }
+        let last = self.rest.pushes.is_empty();
+        let shares = if last && !self.shares_sent {
+            self.shares_sent = true;
+            self.rest.shares.clone()
+        } else {
+            Vec::new()
+        };
+        SyncRequest {
+            pushes: page,
+            shares,
+            ..self.rest.clone_without_pushes()
+        }
+    }
+
+    /// A request the hub refused for its size: its pushes go back in front,
+    /// to be cut again into smaller pages, and its shares with the last.
+    fn put_back(&mut self, request: SyncRequest) {
+        if self.next_change > 0
+            && let Some(first) = self.rest.pushes.first_mut()
+        {
+            first.changes.drain(..self.next_change);
+        }
+        self.next_change = 0;
+        let mut pushes = request.pushes;
+        pushes.append(&mut self.rest.pushes);
+        self.rest.pushes = pushes;
+        if !request.shares.is_empty() {
+            self.shares_sent = false;
+        }
+    }
+}
+
+impl SyncRequest {
+    /// The request without its pushes and shares.
+    fn clone_without_pushes(&self) -> SyncRequest {
+        SyncRequest {
+            cursor: self.cursor,
+            resume_after: self.resume_after.clone(),
+            max_response_bytes: self.max_response_bytes,
+            pushes: Vec::new(),
+            audit_head: self.audit_head,
+            shares: Vec::new(),
         }
     }
 }

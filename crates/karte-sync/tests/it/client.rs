@@ -365,3 +365,125 @@ fn the_replica_is_given_the_page_after_checking_and_before_the_next_request() {
     .unwrap();
     assert_eq!(recording.1, [3, 6, 7]);
 }
+
+/// A device that made `charts` charts offline, each with a visit.
+fn offline_device(hub: &mut MiniHub, charts: usize) -> Device {
+    let (mut a, _) = two_devices(hub);
+    for i in 0..charts {
+        let chart = a.create_chart(&format!("01JCHART{i:018}"));
+        a.record_visit(&chart, i as u64 + 1);
+    }
+    a
+}
+
+fn run_in_pages(
+    hub: &mut dyn Transport,
+    device: &mut Device,
+    push_page_bytes: usize,
+) -> Result<SyncSummary, SyncError> {
+    let (key, id) = (device.key.clone(), device.id.clone());
+    let identity = DeviceIdentity {
+        key: &key,
+        device: &id,
+    };
+    let options = SyncOptions {
+        push_page_bytes,
+        ..SyncOptions::default()
+    };
+    sync(hub, device, identity, options, &mut |_| {})
+}
+
+const SMALL_PAGE: usize = 24 << 10;
+
+#[test]
+fn a_large_push_goes_in_pages_each_acknowledged_before_the_next() {
+    let mut hub = MiniHub::new(1_000_000);
+    let mut a = offline_device(&mut hub, 200);
+    let summary = run_in_pages(&mut hub, &mut a, SMALL_PAGE).unwrap();
+    assert_eq!(summary.pushed_changes, 400);
+    assert!(hub.push_requests >= 5, "{} pages", hub.push_requests);
+    assert_eq!(summary.requests, hub.push_requests, "{summary}");
+    assert_eq!(hub.feed.len(), 400);
+    assert_eq!(hub.changes_received, 400, "each change sent once");
+    assert!(a.dirty.is_empty(), "every chart acknowledged");
+    assert!(
+        a.pages >= hub.push_requests,
+        "each page's answer made durable before the next"
+    );
+}
+
+#[test]
+fn a_push_cut_mid_way_resumes_without_sending_an_acknowledged_page_again() {
+    let mut hub = MiniHub::new(1_000_000);
+    let mut a = offline_device(&mut hub, 200);
+    let error = run_in_pages(
+        &mut Flaky {
+            hub: &mut hub,
+            left: 3,
+        },
+        &mut a,
+        SMALL_PAGE,
+    )
+    .unwrap_err();
+    assert_eq!(error.code(), "hub_unreachable");
+    let (stored, received) = (hub.feed.len(), hub.changes_received);
+    assert_eq!(stored, received, "three pages, each once");
+    assert!(stored > 0 && stored < 400, "{stored}");
+    let remaining_charts = a.dirty.len();
+    assert_eq!(
+        remaining_charts * 2,
+        400 - stored,
+        "acknowledged charts are clean"
+    );
+
+    let resumed = run_in_pages(&mut hub, &mut a, SMALL_PAGE).unwrap();
+    assert_eq!(resumed.pushed_changes, 400 - stored, "{resumed}");
+    assert_eq!(
+        hub.changes_received, 400,
+        "no acknowledged change sent again"
+    );
+    assert_eq!(hub.feed.len(), 400);
+    assert!(a.dirty.is_empty());
+}
+
+#[test]
+fn a_chart_cut_across_pages_is_acknowledged_only_with_its_last_page() {
+    let mut hub = MiniHub::new(1_000_000);
+    let (mut a, _) = two_devices(&mut hub);
+    let chart = a.create_chart("01JCHART00000000000000000A");
+    for n in 1..=40 {
+        a.record_visit(&chart, n);
+    }
+    // Pages of a few changes: the chart's 41 changes take several.
+    let error = run_in_pages(
+        &mut Flaky {
+            hub: &mut hub,
+            left: 2,
+        },
+        &mut a,
+        4 << 10,
+    )
+    .unwrap_err();
+    assert_eq!(error.code(), "hub_unreachable");
+    assert!(
+        hub.feed.len() > 1 && hub.feed.len() < 41,
+        "{}",
+        hub.feed.len()
+    );
+    assert!(a.dirty.contains(&chart), "not all of it is at the hub");
+    run_in_pages(&mut hub, &mut a, 4 << 10).unwrap();
+    assert_eq!(hub.feed.len(), 41);
+    assert!(a.dirty.is_empty());
+}
+
+#[test]
+fn a_request_the_hub_finds_too_large_is_sent_again_in_smaller_pages() {
+    let mut hub = MiniHub::new(1_000_000);
+    let mut a = offline_device(&mut hub, 60);
+    hub.max_request_bytes = Some(6 << 10);
+    let summary = run_in_pages(&mut hub, &mut a, 256 << 10).unwrap();
+    assert_eq!(hub.feed.len(), 120);
+    assert_eq!(hub.changes_received, 120, "refused pages stored nothing");
+    assert!(hub.push_requests > 1, "{summary}");
+    assert!(a.dirty.is_empty());
+}

@@ -40,6 +40,12 @@ pub struct MiniHub {
     pub requests: usize,
     /// Store the next push, then lose the answer on the way back.
     pub lose_next_answer: bool,
+    /// Requests larger than this are refused as `request_too_large`.
+    pub max_request_bytes: Option<usize>,
+    /// Every pushed change received, counting one received twice twice.
+    pub changes_received: usize,
+    /// Requests that carried pushes and were stored.
+    pub push_requests: usize,
     seen_nonces: BTreeSet<(DeviceId, [u8; 16])>,
 }
 
@@ -85,6 +91,9 @@ impl MiniHub {
             code: code.to_owned(),
             message: code.to_owned(),
         };
+        if self.max_request_bytes.is_some_and(|max| body.len() > max) {
+            return Err(refused("request_too_large"));
+        }
         let signed = decode_request(&body).map_err(|e| refused(e.code()))?;
         let key = *self
             .keys
@@ -106,7 +115,11 @@ impl MiniHub {
                 verify_change(change, &signed.device, &key).map_err(|e| refused(e.code()))?;
             }
         }
+        if !request.pushes.is_empty() {
+            self.push_requests += 1;
+        }
         for push in request.pushes {
+            self.changes_received += push.changes.len();
             for change in push.changes {
                 if !self.has(change.hash) {
                     self.feed.push(FeedChange {
