@@ -29,7 +29,8 @@ use wire::CountingRelay;
 pub const NOTES: &[&str] = &[
     "sync: one hub (SQLite) in a child process on 127.0.0.1, plain HTTP; devices are vaults driven",
     "through karte-api. Wire bytes are HTTP requests and answers with headers, counted by a relay.",
-    "Baselines, same run: the charts' saved Automerge documents; the same saved charts and list",
+    "Baselines, same run: the charts' saved Automerge documents (and the time to save them again, for",
+    "the first push of charts made offline); the same saved charts and list",
     "entries written into plain SQLite (no network, encryption or audit); a bare GET /v1/health made",
     "the same way (a new HTTP client, or a kept one); the saved size of the new changes plus 300 B;",
     "the idle hub's resident memory just after it started.",
@@ -41,10 +42,10 @@ const CHANGED_CHARTS: usize = 10;
 pub fn run(options: &Options) -> Result<Vec<Figure>> {
     let mut figures = Vec::new();
     let dir = tempfile::tempdir()?;
-    let (hub, codes) = ChildHub::start(&dir.path().join("hub.sqlite"), 1, 3)?;
+    let (hub, codes) = ChildHub::start(&dir.path().join("hub.sqlite"), 1, 4)?;
     let relay = CountingRelay::start(hub.addr)?;
-    let [code_first, code_counted, code_timed] = &codes[0][..] else {
-        anyhow::bail!("the hub was prepared with three enrolment codes");
+    let [code_first, code_counted, code_timed, code_twice] = &codes[0][..] else {
+        anyhow::bail!("the hub was prepared with four enrolment codes");
     };
 
     // ---- a hub holding the charts of a first device ----
@@ -65,8 +66,31 @@ pub fn run(options: &Options) -> Result<Vec<Figure>> {
         .iter()
         .map(|(_, bytes, _)| bytes.len() as u64)
         .sum();
+    // The baseline of the first push: saving the same charts again.
+    let save_ms = first.locked(|path| {
+        let charts = stored_charts(path)?;
+        time_ms(|| {
+            for (_, chart) in &charts {
+                std::hint::black_box(chart.save());
+            }
+            Ok(())
+        })
+    })?;
     first.enrol(&hub.url, code_first, "first")?;
-    first.session().sync(|_| {})?;
+    // ---- first push of charts made offline: counted through the relay and timed ----
+    relay.take();
+    let mut pushed = SyncSummary::default();
+    let push_ms = time_ms(|| {
+        pushed = sync_through(&mut first, &relay.url)?;
+        Ok(())
+    })?;
+    let push_wire = relay.take();
+    anyhow::ensure!(
+        pushed.pushed_charts == options.patients,
+        "the first push sent {} charts of {}: {pushed}",
+        pushed.pushed_charts,
+        options.patients
+    );
     // The hub works out in the background what a device receiving each
     // chart whole would file; a device syncing before it has finished
     // loads the charts not yet worked out itself.
@@ -110,6 +134,24 @@ pub fn run(options: &Options) -> Result<Vec<Figure>> {
         first_ms,
         plain_ms,
         "< 1 s",
+    ));
+    figures.push(Figure::bytes(
+        &format!("first push, {charts} offline charts: bytes on the wire"),
+        push_wire.both(),
+        saved,
+        "≤ 1.2× saved charts",
+    ));
+    figures.push(Figure::count(
+        "  … requests (pages ≤ 4 MiB)",
+        pushed.requests as u64,
+        1,
+        "",
+    ));
+    figures.push(Figure::new(
+        &format!("first push, {charts} offline charts: time"),
+        push_ms,
+        save_ms,
+        "< 5 s",
     ));
     figures.push(Figure::alone(
         &format!("  … hub's background work after the {charts} charts were pushed"),
@@ -258,6 +300,22 @@ pub fn run(options: &Options) -> Result<Vec<Figure>> {
         "changes of one round: {} saved; first sync {whole}",
         human_bytes(change_bytes)
     );
+    // Twice as many charts made offline on another device also push, in pages.
+    let mut twice = Device::new()?;
+    twice.session().demo(2 * options.patients, 2, |_| {})?;
+    twice.enrol(&hub.url, code_twice, "twice")?;
+    let doubled = twice.session().sync(|_| {})?;
+    anyhow::ensure!(
+        doubled.pushed_charts == 2 * options.patients,
+        "the device with {} charts pushed {}: {doubled}",
+        2 * options.patients,
+        doubled.pushed_charts
+    );
+    figures.push(Figure::alone(
+        &format!("first push, {} offline charts", 2 * options.patients),
+        format!("no error, {} requests", doubled.requests),
+        "no error",
+    ));
     drop(hub);
 
     // ---- many devices at once ----
