@@ -338,3 +338,49 @@ async fn until<T, F: std::future::Future<Output = T>>(
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// The log of refused requests names no device id, organisation or other
+/// text that a client sent unchecked.
+#[test]
+fn refusals_log_nothing_the_client_sent() {
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+    // One thread, so every task of the hub logs where the subscriber is set.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let hub = TestHub::<crate::backend::Sqlite>::start().await;
+        let stranger = TestDevice::new("EVILNAME");
+        let envelope = signed(&stranger.key, &stranger, hub.now().0, Vec::new());
+        let answer = hub.post_sync(envelope).await;
+        assert_eq!(answer.refusal(), (401, "unknown_device".to_owned()));
+        let answer = hub
+            .post_enrol(&serde_json::json!({
+                "code": "EVILCODE", "device_id": "EVIL<device>", "public_key": "00"
+            }))
+            .await;
+        assert_eq!(answer.status, 400, "{}", answer.text());
+    });
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("unknown_device"), "{log}");
+    assert!(log.contains("enrolment refused"), "{log}");
+    assert!(!log.contains("EVIL"), "{log}");
+}
