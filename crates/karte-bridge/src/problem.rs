@@ -79,6 +79,9 @@ fn status_for(code: ErrorCode) -> StatusCode {
         | BadHubAnswer
         | HubRefused
         | PleaseUpdate
+        | RateLimited
+        | HubBusy
+        | RequestTimeout
         | DeviceRevoked
         | UnknownDevice
         | ClockSkew

@@ -8,6 +8,7 @@ use std::time::Duration;
 use karte_sync::{Limits, ReplayGuard};
 use karte_types::{PatientId, Timestamp};
 
+use crate::server::RequestGuard;
 use crate::{Clock, HubStore};
 
 /// Settings of a hub.
@@ -25,6 +26,58 @@ pub struct HubConfig {
     /// After how many changes beyond its cached snapshot a chart's snapshot
     /// is saved again.
     pub snapshot_refresh_after: usize,
+    /// What a client may cost the hub before it is known: requests at
+    /// once, request rates, and how long a request may take to arrive.
+    pub guard: GuardConfig,
+}
+
+/// Bounds on what clients may cost the hub, known or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardConfig {
+    /// Requests served at once; a request beyond them is refused at once
+    /// (503 `hub_busy`) rather than queued.
+    pub max_concurrent_requests: usize,
+    /// Requests from one client address, on every route. A clinic behind
+    /// one NAT address shares it; a hub behind a proxy sees only the
+    /// proxy's address.
+    pub per_address: RateLimit,
+    /// Sync requests of one device, counted once its signature is checked,
+    /// so no one else can spend a device's share.
+    pub per_device: RateLimit,
+    /// How long a sync request may take to bring its envelope header,
+    /// after its HTTP headers: nothing is known of the client until then.
+    pub header_timeout: Duration,
+    /// How long a sync request's whole body may take to arrive.
+    pub body_timeout: Duration,
+}
+
+/// A request rate: up to `burst` at once, refilled at `per_minute`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub burst: u32,
+    pub per_minute: u32,
+}
+
+impl Default for GuardConfig {
+    fn default() -> Self {
+        GuardConfig {
+            max_concurrent_requests: 256,
+            // A first sync of a thousand charts is a few dozen pages in a
+            // row; a station of twenty tablets behind one address syncs
+            // every few minutes each.
+            per_address: RateLimit {
+                burst: 600,
+                per_minute: 600,
+            },
+            per_device: RateLimit {
+                burst: 120,
+                per_minute: 120,
+            },
+            header_timeout: Duration::from_secs(20),
+            // A 64 MiB push over a slow 3G link takes minutes.
+            body_timeout: Duration::from_secs(600),
+        }
+    }
 }
 
 impl Default for HubConfig {
@@ -35,6 +88,7 @@ impl Default for HubConfig {
             limits: Limits::PROTOCOL,
             replay: ReplayGuard::PROTOCOL,
             snapshot_refresh_after: 16,
+            guard: GuardConfig::default(),
         }
     }
 }
@@ -59,6 +113,7 @@ struct Inner<S> {
     clock: Box<dyn Clock>,
     config: HubConfig,
     arrivals: ArrivalQueue,
+    guard: RequestGuard,
 }
 
 /// The charts whose cached snapshot's arrival is still to be worked out,
@@ -139,6 +194,7 @@ impl<S: HubStore> Hub<S> {
             inner: Arc::new(Inner {
                 store,
                 clock: Box::new(clock),
+                guard: RequestGuard::new(&config.guard),
                 config,
                 arrivals: ArrivalQueue::default(),
             }),
@@ -167,6 +223,10 @@ impl<S: HubStore> Hub<S> {
 impl<S> Hub<S> {
     pub(crate) fn arrivals(&self) -> &ArrivalQueue {
         &self.inner.arrivals
+    }
+
+    pub(crate) fn guard(&self) -> &RequestGuard {
+        &self.inner.guard
     }
 }
 

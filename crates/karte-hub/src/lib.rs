@@ -37,7 +37,7 @@ mod store;
 
 pub use admin::{Invitation, invite_device, new_org, new_org_id};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use hub::{Hub, HubConfig};
+pub use hub::{GuardConfig, Hub, HubConfig, RateLimit};
 pub use karte_sync::enrolment_code::{enrolment_code_hash, new_enrolment_code};
 pub use karte_sync::recovery::RecoveryPrivateKey;
 pub use server::{HubListener, ServeOptions, TlsFiles, router, serve};

@@ -7,15 +7,18 @@
 use automerge::{ActorId, ChangeHash};
 use karte_record::actor_is_of_device;
 use karte_types::DeviceId;
-use ring::digest::{SHA256, digest};
 use ring::rand::SecureRandom;
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use zeroize::Zeroizing;
 
-use crate::wire::{ChangeSignature, SignedChange, SignedRequest, SyncRequest};
+use crate::wire::{
+    ChangeSignature, Limits, RequestHeader, SignedChange, SignedRequest, SyncRequest,
+};
 use crate::{AuthError, wire};
 
-const REQUEST_DOMAIN: &[u8] = b"karte-sync-v1\0";
+/// Version 3 of the protocol signs the compressed body; its own label
+/// keeps an older signature, over the uncompressed body, from passing.
+const REQUEST_DOMAIN: &[u8] = b"karte-sync-v3\0";
 const CHANGE_DOMAIN: &[u8] = b"karte-change-v1\0";
 
 /// A device's signing key. The vault keeps its PKCS#8 encrypted; drop this
@@ -65,12 +68,13 @@ impl DeviceKey {
 }
 
 /// What a request's signature covers: the domain label, the device id
-/// (length-prefixed), the send time, the nonce and the SHA-256 of the body.
+/// (length-prefixed), the send time, the nonce and the SHA-256 of the body
+/// as it travels (compressed).
 pub fn request_signing_message(
     device: &DeviceId,
     sent_at_ms: i64,
     nonce: &[u8; 16],
-    body: &[u8],
+    body_sha256: &[u8; 32],
 ) -> Vec<u8> {
     let device = device.as_str().as_bytes();
     let device_len = u32::try_from(device.len()).unwrap_or(u32::MAX);
@@ -80,7 +84,7 @@ pub fn request_signing_message(
     message.extend_from_slice(device);
     message.extend_from_slice(&sent_at_ms.to_be_bytes());
     message.extend_from_slice(nonce);
-    message.extend_from_slice(digest(&SHA256, body).as_ref());
+    message.extend_from_slice(body_sha256);
     message
 }
 
@@ -89,8 +93,9 @@ pub fn change_signing_message(hash: &[u8; 32]) -> Vec<u8> {
     [CHANGE_DOMAIN, hash.as_slice()].concat()
 }
 
-/// Signs a request. The time and the nonce come from the caller: the nonce
-/// must be fresh random bytes for every request.
+/// Signs a request, whose body it compresses first: the signature covers
+/// the bytes that travel. The time and the nonce come from the caller: the
+/// nonce must be fresh random bytes for every request.
 pub fn sign_request(
     key: &DeviceKey,
     device: &DeviceId,
@@ -98,8 +103,31 @@ pub fn sign_request(
     nonce: [u8; 16],
     request: &SyncRequest,
 ) -> SignedRequest {
-    let body = wire::to_postcard(request);
-    let signature = key.sign(&request_signing_message(device, sent_at_ms, &nonce, &body));
+    sign_request_body(
+        key,
+        device,
+        sent_at_ms,
+        nonce,
+        wire::deflate_request(request),
+    )
+}
+
+/// Signs a request body that is compressed already, as it will travel: what
+/// [`sign_request`] does after compressing, and how a test makes a signed
+/// body that is not a request.
+pub fn sign_request_body(
+    key: &DeviceKey,
+    device: &DeviceId,
+    sent_at_ms: i64,
+    nonce: [u8; 16],
+    body: Vec<u8>,
+) -> SignedRequest {
+    let signature = key.sign(&request_signing_message(
+        device,
+        sent_at_ms,
+        &nonce,
+        &wire::sha256(&body),
+    ));
     SignedRequest {
         device: device.clone(),
         sent_at_ms,
@@ -110,21 +138,53 @@ pub fn sign_request(
 }
 
 /// Checks a request's signature against the sending device's enrolled key,
-/// then reads its body. Freshness is checked apart, by [`crate::ReplayGuard`].
+/// then inflates and reads its body under the protocol's limits. Freshness
+/// is checked apart, by [`crate::ReplayGuard`].
 pub fn verify_request(
     request: &SignedRequest,
     public_key: &[u8; 32],
 ) -> Result<SyncRequest, AuthError> {
-    let message = request_signing_message(
+    check_request_signature(
         &request.device,
         request.sent_at_ms,
         &request.nonce,
-        &request.body,
-    );
+        &wire::sha256(&request.body),
+        &request.signature,
+        public_key,
+    )?;
+    wire::inflate_request_body(&request.body, &Limits::PROTOCOL).map_err(AuthError::Body)
+}
+
+/// Checks a request header's signature against the sending device's
+/// enrolled key, before its body is read: the body the header announces is
+/// then the device's, once [`RequestHeader::with_body`] has checked it is
+/// that body.
+pub fn verify_request_header(
+    header: &RequestHeader,
+    public_key: &[u8; 32],
+) -> Result<(), AuthError> {
+    check_request_signature(
+        &header.device,
+        header.sent_at_ms,
+        &header.nonce,
+        &header.body_sha256,
+        &header.signature,
+        public_key,
+    )
+}
+
+fn check_request_signature(
+    device: &DeviceId,
+    sent_at_ms: i64,
+    nonce: &[u8; 16],
+    body_sha256: &[u8; 32],
+    signature: &[u8],
+    public_key: &[u8; 32],
+) -> Result<(), AuthError> {
+    let message = request_signing_message(device, sent_at_ms, nonce, body_sha256);
     UnparsedPublicKey::new(&ED25519, public_key)
-        .verify(&message, &request.signature)
-        .map_err(|_| AuthError::BadSignature)?;
-    wire::from_postcard(&request.body).map_err(AuthError::Body)
+        .verify(&message, signature)
+        .map_err(|_| AuthError::BadSignature)
 }
 
 /// A change that passed [`verify_change`], parsed once so the hub can apply
@@ -284,8 +344,8 @@ mod tests {
     fn the_device_id_is_length_prefixed_in_the_signed_message() {
         // Without the prefix, moving bytes between the id and the time
         // could give two requests one message.
-        let a = request_signing_message(&"ab".into(), 1, &[0; 16], b"");
-        let b = request_signing_message(&"a".into(), 1, &[0; 16], b"");
+        let a = request_signing_message(&"ab".into(), 1, &[0; 16], &[0; 32]);
+        let b = request_signing_message(&"a".into(), 1, &[0; 16], &[0; 32]);
         assert_eq!(&a[14..18], &2u32.to_be_bytes());
         assert_ne!(a[..b.len()], b[..]);
     }
@@ -295,7 +355,12 @@ mod tests {
         let (key, _) = DeviceKey::generate(&SystemRandom::new()).unwrap();
         let device = DeviceId::from("tablet-1");
         let body = vec![0xff; 3];
-        let signature = key.sign(&request_signing_message(&device, 5, &[1; 16], &body));
+        let signature = key.sign(&request_signing_message(
+            &device,
+            5,
+            &[1; 16],
+            &wire::sha256(&body),
+        ));
         let request = SignedRequest {
             device,
             sent_at_ms: 5,
@@ -312,7 +377,7 @@ mod tests {
     fn request_and_change_messages_are_domain_separated() {
         let change = change_signing_message(&[1; 32]);
         assert!(change.starts_with(b"karte-change-v1\0"));
-        let request = request_signing_message(&"d".into(), 0, &[0; 16], b"");
-        assert!(request.starts_with(b"karte-sync-v1\0"));
+        let request = request_signing_message(&"d".into(), 0, &[0; 16], &[0; 32]);
+        assert!(request.starts_with(b"karte-sync-v3\0"));
     }
 }

@@ -4,7 +4,9 @@
 //!
 //! The contract between device and hub lives in [`wire`]. A request travels
 //! as an envelope ([`encode_request`]) around a [`SignedRequest`], whose
-//! body is a [`SyncRequest`] signed by the device's [`DeviceKey`]. Every
+//! compressed body is a [`SyncRequest`] signed by the device's
+//! [`DeviceKey`]; the signature travels in a [`RequestHeader`] in front of
+//! the body, so the hub checks it before it reads and inflates the body. Every
 //! pushed Automerge change is signed on its own ([`SignedChange`]), because
 //! the signature must travel with the change long after the request is gone.
 //!
@@ -26,14 +28,16 @@ pub mod wire;
 
 pub use auth::{
     ChangeInfo, DeviceKey, change_signing_message, request_signing_message, sign_change,
-    sign_request, verify_change, verify_change_signature, verify_request,
+    sign_request, sign_request_body, verify_change, verify_change_signature, verify_request,
+    verify_request_header,
 };
 pub use enrolment::{EnrolmentGrantJson, EnrolmentRequestJson};
 pub use error::{AuthError, SyncError, TransportError, WireError};
 pub use replay::ReplayGuard;
 pub use wire::{
-    AuditHeadReport, ChangeSignature, ChartDigest, DocHeads, DocPush, DocUpdate, Limits, Payload,
-    SignedChange, SignedRequest, SignerKey, SyncRequest, SyncResponse, WipeOrder, decode_request,
-    decode_request_within, decode_response, decode_response_within, encode_request,
-    encode_response,
+    AuditHeadReport, ChangeSignature, ChartDigest, DocHeads, DocPush, DocUpdate, HeaderRead,
+    Limits, Payload, RequestHeader, SignedChange, SignedRequest, SignerKey, SyncRequest,
+    SyncResponse, WipeOrder, decode_request, decode_request_within, decode_response,
+    decode_response_within, encode_request, encode_response, inflate_request_body,
+    read_request_header,
 };

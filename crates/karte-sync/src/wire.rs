@@ -2,12 +2,20 @@
 //! hub (or another device) in one round, what it gets back, and how both are
 //! framed on the wire.
 //!
-//! An envelope is a 4-byte magic (`KSYN` for a request, `KSYR` for a
-//! response), the protocol version as a big-endian `u16`, then the message as
-//! postcard, compressed with raw deflate. Decoding reads the header first, so
-//! a peer of another version gets `please_update` however its body looks,
-//! and inflates under a hard limit, so a small body cannot expand into an
-//! exhausted memory (a zip bomb).
+//! An envelope starts with a 4-byte magic (`KSYN` for a request, `KSYR` for
+//! a response) and the protocol version as a big-endian `u16`. A response
+//! then holds the message as postcard, compressed with raw deflate. A
+//! request then holds its [`RequestHeader`] uncompressed (its length as a
+//! big-endian `u16`, then postcard: who sends, when, the length and SHA-256
+//! of the body, and the device's signature over them), then the body: the
+//! [`SyncRequest`] as postcard, compressed with raw deflate. So a hub reads a
+//! few hundred bytes, knows the device and checks its signature before it
+//! reads the body, and inflates only a body the device signed.
+//!
+//! Decoding reads the magic and version first, so a peer of another version
+//! gets `please_update` however its body looks, and inflates under a hard
+//! limit, so a small body cannot expand into an exhausted memory (a zip
+//! bomb).
 
 use std::io::{Read, Write};
 
@@ -21,18 +29,24 @@ use crate::WireError;
 /// The protocol version this Karte speaks.
 /// Version 2 added the first sync by charts sent whole in chart order
 /// (`resume_after`) and the index entry sent beside a chart
-/// ([`ChartDigest`]).
-pub const PROTOCOL_VERSION: u16 = 2;
+/// ([`ChartDigest`]); version 3 moved a request's signature out of the
+/// compressed body into a [`RequestHeader`] in front of it, over the
+/// compressed bytes.
+pub const PROTOCOL_VERSION: u16 = 3;
 /// The first bytes of every request.
 pub const REQUEST_MAGIC: [u8; 4] = *b"KSYN";
 /// The first bytes of every response. Different from the request's, so a
 /// response is never mistaken for a request.
 pub const RESPONSE_MAGIC: [u8; 4] = *b"KSYR";
 const HEADER_LEN: usize = 6;
+/// The longest [`RequestHeader`] a hub reads: a device id, a signature and
+/// a few numbers fit many times over.
+pub const MAX_REQUEST_HEADER_BYTES: usize = 1024;
 
-/// A request with its author and signature. `body` is the postcard encoding
-/// of a [`SyncRequest`]; it stays bytes here so the signature covers exactly
-/// what was sent. Build one with [`crate::sign_request`] and open it with
+/// A request with its author and signature. `body` is the deflated postcard
+/// encoding of a [`SyncRequest`]; it stays bytes here so the signature
+/// covers exactly what was sent, and is inflated only once the signature
+/// holds. Build one with [`crate::sign_request`] and open it with
 /// [`crate::verify_request`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedRequest {
@@ -46,6 +60,61 @@ pub struct SignedRequest {
     /// Ed25519, see [`crate::request_signing_message`].
     #[serde(with = "serde_bytes")]
     pub signature: Vec<u8>,
+}
+
+/// What travels in front of a request's compressed body: everything the hub
+/// needs to know the device and check its signature before it reads the
+/// body. `body_sha256` is what the signature covers of the body
+/// ([`crate::request_signing_message`]); the hub checks the body it then
+/// reads against it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestHeader {
+    pub device: DeviceId,
+    pub sent_at_ms: i64,
+    pub nonce: [u8; 16],
+    /// The compressed body's length in bytes.
+    pub body_len: u64,
+    pub body_sha256: [u8; 32],
+    #[serde(with = "serde_bytes")]
+    pub signature: Vec<u8>,
+}
+
+impl RequestHeader {
+    /// The request whose body is `body`, which must be the body this
+    /// header announced: its length and its SHA-256.
+    pub fn with_body(self, body: Vec<u8>) -> Result<SignedRequest, WireError> {
+        if body.len() as u64 != self.body_len {
+            return Err(WireError::malformed(format!(
+                "the body is {} bytes, the header announced {}",
+                body.len(),
+                self.body_len
+            )));
+        }
+        if sha256(&body) != self.body_sha256 {
+            return Err(WireError::malformed(
+                "the body is not the one its header announced",
+            ));
+        }
+        Ok(SignedRequest {
+            device: self.device,
+            sent_at_ms: self.sent_at_ms,
+            nonce: self.nonce,
+            body,
+            signature: self.signature,
+        })
+    }
+}
+
+/// A request header read from the first bytes of an envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderRead {
+    /// More bytes are needed to read the header.
+    Incomplete,
+    /// The header, and where the body starts.
+    Complete {
+        header: RequestHeader,
+        body_offset: usize,
+    },
 }
 
 /// One round of sync, from the device.
@@ -216,7 +285,71 @@ impl Limits {
 }
 
 pub fn encode_request(request: &SignedRequest) -> Vec<u8> {
-    encode(REQUEST_MAGIC, request, Compression::default())
+    let header = to_postcard(&RequestHeader {
+        device: request.device.clone(),
+        sent_at_ms: request.sent_at_ms,
+        nonce: request.nonce,
+        body_len: request.body.len() as u64,
+        body_sha256: sha256(&request.body),
+        signature: request.signature.clone(),
+    });
+    // A header too long for its length field would be refused by every hub
+    // anyway; it is written so, and refused there with a clear error.
+    let header_len = u16::try_from(header.len()).unwrap_or(u16::MAX);
+    let mut out = Vec::with_capacity(HEADER_LEN + 2 + header.len() + request.body.len());
+    out.extend_from_slice(&REQUEST_MAGIC);
+    out.extend_from_slice(&PROTOCOL_VERSION.to_be_bytes());
+    out.extend_from_slice(&header_len.to_be_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&request.body);
+    out
+}
+
+/// Reads a request's header from the first bytes of its envelope, which
+/// may be all of it or only the start. Needs at most
+/// `8 + MAX_REQUEST_HEADER_BYTES` bytes to decide; refuses another version
+/// from the first six.
+pub fn read_request_header(bytes: &[u8]) -> Result<HeaderRead, WireError> {
+    if bytes.len() < HEADER_LEN {
+        return Ok(HeaderRead::Incomplete);
+    }
+    let rest = read_header(bytes, REQUEST_MAGIC)?;
+    if rest.len() < 2 {
+        return Ok(HeaderRead::Incomplete);
+    }
+    let header_len = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
+    if header_len > MAX_REQUEST_HEADER_BYTES {
+        return Err(WireError::malformed(format!(
+            "a request header of {header_len} bytes, at most {MAX_REQUEST_HEADER_BYTES} allowed"
+        )));
+    }
+    let Some(header) = rest.get(2..2 + header_len) else {
+        return Ok(HeaderRead::Incomplete);
+    };
+    Ok(HeaderRead::Complete {
+        header: from_postcard(header)?,
+        body_offset: HEADER_LEN + 2 + header_len,
+    })
+}
+
+/// Deflates a request's postcard: the body a device signs.
+pub(crate) fn deflate_request(request: &SyncRequest) -> Vec<u8> {
+    deflate(Vec::new(), &to_postcard(request), Compression::default())
+}
+
+/// Inflates and reads a request's body under `limits`. Only for a body
+/// whose signature has been checked.
+pub fn inflate_request_body(body: &[u8], limits: &Limits) -> Result<SyncRequest, WireError> {
+    check_compressed_len(body.len(), limits).map_err(|e| over_request_limit(e, limits))?;
+    let plain =
+        inflate(body, limits.max_inflated_bytes).map_err(|e| over_request_limit(e, limits))?;
+    from_postcard(&plain)
+}
+
+pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
+    let mut out = [0; 32];
+    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref());
+    out
 }
 
 pub fn encode_response(response: &SyncResponse) -> Vec<u8> {
@@ -242,8 +375,9 @@ pub fn encode_response(response: &SyncResponse) -> Vec<u8> {
 /// How many bytes of charts sent whole make a response not worth deflating.
 const MOSTLY_WHOLE_ABOVE: usize = 64 << 10;
 
-/// Reads a request envelope under the protocol's [`Limits`]. The signature
-/// is not checked here: see [`crate::verify_request`].
+/// Reads a request envelope under the protocol's [`Limits`]. Neither the
+/// signature is checked nor the body inflated here: see
+/// [`crate::verify_request`].
 pub fn decode_request(bytes: &[u8]) -> Result<SignedRequest, WireError> {
     decode_request_within(bytes, &Limits::PROTOCOL)
 }
@@ -255,13 +389,43 @@ pub fn decode_response(bytes: &[u8]) -> Result<SyncResponse, WireError> {
 /// Reads a request envelope under `limits`; one over them is
 /// `request_too_large`, naming the limit, so the device sends smaller pages.
 pub fn decode_request_within(bytes: &[u8], limits: &Limits) -> Result<SignedRequest, WireError> {
-    decode(bytes, REQUEST_MAGIC, limits).map_err(|error| match error {
+    let HeaderRead::Complete {
+        header,
+        body_offset,
+    } = read_request_header(bytes)?
+    else {
+        return Err(WireError::malformed(format!(
+            "{} bytes, shorter than the request's header",
+            bytes.len()
+        )));
+    };
+    let body = &bytes[body_offset..];
+    check_compressed_len(body.len(), limits).map_err(|e| over_request_limit(e, limits))?;
+    header.with_body(body.to_vec())
+}
+
+/// A request over `limits` is `request_too_large`, naming the limit on the
+/// wire, so the device sends its changes again in smaller pages.
+fn over_request_limit(error: WireError, limits: &Limits) -> WireError {
+    match error {
         WireError::TooLarge { detail } => WireError::RequestTooLarge {
             limit: limits.max_compressed_bytes,
             detail,
         },
         other => other,
-    })
+    }
+}
+
+fn check_compressed_len(len: usize, limits: &Limits) -> Result<(), WireError> {
+    if len > limits.max_compressed_bytes {
+        return Err(WireError::TooLarge {
+            detail: format!(
+                "{len} bytes on the wire, at most {} allowed",
+                limits.max_compressed_bytes
+            ),
+        });
+    }
+    Ok(())
 }
 
 pub fn decode_response_within(bytes: &[u8], limits: &Limits) -> Result<SyncResponse, WireError> {
@@ -293,10 +457,15 @@ fn encode<T: Serialize>(magic: [u8; 4], value: &T, level: Compression) -> Vec<u8
     let mut out = Vec::with_capacity(HEADER_LEN + plain.len() / 2 + 64);
     out.extend_from_slice(&magic);
     out.extend_from_slice(&PROTOCOL_VERSION.to_be_bytes());
+    deflate(out, &plain, level)
+}
+
+/// Appends `plain`, deflated, to `out`.
+fn deflate(out: Vec<u8>, plain: &[u8], level: Compression) -> Vec<u8> {
     let mut deflate = flate2::write::DeflateEncoder::new(out, level);
     // Writing into a Vec cannot fail.
     deflate
-        .write_all(&plain)
+        .write_all(plain)
         .expect("deflating into memory cannot fail");
     deflate.finish().expect("deflating into memory cannot fail")
 }
@@ -307,15 +476,7 @@ fn decode<T: DeserializeOwned>(
     limits: &Limits,
 ) -> Result<T, WireError> {
     let compressed = read_header(bytes, magic)?;
-    if compressed.len() > limits.max_compressed_bytes {
-        return Err(WireError::TooLarge {
-            detail: format!(
-                "{} bytes on the wire, at most {} allowed",
-                compressed.len(),
-                limits.max_compressed_bytes
-            ),
-        });
-    }
+    check_compressed_len(compressed.len(), limits)?;
     let plain = inflate(compressed, limits.max_inflated_bytes)?;
     from_postcard(&plain)
 }
@@ -425,7 +586,7 @@ mod tests {
     #[test]
     fn a_response_round_trips_and_starts_with_its_header() {
         let bytes = encode_response(&response());
-        assert_eq!(&bytes[..6], b"KSYR\x00\x02");
+        assert_eq!(&bytes[..6], b"KSYR\x00\x03");
         assert_eq!(decode_response(&bytes), Ok(response()));
     }
 
@@ -485,22 +646,22 @@ mod tests {
 
     #[test]
     fn another_version_is_refused_from_its_header_alone() {
-        let mut bytes = b"KSYN\x00\x03".to_vec();
+        let mut bytes = b"KSYN\x00\x04".to_vec();
         bytes.extend_from_slice(b"a future body this version cannot read");
         assert_eq!(
             decode_request(&bytes),
             Err(WireError::PleaseUpdate {
-                found: 3,
-                supported: 2
+                found: 4,
+                supported: 3
             })
         );
-        let mut old = b"KSYN\x00\x01".to_vec();
-        old.extend_from_slice(b"a body of the first version");
+        let mut old = b"KSYN\x00\x02".to_vec();
+        old.extend_from_slice(b"a body of the version before");
         assert_eq!(
             decode_request(&old),
             Err(WireError::PleaseUpdate {
-                found: 1,
-                supported: 2
+                found: 2,
+                supported: 3
             })
         );
     }

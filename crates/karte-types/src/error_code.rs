@@ -104,6 +104,13 @@ error_codes! {
     TooLarge = "too_large",
     /// A sync request over the hub's limit; the device sends smaller pages.
     RequestTooLarge = "request_too_large",
+    /// The hub refused a request over its rate for this device or address;
+    /// its message says when to sync again.
+    RateLimited = "rate_limited",
+    /// The hub was serving as many requests as it can; sync again shortly.
+    HubBusy = "hub_busy",
+    /// The request did not reach the hub in time (a slow or stalled link).
+    RequestTimeout = "request_timeout",
     BadKey = "bad_key",
     BadSignature = "bad_signature",
     MalformedChange = "malformed_change",

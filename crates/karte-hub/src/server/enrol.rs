@@ -32,13 +32,7 @@ pub(super) async fn handle<S: HubStore>(
     match enrol(&hub, body).await {
         Ok(answer) => Json(answer).into_response(),
         Err(problem) => {
-            if problem.status.is_client_error() {
-                tracing::warn!(
-                    code = problem.code,
-                    "enrolment refused: {}",
-                    problem.message
-                );
-            }
+            problem.log_refusal("enrolment", None);
             problem.into_response()
         }
     }

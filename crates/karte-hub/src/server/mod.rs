@@ -8,6 +8,8 @@ mod arrival;
 mod blocking;
 mod chart_copy;
 mod enrol;
+mod envelope;
+mod guard;
 mod problem;
 mod push;
 mod share;
@@ -22,6 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -30,6 +33,9 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use problem::Problem;
+use tower::ServiceBuilder;
+
+pub(crate) use guard::RequestGuard;
 
 use crate::{Hub, HubStore, ServeError};
 
@@ -40,15 +46,18 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long open requests may finish after shutdown is asked for.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// The hub's routes.
+/// The hub's routes, behind the per-address rate limit and the limit on
+/// requests at once. Sync bodies are read by the route itself, in stages
+/// (see `envelope`); enrolment bodies are small and read whole.
 pub fn router<S: HubStore>(hub: Hub<S>) -> Router {
-    // The envelope's header travels uncompressed in front of the limit.
-    let max_sync_body = hub.config().limits.max_compressed_bytes.saturating_add(16);
+    let at_once = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(guard::busy))
+        .layer(tower::load_shed::LoadShedLayer::new())
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            hub.config().guard.max_concurrent_requests.max(1),
+        ));
     Router::new()
-        .route(
-            "/v1/sync",
-            post(sync::handle::<S>).layer(DefaultBodyLimit::max(max_sync_body)),
-        )
+        .route("/v1/sync", post(sync::handle::<S>))
         .route(
             "/v1/enroll",
             post(enrol::handle::<S>).layer(DefaultBodyLimit::max(MAX_ENROL_BODY)),
@@ -56,6 +65,11 @@ pub fn router<S: HubStore>(hub: Hub<S>) -> Router {
         .route("/v1/health", get(enrol::health::<S>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(at_once)
+        .layer(axum::middleware::from_fn_with_state(
+            hub.clone(),
+            guard::limit_address::<S>,
+        ))
         .with_state(hub)
 }
 
@@ -145,7 +159,7 @@ impl HubListener {
             shutdown.await;
             stopper.graceful_shutdown(Some(SHUTDOWN_GRACE));
         });
-        let app = router(hub).into_make_service();
+        let app = router(hub).into_make_service_with_connect_info::<SocketAddr>();
         match self.tls {
             Some(config) => {
                 let mut server = axum_server::from_tcp_rustls(self.listener, config)?;
@@ -164,7 +178,8 @@ impl HubListener {
 
 /// A client that opens a connection and then sends its request headers
 /// slowly, or not at all, is cut off rather than holding the connection.
-/// Bodies are not timed: a large push over 3G may take minutes.
+/// Sync bodies are timed by the route (`GuardConfig`), which knows how
+/// much it has yet to read.
 fn bound_idle_clients(
     builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
 ) {

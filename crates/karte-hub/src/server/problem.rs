@@ -17,6 +17,8 @@ pub(crate) struct Problem {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds after which the client may try again (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -31,6 +33,31 @@ impl Problem {
             status,
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    pub fn retry_after(self, seconds: u64) -> Problem {
+        Problem {
+            retry_after: Some(seconds),
+            ..self
+        }
+    }
+
+    /// Notes a refused request in the log by its status and code, and the
+    /// device only once its signature held: a message may quote what the
+    /// client sent, and nothing a client sent unchecked is written to the
+    /// log.
+    pub fn log_refusal(&self, what: &str, device: Option<&karte_types::DeviceId>) {
+        if !self.status.is_client_error() {
+            return;
+        }
+        let status = self.status.as_u16();
+        match device {
+            Some(device) => {
+                tracing::warn!(code = self.code, status, %device, "{what} refused");
+            }
+            None => tracing::warn!(code = self.code, status, "{what} refused"),
         }
     }
 
@@ -120,7 +147,13 @@ impl IntoResponse for Problem {
             code: self.code,
             message: &self.message,
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

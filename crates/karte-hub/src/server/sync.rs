@@ -1,23 +1,27 @@
 //! `POST /v1/sync`: one round of sync for one device. The body is a request
 //! envelope; the answer is a response envelope, or a JSON problem.
 //!
-//! The order of the checks matters: the envelope is read under limits
-//! before anything else, the signature is checked against the enrolled key
-//! before the request is believed, and freshness is checked before anything
-//! is done. A lost device is told to wipe and nothing it sent is kept; a
+//! The order of the checks matters. Only the envelope's header is read
+//! before the device is known and its signature checked (over the length
+//! and hash of the compressed body, see [`super::envelope`]); the body is
+//! read only after, up to the length signed, and inflated and parsed only
+//! once it is the body signed. Freshness is checked before anything is
+//! done. A lost device is told to wipe and nothing it sent is read; a
 //! retired one may hand in what it has not synced, then is told to wipe.
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
+use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use karte_sync::{
-    AuthError, SyncRequest, SyncResponse, WipeOrder, decode_request_within, encode_response,
-    verify_request,
+    AuthError, SyncRequest, SyncResponse, WipeOrder, WireError, encode_response,
+    inflate_request_body, verify_request_header,
 };
-use karte_types::PatientId;
+use karte_types::{DeviceId, PatientId};
+use tokio::time::Instant;
 
+use crate::server::envelope::Incoming;
 use crate::server::problem::Problem;
 use crate::server::{push, share, updates, whole};
 use crate::{AuditHead, DeviceStatus, Hub, HubStore};
@@ -27,14 +31,16 @@ const CONTACT_RESOLUTION_MS: i64 = 60_000;
 
 pub(super) async fn handle<S: HubStore>(
     State(hub): State<Hub<S>>,
-    body: Result<Bytes, BytesRejection>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Response {
-    match sync(&hub, body).await {
+    // The device, once its signature held: the only part of a refused
+    // request the log may name.
+    let mut signer = None;
+    match sync(&hub, &headers, body, &mut signer).await {
         Ok(bytes) => ([(CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
         Err(problem) => {
-            if problem.status.is_client_error() {
-                tracing::warn!(code = problem.code, "sync refused: {}", problem.message);
-            }
+            problem.log_refusal("sync", signer.as_ref());
             problem.into_response()
         }
     }
@@ -42,19 +48,21 @@ pub(super) async fn handle<S: HubStore>(
 
 async fn sync<S: HubStore>(
     hub: &Hub<S>,
-    body: Result<Bytes, BytesRejection>,
+    headers: &HeaderMap,
+    body: Body,
+    signer: &mut Option<DeviceId>,
 ) -> Result<Vec<u8>, Problem> {
-    let body = body.map_err(|e| Problem::from_body(e, hub.config().limits.max_compressed_bytes))?;
-    let signed = decode_request_within(&body, &hub.config().limits)?;
-    drop(body);
-    let Some(device) = hub.store().device(&signed.device).await? else {
+    let config = hub.config();
+    let started = Instant::now();
+    let mut incoming = Incoming::new(headers, body, &config.limits)?;
+    let header = incoming
+        .header(started + config.guard.header_timeout.min(config.guard.body_timeout))
+        .await?;
+    let Some(device) = hub.store().device(&header.device).await? else {
         return Err(Problem::new(
             axum::http::StatusCode::UNAUTHORIZED,
             "unknown_device",
-            format!(
-                "device {} is not enrolled at this hub: enrol it with a new enrolment code",
-                signed.device.as_str().chars().take(80).collect::<String>()
-            ),
+            "this device is not enrolled at this hub: enrol it with a new enrolment code",
         ));
     };
     let public_key: [u8; 32] = device.public_key.as_slice().try_into().map_err(|_| {
@@ -63,21 +71,44 @@ async fn sync<S: HubStore>(
             format!("device {} has a public key of the wrong length", device.id),
         )
     })?;
-    let request = verify_request(&signed, &public_key)?;
+    verify_request_header(&header, &public_key)?;
+    *signer = Some(device.id.clone());
     let now = hub.now();
-    hub.config().replay.check(now.0, signed.sent_at_ms, false)?;
+    config.replay.check(now.0, header.sent_at_ms, false)?;
+    hub.guard().check_device(&device.id)?;
+    let nonce = header.nonce;
+    let body = if device.status == DeviceStatus::RevokedLost {
+        // Nothing a lost device sends is read.
+        None
+    } else {
+        let len = usize::try_from(header.body_len).unwrap_or(usize::MAX);
+        if len > config.limits.max_compressed_bytes {
+            return Err(WireError::RequestTooLarge {
+                limit: config.limits.max_compressed_bytes,
+                detail: format!(
+                    "{len} bytes on the wire, at most {} allowed",
+                    config.limits.max_compressed_bytes
+                ),
+            }
+            .into());
+        }
+        let bytes = incoming
+            .body(len, started + config.guard.body_timeout)
+            .await?;
+        Some(header.with_body(bytes)?)
+    };
     let fresh = hub
         .store()
-        .check_and_record_nonce(&device.id, signed.nonce, now, hub.config().nonce_memory())
+        .check_and_record_nonce(&device.id, nonce, now, config.nonce_memory())
         .await?;
     if !fresh {
         return Err(AuthError::Replayed.into());
     }
-    if device.status == DeviceStatus::RevokedLost {
+    let Some(signed) = body else {
         tracing::warn!(device = %device.id, "a device reported lost made contact; told to wipe");
         return Ok(encode_response(&SyncResponse {
-            cursor: request.cursor,
-            resume_after: request.resume_after,
+            cursor: 0,
+            resume_after: None,
             more: false,
             acked: Vec::new(),
             updates: Vec::new(),
@@ -85,7 +116,10 @@ async fn sync<S: HubStore>(
             wipe: Some(WipeOrder::Lost),
             signers: Vec::new(),
         }));
-    }
+    };
+    // The body is the one the device signed: only now is it inflated.
+    let request = inflate_request_body(&signed.body, &config.limits)?;
+    drop(signed);
     let SyncRequest {
         cursor,
         resume_after,

@@ -7,6 +7,7 @@ use karte_hub::{HubConfig, HubStore};
 use karte_record::{Chart, Edit, actor_for};
 use karte_sync::{
     DeviceKey, DocPush, Limits, SignedChange, WipeOrder, encode_request, sign_change, sign_request,
+    sign_request_body,
 };
 use ring::rand::SystemRandom;
 
@@ -25,9 +26,20 @@ fn small_limits() -> HubConfig {
     }
 }
 
+/// An envelope of `device` around `body`, signed as it travels.
+fn signed_body(device: &TestDevice, now: i64, body: Vec<u8>) -> Vec<u8> {
+    let nonce: [u8; 16] = rand::random();
+    encode_request(&sign_request_body(
+        &device.key,
+        &device.id,
+        now,
+        nonce,
+        body,
+    ))
+}
+
 fn deflated(plain: &[u8]) -> Vec<u8> {
-    let mut out = b"KSYN".to_vec();
-    out.extend_from_slice(&karte_sync::wire::PROTOCOL_VERSION.to_be_bytes());
+    let mut out = Vec::new();
     let mut encoder = flate2::write::DeflateEncoder::new(&mut out, flate2::Compression::best());
     encoder.write_all(plain).unwrap();
     encoder.finish().unwrap();
@@ -62,13 +74,13 @@ pub async fn broken_envelopes_are_refused_with_their_code<B: Backend>() {
         ),
         (
             "over the wire limit",
-            [&good[..6], &vec![7u8; 100 << 10]].concat(),
+            signed_body(&tablet, hub.now().0, vec![7u8; 100 << 10]),
             413,
             "request_too_large",
         ),
         (
             "zip bomb",
-            deflated(&vec![0u8; 8 << 20]),
+            signed_body(&tablet, hub.now().0, deflated(&vec![0u8; 8 << 20])),
             413,
             "request_too_large",
         ),

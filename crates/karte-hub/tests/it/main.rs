@@ -8,6 +8,7 @@ mod backend;
 mod convergence;
 mod edits;
 mod enrol_http;
+mod guard;
 mod harness;
 mod hostile;
 mod listen;
@@ -96,4 +97,9 @@ on_both_backends! {
     edits::a_change_naming_another_author_is_refused,
     edits::a_write_outside_the_layout_is_refused,
     edits::an_implausible_time_is_refused,
+    guard::nothing_unauthenticated_is_read_past_its_header,
+    guard::a_trickling_request_is_cut_off,
+    guard::a_device_over_its_rate_is_told_when_to_come_back,
+    guard::an_address_over_its_rate_is_refused,
+    guard::requests_beyond_the_slots_are_refused_not_queued,
 }

@@ -4,7 +4,10 @@
 
 use std::path::Path;
 
-use karte_sync::{Limits, decode_request, decode_response, encode_request, encode_response, wire};
+use karte_sync::{
+    Limits, decode_request, decode_response, encode_request, encode_response, inflate_request_body,
+    wire,
+};
 use proptest::prelude::*;
 
 use crate::support::{signed_request, sync_response};
@@ -55,6 +58,20 @@ fn every_corrupt_request_fails_with_its_code() {
 }
 
 #[test]
+fn every_corrupt_request_body_fails_with_its_code() {
+    let cases = cases("request-body");
+    assert!(cases.len() >= 8, "the folder is there: {}", cases.len());
+    for (name, bytes, code) in cases {
+        let error = inflate_request_body(&bytes, &Limits::PROTOCOL).expect_err(&name);
+        assert_eq!(error.code(), code, "{name}: {error}");
+    }
+    let valid = decode_request(&std::fs::read(corrupt_folder().join("valid-request.bin")).unwrap())
+        .unwrap();
+    let request = inflate_request_body(&valid.body, &Limits::PROTOCOL).unwrap();
+    assert_eq!(request.cursor, 5);
+}
+
+#[test]
 fn every_corrupt_response_fails_with_its_code() {
     let cases = cases("response");
     assert!(cases.len() >= 5, "the folder is there: {}", cases.len());
@@ -67,25 +84,33 @@ fn every_corrupt_response_fails_with_its_code() {
 
 #[test]
 fn an_oversized_body_is_refused_before_inflating() {
-    let mut bytes = b"KSYN".to_vec();
-    bytes.extend_from_slice(&wire::PROTOCOL_VERSION.to_be_bytes());
-    bytes.resize(6 + Limits::PROTOCOL.max_compressed_bytes + 1, 0xff);
-    let error = decode_request(&bytes).unwrap_err();
+    let body = vec![0xff; Limits::PROTOCOL.max_compressed_bytes + 1];
+    let error = inflate_request_body(&body, &Limits::PROTOCOL).unwrap_err();
     assert_eq!(
         (error.code(), error.http_status()),
         ("request_too_large", 413)
     );
-    let limit = Limits::PROTOCOL.max_compressed_bytes.to_string();
-    assert!(error.to_string().contains(&limit), "{error}");
+    let request = karte_sync::SignedRequest {
+        device: "tablet-1".into(),
+        sent_at_ms: 0,
+        nonce: [0; 16],
+        body,
+        signature: vec![0; 64],
+    };
+    let error = decode_request(&encode_request(&request)).unwrap_err();
+    assert_eq!(
+        (error.code(), error.http_status()),
+        ("request_too_large", 413)
+    );
 }
 
 #[test]
 fn the_version_check_reads_the_header_alone() {
-    let error = decode_request(b"KSYN\x00\x03").unwrap_err();
+    let error = decode_request(b"KSYN\x00\x04").unwrap_err();
     assert_eq!(
         error,
         karte_sync::WireError::PleaseUpdate {
-            found: 3,
+            found: 4,
             supported: wire::PROTOCOL_VERSION
         }
     );
@@ -142,8 +167,9 @@ proptest! {
         let mut bytes = encode_request(&request);
         apply(&damage, &mut bytes);
         let result = decode_request(&bytes);
-        // A flipped or inserted bit may still inflate to a well-formed
-        // request (its signature then refuses it); a cut never does.
+        // A flipped or inserted bit in the body may still give a
+        // well-formed request (its signature then refuses it); a cut never
+        // does.
         if let Damage::Truncate(_) = damage {
             prop_assert!(result.is_err());
         }

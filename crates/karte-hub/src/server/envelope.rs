@@ -1,0 +1,127 @@
+//! Reading a sync request off the connection in two stages, so that nothing
+//! unauthenticated costs the hub more than a few hundred bytes: first the
+//! envelope's header (at most [`MAX_REQUEST_HEADER_BYTES`], plus whatever
+//! arrived with it), which names the device and carries its signature over
+//! the body's length and hash; then, once the caller has checked that
+//! signature, the body, up to the length the device signed. Each stage has
+//! a deadline, so a client that trickles its bytes is cut off.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, StatusCode};
+use http_body_util::BodyExt;
+use karte_sync::wire::MAX_REQUEST_HEADER_BYTES;
+use karte_sync::{HeaderRead, Limits, RequestHeader, WireError, read_request_header};
+use tokio::time::Instant;
+
+use crate::server::problem::Problem;
+
+/// The most of a request read before its header is complete. A header is
+/// far shorter; this bounds what one read of the connection may bring.
+const UNAUTHENTICATED_LIMIT: usize = 1 << 20;
+
+/// A sync request's body as it arrives.
+pub(super) struct Incoming {
+    body: Body,
+    /// Bytes received and not yet handed on.
+    buffered: Vec<u8>,
+}
+
+impl Incoming {
+    /// Refuses at once a request that declares a length over any this hub
+    /// reads.
+    pub fn new(headers: &HeaderMap, body: Body, limits: &Limits) -> Result<Incoming, Problem> {
+        let most = 8 + MAX_REQUEST_HEADER_BYTES + limits.max_compressed_bytes;
+        let declared = headers
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > most as u64) {
+            return Err(Problem::from(WireError::RequestTooLarge {
+                limit: limits.max_compressed_bytes,
+                detail: format!("the request declares more than the hub's {most} bytes"),
+            }));
+        }
+        Ok(Incoming {
+            body,
+            buffered: Vec::new(),
+        })
+    }
+
+    /// Reads until the envelope's header is complete, by `deadline`.
+    pub async fn header(&mut self, deadline: Instant) -> Result<RequestHeader, Problem> {
+        loop {
+            match read_request_header(&self.buffered)? {
+                HeaderRead::Complete {
+                    header,
+                    body_offset,
+                } => {
+                    self.buffered.drain(..body_offset);
+                    return Ok(header);
+                }
+                HeaderRead::Incomplete => {}
+            }
+            if self.buffered.len() > UNAUTHENTICATED_LIMIT {
+                return Err(Problem::malformed("no request header in the first MiB"));
+            }
+            if !self.next_chunk(deadline, "its header").await? {
+                return Err(Problem::malformed(format!(
+                    "{} bytes, shorter than a request's header",
+                    self.buffered.len()
+                )));
+            }
+        }
+    }
+
+    /// Reads the body the header announced, `len` bytes, by `deadline`.
+    /// The caller has checked the header's signature and that `len` is
+    /// within its limits.
+    pub async fn body(mut self, len: usize, deadline: Instant) -> Result<Vec<u8>, Problem> {
+        let mut body = std::mem::take(&mut self.buffered);
+        body.reserve(len.saturating_sub(body.len()));
+        while body.len() <= len {
+            self.buffered.clear();
+            if !self.next_chunk(deadline, "its body").await? {
+                break;
+            }
+            body.extend_from_slice(&self.buffered);
+        }
+        if body.len() != len {
+            return Err(Problem::from(WireError::Malformed {
+                detail: format!(
+                    "the body is {} bytes{}, the header announced {len}",
+                    body.len(),
+                    if body.len() > len { " or more" } else { "" }
+                ),
+            }));
+        }
+        Ok(body)
+    }
+
+    /// Appends the next bytes received to `buffered`; `false` at the end of
+    /// the body.
+    async fn next_chunk(&mut self, deadline: Instant, what: &str) -> Result<bool, Problem> {
+        let frame = tokio::time::timeout_at(deadline, self.body.frame())
+            .await
+            .map_err(|_| timed_out(what))?;
+        match frame {
+            None => Ok(false),
+            Some(Err(error)) => Err(Problem::malformed(format!(
+                "the request broke off ({error}): try again"
+            ))),
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    self.buffered.extend_from_slice(&data);
+                }
+                Ok(true)
+            }
+        }
+    }
+}
+
+fn timed_out(what: &str) -> Problem {
+    Problem::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        format!("the request did not bring {what} in time: check the connection and sync again"),
+    )
+}
