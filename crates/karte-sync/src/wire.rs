@@ -21,8 +21,10 @@ use crate::WireError;
 /// The protocol version this Karte speaks.
 /// Version 2 added the first sync by charts sent whole in chart order
 /// (`resume_after`) and the index entry sent beside a chart
-/// ([`ChartDigest`]).
-pub const PROTOCOL_VERSION: u16 = 2;
+/// ([`ChartDigest`]); version 3 unsharing by a device
+/// ([`SyncRequest::unshares`]) and shares waiting for the receiving
+/// organisation's approval ([`SyncResponse::shares_pending`]).
+pub const PROTOCOL_VERSION: u16 = 3;
 /// The first bytes of every request.
 pub const REQUEST_MAGIC: [u8; 4] = *b"KSYN";
 /// The first bytes of every response. Different from the request's, so a
@@ -70,9 +72,20 @@ pub struct SyncRequest {
     /// the organisation to the chart's care circle. The hub applies them
     /// after the pushes of the same request, so a chart this request creates
     /// can be shared by it, and refuses the whole request if the device's
-    /// organisation may not see the chart. Sharing twice changes nothing.
+    /// organisation may not see the chart, or if the receiving
+    /// organisation's rules refuse shares from it (`share_not_accepted`).
+    /// A share the receiving organisation approves one by one waits for
+    /// its administrator and is listed in [`SyncResponse::shares_pending`].
+    /// Sharing twice changes nothing.
     #[serde(default)]
     pub shares: Vec<(PatientId, String)>,
+    /// Charts the device asks to stop sharing: each (chart, organisation
+    /// id) removes the organisation from the chart's care circle (and
+    /// forgets a share of it waiting for approval). Only the owning
+    /// organisation may remove another; any may remove itself. Applied
+    /// after the shares of the same request.
+    #[serde(default)]
+    pub unshares: Vec<(PatientId, String)>,
 }
 
 /// The changes of one chart that the hub lacks, in causal order.
@@ -130,6 +143,10 @@ pub struct SyncResponse {
     /// key refuses the page.
     #[serde(default)]
     pub signers: Vec<SignerKey>,
+    /// The shares of the request that wait for the receiving organisation's
+    /// administrator to approve them: taken, but not in the circle yet.
+    #[serde(default)]
+    pub shares_pending: Vec<(PatientId, String)>,
 }
 
 /// A device's enrolled public key, as the hub vouches for it.
@@ -411,13 +428,14 @@ mod tests {
                 device: "D1".into(),
                 public_key: [4; 32],
             }],
+            shares_pending: vec![("P4".into(), "O1".into())],
         }
     }
 
     #[test]
     fn a_response_round_trips_and_starts_with_its_header() {
         let bytes = encode_response(&response());
-        assert_eq!(&bytes[..6], b"KSYR\x00\x02");
+        assert_eq!(&bytes[..6], b"KSYR\x00\x03");
         assert_eq!(decode_response(&bytes), Ok(response()));
     }
 

@@ -5,7 +5,8 @@
 //! before anything else, the signature is checked against the enrolled key
 //! before the request is believed, and freshness is checked before anything
 //! is done. A lost device is told to wipe and nothing it sent is kept; a
-//! retired one may hand in what it has not synced, then is told to wipe.
+//! retired one may hand in its own work once, sharing nothing, and is told
+//! to wipe; every later request of it is refused (`device_revoked`).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -20,7 +21,7 @@ use karte_types::PatientId;
 
 use crate::server::problem::Problem;
 use crate::server::{push, share, updates, whole};
-use crate::{AuditHead, DeviceStatus, Hub, HubStore};
+use crate::{AuditHead, Device, DeviceStatus, Hub, HubStore, HubStoreError};
 
 /// How finely the hub notes when it last heard from a device.
 const CONTACT_RESOLUTION_MS: i64 = 60_000;
@@ -84,6 +85,7 @@ async fn sync<S: HubStore>(
             removed: Vec::new(),
             wipe: Some(WipeOrder::Lost),
             signers: Vec::new(),
+            shares_pending: Vec::new(),
         }));
     }
     let SyncRequest {
@@ -93,23 +95,31 @@ async fn sync<S: HubStore>(
         pushes,
         audit_head,
         shares,
+        unshares,
     } = request;
+    if device.status == DeviceStatus::Revoked {
+        retired_may_hand_in(&device, &shares, &unshares)?;
+    }
     if let Some(after) = &resume_after {
         // Checked before anything is stored: a refused request stores nothing.
         check_resume(hub, cursor, after).await?;
     }
-    let shares = if shares.is_empty() {
-        Vec::new()
+    let circle_changes = if shares.is_empty() && unshares.is_empty() {
+        share::CircleChanges::default()
     } else {
         let pushed: Vec<_> = pushes.iter().map(|p| p.doc.clone()).collect();
-        share::check(hub, &device, shares, &pushed).await?
+        share::check(hub, &device, shares, unshares, &pushed).await?
     };
     let received = if pushes.is_empty() {
         push::Received::default()
     } else {
-        push::receive(hub, &device, public_key, pushes, cursor, now).await?
+        push::receive(hub, &device, public_key, pushes, now).await?
     };
-    share::apply(hub, &device, shares, now).await?;
+    if device.status == DeviceStatus::Revoked && !received.stored_push {
+        // The final contact of a retired device with nothing to store.
+        hub.store().hand_in(&device.id, now).await?;
+    }
+    let shares_pending = share::apply(hub, &device, circle_changes, now).await?;
     let response = if device.status == DeviceStatus::Revoked {
         // A retired device is about to wipe: it is sent nothing more.
         SyncResponse {
@@ -121,6 +131,7 @@ async fn sync<S: HubStore>(
             removed: Vec::new(),
             wipe: Some(WipeOrder::Retired),
             signers: Vec::new(),
+            shares_pending,
         }
     } else {
         let budget = max_response_bytes.min(hub.config().max_page_bytes) as usize;
@@ -133,6 +144,11 @@ async fn sync<S: HubStore>(
                 updates::gather(hub, &device.org, cursor, budget, &received.hashes).await?
             }
         };
+        if gathered.cursor > device.served_up_to {
+            // Before the answer leaves: from now on the device counts as
+            // told of everything up to here.
+            hub.store().note_served(&device.id, gathered.cursor).await?;
+        }
         SyncResponse {
             cursor: gathered.cursor,
             resume_after: gathered.resume_after,
@@ -142,6 +158,7 @@ async fn sync<S: HubStore>(
             removed: gathered.removed,
             wipe: None,
             signers: gathered.signers,
+            shares_pending,
         }
     };
     let audit_head = audit_head.map(|head| AuditHead {
@@ -161,6 +178,29 @@ async fn sync<S: HubStore>(
             .await?;
     }
     Ok(encode_response(&response))
+}
+
+/// A retired device may push its own work in one final request, but share
+/// nothing, and nothing at all after that request.
+fn retired_may_hand_in(
+    device: &Device,
+    shares: &[(PatientId, String)],
+    unshares: &[(PatientId, String)],
+) -> Result<(), Problem> {
+    if device.handed_in_at.is_some() {
+        return Err(HubStoreError::DeviceRevoked(device.id.clone()).into());
+    }
+    if !shares.is_empty() || !unshares.is_empty() {
+        return Err(Problem::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "device_revoked",
+            format!(
+                "device {} was retired: it may hand in its own unsynced work once, but not share or unshare charts; sync again without them, then wipe it",
+                device.id
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A first sync under way is as of a head the hub gave, which is neither 0

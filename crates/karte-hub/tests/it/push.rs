@@ -220,8 +220,26 @@ pub async fn only_enrolled_devices_not_lost_may_push<B: Backend>() {
 
     store.revoke(&retired, false).await.unwrap();
     store.revoke(&lost, true).await.unwrap();
-    // A retired device hands in what it holds before it wipes.
+    // A retired device hands in what it holds before it wipes, once.
     store.store_push(&retired, push("r"), NOW).await.unwrap();
+    let error = store
+        .store_push(&retired, push("q"), NOW)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "device_revoked");
+    assert_eq!(
+        store.hand_in(&retired, NOW).await.unwrap_err().code(),
+        "device_revoked"
+    );
+    assert!(
+        store
+            .device(&retired)
+            .await
+            .unwrap()
+            .unwrap()
+            .handed_in_at
+            .is_some()
+    );
     let error = store.store_push(&lost, push("l"), NOW).await.unwrap_err();
     assert!(
         matches!(error, HubStoreError::DeviceRevoked(ref d) if *d == lost),

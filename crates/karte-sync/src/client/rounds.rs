@@ -106,6 +106,8 @@ pub fn sync<R: Replica + RequestStamps>(
             updates: response.updates,
             removed: response.removed,
             shares_accepted: request.shares.clone(),
+            shares_pending: response.shares_pending,
+            unshares_accepted: request.unshares.clone(),
         })?;
         summary.new_reviews += applied.new_reviews;
         progress(summary.progress());
@@ -115,6 +117,7 @@ pub fn sync<R: Replica + RequestStamps>(
                 resume_after: cursor.resume_after,
                 pushes: Vec::new(),
                 shares: Vec::new(),
+                unshares: Vec::new(),
                 ..request
             };
         } else if applied.made_local_changes && review_round_left {
@@ -133,7 +136,11 @@ fn first_request<R: Replica>(
     options: SyncOptions,
     summary: &mut SyncSummary,
 ) -> Result<SyncRequest, R::Error> {
-    let Outgoing { charts, shares } = replica.outgoing()?;
+    let Outgoing {
+        charts,
+        shares,
+        unshares,
+    } = replica.outgoing()?;
     let mut pushes = Vec::with_capacity(charts.len());
     for chart in charts.into_iter().filter(|c| !c.changes.is_empty()) {
         let changes = chart
@@ -157,6 +164,7 @@ fn first_request<R: Replica>(
         pushes,
         audit_head: replica.audit_head(),
         shares,
+        unshares,
     })
 }
 
@@ -192,7 +200,10 @@ fn count_received(response: &SyncResponse, request: &SyncRequest, summary: &mut 
         }
     }
     summary.removed_charts += response.removed.len();
-    summary.shares += request.shares.len();
+    summary.shares +=
+        request.shares.len() - response.shares_pending.len().min(request.shares.len());
+    summary.shares_pending += response.shares_pending.len();
+    summary.unshares += request.unshares.len();
 }
 
 fn wiped<R: Replica>(

@@ -168,6 +168,7 @@ impl MiniHub {
                     public_key: *key,
                 })
                 .collect(),
+            shares_pending: Vec::new(),
         };
         Ok(encode_response(&answer))
     }
@@ -183,6 +184,7 @@ fn response(cursor: u64, wipe: WipeOrder) -> SyncResponse {
         removed: Vec::new(),
         wipe: Some(wipe),
         signers: Vec::new(),
+        shares_pending: Vec::new(),
     }
 }
 
@@ -375,6 +377,7 @@ impl Replica for Device {
         Ok(Outgoing {
             charts,
             shares: Vec::new(),
+            unshares: Vec::new(),
         })
     }
 
