@@ -495,22 +495,22 @@ mod tests {
 
     #[test]
     fn another_version_is_refused_from_its_header_alone() {
-        let mut bytes = b"KSYN\x00\x03".to_vec();
+        let mut bytes = b"KSYN\x00\x04".to_vec();
         bytes.extend_from_slice(b"a future body this version cannot read");
         assert_eq!(
             decode_request(&bytes),
             Err(WireError::PleaseUpdate {
-                found: 3,
-                supported: 2
+                found: 4,
+                supported: 3
             })
         );
-        let mut old = b"KSYN\x00\x01".to_vec();
-        old.extend_from_slice(b"a body of the first version");
+        let mut old = b"KSYN\x00\x02".to_vec();
+        old.extend_from_slice(b"a body of the second version");
         assert_eq!(
             decode_request(&old),
             Err(WireError::PleaseUpdate {
-                found: 1,
-                supported: 2
+                found: 2,
+                supported: 3
             })
         );
     }
