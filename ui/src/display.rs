@@ -73,6 +73,7 @@ pub const PROBLEM_CODES: &[ErrorCode] = &[
     ErrorCode::NoToken,
     ErrorCode::Unauthorized,
     ErrorCode::DeviceRevoked,
+    ErrorCode::ShareNotAccepted,
     ErrorCode::NotPermitted,
     ErrorCode::RecoveryKeyMismatch,
     ErrorCode::WeakKeyDerivation,

@@ -101,6 +101,9 @@ fn status_for(code: ErrorCode) -> StatusCode {
         | UnknownOrg
         | UnknownDoc
         | OutsideCircle
+        | ShareNotAccepted
+        | NotChartOwner
+        | OwnerCannotLeave
         | MissingDependency
         | ReusedActor
         | InvalidChange

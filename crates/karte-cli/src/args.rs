@@ -85,6 +85,9 @@ pub enum Command {
     Sync(SyncArgs),
     /// Share a chart with another organisation (sent at once, or with the next sync).
     Share(Share),
+    /// Remove an organisation from a chart's care circle (sent at once, or
+    /// with the next sync): the chart stops reaching its devices.
+    Unshare(Share),
     /// Open a vault whose passphrase is forgotten with the organisation's recovery key.
     Recover(Recover),
     Ui(UiCommand),

@@ -239,6 +239,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Enrol(args) => sync::enrol(&cli, args)?,
         Command::Sync(args) => sync::sync(&cli, args)?,
         Command::Share(args) => sync::share(&cli, args)?,
+        Command::Unshare(args) => sync::unshare(&cli, args)?,
         Command::Recover(args) => sync::recover(&cli, args)?,
         Command::Ui(command) => ui::run(&cli, command)?,
         Command::Export(export) => {

@@ -1,4 +1,5 @@
-//! `karte enrol`, `karte sync`, `karte share` and `karte recover`: the
+//! `karte enrol`, `karte sync`, `karte share`, `karte unshare` and
+//! `karte recover`: the
 //! device's side of the regional hub. Progress goes to standard error, the
 //! one-line summary to standard output.
 
@@ -47,6 +48,10 @@ pub fn share(cli: &Cli, args: &Share) -> Result<()> {
     let roots = extra_roots(args.ca_cert.as_deref())?;
     session.share(&patient, &args.org)?;
     match run_sync(&mut session, &roots) {
+        Ok(summary) if summary.shares_pending > 0 => println!(
+            "the share of {patient} with {} waits for that organisation's administrator to approve it (`karte-hub share approve`); {summary}",
+            args.org.trim()
+        ),
         Ok(summary) => println!("shared {patient} with {}; {summary}", args.org.trim()),
         Err(error) if error.code() == "hub_unreachable" => println!(
             "the share of {patient} with {} is kept and goes with the next `karte sync` ({error})",
@@ -56,6 +61,27 @@ pub fn share(cli: &Cli, args: &Share) -> Result<()> {
             // A share the hub refuses would fail every later sync: it is
             // withdrawn, and the refusal shown.
             session.withdraw_share(&patient, &args.org)?;
+            return Err(error.into());
+        }
+    }
+    Ok(())
+}
+
+pub fn unshare(cli: &Cli, args: &Share) -> Result<()> {
+    let mut session = open(cli)?;
+    let patient = session.resolve_patient(&args.patient)?;
+    let roots = extra_roots(args.ca_cert.as_deref())?;
+    session.unshare(&patient, &args.org)?;
+    match run_sync(&mut session, &roots) {
+        Ok(summary) => println!("{} no longer shares {patient}; {summary}", args.org.trim()),
+        Err(error) if error.code() == "hub_unreachable" => println!(
+            "the removal of {} from {patient}'s care circle is kept and goes with the next `karte sync` ({error})",
+            args.org.trim()
+        ),
+        Err(error) => {
+            // Refused now, refused at every later sync: withdrawn, and the
+            // refusal shown.
+            session.withdraw_unshare(&patient, &args.org)?;
             return Err(error.into());
         }
     }

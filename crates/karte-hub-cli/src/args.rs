@@ -27,6 +27,56 @@ pub enum HubAction {
     /// Invite, list and revoke devices.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// What an organisation accepts of charts other organisations share
+    /// with it, and the shares waiting for its approval.
+    #[command(subcommand)]
+    Share(ShareCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShareCommand {
+    /// Accept charts shared by another organisation at once.
+    Accept {
+        /// The receiving organisation.
+        #[arg(long)]
+        org: String,
+        /// The organisation whose shares are accepted.
+        #[arg(long)]
+        from: String,
+    },
+    /// Keep each share from an organisation not accepted for approval
+    /// (without this, such shares are refused).
+    ApproveEach {
+        #[arg(long)]
+        org: String,
+        /// Refuse such shares again.
+        #[arg(long)]
+        off: bool,
+    },
+    /// Show an organisation's rules for shares into it.
+    Rules {
+        #[arg(long)]
+        org: String,
+    },
+    /// List the shares waiting for an organisation's approval.
+    Pending {
+        #[arg(long)]
+        org: String,
+    },
+    /// Approve a waiting share: the chart reaches the organisation's devices
+    /// at their next sync.
+    Approve {
+        #[arg(long)]
+        org: String,
+        /// The chart's id.
+        chart: String,
+    },
+    /// Reject a waiting share.
+    Reject {
+        #[arg(long)]
+        org: String,
+        chart: String,
+    },
 }
 
 #[derive(Debug, Args)]

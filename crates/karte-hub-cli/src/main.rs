@@ -17,10 +17,10 @@ use karte_hub::{
     Clock, Hub, HubConfig, HubListener, HubStore, OrgId, PostgresHubStore, ServeOptions,
     SqliteHubStore, SystemClock, TlsFiles, invite_device, new_org,
 };
-use karte_types::DeviceId;
+use karte_types::{DeviceId, PatientId, Timestamp};
 use ring::rand::SystemRandom;
 
-use args::{DeviceCommand, HubAction, HubCli, OrgCommand};
+use args::{DeviceCommand, HubAction, HubCli, OrgCommand, ShareCommand};
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -187,9 +187,75 @@ async fn act<S: HubStore>(store: S, action: &HubAction) -> Result<()> {
                 );
             } else {
                 eprintln!(
-                    "device {device} revoked: at its next contact it hands in what it has not synced, then wipes"
+                    "device {device} revoked: at its next contact it hands in its own unsynced work, then wipes; it is refused after that"
                 );
             }
+        }
+        HubAction::Share(command) => share(&store, command, now).await?,
+    }
+    Ok(())
+}
+
+/// `karte-hub share …`: an organisation's consent to charts shared into it.
+async fn share(store: &impl HubStore, command: &ShareCommand, now: Timestamp) -> Result<()> {
+    match command {
+        ShareCommand::Accept { org, from } => {
+            store
+                .accept_shares_from(&OrgId(org.clone()), &OrgId(from.clone()))
+                .await?;
+            eprintln!("organisation {org} now accepts charts shared by {from}");
+        }
+        ShareCommand::ApproveEach { org, off } => {
+            store.approve_each_share(&OrgId(org.clone()), !off).await?;
+            if *off {
+                eprintln!(
+                    "organisation {org} refuses shares from organisations it does not accept"
+                );
+            } else {
+                eprintln!(
+                    "shares into organisation {org} from organisations it does not accept wait for approval: see `karte-hub share pending --org {org}`"
+                );
+            }
+        }
+        ShareCommand::Rules { org } => {
+            let rules = store.share_rules(&OrgId(org.clone())).await?;
+            for from in &rules.accept_from {
+                println!("accept\t{from}");
+            }
+            let others = if rules.approve_each {
+                "approve"
+            } else {
+                "refuse"
+            };
+            println!("others\t{others}");
+        }
+        ShareCommand::Pending { org } => {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "CHART\tFROM\tDEVICE\tREQUESTED")?;
+            for pending in store.pending_shares(&OrgId(org.clone())).await? {
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}",
+                    pending.doc,
+                    pending.from_org,
+                    pending.device,
+                    pending.requested_at.to_rfc3339()
+                )?;
+            }
+        }
+        ShareCommand::Approve { org, chart } => {
+            store
+                .approve_share(&PatientId(chart.clone()), &OrgId(org.clone()), now)
+                .await?;
+            eprintln!(
+                "chart {chart} is shared with organisation {org}: it reaches its devices at their next sync"
+            );
+        }
+        ShareCommand::Reject { org, chart } => {
+            store
+                .reject_share(&PatientId(chart.clone()), &OrgId(org.clone()))
+                .await?;
+            eprintln!("the share of chart {chart} with organisation {org} was rejected");
         }
     }
     Ok(())

@@ -98,6 +98,8 @@ pub(crate) struct DeviceColumns {
     pub last_seen: Option<i64>,
     pub audit_seq: Option<i64>,
     pub audit_hash: Option<Vec<u8>>,
+    pub served_up_to: i64,
+    pub handed_in_at: Option<i64>,
 }
 
 impl DeviceColumns {
@@ -118,6 +120,8 @@ impl DeviceColumns {
             enrolled_at: Timestamp(self.enrolled_at),
             last_seen: self.last_seen.map(Timestamp),
             audit_head,
+            served_up_to: position_from_sql(self.served_up_to)?,
+            handed_in_at: self.handed_in_at.map(Timestamp),
         })
     }
 }

@@ -28,6 +28,22 @@ pub enum HubStoreError {
         "organisation {org} owns chart {doc} and cannot be removed from its care circle: share it elsewhere instead"
     )]
     OwnerCannotLeave { doc: PatientId, org: OrgId },
+    #[error(
+        "organisation {org} does not accept charts shared by organisation {from}: its administrator must accept shares from {from} (`karte-hub share accept --org {org} --from {from}`) or approve each share (`karte-hub share approve-each --org {org}`)"
+    )]
+    ShareNotAccepted {
+        doc: PatientId,
+        org: OrgId,
+        from: OrgId,
+    },
+    #[error(
+        "no share of chart {doc} with organisation {org} waits for approval: see `karte-hub share pending --org {org}`"
+    )]
+    NoPendingShare { doc: PatientId, org: OrgId },
+    #[error(
+        "only the organisation that owns chart {doc} may remove organisation {org} from its care circle; an organisation may remove only itself"
+    )]
+    NotChartOwner { doc: PatientId, org: OrgId },
     #[error("this enrolment code is not known: check it, or ask the administrator for a new one")]
     EnrolmentUnknown,
     #[error("this enrolment code has already been used: ask the administrator for a new one")]
@@ -70,6 +86,9 @@ impl HubStoreError {
             HubStoreError::UnknownDoc(_) => "unknown_doc",
             HubStoreError::OutsideCircle { .. } => "outside_circle",
             HubStoreError::OwnerCannotLeave { .. } => "owner_cannot_leave",
+            HubStoreError::ShareNotAccepted { .. } => "share_not_accepted",
+            HubStoreError::NoPendingShare { .. } => "no_pending_share",
+            HubStoreError::NotChartOwner { .. } => "not_chart_owner",
             HubStoreError::EnrolmentUnknown => "enrolment_unknown",
             HubStoreError::EnrolmentUsed => "enrolment_used",
             HubStoreError::EnrolmentExpired => "enrolment_expired",

@@ -99,6 +99,14 @@ pub struct Device {
     pub enrolled_at: Timestamp,
     pub last_seen: Option<Timestamp>,
     pub audit_head: Option<AuditHead>,
+    /// The highest feed position the hub has answered this device with: it
+    /// may have been told of everything up to here, whatever cursor it
+    /// sends. "Told too late" is judged against this, never against the
+    /// device's word.
+    pub served_up_to: u64,
+    /// When a retired device made its one final contact (its last push);
+    /// every request after it is refused.
+    pub handed_in_at: Option<Timestamp>,
 }
 
 /// One Automerge change as a device pushed it: the hash the sync layer has
@@ -115,11 +123,6 @@ pub struct StoredChange {
 pub struct PushedDoc {
     pub doc: PatientId,
     pub changes: Vec<StoredChange>,
-    /// The pushing device's cursor into the feed, if it sent one. A chart
-    /// unshared from the device's organisation after this position still
-    /// takes the push: the device wrote while it had not yet been told, and
-    /// what it wrote is kept. `None` admits members only.
-    pub cursor: Option<u64>,
 }
 
 /// What a push did to one chart.
@@ -287,4 +290,46 @@ pub struct Receipt {
     pub stored: u64,
     /// Bytes of change data received.
     pub bytes: u64,
+}
+
+/// A share into an organisation that waits for its administrator
+/// (`karte-hub share approve` or `reject`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingShare {
+    pub doc: PatientId,
+    /// The organisation the chart would be shared with.
+    pub org: OrgId,
+    /// The organisation of the device that asked.
+    pub from_org: OrgId,
+    pub device: DeviceId,
+    pub requested_at: Timestamp,
+}
+
+/// What an organisation's administrator set for charts other
+/// organisations share with it. With no rule, such a share is refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShareRules {
+    /// Shares from these organisations are accepted at once.
+    pub accept_from: Vec<OrgId>,
+    /// Shares from any other organisation wait for approval.
+    pub approve_each: bool,
+}
+
+/// What a rule makes of a share one organisation asks for into another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareVerdict {
+    Accept,
+    /// Waits for the receiving organisation's administrator.
+    Approve,
+    Refuse,
+}
+
+/// What became of a share a device asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareOutcome {
+    /// In the care circle now: the feed position of the share event, or
+    /// `None` if it was in it already.
+    Shared(Option<u64>),
+    /// Waiting for the receiving organisation's administrator.
+    Pending,
 }

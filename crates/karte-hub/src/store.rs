@@ -9,7 +9,8 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 
 use crate::{
     Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStoreError,
-    NewDevice, Org, OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, WholePage,
+    NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc, Receipt, ShareOutcome, ShareRules,
+    ShareVerdict, Snapshot, WholePage,
 };
 
 /// The hub's storage.
@@ -72,13 +73,35 @@ pub trait HubStore: Send + Sync + 'static {
         audit_head: Option<AuditHead>,
     ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
 
+    /// Records that `device` was answered with feed position `position`
+    /// (kept if higher than any before): from then on it counts as told of
+    /// every entry up to there, whatever cursor it sends.
+    fn note_served(
+        &self,
+        device: &DeviceId,
+        position: u64,
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    /// Ends a retired device's final contact, one that pushed nothing:
+    /// every later request of the device is refused (`device_revoked`, also
+    /// if it already made its final contact or is not retired).
+    fn hand_in(
+        &self,
+        device: &DeviceId,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
     /// Stores a whole push atomically: every change of every chart, or
     /// nothing. Changes the hub already has are skipped, so repeating a push
     /// changes nothing. Unknown charts are created, owned by the device's
     /// organisation; a chart outside that organisation's care circles fails
     /// the whole push, unless it was unshared from the organisation after
-    /// the pushed chart's `cursor`. The caller has verified hashes,
-    /// signatures, actors and dependencies before.
+    /// the last feed position the hub answered the device with (see
+    /// [`HubStore::note_served`]). A retired device's push is its final
+    /// contact and takes no chart unshared from it; a lost device, or a
+    /// retired one after its final contact, pushes nothing
+    /// (`device_revoked`). The caller has verified hashes, signatures,
+    /// actors and dependencies before.
     fn store_push(
         &self,
         device: &DeviceId,
@@ -133,6 +156,66 @@ pub trait HubStore: Send + Sync + 'static {
         org: &OrgId,
         now: Timestamp,
     ) -> impl Future<Output = Result<Option<u64>, HubStoreError>> + Send;
+
+    /// What `org`'s share rules make of a share asked for by a device of
+    /// `from` (the same organisation is always accepted).
+    fn share_verdict(
+        &self,
+        org: &OrgId,
+        from: &OrgId,
+    ) -> impl Future<Output = Result<ShareVerdict, HubStoreError>> + Send;
+
+    /// A device asks for a chart to be shared with an organisation (the
+    /// device and its organisation named in `share`): shared at once,
+    /// kept for approval, or refused (`share_not_accepted`) as that
+    /// organisation's rules say. Its own organisation must be in the
+    /// chart's circle.
+    fn request_share(
+        &self,
+        share: &PendingShare,
+    ) -> impl Future<Output = Result<ShareOutcome, HubStoreError>> + Send;
+
+    /// The shares waiting for `org`'s approval, oldest first.
+    fn pending_shares(
+        &self,
+        org: &OrgId,
+    ) -> impl Future<Output = Result<Vec<PendingShare>, HubStoreError>> + Send;
+
+    /// Approves a waiting share: the chart enters `org`'s care circle. The
+    /// feed position of the share event, or `None` if it was in it already.
+    fn approve_share(
+        &self,
+        doc: &PatientId,
+        org: &OrgId,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Option<u64>, HubStoreError>> + Send;
+
+    /// Rejects a waiting share: it is forgotten.
+    fn reject_share(
+        &self,
+        doc: &PatientId,
+        org: &OrgId,
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    /// `org` accepts shares from `from` at once from now on.
+    fn accept_shares_from(
+        &self,
+        org: &OrgId,
+        from: &OrgId,
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    /// Whether `org` approves each share from organisations it does not
+    /// accept from; if not, such shares are refused.
+    fn approve_each_share(
+        &self,
+        org: &OrgId,
+        on: bool,
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    fn share_rules(
+        &self,
+        org: &OrgId,
+    ) -> impl Future<Output = Result<ShareRules, HubStoreError>> + Send;
 
     fn doc(
         &self,

@@ -76,6 +76,9 @@ pub struct SyncState {
     #[serde(default)]
     pub resume_after: Option<PatientId>,
     pub pending_shares: Vec<PendingShare>,
+    /// Organisations to remove from charts' care circles at the next sync.
+    #[serde(default)]
+    pub pending_unshares: Vec<PendingShare>,
 }
 
 /// What the vault knows of one chart's sync.

@@ -31,7 +31,9 @@ use crate::WireError;
 /// (`resume_after`) and the index entry sent beside a chart
 /// ([`ChartDigest`]); version 3 moved a request's signature out of the
 /// compressed body into a [`RequestHeader`] in front of it, over the
-/// compressed bytes.
+/// compressed bytes, and added unsharing by a device
+/// ([`SyncRequest::unshares`]) and shares waiting for the receiving
+/// organisation's approval ([`SyncResponse::shares_pending`]).
 pub const PROTOCOL_VERSION: u16 = 3;
 /// The first bytes of every request.
 pub const REQUEST_MAGIC: [u8; 4] = *b"KSYN";
@@ -139,9 +141,20 @@ pub struct SyncRequest {
     /// the organisation to the chart's care circle. The hub applies them
     /// after the pushes of the same request, so a chart this request creates
     /// can be shared by it, and refuses the whole request if the device's
-    /// organisation may not see the chart. Sharing twice changes nothing.
+    /// organisation may not see the chart, or if the receiving
+    /// organisation's rules refuse shares from it (`share_not_accepted`).
+    /// A share the receiving organisation approves one by one waits for
+    /// its administrator and is listed in [`SyncResponse::shares_pending`].
+    /// Sharing twice changes nothing.
     #[serde(default)]
     pub shares: Vec<(PatientId, String)>,
+    /// Charts the device asks to stop sharing: each (chart, organisation
+    /// id) removes the organisation from the chart's care circle (and
+    /// forgets a share of it waiting for approval). Only the owning
+    /// organisation may remove another; any may remove itself. Applied
+    /// after the shares of the same request.
+    #[serde(default)]
+    pub unshares: Vec<(PatientId, String)>,
 }
 
 /// The changes of one chart that the hub lacks, in causal order.
@@ -199,6 +212,10 @@ pub struct SyncResponse {
     /// key refuses the page.
     #[serde(default)]
     pub signers: Vec<SignerKey>,
+    /// The shares of the request that wait for the receiving organisation's
+    /// administrator to approve them: taken, but not in the circle yet.
+    #[serde(default)]
+    pub shares_pending: Vec<(PatientId, String)>,
 }
 
 /// A device's enrolled public key, as the hub vouches for it.
@@ -580,6 +597,7 @@ mod tests {
                 device: "D1".into(),
                 public_key: [4; 32],
             }],
+            shares_pending: vec![("P4".into(), "O1".into())],
         }
     }
 

@@ -31,6 +31,10 @@ pub enum AuditAction {
     Share {
         org: String,
     },
+    /// An organisation was removed from a chart's care circle.
+    Unshare {
+        org: String,
+    },
     /// The vault was opened with the organisation's recovery key.
     Recovery,
 }
@@ -49,6 +53,7 @@ impl std::fmt::Display for AuditAction {
             AuditAction::PassphraseChanged => f.write_str("passphrase-changed"),
             AuditAction::Enrol => f.write_str("enrol"),
             AuditAction::Share { org } => write!(f, "share {org}"),
+            AuditAction::Unshare { org } => write!(f, "unshare {org}"),
             AuditAction::Recovery => f.write_str("recovery"),
         }
     }

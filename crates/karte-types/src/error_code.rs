@@ -128,6 +128,12 @@ error_codes! {
     UnknownOrg = "unknown_org",
     UnknownDoc = "unknown_doc",
     OutsideCircle = "outside_circle",
+    /// The receiving organisation's rules refuse shares from this one.
+    ShareNotAccepted = "share_not_accepted",
+    /// Only the chart's owner removes another organisation from its circle.
+    NotChartOwner = "not_chart_owner",
+    /// The owning organisation stays in its chart's circle.
+    OwnerCannotLeave = "owner_cannot_leave",
     MissingDependency = "missing_dependency",
     ReusedActor = "reused_actor",
     InvalidChange = "invalid_change",

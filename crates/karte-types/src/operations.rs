@@ -71,6 +71,12 @@ macro_rules! for_each_operation {
             app sync_state() -> $crate::SyncState;
             /// Syncs with the hub now.
             app sync() -> $crate::SyncReport;
+            /// Asks for a chart to be shared with another organisation (its
+            /// id at the hub), sent with the next sync.
+            session share(patient: $crate::PatientId, org: String) -> ();
+            /// Asks for an organisation to be removed from a chart's care
+            /// circle, sent with the next sync.
+            session unshare(patient: $crate::PatientId, org: String) -> ();
             /// Enrols this device at a hub with a one-time code.
             app enrol(request: $crate::EnrolRequest) -> $crate::SyncState;
             app settings() -> $crate::Settings;

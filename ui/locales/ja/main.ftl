@@ -239,6 +239,7 @@ problem-bridge_unreachable = Karte の本体に接続できません。アプリ
 problem-no_token = 「karte ui serve」が表示したアドレスを、#token= を含めて開いてください。
 problem-unauthorized = アクセスが許可されていません。表示されたアドレスを開き直してください。
 problem-device_revoked = この端末の登録は取り消されました。管理者に連絡してください。
+problem-share_not_accepted = 共有先の事業所は、この事業所からのカルテの共有を受け付けていません。共有先の管理者に受け付けを依頼してください。ほかの記録は失われていません。
 problem-not_permitted = この操作はあなたの役割では行えません。看護師・医師・管理者に依頼してください。
 problem-recovery_key_mismatch = ハブが示した組織の復旧鍵が登録コードと一致しません。何も保存していません。ハブの管理者に連絡してください。
 problem-weak_key_derivation = この金庫の鍵の保護設定が弱すぎるため開けません。管理者に連絡してください。

@@ -202,6 +202,44 @@ impl Session {
         Ok(self.vault.add_pending_share(share, event)?)
     }
 
+    /// Asks for the organisation `org` (its id at the hub) to be removed
+    /// from `patient`'s care circle: the chart stops reaching its devices.
+    /// Only the owning organisation may remove another; any may remove
+    /// itself, which the hub checks. Kept in the vault and sent with the
+    /// next sync, so it can be made offline; a share of the same chart with
+    /// `org` not yet sent is dropped.
+    pub fn unshare(&mut self, patient: &PatientId, org: &str) -> Result<(), ApiError> {
+        self.require(Permission::Export)?;
+        if self.vault.enrolment()?.is_none() {
+            return Err(ApiError::NotEnrolled);
+        }
+        self.load(patient)?;
+        let org = org.trim();
+        if org.is_empty() {
+            let error = karte_types::ValidationError::new(
+                "org",
+                "required",
+                "name the organisation to remove by its id at the hub",
+            );
+            return Err(ApiError::Invalid(karte_types::ValidationErrors(vec![
+                error,
+            ])));
+        }
+        let event = AuditEvent {
+            at: self.now(),
+            action: AuditAction::Unshare {
+                org: org.to_owned(),
+            },
+            patient: Some(patient.clone()),
+            detail: "to be sent with the next sync".to_owned(),
+        };
+        let unshare = PendingShare {
+            patient: patient.clone(),
+            org: org.to_owned(),
+        };
+        Ok(self.vault.add_pending_unshare(unshare, event)?)
+    }
+
     /// Withdraws a share not yet sent, e.g. one the hub refused: a refused
     /// share would otherwise fail every later sync.
     pub fn withdraw_share(&mut self, patient: &PatientId, org: &str) -> Result<(), ApiError> {
@@ -218,6 +256,23 @@ impl Session {
             org: org.trim().to_owned(),
         };
         Ok(self.vault.remove_pending_share(&share, event)?)
+    }
+
+    /// Withdraws an unshare not yet sent, e.g. one the hub refused.
+    pub fn withdraw_unshare(&mut self, patient: &PatientId, org: &str) -> Result<(), ApiError> {
+        let event = AuditEvent {
+            at: self.now(),
+            action: AuditAction::Unshare {
+                org: org.trim().to_owned(),
+            },
+            patient: Some(patient.clone()),
+            detail: "withdrawn before it was sent".to_owned(),
+        };
+        let unshare = PendingShare {
+            patient: patient.clone(),
+            org: org.trim().to_owned(),
+        };
+        Ok(self.vault.remove_pending_unshare(&unshare, event)?)
     }
 
     /// Syncs with the hub the device is enrolled at, over HTTPS.
@@ -285,6 +340,16 @@ struct VaultReplica<'s> {
     random: SystemRandom,
 }
 
+fn pending_shares(pairs: &[(PatientId, String)]) -> Vec<PendingShare> {
+    pairs
+        .iter()
+        .map(|(patient, org)| PendingShare {
+            patient: patient.clone(),
+            org: org.clone(),
+        })
+        .collect()
+}
+
 fn change_hashes(heads: &[[u8; 32]]) -> Vec<ChangeHash> {
     heads.iter().map(|h| ChangeHash(*h)).collect()
 }
@@ -334,15 +399,17 @@ impl Replica for VaultReplica<'_> {
                 });
             }
         }
-        let shares = self
-            .session
-            .vault
-            .sync_state()?
-            .pending_shares
-            .into_iter()
-            .map(|share| (share.patient, share.org))
-            .collect();
-        Ok(Outgoing { charts, shares })
+        let state = self.session.vault.sync_state()?;
+        let pairs = |list: Vec<PendingShare>| {
+            list.into_iter()
+                .map(|share| (share.patient, share.org))
+                .collect()
+        };
+        Ok(Outgoing {
+            charts,
+            shares: pairs(state.pending_shares),
+            unshares: pairs(state.pending_unshares),
+        })
     }
 
     fn apply_page(&mut self, page: ReceivedPage) -> Result<PageApplied, ApiError> {
@@ -351,14 +418,8 @@ impl Replica for VaultReplica<'_> {
             cursor: page.cursor.position,
             resume_after: page.cursor.resume_after.clone(),
             clean: std::mem::take(&mut self.clean),
-            shares_sent: page
-                .shares_accepted
-                .iter()
-                .map(|(patient, org)| PendingShare {
-                    patient: patient.clone(),
-                    org: org.clone(),
-                })
-                .collect(),
+            shares_sent: pending_shares(&page.shares_accepted),
+            unshares_sent: pending_shares(&page.unshares_accepted),
             ..SyncPageWrite::default()
         };
         for acked in &page.acked {

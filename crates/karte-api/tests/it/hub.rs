@@ -114,6 +114,13 @@ impl TestHub {
         (org, key)
     }
 
+    /// `org` accepts charts shared by `from`, as `karte-hub share accept`.
+    pub fn accept_shares(&self, org: &OrgId, from: &OrgId) {
+        self.runtime
+            .block_on(self.store.accept_shares_from(org, from))
+            .unwrap();
+    }
+
     /// Replaces `org`'s recovery public key in the hub's database, as an
     /// intruder with write access to it would.
     pub fn replace_recovery_key(&self, org: &OrgId) {
@@ -162,7 +169,6 @@ impl TestHub {
         let pushed = PushedDoc {
             doc: doc.clone(),
             changes,
-            cursor: None,
         };
         let now = SystemClock.now();
         self.runtime
@@ -391,6 +397,7 @@ impl Hostile {
             }],
             audit_head: None,
             shares: Vec::new(),
+            unshares: Vec::new(),
         };
         self.nonces += 1;
         let mut nonce = [0u8; 16];

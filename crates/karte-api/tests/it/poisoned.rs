@@ -22,6 +22,7 @@ fn shared_charts(hub: &TestHub, charts: usize) -> (Device, Device, Hostile, Vec<
     let (station, _) = hub.add_org("訪問看護ステーションさくら");
     let mut doctor = Device::enrolled(hub, &clinic.id, "clinic laptop");
     let mut nurse = Device::enrolled(hub, &station.id, "station tablet");
+    hub.accept_shares(&station.id, &clinic.id);
     let patients: Vec<PatientId> = (0..charts)
         .map(|_| {
             let patient = doctor.session.add_patient(&yamada()).unwrap();

@@ -56,6 +56,8 @@ const OPERATIONS: &[Row] = &[
     row("audit_log", NOBODY, Permitted::Succeeds),
     row("sync_state", NOBODY, Permitted::Succeeds),
     row("sync", NOBODY, Permitted::FailsWith("not_enrolled")),
+    row("share", CLERK, Permitted::FailsWith("not_enrolled")),
+    row("unshare", CLERK, Permitted::FailsWith("not_enrolled")),
     row(
         "enrol",
         ALL_BUT_ADMIN,
@@ -136,6 +138,7 @@ fn arguments(operation: &str, role: Role, fixture: &Fixture) -> Value {
             json!({"patient": patient, "review": "01NOSUCHREVIEW", "chosen": "70"})
         }
         "audit_log" => json!({ "patient": patient }),
+        "share" | "unshare" => json!({"patient": patient, "org": "01ORG000000000000000clinic"}),
         "enrol" => json!({"request": {
             "hub_url": "https://127.0.0.1:1",
             "code": "ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345-6789",

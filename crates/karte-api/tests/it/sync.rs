@@ -143,6 +143,7 @@ fn a_shared_chart_reaches_the_other_organisation_and_leaves_it_when_unshared() {
     let (station, _) = hub.add_org("さくら");
     let mut doctor = Device::enrolled(&hub, &clinic.id, "clinic laptop");
     let mut nurse = Device::enrolled(&hub, &station.id, "station tablet");
+    hub.accept_shares(&station.id, &clinic.id);
     let patient = doctor.session.add_patient(&yamada()).unwrap();
     let other = doctor.session.add_patient(&yamada()).unwrap();
     doctor.session.share(&patient, station.id.as_str()).unwrap();
@@ -362,6 +363,7 @@ fn a_chart_edited_offline_and_then_unshared_hands_in_the_edit_before_it_leaves()
     let (station, _) = hub.add_org("さくら");
     let mut doctor = Device::enrolled(&hub, &clinic.id, "clinic laptop");
     let mut nurse = Device::enrolled(&hub, &station.id, "station tablet");
+    hub.accept_shares(&station.id, &clinic.id);
     let patient = doctor.session.add_patient(&yamada()).unwrap();
     doctor.session.share(&patient, station.id.as_str()).unwrap();
     doctor.sync();

@@ -162,6 +162,58 @@ fn a_refused_share_is_reported_and_does_not_block_later_syncs() {
     assert!(out.starts_with("pushed 1 change in 1 chart"), "{out}");
 }
 
+/// Issue 11, item 2: a share into another organisation waits for its
+/// administrator (`karte-hub share approve-each`, `pending`, `approve`),
+/// then reaches its devices; `karte unshare` takes it away again.
+#[test]
+fn a_share_waits_for_approval_and_karte_unshare_takes_it_back() {
+    let mut hub = HubProcess::new();
+    let clinic = hub.add_org("診療所");
+    let station = hub.add_org("さくら");
+    hub.serve();
+    let doctor = enrolled(&hub, &clinic, "clinic laptop");
+    let nurse = enrolled(&hub, &station, "station tablet");
+    let patient = doctor.add_yamada();
+    doctor.ok(&["sync"]);
+
+    let refused = doctor.fails(&["share", &patient, "--org", &station]);
+    assert!(refused.contains("error[share_not_accepted]"), "{refused}");
+    assert!(
+        refused.contains("karte-hub share"),
+        "says what to do: {refused}"
+    );
+    doctor.ok(&["sync"]);
+
+    hub.admin(&["share", "approve-each", "--org", &station]);
+    let waiting = doctor.ok(&["share", &patient, "--org", &station]);
+    assert!(waiting.contains("waits for"), "{waiting}");
+    assert!(waiting.contains("1 share awaiting"), "{waiting}");
+    let pending = hub.admin(&["share", "pending", "--org", &station]);
+    assert!(
+        pending.contains(&patient) && pending.contains(&clinic),
+        "{pending}"
+    );
+    nurse.ok(&["sync"]);
+    assert!(!nurse.ok(&["patient", "list", "--ids"]).contains(&patient));
+
+    hub.admin(&["share", "approve", "--org", &station, &patient]);
+    assert!(
+        !hub.admin(&["share", "pending", "--org", &station])
+            .contains(&patient)
+    );
+    nurse.ok(&["sync"]);
+    assert!(nurse.ok(&["patient", "list", "--ids"]).contains(&patient));
+
+    let out = doctor.ok(&["unshare", &patient, "--org", &station]);
+    assert!(out.contains("no longer shares"), "{out}");
+    assert!(out.contains("1 organisation removed"), "{out}");
+    let out = nurse.ok(&["sync"]);
+    assert!(out.contains("1 chart no longer shared removed"), "{out}");
+    assert!(!nurse.ok(&["patient", "list", "--ids"]).contains(&patient));
+    let refused = nurse.fails(&["unshare", &patient, "--org", &clinic]);
+    assert!(refused.contains("error["), "{refused}");
+}
+
 #[test]
 fn the_recovery_key_resets_a_forgotten_passphrase() {
     let mut hub = HubProcess::new();
@@ -303,6 +355,7 @@ fn a_hub_with_a_private_authority_is_trusted_only_with_its_certificate() {
     assert!(untrusted.contains("error["), "{untrusted}");
     let pushed = vault.ok(&["sync", "--ca-cert", &ca]);
     assert!(pushed.starts_with("pushed 1 change in 1 chart"), "{pushed}");
+    hub.admin(&["share", "accept", "--org", &clinic, "--from", &org]);
     let shared = vault.ok(&["share", &patient, "--org", &clinic, "--ca-cert", &ca]);
     assert!(shared.starts_with("shared "), "{shared}");
     let missing = vault.fails(&["sync", "--ca-cert", "/no/such/ca.pem"]);

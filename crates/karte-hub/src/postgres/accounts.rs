@@ -9,14 +9,17 @@ use karte_types::{DeviceId, Timestamp};
 use tokio_postgres::Row;
 
 use super::PostgresRows;
-use crate::columns::{DeviceColumns, docs_from_text, docs_to_text};
-use crate::rules::{AccountRows, EnrolmentRow};
+use crate::columns::{
+    DeviceColumns, docs_from_text, docs_to_text, position_from_sql, position_to_sql,
+};
+use crate::rules::{AccountRows, EnrolmentRow, Standing};
 use crate::{AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId, Receipt};
 
 type Result<T> = std::result::Result<T, HubStoreError>;
 
 const DEVICE_COLUMNS: &str =
-    "id, org, public_key, actor_prefix, status, enrolled_at, last_seen, audit_seq, audit_hash";
+    "id, org, public_key, actor_prefix, status, enrolled_at, last_seen, audit_seq, audit_hash,
+     served_up_to, handed_in_at";
 
 fn device_columns(row: &Row) -> DeviceColumns {
     DeviceColumns {
@@ -29,6 +32,8 @@ fn device_columns(row: &Row) -> DeviceColumns {
         last_seen: row.get(6),
         audit_seq: row.get(7),
         audit_hash: row.get(8),
+        served_up_to: row.get(9),
+        handed_in_at: row.get(10),
     }
 }
 
@@ -159,17 +164,39 @@ impl<C: GenericClient> AccountRows for PostgresRows<'_, C> {
         .collect()
     }
 
-    async fn device_standing_for_update(
-        &self,
-        id: &DeviceId,
-    ) -> Result<Option<(OrgId, DeviceStatus)>> {
+    async fn device_standing_for_update(&self, id: &DeviceId) -> Result<Option<Standing>> {
         self.query_opt(
-            "SELECT org, status FROM devices WHERE id = $1 FOR UPDATE",
+            "SELECT org, status, served_up_to, handed_in_at FROM devices WHERE id = $1 FOR UPDATE",
             &[&id.as_str()],
         )
         .await?
-        .map(|row| Ok((OrgId(row.get(0)), DeviceStatus::parse(row.get(1))?)))
+        .map(|row| {
+            Ok(Standing {
+                org: OrgId(row.get(0)),
+                status: DeviceStatus::parse(row.get(1))?,
+                served_up_to: position_from_sql(row.get(2))?,
+                handed_in: row.get::<_, Option<i64>>(3).map(Timestamp),
+            })
+        })
         .transpose()
+    }
+
+    async fn note_served(&self, id: &DeviceId, position: u64) -> Result<()> {
+        self.execute(
+            "UPDATE devices SET served_up_to = GREATEST(served_up_to, $2) WHERE id = $1",
+            &[&id.as_str(), &position_to_sql(position)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn mark_handed_in(&self, id: &DeviceId, now: Timestamp) -> Result<()> {
+        self.execute(
+            "UPDATE devices SET handed_in_at = $2 WHERE id = $1",
+            &[&id.as_str(), &now.0],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn set_device_status(&self, id: &DeviceId, status: DeviceStatus) -> Result<()> {

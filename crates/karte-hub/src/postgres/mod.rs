@@ -28,6 +28,7 @@ mod feed;
 mod naive;
 mod operations;
 mod schema;
+mod sharing;
 
 use std::time::Duration;
 

@@ -9,10 +9,11 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 use super::PostgresHubStore;
 #[cfg(feature = "test-hooks")]
 use super::naive;
-use crate::rules::{self, AccountRows, ChartRows, FeedRows};
+use crate::rules::{self, AccountRows, ChartRows, FeedRows, ShareRows};
 use crate::{
     Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
-    HubStoreError, NewDevice, Org, OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, WholePage,
+    HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc, Receipt,
+    ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
 };
 
 impl HubStore for PostgresHubStore {
@@ -73,6 +74,16 @@ impl HubStore for PostgresHubStore {
         audit_head: Option<AuditHead>,
     ) -> Result<(), HubStoreError> {
         self.plain(async |rows| rules::record_contact(rows, device, now, audit_head).await)
+            .await
+    }
+
+    async fn note_served(&self, device: &DeviceId, position: u64) -> Result<(), HubStoreError> {
+        self.plain(async |rows| rows.note_served(device, position).await)
+            .await
+    }
+
+    async fn hand_in(&self, device: &DeviceId, now: Timestamp) -> Result<(), HubStoreError> {
+        self.write(None, async |rows| rules::hand_in(rows, device, now).await)
             .await
     }
 
@@ -139,6 +150,60 @@ impl HubStore for PostgresHubStore {
             rules::unshare(rows, positions, doc, org, now).await
         })
         .await
+    }
+
+    async fn share_verdict(
+        &self,
+        org: &OrgId,
+        from: &OrgId,
+    ) -> Result<ShareVerdict, HubStoreError> {
+        self.plain(async |rows| rules::share_verdict(rows, org, from).await)
+            .await
+    }
+
+    async fn request_share(&self, share: &PendingShare) -> Result<ShareOutcome, HubStoreError> {
+        self.write_feed(async |rows, positions| rules::request_share(rows, positions, share).await)
+            .await
+    }
+
+    async fn pending_shares(&self, org: &OrgId) -> Result<Vec<PendingShare>, HubStoreError> {
+        self.plain(async |rows| rows.pending_for(org).await).await
+    }
+
+    async fn approve_share(
+        &self,
+        doc: &PatientId,
+        org: &OrgId,
+        now: Timestamp,
+    ) -> Result<Option<u64>, HubStoreError> {
+        self.write_feed(async |rows, positions| {
+            rules::approve_share(rows, positions, doc, org, now).await
+        })
+        .await
+    }
+
+    async fn reject_share(&self, doc: &PatientId, org: &OrgId) -> Result<(), HubStoreError> {
+        self.write(None, async |rows| rules::reject_share(rows, doc, org).await)
+            .await
+    }
+
+    async fn accept_shares_from(&self, org: &OrgId, from: &OrgId) -> Result<(), HubStoreError> {
+        self.write(None, async |rows| {
+            rules::accept_shares_from(rows, org, from).await
+        })
+        .await
+    }
+
+    async fn approve_each_share(&self, org: &OrgId, on: bool) -> Result<(), HubStoreError> {
+        self.write(None, async |rows| {
+            rules::approve_each_share(rows, org, on).await
+        })
+        .await
+    }
+
+    async fn share_rules(&self, org: &OrgId) -> Result<ShareRules, HubStoreError> {
+        self.read(async |rows| rules::share_rules(rows, org).await)
+            .await
     }
 
     async fn doc(&self, doc: &PatientId) -> Result<Option<DocRecord>, HubStoreError> {

@@ -13,7 +13,7 @@ use crate::HubStoreError;
 /// The advisory lock that serialises migrations ("KHUB" and 2).
 const MIGRATION_LOCK: i64 = 0x4b48_5542_0000_0002;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -125,6 +125,34 @@ const V2: &str = "ALTER TABLE snapshots ADD COLUMN arrival TEXT;";
 /// (`COLLATE "C"`, as devices compare them), a batch at a time; this index
 /// holds them in that order whatever the database's collation.
 const V3: &str = "CREATE INDEX circle_members_by_org_c ON circle_members (org, doc COLLATE \"C\");";
+
+/// What the hub answered each device with and a retired device's final
+/// contact; the rules organisations set for charts shared into them, and
+/// the shares waiting for approval (issue 11, items 2 and 3).
+const V4: &str = "
+ALTER TABLE devices ADD COLUMN served_up_to BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN handed_in_at BIGINT;
+
+CREATE TABLE share_accepts (
+    org TEXT NOT NULL REFERENCES orgs(id),
+    from_org TEXT NOT NULL REFERENCES orgs(id),
+    PRIMARY KEY (org, from_org)
+);
+
+CREATE TABLE share_approvers (
+    org TEXT PRIMARY KEY REFERENCES orgs(id)
+);
+
+CREATE TABLE pending_shares (
+    doc TEXT NOT NULL REFERENCES documents(id),
+    org TEXT NOT NULL REFERENCES orgs(id),
+    from_org TEXT NOT NULL REFERENCES orgs(id),
+    device TEXT NOT NULL REFERENCES devices(id),
+    requested_at BIGINT NOT NULL,
+    PRIMARY KEY (doc, org)
+);
+CREATE INDEX pending_shares_by_org ON pending_shares(org, requested_at);
+";
 
 /// Brings the database's schema up to date.
 pub(super) async fn migrate(client: &mut Object) -> Result<(), HubStoreError> {

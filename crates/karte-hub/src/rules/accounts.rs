@@ -67,6 +67,8 @@ pub(crate) async fn redeem_enrolment(
         enrolled_at: now,
         last_seen: None,
         audit_head: None,
+        served_up_to: 0,
+        handed_in_at: None,
     })
 }
 
@@ -74,16 +76,35 @@ pub(crate) async fn redeem_enrolment(
 /// device once reported lost stays lost: retiring it later does not let it
 /// hand anything in.
 pub(crate) async fn revoke(rows: &impl Rows, device: &DeviceId, lost: bool) -> Result<()> {
-    let (_, status) = rows
+    let status = rows
         .device_standing_for_update(device)
         .await?
-        .ok_or_else(|| HubStoreError::UnknownDevice(device.clone()))?;
+        .ok_or_else(|| HubStoreError::UnknownDevice(device.clone()))?
+        .status;
     let revoked = if lost || status == DeviceStatus::RevokedLost {
         DeviceStatus::RevokedLost
     } else {
         DeviceStatus::Revoked
     };
     rows.set_device_status(device, revoked).await
+}
+
+/// Ends a retired device's final contact when it pushed nothing, inside one
+/// write transaction that holds its row: from now on it is refused. A
+/// device that already made its final contact, or that is not retired, is
+/// refused as revoked.
+pub(crate) async fn hand_in(rows: &impl Rows, device: &DeviceId, now: Timestamp) -> Result<()> {
+    let standing = rows
+        .device_standing_for_update(device)
+        .await?
+        .ok_or_else(|| HubStoreError::UnknownDevice(device.clone()))?;
+    if standing.status != DeviceStatus::Revoked || super::hand_in_closed(standing.handed_in, now) {
+        return Err(HubStoreError::DeviceRevoked(device.clone()));
+    }
+    if standing.handed_in.is_some() {
+        return Ok(());
+    }
+    rows.mark_handed_in(device, now).await
 }
 
 pub(crate) async fn record_contact(

@@ -32,7 +32,8 @@ pub(crate) async fn share(
 
 /// Stops sharing `doc` with `org` inside the caller's feed-writing
 /// transaction; the feed position of the unshare event, or `None` if it was
-/// not shared. The owner cannot leave its own chart's circle.
+/// not shared. A share of it with `org` waiting for approval is forgotten.
+/// The owner cannot leave its own chart's circle.
 pub(crate) async fn unshare(
     rows: &impl Rows,
     positions: &mut Positions,
@@ -46,6 +47,7 @@ pub(crate) async fn unshare(
             org: org.clone(),
         });
     }
+    rows.delete_pending(doc, org).await?;
     if !rows.remove_member(doc, org).await? {
         return Ok(None);
     }

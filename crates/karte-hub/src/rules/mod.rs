@@ -19,6 +19,7 @@ mod accounts;
 mod circle;
 mod push;
 mod read;
+mod sharing;
 
 use std::collections::HashSet;
 
@@ -26,15 +27,20 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 
 use crate::{
     AuditHead, CircleEvent, Device, DeviceStatus, FeedChange, FeedEntry, HubStoreError, NewDevice,
-    Org, OrgId, Receipt, Snapshot, StoredChange,
+    Org, OrgId, PendingShare, Receipt, Snapshot, StoredChange,
 };
 
 pub(crate) use accounts::{
-    add_org, check_and_record_nonce, create_enrolment, record_contact, redeem_enrolment, revoke,
+    add_org, check_and_record_nonce, create_enrolment, hand_in, record_contact, redeem_enrolment,
+    revoke,
 };
 pub(crate) use circle::{doc, put_snapshot, share, unshare};
 pub(crate) use push::write_push;
 pub(crate) use read::{present_changes, read_feed, whole_charts};
+pub(crate) use sharing::{
+    accept_shares_from, approve_each_share, approve_share, reject_share, request_share,
+    share_rules, share_verdict,
+};
 
 type Result<T> = std::result::Result<T, HubStoreError>;
 
@@ -164,6 +170,29 @@ pub(crate) struct EnrolmentRow {
     pub used: bool,
 }
 
+/// What decides what a device may do, read under its row's lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Standing {
+    pub org: OrgId,
+    pub status: DeviceStatus,
+    /// The highest feed position the hub answered the device with.
+    pub served_up_to: u64,
+    /// When a retired device first handed in its work, if it did.
+    pub handed_in: Option<Timestamp>,
+}
+
+/// How long a retired device may go on handing in its own work, page by
+/// page, after its first contact since it was retired. A device hands in
+/// everything in one sync; the window only bounds a device that would never
+/// stop.
+pub(crate) const HAND_IN_WINDOW_MS: i64 = 60 * 60 * 1000;
+
+/// Whether a retired device that first handed in at `handed_in` may no
+/// longer contact the hub at `now`.
+pub(crate) fn hand_in_closed(handed_in: Option<Timestamp>, now: Timestamp) -> bool {
+    handed_in.is_some_and(|at| now.0.saturating_sub(at.0) >= HAND_IN_WINDOW_MS)
+}
+
 /// Rows of organisations, enrolment codes, devices, nonces and receipts.
 pub(crate) trait AccountRows {
     /// Inserts an organisation; `false` if its id exists.
@@ -201,12 +230,16 @@ pub(crate) trait AccountRows {
     /// The devices of `org`, by id.
     async fn devices(&self, org: &OrgId) -> Result<Vec<Device>>;
 
-    /// The device's organisation and status, which no other transaction may
-    /// change until this one ends.
-    async fn device_standing_for_update(
-        &self,
-        id: &DeviceId,
-    ) -> Result<Option<(OrgId, DeviceStatus)>>;
+    /// The device's organisation, status and what it was served, which no
+    /// other transaction may change until this one ends.
+    async fn device_standing_for_update(&self, id: &DeviceId) -> Result<Option<Standing>>;
+
+    /// Raises the highest feed position the device was answered with to
+    /// `position`, if it is higher.
+    async fn note_served(&self, id: &DeviceId, position: u64) -> Result<()>;
+
+    /// Notes that a retired device made its final contact.
+    async fn mark_handed_in(&self, id: &DeviceId, now: Timestamp) -> Result<()>;
 
     async fn set_device_status(&self, id: &DeviceId, status: DeviceStatus) -> Result<()>;
 
@@ -236,7 +269,38 @@ pub(crate) trait AccountRows {
     async fn receipts(&self, device: &DeviceId) -> Result<Vec<Receipt>>;
 }
 
-/// Every primitive a rule may need: what a backend's rows offer.
-pub(crate) trait Rows: FeedRows + ChartRows + AccountRows {}
+/// Rows of the rules organisations set for shares into them, and of the
+/// shares waiting for approval.
+pub(crate) trait ShareRows {
+    /// Whether `org` accepts shares from `from` at once.
+    async fn accepts_from(&self, org: &OrgId, from: &OrgId) -> Result<bool>;
 
-impl<R: FeedRows + ChartRows + AccountRows> Rows for R {}
+    /// The organisations `org` accepts shares from, by id.
+    async fn accepted_from(&self, org: &OrgId) -> Result<Vec<OrgId>>;
+
+    /// Adds `from` to the organisations `org` accepts shares from.
+    async fn insert_accept(&self, org: &OrgId, from: &OrgId) -> Result<()>;
+
+    /// Whether `org` approves each share from the organisations it does not
+    /// accept from.
+    async fn approves_each(&self, org: &OrgId) -> Result<bool>;
+
+    async fn set_approves_each(&self, org: &OrgId, on: bool) -> Result<()>;
+
+    /// Records a share waiting for approval; `false` if one for the same
+    /// chart and organisation waits already.
+    async fn insert_pending(&self, share: &PendingShare) -> Result<bool>;
+
+    /// The share of `doc` with `org` waiting for approval, if any.
+    async fn pending_share(&self, doc: &PatientId, org: &OrgId) -> Result<Option<PendingShare>>;
+
+    /// The shares waiting for `org`'s approval, oldest first.
+    async fn pending_for(&self, org: &OrgId) -> Result<Vec<PendingShare>>;
+
+    async fn delete_pending(&self, doc: &PatientId, org: &OrgId) -> Result<()>;
+}
+
+/// Every primitive a rule may need: what a backend's rows offer.
+pub(crate) trait Rows: FeedRows + ChartRows + AccountRows + ShareRows {}
+
+impl<R: FeedRows + ChartRows + AccountRows + ShareRows> Rows for R {}

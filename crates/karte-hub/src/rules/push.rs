@@ -2,12 +2,12 @@
 //! charts it may write to, which changes are new and get feed positions,
 //! and the receipt every push leaves in the receive log.
 
-use karte_types::{DeviceId, PatientId, Timestamp};
+use karte_types::{DeviceId, Timestamp};
 
-use super::{Result, Rows};
+use super::{Result, Rows, Standing};
 use crate::feed::Positions;
 use crate::{
-    CircleEvent, DeviceStatus, DocOutcome, HubStoreError, OrgId, PushOutcome, PushedDoc, Receipt,
+    CircleEvent, DeviceStatus, DocOutcome, HubStoreError, PushOutcome, PushedDoc, Receipt,
 };
 
 /// Writes a whole push inside the caller's feed-writing transaction, taking
@@ -20,7 +20,11 @@ pub(crate) async fn write_push(
     batch: &[PushedDoc],
     now: Timestamp,
 ) -> Result<PushOutcome> {
-    let org = pushing_org(rows, device).await?;
+    let standing = pushing_standing(rows, device, now).await?;
+    if standing.status == DeviceStatus::Revoked && standing.handed_in.is_none() {
+        // A retired device's first push opens its final contact.
+        rows.mark_handed_in(device, now).await?;
+    }
     let mut outcome = PushOutcome {
         docs: Vec::with_capacity(batch.len()),
         last_position: None,
@@ -34,7 +38,7 @@ pub(crate) async fn write_push(
         bytes: 0,
     };
     for pushed in batch {
-        let created = admit_doc(rows, pushed, &org, now).await?;
+        let created = admit_doc(rows, pushed, &standing, now).await?;
         let hashes: Vec<[u8; 32]> = pushed.changes.iter().map(|c| c.hash).collect();
         // Under the feed-writing lock no other writer inserts changes, so
         // what is not stored now is new; a hash repeated within the push
@@ -72,56 +76,54 @@ pub(crate) async fn write_push(
     Ok(outcome)
 }
 
-/// The organisation a device pushes for. A retired device may still hand in
-/// what it holds before it wipes; a lost one may not.
-async fn pushing_org(rows: &impl Rows, device: &DeviceId) -> Result<OrgId> {
-    let (org, status) = rows
+/// What decides the push: the pushing device's standing. A retired device
+/// may hand in what it holds once, in the request that is its final
+/// contact; a lost one may not.
+async fn pushing_standing(rows: &impl Rows, device: &DeviceId, now: Timestamp) -> Result<Standing> {
+    let standing = rows
         .device_standing_for_update(device)
         .await?
         .ok_or_else(|| HubStoreError::UnknownDevice(device.clone()))?;
-    match status {
-        DeviceStatus::RevokedLost => Err(HubStoreError::DeviceRevoked(device.clone())),
-        DeviceStatus::Active | DeviceStatus::Revoked => Ok(org),
+    match standing.status {
+        DeviceStatus::Active => Ok(standing),
+        DeviceStatus::Revoked if !super::hand_in_closed(standing.handed_in, now) => Ok(standing),
+        DeviceStatus::Revoked | DeviceStatus::RevokedLost => {
+            Err(HubStoreError::DeviceRevoked(device.clone()))
+        }
     }
 }
 
-/// Lets `org` write to the pushed chart: creates an unknown chart owned by
-/// `org` (returning `true`), accepts a chart in `org`'s care circle, and
-/// refuses others, except a chart unshared from `org` after the pusher's
-/// cursor: the device wrote before it was told, and what it wrote is kept.
+/// Lets the device's organisation write to the pushed chart: creates an
+/// unknown chart owned by it (returning `true`), accepts a chart in its care
+/// circle, and refuses others, except, for a device not retired, a chart
+/// unshared from the organisation after the last feed position the hub
+/// answered the device with: the device wrote before it could have been
+/// told, and what it wrote is kept. What the device says its cursor is
+/// counts for nothing here.
 async fn admit_doc(
     rows: &impl Rows,
     pushed: &PushedDoc,
-    org: &OrgId,
+    standing: &Standing,
     now: Timestamp,
 ) -> Result<bool> {
-    let doc = &pushed.doc;
+    let (doc, org) = (&pushed.doc, &standing.org);
     if rows.insert_doc(doc, org, now).await? {
         rows.add_member(doc, org).await?;
         return Ok(true);
     }
-    if rows.is_member(doc, org).await? || told_too_late(rows, doc, org, pushed.cursor).await? {
+    if rows.is_member(doc, org).await? {
+        return Ok(false);
+    }
+    let told_too_late = standing.status == DeviceStatus::Active
+        && rows
+            .circle_event_after(doc, org, CircleEvent::Unshared, standing.served_up_to)
+            .await?;
+    if told_too_late {
         Ok(false)
     } else {
         Err(HubStoreError::OutsideCircle {
             doc: doc.clone(),
             org: org.clone(),
         })
-    }
-}
-
-/// Whether the chart was unshared from `org` after the pusher's cursor.
-async fn told_too_late(
-    rows: &impl Rows,
-    doc: &PatientId,
-    org: &OrgId,
-    cursor: Option<u64>,
-) -> Result<bool> {
-    match cursor {
-        Some(cursor) => {
-            rows.circle_event_after(doc, org, CircleEvent::Unshared, cursor)
-                .await
-        }
-        None => Ok(false),
     }
 }

@@ -115,9 +115,10 @@ impl From<HubStoreError> for Problem {
     fn from(error: HubStoreError) -> Problem {
         let status = match &error {
             HubStoreError::UnknownDevice(_) => StatusCode::UNAUTHORIZED,
-            HubStoreError::DeviceRevoked(_) | HubStoreError::OutsideCircle { .. } => {
-                StatusCode::FORBIDDEN
-            }
+            HubStoreError::DeviceRevoked(_)
+            | HubStoreError::OutsideCircle { .. }
+            | HubStoreError::ShareNotAccepted { .. }
+            | HubStoreError::NotChartOwner { .. } => StatusCode::FORBIDDEN,
             HubStoreError::DeviceExists(_)
             | HubStoreError::EnrolmentUsed
             | HubStoreError::OrgExists(_)
@@ -126,7 +127,8 @@ impl From<HubStoreError> for Problem {
             HubStoreError::EnrolmentExpired => StatusCode::GONE,
             HubStoreError::EnrolmentUnknown
             | HubStoreError::UnknownOrg(_)
-            | HubStoreError::UnknownDoc(_) => StatusCode::NOT_FOUND,
+            | HubStoreError::UnknownDoc(_)
+            | HubStoreError::NoPendingShare { .. } => StatusCode::NOT_FOUND,
             HubStoreError::Pool(_) => {
                 tracing::error!(code = error.code(), "{error}");
                 return Problem::new(

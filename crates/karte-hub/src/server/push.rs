@@ -26,7 +26,9 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 use crate::server::blocking::run_blocking;
 use crate::server::chart_copy;
 use crate::server::problem::Problem;
-use crate::{CircleEvent, Device, Hub, HubStore, HubStoreError, PushedDoc, StoredChange};
+use crate::{
+    CircleEvent, Device, DeviceStatus, Hub, HubStore, HubStoreError, PushedDoc, StoredChange,
+};
 
 /// The longest chart id the hub accepts (a ULID has 26 characters).
 const MAX_DOC_ID_LEN: usize = 64;
@@ -41,30 +43,35 @@ pub(super) struct Received {
     pub acked: Vec<DocHeads>,
     /// The hash of every change pushed.
     pub hashes: HashSet<[u8; 32]>,
+    /// Whether the push went to the store (which, for a retired device,
+    /// made it its final contact).
+    pub stored_push: bool,
 }
 
-/// Checks and stores a push from a device whose feed cursor is `cursor`.
+/// Whether a pushed chart goes on to be checked and stored.
+enum Admission {
+    Admitted,
+    /// Outside the device's circles, but every change pushed is at the hub
+    /// already: a push taken before, sent again because its answer was
+    /// lost. Nothing new is written, so nothing is refused.
+    HeldAlready,
+}
+
+/// Checks and stores a push from a device.
 pub(super) async fn receive<S: HubStore>(
     hub: &Hub<S>,
     device: &Device,
     public_key: [u8; 32],
     pushes: Vec<DocPush>,
-    cursor: u64,
     now: Timestamp,
 ) -> Result<Received, Problem> {
     let docs = group_by_doc(pushes)?;
     let device_id = device.id.clone();
-    let verified = run_blocking(move || verify_all(docs, &device_id, &public_key)).await?;
-    for (doc, _) in &verified {
-        if let Some(record) = hub.store().doc(doc).await?
-            && !record.circle.contains(&device.org)
-            && !told_too_late(hub, doc, device, cursor).await?
-        {
-            return Err(HubStoreError::OutsideCircle {
-                doc: doc.clone(),
-                org: device.org.clone(),
-            }
-            .into());
+    let checked = run_blocking(move || verify_all(docs, &device_id, &public_key)).await?;
+    let mut verified = Vec::with_capacity(checked.len());
+    for (doc, changes) in checked {
+        if let Admission::Admitted = admission(hub, device, &doc, &changes).await? {
+            verified.push((doc, changes));
         }
     }
     let (mut acked, mut batch, mut hashes) = (Vec::new(), Vec::new(), HashSet::new());
@@ -99,13 +106,10 @@ pub(super) async fn receive<S: HubStore>(
         if let Some(bytes) = saved {
             to_cache.push((doc.clone(), bytes, up_to));
         }
-        batch.push(PushedDoc {
-            doc,
-            changes,
-            cursor: Some(cursor),
-        });
+        batch.push(PushedDoc { doc, changes });
     }
-    if !batch.is_empty() {
+    let stored_push = !batch.is_empty();
+    if stored_push {
         let outcome = hub.store().store_push(&device.id, batch, now).await?;
         let stored: usize = outcome.docs.iter().map(|d| d.stored.len()).sum();
         tracing::info!(
@@ -119,30 +123,56 @@ pub(super) async fn receive<S: HubStore>(
     for (doc, bytes, up_to) in to_cache {
         chart_copy::cache_after_push(hub, &doc, bytes, up_to, &hashes).await?;
     }
-    Ok(Received { acked, hashes })
+    Ok(Received {
+        acked,
+        hashes,
+        stored_push,
+    })
 }
 
-/// Whether the chart was unshared from the device's organisation after its
-/// cursor: what the device wrote before it was told is still taken, and the
-/// same answer tells it to remove the chart.
-async fn told_too_late<S: HubStore>(
+/// Whether the device's organisation may write to a pushed chart: a new
+/// chart, one in its care circles, or, for a device not retired, one
+/// unshared from it after the last feed position the hub answered the
+/// device with (it wrote before it could have been told; what it wrote is
+/// kept, and the same answer tells it to remove the chart). The cursor the
+/// device sends is not believed: a device told of the unshare could send
+/// an old one and write on for ever.
+async fn admission<S: HubStore>(
     hub: &Hub<S>,
-    doc: &PatientId,
     device: &Device,
-    cursor: u64,
-) -> Result<bool, Problem> {
-    let late = hub
-        .store()
-        .circle_event_after(doc, &device.org, CircleEvent::Unshared, cursor)
-        .await?;
-    if late {
+    doc: &PatientId,
+    changes: &[(SignedChange, ChangeInfo)],
+) -> Result<Admission, Problem> {
+    let Some(record) = hub.store().doc(doc).await? else {
+        return Ok(Admission::Admitted);
+    };
+    if record.circle.contains(&device.org) {
+        return Ok(Admission::Admitted);
+    }
+    let retired = device.status != DeviceStatus::Active;
+    if !retired
+        && hub
+            .store()
+            .circle_event_after(doc, &device.org, CircleEvent::Unshared, device.served_up_to)
+            .await?
+    {
         tracing::info!(
             device = %device.id,
             doc = %doc,
-            "taking a push to a chart unshared from the device's organisation since its last sync"
+            "taking a push to a chart unshared from the device's organisation since it was last answered"
         );
+        return Ok(Admission::Admitted);
     }
-    Ok(late)
+    let hashes: Vec<[u8; 32]> = changes.iter().map(|(signed, _)| signed.hash).collect();
+    let held = hub.store().present_changes(doc, &hashes).await?;
+    if !hashes.is_empty() && hashes.iter().all(|hash| held.contains(hash)) {
+        return Ok(Admission::HeldAlready);
+    }
+    Err(HubStoreError::OutsideCircle {
+        doc: doc.clone(),
+        org: device.org.clone(),
+    }
+    .into())
 }
 
 /// The pushed charts in the order first named, each chart's changes

@@ -7,7 +7,9 @@
 //! read only after, up to the length signed, and inflated and parsed only
 //! once it is the body signed. Freshness is checked before anything is
 //! done. A lost device is told to wipe and nothing it sent is read; a
-//! retired one may hand in what it has not synced, then is told to wipe.
+//! retired one may hand in its own work in one last sync, sharing nothing,
+//! and is told to wipe; every later request of it is refused
+//! (`device_revoked`).
 
 use axum::body::Body;
 use axum::extract::State;
@@ -18,13 +20,13 @@ use karte_sync::{
     AuthError, SyncRequest, SyncResponse, WipeOrder, WireError, encode_response,
     inflate_request_body, verify_request_header,
 };
-use karte_types::{DeviceId, PatientId};
+use karte_types::{DeviceId, PatientId, Timestamp};
 use tokio::time::Instant;
 
 use crate::server::envelope::Incoming;
 use crate::server::problem::Problem;
 use crate::server::{push, share, updates, whole};
-use crate::{AuditHead, DeviceStatus, Hub, HubStore};
+use crate::{AuditHead, Device, DeviceStatus, Hub, HubStore, HubStoreError};
 
 /// How finely the hub notes when it last heard from a device.
 const CONTACT_RESOLUTION_MS: i64 = 60_000;
@@ -115,6 +117,7 @@ async fn sync<S: HubStore>(
             removed: Vec::new(),
             wipe: Some(WipeOrder::Lost),
             signers: Vec::new(),
+            shares_pending: Vec::new(),
         }));
     };
     // The body is the one the device signed: only now is it inflated.
@@ -127,23 +130,34 @@ async fn sync<S: HubStore>(
         pushes,
         audit_head,
         shares,
+        unshares,
     } = request;
+    if device.status == DeviceStatus::Revoked {
+        retired_may_hand_in(&device, &shares, &unshares, now)?;
+    }
     if let Some(after) = &resume_after {
         // Checked before anything is stored: a refused request stores nothing.
         check_resume(hub, cursor, after).await?;
     }
-    let shares = if shares.is_empty() {
-        Vec::new()
+    let circle_changes = if shares.is_empty() && unshares.is_empty() {
+        share::CircleChanges::default()
     } else {
         let pushed: Vec<_> = pushes.iter().map(|p| p.doc.clone()).collect();
-        share::check(hub, &device, shares, &pushed).await?
+        share::check(hub, &device, shares, unshares, &pushed).await?
     };
     let received = if pushes.is_empty() {
         push::Received::default()
     } else {
-        push::receive(hub, &device, public_key, pushes, cursor, now).await?
+        push::receive(hub, &device, public_key, pushes, now).await?
     };
-    share::apply(hub, &device, shares, now).await?;
+    if device.status == DeviceStatus::Revoked
+        && !received.stored_push
+        && device.handed_in_at.is_none()
+    {
+        // The final contact of a retired device with nothing to store.
+        hub.store().hand_in(&device.id, now).await?;
+    }
+    let shares_pending = share::apply(hub, &device, circle_changes, now).await?;
     let response = if device.status == DeviceStatus::Revoked {
         // A retired device is about to wipe: it is sent nothing more.
         SyncResponse {
@@ -155,6 +169,7 @@ async fn sync<S: HubStore>(
             removed: Vec::new(),
             wipe: Some(WipeOrder::Retired),
             signers: Vec::new(),
+            shares_pending,
         }
     } else {
         let budget = max_response_bytes.min(hub.config().max_page_bytes) as usize;
@@ -167,6 +182,11 @@ async fn sync<S: HubStore>(
                 updates::gather(hub, &device.org, cursor, budget, &received.hashes).await?
             }
         };
+        if gathered.cursor > device.served_up_to {
+            // Before the answer leaves: from now on the device counts as
+            // told of everything up to here.
+            hub.store().note_served(&device.id, gathered.cursor).await?;
+        }
         SyncResponse {
             cursor: gathered.cursor,
             resume_after: gathered.resume_after,
@@ -176,6 +196,7 @@ async fn sync<S: HubStore>(
             removed: gathered.removed,
             wipe: None,
             signers: gathered.signers,
+            shares_pending,
         }
     };
     let audit_head = audit_head.map(|head| AuditHead {
@@ -195,6 +216,31 @@ async fn sync<S: HubStore>(
             .await?;
     }
     Ok(encode_response(&response))
+}
+
+/// A retired device may push its own work in one final sync, page by page
+/// within [`crate::rules::HAND_IN_WINDOW_MS`] of its first contact since it
+/// was retired, but share nothing, and nothing at all after that.
+fn retired_may_hand_in(
+    device: &Device,
+    shares: &[(PatientId, String)],
+    unshares: &[(PatientId, String)],
+    now: Timestamp,
+) -> Result<(), Problem> {
+    if crate::rules::hand_in_closed(device.handed_in_at, now) {
+        return Err(HubStoreError::DeviceRevoked(device.id.clone()).into());
+    }
+    if !shares.is_empty() || !unshares.is_empty() {
+        return Err(Problem::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "device_revoked",
+            format!(
+                "device {} was retired: it may hand in its own unsynced work once, but not share or unshare charts; sync again without them, then wipe it",
+                device.id
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A first sync under way is as of a head the hub gave, which is neither 0

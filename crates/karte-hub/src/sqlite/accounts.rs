@@ -6,14 +6,17 @@ use karte_types::{DeviceId, Timestamp};
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::SqliteRows;
-use crate::columns::{DeviceColumns, docs_from_text, docs_to_text};
-use crate::rules::{AccountRows, EnrolmentRow};
+use crate::columns::{
+    DeviceColumns, docs_from_text, docs_to_text, position_from_sql, position_to_sql,
+};
+use crate::rules::{AccountRows, EnrolmentRow, Standing};
 use crate::{AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId, Receipt};
 
 type Result<T> = std::result::Result<T, HubStoreError>;
 
 const DEVICE_COLUMNS: &str =
-    "id, org, public_key, actor_prefix, status, enrolled_at, last_seen, audit_seq, audit_hash";
+    "id, org, public_key, actor_prefix, status, enrolled_at, last_seen, audit_seq, audit_hash,
+     served_up_to, handed_in_at";
 
 fn device_columns(r: &Row<'_>) -> rusqlite::Result<DeviceColumns> {
     Ok(DeviceColumns {
@@ -26,6 +29,8 @@ fn device_columns(r: &Row<'_>) -> rusqlite::Result<DeviceColumns> {
         last_seen: r.get(6)?,
         audit_seq: r.get(7)?,
         audit_hash: r.get(8)?,
+        served_up_to: r.get(9)?,
+        handed_in_at: r.get(10)?,
     })
 }
 
@@ -145,18 +150,45 @@ impl AccountRows for SqliteRows<'_> {
             .collect()
     }
 
-    async fn device_standing_for_update(
-        &self,
-        id: &DeviceId,
-    ) -> Result<Option<(OrgId, DeviceStatus)>> {
+    async fn device_standing_for_update(&self, id: &DeviceId) -> Result<Option<Standing>> {
         self.0
-            .prepare_cached("SELECT org, status FROM devices WHERE id = ?1")?
+            .prepare_cached(
+                "SELECT org, status, served_up_to, handed_in_at FROM devices WHERE id = ?1",
+            )?
             .query_row([id.as_str()], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                ))
             })
             .optional()?
-            .map(|(org, status)| Ok((OrgId(org), DeviceStatus::parse(&status)?)))
+            .map(|(org, status, served, handed_in)| {
+                Ok(Standing {
+                    org: OrgId(org),
+                    status: DeviceStatus::parse(&status)?,
+                    served_up_to: position_from_sql(served)?,
+                    handed_in: handed_in.map(Timestamp),
+                })
+            })
             .transpose()
+    }
+
+    async fn note_served(&self, id: &DeviceId, position: u64) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "UPDATE devices SET served_up_to = max(served_up_to, ?2) WHERE id = ?1",
+            )?
+            .execute(params![id.as_str(), position_to_sql(position)])?;
+        Ok(())
+    }
+
+    async fn mark_handed_in(&self, id: &DeviceId, now: Timestamp) -> Result<()> {
+        self.0
+            .prepare_cached("UPDATE devices SET handed_in_at = ?2 WHERE id = ?1")?
+            .execute(params![id.as_str(), now.0])?;
+        Ok(())
     }
 
     async fn set_device_status(&self, id: &DeviceId, status: DeviceStatus) -> Result<()> {

@@ -19,6 +19,7 @@ mod feed;
 mod naive;
 mod operations;
 mod schema;
+mod sharing;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};

@@ -9,10 +9,11 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 #[cfg(feature = "test-hooks")]
 use super::naive;
 use super::{SqliteHubStore, record_nonce};
-use crate::rules::{self, AccountRows, ChartRows, FeedRows};
+use crate::rules::{self, AccountRows, ChartRows, FeedRows, ShareRows};
 use crate::{
     Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
-    HubStoreError, NewDevice, Org, OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, WholePage,
+    HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc, Receipt,
+    ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
 };
 
 impl HubStore for SqliteHubStore {
@@ -79,6 +80,18 @@ impl HubStore for SqliteHubStore {
     ) -> Result<(), HubStoreError> {
         let device = device.clone();
         self.plain(async move |rows| rules::record_contact(rows, &device, now, audit_head).await)
+            .await
+    }
+
+    async fn note_served(&self, device: &DeviceId, position: u64) -> Result<(), HubStoreError> {
+        let device = device.clone();
+        self.plain(async move |rows| rows.note_served(&device, position).await)
+            .await
+    }
+
+    async fn hand_in(&self, device: &DeviceId, now: Timestamp) -> Result<(), HubStoreError> {
+        let device = device.clone();
+        self.write(async move |rows| rules::hand_in(rows, &device, now).await)
             .await
     }
 
@@ -155,6 +168,67 @@ impl HubStore for SqliteHubStore {
             rules::unshare(rows, positions, &doc, &org, now).await
         })
         .await
+    }
+
+    async fn share_verdict(
+        &self,
+        org: &OrgId,
+        from: &OrgId,
+    ) -> Result<ShareVerdict, HubStoreError> {
+        let (org, from) = (org.clone(), from.clone());
+        self.plain(async move |rows| rules::share_verdict(rows, &org, &from).await)
+            .await
+    }
+
+    async fn request_share(&self, share: &PendingShare) -> Result<ShareOutcome, HubStoreError> {
+        let share = share.clone();
+        self.write_feed(async move |rows, positions| {
+            rules::request_share(rows, positions, &share).await
+        })
+        .await
+    }
+
+    async fn pending_shares(&self, org: &OrgId) -> Result<Vec<PendingShare>, HubStoreError> {
+        let org = org.clone();
+        self.plain(async move |rows| rows.pending_for(&org).await)
+            .await
+    }
+
+    async fn approve_share(
+        &self,
+        doc: &PatientId,
+        org: &OrgId,
+        now: Timestamp,
+    ) -> Result<Option<u64>, HubStoreError> {
+        let (doc, org) = (doc.clone(), org.clone());
+        self.write_feed(async move |rows, positions| {
+            rules::approve_share(rows, positions, &doc, &org, now).await
+        })
+        .await
+    }
+
+    async fn reject_share(&self, doc: &PatientId, org: &OrgId) -> Result<(), HubStoreError> {
+        let (doc, org) = (doc.clone(), org.clone());
+        self.write(async move |rows| rules::reject_share(rows, &doc, &org).await)
+            .await
+    }
+
+    async fn accept_shares_from(&self, org: &OrgId, from: &OrgId) -> Result<(), HubStoreError> {
+        let (org, from) = (org.clone(), from.clone());
+        self.write(async move |rows| rules::accept_shares_from(rows, &org, &from).await)
+            .await
+    }
+
+    async fn approve_each_share(&self, org: &OrgId, on: bool) -> Result<(), HubStoreError> {
+        let org = org.clone();
+        self.write(async move |rows| rules::approve_each_share(rows, &org, on).await)
+            .await
+    }
+
+    async fn share_rules(&self, org: &OrgId) -> Result<ShareRules, HubStoreError> {
+        let org = org.clone();
+        self.read(async move |rows| rules::share_rules(rows, &org).await)
+            .await
     }
 
     async fn doc(&self, doc: &PatientId) -> Result<Option<DocRecord>, HubStoreError> {

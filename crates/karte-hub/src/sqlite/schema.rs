@@ -20,7 +20,7 @@ const APPLICATION_ID: i32 = 0x4b48_5542;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The migrations, in order; entry `n` brings the database to `user_version` n+1.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -122,6 +122,34 @@ BEGIN SELECT RAISE(ABORT, 'the receive log is append-only'); END;
 /// What a device receiving a snapshot whole would do with it (JSON of
 /// `Arrival`), worked out after the snapshot is saved; NULL until then.
 const V2: &str = "ALTER TABLE snapshots ADD COLUMN arrival TEXT;";
+
+/// What the hub answered each device with and a retired device's final
+/// contact; the rules organisations set for charts shared into them, and
+/// the shares waiting for approval (issue 11, items 2 and 3).
+const V3: &str = "
+ALTER TABLE devices ADD COLUMN served_up_to INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN handed_in_at INTEGER;
+
+CREATE TABLE share_accepts (
+    org TEXT NOT NULL REFERENCES orgs(id),
+    from_org TEXT NOT NULL REFERENCES orgs(id),
+    PRIMARY KEY (org, from_org)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE share_approvers (
+    org TEXT PRIMARY KEY REFERENCES orgs(id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE pending_shares (
+    doc TEXT NOT NULL REFERENCES documents(id),
+    org TEXT NOT NULL REFERENCES orgs(id),
+    from_org TEXT NOT NULL REFERENCES orgs(id),
+    device TEXT NOT NULL REFERENCES devices(id),
+    requested_at INTEGER NOT NULL,
+    PRIMARY KEY (doc, org)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX pending_shares_by_org ON pending_shares(org, requested_at);
+";
 
 /// Opens (creating if need be) the hub database at `path` and brings its
 /// schema up to date.

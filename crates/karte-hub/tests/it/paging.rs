@@ -21,7 +21,6 @@ pub async fn small_pages_add_up_to_the_whole_feed<B: Backend>() {
             changes: (round * 3..round * 3 + 3)
                 .map(|n| change(&x, n, 1_000))
                 .collect(),
-            cursor: None,
         };
         pushed.extend(batch.changes.iter().map(|c| c.hash));
         store.store_push(&tablet_a, vec![batch], NOW).await.unwrap();
@@ -81,7 +80,6 @@ pub async fn a_change_larger_than_a_page_comes_alone_and_whole<B: Backend>() {
             vec![PushedDoc {
                 doc: x.clone(),
                 changes: vec![big.clone(), small.clone()],
-                cursor: None,
             }],
             NOW,
         )

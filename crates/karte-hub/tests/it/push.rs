@@ -1,6 +1,7 @@
 //! Pushes: what is stored, atomicity, idempotence, and who may push.
 
 use karte_hub::{DeviceStatus, FeedEntry, HubStore, HubStoreError, PushedDoc};
+use karte_types::Timestamp;
 
 use crate::backend::{Backend, fresh};
 use crate::support::*;
@@ -220,14 +221,36 @@ pub async fn only_enrolled_devices_not_lost_may_push<B: Backend>() {
 
     store.revoke(&retired, false).await.unwrap();
     store.revoke(&lost, true).await.unwrap();
-    // A retired device hands in what it holds before it wipes.
+    // A retired device hands in what it holds before it wipes, page by page
+    // in one last sync, and nothing once its hour for that is over.
     store.store_push(&retired, push("r"), NOW).await.unwrap();
+    let later = Timestamp(NOW.0 + 60_000);
+    store.store_push(&retired, push("q"), later).await.unwrap();
+    let over = Timestamp(NOW.0 + 3_600_000);
+    let error = store
+        .store_push(&retired, push("p"), over)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "device_revoked");
+    assert_eq!(
+        store.hand_in(&retired, over).await.unwrap_err().code(),
+        "device_revoked"
+    );
+    assert!(
+        store
+            .device(&retired)
+            .await
+            .unwrap()
+            .unwrap()
+            .handed_in_at
+            .is_some()
+    );
     let error = store.store_push(&lost, push("l"), NOW).await.unwrap_err();
     assert!(
         matches!(error, HubStoreError::DeviceRevoked(ref d) if *d == lost),
         "{error}"
     );
-    assert_eq!(store.feed_head().await.unwrap(), 1);
+    assert_eq!(store.feed_head().await.unwrap(), 2);
     assert_eq!(
         store.device(&lost).await.unwrap().unwrap().status,
         DeviceStatus::RevokedLost

@@ -1,7 +1,7 @@
 //! Care circles: an organisation reads only the charts shared with it, and
 //! sharing and unsharing reach it as feed events after its cursor.
 
-use karte_hub::{CircleEvent, FeedEntry, HubStore, HubStoreError, PushedDoc};
+use karte_hub::{CircleEvent, FeedEntry, HubStore, HubStoreError};
 
 use crate::backend::{Backend, fresh};
 use crate::support::*;
@@ -107,6 +107,8 @@ pub async fn sharing_and_unsharing_reach_the_org_after_its_cursor<B: Backend>() 
             doc: x.clone()
         }]
     );
+    // Answered up to the unshare, the station's tablet may write no more.
+    store.note_served(&tablet_b, unshared_at).await.unwrap();
     let error = store
         .store_push(&tablet_b, vec![changes(&x, 6, 7)], later(6))
         .await
@@ -158,28 +160,28 @@ pub async fn what_a_device_wrote_before_it_was_told_of_an_unshare_is_kept<B: Bac
         assert_eq!(found.unwrap(), expected, "{event:?} after {after}");
     }
 
-    // Told of the unshare, or giving no cursor, the device may not write.
-    for cursor in [Some(unshared_at), None] {
-        let push = PushedDoc {
-            cursor,
-            ..changes(&x, 2, 3)
-        };
-        let error = store
-            .store_push(&tablet_b, vec![push], later(2))
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(error, HubStoreError::OutsideCircle { .. }),
-            "{cursor:?}: {error}"
-        );
-    }
-    // Not yet told, what it wrote is kept, and only the owner reads it.
-    let push = PushedDoc {
-        cursor: Some(told),
-        ..changes(&x, 2, 3)
-    };
+    // Answered up to the unshare, the device may not write to the chart.
+    store.note_served(&tablet_b, unshared_at).await.unwrap();
+    let error = store
+        .store_push(&tablet_b, vec![changes(&x, 2, 3)], later(2))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, HubStoreError::OutsideCircle { .. }),
+        "{error}"
+    );
+    // Answered up to before it, what it wrote is kept, and only the owner
+    // reads it. (What the hub answered only grows: a fresh device stands
+    // for the one not yet told.)
+    let tablet_c = enrol(&store, &b, "tc").await;
+    store.note_served(&tablet_c, told).await.unwrap();
+    store.note_served(&tablet_c, told - 1).await.unwrap();
+    assert_eq!(
+        store.device(&tablet_c).await.unwrap().unwrap().served_up_to,
+        told
+    );
     let outcome = store
-        .store_push(&tablet_b, vec![push], later(2))
+        .store_push(&tablet_c, vec![changes(&x, 2, 3)], later(2))
         .await
         .unwrap();
     assert_eq!(outcome.docs[0].stored, [change(&x, 2, 0).hash]);

@@ -86,7 +86,6 @@ pub fn changes(doc: &PatientId, from: u32, to: u32) -> PushedDoc {
     PushedDoc {
         doc: doc.clone(),
         changes: (from..to).map(|n| change(doc, n, 0)).collect(),
-        cursor: None,
     }
 }
 

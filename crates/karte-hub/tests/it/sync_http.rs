@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use karte_hub::{DeviceStatus, HubConfig, HubStore};
-use karte_sync::{Payload, WipeOrder};
+use karte_sync::{Payload, SyncRequest, WipeOrder};
 use karte_types::PatientId;
 
 use crate::backend::Backend;
@@ -468,4 +468,81 @@ pub async fn a_first_sync_page_ends_where_charts_saved_just_now_fill_it<B: Backe
     for doc in &docs {
         assert_eq!(fresh.heads(doc), writer.heads(doc));
     }
+}
+
+/// Issue 11, item 3: a retired device hands in its own work in one final
+/// request, may share nothing in it, and is refused from then on.
+pub async fn a_retired_device_pushes_once_shares_nothing_then_is_refused<B: Backend>() {
+    let hub = TestHub::<B>::start().await;
+    let (org, _) = hub.add_org("station").await;
+    let (clinic, _) = hub.add_org("clinic").await;
+    let mut old = hub.enrol(&org.id, "old").await;
+    let x = old.create_chart("x");
+    old.sync(&hub).await;
+    old.record_visit(&x, 70);
+    let heads = old.heads(&x);
+    hub.store.revoke(&old.id, false).await.unwrap();
+
+    // Its shares are refused, and nothing of the request is kept.
+    let before = hub.stored(&[&old]).await;
+    let request = SyncRequest {
+        shares: vec![(x.clone(), clinic.id.0.clone())],
+        ..old.request(old.pushes())
+    };
+    let answer = hub.post_sync(old.envelope(&request, hub.now())).await;
+    assert_eq!(answer.refusal(), (403, "device_revoked".to_owned()));
+    assert_eq!(hub.stored(&[&old]).await, before);
+    assert_eq!(
+        hub.store.doc(&x).await.unwrap().unwrap().circle,
+        std::slice::from_ref(&org.id)
+    );
+
+    // Its own work, once.
+    let request = old.request(old.pushes());
+    let response = hub
+        .post_sync(old.envelope(&request, hub.now()))
+        .await
+        .response();
+    assert_eq!(response.wipe, Some(WipeOrder::Retired));
+    assert_eq!(hub.heads(&x).await, heads);
+
+    // A device hands in in pages: its next page, in the same sync, is
+    // taken too, and its shares still are not.
+    old.record_visit(&x, 71);
+    let heads = old.heads(&x);
+    let request = old.request(old.pushes());
+    let response = hub
+        .post_sync(old.envelope(&request, hub.now()))
+        .await
+        .response();
+    assert_eq!(response.wipe, Some(WipeOrder::Retired));
+    assert_eq!(hub.heads(&x).await, heads);
+
+    // Then, once the hand-in window is over, nothing: not the same push
+    // again, not a new change, not an empty request.
+    hub.clock.advance(std::time::Duration::from_secs(3600));
+    let after = hub.stored(&[&old]).await;
+    old.record_visit(&x, 72);
+    for request in [
+        request.clone(),
+        old.request(old.pushes()),
+        old.request(Vec::new()),
+    ] {
+        let answer = hub.post_sync(old.envelope(&request, hub.now())).await;
+        assert_eq!(answer.refusal(), (403, "device_revoked".to_owned()));
+    }
+    assert_eq!(hub.stored(&[&old]).await, after);
+    assert_eq!(hub.heads(&x).await, heads);
+
+    // A retired device with nothing to hand in has its one contact too.
+    let mut idle = hub.enrol(&org.id, "idle").await;
+    idle.sync(&hub).await;
+    hub.store.revoke(&idle.id, false).await.unwrap();
+    let synced = idle.sync(&hub).await;
+    assert_eq!(synced.responses[0].wipe, Some(WipeOrder::Retired));
+    hub.clock.advance(std::time::Duration::from_secs(3600));
+    let answer = hub
+        .post_sync(idle.envelope(&idle.request(Vec::new()), hub.now()))
+        .await;
+    assert_eq!(answer.refusal(), (403, "device_revoked".to_owned()));
 }

@@ -54,8 +54,11 @@ pub struct SyncPageWrite {
     pub documents: Vec<ReceivedDocument>,
     /// Charts no longer shared with this device's organisation.
     pub removed: Vec<PatientId>,
-    /// Shares the hub has accepted, no longer pending.
+    /// Shares the hub has taken (accepted, or waiting for approval), no
+    /// longer to send.
     pub shares_sent: Vec<PendingShare>,
+    /// Unshares the hub has applied, no longer to send.
+    pub unshares_sent: Vec<PendingShare>,
     pub audit: Vec<AuditEvent>,
 }
 
@@ -67,6 +70,7 @@ impl SyncPageWrite {
             && self.documents.is_empty()
             && self.removed.is_empty()
             && self.shares_sent.is_empty()
+            && self.unshares_sent.is_empty()
             && self.audit.is_empty()
     }
 }
@@ -201,6 +205,36 @@ impl Vault {
         })
     }
 
+    /// Keeps an unshare to send at the next sync; a share of the same chart
+    /// with the same organisation not yet sent is dropped.
+    pub fn add_pending_unshare(
+        &mut self,
+        unshare: PendingShare,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.transact(Some(audit), |conn, key| {
+            let (mut state, version) = sync_state::state(conn, key)?;
+            state.pending_shares.retain(|s| *s != unshare);
+            if !state.pending_unshares.contains(&unshare) {
+                state.pending_unshares.push(unshare);
+            }
+            sync_state::write_state(conn, key, &state, version)
+        })
+    }
+
+    /// Withdraws an unshare not yet sent (one the hub refused, say).
+    pub fn remove_pending_unshare(
+        &mut self,
+        unshare: &PendingShare,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.transact(Some(audit), |conn, key| {
+            let (mut state, version) = sync_state::state(conn, key)?;
+            state.pending_unshares.retain(|s| s != unshare);
+            sync_state::write_state(conn, key, &state, version)
+        })
+    }
+
     /// Withdraws a share not yet sent (one the hub refused, say).
     pub fn remove_pending_share(
         &mut self,
@@ -233,6 +267,7 @@ impl Vault {
             documents,
             removed,
             shares_sent,
+            unshares_sent,
             audit,
         } = page;
         self.transact_audited(audit, |conn, key| {
@@ -263,6 +298,9 @@ impl Vault {
             state.cursor = cursor;
             state.resume_after = resume_after;
             state.pending_shares.retain(|s| !shares_sent.contains(s));
+            state
+                .pending_unshares
+                .retain(|s| !unshares_sent.contains(s));
             sync_state::write_state(conn, key, &state, version)
         })
     }

@@ -65,6 +65,8 @@ pub struct Outgoing {
     pub charts: Vec<OutgoingChart>,
     /// (chart, organisation id) pairs to add to care circles.
     pub shares: Vec<(PatientId, String)>,
+    /// (chart, organisation id) pairs to remove from care circles.
+    pub unshares: Vec<(PatientId, String)>,
 }
 
 /// One chart's changes that the hub lacks: raw Automerge changes written
@@ -87,8 +89,14 @@ pub struct ReceivedPage {
     pub updates: Vec<DocUpdate>,
     /// Charts no longer shared with this device's organisation.
     pub removed: Vec<PatientId>,
-    /// The shares the hub accepted with this page's request.
+    /// The shares the hub took with this page's request: accepted, or
+    /// waiting for the receiving organisation's approval (also listed in
+    /// `shares_pending`). Either way the device has nothing more to send.
     pub shares_accepted: Vec<(PatientId, String)>,
+    /// Those of `shares_accepted` that wait for approval.
+    pub shares_pending: Vec<(PatientId, String)>,
+    /// The unshares the hub applied with this page's request.
+    pub unshares_accepted: Vec<(PatientId, String)>,
 }
 
 /// What applying a page did.

@@ -164,6 +164,8 @@ pub fn sync<R: Replica + RequestStamps>(
             updates: response.updates,
             removed: response.removed,
             shares_accepted: request.shares.clone(),
+            shares_pending: response.shares_pending,
+            unshares_accepted: request.unshares.clone(),
         })?;
         summary.new_reviews += applied.new_reviews;
         progress(summary.progress());
@@ -224,7 +226,8 @@ impl PushPages {
 
     /// Whether every push (and the shares) has been put in a request.
     fn is_empty(&self) -> bool {
-        self.rest.pushes.is_empty() && (self.shares_sent || self.rest.shares.is_empty())
+        self.rest.pushes.is_empty()
+            && (self.shares_sent || self.rest.shares.is_empty() && self.rest.unshares.is_empty())
     }
 
     /// The next request: the round's cursor and audit head with the next
@@ -281,15 +284,16 @@ impl PushPages {
             break;
         }
         let last = self.rest.pushes.is_empty();
-        let shares = if last && !self.shares_sent {
+        let (shares, unshares) = if last && !self.shares_sent {
             self.shares_sent = true;
-            self.rest.shares.clone()
+            (self.rest.shares.clone(), self.rest.unshares.clone())
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         SyncRequest {
             pushes: page,
             shares,
+            unshares,
             ..self.rest.clone_without_pushes()
         }
     }
@@ -306,7 +310,7 @@ impl PushPages {
         let mut pushes = request.pushes;
         pushes.append(&mut self.rest.pushes);
         self.rest.pushes = pushes;
-        if !request.shares.is_empty() {
+        if !request.shares.is_empty() || !request.unshares.is_empty() {
             self.shares_sent = false;
         }
     }
@@ -322,6 +326,7 @@ impl SyncRequest {
             pushes: Vec::new(),
             audit_head: self.audit_head,
             shares: Vec::new(),
+            unshares: Vec::new(),
         }
     }
 }
@@ -333,7 +338,11 @@ fn first_request<R: Replica>(
     options: SyncOptions,
     summary: &mut SyncSummary,
 ) -> Result<SyncRequest, R::Error> {
-    let Outgoing { charts, shares } = replica.outgoing()?;
+    let Outgoing {
+        charts,
+        shares,
+        unshares,
+    } = replica.outgoing()?;
     let mut pushes = Vec::with_capacity(charts.len());
     for chart in charts.into_iter().filter(|c| !c.changes.is_empty()) {
         let changes = chart
@@ -357,6 +366,7 @@ fn first_request<R: Replica>(
         pushes,
         audit_head: replica.audit_head(),
         shares,
+        unshares,
     })
 }
 
@@ -392,7 +402,10 @@ fn count_received(response: &SyncResponse, request: &SyncRequest, summary: &mut 
         }
     }
     summary.removed_charts += response.removed.len();
-    summary.shares += request.shares.len();
+    summary.shares +=
+        request.shares.len() - response.shares_pending.len().min(request.shares.len());
+    summary.shares_pending += response.shares_pending.len();
+    summary.unshares += request.unshares.len();
 }
 
 fn wiped<R: Replica>(

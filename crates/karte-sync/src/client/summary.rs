@@ -20,8 +20,13 @@ pub struct SyncSummary {
     pub removed_charts: usize,
     /// Review items recorded or brought by the merges.
     pub new_reviews: usize,
-    /// Shares the hub accepted.
+    /// Shares the hub accepted: the charts are in the circles now.
     pub shares: usize,
+    /// Shares the hub took that wait for the receiving organisation's
+    /// administrator to approve them.
+    pub shares_pending: usize,
+    /// Organisations removed from care circles.
+    pub unshares: usize,
     pub requests: usize,
     pub bytes_sent: u64,
     pub bytes_received: u64,
@@ -43,7 +48,13 @@ impl SyncSummary {
     /// Whether the sync pushed, received or removed a chart or sent a
     /// share: whether the device's charts or the hub's changed at all.
     pub fn moved_anything(&self) -> bool {
-        self.pushed_charts + self.received_charts + self.removed_charts + self.shares > 0
+        self.pushed_charts
+            + self.received_charts
+            + self.removed_charts
+            + self.shares
+            + self.shares_pending
+            + self.unshares
+            > 0
     }
 
     pub(crate) fn progress(&self) -> SyncProgress {
@@ -102,6 +113,17 @@ impl std::fmt::Display for SyncSummary {
         if self.shares > 0 {
             write!(f, ", {} accepted", plural(self.shares, "share", "shares"))?;
         }
+        if self.shares_pending > 0 {
+            let pending = plural(self.shares_pending, "share", "shares");
+            write!(
+                f,
+                ", {pending} awaiting the receiving organisation's approval"
+            )?;
+        }
+        if self.unshares > 0 {
+            let unshares = plural(self.unshares, "organisation", "organisations");
+            write!(f, ", {unshares} removed from care circles")?;
+        }
         let reviews = plural(self.new_reviews, "new review item", "new review items");
         write!(
             f,
@@ -128,6 +150,8 @@ mod tests {
             removed_charts: 0,
             new_reviews: 1,
             shares: 0,
+            shares_pending: 0,
+            unshares: 0,
             requests: 2,
             bytes_sent: 4_120,
             bytes_received: 12_000,

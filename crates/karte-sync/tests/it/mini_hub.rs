@@ -181,6 +181,7 @@ impl MiniHub {
                     public_key: *key,
                 })
                 .collect(),
+            shares_pending: Vec::new(),
         };
         Ok(encode_response(&answer))
     }
@@ -196,6 +197,7 @@ fn response(cursor: u64, wipe: WipeOrder) -> SyncResponse {
         removed: Vec::new(),
         wipe: Some(wipe),
         signers: Vec::new(),
+        shares_pending: Vec::new(),
     }
 }
 
@@ -388,6 +390,7 @@ impl Replica for Device {
         Ok(Outgoing {
             charts,
             shares: Vec::new(),
+            unshares: Vec::new(),
         })
     }
 

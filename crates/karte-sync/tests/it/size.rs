@@ -20,6 +20,7 @@ fn an_empty_steady_state_round_is_well_under_a_kilobyte() {
             hash: [0xa7; 32],
         }),
         shares: vec![],
+        unshares: vec![],
     };
     let signed = sign_request(
         &device.key,
@@ -38,6 +39,7 @@ fn an_empty_steady_state_round_is_well_under_a_kilobyte() {
         removed: vec![],
         wipe: None,
         signers: vec![],
+        shares_pending: vec![],
     };
     let response_bytes = encode_response(&response).len();
     println!(

@@ -91,23 +91,26 @@ pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
         .prop_map(|(doc, changes)| DocPush { doc, changes });
     let audit =
         (any::<u64>(), any::<[u8; 32]>()).prop_map(|(seq, hash)| AuditHeadReport { seq, hash });
-    let share = (patient(), id());
     (
         any::<u64>(),
         prop::option::of(patient()),
         any::<u32>(),
         prop::collection::vec(push, 0..3),
         prop::option::of(audit),
-        prop::collection::vec(share, 0..2),
+        prop::collection::vec((patient(), id()), 0..2),
+        prop::collection::vec((patient(), id()), 0..2),
     )
         .prop_map(
-            |(cursor, resume_after, max_response_bytes, pushes, audit_head, shares)| SyncRequest {
-                cursor,
-                resume_after,
-                max_response_bytes,
-                pushes,
-                audit_head,
-                shares,
+            |(cursor, resume_after, max_response_bytes, pushes, audit_head, shares, unshares)| {
+                SyncRequest {
+                    cursor,
+                    resume_after,
+                    max_response_bytes,
+                    pushes,
+                    audit_head,
+                    shares,
+                    unshares,
+                }
             },
         )
 }
@@ -164,17 +167,21 @@ pub fn sync_response() -> impl Strategy<Value = SyncResponse> {
         prop::collection::vec(patient(), 0..3),
         wipe,
         prop::collection::vec(signer, 0..2),
+        prop::collection::vec((patient(), id()), 0..2),
     )
         .prop_map(
-            |((cursor, resume_after, more), acked, updates, removed, wipe, signers)| SyncResponse {
-                cursor,
-                resume_after,
-                more,
-                acked,
-                updates,
-                removed,
-                wipe,
-                signers,
+            |((cursor, resume_after, more), acked, updates, removed, wipe, signers, pending)| {
+                SyncResponse {
+                    cursor,
+                    resume_after,
+                    more,
+                    acked,
+                    updates,
+                    removed,
+                    wipe,
+                    signers,
+                    shares_pending: pending,
+                }
             },
         )
 }
