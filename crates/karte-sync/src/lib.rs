@@ -33,7 +33,7 @@ pub use error::{AuthError, SyncError, TransportError, WireError};
 pub use replay::ReplayGuard;
 pub use wire::{
     AuditHeadReport, ChangeSignature, ChartDigest, DocHeads, DocPush, DocUpdate, Limits, Payload,
-    SignedChange, SignedRequest, SignerKey, SyncRequest, SyncResponse, WipeOrder, decode_request,
-    decode_request_within, decode_response, decode_response_within, encode_request,
-    encode_response,
+    QuarantineReport, SignedChange, SignedRequest, SignerKey, SyncRequest, SyncResponse, WipeOrder,
+    decode_request, decode_request_within, decode_response, decode_response_within, decode_update,
+    encode_request, encode_response, encode_update,
 };

@@ -21,8 +21,9 @@ use crate::WireError;
 /// The protocol version this Karte speaks.
 /// Version 2 added the first sync by charts sent whole in chart order
 /// (`resume_after`) and the index entry sent beside a chart
-/// ([`ChartDigest`]).
-pub const PROTOCOL_VERSION: u16 = 2;
+/// ([`ChartDigest`]). Version 3 added the charts a device holds in
+/// quarantine ([`SyncRequest::quarantined`]).
+pub const PROTOCOL_VERSION: u16 = 3;
 /// The first bytes of every request.
 pub const REQUEST_MAGIC: [u8; 4] = *b"KSYN";
 /// The first bytes of every response. Different from the request's, so a
@@ -73,6 +74,23 @@ pub struct SyncRequest {
     /// organisation may not see the chart. Sharing twice changes nothing.
     #[serde(default)]
     pub shares: Vec<(PatientId, String)>,
+    /// The charts the device keeps in quarantine because it could not
+    /// apply what it received of them, the whole list, when it changed
+    /// since the hub last answered a request that carried it; `None` when
+    /// the hub knows it already. The hub keeps the latest list per device
+    /// for its administrator.
+    #[serde(default)]
+    pub quarantined: Option<Vec<QuarantineReport>>,
+}
+
+/// A chart a device could not apply and keeps aside: which chart, why (an
+/// error code such as `forbidden_change`), and since when by the device's
+/// clock. Nothing of the chart's content travels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantineReport {
+    pub doc: PatientId,
+    pub reason: String,
+    pub since_ms: i64,
 }
 
 /// The changes of one chart that the hub lacks, in causal order.
@@ -260,6 +278,16 @@ pub fn decode_response_within(bytes: &[u8], limits: &Limits) -> Result<SyncRespo
     decode(bytes, RESPONSE_MAGIC, limits)
 }
 
+/// One update as bytes, as a device keeps an update it could not apply.
+pub fn encode_update(update: &DocUpdate) -> Vec<u8> {
+    to_postcard(update)
+}
+
+/// An update kept with [`encode_update`].
+pub fn decode_update(bytes: &[u8]) -> Result<DocUpdate, WireError> {
+    from_postcard(bytes)
+}
+
 /// Postcard without the envelope, as a request's signed body is carried.
 pub(crate) fn to_postcard<T: Serialize>(value: &T) -> Vec<u8> {
     // Postcard fails only for sequences of unknown length and for a full
@@ -417,7 +445,7 @@ mod tests {
     #[test]
     fn a_response_round_trips_and_starts_with_its_header() {
         let bytes = encode_response(&response());
-        assert_eq!(&bytes[..6], b"KSYR\x00\x02");
+        assert_eq!(&bytes[..6], b"KSYR\x00\x03");
         assert_eq!(decode_response(&bytes), Ok(response()));
     }
 
@@ -477,13 +505,13 @@ mod tests {
 
     #[test]
     fn another_version_is_refused_from_its_header_alone() {
-        let mut bytes = b"KSYN\x00\x03".to_vec();
+        let mut bytes = b"KSYN\x00\x04".to_vec();
         bytes.extend_from_slice(b"a future body this version cannot read");
         assert_eq!(
             decode_request(&bytes),
             Err(WireError::PleaseUpdate {
-                found: 3,
-                supported: 2
+                found: 4,
+                supported: 3
             })
         );
         let mut old = b"KSYN\x00\x01".to_vec();
@@ -492,7 +520,7 @@ mod tests {
             decode_request(&old),
             Err(WireError::PleaseUpdate {
                 found: 1,
-                supported: 2
+                supported: 3
             })
         );
     }

@@ -342,10 +342,17 @@ impl Replica for VaultReplica<'_> {
             .into_iter()
             .map(|share| (share.patient, share.org))
             .collect();
-        Ok(Outgoing { charts, shares })
+        Ok(Outgoing {
+            charts,
+            shares,
+            quarantined: None,
+        })
     }
 
-    fn apply_page(&mut self, page: ReceivedPage) -> Result<PageApplied, ApiError> {
+    fn apply_page(&mut self, mut page: ReceivedPage) -> Result<PageApplied, ApiError> {
+        if let Some(refused) = page.refused.pop() {
+            return Err(refused.error.into());
+        }
         let now = self.session.now();
         let mut write = SyncPageWrite {
             cursor: page.cursor.position,

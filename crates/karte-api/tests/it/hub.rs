@@ -391,6 +391,7 @@ impl Hostile {
             }],
             audit_head: None,
             shares: Vec::new(),
+            quarantined: None,
         };
         self.nonces += 1;
         let mut nonce = [0u8; 16];

@@ -93,6 +93,7 @@ async fn sync<S: HubStore>(
         pushes,
         audit_head,
         shares,
+        quarantined: _,
     } = request;
     if let Some(after) = &resume_after {
         // Checked before anything is stored: a refused request stores nothing.

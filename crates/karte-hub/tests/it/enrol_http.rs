@@ -120,7 +120,7 @@ pub async fn health_answers_while_the_database_does<B: Backend>() {
     assert_eq!(answer.status, 200);
     let health: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
     assert_eq!(health["status"], "ok");
-    assert_eq!(health["protocol_version"], 2);
+    assert_eq!(health["protocol_version"], 3);
     assert_eq!(health["arrivals_pending"], 0);
     assert_eq!(
         hub.get("/v1/nothing").await.refusal(),

@@ -361,6 +361,7 @@ impl TestDevice {
                 hash: [3; 32],
             }),
             shares: Vec::new(),
+            quarantined: None,
         }
     }
 

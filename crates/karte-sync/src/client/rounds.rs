@@ -97,17 +97,21 @@ pub fn sync<R: Replica + RequestStamps>(
             }
             .into());
         }
-        verify_updates(&response.updates, &response.signers)?;
         count_received(&response, &request, &mut summary);
+        let (updates, refused) = verify_updates(response.updates, &response.signers);
         let more = response.more;
         let applied = replica.apply_page(ReceivedPage {
             cursor: cursor.clone(),
             acked: response.acked,
-            updates: response.updates,
+            updates,
             removed: response.removed,
             shares_accepted: request.shares.clone(),
+            refused,
+            quarantine_reported: request.quarantined.is_some(),
         })?;
         summary.new_reviews += applied.new_reviews;
+        summary.quarantined.extend(applied.quarantined);
+        summary.lifted += applied.lifted;
         progress(summary.progress());
         if more {
             request = SyncRequest {
@@ -115,6 +119,7 @@ pub fn sync<R: Replica + RequestStamps>(
                 resume_after: cursor.resume_after,
                 pushes: Vec::new(),
                 shares: Vec::new(),
+                quarantined: None,
                 ..request
             };
         } else if applied.made_local_changes && review_round_left {
@@ -133,7 +138,11 @@ fn first_request<R: Replica>(
     options: SyncOptions,
     summary: &mut SyncSummary,
 ) -> Result<SyncRequest, R::Error> {
-    let Outgoing { charts, shares } = replica.outgoing()?;
+    let Outgoing {
+        charts,
+        shares,
+        quarantined,
+    } = replica.outgoing()?;
     let mut pushes = Vec::with_capacity(charts.len());
     for chart in charts.into_iter().filter(|c| !c.changes.is_empty()) {
         let changes = chart
@@ -157,6 +166,7 @@ fn first_request<R: Replica>(
         pushes,
         audit_head: replica.audit_head(),
         shares,
+        quarantined,
     })
 }
 

@@ -29,6 +29,7 @@ fn each_signed_field_is_covered() {
         pushes: vec![],
         audit_head: None,
         shares: vec![],
+        quarantined: None,
     };
     let original = signed(&device, &body);
     assert_eq!(verify_request(&original, &device.public_key()), Ok(body));
@@ -61,6 +62,7 @@ fn another_devices_key_does_not_verify() {
             pushes: vec![],
             audit_head: None,
             shares: vec![],
+            quarantined: None,
         },
     );
     assert_refused(&request, &b);

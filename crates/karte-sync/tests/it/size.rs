@@ -20,6 +20,7 @@ fn an_empty_steady_state_round_is_well_under_a_kilobyte() {
             hash: [0xa7; 32],
         }),
         shares: vec![],
+        quarantined: None,
     };
     let signed = sign_request(
         &device.key,
