@@ -76,6 +76,10 @@ pub struct SyncState {
     #[serde(default)]
     pub resume_after: Option<PatientId>,
     pub pending_shares: Vec<PendingShare>,
+    /// The charts in quarantine changed since the hub last answered a
+    /// request that told it the list.
+    #[serde(default)]
+    pub quarantine_news: bool,
 }
 
 /// What the vault knows of one chart's sync.
