@@ -27,6 +27,20 @@ pub enum HubAction {
     /// Invite, list and revoke devices.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// What devices report of charts.
+    #[command(subcommand)]
+    Chart(ChartCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChartCommand {
+    /// List the charts devices keep in quarantine: received from the hub
+    /// but not applicable there (a change no edit of Karte makes, a bad
+    /// signature), per organisation and device, as each last reported.
+    Quarantined {
+        #[arg(long)]
+        org: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

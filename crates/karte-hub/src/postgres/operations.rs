@@ -12,7 +12,8 @@ use super::naive;
 use crate::rules::{self, AccountRows, ChartRows, FeedRows};
 use crate::{
     Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
-    HubStoreError, NewDevice, Org, OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, WholePage,
+    HubStoreError, NewDevice, Org, OrgId, PushOutcome, PushedDoc, Quarantined, Receipt, Snapshot,
+    WholePage,
 };
 
 impl HubStore for PostgresHubStore {
@@ -74,6 +75,22 @@ impl HubStore for PostgresHubStore {
     ) -> Result<(), HubStoreError> {
         self.plain(async |rows| rules::record_contact(rows, device, now, audit_head).await)
             .await
+    }
+
+    async fn record_quarantine(
+        &self,
+        device: &DeviceId,
+        charts: Vec<(PatientId, String, Timestamp)>,
+        now: Timestamp,
+    ) -> Result<(), HubStoreError> {
+        self.write(None, async |rows| {
+            rules::record_quarantine(rows, device, &charts, now).await
+        })
+        .await
+    }
+
+    async fn quarantined(&self, org: Option<&OrgId>) -> Result<Vec<Quarantined>, HubStoreError> {
+        self.plain(async |rows| rows.quarantined(org).await).await
     }
 
     async fn store_push(

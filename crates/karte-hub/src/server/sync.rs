@@ -6,6 +6,7 @@
 //! before the request is believed, and freshness is checked before anything
 //! is done. A lost device is told to wipe and nothing it sent is kept; a
 //! retired one may hand in what it has not synced, then is told to wipe.
+//! The charts a device reports in quarantine replace its last list.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -13,10 +14,10 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use karte_sync::{
-    AuthError, SyncRequest, SyncResponse, WipeOrder, decode_request_within, encode_response,
-    verify_request,
+    AuthError, QuarantineReport, SyncRequest, SyncResponse, WipeOrder, decode_request_within,
+    encode_response, verify_request,
 };
-use karte_types::PatientId;
+use karte_types::{PatientId, Timestamp};
 
 use crate::server::problem::Problem;
 use crate::server::{push, share, updates, whole};
@@ -93,12 +94,13 @@ async fn sync<S: HubStore>(
         pushes,
         audit_head,
         shares,
-        quarantined: _,
+        quarantined,
     } = request;
     if let Some(after) = &resume_after {
         // Checked before anything is stored: a refused request stores nothing.
         check_resume(hub, cursor, after).await?;
     }
+    let quarantined = quarantined.map(check_quarantined).transpose()?;
     let shares = if shares.is_empty() {
         Vec::new()
     } else {
@@ -111,6 +113,21 @@ async fn sync<S: HubStore>(
         push::receive(hub, &device, public_key, pushes, cursor, now).await?
     };
     share::apply(hub, &device, shares, now).await?;
+    if let Some(charts) = quarantined {
+        if !charts.is_empty() {
+            // The ids and codes were checked; the administrator finds the
+            // rest with `karte-hub chart quarantined`.
+            tracing::warn!(
+                device = %device.id,
+                org = %device.org,
+                charts = charts.len(),
+                "a device keeps charts in quarantine: it received them but could not apply them"
+            );
+        }
+        hub.store()
+            .record_quarantine(&device.id, charts, now)
+            .await?;
+    }
     let response = if device.status == DeviceStatus::Revoked {
         // A retired device is about to wipe: it is sent nothing more.
         SyncResponse {
@@ -162,6 +179,41 @@ async fn sync<S: HubStore>(
             .await?;
     }
     Ok(encode_response(&response))
+}
+
+/// The most charts a device may report in quarantine at once.
+const MAX_QUARANTINED: usize = 10_000;
+
+/// A device's quarantine list, checked: chart ids, and reasons that are
+/// error codes (a few lowercase letters and `_`), so what the hub keeps
+/// and logs is no free text from the device.
+fn check_quarantined(
+    reports: Vec<QuarantineReport>,
+) -> Result<Vec<(PatientId, String, Timestamp)>, Problem> {
+    if reports.len() > MAX_QUARANTINED {
+        return Err(Problem::malformed(format!(
+            "{} charts reported in quarantine, at most {MAX_QUARANTINED}",
+            reports.len()
+        )));
+    }
+    reports
+        .into_iter()
+        .map(|report| {
+            push::check_doc_id(&report.doc)?;
+            let code = !report.reason.is_empty()
+                && report.reason.len() <= 64
+                && report
+                    .reason
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_');
+            if !code {
+                return Err(Problem::malformed(
+                    "a quarantine reason is not an error code (1 to 64 of a-z and '_')",
+                ));
+            }
+            Ok((report.doc, report.reason, Timestamp(report.since_ms)))
+        })
+        .collect()
 }
 
 /// A first sync under way is as of a head the hub gave, which is neither 0

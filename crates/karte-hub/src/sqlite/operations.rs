@@ -12,7 +12,8 @@ use super::{SqliteHubStore, record_nonce};
 use crate::rules::{self, AccountRows, ChartRows, FeedRows};
 use crate::{
     Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
-    HubStoreError, NewDevice, Org, OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, WholePage,
+    HubStoreError, NewDevice, Org, OrgId, PushOutcome, PushedDoc, Quarantined, Receipt, Snapshot,
+    WholePage,
 };
 
 impl HubStore for SqliteHubStore {
@@ -79,6 +80,23 @@ impl HubStore for SqliteHubStore {
     ) -> Result<(), HubStoreError> {
         let device = device.clone();
         self.plain(async move |rows| rules::record_contact(rows, &device, now, audit_head).await)
+            .await
+    }
+
+    async fn record_quarantine(
+        &self,
+        device: &DeviceId,
+        charts: Vec<(PatientId, String, Timestamp)>,
+        now: Timestamp,
+    ) -> Result<(), HubStoreError> {
+        let device = device.clone();
+        self.write(async move |rows| rules::record_quarantine(rows, &device, &charts, now).await)
+            .await
+    }
+
+    async fn quarantined(&self, org: Option<&OrgId>) -> Result<Vec<Quarantined>, HubStoreError> {
+        let org = org.cloned();
+        self.plain(async move |rows| rows.quarantined(org.as_ref()).await)
             .await
     }
 
