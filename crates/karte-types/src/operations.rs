@@ -71,6 +71,8 @@ macro_rules! for_each_operation {
             app sync_state() -> $crate::SyncState;
             /// Syncs with the hub now.
             app sync() -> $crate::SyncReport;
+            /// Charts received from the hub but not applicable, kept aside.
+            session quarantined_charts() -> Vec<$crate::QuarantinedChart>;
             /// Enrols this device at a hub with a one-time code.
             app enrol(request: $crate::EnrolRequest) -> $crate::SyncState;
             app settings() -> $crate::Settings;

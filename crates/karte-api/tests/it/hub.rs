@@ -185,6 +185,11 @@ impl TestHub {
         chart
     }
 
+    /// The charts devices reported in quarantine, of every organisation.
+    pub fn quarantined(&self) -> Vec<karte_hub::Quarantined> {
+        self.runtime.block_on(self.store.quarantined(None)).unwrap()
+    }
+
     /// The highest feed position: what a repeated push must not move.
     pub fn feed_head(&self) -> u64 {
         self.runtime.block_on(self.store.feed_head()).unwrap()
