@@ -165,7 +165,13 @@ test('unlock, open a chart and record a visit in the desktop app', { timeout: 24
   const port = await freePort();
   const nativePort = await freePort();
   const log = [];
-  const driver = spawn(DRIVER, ['--port', String(port), '--native-port', String(nativePort)], { env });
+  // In a process group of its own, so that stopping it stops the app it
+  // started too: an app left running holds the driver's output pipes open,
+  // and this test's process would wait on them for ever.
+  const driver = spawn(DRIVER, ['--port', String(port), '--native-port', String(nativePort)], {
+    env,
+    detached: true,
+  });
   driver.stdout.on('data', (d) => log.push(d.toString()));
   driver.stderr.on('data', (d) => log.push(d.toString()));
   const wd = new WebDriver(`http://127.0.0.1:${port}`);
@@ -215,7 +221,13 @@ test('unlock, open a chart and record a visit in the desktop app', { timeout: 24
     throw error;
   } finally {
     await wd.stop();
-    driver.kill();
+    try {
+      process.kill(-driver.pid, 'SIGTERM');
+    } catch {
+      // The group had already ended.
+    }
+    driver.stdout.destroy();
+    driver.stderr.destroy();
   }
 
   // The visit reached the vault: the command line reads it back.

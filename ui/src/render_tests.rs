@@ -242,6 +242,7 @@ async fn the_sync_bar_says_offline_pending_and_errors_in_plain_words() {
         charts_to_push: 2,
         pending_shares: 0,
         open_reviews: 1,
+        quarantined_charts: 0,
         last_success: None,
         last_error: None,
     };
@@ -265,6 +266,43 @@ async fn the_sync_bar_says_offline_pending_and_errors_in_plain_words() {
         html.contains("Online") && html.contains("2 to send") && html.contains("sync-now"),
         "{html}"
     );
+    assert!(!html.contains("sync-quarantined"), "{html}");
+}
+
+#[tokio::test]
+async fn the_sync_bar_counts_the_charts_in_quarantine_in_both_languages() {
+    let sync = SyncState {
+        enrolment: Some(EnrolmentView {
+            hub_url: "http://127.0.0.1:1".into(),
+            org_name: "ひまわり訪問看護".into(),
+            device_name: "tablet-3".into(),
+            enrolled_at: Timestamp(0),
+        }),
+        charts_to_push: 0,
+        pending_shares: 0,
+        open_reviews: 0,
+        quarantined_charts: 2,
+        last_success: None,
+        last_error: None,
+    };
+    let bar = |sync: SyncState| {
+        html! { <SyncBar online={true} sync={Some(sync)} syncing={false} problem={None::<Problem>} onsync={Callback::noop()} /> }
+    };
+    let html = render(Language::Ja, bar(sync.clone())).await;
+    assert!(html.contains("適用できないカルテ 2件（隔離中）"), "{html}");
+    assert!(html.contains("ハブの管理者に通知済み"), "{html}");
+    let html = render(Language::En, bar(sync.clone())).await;
+    assert!(
+        html.contains("2 quarantined: could not be applied")
+            && html.contains("administrator has been told"),
+        "{html}"
+    );
+    let none = SyncState {
+        quarantined_charts: 0,
+        ..sync
+    };
+    let html = render(Language::En, bar(none)).await;
+    assert!(!html.contains("quarantined"), "{html}");
 }
 
 #[tokio::test]

@@ -318,6 +318,7 @@ impl App {
                 charts_to_push: status.charts_to_push,
                 pending_shares: status.pending_shares,
                 open_reviews: session.open_review_count()?,
+                quarantined_charts: status.quarantined,
                 last_success: state.last_success,
                 last_error: state.last_error.clone(),
             })

@@ -63,6 +63,13 @@ impl PatientIndex {
         self.entries.insert(at, (summary, keys));
     }
 
+    fn entry(&self, id: &PatientId) -> Option<&PatientSummary> {
+        self.entries
+            .iter()
+            .find(|(summary, _)| summary.id == *id)
+            .map(|(summary, _)| summary)
+    }
+
     fn remove(&mut self, id: &PatientId) {
         self.entries.retain(|(s, _)| s.id != *id);
     }

@@ -38,6 +38,23 @@ pub fn sync(cli: &Cli, args: &SyncArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
         println!("{summary}");
+        if summary.wiped.is_none() {
+            print_quarantined(&mut session)?;
+        }
+    }
+    Ok(())
+}
+
+/// One line per chart in quarantine, after the summary: which, and why.
+fn print_quarantined(session: &mut Session) -> Result<()> {
+    for kept in session.quarantined_charts()? {
+        println!(
+            "quarantined: chart {} ({}) since {}: received from the hub but not applicable here; \
+             its last good state stays readable, and the hub's administrator is told",
+            kept.patient,
+            kept.reason.as_str(),
+            kept.since.to_rfc3339(),
+        );
     }
     Ok(())
 }

@@ -31,6 +31,9 @@ pub enum HubAction {
     /// with it, and the shares waiting for its approval.
     #[command(subcommand)]
     Share(ShareCommand),
+    /// What devices report of charts.
+    #[command(subcommand)]
+    Chart(ChartCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,6 +79,17 @@ pub enum ShareCommand {
         #[arg(long)]
         org: String,
         chart: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChartCommand {
+    /// List the charts devices keep in quarantine: received from the hub
+    /// but not applicable there (a change no edit of Karte makes, a bad
+    /// signature), per organisation and device, as each last reported.
+    Quarantined {
+        #[arg(long)]
+        org: Option<String>,
     },
 }
 

@@ -20,7 +20,7 @@ use karte_hub::{
 use karte_types::{DeviceId, PatientId, Timestamp};
 use ring::rand::SystemRandom;
 
-use args::{DeviceCommand, HubAction, HubCli, OrgCommand, ShareCommand};
+use args::{ChartCommand, DeviceCommand, HubAction, HubCli, OrgCommand, ShareCommand};
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -177,6 +177,23 @@ async fn act<S: HubStore>(store: S, action: &HubAction) -> Result<()> {
                             .map_or("-".to_owned(), |head| head.seq.to_string()),
                     )?;
                 }
+            }
+        }
+        HubAction::Chart(ChartCommand::Quarantined { org }) => {
+            let org = org.clone().map(OrgId);
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "ORGANISATION\tDEVICE\tCHART\tREASON\tSINCE\tREPORTED")?;
+            for kept in store.quarantined(org.as_ref()).await? {
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    kept.org,
+                    kept.device,
+                    kept.doc,
+                    kept.reason,
+                    kept.since.to_rfc3339(),
+                    kept.reported_at.to_rfc3339(),
+                )?;
             }
         }
         HubAction::Device(DeviceCommand::Revoke { device, lost }) => {

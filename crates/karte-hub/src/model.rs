@@ -277,6 +277,22 @@ pub struct WholePage {
     pub more: bool,
 }
 
+/// A chart a device keeps in quarantine: it received the chart but could
+/// not apply it, and said so in a sync request. The hub keeps the latest
+/// list each device reported, for its administrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quarantined {
+    pub org: OrgId,
+    pub device: DeviceId,
+    pub doc: PatientId,
+    /// The device's reason, an error code such as `forbidden_change`.
+    pub reason: String,
+    /// Since when, by the device's clock.
+    pub since: Timestamp,
+    /// When the hub was told, by its own clock.
+    pub reported_at: Timestamp,
+}
+
 /// One line of the append-only receive log: what a device sent, and when the
 /// hub received it by its own clock.
 #[derive(Debug, Clone, PartialEq, Eq)]

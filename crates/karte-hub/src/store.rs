@@ -9,8 +9,8 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 
 use crate::{
     Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStoreError,
-    NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc, Receipt, ShareOutcome, ShareRules,
-    ShareVerdict, Snapshot, WholePage,
+    NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc, Quarantined, Receipt,
+    ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
 };
 
 /// The hub's storage.
@@ -90,6 +90,23 @@ pub trait HubStore: Send + Sync + 'static {
         device: &DeviceId,
         now: Timestamp,
     ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    /// Replaces the list of charts `device` keeps in quarantine with
+    /// `charts` (each chart, reason and since when by the device's clock),
+    /// reported at `now`.
+    fn record_quarantine(
+        &self,
+        device: &DeviceId,
+        charts: Vec<(PatientId, String, Timestamp)>,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    /// The charts devices keep in quarantine, of `org` or of every
+    /// organisation, by organisation, device and chart.
+    fn quarantined(
+        &self,
+        org: Option<&OrgId>,
+    ) -> impl Future<Output = Result<Vec<Quarantined>, HubStoreError>> + Send;
 
     /// Stores a whole push atomically: every change of every chart, or
     /// nothing. Changes the hub already has are skipped, so repeating a push

@@ -13,7 +13,8 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags, Transaction};
 
 use crate::{
-    StoreError, app_values, audit, documents, header, patient_index, recovery, sync_state, users,
+    StoreError, app_values, audit, documents, header, patient_index, quarantine, recovery,
+    sync_state, users,
 };
 
 /// `PRAGMA application_id` of every vault: "KRTE".
@@ -36,6 +37,8 @@ const MIGRATIONS: &[&[&str]] = &[
     &[recovery::V2, sync_state::V2],
     // 3: drafts of unsaved forms, and the app's settings.
     &[app_values::V3],
+    // 4: charts received but not applicable, kept aside.
+    &[quarantine::V4],
 ];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -79,6 +79,10 @@ pub struct SyncState {
     /// Organisations to remove from charts' care circles at the next sync.
     #[serde(default)]
     pub pending_unshares: Vec<PendingShare>,
+    /// The charts in quarantine changed since the hub last answered a
+    /// request that told it the list.
+    #[serde(default)]
+    pub quarantine_news: bool,
 }
 
 /// What the vault knows of one chart's sync.

@@ -14,5 +14,6 @@ mod verify;
 pub use http::HttpTransport;
 pub use replica::{FeedCursor, Outgoing, OutgoingChart, PageApplied, ReceivedPage, Replica};
 pub use rounds::{DeviceIdentity, RequestStamps, SyncOptions, sync};
-pub use summary::{SyncProgress, SyncSummary, human_bytes};
+pub use summary::{QuarantineNote, SyncProgress, SyncSummary, human_bytes};
 pub use transport::{EnrolmentGrant, EnrolmentRequest, Transport};
+pub use verify::RefusedUpdate;

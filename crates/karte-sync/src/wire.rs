@@ -33,7 +33,8 @@ use crate::WireError;
 /// compressed body into a [`RequestHeader`] in front of it, over the
 /// compressed bytes, and added unsharing by a device
 /// ([`SyncRequest::unshares`]) and shares waiting for the receiving
-/// organisation's approval ([`SyncResponse::shares_pending`]).
+/// organisation's approval ([`SyncResponse::shares_pending`]), and the
+/// charts a device holds in quarantine ([`SyncRequest::quarantined`]).
 pub const PROTOCOL_VERSION: u16 = 3;
 /// The first bytes of every request.
 pub const REQUEST_MAGIC: [u8; 4] = *b"KSYN";
@@ -155,6 +156,23 @@ pub struct SyncRequest {
     /// after the shares of the same request.
     #[serde(default)]
     pub unshares: Vec<(PatientId, String)>,
+    /// The charts the device keeps in quarantine because it could not
+    /// apply what it received of them, the whole list, when it changed
+    /// since the hub last answered a request that carried it; `None` when
+    /// the hub knows it already. The hub keeps the latest list per device
+    /// for its administrator.
+    #[serde(default)]
+    pub quarantined: Option<Vec<QuarantineReport>>,
+}
+
+/// A chart a device could not apply and keeps aside: which chart, why (an
+/// error code such as `forbidden_change`), and since when by the device's
+/// clock. Nothing of the chart's content travels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantineReport {
+    pub doc: PatientId,
+    pub reason: String,
+    pub since_ms: i64,
 }
 
 /// The changes of one chart that the hub lacks, in causal order.
@@ -447,6 +465,16 @@ fn check_compressed_len(len: usize, limits: &Limits) -> Result<(), WireError> {
 
 pub fn decode_response_within(bytes: &[u8], limits: &Limits) -> Result<SyncResponse, WireError> {
     decode(bytes, RESPONSE_MAGIC, limits)
+}
+
+/// One update as bytes, as a device keeps an update it could not apply.
+pub fn encode_update(update: &DocUpdate) -> Vec<u8> {
+    to_postcard(update)
+}
+
+/// An update kept with [`encode_update`].
+pub fn decode_update(bytes: &[u8]) -> Result<DocUpdate, WireError> {
+    from_postcard(bytes)
 }
 
 /// Postcard without the envelope, as a request's signed body is carried.

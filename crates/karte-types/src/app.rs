@@ -121,10 +121,33 @@ pub struct SyncState {
     pub pending_shares: usize,
     /// Open review items across all charts.
     pub open_reviews: usize,
+    /// Charts in quarantine: received from the hub but not applicable here
+    /// (see the operation `quarantined_charts`).
+    #[serde(default)]
+    pub quarantined_charts: usize,
     /// When a sync last succeeded, since the app started.
     pub last_success: Option<Timestamp>,
     /// Why the last sync failed, if it did.
     pub last_error: Option<Problem>,
+}
+
+/// A chart this device received from the hub but could not apply, kept
+/// aside: its last good state (if it had one) stays readable, the rest of
+/// the sync went on, and the hub is told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantinedChart {
+    pub patient: crate::PatientId,
+    /// The patient-list entry of its last good state; `None` when the chart
+    /// never reached this device in a state it could apply.
+    pub summary: Option<crate::PatientSummary>,
+    /// Why, as a code (`forbidden_change`, `forged_change`, …).
+    pub reason: ErrorCode,
+    /// The refusal in English words, for an administrator.
+    pub detail: String,
+    /// When it was put in quarantine.
+    pub since: Timestamp,
+    /// How many updates of it were received and kept since.
+    pub updates: usize,
 }
 
 /// The totals of one sync.

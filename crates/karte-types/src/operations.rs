@@ -77,6 +77,8 @@ macro_rules! for_each_operation {
             /// Asks for an organisation to be removed from a chart's care
             /// circle, sent with the next sync.
             session unshare(patient: $crate::PatientId, org: String) -> ();
+            /// Charts received from the hub but not applicable, kept aside.
+            session quarantined_charts() -> Vec<$crate::QuarantinedChart>;
             /// Enrols this device at a hub with a one-time code.
             app enrol(request: $crate::EnrolRequest) -> $crate::SyncState;
             app settings() -> $crate::Settings;

@@ -1,6 +1,7 @@
 //! The sync status bar, always in view while unlocked: online or offline,
 //! changes waiting to go to the hub, conflicts to review, the last good
-//! sync, the last error in plain words, and a button to sync now.
+//! sync, the last error in plain words, charts kept in quarantine (received
+//! but not applicable here), and a button to sync now.
 
 use karte_types::{Problem, SyncState};
 use yew::prelude::*;
@@ -37,6 +38,7 @@ pub fn SyncBar(props: &SyncBarProps) -> Html {
     };
     let pending = props.sync.as_ref().map_or(0, |s| s.charts_to_push);
     let reviews = props.sync.as_ref().map_or(0, |s| s.open_reviews);
+    let quarantined = props.sync.as_ref().map_or(0, |s| s.quarantined_charts);
     let last = props.sync.as_ref().and_then(|s| s.last_success);
     let onclick = {
         let onsync = props.onsync.clone();
@@ -53,6 +55,12 @@ pub fn SyncBar(props: &SyncBarProps) -> Html {
             if reviews > 0 {
                 <span class="reviews" data-testid="sync-reviews">
                     { tr.t_args("sync-reviews", &[("count", reviews.to_string())]) }
+                </span>
+            }
+            if quarantined > 0 {
+                <span class="quarantined" data-testid="sync-quarantined"
+                    title={tr.t("sync-quarantined-help")}>
+                    { tr.t_args("sync-quarantined", &[("count", quarantined.to_string())]) }
                 </span>
             }
             <span data-testid="sync-last">

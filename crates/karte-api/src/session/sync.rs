@@ -7,23 +7,33 @@
 //! charts it changed, the acknowledgements, the removals, the accepted
 //! shares, the new cursor and an audit entry per chart. Charts in memory
 //! are updated only once that transaction has committed.
+//!
+//! An update this device cannot apply (a bad signature, bytes that do not
+//! decode, a change no edit of Karte makes) puts its chart in quarantine:
+//! the update is kept sealed in the vault with the reason, the chart stays
+//! as it was, and the rest of the page is applied and the cursor moves, so
+//! one bad chart never stalls every later sync. Later updates of the chart
+//! are kept with it unless one applies on its own; a chart sent whole that
+//! applies (the hub re-serving a repaired chart) takes it out. The next
+//! sync tells the hub the list, and `karte sync` and the status bar show it.
 
 use std::collections::{BTreeSet, HashMap};
 
 use karte_record::{ActorId, ChangeHash, Chart, Edit};
 use karte_store::{
-    AuditAction, AuditEvent, Enrolment, PendingShare, ReceivedDocument, SyncPageWrite,
+    AuditAction, AuditEvent, Enrolment, PendingShare, QuarantineWrite, ReceivedDocument,
+    SyncPageWrite,
 };
 use karte_sync::client::{
     DeviceIdentity, EnrolmentRequest, FeedCursor, HttpTransport, Outgoing, OutgoingChart,
-    PageApplied, ReceivedPage, Replica, RequestStamps, SyncOptions, SyncProgress, SyncSummary,
-    Transport,
+    PageApplied, QuarantineNote, ReceivedPage, Replica, RequestStamps, SyncOptions, SyncProgress,
+    SyncSummary, Transport,
 };
 use karte_sync::enrolment_code::EnrolmentCode;
 use karte_sync::recovery::seal_to_recovery_key;
-use karte_sync::wire::{AuditHeadReport, ChartDigest, DocUpdate, Payload};
+use karte_sync::wire::{AuditHeadReport, ChartDigest, DocUpdate, Payload, QuarantineReport};
 use karte_sync::{DeviceKey, SyncError};
-use karte_types::{DeviceId, PatientId, PatientSummary, Timestamp};
+use karte_types::{DeviceId, ErrorCode, PatientId, PatientSummary, QuarantinedChart, Timestamp};
 use ring::rand::SystemRandom;
 
 use super::{LoadedChart, Session};
@@ -36,6 +46,8 @@ pub struct SyncStatus {
     /// Charts that may hold changes the hub lacks.
     pub charts_to_push: usize,
     pub pending_shares: usize,
+    /// Charts in quarantine.
+    pub quarantined: usize,
 }
 
 impl Session {
@@ -49,7 +61,26 @@ impl Session {
             enrolment: self.vault.enrolment()?,
             charts_to_push: self.vault.documents_to_push()?.len(),
             pending_shares: self.vault.sync_state()?.pending_shares.len(),
+            quarantined: self.vault.quarantined_ids()?.len(),
         })
+    }
+
+    /// The charts received from the hub but not applicable here, kept
+    /// aside, with the list entry of each one's last good state.
+    pub fn quarantined_charts(&mut self) -> Result<Vec<QuarantinedChart>, ApiError> {
+        let mut out = Vec::new();
+        for kept in self.vault.quarantined()? {
+            let summary = self.index()?.entry(&kept.id).cloned();
+            out.push(QuarantinedChart {
+                patient: kept.id,
+                summary,
+                reason: ErrorCode::from_code(&kept.reason).unwrap_or(ErrorCode::Unknown),
+                detail: kept.detail,
+                since: kept.since,
+                updates: kept.received.len(),
+            });
+        }
+        Ok(out)
     }
 
     /// Enrols this device at the hub at `hub_url` with a one-time code from
@@ -405,10 +436,24 @@ impl Replica for VaultReplica<'_> {
                 .map(|share| (share.patient, share.org))
                 .collect()
         };
+        // The hub is told the whole list whenever it changed, until a page
+        // answering such a request is durable.
+        let quarantined = if state.quarantine_news {
+            let kept = self.session.vault.quarantined()?;
+            let reports = kept.into_iter().map(|kept| QuarantineReport {
+                doc: kept.id,
+                reason: kept.reason,
+                since_ms: kept.since.0,
+            });
+            Some(reports.collect())
+        } else {
+            None
+        };
         Ok(Outgoing {
             charts,
             shares: pairs(state.pending_shares),
             unshares: pairs(state.pending_unshares),
+            quarantined,
         })
     }
 
@@ -420,6 +465,7 @@ impl Replica for VaultReplica<'_> {
             clean: std::mem::take(&mut self.clean),
             shares_sent: pending_shares(&page.shares_accepted),
             unshares_sent: pending_shares(&page.unshares_accepted),
+            quarantine_reported: page.quarantine_reported,
             ..SyncPageWrite::default()
         };
         for acked in &page.acked {
@@ -433,6 +479,14 @@ impl Replica for VaultReplica<'_> {
         let mut applied = PageApplied::default();
         let mut touched: Vec<Touched> = Vec::with_capacity(page.updates.len());
         let known: BTreeSet<PatientId> = self.session.vault.document_ids()?.into_iter().collect();
+        let mut quarantine = Quarantine {
+            held: self.session.vault.quarantined_ids()?.into_iter().collect(),
+            now,
+        };
+        for refused in &page.refused {
+            let error = ApiError::from(refused.error.clone());
+            quarantine.set_aside(&mut write, &mut applied, &refused.update, &error);
+        }
         let mut whole = self.receive_whole(&page.updates, &known, now).into_iter();
         for update in &page.updates {
             let held = known.contains(&update.doc);
@@ -441,15 +495,33 @@ impl Replica for VaultReplica<'_> {
                 Receiving::Load { .. } => whole.next(),
                 Receiving::Merge => None,
             };
+            // An update of a chart in quarantine is tried on its own too:
+            // it is new, and what was set aside is not tried again.
             let merged = self.merge(update, held, received, &page, now);
             let (document, new_chart, new_reviews) = match merged {
                 Ok(merged) => merged,
+                Err(error) if sets_aside(&error) => {
+                    // The chart stays as stored; memory must agree.
+                    self.forget([&update.doc].into_iter());
+                    quarantine.set_aside(&mut write, &mut applied, update, &error);
+                    continue;
+                }
                 Err(error) => {
                     // What is in memory must be what is stored.
                     self.forget(touched.iter().map(|t| &t.id).chain([&update.doc]));
                     return Err(error);
                 }
             };
+            if quarantine.held.contains(&update.doc) && quarantine.lifts(update) {
+                quarantine.held.remove(&update.doc);
+                write.lifted.push(update.doc.clone());
+                applied.lifted += 1;
+                write.audit.push(sync_event(
+                    now,
+                    &update.doc,
+                    "out of quarantine: the chart was received whole and applied",
+                ));
+            }
             applied.new_reviews += new_reviews;
             applied.made_local_changes |= document.dirty;
             let detail = match &update.payload {
@@ -501,6 +573,56 @@ impl RequestStamps for VaultReplica<'_> {
         ring::rand::generate(&self.random)
             .map(|random| random.expose())
             .expect("the operating system's random source failed")
+    }
+}
+
+/// Whether a failed update puts its chart in quarantine: the chart or
+/// what was received of it is at fault (a refusal of `karte-record`, or of
+/// the signature checks), not this device or its vault.
+fn sets_aside(error: &ApiError) -> bool {
+    matches!(error, ApiError::Record(_) | ApiError::Sync(_))
+}
+
+/// The charts in quarantine as a page goes, and the page's time.
+struct Quarantine {
+    held: BTreeSet<PatientId>,
+    now: Timestamp,
+}
+
+impl Quarantine {
+    /// Whether applying `update` takes its chart out of quarantine: a
+    /// chart sent whole is all of the chart as the hub holds it now.
+    fn lifts(&self, update: &DocUpdate) -> bool {
+        matches!(update.payload, Payload::Snapshot(_))
+    }
+
+    /// Keeps `update` in its chart's quarantine, refused with `error`.
+    fn set_aside(
+        &mut self,
+        write: &mut SyncPageWrite,
+        applied: &mut PageApplied,
+        update: &DocUpdate,
+        error: &ApiError,
+    ) {
+        let reason = error.code().as_str().to_owned();
+        if self.held.insert(update.doc.clone()) {
+            applied.quarantined.push(QuarantineNote {
+                doc: update.doc.clone(),
+                reason: reason.clone(),
+            });
+        }
+        write.audit.push(sync_event(
+            self.now,
+            &update.doc,
+            &format!("quarantined, not applied ({reason}): {error}"),
+        ));
+        write.quarantined.push(QuarantineWrite {
+            id: update.doc.clone(),
+            reason,
+            detail: error.to_string(),
+            at: self.now,
+            received: karte_sync::encode_update(update),
+        });
     }
 }
 

@@ -191,6 +191,11 @@ impl TestHub {
         chart
     }
 
+    /// The charts devices reported in quarantine, of every organisation.
+    pub fn quarantined(&self) -> Vec<karte_hub::Quarantined> {
+        self.runtime.block_on(self.store.quarantined(None)).unwrap()
+    }
+
     /// The highest feed position: what a repeated push must not move.
     pub fn feed_head(&self) -> u64 {
         self.runtime.block_on(self.store.feed_head()).unwrap()
@@ -398,6 +403,7 @@ impl Hostile {
             audit_head: None,
             shares: Vec::new(),
             unshares: Vec::new(),
+            quarantined: None,
         };
         self.nonces += 1;
         let mut nonce = [0u8; 16];

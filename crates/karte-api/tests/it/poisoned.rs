@@ -9,6 +9,7 @@
 //! These tests fail on Karte as it was before: its hub stored such a push,
 //! and every sync of the station's devices failed on the chart.
 
+use karte_hub::StoredChange;
 use karte_test_support::{visit, yamada};
 use karte_types::PatientId;
 
@@ -68,4 +69,79 @@ fn the_hub_refuses_a_change_that_makes_a_chart_no_chart() {
     let mut fresh = Device::enrolled(&hub, &karte_hub::OrgId(station), "second tablet");
     fresh.sync();
     assert_eq!(doc(&mut fresh).unwrap(), doc(&mut doctor).unwrap());
+}
+
+#[test]
+fn a_device_quarantines_a_poisoned_chart_and_applies_the_rest_of_the_page() {
+    let hub = TestHub::start();
+    let (mut doctor, mut nurse, hostile, patients) = shared_charts(&hub, 4);
+    for patient in &patients {
+        doctor
+            .session
+            .record_visit(patient, &visit(60, 72))
+            .unwrap();
+    }
+    doctor.sync();
+    // A hub that took the change before it checked holds it, after the
+    // visits: the station's next page brings all four charts.
+    let poisoned = &patients[2];
+    let signed = hostile.sign(&hostile.second_first_change(poisoned));
+    let stored = StoredChange {
+        hash: signed.hash,
+        bytes: signed.change,
+        signature: signed.signature,
+    };
+    hub.store_behind_the_checks(&hostile.id, poisoned, vec![stored]);
+
+    let summary = nurse.sync();
+    assert_eq!(summary.received_charts, 4, "{summary}");
+    assert_eq!(summary.requests, 1, "one page: {summary}");
+    assert_eq!(summary.quarantined.len(), 1, "{summary}");
+    assert_eq!(summary.quarantined[0].doc, *poisoned);
+    let reason = summary.quarantined[0].reason.as_str();
+    assert!(
+        ["invalid_chart", "forbidden_change"].contains(&reason),
+        "{reason}"
+    );
+    for patient in &patients {
+        let visits = nurse.session.chart(patient).unwrap().visits.len();
+        let expected = if patient == poisoned { 0 } else { 1 };
+        assert_eq!(visits, expected, "the last good state stays readable");
+    }
+    let kept = nurse.session.quarantined_charts().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].patient, *poisoned);
+    assert_eq!(kept[0].reason.as_str(), reason);
+    assert_eq!(kept[0].updates, 1);
+    assert!(kept[0].summary.is_some(), "the chart's list entry is kept");
+    assert_eq!(nurse.session.sync_status().unwrap().quarantined, 1);
+    assert!(hub.quarantined().is_empty(), "not reported yet");
+
+    // The next sync reports the chart and meets nothing of it again; the
+    // one after sends no list, and the hub keeps what it was told.
+    let again = nurse.sync();
+    assert_eq!((again.received_charts, again.quarantined.len()), (0, 0));
+    let reported = hub.quarantined();
+    assert_eq!(reported.len(), 1);
+    assert_eq!(reported[0].doc, *poisoned);
+    assert_eq!(reported[0].reason, reason);
+    assert_eq!(
+        reported[0].device,
+        nurse.session.author().device,
+        "reported by the station's tablet"
+    );
+    nurse.sync();
+    assert_eq!(hub.quarantined().len(), 1);
+
+    // Later changes of the other charts still arrive; the quarantine stays
+    // in the reopened vault.
+    doctor
+        .session
+        .record_visit(&patients[0], &visit(61, 80))
+        .unwrap();
+    doctor.sync();
+    let mut nurse = nurse.reopen();
+    nurse.sync();
+    assert_eq!(nurse.session.chart(&patients[0]).unwrap().visits.len(), 2);
+    assert_eq!(nurse.session.quarantined_charts().unwrap().len(), 1);
 }

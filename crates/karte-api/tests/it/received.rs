@@ -1,7 +1,8 @@
 //! Changes the hub sends that no edit of Karte makes: a hub that stored
 //! them without checking them (an older one, or one written behind its
 //! back) sends them signed by a device of the organisation. The device
-//! refuses them with the code that says why and keeps nothing of the page.
+//! applies nothing of them: it puts the chart in quarantine with the code
+//! that says why, and its sync goes on.
 
 use automerge::transaction::{CommitOptions, Transactable, Transaction};
 use automerge::{ObjId, ROOT, ReadDoc};
@@ -93,14 +94,22 @@ fn station() -> (TestHub, OrgId, Device, PatientId, EntryId) {
     (hub, org.id, b, patient, entry)
 }
 
-/// B's sync is refused with `code`, and nothing of it was kept: the
-/// visit is as A wrote it, and the next sync meets the same change.
+/// B's sync puts the chart in quarantine with `code`, and nothing of the
+/// change is applied: the visit is as A wrote it. The next sync does not
+/// meet the change again.
 fn refused(b: &mut Device, patient: &PatientId, code: ErrorCode, why: &str) {
-    for _ in 0..2 {
-        let error = b.session.sync(|_| {}).unwrap_err();
-        assert_eq!(error.code(), code, "{error}");
-        assert!(error.to_string().contains(why), "{error}");
-    }
+    let summary = b.sync();
+    assert_eq!(summary.quarantined.len(), 1, "{summary}");
+    assert_eq!(summary.quarantined[0].doc, *patient);
+    assert_eq!(summary.quarantined[0].reason, code.as_str());
+    let kept = b.session.quarantined_charts().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!((&kept[0].patient, kept[0].reason), (patient, code));
+    assert!(kept[0].detail.contains(why), "{}", kept[0].detail);
+    let again = b.sync();
+    assert_eq!(again.received_charts, 0, "{again}");
+    assert!(again.quarantined.is_empty());
+    assert_eq!(b.session.quarantined_charts().unwrap().len(), 1);
     let chart = b.session.chart(patient).unwrap();
     assert_eq!(chart.visits.len(), 1);
     assert_eq!(chart.visits[0].input.vitals.pulse, Some(72));

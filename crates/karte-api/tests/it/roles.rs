@@ -55,6 +55,7 @@ const OPERATIONS: &[Row] = &[
     ),
     row("audit_log", NOBODY, Permitted::Succeeds),
     row("sync_state", NOBODY, Permitted::Succeeds),
+    row("quarantined_charts", NOBODY, Permitted::Succeeds),
     row("sync", NOBODY, Permitted::FailsWith("not_enrolled")),
     row("share", CLERK, Permitted::FailsWith("not_enrolled")),
     row("unshare", CLERK, Permitted::FailsWith("not_enrolled")),

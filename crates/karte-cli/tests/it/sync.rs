@@ -149,6 +149,77 @@ fn devices_enrol_sync_and_converge_with_a_one_line_summary() {
     assert_eq!(summary["pushed_changes"], 0);
 }
 
+/// Issue 11, item 1: a chart whose latest change the hub serves with a
+/// signature that does not verify (written into the hub's database behind
+/// its back) is put in quarantine; the rest of the page is applied, `karte
+/// sync` names the chart and why, the next sync goes on, and the hub's
+/// administrator sees it with `karte-hub chart quarantined`.
+#[test]
+fn a_chart_that_cannot_be_applied_is_quarantined_named_and_reported() {
+    let mut hub = HubProcess::new();
+    let org = hub.add_org("さくら");
+    hub.serve();
+    let a = enrolled(&hub, &org, "tablet A");
+    let b = enrolled(&hub, &org, "tablet B");
+    let patients: Vec<String> = (0..3).map(|_| a.add_yamada()).collect();
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    for patient in &patients {
+        a.ok(&["visit", "record", patient, "--pulse", "72"]);
+    }
+    a.ok(&["sync"]);
+    let poisoned = &patients[1];
+    let db = rusqlite::Connection::open(hub.dir.path().join("hub.sqlite")).unwrap();
+    db.busy_timeout(std::time::Duration::from_secs(30)).unwrap();
+    let changed = db
+        .execute(
+            "UPDATE changes SET signature = zeroblob(64) WHERE doc = ?1 AND hash =
+                 (SELECT hash FROM feed WHERE doc = ?1 AND kind = 'change'
+                  ORDER BY position DESC LIMIT 1)",
+            [poisoned],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+
+    let out = b.ok(&["sync"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with(
+            "pushed 0 changes in 0 charts, received 3 changes in 3 charts, 1 chart quarantined"
+        ),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("quarantined: chart {poisoned} (forged_change)")),
+        "{out}"
+    );
+    for patient in &patients {
+        let visits = b.chart_json(patient)["visits"].as_array().unwrap().len();
+        let expected = if patient == poisoned { 0 } else { 1 };
+        assert_eq!(visits, expected, "{patient}");
+    }
+
+    // The next sync tells the hub, and meets nothing of the chart again.
+    let again = b.ok(&["sync"]);
+    assert!(
+        again.starts_with("pushed 0 changes in 0 charts, received 0 changes"),
+        "{again}"
+    );
+    assert!(
+        again.contains(&format!("quarantined: chart {poisoned} (forged_change)")),
+        "{again}"
+    );
+    let listed = hub.admin(&["chart", "quarantined", "--org", &org]);
+    let rows: Vec<&str> = listed.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{listed}");
+    assert!(rows[0].starts_with(&format!("{org}\t")), "{listed}");
+    assert!(
+        rows[0].contains(&format!("\t{poisoned}\tforged_change\t")),
+        "{listed}"
+    );
+}
+
 #[test]
 fn a_refused_share_is_reported_and_does_not_block_later_syncs() {
     let mut hub = HubProcess::new();

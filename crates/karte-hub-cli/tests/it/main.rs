@@ -65,6 +65,12 @@ fn an_organisation_is_added_and_its_devices_invited_listed_and_revoked() {
     let listed = hub.admin(&["device", "list"]);
     assert_eq!(listed.lines().count(), 1, "only the header: {listed}");
 
+    let quarantined = hub.admin(&["chart", "quarantined", "--org", &org]);
+    assert_eq!(
+        quarantined, "ORGANISATION\tDEVICE\tCHART\tREASON\tSINCE\tREPORTED",
+        "no device reported a chart in quarantine"
+    );
+
     let unknown = hub.run(&["device", "revoke", "01NOSUCHDEVICE"]);
     assert!(!unknown.status.success());
     let message = String::from_utf8_lossy(&unknown.stderr);

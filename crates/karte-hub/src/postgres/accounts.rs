@@ -5,7 +5,7 @@
 //! database's own collation.
 
 use deadpool_postgres::GenericClient;
-use karte_types::{DeviceId, Timestamp};
+use karte_types::{DeviceId, PatientId, Timestamp};
 use tokio_postgres::Row;
 
 use super::PostgresRows;
@@ -13,7 +13,9 @@ use crate::columns::{
     DeviceColumns, docs_from_text, docs_to_text, position_from_sql, position_to_sql,
 };
 use crate::rules::{AccountRows, EnrolmentRow, Standing};
-use crate::{AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId, Receipt};
+use crate::{
+    AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId, Quarantined, Receipt,
+};
 
 type Result<T> = std::result::Result<T, HubStoreError>;
 
@@ -287,5 +289,56 @@ impl<C: GenericClient> AccountRows for PostgresRows<'_, C> {
             })
         })
         .collect()
+    }
+
+    async fn clear_quarantine(&self, device: &DeviceId) -> Result<()> {
+        self.execute(
+            "DELETE FROM quarantines WHERE device = $1",
+            &[&device.as_str()],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_quarantine(
+        &self,
+        device: &DeviceId,
+        doc: &PatientId,
+        reason: &str,
+        since: Timestamp,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO quarantines (device, doc, reason, since, reported_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (device, doc) DO NOTHING",
+            &[&device.as_str(), &doc.as_str(), &reason, &since.0, &now.0],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn quarantined(&self, org: Option<&OrgId>) -> Result<Vec<Quarantined>> {
+        let org = org.map(OrgId::as_str);
+        let rows = self
+            .query(
+                "SELECT d.org, q.device, q.doc, q.reason, q.since, q.reported_at
+                 FROM quarantines q JOIN devices d ON d.id = q.device
+                 WHERE $1::TEXT IS NULL OR d.org = $1
+                 ORDER BY d.org COLLATE \"C\", q.device COLLATE \"C\", q.doc COLLATE \"C\"",
+                &[&org],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|row| Quarantined {
+                org: OrgId(row.get(0)),
+                device: DeviceId(row.get(1)),
+                doc: PatientId(row.get(2)),
+                reason: row.get(3),
+                since: Timestamp(row.get(4)),
+                reported_at: Timestamp(row.get(5)),
+            })
+            .collect())
     }
 }

@@ -12,8 +12,8 @@ use super::naive;
 use crate::rules::{self, AccountRows, ChartRows, FeedRows, ShareRows};
 use crate::{
     Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
-    HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc, Receipt,
-    ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
+    HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc, Quarantined,
+    Receipt, ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
 };
 
 impl HubStore for PostgresHubStore {
@@ -85,6 +85,22 @@ impl HubStore for PostgresHubStore {
     async fn hand_in(&self, device: &DeviceId, now: Timestamp) -> Result<(), HubStoreError> {
         self.write(None, async |rows| rules::hand_in(rows, device, now).await)
             .await
+    }
+
+    async fn record_quarantine(
+        &self,
+        device: &DeviceId,
+        charts: Vec<(PatientId, String, Timestamp)>,
+        now: Timestamp,
+    ) -> Result<(), HubStoreError> {
+        self.write(None, async |rows| {
+            rules::record_quarantine(rows, device, &charts, now).await
+        })
+        .await
+    }
+
+    async fn quarantined(&self, org: Option<&OrgId>) -> Result<Vec<Quarantined>, HubStoreError> {
+        self.plain(async |rows| rows.quarantined(org).await).await
     }
 
     async fn store_push(

@@ -13,7 +13,7 @@ use crate::HubStoreError;
 /// The advisory lock that serialises migrations ("KHUB" and 2).
 const MIGRATION_LOCK: i64 = 0x4b48_5542_0000_0002;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -152,6 +152,19 @@ CREATE TABLE pending_shares (
     PRIMARY KEY (doc, org)
 );
 CREATE INDEX pending_shares_by_org ON pending_shares(org, requested_at);
+";
+
+/// The charts each device reported in quarantine (received, not
+/// applicable), as of its latest report; `since` is the device's clock.
+const V5: &str = "
+CREATE TABLE quarantines (
+    device TEXT NOT NULL REFERENCES devices(id),
+    doc TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    since BIGINT NOT NULL,
+    reported_at BIGINT NOT NULL,
+    PRIMARY KEY (device, doc)
+);
 ";
 
 /// Brings the database's schema up to date.

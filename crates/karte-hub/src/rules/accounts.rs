@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use karte_types::{DeviceId, Timestamp};
+use karte_types::{DeviceId, PatientId, Timestamp};
 
 use super::{Result, Rows};
 use crate::{AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId};
@@ -118,6 +118,21 @@ pub(crate) async fn record_contact(
     } else {
         Err(HubStoreError::UnknownDevice(device.clone()))
     }
+}
+
+/// Replaces the list of charts a device keeps in quarantine.
+pub(crate) async fn record_quarantine(
+    rows: &impl Rows,
+    device: &DeviceId,
+    charts: &[(PatientId, String, Timestamp)],
+    now: Timestamp,
+) -> Result<()> {
+    rows.clear_quarantine(device).await?;
+    for (doc, reason, since) in charts {
+        rows.insert_quarantine(device, doc, reason, *since, now)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Records a request nonce inside one write transaction; `false` if the

@@ -27,12 +27,12 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 
 use crate::{
     AuditHead, CircleEvent, Device, DeviceStatus, FeedChange, FeedEntry, HubStoreError, NewDevice,
-    Org, OrgId, PendingShare, Receipt, Snapshot, StoredChange,
+    Org, OrgId, PendingShare, Quarantined, Receipt, Snapshot, StoredChange,
 };
 
 pub(crate) use accounts::{
-    add_org, check_and_record_nonce, create_enrolment, hand_in, record_contact, redeem_enrolment,
-    revoke,
+    add_org, check_and_record_nonce, create_enrolment, hand_in, record_contact, record_quarantine,
+    redeem_enrolment, revoke,
 };
 pub(crate) use circle::{doc, put_snapshot, share, unshare};
 pub(crate) use push::write_push;
@@ -264,6 +264,23 @@ pub(crate) trait AccountRows {
     ) -> Result<bool>;
 
     async fn insert_receipt(&self, receipt: &Receipt) -> Result<()>;
+
+    /// Forgets the charts `device` reported in quarantine.
+    async fn clear_quarantine(&self, device: &DeviceId) -> Result<()>;
+
+    /// Notes a chart `device` reported in quarantine.
+    async fn insert_quarantine(
+        &self,
+        device: &DeviceId,
+        doc: &PatientId,
+        reason: &str,
+        since: Timestamp,
+        now: Timestamp,
+    ) -> Result<()>;
+
+    /// The charts devices reported in quarantine, of `org` or of all, by
+    /// organisation, device and chart.
+    async fn quarantined(&self, org: Option<&OrgId>) -> Result<Vec<Quarantined>>;
 
     /// The device's receipts, oldest first.
     async fn receipts(&self, device: &DeviceId) -> Result<Vec<Receipt>>;

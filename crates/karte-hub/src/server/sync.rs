@@ -10,6 +10,7 @@
 //! retired one may hand in its own work in one last sync, sharing nothing,
 //! and is told to wipe; every later request of it is refused
 //! (`device_revoked`).
+//! The charts a device reports in quarantine replace its last list.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -17,7 +18,7 @@ use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use karte_sync::{
-    AuthError, SyncRequest, SyncResponse, WipeOrder, WireError, encode_response,
+    AuthError, QuarantineReport, SyncRequest, SyncResponse, WipeOrder, WireError, encode_response,
     inflate_request_body, verify_request_header,
 };
 use karte_types::{DeviceId, PatientId, Timestamp};
@@ -131,6 +132,7 @@ async fn sync<S: HubStore>(
         audit_head,
         shares,
         unshares,
+        quarantined,
     } = request;
     if device.status == DeviceStatus::Revoked {
         retired_may_hand_in(&device, &shares, &unshares, now)?;
@@ -139,6 +141,7 @@ async fn sync<S: HubStore>(
         // Checked before anything is stored: a refused request stores nothing.
         check_resume(hub, cursor, after).await?;
     }
+    let quarantined = quarantined.map(check_quarantined).transpose()?;
     let circle_changes = if shares.is_empty() && unshares.is_empty() {
         share::CircleChanges::default()
     } else {
@@ -158,6 +161,21 @@ async fn sync<S: HubStore>(
         hub.store().hand_in(&device.id, now).await?;
     }
     let shares_pending = share::apply(hub, &device, circle_changes, now).await?;
+    if let Some(charts) = quarantined {
+        if !charts.is_empty() {
+            // The ids and codes were checked; the administrator finds the
+            // rest with `karte-hub chart quarantined`.
+            tracing::warn!(
+                device = %device.id,
+                org = %device.org,
+                charts = charts.len(),
+                "a device keeps charts in quarantine: it received them but could not apply them"
+            );
+        }
+        hub.store()
+            .record_quarantine(&device.id, charts, now)
+            .await?;
+    }
     let response = if device.status == DeviceStatus::Revoked {
         // A retired device is about to wipe: it is sent nothing more.
         SyncResponse {
@@ -241,6 +259,41 @@ fn retired_may_hand_in(
         ));
     }
     Ok(())
+}
+
+/// The most charts a device may report in quarantine at once.
+const MAX_QUARANTINED: usize = 10_000;
+
+/// A device's quarantine list, checked: chart ids, and reasons that are
+/// error codes (a few lowercase letters and `_`), so what the hub keeps
+/// and logs is no free text from the device.
+fn check_quarantined(
+    reports: Vec<QuarantineReport>,
+) -> Result<Vec<(PatientId, String, Timestamp)>, Problem> {
+    if reports.len() > MAX_QUARANTINED {
+        return Err(Problem::malformed(format!(
+            "{} charts reported in quarantine, at most {MAX_QUARANTINED}",
+            reports.len()
+        )));
+    }
+    reports
+        .into_iter()
+        .map(|report| {
+            push::check_doc_id(&report.doc)?;
+            let code = !report.reason.is_empty()
+                && report.reason.len() <= 64
+                && report
+                    .reason
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_');
+            if !code {
+                return Err(Problem::malformed(
+                    "a quarantine reason is not an error code (1 to 64 of a-z and '_')",
+                ));
+            }
+            Ok((report.doc, report.reason, Timestamp(report.since_ms)))
+        })
+        .collect()
 }
 
 /// A first sync under way is as of a head the hub gave, which is neither 0

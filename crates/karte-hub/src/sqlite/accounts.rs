@@ -2,7 +2,7 @@
 //! the receive log in SQLite. A row "for update" needs no lock of its own:
 //! every writing transaction here holds SQLite's one write lock throughout.
 
-use karte_types::{DeviceId, Timestamp};
+use karte_types::{DeviceId, PatientId, Timestamp};
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::SqliteRows;
@@ -10,7 +10,9 @@ use crate::columns::{
     DeviceColumns, docs_from_text, docs_to_text, position_from_sql, position_to_sql,
 };
 use crate::rules::{AccountRows, EnrolmentRow, Standing};
-use crate::{AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId, Receipt};
+use crate::{
+    AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId, Quarantined, Receipt,
+};
 
 type Result<T> = std::result::Result<T, HubStoreError>;
 
@@ -285,6 +287,59 @@ impl AccountRows for SqliteRows<'_> {
                     bytes: bytes as u64,
                 })
             })
+            .collect()
+    }
+
+    async fn clear_quarantine(&self, device: &DeviceId) -> Result<()> {
+        self.0
+            .prepare_cached("DELETE FROM quarantines WHERE device = ?1")?
+            .execute([device.as_str()])?;
+        Ok(())
+    }
+
+    async fn insert_quarantine(
+        &self,
+        device: &DeviceId,
+        doc: &PatientId,
+        reason: &str,
+        since: Timestamp,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO quarantines (device, doc, reason, since, reported_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (device, doc) DO NOTHING",
+            )?
+            .execute(params![
+                device.as_str(),
+                doc.as_str(),
+                reason,
+                since.0,
+                now.0
+            ])?;
+        Ok(())
+    }
+
+    async fn quarantined(&self, org: Option<&OrgId>) -> Result<Vec<Quarantined>> {
+        self.0
+            .prepare_cached(
+                "SELECT d.org, q.device, q.doc, q.reason, q.since, q.reported_at
+                 FROM quarantines q JOIN devices d ON d.id = q.device
+                 WHERE ?1 IS NULL OR d.org = ?1
+                 ORDER BY d.org, q.device, q.doc",
+            )?
+            .query_map([org.map(OrgId::as_str)], |r| {
+                Ok(Quarantined {
+                    org: OrgId(r.get(0)?),
+                    device: DeviceId(r.get(1)?),
+                    doc: PatientId(r.get(2)?),
+                    reason: r.get(3)?,
+                    since: Timestamp(r.get(4)?),
+                    reported_at: Timestamp(r.get(5)?),
+                })
+            })?
+            .map(|row| Ok(row?))
             .collect()
     }
 }

@@ -12,8 +12,8 @@ use super::{SqliteHubStore, record_nonce};
 use crate::rules::{self, AccountRows, ChartRows, FeedRows, ShareRows};
 use crate::{
     Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
-    HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc, Receipt,
-    ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
+    HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc, Quarantined,
+    Receipt, ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
 };
 
 impl HubStore for SqliteHubStore {
@@ -92,6 +92,23 @@ impl HubStore for SqliteHubStore {
     async fn hand_in(&self, device: &DeviceId, now: Timestamp) -> Result<(), HubStoreError> {
         let device = device.clone();
         self.write(async move |rows| rules::hand_in(rows, &device, now).await)
+            .await
+    }
+
+    async fn record_quarantine(
+        &self,
+        device: &DeviceId,
+        charts: Vec<(PatientId, String, Timestamp)>,
+        now: Timestamp,
+    ) -> Result<(), HubStoreError> {
+        let device = device.clone();
+        self.write(async move |rows| rules::record_quarantine(rows, &device, &charts, now).await)
+            .await
+    }
+
+    async fn quarantined(&self, org: Option<&OrgId>) -> Result<Vec<Quarantined>, HubStoreError> {
+        let org = org.cloned();
+        self.plain(async move |rows| rows.quarantined(org.as_ref()).await)
             .await
     }
 

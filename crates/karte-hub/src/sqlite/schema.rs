@@ -20,7 +20,7 @@ const APPLICATION_ID: i32 = 0x4b48_5542;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The migrations, in order; entry `n` brings the database to `user_version` n+1.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -149,6 +149,19 @@ CREATE TABLE pending_shares (
     PRIMARY KEY (doc, org)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX pending_shares_by_org ON pending_shares(org, requested_at);
+";
+
+/// The charts each device reported in quarantine (received, not
+/// applicable), as of its latest report; `since` is the device's clock.
+const V4: &str = "
+CREATE TABLE quarantines (
+    device TEXT NOT NULL REFERENCES devices(id),
+    doc TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    since INTEGER NOT NULL,
+    reported_at INTEGER NOT NULL,
+    PRIMARY KEY (device, doc)
+) STRICT;
 ";
 
 /// Opens (creating if need be) the hub database at `path` and brings its

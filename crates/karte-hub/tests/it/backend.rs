@@ -45,7 +45,7 @@ impl Sqlite {
 
 impl Backend for Sqlite {
     type Store = SqliteHubStore;
-    const NEWER_SCHEMA: &str = "PRAGMA user_version = 4";
+    const NEWER_SCHEMA: &str = "PRAGMA user_version = 5";
 
     async fn empty() -> Self {
         Sqlite {
@@ -72,7 +72,7 @@ pub struct Postgres {
 
 impl Backend for Postgres {
     type Store = PostgresHubStore;
-    const NEWER_SCHEMA: &str = "INSERT INTO hub_schema (version) VALUES (5)";
+    const NEWER_SCHEMA: &str = "INSERT INTO hub_schema (version) VALUES (6)";
 
     async fn empty() -> Self {
         Postgres {

@@ -362,6 +362,7 @@ impl TestDevice {
             }),
             shares: Vec::new(),
             unshares: Vec::new(),
+            quarantined: None,
         }
     }
 

@@ -75,6 +75,7 @@ on_both_backends! {
     enrol_http::a_used_expired_or_unknown_code_enrols_nobody,
     enrol_http::health_answers_while_the_database_does,
     sync_http::two_devices_of_one_org_converge,
+    sync_http::the_charts_a_device_keeps_in_quarantine_are_listed_per_organisation,
     sync_http::nothing_changed_is_one_small_round_trip,
     sync_http::the_same_request_twice_changes_nothing_the_second_time,
     sync_http::a_fresh_device_pages_through_charts_sent_whole,

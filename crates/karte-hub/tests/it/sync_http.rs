@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use karte_hub::{DeviceStatus, HubConfig, HubStore};
-use karte_sync::{Payload, SyncRequest, WipeOrder};
+use karte_sync::{Payload, QuarantineReport, SyncRequest, WipeOrder};
 use karte_types::PatientId;
 
 use crate::backend::Backend;
@@ -545,4 +545,77 @@ pub async fn a_retired_device_pushes_once_shares_nothing_then_is_refused<B: Back
         .post_sync(idle.envelope(&idle.request(Vec::new()), hub.now()))
         .await;
     assert_eq!(answer.refusal(), (403, "device_revoked".to_owned()));
+}
+
+/// Issue 11, item 1: a device that meets a chart it cannot apply keeps it
+/// in quarantine and tells the hub; the administrator sees the latest list
+/// of each device, per organisation, and nothing a device sends there is
+/// free text.
+pub async fn the_charts_a_device_keeps_in_quarantine_are_listed_per_organisation<B: Backend>() {
+    let hub = TestHub::<B>::start().await;
+    let (station, _) = hub.add_org("station").await;
+    let (clinic, _) = hub.add_org("clinic").await;
+    let mut tablet = hub.enrol(&station.id, "tablet").await;
+    hub.enrol(&clinic.id, "laptop").await;
+    let report = |doc: &str, reason: &str| QuarantineReport {
+        doc: PatientId::from(doc),
+        reason: reason.to_owned(),
+        since_ms: 1_700_000_000_000,
+    };
+    let send = async |tablet: &mut crate::harness::TestDevice, list| {
+        let request = SyncRequest {
+            quarantined: list,
+            ..tablet.request(Vec::new())
+        };
+        hub.post_sync(tablet.envelope(&request, hub.now())).await
+    };
+    let answer = send(
+        &mut tablet,
+        Some(vec![
+            report("x", "forbidden_change"),
+            report("y", "forged_change"),
+        ]),
+    )
+    .await;
+    answer.response();
+    let listed = hub.store.quarantined(Some(&station.id)).await.unwrap();
+    let seen: Vec<_> = listed
+        .iter()
+        .map(|q| (q.device.clone(), q.doc.as_str(), q.reason.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (tablet.id.clone(), "x", "forbidden_change"),
+            (tablet.id.clone(), "y", "forged_change")
+        ]
+    );
+    assert_eq!(listed[0].since.0, 1_700_000_000_000);
+    assert!(
+        hub.store
+            .quarantined(Some(&clinic.id))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // No list means no news; a new list replaces the last.
+    send(&mut tablet, None).await.response();
+    assert_eq!(hub.store.quarantined(None).await.unwrap().len(), 2);
+    send(&mut tablet, Some(vec![report("y", "forged_change")]))
+        .await
+        .response();
+    let listed = hub.store.quarantined(None).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].org.clone(), listed[0].doc.as_str()),
+        (station.id.clone(), "y")
+    );
+
+    // A reason that is no error code is refused, and the list stays.
+    let answer = send(&mut tablet, Some(vec![report("z", "Yamada Taro")])).await;
+    assert_eq!(answer.refusal().0, 400);
+    assert_eq!(hub.store.quarantined(None).await.unwrap().len(), 1);
+    send(&mut tablet, Some(Vec::new())).await.response();
+    assert!(hub.store.quarantined(None).await.unwrap().is_empty());
 }

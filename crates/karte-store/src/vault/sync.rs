@@ -16,7 +16,10 @@ use crate::lock::lock_path;
 use crate::sync_state::{
     self, DocumentSyncState, DocumentToPush, Enrolment, PendingShare, SyncState, write_document,
 };
-use crate::{AuditEvent, StoreError, documents, header, patient_index, recovery, users};
+use crate::{
+    AuditEvent, QuarantineWrite, QuarantinedChart, StoreError, documents, header, patient_index,
+    quarantine, recovery, users,
+};
 
 /// A chart as a page of sync leaves it.
 #[derive(Debug, Clone)]
@@ -59,6 +62,12 @@ pub struct SyncPageWrite {
     pub shares_sent: Vec<PendingShare>,
     /// Unshares the hub has applied, no longer to send.
     pub unshares_sent: Vec<PendingShare>,
+    /// Updates of charts this device could not apply, to keep aside.
+    pub quarantined: Vec<QuarantineWrite>,
+    /// Charts out of quarantine: an update of theirs applied.
+    pub lifted: Vec<PatientId>,
+    /// The request this page answers told the hub the quarantine list.
+    pub quarantine_reported: bool,
     pub audit: Vec<AuditEvent>,
 }
 
@@ -71,6 +80,9 @@ impl SyncPageWrite {
             && self.removed.is_empty()
             && self.shares_sent.is_empty()
             && self.unshares_sent.is_empty()
+            && self.quarantined.is_empty()
+            && self.lifted.is_empty()
+            && !self.quarantine_reported
             && self.audit.is_empty()
     }
 }
@@ -190,6 +202,18 @@ impl Vault {
         Ok(out)
     }
 
+    /// The charts in quarantine, with what was received of each.
+    pub fn quarantined(&self) -> Result<Vec<QuarantinedChart>, StoreError> {
+        self.live()?;
+        quarantine::list(&self.conn, &self.key)
+    }
+
+    /// The ids of the charts in quarantine, without opening anything.
+    pub fn quarantined_ids(&self) -> Result<Vec<PatientId>, StoreError> {
+        self.live()?;
+        quarantine::ids(&self.conn)
+    }
+
     /// Keeps a share to send at the next sync.
     pub fn add_pending_share(
         &mut self,
@@ -268,6 +292,9 @@ impl Vault {
             removed,
             shares_sent,
             unshares_sent,
+            quarantined,
+            lifted,
+            quarantine_reported,
             audit,
         } = page;
         self.transact_audited(audit, |conn, key| {
@@ -289,12 +316,24 @@ impl Vault {
             for document in documents {
                 write_received(conn, key, document)?;
             }
+            let mut quarantine_news = false;
+            for write in quarantined {
+                quarantine_news |= quarantine::add(conn, key, write)?;
+            }
+            for id in lifted {
+                quarantine_news |= quarantine::remove(conn, &id)?;
+            }
             for id in removed {
                 patient_index::remove(conn, &id)?;
                 documents::remove(conn, &id)?;
                 sync_state::remove_document(conn, &id)?;
+                quarantine_news |= quarantine::remove(conn, &id)?;
             }
             let (mut state, version) = sync_state::state(conn, key)?;
+            if quarantine_reported {
+                state.quarantine_news = false;
+            }
+            state.quarantine_news |= quarantine_news;
             state.cursor = cursor;
             state.resume_after = resume_after;
             state.pending_shares.retain(|s| !shares_sent.contains(s));

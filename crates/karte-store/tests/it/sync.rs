@@ -4,7 +4,7 @@
 
 use karte_store::{
     AuditAction, AuditEvent, DocumentSyncState, DocumentToPush, Enrolment, PendingShare,
-    ReceivedDocument, StoreError, SyncPageWrite, Vault,
+    QuarantineWrite, ReceivedDocument, StoreError, SyncPageWrite, Vault,
 };
 use karte_types::PatientId;
 use zeroize::Zeroizing;
@@ -341,7 +341,7 @@ fn charts_of_a_vault_from_before_sync_count_as_never_pushed() {
     // Take the file back to the first format, as an older Karte left it.
     let raw = test.raw();
     raw.execute_batch(
-        "DROP TABLE app_values; DROP TABLE sync_identity; DROP TABLE sync_state; DROP TABLE sync_documents;
+        "DROP TABLE quarantine; DROP TABLE app_values; DROP TABLE sync_identity; DROP TABLE sync_state; DROP TABLE sync_documents;
          ALTER TABLE vault_meta DROP COLUMN recovery_box; PRAGMA user_version = 1;",
     )
     .unwrap();
@@ -359,7 +359,8 @@ fn charts_of_a_vault_from_before_sync_count_as_never_pushed() {
         .raw()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(user_version, 3);
+    assert_eq!(user_version, 4);
+    assert!(vault.quarantined().unwrap().is_empty());
 }
 
 #[test]
@@ -409,4 +410,74 @@ fn a_first_sync_under_way_is_durable_with_its_cursor_and_ends() {
     vault.write_sync_page(page(None)).unwrap();
     let state = vault.sync_state().unwrap();
     assert_eq!((state.cursor, state.resume_after), (40, None));
+}
+
+fn quarantine(id: &str, reason: &str, received: &[u8]) -> QuarantineWrite {
+    QuarantineWrite {
+        id: id.into(),
+        reason: reason.into(),
+        detail: format!("DETAIL-MARKER of {id}"),
+        at: NOW,
+        received: received.to_vec(),
+    }
+}
+
+#[test]
+fn a_quarantined_chart_is_kept_sealed_with_its_reason_until_lifted() {
+    let (test, mut vault) = enrolled();
+    vault
+        .write_sync_page(SyncPageWrite {
+            cursor: 5,
+            quarantined: vec![quarantine("P2", "forbidden_change", b"UPDATE-MARKER-1")],
+            ..SyncPageWrite::default()
+        })
+        .unwrap();
+    let state = vault.sync_state().unwrap();
+    assert_eq!(state.cursor, 5, "the cursor moved past the chart");
+    assert!(state.quarantine_news, "the hub is to be told");
+
+    // A later update of the chart joins it; the first reason stays.
+    vault
+        .write_sync_page(SyncPageWrite {
+            cursor: 7,
+            quarantined: vec![quarantine("P2", "missing_changes", b"UPDATE-MARKER-2")],
+            quarantine_reported: true,
+            ..SyncPageWrite::default()
+        })
+        .unwrap();
+    assert!(
+        !vault.sync_state().unwrap().quarantine_news,
+        "told, and the list of charts did not change"
+    );
+    vault.lock();
+    let mut vault = test.unlock_admin();
+    let kept = vault.quarantined().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].id.as_str(), "P2");
+    assert_eq!(kept[0].reason, "forbidden_change");
+    assert_eq!(kept[0].since, NOW);
+    assert_eq!(
+        kept[0].received,
+        [b"UPDATE-MARKER-1".to_vec(), b"UPDATE-MARKER-2".to_vec()]
+    );
+    assert_eq!(vault.quarantined_ids().unwrap(), [PatientId::from("P2")]);
+    for file in ["", "-wal"] {
+        let mut path = test.path().into_os_string();
+        path.push(file);
+        let bytes = std::fs::read(path).unwrap_or_default();
+        for marker in [&b"UPDATE-MARKER"[..], b"DETAIL-MARKER", b"forbidden_change"] {
+            let found = bytes.windows(marker.len()).any(|w| w == marker);
+            assert!(!found, "the quarantine is sealed");
+        }
+    }
+
+    vault
+        .write_sync_page(SyncPageWrite {
+            cursor: 8,
+            lifted: vec!["P2".into()],
+            ..SyncPageWrite::default()
+        })
+        .unwrap();
+    assert!(vault.quarantined().unwrap().is_empty());
+    assert!(vault.sync_state().unwrap().quarantine_news);
 }

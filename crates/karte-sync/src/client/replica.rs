@@ -6,7 +6,9 @@
 use karte_types::PatientId;
 
 use crate::SyncError;
-use crate::wire::{AuditHeadReport, DocHeads, DocUpdate};
+use crate::client::summary::QuarantineNote;
+use crate::client::verify::RefusedUpdate;
+use crate::wire::{AuditHeadReport, DocHeads, DocUpdate, QuarantineReport};
 
 /// A device's charts and sync state.
 pub trait Replica {
@@ -27,7 +29,10 @@ pub trait Replica {
 
     /// Makes one page durable: the acknowledgements, the updates (whose
     /// signatures have been checked), the removals and the new cursor, all
-    /// at once; the cursor must never be durable before the data is.
+    /// at once; the cursor must never be durable before the data is. An
+    /// update the replica cannot apply, or one refused by the checks
+    /// (`refused`), quarantines its chart: kept aside with the reason,
+    /// while the rest of the page is applied and the cursor moves.
     fn apply_page(&mut self, page: ReceivedPage) -> Result<PageApplied, Self::Error>;
 
     /// Destroys everything the device holds, on the hub's order.
@@ -67,6 +72,9 @@ pub struct Outgoing {
     pub shares: Vec<(PatientId, String)>,
     /// (chart, organisation id) pairs to remove from care circles.
     pub unshares: Vec<(PatientId, String)>,
+    /// The charts kept in quarantine, when the hub has not been told the
+    /// list as it is now (see [`crate::SyncRequest::quarantined`]).
+    pub quarantined: Option<Vec<QuarantineReport>>,
 }
 
 /// One chart's changes that the hub lacks: raw Automerge changes written
@@ -78,7 +86,7 @@ pub struct OutgoingChart {
 }
 
 /// One page of the hub's answer, checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct ReceivedPage {
     /// The cursor to store once this page is durable.
     pub cursor: FeedCursor,
@@ -97,11 +105,20 @@ pub struct ReceivedPage {
     pub shares_pending: Vec<(PatientId, String)>,
     /// The unshares the hub applied with this page's request.
     pub unshares_accepted: Vec<(PatientId, String)>,
+    /// Updates that failed the signature checks: their charts are to be
+    /// quarantined.
+    pub refused: Vec<RefusedUpdate>,
+    /// This page answers a request that told the hub the quarantine list.
+    pub quarantine_reported: bool,
 }
 
 /// What applying a page did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageApplied {
+    /// Charts this page put in quarantine.
+    pub quarantined: Vec<QuarantineNote>,
+    /// Charts this page took out of quarantine: a later update applied.
+    pub lifted: usize,
     /// Review items the merges recorded or brought.
     pub new_reviews: usize,
     /// The merges made changes of this device's own (review items) that

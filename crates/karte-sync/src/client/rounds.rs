@@ -151,8 +151,8 @@ pub fn sync<R: Replica + RequestStamps>(
             }
             .into());
         }
-        verify_updates(&response.updates, &response.signers)?;
         count_received(&response, &request, &mut summary);
+        let (updates, refused) = verify_updates(response.updates, &response.signers);
         let more = response.more;
         // A chart cut across pages is acknowledged with its last page: a
         // replica takes an acknowledgement to mean nothing of it is left.
@@ -161,13 +161,17 @@ pub fn sync<R: Replica + RequestStamps>(
         let applied = replica.apply_page(ReceivedPage {
             cursor: cursor.clone(),
             acked,
-            updates: response.updates,
+            updates,
             removed: response.removed,
             shares_accepted: request.shares.clone(),
             shares_pending: response.shares_pending,
             unshares_accepted: request.unshares.clone(),
+            refused,
+            quarantine_reported: request.quarantined.is_some(),
         })?;
         summary.new_reviews += applied.new_reviews;
+        summary.quarantined.extend(applied.quarantined);
+        summary.lifted += applied.lifted;
         progress(summary.progress());
         if !pushes.is_empty() || more {
             // The next page of pushes, if any, goes with the next page asked for.
@@ -327,6 +331,7 @@ impl SyncRequest {
             audit_head: self.audit_head,
             shares: Vec::new(),
             unshares: Vec::new(),
+            quarantined: self.quarantined.clone(),
         }
     }
 }
@@ -342,6 +347,7 @@ fn first_request<R: Replica>(
         charts,
         shares,
         unshares,
+        quarantined,
     } = replica.outgoing()?;
     let mut pushes = Vec::with_capacity(charts.len());
     for chart in charts.into_iter().filter(|c| !c.changes.is_empty()) {
@@ -367,6 +373,7 @@ fn first_request<R: Replica>(
         audit_head: replica.audit_head(),
         shares,
         unshares,
+        quarantined,
     })
 }
 

@@ -1,9 +1,17 @@
 //! What a sync did, for the one-line summary a person reads, and how far a
 //! long one has come, for a progress display.
 
+use karte_types::PatientId;
 use serde::Serialize;
 
 use crate::wire::WipeOrder;
+
+/// A chart put in quarantine, and why (an error code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuarantineNote {
+    pub doc: PatientId,
+    pub reason: String,
+}
 
 /// The totals of one sync.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -32,6 +40,10 @@ pub struct SyncSummary {
     pub bytes_received: u64,
     /// Set when the hub ordered the device wiped, and it was.
     pub wiped: Option<WipeOrder>,
+    /// Charts this sync put in quarantine: received, but not applicable.
+    pub quarantined: Vec<QuarantineNote>,
+    /// Charts this sync took out of quarantine.
+    pub lifted: usize,
 }
 
 /// How far a sync has come, after each page.
@@ -124,6 +136,14 @@ impl std::fmt::Display for SyncSummary {
             let unshares = plural(self.unshares, "organisation", "organisations");
             write!(f, ", {unshares} removed from care circles")?;
         }
+        if !self.quarantined.is_empty() {
+            let charts = plural(self.quarantined.len(), "chart", "charts");
+            write!(f, ", {charts} quarantined")?;
+        }
+        if self.lifted > 0 {
+            let charts = plural(self.lifted, "chart", "charts");
+            write!(f, ", {charts} out of quarantine")?;
+        }
         let reviews = plural(self.new_reviews, "new review item", "new review items");
         write!(
             f,
@@ -156,6 +176,8 @@ mod tests {
             bytes_sent: 4_120,
             bytes_received: 12_000,
             wiped: None,
+            quarantined: Vec::new(),
+            lifted: 0,
         };
         assert_eq!(
             summary.to_string(),
@@ -170,6 +192,20 @@ mod tests {
         assert_eq!(
             steady.to_string(),
             "pushed 0 changes in 0 charts, received 0 changes in 0 charts, 0 new review items; 1 request, 180 B sent, 40 B received"
+        );
+        let poisoned = SyncSummary {
+            requests: 1,
+            received_changes: 1,
+            received_charts: 1,
+            quarantined: vec![QuarantineNote {
+                doc: PatientId::from("P1"),
+                reason: "forbidden_change".to_owned(),
+            }],
+            ..SyncSummary::default()
+        };
+        assert_eq!(
+            poisoned.to_string(),
+            "pushed 0 changes in 0 charts, received 1 change in 1 chart, 1 chart quarantined, 0 new review items; 1 request, 0 B sent, 0 B received"
         );
         let wiped = SyncSummary {
             wiped: Some(WipeOrder::Lost),

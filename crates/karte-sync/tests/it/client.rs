@@ -1,7 +1,7 @@
 //! The client's rounds against a hub in memory: devices converge, pages are
 //! followed and each is durable before the next, an interrupted sync
 //! resumes with nothing lost or sent twice, forged or unsigned changes are
-//! refused whole, and wipe orders are obeyed.
+//! set aside (quarantined) chart by chart, and wipe orders are obeyed.
 
 use karte_sync::client::{
     DeviceIdentity, FeedCursor, Outgoing, PageApplied, ReceivedPage, Replica, RequestStamps,
@@ -167,6 +167,28 @@ fn b_expects_a_change(hub: &mut MiniHub, a: &mut Device, b: &mut Device) {
     run(hub, a).unwrap();
 }
 
+/// Runs B's sync through a link that tampers with the hub's answer: the
+/// chart whose update fails the checks is set aside with the code of the
+/// failure, nothing of it is applied, and the cursor moves on.
+fn quarantined(tamper: impl FnMut(&mut SyncResponse) + 'static) -> String {
+    let (mut hub, mut a, mut b) = hub_with_a_chart();
+    b_expects_a_change(&mut hub, &mut a, &mut b);
+    let chart = PatientId::from("01JCHART00000000000000000A");
+    let visits = b.visits(&chart);
+    let cursor = b.cursor;
+    let mut link = Tampering {
+        hub: &mut hub,
+        tamper: Box::new(tamper),
+    };
+    run(&mut link, &mut b).unwrap();
+    assert_eq!(b.visits(&chart), visits, "nothing of the chart was applied");
+    assert!(b.cursor > cursor, "the cursor moved past the page");
+    assert_eq!(b.quarantined.len(), 1, "{:?}", b.quarantined);
+    b.quarantined
+        .remove(&chart)
+        .expect("the chart is set aside")
+}
+
 fn refused_whole(tamper: impl FnMut(&mut SyncResponse) + 'static) -> (SyncError, Device) {
     let (mut hub, mut a, mut b) = hub_with_a_chart();
     b_expects_a_change(&mut hub, &mut a, &mut b);
@@ -190,29 +212,29 @@ fn first_signature(response: &mut SyncResponse) -> &mut ChangeSignature {
 }
 
 #[test]
-fn a_forged_signature_refuses_the_page() {
-    let (error, _) = refused_whole(|response| first_signature(response).signature[3] ^= 1);
-    assert_eq!(error.code(), "forged_change");
+fn a_forged_signature_quarantines_the_chart() {
+    let reason = quarantined(|response| first_signature(response).signature[3] ^= 1);
+    assert_eq!(reason, "forged_change");
 }
 
 #[test]
-fn an_unsigned_change_refuses_the_page() {
-    let (error, _) = refused_whole(|response| {
+fn an_unsigned_change_quarantines_the_chart() {
+    let reason = quarantined(|response| {
         for update in &mut response.updates {
             update.signatures.clear();
         }
     });
-    assert_eq!(error.code(), "unsigned_change");
+    assert_eq!(reason, "unsigned_change");
 }
 
 #[test]
-fn a_signer_whose_key_the_hub_did_not_give_refuses_the_page() {
-    let (error, _) = refused_whole(|response| response.signers.clear());
-    assert_eq!(error.code(), "unknown_signer");
+fn a_signer_whose_key_the_hub_did_not_give_quarantines_the_chart() {
+    let reason = quarantined(|response| response.signers.clear());
+    assert_eq!(reason, "unknown_signer");
 }
 
 #[test]
-fn a_change_signed_by_a_device_other_than_its_writer_refuses_the_page() {
+fn a_change_signed_by_a_device_other_than_its_writer_quarantines_the_chart() {
     // A valid signature by device B over a change A wrote: B cannot vouch
     // for A's work, and nobody may pass A's changes off as B's.
     let (mut hub, mut a, mut b) = hub_with_a_chart();
@@ -235,8 +257,14 @@ fn a_change_signed_by_a_device_other_than_its_writer_refuses_the_page() {
             });
         }),
     };
-    let error = run(&mut link, &mut b).unwrap_err();
-    assert_eq!(error.code(), "foreign_actor");
+    run(&mut link, &mut b).unwrap();
+    let chart = PatientId::from("01JCHART00000000000000000A");
+    assert_eq!(b.quarantined.get(&chart).unwrap(), "foreign_actor");
+    assert_eq!(
+        b.visits(&chart),
+        1,
+        "the impostor's page left the chart as it was"
+    );
 }
 
 #[test]

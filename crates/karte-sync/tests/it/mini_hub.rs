@@ -273,6 +273,8 @@ pub struct Device {
     pub cursor: u64,
     pub pages: usize,
     pub wiped: bool,
+    /// Charts set aside, with the code of what refused them.
+    pub quarantined: BTreeMap<PatientId, String>,
     requests_signed: i64,
     process: u8,
     minutes: i64,
@@ -291,6 +293,7 @@ impl Device {
             cursor: 0,
             pages: 0,
             wiped: false,
+            quarantined: BTreeMap::new(),
             requests_signed: 0,
             process: 1,
             minutes: 0,
@@ -391,6 +394,7 @@ impl Replica for Device {
             charts,
             shares: Vec::new(),
             unshares: Vec::new(),
+            quarantined: None,
         })
     }
 
@@ -424,6 +428,10 @@ impl Replica for Device {
                 applied.made_local_changes = true;
                 self.dirty.insert(update.doc);
             }
+        }
+        for refused in page.refused {
+            let reason = refused.error.code().to_owned();
+            self.quarantined.insert(refused.update.doc, reason);
         }
         for doc in page.removed {
             self.charts.remove(&doc);

@@ -30,6 +30,7 @@ fn each_signed_field_is_covered() {
         audit_head: None,
         shares: vec![],
         unshares: vec![],
+        quarantined: None,
     };
     let original = signed(&device, &body);
     assert_eq!(verify_request(&original, &device.public_key()), Ok(body));
@@ -63,6 +64,7 @@ fn another_devices_key_does_not_verify() {
             audit_head: None,
             shares: vec![],
             unshares: vec![],
+            quarantined: None,
         },
     );
     assert_refused(&request, &b);

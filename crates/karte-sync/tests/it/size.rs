@@ -21,6 +21,7 @@ fn an_empty_steady_state_round_is_well_under_a_kilobyte() {
         }),
         shares: vec![],
         unshares: vec![],
+        quarantined: None,
     };
     let signed = sign_request(
         &device.key,

@@ -5,7 +5,8 @@ use automerge::{AutoCommit, ROOT};
 use karte_record::actor_for;
 use karte_sync::{
     AuditHeadReport, ChangeSignature, ChartDigest, DeviceKey, DocHeads, DocPush, DocUpdate,
-    Payload, SignedChange, SignedRequest, SignerKey, SyncRequest, SyncResponse, WipeOrder,
+    Payload, QuarantineReport, SignedChange, SignedRequest, SignerKey, SyncRequest, SyncResponse,
+    WipeOrder,
 };
 use karte_types::{Date, DeviceId, PatientId, PatientSummary, Sex, Timestamp};
 use proptest::prelude::*;
@@ -91,17 +92,34 @@ pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
         .prop_map(|(doc, changes)| DocPush { doc, changes });
     let audit =
         (any::<u64>(), any::<[u8; 32]>()).prop_map(|(seq, hash)| AuditHeadReport { seq, hash });
+    let share = || (patient(), id());
+    let quarantine =
+        (patient(), id(), any::<i64>()).prop_map(|(doc, reason, since_ms)| QuarantineReport {
+            doc,
+            reason,
+            since_ms,
+        });
     (
         any::<u64>(),
         prop::option::of(patient()),
         any::<u32>(),
         prop::collection::vec(push, 0..3),
         prop::option::of(audit),
-        prop::collection::vec((patient(), id()), 0..2),
-        prop::collection::vec((patient(), id()), 0..2),
+        prop::collection::vec(share(), 0..2),
+        prop::collection::vec(share(), 0..2),
+        prop::option::of(prop::collection::vec(quarantine, 0..3)),
     )
         .prop_map(
-            |(cursor, resume_after, max_response_bytes, pushes, audit_head, shares, unshares)| {
+            |(
+                cursor,
+                resume_after,
+                max_response_bytes,
+                pushes,
+                audit_head,
+                shares,
+                unshares,
+                quarantined,
+            )| {
                 SyncRequest {
                     cursor,
                     resume_after,
@@ -110,6 +128,7 @@ pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
                     audit_head,
                     shares,
                     unshares,
+                    quarantined,
                 }
             },
         )
