@@ -70,6 +70,8 @@ pub enum HubStoreError {
     Postgres(#[from] tokio_postgres::Error),
     #[error("cannot reach PostgreSQL ({0}): check that it runs and the hub's database URL")]
     Pool(String),
+    #[error("the hub's database URL cannot be used: {0}")]
+    DatabaseUrl(String),
     #[error("the hub's storage task stopped unexpectedly ({0}): see the hub log and restart it")]
     Task(String),
 }
@@ -99,6 +101,7 @@ impl HubStoreError {
             HubStoreError::Corrupt(_) => "corrupt",
             HubStoreError::Sqlite(_) | HubStoreError::Postgres(_) => "storage",
             HubStoreError::Pool(_) => "storage_unreachable",
+            HubStoreError::DatabaseUrl(_) => "database_url",
             HubStoreError::Task(_) => "storage_task",
         }
     }
@@ -113,13 +116,29 @@ impl HubStoreError {
 fn postgres_detail(error: &tokio_postgres::Error) -> String {
     match error.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => error.to_string(),
+        None => with_causes(error),
     }
+}
+
+/// An error with the causes behind it: `tokio_postgres` shows a failed TLS
+/// handshake only as "error performing TLS handshake", its reason (an
+/// unknown issuer, a name not in the certificate) one source further down.
+pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        let line = error.to_string();
+        if !text.contains(&line) {
+            text = format!("{text}: {line}");
+        }
+        cause = error.source();
+    }
+    text
 }
 
 impl From<deadpool_postgres::PoolError> for HubStoreError {
     fn from(error: deadpool_postgres::PoolError) -> Self {
-        HubStoreError::Pool(error.to_string())
+        HubStoreError::Pool(with_causes(&error))
     }
 }
 

@@ -29,6 +29,7 @@ mod naive;
 mod operations;
 mod schema;
 mod sharing;
+mod tls;
 
 use std::time::Duration;
 
@@ -36,7 +37,7 @@ use deadpool_postgres::{
     GenericClient, Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Transaction,
 };
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{IsolationLevel, Row};
+use tokio_postgres::{IsolationLevel, NoTls, Row};
 
 use crate::feed::Positions;
 use crate::rules::FeedRows;
@@ -66,7 +67,9 @@ impl std::fmt::Debug for PostgresHubStore {
 
 impl PostgresHubStore {
     /// Connects to the database at `url` (a `postgres://` URL or a libpq
-    /// key=value string) and brings its schema up to date.
+    /// key=value string) and brings its schema up to date. The connection is
+    /// TLS unless the URL says `sslmode=disable` or the database is on this
+    /// machine (see `tls` for what each `sslmode` means).
     pub async fn connect(url: &str) -> Result<PostgresHubStore, HubStoreError> {
         PostgresHubStore::connect_with(url, StoreConfig::default()).await
     }
@@ -75,14 +78,14 @@ impl PostgresHubStore {
         url: &str,
         config: StoreConfig,
     ) -> Result<PostgresHubStore, HubStoreError> {
-        let pg_config: tokio_postgres::Config = url.parse()?;
-        let manager = Manager::from_config(
-            pg_config,
-            tokio_postgres::NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let target = tls::Target::parse(url)?;
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match target.connector()? {
+            Some(tls) => Manager::from_config(target.config.clone(), tls, manager_config),
+            None => Manager::from_config(target.config.clone(), NoTls, manager_config),
+        };
         let pool = Pool::builder(manager)
             .max_size(config.max_connections.max(1))
             .wait_timeout(Some(POOL_WAIT))
@@ -90,7 +93,13 @@ impl PostgresHubStore {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|error| HubStoreError::Pool(error.to_string()))?;
-        let mut client = pool.get().await?;
+        let mut client = pool.get().await.map_err(|error| {
+            HubStoreError::Pool(format!(
+                "{}; connecting over {}",
+                crate::error::with_causes(&error),
+                target.describe()
+            ))
+        })?;
         schema::migrate(&mut client).await?;
         #[cfg(feature = "test-hooks")]
         if config.naive_feed {

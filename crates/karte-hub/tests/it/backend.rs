@@ -98,3 +98,41 @@ impl Backend for Postgres {
         result
     }
 }
+
+/// PostgreSQL reached over TLS with `sslmode=verify-full` and the test CA,
+/// on a server that refuses plaintext over TCP (see `postgres_tls`).
+pub struct PostgresTls {
+    database: String,
+    url: String,
+}
+
+impl Backend for PostgresTls {
+    type Store = PostgresHubStore;
+    const NEWER_SCHEMA: &str = Postgres::NEWER_SCHEMA;
+
+    async fn empty() -> Self {
+        let tls = crate::postgres_tls::tls_server();
+        let database = tls.server.create_database_named().await;
+        let url = format!(
+            "{}?sslmode=verify-full&sslrootcert={}",
+            tls.server
+                .url(&database)
+                .replacen("127.0.0.1", "localhost", 1),
+            tls.ca.display()
+        );
+        PostgresTls { database, url }
+    }
+
+    async fn open(&self, config: StoreConfig) -> Result<PostgresHubStore, HubStoreError> {
+        PostgresHubStore::connect_with(&self.url, config).await
+    }
+
+    async fn raw_execute(&self, sql: &str) -> Result<(), String> {
+        let server = &crate::postgres_tls::tls_server().server;
+        Postgres {
+            url: server.admin_url(&self.database),
+        }
+        .raw_execute(sql)
+        .await
+    }
+}

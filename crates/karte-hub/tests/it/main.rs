@@ -14,6 +14,7 @@ mod hostile;
 mod listen;
 mod paging;
 mod postgres;
+mod postgres_tls;
 mod push;
 mod race;
 mod scope;
@@ -42,6 +43,37 @@ macro_rules! on_both_backends {
             )*
         }
     };
+}
+
+/// A few of the suite over a PostgreSQL connection with TLS
+/// (`sslmode=verify-full`): stores open, push, page and sync as in plaintext.
+mod postgresql_tls {
+    use crate::backend::PostgresTls;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_push_is_stored_in_feed_order() {
+        crate::push::a_push_is_stored_in_feed_order::<PostgresTls>().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn hub_processes_starting_at_once_migrate_once() {
+        crate::admin::hub_processes_starting_at_once_migrate_once::<PostgresTls>().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_newer_schema_is_refused() {
+        crate::admin::a_newer_schema_is_refused::<PostgresTls>().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn two_devices_of_one_org_converge() {
+        crate::sync_http::two_devices_of_one_org_converge::<PostgresTls>().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_fresh_device_pages_through_charts_sent_whole() {
+        crate::sync_http::a_fresh_device_pages_through_charts_sent_whole::<PostgresTls>().await;
+    }
 }
 
 on_both_backends! {

@@ -10,6 +10,9 @@
 //! killed) the pipe closes, and the watchdog stops the server and removes its
 //! folder, so nothing is left running.
 //!
+//! `start_with(Some(tls))` starts another server, for the TLS tests, that
+//! speaks TLS with a given certificate and refuses plaintext over TCP.
+//!
 //! It needs Debian's `postgresql` package (`cargo xtask test` installs it).
 //! Run as root, the server runs as the `postgres` user through `runuser`.
 //! Other crates' hub tests may include this file as a module
@@ -26,6 +29,8 @@ use std::time::{Duration, Instant};
 /// A running server.
 pub struct TestServer {
     port: u16,
+    /// Its folder: the Unix socket, the log, the data; removed at exit.
+    dir: PathBuf,
     /// The watchdog; its stdin is our end of the pipe, closed at exit.
     _watchdog: Mutex<Child>,
 }
@@ -35,19 +40,32 @@ static NEXT_DATABASE: AtomicU32 = AtomicU32::new(1);
 
 /// The binary's server, started on first use.
 pub fn server() -> &'static TestServer {
-    SERVER.get_or_init(start)
+    SERVER.get_or_init(|| start_with(None))
+}
+
+/// A server certificate and its private key, both PEM.
+#[allow(dead_code)] // Made only by karte-hub's TLS tests, not by crates including this file.
+pub struct ServerTls {
+    pub cert_pem: String,
+    pub key_pem: String,
 }
 
 impl TestServer {
     /// Creates a new, empty database and returns its URL.
     pub async fn create_database(&self) -> String {
+        let name = self.create_database_named().await;
+        self.url(&name)
+    }
+
+    /// Creates a new, empty database and returns its name.
+    pub async fn create_database_named(&self) -> String {
         let name = format!(
             "hub_test_{}_{}",
             std::process::id(),
             NEXT_DATABASE.fetch_add(1, Ordering::Relaxed)
         );
         let (client, connection) =
-            tokio_postgres::connect(&self.url("postgres"), tokio_postgres::NoTls)
+            tokio_postgres::connect(&self.admin_url("postgres"), tokio_postgres::NoTls)
                 .await
                 .expect("the test server accepts connections");
         let connection = tokio::spawn(connection);
@@ -60,15 +78,34 @@ impl TestServer {
             .expect("the test server creates a database");
         drop(client);
         let _ = connection.await;
-        self.url(&name)
+        name
     }
 
+    /// The database's URL over TCP on 127.0.0.1, without `sslmode`.
     pub fn url(&self, database: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
     }
+
+    /// The database's connection string over the server's Unix socket,
+    /// which takes plaintext on every server, the TLS one too.
+    pub fn admin_url(&self, database: &str) -> String {
+        format!(
+            "host={} port={} user=postgres dbname={database}",
+            self.dir.display(),
+            self.port
+        )
+    }
+
+    /// The server's folder, where a test may leave files (removed at exit).
+    #[allow(dead_code)] // Used only by karte-hub's TLS tests.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
 }
 
-fn start() -> TestServer {
+/// Starts a server of its own; with `tls`, it takes TCP connections over TLS
+/// only (`hostssl`), with that certificate.
+pub fn start_with(tls: Option<&ServerTls>) -> TestServer {
     let bin = binaries().unwrap_or_else(|| {
         panic!(
             "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/postgres): \
@@ -85,6 +122,26 @@ fn start() -> TestServer {
             .expect("a temporary folder")
             .keep();
         let data = dir.join("data");
+        let mut settings = Vec::new();
+        if let Some(tls) = tls {
+            write_private(&dir.join("server.crt"), &tls.cert_pem);
+            write_private(&dir.join("server.key"), &tls.key_pem);
+            write_private(
+                &dir.join("pg_hba.conf"),
+                "local all all trust\n\
+                 hostssl all all 127.0.0.1/32 trust\n\
+                 hostnossl all all 127.0.0.1/32 reject\n",
+            );
+            for (name, file) in [
+                ("ssl_cert_file", "server.crt"),
+                ("ssl_key_file", "server.key"),
+                ("hba_file", "pg_hba.conf"),
+            ] {
+                settings.push("-c".to_owned());
+                settings.push(format!("{name}={}", dir.join(file).display()));
+            }
+            settings.extend(["-c".to_owned(), "ssl=on".to_owned()]);
+        }
         if as_root {
             run(Command::new("chown")
                 .args(["-R", "postgres:postgres"])
@@ -105,14 +162,16 @@ fn start() -> TestServer {
             .arg(&data));
         let port = free_port();
         let script = r#"
-            "$1" -D "$2" -p "$3" -k "$4" -c listen_addresses=127.0.0.1 \
+            bin=$1 data=$2 port=$3 dir=$4
+            shift 4
+            "$bin" -D "$data" -p "$port" -k "$dir" -c listen_addresses=127.0.0.1 \
                 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-                -c max_connections=300 >"$4/server.log" 2>&1 &
+                -c max_connections=300 "$@" >"$dir/server.log" 2>&1 &
             server=$!
             cat >/dev/null
             kill -INT "$server"
             wait "$server"
-            rm -rf "$4"
+            rm -rf "$dir"
         "#;
         let watchdog = as_postgres(as_root, Path::new("sh"))
             .args(["-c", script, "watchdog"])
@@ -120,6 +179,7 @@ fn start() -> TestServer {
             .arg(&data)
             .arg(port.to_string())
             .arg(&dir)
+            .args(&settings)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -128,6 +188,7 @@ fn start() -> TestServer {
         if ready(&bin, port) {
             return TestServer {
                 port,
+                dir,
                 _watchdog: Mutex::new(watchdog),
             };
         }
@@ -175,6 +236,15 @@ fn run(command: &mut Command) {
         "{command:?} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// Writes a file only its owner reads: PostgreSQL refuses a private key
+/// that others may read.
+fn write_private(path: &Path, contents: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, contents).expect("the file is written");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .expect("the file's mode is set");
 }
 
 fn free_port() -> u16 {
