@@ -1,11 +1,14 @@
 //! Project tasks: `cargo xtask run` sets up and runs Karte, `cargo xtask test`
-//! sets up and runs every test, `cargo xtask bench` prints the benchmarks.
+//! sets up and runs every test, `cargo xtask bench` prints the benchmarks,
+//! `cargo xtask check-mobile` and `cargo xtask build-windows` build for the
+//! other devices nurses carry.
 //!
 //! Each task installs what it needs (Debian packages, npm tools) and says what
 //! it is doing, so a newcomer on a fresh Debian or Ubuntu machine needs nothing
 //! but these commands.
 
 mod app;
+mod cross;
 mod demo;
 mod setup;
 
@@ -14,14 +17,17 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-const USAGE: &str = "usage: cargo xtask <run|test|bench>
+const USAGE: &str = "usage: cargo xtask <run|test|bench|check-mobile|build-windows>
   run     set up, build everything, start a demo hub and vault, open the app
           (or, with no display, serve the UI on a loopback URL)
   test    set up (Debian packages, npm tools) and run every test
           (--clock DATE: every test and the demo data see that date, e.g.
           2028-02-29 or 2027-01-31T23:30:00+09:00; debug builds only)
   bench   run the benchmarks in release mode and print figures beside baselines
-          (--only core|sync|app)";
+          (--only core|sync|app)
+  check-mobile   check that the core and the app compile for Android
+          (aarch64-linux-android; no APK: see README.md, \"Android and iPad\")
+  build-windows  build the app for Windows (x86_64-pc-windows-gnu, mingw-w64)";
 
 fn main() -> Result<()> {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -31,6 +37,8 @@ fn main() -> Result<()> {
         "run" => run(&root),
         "test" => test(&root),
         "bench" => bench(&root),
+        "check-mobile" => cross::check_mobile(&root),
+        "build-windows" => cross::build_windows(&root),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
@@ -168,6 +176,7 @@ fn test(root: &Path) -> Result<()> {
         "--quiet",
     ])))?;
     app_tests(root)?;
+    cross::check_mobile(root)?;
     step(&format!(
         "all tests passed in {} min {} s",
         started.elapsed().as_secs() / 60,
