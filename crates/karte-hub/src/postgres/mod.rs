@@ -29,6 +29,7 @@ mod naive;
 mod operations;
 mod schema;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{
@@ -37,9 +38,10 @@ use deadpool_postgres::{
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, Row};
 
+use crate::at_rest::Keyring;
 use crate::feed::Positions;
 use crate::rules::FeedRows;
-use crate::{HubStoreError, StoreConfig};
+use crate::{HubStoreError, MasterKey, StoreConfig};
 
 /// The advisory lock that orders every feed write ("KHUB" and 1).
 const FEED_LOCK: i64 = 0x4b48_5542_0000_0001;
@@ -52,6 +54,7 @@ const POOL_WAIT: Duration = Duration::from_secs(30);
 pub struct PostgresHubStore {
     pool: Pool,
     config: StoreConfig,
+    keys: Arc<Keyring>,
 }
 
 impl std::fmt::Debug for PostgresHubStore {
@@ -66,8 +69,13 @@ impl std::fmt::Debug for PostgresHubStore {
 impl PostgresHubStore {
     /// Connects to the database at `url` (a `postgres://` URL or a libpq
     /// key=value string) and brings its schema up to date.
-    pub async fn connect(url: &str) -> Result<PostgresHubStore, HubStoreError> {
-        PostgresHubStore::connect_with(url, StoreConfig::default()).await
+    /// Chart payloads are sealed under `master`; a master key other than
+    /// the one the database was first opened with is refused.
+    pub async fn connect(
+        url: &str,
+        master: impl MasterKey,
+    ) -> Result<PostgresHubStore, HubStoreError> {
+        PostgresHubStore::connect_with(url, StoreConfig::sealed(master)).await
     }
 
     pub async fn connect_with(
@@ -96,7 +104,12 @@ impl PostgresHubStore {
             naive::prepare(&client).await?;
         }
         drop(client);
-        Ok(PostgresHubStore { pool, config })
+        let keys = Arc::new(Keyring::new(config.at_rest.clone()));
+        let store = PostgresHubStore { pool, config, keys };
+        store
+            .write(None, async |rows| store.keys.check_master(rows).await)
+            .await?;
+        Ok(store)
     }
 
     async fn client(&self) -> Result<Object, HubStoreError> {

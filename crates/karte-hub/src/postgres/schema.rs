@@ -13,7 +13,7 @@ use crate::HubStoreError;
 /// The advisory lock that serialises migrations ("KHUB" and 2).
 const MIGRATION_LOCK: i64 = 0x4b48_5542_0000_0002;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -125,6 +125,21 @@ const V2: &str = "ALTER TABLE snapshots ADD COLUMN arrival TEXT;";
 /// (`COLLATE "C"`, as devices compare them), a batch at a time; this index
 /// holds them in that order whatever the database's collation.
 const V3: &str = "CREATE INDEX circle_members_by_org_c ON circle_members (org, doc COLLATE \"C\");";
+
+/// Encryption at rest: each organisation's data key, wrapped by the hub's
+/// master key, and a value only the master key opens, so a wrong key is
+/// refused at start (`crate::at_rest`).
+const V4: &str = "
+CREATE TABLE org_keys (
+    org TEXT PRIMARY KEY REFERENCES orgs(id),
+    wrapped BYTEA NOT NULL
+);
+
+CREATE TABLE master_key_check (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    sealed BYTEA NOT NULL
+);
+";
 
 /// Brings the database's schema up to date.
 pub(super) async fn migrate(client: &mut Object) -> Result<(), HubStoreError> {

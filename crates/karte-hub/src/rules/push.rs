@@ -4,10 +4,12 @@
 
 use karte_types::{DeviceId, PatientId, Timestamp};
 
-use super::{Result, Rows};
+use super::{Result, Rows, payload};
+use crate::at_rest::Keyring;
 use crate::feed::Positions;
 use crate::{
     CircleEvent, DeviceStatus, DocOutcome, HubStoreError, OrgId, PushOutcome, PushedDoc, Receipt,
+    StoredChange,
 };
 
 /// Writes a whole push inside the caller's feed-writing transaction, taking
@@ -15,6 +17,7 @@ use crate::{
 /// rolled back: a push is stored whole or not at all.
 pub(crate) async fn write_push(
     rows: &impl Rows,
+    keys: &Keyring,
     positions: &mut Positions,
     device: &DeviceId,
     batch: &[PushedDoc],
@@ -34,19 +37,24 @@ pub(crate) async fn write_push(
         bytes: 0,
     };
     for pushed in batch {
-        let created = admit_doc(rows, pushed, &org, now).await?;
+        let (created, owner) = admit_doc(rows, pushed, &org, now).await?;
         let hashes: Vec<[u8; 32]> = pushed.changes.iter().map(|c| c.hash).collect();
         // Under the feed-writing lock no other writer inserts changes, so
         // what is not stored now is new; a hash repeated within the push
         // counts once.
         let mut seen = rows.stored_hashes(&pushed.doc, &hashes).await?;
-        let new: Vec<(u64, _)> = pushed
-            .changes
-            .iter()
-            .filter(|change| seen.insert(change.hash))
-            .map(|change| (positions.take(), change))
-            .collect();
+        let mut new = Vec::new();
+        for change in &pushed.changes {
+            if seen.insert(change.hash) {
+                let sealed = seal_change(rows, keys, &owner, &pushed.doc, change).await?;
+                new.push((positions.take(), sealed));
+            }
+        }
         if let Some(&(last, _)) = new.last() {
+            let new: Vec<_> = new
+                .iter()
+                .map(|(position, change)| (*position, change))
+                .collect();
             rows.insert_changes(&pushed.doc, device, now, &new).await?;
             outcome.last_position = Some(last);
         }
@@ -85,23 +93,47 @@ async fn pushing_org(rows: &impl Rows, device: &DeviceId) -> Result<OrgId> {
     }
 }
 
+/// A change as stored: its bytes sealed under the chart owner's data key,
+/// bound to the chart and the change's hash.
+async fn seal_change(
+    rows: &impl Rows,
+    keys: &Keyring,
+    owner: &OrgId,
+    doc: &PatientId,
+    change: &StoredChange,
+) -> Result<StoredChange> {
+    let row = payload::change_row(doc, &change.hash);
+    Ok(StoredChange {
+        hash: change.hash,
+        bytes: keys
+            .seal(rows, owner, &payload::change_place(&row), &change.bytes)
+            .await?,
+        signature: change.signature.clone(),
+    })
+}
+
 /// Lets `org` write to the pushed chart: creates an unknown chart owned by
 /// `org` (returning `true`), accepts a chart in `org`'s care circle, and
 /// refuses others, except a chart unshared from `org` after the pusher's
 /// cursor: the device wrote before it was told, and what it wrote is kept.
+/// Also returns the chart's owner, under whose data key it is sealed.
 async fn admit_doc(
     rows: &impl Rows,
     pushed: &PushedDoc,
     org: &OrgId,
     now: Timestamp,
-) -> Result<bool> {
+) -> Result<(bool, OrgId)> {
     let doc = &pushed.doc;
     if rows.insert_doc(doc, org, now).await? {
         rows.add_member(doc, org).await?;
-        return Ok(true);
+        return Ok((true, org.clone()));
     }
+    let (owner, _) = rows
+        .doc_row(doc)
+        .await?
+        .ok_or_else(|| HubStoreError::UnknownDoc(doc.clone()))?;
     if rows.is_member(doc, org).await? || told_too_late(rows, doc, org, pushed.cursor).await? {
-        Ok(false)
+        Ok((false, owner))
     } else {
         Err(HubStoreError::OutsideCircle {
             doc: doc.clone(),

@@ -9,7 +9,7 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 #[cfg(feature = "test-hooks")]
 use super::naive;
 use super::{SqliteHubStore, record_nonce};
-use crate::rules::{self, AccountRows, ChartRows, FeedRows};
+use crate::rules::{self, AccountRows, FeedRows};
 use crate::{
     Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
     HubStoreError, NewDevice, Org, OrgId, PushOutcome, PushedDoc, Receipt, Snapshot, WholePage,
@@ -91,12 +91,16 @@ impl HubStore for SqliteHubStore {
         let device = device.clone();
         #[cfg(feature = "test-hooks")]
         if self.inner.config.naive_feed {
+            let keys = self.keys();
             return self
-                .run(move |conn, config| naive::store_push(conn, config, &device, &batch, now))
+                .run(move |conn, config| {
+                    naive::store_push(conn, config, &keys, &device, &batch, now)
+                })
                 .await;
         }
+        let keys = self.keys();
         self.write_feed(async move |rows, positions| {
-            rules::write_push(rows, positions, &device, &batch, now).await
+            rules::write_push(rows, &keys, positions, &device, &batch, now).await
         })
         .await
     }
@@ -108,7 +112,8 @@ impl HubStore for SqliteHubStore {
         max_bytes: usize,
     ) -> Result<FeedPage, HubStoreError> {
         let org = org.clone();
-        self.read(async move |rows| rules::read_feed(rows, &org, after, max_bytes).await)
+        let keys = self.keys();
+        self.read(async move |rows| rules::read_feed(rows, &keys, &org, after, max_bytes).await)
             .await
     }
 
@@ -121,8 +126,9 @@ impl HubStore for SqliteHubStore {
         max_bytes: usize,
     ) -> Result<WholePage, HubStoreError> {
         let (org, device, after) = (org.clone(), device.clone(), after.cloned());
+        let keys = self.keys();
         self.read(async move |rows| {
-            rules::whole_charts(rows, &org, &device, head, after.as_ref(), max_bytes).await
+            rules::whole_charts(rows, &keys, &org, &device, head, after.as_ref(), max_bytes).await
         })
         .await
     }
@@ -169,7 +175,8 @@ impl HubStore for SqliteHubStore {
         after: u64,
     ) -> Result<Vec<FeedChange>, HubStoreError> {
         let doc = doc.clone();
-        self.plain(async move |rows| rows.doc_changes(&doc, after).await)
+        let keys = self.keys();
+        self.read(async move |rows| rules::doc_changes(rows, &keys, &doc, after).await)
             .await
     }
 
@@ -197,7 +204,8 @@ impl HubStore for SqliteHubStore {
 
     async fn snapshot(&self, doc: &PatientId) -> Result<Option<Snapshot>, HubStoreError> {
         let doc = doc.clone();
-        self.plain(async move |rows| rows.snapshot(&doc).await)
+        let keys = self.keys();
+        self.read(async move |rows| rules::snapshot(rows, &keys, &doc).await)
             .await
     }
 
@@ -207,7 +215,8 @@ impl HubStore for SqliteHubStore {
         snapshot: &Snapshot,
     ) -> Result<(), HubStoreError> {
         let (doc, snapshot) = (doc.clone(), snapshot.clone());
-        self.write(async move |rows| rules::put_snapshot(rows, &doc, &snapshot).await)
+        let keys = self.keys();
+        self.write(async move |rows| rules::put_snapshot(rows, &keys, &doc, &snapshot).await)
             .await
     }
 
@@ -218,7 +227,8 @@ impl HubStore for SqliteHubStore {
         arrival: &Arrival,
     ) -> Result<(), HubStoreError> {
         let (doc, arrival) = (doc.clone(), arrival.clone());
-        self.plain(async move |rows| rows.write_arrival(&doc, up_to, &arrival).await)
+        let keys = self.keys();
+        self.write(async move |rows| rules::put_arrival(rows, &keys, &doc, up_to, &arrival).await)
             .await
     }
 

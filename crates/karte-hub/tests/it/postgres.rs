@@ -138,7 +138,7 @@ fn start() -> TestServer {
 }
 
 /// The newest installed PostgreSQL's binaries.
-fn binaries() -> Option<PathBuf> {
+pub fn binaries() -> Option<PathBuf> {
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?
         .filter_map(|entry| {
