@@ -132,7 +132,10 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
   const cliCode = await invite();
   const hubPort = await freePort();
   const hubUrl = `http://127.0.0.1:${hubPort}`;
-  start(['--db', hubDb, 'serve', '--listen', `127.0.0.1:${hubPort}`], {}, HUB).catch(() => {});
+  // The master key the hub seals the charts it stores under.
+  const masterKey = join(dir, 'hub-master.key');
+  await hub(['master-key', 'new', '--out', masterKey]);
+  start(['--db', hubDb, 'serve', '--listen', `127.0.0.1:${hubPort}`, '--master-key', masterKey], {}, HUB).catch(() => {});
   await waitForPort(hubPort);
 
   // The nurse's device: the bridge serving the built UI.

@@ -26,6 +26,29 @@ pub fn hub_binary() -> PathBuf {
     hub
 }
 
+/// The master key file every hub of this test binary seals charts under,
+/// made once by `karte-hub master-key new`; hubs sharing a database share
+/// it.
+fn master_key() -> &'static str {
+    static KEY: std::sync::OnceLock<(tempfile::TempDir, String)> = std::sync::OnceLock::new();
+    let (_, path) = KEY.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("hub-master.key");
+        let path = path.to_str().expect("utf-8 path").to_owned();
+        let output = Command::new(hub_binary())
+            .args(["master-key", "new", "--out", &path])
+            .output()
+            .expect("karte-hub runs");
+        assert!(
+            output.status.success(),
+            "karte-hub master-key new: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (dir, path)
+    });
+    path
+}
+
 /// One hub process serving a database given as `--db`.
 #[derive(Debug)]
 pub struct HubProcess {
@@ -107,7 +130,8 @@ impl HubProcess {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let listen = self.addr.to_string();
-            let mut child = HubProcess::command(&self.db, &["serve", "--listen", &listen])
+            let args = ["serve", "--listen", &listen, "--master-key", master_key()];
+            let mut child = HubProcess::command(&self.db, &args)
                 .stderr(Stdio::piped())
                 .stdout(Stdio::null())
                 .spawn()

@@ -56,9 +56,24 @@ impl Hub {
         }
         std::fs::create_dir_all(demo)?;
         let db = format!("sqlite:{}", demo.join("hub.sqlite").display());
+        // The master key the demo hub seals the charts it stores under.
+        let master_key = demo.join("hub-master.key");
+        output(
+            Command::new(binary)
+                .args(["master-key", "new", "--out"])
+                .arg(&master_key),
+        )?;
         step(&format!("starting a demo hub on http://{HUB_ADDRESS}"));
         let child = Command::new(binary)
-            .args(["--db", &db, "serve", "--listen", HUB_ADDRESS])
+            .args([
+                "--db",
+                &db,
+                "serve",
+                "--listen",
+                HUB_ADDRESS,
+                "--master-key",
+            ])
+            .arg(&master_key)
             .stdout(Stdio::null())
             .spawn()
             .context("starting the demo hub")?;

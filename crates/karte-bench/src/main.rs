@@ -76,10 +76,10 @@ fn main() -> Result<()> {
     // The hub of the sync figures runs as this same program in a child
     // process, so its memory is its own.
     let args: Vec<String> = std::env::args().collect();
-    if let [_, flag, db] = args.as_slice()
+    if let [_, flag, db, key] = args.as_slice()
         && flag == sync::HUB_CHILD_FLAG
     {
-        return sync::hub::serve_child(std::path::Path::new(db));
+        return sync::hub::serve_child(std::path::Path::new(db), key);
     }
     let options = options()?;
     if options.only != Half::Sync {

@@ -34,6 +34,9 @@ pub enum HubAction {
     /// What devices report of charts.
     #[command(subcommand)]
     Chart(ChartCommand),
+    /// Make the master key the hub seals charts under.
+    #[command(subcommand)]
+    MasterKey(MasterKeyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,6 +96,18 @@ pub enum ChartCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum MasterKeyCommand {
+    /// Writes a new random master key to a new file only its owner may
+    /// read (mode 0600). Keep a copy offline: without it the hub's charts
+    /// cannot be read.
+    New {
+        /// The file to write; an existing file is never overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
 #[derive(Debug, Args)]
 pub struct Serve {
     #[arg(long, default_value = "127.0.0.1:7878")]
@@ -108,6 +123,12 @@ pub struct Serve {
     /// listens only on loopback.
     #[arg(long)]
     pub behind_tls_proxy: bool,
+    /// The master key file (from `karte-hub master-key new`) that the
+    /// organisations' data keys, and through them every chart the hub
+    /// stores, are sealed under. A key other than the one the database was
+    /// first served with is refused.
+    #[arg(long, env = "KARTE_HUB_MASTER_KEY")]
+    pub master_key: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

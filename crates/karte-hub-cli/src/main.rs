@@ -14,13 +14,15 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use karte_hub::{
-    Clock, Hub, HubConfig, HubListener, HubStore, OrgId, PostgresHubStore, ServeOptions,
-    SqliteHubStore, SystemClock, TlsFiles, invite_device, new_org,
+    Clock, Hub, HubConfig, HubListener, HubStore, MasterKeyFile, OrgId, PostgresHubStore,
+    ServeOptions, SqliteHubStore, StoreConfig, SystemClock, TlsFiles, invite_device, new_org,
 };
 use karte_types::{DeviceId, PatientId, Timestamp};
 use ring::rand::SystemRandom;
 
-use args::{ChartCommand, DeviceCommand, HubAction, HubCli, OrgCommand, ShareCommand};
+use args::{
+    ChartCommand, DeviceCommand, HubAction, HubCli, MasterKeyCommand, OrgCommand, ShareCommand,
+};
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -63,6 +65,23 @@ fn database(db: Option<&str>) -> Result<Database> {
 }
 
 fn run(cli: &HubCli) -> Result<()> {
+    if let HubAction::MasterKey(MasterKeyCommand::New { out }) = &cli.action {
+        MasterKeyFile::create(out)?;
+        eprintln!(
+            "master key written to {}: serve with --master-key {0}, and keep a copy offline (without it no chart on the hub can be read)",
+            out.display()
+        );
+        return Ok(());
+    }
+    // Serving reads and writes charts, sealed under the master key; the
+    // administrator's other commands touch no chart and need no key.
+    let config = match &cli.action {
+        HubAction::Serve(serve) => {
+            let master = MasterKeyFile::read(&serve.master_key)?;
+            StoreConfig::sealed(master)
+        }
+        _ => StoreConfig::default(),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -74,12 +93,12 @@ fn run(cli: &HubCli) -> Result<()> {
                     std::fs::create_dir_all(parent)
                         .with_context(|| format!("creating {}", parent.display()))?;
                 }
-                let store = SqliteHubStore::open(&path)
+                let store = SqliteHubStore::open_with(&path, config)
                     .with_context(|| format!("opening the hub database {}", path.display()))?;
                 act(store, &cli.action).await
             }
             Database::Postgres(url) => {
-                let store = PostgresHubStore::connect(&url)
+                let store = PostgresHubStore::connect_with(&url, config)
                     .await
                     .context("opening the hub's PostgreSQL database")?;
                 act(store, &cli.action).await
@@ -196,6 +215,7 @@ async fn act<S: HubStore>(store: S, action: &HubAction) -> Result<()> {
                 )?;
             }
         }
+        HubAction::MasterKey(_) => unreachable!("handled before the store is opened"),
         HubAction::Device(DeviceCommand::Revoke { device, lost }) => {
             store.revoke(&DeviceId(device.clone()), *lost).await?;
             if *lost {

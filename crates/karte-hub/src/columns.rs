@@ -35,16 +35,6 @@ pub(crate) fn docs_from_text(text: &str) -> Result<Vec<PatientId>, HubStoreError
     serde_json::from_str(text).map_err(|_| HubStoreError::corrupt("a receipt's chart list"))
 }
 
-/// A snapshot's arrival as one text column (JSON). One that does not read
-/// is worked out again rather than failing a sync: it is a cache.
-pub(crate) fn arrival_to_text(arrival: &crate::Arrival) -> String {
-    serde_json::to_string(arrival).expect("an arrival serialises")
-}
-
-pub(crate) fn arrival_from_text(text: Option<String>) -> Option<crate::Arrival> {
-    serde_json::from_str(&text?).ok()
-}
-
 /// A feed entry's columns, joined with its change's (NULL for an event).
 #[derive(Debug)]
 pub(crate) struct EntryColumns {

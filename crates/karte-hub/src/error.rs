@@ -64,6 +64,31 @@ pub enum HubStoreError {
     NoWriteAheadLog { path: std::path::PathBuf },
     #[error("the hub database holds a malformed value ({0}): restore it from a backup")]
     Corrupt(String),
+    #[error(
+        "the master key given does not open this hub database's data keys: give the master key file this database was first served with"
+    )]
+    WrongMasterKey,
+    #[error(
+        "this hub was started without a master key, which charts are sealed under: give one with --master-key FILE (`karte-hub master-key new --out FILE` makes one)"
+    )]
+    NoMasterKey,
+    #[error(
+        "this hub database holds charts stored in clear, written before encryption at rest, and this hub does not seal a database in place: keep serving it with the release that wrote it, or serve a new database (--db) with --master-key and let the devices push their charts to it"
+    )]
+    ClearDatabase,
+    #[error(
+        "a sealed value in {table} (row {row}) fails authentication: it was altered, damaged or moved from another row; restore the database from a backup"
+    )]
+    Tampered { table: &'static str, row: String },
+    #[error("the operating system's random source failed: try again")]
+    NoRandomness,
+    #[error(
+        "cannot use the hub database file {path}: {detail}: check the path and its permissions"
+    )]
+    Io {
+        path: std::path::PathBuf,
+        detail: String,
+    },
     #[error("SQLite error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("PostgreSQL error: {}", postgres_detail(.0))]
@@ -99,6 +124,12 @@ impl HubStoreError {
             HubStoreError::NotAHubDatabase { .. } => "not_a_hub_database",
             HubStoreError::NoWriteAheadLog { .. } => "no_write_ahead_log",
             HubStoreError::Corrupt(_) => "corrupt",
+            HubStoreError::WrongMasterKey => "wrong_master_key",
+            HubStoreError::NoMasterKey => "no_master_key",
+            HubStoreError::ClearDatabase => "clear_database",
+            HubStoreError::Tampered { .. } => "tampered",
+            HubStoreError::NoRandomness => "no_randomness",
+            HubStoreError::Io { .. } => "storage_file",
             HubStoreError::Sqlite(_) | HubStoreError::Postgres(_) => "storage",
             HubStoreError::Pool(_) => "storage_unreachable",
             HubStoreError::DatabaseUrl(_) => "database_url",

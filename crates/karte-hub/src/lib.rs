@@ -12,6 +12,10 @@
 //! dependencies, the care circle) before the store is called; the store
 //! stores a push whole or not at all.
 //!
+//! Chart payloads (changes, snapshots, digests) are sealed at rest under
+//! per-organisation data keys wrapped by the hub's master key (`at_rest`);
+//! ids, feed positions, sizes and times stay clear for the queries.
+//!
 //! The store deals in opaque bytes and plain values: it never parses an
 //! Automerge change or checks a signature. Nothing here reads a clock but
 //! `SystemClock`, which the binary hands in: every time is handed in.
@@ -22,6 +26,7 @@
 //! so commit order is position order.
 
 mod admin;
+mod at_rest;
 mod clock;
 mod columns;
 mod config;
@@ -36,6 +41,7 @@ mod sqlite;
 mod store;
 
 pub use admin::{Invitation, invite_device, new_org, new_org_id};
+pub use at_rest::{AtRest, MasterKey, MasterKeyFile, MasterKeyFileError};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use hub::{GuardConfig, Hub, HubConfig, RateLimit};
 pub use karte_sync::enrolment_code::{enrolment_code_hash, new_enrolment_code};

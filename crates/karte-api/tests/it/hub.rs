@@ -76,7 +76,11 @@ impl TestHub {
             .enable_all()
             .build()
             .unwrap();
-        let store = SqliteHubStore::open(&dir.path().join("hub.sqlite")).unwrap();
+        let store = SqliteHubStore::open(
+            &dir.path().join("hub.sqlite"),
+            karte_hub::MasterKeyFile::from_bytes(zeroize::Zeroizing::new([0x5a; 32])),
+        )
+        .unwrap();
         let hub = Hub::new(store.clone(), SystemClock, config);
         let listener = HubListener::bind(&ServeOptions {
             listen: "127.0.0.1:0".parse().unwrap(),

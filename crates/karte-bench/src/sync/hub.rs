@@ -2,7 +2,9 @@
 //! [`HUB_CHILD_FLAG`]) serving plain HTTP on 127.0.0.1, so the peak memory
 //! read from its `/proc/<pid>/status` is the hub's alone. Organisations and
 //! enrolment codes are written into its SQLite database before it starts,
-//! as `karte-hub org add` and `karte-hub device invite` would.
+//! as `karte-hub org add` and `karte-hub device invite` would. The hub
+//! seals the charts it stores under a master key, as `karte-hub serve`
+//! does, or, for the baseline of the load figures only, keeps them in clear.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -11,13 +13,26 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use karte_hub::{
-    Clock, Hub, HubConfig, HubListener, HubStore, ServeOptions, SqliteHubStore, SystemClock,
-    invite_device, new_org,
+    AtRest, Clock, Hub, HubConfig, HubListener, HubStore, MasterKeyFile, ServeOptions,
+    SqliteHubStore, StoreConfig, SystemClock, invite_device, new_org,
 };
 use ring::rand::SystemRandom;
 
-/// The argument that makes this program serve a hub: `--hub-child DB`.
+/// The argument that makes this program serve a hub: `--hub-child DB KEY`,
+/// where KEY is a master key file, or [`CLEAR`] for charts in clear.
 pub const HUB_CHILD_FLAG: &str = "--hub-child";
+
+/// The child's key argument that keeps charts in clear.
+const CLEAR: &str = "clear";
+
+/// How the hub under test keeps the charts it stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// Sealed under a master key, as `karte-hub serve` always does.
+    Sealed,
+    /// In clear: the baseline that shows what sealing costs.
+    Clear,
+}
 
 /// A hub serving in a child process, stopped when dropped.
 pub struct ChildHub {
@@ -30,11 +45,26 @@ impl ChildHub {
     /// Prepares a hub database at `db` with `orgs` organisations and
     /// `invites` enrolment codes for each, starts the hub on it, and returns
     /// the codes, one list per organisation.
-    pub fn start(db: &Path, orgs: usize, invites: usize) -> Result<(ChildHub, Vec<Vec<String>>)> {
+    pub fn start(
+        db: &Path,
+        storage: Storage,
+        orgs: usize,
+        invites: usize,
+    ) -> Result<(ChildHub, Vec<Vec<String>>)> {
         let codes = prepare(db, orgs, invites)?;
+        let key = match storage {
+            Storage::Sealed => {
+                let mut path = db.as_os_str().to_owned();
+                path.push(".master-key");
+                MasterKeyFile::create(Path::new(&path))?;
+                path
+            }
+            Storage::Clear => CLEAR.into(),
+        };
         let mut child = Command::new(std::env::current_exe()?)
             .arg(HUB_CHILD_FLAG)
             .arg(db)
+            .arg(key)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -101,7 +131,8 @@ impl Drop for ChildHub {
 
 fn prepare(db: &Path, orgs: usize, invites: usize) -> Result<Vec<Vec<String>>> {
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    let store = SqliteHubStore::open(db)?;
+    // The administrator's commands need no master key.
+    let store = SqliteHubStore::open_with(db, StoreConfig::default())?;
     let random = SystemRandom::new();
     let now = SystemClock.now();
     let mut codes = Vec::with_capacity(orgs);
@@ -124,14 +155,23 @@ fn prepare(db: &Path, orgs: usize, invites: usize) -> Result<Vec<Vec<String>>> {
     Ok(codes)
 }
 
-/// Serves the hub on the database at `db` until this process's input
-/// closes, after saying on its output where it listens.
-pub fn serve_child(db: &Path) -> Result<()> {
+/// Serves the hub on the database at `db`, sealing charts under the master
+/// key file `key` (or in clear, if it is [`CLEAR`]), until this process's
+/// input closes, after saying on its output where it listens.
+pub fn serve_child(db: &Path, key: &str) -> Result<()> {
     // The same runtime as `karte-hub serve`.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let store = SqliteHubStore::open(db)?;
+    let config = if key == CLEAR {
+        StoreConfig {
+            at_rest: AtRest::ClearForBenchmarks,
+            ..StoreConfig::default()
+        }
+    } else {
+        StoreConfig::sealed(MasterKeyFile::read(Path::new(key))?)
+    };
+    let store = SqliteHubStore::open_with(db, config)?;
     let listener = HubListener::bind(&ServeOptions {
         listen: "127.0.0.1:0".parse()?,
         tls: None,

@@ -14,7 +14,7 @@ use karte_api::types::PatientId;
 
 use super::device::Device;
 use super::edit;
-use super::hub::ChildHub;
+use super::hub::{ChildHub, Storage};
 use crate::Options;
 use crate::report::{Figure, percentile};
 
@@ -35,10 +35,89 @@ struct DeviceRun {
     errors: Vec<String>,
 }
 
+/// What one load run measured.
+struct LoadRun {
+    errors: Vec<String>,
+    syncs: usize,
+    elapsed_s: f64,
+    latencies_ms: Vec<f64>,
+    idle_kib: u64,
+    setup_peak_kib: u64,
+    peak_kib: u64,
+}
+
+impl LoadRun {
+    fn throughput(&self) -> f64 {
+        self.syncs as f64 / self.elapsed_s
+    }
+}
+
+/// The load run twice on a new hub each time: its charts stored in clear,
+/// then sealed (encryption at rest); the sealed run's figures, with its
+/// throughput beside the clear run's.
 pub fn run(options: &Options, dir: &Path) -> Result<Vec<Figure>> {
     let devices = options.devices.max(1);
+    eprintln!("load, charts stored in clear (the baseline):");
+    let clear = run_once(options, dir, Storage::Clear)?;
+    eprintln!("load, charts sealed (encryption at rest):");
+    let mut sealed = run_once(options, dir, Storage::Sealed)?;
+    for error in clear.errors.iter().chain(&sealed.errors).take(5) {
+        eprintln!("  sync error: {error}");
+    }
+    let p50 = percentile(&mut sealed.latencies_ms, 0.5);
+    let p99 = percentile(&mut sealed.latencies_ms, 0.99);
+    let label = "load";
+    let mib = |kib: u64| format!("{:.0} MiB", kib as f64 / 1024.0);
+    let (syncs, elapsed) = (sealed.syncs, sealed.elapsed_s);
+    Ok(vec![
+        Figure::beside(
+            &format!("load, {devices} devices × {CHARTS} charts: errors (sealed, clear)"),
+            (
+                sealed.errors.len().to_string(),
+                clear.errors.len().to_string(),
+            ),
+            f64::NAN,
+            "0",
+        ),
+        Figure::beside(
+            &format!("{label}: throughput sealed vs clear ({syncs} syncs in {elapsed:.0} s)"),
+            (
+                format!("{:.1}/s", sealed.throughput()),
+                format!("{:.1}/s", clear.throughput()),
+            ),
+            sealed.throughput() / clear.throughput(),
+            "≥ 0.9× clear",
+        ),
+        Figure::alone(
+            &format!("{label}: sync latency p50"),
+            format!("{p50:.1} ms"),
+            "",
+        ),
+        Figure::alone(
+            &format!("{label}: sync latency p99"),
+            format!("{p99:.1} ms"),
+            "",
+        ),
+        Figure::beside(
+            &format!("{label}: hub peak memory, set-up"),
+            (mib(sealed.setup_peak_kib), mib(sealed.idle_kib)),
+            sealed.setup_peak_kib as f64 / sealed.idle_kib as f64,
+            "",
+        ),
+        Figure::beside(
+            &format!("{label}: hub peak memory, whole run"),
+            (mib(sealed.peak_kib), mib(sealed.idle_kib)),
+            sealed.peak_kib as f64 / sealed.idle_kib as f64,
+            "",
+        ),
+    ])
+}
+
+fn run_once(options: &Options, dir: &Path, storage: Storage) -> Result<LoadRun> {
+    let devices = options.devices.max(1);
     let orgs = devices.div_ceil(ORG_SIZE);
-    let (hub, codes) = ChildHub::start(&dir.join("load-hub.sqlite"), orgs, ORG_SIZE)?;
+    let db = dir.join(format!("load-hub-{storage:?}.sqlite").to_lowercase());
+    let (hub, codes) = ChildHub::start(&db, storage, orgs, ORG_SIZE)?;
     let idle_kib = hub.memory_kib()?;
     eprintln!("load: setting up {devices} devices in {orgs} organisations, {CHARTS} charts each …");
     let started = Instant::now();
@@ -85,50 +164,17 @@ pub fn run(options: &Options, dir: &Path) -> Result<Vec<Figure>> {
         latencies.extend(run.latencies_ms);
         errors.extend(run.errors);
     }
-    let elapsed = load_started.elapsed().as_secs_f64();
+    let elapsed_s = load_started.elapsed().as_secs_f64();
     let peak_kib = hub.peak_memory_kib()?;
-    for error in errors.iter().take(5) {
-        eprintln!("  sync error: {error}");
-    }
-    let syncs = latencies.len();
-    let p50 = percentile(&mut latencies, 0.5);
-    let p99 = percentile(&mut latencies, 0.99);
-    let label = "load";
-    let mib = |kib: u64| format!("{:.0} MiB", kib as f64 / 1024.0);
-    Ok(vec![
-        Figure::alone(
-            &format!("load, {devices} devices × {CHARTS} charts: errors"),
-            errors.len().to_string(),
-            "0",
-        ),
-        Figure::alone(
-            &format!("{label}: throughput ({syncs} syncs in {elapsed:.0} s)"),
-            format!("{:.1}/s", syncs as f64 / elapsed),
-            "",
-        ),
-        Figure::alone(
-            &format!("{label}: sync latency p50"),
-            format!("{p50:.1} ms"),
-            "",
-        ),
-        Figure::alone(
-            &format!("{label}: sync latency p99"),
-            format!("{p99:.1} ms"),
-            "",
-        ),
-        Figure::beside(
-            &format!("{label}: hub peak memory, set-up"),
-            (mib(setup_peak_kib), mib(idle_kib)),
-            setup_peak_kib as f64 / idle_kib as f64,
-            "",
-        ),
-        Figure::beside(
-            &format!("{label}: hub peak memory, whole run"),
-            (mib(peak_kib), mib(idle_kib)),
-            peak_kib as f64 / idle_kib as f64,
-            "",
-        ),
-    ])
+    Ok(LoadRun {
+        errors,
+        syncs: latencies.len(),
+        elapsed_s,
+        latencies_ms: latencies,
+        idle_kib,
+        setup_peak_kib,
+        peak_kib,
+    })
 }
 
 /// Enrols a device; the organisation's first device makes its charts and

@@ -90,10 +90,22 @@ impl HubProcess {
         self.serve_with(&[]);
     }
 
-    /// Starts serving on a free loopback port, with `extra` arguments.
+    /// Starts serving on a free loopback port, with `extra` arguments,
+    /// sealing charts under a master key made in the folder the first time.
     fn serve_with(&mut self, extra: &[&str]) {
+        let master_key = self.dir.path().join("hub-master.key");
+        let master_key = master_key.to_str().unwrap();
+        if !self.dir.path().join("hub-master.key").exists() {
+            self.admin(&["master-key", "new", "--out", master_key]);
+        }
         let mut child = self
-            .hub(&["serve", "--listen", "127.0.0.1:0"])
+            .hub(&[
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--master-key",
+                master_key,
+            ])
             .args(extra)
             .stderr(Stdio::piped())
             .spawn()

@@ -31,6 +31,13 @@ impl HubDb {
         self.command(args).output().unwrap()
     }
 
+    /// Makes a master key file named `name` in the folder; its path.
+    fn master_key(&self, name: &str) -> String {
+        let path = self.dir.path().join(name).display().to_string();
+        self.admin(&["master-key", "new", "--out", &path]);
+        path
+    }
+
     /// Runs a command that must succeed; its standard output, trimmed.
     fn admin(&self, args: &[&str]) -> String {
         let output = self.run(args);
@@ -103,8 +110,9 @@ fn a_database_that_is_neither_sqlite_nor_postgres_is_refused() {
 #[test]
 fn serve_says_where_it_listens_and_answers_health() {
     let hub = HubDb::new();
+    let key = hub.master_key("master.key");
     let mut child = hub
-        .command(&["serve", "--listen", "127.0.0.1:0"])
+        .command(&["serve", "--listen", "127.0.0.1:0", "--master-key", &key])
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -128,4 +136,59 @@ fn serve_says_where_it_listens_and_answers_health() {
     let _ = child.wait();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains(r#""status":"ok""#), "{answer}");
+}
+
+/// Starts `karte-hub serve` with `key` and returns its standard error once
+/// it has exited (it must, refusing to start) or said where it listens.
+fn serve_until_ready(hub: &HubDb, key: &str) -> (bool, String) {
+    let mut child = hub
+        .command(&["serve", "--listen", "127.0.0.1:0", "--master-key", key])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let serving = first.contains("serving on");
+    let _ = child.kill();
+    let _ = child.wait();
+    (serving, first)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_master_key_is_made_private_and_another_key_is_refused_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let hub = HubDb::new();
+    let key = hub.master_key("master.key");
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let again = hub.run(&["master-key", "new", "--out", &key]);
+    assert!(
+        !again.status.success(),
+        "an existing key file is never overwritten"
+    );
+
+    let (serving, said) = serve_until_ready(&hub, &key);
+    assert!(serving, "{said}");
+    let db_mode = std::fs::metadata(hub.dir.path().join("hub.sqlite"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(db_mode, 0o600);
+
+    let other = hub.master_key("other.key");
+    let (serving, said) = serve_until_ready(&hub, &other);
+    assert!(!serving, "served with another master key: {said}");
+    assert!(said.contains("master key given does not open"), "{said}");
+
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (serving, said) = serve_until_ready(&hub, &key);
+    assert!(!serving, "served with a key file others may read: {said}");
+    assert!(said.contains("chmod 600"), "{said}");
+
+    let without = hub.run(&["serve", "--listen", "127.0.0.1:0"]);
+    assert!(!without.status.success(), "served without a master key");
 }

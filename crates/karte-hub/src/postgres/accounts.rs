@@ -341,4 +341,51 @@ impl<C: GenericClient> AccountRows for PostgresRows<'_, C> {
             })
             .collect())
     }
+
+    async fn org_key(&self, org: &OrgId) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .query_opt(
+                "SELECT wrapped FROM org_keys WHERE org = $1",
+                &[&org.as_str()],
+            )
+            .await?
+            .map(|row| row.get(0)))
+    }
+
+    async fn insert_org_key(&self, org: &OrgId, wrapped: &[u8]) -> Result<bool> {
+        Ok(self
+            .execute(
+                "INSERT INTO org_keys (org, wrapped) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&org.as_str(), &wrapped],
+            )
+            .await?
+            == 1)
+    }
+
+    async fn master_check(&self) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .query_opt("SELECT sealed FROM master_key_check WHERE id = 1", &[])
+            .await?
+            .map(|row| row.get(0)))
+    }
+
+    async fn insert_master_check(&self, check: &[u8]) -> Result<bool> {
+        Ok(self
+            .execute(
+                "INSERT INTO master_key_check (id, sealed) VALUES (1, $1) ON CONFLICT DO NOTHING",
+                &[&check],
+            )
+            .await?
+            == 1)
+    }
+
+    async fn holds_chart_payloads(&self) -> Result<bool> {
+        Ok(self
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM changes) OR EXISTS (SELECT 1 FROM snapshots)",
+                &[],
+            )
+            .await?
+            .get(0))
+    }
 }

@@ -5,9 +5,9 @@ use deadpool_postgres::GenericClient;
 use karte_types::{PatientId, Timestamp};
 
 use super::PostgresRows;
-use crate::columns::{arrival_from_text, arrival_to_text, position_from_sql, position_to_sql};
-use crate::rules::ChartRows;
-use crate::{Arrival, HubStoreError, OrgId, Snapshot};
+use crate::columns::{position_from_sql, position_to_sql};
+use crate::rules::{ChartRows, SnapshotRow};
+use crate::{HubStoreError, OrgId};
 
 type Result<T> = std::result::Result<T, HubStoreError>;
 
@@ -75,23 +75,23 @@ impl<C: GenericClient> ChartRows for PostgresRows<'_, C> {
             == 1)
     }
 
-    async fn snapshot(&self, doc: &PatientId) -> Result<Option<Snapshot>> {
+    async fn snapshot(&self, doc: &PatientId) -> Result<Option<SnapshotRow>> {
         self.query_opt(
             "SELECT bytes, up_to, arrival FROM snapshots WHERE doc = $1",
             &[&doc.as_str()],
         )
         .await?
         .map(|row| {
-            Ok(Snapshot {
+            Ok(SnapshotRow {
                 bytes: row.get(0),
                 up_to: position_from_sql(row.get(1))?,
-                arrival: arrival_from_text(row.get(2)),
+                arrival: row.get(2),
             })
         })
         .transpose()
     }
 
-    async fn write_snapshot(&self, doc: &PatientId, snapshot: &Snapshot) -> Result<()> {
+    async fn write_snapshot(&self, doc: &PatientId, snapshot: &SnapshotRow) -> Result<()> {
         self.execute(
             "INSERT INTO snapshots (doc, bytes, up_to, arrival) VALUES ($1, $2, $3, $4)
              ON CONFLICT (doc) DO UPDATE
@@ -102,21 +102,17 @@ impl<C: GenericClient> ChartRows for PostgresRows<'_, C> {
                 &doc.as_str(),
                 &snapshot.bytes,
                 &position_to_sql(snapshot.up_to),
-                &snapshot.arrival.as_ref().map(arrival_to_text),
+                &snapshot.arrival,
             ],
         )
         .await?;
         Ok(())
     }
 
-    async fn write_arrival(&self, doc: &PatientId, up_to: u64, arrival: &Arrival) -> Result<()> {
+    async fn write_arrival(&self, doc: &PatientId, up_to: u64, arrival: &str) -> Result<()> {
         self.execute(
             "UPDATE snapshots SET arrival = $3 WHERE doc = $1 AND up_to = $2",
-            &[
-                &doc.as_str(),
-                &position_to_sql(up_to),
-                &arrival_to_text(arrival),
-            ],
+            &[&doc.as_str(), &position_to_sql(up_to), &arrival],
         )
         .await?;
         Ok(())

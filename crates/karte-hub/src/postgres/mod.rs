@@ -31,6 +31,7 @@ mod schema;
 mod sharing;
 mod tls;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{
@@ -39,9 +40,10 @@ use deadpool_postgres::{
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, NoTls, Row};
 
+use crate::at_rest::Keyring;
 use crate::feed::Positions;
 use crate::rules::FeedRows;
-use crate::{HubStoreError, StoreConfig};
+use crate::{HubStoreError, MasterKey, StoreConfig};
 
 /// The advisory lock that orders every feed write ("KHUB" and 1).
 const FEED_LOCK: i64 = 0x4b48_5542_0000_0001;
@@ -54,6 +56,7 @@ const POOL_WAIT: Duration = Duration::from_secs(30);
 pub struct PostgresHubStore {
     pool: Pool,
     config: StoreConfig,
+    keys: Arc<Keyring>,
 }
 
 impl std::fmt::Debug for PostgresHubStore {
@@ -70,8 +73,13 @@ impl PostgresHubStore {
     /// key=value string) and brings its schema up to date. The connection is
     /// TLS unless the URL says `sslmode=disable` or the database is on this
     /// machine (see `tls` for what each `sslmode` means).
-    pub async fn connect(url: &str) -> Result<PostgresHubStore, HubStoreError> {
-        PostgresHubStore::connect_with(url, StoreConfig::default()).await
+    /// Chart payloads are sealed under `master`; a master key other than
+    /// the one the database was first opened with is refused.
+    pub async fn connect(
+        url: &str,
+        master: impl MasterKey,
+    ) -> Result<PostgresHubStore, HubStoreError> {
+        PostgresHubStore::connect_with(url, StoreConfig::sealed(master)).await
     }
 
     pub async fn connect_with(
@@ -106,7 +114,12 @@ impl PostgresHubStore {
             naive::prepare(&client).await?;
         }
         drop(client);
-        Ok(PostgresHubStore { pool, config })
+        let keys = Arc::new(Keyring::new(config.at_rest.clone()));
+        let store = PostgresHubStore { pool, config, keys };
+        store
+            .write(None, async |rows| store.keys.check_master(rows).await)
+            .await?;
+        Ok(store)
     }
 
     async fn client(&self) -> Result<Object, HubStoreError> {

@@ -8,6 +8,7 @@ use deadpool_postgres::Object;
 use karte_types::{DeviceId, Timestamp};
 
 use super::{PostgresRows, pause};
+use crate::at_rest::Keyring;
 use crate::feed::Positions;
 use crate::rules;
 use crate::{HubStoreError, PushOutcome, PushedDoc, StoreConfig};
@@ -25,6 +26,7 @@ pub(super) async fn prepare(client: &Object) -> Result<(), HubStoreError> {
 pub(super) async fn store_push(
     client: &mut Object,
     config: &StoreConfig,
+    keys: &Keyring,
     device: &DeviceId,
     batch: &[PushedDoc],
     now: Timestamp,
@@ -42,7 +44,8 @@ pub(super) async fn store_push(
         .collect();
     reserved.sort_unstable();
     let mut positions = Positions::reserved(reserved);
-    let outcome = rules::write_push(&PostgresRows(&tx), &mut positions, device, batch, now).await?;
+    let outcome =
+        rules::write_push(&PostgresRows(&tx), keys, &mut positions, device, batch, now).await?;
     pause(config, positions.allocated()).await;
     tx.commit().await?;
     Ok(outcome)

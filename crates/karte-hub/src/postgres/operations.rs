@@ -9,7 +9,7 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 use super::PostgresHubStore;
 #[cfg(feature = "test-hooks")]
 use super::naive;
-use crate::rules::{self, AccountRows, ChartRows, FeedRows, ShareRows};
+use crate::rules::{self, AccountRows, FeedRows, ShareRows};
 use crate::{
     Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
     HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc, Quarantined,
@@ -112,10 +112,11 @@ impl HubStore for PostgresHubStore {
         #[cfg(feature = "test-hooks")]
         if self.config.naive_feed {
             let mut client = self.client().await?;
-            return naive::store_push(&mut client, &self.config, device, &batch, now).await;
+            return naive::store_push(&mut client, &self.config, &self.keys, device, &batch, now)
+                .await;
         }
         self.write_feed(async |rows, positions| {
-            rules::write_push(rows, positions, device, &batch, now).await
+            rules::write_push(rows, &self.keys, positions, device, &batch, now).await
         })
         .await
     }
@@ -126,7 +127,7 @@ impl HubStore for PostgresHubStore {
         after: u64,
         max_bytes: usize,
     ) -> Result<FeedPage, HubStoreError> {
-        self.read(async |rows| rules::read_feed(rows, org, after, max_bytes).await)
+        self.read(async |rows| rules::read_feed(rows, &self.keys, org, after, max_bytes).await)
             .await
     }
 
@@ -138,8 +139,10 @@ impl HubStore for PostgresHubStore {
         after: Option<&PatientId>,
         max_bytes: usize,
     ) -> Result<WholePage, HubStoreError> {
-        self.read(async |rows| rules::whole_charts(rows, org, device, head, after, max_bytes).await)
-            .await
+        self.read(async |rows| {
+            rules::whole_charts(rows, &self.keys, org, device, head, after, max_bytes).await
+        })
+        .await
     }
 
     async fn feed_head(&self) -> Result<u64, HubStoreError> {
@@ -231,7 +234,7 @@ impl HubStore for PostgresHubStore {
         doc: &PatientId,
         after: u64,
     ) -> Result<Vec<FeedChange>, HubStoreError> {
-        self.plain(async |rows| rows.doc_changes(doc, after).await)
+        self.read(async |rows| rules::doc_changes(rows, &self.keys, doc, after).await)
             .await
     }
 
@@ -256,7 +259,8 @@ impl HubStore for PostgresHubStore {
     }
 
     async fn snapshot(&self, doc: &PatientId) -> Result<Option<Snapshot>, HubStoreError> {
-        self.plain(async |rows| rows.snapshot(doc).await).await
+        self.read(async |rows| rules::snapshot(rows, &self.keys, doc).await)
+            .await
     }
 
     async fn put_snapshot(
@@ -265,7 +269,7 @@ impl HubStore for PostgresHubStore {
         snapshot: &Snapshot,
     ) -> Result<(), HubStoreError> {
         self.write(None, async |rows| {
-            rules::put_snapshot(rows, doc, snapshot).await
+            rules::put_snapshot(rows, &self.keys, doc, snapshot).await
         })
         .await
     }
@@ -276,8 +280,10 @@ impl HubStore for PostgresHubStore {
         up_to: u64,
         arrival: &Arrival,
     ) -> Result<(), HubStoreError> {
-        self.plain(async |rows| rows.write_arrival(doc, up_to, arrival).await)
-            .await
+        self.write(None, async |rows| {
+            rules::put_arrival(rows, &self.keys, doc, up_to, arrival).await
+        })
+        .await
     }
 
     async fn check_and_record_nonce(

@@ -13,7 +13,7 @@ use crate::HubStoreError;
 /// The advisory lock that serialises migrations ("KHUB" and 2).
 const MIGRATION_LOCK: i64 = 0x4b48_5542_0000_0002;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -164,6 +164,21 @@ CREATE TABLE quarantines (
     since BIGINT NOT NULL,
     reported_at BIGINT NOT NULL,
     PRIMARY KEY (device, doc)
+);
+";
+
+/// Encryption at rest: each organisation's data key, wrapped by the hub's
+/// master key, and a value only the master key opens, so a wrong key is
+/// refused at start (`crate::at_rest`).
+const V6: &str = "
+CREATE TABLE org_keys (
+    org TEXT PRIMARY KEY REFERENCES orgs(id),
+    wrapped BYTEA NOT NULL
+);
+
+CREATE TABLE master_key_check (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    sealed BYTEA NOT NULL
 );
 ";
 

@@ -6,7 +6,7 @@ use karte_types::{PatientId, Timestamp};
 
 use super::{Result, Rows};
 use crate::feed::Positions;
-use crate::{CircleEvent, DocRecord, HubStoreError, OrgId, Snapshot};
+use crate::{CircleEvent, DocRecord, HubStoreError, OrgId};
 
 /// Shares `doc` with `org` inside the caller's feed-writing transaction;
 /// the feed position of the share event, or `None` if it was shared already.
@@ -77,16 +77,4 @@ pub(crate) async fn doc(rows: &impl Rows, doc: &PatientId) -> Result<Option<DocR
         circle: rows.circle(doc).await?,
         created_at,
     }))
-}
-
-/// Caches a snapshot of a chart the hub knows.
-pub(crate) async fn put_snapshot(
-    rows: &impl Rows,
-    doc: &PatientId,
-    snapshot: &Snapshot,
-) -> Result<()> {
-    if rows.doc_row(doc).await?.is_none() {
-        return Err(HubStoreError::UnknownDoc(doc.clone()));
-    }
-    rows.write_snapshot(doc, snapshot).await
 }

@@ -17,6 +17,7 @@
 
 mod accounts;
 mod circle;
+mod payload;
 mod push;
 mod read;
 mod sharing;
@@ -27,14 +28,15 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 
 use crate::{
     AuditHead, CircleEvent, Device, DeviceStatus, FeedChange, FeedEntry, HubStoreError, NewDevice,
-    Org, OrgId, PendingShare, Quarantined, Receipt, Snapshot, StoredChange,
+    Org, OrgId, PendingShare, Quarantined, Receipt, StoredChange,
 };
 
 pub(crate) use accounts::{
     add_org, check_and_record_nonce, create_enrolment, hand_in, record_contact, record_quarantine,
     redeem_enrolment, revoke,
 };
-pub(crate) use circle::{doc, put_snapshot, share, unshare};
+pub(crate) use circle::{doc, share, unshare};
+pub(crate) use payload::{doc_changes, put_arrival, put_snapshot, snapshot};
 pub(crate) use push::write_push;
 pub(crate) use read::{present_changes, read_feed, whole_charts};
 pub(crate) use sharing::{
@@ -146,20 +148,25 @@ pub(crate) trait ChartRows {
     /// Removes `org` from the circle; `false` if it was not in it.
     async fn remove_member(&self, doc: &PatientId, org: &OrgId) -> Result<bool>;
 
-    async fn snapshot(&self, doc: &PatientId) -> Result<Option<Snapshot>>;
+    async fn snapshot(&self, doc: &PatientId) -> Result<Option<SnapshotRow>>;
 
     /// Caches a snapshot of a known chart, unless the cached one is newer
     /// (a higher `up_to`): one conditional statement, so racing writers
     /// never move the cache back.
-    async fn write_snapshot(&self, doc: &PatientId, snapshot: &Snapshot) -> Result<()>;
+    async fn write_snapshot(&self, doc: &PatientId, snapshot: &SnapshotRow) -> Result<()>;
 
-    /// Sets the arrival of the cached snapshot if it is still the one of `up_to`.
-    async fn write_arrival(
-        &self,
-        doc: &PatientId,
-        up_to: u64,
-        arrival: &crate::Arrival,
-    ) -> Result<()>;
+    /// Sets the (sealed) arrival of the cached snapshot if it is still the
+    /// one of `up_to`.
+    async fn write_arrival(&self, doc: &PatientId, up_to: u64, arrival: &str) -> Result<()>;
+}
+
+/// A cached snapshot's row: its bytes sealed, and its arrival sealed and
+/// written as base64 text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SnapshotRow {
+    pub bytes: Vec<u8>,
+    pub up_to: u64,
+    pub arrival: Option<String>,
 }
 
 /// An enrolment code's row.
@@ -284,6 +291,21 @@ pub(crate) trait AccountRows {
 
     /// The device's receipts, oldest first.
     async fn receipts(&self, device: &DeviceId) -> Result<Vec<Receipt>>;
+
+    /// The wrapped data key of `org`, if it has one.
+    async fn org_key(&self, org: &OrgId) -> Result<Option<Vec<u8>>>;
+
+    /// Stores the wrapped data key of `org`; `false` if it has one.
+    async fn insert_org_key(&self, org: &OrgId, wrapped: &[u8]) -> Result<bool>;
+
+    /// The value only the database's master key opens, once recorded.
+    async fn master_check(&self) -> Result<Option<Vec<u8>>>;
+
+    /// Records the master key's check value; `false` if one is recorded.
+    async fn insert_master_check(&self, check: &[u8]) -> Result<bool>;
+
+    /// Whether any change or snapshot is stored.
+    async fn holds_chart_payloads(&self) -> Result<bool>;
 }
 
 /// Rows of the rules organisations set for shares into them, and of the

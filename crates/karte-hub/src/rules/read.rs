@@ -4,7 +4,8 @@
 
 use karte_types::{DeviceId, PatientId};
 
-use super::{Result, Rows};
+use super::{Result, Rows, payload};
+use crate::at_rest::Keyring;
 use crate::feed::{PLAN_BATCH, PagePlan, WholePlan, entry_size};
 use crate::{FeedPage, OrgId, WholeChart, WholePage};
 
@@ -13,6 +14,7 @@ use crate::{FeedPage, OrgId, WholeChart, WholePage};
 /// planned cut.
 pub(crate) async fn read_feed(
     rows: &impl Rows,
+    keys: &Keyring,
     org: &OrgId,
     after: u64,
     max_bytes: usize,
@@ -32,6 +34,11 @@ pub(crate) async fn read_feed(
         let sizes = rows.visible_sizes(org, from, head, PLAN_BATCH).await?;
         for &(position, size) in &sizes {
             from = position;
+            let size = if size == 0 {
+                0
+            } else {
+                size.saturating_sub(keys.stored_overhead())
+            };
             if !plan.offer(position, entry_size(size)) {
                 break 'planning;
             }
@@ -41,8 +48,10 @@ pub(crate) async fn read_feed(
         }
     }
     let (cut, more) = plan.finish(head);
+    let mut entries = rows.visible_entries(org, after, cut).await?;
+    payload::open_entries(rows, keys, &mut entries).await?;
     Ok(FeedPage {
-        entries: rows.visible_entries(org, after, cut).await?,
+        entries,
         next_cursor: cut,
         more,
         head,
@@ -55,6 +64,7 @@ pub(crate) async fn read_feed(
 /// snapshots of those taken are read.
 pub(crate) async fn whole_charts(
     rows: &impl Rows,
+    keys: &Keyring,
     org: &OrgId,
     device: &DeviceId,
     head: Option<u64>,
@@ -75,7 +85,12 @@ pub(crate) async fn whole_charts(
         if let Some(last) = batch.last() {
             from = last.doc.as_str().to_owned();
         }
-        let planned = plan.offer(batch.iter().map(|candidate| candidate.snapshot_size));
+        let overhead = keys.stored_overhead() as i64;
+        let planned = plan.offer(
+            batch
+                .iter()
+                .map(|candidate| candidate.snapshot_size.map(|size| (size - overhead).max(0))),
+        );
         candidates.extend(batch);
         if let Some(planned) = planned {
             break planned;
@@ -84,7 +99,7 @@ pub(crate) async fn whole_charts(
     let mut charts = Vec::with_capacity(taken);
     for candidate in candidates.into_iter().take(taken) {
         let snapshot = match candidate.snapshot_size {
-            Some(_) => rows.snapshot(&candidate.doc).await?,
+            Some(_) => payload::snapshot(rows, keys, &candidate.doc).await?,
             None => None,
         };
         charts.push(WholeChart {

@@ -342,4 +342,49 @@ impl AccountRows for SqliteRows<'_> {
             .map(|row| Ok(row?))
             .collect()
     }
+
+    async fn org_key(&self, org: &OrgId) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT wrapped FROM org_keys WHERE org = ?1")?
+            .query_row([org.as_str()], |r| r.get(0))
+            .optional()?)
+    }
+
+    async fn insert_org_key(&self, org: &OrgId, wrapped: &[u8]) -> Result<bool> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "INSERT INTO org_keys (org, wrapped) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![org.as_str(), wrapped])?
+            == 1)
+    }
+
+    async fn master_check(&self) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT sealed FROM master_key_check WHERE id = 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?)
+    }
+
+    async fn insert_master_check(&self, check: &[u8]) -> Result<bool> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "INSERT INTO master_key_check (id, sealed) VALUES (1, ?1) ON CONFLICT DO NOTHING",
+            )?
+            .execute([check])?
+            == 1)
+    }
+
+    async fn holds_chart_payloads(&self) -> Result<bool> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM changes) OR EXISTS (SELECT 1 FROM snapshots)",
+            )?
+            .query_row([], |r| r.get(0))?)
+    }
 }

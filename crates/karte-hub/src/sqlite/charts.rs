@@ -5,9 +5,9 @@ use karte_types::{PatientId, Timestamp};
 use rusqlite::{OptionalExtension, params};
 
 use super::SqliteRows;
-use crate::columns::{arrival_from_text, arrival_to_text, position_from_sql, position_to_sql};
-use crate::rules::ChartRows;
-use crate::{Arrival, HubStoreError, OrgId, Snapshot};
+use crate::columns::{position_from_sql, position_to_sql};
+use crate::rules::{ChartRows, SnapshotRow};
+use crate::{HubStoreError, OrgId};
 
 type Result<T> = std::result::Result<T, HubStoreError>;
 
@@ -68,7 +68,7 @@ impl ChartRows for SqliteRows<'_> {
             == 1)
     }
 
-    async fn snapshot(&self, doc: &PatientId) -> Result<Option<Snapshot>> {
+    async fn snapshot(&self, doc: &PatientId) -> Result<Option<SnapshotRow>> {
         self.0
             .prepare_cached("SELECT bytes, up_to, arrival FROM snapshots WHERE doc = ?1")?
             .query_row([doc.as_str()], |r| {
@@ -80,16 +80,16 @@ impl ChartRows for SqliteRows<'_> {
             })
             .optional()?
             .map(|(bytes, up_to, arrival)| {
-                Ok(Snapshot {
+                Ok(SnapshotRow {
                     bytes,
                     up_to: position_from_sql(up_to)?,
-                    arrival: arrival_from_text(arrival),
+                    arrival,
                 })
             })
             .transpose()
     }
 
-    async fn write_snapshot(&self, doc: &PatientId, snapshot: &Snapshot) -> Result<()> {
+    async fn write_snapshot(&self, doc: &PatientId, snapshot: &SnapshotRow) -> Result<()> {
         self.0
             .prepare_cached(
                 "INSERT INTO snapshots (doc, bytes, up_to, arrival) VALUES (?1, ?2, ?3, ?4)
@@ -102,19 +102,15 @@ impl ChartRows for SqliteRows<'_> {
                 doc.as_str(),
                 snapshot.bytes,
                 position_to_sql(snapshot.up_to),
-                snapshot.arrival.as_ref().map(arrival_to_text),
+                snapshot.arrival,
             ])?;
         Ok(())
     }
 
-    async fn write_arrival(&self, doc: &PatientId, up_to: u64, arrival: &Arrival) -> Result<()> {
+    async fn write_arrival(&self, doc: &PatientId, up_to: u64, arrival: &str) -> Result<()> {
         self.0
             .prepare_cached("UPDATE snapshots SET arrival = ?3 WHERE doc = ?1 AND up_to = ?2")?
-            .execute(params![
-                doc.as_str(),
-                position_to_sql(up_to),
-                arrival_to_text(arrival)
-            ])?;
+            .execute(params![doc.as_str(), position_to_sql(up_to), arrival])?;
         Ok(())
     }
 }

@@ -29,9 +29,10 @@ use std::task::{Context, Poll, Waker};
 
 use rusqlite::{Connection, TransactionBehavior};
 
+use crate::at_rest::Keyring;
 use crate::feed::Positions;
 use crate::rules::FeedRows;
-use crate::{HubStoreError, StoreConfig};
+use crate::{HubStoreError, MasterKey, StoreConfig};
 
 /// The row primitives of `crate::rules` on one connection, inside whatever
 /// transaction is open on it (a `Transaction` derefs to its `Connection`).
@@ -46,6 +47,7 @@ pub struct SqliteHubStore {
 struct Inner {
     path: PathBuf,
     config: StoreConfig,
+    keys: Arc<Keyring>,
     idle: Mutex<Vec<Connection>>,
 }
 
@@ -61,23 +63,33 @@ impl std::fmt::Debug for SqliteHubStore {
 impl SqliteHubStore {
     /// Opens the hub database at `path`, creating it if there is none, and
     /// brings its schema up to date.
-    pub fn open(path: &Path) -> Result<SqliteHubStore, HubStoreError> {
-        SqliteHubStore::open_with(path, StoreConfig::default())
+    /// Chart payloads are sealed under `master`; a master key other than
+    /// the one the database was first opened with is refused.
+    pub fn open(path: &Path, master: impl MasterKey) -> Result<SqliteHubStore, HubStoreError> {
+        SqliteHubStore::open_with(path, StoreConfig::sealed(master))
     }
 
     pub fn open_with(path: &Path, config: StoreConfig) -> Result<SqliteHubStore, HubStoreError> {
-        let conn = schema::open(path)?;
+        let mut conn = schema::open(path)?;
         #[cfg(feature = "test-hooks")]
         if config.naive_feed {
             naive::prepare(&conn)?;
         }
+        let keys = Arc::new(Keyring::new(config.at_rest.clone()));
+        write(&mut conn, async |rows| keys.check_master(rows).await)?;
         Ok(SqliteHubStore {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 config,
+                keys,
                 idle: Mutex::new(vec![conn]),
             }),
         })
+    }
+
+    /// The keys chart payloads are sealed and opened with.
+    fn keys(&self) -> Arc<Keyring> {
+        self.inner.keys.clone()
     }
 
     /// Runs `work` on a pooled connection on a blocking thread.

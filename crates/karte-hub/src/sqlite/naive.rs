@@ -8,6 +8,7 @@ use karte_types::{DeviceId, Timestamp};
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::{SqliteRows, finish, pause};
+use crate::at_rest::Keyring;
 use crate::feed::Positions;
 use crate::rules;
 use crate::{HubStoreError, PushOutcome, PushedDoc, StoreConfig};
@@ -28,6 +29,7 @@ pub(super) fn prepare(conn: &Connection) -> Result<(), HubStoreError> {
 pub(super) fn store_push(
     conn: &mut Connection,
     config: &StoreConfig,
+    keys: &Keyring,
     device: &DeviceId,
     batch: &[PushedDoc],
     now: Timestamp,
@@ -46,6 +48,7 @@ pub(super) fn store_push(
     let mut positions = Positions::reserved(reserved);
     let outcome = finish(rules::write_push(
         &SqliteRows(&tx),
+        keys,
         &mut positions,
         device,
         batch,

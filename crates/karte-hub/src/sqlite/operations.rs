@@ -9,7 +9,7 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 #[cfg(feature = "test-hooks")]
 use super::naive;
 use super::{SqliteHubStore, record_nonce};
-use crate::rules::{self, AccountRows, ChartRows, FeedRows, ShareRows};
+use crate::rules::{self, AccountRows, FeedRows, ShareRows};
 use crate::{
     Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
     HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc, Quarantined,
@@ -121,12 +121,16 @@ impl HubStore for SqliteHubStore {
         let device = device.clone();
         #[cfg(feature = "test-hooks")]
         if self.inner.config.naive_feed {
+            let keys = self.keys();
             return self
-                .run(move |conn, config| naive::store_push(conn, config, &device, &batch, now))
+                .run(move |conn, config| {
+                    naive::store_push(conn, config, &keys, &device, &batch, now)
+                })
                 .await;
         }
+        let keys = self.keys();
         self.write_feed(async move |rows, positions| {
-            rules::write_push(rows, positions, &device, &batch, now).await
+            rules::write_push(rows, &keys, positions, &device, &batch, now).await
         })
         .await
     }
@@ -138,7 +142,8 @@ impl HubStore for SqliteHubStore {
         max_bytes: usize,
     ) -> Result<FeedPage, HubStoreError> {
         let org = org.clone();
-        self.read(async move |rows| rules::read_feed(rows, &org, after, max_bytes).await)
+        let keys = self.keys();
+        self.read(async move |rows| rules::read_feed(rows, &keys, &org, after, max_bytes).await)
             .await
     }
 
@@ -151,8 +156,9 @@ impl HubStore for SqliteHubStore {
         max_bytes: usize,
     ) -> Result<WholePage, HubStoreError> {
         let (org, device, after) = (org.clone(), device.clone(), after.cloned());
+        let keys = self.keys();
         self.read(async move |rows| {
-            rules::whole_charts(rows, &org, &device, head, after.as_ref(), max_bytes).await
+            rules::whole_charts(rows, &keys, &org, &device, head, after.as_ref(), max_bytes).await
         })
         .await
     }
@@ -260,7 +266,8 @@ impl HubStore for SqliteHubStore {
         after: u64,
     ) -> Result<Vec<FeedChange>, HubStoreError> {
         let doc = doc.clone();
-        self.plain(async move |rows| rows.doc_changes(&doc, after).await)
+        let keys = self.keys();
+        self.read(async move |rows| rules::doc_changes(rows, &keys, &doc, after).await)
             .await
     }
 
@@ -288,7 +295,8 @@ impl HubStore for SqliteHubStore {
 
     async fn snapshot(&self, doc: &PatientId) -> Result<Option<Snapshot>, HubStoreError> {
         let doc = doc.clone();
-        self.plain(async move |rows| rows.snapshot(&doc).await)
+        let keys = self.keys();
+        self.read(async move |rows| rules::snapshot(rows, &keys, &doc).await)
             .await
     }
 
@@ -298,7 +306,8 @@ impl HubStore for SqliteHubStore {
         snapshot: &Snapshot,
     ) -> Result<(), HubStoreError> {
         let (doc, snapshot) = (doc.clone(), snapshot.clone());
-        self.write(async move |rows| rules::put_snapshot(rows, &doc, &snapshot).await)
+        let keys = self.keys();
+        self.write(async move |rows| rules::put_snapshot(rows, &keys, &doc, &snapshot).await)
             .await
     }
 
@@ -309,7 +318,8 @@ impl HubStore for SqliteHubStore {
         arrival: &Arrival,
     ) -> Result<(), HubStoreError> {
         let (doc, arrival) = (doc.clone(), arrival.clone());
-        self.plain(async move |rows| rows.write_arrival(&doc, up_to, &arrival).await)
+        let keys = self.keys();
+        self.write(async move |rows| rules::put_arrival(rows, &keys, &doc, up_to, &arrival).await)
             .await
     }
 

@@ -20,7 +20,7 @@ const APPLICATION_ID: i32 = 0x4b48_5542;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The migrations, in order; entry `n` brings the database to `user_version` n+1.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -164,6 +164,21 @@ CREATE TABLE quarantines (
 ) STRICT;
 ";
 
+/// Encryption at rest: each organisation's data key, wrapped by the hub's
+/// master key, and a value only the master key opens, so a wrong key is
+/// refused at start (`crate::at_rest`).
+const V5: &str = "
+CREATE TABLE org_keys (
+    org TEXT PRIMARY KEY REFERENCES orgs(id),
+    wrapped BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE master_key_check (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    sealed BLOB NOT NULL
+) STRICT;
+";
+
 /// Opens (creating if need be) the hub database at `path` and brings its
 /// schema up to date.
 ///
@@ -171,6 +186,7 @@ CREATE TABLE quarantines (
 /// SQLite answers the losers "busy" at once, without its busy handler; they
 /// try again after a moment.
 pub(super) fn open(path: &Path) -> Result<Connection, HubStoreError> {
+    restrict_to_owner(path)?;
     let mut attempts = 0;
     loop {
         match open_once(path) {
@@ -183,6 +199,43 @@ pub(super) fn open(path: &Path) -> Result<Connection, HubStoreError> {
             other => return other,
         }
     }
+}
+
+/// Makes the database file, if there is none, readable and writable by the
+/// hub's user alone (SQLite gives its write-ahead log and shared memory the
+/// database file's permissions), and takes group and other access away from
+/// files made before.
+fn restrict_to_owner(path: &Path) -> Result<(), HubStoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |error: std::io::Error| HubStoreError::Io {
+            path: path.to_owned(),
+            detail: error.to_string(),
+        };
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(io)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = Path::new(&name);
+            match std::fs::metadata(file) {
+                Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+                        .map_err(io)?;
+                }
+                Ok(_) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => return Err(io(error)),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// How many times opening is tried while another process sets the file up.

@@ -1,7 +1,7 @@
 //! Organisations, enrolment codes, devices, request nonces, the snapshot
 //! cache, the receive log and migrations.
 
-use karte_hub::{AuditHead, DeviceStatus, HubStore, HubStoreError, Org, Snapshot, StoreConfig};
+use karte_hub::{AuditHead, DeviceStatus, HubStore, HubStoreError, Org, Snapshot};
 
 use crate::backend::{Backend, fresh};
 use crate::support::*;
@@ -160,7 +160,7 @@ pub async fn two_devices_racing_for_one_code_enrol_one<B: Backend>() {
         .create_enrolment(&station, code, later(10))
         .await
         .unwrap();
-    let other = backend.open(StoreConfig::default()).await.unwrap();
+    let other = backend.open(crate::support::sealed()).await.unwrap();
     let (one, two) = (new_device("one"), new_device("two"));
     let (first, second) = tokio::join!(
         store.redeem_enrolment(code, &one, NOW),
@@ -343,7 +343,7 @@ pub async fn the_receive_log_is_append_only<B: Backend>() {
 
 pub async fn hub_processes_starting_at_once_migrate_once<B: Backend>() {
     let backend = B::empty().await;
-    let open = || backend.open(StoreConfig::default());
+    let open = || backend.open(crate::support::sealed());
     let (first, second, third, fourth) = tokio::join!(open(), open(), open(), open());
     let (second, third, fourth) = (second.unwrap(), third.unwrap(), fourth.unwrap());
     let station = add_org(&first.unwrap(), "station").await;
@@ -351,7 +351,7 @@ pub async fn hub_processes_starting_at_once_migrate_once<B: Backend>() {
         assert_eq!(store.org(&station).await.unwrap().unwrap().id, station);
     }
     // Opening again finds the schema up to date and the data intact.
-    let again = backend.open(StoreConfig::default()).await.unwrap();
+    let again = backend.open(crate::support::sealed()).await.unwrap();
     assert_eq!(again.list_orgs().await.unwrap().len(), 1);
 }
 
@@ -359,7 +359,7 @@ pub async fn a_newer_schema_is_refused<B: Backend>() {
     let (backend, store) = fresh::<B>().await;
     drop(store);
     backend.raw_execute(B::NEWER_SCHEMA).await.unwrap();
-    let error = backend.open(StoreConfig::default()).await.unwrap_err();
+    let error = backend.open(crate::support::sealed()).await.unwrap_err();
     // One version beyond what this hub knows, whichever backend.
     assert!(
         matches!(

@@ -22,6 +22,10 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// a careless administrator would.
     fn raw_execute(&self, sql: &str) -> impl Future<Output = Result<(), String>> + Send;
 
+    /// Every byte the database holds: SQLite's files (the database, its
+    /// write-ahead log and shared memory), PostgreSQL's `pg_dump`.
+    fn dump(&self) -> impl Future<Output = Vec<u8>> + Send;
+
     /// SQL that marks the schema as one migration newer than this hub knows.
     const NEWER_SCHEMA: &str;
 }
@@ -29,7 +33,7 @@ pub trait Backend: Sized + Send + Sync + 'static {
 /// A new database, opened once with the default settings.
 pub async fn fresh<B: Backend>() -> (B, B::Store) {
     let backend = B::empty().await;
-    let store = backend.open(StoreConfig::default()).await.unwrap();
+    let store = backend.open(crate::support::sealed()).await.unwrap();
     (backend, store)
 }
 
@@ -38,14 +42,25 @@ pub struct Sqlite {
 }
 
 impl Sqlite {
-    fn path(&self) -> std::path::PathBuf {
+    pub fn path(&self) -> std::path::PathBuf {
         self.dir.path().join("hub.sqlite")
+    }
+
+    /// The database's files: itself, its write-ahead log and its shared memory.
+    pub fn files(&self) -> [std::path::PathBuf; 3] {
+        let path = self.path();
+        let with = |suffix: &str| {
+            let mut name = path.clone().into_os_string();
+            name.push(suffix);
+            std::path::PathBuf::from(name)
+        };
+        [path.clone(), with("-wal"), with("-shm")]
     }
 }
 
 impl Backend for Sqlite {
     type Store = SqliteHubStore;
-    const NEWER_SCHEMA: &str = "PRAGMA user_version = 5";
+    const NEWER_SCHEMA: &str = "PRAGMA user_version = 6";
 
     async fn empty() -> Self {
         Sqlite {
@@ -64,6 +79,16 @@ impl Backend for Sqlite {
         let conn = rusqlite::Connection::open(self.path()).map_err(|e| e.to_string())?;
         conn.execute_batch(sql).map_err(|e| e.to_string())
     }
+
+    async fn dump(&self) -> Vec<u8> {
+        let mut all = Vec::new();
+        for path in self.files() {
+            if let Ok(bytes) = std::fs::read(&path) {
+                all.extend(bytes);
+            }
+        }
+        all
+    }
 }
 
 pub struct Postgres {
@@ -72,7 +97,7 @@ pub struct Postgres {
 
 impl Backend for Postgres {
     type Store = PostgresHubStore;
-    const NEWER_SCHEMA: &str = "INSERT INTO hub_schema (version) VALUES (6)";
+    const NEWER_SCHEMA: &str = "INSERT INTO hub_schema (version) VALUES (7)";
 
     async fn empty() -> Self {
         Postgres {
@@ -82,6 +107,10 @@ impl Backend for Postgres {
 
     async fn open(&self, config: StoreConfig) -> Result<PostgresHubStore, HubStoreError> {
         PostgresHubStore::connect_with(&self.url, config).await
+    }
+
+    async fn dump(&self) -> Vec<u8> {
+        pg_dump(&self.url)
     }
 
     async fn raw_execute(&self, sql: &str) -> Result<(), String> {
@@ -127,6 +156,11 @@ impl Backend for PostgresTls {
         PostgresHubStore::connect_with(&self.url, config).await
     }
 
+    async fn dump(&self) -> Vec<u8> {
+        let server = &crate::postgres_tls::tls_server().server;
+        pg_dump(&server.admin_url(&self.database))
+    }
+
     async fn raw_execute(&self, sql: &str) -> Result<(), String> {
         let server = &crate::postgres_tls::tls_server().server;
         Postgres {
@@ -135,4 +169,21 @@ impl Backend for PostgresTls {
         .raw_execute(sql)
         .await
     }
+}
+
+/// What `pg_dump` writes of the database at `url`, as an administrator's
+/// backup would hold it.
+fn pg_dump(url: &str) -> Vec<u8> {
+    let bin = crate::postgres::binaries().expect("PostgreSQL is installed");
+    let output = std::process::Command::new(bin.join("pg_dump"))
+        .arg("--dbname")
+        .arg(url)
+        .output()
+        .expect("pg_dump runs");
+    assert!(
+        output.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
 }

@@ -8,18 +8,18 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use automerge::{ActorId, Automerge, ChangeHash};
 use karte_hub::{
     Clock, Hub, HubConfig, HubListener, HubStore, ManualClock, Org, OrgId, RecoveryPrivateKey,
-    ServeOptions, invite_device, new_org,
+    ServeOptions, StoreConfig, invite_device, new_org,
 };
 use karte_record::{Chart, Edit, actor_for};
 use karte_sync::{
     AuditHeadReport, DeviceKey, DocPush, Payload, SignedChange, SyncRequest, SyncResponse,
     decode_response, encode_request, sign_change, sign_request,
 };
-use karte_types::{Author, DeviceId, EntryId, PatientId, Timestamp};
+use karte_types::{Author, Demographics, DeviceId, EntryId, PatientId, Timestamp};
 use ring::rand::SystemRandom;
 use serde_json::{Value, json};
 
-use crate::backend::{Backend, fresh};
+use crate::backend::Backend;
 use crate::support::{MINUTE, NOW, later};
 
 /// A hub serving over HTTP on a free loopback port, with a clock that moves
@@ -78,7 +78,13 @@ impl<B: Backend> TestHub<B> {
     }
 
     pub async fn start_with(config: HubConfig) -> TestHub<B> {
-        let (backend, store) = fresh::<B>().await;
+        TestHub::start_stored(crate::support::sealed(), config).await
+    }
+
+    /// A hub whose store is opened with `store_config`.
+    pub async fn start_stored(store_config: StoreConfig, config: HubConfig) -> TestHub<B> {
+        let backend = B::empty().await;
+        let store = backend.open(store_config).await.unwrap();
         let clock = ManualClock::new(NOW);
         let hub = Hub::new(store.clone(), clock.clone(), config);
         let listener = HubListener::bind(&ServeOptions {
@@ -104,6 +110,11 @@ impl<B: Backend> TestHub<B> {
 
     /// Waits until the hub has worked out the arrival of every snapshot it
     /// cached, as its health report tells.
+    /// Every byte of the database as it lies on disk (or in a dump).
+    pub async fn dump(&self) -> Vec<u8> {
+        self._backend.dump().await
+    }
+
     pub async fn arrivals_settled(&self) {
         for _ in 0..400 {
             let health: Value = serde_json::from_slice(&self.get("/v1/health").await.body).unwrap();
@@ -278,13 +289,18 @@ impl TestDevice {
 
     /// Registers a patient: a new chart named `01DOC…name`.
     pub fn create_chart(&mut self, name: &str) -> PatientId {
+        self.create_chart_of(name, &karte_test_support::yamada())
+    }
+
+    /// Registers the patient `patient` in a new chart named `01DOC…name`.
+    pub fn create_chart_of(&mut self, name: &str, patient: &Demographics) -> PatientId {
         let id = PatientId(format!("01DOC{name:0>21}"));
         self.edits += 1;
         let (author, at) = (self.author.clone(), later(self.edits));
         let chart = Chart::create(
             self.actor.clone(),
             &id,
-            &karte_test_support::yamada(),
+            patient,
             &Edit {
                 author: &author,
                 at,

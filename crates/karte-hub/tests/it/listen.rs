@@ -62,7 +62,8 @@ async fn with_a_certificate_the_hub_speaks_https_only() {
     };
     std::fs::write(&files.cert, issued.cert.pem()).unwrap();
     std::fs::write(&files.key, issued.signing_key.serialize_pem()).unwrap();
-    let store = SqliteHubStore::open(&dir.path().join("hub.sqlite")).unwrap();
+    let store =
+        SqliteHubStore::open(&dir.path().join("hub.sqlite"), crate::support::master_key()).unwrap();
     let hub = Hub::new(store, ManualClock::new(NOW), HubConfig::default());
     let listener = HubListener::bind(&ServeOptions {
         tls: Some(files),

@@ -4,6 +4,7 @@
 //! tests start themselves (see `postgres`).
 
 mod admin;
+mod at_rest;
 mod backend;
 mod convergence;
 mod edits;
@@ -140,4 +141,9 @@ on_both_backends! {
     guard::a_device_over_its_rate_is_told_when_to_come_back,
     guard::an_address_over_its_rate_is_refused,
     guard::requests_beyond_the_slots_are_refused_not_queued,
+    at_rest::a_stolen_database_shows_no_patient,
+    at_rest::the_search_finds_patients_stored_in_clear,
+    at_rest::a_ciphertext_moved_to_another_row_is_refused,
+    at_rest::a_wrong_master_key_is_refused_at_start,
+    at_rest::a_database_stored_in_clear_is_refused_and_one_without_key_serves_no_chart,
 }

@@ -199,7 +199,7 @@ pub fn start_with(tls: Option<&ServerTls>) -> TestServer {
 }
 
 /// The newest installed PostgreSQL's binaries.
-fn binaries() -> Option<PathBuf> {
+pub fn binaries() -> Option<PathBuf> {
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?
         .filter_map(|entry| {

@@ -72,7 +72,7 @@ impl TlsServer {
 }
 
 async fn refused(url: &str) -> HubStoreError {
-    PostgresHubStore::connect(url)
+    PostgresHubStore::connect(url, crate::support::master_key())
         .await
         .expect_err("the hub must refuse this connection")
 }
@@ -82,7 +82,9 @@ async fn verify_full_with_the_servers_ca_connects() {
     let tls = tls_server();
     for host in ["localhost", "127.0.0.1"] {
         let query = format!("sslmode=verify-full&sslrootcert={}", tls.ca.display());
-        let store = PostgresHubStore::connect(&tls.url(host, &query).await).await;
+        let store =
+            PostgresHubStore::connect(&tls.url(host, &query).await, crate::support::master_key())
+                .await;
         store.unwrap_or_else(|error| panic!("{host}: {error}"));
     }
 }
@@ -120,17 +122,23 @@ async fn verify_full_refuses_a_host_the_certificate_does_not_name() {
 
     // verify-ca checks the issuer only, so the same server is accepted.
     let query = format!("sslmode=verify-ca&sslrootcert={}", tls.ca.display());
-    PostgresHubStore::connect(&tls.url("db.invalid", &query).await)
-        .await
-        .unwrap();
+    PostgresHubStore::connect(
+        &tls.url("db.invalid", &query).await,
+        crate::support::master_key(),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
 async fn require_encrypts_without_checking_the_certificate() {
     let tls = tls_server();
-    PostgresHubStore::connect(&tls.url("db.invalid", "sslmode=require").await)
-        .await
-        .unwrap();
+    PostgresHubStore::connect(
+        &tls.url("db.invalid", "sslmode=require").await,
+        crate::support::master_key(),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -155,7 +163,9 @@ async fn a_server_without_tls_is_refused_when_tls_is_asked_for() {
     }
     // Plaintext to loopback, said or not, still works (as every other test).
     let url = format!("{}?sslmode=disable", plain.create_database().await);
-    PostgresHubStore::connect(&url).await.unwrap();
+    PostgresHubStore::connect(&url, crate::support::master_key())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

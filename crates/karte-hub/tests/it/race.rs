@@ -46,7 +46,7 @@ fn delayed(delay: FeedDelay, naive_feed: bool) -> StoreConfig {
     StoreConfig {
         feed_delay: Some(delay),
         naive_feed,
-        ..StoreConfig::default()
+        ..crate::support::sealed()
     }
 }
 
@@ -137,6 +137,12 @@ async fn late_commit<B: Backend>(naive_feed: bool) -> Vec<[u8; 32]> {
     let wait = |ms: u64| -> FeedDelay { Arc::new(move |_: &[u64]| Duration::from_millis(ms)) };
     let slow = backend.open(delayed(wait(400), naive_feed)).await.unwrap();
     let quick = backend.open(delayed(wait(0), naive_feed)).await.unwrap();
+    // The organisation's data key is made in its first push; made here, so
+    // the two writers below race for feed positions only.
+    quick
+        .store_push(&second, vec![changes(&doc_id("w"), 0, 1)], NOW)
+        .await
+        .unwrap();
     let done = Arc::new(AtomicBool::new(false));
     let reader = follow(store.clone(), station, 1 << 20, done.clone());
 

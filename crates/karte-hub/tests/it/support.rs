@@ -13,6 +13,16 @@ pub fn later(minutes: i64) -> Timestamp {
     Timestamp(NOW.0 + minutes * 60_000)
 }
 
+/// The master key every test hub seals its charts under.
+pub fn master_key() -> karte_hub::MasterKeyFile {
+    karte_hub::MasterKeyFile::from_bytes(zeroize::Zeroizing::new([0x5a; 32]))
+}
+
+/// The settings of a test store: charts sealed under [`master_key`].
+pub fn sealed() -> karte_hub::StoreConfig {
+    karte_hub::StoreConfig::sealed(master_key())
+}
+
 pub fn org_id(name: &str) -> OrgId {
     OrgId(format!("01ORG{name:0>21}"))
 }
