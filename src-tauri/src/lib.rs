@@ -53,6 +53,13 @@ pub fn run() {
             let app = Arc::new(App::new(vault, KdfParams::strong(), Environment::system));
             App::lock_when_idle(&app);
             tauri_app.manage(commands::Shared(app));
+            // The window is made only now, once the app it calls is in
+            // place: one Tauri made before `setup` could load the UI and
+            // call `call` before there was anything to answer it (the
+            // config's window says `"create": false` for this).
+            for window in &tauri_app.config().app.windows {
+                tauri::WebviewWindowBuilder::from_config(tauri_app.handle(), window)?.build()?;
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![commands::call])
