@@ -1,5 +1,6 @@
 //! What every front of the app holds: the vault it serves, at most one
-//! unlocked [`Session`], the auto-lock clock, and how the last sync went.
+//! unlocked [`Session`], the auto-lock clock, and why the last sync failed
+//! (when it last succeeded the vault keeps).
 //!
 //! The Tauri shell and the local HTTP bridge both keep one [`App`] and call
 //! it from their blocking thread pools; the session sits behind a mutex, so
@@ -44,7 +45,6 @@ struct AppState {
     session: Option<Session>,
     settings: Settings,
     last_activity: Option<Timestamp>,
-    last_success: Option<Timestamp>,
     last_error: Option<Problem>,
 }
 
@@ -319,13 +319,14 @@ impl App {
                 pending_shares: status.pending_shares,
                 open_reviews: session.open_review_count()?,
                 quarantined_charts: status.quarantined,
-                last_success: state.last_success,
+                last_success: status.last_sync.map(|last| last.at),
                 last_error: state.last_error.clone(),
             })
         })
     }
 
-    /// Syncs with the hub, remembering the outcome for the status bar.
+    /// Syncs with the hub, remembering a failure for the status bar (the
+    /// vault keeps the time of a success).
     pub fn sync(&self) -> Result<SyncReport, ApiError> {
         self.sync_reporting(|_| {})
     }
@@ -337,10 +338,8 @@ impl App {
     ) -> Result<SyncReport, ApiError> {
         self.in_background(|state| {
             let session = state.session.as_mut().expect("checked unlocked");
-            let now = session.now();
             match session.sync(progress) {
                 Ok(summary) => {
-                    state.last_success = Some(now);
                     state.last_error = None;
                     if summary.wiped.is_some() {
                         // The hub ordered this device wiped: nothing is left

@@ -25,6 +25,8 @@ pub use audit::{AuditAction, AuditEntry, AuditEvent, AuditHead};
 pub use crypto::kdf::KdfParams;
 pub use error::StoreError;
 pub use quarantine::{QuarantineWrite, QuarantinedChart};
-pub use sync_state::{DocumentSyncState, DocumentToPush, Enrolment, PendingShare, SyncState};
+pub use sync_state::{
+    DocumentSyncState, DocumentToPush, Enrolment, LastSync, PendingShare, SyncState,
+};
 pub use users::{Role, UserRecord};
 pub use vault::{ReceivedDocument, SyncPageWrite, Vault, VaultOpened};

@@ -1,6 +1,7 @@
 //! What the vault remembers about sync, every value sealed under the data
 //! key: the device's signing key, its enrolment at a hub, its position in
-//! the hub's change feed with the shares waiting to be sent, and for each
+//! the hub's change feed with the shares waiting to be sent, when the last
+//! sync ended, and for each
 //! chart whether this device has changes the hub lacks and which heads the
 //! hub last acknowledged.
 //!
@@ -83,6 +84,21 @@ pub struct SyncState {
     /// request that told it the list.
     #[serde(default)]
     pub quarantine_news: bool,
+    /// The last sync that ran to its end; `None` in a vault that never
+    /// finished one (or was made before this was kept).
+    #[serde(default)]
+    pub last_sync: Option<LastSync>,
+}
+
+/// When the last whole sync ended, and what it moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastSync {
+    pub at: Timestamp,
+    pub pushed_changes: usize,
+    pub received_changes: usize,
+    pub received_charts: usize,
+    pub removed_charts: usize,
+    pub new_reviews: usize,
 }
 
 /// What the vault knows of one chart's sync.

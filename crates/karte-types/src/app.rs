@@ -125,7 +125,7 @@ pub struct SyncState {
     /// (see the operation `quarantined_charts`).
     #[serde(default)]
     pub quarantined_charts: usize,
-    /// When a sync last succeeded, since the app started.
+    /// When a sync of this vault last ran to its end, by any front.
     pub last_success: Option<Timestamp>,
     /// Why the last sync failed, if it did.
     pub last_error: Option<Problem>,

@@ -21,7 +21,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use karte_record::{ActorId, ChangeHash, Chart, Edit};
 use karte_store::{
-    AuditAction, AuditEvent, Enrolment, PendingShare, QuarantineWrite, ReceivedDocument,
+    AuditAction, AuditEvent, Enrolment, LastSync, PendingShare, QuarantineWrite, ReceivedDocument,
     SyncPageWrite,
 };
 use karte_sync::client::{
@@ -48,6 +48,8 @@ pub struct SyncStatus {
     pub pending_shares: usize,
     /// Charts in quarantine.
     pub quarantined: usize,
+    /// The last sync that ran to its end, as the vault keeps it.
+    pub last_sync: Option<LastSync>,
 }
 
 impl Session {
@@ -57,11 +59,13 @@ impl Session {
     }
 
     pub fn sync_status(&self) -> Result<SyncStatus, ApiError> {
+        let state = self.vault.sync_state()?;
         Ok(SyncStatus {
             enrolment: self.vault.enrolment()?,
             charts_to_push: self.vault.documents_to_push()?.len(),
-            pending_shares: self.vault.sync_state()?.pending_shares.len(),
+            pending_shares: state.pending_shares.len(),
             quarantined: self.vault.quarantined_ids()?.len(),
+            last_sync: state.last_sync,
         })
     }
 
@@ -353,12 +357,33 @@ impl Session {
             SyncOptions::default(),
             &mut progress,
         )?;
-        // A sync that moved nothing read and wrote no chart: there is
-        // nothing to audit, and a quiet sync stays free of durable writes.
-        if summary.wiped.is_none() && summary.moved_anything() {
-            self.audit(AuditAction::Sync, None, summary.to_string())?;
+        if summary.wiped.is_some() {
+            return Ok(summary);
         }
+        // A sync that moved nothing read and wrote no chart: there is
+        // nothing to audit, only its time to keep. The time is kept after
+        // the last page, not with it: the client learns a page was the last
+        // only once it is applied.
+        let now = self.now();
+        let audit = summary.moved_anything().then(|| AuditEvent {
+            at: now,
+            action: AuditAction::Sync,
+            patient: None,
+            detail: summary.to_string(),
+        });
+        self.vault.record_sync(last_sync(&summary, now), audit)?;
         Ok(summary)
+    }
+}
+
+fn last_sync(summary: &SyncSummary, at: Timestamp) -> LastSync {
+    LastSync {
+        at,
+        pushed_changes: summary.pushed_changes,
+        received_changes: summary.received_changes,
+        received_charts: summary.received_charts,
+        removed_charts: summary.removed_charts,
+        new_reviews: summary.new_reviews,
     }
 }
 

@@ -1,13 +1,15 @@
 //! The app every front holds: first run, unlock, auto-lock on a clock the
-//! test moves, drafts across locking, and the sync state while offline.
+//! test moves, drafts across locking, the sync state while offline, and
+//! the last sync as a new app finds it in the vault.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use karte_api::{App, Clock, Environment, KdfParams, SeededEntropy};
 use karte_test_support::{PASSPHRASE, START, yamada};
-use karte_types::{Credentials, DraftInput, Settings, Timestamp};
+use karte_types::{Credentials, DraftInput, EnrolRequest, Settings, Timestamp};
 
+use crate::hub::TestHub;
 use crate::support::TempVault;
 
 /// A clock the test moves by hand.
@@ -238,4 +240,44 @@ fn credentials_never_print_their_passphrase() {
         "{shown}"
     );
     assert!(!shown.contains("correct horse"), "{shown}");
+}
+
+/// Issue 15: a fresh app said "not synced yet" of a vault synced moments
+/// before by another process; the time of the last sync is the vault's.
+#[test]
+fn a_new_app_shows_when_the_vault_last_synced() {
+    let hub = TestHub::start();
+    let (org, _) = hub.add_org("さくら");
+    let vault = TempVault::new();
+    let system_app = || {
+        App::new(
+            vault.path(),
+            KdfParams::insecure_fast_for_tests(),
+            Environment::system,
+        )
+    };
+    let first = system_app();
+    first.create(&credentials(None, PASSPHRASE)).unwrap();
+    first.with_session(|s| s.add_patient(&yamada())).unwrap();
+    first
+        .enrol(&EnrolRequest {
+            hub_url: hub.url.clone(),
+            code: hub.invite(&org.id),
+            device_name: "A".to_owned(),
+        })
+        .unwrap();
+    assert_eq!(first.sync_state().unwrap().last_success, None);
+    let before = Environment::system().clock.now();
+    first.sync().unwrap();
+    let after = Environment::system().clock.now();
+    let synced = first.sync_state().unwrap().last_success.unwrap();
+    assert!(before <= synced && synced <= after, "{synced:?}");
+    first.lock().unwrap();
+    drop(first);
+
+    let second = system_app();
+    second.unlock(&credentials(None, PASSPHRASE)).unwrap();
+    let state = second.sync_state().unwrap();
+    assert_eq!(state.last_success, Some(synced));
+    assert_eq!(state.last_error, None);
 }

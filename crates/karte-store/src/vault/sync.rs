@@ -14,7 +14,8 @@ use super::{Vault, VaultOpened, side_file};
 use crate::crypto::{KEY_LEN, SecretKey};
 use crate::lock::lock_path;
 use crate::sync_state::{
-    self, DocumentSyncState, DocumentToPush, Enrolment, PendingShare, SyncState, write_document,
+    self, DocumentSyncState, DocumentToPush, Enrolment, LastSync, PendingShare, SyncState,
+    write_document,
 };
 use crate::{
     AuditEvent, QuarantineWrite, QuarantinedChart, StoreError, documents, header, patient_index,
@@ -268,6 +269,20 @@ impl Vault {
         self.transact(Some(audit), |conn, key| {
             let (mut state, version) = sync_state::state(conn, key)?;
             state.pending_shares.retain(|s| s != share);
+            sync_state::write_state(conn, key, &state, version)
+        })
+    }
+
+    /// Records that a sync ran to its end, with its audit entry if it
+    /// moved anything, in one transaction.
+    pub fn record_sync(
+        &mut self,
+        last: LastSync,
+        audit: Option<AuditEvent>,
+    ) -> Result<(), StoreError> {
+        self.transact(audit, |conn, key| {
+            let (mut state, version) = sync_state::state(conn, key)?;
+            state.last_sync = Some(last);
             sync_state::write_state(conn, key, &state, version)
         })
     }
