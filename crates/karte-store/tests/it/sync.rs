@@ -1,9 +1,9 @@
 //! The vault's sync state: the device key and enrolment, which charts hold
-//! changes to push, pages written whole, recovery with the organisation's
+//! changes to push, pages written whole, the last sync, recovery with the organisation's
 //! key, and wiping.
 
 use karte_store::{
-    AuditAction, AuditEvent, DocumentSyncState, DocumentToPush, Enrolment, PendingShare,
+    AuditAction, AuditEvent, DocumentSyncState, DocumentToPush, Enrolment, LastSync, PendingShare,
     QuarantineWrite, ReceivedDocument, StoreError, SyncPageWrite, Vault,
 };
 use karte_types::PatientId;
@@ -480,4 +480,36 @@ fn a_quarantined_chart_is_kept_sealed_with_its_reason_until_lifted() {
         .unwrap();
     assert!(vault.quarantined().unwrap().is_empty());
     assert!(vault.sync_state().unwrap().quarantine_news);
+}
+
+#[test]
+fn the_last_sync_is_kept_with_its_audit_entry_and_outlives_pages_and_locking() {
+    let (test, mut vault) = enrolled();
+    assert_eq!(vault.sync_state().unwrap().last_sync, None);
+    let last = LastSync {
+        at: NOW,
+        pushed_changes: 3,
+        received_changes: 5,
+        received_charts: 2,
+        removed_charts: 1,
+        new_reviews: 0,
+    };
+    let head = vault.audit_head();
+    vault.record_sync(last, None).unwrap();
+    assert_eq!(vault.audit_head(), head, "a quiet sync is not audited");
+    vault
+        .record_sync(last, Some(event(AuditAction::Sync)))
+        .unwrap();
+    assert_eq!(vault.audit_head().seq, head.seq + 1);
+    vault
+        .write_sync_page(SyncPageWrite {
+            cursor: 7,
+            ..SyncPageWrite::default()
+        })
+        .unwrap();
+    assert_eq!(vault.sync_state().unwrap().last_sync, Some(last));
+    vault.lock();
+    let vault = test.unlock_admin();
+    assert_eq!(vault.sync_state().unwrap().last_sync, Some(last));
+    assert_eq!(vault.sync_state().unwrap().cursor, 7);
 }
