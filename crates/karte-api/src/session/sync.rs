@@ -206,34 +206,12 @@ impl Session {
     /// (its id at the hub). The request is kept in the vault and sent with
     /// the next sync, so it can be made offline.
     pub fn share(&mut self, patient: &PatientId, org: &str) -> Result<(), ApiError> {
-        self.require(Permission::Export)?;
-        if self.vault.enrolment()?.is_none() {
-            return Err(ApiError::NotEnrolled);
-        }
-        self.load(patient)?;
-        let org = org.trim();
-        if org.is_empty() {
-            let error = karte_types::ValidationError::new(
-                "org",
-                "required",
-                "name the organisation to share with by its id at the hub",
-            );
-            return Err(ApiError::Invalid(karte_types::ValidationErrors(vec![
-                error,
-            ])));
-        }
-        let event = AuditEvent {
-            at: self.now(),
-            action: AuditAction::Share {
-                org: org.to_owned(),
-            },
-            patient: Some(patient.clone()),
-            detail: "to be sent with the next sync".to_owned(),
-        };
-        let share = PendingShare {
-            patient: patient.clone(),
-            org: org.to_owned(),
-        };
+        let (share, event) = self.circle_request(
+            patient,
+            org,
+            "name the organisation to share with by its id at the hub",
+            |org| AuditAction::Share { org },
+        )?;
         Ok(self.vault.add_pending_share(share, event)?)
     }
 
@@ -244,6 +222,25 @@ impl Session {
     /// next sync, so it can be made offline; a share of the same chart with
     /// `org` not yet sent is dropped.
     pub fn unshare(&mut self, patient: &PatientId, org: &str) -> Result<(), ApiError> {
+        let (unshare, event) = self.circle_request(
+            patient,
+            org,
+            "name the organisation to remove by its id at the hub",
+            |org| AuditAction::Unshare { org },
+        )?;
+        Ok(self.vault.add_pending_unshare(unshare, event)?)
+    }
+
+    /// A change to `patient`'s care circle with the organisation `org`, to
+    /// be sent with the next sync, and its audit entry; `missing` says what
+    /// to do when `org` is blank.
+    fn circle_request(
+        &mut self,
+        patient: &PatientId,
+        org: &str,
+        missing: &str,
+        action: impl FnOnce(String) -> AuditAction,
+    ) -> Result<(PendingShare, AuditEvent), ApiError> {
         self.require(Permission::Export)?;
         if self.vault.enrolment()?.is_none() {
             return Err(ApiError::NotEnrolled);
@@ -251,28 +248,22 @@ impl Session {
         self.load(patient)?;
         let org = org.trim();
         if org.is_empty() {
-            let error = karte_types::ValidationError::new(
-                "org",
-                "required",
-                "name the organisation to remove by its id at the hub",
-            );
+            let error = karte_types::ValidationError::new("org", "required", missing);
             return Err(ApiError::Invalid(karte_types::ValidationErrors(vec![
                 error,
             ])));
         }
         let event = AuditEvent {
             at: self.now(),
-            action: AuditAction::Unshare {
-                org: org.to_owned(),
-            },
+            action: action(org.to_owned()),
             patient: Some(patient.clone()),
             detail: "to be sent with the next sync".to_owned(),
         };
-        let unshare = PendingShare {
+        let request = PendingShare {
             patient: patient.clone(),
             org: org.to_owned(),
         };
-        Ok(self.vault.add_pending_unshare(unshare, event)?)
+        Ok((request, event))
     }
 
     /// Withdraws a share not yet sent, e.g. one the hub refused: a refused
