@@ -113,14 +113,19 @@ impl Target {
             .map_err(|error| HubStoreError::DatabaseUrl(error.to_string()))?;
         let config = match self.security {
             Security::Plaintext => return Ok(None),
-            Security::EncryptOnly => builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AnyCertificate { provider })),
+            Security::EncryptOnly => {
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(WithoutName {
+                        roots: None,
+                        provider,
+                    }))
+            }
             Security::VerifyIssuer => {
                 builder
                     .dangerous()
-                    .with_custom_certificate_verifier(Arc::new(IssuerOnly {
-                        roots: self.roots()?,
+                    .with_custom_certificate_verifier(Arc::new(WithoutName {
+                        roots: Some(self.roots()?),
                         provider,
                     }))
             }
@@ -282,57 +287,18 @@ fn is_local(config: &tokio_postgres::Config) -> bool {
     })
 }
 
-/// `sslmode=require`: any certificate, but the handshake's signatures are
-/// still checked, so the session key is the server's.
+/// The certificate checks of `sslmode=require` (no `roots`: any
+/// certificate) and `sslmode=verify-ca` (it must chain to one of `roots`;
+/// the name in it is not compared with the host). Either way the
+/// handshake's signatures are checked, so the session key is the
+/// certificate's.
 #[derive(Debug)]
-struct AnyCertificate {
+struct WithoutName {
+    roots: Option<RootCertStore>,
     provider: Arc<CryptoProvider>,
 }
 
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12(&self.provider, message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13(&self.provider, message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        schemes(&self.provider)
-    }
-}
-
-/// `sslmode=verify-ca`: the certificate must chain to a trusted root; the
-/// name in it is not compared with the host.
-#[derive(Debug)]
-struct IssuerOnly {
-    roots: RootCertStore,
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for IssuerOnly {
+impl ServerCertVerifier for WithoutName {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -341,14 +307,16 @@ impl ServerCertVerifier for IssuerOnly {
         _ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let cert = rustls::server::ParsedCertificate::try_from(end_entity)?;
-        rustls::client::verify_server_cert_signed_by_trust_anchor(
-            &cert,
-            &self.roots,
-            intermediates,
-            now,
-            self.provider.signature_verification_algorithms.all,
-        )?;
+        if let Some(roots) = &self.roots {
+            let cert = rustls::server::ParsedCertificate::try_from(end_entity)?;
+            rustls::client::verify_server_cert_signed_by_trust_anchor(
+                &cert,
+                roots,
+                intermediates,
+                now,
+                self.provider.signature_verification_algorithms.all,
+            )?;
+        }
         Ok(ServerCertVerified::assertion())
     }
 
@@ -358,7 +326,8 @@ impl ServerCertVerifier for IssuerOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12(&self.provider, message, cert, dss)
+        let algorithms = &self.provider.signature_verification_algorithms;
+        rustls::crypto::verify_tls12_signature(message, cert, dss, algorithms)
     }
 
     fn verify_tls13_signature(
@@ -367,46 +336,15 @@ impl ServerCertVerifier for IssuerOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13(&self.provider, message, cert, dss)
+        let algorithms = &self.provider.signature_verification_algorithms;
+        rustls::crypto::verify_tls13_signature(message, cert, dss, algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        schemes(&self.provider)
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
-}
-
-fn verify_tls12(
-    provider: &CryptoProvider,
-    message: &[u8],
-    cert: &CertificateDer<'_>,
-    dss: &DigitallySignedStruct,
-) -> Result<HandshakeSignatureValid, rustls::Error> {
-    rustls::crypto::verify_tls12_signature(
-        message,
-        cert,
-        dss,
-        &provider.signature_verification_algorithms,
-    )
-}
-
-fn verify_tls13(
-    provider: &CryptoProvider,
-    message: &[u8],
-    cert: &CertificateDer<'_>,
-    dss: &DigitallySignedStruct,
-) -> Result<HandshakeSignatureValid, rustls::Error> {
-    rustls::crypto::verify_tls13_signature(
-        message,
-        cert,
-        dss,
-        &provider.signature_verification_algorithms,
-    )
-}
-
-fn schemes(provider: &CryptoProvider) -> Vec<SignatureScheme> {
-    provider
-        .signature_verification_algorithms
-        .supported_schemes()
 }
 
 #[cfg(test)]
