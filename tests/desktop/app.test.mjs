@@ -179,7 +179,18 @@ test('unlock, open a chart and record a visit in the desktop app', { timeout: 24
     await waitForPort(port);
     await wd.start(APP, { KARTE_VAULT: vault, HOME: home });
 
-    await wd.find('unlock');
+    // The first start of the web view compiles the wasm UI, which can take
+    // a while on a loaded machine: wait for it longer than for a screen,
+    // and say how far the start got (the page's `data-boot`) if it never
+    // comes.
+    await wd.waitFor('the unlock screen', async () => {
+      const boot = await wd.call('POST', `${wd.session}/execute/sync`, {
+        script: 'return document.documentElement.dataset.boot ?? "boot.js never ran";', args: [],
+      });
+      if (boot === 'failed') throw new Error(await wd.text('boot-error'));
+      if ((await wd.all('unlock')).length > 0) return true;
+      throw new Error(`the UI's start is ${boot}`);
+    }, 90000);
     await wd.type('unlock-passphrase', PASSPHRASE);
     await wd.click('unlock-submit');
     const listed = ['patient-list', 'patient-row'];
