@@ -78,6 +78,7 @@ pub const PROBLEM_CODES: &[ErrorCode] = &[
     ErrorCode::Unauthorized,
     ErrorCode::DeviceRevoked,
     ErrorCode::ShareNotAccepted,
+    ErrorCode::AuditChainBroken,
     ErrorCode::NotPermitted,
     ErrorCode::RecoveryKeyMismatch,
     ErrorCode::WeakKeyDerivation,

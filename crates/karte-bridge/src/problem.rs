@@ -102,6 +102,7 @@ fn status_for(code: ErrorCode) -> StatusCode {
         | UnknownDoc
         | OutsideCircle
         | ShareNotAccepted
+        | AuditChainBroken
         | NotChartOwner
         | OwnerCannotLeave
         | MissingDependency

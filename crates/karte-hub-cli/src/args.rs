@@ -173,4 +173,13 @@ pub enum DeviceCommand {
         #[arg(long)]
         lost: bool,
     },
+    /// Show the audit log a device handed in at its syncs: who opened,
+    /// changed, exported or synced which chart on it, and when. Entries
+    /// name patients, so they are sealed: this needs the master key.
+    Audit {
+        device: String,
+        /// The master key file the hub serves with.
+        #[arg(long, env = "KARTE_HUB_MASTER_KEY")]
+        master_key: PathBuf,
+    },
 }

@@ -44,6 +44,10 @@ pub enum HubStoreError {
         "only the organisation that owns chart {doc} may remove organisation {org} from its care circle; an organisation may remove only itself"
     )]
     NotChartOwner { doc: PatientId, org: OrgId },
+    #[error(
+        "the audit log device {device} sent does not extend the one this hub holds for it ({detail}): entries were removed or rewritten on the device; nothing of the request was stored; tell the hub's administrator (`karte-hub device audit {device}`)"
+    )]
+    AuditChainBroken { device: DeviceId, detail: String },
     #[error("this enrolment code is not known: check it, or ask the administrator for a new one")]
     EnrolmentUnknown,
     #[error("this enrolment code has already been used: ask the administrator for a new one")]
@@ -114,6 +118,7 @@ impl HubStoreError {
             HubStoreError::OutsideCircle { .. } => "outside_circle",
             HubStoreError::OwnerCannotLeave { .. } => "owner_cannot_leave",
             HubStoreError::ShareNotAccepted { .. } => "share_not_accepted",
+            HubStoreError::AuditChainBroken { .. } => "audit_chain_broken",
             HubStoreError::NoPendingShare { .. } => "no_pending_share",
             HubStoreError::NotChartOwner { .. } => "not_chart_owner",
             HubStoreError::EnrolmentUnknown => "enrolment_unknown",

@@ -8,9 +8,9 @@ use std::time::Duration;
 use karte_types::{DeviceId, PatientId, Timestamp};
 
 use crate::{
-    Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStoreError,
-    NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc, Quarantined, Receipt,
-    ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
+    Arrival, AuditHead, AuditUploadIn, CircleEvent, Device, DocRecord, FeedChange, FeedPage,
+    HeldAuditEntry, HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc,
+    Quarantined, Receipt, ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
 };
 
 /// The hub's storage.
@@ -298,6 +298,34 @@ pub trait HubStore: Send + Sync + 'static {
         now: Timestamp,
         window: Duration,
     ) -> impl Future<Output = Result<bool, HubStoreError>> + Send;
+
+    /// Checks, storing nothing, that `upload` and `reported` (the head the
+    /// device says its audit log has) extend the log held for `device`:
+    /// `audit_chain_broken` if they do not.
+    fn check_audit(
+        &self,
+        device: &DeviceId,
+        upload: Option<&AuditUploadIn>,
+        reported: Option<AuditHead>,
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    /// Appends, after the same checks and atomically, the entries of
+    /// `upload` the hub does not hold, sealed under the device's
+    /// organisation's data key; returns the end of the log held. Entries
+    /// held already store nothing.
+    fn store_audit(
+        &self,
+        device: &DeviceId,
+        upload: AuditUploadIn,
+        reported: Option<AuditHead>,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<AuditHead, HubStoreError>> + Send;
+
+    /// The audit log held for `device`, oldest first, opened.
+    fn device_audit(
+        &self,
+        device: &DeviceId,
+    ) -> impl Future<Output = Result<Vec<HeldAuditEntry>, HubStoreError>> + Send;
 
     /// The receive log of one device, oldest first.
     fn receipts(

@@ -21,7 +21,7 @@ mod sync_state;
 mod users;
 mod vault;
 
-pub use audit::{AuditAction, AuditEntry, AuditEvent, AuditHead};
+pub use audit::{AuditAction, AuditEntry, AuditEvent, AuditHead, AuditRecord};
 pub use crypto::kdf::KdfParams;
 pub use error::StoreError;
 pub use quarantine::{QuarantineWrite, QuarantinedChart};

@@ -88,6 +88,10 @@ pub struct SyncState {
     /// finished one (or was made before this was kept).
     #[serde(default)]
     pub last_sync: Option<LastSync>,
+    /// The number of the last audit entry the hub holds: the entries after
+    /// it go with the next sync.
+    #[serde(default)]
+    pub audit_acked: u64,
 }
 
 /// When the last whole sync ended, and what it moved.

@@ -163,6 +163,35 @@ pub struct SyncRequest {
     /// for its administrator.
     #[serde(default)]
     pub quarantined: Option<Vec<QuarantineReport>>,
+    /// The entries of the device's audit log the hub has not acknowledged,
+    /// oldest first, when there are any: the hub keeps them, append-only,
+    /// and refuses a chain that does not extend the one it holds
+    /// (`audit_chain_broken`).
+    #[serde(default)]
+    pub audit: Option<AuditUpload>,
+}
+
+/// Audit entries a device hands the hub: each with its number, its chain
+/// hash and the bytes the hash covers, after the entry `after` (the last
+/// the hub acknowledged; number 0 and a zero hash before the first).
+/// `signature` is the device's over the last entry's number and hash
+/// ([`crate::audit_signing_message`]), which the chain ties to every entry
+/// before it: the hub keeps it as the device's word for the whole log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditUpload {
+    pub after: AuditHeadReport,
+    pub entries: Vec<AuditRecordWire>,
+    #[serde(with = "serde_bytes")]
+    pub signature: Vec<u8>,
+}
+
+/// One audit entry as it travels: see [`AuditUpload`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecordWire {
+    pub seq: u64,
+    pub hash: [u8; 32],
+    #[serde(with = "serde_bytes")]
+    pub body: Vec<u8>,
 }
 
 /// A chart a device could not apply and keeps aside: which chart, why (an
@@ -234,6 +263,11 @@ pub struct SyncResponse {
     /// administrator to approve them: taken, but not in the circle yet.
     #[serde(default)]
     pub shares_pending: Vec<(PatientId, String)>,
+    /// The end of the device's audit log as the hub now holds it, in
+    /// answer to a request that carried audit entries: the device sends
+    /// none of them again.
+    #[serde(default)]
+    pub audit_held: Option<AuditHeadReport>,
 }
 
 /// A device's enrolled public key, as the hub vouches for it.
@@ -626,6 +660,10 @@ mod tests {
                 public_key: [4; 32],
             }],
             shares_pending: vec![("P4".into(), "O1".into())],
+            audit_held: Some(AuditHeadReport {
+                seq: 9,
+                hash: [3; 32],
+            }),
         }
     }
 

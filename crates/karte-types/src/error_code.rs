@@ -130,6 +130,9 @@ error_codes! {
     OutsideCircle = "outside_circle",
     /// The receiving organisation's rules refuse shares from this one.
     ShareNotAccepted = "share_not_accepted",
+    /// The audit log the device handed in does not extend the one the hub
+    /// holds for it: entries were removed or rewritten on the device.
+    AuditChainBroken = "audit_chain_broken",
     /// Only the chart's owner removes another organisation from its circle.
     NotChartOwner = "not_chart_owner",
     /// The owning organisation stays in its chart's circle.

@@ -245,6 +245,7 @@ problem-no_token = Open the address that `karte ui serve` printed, including its
 problem-unauthorized = Access refused. Open the printed address again.
 problem-device_revoked = This device's enrolment was revoked. Contact your administrator.
 problem-share_not_accepted = The other organisation does not accept charts shared by yours. Ask its administrator to accept them; nothing else was lost.
+problem-audit_chain_broken = The hub refused this device's sync: its audit log no longer continues the one the hub holds (entries were removed or changed on this device). Nothing was lost or sent; contact your administrator.
 problem-not_permitted = Your role may not do this. Ask a nurse, doctor or administrator.
 problem-recovery_key_mismatch = The hub named a recovery key that does not match the enrolment code. Nothing was stored; tell the hub's administrator.
 problem-weak_key_derivation = This vault's key protection is below the minimum and it cannot be opened. Contact your administrator.

@@ -200,6 +200,13 @@ impl TestHub {
         self.runtime.block_on(self.store.quarantined(None)).unwrap()
     }
 
+    /// The audit log the hub holds for `device`, oldest first.
+    pub fn device_audit(&self, device: &DeviceId) -> Vec<karte_hub::HeldAuditEntry> {
+        self.runtime
+            .block_on(self.store.device_audit(device))
+            .unwrap()
+    }
+
     /// The highest feed position: what a repeated push must not move.
     pub fn feed_head(&self) -> u64 {
         self.runtime.block_on(self.store.feed_head()).unwrap()
@@ -408,6 +415,7 @@ impl Hostile {
             shares: Vec::new(),
             unshares: Vec::new(),
             quarantined: None,
+            audit: None,
         };
         self.nonces += 1;
         let mut nonce = [0u8; 16];

@@ -10,9 +10,9 @@ use tokio_postgres::Row;
 
 use super::PostgresRows;
 use crate::columns::{
-    DeviceColumns, docs_from_text, docs_to_text, position_from_sql, position_to_sql,
+    DeviceColumns, docs_from_text, docs_to_text, hash32, position_from_sql, position_to_sql,
 };
-use crate::rules::{AccountRows, EnrolmentRow, Standing};
+use crate::rules::{AccountRows, AuditRow, EnrolmentRow, Standing};
 use crate::{
     AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId, Quarantined, Receipt,
 };
@@ -387,5 +387,82 @@ impl<C: GenericClient> AccountRows for PostgresRows<'_, C> {
             )
             .await?
             .get(0))
+    }
+
+    async fn audit_held_head(&self, device: &DeviceId) -> Result<Option<AuditHead>> {
+        self.query_opt(
+            "SELECT seq, hash FROM device_audit WHERE device = $1 ORDER BY seq DESC LIMIT 1",
+            &[&device.as_str()],
+        )
+        .await?
+        .map(|row| {
+            Ok(AuditHead {
+                seq: row.get::<_, i64>(0) as u64,
+                hash: hash32(row.get(1))?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn audit_hashes(
+        &self,
+        device: &DeviceId,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, [u8; 32])>> {
+        self.query(
+            "SELECT seq, hash FROM device_audit
+             WHERE device = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
+            &[&device.as_str(), &(from as i64), &(to as i64)],
+        )
+        .await?
+        .into_iter()
+        .map(|row| Ok((row.get::<_, i64>(0) as u64, hash32(row.get(1))?)))
+        .collect()
+    }
+
+    async fn insert_audit_entry(
+        &self,
+        device: &DeviceId,
+        seq: u64,
+        hash: &[u8; 32],
+        sealed: &[u8],
+        signature: Option<&[u8]>,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO device_audit (device, seq, hash, entry, signature, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &device.as_str(),
+                &(seq as i64),
+                &hash.as_slice(),
+                &sealed,
+                &signature,
+                &now.0,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn audit_entries(&self, device: &DeviceId) -> Result<Vec<AuditRow>> {
+        self.query(
+            "SELECT seq, hash, entry, signature, received_at FROM device_audit
+             WHERE device = $1 ORDER BY seq",
+            &[&device.as_str()],
+        )
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok(AuditRow {
+                seq: row.get::<_, i64>(0) as u64,
+                hash: hash32(row.get(1))?,
+                sealed: row.get(2),
+                signature: row.get(3),
+                received_at: Timestamp(row.get(4)),
+            })
+        })
+        .collect()
     }
 }

@@ -11,9 +11,9 @@ use super::PostgresHubStore;
 use super::naive;
 use crate::rules::{self, AccountRows, FeedRows, ShareRows};
 use crate::{
-    Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
-    HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc, Quarantined,
-    Receipt, ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
+    Arrival, AuditHead, AuditUploadIn, CircleEvent, Device, DocRecord, FeedChange, FeedPage,
+    HeldAuditEntry, HubStore, HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome,
+    PushedDoc, Quarantined, Receipt, ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
 };
 
 impl HubStore for PostgresHubStore {
@@ -302,6 +302,38 @@ impl HubStore for PostgresHubStore {
             rules::check_and_record_nonce(rows, device, nonce, now, window).await
         })
         .await
+    }
+
+    async fn check_audit(
+        &self,
+        device: &DeviceId,
+        upload: Option<&AuditUploadIn>,
+        reported: Option<AuditHead>,
+    ) -> Result<(), HubStoreError> {
+        self.read(async |rows| {
+            rules::audit::check(rows, device, upload, reported)
+                .await
+                .map(drop)
+        })
+        .await
+    }
+
+    async fn store_audit(
+        &self,
+        device: &DeviceId,
+        upload: AuditUploadIn,
+        reported: Option<AuditHead>,
+        now: Timestamp,
+    ) -> Result<AuditHead, HubStoreError> {
+        self.write(None, async |rows| {
+            rules::audit::store(rows, &self.keys, device, &upload, reported, now).await
+        })
+        .await
+    }
+
+    async fn device_audit(&self, device: &DeviceId) -> Result<Vec<HeldAuditEntry>, HubStoreError> {
+        self.read(async |rows| rules::audit::entries(rows, &self.keys, device).await)
+            .await
     }
 
     async fn receipts(&self, device: &DeviceId) -> Result<Vec<Receipt>, HubStoreError> {

@@ -16,6 +16,7 @@
 //! ([`crate::feed::Positions`]), and the test hook's pause before commit.
 
 mod accounts;
+pub(crate) mod audit;
 mod circle;
 mod payload;
 mod push;
@@ -306,6 +307,42 @@ pub(crate) trait AccountRows {
 
     /// Whether any change or snapshot is stored.
     async fn holds_chart_payloads(&self) -> Result<bool>;
+
+    /// The number and hash of the last audit entry held for `device`.
+    async fn audit_held_head(&self, device: &DeviceId) -> Result<Option<AuditHead>>;
+
+    /// The numbers and hashes of the audit entries held for `device` from
+    /// `from` to `to`, both included.
+    async fn audit_hashes(
+        &self,
+        device: &DeviceId,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, [u8; 32])>>;
+
+    /// Appends an audit entry of `device`, its bytes sealed.
+    async fn insert_audit_entry(
+        &self,
+        device: &DeviceId,
+        seq: u64,
+        hash: &[u8; 32],
+        sealed: &[u8],
+        signature: Option<&[u8]>,
+        now: Timestamp,
+    ) -> Result<()>;
+
+    /// The audit entries held for `device`, oldest first, sealed.
+    async fn audit_entries(&self, device: &DeviceId) -> Result<Vec<AuditRow>>;
+}
+
+/// An audit entry's row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AuditRow {
+    pub seq: u64,
+    pub hash: [u8; 32],
+    pub sealed: Vec<u8>,
+    pub signature: Option<Vec<u8>>,
+    pub received_at: Timestamp,
 }
 
 /// Rows of the rules organisations set for shares into them, and of the

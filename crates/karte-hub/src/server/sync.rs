@@ -10,7 +10,9 @@
 //! retired one may hand in its own work in one last sync, sharing nothing,
 //! and is told to wipe; every later request of it is refused
 //! (`device_revoked`).
-//! The charts a device reports in quarantine replace its last list.
+//! The charts a device reports in quarantine replace its last list. The
+//! audit entries it hands in are checked against the log the hub holds
+//! for it before anything is stored, and appended after the rest.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -18,8 +20,9 @@ use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use karte_sync::{
-    AuthError, QuarantineReport, SyncRequest, SyncResponse, WipeOrder, WireError, encode_response,
-    inflate_request_body, verify_request_header,
+    AuditHeadReport, AuditUpload, AuthError, QuarantineReport, SyncRequest, SyncResponse,
+    WipeOrder, WireError, encode_response, inflate_request_body, verify_audit_head,
+    verify_request_header,
 };
 use karte_types::{DeviceId, PatientId, Timestamp};
 use tokio::time::Instant;
@@ -27,7 +30,7 @@ use tokio::time::Instant;
 use crate::server::envelope::Incoming;
 use crate::server::problem::Problem;
 use crate::server::{push, share, updates, whole};
-use crate::{AuditHead, Device, DeviceStatus, Hub, HubStore, HubStoreError};
+use crate::{AuditHead, AuditUploadIn, Device, DeviceStatus, Hub, HubStore, HubStoreError};
 
 /// How finely the hub notes when it last heard from a device.
 const CONTACT_RESOLUTION_MS: i64 = 60_000;
@@ -119,6 +122,7 @@ async fn sync<S: HubStore>(
             wipe: Some(WipeOrder::Lost),
             signers: Vec::new(),
             shares_pending: Vec::new(),
+            audit_held: None,
         }));
     };
     // The body is the one the device signed: only now is it inflated.
@@ -133,6 +137,7 @@ async fn sync<S: HubStore>(
         shares,
         unshares,
         quarantined,
+        audit,
     } = request;
     if device.status == DeviceStatus::Revoked {
         retired_may_hand_in(&device, &shares, &unshares, now)?;
@@ -142,6 +147,21 @@ async fn sync<S: HubStore>(
         check_resume(hub, cursor, after).await?;
     }
     let quarantined = quarantined.map(check_quarantined).transpose()?;
+    let audit_head = audit_head.map(|head| AuditHead {
+        seq: head.seq,
+        hash: head.hash,
+    });
+    let audit = audit
+        .map(|upload| check_audit_upload(&device, &public_key, upload))
+        .transpose()?
+        .flatten();
+    if audit.is_some() || audit_head.is_some_and(|head| Some(head) != device.audit_head) {
+        // Checked before anything is stored: a chain that does not extend
+        // the one held refuses the whole request.
+        hub.store()
+            .check_audit(&device.id, audit.as_ref(), audit_head)
+            .await?;
+    }
     let circle_changes = if shares.is_empty() && unshares.is_empty() {
         share::CircleChanges::default()
     } else {
@@ -176,6 +196,19 @@ async fn sync<S: HubStore>(
             .record_quarantine(&device.id, charts, now)
             .await?;
     }
+    let audit_held = match audit {
+        Some(upload) => {
+            let held = hub
+                .store()
+                .store_audit(&device.id, upload, audit_head, now)
+                .await?;
+            Some(AuditHeadReport {
+                seq: held.seq,
+                hash: held.hash,
+            })
+        }
+        None => None,
+    };
     let response = if device.status == DeviceStatus::Revoked {
         // A retired device is about to wipe: it is sent nothing more.
         SyncResponse {
@@ -188,6 +221,7 @@ async fn sync<S: HubStore>(
             wipe: Some(WipeOrder::Retired),
             signers: Vec::new(),
             shares_pending,
+            audit_held,
         }
     } else {
         let budget = max_response_bytes.min(hub.config().max_page_bytes) as usize;
@@ -215,12 +249,9 @@ async fn sync<S: HubStore>(
             wipe: None,
             signers: gathered.signers,
             shares_pending,
+            audit_held,
         }
     };
-    let audit_head = audit_head.map(|head| AuditHead {
-        seq: head.seq,
-        hash: head.hash,
-    });
     // Noting the contact is a write; a device syncing often with nothing
     // new to report is noted once a minute, which is all `device list`
     // shows anyway.
@@ -259,6 +290,50 @@ fn retired_may_hand_in(
         ));
     }
     Ok(())
+}
+
+/// The most audit entries a request may carry.
+const MAX_AUDIT_ENTRIES: usize = 10_000;
+
+/// The audit entries of a request, their device's signature over the last
+/// checked; `None` for an upload of no entry.
+fn check_audit_upload(
+    device: &Device,
+    public_key: &[u8; 32],
+    upload: AuditUpload,
+) -> Result<Option<AuditUploadIn>, Problem> {
+    if upload.entries.len() > MAX_AUDIT_ENTRIES {
+        return Err(Problem::malformed(format!(
+            "{} audit entries in one request, at most {MAX_AUDIT_ENTRIES}",
+            upload.entries.len()
+        )));
+    }
+    let Some(last) = upload.entries.last() else {
+        return Ok(None);
+    };
+    verify_audit_head(
+        &device.id,
+        last.seq,
+        &last.hash,
+        &upload.signature,
+        public_key,
+    )?;
+    Ok(Some(AuditUploadIn {
+        after: AuditHead {
+            seq: upload.after.seq,
+            hash: upload.after.hash,
+        },
+        entries: upload
+            .entries
+            .into_iter()
+            .map(|entry| karte_store::AuditRecord {
+                seq: entry.seq,
+                hash: entry.hash,
+                body: entry.body,
+            })
+            .collect(),
+        signature: upload.signature,
+    }))
 }
 
 /// The most charts a device may report in quarantine at once.

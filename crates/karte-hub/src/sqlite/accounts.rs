@@ -7,9 +7,9 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::SqliteRows;
 use crate::columns::{
-    DeviceColumns, docs_from_text, docs_to_text, position_from_sql, position_to_sql,
+    DeviceColumns, docs_from_text, docs_to_text, hash32, position_from_sql, position_to_sql,
 };
-use crate::rules::{AccountRows, EnrolmentRow, Standing};
+use crate::rules::{AccountRows, AuditRow, EnrolmentRow, Standing};
 use crate::{
     AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId, Quarantined, Receipt,
 };
@@ -386,5 +386,93 @@ impl AccountRows for SqliteRows<'_> {
                 "SELECT EXISTS (SELECT 1 FROM changes) OR EXISTS (SELECT 1 FROM snapshots)",
             )?
             .query_row([], |r| r.get(0))?)
+    }
+
+    async fn audit_held_head(&self, device: &DeviceId) -> Result<Option<AuditHead>> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .0
+            .prepare_cached(
+                "SELECT seq, hash FROM device_audit WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
+            )?
+            .query_row([device.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        row.map(|(seq, hash)| {
+            Ok(AuditHead {
+                seq: seq as u64,
+                hash: hash32(hash)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn audit_hashes(
+        &self,
+        device: &DeviceId,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, [u8; 32])>> {
+        let rows: Vec<(i64, Vec<u8>)> = self
+            .0
+            .prepare_cached(
+                "SELECT seq, hash FROM device_audit
+                 WHERE device = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
+            )?
+            .query_map(params![device.as_str(), from as i64, to as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(seq, hash)| Ok((seq as u64, hash32(hash)?)))
+            .collect()
+    }
+
+    async fn insert_audit_entry(
+        &self,
+        device: &DeviceId,
+        seq: u64,
+        hash: &[u8; 32],
+        sealed: &[u8],
+        signature: Option<&[u8]>,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO device_audit (device, seq, hash, entry, signature, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                device.as_str(),
+                seq as i64,
+                hash.as_slice(),
+                sealed,
+                signature,
+                now.0
+            ])?;
+        Ok(())
+    }
+
+    async fn audit_entries(&self, device: &DeviceId) -> Result<Vec<AuditRow>> {
+        type Columns = (i64, Vec<u8>, Vec<u8>, Option<Vec<u8>>, i64);
+        let rows: Vec<Columns> = self
+            .0
+            .prepare_cached(
+                "SELECT seq, hash, entry, signature, received_at FROM device_audit
+                 WHERE device = ?1 ORDER BY seq",
+            )?
+            .query_map([device.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(seq, hash, sealed, signature, received_at)| {
+                Ok(AuditRow {
+                    seq: seq as u64,
+                    hash: hash32(hash)?,
+                    sealed,
+                    signature,
+                    received_at: Timestamp(received_at),
+                })
+            })
+            .collect()
     }
 }

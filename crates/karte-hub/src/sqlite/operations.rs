@@ -11,9 +11,9 @@ use super::naive;
 use super::{SqliteHubStore, record_nonce};
 use crate::rules::{self, AccountRows, FeedRows, ShareRows};
 use crate::{
-    Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
-    HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc, Quarantined,
-    Receipt, ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
+    Arrival, AuditHead, AuditUploadIn, CircleEvent, Device, DocRecord, FeedChange, FeedPage,
+    HeldAuditEntry, HubStore, HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome,
+    PushedDoc, Quarantined, Receipt, ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
 };
 
 impl HubStore for SqliteHubStore {
@@ -337,6 +337,43 @@ impl HubStore for SqliteHubStore {
             })
         })
         .await
+    }
+
+    async fn check_audit(
+        &self,
+        device: &DeviceId,
+        upload: Option<&AuditUploadIn>,
+        reported: Option<AuditHead>,
+    ) -> Result<(), HubStoreError> {
+        let (device, upload) = (device.clone(), upload.cloned());
+        self.read(async move |rows| {
+            rules::audit::check(rows, &device, upload.as_ref(), reported)
+                .await
+                .map(drop)
+        })
+        .await
+    }
+
+    async fn store_audit(
+        &self,
+        device: &DeviceId,
+        upload: AuditUploadIn,
+        reported: Option<AuditHead>,
+        now: Timestamp,
+    ) -> Result<AuditHead, HubStoreError> {
+        let device = device.clone();
+        let keys = self.keys();
+        self.write(async move |rows| {
+            rules::audit::store(rows, &keys, &device, &upload, reported, now).await
+        })
+        .await
+    }
+
+    async fn device_audit(&self, device: &DeviceId) -> Result<Vec<HeldAuditEntry>, HubStoreError> {
+        let device = device.clone();
+        let keys = self.keys();
+        self.read(async move |rows| rules::audit::entries(rows, &keys, &device).await)
+            .await
     }
 
     async fn receipts(&self, device: &DeviceId) -> Result<Vec<Receipt>, HubStoreError> {

@@ -69,6 +69,8 @@ pub struct SyncPageWrite {
     pub lifted: Vec<PatientId>,
     /// The request this page answers told the hub the quarantine list.
     pub quarantine_reported: bool,
+    /// The hub now holds the audit log up to this entry.
+    pub audit_acked: Option<u64>,
     pub audit: Vec<AuditEvent>,
 }
 
@@ -84,6 +86,7 @@ impl SyncPageWrite {
             && self.quarantined.is_empty()
             && self.lifted.is_empty()
             && !self.quarantine_reported
+            && self.audit_acked.is_none()
             && self.audit.is_empty()
     }
 }
@@ -310,6 +313,7 @@ impl Vault {
             quarantined,
             lifted,
             quarantine_reported,
+            audit_acked,
             audit,
         } = page;
         self.transact_audited(audit, |conn, key| {
@@ -351,6 +355,9 @@ impl Vault {
             state.quarantine_news |= quarantine_news;
             state.cursor = cursor;
             state.resume_after = resume_after;
+            if let Some(acked) = audit_acked {
+                state.audit_acked = state.audit_acked.max(acked);
+            }
             state.pending_shares.retain(|s| !shares_sent.contains(s));
             state
                 .pending_unshares
