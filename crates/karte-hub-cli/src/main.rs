@@ -78,7 +78,9 @@ fn run(cli: &HubCli) -> Result<()> {
     // administrator's other commands touch neither and need no key.
     let master_key = match &cli.action {
         HubAction::Serve(serve) => Some(&serve.master_key),
-        HubAction::Device(DeviceCommand::Audit { master_key, .. }) => Some(master_key),
+        HubAction::Device(
+            DeviceCommand::Audit { master_key, .. } | DeviceCommand::UnlockCode { master_key, .. },
+        ) => Some(master_key),
         _ => None,
     };
     let config = match master_key {
@@ -230,6 +232,34 @@ async fn act<S: HubStore>(store: S, action: &HubAction) -> Result<()> {
                     "device {device} revoked: at its next contact it hands in its own unsynced work, then wipes; it is refused after that"
                 );
             }
+        }
+        HubAction::Org(OrgCommand::Policy {
+            org,
+            lock_after_days,
+            ..
+        }) => {
+            let days = lock_after_days.filter(|days| *days > 0);
+            if lock_after_days.is_some() && days.is_none() {
+                bail!("--lock-after-days must be at least 1");
+            }
+            store.set_lock_policy(&OrgId(org.clone()), days).await?;
+            match days {
+                Some(days) => eprintln!(
+                    "devices of organisation {org} lock after {days} days without the hub, from their next sync on; unlock one with `karte-hub device unlock-code DEVICE`"
+                ),
+                None => eprintln!(
+                    "devices of organisation {org} no longer lock, from their next sync on"
+                ),
+            }
+        }
+        HubAction::Device(DeviceCommand::UnlockCode { device, .. }) => {
+            let (number, code) = store
+                .issue_unlock_code(&DeviceId(device.clone()), now)
+                .await?;
+            println!("{code}");
+            eprintln!(
+                "unlock code {number} of device {device}: read it to the device's user, who enters it with their passphrase (`karte unlock-code CODE`, or the app's unlock screen); it works once"
+            );
         }
         HubAction::Device(DeviceCommand::Audit { device, .. }) => {
             device_audit(&store, &DeviceId(device.clone())).await?;

@@ -97,6 +97,24 @@ pub struct AuditUploadIn {
     pub signature: Vec<u8>,
 }
 
+/// An unlock code the hub made for a device: its number, the salt and
+/// slow hash the device keeps, and when an administrator was given it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnlockCodeHeld {
+    pub number: u32,
+    pub salt: [u8; 16],
+    pub hash: [u8; 32],
+    pub issued_at: Option<Timestamp>,
+}
+
+/// A new unlock code: the code itself (sealed at rest), its salt and hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUnlockCode {
+    pub code: String,
+    pub salt: [u8; 16],
+    pub hash: [u8; 32],
+}
+
 /// One entry of a device's audit log as the hub holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldAuditEntry {

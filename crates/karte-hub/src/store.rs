@@ -12,6 +12,7 @@ use crate::{
     HeldAuditEntry, HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc,
     Quarantined, Receipt, ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
 };
+use crate::{NewUnlockCode, UnlockCodeHeld};
 
 /// The hub's storage.
 ///
@@ -326,6 +327,43 @@ pub trait HubStore: Send + Sync + 'static {
         &self,
         device: &DeviceId,
     ) -> impl Future<Output = Result<Vec<HeldAuditEntry>, HubStoreError>> + Send;
+
+    /// Sets (`Some(days)`) or removes `org`'s lock for lost devices.
+    fn set_lock_policy(
+        &self,
+        org: &OrgId,
+        lock_after_days: Option<u32>,
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    /// `org`'s lock for lost devices: after how many days without the hub.
+    fn lock_policy(
+        &self,
+        org: &OrgId,
+    ) -> impl Future<Output = Result<Option<u32>, HubStoreError>> + Send;
+
+    /// The unlock codes made for `device` (their salts and hashes), by number.
+    fn unlock_codes(
+        &self,
+        device: &DeviceId,
+    ) -> impl Future<Output = Result<Vec<UnlockCodeHeld>, HubStoreError>> + Send;
+
+    /// Stores new unlock codes of `device`, numbered after its last, each
+    /// code sealed under its organisation's data key.
+    fn add_unlock_codes(
+        &self,
+        device: &DeviceId,
+        codes: Vec<NewUnlockCode>,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    /// Gives out the lowest-numbered code of `device` not given before
+    /// (`no_unlock_code` if none is left) and marks it given: no code is
+    /// given twice.
+    fn issue_unlock_code(
+        &self,
+        device: &DeviceId,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<(u32, String), HubStoreError>> + Send;
 
     /// The receive log of one device, oldest first.
     fn receipts(

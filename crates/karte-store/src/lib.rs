@@ -26,7 +26,7 @@ pub use crypto::kdf::KdfParams;
 pub use error::StoreError;
 pub use quarantine::{QuarantineWrite, QuarantinedChart};
 pub use sync_state::{
-    DocumentSyncState, DocumentToPush, Enrolment, LastSync, PendingShare, SyncState,
+    DocumentSyncState, DocumentToPush, Enrolment, LastSync, LockPolicy, PendingShare, SyncState,
 };
 pub use users::{Role, UserRecord};
 pub use vault::{ReceivedDocument, SyncPageWrite, Vault, VaultOpened};

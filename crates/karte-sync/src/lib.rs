@@ -23,6 +23,7 @@ pub mod enrolment_code;
 mod error;
 pub mod recovery;
 mod replay;
+pub mod unlock_code;
 pub mod wall_clock;
 pub mod wire;
 
@@ -35,9 +36,9 @@ pub use enrolment::{EnrolmentGrantJson, EnrolmentRequestJson};
 pub use error::{AuthError, SyncError, TransportError, WireError};
 pub use replay::ReplayGuard;
 pub use wire::{
-    AuditHeadReport, AuditRecordWire, AuditUpload, ChangeSignature, ChartDigest, DocHeads, DocPush,
-    DocUpdate, HeaderRead, Limits, Payload, QuarantineReport, RequestHeader, SignedChange,
-    SignedRequest, SignerKey, SyncRequest, SyncResponse, WipeOrder, decode_request,
+    AuditHeadReport, AuditRecordWire, AuditUpload, ChangeSignature, ChartDigest, DeviceLock,
+    DocHeads, DocPush, DocUpdate, HeaderRead, Limits, Payload, QuarantineReport, RequestHeader,
+    SignedChange, SignedRequest, SignerKey, SyncRequest, SyncResponse, WipeOrder, decode_request,
     decode_request_within, decode_response, decode_response_within, decode_update, encode_request,
     encode_response, encode_update, inflate_request_body, read_request_header,
 };

@@ -268,6 +268,23 @@ pub struct SyncResponse {
     /// none of them again.
     #[serde(default)]
     pub audit_held: Option<AuditHeadReport>,
+    /// The device's organisation's lock policy, in every answer to an
+    /// active device: `None` when it has none (a device that kept one drops
+    /// it). The device keeps the last one it received with the time of the
+    /// sync.
+    #[serde(default)]
+    pub device_lock: Option<DeviceLock>,
+}
+
+/// An organisation's lock for lost devices: a vault that has not reached
+/// its hub for `lock_after_days` opens only with one of the unlock codes
+/// its administrator reads out, of which the device gets only slow salted
+/// hashes ([`crate::unlock_code`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceLock {
+    pub lock_after_days: u32,
+    pub cost: crate::unlock_code::UnlockCodeCost,
+    pub codes: Vec<crate::unlock_code::UnlockCodeCheck>,
 }
 
 /// A device's enrolled public key, as the hub vouches for it.
@@ -663,6 +680,19 @@ mod tests {
             audit_held: Some(AuditHeadReport {
                 seq: 9,
                 hash: [3; 32],
+            }),
+            device_lock: Some(DeviceLock {
+                lock_after_days: 30,
+                cost: crate::unlock_code::UnlockCodeCost {
+                    memory_kib: 19_456,
+                    iterations: 2,
+                    parallelism: 1,
+                },
+                codes: vec![crate::unlock_code::UnlockCodeCheck {
+                    number: 1,
+                    salt: [6; 16],
+                    hash: [8; 32],
+                }],
             }),
         }
     }

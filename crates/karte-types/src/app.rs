@@ -68,6 +68,10 @@ pub struct Credentials {
     #[serde(default)]
     pub user: Option<String>,
     pub passphrase: Zeroizing<String>,
+    /// An administrator's unlock code, for a vault its organisation's
+    /// policy locked after too many days without the hub.
+    #[serde(default)]
+    pub unlock_code: Option<Zeroizing<String>>,
 }
 
 impl Credentials {
@@ -75,6 +79,16 @@ impl Credentials {
         Credentials {
             user: user.map(str::to_owned),
             passphrase: Zeroizing::new(passphrase.to_owned()),
+            unlock_code: None,
+        }
+    }
+
+    /// The same credentials with an unlock code (none if blank).
+    pub fn with_unlock_code(self, code: &str) -> Credentials {
+        let code = code.trim();
+        Credentials {
+            unlock_code: (!code.is_empty()).then(|| Zeroizing::new(code.to_owned())),
+            ..self
         }
     }
 }

@@ -65,6 +65,11 @@ error_codes! {
     RecoveryPassphraseNeeded = "recovery_passphrase_needed",
     WrongRecoveryPassphrase = "wrong_recovery_passphrase",
     Locked = "locked",
+    /// The organisation's policy locks a vault that has not reached its hub
+    /// for too many days; it opens with an administrator's unlock code.
+    DeviceLocked = "device_locked",
+    /// The unlock code is not one of this device's, or was used already.
+    WrongUnlockCode = "wrong_unlock_code",
     Io = "io",
     Database = "database",
     // What was asked for.

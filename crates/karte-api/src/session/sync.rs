@@ -364,7 +364,12 @@ impl Session {
             patient: None,
             detail: summary.to_string(),
         });
-        self.vault.record_sync(last_sync(&summary, now), audit)?;
+        let lock = summary
+            .device_lock
+            .as_ref()
+            .map(super::device_lock::lock_policy);
+        self.vault
+            .record_sync(last_sync(&summary, now), lock, audit)?;
         Ok(summary)
     }
 }

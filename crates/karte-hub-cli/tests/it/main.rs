@@ -280,3 +280,28 @@ fn a_devices_audit_log_is_shown_with_the_master_key() {
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("not enrolled"));
 }
+
+#[test]
+fn an_organisations_lock_policy_is_set_and_removed_and_codes_need_a_sync_first() {
+    let hub = HubDb::new();
+    let key = hub.master_key("master.key");
+    let device = device_with_audit_log(&hub, &key, &["opened"]);
+    let orgs = hub.admin(&["org", "list"]);
+    let org = orgs.split('\t').next().unwrap();
+    hub.admin(&["org", "policy", org, "--lock-after-days", "14"]);
+    hub.admin(&["org", "policy", org, "--no-lock"]);
+    let zero = hub.run(&["org", "policy", org, "--lock-after-days", "0"]);
+    assert!(!zero.status.success());
+    let neither = hub.run(&["org", "policy", org]);
+    assert!(!neither.status.success(), "a policy or --no-lock");
+    let unknown = hub.run(&["org", "policy", "01NOSUCHORG", "--lock-after-days", "3"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("not known"));
+
+    // Codes are made at the device's first sync under a policy.
+    hub.admin(&["org", "policy", org, "--lock-after-days", "14"]);
+    let early = hub.run(&["device", "unlock-code", &device, "--master-key", &key]);
+    assert!(!early.status.success());
+    let said = String::from_utf8_lossy(&early.stderr);
+    assert!(said.contains("next sync"), "{said}");
+}

@@ -15,6 +15,7 @@ use crate::columns::{
 use crate::rules::{AccountRows, AuditRow, EnrolmentRow, Standing};
 use crate::{
     AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId, Quarantined, Receipt,
+    UnlockCodeHeld,
 };
 
 type Result<T> = std::result::Result<T, HubStoreError>;
@@ -464,5 +465,104 @@ impl<C: GenericClient> AccountRows for PostgresRows<'_, C> {
             })
         })
         .collect()
+    }
+
+    async fn set_lock_policy(&self, org: &OrgId, lock_after_days: Option<u32>) -> Result<()> {
+        match lock_after_days {
+            Some(days) => {
+                self.execute(
+                    "INSERT INTO lock_policies (org, lock_after_days) VALUES ($1, $2)
+                     ON CONFLICT (org) DO UPDATE SET lock_after_days = excluded.lock_after_days",
+                    &[&org.as_str(), &i32::try_from(days).unwrap_or(i32::MAX)],
+                )
+                .await?
+            }
+            None => {
+                self.execute("DELETE FROM lock_policies WHERE org = $1", &[&org.as_str()])
+                    .await?
+            }
+        };
+        Ok(())
+    }
+
+    async fn lock_policy(&self, org: &OrgId) -> Result<Option<u32>> {
+        Ok(self
+            .query_opt(
+                "SELECT lock_after_days FROM lock_policies WHERE org = $1",
+                &[&org.as_str()],
+            )
+            .await?
+            .map(|row| row.get::<_, i32>(0) as u32))
+    }
+
+    async fn unlock_codes(&self, device: &DeviceId) -> Result<Vec<UnlockCodeHeld>> {
+        self.query(
+            "SELECT number, salt, hash, issued_at FROM unlock_codes
+             WHERE device = $1 ORDER BY number",
+            &[&device.as_str()],
+        )
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok(UnlockCodeHeld {
+                number: row.get::<_, i32>(0) as u32,
+                salt: row
+                    .get::<_, Vec<u8>>(1)
+                    .try_into()
+                    .map_err(|_| HubStoreError::corrupt("an unlock code's salt is not 16 bytes"))?,
+                hash: hash32(row.get(2))?,
+                issued_at: row.get::<_, Option<i64>>(3).map(Timestamp),
+            })
+        })
+        .collect()
+    }
+
+    async fn insert_unlock_code(
+        &self,
+        device: &DeviceId,
+        number: u32,
+        sealed: &[u8],
+        salt: &[u8; 16],
+        hash: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO unlock_codes (device, number, code, salt, hash, made_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &device.as_str(),
+                &(number as i32),
+                &sealed,
+                &salt.as_slice(),
+                &hash.as_slice(),
+                &now.0,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn unlock_code_sealed(&self, device: &DeviceId, number: u32) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .query_opt(
+                "SELECT code FROM unlock_codes WHERE device = $1 AND number = $2",
+                &[&device.as_str(), &(number as i32)],
+            )
+            .await?
+            .map(|row| row.get(0)))
+    }
+
+    async fn mark_unlock_code_issued(
+        &self,
+        device: &DeviceId,
+        number: u32,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.execute(
+            "UPDATE unlock_codes SET issued_at = $3 WHERE device = $1 AND number = $2",
+            &[&device.as_str(), &(number as i32), &now.0],
+        )
+        .await?;
+        Ok(())
     }
 }

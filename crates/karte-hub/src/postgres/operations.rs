@@ -15,6 +15,7 @@ use crate::{
     HeldAuditEntry, HubStore, HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome,
     PushedDoc, Quarantined, Receipt, ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
 };
+use crate::{NewUnlockCode, UnlockCodeHeld};
 
 impl HubStore for PostgresHubStore {
     async fn add_org(&self, org: &Org) -> Result<(), HubStoreError> {
@@ -334,6 +335,49 @@ impl HubStore for PostgresHubStore {
     async fn device_audit(&self, device: &DeviceId) -> Result<Vec<HeldAuditEntry>, HubStoreError> {
         self.read(async |rows| rules::audit::entries(rows, &self.keys, device).await)
             .await
+    }
+
+    async fn set_lock_policy(
+        &self,
+        org: &OrgId,
+        lock_after_days: Option<u32>,
+    ) -> Result<(), HubStoreError> {
+        self.write(None, async |rows| {
+            rules::lock::set_policy(rows, org, lock_after_days).await
+        })
+        .await
+    }
+
+    async fn lock_policy(&self, org: &OrgId) -> Result<Option<u32>, HubStoreError> {
+        self.plain(async |rows| rows.lock_policy(org).await).await
+    }
+
+    async fn unlock_codes(&self, device: &DeviceId) -> Result<Vec<UnlockCodeHeld>, HubStoreError> {
+        self.plain(async |rows| rows.unlock_codes(device).await)
+            .await
+    }
+
+    async fn add_unlock_codes(
+        &self,
+        device: &DeviceId,
+        codes: Vec<NewUnlockCode>,
+        now: Timestamp,
+    ) -> Result<(), HubStoreError> {
+        self.write(None, async |rows| {
+            rules::lock::add_codes(rows, &self.keys, device, &codes, now).await
+        })
+        .await
+    }
+
+    async fn issue_unlock_code(
+        &self,
+        device: &DeviceId,
+        now: Timestamp,
+    ) -> Result<(u32, String), HubStoreError> {
+        self.write(None, async |rows| {
+            rules::lock::issue_code(rows, &self.keys, device, now).await
+        })
+        .await
     }
 
     async fn receipts(&self, device: &DeviceId) -> Result<Vec<Receipt>, HubStoreError> {

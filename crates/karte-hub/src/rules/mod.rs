@@ -18,6 +18,7 @@
 mod accounts;
 pub(crate) mod audit;
 mod circle;
+pub(crate) mod lock;
 mod payload;
 mod push;
 mod read;
@@ -29,7 +30,7 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 
 use crate::{
     AuditHead, CircleEvent, Device, DeviceStatus, FeedChange, FeedEntry, HubStoreError, NewDevice,
-    Org, OrgId, PendingShare, Quarantined, Receipt, StoredChange,
+    Org, OrgId, PendingShare, Quarantined, Receipt, StoredChange, UnlockCodeHeld,
 };
 
 pub(crate) use accounts::{
@@ -333,6 +334,35 @@ pub(crate) trait AccountRows {
 
     /// The audit entries held for `device`, oldest first, sealed.
     async fn audit_entries(&self, device: &DeviceId) -> Result<Vec<AuditRow>>;
+
+    /// Sets (`Some`) or removes `org`'s lock policy.
+    async fn set_lock_policy(&self, org: &OrgId, lock_after_days: Option<u32>) -> Result<()>;
+
+    async fn lock_policy(&self, org: &OrgId) -> Result<Option<u32>>;
+
+    /// The unlock codes made for `device`, by number.
+    async fn unlock_codes(&self, device: &DeviceId) -> Result<Vec<UnlockCodeHeld>>;
+
+    /// Stores an unlock code of `device`, the code sealed.
+    async fn insert_unlock_code(
+        &self,
+        device: &DeviceId,
+        number: u32,
+        sealed: &[u8],
+        salt: &[u8; 16],
+        hash: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<()>;
+
+    /// The sealed code of `device` number `number`.
+    async fn unlock_code_sealed(&self, device: &DeviceId, number: u32) -> Result<Option<Vec<u8>>>;
+
+    async fn mark_unlock_code_issued(
+        &self,
+        device: &DeviceId,
+        number: u32,
+        now: Timestamp,
+    ) -> Result<()>;
 }
 
 /// An audit entry's row.

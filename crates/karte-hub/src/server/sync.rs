@@ -19,18 +19,23 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
+use karte_sync::unlock_code::{UnlockCodeCheck, UnlockCodeCost, hash_unlock_code, new_unlock_code};
 use karte_sync::{
-    AuditHeadReport, AuditUpload, AuthError, QuarantineReport, SyncRequest, SyncResponse,
-    WipeOrder, WireError, encode_response, inflate_request_body, verify_audit_head,
+    AuditHeadReport, AuditUpload, AuthError, DeviceLock, QuarantineReport, SyncRequest,
+    SyncResponse, WipeOrder, WireError, encode_response, inflate_request_body, verify_audit_head,
     verify_request_header,
 };
 use karte_types::{DeviceId, PatientId, Timestamp};
+use ring::rand::{SecureRandom, SystemRandom};
 use tokio::time::Instant;
 
+use crate::server::blocking::run_blocking;
 use crate::server::envelope::Incoming;
 use crate::server::problem::Problem;
 use crate::server::{push, share, updates, whole};
-use crate::{AuditHead, AuditUploadIn, Device, DeviceStatus, Hub, HubStore, HubStoreError};
+use crate::{
+    AuditHead, AuditUploadIn, Device, DeviceStatus, Hub, HubStore, HubStoreError, NewUnlockCode,
+};
 
 /// How finely the hub notes when it last heard from a device.
 const CONTACT_RESOLUTION_MS: i64 = 60_000;
@@ -123,6 +128,7 @@ async fn sync<S: HubStore>(
             signers: Vec::new(),
             shares_pending: Vec::new(),
             audit_held: None,
+            device_lock: None,
         }));
     };
     // The body is the one the device signed: only now is it inflated.
@@ -209,6 +215,11 @@ async fn sync<S: HubStore>(
         }
         None => None,
     };
+    let device_lock = if device.status == DeviceStatus::Active {
+        device_lock(hub, &device).await?
+    } else {
+        None
+    };
     let response = if device.status == DeviceStatus::Revoked {
         // A retired device is about to wipe: it is sent nothing more.
         SyncResponse {
@@ -222,6 +233,7 @@ async fn sync<S: HubStore>(
             signers: Vec::new(),
             shares_pending,
             audit_held,
+            device_lock,
         }
     } else {
         let budget = max_response_bytes.min(hub.config().max_page_bytes) as usize;
@@ -250,6 +262,7 @@ async fn sync<S: HubStore>(
             signers: gathered.signers,
             shares_pending,
             audit_held,
+            device_lock,
         }
     };
     // Noting the contact is a write; a device syncing often with nothing
@@ -290,6 +303,73 @@ fn retired_may_hand_in(
         ));
     }
     Ok(())
+}
+
+/// How many unlock codes not yet given to an administrator a device
+/// holds; when fewer than half are left, its next sync makes more.
+const UNLOCK_CODES: usize = 5;
+/// The most unlock codes a device is sent: the newest, which hold every
+/// code not yet given out and the last ones given.
+const MAX_UNLOCK_CODES_SENT: usize = 16;
+
+/// The organisation's lock for lost devices as `device` is told it, with
+/// the salts and hashes of its unlock codes, made first if it has too few.
+async fn device_lock<S: HubStore>(
+    hub: &Hub<S>,
+    device: &Device,
+) -> Result<Option<DeviceLock>, Problem> {
+    let Some(lock_after_days) = hub.store().lock_policy(&device.org).await? else {
+        return Ok(None);
+    };
+    let cost = hub.config().unlock_code_cost;
+    let mut codes = hub.store().unlock_codes(&device.id).await?;
+    let left = codes.iter().filter(|code| code.issued_at.is_none()).count();
+    if left * 2 < UNLOCK_CODES {
+        // Argon2id at its cost takes tens of milliseconds a code.
+        let new = run_blocking(move || make_unlock_codes(UNLOCK_CODES - left, &cost)).await?;
+        hub.store()
+            .add_unlock_codes(&device.id, new, hub.now())
+            .await?;
+        codes = hub.store().unlock_codes(&device.id).await?;
+    }
+    let newest = &codes[codes.len().saturating_sub(MAX_UNLOCK_CODES_SENT)..];
+    Ok(Some(DeviceLock {
+        lock_after_days,
+        cost,
+        codes: newest
+            .iter()
+            .map(|code| UnlockCodeCheck {
+                number: code.number,
+                salt: code.salt,
+                hash: code.hash,
+            })
+            .collect(),
+    }))
+}
+
+/// `count` new random unlock codes with their salts and slow hashes.
+fn make_unlock_codes(count: usize, cost: &UnlockCodeCost) -> Result<Vec<NewUnlockCode>, Problem> {
+    let random = SystemRandom::new();
+    let no_randomness = || {
+        Problem::internal(
+            "no_randomness",
+            "the random source failed making unlock codes",
+        )
+    };
+    (0..count)
+        .map(|_| {
+            let code = new_unlock_code(&random).ok_or_else(no_randomness)?;
+            let mut salt = [0u8; 16];
+            random.fill(&mut salt).map_err(|_| no_randomness())?;
+            let hash = hash_unlock_code(&code, &salt, cost).ok_or_else(|| {
+                Problem::internal(
+                    "unlock_code_cost",
+                    "the configured cost of unlock codes is not one Argon2id takes",
+                )
+            })?;
+            Ok(NewUnlockCode { code, salt, hash })
+        })
+        .collect()
 }
 
 /// The most audit entries a request may carry.

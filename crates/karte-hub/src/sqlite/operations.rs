@@ -15,6 +15,7 @@ use crate::{
     HeldAuditEntry, HubStore, HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome,
     PushedDoc, Quarantined, Receipt, ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
 };
+use crate::{NewUnlockCode, UnlockCodeHeld};
 
 impl HubStore for SqliteHubStore {
     async fn add_org(&self, org: &Org) -> Result<(), HubStoreError> {
@@ -373,6 +374,53 @@ impl HubStore for SqliteHubStore {
         let device = device.clone();
         let keys = self.keys();
         self.read(async move |rows| rules::audit::entries(rows, &keys, &device).await)
+            .await
+    }
+
+    async fn set_lock_policy(
+        &self,
+        org: &OrgId,
+        lock_after_days: Option<u32>,
+    ) -> Result<(), HubStoreError> {
+        let org = org.clone();
+        self.write(async move |rows| rules::lock::set_policy(rows, &org, lock_after_days).await)
+            .await
+    }
+
+    async fn lock_policy(&self, org: &OrgId) -> Result<Option<u32>, HubStoreError> {
+        let org = org.clone();
+        self.plain(async move |rows| rows.lock_policy(&org).await)
+            .await
+    }
+
+    async fn unlock_codes(&self, device: &DeviceId) -> Result<Vec<UnlockCodeHeld>, HubStoreError> {
+        let device = device.clone();
+        self.plain(async move |rows| rows.unlock_codes(&device).await)
+            .await
+    }
+
+    async fn add_unlock_codes(
+        &self,
+        device: &DeviceId,
+        codes: Vec<NewUnlockCode>,
+        now: Timestamp,
+    ) -> Result<(), HubStoreError> {
+        let device = device.clone();
+        let keys = self.keys();
+        self.write(async move |rows| {
+            rules::lock::add_codes(rows, &keys, &device, &codes, now).await
+        })
+        .await
+    }
+
+    async fn issue_unlock_code(
+        &self,
+        device: &DeviceId,
+        now: Timestamp,
+    ) -> Result<(u32, String), HubStoreError> {
+        let device = device.clone();
+        let keys = self.keys();
+        self.write(async move |rows| rules::lock::issue_code(rows, &keys, &device, now).await)
             .await
     }
 

@@ -14,6 +14,7 @@ mod guard;
 mod harness;
 mod hostile;
 mod listen;
+mod lock;
 mod paging;
 mod postgres;
 mod postgres_tls;
@@ -151,4 +152,5 @@ on_both_backends! {
     audit::a_chain_that_does_not_extend_the_held_one_is_refused_and_nothing_stored,
     audit::a_device_whose_audit_tail_was_removed_is_refused,
     audit::a_held_audit_log_shows_no_patient_at_rest,
+    lock::a_lock_policy_reaches_devices_with_hashes_of_their_codes_only,
 }

@@ -152,6 +152,7 @@ pub fn sync<R: Replica + RequestStamps>(
             .into());
         }
         count_received(&response, &request, &mut summary);
+        summary.device_lock = response.device_lock.clone();
         let audit_acked = audit_acked(&request, &response);
         let (updates, refused) = verify_updates(response.updates, &response.signers);
         let more = response.more;

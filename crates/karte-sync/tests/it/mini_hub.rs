@@ -183,6 +183,7 @@ impl MiniHub {
                 .collect(),
             shares_pending: Vec::new(),
             audit_held: None,
+            device_lock: None,
         };
         Ok(encode_response(&answer))
     }
@@ -200,6 +201,7 @@ fn response(cursor: u64, wipe: WipeOrder) -> SyncResponse {
         signers: Vec::new(),
         shares_pending: Vec::new(),
         audit_held: None,
+        device_lock: None,
     }
 }
 

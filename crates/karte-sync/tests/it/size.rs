@@ -43,6 +43,7 @@ fn an_empty_steady_state_round_is_well_under_a_kilobyte() {
         signers: vec![],
         shares_pending: vec![],
         audit_held: None,
+        device_lock: None,
     };
     let response_bytes = encode_response(&response).len();
     println!(

@@ -140,6 +140,30 @@ fn audit_head_report() -> impl Strategy<Value = AuditHeadReport> {
     (any::<u64>(), any::<[u8; 32]>()).prop_map(|(seq, hash)| AuditHeadReport { seq, hash })
 }
 
+fn device_lock() -> impl Strategy<Value = karte_sync::DeviceLock> {
+    use karte_sync::unlock_code::{UnlockCodeCheck, UnlockCodeCost};
+    let check = (any::<u32>(), any::<[u8; 16]>(), any::<[u8; 32]>())
+        .prop_map(|(number, salt, hash)| UnlockCodeCheck { number, salt, hash });
+    (
+        any::<u32>(),
+        (any::<u32>(), any::<u32>(), any::<u32>()),
+        prop::collection::vec(check, 0..3),
+    )
+        .prop_map(
+            |(lock_after_days, (memory_kib, iterations, parallelism), codes)| {
+                karte_sync::DeviceLock {
+                    lock_after_days,
+                    cost: UnlockCodeCost {
+                        memory_kib,
+                        iterations,
+                        parallelism,
+                    },
+                    codes,
+                }
+            },
+        )
+}
+
 fn audit_upload() -> impl Strategy<Value = AuditUpload> {
     let record = (any::<u64>(), any::<[u8; 32]>(), bytes(60))
         .prop_map(|(seq, hash, body)| AuditRecordWire { seq, hash, body });
@@ -209,6 +233,7 @@ pub fn sync_response() -> impl Strategy<Value = SyncResponse> {
         prop::collection::vec(signer, 0..2),
         prop::collection::vec((patient(), id()), 0..2),
         prop::option::of(audit_head_report()),
+        prop::option::of(device_lock()),
     )
         .prop_map(
             |(
@@ -220,6 +245,7 @@ pub fn sync_response() -> impl Strategy<Value = SyncResponse> {
                 signers,
                 pending,
                 audit_held,
+                device_lock,
             )| {
                 SyncResponse {
                     cursor,
@@ -232,6 +258,7 @@ pub fn sync_response() -> impl Strategy<Value = SyncResponse> {
                     signers,
                     shares_pending: pending,
                     audit_held,
+                    device_lock,
                 }
             },
         )
