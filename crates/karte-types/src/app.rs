@@ -240,6 +240,21 @@ mod tests {
     }
 
     #[test]
+    fn credentials_carry_an_unlock_code_only_when_given_and_never_print_it() {
+        let plain: Credentials = serde_json::from_str(r#"{"passphrase":"p"}"#).unwrap();
+        assert_eq!(plain.unlock_code, None);
+        let with: Credentials =
+            serde_json::from_str(r#"{"passphrase":"p","unlock_code":"7K3M-Q9TX-2B8R"}"#).unwrap();
+        assert_eq!(
+            with.unlock_code.as_deref().map(|c| c.as_str()),
+            Some("7K3M-Q9TX-2B8R")
+        );
+        assert!(!format!("{with:?}").contains("7K3M"));
+        let blank = Credentials::new(None, "p").with_unlock_code("  ");
+        assert_eq!(blank.unlock_code, None);
+    }
+
+    #[test]
     fn problems_without_fields_leave_them_out() {
         let json = serde_json::to_string(&Problem::new(ErrorCode::Locked, "unlock first")).unwrap();
         assert_eq!(json, r#"{"code":"locked","message":"unlock first"}"#);
