@@ -113,3 +113,32 @@ fn with_no_policy_nothing_locks() {
         .reopen_at(Timestamp(synced.0 + 5_000 * DAY), None)
         .unwrap();
 }
+
+#[test]
+fn the_app_refuses_a_locked_vault_by_its_code_and_takes_an_unlock_code() {
+    let (hub, _org, device, id) = synced_device(Some(7));
+    let at = Timestamp(last_sync(&device).0 + 8 * DAY);
+    let dir = device.dir;
+    device.session.lock();
+    let app = karte_api::App::new(
+        dir.path().join("vault.karte"),
+        karte_api::KdfParams::insecure_fast_for_tests(),
+        move || karte_api::Environment::fixed(at, 7),
+    );
+    let passphrase = std::str::from_utf8(karte_test_support::PASSPHRASE).unwrap();
+    let unlock = |arguments: serde_json::Value| {
+        app.call(
+            "unlock",
+            zeroize::Zeroizing::new(serde_json::to_vec(&arguments).unwrap()),
+        )
+    };
+    let refused = unlock(serde_json::json!({ "credentials": { "passphrase": passphrase } }));
+    assert_eq!(refused.unwrap_err().code(), ErrorCode::DeviceLocked);
+    assert!(!app.session_state().unwrap().unlocked);
+    let code = hub.unlock_code(&id);
+    let opened = unlock(serde_json::json!({
+        "credentials": { "passphrase": passphrase, "unlock_code": code }
+    }));
+    assert!(opened.is_ok(), "{opened:?}");
+    assert!(app.session_state().unwrap().unlocked);
+}
