@@ -57,6 +57,8 @@ pub fn problem(tr: &Tr, problem: &Problem) -> String {
 pub const PROBLEM_CODES: &[ErrorCode] = &[
     ErrorCode::Locked,
     ErrorCode::WrongPassphrase,
+    ErrorCode::DeviceLocked,
+    ErrorCode::WrongUnlockCode,
     ErrorCode::UnknownUser,
     ErrorCode::UserNeeded,
     ErrorCode::AlreadyExists,
@@ -78,6 +80,7 @@ pub const PROBLEM_CODES: &[ErrorCode] = &[
     ErrorCode::Unauthorized,
     ErrorCode::DeviceRevoked,
     ErrorCode::ShareNotAccepted,
+    ErrorCode::AuditChainBroken,
     ErrorCode::NotPermitted,
     ErrorCode::RecoveryKeyMismatch,
     ErrorCode::WeakKeyDerivation,

@@ -236,10 +236,11 @@ impl App {
         let mut state = self.state();
         // The old session goes first: the vault admits one opener at a time.
         state.lock();
-        let session = Session::open(
+        let session = Session::open_with_code(
             &self.vault,
             credentials.user.as_deref(),
             credentials.passphrase.as_bytes(),
+            credentials.unlock_code.as_deref().map(|code| code.as_str()),
             (self.environment)(),
         )?;
         state.start(session)

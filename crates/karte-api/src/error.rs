@@ -47,6 +47,18 @@ pub enum ApiError {
     #[error("the vault is locked: unlock it with your passphrase first")]
     Locked,
     #[error(
+        "this device has not reached its hub since {} ({days} days or more), so its organisation's policy locks it: sync it, or ask your administrator for an unlock code and unlock with it (`karte unlock-code CODE`)",
+        since.to_rfc3339()
+    )]
+    DeviceLocked {
+        days: u32,
+        since: karte_types::Timestamp,
+    },
+    #[error(
+        "that is not an unlock code of this device, or it was used already: check it with your administrator, who can read you another (`karte-hub device unlock-code DEVICE`)"
+    )]
+    WrongUnlockCode,
+    #[error(
         "the hub named a recovery key for the organisation that is not the one in the enrolment code: nothing was stored; tell the hub's administrator, the hub's database may have been changed"
     )]
     RecoveryKeyMismatch,
@@ -115,6 +127,8 @@ impl ApiError {
             ApiError::NotEnrolled => ErrorCode::NotEnrolled,
             ApiError::AlreadyEnrolled { .. } => ErrorCode::AlreadyEnrolled,
             ApiError::Locked => ErrorCode::Locked,
+            ApiError::DeviceLocked { .. } => ErrorCode::DeviceLocked,
+            ApiError::WrongUnlockCode => ErrorCode::WrongUnlockCode,
             ApiError::RecoveryKeyMismatch => ErrorCode::RecoveryKeyMismatch,
             ApiError::UnknownOperation { .. } => ErrorCode::UnknownOperation,
             ApiError::MalformedArguments { .. } => ErrorCode::MalformedRequest,

@@ -2,6 +2,7 @@
 //! operation a user can perform on them.
 
 mod app_values;
+mod device_lock;
 mod recovery;
 mod sync;
 
@@ -167,13 +168,29 @@ impl Session {
         passphrase: &[u8],
         env: Environment,
     ) -> Result<Session, ApiError> {
+        Session::open_with_code(path, user, passphrase, None, env)
+    }
+
+    /// Opens and unlocks the vault as [`Session::open`] does; a vault
+    /// locked by its organisation's policy for lost devices (too many days
+    /// without the hub) opens only with one of its unused unlock codes,
+    /// `unlock_code`, which is then used up.
+    pub fn open_with_code(
+        path: &Path,
+        user: Option<&str>,
+        passphrase: &[u8],
+        unlock_code: Option<&str>,
+        env: Environment,
+    ) -> Result<Session, ApiError> {
         let opened = Vault::open(path)?;
         let user = match user {
             Some(user) => user.to_owned(),
             None => sole_user(&opened.users())?,
         };
         let vault = opened.unlock(&user, passphrase)?;
-        Ok(Session::start(vault, env))
+        let mut session = Session::start(vault, env);
+        session.check_device_lock(unlock_code)?;
+        Ok(session)
     }
 
     fn start(vault: Vault, mut env: Environment) -> Session {

@@ -48,9 +48,11 @@ fn status_for(code: ErrorCode) -> StatusCode {
         MalformedRequest | BadRequest => StatusCode::BAD_REQUEST,
         InvalidInput | UnknownField | UserNeeded | PlainHttp | BadHubUrl | EnrolmentUnknown
         | EnrolmentUsed | EnrolmentExpired => StatusCode::UNPROCESSABLE_ENTITY,
-        WrongPassphrase | UnknownUser | Unauthorized | NoToken => StatusCode::UNAUTHORIZED,
+        WrongPassphrase | UnknownUser | Unauthorized | NoToken | WrongUnlockCode => {
+            StatusCode::UNAUTHORIZED
+        }
         NotPermitted | ForeignHost => StatusCode::FORBIDDEN,
-        Locked => StatusCode::LOCKED,
+        Locked | DeviceLocked => StatusCode::LOCKED,
         NoVault | UnknownPatient | UnknownEntry | UnknownReview | UnknownOperation | NotFound => {
             StatusCode::NOT_FOUND
         }
@@ -102,6 +104,7 @@ fn status_for(code: ErrorCode) -> StatusCode {
         | UnknownDoc
         | OutsideCircle
         | ShareNotAccepted
+        | AuditChainBroken
         | NotChartOwner
         | OwnerCannotLeave
         | MissingDependency
@@ -165,6 +168,11 @@ mod tests {
         assert_eq!(status_for(ErrorCode::UnknownPatient), StatusCode::NOT_FOUND);
         assert_eq!(status_for(ErrorCode::VaultInUse), StatusCode::CONFLICT);
         assert_eq!(status_for(ErrorCode::Locked), StatusCode::LOCKED);
+        assert_eq!(status_for(ErrorCode::DeviceLocked), StatusCode::LOCKED);
+        assert_eq!(
+            status_for(ErrorCode::WrongUnlockCode),
+            StatusCode::UNAUTHORIZED
+        );
         assert_eq!(
             status_for(ErrorCode::Database),
             StatusCode::INTERNAL_SERVER_ERROR

@@ -58,6 +58,14 @@ pub enum Command {
     /// Manage the vault's users (administrators only).
     #[command(subcommand)]
     User(UserCommand),
+    /// Open a vault that its organisation's policy locked after too many
+    /// days without the hub, with an unlock code from the administrator
+    /// (`karte-hub device unlock-code DEVICE`); each code works once.
+    UnlockCode {
+        /// The code as read out, e.g. 7K3M-Q9TX-2B8R (case, spaces and
+        /// hyphens do not matter).
+        code: String,
+    },
     /// Print the audit log: who opened, changed or exported which chart, and when.
     Audit {
         #[arg(long)]

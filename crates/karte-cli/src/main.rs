@@ -51,6 +51,12 @@ fn vault_path(cli: &Cli) -> Result<PathBuf> {
 }
 
 fn open(cli: &Cli) -> Result<Session> {
+    open_with_code(cli, None)
+}
+
+/// Opens the vault; `unlock_code` opens one its organisation's policy
+/// locked after too many days without the hub.
+fn open_with_code(cli: &Cli, unlock_code: Option<&str>) -> Result<Session> {
     let path = vault_path(cli)?;
     if !path.exists() {
         anyhow::bail!(
@@ -59,10 +65,11 @@ fn open(cli: &Cli) -> Result<Session> {
         );
     }
     let passphrase = secrets::passphrase("Passphrase: ")?;
-    Ok(Session::open(
+    Ok(Session::open_with_code(
         &path,
         cli.user.as_deref(),
         passphrase.as_bytes(),
+        unlock_code,
         Environment::system(),
     )?)
 }
@@ -210,6 +217,12 @@ fn run(cli: Cli) -> Result<()> {
             for user in session.users()? {
                 println!("{}\t{}\t{}", user.name, user.role, user.id);
             }
+        }
+        Command::UnlockCode { code } => {
+            open_with_code(&cli, Some(code))?;
+            eprintln!(
+                "the vault is open again: the code is used up, and the days without the hub count from now; sync as soon as you can"
+            );
         }
         Command::Audit { patient, json } => {
             let mut session = open(&cli)?;

@@ -149,6 +149,19 @@ pub enum OrgCommand {
     },
     /// List the organisations.
     List,
+    /// Set the organisation's lock for lost devices: a device that has not
+    /// reached the hub for N days locks until an unlock code from
+    /// `karte-hub device unlock-code` is entered. Devices learn it at
+    /// their next sync.
+    Policy {
+        org: String,
+        /// Lock a device after this many days without the hub.
+        #[arg(long, conflicts_with = "no_lock", required_unless_present = "no_lock")]
+        lock_after_days: Option<u32>,
+        /// Remove the lock: no device of the organisation locks.
+        #[arg(long)]
+        no_lock: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -172,5 +185,24 @@ pub enum DeviceCommand {
         device: String,
         #[arg(long)]
         lost: bool,
+    },
+    /// Print the next unlock code of a device its organisation's policy
+    /// locked (too many days without the hub), to read to its user over
+    /// the phone; each code is given once and works once. Codes are
+    /// sealed: this needs the master key.
+    UnlockCode {
+        device: String,
+        /// The master key file the hub serves with.
+        #[arg(long, env = "KARTE_HUB_MASTER_KEY")]
+        master_key: PathBuf,
+    },
+    /// Show the audit log a device handed in at its syncs: who opened,
+    /// changed, exported or synced which chart on it, and when. Entries
+    /// name patients, so they are sealed: this needs the master key.
+    Audit {
+        device: String,
+        /// The master key file the hub serves with.
+        #[arg(long, env = "KARTE_HUB_MASTER_KEY")]
+        master_key: PathBuf,
     },
 }

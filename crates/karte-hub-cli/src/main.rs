@@ -73,14 +73,19 @@ fn run(cli: &HubCli) -> Result<()> {
         );
         return Ok(());
     }
-    // Serving reads and writes charts, sealed under the master key; the
-    // administrator's other commands touch no chart and need no key.
-    let config = match &cli.action {
-        HubAction::Serve(serve) => {
-            let master = MasterKeyFile::read(&serve.master_key)?;
-            StoreConfig::sealed(master)
-        }
-        _ => StoreConfig::default(),
+    // Serving reads and writes charts, sealed under the master key, and a
+    // device's audit log names patients, sealed the same way; the
+    // administrator's other commands touch neither and need no key.
+    let master_key = match &cli.action {
+        HubAction::Serve(serve) => Some(&serve.master_key),
+        HubAction::Device(
+            DeviceCommand::Audit { master_key, .. } | DeviceCommand::UnlockCode { master_key, .. },
+        ) => Some(master_key),
+        _ => None,
+    };
+    let config = match master_key {
+        Some(path) => StoreConfig::sealed(MasterKeyFile::read(path)?),
+        None => StoreConfig::default(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -228,9 +233,106 @@ async fn act<S: HubStore>(store: S, action: &HubAction) -> Result<()> {
                 );
             }
         }
+        HubAction::Org(OrgCommand::Policy {
+            org,
+            lock_after_days,
+            ..
+        }) => {
+            let days = lock_after_days.filter(|days| *days > 0);
+            if lock_after_days.is_some() && days.is_none() {
+                bail!("--lock-after-days must be at least 1");
+            }
+            store.set_lock_policy(&OrgId(org.clone()), days).await?;
+            match days {
+                Some(days) => eprintln!(
+                    "devices of organisation {org} lock after {days} days without the hub, from their next sync on; unlock one with `karte-hub device unlock-code DEVICE`"
+                ),
+                None => eprintln!(
+                    "devices of organisation {org} no longer lock, from their next sync on"
+                ),
+            }
+        }
+        HubAction::Device(DeviceCommand::UnlockCode { device, .. }) => {
+            let (number, code) = store
+                .issue_unlock_code(&DeviceId(device.clone()), now)
+                .await?;
+            println!("{code}");
+            eprintln!(
+                "unlock code {number} of device {device}: read it to the device's user, who enters it with their passphrase (`karte unlock-code CODE`, or the app's unlock screen); it works once"
+            );
+        }
+        HubAction::Device(DeviceCommand::Audit { device, .. }) => {
+            device_audit(&store, &DeviceId(device.clone())).await?;
+        }
         HubAction::Share(command) => share(&store, command, now).await?,
     }
     Ok(())
+}
+
+/// `karte-hub device audit DEVICE`: the log the device handed in, one
+/// entry a line, its chain checked again as it is read.
+async fn device_audit(store: &impl HubStore, device: &DeviceId) -> Result<()> {
+    if store.device(device).await?.is_none() {
+        bail!("device {device} is not enrolled at this hub: see `karte-hub device list`");
+    }
+    let entries = store.device_audit(device).await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "SEQ\tAT\tUSER\tACTION\tPATIENT\tDETAIL\tRECEIVED\tSIGNED\tHASH"
+    )?;
+    let mut previous = [0u8; 32];
+    let mut broken = None;
+    for (held, expected) in entries.iter().zip(1u64..) {
+        let record = &held.record;
+        if broken.is_none() && (record.seq != expected || !record.follows(&previous)) {
+            broken = Some(record.seq);
+        }
+        previous = record.hash;
+        let Some(entry) = record.entry() else {
+            broken.get_or_insert(record.seq);
+            continue;
+        };
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            entry.seq,
+            entry.event.at.to_rfc3339(),
+            entry.user_name,
+            action_words(&entry.event.action),
+            entry.event.patient.as_ref().map_or("-", |p| p.as_str()),
+            entry.event.detail,
+            held.received_at.to_rfc3339(),
+            if held.signature.is_some() { "yes" } else { "" },
+            &entry.hash_hex()[..16],
+        )?;
+    }
+    match broken {
+        Some(seq) => bail!(
+            "the audit log held for device {device} is broken at entry {seq}: rows were removed or changed in the hub's database"
+        ),
+        None => eprintln!(
+            "{} entries held for device {device}, their chain intact",
+            entries.len()
+        ),
+    }
+    Ok(())
+}
+
+/// An audit action in a word or two: its kind and what it names
+/// (`chart-edit visit.record`).
+fn action_words(action: &karte_types::AuditAction) -> String {
+    match serde_json::to_value(action) {
+        Ok(serde_json::Value::Object(fields)) => {
+            let kind = fields.get("kind").and_then(|v| v.as_str());
+            let rest = fields
+                .iter()
+                .filter(|(name, _)| *name != "kind")
+                .filter_map(|(_, value)| value.as_str());
+            kind.into_iter().chain(rest).collect::<Vec<_>>().join(" ")
+        }
+        _ => "-".to_owned(),
+    }
 }
 
 /// `karte-hub share …`: an organisation's consent to charts shared into it.

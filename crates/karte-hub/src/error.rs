@@ -44,6 +44,14 @@ pub enum HubStoreError {
         "only the organisation that owns chart {doc} may remove organisation {org} from its care circle; an organisation may remove only itself"
     )]
     NotChartOwner { doc: PatientId, org: OrgId },
+    #[error(
+        "the audit log device {device} sent does not extend the one this hub holds for it ({detail}): entries were removed or rewritten on the device; nothing of the request was stored; tell the hub's administrator (`karte-hub device audit {device}`)"
+    )]
+    AuditChainBroken { device: DeviceId, detail: String },
+    #[error(
+        "device {0} has no unlock code left to give: it gets new codes at its next sync while its organisation has a lock policy (`karte-hub org policy ORG --lock-after-days N`)"
+    )]
+    NoUnlockCode(DeviceId),
     #[error("this enrolment code is not known: check it, or ask the administrator for a new one")]
     EnrolmentUnknown,
     #[error("this enrolment code has already been used: ask the administrator for a new one")]
@@ -114,6 +122,8 @@ impl HubStoreError {
             HubStoreError::OutsideCircle { .. } => "outside_circle",
             HubStoreError::OwnerCannotLeave { .. } => "owner_cannot_leave",
             HubStoreError::ShareNotAccepted { .. } => "share_not_accepted",
+            HubStoreError::AuditChainBroken { .. } => "audit_chain_broken",
+            HubStoreError::NoUnlockCode(_) => "no_unlock_code",
             HubStoreError::NoPendingShare { .. } => "no_pending_share",
             HubStoreError::NotChartOwner { .. } => "not_chart_owner",
             HubStoreError::EnrolmentUnknown => "enrolment_unknown",

@@ -29,6 +29,10 @@ pub struct HubConfig {
     /// What a client may cost the hub before it is known: requests at
     /// once, request rates, and how long a request may take to arrive.
     pub guard: GuardConfig,
+    /// What the slow hashes of unlock codes a device keeps cost (Argon2id):
+    /// at least Argon2id's OWASP minimum, as vault passphrases; cheaper
+    /// only in tests.
+    pub unlock_code_cost: karte_sync::unlock_code::UnlockCodeCost,
 }
 
 /// Bounds on what clients may cost the hub, known or not.
@@ -89,6 +93,11 @@ impl Default for HubConfig {
             replay: ReplayGuard::PROTOCOL,
             snapshot_refresh_after: 16,
             guard: GuardConfig::default(),
+            unlock_code_cost: karte_sync::unlock_code::UnlockCodeCost {
+                memory_kib: 19 * 1024,
+                iterations: 2,
+                parallelism: 1,
+            },
         }
     }
 }

@@ -78,6 +78,55 @@ pub struct AuditHead {
     pub hash: [u8; 32],
 }
 
+impl AuditHead {
+    /// The head of an empty log.
+    pub const EMPTY: AuditHead = AuditHead {
+        seq: 0,
+        hash: [0; 32],
+    };
+}
+
+/// Audit entries a device handed in, its signature over the last of them
+/// checked: the entries after `after`, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditUploadIn {
+    pub after: AuditHead,
+    pub entries: Vec<karte_store::AuditRecord>,
+    /// The device's signature over the last entry's number and hash
+    /// (`karte_sync::audit_signing_message`).
+    pub signature: Vec<u8>,
+}
+
+/// An unlock code the hub made for a device: its number, the salt and
+/// slow hash the device keeps, and when an administrator was given it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnlockCodeHeld {
+    pub number: u32,
+    pub salt: [u8; 16],
+    pub hash: [u8; 32],
+    pub issued_at: Option<Timestamp>,
+}
+
+/// A new unlock code: the code itself (sealed at rest), its salt and hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUnlockCode {
+    pub code: String,
+    pub salt: [u8; 16],
+    pub hash: [u8; 32],
+}
+
+/// One entry of a device's audit log as the hub holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldAuditEntry {
+    /// The entry: number, chain hash and the bytes it covers.
+    pub record: karte_store::AuditRecord,
+    /// The device's signature over this entry's number and hash, on the
+    /// last entry of each upload.
+    pub signature: Option<Vec<u8>>,
+    /// When the hub received it, by its own clock.
+    pub received_at: Timestamp,
+}
+
 /// What a device brings when it redeems an enrolment code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDevice {

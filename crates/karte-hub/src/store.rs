@@ -8,10 +8,11 @@ use std::time::Duration;
 use karte_types::{DeviceId, PatientId, Timestamp};
 
 use crate::{
-    Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStoreError,
-    NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc, Quarantined, Receipt,
-    ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
+    Arrival, AuditHead, AuditUploadIn, CircleEvent, Device, DocRecord, FeedChange, FeedPage,
+    HeldAuditEntry, HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc,
+    Quarantined, Receipt, ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
 };
+use crate::{NewUnlockCode, UnlockCodeHeld};
 
 /// The hub's storage.
 ///
@@ -298,6 +299,71 @@ pub trait HubStore: Send + Sync + 'static {
         now: Timestamp,
         window: Duration,
     ) -> impl Future<Output = Result<bool, HubStoreError>> + Send;
+
+    /// Checks, storing nothing, that `upload` and `reported` (the head the
+    /// device says its audit log has) extend the log held for `device`:
+    /// `audit_chain_broken` if they do not.
+    fn check_audit(
+        &self,
+        device: &DeviceId,
+        upload: Option<&AuditUploadIn>,
+        reported: Option<AuditHead>,
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    /// Appends, after the same checks and atomically, the entries of
+    /// `upload` the hub does not hold, sealed under the device's
+    /// organisation's data key; returns the end of the log held. Entries
+    /// held already store nothing.
+    fn store_audit(
+        &self,
+        device: &DeviceId,
+        upload: AuditUploadIn,
+        reported: Option<AuditHead>,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<AuditHead, HubStoreError>> + Send;
+
+    /// The audit log held for `device`, oldest first, opened.
+    fn device_audit(
+        &self,
+        device: &DeviceId,
+    ) -> impl Future<Output = Result<Vec<HeldAuditEntry>, HubStoreError>> + Send;
+
+    /// Sets (`Some(days)`) or removes `org`'s lock for lost devices.
+    fn set_lock_policy(
+        &self,
+        org: &OrgId,
+        lock_after_days: Option<u32>,
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    /// `org`'s lock for lost devices: after how many days without the hub.
+    fn lock_policy(
+        &self,
+        org: &OrgId,
+    ) -> impl Future<Output = Result<Option<u32>, HubStoreError>> + Send;
+
+    /// The unlock codes made for `device` (their salts and hashes), by number.
+    fn unlock_codes(
+        &self,
+        device: &DeviceId,
+    ) -> impl Future<Output = Result<Vec<UnlockCodeHeld>, HubStoreError>> + Send;
+
+    /// Stores new unlock codes of `device`, numbered after its last, each
+    /// code sealed under its organisation's data key.
+    fn add_unlock_codes(
+        &self,
+        device: &DeviceId,
+        codes: Vec<NewUnlockCode>,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
+    /// Gives out the lowest-numbered code of `device` not given before
+    /// (`no_unlock_code` if none is left) and marks it given: no code is
+    /// given twice.
+    fn issue_unlock_code(
+        &self,
+        device: &DeviceId,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<(u32, String), HubStoreError>> + Send;
 
     /// The receive log of one device, oldest first.
     fn receipts(

@@ -6,7 +6,7 @@
 //! last rows leaves a chain that is consistent in itself.
 
 use karte_types::{DeviceId, UserId};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::{Aad, SecretKey, open, seal, sha256};
@@ -59,6 +59,38 @@ fn aad(seq: &str) -> Aad<'_> {
 
 fn chain(previous: &[u8; 32], body: &[u8]) -> [u8; 32] {
     sha256(&[b"karte/audit/v1", previous, body])
+}
+
+/// One entry as it leaves the vault for the hub: its number, its chain
+/// hash and the bytes the hash covers (the entry as JSON). Whoever holds
+/// the hash of the entry before it checks it with [`AuditRecord::follows`],
+/// and reads it with [`AuditRecord::entry`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub seq: u64,
+    pub hash: [u8; 32],
+    pub body: Vec<u8>,
+}
+
+impl AuditRecord {
+    /// Whether this entry is the one after an entry of hash `previous`:
+    /// its hash is the chain's over `previous` and its bytes.
+    pub fn follows(&self, previous: &[u8; 32]) -> bool {
+        chain(previous, &self.body) == self.hash
+    }
+
+    /// The entry its bytes hold, if they hold one of number `seq`.
+    pub fn entry(&self) -> Option<AuditEntry> {
+        let body: Body = serde_json::from_slice(&self.body).ok()?;
+        (body.seq == self.seq).then_some(AuditEntry {
+            seq: body.seq,
+            user: body.user,
+            user_name: body.user_name,
+            device: body.device,
+            event: body.event,
+            hash: self.hash,
+        })
+    }
 }
 
 /// Seals the entry after `head` and returns the new head. Runs inside the
@@ -150,6 +182,69 @@ pub(crate) fn verified_log(
         return Err(StoreError::AuditTampered { seq: last });
     }
     Ok(entries)
+}
+
+/// The entries after number `after`, at most `limit` of them, each
+/// checked as [`verified_log`] checks the whole log: sealed in its row, its
+/// number, its link to the one before (from entry `after` on), and the
+/// last against `head` when the list reaches it.
+pub(crate) fn records_after(
+    conn: &Connection,
+    key: &SecretKey,
+    head: &AuditHead,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    if after > head.seq {
+        return Err(StoreError::AuditTruncated {
+            expected: after,
+            found: head.seq,
+        });
+    }
+    let read = |seq: u64| -> Result<Option<AuditRecord>, StoreError> {
+        let sealed: Option<Vec<u8>> = conn
+            .prepare_cached("SELECT entry FROM audit_log WHERE seq = ?1")?
+            .query_row([seq as i64], |r| r.get(0))
+            .optional()?;
+        let Some(sealed) = sealed else {
+            return Ok(None);
+        };
+        let plain = open(key, &aad(&seq.to_string()), &sealed)
+            .map_err(|_| StoreError::integrity(format!("audit entry {seq}")))?;
+        if plain.len() < 32 {
+            return Err(StoreError::AuditTampered { seq });
+        }
+        let (hash, body) = plain.split_at(32);
+        Ok(Some(AuditRecord {
+            seq,
+            hash: hash.try_into().expect("32 bytes"),
+            body: body.to_vec(),
+        }))
+    };
+    let mut previous = if after == 0 {
+        AuditHead::EMPTY.hash
+    } else {
+        read(after)?
+            .ok_or(StoreError::AuditTampered { seq: after })?
+            .hash
+    };
+    let last = head.seq.min(after.saturating_add(limit as u64));
+    let mut records = Vec::with_capacity((last - after) as usize);
+    for seq in after + 1..=last {
+        let record = read(seq)?.ok_or(StoreError::AuditTruncated {
+            expected: head.seq,
+            found: seq - 1,
+        })?;
+        if !record.follows(&previous) || record.entry().is_none() {
+            return Err(StoreError::AuditTampered { seq });
+        }
+        previous = record.hash;
+        records.push(record);
+    }
+    if last == head.seq && previous != head.hash {
+        return Err(StoreError::AuditTampered { seq: last });
+    }
+    Ok(records)
 }
 
 #[cfg(test)]

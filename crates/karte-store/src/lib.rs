@@ -21,12 +21,12 @@ mod sync_state;
 mod users;
 mod vault;
 
-pub use audit::{AuditAction, AuditEntry, AuditEvent, AuditHead};
+pub use audit::{AuditAction, AuditEntry, AuditEvent, AuditHead, AuditRecord};
 pub use crypto::kdf::KdfParams;
 pub use error::StoreError;
 pub use quarantine::{QuarantineWrite, QuarantinedChart};
 pub use sync_state::{
-    DocumentSyncState, DocumentToPush, Enrolment, LastSync, PendingShare, SyncState,
+    DocumentSyncState, DocumentToPush, Enrolment, LastSync, LockPolicy, PendingShare, SyncState,
 };
 pub use users::{Role, UserRecord};
 pub use vault::{ReceivedDocument, SyncPageWrite, Vault, VaultOpened};

@@ -88,6 +88,42 @@ pub struct SyncState {
     /// finished one (or was made before this was kept).
     #[serde(default)]
     pub last_sync: Option<LastSync>,
+    /// The number of the last audit entry the hub holds: the entries after
+    /// it go with the next sync.
+    #[serde(default)]
+    pub audit_acked: u64,
+    /// The organisation's lock for lost devices, as the last whole sync
+    /// brought it; `None` when it has none.
+    #[serde(default)]
+    pub lock: Option<LockPolicy>,
+    /// The unlock codes already used here: none works twice.
+    #[serde(default)]
+    pub used_unlock_codes: Vec<u32>,
+    /// When an unlock code last opened the vault: like a sync, it starts
+    /// the policy's days again.
+    #[serde(default)]
+    pub unlocked_by_code_at: Option<Timestamp>,
+}
+
+/// An organisation's lock for lost devices, as a device keeps it: a vault
+/// that has not reached its hub for `lock_after_days` opens only with an
+/// unlock code, of which it holds only slow salted hashes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockPolicy {
+    pub lock_after_days: u32,
+    /// Argon2id's memory (KiB), passes and lanes for the hashes.
+    pub cost: (u32, u32, u32),
+    /// Each code's number, salt and hash.
+    pub codes: Vec<(u32, [u8; 16], [u8; 32])>,
+}
+
+impl SyncState {
+    /// Since when the vault counts its days without the hub: its last whole
+    /// sync or its last unlock with a code, whichever came later.
+    pub fn last_contact(&self) -> Option<Timestamp> {
+        let synced = self.last_sync.map(|last| last.at);
+        synced.max(self.unlocked_by_code_at)
+    }
 }
 
 /// When the last whole sync ended, and what it moved.

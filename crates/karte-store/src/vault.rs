@@ -381,6 +381,17 @@ impl Vault {
         audit::verified_log(&self.conn, &self.key, &self.header.audit)
     }
 
+    /// The entries after number `after`, at most `limit`, checked, with the
+    /// bytes their hashes cover: what the hub has not acknowledged yet.
+    pub fn audit_records_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<audit::AuditRecord>, StoreError> {
+        self.live()?;
+        audit::records_after(&self.conn, &self.key, &self.header.audit, after, limit)
+    }
+
     /// Locks the vault: the key is wiped and the process lock released.
     pub fn lock(self) {
         drop(self);

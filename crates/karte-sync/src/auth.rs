@@ -20,6 +20,7 @@ use crate::{AuthError, wire};
 /// keeps an older signature, over the uncompressed body, from passing.
 const REQUEST_DOMAIN: &[u8] = b"karte-sync-v3\0";
 const CHANGE_DOMAIN: &[u8] = b"karte-change-v1\0";
+const AUDIT_DOMAIN: &[u8] = b"karte-audit-head-v1\0";
 
 /// A device's signing key. The vault keeps its PKCS#8 encrypted; drop this
 /// on lock (ring does not wipe its key objects, so they must not outlive the
@@ -195,6 +196,39 @@ pub struct ChangeInfo {
     pub actor: ActorId,
     pub deps: Vec<ChangeHash>,
     pub change: automerge::Change,
+}
+
+/// What a device's signature over its audit log covers: the domain label,
+/// the device id (length-prefixed), and the number and hash of the last
+/// entry, whose hash chains every entry before it.
+pub fn audit_signing_message(device: &DeviceId, seq: u64, hash: &[u8; 32]) -> Vec<u8> {
+    let device = device.as_str().as_bytes();
+    let device_len = u32::try_from(device.len()).unwrap_or(u32::MAX);
+    let mut message = Vec::with_capacity(AUDIT_DOMAIN.len() + 4 + device.len() + 8 + 32);
+    message.extend_from_slice(AUDIT_DOMAIN);
+    message.extend_from_slice(&device_len.to_be_bytes());
+    message.extend_from_slice(device);
+    message.extend_from_slice(&seq.to_be_bytes());
+    message.extend_from_slice(hash);
+    message
+}
+
+/// Signs the end of the device's audit log.
+pub fn sign_audit_head(key: &DeviceKey, device: &DeviceId, seq: u64, hash: &[u8; 32]) -> Vec<u8> {
+    key.sign(&audit_signing_message(device, seq, hash))
+}
+
+/// Checks a device's signature over the end of its audit log.
+pub fn verify_audit_head(
+    device: &DeviceId,
+    seq: u64,
+    hash: &[u8; 32],
+    signature: &[u8],
+    public_key: &[u8; 32],
+) -> Result<(), AuthError> {
+    UnparsedPublicKey::new(&ED25519, public_key)
+        .verify(&audit_signing_message(device, seq, hash), signature)
+        .map_err(|_| AuthError::BadSignature)
 }
 
 /// Signs one of the device's own Automerge changes by its hash. A

@@ -25,7 +25,7 @@ const FINGERPRINT_CHARS: usize = 12;
 const GROUP: usize = 4;
 
 /// `chars` Crockford characters of the leading bits of `bytes`.
-fn base32(bytes: &[u8], chars: usize) -> String {
+pub(crate) fn base32(bytes: &[u8], chars: usize) -> String {
     let bits = bytes
         .iter()
         .take(16)
@@ -58,17 +58,22 @@ pub fn new_enrolment_code(
     let mut bytes = [0u8; 13];
     random.fill(&mut bytes).ok()?;
     let plain = base32(&bytes, SECRET_CHARS) + &recovery_key_fingerprint(recovery_public_key);
+    Some(grouped(&plain))
+}
+
+/// Crockford characters in groups of four joined by hyphens.
+pub(crate) fn grouped(plain: &str) -> String {
     let groups: Vec<&str> = plain
         .as_bytes()
         .chunks(GROUP)
         .map(|group| std::str::from_utf8(group).expect("the alphabet is ASCII"))
         .collect();
-    Some(groups.join("-"))
+    groups.join("-")
 }
 
 /// The code as it is compared: upper case, without separators, with the
 /// look-alike letters read as digits.
-fn normalise(code: &str) -> String {
+pub(crate) fn normalise(code: &str) -> String {
     code.chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
         .map(|c| match c.to_ascii_uppercase() {

@@ -23,21 +23,22 @@ pub mod enrolment_code;
 mod error;
 pub mod recovery;
 mod replay;
+pub mod unlock_code;
 pub mod wall_clock;
 pub mod wire;
 
 pub use auth::{
-    ChangeInfo, DeviceKey, change_signing_message, request_signing_message, sign_change,
-    sign_request, sign_request_body, verify_change, verify_change_signature, verify_request,
-    verify_request_header,
+    ChangeInfo, DeviceKey, audit_signing_message, change_signing_message, request_signing_message,
+    sign_audit_head, sign_change, sign_request, sign_request_body, verify_audit_head,
+    verify_change, verify_change_signature, verify_request, verify_request_header,
 };
 pub use enrolment::{EnrolmentGrantJson, EnrolmentRequestJson};
 pub use error::{AuthError, SyncError, TransportError, WireError};
 pub use replay::ReplayGuard;
 pub use wire::{
-    AuditHeadReport, ChangeSignature, ChartDigest, DocHeads, DocPush, DocUpdate, HeaderRead,
-    Limits, Payload, QuarantineReport, RequestHeader, SignedChange, SignedRequest, SignerKey,
-    SyncRequest, SyncResponse, WipeOrder, decode_request, decode_request_within, decode_response,
-    decode_response_within, decode_update, encode_request, encode_response, encode_update,
-    inflate_request_body, read_request_header,
+    AuditHeadReport, AuditRecordWire, AuditUpload, ChangeSignature, ChartDigest, DeviceLock,
+    DocHeads, DocPush, DocUpdate, HeaderRead, Limits, Payload, QuarantineReport, RequestHeader,
+    SignedChange, SignedRequest, SignerKey, SyncRequest, SyncResponse, WipeOrder, decode_request,
+    decode_request_within, decode_response, decode_response_within, decode_update, encode_request,
+    encode_response, encode_update, inflate_request_body, read_request_header,
 };

@@ -163,6 +163,35 @@ pub struct SyncRequest {
     /// for its administrator.
     #[serde(default)]
     pub quarantined: Option<Vec<QuarantineReport>>,
+    /// The entries of the device's audit log the hub has not acknowledged,
+    /// oldest first, when there are any: the hub keeps them, append-only,
+    /// and refuses a chain that does not extend the one it holds
+    /// (`audit_chain_broken`).
+    #[serde(default)]
+    pub audit: Option<AuditUpload>,
+}
+
+/// Audit entries a device hands the hub: each with its number, its chain
+/// hash and the bytes the hash covers, after the entry `after` (the last
+/// the hub acknowledged; number 0 and a zero hash before the first).
+/// `signature` is the device's over the last entry's number and hash
+/// ([`crate::audit_signing_message`]), which the chain ties to every entry
+/// before it: the hub keeps it as the device's word for the whole log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditUpload {
+    pub after: AuditHeadReport,
+    pub entries: Vec<AuditRecordWire>,
+    #[serde(with = "serde_bytes")]
+    pub signature: Vec<u8>,
+}
+
+/// One audit entry as it travels: see [`AuditUpload`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecordWire {
+    pub seq: u64,
+    pub hash: [u8; 32],
+    #[serde(with = "serde_bytes")]
+    pub body: Vec<u8>,
 }
 
 /// A chart a device could not apply and keeps aside: which chart, why (an
@@ -234,6 +263,28 @@ pub struct SyncResponse {
     /// administrator to approve them: taken, but not in the circle yet.
     #[serde(default)]
     pub shares_pending: Vec<(PatientId, String)>,
+    /// The end of the device's audit log as the hub now holds it, in
+    /// answer to a request that carried audit entries: the device sends
+    /// none of them again.
+    #[serde(default)]
+    pub audit_held: Option<AuditHeadReport>,
+    /// The device's organisation's lock policy, in every answer to an
+    /// active device: `None` when it has none (a device that kept one drops
+    /// it). The device keeps the last one it received with the time of the
+    /// sync.
+    #[serde(default)]
+    pub device_lock: Option<DeviceLock>,
+}
+
+/// An organisation's lock for lost devices: a vault that has not reached
+/// its hub for `lock_after_days` opens only with one of the unlock codes
+/// its administrator reads out, of which the device gets only slow salted
+/// hashes ([`crate::unlock_code`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceLock {
+    pub lock_after_days: u32,
+    pub cost: crate::unlock_code::UnlockCodeCost,
+    pub codes: Vec<crate::unlock_code::UnlockCodeCheck>,
 }
 
 /// A device's enrolled public key, as the hub vouches for it.
@@ -626,6 +677,23 @@ mod tests {
                 public_key: [4; 32],
             }],
             shares_pending: vec![("P4".into(), "O1".into())],
+            audit_held: Some(AuditHeadReport {
+                seq: 9,
+                hash: [3; 32],
+            }),
+            device_lock: Some(DeviceLock {
+                lock_after_days: 30,
+                cost: crate::unlock_code::UnlockCodeCost {
+                    memory_kib: 19_456,
+                    iterations: 2,
+                    parallelism: 1,
+                },
+                codes: vec![crate::unlock_code::UnlockCodeCheck {
+                    number: 1,
+                    salt: [6; 16],
+                    hash: [8; 32],
+                }],
+            }),
         }
     }
 

@@ -68,6 +68,10 @@ pub struct Credentials {
     #[serde(default)]
     pub user: Option<String>,
     pub passphrase: Zeroizing<String>,
+    /// An administrator's unlock code, for a vault its organisation's
+    /// policy locked after too many days without the hub.
+    #[serde(default)]
+    pub unlock_code: Option<Zeroizing<String>>,
 }
 
 impl Credentials {
@@ -75,6 +79,16 @@ impl Credentials {
         Credentials {
             user: user.map(str::to_owned),
             passphrase: Zeroizing::new(passphrase.to_owned()),
+            unlock_code: None,
+        }
+    }
+
+    /// The same credentials with an unlock code (none if blank).
+    pub fn with_unlock_code(self, code: &str) -> Credentials {
+        let code = code.trim();
+        Credentials {
+            unlock_code: (!code.is_empty()).then(|| Zeroizing::new(code.to_owned())),
+            ..self
         }
     }
 }
@@ -223,6 +237,21 @@ mod tests {
             auto_lock_minutes: 61,
         };
         assert!(too_long.validate().is_err());
+    }
+
+    #[test]
+    fn credentials_carry_an_unlock_code_only_when_given_and_never_print_it() {
+        let plain: Credentials = serde_json::from_str(r#"{"passphrase":"p"}"#).unwrap();
+        assert_eq!(plain.unlock_code, None);
+        let with: Credentials =
+            serde_json::from_str(r#"{"passphrase":"p","unlock_code":"7K3M-Q9TX-2B8R"}"#).unwrap();
+        assert_eq!(
+            with.unlock_code.as_deref().map(|c| c.as_str()),
+            Some("7K3M-Q9TX-2B8R")
+        );
+        assert!(!format!("{with:?}").contains("7K3M"));
+        let blank = Credentials::new(None, "p").with_unlock_code("  ");
+        assert_eq!(blank.unlock_code, None);
     }
 
     #[test]

@@ -65,6 +65,11 @@ error_codes! {
     RecoveryPassphraseNeeded = "recovery_passphrase_needed",
     WrongRecoveryPassphrase = "wrong_recovery_passphrase",
     Locked = "locked",
+    /// The organisation's policy locks a vault that has not reached its hub
+    /// for too many days; it opens with an administrator's unlock code.
+    DeviceLocked = "device_locked",
+    /// The unlock code is not one of this device's, or was used already.
+    WrongUnlockCode = "wrong_unlock_code",
     Io = "io",
     Database = "database",
     // What was asked for.
@@ -130,6 +135,9 @@ error_codes! {
     OutsideCircle = "outside_circle",
     /// The receiving organisation's rules refuse shares from this one.
     ShareNotAccepted = "share_not_accepted",
+    /// The audit log the device handed in does not extend the one the hub
+    /// holds for it: entries were removed or rewritten on the device.
+    AuditChainBroken = "audit_chain_broken",
     /// Only the chart's owner removes another organisation from its circle.
     NotChartOwner = "not_chart_owner",
     /// The owning organisation stays in its chart's circle.

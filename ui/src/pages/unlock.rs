@@ -1,8 +1,9 @@
 //! The unlock screen: pick the user (on a shared device) and type the
 //! passphrase. Wrong passphrases and unknown users are told apart in plain
-//! words.
+//! words. A device its organisation's policy locked (too long without the
+//! hub) asks also for the administrator's unlock code.
 
-use karte_types::{Credentials, Problem};
+use karte_types::{Credentials, ErrorCode, Problem};
 use yew::prelude::*;
 
 use crate::backend::BackendHandle;
@@ -20,13 +21,15 @@ pub fn Unlock() -> Html {
     let users = state.users.clone();
     let user = use_state(|| users.first().cloned().unwrap_or_default());
     let passphrase = use_state(String::new);
+    let unlock_code = use_state(String::new);
     let busy = use_state(|| false);
     let failure = use_state(|| None::<Problem>);
 
     let onsubmit = {
-        let (user, passphrase, busy, failure) = (
+        let (user, passphrase, unlock_code, busy, failure) = (
             user.clone(),
             passphrase.clone(),
+            unlock_code.clone(),
             busy.clone(),
             failure.clone(),
         );
@@ -41,7 +44,8 @@ pub fn Unlock() -> Html {
             let credentials = Credentials::new(
                 (several || !user.is_empty()).then_some(user.as_str()),
                 &passphrase,
-            );
+            )
+            .with_unlock_code(&unlock_code);
             let (state, busy, failure, passphrase) = (
                 state.clone(),
                 busy.clone(),
@@ -58,6 +62,9 @@ pub fn Unlock() -> Html {
             });
         })
     };
+    let device_locked = (*failure).as_ref().is_some_and(|p| {
+        matches!(p.code, ErrorCode::DeviceLocked | ErrorCode::WrongUnlockCode)
+    });
     let reason = state.lock_reason.map(|r| match r {
         LockReason::ByUser => tr.t("unlock-locked-by-user"),
         LockReason::Idle => tr.t("unlock-locked-idle"),
@@ -79,6 +86,11 @@ pub fn Unlock() -> Html {
                     value={(*passphrase).clone()} autocomplete="current-password"
                     error={(*failure).as_ref().map(|p| display::problem(&tr, p))}
                     oninput={let passphrase = passphrase.clone(); Callback::from(move |v| passphrase.set(v))} />
+                if device_locked || !unlock_code.is_empty() {
+                    <TextField testid="unlock-code" label={tr.t("field-unlock-code")}
+                        value={(*unlock_code).clone()} autocomplete="off"
+                        oninput={let unlock_code = unlock_code.clone(); Callback::from(move |v| unlock_code.set(v))} />
+                }
                 <button type="submit" class="primary" data-testid="unlock-submit" disabled={*busy}>
                     { if *busy { tr.t("unlock-running") } else { tr.t("unlock-submit") } }
                 </button>

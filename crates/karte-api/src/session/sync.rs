@@ -25,13 +25,15 @@ use karte_store::{
     SyncPageWrite,
 };
 use karte_sync::client::{
-    DeviceIdentity, EnrolmentRequest, FeedCursor, HttpTransport, Outgoing, OutgoingChart,
-    PageApplied, QuarantineNote, ReceivedPage, Replica, RequestStamps, SyncOptions, SyncProgress,
-    SyncSummary, Transport,
+    AuditOutgoing, DeviceIdentity, EnrolmentRequest, FeedCursor, HttpTransport, Outgoing,
+    OutgoingChart, PageApplied, QuarantineNote, ReceivedPage, Replica, RequestStamps, SyncOptions,
+    SyncProgress, SyncSummary, Transport,
 };
 use karte_sync::enrolment_code::EnrolmentCode;
 use karte_sync::recovery::seal_to_recovery_key;
-use karte_sync::wire::{AuditHeadReport, ChartDigest, DocUpdate, Payload, QuarantineReport};
+use karte_sync::wire::{
+    AuditHeadReport, AuditRecordWire, ChartDigest, DocUpdate, Payload, QuarantineReport,
+};
 use karte_sync::{DeviceKey, SyncError};
 use karte_types::{DeviceId, ErrorCode, PatientId, PatientSummary, QuarantinedChart, Timestamp};
 use ring::rand::SystemRandom;
@@ -362,7 +364,12 @@ impl Session {
             patient: None,
             detail: summary.to_string(),
         });
-        self.vault.record_sync(last_sync(&summary, now), audit)?;
+        let lock = summary
+            .device_lock
+            .as_ref()
+            .map(super::device_lock::lock_policy);
+        self.vault
+            .record_sync(last_sync(&summary, now), lock, audit)?;
         Ok(summary)
     }
 }
@@ -377,6 +384,10 @@ fn last_sync(summary: &SyncSummary, at: Timestamp) -> LastSync {
         new_reviews: summary.new_reviews,
     }
 }
+
+/// The most audit entries one sync hands the hub (a few hundred kilobytes);
+/// a vault with more hands in the rest at the next syncs.
+const AUDIT_ENTRIES_PER_SYNC: usize = 2_000;
 
 /// The vault and its charts as the sync client sees them.
 struct VaultReplica<'s> {
@@ -428,6 +439,36 @@ impl Replica for VaultReplica<'_> {
             seq: head.seq,
             hash: head.hash,
         })
+    }
+
+    fn audit_outgoing(&mut self) -> Result<Option<AuditOutgoing>, ApiError> {
+        let vault = &self.session.vault;
+        let acked = vault.sync_state()?.audit_acked;
+        let head = vault.audit_head();
+        if acked >= head.seq {
+            return Ok(None);
+        }
+        let after = match acked {
+            0 => AuditHeadReport {
+                seq: 0,
+                hash: [0; 32],
+            },
+            seq => {
+                let entry = vault.audit_records_after(seq - 1, 1)?;
+                let hash = entry.first().map_or([0; 32], |record| record.hash);
+                AuditHeadReport { seq, hash }
+            }
+        };
+        let entries = vault
+            .audit_records_after(acked, AUDIT_ENTRIES_PER_SYNC)?
+            .into_iter()
+            .map(|record| AuditRecordWire {
+                seq: record.seq,
+                hash: record.hash,
+                body: record.body,
+            })
+            .collect();
+        Ok(Some(AuditOutgoing { after, entries }))
     }
 
     fn outgoing(&mut self) -> Result<Outgoing, ApiError> {
@@ -482,6 +523,7 @@ impl Replica for VaultReplica<'_> {
             shares_sent: pending_shares(&page.shares_accepted),
             unshares_sent: pending_shares(&page.unshares_accepted),
             quarantine_reported: page.quarantine_reported,
+            audit_acked: page.audit_acked,
             ..SyncPageWrite::default()
         };
         for acked in &page.acked {

@@ -50,6 +50,22 @@ impl TestHub {
         TestHub::serve(config, None)
     }
 
+    /// A hub for devices whose clocks the tests move by days: its clock
+    /// window is a year either way, and unlock codes are hashed cheaply.
+    pub fn for_moved_clocks() -> TestHub {
+        TestHub::start_with(HubConfig {
+            replay: karte_sync::ReplayGuard {
+                window_ms: 365 * 24 * 60 * 60 * 1000,
+            },
+            unlock_code_cost: karte_sync::unlock_code::UnlockCodeCost {
+                memory_kib: 64,
+                iterations: 1,
+                parallelism: 1,
+            },
+            ..HubConfig::default()
+        })
+    }
+
     /// A hub serving HTTPS on 127.0.0.1 with a self-signed certificate for
     /// `localhost`; returns it and the certificate (PEM) to trust.
     pub fn with_tls() -> (TestHub, Vec<u8>) {
@@ -200,6 +216,29 @@ impl TestHub {
         self.runtime.block_on(self.store.quarantined(None)).unwrap()
     }
 
+    /// Sets `org`'s lock for lost devices, as `karte-hub org policy`.
+    pub fn set_lock_policy(&self, org: &OrgId, lock_after_days: Option<u32>) {
+        self.runtime
+            .block_on(self.store.set_lock_policy(org, lock_after_days))
+            .unwrap();
+    }
+
+    /// The next unlock code of `device`, as `karte-hub device unlock-code`.
+    pub fn unlock_code(&self, device: &DeviceId) -> String {
+        let now = SystemClock.now();
+        self.runtime
+            .block_on(self.store.issue_unlock_code(device, now))
+            .unwrap()
+            .1
+    }
+
+    /// The audit log the hub holds for `device`, oldest first.
+    pub fn device_audit(&self, device: &DeviceId) -> Vec<karte_hub::HeldAuditEntry> {
+        self.runtime
+            .block_on(self.store.device_audit(device))
+            .unwrap()
+    }
+
     /// The highest feed position: what a repeated push must not move.
     pub fn feed_head(&self) -> u64 {
         self.runtime.block_on(self.store.feed_head()).unwrap()
@@ -247,6 +286,47 @@ impl Device {
     /// Syncs over `transport` in place of the enrolled hub's address.
     pub fn sync_over(&mut self, transport: &mut dyn Transport) -> Result<SyncSummary, ApiError> {
         self.session.sync_with(transport, |_| {})
+    }
+
+    /// Locks the vault and opens it again, as a new process would, with a
+    /// clock at `at` and `unlock_code` if given; on failure the vault stays
+    /// locked and its folder comes back with the error's code.
+    pub fn reopen_at(
+        self,
+        at: karte_types::Timestamp,
+        unlock_code: Option<&str>,
+    ) -> Result<Device, (tempfile::TempDir, karte_types::ErrorCode)> {
+        let Device { dir, session } = self;
+        session.lock();
+        match Session::open_with_code(
+            &dir.path().join("vault.karte"),
+            None,
+            PASSPHRASE,
+            unlock_code,
+            Environment::fixed(at, 7),
+        ) {
+            Ok(session) => Ok(Device { dir, session }),
+            Err(error) => Err((dir, error.code())),
+        }
+    }
+
+    /// Opens the vault of a device whose session was refused, as
+    /// [`Device::reopen_at`] does.
+    pub fn open_at(
+        dir: tempfile::TempDir,
+        at: karte_types::Timestamp,
+        unlock_code: Option<&str>,
+    ) -> Result<Device, (tempfile::TempDir, karte_types::ErrorCode)> {
+        match Session::open_with_code(
+            &dir.path().join("vault.karte"),
+            None,
+            PASSPHRASE,
+            unlock_code,
+            Environment::fixed(at, 7),
+        ) {
+            Ok(session) => Ok(Device { dir, session }),
+            Err(error) => Err((dir, error.code())),
+        }
     }
 
     /// Locks the vault and opens it again, as a new process would.
@@ -408,6 +488,7 @@ impl Hostile {
             shares: Vec::new(),
             unshares: Vec::new(),
             quarantined: None,
+            audit: None,
         };
         self.nonces += 1;
         let mut nonce = [0u8; 16];

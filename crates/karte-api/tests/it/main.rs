@@ -3,6 +3,7 @@
 
 mod app;
 mod hub;
+mod lock;
 mod poisoned;
 mod received;
 mod roles;

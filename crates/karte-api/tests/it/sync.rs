@@ -538,3 +538,28 @@ fn demo_patients_without_visits_are_taken_by_the_hub() {
         .unwrap_or_else(|e| panic!("{} ({e})", e.code()));
     assert_eq!(summary.pushed_charts, patients.len(), "{summary}");
 }
+
+#[test]
+fn the_devices_audit_log_reaches_the_hub_at_each_sync_and_only_once() {
+    let (hub, _org, [mut a]) = one_org(["tablet A"]);
+    let patient = a.session.add_patient(&yamada()).unwrap();
+    let device = a.session.audit_log(&None).unwrap()[0].device.clone();
+    a.session.chart(&patient).unwrap();
+    a.sync();
+    let log = a.session.audit_log(&None).unwrap();
+    let held = hub.device_audit(&device);
+    // What the sync itself wrote in the log goes with the next one.
+    assert!(!held.is_empty() && held.len() < log.len(), "{}", held.len());
+    for (held, entry) in held.iter().zip(&log) {
+        assert_eq!(held.record.entry().as_ref(), Some(entry));
+    }
+    a.sync();
+    let log = a.session.audit_log(&None).unwrap();
+    let held = hub.device_audit(&device);
+    assert_eq!(held.len(), log.len());
+    assert_eq!(held.last().unwrap().record.hash, log.last().unwrap().hash);
+    // A quiet sync writes nothing to the log, and sends nothing again.
+    a.sync();
+    assert_eq!(a.session.audit_log(&None).unwrap().len(), log.len());
+    assert_eq!(hub.device_audit(&device).len(), log.len());
+}

@@ -444,3 +444,59 @@ fn a_hub_with_a_private_authority_is_trusted_only_with_its_certificate() {
     let missing = vault.fails(&["sync", "--ca-cert", "/no/such/ca.pem"]);
     assert!(missing.contains("/no/such/ca.pem"), "{missing}");
 }
+
+/// Issue 11, item 11: an organisation's policy, set with `karte-hub org
+/// policy`, reaches the device at its sync; ten days later (by the
+/// device's clock, `KARTE_TEST_NOW` from the time of that sync) every
+/// command is refused as `device_locked`, until `karte unlock-code` takes
+/// the code `karte-hub device unlock-code` printed, once.
+#[test]
+fn a_device_locked_by_its_organisations_policy_opens_with_an_unlock_code_once() {
+    let mut hub = HubProcess::new();
+    let org = hub.add_org("さくら");
+    hub.admin(&["org", "policy", &org, "--lock-after-days", "7"]);
+    hub.serve();
+    let vault = enrolled(&hub, &org, "tablet A");
+    vault.add_yamada();
+    vault.ok(&["sync"]);
+    let log: serde_json::Value = serde_json::from_str(&vault.ok(&["audit", "--json"])).unwrap();
+    let synced = log.as_array().unwrap().last().unwrap()["event"]["at"]
+        .as_i64()
+        .unwrap();
+    let days_later =
+        |days: i64| karte_types::Timestamp(synced + days * 24 * 60 * 60 * 1000).to_rfc3339();
+    let at = |days: i64, args: &[&str]| {
+        vault
+            .command(args)
+            .env("KARTE_TEST_NOW", days_later(days))
+            .output()
+            .unwrap()
+    };
+    assert!(at(6, &["patient", "list"]).status.success());
+    let locked = at(10, &["patient", "list"]);
+    assert!(!locked.status.success());
+    let said = String::from_utf8_lossy(&locked.stderr);
+    assert!(said.contains("error[device_locked]"), "{said}");
+    let wrong = at(10, &["unlock-code", "0000-0000-0000"]);
+    let said = String::from_utf8_lossy(&wrong.stderr);
+    assert!(said.contains("error[wrong_unlock_code]"), "{said}");
+
+    let devices = hub.admin(&["device", "list", "--org", &org]);
+    let device = devices.lines().nth(1).unwrap().split('\t').next().unwrap();
+    let master_key = hub.dir.path().join("hub-master.key");
+    let code = hub.admin(&[
+        "device",
+        "unlock-code",
+        device,
+        "--master-key",
+        master_key.to_str().unwrap(),
+    ]);
+    assert!(at(10, &["unlock-code", &code]).status.success());
+    assert!(at(12, &["patient", "list"]).status.success());
+    let again = at(20, &["unlock-code", &code]);
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        said.contains("error[wrong_unlock_code]"),
+        "a code works once: {said}"
+    );
+}

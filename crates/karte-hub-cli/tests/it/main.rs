@@ -192,3 +192,116 @@ fn a_master_key_is_made_private_and_another_key_is_refused_at_start() {
     let without = hub.run(&["serve", "--listen", "127.0.0.1:0"]);
     assert!(!without.status.success(), "served without a master key");
 }
+
+/// Fills the hub database with an organisation, an enrolled device and
+/// `details.len()` audit entries it handed in, as the server stores them;
+/// returns the device's id.
+fn device_with_audit_log(hub: &HubDb, key: &str, details: &[&str]) -> String {
+    use karte_hub::{AuditHead, AuditUploadIn, HubStore, MasterKeyFile, NewDevice, SqliteHubStore};
+    use karte_store::{AuditAction, AuditEvent, KdfParams, Vault};
+    use karte_types::{DeviceId, Timestamp, UserId};
+
+    let now = Timestamp(1_795_564_800_000);
+    let device = DeviceId("01DEVICE0000000000000TABLET".into());
+    let folder = tempfile::tempdir().unwrap();
+    let mut vault = Vault::create(
+        &folder.path().join("v.karte"),
+        "sato",
+        b"correct horse battery staple",
+        KdfParams::insecure_fast_for_tests(),
+        UserId::from("U1"),
+        device.clone(),
+        now,
+    )
+    .unwrap();
+    for detail in details {
+        vault
+            .record_audit(AuditEvent {
+                at: now,
+                action: AuditAction::ChartOpen,
+                patient: None,
+                detail: (*detail).to_owned(),
+            })
+            .unwrap();
+    }
+    let entries = vault.audit_records_after(0, 100).unwrap();
+    let path = hub.dir.path().join("hub.sqlite");
+    let store = SqliteHubStore::open(&path, MasterKeyFile::read(key.as_ref()).unwrap()).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (org, _) = karte_hub::new_org("さくら", now, &ring::rand::SystemRandom::new()).unwrap();
+        store.add_org(&org).await.unwrap();
+        store
+            .create_enrolment(&org.id, [1; 32], Timestamp(now.0 + 60_000))
+            .await
+            .unwrap();
+        let new = NewDevice {
+            id: device.clone(),
+            public_key: vec![2; 32],
+            actor_prefix: [3; 16],
+        };
+        store.redeem_enrolment([1; 32], &new, now).await.unwrap();
+        let upload = AuditUploadIn {
+            after: AuditHead::EMPTY,
+            entries,
+            signature: vec![4; 64],
+        };
+        store.store_audit(&device, upload, None, now).await.unwrap();
+    });
+    device.0
+}
+
+#[test]
+fn a_devices_audit_log_is_shown_with_the_master_key() {
+    let hub = HubDb::new();
+    let key = hub.master_key("master.key");
+    let device = device_with_audit_log(&hub, &key, &["山田太郎のカルテを開いた", "export"]);
+    let shown = hub.admin(&["device", "audit", &device, "--master-key", &key]);
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(lines.len(), 3, "{shown}");
+    assert!(lines[0].starts_with("SEQ\tAT\tUSER\tACTION"), "{shown}");
+    assert!(lines[1].starts_with("1\t"), "{shown}");
+    assert!(
+        lines[1].contains("\tsato\tchart-open\t-\t山田太郎のカルテを開いた\t"),
+        "{shown}"
+    );
+    assert!(
+        lines[2].contains("\tyes\t"),
+        "the last entry carries the device's signature: {shown}"
+    );
+
+    // The entries are sealed: without the master key there is nothing to show.
+    let without = hub.run(&["device", "audit", &device]);
+    assert!(!without.status.success());
+    let unknown = hub.run(&["device", "audit", "01NOSUCHDEVICE", "--master-key", &key]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("not enrolled"));
+}
+
+#[test]
+fn an_organisations_lock_policy_is_set_and_removed_and_codes_need_a_sync_first() {
+    let hub = HubDb::new();
+    let key = hub.master_key("master.key");
+    let device = device_with_audit_log(&hub, &key, &["opened"]);
+    let orgs = hub.admin(&["org", "list"]);
+    let org = orgs.split('\t').next().unwrap();
+    hub.admin(&["org", "policy", org, "--lock-after-days", "14"]);
+    hub.admin(&["org", "policy", org, "--no-lock"]);
+    let zero = hub.run(&["org", "policy", org, "--lock-after-days", "0"]);
+    assert!(!zero.status.success());
+    let neither = hub.run(&["org", "policy", org]);
+    assert!(!neither.status.success(), "a policy or --no-lock");
+    let unknown = hub.run(&["org", "policy", "01NOSUCHORG", "--lock-after-days", "3"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("not known"));
+
+    // Codes are made at the device's first sync under a policy.
+    hub.admin(&["org", "policy", org, "--lock-after-days", "14"]);
+    let early = hub.run(&["device", "unlock-code", &device, "--master-key", &key]);
+    assert!(!early.status.success());
+    let said = String::from_utf8_lossy(&early.stderr);
+    assert!(said.contains("next sync"), "{said}");
+}

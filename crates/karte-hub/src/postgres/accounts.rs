@@ -10,11 +10,12 @@ use tokio_postgres::Row;
 
 use super::PostgresRows;
 use crate::columns::{
-    DeviceColumns, docs_from_text, docs_to_text, position_from_sql, position_to_sql,
+    DeviceColumns, docs_from_text, docs_to_text, hash32, position_from_sql, position_to_sql,
 };
-use crate::rules::{AccountRows, EnrolmentRow, Standing};
+use crate::rules::{AccountRows, AuditRow, EnrolmentRow, Standing};
 use crate::{
     AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId, Quarantined, Receipt,
+    UnlockCodeHeld,
 };
 
 type Result<T> = std::result::Result<T, HubStoreError>;
@@ -387,5 +388,181 @@ impl<C: GenericClient> AccountRows for PostgresRows<'_, C> {
             )
             .await?
             .get(0))
+    }
+
+    async fn audit_held_head(&self, device: &DeviceId) -> Result<Option<AuditHead>> {
+        self.query_opt(
+            "SELECT seq, hash FROM device_audit WHERE device = $1 ORDER BY seq DESC LIMIT 1",
+            &[&device.as_str()],
+        )
+        .await?
+        .map(|row| {
+            Ok(AuditHead {
+                seq: row.get::<_, i64>(0) as u64,
+                hash: hash32(row.get(1))?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn audit_hashes(
+        &self,
+        device: &DeviceId,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, [u8; 32])>> {
+        self.query(
+            "SELECT seq, hash FROM device_audit
+             WHERE device = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
+            &[&device.as_str(), &(from as i64), &(to as i64)],
+        )
+        .await?
+        .into_iter()
+        .map(|row| Ok((row.get::<_, i64>(0) as u64, hash32(row.get(1))?)))
+        .collect()
+    }
+
+    async fn insert_audit_entry(
+        &self,
+        device: &DeviceId,
+        seq: u64,
+        hash: &[u8; 32],
+        sealed: &[u8],
+        signature: Option<&[u8]>,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO device_audit (device, seq, hash, entry, signature, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &device.as_str(),
+                &(seq as i64),
+                &hash.as_slice(),
+                &sealed,
+                &signature,
+                &now.0,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn audit_entries(&self, device: &DeviceId) -> Result<Vec<AuditRow>> {
+        self.query(
+            "SELECT seq, hash, entry, signature, received_at FROM device_audit
+             WHERE device = $1 ORDER BY seq",
+            &[&device.as_str()],
+        )
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok(AuditRow {
+                seq: row.get::<_, i64>(0) as u64,
+                hash: hash32(row.get(1))?,
+                sealed: row.get(2),
+                signature: row.get(3),
+                received_at: Timestamp(row.get(4)),
+            })
+        })
+        .collect()
+    }
+
+    async fn set_lock_policy(&self, org: &OrgId, lock_after_days: Option<u32>) -> Result<()> {
+        match lock_after_days {
+            Some(days) => {
+                self.execute(
+                    "INSERT INTO lock_policies (org, lock_after_days) VALUES ($1, $2)
+                     ON CONFLICT (org) DO UPDATE SET lock_after_days = excluded.lock_after_days",
+                    &[&org.as_str(), &i32::try_from(days).unwrap_or(i32::MAX)],
+                )
+                .await?
+            }
+            None => {
+                self.execute("DELETE FROM lock_policies WHERE org = $1", &[&org.as_str()])
+                    .await?
+            }
+        };
+        Ok(())
+    }
+
+    async fn lock_policy(&self, org: &OrgId) -> Result<Option<u32>> {
+        Ok(self
+            .query_opt(
+                "SELECT lock_after_days FROM lock_policies WHERE org = $1",
+                &[&org.as_str()],
+            )
+            .await?
+            .map(|row| row.get::<_, i32>(0) as u32))
+    }
+
+    async fn unlock_codes(&self, device: &DeviceId) -> Result<Vec<UnlockCodeHeld>> {
+        self.query(
+            "SELECT number, salt, hash, issued_at FROM unlock_codes
+             WHERE device = $1 ORDER BY number",
+            &[&device.as_str()],
+        )
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok(UnlockCodeHeld {
+                number: row.get::<_, i32>(0) as u32,
+                salt: row
+                    .get::<_, Vec<u8>>(1)
+                    .try_into()
+                    .map_err(|_| HubStoreError::corrupt("an unlock code's salt is not 16 bytes"))?,
+                hash: hash32(row.get(2))?,
+                issued_at: row.get::<_, Option<i64>>(3).map(Timestamp),
+            })
+        })
+        .collect()
+    }
+
+    async fn insert_unlock_code(
+        &self,
+        device: &DeviceId,
+        number: u32,
+        sealed: &[u8],
+        salt: &[u8; 16],
+        hash: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO unlock_codes (device, number, code, salt, hash, made_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &device.as_str(),
+                &(number as i32),
+                &sealed,
+                &salt.as_slice(),
+                &hash.as_slice(),
+                &now.0,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn unlock_code_sealed(&self, device: &DeviceId, number: u32) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .query_opt(
+                "SELECT code FROM unlock_codes WHERE device = $1 AND number = $2",
+                &[&device.as_str(), &(number as i32)],
+            )
+            .await?
+            .map(|row| row.get(0)))
+    }
+
+    async fn mark_unlock_code_issued(
+        &self,
+        device: &DeviceId,
+        number: u32,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.execute(
+            "UPDATE unlock_codes SET issued_at = $3 WHERE device = $1 AND number = $2",
+            &[&device.as_str(), &(number as i32), &now.0],
+        )
+        .await?;
+        Ok(())
     }
 }

@@ -11,10 +11,11 @@ use super::PostgresHubStore;
 use super::naive;
 use crate::rules::{self, AccountRows, FeedRows, ShareRows};
 use crate::{
-    Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
-    HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc, Quarantined,
-    Receipt, ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
+    Arrival, AuditHead, AuditUploadIn, CircleEvent, Device, DocRecord, FeedChange, FeedPage,
+    HeldAuditEntry, HubStore, HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome,
+    PushedDoc, Quarantined, Receipt, ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
 };
+use crate::{NewUnlockCode, UnlockCodeHeld};
 
 impl HubStore for PostgresHubStore {
     async fn add_org(&self, org: &Org) -> Result<(), HubStoreError> {
@@ -300,6 +301,81 @@ impl HubStore for PostgresHubStore {
         // moment's nonces, never corrupt anything.
         self.write(Some("SET LOCAL synchronous_commit = off"), async |rows| {
             rules::check_and_record_nonce(rows, device, nonce, now, window).await
+        })
+        .await
+    }
+
+    async fn check_audit(
+        &self,
+        device: &DeviceId,
+        upload: Option<&AuditUploadIn>,
+        reported: Option<AuditHead>,
+    ) -> Result<(), HubStoreError> {
+        self.read(async |rows| {
+            rules::audit::check(rows, device, upload, reported)
+                .await
+                .map(drop)
+        })
+        .await
+    }
+
+    async fn store_audit(
+        &self,
+        device: &DeviceId,
+        upload: AuditUploadIn,
+        reported: Option<AuditHead>,
+        now: Timestamp,
+    ) -> Result<AuditHead, HubStoreError> {
+        self.write(None, async |rows| {
+            rules::audit::store(rows, &self.keys, device, &upload, reported, now).await
+        })
+        .await
+    }
+
+    async fn device_audit(&self, device: &DeviceId) -> Result<Vec<HeldAuditEntry>, HubStoreError> {
+        self.read(async |rows| rules::audit::entries(rows, &self.keys, device).await)
+            .await
+    }
+
+    async fn set_lock_policy(
+        &self,
+        org: &OrgId,
+        lock_after_days: Option<u32>,
+    ) -> Result<(), HubStoreError> {
+        self.write(None, async |rows| {
+            rules::lock::set_policy(rows, org, lock_after_days).await
+        })
+        .await
+    }
+
+    async fn lock_policy(&self, org: &OrgId) -> Result<Option<u32>, HubStoreError> {
+        self.plain(async |rows| rows.lock_policy(org).await).await
+    }
+
+    async fn unlock_codes(&self, device: &DeviceId) -> Result<Vec<UnlockCodeHeld>, HubStoreError> {
+        self.plain(async |rows| rows.unlock_codes(device).await)
+            .await
+    }
+
+    async fn add_unlock_codes(
+        &self,
+        device: &DeviceId,
+        codes: Vec<NewUnlockCode>,
+        now: Timestamp,
+    ) -> Result<(), HubStoreError> {
+        self.write(None, async |rows| {
+            rules::lock::add_codes(rows, &self.keys, device, &codes, now).await
+        })
+        .await
+    }
+
+    async fn issue_unlock_code(
+        &self,
+        device: &DeviceId,
+        now: Timestamp,
+    ) -> Result<(u32, String), HubStoreError> {
+        self.write(None, async |rows| {
+            rules::lock::issue_code(rows, &self.keys, device, now).await
         })
         .await
     }

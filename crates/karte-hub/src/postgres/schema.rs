@@ -13,7 +13,7 @@ use crate::HubStoreError;
 /// The advisory lock that serialises migrations ("KHUB" and 2).
 const MIGRATION_LOCK: i64 = 0x4b48_5542_0000_0002;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -179,6 +179,53 @@ CREATE TABLE org_keys (
 CREATE TABLE master_key_check (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     sealed BYTEA NOT NULL
+);
+";
+
+/// The audit logs devices hand in (issue 11, item 10): append-only per
+/// device, each entry sealed under its organisation's data key; the hash
+/// chains it to the entry before, the signature (on the last entry of an
+/// upload) is the device's over its number and hash.
+const V7: &str = "
+CREATE TABLE device_audit (
+    device TEXT NOT NULL REFERENCES devices(id),
+    seq BIGINT NOT NULL CHECK (seq > 0),
+    hash BYTEA NOT NULL CHECK (octet_length(hash) = 32),
+    entry BYTEA NOT NULL,
+    signature BYTEA,
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (device, seq)
+);
+CREATE FUNCTION device_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'a device audit log is append-only';
+END
+$$;
+CREATE TRIGGER device_audit_never_changes BEFORE UPDATE OR DELETE ON device_audit
+    FOR EACH ROW EXECUTE FUNCTION device_audit_append_only();
+CREATE TRIGGER device_audit_never_truncated BEFORE TRUNCATE ON device_audit
+    FOR EACH STATEMENT EXECUTE FUNCTION device_audit_append_only();
+";
+
+/// Lost devices (issue 11, item 11): each organisation's lock policy, and
+/// the one-time unlock codes made for each device, the code sealed under
+/// its organisation's data key, the device given only the salt and slow
+/// hash; `issued_at` is when an administrator was given it.
+const V8: &str = "
+CREATE TABLE lock_policies (
+    org TEXT PRIMARY KEY REFERENCES orgs(id),
+    lock_after_days INTEGER NOT NULL CHECK (lock_after_days > 0)
+);
+
+CREATE TABLE unlock_codes (
+    device TEXT NOT NULL REFERENCES devices(id),
+    number INTEGER NOT NULL CHECK (number > 0),
+    code BYTEA NOT NULL,
+    salt BYTEA NOT NULL CHECK (octet_length(salt) = 16),
+    hash BYTEA NOT NULL CHECK (octet_length(hash) = 32),
+    made_at BIGINT NOT NULL,
+    issued_at BIGINT,
+    PRIMARY KEY (device, number)
 );
 ";
 

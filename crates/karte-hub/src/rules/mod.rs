@@ -16,7 +16,9 @@
 //! ([`crate::feed::Positions`]), and the test hook's pause before commit.
 
 mod accounts;
+pub(crate) mod audit;
 mod circle;
+pub(crate) mod lock;
 mod payload;
 mod push;
 mod read;
@@ -28,7 +30,7 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 
 use crate::{
     AuditHead, CircleEvent, Device, DeviceStatus, FeedChange, FeedEntry, HubStoreError, NewDevice,
-    Org, OrgId, PendingShare, Quarantined, Receipt, StoredChange,
+    Org, OrgId, PendingShare, Quarantined, Receipt, StoredChange, UnlockCodeHeld,
 };
 
 pub(crate) use accounts::{
@@ -306,6 +308,71 @@ pub(crate) trait AccountRows {
 
     /// Whether any change or snapshot is stored.
     async fn holds_chart_payloads(&self) -> Result<bool>;
+
+    /// The number and hash of the last audit entry held for `device`.
+    async fn audit_held_head(&self, device: &DeviceId) -> Result<Option<AuditHead>>;
+
+    /// The numbers and hashes of the audit entries held for `device` from
+    /// `from` to `to`, both included.
+    async fn audit_hashes(
+        &self,
+        device: &DeviceId,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, [u8; 32])>>;
+
+    /// Appends an audit entry of `device`, its bytes sealed.
+    async fn insert_audit_entry(
+        &self,
+        device: &DeviceId,
+        seq: u64,
+        hash: &[u8; 32],
+        sealed: &[u8],
+        signature: Option<&[u8]>,
+        now: Timestamp,
+    ) -> Result<()>;
+
+    /// The audit entries held for `device`, oldest first, sealed.
+    async fn audit_entries(&self, device: &DeviceId) -> Result<Vec<AuditRow>>;
+
+    /// Sets (`Some`) or removes `org`'s lock policy.
+    async fn set_lock_policy(&self, org: &OrgId, lock_after_days: Option<u32>) -> Result<()>;
+
+    async fn lock_policy(&self, org: &OrgId) -> Result<Option<u32>>;
+
+    /// The unlock codes made for `device`, by number.
+    async fn unlock_codes(&self, device: &DeviceId) -> Result<Vec<UnlockCodeHeld>>;
+
+    /// Stores an unlock code of `device`, the code sealed.
+    async fn insert_unlock_code(
+        &self,
+        device: &DeviceId,
+        number: u32,
+        sealed: &[u8],
+        salt: &[u8; 16],
+        hash: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<()>;
+
+    /// The sealed code of `device` number `number`.
+    async fn unlock_code_sealed(&self, device: &DeviceId, number: u32) -> Result<Option<Vec<u8>>>;
+
+    async fn mark_unlock_code_issued(
+        &self,
+        device: &DeviceId,
+        number: u32,
+        now: Timestamp,
+    ) -> Result<()>;
+}
+
+/// An audit entry's row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AuditRow {
+    pub seq: u64,
+    pub hash: [u8; 32],
+    pub sealed: Vec<u8>,
+    pub signature: Option<Vec<u8>>,
+    pub received_at: Timestamp,
 }
 
 /// Rows of the rules organisations set for shares into them, and of the

@@ -123,6 +123,7 @@ impl From<HubStoreError> for Problem {
             | HubStoreError::EnrolmentUsed
             | HubStoreError::OrgExists(_)
             | HubStoreError::OwnerCannotLeave { .. }
+            | HubStoreError::AuditChainBroken { .. }
             | HubStoreError::EnrolmentExists => StatusCode::CONFLICT,
             HubStoreError::EnrolmentExpired => StatusCode::GONE,
             HubStoreError::EnrolmentUnknown

@@ -10,24 +10,32 @@
 //! retired one may hand in its own work in one last sync, sharing nothing,
 //! and is told to wipe; every later request of it is refused
 //! (`device_revoked`).
-//! The charts a device reports in quarantine replace its last list.
+//! The charts a device reports in quarantine replace its last list. The
+//! audit entries it hands in are checked against the log the hub holds
+//! for it before anything is stored, and appended after the rest.
 
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
+use karte_sync::unlock_code::{UnlockCodeCheck, UnlockCodeCost, hash_unlock_code, new_unlock_code};
 use karte_sync::{
-    AuthError, QuarantineReport, SyncRequest, SyncResponse, WipeOrder, WireError, encode_response,
-    inflate_request_body, verify_request_header,
+    AuditHeadReport, AuditUpload, AuthError, DeviceLock, QuarantineReport, SyncRequest,
+    SyncResponse, WipeOrder, WireError, encode_response, inflate_request_body, verify_audit_head,
+    verify_request_header,
 };
 use karte_types::{DeviceId, PatientId, Timestamp};
+use ring::rand::{SecureRandom, SystemRandom};
 use tokio::time::Instant;
 
+use crate::server::blocking::run_blocking;
 use crate::server::envelope::Incoming;
 use crate::server::problem::Problem;
 use crate::server::{push, share, updates, whole};
-use crate::{AuditHead, Device, DeviceStatus, Hub, HubStore, HubStoreError};
+use crate::{
+    AuditHead, AuditUploadIn, Device, DeviceStatus, Hub, HubStore, HubStoreError, NewUnlockCode,
+};
 
 /// How finely the hub notes when it last heard from a device.
 const CONTACT_RESOLUTION_MS: i64 = 60_000;
@@ -119,6 +127,8 @@ async fn sync<S: HubStore>(
             wipe: Some(WipeOrder::Lost),
             signers: Vec::new(),
             shares_pending: Vec::new(),
+            audit_held: None,
+            device_lock: None,
         }));
     };
     // The body is the one the device signed: only now is it inflated.
@@ -133,6 +143,7 @@ async fn sync<S: HubStore>(
         shares,
         unshares,
         quarantined,
+        audit,
     } = request;
     if device.status == DeviceStatus::Revoked {
         retired_may_hand_in(&device, &shares, &unshares, now)?;
@@ -142,6 +153,21 @@ async fn sync<S: HubStore>(
         check_resume(hub, cursor, after).await?;
     }
     let quarantined = quarantined.map(check_quarantined).transpose()?;
+    let audit_head = audit_head.map(|head| AuditHead {
+        seq: head.seq,
+        hash: head.hash,
+    });
+    let audit = audit
+        .map(|upload| check_audit_upload(&device, &public_key, upload))
+        .transpose()?
+        .flatten();
+    if audit.is_some() || audit_head.is_some_and(|head| Some(head) != device.audit_head) {
+        // Checked before anything is stored: a chain that does not extend
+        // the one held refuses the whole request.
+        hub.store()
+            .check_audit(&device.id, audit.as_ref(), audit_head)
+            .await?;
+    }
     let circle_changes = if shares.is_empty() && unshares.is_empty() {
         share::CircleChanges::default()
     } else {
@@ -176,6 +202,24 @@ async fn sync<S: HubStore>(
             .record_quarantine(&device.id, charts, now)
             .await?;
     }
+    let audit_held = match audit {
+        Some(upload) => {
+            let held = hub
+                .store()
+                .store_audit(&device.id, upload, audit_head, now)
+                .await?;
+            Some(AuditHeadReport {
+                seq: held.seq,
+                hash: held.hash,
+            })
+        }
+        None => None,
+    };
+    let device_lock = if device.status == DeviceStatus::Active {
+        device_lock(hub, &device).await?
+    } else {
+        None
+    };
     let response = if device.status == DeviceStatus::Revoked {
         // A retired device is about to wipe: it is sent nothing more.
         SyncResponse {
@@ -188,6 +232,8 @@ async fn sync<S: HubStore>(
             wipe: Some(WipeOrder::Retired),
             signers: Vec::new(),
             shares_pending,
+            audit_held,
+            device_lock,
         }
     } else {
         let budget = max_response_bytes.min(hub.config().max_page_bytes) as usize;
@@ -215,12 +261,10 @@ async fn sync<S: HubStore>(
             wipe: None,
             signers: gathered.signers,
             shares_pending,
+            audit_held,
+            device_lock,
         }
     };
-    let audit_head = audit_head.map(|head| AuditHead {
-        seq: head.seq,
-        hash: head.hash,
-    });
     // Noting the contact is a write; a device syncing often with nothing
     // new to report is noted once a minute, which is all `device list`
     // shows anyway.
@@ -259,6 +303,117 @@ fn retired_may_hand_in(
         ));
     }
     Ok(())
+}
+
+/// How many unlock codes not yet given to an administrator a device
+/// holds; when fewer than half are left, its next sync makes more.
+const UNLOCK_CODES: usize = 5;
+/// The most unlock codes a device is sent: the newest, which hold every
+/// code not yet given out and the last ones given.
+const MAX_UNLOCK_CODES_SENT: usize = 16;
+
+/// The organisation's lock for lost devices as `device` is told it, with
+/// the salts and hashes of its unlock codes, made first if it has too few.
+async fn device_lock<S: HubStore>(
+    hub: &Hub<S>,
+    device: &Device,
+) -> Result<Option<DeviceLock>, Problem> {
+    let Some(lock_after_days) = hub.store().lock_policy(&device.org).await? else {
+        return Ok(None);
+    };
+    let cost = hub.config().unlock_code_cost;
+    let mut codes = hub.store().unlock_codes(&device.id).await?;
+    let left = codes.iter().filter(|code| code.issued_at.is_none()).count();
+    if left * 2 < UNLOCK_CODES {
+        // Argon2id at its cost takes tens of milliseconds a code.
+        let new = run_blocking(move || make_unlock_codes(UNLOCK_CODES - left, &cost)).await?;
+        hub.store()
+            .add_unlock_codes(&device.id, new, hub.now())
+            .await?;
+        codes = hub.store().unlock_codes(&device.id).await?;
+    }
+    let newest = &codes[codes.len().saturating_sub(MAX_UNLOCK_CODES_SENT)..];
+    Ok(Some(DeviceLock {
+        lock_after_days,
+        cost,
+        codes: newest
+            .iter()
+            .map(|code| UnlockCodeCheck {
+                number: code.number,
+                salt: code.salt,
+                hash: code.hash,
+            })
+            .collect(),
+    }))
+}
+
+/// `count` new random unlock codes with their salts and slow hashes.
+fn make_unlock_codes(count: usize, cost: &UnlockCodeCost) -> Result<Vec<NewUnlockCode>, Problem> {
+    let random = SystemRandom::new();
+    let no_randomness = || {
+        Problem::internal(
+            "no_randomness",
+            "the random source failed making unlock codes",
+        )
+    };
+    (0..count)
+        .map(|_| {
+            let code = new_unlock_code(&random).ok_or_else(no_randomness)?;
+            let mut salt = [0u8; 16];
+            random.fill(&mut salt).map_err(|_| no_randomness())?;
+            let hash = hash_unlock_code(&code, &salt, cost).ok_or_else(|| {
+                Problem::internal(
+                    "unlock_code_cost",
+                    "the configured cost of unlock codes is not one Argon2id takes",
+                )
+            })?;
+            Ok(NewUnlockCode { code, salt, hash })
+        })
+        .collect()
+}
+
+/// The most audit entries a request may carry.
+const MAX_AUDIT_ENTRIES: usize = 10_000;
+
+/// The audit entries of a request, their device's signature over the last
+/// checked; `None` for an upload of no entry.
+fn check_audit_upload(
+    device: &Device,
+    public_key: &[u8; 32],
+    upload: AuditUpload,
+) -> Result<Option<AuditUploadIn>, Problem> {
+    if upload.entries.len() > MAX_AUDIT_ENTRIES {
+        return Err(Problem::malformed(format!(
+            "{} audit entries in one request, at most {MAX_AUDIT_ENTRIES}",
+            upload.entries.len()
+        )));
+    }
+    let Some(last) = upload.entries.last() else {
+        return Ok(None);
+    };
+    verify_audit_head(
+        &device.id,
+        last.seq,
+        &last.hash,
+        &upload.signature,
+        public_key,
+    )?;
+    Ok(Some(AuditUploadIn {
+        after: AuditHead {
+            seq: upload.after.seq,
+            hash: upload.after.hash,
+        },
+        entries: upload
+            .entries
+            .into_iter()
+            .map(|entry| karte_store::AuditRecord {
+                seq: entry.seq,
+                hash: entry.hash,
+                body: entry.body,
+            })
+            .collect(),
+        signature: upload.signature,
+    }))
 }
 
 /// The most charts a device may report in quarantine at once.

@@ -7,11 +7,12 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::SqliteRows;
 use crate::columns::{
-    DeviceColumns, docs_from_text, docs_to_text, position_from_sql, position_to_sql,
+    DeviceColumns, docs_from_text, docs_to_text, hash32, position_from_sql, position_to_sql,
 };
-use crate::rules::{AccountRows, EnrolmentRow, Standing};
+use crate::rules::{AccountRows, AuditRow, EnrolmentRow, Standing};
 use crate::{
     AuditHead, Device, DeviceStatus, HubStoreError, NewDevice, Org, OrgId, Quarantined, Receipt,
+    UnlockCodeHeld,
 };
 
 type Result<T> = std::result::Result<T, HubStoreError>;
@@ -387,4 +388,194 @@ impl AccountRows for SqliteRows<'_> {
             )?
             .query_row([], |r| r.get(0))?)
     }
+
+    async fn audit_held_head(&self, device: &DeviceId) -> Result<Option<AuditHead>> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .0
+            .prepare_cached(
+                "SELECT seq, hash FROM device_audit WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
+            )?
+            .query_row([device.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        row.map(|(seq, hash)| {
+            Ok(AuditHead {
+                seq: seq as u64,
+                hash: hash32(hash)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn audit_hashes(
+        &self,
+        device: &DeviceId,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, [u8; 32])>> {
+        let rows: Vec<(i64, Vec<u8>)> = self
+            .0
+            .prepare_cached(
+                "SELECT seq, hash FROM device_audit
+                 WHERE device = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
+            )?
+            .query_map(params![device.as_str(), from as i64, to as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(seq, hash)| Ok((seq as u64, hash32(hash)?)))
+            .collect()
+    }
+
+    async fn insert_audit_entry(
+        &self,
+        device: &DeviceId,
+        seq: u64,
+        hash: &[u8; 32],
+        sealed: &[u8],
+        signature: Option<&[u8]>,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO device_audit (device, seq, hash, entry, signature, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                device.as_str(),
+                seq as i64,
+                hash.as_slice(),
+                sealed,
+                signature,
+                now.0
+            ])?;
+        Ok(())
+    }
+
+    async fn audit_entries(&self, device: &DeviceId) -> Result<Vec<AuditRow>> {
+        type Columns = (i64, Vec<u8>, Vec<u8>, Option<Vec<u8>>, i64);
+        let rows: Vec<Columns> = self
+            .0
+            .prepare_cached(
+                "SELECT seq, hash, entry, signature, received_at FROM device_audit
+                 WHERE device = ?1 ORDER BY seq",
+            )?
+            .query_map([device.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(seq, hash, sealed, signature, received_at)| {
+                Ok(AuditRow {
+                    seq: seq as u64,
+                    hash: hash32(hash)?,
+                    sealed,
+                    signature,
+                    received_at: Timestamp(received_at),
+                })
+            })
+            .collect()
+    }
+
+    async fn set_lock_policy(&self, org: &OrgId, lock_after_days: Option<u32>) -> Result<()> {
+        match lock_after_days {
+            Some(days) => self
+                .0
+                .prepare_cached(
+                    "INSERT INTO lock_policies (org, lock_after_days) VALUES (?1, ?2)
+                 ON CONFLICT (org) DO UPDATE SET lock_after_days = excluded.lock_after_days",
+                )?
+                .execute(params![org.as_str(), days])?,
+            None => self
+                .0
+                .prepare_cached("DELETE FROM lock_policies WHERE org = ?1")?
+                .execute([org.as_str()])?,
+        };
+        Ok(())
+    }
+
+    async fn lock_policy(&self, org: &OrgId) -> Result<Option<u32>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT lock_after_days FROM lock_policies WHERE org = ?1")?
+            .query_row([org.as_str()], |r| r.get(0))
+            .optional()?)
+    }
+
+    async fn unlock_codes(&self, device: &DeviceId) -> Result<Vec<UnlockCodeHeld>> {
+        type Columns = (u32, Vec<u8>, Vec<u8>, Option<i64>);
+        let rows: Vec<Columns> = self
+            .0
+            .prepare_cached(
+                "SELECT number, salt, hash, issued_at FROM unlock_codes
+                 WHERE device = ?1 ORDER BY number",
+            )?
+            .query_map([device.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(number, salt, hash, issued_at)| {
+                Ok(UnlockCodeHeld {
+                    number,
+                    salt: salt16(salt)?,
+                    hash: hash32(hash)?,
+                    issued_at: issued_at.map(Timestamp),
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_unlock_code(
+        &self,
+        device: &DeviceId,
+        number: u32,
+        sealed: &[u8],
+        salt: &[u8; 16],
+        hash: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO unlock_codes (device, number, code, salt, hash, made_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                device.as_str(),
+                number,
+                sealed,
+                salt.as_slice(),
+                hash.as_slice(),
+                now.0
+            ])?;
+        Ok(())
+    }
+
+    async fn unlock_code_sealed(&self, device: &DeviceId, number: u32) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT code FROM unlock_codes WHERE device = ?1 AND number = ?2")?
+            .query_row(params![device.as_str(), number], |r| r.get(0))
+            .optional()?)
+    }
+
+    async fn mark_unlock_code_issued(
+        &self,
+        device: &DeviceId,
+        number: u32,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "UPDATE unlock_codes SET issued_at = ?3 WHERE device = ?1 AND number = ?2",
+            )?
+            .execute(params![device.as_str(), number, now.0])?;
+        Ok(())
+    }
+}
+
+fn salt16(bytes: Vec<u8>) -> Result<[u8; 16]> {
+    bytes
+        .try_into()
+        .map_err(|_| HubStoreError::corrupt("an unlock code's salt is not 16 bytes"))
 }

@@ -11,10 +11,11 @@ use super::naive;
 use super::{SqliteHubStore, record_nonce};
 use crate::rules::{self, AccountRows, FeedRows, ShareRows};
 use crate::{
-    Arrival, AuditHead, CircleEvent, Device, DocRecord, FeedChange, FeedPage, HubStore,
-    HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc, Quarantined,
-    Receipt, ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
+    Arrival, AuditHead, AuditUploadIn, CircleEvent, Device, DocRecord, FeedChange, FeedPage,
+    HeldAuditEntry, HubStore, HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome,
+    PushedDoc, Quarantined, Receipt, ShareOutcome, ShareRules, ShareVerdict, Snapshot, WholePage,
 };
+use crate::{NewUnlockCode, UnlockCodeHeld};
 
 impl HubStore for SqliteHubStore {
     async fn add_org(&self, org: &Org) -> Result<(), HubStoreError> {
@@ -337,6 +338,90 @@ impl HubStore for SqliteHubStore {
             })
         })
         .await
+    }
+
+    async fn check_audit(
+        &self,
+        device: &DeviceId,
+        upload: Option<&AuditUploadIn>,
+        reported: Option<AuditHead>,
+    ) -> Result<(), HubStoreError> {
+        let (device, upload) = (device.clone(), upload.cloned());
+        self.read(async move |rows| {
+            rules::audit::check(rows, &device, upload.as_ref(), reported)
+                .await
+                .map(drop)
+        })
+        .await
+    }
+
+    async fn store_audit(
+        &self,
+        device: &DeviceId,
+        upload: AuditUploadIn,
+        reported: Option<AuditHead>,
+        now: Timestamp,
+    ) -> Result<AuditHead, HubStoreError> {
+        let device = device.clone();
+        let keys = self.keys();
+        self.write(async move |rows| {
+            rules::audit::store(rows, &keys, &device, &upload, reported, now).await
+        })
+        .await
+    }
+
+    async fn device_audit(&self, device: &DeviceId) -> Result<Vec<HeldAuditEntry>, HubStoreError> {
+        let device = device.clone();
+        let keys = self.keys();
+        self.read(async move |rows| rules::audit::entries(rows, &keys, &device).await)
+            .await
+    }
+
+    async fn set_lock_policy(
+        &self,
+        org: &OrgId,
+        lock_after_days: Option<u32>,
+    ) -> Result<(), HubStoreError> {
+        let org = org.clone();
+        self.write(async move |rows| rules::lock::set_policy(rows, &org, lock_after_days).await)
+            .await
+    }
+
+    async fn lock_policy(&self, org: &OrgId) -> Result<Option<u32>, HubStoreError> {
+        let org = org.clone();
+        self.plain(async move |rows| rows.lock_policy(&org).await)
+            .await
+    }
+
+    async fn unlock_codes(&self, device: &DeviceId) -> Result<Vec<UnlockCodeHeld>, HubStoreError> {
+        let device = device.clone();
+        self.plain(async move |rows| rows.unlock_codes(&device).await)
+            .await
+    }
+
+    async fn add_unlock_codes(
+        &self,
+        device: &DeviceId,
+        codes: Vec<NewUnlockCode>,
+        now: Timestamp,
+    ) -> Result<(), HubStoreError> {
+        let device = device.clone();
+        let keys = self.keys();
+        self.write(async move |rows| {
+            rules::lock::add_codes(rows, &keys, &device, &codes, now).await
+        })
+        .await
+    }
+
+    async fn issue_unlock_code(
+        &self,
+        device: &DeviceId,
+        now: Timestamp,
+    ) -> Result<(u32, String), HubStoreError> {
+        let device = device.clone();
+        let keys = self.keys();
+        self.write(async move |rows| rules::lock::issue_code(rows, &keys, &device, now).await)
+            .await
     }
 
     async fn receipts(&self, device: &DeviceId) -> Result<Vec<Receipt>, HubStoreError> {

@@ -20,7 +20,7 @@ const APPLICATION_ID: i32 = 0x4b48_5542;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The migrations, in order; entry `n` brings the database to `user_version` n+1.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -176,6 +176,48 @@ CREATE TABLE org_keys (
 CREATE TABLE master_key_check (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     sealed BLOB NOT NULL
+) STRICT;
+";
+
+/// The audit logs devices hand in (issue 11, item 10): append-only per
+/// device, each entry sealed under its organisation's data key; the hash
+/// chains it to the entry before, the signature (on the last entry of an
+/// upload) is the device's over its number and hash.
+const V6: &str = "
+CREATE TABLE device_audit (
+    device TEXT NOT NULL REFERENCES devices(id),
+    seq INTEGER NOT NULL CHECK (seq > 0),
+    hash BLOB NOT NULL CHECK (length(hash) = 32),
+    entry BLOB NOT NULL,
+    signature BLOB,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (device, seq)
+) STRICT;
+CREATE TRIGGER device_audit_never_changes BEFORE UPDATE ON device_audit
+BEGIN SELECT RAISE(ABORT, 'a device audit log is append-only'); END;
+CREATE TRIGGER device_audit_never_vanishes BEFORE DELETE ON device_audit
+BEGIN SELECT RAISE(ABORT, 'a device audit log is append-only'); END;
+";
+
+/// Lost devices (issue 11, item 11): each organisation's lock policy, and
+/// the one-time unlock codes made for each device, the code sealed under
+/// its organisation's data key, the device given only the salt and slow
+/// hash; `issued_at` is when an administrator was given it.
+const V7: &str = "
+CREATE TABLE lock_policies (
+    org TEXT PRIMARY KEY REFERENCES orgs(id),
+    lock_after_days INTEGER NOT NULL CHECK (lock_after_days > 0)
+) STRICT;
+
+CREATE TABLE unlock_codes (
+    device TEXT NOT NULL REFERENCES devices(id),
+    number INTEGER NOT NULL CHECK (number > 0),
+    code BLOB NOT NULL,
+    salt BLOB NOT NULL CHECK (length(salt) = 16),
+    hash BLOB NOT NULL CHECK (length(hash) = 32),
+    made_at INTEGER NOT NULL,
+    issued_at INTEGER,
+    PRIMARY KEY (device, number)
 ) STRICT;
 ";
 

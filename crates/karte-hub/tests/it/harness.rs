@@ -379,6 +379,7 @@ impl TestDevice {
             shares: Vec::new(),
             unshares: Vec::new(),
             quarantined: None,
+            audit: None,
         }
     }
 

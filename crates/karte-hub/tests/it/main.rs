@@ -5,6 +5,7 @@
 
 mod admin;
 mod at_rest;
+mod audit;
 mod backend;
 mod convergence;
 mod edits;
@@ -13,6 +14,7 @@ mod guard;
 mod harness;
 mod hostile;
 mod listen;
+mod lock;
 mod paging;
 mod postgres;
 mod postgres_tls;
@@ -146,4 +148,9 @@ on_both_backends! {
     at_rest::a_ciphertext_moved_to_another_row_is_refused,
     at_rest::a_wrong_master_key_is_refused_at_start,
     at_rest::a_database_stored_in_clear_is_refused_and_one_without_key_serves_no_chart,
+    audit::a_devices_audit_log_arrives_and_sending_it_again_stores_nothing,
+    audit::a_chain_that_does_not_extend_the_held_one_is_refused_and_nothing_stored,
+    audit::a_device_whose_audit_tail_was_removed_is_refused,
+    audit::a_held_audit_log_shows_no_patient_at_rest,
+    lock::a_lock_policy_reaches_devices_with_hashes_of_their_codes_only,
 }

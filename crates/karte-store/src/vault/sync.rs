@@ -6,7 +6,7 @@ use std::fs::{self, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
-use karte_types::{PatientId, PatientSummary};
+use karte_types::{PatientId, PatientSummary, Timestamp};
 use rusqlite::Connection;
 use zeroize::Zeroizing;
 
@@ -14,8 +14,8 @@ use super::{Vault, VaultOpened, side_file};
 use crate::crypto::{KEY_LEN, SecretKey};
 use crate::lock::lock_path;
 use crate::sync_state::{
-    self, DocumentSyncState, DocumentToPush, Enrolment, LastSync, PendingShare, SyncState,
-    write_document,
+    self, DocumentSyncState, DocumentToPush, Enrolment, LastSync, LockPolicy, PendingShare,
+    SyncState, write_document,
 };
 use crate::{
     AuditEvent, QuarantineWrite, QuarantinedChart, StoreError, documents, header, patient_index,
@@ -69,6 +69,8 @@ pub struct SyncPageWrite {
     pub lifted: Vec<PatientId>,
     /// The request this page answers told the hub the quarantine list.
     pub quarantine_reported: bool,
+    /// The hub now holds the audit log up to this entry.
+    pub audit_acked: Option<u64>,
     pub audit: Vec<AuditEvent>,
 }
 
@@ -84,6 +86,7 @@ impl SyncPageWrite {
             && self.quarantined.is_empty()
             && self.lifted.is_empty()
             && !self.quarantine_reported
+            && self.audit_acked.is_none()
             && self.audit.is_empty()
     }
 }
@@ -273,16 +276,37 @@ impl Vault {
         })
     }
 
-    /// Records that a sync ran to its end, with its audit entry if it
-    /// moved anything, in one transaction.
+    /// Records that a sync ran to its end, with the organisation's lock
+    /// policy it brought and its audit entry if it moved anything, in one
+    /// transaction. A quiet sync writes this small transaction only.
     pub fn record_sync(
         &mut self,
         last: LastSync,
+        lock: Option<LockPolicy>,
         audit: Option<AuditEvent>,
     ) -> Result<(), StoreError> {
         self.transact(audit, |conn, key| {
             let (mut state, version) = sync_state::state(conn, key)?;
             state.last_sync = Some(last);
+            state.lock = lock;
+            sync_state::write_state(conn, key, &state, version)
+        })
+    }
+
+    /// Records that unlock code `number` opened the vault at `at`, with its
+    /// audit entry: the code is used up, and the policy's days start again.
+    pub fn record_unlock_code(
+        &mut self,
+        number: u32,
+        at: Timestamp,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.transact(Some(audit), |conn, key| {
+            let (mut state, version) = sync_state::state(conn, key)?;
+            if !state.used_unlock_codes.contains(&number) {
+                state.used_unlock_codes.push(number);
+            }
+            state.unlocked_by_code_at = Some(at);
             sync_state::write_state(conn, key, &state, version)
         })
     }
@@ -310,6 +334,7 @@ impl Vault {
             quarantined,
             lifted,
             quarantine_reported,
+            audit_acked,
             audit,
         } = page;
         self.transact_audited(audit, |conn, key| {
@@ -351,6 +376,9 @@ impl Vault {
             state.quarantine_news |= quarantine_news;
             state.cursor = cursor;
             state.resume_after = resume_after;
+            if let Some(acked) = audit_acked {
+                state.audit_acked = state.audit_acked.max(acked);
+            }
             state.pending_shares.retain(|s| !shares_sent.contains(s));
             state
                 .pending_unshares

@@ -107,3 +107,39 @@ fn the_log_goes_on_after_reopening() {
     vault.record_audit(open_chart("P2")).unwrap();
     assert_eq!(vault.audit_log().unwrap().len(), 6);
 }
+
+#[test]
+fn the_entries_after_one_come_with_the_bytes_their_hashes_cover() {
+    let test = five_entries();
+    let vault = test.unlock_admin();
+    let log = vault.audit_log().unwrap();
+    let all = vault.audit_records_after(0, 100).unwrap();
+    assert_eq!(all.len(), 5);
+    let mut previous = [0u8; 32];
+    for (record, entry) in all.iter().zip(&log) {
+        assert!(record.follows(&previous), "entry {}", record.seq);
+        assert_eq!(record.entry().as_ref(), Some(entry));
+        previous = record.hash;
+    }
+    let middle = vault.audit_records_after(2, 2).unwrap();
+    assert_eq!(middle.iter().map(|r| r.seq).collect::<Vec<_>>(), [3, 4]);
+    assert_eq!(middle[0], all[2]);
+    assert!(vault.audit_records_after(5, 10).unwrap().is_empty());
+    assert!(vault.audit_records_after(6, 10).is_err());
+}
+
+#[test]
+fn the_entries_after_one_show_a_removed_tail() {
+    let test = five_entries();
+    test.raw()
+        .execute("DELETE FROM audit_log WHERE seq >= 4", [])
+        .unwrap();
+    let vault = test.unlock_admin();
+    assert!(matches!(
+        vault.audit_records_after(2, 100),
+        Err(StoreError::AuditTruncated {
+            expected: 5,
+            found: 3
+        })
+    ));
+}

@@ -495,10 +495,10 @@ fn the_last_sync_is_kept_with_its_audit_entry_and_outlives_pages_and_locking() {
         new_reviews: 0,
     };
     let head = vault.audit_head();
-    vault.record_sync(last, None).unwrap();
+    vault.record_sync(last, None, None).unwrap();
     assert_eq!(vault.audit_head(), head, "a quiet sync is not audited");
     vault
-        .record_sync(last, Some(event(AuditAction::Sync)))
+        .record_sync(last, None, Some(event(AuditAction::Sync)))
         .unwrap();
     assert_eq!(vault.audit_head().seq, head.seq + 1);
     vault

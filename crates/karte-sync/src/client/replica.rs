@@ -8,7 +8,7 @@ use karte_types::PatientId;
 use crate::SyncError;
 use crate::client::summary::QuarantineNote;
 use crate::client::verify::RefusedUpdate;
-use crate::wire::{AuditHeadReport, DocHeads, DocUpdate, QuarantineReport};
+use crate::wire::{AuditHeadReport, AuditRecordWire, DocHeads, DocUpdate, QuarantineReport};
 
 /// A device's charts and sync state.
 pub trait Replica {
@@ -21,6 +21,11 @@ pub trait Replica {
 
     /// The head of the device's audit chain, reported to the hub.
     fn audit_head(&self) -> Option<AuditHeadReport>;
+
+    /// The audit entries the hub has not acknowledged, oldest first, after
+    /// the last it did (number and hash), at most a request's worth; `None`
+    /// when there are none.
+    fn audit_outgoing(&mut self) -> Result<Option<AuditOutgoing>, Self::Error>;
 
     /// What this device has that the hub lacks: its own changes to every
     /// chart changed since the hub last acknowledged it, and the shares it
@@ -62,6 +67,14 @@ impl FeedCursor {
             (None, _) => false,
         }
     }
+}
+
+/// Audit entries to hand the hub: see [`crate::AuditUpload`], which they
+/// become once signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditOutgoing {
+    pub after: AuditHeadReport,
+    pub entries: Vec<AuditRecordWire>,
 }
 
 /// What a device sends in the first request of a round.
@@ -110,6 +123,8 @@ pub struct ReceivedPage {
     pub refused: Vec<RefusedUpdate>,
     /// This page answers a request that told the hub the quarantine list.
     pub quarantine_reported: bool,
+    /// The hub now holds the audit log up to this entry (its number).
+    pub audit_acked: Option<u64>,
 }
 
 /// What applying a page did.

@@ -18,14 +18,14 @@
 
 use karte_types::{DeviceId, PatientId};
 
-use crate::client::replica::{FeedCursor, Outgoing, ReceivedPage, Replica};
+use crate::client::replica::{AuditOutgoing, FeedCursor, Outgoing, ReceivedPage, Replica};
 use crate::client::summary::{SyncProgress, SyncSummary};
 use crate::client::transport::Transport;
 use crate::client::verify::verify_updates;
-use crate::wire::{DocPush, Payload, SyncRequest, SyncResponse, WipeOrder};
+use crate::wire::{AuditUpload, DocPush, Payload, SyncRequest, SyncResponse, WipeOrder};
 use crate::{
-    DeviceKey, SyncError, TransportError, decode_response, encode_request, sign_change,
-    sign_request,
+    DeviceKey, SyncError, TransportError, decode_response, encode_request, sign_audit_head,
+    sign_change, sign_request,
 };
 
 /// The most a request's pushes may weigh, counted before compression (so
@@ -152,6 +152,8 @@ pub fn sync<R: Replica + RequestStamps>(
             .into());
         }
         count_received(&response, &request, &mut summary);
+        summary.device_lock = response.device_lock.clone();
+        let audit_acked = audit_acked(&request, &response);
         let (updates, refused) = verify_updates(response.updates, &response.signers);
         let more = response.more;
         // A chart cut across pages is acknowledged with its last page: a
@@ -168,6 +170,7 @@ pub fn sync<R: Replica + RequestStamps>(
             unshares_accepted: request.unshares.clone(),
             refused,
             quarantine_reported: request.quarantined.is_some(),
+            audit_acked,
         })?;
         summary.new_reviews += applied.new_reviews;
         summary.quarantined.extend(applied.quarantined);
@@ -185,6 +188,15 @@ pub fn sync<R: Replica + RequestStamps>(
             return Ok(summary);
         }
     }
+}
+
+/// The number of the last audit entry `request` carried, if the hub's
+/// answer says it holds the log that far (with that entry's hash).
+fn audit_acked(request: &SyncRequest, response: &SyncResponse) -> Option<u64> {
+    let last = request.audit.as_ref()?.entries.last()?;
+    let held = response.audit_held?;
+    let holds = held.seq > last.seq || held.seq == last.seq && held.hash == last.hash;
+    holds.then_some(last.seq)
 }
 
 /// Whether the hub refused a request for its size.
@@ -298,6 +310,8 @@ impl PushPages {
             pushes: page,
             shares,
             unshares,
+            // The audit entries go with the first page only.
+            audit: self.rest.audit.take(),
             ..self.rest.clone_without_pushes()
         }
     }
@@ -317,6 +331,9 @@ impl PushPages {
         if !request.shares.is_empty() || !request.unshares.is_empty() {
             self.shares_sent = false;
         }
+        if request.audit.is_some() {
+            self.rest.audit = request.audit;
+        }
     }
 }
 
@@ -332,6 +349,7 @@ impl SyncRequest {
             shares: Vec::new(),
             unshares: Vec::new(),
             quarantined: self.quarantined.clone(),
+            audit: None,
         }
     }
 }
@@ -365,6 +383,9 @@ fn first_request<R: Replica>(
         });
     }
     let cursor = replica.cursor()?;
+    let audit = replica
+        .audit_outgoing()?
+        .and_then(|outgoing| signed_audit(identity, outgoing));
     Ok(SyncRequest {
         cursor: cursor.position,
         resume_after: cursor.resume_after,
@@ -374,6 +395,18 @@ fn first_request<R: Replica>(
         shares,
         unshares,
         quarantined,
+        audit,
+    })
+}
+
+/// Audit entries to hand in, signed at their last entry.
+fn signed_audit(identity: DeviceIdentity<'_>, outgoing: AuditOutgoing) -> Option<AuditUpload> {
+    let last = outgoing.entries.last()?;
+    let signature = sign_audit_head(identity.key, identity.device, last.seq, &last.hash);
+    Some(AuditUpload {
+        after: outgoing.after,
+        entries: outgoing.entries,
+        signature,
     })
 }
 

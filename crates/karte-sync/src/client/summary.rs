@@ -4,7 +4,7 @@
 use karte_types::PatientId;
 use serde::Serialize;
 
-use crate::wire::WipeOrder;
+use crate::wire::{DeviceLock, WipeOrder};
 
 /// A chart put in quarantine, and why (an error code).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,6 +44,10 @@ pub struct SyncSummary {
     pub quarantined: Vec<QuarantineNote>,
     /// Charts this sync took out of quarantine.
     pub lifted: usize,
+    /// The organisation's lock policy as the hub's last answer gave it
+    /// (`None`: no policy), for the device to keep.
+    #[serde(skip)]
+    pub device_lock: Option<DeviceLock>,
 }
 
 /// How far a sync has come, after each page.
@@ -178,6 +182,7 @@ mod tests {
             wiped: None,
             quarantined: Vec::new(),
             lifted: 0,
+            device_lock: None,
         };
         assert_eq!(
             summary.to_string(),

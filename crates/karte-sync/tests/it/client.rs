@@ -4,8 +4,8 @@
 //! set aside (quarantined) chart by chart, and wipe orders are obeyed.
 
 use karte_sync::client::{
-    DeviceIdentity, FeedCursor, Outgoing, PageApplied, ReceivedPage, Replica, RequestStamps,
-    SyncOptions, SyncSummary, Transport, sync,
+    AuditOutgoing, DeviceIdentity, FeedCursor, Outgoing, PageApplied, ReceivedPage, Replica,
+    RequestStamps, SyncOptions, SyncSummary, Transport, sync,
 };
 use karte_sync::wire::Payload;
 use karte_sync::{
@@ -351,6 +351,9 @@ fn the_replica_is_given_the_page_after_checking_and_before_the_next_request() {
         }
         fn audit_head(&self) -> Option<AuditHeadReport> {
             None
+        }
+        fn audit_outgoing(&mut self) -> Result<Option<AuditOutgoing>, SyncError> {
+            Ok(None)
         }
         fn outgoing(&mut self) -> Result<Outgoing, SyncError> {
             self.0.outgoing()

@@ -9,8 +9,8 @@ use std::rc::Rc;
 use automerge::{Automerge, Change};
 use karte_record::{Chart, Edit, actor_for};
 use karte_sync::client::{
-    EnrolmentGrant, EnrolmentRequest, FeedCursor, Outgoing, OutgoingChart, PageApplied,
-    ReceivedPage, Replica, RequestStamps, Transport,
+    AuditOutgoing, EnrolmentGrant, EnrolmentRequest, FeedCursor, Outgoing, OutgoingChart,
+    PageApplied, ReceivedPage, Replica, RequestStamps, Transport,
 };
 use karte_sync::{
     AuditHeadReport, ChangeSignature, DeviceKey, DocHeads, DocUpdate, Payload, SignerKey,
@@ -182,6 +182,8 @@ impl MiniHub {
                 })
                 .collect(),
             shares_pending: Vec::new(),
+            audit_held: None,
+            device_lock: None,
         };
         Ok(encode_response(&answer))
     }
@@ -198,6 +200,8 @@ fn response(cursor: u64, wipe: WipeOrder) -> SyncResponse {
         wipe: Some(wipe),
         signers: Vec::new(),
         shares_pending: Vec::new(),
+        audit_held: None,
+        device_lock: None,
     }
 }
 
@@ -372,6 +376,10 @@ impl Replica for Device {
 
     fn audit_head(&self) -> Option<AuditHeadReport> {
         None
+    }
+
+    fn audit_outgoing(&mut self) -> Result<Option<AuditOutgoing>, SyncError> {
+        Ok(None)
     }
 
     fn outgoing(&mut self) -> Result<Outgoing, SyncError> {

@@ -4,9 +4,9 @@ use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{AutoCommit, ROOT};
 use karte_record::actor_for;
 use karte_sync::{
-    AuditHeadReport, ChangeSignature, ChartDigest, DeviceKey, DocHeads, DocPush, DocUpdate,
-    Payload, QuarantineReport, SignedChange, SignedRequest, SignerKey, SyncRequest, SyncResponse,
-    WipeOrder,
+    AuditHeadReport, AuditRecordWire, AuditUpload, ChangeSignature, ChartDigest, DeviceKey,
+    DocHeads, DocPush, DocUpdate, Payload, QuarantineReport, SignedChange, SignedRequest,
+    SignerKey, SyncRequest, SyncResponse, WipeOrder,
 };
 use karte_types::{Date, DeviceId, PatientId, PatientSummary, Sex, Timestamp};
 use proptest::prelude::*;
@@ -90,8 +90,7 @@ pub fn signed_change() -> impl Strategy<Value = SignedChange> {
 pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
     let push = (patient(), prop::collection::vec(signed_change(), 0..3))
         .prop_map(|(doc, changes)| DocPush { doc, changes });
-    let audit =
-        (any::<u64>(), any::<[u8; 32]>()).prop_map(|(seq, hash)| AuditHeadReport { seq, hash });
+    let audit = audit_head_report();
     let share = || (patient(), id());
     let quarantine =
         (patient(), id(), any::<i64>()).prop_map(|(doc, reason, since_ms)| QuarantineReport {
@@ -108,6 +107,7 @@ pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
         prop::collection::vec(share(), 0..2),
         prop::collection::vec(share(), 0..2),
         prop::option::of(prop::collection::vec(quarantine, 0..3)),
+        prop::option::of(audit_upload()),
     )
         .prop_map(
             |(
@@ -119,6 +119,7 @@ pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
                 shares,
                 unshares,
                 quarantined,
+                audit,
             )| {
                 SyncRequest {
                     cursor,
@@ -129,9 +130,53 @@ pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
                     shares,
                     unshares,
                     quarantined,
+                    audit,
                 }
             },
         )
+}
+
+fn audit_head_report() -> impl Strategy<Value = AuditHeadReport> {
+    (any::<u64>(), any::<[u8; 32]>()).prop_map(|(seq, hash)| AuditHeadReport { seq, hash })
+}
+
+fn device_lock() -> impl Strategy<Value = karte_sync::DeviceLock> {
+    use karte_sync::unlock_code::{UnlockCodeCheck, UnlockCodeCost};
+    let check = (any::<u32>(), any::<[u8; 16]>(), any::<[u8; 32]>())
+        .prop_map(|(number, salt, hash)| UnlockCodeCheck { number, salt, hash });
+    (
+        any::<u32>(),
+        (any::<u32>(), any::<u32>(), any::<u32>()),
+        prop::collection::vec(check, 0..3),
+    )
+        .prop_map(
+            |(lock_after_days, (memory_kib, iterations, parallelism), codes)| {
+                karte_sync::DeviceLock {
+                    lock_after_days,
+                    cost: UnlockCodeCost {
+                        memory_kib,
+                        iterations,
+                        parallelism,
+                    },
+                    codes,
+                }
+            },
+        )
+}
+
+fn audit_upload() -> impl Strategy<Value = AuditUpload> {
+    let record = (any::<u64>(), any::<[u8; 32]>(), bytes(60))
+        .prop_map(|(seq, hash, body)| AuditRecordWire { seq, hash, body });
+    (
+        audit_head_report(),
+        prop::collection::vec(record, 0..3),
+        bytes(64),
+    )
+        .prop_map(|(after, entries, signature)| AuditUpload {
+            after,
+            entries,
+            signature,
+        })
 }
 
 pub fn signed_request() -> impl Strategy<Value = SignedRequest> {
@@ -187,9 +232,21 @@ pub fn sync_response() -> impl Strategy<Value = SyncResponse> {
         wipe,
         prop::collection::vec(signer, 0..2),
         prop::collection::vec((patient(), id()), 0..2),
+        prop::option::of(audit_head_report()),
+        prop::option::of(device_lock()),
     )
         .prop_map(
-            |((cursor, resume_after, more), acked, updates, removed, wipe, signers, pending)| {
+            |(
+                (cursor, resume_after, more),
+                acked,
+                updates,
+                removed,
+                wipe,
+                signers,
+                pending,
+                audit_held,
+                device_lock,
+            )| {
                 SyncResponse {
                     cursor,
                     resume_after,
@@ -200,6 +257,8 @@ pub fn sync_response() -> impl Strategy<Value = SyncResponse> {
                     wipe,
                     signers,
                     shares_pending: pending,
+                    audit_held,
+                    device_lock,
                 }
             },
         )
