@@ -2,6 +2,7 @@
 //! operation a user can perform on them.
 
 mod app_values;
+mod paperwork;
 mod recovery;
 mod sync;
 
@@ -555,6 +556,8 @@ impl Session {
             .chain(view.conditions.iter().map(|e| &e.meta))
             .chain(view.medications.iter().map(|e| &e.meta))
             .chain(view.visits.iter().map(|e| &e.meta))
+            .chain(view.orders.iter().map(|e| &e.meta))
+            .chain(view.assessments.iter().map(|e| &e.meta))
             .map(|meta| meta.id.as_str());
         Ok(EntryId(find_unique(Lookup::Entry, typed, ids)?.to_owned()))
     }
