@@ -481,3 +481,41 @@ fn alerts_read_in_japanese_and_english() {
         serde_json::json!({"alert": "expiring", "id": "R", "until": "2026-11-30", "days_left": 5})
     );
 }
+
+fn any_day() -> impl proptest::strategy::Strategy<Value = Date> {
+    use proptest::strategy::Strategy;
+    (2000i32..2100, 1u8..=12, 1u8..=31)
+        .prop_filter_map("a real day", |(y, m, d)| Date::from_ymd(y, m, d))
+}
+
+proptest::proptest! {
+    #[test]
+    fn a_period_of_months_is_that_many_months_long(from in any_day(), months in 1u8..=12) {
+        let end = months_end(from, months);
+        let next = add_days(end, 1);
+        // It ends after it starts, the day after its end is `months` months
+        // on (the same day, or the 1st after a month too short for it).
+        proptest::prop_assert!(end >= from);
+        let month_index = |d: Date| d.0.year() * 12 + d.0.month() as i32 - 1;
+        let gap = month_index(next) - month_index(from);
+        proptest::prop_assert!(
+            (next.0.day() == from.0.day() && gap == i32::from(months))
+                || (next.0.day() == 1 && gap == i32::from(months) + 1 && from.0.day() > 28)
+        );
+    }
+
+    #[test]
+    fn a_regular_order_is_valid_exactly_up_to_six_months_and_others_up_to_their_days(
+        from in any_day(), days in 0i64..400
+    ) {
+        let to = add_days(from, days);
+        let checked = |kind| {
+            let mut order = input(kind, &from.to_string(), Some(&to.to_string()));
+            order.infusion = Some("生理食塩水".into());
+            order.validate().is_ok()
+        };
+        proptest::prop_assert_eq!(checked(Instruction), to <= months_end(from, 6));
+        proptest::prop_assert_eq!(checked(Special), days < SPECIAL_MAX_DAYS);
+        proptest::prop_assert_eq!(checked(Infusion), days < INFUSION_MAX_DAYS);
+    }
+}
