@@ -81,6 +81,8 @@ fn chart(status: AllergyStatus) -> ChartView {
         medications: vec![],
         visits: vec![],
         reviews: vec![],
+        orders: vec![],
+        assessments: vec![],
     }
 }
 

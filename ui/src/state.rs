@@ -324,6 +324,7 @@ mod tests {
             care_level: None,
             last_visit,
             open_reviews: 0,
+            orders: Default::default(),
         }
     }
 
@@ -348,6 +349,8 @@ mod tests {
             medications: vec![],
             visits: vec![],
             reviews: vec![],
+            orders: vec![],
+            assessments: vec![],
         }
     }
 

@@ -16,8 +16,8 @@ pub enum Permission {
     /// Registering a patient and editing their demographics.
     EditDemographics,
     /// Recording clinical entries: visits, allergies, conditions,
-    /// medications, "no known allergies" (and demo patients, which are made
-    /// of them).
+    /// medications, "no known allergies", 指示書 and scales (and demo
+    /// patients, which are made of them).
     RecordClinical,
     /// Marking an entry entered-in-error.
     VoidEntries,
@@ -68,7 +68,7 @@ impl Permission {
         match self {
             Permission::EditDemographics => "register patients or edit their details",
             Permission::RecordClinical => {
-                "record clinical entries (visits, allergies, conditions, medications)"
+                "record clinical entries (visits, allergies, conditions, medications, orders, scales)"
             }
             Permission::VoidEntries => "mark entries entered-in-error",
             Permission::ResolveReviews => "resolve review items",

@@ -3,6 +3,7 @@
 
 mod app_values;
 mod device_lock;
+mod paperwork;
 mod recovery;
 mod sync;
 
@@ -572,6 +573,8 @@ impl Session {
             .chain(view.conditions.iter().map(|e| &e.meta))
             .chain(view.medications.iter().map(|e| &e.meta))
             .chain(view.visits.iter().map(|e| &e.meta))
+            .chain(view.orders.iter().map(|e| &e.meta))
+            .chain(view.assessments.iter().map(|e| &e.meta))
             .map(|meta| meta.id.as_str());
         Ok(EntryId(find_unique(Lookup::Entry, typed, ids)?.to_owned()))
     }

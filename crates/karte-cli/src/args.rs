@@ -99,6 +99,12 @@ pub enum Command {
     /// Open a vault whose passphrase is forgotten with the organisation's recovery key.
     Recover(Recover),
     Ui(UiCommand),
+    /// Record 指示書 (physician's orders: regular, special, infusion).
+    #[command(subcommand)]
+    Order(OrderCommand),
+    /// Record scales: 寝たきり度, 認知症の日常生活自立度, Barthel Index, DESIGN-R.
+    #[command(subcommand)]
+    Scale(ScaleCommand),
 }
 
 #[derive(Debug, Args)]
@@ -447,4 +453,185 @@ pub struct Serve {
     /// `ui/build.sh DIR`); without it only the API is served.
     #[arg(long, env = "KARTE_UI_DIST")]
     pub ui_dist: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrderCommand {
+    /// Record a 指示書 from the paper the physician signed; prints its id.
+    Add(Box<OrderAdd>),
+}
+
+/// The fields of the standard 訪問看護指示書 form. A device's detail
+/// (--oxygen-flow, --tube-size, --cannula-size, …) implies the device.
+#[derive(Debug, Args)]
+pub struct OrderAdd {
+    pub patient: String,
+    /// instruction (訪問看護指示書), special (特別訪問看護指示書) or infusion
+    /// (在宅患者訪問点滴注射指示書).
+    #[arg(long)]
+    pub kind: String,
+    /// First day of the period, YYYY-MM-DD.
+    #[arg(long)]
+    pub from: String,
+    /// Last day; a regular order without one runs one month.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// 記載日, YYYY-MM-DD.
+    #[arg(long)]
+    pub issued: Option<String>,
+    /// 医師氏名.
+    #[arg(long)]
+    pub doctor: String,
+    /// 医療機関名.
+    #[arg(long)]
+    pub institution: String,
+    #[arg(long)]
+    pub institution_address: Option<String>,
+    #[arg(long)]
+    pub institution_phone: Option<String>,
+    /// 主たる傷病名 (required for a regular order).
+    #[arg(long)]
+    pub diagnosis: Option<String>,
+    /// 傷病名コード: 7 digits, or ICD-10.
+    #[arg(long)]
+    pub diagnosis_code: Option<String>,
+    /// 病状・治療状態.
+    #[arg(long)]
+    pub condition: Option<String>,
+    /// 投与中の薬剤の用量・用法 (one a line).
+    #[arg(long)]
+    pub medicines: Option<String>,
+    /// 寝たきり度: J1, J2, A1, A2, B1, B2, C1, C2.
+    #[arg(long)]
+    pub bedridden: Option<String>,
+    /// 認知症の状況: 自立, I, IIa, IIb, IIIa, IIIb, IV, M.
+    #[arg(long)]
+    pub dementia: Option<String>,
+    /// 要介護認定: 要支援1..2, 要介護1..5.
+    #[arg(long)]
+    pub care_level: Option<String>,
+    /// 褥瘡の深さ: NPUAP-3, NPUAP-4, D3, D4, D5.
+    #[arg(long)]
+    pub pressure_ulcer: Option<String>,
+    /// 自動腹膜灌流装置.
+    #[arg(long)]
+    pub peritoneal_dialysis: bool,
+    /// 透析液供給装置.
+    #[arg(long)]
+    pub dialysate_supply: bool,
+    /// 酸素療法.
+    #[arg(long)]
+    pub oxygen: bool,
+    /// Oxygen flow, L/min.
+    #[arg(long)]
+    pub oxygen_flow: Option<String>,
+    /// 吸引器.
+    #[arg(long)]
+    pub suction: bool,
+    /// 中心静脈栄養.
+    #[arg(long)]
+    pub central_venous_nutrition: bool,
+    /// 輸液ポンプ.
+    #[arg(long)]
+    pub infusion_pump: bool,
+    /// 経管栄養: nasal (経鼻) or gastrostomy (胃ろう).
+    #[arg(long)]
+    pub tube_feeding: Option<String>,
+    #[arg(long)]
+    pub tube_size: Option<String>,
+    /// The tube is changed every this many days.
+    #[arg(long)]
+    pub tube_change_days: Option<String>,
+    /// 留置カテーテル.
+    #[arg(long)]
+    pub catheter: bool,
+    #[arg(long)]
+    pub catheter_size: Option<String>,
+    #[arg(long)]
+    pub catheter_change_days: Option<String>,
+    /// 人工呼吸器: positive (陽圧式) or negative (陰圧式).
+    #[arg(long)]
+    pub ventilator: Option<String>,
+    #[arg(long)]
+    pub ventilator_settings: Option<String>,
+    /// 気管カニューレ.
+    #[arg(long)]
+    pub cannula: bool,
+    #[arg(long)]
+    pub cannula_size: Option<String>,
+    /// 人工肛門.
+    #[arg(long)]
+    pub colostomy: bool,
+    /// 人工膀胱.
+    #[arg(long)]
+    pub urostomy: bool,
+    /// その他の医療機器.
+    #[arg(long)]
+    pub other_device: Option<String>,
+    /// Ⅰ 療養生活指導上の留意事項.
+    #[arg(long)]
+    pub care_notes: Option<String>,
+    /// Ⅱ 1. PT/OT/ST: minutes a day …
+    #[arg(long)]
+    pub rehab_minutes: Option<String>,
+    /// … times a week.
+    #[arg(long)]
+    pub rehab_times: Option<String>,
+    /// Ⅱ 2. 褥瘡の処置等.
+    #[arg(long)]
+    pub ulcer_care: Option<String>,
+    /// Ⅱ 3. 装着・使用医療機器等の操作援助・管理.
+    #[arg(long)]
+    pub device_care: Option<String>,
+    /// Ⅱ 4. その他.
+    #[arg(long)]
+    pub other_instructions: Option<String>,
+    /// 点滴注射指示: drug, amount, method (required for an infusion order).
+    #[arg(long)]
+    pub infusion: Option<String>,
+    /// Why a 特別指示 was issued.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// 緊急時の連絡先.
+    #[arg(long)]
+    pub emergency_contact: Option<String>,
+    /// 不在時の対応.
+    #[arg(long)]
+    pub absence_contact: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScaleCommand {
+    /// Record scales at a visit; each given is its own entry (prints their ids).
+    Record(ScaleRecord),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("scale").required(true).multiple(true)
+    .args(["bedridden", "dementia", "barthel", "design_r"])))]
+pub struct ScaleRecord {
+    pub patient: String,
+    /// When assessed (RFC 3339); default now.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// The visit it was made at (id or unique prefix).
+    #[arg(long)]
+    pub visit: Option<String>,
+    /// 障害高齢者の日常生活自立度: J1, J2, A1, A2, B1, B2, C1, C2.
+    #[arg(long)]
+    pub bedridden: Option<String>,
+    /// 認知症高齢者の日常生活自立度: 自立, I, IIa, IIb, IIIa, IIIb, IV, M.
+    #[arg(long)]
+    pub dementia: Option<String>,
+    /// Barthel Index: ten scores in the order feeding, transfer, grooming,
+    /// toilet, bathing, mobility, stairs, dressing, bowels, bladder
+    /// (e.g. 10,15,5,10,5,15,10,10,10,10), or item=score pairs.
+    #[arg(long)]
+    pub barthel: Option<String>,
+    /// DESIGN-R 2020 of one wound, e.g. D3-e1s6i0g3N3p0:13 (with --wound).
+    #[arg(long, requires = "wound")]
+    pub design_r: Option<String>,
+    /// The wound's site, e.g. 仙骨部.
+    #[arg(long)]
+    pub wound: Option<String>,
 }

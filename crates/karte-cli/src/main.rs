@@ -2,6 +2,7 @@
 //! the application API once, and prints the result for a person (or as JSON).
 
 mod args;
+mod paperwork;
 mod print;
 mod secrets;
 mod sync;
@@ -255,6 +256,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Unshare(args) => sync::unshare(&cli, args)?,
         Command::Recover(args) => sync::recover(&cli, args)?,
         Command::Ui(command) => ui::run(&cli, command)?,
+        Command::Order(args::OrderCommand::Add(add)) => paperwork::order_add(&cli, add)?,
+        Command::Scale(args::ScaleCommand::Record(record)) => {
+            paperwork::scale_record(&cli, record)?
+        }
         Command::Export(export) => {
             let mut session = open(&cli)?;
             let patient = export

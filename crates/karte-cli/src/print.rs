@@ -38,6 +38,9 @@ pub fn patient_list(patients: &[PatientSummary], today: Date) {
             last,
             flag
         );
+        for line in crate::paperwork::status_lines(&p.orders.status(today)) {
+            println!("    {line}");
+        }
     }
     println!("{} 名 / patients", patients.len());
 }
@@ -165,6 +168,8 @@ pub fn chart(chart: &ChartView, today: Date) {
             entry_status(&m.meta)
         );
     }
+
+    crate::paperwork::print_chart(chart, today);
 
     println!("\n■ 訪問記録 / Visits ({})", chart.visits.len());
     for v in &chart.visits {

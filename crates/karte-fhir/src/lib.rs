@@ -2,7 +2,8 @@
 //! JP_AllergyIntolerance, JP_Condition, JP_MedicationStatement, JP_Encounter
 //! (one per home visit), JP_Observation_VitalSigns (one per measured sign)
 //! and, for the SOAP note of a visit, a DocumentReference linked to the
-//! visit's encounter.
+//! visit's encounter; scales recorded at visits (Barthel Index, DESIGN-R
+//! 2020, 日常生活自立度) as JP_Observation_Common.
 //!
 //! The export is a pure function of the charts and the time handed in:
 //! resource ids are derived from the entries' ULIDs, never drawn at random,
@@ -19,6 +20,7 @@ mod ids;
 mod medication;
 mod note;
 mod patient;
+mod scales;
 pub mod systems;
 mod vitals;
 
@@ -133,4 +135,10 @@ fn chart_entries(chart: &ChartView, generated_at: Timestamp, entries: &mut Vec<E
     for visit in &chart.visits {
         entries.extend(encounter::visit(visit, &subject));
     }
+    let visit_ids: Vec<&str> = chart.visits.iter().map(|v| v.meta.id.as_str()).collect();
+    entries.extend(scales::observations(
+        &chart.assessments,
+        &subject,
+        &visit_ids,
+    ));
 }

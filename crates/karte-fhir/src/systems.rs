@@ -54,6 +54,11 @@ pub const ICD10_JP: &str = "http://jpfhir.jp/fhir/core/mhlw/CodeSystem/ICD10-201
 /// JP Core's routes of administration, from HL7 v2 table 0162.
 pub const ROUTE_HL70162: &str = "http://jpfhir.jp/fhir/core/CodeSystem/route-codes";
 pub const LOINC: &str = "http://loinc.org";
+/// 障害高齢者の日常生活自立度 (J1..C2) and 認知症高齢者の日常生活自立度
+/// (自立..M) have no code system of their own in LOINC or JP Core; Karte
+/// names its codes (`B1`, `IIa`) in these.
+pub const KARTE_BEDRIDDEN_GRADE: &str = "urn:karte:code-system:bedridden-grade";
+pub const KARTE_DEMENTIA_GRADE: &str = "urn:karte:code-system:dementia-grade";
 pub const UCUM: &str = "http://unitsofmeasure.org";
 pub const SNOMED: &str = "http://snomed.info/sct";
 pub const URI: &str = "urn:ietf:rfc:3986";

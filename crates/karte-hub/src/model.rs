@@ -298,8 +298,9 @@ pub struct Snapshot {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Arrival {
     /// Store the bytes as they came and file this list entry: the device is
-    /// sent it and need not load the chart.
-    Settled(karte_sync::ChartDigest),
+    /// sent it and need not load the chart. Boxed: the patient-list entry
+    /// (with its orders) is far larger than the other variant.
+    Settled(Box<karte_sync::ChartDigest>),
     /// Record review items of its own: the device loads the chart.
     RecordsReviews,
 }

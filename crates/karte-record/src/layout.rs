@@ -8,8 +8,9 @@
 //! ├─ patient: { family, given, family_kana, given_kana, birth, sex, address, … }
 //! ├─ allergy_assessment: { no_known_allergies: bool, by: {…}, at }
 //! ├─ allergies | conditions | medications | visits: { <ULID>: entry }
+//! ├─ orders (指示書) | assessments (scales): { <ULID>: entry }
 //! ├─ reviews: { <review id>: JSON text }       review_resolutions: { <review id>: JSON text }
-//! └─ care_tasks, attachments, triage, orders, assessments: {} (reserved)
+//! └─ care_tasks, attachments, triage: {} (reserved)
 //! ```
 //!
 //! An entry is one flat map: its input's fields as serde writes them, nested
@@ -23,7 +24,8 @@
 //! must see two notes to review, not one interleaving of both.
 
 use karte_types::{
-    AllergyInput, ConditionInput, Jcs, MedicationInput, ValidationErrors, VisitInput,
+    AllergyInput, AssessmentInput, ConditionInput, Jcs, MedicationInput, OrderInput,
+    ValidationErrors, VisitInput,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -40,10 +42,22 @@ pub(crate) const NO_KNOWN_ALLERGIES: &str = "no_known_allergies";
 pub(crate) const REVIEWS: &str = "reviews";
 pub(crate) const RESOLUTIONS: &str = "review_resolutions";
 /// Containers for features still to come (care-plan tasks, attachments by
-/// content hash, disaster triage, physician's orders, assessments such as
-/// Barthel or DESIGN-R). They are made now so that no later version has to
-/// create a container on first use.
-pub(crate) const RESERVED: [&str; 5] = [
+/// content hash, disaster triage). They are made now so that no later
+/// version has to create a container on first use. (`orders` and
+/// `assessments` were reserved so from the first chart on, and are
+/// collections now.)
+pub(crate) const RESERVED: [&str; 3] = ["care_tasks", "attachments", "triage"];
+
+/// The maps at the root, in the order a chart's first change has made them
+/// since the first version: a chart is created with the same first change
+/// (and so the same bytes and hashes) as a collection leaves `RESERVED`.
+pub(crate) const CONTAINERS_IN_ORDER: [&str; 11] = [
+    "allergies",
+    "conditions",
+    "medications",
+    "visits",
+    REVIEWS,
+    RESOLUTIONS,
     "care_tasks",
     "attachments",
     "triage",
@@ -63,14 +77,20 @@ pub(crate) enum Collection {
     Conditions,
     Medications,
     Visits,
+    /// 訪問看護指示書 and the other physician's orders.
+    Orders,
+    /// Scales recorded at visits (寝たきり度, 認知症, Barthel, DESIGN-R).
+    Assessments,
 }
 
 impl Collection {
-    pub(crate) const ALL: [Collection; 4] = [
+    pub(crate) const ALL: [Collection; 6] = [
         Collection::Allergies,
         Collection::Conditions,
         Collection::Medications,
         Collection::Visits,
+        Collection::Orders,
+        Collection::Assessments,
     ];
 
     /// The root key of the collection's map.
@@ -80,6 +100,8 @@ impl Collection {
             Collection::Conditions => "conditions",
             Collection::Medications => "medications",
             Collection::Visits => "visits",
+            Collection::Orders => "orders",
+            Collection::Assessments => "assessments",
         }
     }
 
@@ -195,6 +217,20 @@ impl EntryInput for MedicationInput {
 
 impl EntryInput for VisitInput {
     const COLLECTION: Collection = Collection::Visits;
+    fn check(&self) -> Result<(), ValidationErrors> {
+        self.validate()
+    }
+}
+
+impl EntryInput for OrderInput {
+    const COLLECTION: Collection = Collection::Orders;
+    fn check(&self) -> Result<(), ValidationErrors> {
+        self.validate()
+    }
+}
+
+impl EntryInput for AssessmentInput {
+    const COLLECTION: Collection = Collection::Assessments;
     fn check(&self) -> Result<(), ValidationErrors> {
         self.validate()
     }

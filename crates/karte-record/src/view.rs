@@ -6,8 +6,8 @@
 
 use automerge::{Automerge, ReadDoc};
 use karte_types::{
-    Allergy, AllergyStatus, ChartView, Condition, Demographics, EntryId, EntryMeta, Medication,
-    PatientId, PatientSummary, Timestamp, Visit,
+    Allergy, AllergyStatus, Assessment, ChartView, Condition, Demographics, EntryId, EntryMeta,
+    Medication, Order, OrderSummary, PatientId, PatientSummary, Timestamp, Visit,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -34,6 +34,9 @@ pub(crate) fn chart_view(doc: &Automerge, id: &PatientId) -> Result<ChartView, R
     let medications = entries(doc, |meta, input| Medication { meta, input })?;
     let mut visits = entries(doc, |meta, input| Visit { meta, input })?;
     visits.sort_by(|a, b| (b.input.at, &b.meta.id).cmp(&(a.input.at, &a.meta.id)));
+    let orders = orders(doc)?;
+    let mut assessments = entries(doc, |meta, input| Assessment { meta, input })?;
+    assessments.sort_by(|a, b| (a.input.at, &a.meta.id).cmp(&(b.input.at, &b.meta.id)));
     let nka = root
         .get(ALLERGY_ASSESSMENT)
         .and_then(|a| a.get(NO_KNOWN_ALLERGIES))
@@ -64,12 +67,22 @@ pub(crate) fn chart_view(doc: &Automerge, id: &PatientId) -> Result<ChartView, R
         medications,
         visits,
         reviews: reviews_from_json(&root),
+        orders,
+        assessments,
     })
 }
 
+/// The orders of a chart, earliest period first.
+pub(crate) fn orders(doc: &Automerge) -> Result<Vec<Order>, RecordError> {
+    let mut orders = entries(doc, |meta, input| Order { meta, input })?;
+    orders.sort_by(|a, b| (a.input.from, &a.meta.id).cmp(&(b.input.from, &b.meta.id)));
+    Ok(orders)
+}
+
 /// The patient-list entry of a chart, read without materialising every
-/// entry: demographics, open review items, and of each visit only its time
-/// and whether it was voided. Equal to `PatientSummary::from_chart(view)`.
+/// entry: demographics, open review items, the orders (few), and of each
+/// visit only its time and whether it was voided. Equal to
+/// `PatientSummary::from_chart(view)`.
 pub(crate) fn summary(doc: &Automerge, id: &PatientId) -> Result<PatientSummary, RecordError> {
     let mut root = serde_json::Map::new();
     for key in [PATIENT, REVIEWS, RESOLUTIONS] {
@@ -90,6 +103,7 @@ pub(crate) fn summary(doc: &Automerge, id: &PatientId) -> Result<PatientSummary,
         )));
     };
     let mut last_visit: Option<Timestamp> = None;
+    let mut visit_days = Vec::new();
     for item in doc.map_range(&visits, ..) {
         // One walk over the visit's keys, which come in order and stop
         // after the two wanted here: a few times faster than two lookups.
@@ -115,7 +129,9 @@ pub(crate) fn summary(doc: &Automerge, id: &PatientId) -> Result<PatientSummary,
             .map(Timestamp)
             .ok_or_else(|| RecordError::NotAChart(format!("{visits_key}/{}: no time", item.key)))?;
         last_visit = last_visit.max(Some(at));
+        visit_days.push(at.date_jst());
     }
+    let orders = OrderSummary::new(&orders(doc)?, visit_days);
     Ok(PatientSummary {
         id: id.clone(),
         family: patient.family,
@@ -127,6 +143,7 @@ pub(crate) fn summary(doc: &Automerge, id: &PatientId) -> Result<PatientSummary,
         care_level: patient.care_level,
         last_visit,
         open_reviews,
+        orders,
     })
 }
 

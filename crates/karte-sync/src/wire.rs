@@ -34,8 +34,10 @@ use crate::WireError;
 /// compressed bytes, and added unsharing by a device
 /// ([`SyncRequest::unshares`]) and shares waiting for the receiving
 /// organisation's approval ([`SyncResponse::shares_pending`]), and the
-/// charts a device holds in quarantine ([`SyncRequest::quarantined`]).
-pub const PROTOCOL_VERSION: u16 = 3;
+/// charts a device holds in quarantine ([`SyncRequest::quarantined`]);
+/// version 4 added a chart's 指示書 to the index entry beside it
+/// (`PatientSummary::orders`, in [`ChartDigest`]).
+pub const PROTOCOL_VERSION: u16 = 4;
 /// The first bytes of every request.
 pub const REQUEST_MAGIC: [u8; 4] = *b"KSYN";
 /// The first bytes of every response. Different from the request's, so a
@@ -700,7 +702,7 @@ mod tests {
     #[test]
     fn a_response_round_trips_and_starts_with_its_header() {
         let bytes = encode_response(&response());
-        assert_eq!(&bytes[..6], b"KSYR\x00\x03");
+        assert_eq!(&bytes[..6], b"KSYR\x00\x04");
         assert_eq!(decode_response(&bytes), Ok(response()));
     }
 
@@ -760,22 +762,22 @@ mod tests {
 
     #[test]
     fn another_version_is_refused_from_its_header_alone() {
-        let mut bytes = b"KSYN\x00\x04".to_vec();
+        let mut bytes = b"KSYN\x00\x05".to_vec();
         bytes.extend_from_slice(b"a future body this version cannot read");
         assert_eq!(
             decode_request(&bytes),
             Err(WireError::PleaseUpdate {
-                found: 4,
-                supported: 3
+                found: 5,
+                supported: 4
             })
         );
-        let mut old = b"KSYN\x00\x02".to_vec();
+        let mut old = b"KSYN\x00\x03".to_vec();
         old.extend_from_slice(b"a body of the version before");
         assert_eq!(
             decode_request(&old),
             Err(WireError::PleaseUpdate {
-                found: 2,
-                supported: 3
+                found: 3,
+                supported: 4
             })
         );
     }

@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AllergyCategory, Author, CareLevel, ClinicalStatus, Criticality, Date, EntryId, PatientId,
-    ReviewId, Route, Sex, Timestamp, ValidationError, ValidationErrors, VitalSigns,
+    AllergyCategory, Assessment, Author, CareLevel, ClinicalStatus, Criticality, Date, EntryId,
+    Order, OrderSpan, OrderStatus, OrderSummary, PatientId, ReviewId, Route, ScaleTrends, Sex,
+    Timestamp, ValidationError, ValidationErrors, VitalSigns,
 };
 
 /// Who a patient is.
@@ -321,11 +322,55 @@ pub struct ChartView {
     /// Newest first.
     pub visits: Vec<Visit>,
     pub reviews: Vec<Review>,
+    /// 指示書, earliest first (by period start).
+    #[serde(default)]
+    pub orders: Vec<Order>,
+    /// Scales recorded at visits, oldest first.
+    #[serde(default)]
+    pub assessments: Vec<Assessment>,
 }
 
 impl ChartView {
     pub fn open_reviews(&self) -> impl Iterator<Item = &Review> {
         self.reviews.iter().filter(|r| r.resolution.is_none())
+    }
+
+    /// The standing visits (not entered-in-error).
+    fn standing_visits(&self) -> impl Iterator<Item = &Visit> {
+        self.visits
+            .iter()
+            .filter(|v| v.meta.entered_in_error.is_none())
+    }
+
+    /// The orders as the patient list keeps them (see [`OrderSummary`]).
+    pub fn order_summary(&self) -> OrderSummary {
+        OrderSummary::new(
+            &self.orders,
+            self.standing_visits().map(|v| v.input.at.date_jst()),
+        )
+    }
+
+    /// The orders in force on `today`, this month's 特別指示 and the alerts.
+    pub fn order_status(&self, today: Date) -> OrderStatus {
+        self.order_summary().status(today)
+    }
+
+    /// The standing visits made on a day no standing order covers, newest
+    /// first: flagged, never refused (the nurse may hold the paper).
+    pub fn visits_outside_orders(&self) -> Vec<EntryId> {
+        let spans: Vec<OrderSpan> = self.orders.iter().filter_map(OrderSpan::of).collect();
+        self.standing_visits()
+            .filter(|v| {
+                let day = v.input.at.date_jst();
+                !spans.iter().any(|s| s.covers(day))
+            })
+            .map(|v| v.meta.id.clone())
+            .collect()
+    }
+
+    /// Every scale over time.
+    pub fn scale_trends(&self) -> ScaleTrends {
+        ScaleTrends::from_assessments(&self.assessments)
     }
 }
 
@@ -343,6 +388,10 @@ pub struct PatientSummary {
     pub care_level: Option<CareLevel>,
     pub last_visit: Option<Timestamp>,
     pub open_reviews: u32,
+    /// The 指示書, for their alerts (`orders.status(today)`). Absent in
+    /// entries written before charts held orders, which held none.
+    #[serde(default)]
+    pub orders: OrderSummary,
 }
 
 impl PatientSummary {
@@ -364,6 +413,7 @@ impl PatientSummary {
                 .map(|v| v.input.at)
                 .max(),
             open_reviews: chart.open_reviews().count() as u32,
+            orders: chart.order_summary(),
         }
     }
 

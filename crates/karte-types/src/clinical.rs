@@ -50,6 +50,8 @@ macro_rules! coded {
     };
 }
 
+pub(crate) use coded;
+
 coded!(
     /// Administrative sex, as FHIR `Patient.gender`.
     Sex, "sex" {

@@ -88,6 +88,13 @@ macro_rules! for_each_operation {
             session draft(key: String) -> Option<$crate::Draft>;
             session save_draft(key: String, input: $crate::DraftInput) -> ();
             session discard_draft(key: String) -> ();
+
+            /// Records a 指示書 (訪問看護指示書, 特別訪問看護指示書 or
+            /// 点滴注射指示書) from the paper the physician signed.
+            session add_order(patient: $crate::PatientId, input: $crate::OrderInput) -> $crate::EntryId;
+            /// Records one scale at a visit: 寝たきり度, 認知症の日常生活自立度,
+            /// Barthel Index, or DESIGN-R 2020 of one wound.
+            session record_scale(patient: $crate::PatientId, input: $crate::AssessmentInput) -> $crate::EntryId;
         }
     };
 }

@@ -47,6 +47,8 @@ const OPERATIONS: &[Row] = &[
     row("add_condition", CLERK, Permitted::Succeeds),
     row("add_medication", CLERK, Permitted::Succeeds),
     row("record_visit", CLERK, Permitted::Succeeds),
+    row("add_order", CLERK, Permitted::Succeeds),
+    row("record_scale", CLERK, Permitted::Succeeds),
     row("void_entry", CLERK, Permitted::Succeeds),
     row(
         "resolve_review",
@@ -132,6 +134,14 @@ fn arguments(operation: &str, role: Role, fixture: &Fixture) -> Value {
             json!({"patient": patient, "input": karte_test_support::amlodipine()})
         }
         "record_visit" => json!({"patient": patient, "input": visit(30, 72)}),
+        "add_order" => {
+            let from = karte_types::Date::from_ymd(2026, 11, 1).unwrap();
+            json!({"patient": patient, "input": karte_test_support::regular_order(from, None)})
+        }
+        "record_scale" => json!({
+            "patient": patient,
+            "input": karte_test_support::design_r(30, "仙骨部", "D3-e1s6i0g3n3p0"),
+        }),
         "void_entry" => {
             json!({"patient": patient, "entry": fixture.entry, "reason": "wrong patient"})
         }

@@ -188,3 +188,36 @@ fn every_new_passphrase_meets_the_shared_policy() {
     .unwrap_err();
     assert_eq!(error.code(), "invalid_input");
 }
+
+#[test]
+fn orders_reach_the_patient_list_and_a_refused_one_changes_nothing() {
+    use karte_test_support::{regular_order, special_order};
+    use karte_types::{Date, OrderAlert};
+    let day = |text| Date::parse("date", text).unwrap();
+    let vault = TempVault::new();
+    let mut session = vault.create(1);
+    let patient = session.add_patient(&yamada()).unwrap();
+    let special = special_order(day("2026-11-20"), day("2026-12-03"));
+    let error = session.add_order(&patient, &special).unwrap_err();
+    assert_eq!(error.code(), "invalid_input");
+    assert!(error.to_string().contains("regular"), "{error}");
+    assert!(session.chart(&patient).unwrap().orders.is_empty());
+    let regular = session
+        .add_order(&patient, &regular_order(day("2026-11-01"), None))
+        .unwrap();
+    session.add_order(&patient, &special).unwrap();
+    session.lock();
+
+    let mut session = vault.open(2);
+    let listed = session.patients("").unwrap();
+    let status = listed[0].orders.status(day("2026-11-25"));
+    assert_eq!((status.specials_this_month, status.special_limit), (1, 1));
+    assert_eq!(
+        status.alerts,
+        [OrderAlert::Expiring {
+            id: regular,
+            until: day("2026-11-30"),
+            days_left: 5
+        }]
+    );
+}

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod crash;
+mod paperwork;
 mod plaintext;
 mod roles;
 mod support;

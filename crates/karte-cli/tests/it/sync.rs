@@ -500,3 +500,49 @@ fn a_device_locked_by_its_organisations_policy_opens_with_an_unlock_code_once() 
         "a code works once: {said}"
     );
 }
+
+/// A chart's 指示書 reach other devices and their patient lists: the index
+/// entry the hub sends beside a chart sent whole carries them (sync
+/// protocol 4). Two devices join one after the other, so the second may
+/// get the hub's worked-out entry rather than loading the chart itself.
+#[test]
+fn orders_reach_other_devices_and_their_patient_lists() {
+    let mut hub = HubProcess::new();
+    let org = hub.add_org("さくら");
+    hub.serve();
+    let a = enrolled(&hub, &org, "tablet A");
+    let patient = a.add_yamada();
+    a.ok(&[
+        "order",
+        "add",
+        &patient,
+        "--kind",
+        "instruction",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2027-04-30",
+        "--doctor",
+        "田中一郎",
+        "--institution",
+        "みどり診療所",
+        "--diagnosis",
+        "脳梗塞後遺症",
+    ]);
+    a.ok(&["sync"]);
+    for name in ["tablet B", "tablet C"] {
+        let other = enrolled(&hub, &org, name);
+        other.ok(&["sync"]);
+        let list: serde_json::Value =
+            serde_json::from_str(&other.ok(&["patient", "list", "--json"])).unwrap();
+        assert_eq!(
+            list[0]["orders"]["spans"][0]["doctor"], "田中一郎",
+            "{name}"
+        );
+        assert_eq!(list[0]["orders"]["spans"][0]["to"], "2027-04-30", "{name}");
+        assert_eq!(
+            a.chart_json(&patient)["orders"],
+            other.chart_json(&patient)["orders"]
+        );
+    }
+}

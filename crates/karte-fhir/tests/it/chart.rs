@@ -4,10 +4,10 @@
 
 use karte_demo::{DemoOptions, DemoPatient, patients};
 use karte_types::{
-    Allergy, AllergyCategory, AllergyInput, AllergyStatus, Author, CareLevel, ChartView,
-    ClinicalStatus, Condition, ConditionInput, Criticality, Date, Demographics, DeviceId, EntryId,
-    EntryMeta, Jcs, Medication, MedicationInput, PatientId, Route, Sex, Soap, Timestamp, UserId,
-    Visit, VisitInput, VitalSigns, Voided,
+    Allergy, AllergyCategory, AllergyInput, AllergyStatus, Assessment, AssessmentInput, Author,
+    CareLevel, ChartView, ClinicalStatus, Condition, ConditionInput, Criticality, Date,
+    Demographics, DeviceId, EntryId, EntryMeta, Jcs, Medication, MedicationInput, PatientId, Route,
+    Sex, Soap, Timestamp, UserId, Visit, VisitInput, VitalSigns, Voided,
 };
 use ulid::Ulid;
 
@@ -37,6 +37,7 @@ enum Last {
     Condition,
     Medication,
     Visit,
+    Assessment,
 }
 
 /// Builds a chart entry by entry; ids are ULIDs made from the recording
@@ -59,6 +60,8 @@ impl ChartBuilder {
                 medications: Vec::new(),
                 visits: Vec::new(),
                 reviews: Vec::new(),
+                orders: Vec::new(),
+                assessments: Vec::new(),
             },
             counter: 0,
             last: None,
@@ -120,6 +123,20 @@ impl ChartBuilder {
         self
     }
 
+    /// A scale, recorded when it was assessed.
+    pub fn assessment(mut self, input: AssessmentInput) -> Self {
+        input.validate().unwrap();
+        let meta = self.meta(input.at);
+        self.chart.assessments.push(Assessment { meta, input });
+        self.last = Some(Last::Assessment);
+        self
+    }
+
+    /// The id of the visit added last.
+    pub fn last_visit_id(&self) -> EntryId {
+        self.chart.visits.last().expect("a visit").meta.id.clone()
+    }
+
     /// Marks the entry added last as entered in error.
     pub fn voided(mut self, reason: &str) -> Self {
         let meta = match self.last.as_ref().expect("an entry to void") {
@@ -127,6 +144,7 @@ impl ChartBuilder {
             Last::Condition => &mut self.chart.conditions.last_mut().unwrap().meta,
             Last::Medication => &mut self.chart.medications.last_mut().unwrap().meta,
             Last::Visit => &mut self.chart.visits.last_mut().unwrap().meta,
+            Last::Assessment => &mut self.chart.assessments.last_mut().unwrap().meta,
         };
         meta.entered_in_error = Some(Voided {
             by: nurse(),

@@ -5,5 +5,6 @@
 mod chart;
 mod jp_core;
 mod json;
+mod scales;
 mod snapshot;
 mod validator;

@@ -23,7 +23,7 @@ pub(super) fn digest_for<S: HubStore>(
     snapshot: &Snapshot,
 ) -> Option<ChartDigest> {
     match &snapshot.arrival {
-        Some(Arrival::Settled(digest)) if digest.summary.id == *doc => Some(digest.clone()),
+        Some(Arrival::Settled(digest)) if digest.summary.id == *doc => Some((**digest).clone()),
         Some(_) => None,
         None => {
             work_out(hub, doc.clone());
@@ -78,10 +78,10 @@ async fn work_out_one<S: HubStore>(hub: &Hub<S>, doc: &PatientId) -> Result<(), 
 /// cannot load itself is left to the device, which will refuse it clearly.
 pub(crate) fn arrival_of(saved: &[u8]) -> Arrival {
     match Chart::arrival_digest(saved) {
-        Ok(Some((heads, summary))) => Arrival::Settled(ChartDigest {
+        Ok(Some((heads, summary))) => Arrival::Settled(Box::new(ChartDigest {
             heads: heads.into_iter().map(|head| head.0).collect(),
             summary,
-        }),
+        })),
         Ok(None) => Arrival::RecordsReviews,
         Err(error) => {
             tracing::warn!("a cached snapshot does not load as a chart: {error}");

@@ -8,8 +8,8 @@
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{ObjId, ReadDoc, ScalarValue};
 use karte_types::{
-    AllergyInput, ClinicalStatus, ConditionInput, Demographics, EntryId, MedicationInput,
-    VisitInput,
+    AllergyInput, AssessmentInput, ClinicalStatus, ConditionInput, Demographics, EntryId,
+    MedicationInput, OrderInput, VisitInput,
 };
 use serde_json::Value;
 
@@ -122,6 +122,10 @@ pub(super) fn set_field(
             set_typed_field::<MedicationInput>(tx, obj, field, value, settle, edit)
         }
         Collection::Visits => set_typed_field::<VisitInput>(tx, obj, field, value, settle, edit),
+        Collection::Orders => set_typed_field::<OrderInput>(tx, obj, field, value, settle, edit),
+        Collection::Assessments => {
+            set_typed_field::<AssessmentInput>(tx, obj, field, value, settle, edit)
+        }
     }
 }
 

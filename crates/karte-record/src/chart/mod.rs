@@ -11,6 +11,7 @@
 mod admit;
 mod edits;
 mod fields;
+mod orders;
 mod receive;
 
 use automerge::transaction::{Transactable, Transaction};
@@ -20,8 +21,8 @@ use karte_types::{ChartView, Demographics, DeviceId, EntryId, PatientId, Patient
 use crate::history::{ChangeInfo, Edit, actor_is_of_device, commit_options};
 use crate::json::put_json;
 use crate::layout::{
-    ALLERGY_ASSESSMENT, Collection, NO_KNOWN_ALLERGIES, PATIENT, PATIENT_ID, RESERVED, RESOLUTIONS,
-    REVIEWS, SCHEMA, SCHEMA_VERSION, to_json,
+    ALLERGY_ASSESSMENT, CONTAINERS_IN_ORDER, Collection, NO_KNOWN_ALLERGIES, PATIENT, PATIENT_ID,
+    RESOLUTIONS, REVIEWS, SCHEMA, SCHEMA_VERSION, to_json,
 };
 use crate::{RecordError, bytes, view};
 
@@ -56,8 +57,7 @@ impl Chart {
             put_json(tx, &ROOT, PATIENT, &to_json(patient)?)?;
             let assessment = tx.put_object(ROOT, ALLERGY_ASSESSMENT, ObjType::Map)?;
             tx.put(&assessment, NO_KNOWN_ALLERGIES, false)?;
-            let containers = Collection::ALL.iter().map(|c| c.key());
-            for key in containers.chain([REVIEWS, RESOLUTIONS]).chain(RESERVED) {
+            for key in CONTAINERS_IN_ORDER {
                 tx.put_object(ROOT, key, ObjType::Map)?;
             }
             Ok(())
@@ -232,6 +232,7 @@ pub(crate) fn find_entry<R: ReadDoc>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::RESERVED;
     use karte_types::{Author, Date, Sex, Timestamp};
 
     #[test]
@@ -267,5 +268,16 @@ mod tests {
             container(&chart.doc, key).unwrap_or_else(|_| panic!("{key} made at creation"));
         }
         assert_eq!(check_layout(&chart.doc).unwrap(), PatientId::from("p1"));
+    }
+
+    #[test]
+    fn the_containers_made_at_creation_are_the_collections_reviews_and_reserved_ones() {
+        let mut made: Vec<&str> = CONTAINERS_IN_ORDER.to_vec();
+        let mut expected: Vec<&str> = Collection::ALL.iter().map(|c| c.key()).collect();
+        expected.extend([REVIEWS, RESOLUTIONS]);
+        expected.extend(RESERVED);
+        made.sort();
+        expected.sort();
+        assert_eq!(made, expected);
     }
 }

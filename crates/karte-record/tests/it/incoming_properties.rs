@@ -20,6 +20,8 @@ enum Kind {
     Allergy,
     Condition,
     Medication,
+    Order,
+    Assessment,
 }
 
 /// Fields an edit corrects, with values to write, by kind of entry.
@@ -39,6 +41,14 @@ fn fields(kind: Kind) -> Vec<(&'static str, Value)> {
         ],
         Kind::Condition => vec![("note", json!("服薬で安定")), ("status", json!("resolved"))],
         Kind::Medication => vec![("dose", json!("10 mg")), ("end", json!("2026-12-01"))],
+        Kind::Order => vec![
+            ("to", json!("2027-03-31")),
+            ("to", json!("2027-04-30")),
+            ("devices.tracheal_cannula", json!(true)),
+            ("devices.oxygen_flow_l_min", json!(2.5)),
+            ("instructions.care_notes", json!("入浴時の転倒に注意")),
+        ],
+        Kind::Assessment => vec![("scale.bathing", json!(5)), ("scale.stairs", json!(0))],
     }
 }
 
@@ -83,7 +93,9 @@ fn kind() -> impl Strategy<Value = Kind> {
         Just(Kind::Visit),
         Just(Kind::Allergy),
         Just(Kind::Condition),
-        Just(Kind::Medication)
+        Just(Kind::Medication),
+        Just(Kind::Order),
+        Just(Kind::Assessment)
     ]
 }
 
@@ -143,6 +155,12 @@ impl Replicas {
             Kind::Allergy => chart.add_allergy(&id, &penicillin(), &edit)?,
             Kind::Condition => chart.add_condition(&id, &hypertension(), &edit)?,
             Kind::Medication => chart.add_medication(&id, &amlodipine(), &edit)?,
+            Kind::Order => chart.add_order(&id, &regular_order(), &edit)?,
+            Kind::Assessment => chart.record_assessment(
+                &id,
+                &karte_test_support::barthel(minutes, [10, 15, 5, 10, 0, 10, 5, 10, 10, 10]),
+                &edit,
+            )?,
         }
         self.entries.push((id, kind));
         Ok(())
@@ -226,6 +244,11 @@ impl Replicas {
             .find(|a| actor_is_of_device(change.actor_id(), &a.device))
             .map(|a| a.device.clone())
     }
+}
+
+fn regular_order() -> karte_types::OrderInput {
+    let from = karte_types::Date::from_ymd(2026, 11, 1).unwrap();
+    karte_test_support::regular_order(from, karte_types::Date::from_ymd(2027, 1, 31))
 }
 
 /// Errors an edit may meet on a replica that lacks what it is about, or

@@ -5,6 +5,7 @@ mod corrupt;
 mod incoming;
 mod incoming_properties;
 mod merge;
+mod orders;
 mod properties;
 mod round_trip;
 mod support;

@@ -71,6 +71,18 @@ fn summary() -> impl Strategy<Value = PatientSummary> {
             care_level: None,
             last_visit: Some(Timestamp(at)),
             open_reviews,
+            orders: karte_types::OrderSummary {
+                spans: vec![karte_types::OrderSpan {
+                    id: karte_types::EntryId(format!("order-{open_reviews}")),
+                    kind: karte_types::OrderKind::Instruction,
+                    from: Date::parse("from", "2026-11-01").unwrap(),
+                    to: None,
+                    doctor: "田中一郎".into(),
+                    institution: "みどり診療所".into(),
+                    allows_second_special: open_reviews % 2 == 0,
+                }],
+                visits_outside: open_reviews % 3,
+            },
         }
     })
 }

@@ -6,7 +6,9 @@
 
 use std::collections::BTreeSet;
 
-use karte_types::{AllergyInput, ConditionInput, EntryId, MedicationInput, VisitInput};
+use karte_types::{
+    AllergyInput, AssessmentInput, ConditionInput, EntryId, MedicationInput, OrderInput, VisitInput,
+};
 use serde_json::{Map, Value, json};
 
 use super::super::writes::Write;
@@ -206,5 +208,7 @@ fn entry_keys(collection: Collection, flat: &Value) -> Result<BTreeSet<String>, 
         Collection::Conditions => keys::<ConditionInput>(flat),
         Collection::Medications => keys::<MedicationInput>(flat),
         Collection::Visits => keys::<VisitInput>(flat),
+        Collection::Orders => keys::<OrderInput>(flat),
+        Collection::Assessments => keys::<AssessmentInput>(flat),
     }
 }
