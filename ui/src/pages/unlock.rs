@@ -62,9 +62,9 @@ pub fn Unlock() -> Html {
             });
         })
     };
-    let device_locked = (*failure).as_ref().is_some_and(|p| {
-        matches!(p.code, ErrorCode::DeviceLocked | ErrorCode::WrongUnlockCode)
-    });
+    let device_locked = (*failure)
+        .as_ref()
+        .is_some_and(|p| matches!(p.code, ErrorCode::DeviceLocked | ErrorCode::WrongUnlockCode));
     let reason = state.lock_reason.map(|r| match r {
         LockReason::ByUser => tr.t("unlock-locked-by-user"),
         LockReason::Idle => tr.t("unlock-locked-idle"),
