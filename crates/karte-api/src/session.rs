@@ -38,7 +38,7 @@ struct LoadedChart {
 /// The patient index with each entry's folded search keys, built once per
 /// session and kept current by every edit.
 struct PatientIndex {
-    entries: Vec<(PatientSummary, [String; 6])>,
+    entries: Vec<(PatientSummary, [String; 7])>,
 }
 
 impl PatientIndex {
@@ -79,7 +79,7 @@ impl PatientIndex {
         self.entries
             .iter()
             .filter(|(_, keys)| {
-                let keys: [&str; 6] = keys.each_ref().map(String::as_str);
+                let keys: [&str; 7] = keys.each_ref().map(String::as_str);
                 matches_search(&folded, &keys)
             })
             .map(|(s, _)| s.clone())

@@ -8,8 +8,9 @@
 //! ├─ patient: { family, given, family_kana, given_kana, birth, sex, address, … }
 //! ├─ allergy_assessment: { no_known_allergies: bool, by: {…}, at }
 //! ├─ allergies | conditions | medications | visits: { <ULID>: entry }
+//! ├─ triage: { <ULID>: entry of kind casualty | triage | transport }
 //! ├─ reviews: { <review id>: JSON text }       review_resolutions: { <review id>: JSON text }
-//! └─ care_tasks, attachments, triage, orders, assessments: {} (reserved)
+//! └─ care_tasks, attachments, orders, assessments: {} (reserved)
 //! ```
 //!
 //! An entry is one flat map: its input's fields as serde writes them, nested
@@ -23,7 +24,8 @@
 //! must see two notes to review, not one interleaving of both.
 
 use karte_types::{
-    AllergyInput, ConditionInput, Jcs, MedicationInput, ValidationErrors, VisitInput,
+    AllergyInput, ConditionInput, Jcs, MedicationInput, TriageTagInput, ValidationErrors,
+    VisitInput,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -51,6 +53,21 @@ pub(crate) const RESERVED: [&str; 5] = [
     "assessments",
 ];
 
+/// Every map at the root made by a chart's first change besides the
+/// patient and the allergy assessment, each once, in the order the first
+/// change has always made them (so its bytes do not change): the
+/// collections that were never reserved, the review maps, then every
+/// reserved container, including those that have since become a
+/// collection (`triage`).
+pub(crate) fn root_containers() -> impl Iterator<Item = &'static str> {
+    Collection::ALL
+        .iter()
+        .map(|c| c.key())
+        .filter(|key| !RESERVED.contains(key))
+        .chain([REVIEWS, RESOLUTIONS])
+        .chain(RESERVED)
+}
+
 /// Keys of an entry that say who recorded or voided it, as opposed to what it says.
 pub(crate) const RECORDED_BY: &str = "recorded_by";
 pub(crate) const RECORDED_AT: &str = "recorded_at";
@@ -63,14 +80,18 @@ pub(crate) enum Collection {
     Conditions,
     Medications,
     Visits,
+    /// Disaster mode: a casualty's registration, triages and transport
+    /// (one of the containers reserved at creation).
+    Triage,
 }
 
 impl Collection {
-    pub(crate) const ALL: [Collection; 4] = [
+    pub(crate) const ALL: [Collection; 5] = [
         Collection::Allergies,
         Collection::Conditions,
         Collection::Medications,
         Collection::Visits,
+        Collection::Triage,
     ];
 
     /// The root key of the collection's map.
@@ -80,6 +101,7 @@ impl Collection {
             Collection::Conditions => "conditions",
             Collection::Medications => "medications",
             Collection::Visits => "visits",
+            Collection::Triage => "triage",
         }
     }
 
@@ -195,6 +217,13 @@ impl EntryInput for MedicationInput {
 
 impl EntryInput for VisitInput {
     const COLLECTION: Collection = Collection::Visits;
+    fn check(&self) -> Result<(), ValidationErrors> {
+        self.validate()
+    }
+}
+
+impl EntryInput for TriageTagInput {
+    const COLLECTION: Collection = Collection::Triage;
     fn check(&self) -> Result<(), ValidationErrors> {
         self.validate()
     }

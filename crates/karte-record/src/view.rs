@@ -6,8 +6,9 @@
 
 use automerge::{Automerge, ReadDoc};
 use karte_types::{
-    Allergy, AllergyStatus, ChartView, Condition, Demographics, EntryId, EntryMeta, Medication,
-    PatientId, PatientSummary, Timestamp, Visit,
+    Allergy, AllergyStatus, Casualty, ChartView, Condition, Demographics, EntryId, EntryMeta,
+    Medication, PatientId, PatientSummary, Timestamp, Transport, Triage, TriageTag, TriageTagInput,
+    Visit,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -64,7 +65,28 @@ pub(crate) fn chart_view(doc: &Automerge, id: &PatientId) -> Result<ChartView, R
         medications,
         visits,
         reviews: reviews_from_json(&root),
+        triage: triage_tag(doc)?,
     })
+}
+
+/// The chart's triage tag: registrations and transports oldest first,
+/// triages newest first by when they were done.
+pub(crate) fn triage_tag(doc: &Automerge) -> Result<TriageTag, RecordError> {
+    let mut tag = TriageTag::default();
+    for (meta, input) in entries(doc, |meta, input: TriageTagInput| (meta, input))? {
+        match input {
+            TriageTagInput::Casualty(input) => tag.registrations.push(Casualty { meta, input }),
+            TriageTagInput::Triage(input) => tag.history.push(Triage { meta, input }),
+            TriageTagInput::Transport(input) => tag.transports.push(Transport { meta, input }),
+        }
+    }
+    tag.registrations
+        .sort_by(|a, b| (a.meta.recorded_at, &a.meta.id).cmp(&(b.meta.recorded_at, &b.meta.id)));
+    tag.transports
+        .sort_by(|a, b| (a.meta.recorded_at, &a.meta.id).cmp(&(b.meta.recorded_at, &b.meta.id)));
+    tag.history
+        .sort_by(|a, b| (b.input.at, &b.meta.id).cmp(&(a.input.at, &a.meta.id)));
+    Ok(tag)
 }
 
 /// The patient-list entry of a chart, read without materialising every
@@ -127,6 +149,7 @@ pub(crate) fn summary(doc: &Automerge, id: &PatientId) -> Result<PatientSummary,
         care_level: patient.care_level,
         last_visit,
         open_reviews,
+        triage: triage_tag(doc)?.summary(),
     })
 }
 

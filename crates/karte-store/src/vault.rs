@@ -605,6 +605,7 @@ mod tests {
             care_level: Some(karte_types::CareLevel::Care2),
             last_visit: Some(Timestamp(1_764_000_000_000)),
             open_reviews: 1,
+            triage: None,
         };
         // One transaction, so the set-up does not pay for 10,000 commits.
         vault

@@ -179,7 +179,7 @@ impl Chart {
         })
     }
 
-    fn add_entry<T: EntryInput>(
+    pub(super) fn add_entry<T: EntryInput>(
         &mut self,
         operation: &str,
         id: &EntryId,

@@ -9,7 +9,7 @@ use automerge::transaction::{Transactable, Transaction};
 use automerge::{ObjId, ReadDoc, ScalarValue};
 use karte_types::{
     AllergyInput, ClinicalStatus, ConditionInput, Demographics, EntryId, MedicationInput,
-    VisitInput,
+    TriageTagInput, VisitInput,
 };
 use serde_json::Value;
 
@@ -122,6 +122,9 @@ pub(super) fn set_field(
             set_typed_field::<MedicationInput>(tx, obj, field, value, settle, edit)
         }
         Collection::Visits => set_typed_field::<VisitInput>(tx, obj, field, value, settle, edit),
+        Collection::Triage => {
+            set_typed_field::<TriageTagInput>(tx, obj, field, value, settle, edit)
+        }
     }
 }
 

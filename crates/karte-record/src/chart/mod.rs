@@ -12,6 +12,7 @@ mod admit;
 mod edits;
 mod fields;
 mod receive;
+mod triage;
 
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue};
@@ -20,8 +21,8 @@ use karte_types::{ChartView, Demographics, DeviceId, EntryId, PatientId, Patient
 use crate::history::{ChangeInfo, Edit, actor_is_of_device, commit_options};
 use crate::json::put_json;
 use crate::layout::{
-    ALLERGY_ASSESSMENT, Collection, NO_KNOWN_ALLERGIES, PATIENT, PATIENT_ID, RESERVED, RESOLUTIONS,
-    REVIEWS, SCHEMA, SCHEMA_VERSION, to_json,
+    ALLERGY_ASSESSMENT, Collection, NO_KNOWN_ALLERGIES, PATIENT, PATIENT_ID, RESOLUTIONS, REVIEWS,
+    SCHEMA, SCHEMA_VERSION, root_containers, to_json,
 };
 use crate::{RecordError, bytes, view};
 
@@ -46,6 +47,16 @@ impl Chart {
         edit: &Edit<'_>,
     ) -> Result<Chart, RecordError> {
         patient.validate(edit.at.date_jst())?;
+        Chart::create_unchecked(actor, id, patient, edit)
+    }
+
+    /// A new chart for `patient` as given, checked by the caller.
+    fn create_unchecked(
+        actor: ActorId,
+        id: &PatientId,
+        patient: &Demographics,
+        edit: &Edit<'_>,
+    ) -> Result<Chart, RecordError> {
         let mut chart = Chart {
             doc: Automerge::new().with_actor(actor),
             id: id.clone(),
@@ -56,8 +67,7 @@ impl Chart {
             put_json(tx, &ROOT, PATIENT, &to_json(patient)?)?;
             let assessment = tx.put_object(ROOT, ALLERGY_ASSESSMENT, ObjType::Map)?;
             tx.put(&assessment, NO_KNOWN_ALLERGIES, false)?;
-            let containers = Collection::ALL.iter().map(|c| c.key());
-            for key in containers.chain([REVIEWS, RESOLUTIONS]).chain(RESERVED) {
+            for key in root_containers() {
                 tx.put_object(ROOT, key, ObjType::Map)?;
             }
             Ok(())
@@ -259,11 +269,7 @@ mod tests {
         };
         let chart = Chart::create(ActorId::from([1u8; 32]), &"p1".into(), &patient, &edit).unwrap();
         assert_eq!(chart.history().len(), 1);
-        let containers = Collection::ALL.iter().map(|c| c.key());
-        for key in containers
-            .chain([PATIENT, ALLERGY_ASSESSMENT, REVIEWS, RESOLUTIONS])
-            .chain(RESERVED)
-        {
+        for key in root_containers().chain([PATIENT, ALLERGY_ASSESSMENT]) {
             container(&chart.doc, key).unwrap_or_else(|_| panic!("{key} made at creation"));
         }
         assert_eq!(check_layout(&chart.doc).unwrap(), PatientId::from("p1"));

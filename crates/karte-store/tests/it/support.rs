@@ -62,6 +62,7 @@ pub fn summary(id: &str, family: &str, given: &str) -> PatientSummary {
         care_level: None,
         last_visit: Some(NOW),
         open_reviews: 0,
+        triage: None,
     }
 }
 

@@ -71,6 +71,7 @@ fn summary() -> impl Strategy<Value = PatientSummary> {
             care_level: None,
             last_visit: Some(Timestamp(at)),
             open_reviews,
+            triage: None,
         }
     })
 }

@@ -6,7 +6,9 @@
 
 use std::collections::BTreeSet;
 
-use karte_types::{AllergyInput, ConditionInput, EntryId, MedicationInput, VisitInput};
+use karte_types::{
+    AllergyInput, ConditionInput, EntryId, MedicationInput, TriageTagInput, VisitInput,
+};
 use serde_json::{Map, Value, json};
 
 use super::super::writes::Write;
@@ -119,6 +121,10 @@ impl Rule<'_> {
         for write in &self.patch.writes {
             if write.key == ENTERED_IN_ERROR {
                 self.void(write)?;
+            } else if collection == Collection::Triage && write.key == "kind" {
+                return Err(self.refuse.forbidden(format!(
+                    "it rewrites the kind of {place}; a registration, a triage or a transport stays what it was recorded as"
+                )));
             } else if is_meta_key(&write.key) {
                 return Err(self.refuse.forbidden(format!(
                     "it rewrites '{}' of {place}; who recorded or voided an entry, and when, is never rewritten",
@@ -206,5 +212,6 @@ fn entry_keys(collection: Collection, flat: &Value) -> Result<BTreeSet<String>, 
         Collection::Conditions => keys::<ConditionInput>(flat),
         Collection::Medications => keys::<MedicationInput>(flat),
         Collection::Visits => keys::<VisitInput>(flat),
+        Collection::Triage => keys::<TriageTagInput>(flat),
     }
 }
