@@ -317,6 +317,17 @@ impl TriageInput {
     }
 }
 
+/// What recording a triage answers: the entry, the category that stands,
+/// and the rules' outcome with its reasons, to show why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TriageResult {
+    pub entry: crate::EntryId,
+    pub category: TriageCategory,
+    pub outcome: TriageOutcome,
+    /// The clinician's reason, when `category` overrides the rules'.
+    pub override_reason: Option<String>,
+}
+
 /// Transport, as on the paper tag: 搬送機関, 収容医療機関, departure.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TransportInput {
