@@ -149,7 +149,7 @@ pub(crate) fn summary(doc: &Automerge, id: &PatientId) -> Result<PatientSummary,
         care_level: patient.care_level,
         last_visit,
         open_reviews,
-        triage: triage_tag(doc)?.summary(),
+        triage: triage_tag(doc)?.summary().map(Box::new),
     })
 }
 

@@ -549,7 +549,9 @@ impl Board {
             rows: Vec::new(),
         };
         for p in patients {
-            let Some(tag) = &p.triage else { continue };
+            let Some(tag) = p.triage.as_deref() else {
+                continue;
+            };
             if tag.departed_at.is_some() {
                 board.departed += 1;
                 continue;
@@ -684,6 +686,7 @@ mod tests {
     }
 
     fn summary(id: &str, tag: Option<TriageSummary>) -> crate::PatientSummary {
+        let tag = tag.map(Box::new);
         crate::PatientSummary {
             id: PatientId::from(id),
             family: String::new(),

@@ -349,8 +349,9 @@ pub struct PatientSummary {
     pub open_reviews: u32,
     /// Disaster mode: the casualty's tag and current triage, for the board
     /// and the search by tag number; `None` for a chart without a tag.
+    /// Boxed: most charts have none, and the summary travels in lists.
     #[serde(default)]
-    pub triage: Option<crate::TriageSummary>,
+    pub triage: Option<Box<crate::TriageSummary>>,
 }
 
 impl PatientSummary {
@@ -372,7 +373,7 @@ impl PatientSummary {
                 .map(|v| v.input.at)
                 .max(),
             open_reviews: chart.open_reviews().count() as u32,
-            triage: chart.triage.summary(),
+            triage: chart.triage.summary().map(Box::new),
         }
     }
 
