@@ -2,6 +2,7 @@
 //! the application API once, and prints the result for a person (or as JSON).
 
 mod args;
+mod casualty;
 mod print;
 mod secrets;
 mod sync;
@@ -242,6 +243,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Unshare(args) => sync::unshare(&cli, args)?,
         Command::Recover(args) => sync::recover(&cli, args)?,
         Command::Ui(command) => ui::run(&cli, command)?,
+        Command::Casualty(args::CasualtyCommand::Add(add)) => casualty::add(&mut open(&cli)?, add)?,
+        Command::Triage(args) => casualty::triage(&mut open(&cli)?, args)?,
+        Command::Transport(args) => casualty::transport(&mut open(&cli)?, args)?,
+        Command::Board(args) => casualty::board(&mut open(&cli)?, args)?,
         Command::Export(export) => {
             let mut session = open(&cli)?;
             let patient = export
