@@ -81,6 +81,7 @@ fn chart(status: AllergyStatus) -> ChartView {
         medications: vec![],
         visits: vec![],
         reviews: vec![],
+        triage: Default::default(),
     }
 }
 

@@ -324,6 +324,7 @@ mod tests {
             care_level: None,
             last_visit,
             open_reviews: 0,
+            triage: None,
         }
     }
 
@@ -348,6 +349,7 @@ mod tests {
             medications: vec![],
             visits: vec![],
             reviews: vec![],
+            triage: Default::default(),
         }
     }
 

@@ -34,8 +34,11 @@ use crate::WireError;
 /// compressed bytes, and added unsharing by a device
 /// ([`SyncRequest::unshares`]) and shares waiting for the receiving
 /// organisation's approval ([`SyncResponse::shares_pending`]), and the
-/// charts a device holds in quarantine ([`SyncRequest::quarantined`]).
-pub const PROTOCOL_VERSION: u16 = 3;
+/// charts a device holds in quarantine ([`SyncRequest::quarantined`]);
+/// version 4 added a casualty's triage tag to the index entry beside a
+/// chart sent whole (`PatientSummary::triage` in [`ChartDigest`]), which
+/// postcard, having no field names, cannot skip.
+pub const PROTOCOL_VERSION: u16 = 4;
 /// The first bytes of every request.
 pub const REQUEST_MAGIC: [u8; 4] = *b"KSYN";
 /// The first bytes of every response. Different from the request's, so a

@@ -59,6 +59,7 @@ impl ChartBuilder {
                 medications: Vec::new(),
                 visits: Vec::new(),
                 reviews: Vec::new(),
+                triage: Default::default(),
             },
             counter: 0,
             last: None,
