@@ -2,7 +2,9 @@
 //! JP_AllergyIntolerance, JP_Condition, JP_MedicationStatement, JP_Encounter
 //! (one per home visit), JP_Observation_VitalSigns (one per measured sign)
 //! and, for the SOAP note of a visit, a DocumentReference linked to the
-//! visit's encounter.
+//! visit's encounter. In disaster mode, a casualty's tag number is an
+//! identifier of the Patient (whose unknown name and birth date carry a
+//! data-absent-reason) and each triage an Observation.
 //!
 //! The export is a pure function of the charts and the time handed in:
 //! resource ids are derived from the entries' ULIDs, never drawn at random,
@@ -20,6 +22,7 @@ mod medication;
 mod note;
 mod patient;
 pub mod systems;
+mod triage;
 mod vitals;
 
 use karte_types::{ChartView, PatientId, Timestamp};
@@ -108,7 +111,8 @@ impl<W: std::io::Write> BundleWriter<W> {
 }
 
 fn chart_entries(chart: &ChartView, generated_at: Timestamp, entries: &mut Vec<Entry>) {
-    let patient = patient::patient(chart);
+    let mut patient = patient::patient(chart);
+    triage::casualty_patient(chart, &mut patient.resource);
     let subject = reference(&patient.id);
     entries.push(patient);
     entries.extend(allergy::no_known_allergies(chart, &subject));
@@ -133,4 +137,5 @@ fn chart_entries(chart: &ChartView, generated_at: Timestamp, entries: &mut Vec<E
     for visit in &chart.visits {
         entries.extend(encounter::visit(visit, &subject));
     }
+    entries.extend(triage::triages(chart, &subject));
 }

@@ -24,7 +24,7 @@ fn validator_dir() -> PathBuf {
 }
 
 /// Runs the validator on a bundle written to a temporary file.
-fn validate(bundle: &Value) -> Output {
+pub fn validate(bundle: &Value) -> Output {
     let dir = validator_dir();
     let file = tempfile::NamedTempFile::new().unwrap();
     serde_json::to_writer(&file, bundle).unwrap();
@@ -38,7 +38,7 @@ fn validate(bundle: &Value) -> Output {
         })
 }
 
-fn report(output: &Output) -> String {
+pub fn report(output: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
