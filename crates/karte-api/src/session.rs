@@ -556,6 +556,9 @@ impl Session {
             .chain(view.conditions.iter().map(|e| &e.meta))
             .chain(view.medications.iter().map(|e| &e.meta))
             .chain(view.visits.iter().map(|e| &e.meta))
+            .chain(view.triage.registrations.iter().map(|e| &e.meta))
+            .chain(view.triage.history.iter().map(|e| &e.meta))
+            .chain(view.triage.transports.iter().map(|e| &e.meta))
             .map(|meta| meta.id.as_str());
         Ok(EntryId(find_unique(Lookup::Entry, typed, ids)?.to_owned()))
     }

@@ -78,6 +78,7 @@ fn a_casualty_is_registered_triaged_transported_and_on_the_board() {
 
     let board = vault.ok(&["board"]);
     assert!(board.contains("◆ 黄II: 1"), "{board}");
+    assert!(board.contains("▲ 赤I: 0"), "{board}");
     assert!(board.contains("#T-0123"), "{board}");
     let json: serde_json::Value =
         serde_json::from_str(&vault.ok(&["board", "--json", "--interval", "45"])).unwrap();
@@ -100,6 +101,15 @@ fn a_casualty_is_registered_triaged_transported_and_on_the_board() {
     assert!(chart.contains("収容医療機関 熊本赤十字病院"), "{chart}");
     let json = vault.chart_json(&patient);
     assert_eq!(json["triage"]["history"].as_array().unwrap().len(), 2);
+    // A triage recorded by mistake is voided like any entry; the one
+    // before it stands again.
+    let latest = json["triage"]["history"][0]["meta"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    vault.ok(&["entry", "void", &patient, &latest, "--reason", "別の傷病者"]);
+    let list = vault.ok(&["patient", "list", "--search", "T-0123"]);
+    assert!(list.contains("▲ 赤 I 最優先治療群"), "{list}");
     assert!(vault.ok(&["board"]).contains("搬送済 / departed 1"));
 }
 
