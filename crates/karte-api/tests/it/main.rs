@@ -3,6 +3,7 @@
 
 mod app;
 mod casualty;
+mod casualty_sync;
 mod hub;
 mod poisoned;
 mod received;
