@@ -76,7 +76,8 @@ impl PatientIndex {
     }
 
     fn search(&self, query: &str) -> Vec<PatientSummary> {
-        let folded = fold_for_search(query);
+        // A tag number is shown as `#T-0123`; typed so, it still finds.
+        let folded = fold_for_search(query.trim_start().trim_start_matches('#'));
         self.entries
             .iter()
             .filter(|(_, keys)| {

@@ -192,7 +192,7 @@ impl CasualtyInput {
         } else if tag.chars().count() > MAX_TAG_CHARS
             || !tag
                 .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '/' | '#'))
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '/'))
         {
             errors.push(ValidationError::new(
                 "tag",

@@ -63,6 +63,7 @@ fn a_casualty_is_registered_found_by_tag_and_triaged() {
     assert_eq!(found[0].display_name_ja(), "身元不明 男性 60代 #T-0123");
     assert_eq!(found[0].display_name_en(), "Unknown, male, 60s, #T-0123");
     assert!(session.patients("T-0124").unwrap().is_empty());
+    assert_eq!(session.patients("#T-0123").unwrap().len(), 1);
 
     let result = session.triage(&patient, &start(false, 32)).unwrap();
     assert_eq!(result.category, TriageCategory::Red);
