@@ -635,7 +635,7 @@ mod tests {
     #[test]
     fn a_response_round_trips_and_starts_with_its_header() {
         let bytes = encode_response(&response());
-        assert_eq!(&bytes[..6], b"KSYR\x00\x03");
+        assert_eq!(&bytes[..6], b"KSYR\x00\x04");
         assert_eq!(decode_response(&bytes), Ok(response()));
     }
 
@@ -695,13 +695,13 @@ mod tests {
 
     #[test]
     fn another_version_is_refused_from_its_header_alone() {
-        let mut bytes = b"KSYN\x00\x04".to_vec();
+        let mut bytes = b"KSYN\x00\x05".to_vec();
         bytes.extend_from_slice(b"a future body this version cannot read");
         assert_eq!(
             decode_request(&bytes),
             Err(WireError::PleaseUpdate {
-                found: 4,
-                supported: 3
+                found: 5,
+                supported: 4
             })
         );
         let mut old = b"KSYN\x00\x02".to_vec();
@@ -710,7 +710,7 @@ mod tests {
             decode_request(&old),
             Err(WireError::PleaseUpdate {
                 found: 2,
-                supported: 3
+                supported: 4
             })
         );
     }
