@@ -42,7 +42,7 @@ pub fn load_patients(backend: &BackendHandle, state: &AppContext, search: String
 pub fn load_chart(backend: &BackendHandle, state: &AppContext, patient: PatientId) {
     let answer_state = state.clone();
     spawn_or_report(backend.chart(patient), state, move |chart| {
-        answer_state.dispatch(Action::ChartLoaded(chart))
+        answer_state.dispatch(Action::ChartLoaded(std::rc::Rc::new(chart)))
     });
 }
 

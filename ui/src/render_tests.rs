@@ -83,6 +83,7 @@ fn chart(status: AllergyStatus) -> ChartView {
         reviews: vec![],
         orders: vec![],
         assessments: vec![],
+        triage: Default::default(),
     }
 }
 

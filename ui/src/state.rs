@@ -133,7 +133,7 @@ pub enum Action {
         search: String,
         patients: Vec<PatientSummary>,
     },
-    ChartLoaded(ChartView),
+    ChartLoaded(Rc<ChartView>),
     SyncStarted,
     SyncFinished(Result<SyncReport, Problem>),
     SyncStatus(SyncState),
@@ -217,7 +217,7 @@ impl AppState {
             }
             Action::ChartLoaded(chart) => {
                 if self.phase == Phase::Unlocked && self.page.patient() == Some(&chart.id) {
-                    self.chart = Some(Rc::new(chart));
+                    self.chart = Some(chart);
                 }
             }
             Action::SyncStarted => self.syncing = true,
@@ -325,6 +325,7 @@ mod tests {
             last_visit,
             open_reviews: 0,
             orders: Default::default(),
+            triage: None,
         }
     }
 
@@ -351,6 +352,7 @@ mod tests {
             reviews: vec![],
             orders: vec![],
             assessments: vec![],
+            triage: Default::default(),
         }
     }
 
@@ -417,7 +419,7 @@ mod tests {
                 patients: vec![summary("p1", None)],
             });
             state.apply(Action::Navigate(Page::Chart("p1".into())));
-            state.apply(Action::ChartLoaded(chart("p1")));
+            state.apply(Action::ChartLoaded(Rc::new(chart("p1"))));
             assert!(state.chart.is_some());
             state.apply(lock.clone());
             assert_eq!(state.phase, Phase::Locked, "{lock:?}");
@@ -438,7 +440,7 @@ mod tests {
     fn other_failures_are_shown_and_keep_the_data() {
         let mut state = unlocked();
         state.apply(Action::Navigate(Page::Chart("p1".into())));
-        state.apply(Action::ChartLoaded(chart("p1")));
+        state.apply(Action::ChartLoaded(Rc::new(chart("p1"))));
         state.apply(Action::Failed(Problem::new(ErrorCode::InvalidInput, "bad")));
         assert_eq!(state.phase, Phase::Unlocked);
         assert!(state.chart.is_some());
@@ -452,9 +454,9 @@ mod tests {
         let mut state = unlocked();
         state.apply(Action::Navigate(Page::Chart("p1".into())));
         // An answer for another patient (a quick tap on the next row) is dropped.
-        state.apply(Action::ChartLoaded(chart("p2")));
+        state.apply(Action::ChartLoaded(Rc::new(chart("p2"))));
         assert!(state.chart.is_none());
-        state.apply(Action::ChartLoaded(chart("p1")));
+        state.apply(Action::ChartLoaded(Rc::new(chart("p1"))));
         state.apply(Action::Navigate(Page::RecordVisit("p1".into())));
         assert!(state.chart.is_some(), "the banner stays while recording");
         state.apply(Action::Navigate(Page::Patients));

@@ -13,10 +13,12 @@ use karte_store::Role;
 /// An action only some roles may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Permission {
-    /// Registering a patient and editing their demographics.
+    /// Registering a patient and editing their demographics, and
+    /// registering a casualty whose name nobody knows.
     EditDemographics,
     /// Recording clinical entries: visits, allergies, conditions,
-    /// medications, "no known allergies", 指示書 and scales (and demo
+    /// medications, "no known allergies", 指示書 and scales, triages and
+    /// transports (and demo
     /// patients, which are made of them).
     RecordClinical,
     /// Marking an entry entered-in-error.

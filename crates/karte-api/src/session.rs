@@ -2,6 +2,7 @@
 //! operation a user can perform on them.
 
 mod app_values;
+mod casualty;
 mod device_lock;
 mod paperwork;
 mod recovery;
@@ -40,7 +41,7 @@ struct LoadedChart {
 /// The patient index with each entry's folded search keys, built once per
 /// session and kept current by every edit.
 struct PatientIndex {
-    entries: Vec<(PatientSummary, [String; 6])>,
+    entries: Vec<(PatientSummary, [String; 7])>,
 }
 
 impl PatientIndex {
@@ -77,11 +78,12 @@ impl PatientIndex {
     }
 
     fn search(&self, query: &str) -> Vec<PatientSummary> {
-        let folded = fold_for_search(query);
+        // A tag number is shown as `#T-0123`; typed so, it still finds.
+        let folded = fold_for_search(query.trim_start().trim_start_matches('#'));
         self.entries
             .iter()
             .filter(|(_, keys)| {
-                let keys: [&str; 6] = keys.each_ref().map(String::as_str);
+                let keys: [&str; 7] = keys.each_ref().map(String::as_str);
                 matches_search(&folded, &keys)
             })
             .map(|(s, _)| s.clone())
@@ -575,6 +577,9 @@ impl Session {
             .chain(view.visits.iter().map(|e| &e.meta))
             .chain(view.orders.iter().map(|e| &e.meta))
             .chain(view.assessments.iter().map(|e| &e.meta))
+            .chain(view.triage.registrations.iter().map(|e| &e.meta))
+            .chain(view.triage.history.iter().map(|e| &e.meta))
+            .chain(view.triage.transports.iter().map(|e| &e.meta))
             .map(|meta| meta.id.as_str());
         Ok(EntryId(find_unique(Lookup::Entry, typed, ids)?.to_owned()))
     }

@@ -6,6 +6,7 @@
 //! --samples N --devices N --seconds N]`
 
 mod clinical;
+mod disaster;
 mod plain;
 mod report;
 mod sync;
@@ -85,6 +86,8 @@ fn main() -> Result<()> {
     if options.only != Half::Sync {
         let figures = clinical::run(&options)?;
         report::print(&figures, clinical::NOTES);
+        let figures = disaster::run(&options)?;
+        report::print(&figures, disaster::NOTES);
     }
     if options.only != Half::Core {
         let figures = sync::run(&options)?;

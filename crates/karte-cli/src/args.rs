@@ -105,6 +105,131 @@ pub enum Command {
     /// Record scales: 寝たきり度, 認知症の日常生活自立度, Barthel Index, DESIGN-R.
     #[command(subcommand)]
     Scale(ScaleCommand),
+    /// Disaster mode: register casualties whose names nobody knows.
+    #[command(subcommand)]
+    Casualty(CasualtyCommand),
+    /// Triage a casualty (START, and PAT's second stage); prints the category and why.
+    Triage(Box<TriageArgs>),
+    /// Record a casualty's transport: agency, receiving hospital, departure.
+    Transport(TransportArgs),
+    /// The team's board: counts per category, who waits longest, who is overdue.
+    Board(BoardArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CasualtyCommand {
+    /// Register a casualty with no name; prints the new chart's id.
+    Add(CasualtyAdd),
+}
+
+#[derive(Debug, Args)]
+pub struct CasualtyAdd {
+    /// タッグNo.: the number on the paper triage tag, e.g. T-0123.
+    #[arg(long)]
+    pub tag: String,
+    /// male, female, other or unknown (男性, 女性 also accepted).
+    #[arg(long)]
+    pub sex: String,
+    /// Estimated age: under-1, 1-4, 5-9, 10s … 90s, 100+ (or 60代, or an age).
+    #[arg(long)]
+    pub age_band: String,
+    /// Where the casualty was found, in words.
+    #[arg(long)]
+    pub found_at: Option<String>,
+    /// Where the casualty was found, as "LATITUDE,LONGITUDE" (WGS 84 degrees).
+    #[arg(long)]
+    pub coordinates: Option<String>,
+    /// What would let someone recognise them: clothing, marks, belongings.
+    #[arg(long)]
+    pub features: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TriageArgs {
+    /// The patient's id or a unique prefix of it.
+    pub patient: String,
+    /// START: walks on their own (yes/no).
+    #[arg(long)]
+    pub walks: Option<String>,
+    /// START: breathes, after the airway is opened (yes/no).
+    #[arg(long)]
+    pub breathing: Option<String>,
+    /// Respiratory rate, /min.
+    #[arg(long)]
+    pub rr: Option<String>,
+    /// START: a radial pulse can be felt (yes/no).
+    #[arg(long)]
+    pub radial: Option<String>,
+    /// Heart rate, /min.
+    #[arg(long)]
+    pub pulse: Option<String>,
+    /// Capillary refill time, seconds.
+    #[arg(long)]
+    pub crt: Option<String>,
+    /// START: obeys simple commands (yes/no).
+    #[arg(long)]
+    pub obeys: Option<String>,
+    /// PAT: JCS level (0, 1, 2, 3, 10, 20, 30, 100, 200, 300).
+    #[arg(long)]
+    pub jcs: Option<String>,
+    /// PAT: GCS total, 3–15.
+    #[arg(long)]
+    pub gcs: Option<String>,
+    /// PAT: systolic blood pressure, mmHg.
+    #[arg(long)]
+    pub sbp: Option<String>,
+    /// PAT: SpO2, %.
+    #[arg(long)]
+    pub spo2: Option<String>,
+    /// PAT: signs of shock (yes/no).
+    #[arg(long)]
+    pub shock: Option<String>,
+    /// PAT: body temperature, ℃.
+    #[arg(long)]
+    pub temp: Option<String>,
+    /// PAT anatomy, comma-separated: flail-chest, pelvic-fracture, … (see README).
+    #[arg(long)]
+    pub anatomy: Option<String>,
+    /// PAT mechanism, comma-separated: trunk-entrapment, fall-from-height, …
+    #[arg(long)]
+    pub mechanism: Option<String>,
+    /// PAT vulnerable person, comma-separated: child, elderly, pregnant, …
+    #[arg(long)]
+    pub vulnerable: Option<String>,
+    /// When the triage was done (RFC 3339); now if not given.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Override the rules' category: red, yellow, green or black (赤, 黄, 緑, 黒).
+    #[arg(long = "override", requires = "reason")]
+    pub override_category: Option<String>,
+    /// Why the rules' category is overridden.
+    #[arg(long)]
+    pub reason: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TransportArgs {
+    pub patient: String,
+    /// 搬送機関: who carries the casualty.
+    #[arg(long)]
+    pub agency: Option<String>,
+    /// 収容医療機関: the receiving hospital.
+    #[arg(long)]
+    pub destination: Option<String>,
+    /// When they left: RFC 3339, or "now".
+    #[arg(long)]
+    pub departed: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BoardArgs {
+    /// Minutes after which a casualty is due for re-triage (default 30).
+    #[arg(long)]
+    pub interval: Option<u32>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! the application API once, and prints the result for a person (or as JSON).
 
 mod args;
+mod casualty;
 mod paperwork;
 mod print;
 mod secrets;
@@ -260,6 +261,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Scale(args::ScaleCommand::Record(record)) => {
             paperwork::scale_record(&cli, record)?
         }
+        Command::Casualty(args::CasualtyCommand::Add(add)) => casualty::add(&mut open(&cli)?, add)?,
+        Command::Triage(args) => casualty::triage(&mut open(&cli)?, args)?,
+        Command::Transport(args) => casualty::transport(&mut open(&cli)?, args)?,
+        Command::Board(args) => casualty::board(&mut open(&cli)?, args)?,
         Command::Export(export) => {
             let mut session = open(&cli)?;
             let patient = export

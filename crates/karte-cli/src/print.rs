@@ -24,6 +24,23 @@ pub fn patient_list(patients: &[PatientSummary], today: Date) {
         } else {
             String::new()
         };
+        if let Some(label) = p.unknown_casualty() {
+            let category = p
+                .triage
+                .as_deref()
+                .and_then(|t| t.category)
+                .map(|c| format!("  {}", c.label_ja()))
+                .unwrap_or_default();
+            println!(
+                "{}  {} / {}{}{}",
+                p.id,
+                label.label_ja(),
+                label.label_en(),
+                category,
+                flag
+            );
+            continue;
+        }
         println!(
             "{}  {} {}（{} {}）  {}  {}歳  {}  {}  最終訪問 {}{}",
             p.id,
@@ -68,6 +85,19 @@ fn recorded(meta: &EntryMeta) -> String {
 
 pub fn chart(chart: &ChartView, today: Date) {
     let p = &chart.patient;
+    let unknown = p.family.trim().is_empty() && p.given.trim().is_empty();
+    if let (true, Some(casualty)) = (unknown, chart.triage.casualty()) {
+        let label = casualty.input.label();
+        println!("{} / {}  {}", label.label_ja(), label.label_en(), chart.id);
+    } else {
+        print_identity(chart, today);
+    }
+    triage_tag(chart);
+    print_body(chart, today);
+}
+
+fn print_identity(chart: &ChartView, today: Date) {
+    let p = &chart.patient;
     println!(
         "{} {}（{} {}）  {}",
         p.family, p.given, p.family_kana, p.given_kana, chart.id
@@ -88,7 +118,80 @@ pub fn chart(chart: &ChartView, today: Date) {
             println!("  {label}: {value}");
         }
     }
+}
 
+/// Disaster mode: the registration, the triage that stands, every triage
+/// before it, and transport.
+fn triage_tag(chart: &ChartView) {
+    let tag = &chart.triage;
+    if tag.is_empty() {
+        return;
+    }
+    println!("\n■ トリアージタッグ / Triage tag");
+    if let Some(c) = tag.casualty() {
+        let i = &c.input;
+        println!(
+            "  タッグNo. / tag {}  {} {}  登録 / registered {}",
+            i.tag,
+            i.sex.label_ja(),
+            i.age_band.label_ja(),
+            recorded(&c.meta)
+        );
+        if let Some(place) = &i.found_at {
+            println!("  発見場所 / found at: {place}");
+        }
+        if let (Some(lat), Some(lon)) = (i.found_latitude, i.found_longitude) {
+            println!("  座標 / coordinates: {lat}, {lon}");
+        }
+        if let Some(features) = &i.features {
+            println!("  特徴 / features: {features}");
+        }
+    }
+    let current = tag.current().map(|t| &t.meta.id);
+    for t in &tag.history {
+        let i = &t.input;
+        let mark = if Some(&t.meta.id) == current {
+            "▶"
+        } else {
+            " "
+        };
+        let overridden = match &i.override_reason {
+            Some(reason) => format!(
+                "  [判定変更 override: 規則 rules {} — {reason}]",
+                i.computed.label_ja()
+            ),
+            None => String::new(),
+        };
+        println!(
+            "  {mark} {} / {}  {}  {}  ({}){}{}",
+            i.category.label_ja(),
+            i.category.colour_en(),
+            i.at.to_rfc3339(),
+            t.meta.id,
+            recorded(&t.meta),
+            overridden,
+            entry_status(&t.meta)
+        );
+        if let Some(outcome) = i.outcome() {
+            for reason in &outcome.reasons {
+                println!("      {} / {}", reason.text_ja(), reason.text_en());
+            }
+        }
+    }
+    if let Some(t) = tag.transport() {
+        let i = &t.input;
+        println!(
+            "  搬送 / transport: 搬送機関 {} / 収容医療機関 {} / 出発 departed {}",
+            i.agency.as_deref().unwrap_or("-"),
+            i.destination.as_deref().unwrap_or("-"),
+            i.departed_at
+                .map(|d| d.to_rfc3339())
+                .unwrap_or_else(|| "-".into())
+        );
+    }
+}
+
+fn print_body(chart: &ChartView, today: Date) {
     let open: Vec<&Review> = chart.open_reviews().collect();
     if !open.is_empty() {
         println!("\n■ 要確認 / To review ({})", open.len());

@@ -3,7 +3,10 @@
 //! (one per home visit), JP_Observation_VitalSigns (one per measured sign)
 //! and, for the SOAP note of a visit, a DocumentReference linked to the
 //! visit's encounter; scales recorded at visits (Barthel Index, DESIGN-R
-//! 2020, 日常生活自立度) as JP_Observation_Common.
+//! 2020, 日常生活自立度) as JP_Observation_Common. In disaster mode, a
+//! casualty's tag number is an identifier of the Patient (whose unknown
+//! name and birth date carry a data-absent-reason) and each triage an
+//! Observation.
 //!
 //! The export is a pure function of the charts and the time handed in:
 //! resource ids are derived from the entries' ULIDs, never drawn at random,
@@ -22,6 +25,7 @@ mod note;
 mod patient;
 mod scales;
 pub mod systems;
+mod triage;
 mod vitals;
 
 use karte_types::{ChartView, PatientId, Timestamp};
@@ -110,7 +114,8 @@ impl<W: std::io::Write> BundleWriter<W> {
 }
 
 fn chart_entries(chart: &ChartView, generated_at: Timestamp, entries: &mut Vec<Entry>) {
-    let patient = patient::patient(chart);
+    let mut patient = patient::patient(chart);
+    triage::casualty_patient(chart, &mut patient.resource);
     let subject = reference(&patient.id);
     entries.push(patient);
     entries.extend(allergy::no_known_allergies(chart, &subject));
@@ -141,4 +146,5 @@ fn chart_entries(chart: &ChartView, generated_at: Timestamp, entries: &mut Vec<E
         &subject,
         &visit_ids,
     ));
+    entries.extend(triage::triages(chart, &subject));
 }

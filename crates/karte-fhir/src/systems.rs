@@ -62,3 +62,10 @@ pub const KARTE_DEMENTIA_GRADE: &str = "urn:karte:code-system:dementia-grade";
 pub const UCUM: &str = "http://unitsofmeasure.org";
 pub const SNOMED: &str = "http://snomed.info/sct";
 pub const URI: &str = "urn:ietf:rfc:3986";
+
+/// Disaster mode: the number printed on a paper triage tag (タッグNo.).
+pub const TRIAGE_TAG_SYSTEM: &str = "urn:karte:triage-tag";
+/// Disaster mode: what a triage Observation observes.
+pub const TRIAGE_CODE_SYSTEM: &str = "urn:karte:observation";
+/// Disaster mode: the four categories (red, yellow, green, black).
+pub const TRIAGE_CATEGORY_SYSTEM: &str = "urn:karte:triage-category";

@@ -9,8 +9,9 @@
 //! ├─ allergy_assessment: { no_known_allergies: bool, by: {…}, at }
 //! ├─ allergies | conditions | medications | visits: { <ULID>: entry }
 //! ├─ orders (指示書) | assessments (scales): { <ULID>: entry }
+//! ├─ triage: { <ULID>: entry of kind casualty | triage | transport }
 //! ├─ reviews: { <review id>: JSON text }       review_resolutions: { <review id>: JSON text }
-//! └─ care_tasks, attachments, triage: {} (reserved)
+//! └─ care_tasks, attachments: {} (reserved)
 //! ```
 //!
 //! An entry is one flat map: its input's fields as serde writes them, nested
@@ -25,7 +26,7 @@
 
 use karte_types::{
     AllergyInput, AssessmentInput, ConditionInput, Jcs, MedicationInput, OrderInput,
-    ValidationErrors, VisitInput,
+    TriageTagInput, ValidationErrors, VisitInput,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -42,15 +43,15 @@ pub(crate) const NO_KNOWN_ALLERGIES: &str = "no_known_allergies";
 pub(crate) const REVIEWS: &str = "reviews";
 pub(crate) const RESOLUTIONS: &str = "review_resolutions";
 /// Containers for features still to come (care-plan tasks, attachments by
-/// content hash, disaster triage). They are made now so that no later
-/// version has to create a container on first use. (`orders` and
-/// `assessments` were reserved so from the first chart on, and are
-/// collections now.)
-pub(crate) const RESERVED: [&str; 3] = ["care_tasks", "attachments", "triage"];
+/// content hash). They are made now so that no later version has to create
+/// a container on first use. (`orders`, `assessments` and `triage` were
+/// reserved so from the first chart on, and are collections now.)
+pub(crate) const RESERVED: [&str; 2] = ["care_tasks", "attachments"];
 
-/// The maps at the root, in the order a chart's first change has made them
-/// since the first version: a chart is created with the same first change
-/// (and so the same bytes and hashes) as a collection leaves `RESERVED`.
+/// The maps at the root besides the patient and the allergy assessment,
+/// in the order a chart's first change has made them since the first
+/// version: a chart is created with the same first change (and so the same
+/// bytes and hashes) as a collection leaves `RESERVED`.
 pub(crate) const CONTAINERS_IN_ORDER: [&str; 11] = [
     "allergies",
     "conditions",
@@ -81,16 +82,20 @@ pub(crate) enum Collection {
     Orders,
     /// Scales recorded at visits (寝たきり度, 認知症, Barthel, DESIGN-R).
     Assessments,
+    /// Disaster mode: a casualty's registration, triages and transport
+    /// (one of the containers reserved at creation).
+    Triage,
 }
 
 impl Collection {
-    pub(crate) const ALL: [Collection; 6] = [
+    pub(crate) const ALL: [Collection; 7] = [
         Collection::Allergies,
         Collection::Conditions,
         Collection::Medications,
         Collection::Visits,
         Collection::Orders,
         Collection::Assessments,
+        Collection::Triage,
     ];
 
     /// The root key of the collection's map.
@@ -102,6 +107,7 @@ impl Collection {
             Collection::Visits => "visits",
             Collection::Orders => "orders",
             Collection::Assessments => "assessments",
+            Collection::Triage => "triage",
         }
     }
 
@@ -231,6 +237,13 @@ impl EntryInput for OrderInput {
 
 impl EntryInput for AssessmentInput {
     const COLLECTION: Collection = Collection::Assessments;
+    fn check(&self) -> Result<(), ValidationErrors> {
+        self.validate()
+    }
+}
+
+impl EntryInput for TriageTagInput {
+    const COLLECTION: Collection = Collection::Triage;
     fn check(&self) -> Result<(), ValidationErrors> {
         self.validate()
     }

@@ -25,6 +25,7 @@ mod incoming;
 mod json;
 mod layout;
 mod review;
+mod triage_review;
 mod view;
 
 pub use automerge::{ActorId, ChangeHash};

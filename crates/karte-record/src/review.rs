@@ -58,7 +58,7 @@ pub(crate) struct Finding {
 }
 
 impl Finding {
-    fn new(
+    pub(crate) fn new(
         kind: ReviewKind,
         path: String,
         values: Vec<ConflictValue>,
@@ -265,10 +265,16 @@ pub(crate) struct ClinicalRule {
 }
 
 /// The rules. To add one, write its check and list it here.
-pub(crate) const RULES: &[ClinicalRule] = &[ClinicalRule {
-    name: "nka-with-allergy",
-    check: nka_with_allergy,
-}];
+pub(crate) const RULES: &[ClinicalRule] = &[
+    ClinicalRule {
+        name: "nka-with-allergy",
+        check: nka_with_allergy,
+    },
+    ClinicalRule {
+        name: "triage-disagreement",
+        check: crate::triage_review::triage_disagreement,
+    },
+];
 
 pub(crate) fn clinical_findings(doc: &Automerge) -> Result<Vec<Finding>, RecordError> {
     let mut findings = Vec::new();

@@ -6,8 +6,9 @@
 
 use automerge::{Automerge, ReadDoc};
 use karte_types::{
-    Allergy, AllergyStatus, Assessment, ChartView, Condition, Demographics, EntryId, EntryMeta,
-    Medication, Order, OrderSummary, PatientId, PatientSummary, Timestamp, Visit,
+    Allergy, AllergyStatus, Assessment, Casualty, ChartView, Condition, Demographics, EntryId,
+    EntryMeta, Medication, Order, OrderSummary, PatientId, PatientSummary, Timestamp, Transport,
+    Triage, TriageTag, TriageTagInput, Visit,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -69,6 +70,7 @@ pub(crate) fn chart_view(doc: &Automerge, id: &PatientId) -> Result<ChartView, R
         reviews: reviews_from_json(&root),
         orders,
         assessments,
+        triage: triage_tag(doc)?,
     })
 }
 
@@ -77,6 +79,26 @@ pub(crate) fn orders(doc: &Automerge) -> Result<Vec<Order>, RecordError> {
     let mut orders = entries(doc, |meta, input| Order { meta, input })?;
     orders.sort_by(|a, b| (a.input.from, &a.meta.id).cmp(&(b.input.from, &b.meta.id)));
     Ok(orders)
+}
+
+/// The chart's triage tag: registrations and transports oldest first,
+/// triages newest first by when they were done.
+pub(crate) fn triage_tag(doc: &Automerge) -> Result<TriageTag, RecordError> {
+    let mut tag = TriageTag::default();
+    for (meta, input) in entries(doc, |meta, input: TriageTagInput| (meta, input))? {
+        match input {
+            TriageTagInput::Casualty(input) => tag.registrations.push(Casualty { meta, input }),
+            TriageTagInput::Triage(input) => tag.history.push(Triage { meta, input }),
+            TriageTagInput::Transport(input) => tag.transports.push(Transport { meta, input }),
+        }
+    }
+    tag.registrations
+        .sort_by(|a, b| (a.meta.recorded_at, &a.meta.id).cmp(&(b.meta.recorded_at, &b.meta.id)));
+    tag.transports
+        .sort_by(|a, b| (a.meta.recorded_at, &a.meta.id).cmp(&(b.meta.recorded_at, &b.meta.id)));
+    tag.history
+        .sort_by(|a, b| (b.input.at, &b.meta.id).cmp(&(a.input.at, &a.meta.id)));
+    Ok(tag)
 }
 
 /// The patient-list entry of a chart, read without materialising every
@@ -144,6 +166,7 @@ pub(crate) fn summary(doc: &Automerge, id: &PatientId) -> Result<PatientSummary,
         last_visit,
         open_reviews,
         orders,
+        triage: triage_tag(doc)?.summary().map(Box::new),
     })
 }
 

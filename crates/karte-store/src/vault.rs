@@ -617,6 +617,7 @@ mod tests {
             last_visit: Some(Timestamp(1_764_000_000_000)),
             open_reviews: 1,
             orders: Default::default(),
+            triage: None,
         };
         // One transaction, so the set-up does not pay for 10,000 commits.
         vault

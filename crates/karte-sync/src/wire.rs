@@ -35,8 +35,12 @@ use crate::WireError;
 /// ([`SyncRequest::unshares`]) and shares waiting for the receiving
 /// organisation's approval ([`SyncResponse::shares_pending`]), and the
 /// charts a device holds in quarantine ([`SyncRequest::quarantined`]);
-/// version 4 added a chart's 指示書 to the index entry beside it
-/// (`PatientSummary::orders`, in [`ChartDigest`]).
+/// version 4 added a chart's 指示書 and a casualty's triage tag to the
+/// index entry beside a chart sent whole (`PatientSummary::orders` and
+/// `::triage`, in [`ChartDigest`]), which postcard, having no field
+/// names, cannot skip, and the device's audit log and the organisation's
+/// lock policy ([`SyncRequest::audit`], [`SyncResponse::audit_held`],
+/// [`SyncResponse::device_lock`]).
 pub const PROTOCOL_VERSION: u16 = 4;
 /// The first bytes of every request.
 pub const REQUEST_MAGIC: [u8; 4] = *b"KSYN";

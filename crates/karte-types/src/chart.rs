@@ -328,6 +328,10 @@ pub struct ChartView {
     /// Scales recorded at visits, oldest first.
     #[serde(default)]
     pub assessments: Vec<Assessment>,
+    /// Disaster mode: the registration of an unknown casualty, every
+    /// triage and transport. Empty for most charts.
+    #[serde(default)]
+    pub triage: crate::TriageTag,
 }
 
 impl ChartView {
@@ -392,6 +396,11 @@ pub struct PatientSummary {
     /// entries written before charts held orders, which held none.
     #[serde(default)]
     pub orders: OrderSummary,
+    /// Disaster mode: the casualty's tag and current triage, for the board
+    /// and the search by tag number; `None` for a chart without a tag.
+    /// Boxed: most charts have none, and the summary travels in lists.
+    #[serde(default)]
+    pub triage: Option<Box<crate::TriageSummary>>,
 }
 
 impl PatientSummary {
@@ -414,17 +423,49 @@ impl PatientSummary {
                 .max(),
             open_reviews: chart.open_reviews().count() as u32,
             orders: chart.order_summary(),
+            triage: chart.triage.summary().map(Box::new),
+        }
+    }
+
+    /// The temporary identity while the person is unknown (no name yet).
+    pub fn unknown_casualty(&self) -> Option<&crate::CasualtyLabel> {
+        let unnamed = self.family.trim().is_empty() && self.given.trim().is_empty();
+        self.triage
+            .as_ref()
+            .and_then(|t| t.casualty.as_ref())
+            .filter(|_| unnamed)
+    }
+
+    /// The name as shown: 「山田 太郎」, or 「身元不明 男性 60代 #T-0123」.
+    pub fn display_name_ja(&self) -> String {
+        match self.unknown_casualty() {
+            Some(label) => label.label_ja(),
+            None => format!("{} {}", self.family, self.given),
+        }
+    }
+
+    /// The name as shown in English: "山田 太郎", or "Unknown, male, 60s, #T-0123".
+    pub fn display_name_en(&self) -> String {
+        match self.unknown_casualty() {
+            Some(label) => label.label_en(),
+            None => format!("{} {}", self.family, self.given),
         }
     }
 
     /// The folded names a search matches against: family, given, full name,
-    /// in kanji and in kana.
-    pub fn search_keys(&self) -> [String; 6] {
+    /// in kanji and in kana, and a casualty's tag number (empty if none).
+    pub fn search_keys(&self) -> [String; 7] {
         use crate::fold_for_search as f;
         let (family, given) = (f(&self.family), f(&self.given));
         let (family_kana, given_kana) = (f(&self.family_kana), f(&self.given_kana));
         let full = format!("{family}{given}");
         let full_kana = format!("{family_kana}{given_kana}");
-        [family, given, full, family_kana, given_kana, full_kana]
+        let tag = self
+            .triage
+            .as_ref()
+            .and_then(|t| t.casualty.as_ref())
+            .map(|c| f(&c.tag))
+            .unwrap_or_default();
+        [family, given, full, family_kana, given_kana, full_kana, tag]
     }
 }

@@ -6,6 +6,7 @@
 
 mod app;
 mod audit;
+mod casualty;
 mod chart;
 mod clinical;
 mod error;
@@ -17,10 +18,12 @@ mod passphrase;
 mod scales;
 mod search;
 mod time_value;
+mod triage;
 mod vitals;
 
 pub use app::*;
 pub use audit::{AuditAction, AuditEntry, AuditEvent};
+pub use casualty::*;
 pub use chart::*;
 pub use clinical::*;
 pub use error::{ValidationError, ValidationErrors};
@@ -32,4 +35,5 @@ pub use passphrase::{MIN_PASSPHRASE_CHARS, check_new_passphrase};
 pub use scales::*;
 pub use search::{fold_for_search, matches_search};
 pub use time_value::{Date, Timestamp};
+pub use triage::*;
 pub use vitals::*;

@@ -95,6 +95,16 @@ macro_rules! for_each_operation {
             /// Records one scale at a visit: 寝たきり度, 認知症の日常生活自立度,
             /// Barthel Index, or DESIGN-R 2020 of one wound.
             session record_scale(patient: $crate::PatientId, input: $crate::AssessmentInput) -> $crate::EntryId;
+            /// Disaster mode: registers a casualty whose name nobody knows
+            /// (a new chart with a temporary identity).
+            session add_casualty(input: $crate::CasualtyInput) -> $crate::PatientId;
+            /// Records a START/PAT triage; answers with the category and why.
+            session triage(patient: $crate::PatientId, request: $crate::TriageRequest) -> $crate::TriageResult;
+            /// Records a casualty's transport: agency, hospital, departure.
+            session record_transport(patient: $crate::PatientId, input: $crate::TransportInput) -> $crate::EntryId;
+            /// The team's board: counts per category and who waits longest
+            /// (the interval in minutes; the default if not given).
+            session board(retriage_minutes: Option<u32>) -> $crate::Board;
         }
     };
 }

@@ -2,6 +2,8 @@
 //! enforces, and sync with a real hub on 127.0.0.1.
 
 mod app;
+mod casualty;
+mod casualty_sync;
 mod hub;
 mod lock;
 mod poisoned;

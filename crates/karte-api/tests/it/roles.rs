@@ -71,6 +71,10 @@ const OPERATIONS: &[Row] = &[
     row("save_draft", NOBODY, Permitted::Succeeds),
     row("draft", NOBODY, Permitted::Succeeds),
     row("discard_draft", NOBODY, Permitted::Succeeds),
+    row("add_casualty", NOBODY, Permitted::Succeeds),
+    row("triage", CLERK, Permitted::Succeeds),
+    row("record_transport", CLERK, Permitted::Succeeds),
+    row("board", NOBODY, Permitted::Succeeds),
     row("echo", NOBODY, Permitted::Succeeds),
     row("lock", NOBODY, Permitted::Succeeds),
 ];
@@ -158,6 +162,17 @@ fn arguments(operation: &str, role: Role, fixture: &Fixture) -> Value {
         "save_settings" => json!({"settings": {"auto_lock_minutes": 10}}),
         "save_draft" => json!({"key": "visit", "input": {"text": "{}"}}),
         "draft" | "discard_draft" => json!({"key": "visit"}),
+        "add_casualty" => json!({"input": {
+            "tag": "T-0001", "sex": "female", "age_band": "30s", "found_at": null,
+            "found_latitude": null, "found_longitude": null, "features": null,
+        }}),
+        "triage" => json!({"patient": patient, "request": {
+            "findings": {"walks": true},
+        }}),
+        "record_transport" => json!({"patient": patient, "input": {
+            "agency": "DMAT", "destination": null, "departed_at": null,
+        }}),
+        "board" => json!({"retriage_minutes": null}),
         "echo" => json!({"text": "hello"}),
         _ => json!({}),
     }

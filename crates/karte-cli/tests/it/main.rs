@@ -1,6 +1,7 @@
 //! End-to-end tests of the `karte` binary, run as a user would run it.
 
 mod bad_input;
+mod casualty;
 mod crash;
 mod paperwork;
 mod plaintext;

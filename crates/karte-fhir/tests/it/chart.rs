@@ -62,6 +62,7 @@ impl ChartBuilder {
                 reviews: Vec::new(),
                 orders: Vec::new(),
                 assessments: Vec::new(),
+                triage: Default::default(),
             },
             counter: 0,
             last: None,

@@ -2,6 +2,7 @@
 //! validator cannot check, a snapshot of a small chart's bundle, and an
 //! independent validation against the official FHIR R4 JSON schema.
 
+mod casualty;
 mod chart;
 mod jp_core;
 mod json;

@@ -9,7 +9,7 @@ use automerge::transaction::{Transactable, Transaction};
 use automerge::{ObjId, ReadDoc, ScalarValue};
 use karte_types::{
     AllergyInput, AssessmentInput, ClinicalStatus, ConditionInput, Demographics, EntryId,
-    MedicationInput, OrderInput, VisitInput,
+    MedicationInput, OrderInput, TriageTagInput, VisitInput,
 };
 use serde_json::Value;
 
@@ -125,6 +125,9 @@ pub(super) fn set_field(
         Collection::Orders => set_typed_field::<OrderInput>(tx, obj, field, value, settle, edit),
         Collection::Assessments => {
             set_typed_field::<AssessmentInput>(tx, obj, field, value, settle, edit)
+        }
+        Collection::Triage => {
+            set_typed_field::<TriageTagInput>(tx, obj, field, value, settle, edit)
         }
     }
 }

@@ -13,6 +13,7 @@ mod edits;
 mod fields;
 mod orders;
 mod receive;
+mod triage;
 
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue};
@@ -47,6 +48,16 @@ impl Chart {
         edit: &Edit<'_>,
     ) -> Result<Chart, RecordError> {
         patient.validate(edit.at.date_jst())?;
+        Chart::create_unchecked(actor, id, patient, edit)
+    }
+
+    /// A new chart for `patient` as given, checked by the caller.
+    fn create_unchecked(
+        actor: ActorId,
+        id: &PatientId,
+        patient: &Demographics,
+        edit: &Edit<'_>,
+    ) -> Result<Chart, RecordError> {
         let mut chart = Chart {
             doc: Automerge::new().with_actor(actor),
             id: id.clone(),
@@ -260,10 +271,9 @@ mod tests {
         };
         let chart = Chart::create(ActorId::from([1u8; 32]), &"p1".into(), &patient, &edit).unwrap();
         assert_eq!(chart.history().len(), 1);
-        let containers = Collection::ALL.iter().map(|c| c.key());
-        for key in containers
-            .chain([PATIENT, ALLERGY_ASSESSMENT, REVIEWS, RESOLUTIONS])
-            .chain(RESERVED)
+        for key in CONTAINERS_IN_ORDER
+            .into_iter()
+            .chain([PATIENT, ALLERGY_ASSESSMENT])
         {
             container(&chart.doc, key).unwrap_or_else(|_| panic!("{key} made at creation"));
         }

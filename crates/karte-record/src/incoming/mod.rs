@@ -16,7 +16,8 @@
 //!   the chart's first change, only as the very first; new entries under
 //!   new ULID keys, written whole and recorded by the change's author; a
 //!   field of an entry or of the patient corrected to a value of its type;
-//!   an entry marked entered-in-error; "no known allergies" with who and
+//!   an entry marked entered-in-error (never the `kind` of a triage-tag
+//!   entry: a triage stays a triage); "no known allergies" with who and
 //!   when; review items and their resolutions. Nothing is ever deleted, no
 //!   write may leave a value its author saw standing beside the new one
 //!   (`put` always overwrites what it sees), and nothing is written where

@@ -10,3 +10,4 @@ mod properties;
 mod round_trip;
 mod support;
 mod sync;
+mod triage;

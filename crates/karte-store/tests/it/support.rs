@@ -63,6 +63,7 @@ pub fn summary(id: &str, family: &str, given: &str) -> PatientSummary {
         last_visit: Some(NOW),
         open_reviews: 0,
         orders: Default::default(),
+        triage: None,
     }
 }
 

@@ -83,6 +83,7 @@ fn summary() -> impl Strategy<Value = PatientSummary> {
                 }],
                 visits_outside: open_reviews % 3,
             },
+            triage: None,
         }
     })
 }

@@ -7,7 +7,8 @@
 use std::collections::BTreeSet;
 
 use karte_types::{
-    AllergyInput, AssessmentInput, ConditionInput, EntryId, MedicationInput, OrderInput, VisitInput,
+    AllergyInput, AssessmentInput, ConditionInput, EntryId, MedicationInput, OrderInput,
+    TriageTagInput, VisitInput,
 };
 use serde_json::{Map, Value, json};
 
@@ -121,6 +122,10 @@ impl Rule<'_> {
         for write in &self.patch.writes {
             if write.key == ENTERED_IN_ERROR {
                 self.void(write)?;
+            } else if collection == Collection::Triage && write.key == "kind" {
+                return Err(self.refuse.forbidden(format!(
+                    "it rewrites the kind of {place}; a registration, a triage or a transport stays what it was recorded as"
+                )));
             } else if is_meta_key(&write.key) {
                 return Err(self.refuse.forbidden(format!(
                     "it rewrites '{}' of {place}; who recorded or voided an entry, and when, is never rewritten",
@@ -210,5 +215,6 @@ fn entry_keys(collection: Collection, flat: &Value) -> Result<BTreeSet<String>, 
         Collection::Visits => keys::<VisitInput>(flat),
         Collection::Orders => keys::<OrderInput>(flat),
         Collection::Assessments => keys::<AssessmentInput>(flat),
+        Collection::Triage => keys::<TriageTagInput>(flat),
     }
 }

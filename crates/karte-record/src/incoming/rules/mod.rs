@@ -20,8 +20,8 @@ use crate::RecordError;
 use crate::history::CommitMessage;
 use crate::json::read_map;
 use crate::layout::{
-    ALLERGY_ASSESSMENT, Collection, NO_KNOWN_ALLERGIES, PATIENT, PATIENT_ID, RESERVED, RESOLUTIONS,
-    REVIEWS, SCHEMA, SCHEMA_VERSION,
+    ALLERGY_ASSESSMENT, CONTAINERS_IN_ORDER, Collection, NO_KNOWN_ALLERGIES, PATIENT, PATIENT_ID,
+    RESERVED, RESOLUTIONS, REVIEWS, SCHEMA, SCHEMA_VERSION,
 };
 use crate::review::{ReviewRecord, review_id, review_ids};
 
@@ -128,9 +128,7 @@ impl Rule<'_> {
     fn creation(&self, patient: &PatientId) -> Result<(), RecordError> {
         let expected: BTreeSet<&str> = [SCHEMA, PATIENT_ID, PATIENT, ALLERGY_ASSESSMENT]
             .into_iter()
-            .chain(Collection::ALL.iter().map(|c| c.key()))
-            .chain([REVIEWS, RESOLUTIONS])
-            .chain(RESERVED)
+            .chain(CONTAINERS_IN_ORDER)
             .collect();
         let written: BTreeSet<&str> = self.patch.writes.iter().map(|w| w.key.as_str()).collect();
         if written != expected {
