@@ -109,6 +109,10 @@ visit-soap = Note (SOAP)
 visit-save = Save
 visit-keep-draft = Keep draft and go back
 visit-draft-restored = An unsaved draft was restored.
+visit-step-down = Lower { $what }
+visit-step-up = Raise { $what }
+visit-bp-systolic = Systolic
+visit-bp-diastolic = Diastolic
 
 ## Sync
 sync-online = Online
@@ -134,6 +138,13 @@ settings-enrolled-at = Enrolled
 settings-not-enrolled = This device is not enrolled with a hub.
 settings-device = This device
 settings-version = Version
+settings-dates = Dates
+settings-dates-western = Western year (2026-12-07)
+settings-dates-era = Japanese era (2026-12-07 (Reiwa 8))
+settings-night = Night mode
+settings-night-lead = Dark colours, so the screen does not glare in a dim room.
+settings-night-off = Day
+settings-night-on = Night
 unit-minutes = min
 
 ## Notices

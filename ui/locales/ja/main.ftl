@@ -109,6 +109,10 @@ visit-soap = 記録（SOAP）
 visit-save = 保存
 visit-keep-draft = 下書きを残して戻る
 visit-draft-restored = 保存していない下書きを復元しました。
+visit-step-down = { $what }を下げる
+visit-step-up = { $what }を上げる
+visit-bp-systolic = 上（収縮期）
+visit-bp-diastolic = 下（拡張期）
 
 ## 同期
 sync-online = オンライン
@@ -134,6 +138,13 @@ settings-enrolled-at = 登録日時
 settings-not-enrolled = この端末はハブに登録されていません。
 settings-device = この端末
 settings-version = バージョン
+settings-dates = 日付の書き方
+settings-dates-western = 西暦（2026年12月7日）
+settings-dates-era = 和暦（令和8年12月7日）
+settings-night = 夜間モード
+settings-night-lead = 暗い部屋で画面がまぶしくないよう、暗い色で表示します。
+settings-night-off = 通常
+settings-night-on = 夜間
 unit-minutes = 分
 
 ## お知らせ

@@ -44,7 +44,7 @@ pub fn ChartHeader() -> Html {
                 <span class="kana">{ p.full_kana() }</span>
                 <span>{ tr.t_args("patient-age", &[("age", age.to_string())]) }</span>
                 <span>{ display::coded(&tr, "sex", p.sex.code()) }</span>
-                <span class="muted">{ p.birth.to_string() }</span>
+                <span class="muted" data-testid="chart-birth">{ display::date(&tr, p.birth) }</span>
                 if let Some(level) = p.care_level { <span>{ display::care_level(&tr, level) }</span> }
             </div>
             <AllergyBanner ..AllergyBannerProps::of(&chart) />
