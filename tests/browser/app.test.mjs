@@ -40,6 +40,8 @@ const FAMILY = '山田';
 const GIVEN = '花子';
 const NOTE = 'ひざの痛みは軽くなったと話す';
 const UI_PHONE = '090-5555-6666';
+const SECOND_FAMILY = '佐藤';
+const SECOND_GIVEN = '一郎';
 const CLI_PHONE = '090-3333-4444';
 
 const children = [];
@@ -516,6 +518,50 @@ async function journey(t, device) {
       await press(id('nav-patients'));
     });
 
+    await t.test('visit mode: today\'s route in order, the next patient\'s allergies and last vitals, big buttons', async () => {
+      // A second patient, not visited yet, added through the bridge as the UI would.
+      const core = bridgeClient(url);
+      await core('add_patient', { patient: {
+        family: SECOND_FAMILY, given: SECOND_GIVEN, family_kana: 'サトウ', given_kana: 'イチロウ',
+        birth: '1938-07-15', sex: 'male', address: null, phone: null, insurance_number: null, care_level: null,
+      } });
+      await press(id('nav-visit-mode'));
+      await id('route-empty').waitFor();
+      await press(id('nav-patients'));
+      for (const family of [FAMILY, SECOND_FAMILY]) {
+        await press(id('patient-list').getByTestId('patient-row').filter({ hasText: family }));
+        await press(id('add-to-route'));
+        await id('add-to-route').and(page.locator(':disabled')).waitFor();
+        await press(id('nav-patients'));
+      }
+      await press(id('nav-visit-mode'));
+      await id('route-stop').nth(1).waitFor();
+      assert.deepEqual((await id('route-stop').allTextContents()).map((t) => t.includes(FAMILY)), [true, false]);
+      // 山田 was seen today, so the next visit is 佐藤's: no allergies asked yet, no vitals before.
+      await id('route-stop').first().getByTestId('route-visited').waitFor();
+      assert.match(await id('next-name').textContent(), new RegExp(SECOND_FAMILY));
+      assert.match(await id('next-stop').getByTestId('allergy-banner').textContent(), /未確認/);
+      await id('next-last-vitals').getByText('前回のバイタルの記録はありません').waitFor();
+      // The route is reordered with a tap, and kept.
+      await press(id('route-stop').nth(1).getByTestId('route-earlier'));
+      await id('route-stop').first().getByText(SECOND_FAMILY).waitFor();
+      await screen('visit-mode');
+      await press(id('next-record'));
+      await id('visit-form').waitFor();
+      await press(id('visit-temp-up'));
+      await press(id('visit-pulse-up'));
+      await press(id('visit-save'));
+      await id('chart').waitFor();
+      await press(id('nav-visit-mode'));
+      await id('route-done').waitFor();
+      assert.equal(await id('route-visited').count(), 2);
+      assert.match(await id('route-stop').first().textContent(), new RegExp(SECOND_FAMILY), 'the order was kept');
+      await screen('visit-mode-done');
+      await press(id('route-stop').first().getByTestId('route-remove'));
+      await id('route-stop').nth(1).waitFor({ state: 'detached' });
+      await press(id('nav-patients'));
+    });
+
     await t.test('search finds the patient by kana as typed', async () => {
       await enter(id('patient-search'), 'ヤマ');
       await id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }).waitFor();
@@ -544,8 +590,8 @@ async function journey(t, device) {
       await id('chart-phone').getByText(UI_PHONE).waitFor();
 
       // Meanwhile the other device changes the same field and syncs first.
-      const [patient] = JSON.parse(await karte(['patient', 'list', '--json'], cliEnv));
-      assert.equal(patient.family, FAMILY);
+      const patient = JSON.parse(await karte(['patient', 'list', '--json'], cliEnv)).find((p) => p.family === FAMILY);
+      assert.ok(patient, `${FAMILY} reached the other device`);
       await karte(['patient', 'edit', patient.id, '--phone', CLI_PHONE], cliEnv);
       await karte(['sync'], cliEnv);
 
@@ -595,7 +641,7 @@ async function journey(t, device) {
     await browser.close();
     browser = undefined;
     bridge.kill('SIGTERM');
-    const needles = [FAMILY + ' ' + GIVEN, FAMILY, GIVEN, NOTE, '右膝の腫れ', UI_PHONE, CLI_PHONE];
+    const needles = [FAMILY + ' ' + GIVEN, FAMILY, GIVEN, SECOND_FAMILY, SECOND_GIVEN, NOTE, '右膝の腫れ', UI_PHONE, CLI_PHONE];
     const encodings = (s) => [Buffer.from(s, 'utf8'), Buffer.from(s, 'utf16le')];
     const found = [];
     for (const file of files(profile)) {

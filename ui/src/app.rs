@@ -20,6 +20,7 @@ use crate::pages::patients::Patients;
 use crate::pages::record_visit::RecordVisit;
 use crate::pages::settings::Settings;
 use crate::pages::unlock::Unlock;
+use crate::pages::visit_mode::VisitMode;
 use crate::state::{Action, AppState, LockReason, Page, Phase};
 
 #[derive(Properties, PartialEq, Clone)]
@@ -156,6 +157,7 @@ fn Shell() -> Html {
         Page::AddCondition(id) => html! { <AddCondition patient={id.clone()} /> },
         Page::AddMedication(id) => html! { <AddMedication patient={id.clone()} /> },
         Page::Settings => html! { <Settings /> },
+        Page::VisitMode => html! { <VisitMode /> },
     };
     let active = |p: &Page| {
         (std::mem::discriminant(p) == std::mem::discriminant(&state.page)).then_some("active")
@@ -166,6 +168,7 @@ fn Shell() -> Html {
                 <span class="brand">{ "Karte" }</span>
                 <nav>
                     <button type="button" class={classes!("nav", active(&Page::Patients))} data-testid="nav-patients" onclick={go(Page::Patients)}>{ tr.t("nav-patients") }</button>
+                    <button type="button" class={classes!("nav", active(&Page::VisitMode))} data-testid="nav-visit-mode" onclick={go(Page::VisitMode)}>{ tr.t("nav-visit-mode") }</button>
                     <button type="button" class={classes!("nav", active(&Page::Settings))} data-testid="nav-settings" onclick={go(Page::Settings)}>{ tr.t("nav-settings") }</button>
                 </nav>
                 <span class="user" data-testid="current-user">{ state.user.as_ref().map(|u| u.name.clone()).unwrap_or_default() }</span>

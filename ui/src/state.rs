@@ -41,6 +41,8 @@ pub enum Page {
     AddCondition(PatientId),
     AddMedication(PatientId),
     Settings,
+    /// Today's route and the next patient on it.
+    VisitMode,
 }
 
 impl Page {
@@ -53,7 +55,7 @@ impl Page {
             | Page::AddAllergy(id)
             | Page::AddCondition(id)
             | Page::AddMedication(id) => Some(id),
-            Page::Patients | Page::AddPatient | Page::Settings => None,
+            Page::Patients | Page::AddPatient | Page::Settings | Page::VisitMode => None,
         }
     }
 }

@@ -300,3 +300,21 @@ void-open = Mark entered in error
 void-reason = Reason
 void-reason-needed = Say why, e.g. recorded for the wrong patient.
 void-confirm = Mark in error
+
+# Visit mode and today's route
+nav-visit-mode = Visit mode
+visit-mode-title = Visit mode
+visit-mode-empty = No route for today yet. Tap "Add to today's route" on a patient's chart to line them up here.
+visit-mode-next = Next visit
+visit-mode-done = Every visit on today's route is recorded.
+visit-mode-route = Today's route
+visit-mode-record = Record the visit
+visit-mode-open-chart = Open the chart
+visit-mode-last-vitals = Last time ({ $time }): { $vitals }
+visit-mode-no-vitals = No vital signs recorded before.
+route-visited = Visited
+route-earlier = Earlier
+route-later = Later
+route-remove = Take off the route
+route-add = Add to today's route
+route-added = On today's route

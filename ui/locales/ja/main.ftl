@@ -300,3 +300,21 @@ void-open = 入力誤りとして取消
 void-reason = 取消の理由
 void-reason-needed = 取消の理由を入力してください（例：別の利用者の記録）。
 void-confirm = 取消する
+
+# Visit mode and today's route
+nav-visit-mode = 訪問モード
+visit-mode-title = 訪問モード
+visit-mode-empty = 今日のルートはまだありません。利用者のカルテで「今日のルートに追加」を押すと、ここに順に並びます。
+visit-mode-next = 次の訪問
+visit-mode-done = 今日のルートの訪問はすべて記録しました。
+visit-mode-route = 今日のルート
+visit-mode-record = 訪問を記録
+visit-mode-open-chart = カルテを開く
+visit-mode-last-vitals = 前回（{ $time }）：{ $vitals }
+visit-mode-no-vitals = 前回のバイタルの記録はありません。
+route-visited = 訪問済み
+route-earlier = 前へ
+route-later = 後へ
+route-remove = ルートから外す
+route-add = 今日のルートに追加
+route-added = 今日のルートに入っています
