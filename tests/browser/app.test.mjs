@@ -551,8 +551,9 @@ async function journey(t, device) {
       await press(id('visit-temp-up'));
       await press(id('visit-pulse-up'));
       await press(id('visit-save'));
-      await id('chart').waitFor();
-      await press(id('nav-visit-mode'));
+      // Saved, the nurse is back in visit mode, ready for the next stop.
+      await id('visit-mode').waitFor();
+      await id('notice').waitFor();
       await id('route-done').waitFor();
       assert.equal(await id('route-visited').count(), 2);
       assert.match(await id('route-stop').first().textContent(), new RegExp(SECOND_FAMILY), 'the order was kept');

@@ -18,7 +18,7 @@ use crate::display;
 use crate::forms::{VisitForm, error_text, from_problem, parse_local_minutes, visible};
 use crate::i18n::Tr;
 use crate::pages::chart::ChartHeader;
-use crate::state::{Action, LOCKED, Page};
+use crate::state::{Action, LOCKED};
 
 /// How long after the last keystroke the draft is written.
 const DRAFT_DELAY: Duration = Duration::from_millis(700);
@@ -172,7 +172,7 @@ pub fn RecordVisit(props: &RecordVisitProps) -> Html {
                         Ok(_) => {
                             draft_clock.finished.set(true);
                             spawn(backend2.discard_draft(key), |_| {});
-                            state.dispatch(Action::Navigate(Page::Chart(patient2.clone())));
+                            state.dispatch(Action::Navigate(state.after_visit(patient2.clone())));
                             state.dispatch(Action::Notice("notice-visit-saved"));
                             load_chart(&backend2, &state, patient2);
                             load_sync_status(&backend2, &state);
@@ -194,7 +194,9 @@ pub fn RecordVisit(props: &RecordVisitProps) -> Html {
     };
     let oncancel = {
         let (state, patient) = (state.clone(), props.patient.clone());
-        Callback::from(move |_| state.dispatch(Action::Navigate(Page::Chart(patient.clone()))))
+        Callback::from(move |_| {
+            state.dispatch(Action::Navigate(state.after_visit(patient.clone())))
+        })
     };
     // One press of a ± button: the same path as a keystroke (draft, touched).
     let press = |part: &'static str, up: bool| {
