@@ -101,6 +101,9 @@ export function screens(page, device, folder) {
       await page.setViewportSize(size);
       // Let the layout settle after a rotation (one frame is enough; two for safety).
       await page.waitForTimeout(120);
+      // From the top: a full-page shot of a scrolled page draws the sticky
+      // header and the sync bar in the middle of it.
+      await page.evaluate(() => window.scrollTo(0, 0));
       const file = join(folder, `${device.name}-${size.width}x${size.height}-${name}.png`);
       await page.screenshot({ path: file, fullPage: true });
       written.push(file);
