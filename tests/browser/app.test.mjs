@@ -1,9 +1,19 @@
 // The Karte UI in Debian's Chromium, against a real bridge (`karte ui serve`)
 // and a real hub, with a second device on the command line for a conflict.
 //
+// Every journey runs twice: on a laptop (1366×800, mouse and keyboard) and
+// on a tablet (Chromium's touch emulation, 1180×820 and 820×1180, taps
+// only). On every screen, at each of the device's sizes, a layout check
+// fails on a tap target under 44 px or anything wider than the viewport
+// (screens.mjs), and a screenshot is written for a reviewer. Each device
+// runs in another locale and time zone: the app must not take either from
+// the browser.
+//
 // Env: KARTE_BIN (the karte binary), KARTE_HUB_BIN (the karte-hub binary),
-// KARTE_UI_DIST (the built UI, see ui/build.sh), KARTE_ARTIFACTS (where the screenshot goes; default /tmp),
-// CHROMIUM (default /usr/bin/chromium).
+// KARTE_UI_DIST (the built UI, see ui/build.sh), KARTE_ARTIFACTS (where the
+// screenshots go, under screens/; default /tmp), CHROMIUM (default
+// /usr/bin/chromium), KARTE_DEVICES (a comma-separated choice of desktop,
+// tablet; default both).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
@@ -14,6 +24,7 @@ import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+import { screens, measure, MIN_TARGET } from './screens.mjs';
 
 const run = promisify(execFile);
 const KARTE = process.env.KARTE_BIN;
@@ -29,6 +40,8 @@ const FAMILY = '山田';
 const GIVEN = '花子';
 const NOTE = 'ひざの痛みは軽くなったと話す';
 const UI_PHONE = '090-5555-6666';
+const SECOND_FAMILY = '佐藤';
+const SECOND_GIVEN = '一郎';
 const CLI_PHONE = '090-3333-4444';
 
 const children = [];
@@ -112,11 +125,56 @@ function bridgeClient(url) {
   };
 }
 
-test('a nurse uses Karte in the browser: first run to a resolved conflict', { timeout: 600_000 }, async (t) => {
+
+/**
+ * The devices a nurse uses: a laptop with mouse and keyboard, and a tablet
+ * held either way, touch only. Each runs in a locale and time zone far
+ * from Japan's, which the app must not take its dates from.
+ */
+const DEVICES = [
+  {
+    name: 'desktop', touch: false, keyboard: true,
+    sizes: [{ width: 1366, height: 800 }],
+    locale: 'en-US', timezoneId: 'America/Los_Angeles',
+  },
+  {
+    name: 'tablet', touch: true, keyboard: false,
+    sizes: [{ width: 1180, height: 820 }, { width: 820, height: 1180 }],
+    locale: 'de-DE', timezoneId: 'Pacific/Honolulu',
+  },
+];
+const chosen = (process.env.KARTE_DEVICES ?? 'desktop,tablet').split(',').map((s) => s.trim());
+
+test('the layout check finds a small tap target and a sideways overflow', async () => {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 820, height: 1180 }, hasTouch: true, isMobile: true });
+    await page.setContent(`<meta name="viewport" content="width=device-width">
+      <button data-testid="big" style="width:60px;height:48px">ok</button>
+      <button data-testid="tiny" style="min-width:0;width:30px;height:30px;padding:0">x</button>
+      <span data-testid="clickable" style="cursor:pointer">link-like</span>
+      <div data-testid="wide" style="width:900px">wide</div>
+      <div style="overflow-x:auto"><div style="width:2000px">scrolls inside its box</div></div>`);
+    const { small, overflowing } = await page.evaluate(measure, MIN_TARGET);
+    assert.equal(small.length, 2, small.join('\n'));
+    assert.ok(small.some((s) => s.includes('tiny')) && small.some((s) => s.includes('clickable')), small.join('\n'));
+    assert.ok(overflowing.some((s) => s.includes('scrolls sideways')), overflowing.join('\n'));
+    assert.ok(overflowing.some((s) => s.includes('data-testid=wide')), overflowing.join('\n'));
+    assert.ok(!overflowing.some((s) => s.includes('inside its box')), overflowing.join('\n'));
+  } finally {
+    await browser.close();
+  }
+});
+
+for (const device of DEVICES.filter((d) => chosen.includes(d.name))) {
+  test(`a nurse uses Karte on a ${device.name}: first run to a resolved conflict`, { timeout: 600_000 }, (t) => journey(t, device));
+}
+
+async function journey(t, device) {
   assert.ok(KARTE, 'set KARTE_BIN to the karte binary');
   assert.ok(HUB, 'set KARTE_HUB_BIN to the karte-hub binary');
   assert.ok(DIST, 'set KARTE_UI_DIST to the built UI (ui/build.sh DIR)');
-  const dir = mkdtempSync(join(tmpdir(), 'karte-browser-'));
+  const dir = mkdtempSync(join(tmpdir(), `karte-browser-${device.name}-`));
   const profile = join(dir, 'chromium-profile');
   const hubDb = `sqlite:${join(dir, 'hub.sqlite')}`;
   let browser;
@@ -145,7 +203,11 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    viewport: { width: 1280, height: 800 },
+    viewport: device.sizes[0],
+    hasTouch: device.touch,
+    isMobile: device.touch,
+    locale: device.locale,
+    timezoneId: device.timezoneId,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   const page = browser.pages()[0] ?? (await browser.newPage());
@@ -153,6 +215,14 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   page.setDefaultTimeout(15_000);
   const id = (name) => page.getByTestId(name);
+  // A finger on a tablet, the mouse on a laptop.
+  const press = (locator) => (device.touch ? locator.tap() : locator.click());
+  // Typing into a field: a tablet's field is tapped first (that brings up
+  // its keyboard); a laptop's is clicked.
+  const enter = async (locator, text) => {
+    await press(locator);
+    await locator.fill(text);
+  };
   // Waits until the trend line `testid` has `count` points. Polled from here:
   // the app's content policy forbids the eval that in-page waiting uses.
   const pointsOf = async (testid, count) => {
@@ -164,210 +234,346 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
     }
     assert.fail(`${testid} has points "${points}", not ${count} of them`);
   };
-  const shot = (name) => page.screenshot({ path: join(ARTIFACTS, `karte-ui-${name}.png`), fullPage: true });
+  const { check: screen } = screens(page, device, join(ARTIFACTS, 'screens'));
+  const shot = (name) => page.screenshot({ path: join(ARTIFACTS, `karte-ui-${device.name}-${name}.png`), fullPage: true });
 
   try {
     await t.test('first run: create the vault, with strength feedback and inline errors', async () => {
       await page.goto(url);
       await id('first-run').waitFor();
-      await id('create-user').fill('sato');
-      await id('create-passphrase').fill('short');
+      await enter(id('create-user'), 'sato');
+      await enter(id('create-passphrase'), 'short');
       await assert.doesNotReject(id('passphrase-strength').getByText('短すぎます').waitFor());
-      await id('create-passphrase').fill(PASSPHRASE);
-      await id('create-confirm').fill('correct horse battery stapler');
-      await id('create-submit').click();
+      await enter(id('create-passphrase'), PASSPHRASE);
+      await enter(id('create-confirm'), 'correct horse battery stapler');
+      await press(id('create-submit'));
       await id('create-confirm-error').waitFor();
-      await shot('first-run');
+      await screen('first-run');
       assert.equal(await id('create-confirm').inputValue(), 'correct horse battery stapler', 'typed text is kept');
-      await id('create-confirm').fill(PASSPHRASE);
-      await id('create-submit').click();
+      await enter(id('create-confirm'), PASSPHRASE);
+      await press(id('create-submit'));
       await id('enrol-step').waitFor();
     });
 
     await t.test('enrol with the hub through the UI', async () => {
-      await id('enrol-hub-url').fill('hub.example');
-      await id('enrol-code').fill(uiCode);
-      await id('enrol-device-name').fill('tablet-1');
-      await id('enrol-submit').click();
+      await enter(id('enrol-hub-url'), 'hub.example');
+      await enter(id('enrol-code'), uiCode);
+      await enter(id('enrol-device-name'), `${device.name}-1`);
+      await press(id('enrol-submit'));
       const error = await id('enrol-hub-url-error').textContent();
       assert.match(error, /http:\/\//);
       assert.equal(await id('enrol-hub-url').inputValue(), 'hub.example');
-      await id('enrol-hub-url').fill(hubUrl);
-      await id('enrol-submit').click();
+      await screen('enrol');
+      await enter(id('enrol-hub-url'), hubUrl);
+      await press(id('enrol-submit'));
       await id('patients').waitFor();
       await id('sync-bar').getByText('最終同期').waitFor();
     });
 
     await t.test('add a patient, with a bad kana reading caught as typed', async () => {
-      await id('add-patient').click();
-      await id('patient-family').fill(FAMILY);
-      await id('patient-given').fill(GIVEN);
-      await id('patient-family-kana').fill('やまだ');
-      await id('patient-given-kana').fill('Hanako');
+      await press(id('add-patient'));
+      await enter(id('patient-family'), FAMILY);
+      await enter(id('patient-given'), GIVEN);
+      await enter(id('patient-family-kana'), 'やまだ');
+      await enter(id('patient-given-kana'), 'Hanako');
       const error = await id('patient-given-kana-error').textContent();
       assert.match(error, /カタカナかひらがな/);
       assert.equal(await id('patient-given-kana').inputValue(), 'Hanako');
-      await id('patient-given-kana').fill('はなこ');
+      await screen('patient-form');
+      await enter(id('patient-given-kana'), 'はなこ');
       await id('patient-birth').fill('1941-03-02');
-      await id('patient-phone').fill('090-1111-2222');
-      await id('patient-save').click();
+      // The date input draws the date in the browser's locale; the line under it reads it in Japanese form.
+      assert.equal(await id('patient-birth-reading').textContent(), '1941年3月2日');
+      await enter(id('patient-phone'), '090-1111-2222');
+      await press(id('patient-save'));
       await id('chart').waitFor();
       assert.equal(await id('chart-name').textContent(), `${FAMILY} ${GIVEN}`);
       assert.match(await id('allergy-banner').textContent(), /未確認/);
     });
 
     await t.test('record a visit: validated as typed, the draft survives leaving the form', async () => {
-      await id('record-visit').click();
-      await id('visit-temp').fill('3.68');
+      await press(id('record-visit'));
+      await enter(id('visit-temp'), '3.68');
       assert.match(await id('visit-temp-error').textContent(), /30〜45/);
-      await shot('visit-form');
+      await screen('visit-form');
       assert.equal(await id('visit-temp').inputValue(), '3.68');
-      await id('visit-temp').fill('36.8');
+      await enter(id('visit-temp'), '36.8');
       await id('visit-temp-error').waitFor({ state: 'detached' });
-      await id('visit-bp').fill('132/84');
-      await id('visit-pulse').fill('72');
-      await id('visit-spo2').fill('97');
-      await id('visit-subjective').fill(NOTE);
+      await enter(id('visit-bp'), '132/84');
+      await enter(id('visit-pulse'), '72');
+      await enter(id('visit-spo2'), '97');
+      await enter(id('visit-subjective'), NOTE);
       await page.waitForTimeout(1500); // the draft is written a moment after the last keystroke
-      await id('visit-cancel').click();
+      await press(id('visit-cancel'));
       await id('chart').waitFor();
-      await id('record-visit').click();
+      await press(id('record-visit'));
       await id('draft-restored').waitFor();
       assert.equal(await id('visit-subjective').inputValue(), NOTE);
       assert.equal(await id('visit-bp').inputValue(), '132/84');
-      await id('visit-save').click();
+      await press(id('visit-save'));
       await id('chart').waitFor();
       await page.getByTestId('visit-soap').getByText(NOTE).waitFor();
       const points = await id('trend-temperature-temperature').getAttribute('points');
       assert.equal(points.trim().split(/\s+/).length, 1);
+      await screen('chart');
 
-      await id('record-visit').click();
+      await press(id('record-visit'));
       assert.equal(await id('visit-subjective').inputValue(), '', 'the saved draft was discarded');
-      await id('visit-temp').fill('37.2');
-      await id('visit-bp').fill('128/80');
-      await id('visit-save').click();
+      await enter(id('visit-temp'), '37.2');
+      await enter(id('visit-bp'), '128/80');
+      await press(id('visit-save'));
       await id('chart').waitFor();
       await pointsOf('trend-temperature-temperature', 2);
       const bp = await id('trend-bp-systolic').getAttribute('points');
       assert.equal(bp.trim().split(/\s+/).length, 2);
     });
 
+    await t.test('a visit recorded with taps alone: ± buttons, the field typed kept above the keyboard', async () => {
+      await press(id('record-visit'));
+      for (let i = 0; i < 3; i++) await press(id('visit-temp-up'));
+      await press(id('visit-temp-down'));
+      assert.equal(await id('visit-temp').inputValue(), '36.6', 'from 36.5: up, up, down');
+      await press(id('visit-dia-up'));
+      assert.equal(await id('visit-bp').inputValue(), '120/80', 'an empty pressure starts at 120/80');
+      await press(id('visit-sys-up'));
+      await press(id('visit-sys-up'));
+      await press(id('visit-dia-down'));
+      assert.equal(await id('visit-bp').inputValue(), '122/79');
+      await press(id('visit-pulse-up'));
+      await press(id('visit-pulse-up'));
+      await press(id('visit-spo2-down'));
+      assert.equal(await id('visit-pulse').inputValue(), '73');
+      assert.equal(await id('visit-spo2').inputValue(), '97');
+      await screen('visit-form-steppers');
+      if (device.touch) {
+        // The on-screen keyboard comes up under the lowest field and takes
+        // the bottom 40 % of the screen: the field stays in what is left,
+        // above the sync bar and the save button.
+        const size = device.sizes[1];
+        await page.setViewportSize(size);
+        await press(id('visit-plan'));
+        const keyboardUp = { width: size.width, height: Math.round(size.height * 0.6) };
+        await page.setViewportSize(keyboardUp);
+        let box;
+        for (let i = 0; i < 20; i++) {
+          await page.waitForTimeout(100);
+          box = await id('visit-plan').boundingBox();
+          if (box.y >= 0 && box.y + box.height <= keyboardUp.height - 120) break;
+        }
+        assert.ok(box.y >= 0 && box.y + box.height <= keyboardUp.height - 120,
+          `the field typed is at ${Math.round(box.y)}–${Math.round(box.y + box.height)} of ${keyboardUp.height} px left above the keyboard`);
+        await page.screenshot({ path: join(ARTIFACTS, 'screens', `${device.name}-${keyboardUp.width}x${keyboardUp.height}-visit-form-keyboard.png`) });
+        await page.setViewportSize(device.sizes[0]);
+      }
+      // The save button is in reach without scrolling.
+      assert.ok(await id('visit-save').isVisible());
+      await press(id('visit-save'));
+      await id('chart').waitFor();
+      await id('visit').first().getByTestId('visit-vitals').getByText(/36\.6/).waitFor();
+      await pointsOf('trend-temperature-temperature', 3);
+    });
+
     await t.test('allergy, problem and medication forms: inline errors, then the chart shows them', async () => {
-      await id('add-allergy').click();
-      await id('allergy-save').click();
+      await press(id('add-allergy'));
+      await press(id('allergy-save'));
       await id('allergy-substance-error').waitFor();
-      await id('allergy-substance').fill('ペニシリン');
-      await id('allergy-reaction').fill('発疹');
-      await id('allergy-save').click();
+      await screen('allergy-form');
+      await enter(id('allergy-substance'), 'ペニシリン');
+      await enter(id('allergy-reaction'), '発疹');
+      await press(id('allergy-save'));
       await id('allergy-banner').getByText('ペニシリン').waitFor();
       assert.equal(await id('no-known-allergies').count(), 0);
 
-      await id('add-condition').click();
-      await id('condition-name').fill('高血圧症');
-      await id('condition-icd10').fill('10');
+      await press(id('add-condition'));
+      await enter(id('condition-name'), '高血圧症');
+      await enter(id('condition-icd10'), '10');
       assert.match(await id('condition-icd10-error').textContent(), /I10/);
-      await id('condition-icd10').fill('I10');
-      await id('condition-save').click();
+      await screen('condition-form');
+      await enter(id('condition-icd10'), 'I10');
+      await press(id('condition-save'));
       await id('conditions').getByText('高血圧症').waitFor();
 
-      await id('add-medication').click();
-      await id('medication-name').fill('アムロジピン');
-      await id('medication-dose').fill('5 mg');
-      await id('medication-frequency').fill('1日1回 朝食後');
+      await press(id('add-medication'));
+      await enter(id('medication-name'), 'アムロジピン');
+      await enter(id('medication-dose'), '5 mg');
+      await enter(id('medication-frequency'), '1日1回 朝食後');
       await id('medication-start').fill('2026-05-01');
       await id('medication-end').fill('2026-04-01');
       await id('medication-end-error').waitFor();
+      await screen('medication-form');
       assert.equal(await id('medication-name').inputValue(), 'アムロジピン');
       await id('medication-end').fill('');
-      await id('medication-save').click();
+      await press(id('medication-save'));
       await id('medications').getByText('アムロジピン').waitFor();
     });
 
     await t.test('switch to English and back', async () => {
-      await id('nav-settings').click();
-      await id('language-en').click();
+      await press(id('nav-settings'));
+      await screen('settings');
+      await press(id('language-en'));
       assert.equal(await id('nav-patients').textContent(), 'Patients');
-      // The same screens at a laptop's full-HD size, in English.
-      await page.setViewportSize({ width: 1920, height: 1080 });
-      await id('nav-patients').click();
-      await id('patient-list').getByTestId('patient-row').first().click();
+      await press(id('nav-patients'));
+      await screen('patients-en');
+      await press(id('patient-list').getByTestId('patient-row').first());
       await id('chart').waitFor();
-      await shot('chart-en-1920');
-      await page.setViewportSize({ width: 1280, height: 800 });
-      await id('nav-settings').click();
+      await screen('chart-en');
+      if (!device.touch) {
+        // The same chart at a laptop's full-HD size.
+        await page.setViewportSize({ width: 1920, height: 1080 });
+        await shot('chart-en-1920');
+        await page.setViewportSize(device.sizes[0]);
+      }
+      await press(id('nav-settings'));
       await id('sync-bar').getByText('Last sync').waitFor();
       assert.equal(await page.getAttribute('html', 'lang'), 'en');
-      await id('language-ja').click();
+      await press(id('language-ja'));
       assert.equal(await id('nav-patients').textContent(), '利用者一覧');
     });
 
+    await t.test('dates in the Japanese era and night mode: settings kept in the vault', async () => {
+      await press(id('settings-era-true'));
+      await id('settings-era-true').and(page.locator('[aria-pressed=true]')).waitFor();
+      await press(id('settings-night-true'));
+      await page.locator('html[data-theme=night]').waitFor({ state: 'attached' });
+      await screen('settings-night');
+      // A fresh start of the app: the settings come back from the vault on unlock.
+      await press(id('lock'));
+      await id('unlock').waitFor();
+      await page.goto('about:blank');
+      await page.goto(url);
+      await enter(id('unlock-passphrase'), PASSPHRASE);
+      await press(id('unlock-submit'));
+      await press(id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }));
+      assert.equal(await id('chart-birth').textContent(), '昭和16年3月2日');
+      await page.locator('html[data-theme=night]').waitFor({ state: 'attached' });
+      await screen('chart-night');
+      await press(id('nav-settings'));
+      await press(id('settings-night-false'));
+      await press(id('settings-era-false'));
+      await page.locator('html:not([data-theme])').waitFor({ state: 'attached' });
+      await press(id('nav-patients'));
+    });
+
     await t.test('lock and unlock; a wrong passphrase is told in plain words', async () => {
-      await id('lock').click();
+      await press(id('lock'));
       await id('unlock').waitFor();
       assert.equal(await page.getByText(FAMILY).count(), 0, 'no patient on the lock screen');
-      await id('unlock-passphrase').fill('not the passphrase');
-      await id('unlock-submit').click();
+      await enter(id('unlock-passphrase'), 'not the passphrase');
+      // From the keyboard on a laptop: Enter sends the form.
+      if (device.keyboard) await id('unlock-passphrase').press('Enter');
+      else await press(id('unlock-submit'));
       assert.match(await id('unlock-passphrase-error').textContent(), /合言葉が違います/);
-      await id('unlock-passphrase').fill(PASSPHRASE);
-      await id('unlock-submit').click();
+      await screen('unlock');
+      await enter(id('unlock-passphrase'), PASSPHRASE);
+      if (device.keyboard) await id('unlock-passphrase').press('Enter');
+      else await press(id('unlock-submit'));
       await id('patients').waitFor();
       await id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }).waitFor();
     });
 
     await t.test('today\'s visits list the patient seen today', async () => {
       await id('todays-visits').getByTestId('patient-row').filter({ hasText: FAMILY }).waitFor();
+      await screen('patients');
     });
 
     await t.test('when the core locks itself, the UI forgets the patients; a visit typed then is not lost', async () => {
       const core = bridgeClient(url);
-      await id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }).click();
-      await id('record-visit').click();
-      await id('visit-objective').fill('右膝の腫れ 軽度');
-      await id('visit-pulse').fill('80');
+      await press(id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }));
+      await press(id('record-visit'));
+      await enter(id('visit-objective'), '右膝の腫れ 軽度');
+      await enter(id('visit-pulse'), '80');
       await page.waitForTimeout(1500);
       await core('lock');
-      await id('visit-save').click();
+      await press(id('visit-save'));
       await id('unlock').waitFor();
       assert.match(await id('lock-reason').textContent(), /安全のため/);
       assert.equal(await page.getByText(FAMILY).count(), 0, 'no patient on the lock screen');
-      await id('unlock-passphrase').fill(PASSPHRASE);
-      await id('unlock-submit').click();
-      await id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }).click();
-      await id('record-visit').click();
+      await enter(id('unlock-passphrase'), PASSPHRASE);
+      await press(id('unlock-submit'));
+      await press(id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }));
+      await press(id('record-visit'));
       await id('draft-restored').waitFor();
       assert.equal(await id('visit-objective').inputValue(), '右膝の腫れ 軽度');
       assert.equal(await id('visit-pulse').inputValue(), '80');
-      await id('visit-save').click();
+      await screen('visit-form-restored');
+      await press(id('visit-save'));
       await id('chart').waitFor();
       await page.getByTestId('visit-soap').getByText('右膝の腫れ 軽度').waitFor();
-      await id('nav-patients').click();
+      await press(id('nav-patients'));
     });
 
     await t.test('a visit entered in error is struck out, not deleted, and leaves the trends', async () => {
-      await id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }).click();
-      await pointsOf('trend-pulse-pulse', 2);
+      await press(id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }));
+      await pointsOf('trend-pulse-pulse', 3);
       const newest = id('visit').first();
-      await newest.getByTestId('void-open').click();
-      await newest.getByTestId('void-confirm').click();
+      await press(newest.getByTestId('void-open'));
+      await press(newest.getByTestId('void-confirm'));
       await newest.getByTestId('void-reason-error').waitFor();
-      await newest.getByTestId('void-reason').fill('別の利用者の記録');
-      await newest.getByTestId('void-confirm').click();
+      await screen('void-entry');
+      await enter(newest.getByTestId('void-reason'), '別の利用者の記録');
+      await press(newest.getByTestId('void-confirm'));
       await id('visit').first().getByTestId('visit-voided').waitFor();
-      assert.equal(await id('visit').count(), 3, 'nothing is deleted');
-      await pointsOf('trend-pulse-pulse', 1);
-      await id('nav-patients').click();
+      assert.equal(await id('visit').count(), 4, 'nothing is deleted');
+      await pointsOf('trend-pulse-pulse', 2);
+      await press(id('nav-patients'));
+    });
+
+    await t.test('visit mode: today\'s route in order, the next patient\'s allergies and last vitals, big buttons', async () => {
+      // A second patient, not visited yet, added through the bridge as the UI would.
+      const core = bridgeClient(url);
+      await core('add_patient', { patient: {
+        family: SECOND_FAMILY, given: SECOND_GIVEN, family_kana: 'サトウ', given_kana: 'イチロウ',
+        birth: '1938-07-15', sex: 'male', address: null, phone: null, insurance_number: null, care_level: null,
+      } });
+      await press(id('nav-visit-mode'));
+      await id('route-empty').waitFor();
+      await press(id('nav-patients'));
+      for (const family of [FAMILY, SECOND_FAMILY]) {
+        await press(id('patient-list').getByTestId('patient-row').filter({ hasText: family }));
+        await press(id('add-to-route'));
+        await id('add-to-route').and(page.locator(':disabled')).waitFor();
+        await press(id('nav-patients'));
+      }
+      await press(id('nav-visit-mode'));
+      await id('route-stop').nth(1).waitFor();
+      assert.deepEqual((await id('route-stop').allTextContents()).map((t) => t.includes(FAMILY)), [true, false]);
+      // 山田 was seen today, so the next visit is 佐藤's: no allergies asked yet, no vitals before.
+      await id('route-stop').first().getByTestId('route-visited').waitFor();
+      assert.match(await id('next-name').textContent(), new RegExp(SECOND_FAMILY));
+      assert.match(await id('next-stop').getByTestId('allergy-banner').textContent(), /未確認/);
+      await id('next-last-vitals').getByText('前回のバイタルの記録はありません').waitFor();
+      // The route is reordered with a tap, and kept.
+      await press(id('route-stop').nth(1).getByTestId('route-earlier'));
+      await id('route-stop').first().getByText(SECOND_FAMILY).waitFor();
+      await screen('visit-mode');
+      await press(id('next-record'));
+      await id('visit-form').waitFor();
+      await press(id('visit-temp-up'));
+      await press(id('visit-pulse-up'));
+      await press(id('visit-save'));
+      // Saved, the nurse is back in visit mode, ready for the next stop.
+      await id('visit-mode').waitFor();
+      await id('notice').waitFor();
+      await id('route-done').waitFor();
+      assert.equal(await id('route-visited').count(), 2);
+      assert.match(await id('route-stop').first().textContent(), new RegExp(SECOND_FAMILY), 'the order was kept');
+      await screen('visit-mode-done');
+      await press(id('route-stop').first().getByTestId('route-remove'));
+      await id('route-stop').nth(1).waitFor({ state: 'detached' });
+      await press(id('nav-patients'));
     });
 
     await t.test('search finds the patient by kana as typed', async () => {
-      await id('patient-search').fill('ヤマ');
+      await enter(id('patient-search'), 'ヤマ');
       await id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }).waitFor();
-      await id('patient-search').fill('すずき');
+      await enter(id('patient-search'), 'すずき');
       await id('patients-empty').waitFor();
+      await screen('search-empty');
       await id('patient-search').fill('');
     });
 
     await t.test('two devices edit the same field; the review shows both and is resolved', async () => {
-      await id('sync-now').click();
+      await press(id('sync-now'));
       await id('sync-pending').getByText('未送信 0件').waitFor();
 
       // The second device: a vault on the command line, enrolled and synced.
@@ -377,34 +583,34 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
       await karte(['enrol', '--hub', hubUrl, '--code', cliCode, '--name', 'cli-laptop'], cliEnv);
       await karte(['sync'], cliEnv);
 
-      // The nurse changes the phone number on her tablet, not synced yet.
-      await id('patient-row').filter({ hasText: FAMILY }).first().click();
-      await id('edit-patient').click();
-      await id('patient-phone').fill(UI_PHONE);
-      await id('patient-save').click();
+      // The nurse changes the phone number on her device, not synced yet.
+      await press(id('patient-row').filter({ hasText: FAMILY }).first());
+      await press(id('edit-patient'));
+      await enter(id('patient-phone'), UI_PHONE);
+      await press(id('patient-save'));
       await id('chart-phone').getByText(UI_PHONE).waitFor();
 
       // Meanwhile the other device changes the same field and syncs first.
-      const [patient] = JSON.parse(await karte(['patient', 'list', '--json'], cliEnv));
-      assert.equal(patient.family, FAMILY);
+      const patient = JSON.parse(await karte(['patient', 'list', '--json'], cliEnv)).find((p) => p.family === FAMILY);
+      assert.ok(patient, `${FAMILY} reached the other device`);
       await karte(['patient', 'edit', patient.id, '--phone', CLI_PHONE], cliEnv);
       await karte(['sync'], cliEnv);
 
       // The nurse syncs: the chart shows both values with their authors.
-      await id('sync-now').click();
+      await press(id('sync-now'));
       await id('reviews').waitFor();
       const values = await id('review-value').allTextContents();
       assert.equal(values.length, 2, values.join(' | '));
       assert.ok(values.some((v) => v.includes(UI_PHONE) && v.includes('sato')), values.join(' | '));
       assert.ok(values.some((v) => v.includes(CLI_PHONE) && v.includes('suzuki')), values.join(' | '));
-      await shot('review');
+      await screen('review');
       const keep = await id('review-value').filter({ hasText: CLI_PHONE }).getByRole('button');
-      await keep.click();
+      await press(keep);
       await id('reviews').waitFor({ state: 'detached' });
       await id('notice').waitFor();
     });
 
-    await page.screenshot({ path: join(ARTIFACTS, 'karte-ui.png'), fullPage: false });
+    await page.screenshot({ path: join(ARTIFACTS, `karte-ui-${device.name}.png`), fullPage: false });
 
     await t.test('the sync bar follows the connection', async () => {
       await browser.setOffline(true);
@@ -415,13 +621,13 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
     });
 
     await t.test('auto-lock after the idle time set in the settings', async () => {
-      await id('nav-settings').click();
-      await id('settings-auto-lock').fill('0');
+      await press(id('nav-settings'));
+      await enter(id('settings-auto-lock'), '0');
       assert.match(await id('settings-auto-lock-error').textContent(), /1〜60/);
-      await id('settings-auto-lock').fill('1');
-      await id('settings-save').click();
+      await enter(id('settings-auto-lock'), '1');
+      await press(id('settings-save'));
       await id('notice').waitFor();
-      await id('nav-patients').click();
+      await press(id('nav-patients'));
       await id('unlock').waitFor({ timeout: 90_000 });
       assert.match(await id('lock-reason').textContent(), /自動でロック/);
       assert.equal(await page.getByText(FAMILY).count(), 0);
@@ -436,7 +642,7 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
     await browser.close();
     browser = undefined;
     bridge.kill('SIGTERM');
-    const needles = [FAMILY + ' ' + GIVEN, FAMILY, GIVEN, NOTE, '右膝の腫れ', UI_PHONE, CLI_PHONE];
+    const needles = [FAMILY + ' ' + GIVEN, FAMILY, GIVEN, SECOND_FAMILY, SECOND_GIVEN, NOTE, '右膝の腫れ', UI_PHONE, CLI_PHONE];
     const encodings = (s) => [Buffer.from(s, 'utf8'), Buffer.from(s, 'utf16le')];
     const found = [];
     for (const file of files(profile)) {
@@ -448,4 +654,4 @@ test('a nurse uses Karte in the browser: first run to a resolved conflict', { ti
     assert.deepEqual(found, []);
     rmSync(dir, { recursive: true, force: true });
   });
-});
+}

@@ -20,6 +20,7 @@ use crate::pages::patients::Patients;
 use crate::pages::record_visit::RecordVisit;
 use crate::pages::settings::Settings;
 use crate::pages::unlock::Unlock;
+use crate::pages::visit_mode::VisitMode;
 use crate::state::{Action, AppState, LockReason, Page, Phase};
 
 #[derive(Properties, PartialEq, Clone)]
@@ -35,7 +36,7 @@ pub fn App(props: &AppProps) -> Html {
     let localizer = use_memo((), |_| Localizer::new());
     let language = props.language;
     let state = use_reducer(move || AppState::with_language(language));
-    let tr = Tr::new(state.language, localizer.clone());
+    let tr = Tr::new(state.language, localizer.clone()).with_era(state.settings.japanese_era);
     let backend = props.backend.clone();
     // Timers and listeners live longer than one render; they read the
     // newest state through this cell instead of the one they started with.
@@ -56,6 +57,9 @@ pub fn App(props: &AppProps) -> Html {
     }
     use_effect_with(state.language, |language| {
         platform::remember_language(*language)
+    });
+    use_effect_with(state.settings.night_mode, |night| {
+        platform::show_night(*night)
     });
     {
         let (state, backend) = (state.clone(), backend.clone());
@@ -153,6 +157,7 @@ fn Shell() -> Html {
         Page::AddCondition(id) => html! { <AddCondition patient={id.clone()} /> },
         Page::AddMedication(id) => html! { <AddMedication patient={id.clone()} /> },
         Page::Settings => html! { <Settings /> },
+        Page::VisitMode => html! { <VisitMode /> },
     };
     let active = |p: &Page| {
         (std::mem::discriminant(p) == std::mem::discriminant(&state.page)).then_some("active")
@@ -163,6 +168,7 @@ fn Shell() -> Html {
                 <span class="brand">{ "Karte" }</span>
                 <nav>
                     <button type="button" class={classes!("nav", active(&Page::Patients))} data-testid="nav-patients" onclick={go(Page::Patients)}>{ tr.t("nav-patients") }</button>
+                    <button type="button" class={classes!("nav", active(&Page::VisitMode))} data-testid="nav-visit-mode" onclick={go(Page::VisitMode)}>{ tr.t("nav-visit-mode") }</button>
                     <button type="button" class={classes!("nav", active(&Page::Settings))} data-testid="nav-settings" onclick={go(Page::Settings)}>{ tr.t("nav-settings") }</button>
                 </nav>
                 <span class="user" data-testid="current-user">{ state.user.as_ref().map(|u| u.name.clone()).unwrap_or_default() }</span>
@@ -219,6 +225,58 @@ mod platform {
         web_sys::window().is_none_or(|w| w.navigator().on_line())
     }
 
+    /// Night mode: the style sheet's dark colours, on `<html data-theme>`.
+    pub fn show_night(night: bool) {
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = if night {
+                root.set_attribute("data-theme", "night")
+            } else {
+                root.remove_attribute("data-theme")
+            };
+        }
+    }
+
+    /// How much of the visible area's top the sticky header covers, and of
+    /// its bottom the sync bar and the form's buttons, in CSS px.
+    const COVERED_TOP: f64 = 72.0;
+    const COVERED_BOTTOM: f64 = 150.0;
+
+    /// Keeps the field being typed in view: an on-screen keyboard that
+    /// comes up shrinks the visible area (the visual viewport) and would
+    /// cover a field low on the form. Centres the focused field when it is
+    /// outside what is left.
+    fn keep_focus_in_view() {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let Some(field) = window.document().and_then(|d| d.active_element()) else {
+            return;
+        };
+        if !matches!(field.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") {
+            return;
+        }
+        let (top, height) = match window.visual_viewport() {
+            Some(view) => (view.offset_top(), view.height()),
+            None => (
+                0.0,
+                window
+                    .inner_height()
+                    .ok()
+                    .and_then(|h| h.as_f64())
+                    .unwrap_or_default(),
+            ),
+        };
+        let rect = field.get_bounding_client_rect();
+        if rect.top() < top + COVERED_TOP || rect.bottom() > top + height - COVERED_BOTTOM {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Center);
+            field.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    }
+
     /// Auto-lock and background sync, for as long as this value lives.
     pub struct Timers {
         _listeners: Vec<EventListener>,
@@ -241,6 +299,20 @@ mod platform {
                 let last_activity = last_activity.clone();
                 listeners.push(EventListener::new(&window, event, move |_| {
                     last_activity.set(js_sys::Date::now())
+                }));
+            }
+            // The field being typed stays above the on-screen keyboard: when
+            // it gets the focus (after the keyboard had time to come up) and
+            // whenever the visible area changes size.
+            listeners.push(EventListener::new(&window, "focusin", |_| {
+                gloo_timers::callback::Timeout::new(350, keep_focus_in_view).forget();
+            }));
+            listeners.push(EventListener::new(&window, "resize", |_| {
+                keep_focus_in_view()
+            }));
+            if let Some(view) = window.visual_viewport() {
+                listeners.push(EventListener::new(&view, "resize", |_| {
+                    keep_focus_in_view()
                 }));
             }
             for (event, online) in [("online", true), ("offline", false)] {
@@ -301,6 +373,8 @@ mod platform {
     pub fn online() -> bool {
         true
     }
+
+    pub fn show_night(_night: bool) {}
 
     pub struct Timers;
 

@@ -1,14 +1,45 @@
-//! How values read on screen: times in Japan time, coded values in the
+//! How values read on screen: dates in Japanese form and times in Japan
+//! time (never in the web view's locale or time zone), coded values in the
 //! user's language, problems in plain words.
 
-use karte_types::{CareLevel, ErrorCode, Problem, Timestamp};
+use karte_types::{CareLevel, Date, ErrorCode, Problem, Timestamp};
 
 use crate::i18n::{Language, Tr};
 
-/// `2026-11-25 09:30`, in Japan time.
-pub fn time(at: Timestamp) -> String {
+/// A date as Japanese forms write it: 2026年12月7日, or 令和8年12月7日 with
+/// the era setting (元年 for an era's first year). In English the same
+/// year-month-day order in digits, 2026-12-07, with the era after it when
+/// set: 2026-12-07 (Reiwa 8).
+pub fn date(tr: &Tr, date: Date) -> String {
+    let d = date.0;
+    let (month, day) = (d.month() as u8, d.day());
+    let era = if tr.era { date.japanese_era() } else { None };
+    match (tr.language, era) {
+        (Language::Ja, Some(e)) => {
+            let year = if e.year == 1 {
+                "元".to_owned()
+            } else {
+                e.year.to_string()
+            };
+            format!("{}{year}年{month}月{day}日", e.era.kanji())
+        }
+        (Language::Ja, None) => format!("{}年{month}月{day}日", d.year()),
+        (Language::En, Some(e)) => format!("{date} ({} {})", e.era.romaji(), e.year),
+        (Language::En, None) => date.to_string(),
+    }
+}
+
+/// How the `YYYY-MM-DD` a date input holds reads in Japanese form, shown
+/// under the input (which draws it in the web view's locale); nothing for
+/// a field not yet a date.
+pub fn date_reading(tr: &Tr, typed: &str) -> Option<String> {
+    Date::parse("date", typed).ok().map(|d| date(tr, d))
+}
+
+/// A date and time in Japan time: 2026年11月25日 09:30.
+pub fn time(tr: &Tr, at: Timestamp) -> String {
     let rfc = at.to_rfc3339();
-    format!("{} {}", &rfc[..10], &rfc[11..16])
+    format!("{} {}", date(tr, at.date_jst()), &rfc[11..16])
 }
 
 /// A coded value's label: `{prefix}-{code}` from the message files.
@@ -109,9 +140,43 @@ mod tests {
         assert!(problem(&tr, &unknown).contains("something odd"));
     }
 
+    fn on(y: i32, m: u8, d: u8) -> Date {
+        Date::from_ymd(y, m, d).unwrap()
+    }
+
     #[test]
     fn times_read_in_japan_time() {
+        let tr = Tr::default();
         let at = Timestamp::parse_rfc3339("at", "2026-11-25T00:30:00Z").unwrap();
-        assert_eq!(time(at), "2026-11-25 09:30");
+        assert_eq!(time(&tr, at), "2026年11月25日 09:30");
+        assert_eq!(time(&tr.in_language(Language::En), at), "2026-11-25 09:30");
+        // Late evening in UTC is already the next morning in Japan.
+        let late = Timestamp::parse_rfc3339("at", "2026-12-31T23:30:00Z").unwrap();
+        assert_eq!(
+            time(&tr.clone().with_era(true), late),
+            "令和9年1月1日 08:30"
+        );
+    }
+
+    #[test]
+    fn dates_read_in_japanese_form_with_the_era_when_set() {
+        let ja = Tr::default();
+        let era = ja.clone().with_era(true);
+        let en = ja.in_language(Language::En);
+        assert_eq!(date(&ja, on(2026, 12, 7)), "2026年12月7日");
+        assert_eq!(date(&era, on(2026, 12, 7)), "令和8年12月7日");
+        assert_eq!(date(&en, on(2026, 12, 7)), "2026-12-07");
+        assert_eq!(
+            date(&en.with_era(true), on(2026, 12, 7)),
+            "2026-12-07 (Reiwa 8)"
+        );
+        // The last day of Heisei and the first of Reiwa (元年, not 1年).
+        assert_eq!(date(&era, on(2019, 4, 30)), "平成31年4月30日");
+        assert_eq!(date(&era, on(2019, 5, 1)), "令和元年5月1日");
+        assert_eq!(date(&era, on(1989, 1, 7)), "昭和64年1月7日");
+        assert_eq!(date(&era, on(1989, 1, 8)), "平成元年1月8日");
+        assert_eq!(date(&era, on(1941, 3, 2)), "昭和16年3月2日");
+        // Before the Gregorian calendar there is no era year to write.
+        assert_eq!(date(&era, on(1872, 12, 31)), "1872年12月31日");
     }
 }

@@ -120,16 +120,21 @@ impl Default for Localizer {
     }
 }
 
-/// What components use to speak: the current language and the bundles.
+/// What components use to speak: the current language, the bundles, and
+/// how dates are written (the Western year or the Japanese era).
 #[derive(Debug, Clone)]
 pub struct Tr {
     pub language: Language,
+    /// Dates in the Japanese era (令和8年12月7日), a setting.
+    pub era: bool,
     localizer: Rc<Localizer>,
 }
 
 impl PartialEq for Tr {
     fn eq(&self, other: &Tr) -> bool {
-        self.language == other.language && Rc::ptr_eq(&self.localizer, &other.localizer)
+        self.language == other.language
+            && self.era == other.era
+            && Rc::ptr_eq(&self.localizer, &other.localizer)
     }
 }
 
@@ -137,13 +142,22 @@ impl Tr {
     pub fn new(language: Language, localizer: Rc<Localizer>) -> Tr {
         Tr {
             language,
+            era: false,
             localizer,
         }
     }
 
     /// The same bundles in another language.
     pub fn in_language(&self, language: Language) -> Tr {
-        Tr::new(language, self.localizer.clone())
+        Tr {
+            language,
+            ..self.clone()
+        }
+    }
+
+    /// The same, writing dates in the Japanese era or not.
+    pub fn with_era(self, era: bool) -> Tr {
+        Tr { era, ..self }
     }
 
     pub fn t(&self, id: &str) -> String {

@@ -12,6 +12,7 @@ pub mod display;
 pub mod forms;
 pub mod i18n;
 pub mod pages;
+pub mod route;
 pub mod state;
 pub mod trend;
 

@@ -41,6 +41,8 @@ pub enum Page {
     AddCondition(PatientId),
     AddMedication(PatientId),
     Settings,
+    /// Today's route and the next patient on it.
+    VisitMode,
 }
 
 impl Page {
@@ -53,7 +55,7 @@ impl Page {
             | Page::AddAllergy(id)
             | Page::AddCondition(id)
             | Page::AddMedication(id) => Some(id),
-            Page::Patients | Page::AddPatient | Page::Settings => None,
+            Page::Patients | Page::AddPatient | Page::Settings | Page::VisitMode => None,
         }
     }
 }
@@ -75,6 +77,9 @@ pub struct AppState {
     pub user: Option<AppUser>,
     pub page: Page,
     pub lock_reason: Option<LockReason>,
+    /// The visit form was opened from visit mode: saving it (or keeping
+    /// the draft) goes back there, to the next patient, not to the chart.
+    pub back_to_visit_mode: bool,
     /// The search as typed; an answer for any other text is stale and dropped.
     pub search: String,
     /// Shared, so that cloning the state on every action stays cheap with
@@ -102,6 +107,7 @@ impl Default for AppState {
             user: None,
             page: Page::default(),
             lock_reason: None,
+            back_to_visit_mode: false,
             search: String::new(),
             patients: Rc::default(),
             chart: None,
@@ -205,6 +211,13 @@ impl AppState {
                         self.chart = None;
                     }
                 }
+                self.back_to_visit_mode = match (&self.page, &page) {
+                    (Page::VisitMode, Page::RecordVisit(_)) => true,
+                    (Page::RecordVisit(from), Page::RecordVisit(to)) => {
+                        from == to && self.back_to_visit_mode
+                    }
+                    _ => false,
+                };
                 self.page = page;
                 self.problem = None;
                 self.notice = None;
@@ -266,12 +279,23 @@ impl AppState {
         self.lock_reason = Some(reason);
         self.user = None;
         self.page = Page::Patients;
+        self.back_to_visit_mode = false;
         self.search.clear();
         self.patients = Rc::default();
         self.chart = None;
         self.problem = None;
         self.notice = None;
         self.syncing = false;
+    }
+
+    /// Where the visit form of `patient` leaves to: visit mode if it was
+    /// begun there, else the patient's chart.
+    pub fn after_visit(&self, patient: PatientId) -> Page {
+        if self.back_to_visit_mode {
+            Page::VisitMode
+        } else {
+            Page::Chart(patient)
+        }
     }
 
     /// Whether background sync should run: unlocked and enrolled with a hub.
@@ -461,6 +485,24 @@ mod tests {
         assert!(state.chart.is_some(), "the banner stays while recording");
         state.apply(Action::Navigate(Page::Patients));
         assert!(state.chart.is_none());
+    }
+
+    #[test]
+    fn a_visit_begun_in_visit_mode_goes_back_there() {
+        let mut state = unlocked();
+        state.apply(Action::Navigate(Page::VisitMode));
+        state.apply(Action::Navigate(Page::RecordVisit("p1".into())));
+        assert!(state.back_to_visit_mode);
+        assert_eq!(state.after_visit("p1".into()), Page::VisitMode);
+        // Begun from the chart, it goes back to the chart.
+        state.apply(Action::Navigate(Page::Chart("p1".into())));
+        state.apply(Action::Navigate(Page::RecordVisit("p1".into())));
+        assert_eq!(state.after_visit("p1".into()), Page::Chart("p1".into()));
+        // A lock in between forgets where it was begun.
+        state.apply(Action::Navigate(Page::VisitMode));
+        state.apply(Action::Navigate(Page::RecordVisit("p1".into())));
+        state.apply(Action::Locked(LockReason::Idle));
+        assert!(!state.back_to_visit_mode);
     }
 
     #[test]

@@ -292,7 +292,7 @@ pub fn x_span(series: &[Series]) -> Option<(i64, i64)> {
 /// with the year too when the span crosses a new year, so a chart of two
 /// winters does not read as a few weeks.
 pub fn axis_dates(span: (i64, i64)) -> (String, String) {
-    let date = |at: i64| crate::display::time(Timestamp(at))[..10].replace('-', "/");
+    let date = |at: i64| Timestamp(at).date_jst().to_string().replace('-', "/");
     let (first, last) = (date(span.0), date(span.1));
     if first[..4] == last[..4] {
         (first[5..].to_owned(), last[5..].to_owned())

@@ -178,18 +178,27 @@ pub struct SyncReport {
     pub bytes_received: u64,
 }
 
-/// The settings a user changes in the app. The language is chosen in the
-/// UI and kept there; these are the ones the core enforces.
+/// The settings a user changes in the app, kept in the vault. The language
+/// is chosen in the UI and kept there. Settings saved before a field
+/// existed read with that field's default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Settings {
     /// Minutes without use before the vault locks itself (1 to 60).
     pub auto_lock_minutes: u32,
+    /// Dates read in the Japanese era (令和8年12月7日) instead of the
+    /// Western year (2026年12月7日).
+    pub japanese_era: bool,
+    /// Dark colours for dim rooms (a patient asleep at night).
+    pub night_mode: bool,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
             auto_lock_minutes: 5,
+            japanese_era: false,
+            night_mode: false,
         }
     }
 }
@@ -231,10 +240,12 @@ mod tests {
         assert!(Settings::default().validate().is_ok());
         let never = Settings {
             auto_lock_minutes: 0,
+            ..Settings::default()
         };
         assert_eq!(never.validate().unwrap_err().code, "out_of_range");
         let too_long = Settings {
             auto_lock_minutes: 61,
+            ..Settings::default()
         };
         assert!(too_long.validate().is_err());
     }
@@ -252,6 +263,19 @@ mod tests {
         assert!(!format!("{with:?}").contains("7K3M"));
         let blank = Credentials::new(None, "p").with_unlock_code("  ");
         assert_eq!(blank.unlock_code, None);
+    }
+
+    #[test]
+    fn settings_saved_before_a_field_existed_still_read() {
+        let old: Settings = serde_json::from_str(r#"{"auto_lock_minutes":12}"#).unwrap();
+        assert_eq!(old.auto_lock_minutes, 12);
+        assert!(!old.japanese_era && !old.night_mode);
+        let night = Settings {
+            night_mode: true,
+            ..Settings::default()
+        };
+        let json = serde_json::to_string(&night).unwrap();
+        assert_eq!(serde_json::from_str::<Settings>(&json).unwrap(), night);
     }
 
     #[test]

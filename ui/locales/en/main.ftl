@@ -109,6 +109,10 @@ visit-soap = Note (SOAP)
 visit-save = Save
 visit-keep-draft = Keep draft and go back
 visit-draft-restored = An unsaved draft was restored.
+visit-step-down = Lower { $what }
+visit-step-up = Raise { $what }
+visit-bp-systolic = Systolic
+visit-bp-diastolic = Diastolic
 
 ## Sync
 sync-online = Online
@@ -134,6 +138,13 @@ settings-enrolled-at = Enrolled
 settings-not-enrolled = This device is not enrolled with a hub.
 settings-device = This device
 settings-version = Version
+settings-dates = Dates
+settings-dates-western = Western year (2026-12-07)
+settings-dates-era = Japanese era (2026-12-07 (Reiwa 8))
+settings-night = Night mode
+settings-night-lead = Dark colours, so the screen does not glare in a dim room.
+settings-night-off = Day
+settings-night-on = Night
 unit-minutes = min
 
 ## Notices
@@ -293,3 +304,21 @@ void-open = Mark entered in error
 void-reason = Reason
 void-reason-needed = Say why, e.g. recorded for the wrong patient.
 void-confirm = Mark in error
+
+# Visit mode and today's route
+nav-visit-mode = Visit mode
+visit-mode-title = Visit mode
+visit-mode-empty = No route for today yet. Tap "Add to today's route" on a patient's chart to line them up here.
+visit-mode-next = Next visit
+visit-mode-done = Every visit on today's route is recorded.
+visit-mode-route = Today's route
+visit-mode-record = Record the visit
+visit-mode-open-chart = Open the chart
+visit-mode-last-vitals = Last time ({ $time }): { $vitals }
+visit-mode-no-vitals = No vital signs recorded before.
+route-visited = Visited
+route-earlier = Earlier
+route-later = Later
+route-remove = Take off the route
+route-add = Add to today's route
+route-added = On today's route

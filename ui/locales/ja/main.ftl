@@ -109,6 +109,10 @@ visit-soap = 記録（SOAP）
 visit-save = 保存
 visit-keep-draft = 下書きを残して戻る
 visit-draft-restored = 保存していない下書きを復元しました。
+visit-step-down = { $what }を下げる
+visit-step-up = { $what }を上げる
+visit-bp-systolic = 上（収縮期）
+visit-bp-diastolic = 下（拡張期）
 
 ## 同期
 sync-online = オンライン
@@ -134,6 +138,13 @@ settings-enrolled-at = 登録日時
 settings-not-enrolled = この端末はハブに登録されていません。
 settings-device = この端末
 settings-version = バージョン
+settings-dates = 日付の書き方
+settings-dates-western = 西暦（2026年12月7日）
+settings-dates-era = 和暦（令和8年12月7日）
+settings-night = 夜間モード
+settings-night-lead = 暗い部屋で画面がまぶしくないよう、暗い色で表示します。
+settings-night-off = 通常
+settings-night-on = 夜間
 unit-minutes = 分
 
 ## お知らせ
@@ -293,3 +304,21 @@ void-open = 入力誤りとして取消
 void-reason = 取消の理由
 void-reason-needed = 取消の理由を入力してください（例：別の利用者の記録）。
 void-confirm = 取消する
+
+# Visit mode and today's route
+nav-visit-mode = 訪問モード
+visit-mode-title = 訪問モード
+visit-mode-empty = 今日のルートはまだありません。利用者のカルテで「今日のルートに追加」を押すと、ここに順に並びます。
+visit-mode-next = 次の訪問
+visit-mode-done = 今日のルートの訪問はすべて記録しました。
+visit-mode-route = 今日のルート
+visit-mode-record = 訪問を記録
+visit-mode-open-chart = カルテを開く
+visit-mode-last-vitals = 前回（{ $time }）：{ $vitals }
+visit-mode-no-vitals = 前回のバイタルの記録はありません。
+route-visited = 訪問済み
+route-earlier = 前へ
+route-later = 後へ
+route-remove = ルートから外す
+route-add = 今日のルートに追加
+route-added = 今日のルートに入っています

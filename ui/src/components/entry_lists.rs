@@ -42,7 +42,7 @@ pub fn EntryLists(props: &EntryListsProps) -> Html {
                             <strong>{ c.input.name.clone() }</strong>
                             if let Some(code) = &c.input.icd10 { <span class="code">{ code.clone() }</span> }
                             <span class="status">{ display::coded(&tr, "status", c.input.status.code()) }</span>
-                            if let Some(onset) = c.input.onset { <span class="muted">{ tr.t_args("chart-since", &[("date", onset.to_string())]) }</span> }
+                            if let Some(onset) = c.input.onset { <span class="muted">{ tr.t_args("chart-since", &[("date", display::date(&tr, onset))]) }</span> }
                         </li>
                     }) }
                 </ul>

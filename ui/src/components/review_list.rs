@@ -76,7 +76,7 @@ pub fn ReviewList(props: &ReviewListProps) -> Html {
                                         <span class="author" data-testid="review-value-author">
                                             { value.author.as_ref().map(|a| a.user_name.clone()).unwrap_or_else(|| tr.t("review-unknown-author")) }
                                         </span>
-                                        <time>{ value.at.map(display::time).unwrap_or_default() }</time>
+                                        <time>{ value.at.map(|at| display::time(&tr, at)).unwrap_or_default() }</time>
                                         <button type="button" data-testid={format!("review-keep-{i}")} onclick={onclick} disabled={props.busy}>
                                             { tr.t("review-keep") }
                                         </button>

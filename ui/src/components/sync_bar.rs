@@ -65,7 +65,7 @@ pub fn SyncBar(props: &SyncBarProps) -> Html {
             }
             <span data-testid="sync-last">
                 { match last {
-                    Some(at) => tr.t_args("sync-last", &[("time", display::time(at))]),
+                    Some(at) => tr.t_args("sync-last", &[("time", display::time(&tr, at))]),
                     None => tr.t("sync-never"),
                 } }
             </span>

@@ -26,6 +26,13 @@ pub struct TextFieldProps {
     pub multiline: bool,
     #[prop_or_default]
     pub autocomplete: Option<AttrValue>,
+    /// Controls beside the input (the ± buttons of a vital sign).
+    #[prop_or_default]
+    pub after: Html,
+    /// A line under the input: how a date typed reads in Japanese form,
+    /// whatever the web view's locale shows inside a date input.
+    #[prop_or_default]
+    pub reading: Option<String>,
 }
 
 #[component]
@@ -64,7 +71,11 @@ pub fn TextField(props: &TextFieldProps) -> Html {
             <div class="control">
                 { control }
                 if let Some(unit) = &props.unit { <span class="unit">{ unit.clone() }</span> }
+                { props.after.clone() }
             </div>
+            if let Some(reading) = &props.reading {
+                <p class="reading" data-testid={format!("{}-reading", props.testid)}>{ reading.clone() }</p>
+            }
             if let Some(error) = &props.error {
                 <p class="error" id={error_id} data-testid={format!("{}-error", props.testid)} role="alert">{ error.clone() }</p>
             }

@@ -90,7 +90,7 @@ fn visit_item(tr: &Tr, patient: &karte_types::PatientId, visit: &Visit) -> Html 
         // when a newer visit arrives above it.
         <li key={visit.meta.id.to_string()} class={classes!("visit", voided.then_some("voided"))} data-testid="visit">
             <div class="visit-head">
-                <time>{ display::time(visit.input.at) }</time>
+                <time>{ display::time(tr, visit.input.at) }</time>
                 <span class="author">{ visit.meta.recorded_by.user_name.clone() }</span>
                 if let Some(v) = &visit.meta.entered_in_error {
                     <span class="badge" data-testid="visit-voided">{ tr.t("entry-voided") }</span>

@@ -28,7 +28,7 @@ pub use enrol::EnrolForm;
 pub use medication::MedicationForm;
 pub use passphrase::{MIN_PASSPHRASE, Strength, new_passphrase_errors};
 pub use patient::PatientForm;
-pub use visit::{VisitForm, local_minutes, parse_local_minutes};
+pub use visit::{Stepper, VisitForm, local_minutes, parse_local_minutes};
 
 /// The first error of each field, by field name.
 pub type FieldErrors = BTreeMap<String, ValidationError>;

@@ -3,7 +3,9 @@
 //! input shows it, in Japan time.
 
 use karte_types::{
-    Jcs, Soap, Timestamp, ValidationError, VisitInput, VitalSigns, parse_blood_pressure,
+    DIASTOLIC_RANGE, Jcs, PAIN_RANGE, PULSE_RANGE, RESPIRATION_RANGE, SPO2_RANGE, SYSTOLIC_RANGE,
+    Soap, TEMPERATURE_RANGE, Timestamp, ValidationError, VisitInput, VitalSigns,
+    parse_blood_pressure,
 };
 use serde::{Deserialize, Serialize};
 
@@ -153,6 +155,105 @@ impl VisitForm {
     }
 }
 
+/// A vital sign the ± buttons move: which part of the form it is, how far
+/// one press moves it, the usual value an empty field starts from, and the
+/// plausible range it stays in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stepper {
+    /// The form field, or `sys`/`dia` for the two halves of the BP field.
+    pub part: &'static str,
+    pub step: f64,
+    pub start: f64,
+    pub range: (f64, f64),
+    /// Digits after the point (1 for temperature).
+    pub decimals: usize,
+}
+
+impl Stepper {
+    pub const ALL: [Stepper; 7] = [
+        Stepper::new("temp", 0.1, 36.5, TEMPERATURE_RANGE, 1),
+        Stepper::whole("sys", 120, SYSTOLIC_RANGE),
+        Stepper::whole("dia", 80, DIASTOLIC_RANGE),
+        Stepper::whole("pulse", 72, PULSE_RANGE),
+        Stepper::whole("resp", 16, RESPIRATION_RANGE),
+        Stepper::whole("spo2", 97, (SPO2_RANGE.0 as u16, SPO2_RANGE.1 as u16)),
+        Stepper::whole("pain", 0, (PAIN_RANGE.0 as u16, PAIN_RANGE.1 as u16)),
+    ];
+
+    const fn new(
+        part: &'static str,
+        step: f64,
+        start: f64,
+        range: (f64, f64),
+        decimals: usize,
+    ) -> Stepper {
+        Stepper {
+            part,
+            step,
+            start,
+            range,
+            decimals,
+        }
+    }
+
+    const fn whole(part: &'static str, start: u16, range: (u16, u16)) -> Stepper {
+        Stepper::new(part, 1.0, start as f64, (range.0 as f64, range.1 as f64), 0)
+    }
+
+    pub fn of(part: &str) -> Option<Stepper> {
+        Stepper::ALL.into_iter().find(|s| s.part == part)
+    }
+
+    /// The text after one press: `up` or down by one step from what is
+    /// typed (full-width digits too), kept in range. An empty or unreadable
+    /// field starts at the usual value, so two presses reach 36.7.
+    pub fn press(&self, typed: &str, up: bool) -> String {
+        let next = match fold_digits(typed).parse::<f64>() {
+            Ok(value) if value.is_finite() => {
+                let moved = if up {
+                    value + self.step
+                } else {
+                    value - self.step
+                };
+                // Snap to the step so 36.55 + 0.1 reads 36.7, not 36.65.
+                (moved / self.step).round() * self.step
+            }
+            _ => self.start,
+        };
+        format!(
+            "{:.*}",
+            self.decimals,
+            next.clamp(self.range.0, self.range.1)
+        )
+    }
+}
+
+impl VisitForm {
+    /// One press of a ± button on `part` (a field, or `sys`/`dia` of the
+    /// blood pressure, whose other half is kept as typed).
+    pub fn step(&mut self, part: &str, up: bool) {
+        let Some(stepper) = Stepper::of(part) else {
+            return;
+        };
+        if part == "sys" || part == "dia" {
+            let bp = fold_digits(&self.bp);
+            let (sys, dia) = bp.split_once('/').unwrap_or((&bp, ""));
+            let half = |name: &str, typed: &str| match Stepper::of(name) {
+                // The pressed half moves; the other is kept, or starts at
+                // its usual value when empty, so the field always reads
+                // as a whole pressure.
+                Some(s) if name == part => s.press(typed, up),
+                Some(s) if typed.trim().is_empty() => s.press("", up),
+                _ => typed.trim().to_owned(),
+            };
+            self.bp = format!("{}/{}", half("sys", sys), half("dia", dia));
+        } else {
+            let next = stepper.press(self.get(part), up);
+            self.set(part, next);
+        }
+    }
+}
+
 /// `YYYY-MM-DDTHH:MM` in Japan time, for a datetime-local input.
 pub fn local_minutes(at: Timestamp) -> String {
     let rfc = at.to_rfc3339();
@@ -253,6 +354,59 @@ mod tests {
         // Drafts written by an older form with fewer fields still open.
         let old: VisitForm = serde_json::from_str(r#"{"temp":"36.5"}"#).unwrap();
         assert_eq!(old.temp, "36.5");
+    }
+
+    #[test]
+    fn steppers_move_by_their_step_from_the_usual_value() {
+        let mut form = visit(&[]);
+        form.step("temp", true);
+        assert_eq!(
+            form.temp, "36.5",
+            "an empty field starts at the usual value"
+        );
+        form.step("temp", true);
+        form.step("temp", true);
+        assert_eq!(form.temp, "36.7");
+        form.step("temp", false);
+        assert_eq!(form.temp, "36.6");
+        form.temp = "３６．９".into();
+        form.step("temp", true);
+        assert_eq!(form.temp, "37.0");
+        form.step("pulse", true);
+        form.step("pulse", true);
+        assert_eq!(form.pulse, "73");
+        form.spo2 = "100".into();
+        form.step("spo2", true);
+        assert_eq!(form.spo2, "100", "kept in range");
+        form.temp = "abc".into();
+        form.step("temp", false);
+        assert_eq!(form.temp, "36.5", "an unreadable field starts over");
+        let input = form.to_input().unwrap();
+        assert_eq!(input.vitals.temperature_c, Some(36.5));
+    }
+
+    #[test]
+    fn blood_pressure_steps_each_half() {
+        let mut form = visit(&[]);
+        form.step("dia", true);
+        assert_eq!(
+            form.bp, "120/80",
+            "an empty field starts at the usual values"
+        );
+        form.step("sys", true);
+        form.step("dia", false);
+        assert_eq!(form.bp, "121/79");
+        form.bp = "132/".into();
+        form.step("dia", true);
+        assert_eq!(form.bp, "132/80");
+        form.bp = "".into();
+        form.step("sys", false);
+        assert_eq!(form.bp, "120/80");
+        let input = visit(&[("bp", "121/79")]).to_input().unwrap();
+        assert_eq!(
+            (input.vitals.systolic, input.vitals.diastolic),
+            (Some(121), Some(79))
+        );
     }
 
     #[test]

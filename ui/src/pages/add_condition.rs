@@ -42,7 +42,8 @@ pub fn AddCondition(props: &AddConditionProps) -> Html {
                 <TextField testid="condition-icd10" label={tr.t("field-icd10")} value={entry.form.icd10.clone()} placeholder="I10"
                     error={error_text(&tr, &errors, "icd10")} oninput={entry.setter("icd10", |f, v| f.icd10 = v)} />
                 <TextField testid="condition-onset" kind="date" label={tr.t("field-onset")} value={entry.form.onset.clone()}
-                    error={error_text(&tr, &errors, "onset")} oninput={entry.setter("onset", |f, v| f.onset = v)} />
+                    error={error_text(&tr, &errors, "onset")} oninput={entry.setter("onset", |f, v| f.onset = v)}
+                    reading={display::date_reading(&tr, &entry.form.onset)} />
                 <TextField testid="condition-note" label={tr.t("field-note")} value={entry.form.note.clone()} multiline=true
                     oninput={entry.setter("note", |f, v| f.note = v)} />
                 if let Some(problem) = &*entry.failure {

@@ -48,9 +48,11 @@ pub fn AddMedication(props: &AddMedicationProps) -> Html {
                     placeholder={tr.t("medication-frequency-placeholder")}
                     error={error_text(&tr, &errors, "frequency")} oninput={entry.setter("frequency", |f, v| f.frequency = v)} />
                 <TextField testid="medication-start" kind="date" label={tr.t("field-start")} value={entry.form.start.clone()}
-                    error={error_text(&tr, &errors, "start")} oninput={entry.setter("start", |f, v| f.start = v)} />
+                    error={error_text(&tr, &errors, "start")} oninput={entry.setter("start", |f, v| f.start = v)}
+                    reading={display::date_reading(&tr, &entry.form.start)} />
                 <TextField testid="medication-end" kind="date" label={tr.t("field-end")} value={entry.form.end.clone()}
-                    error={error_text(&tr, &errors, "end")} oninput={entry.setter("end", |f, v| f.end = v)} />
+                    error={error_text(&tr, &errors, "end")} oninput={entry.setter("end", |f, v| f.end = v)}
+                    reading={display::date_reading(&tr, &entry.form.end)} />
                 if let Some(problem) = &*entry.failure {
                     <p class="error" role="alert" data-testid="medication-save-error">{ display::problem(&tr, problem) }</p>
                 }

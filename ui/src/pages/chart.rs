@@ -11,6 +11,7 @@ use crate::components::{
 };
 use crate::display;
 use crate::i18n::Tr;
+use crate::pages::visit_mode::RouteButton;
 use crate::state::{Action, Page};
 use crate::trend::Trend;
 
@@ -44,7 +45,7 @@ pub fn ChartHeader() -> Html {
                 <span class="kana">{ p.full_kana() }</span>
                 <span>{ tr.t_args("patient-age", &[("age", age.to_string())]) }</span>
                 <span>{ display::coded(&tr, "sex", p.sex.code()) }</span>
-                <span class="muted">{ p.birth.to_string() }</span>
+                <span class="muted" data-testid="chart-birth">{ display::date(&tr, p.birth) }</span>
                 if let Some(level) = p.care_level { <span>{ display::care_level(&tr, level) }</span> }
             </div>
             <AllergyBanner ..AllergyBannerProps::of(&chart) />
@@ -112,6 +113,7 @@ pub fn ChartPage(props: &ChartPageProps) -> Html {
                 <ReviewList reviews={chart.open_reviews().cloned().collect::<Vec<_>>()} onresolve={onresolve} busy={*busy} />
                 <div class="toolbar">
                     <button type="button" class="primary" data-testid="record-visit" onclick={go(Page::RecordVisit(id.clone()))}>{ tr.t("chart-record-visit") }</button>
+                    <RouteButton patient={id.clone()} />
                     <button type="button" class="secondary" data-testid="edit-patient" onclick={go(Page::EditPatient(id.clone()))}>{ tr.t("chart-edit-patient") }</button>
                     <button type="button" class="secondary" data-testid="add-allergy" onclick={go(Page::AddAllergy(id.clone()))}>{ tr.t("chart-add-allergy") }</button>
                     if chart.allergy_status == AllergyStatus::NotRecorded {

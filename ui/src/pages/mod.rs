@@ -12,3 +12,4 @@ pub mod patients;
 pub mod record_visit;
 pub mod settings;
 pub mod unlock;
+pub mod visit_mode;

@@ -168,7 +168,8 @@ pub fn PatientForm(props: &PatientFormProps) -> Html {
                 { field("family-kana", "field-family-kana", &form.family_kana) }
                 { field("given-kana", "field-given-kana", &form.given_kana) }
                 <TextField testid="patient-birth" kind="date" label={tr.t("field-birth")} value={form.birth.clone()}
-                    error={error_text(&tr, &errors, "birth")} oninput={set("birth")} />
+                    error={error_text(&tr, &errors, "birth")} oninput={set("birth")}
+                    reading={display::date_reading(&tr, &form.birth)} />
                 <SelectField testid="patient-sex" label={tr.t("field-sex")} value={form.sex.clone()} options={sexes}
                     error={error_text(&tr, &errors, "sex")} onchange={set("sex")} />
                 <SelectField testid="patient-care-level" label={tr.t("field-care-level")} value={form.care_level.clone()}

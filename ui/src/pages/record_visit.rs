@@ -15,10 +15,10 @@ use crate::backend::{BackendHandle, visit_draft_key};
 use crate::calls::{AppContext, load_chart, load_sync_status, spawn};
 use crate::components::TextField;
 use crate::display;
-use crate::forms::{VisitForm, error_text, from_problem, visible};
+use crate::forms::{VisitForm, error_text, from_problem, parse_local_minutes, visible};
 use crate::i18n::Tr;
 use crate::pages::chart::ChartHeader;
-use crate::state::{Action, LOCKED, Page};
+use crate::state::{Action, LOCKED};
 
 /// How long after the last keystroke the draft is written.
 const DRAFT_DELAY: Duration = Duration::from_millis(700);
@@ -172,7 +172,7 @@ pub fn RecordVisit(props: &RecordVisitProps) -> Html {
                         Ok(_) => {
                             draft_clock.finished.set(true);
                             spawn(backend2.discard_draft(key), |_| {});
-                            state.dispatch(Action::Navigate(Page::Chart(patient2.clone())));
+                            state.dispatch(Action::Navigate(state.after_visit(patient2.clone())));
                             state.dispatch(Action::Notice("notice-visit-saved"));
                             load_chart(&backend2, &state, patient2);
                             load_sync_status(&backend2, &state);
@@ -194,16 +194,67 @@ pub fn RecordVisit(props: &RecordVisitProps) -> Html {
     };
     let oncancel = {
         let (state, patient) = (state.clone(), props.patient.clone());
-        Callback::from(move |_| state.dispatch(Action::Navigate(Page::Chart(patient.clone()))))
+        Callback::from(move |_| {
+            state.dispatch(Action::Navigate(state.after_visit(patient.clone())))
+        })
+    };
+    // One press of a ± button: the same path as a keystroke (draft, touched).
+    let press = |part: &'static str, up: bool| {
+        let (form, touched, save_draft_later) =
+            (form.clone(), touched.clone(), save_draft_later.clone());
+        let field = if part == "sys" || part == "dia" {
+            "bp"
+        } else {
+            part
+        };
+        Callback::from(move |_: MouseEvent| {
+            let mut next = (*form).clone();
+            next.step(part, up);
+            save_draft_later(next.clone());
+            form.set(next);
+            if !touched.contains(field) {
+                let mut t = (*touched).clone();
+                t.insert(field.to_owned());
+                touched.set(t);
+            }
+        })
+    };
+    let steppers = |part: &'static str, what: String| {
+        html! {
+            <span class="stepper" role="group" aria-label={what.clone()}>
+                <button type="button" class="step" data-testid={format!("visit-{part}-down")}
+                    aria-label={tr.t_args("visit-step-down", &[("what", what.clone())])}
+                    onclick={press(part, false)}>{ "−" }</button>
+                <button type="button" class="step" data-testid={format!("visit-{part}-up")}
+                    aria-label={tr.t_args("visit-step-up", &[("what", what)])}
+                    onclick={press(part, true)}>{ "+" }</button>
+            </span>
+        }
     };
     let number = |field: &'static str,
                   label: &'static str,
                   unit: &'static str,
                   placeholder: &'static str| {
+        let after = match field {
+            "bp" => html! {
+                <div class="bp-steppers">
+                    <span class="bp-half">
+                        <span class="stepper-label">{ tr.t("visit-bp-systolic") }</span>
+                        { steppers("sys", tr.t("visit-bp-systolic")) }
+                    </span>
+                    <span class="bp-half">
+                        <span class="stepper-label">{ tr.t("visit-bp-diastolic") }</span>
+                        { steppers("dia", tr.t("visit-bp-diastolic")) }
+                    </span>
+                </div>
+            },
+            "jcs" => Html::default(),
+            _ => steppers(field, tr.t_args(label, &[])),
+        };
         html! {
             <TextField testid={format!("visit-{field}")} label={tr.t_args(label, &[])} value={form.get(field).to_owned()}
                 unit={unit} inputmode={if field == "bp" || field == "jcs" { "text" } else { "decimal" }}
-                placeholder={placeholder} error={error_text(&tr, &errors, field)} oninput={set(field)} />
+                placeholder={placeholder} error={error_text(&tr, &errors, field)} oninput={set(field)} after={after} />
         }
     };
     let note = |field: &'static str, label: &'static str| {
@@ -221,7 +272,8 @@ pub fn RecordVisit(props: &RecordVisitProps) -> Html {
             }
             <form onsubmit={onsubmit} novalidate=true>
                 <TextField testid="visit-at" kind="datetime-local" label={tr.t("field-at")} value={form.at.clone()}
-                    error={error_text(&tr, &errors, "at")} oninput={set("at")} />
+                    error={error_text(&tr, &errors, "at")} oninput={set("at")}
+                    reading={parse_local_minutes("at", &form.at).ok().map(|at| display::time(&tr, at))} />
                 <fieldset class="vitals-grid">
                     <legend>{ tr.t("visit-vitals") }</legend>
                     { number("temp", "field-temp", "°C", "36.5") }
@@ -245,8 +297,8 @@ pub fn RecordVisit(props: &RecordVisitProps) -> Html {
                 if let Some(problem) = &*failure {
                     <p class="error" role="alert" data-testid="visit-save-error">{ display::problem(&tr, problem) }</p>
                 }
-                <div class="actions">
-                    <button type="submit" class="primary" data-testid="visit-save" disabled={*busy}>{ tr.t("visit-save") }</button>
+                <div class="actions sticky-actions">
+                    <button type="submit" class="primary big" data-testid="visit-save" disabled={*busy}>{ tr.t("visit-save") }</button>
                     <button type="button" class="secondary" data-testid="visit-cancel" onclick={oncancel}>{ tr.t("visit-keep-draft") }</button>
                 </div>
             </form>

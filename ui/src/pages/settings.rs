@@ -1,4 +1,6 @@
-//! Settings: language, auto-lock time, hub enrolment and this device.
+//! Settings: language, how dates are written, night mode, auto-lock time,
+//! hub enrolment and this device. All but the language are kept in the
+//! vault; a choice of two applies as soon as it is tapped.
 
 use karte_types::{Settings as CoreSettings, SyncState};
 use yew::prelude::*;
@@ -25,7 +27,10 @@ pub fn Settings() -> Html {
         .map_err(|_| {
             karte_types::ValidationError::new("auto_lock_minutes", "malformed", "not a number")
         })
-        .map(|auto_lock_minutes| CoreSettings { auto_lock_minutes })
+        .map(|auto_lock_minutes| CoreSettings {
+            auto_lock_minutes,
+            ..state.settings
+        })
         .and_then(|s| s.validate().map(|()| s));
     let error = parsed.as_ref().err().map(|e| field_message(&tr, e));
     let onsave = {
@@ -40,6 +45,32 @@ pub fn Settings() -> Html {
                 answer_state.dispatch(Action::Notice("notice-saved"));
             });
         })
+    };
+    // A choice of two, saved at once: `change` gives the settings with it made.
+    let choice = |testid: &'static str,
+                  options: [(&'static str, bool); 2],
+                  current: bool,
+                  change: fn(CoreSettings, bool) -> CoreSettings| {
+        html! {
+            <div class="language-switch" role="group" data-testid={testid}>
+                { for options.into_iter().map(|(label, value)| {
+                    let (state, backend) = (state.clone(), backend.clone());
+                    let onclick = Callback::from(move |_| {
+                        let next = change(state.settings, value);
+                        let answer_state = state.clone();
+                        spawn_or_report(backend.save_settings(next), &state, move |saved| {
+                            answer_state.dispatch(Action::SettingsLoaded(saved));
+                        });
+                    });
+                    html! {
+                        <button type="button" data-testid={format!("{testid}-{value}")}
+                            aria-pressed={(value == current).to_string()}
+                            class={classes!((value == current).then_some("active"))}
+                            onclick={onclick}>{ tr.t(label) }</button>
+                    }
+                }) }
+            </div>
+        }
     };
     let onlanguage = {
         let state = state.clone();
@@ -62,6 +93,17 @@ pub fn Settings() -> Html {
                 <LanguageSwitch current={state.language} onchoose={onlanguage} />
             </section>
             <section class="card">
+                <h2>{ tr.t("settings-dates") }</h2>
+                { choice("settings-era", [("settings-dates-western", false), ("settings-dates-era", true)],
+                    state.settings.japanese_era, |s, japanese_era| CoreSettings { japanese_era, ..s }) }
+            </section>
+            <section class="card">
+                <h2>{ tr.t("settings-night") }</h2>
+                <p class="muted">{ tr.t("settings-night-lead") }</p>
+                { choice("settings-night", [("settings-night-off", false), ("settings-night-on", true)],
+                    state.settings.night_mode, |s, night_mode| CoreSettings { night_mode, ..s }) }
+            </section>
+            <section class="card">
                 <h2>{ tr.t("settings-auto-lock") }</h2>
                 <form onsubmit={onsave} novalidate=true class="inline-form">
                     <TextField testid="settings-auto-lock" label={tr.t("field-auto_lock_minutes")} value={(*minutes).clone()}
@@ -77,7 +119,7 @@ pub fn Settings() -> Html {
                         <dt>{ tr.t("field-hub-url") }</dt><dd data-testid="settings-hub-url">{ e.hub_url }</dd>
                         <dt>{ tr.t("settings-org") }</dt><dd>{ e.org_name }</dd>
                         <dt>{ tr.t("field-device-name") }</dt><dd>{ e.device_name }</dd>
-                        <dt>{ tr.t("settings-enrolled-at") }</dt><dd>{ display::time(e.enrolled_at) }</dd>
+                        <dt>{ tr.t("settings-enrolled-at") }</dt><dd>{ display::time(&tr, e.enrolled_at) }</dd>
                     </dl>
                 } else {
                     <p class="muted">{ tr.t("settings-not-enrolled") }</p>

@@ -109,15 +109,19 @@ fn the_auto_lock_time_is_a_setting_kept_in_the_vault() {
     assert_eq!(app.settings().unwrap(), Settings::default());
     let bad = app.save_settings(&Settings {
         auto_lock_minutes: 0,
+        ..Settings::default()
     });
     assert_eq!(bad.unwrap_err().code(), "invalid_input");
     app.save_settings(&Settings {
         auto_lock_minutes: 1,
+        night_mode: true,
+        japanese_era: true,
     })
     .unwrap();
     app.lock().unwrap();
     app.unlock(&credentials(None, PASSPHRASE)).unwrap();
     assert_eq!(app.settings().unwrap().auto_lock_minutes, 1);
+    assert!(app.settings().unwrap().night_mode && app.settings().unwrap().japanese_era);
     clock.advance_minutes(1);
     assert!(app.lock_if_idle());
 }

@@ -69,7 +69,10 @@ async fn settings_are_validated_and_kept() {
     let bridge = start().await;
     bridge.unlock().await;
     let read = bridge.call("settings", json!({})).await;
-    assert_eq!(read.body, json!({ "auto_lock_minutes": 5 }));
+    assert_eq!(
+        read.body,
+        json!({ "auto_lock_minutes": 5, "japanese_era": false, "night_mode": false })
+    );
     let bad = bridge
         .call(
             "save_settings",
@@ -81,10 +84,14 @@ async fn settings_are_validated_and_kept() {
     let saved = bridge
         .call(
             "save_settings",
-            json!({ "settings": { "auto_lock_minutes": 15 } }),
+            json!({ "settings": { "auto_lock_minutes": 15, "night_mode": true } }),
         )
         .await;
-    assert_eq!(saved.body, json!({ "auto_lock_minutes": 15 }), "{saved:?}");
+    assert_eq!(
+        saved.body,
+        json!({ "auto_lock_minutes": 15, "japanese_era": false, "night_mode": true }),
+        "{saved:?}"
+    );
     assert_eq!(
         bridge.call("settings", json!({})).await.body["auto_lock_minutes"],
         json!(15)
