@@ -4,10 +4,10 @@
 //! (the font: Debian's fonts-noto-cjk, or KARTE_DOCS_FONT=/path/font.ttc#0).
 
 use std::fs::File;
-use std::io::BufWriter;
-use std::path::PathBuf;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
-use karte_docs::{DocumentFont, render_plan, render_record, render_report, sample};
+use karte_docs::{DocsError, DocumentFont, render_plan, render_record, render_report, sample};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let folder = PathBuf::from(
@@ -20,32 +20,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut long = sample::report(25);
     long.course = long.course.repeat(12);
-    let documents: [(
-        &str,
-        Box<dyn Fn(&mut BufWriter<File>) -> Result<(), karte_docs::DocsError>>,
-    ); 4] = [
-        (
-            "houkokusho.pdf",
-            Box::new(|out| render_report(&sample::report(25), &font, out)),
-        ),
-        (
-            "houkokusho-long.pdf",
-            Box::new(|out| render_report(&long, &font, out)),
-        ),
-        (
-            "keikakusho.pdf",
-            Box::new(|out| render_plan(&sample::plan(), &font, out)),
-        ),
-        (
-            "kirokusho2.pdf",
-            Box::new(|out| render_record(&sample::record(), &font, out)),
-        ),
-    ];
-    for (name, render) in documents {
-        let path = folder.join(name);
-        let mut out = BufWriter::new(File::create(&path)?);
-        render(&mut out)?;
-        println!("{}", path.display());
-    }
+    save(&folder, "houkokusho.pdf", |out| {
+        render_report(&sample::report(25), &font, out)
+    })?;
+    save(&folder, "houkokusho-long.pdf", |out| {
+        render_report(&long, &font, out)
+    })?;
+    save(&folder, "keikakusho.pdf", |out| {
+        render_plan(&sample::plan(), &font, out)
+    })?;
+    save(&folder, "kirokusho2.pdf", |out| {
+        render_record(&sample::record(), &font, out)
+    })?;
+    Ok(())
+}
+
+fn save(
+    folder: &Path,
+    name: &str,
+    render: impl FnOnce(&mut dyn Write) -> Result<(), DocsError>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let path = folder.join(name);
+    let mut out = BufWriter::new(File::create(&path)?);
+    render(&mut out)?;
+    println!("{}", path.display());
     Ok(())
 }

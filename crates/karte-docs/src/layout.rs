@@ -354,13 +354,11 @@ fn wrap_with(text: &str, width: f32, char_width: impl Fn(char) -> f32) -> Vec<St
                 let mut carried = String::new();
                 if c.is_ascii_alphanumeric()
                     && line.ends_with(|last: char| last.is_ascii_alphanumeric())
+                    && let Some(space) = line.rfind(' ')
+                    && line[space + 1..].chars().all(|ch| ch.is_ascii_graphic())
                 {
-                    if let Some(space) = line.rfind(' ') {
-                        if line[space + 1..].chars().all(|ch| ch.is_ascii_graphic()) {
-                            carried = line[space + 1..].to_owned();
-                            line.truncate(space + 1);
-                        }
-                    }
+                    carried = line[space + 1..].to_owned();
+                    line.truncate(space + 1);
                 }
                 lines.push(line.trim_end().to_owned());
                 line_width = carried.chars().map(&char_width).sum();
