@@ -295,38 +295,18 @@ impl<'f> Flow<'f> {
 /// Characters that may not begin a line (行頭禁則); they hang at the end of
 /// the line before instead.
 fn closes_line(c: char) -> bool {
-    matches!(
-        c,
-        '、' | '。'
-            | '，'
-            | '．'
-            | '）'
-            | '」'
-            | '』'
-            | '】'
-            | '〕'
-            | '・'
-            | 'ー'
-            | 'ッ'
-            | 'ャ'
-            | 'ュ'
-            | 'ョ'
-            | 'っ'
-            | 'ゃ'
-            | 'ゅ'
-            | 'ょ'
-            | '！'
-            | '？'
-            | ')'
-            | ','
-            | '.'
-            | ':'
-            | ';'
-            | '!'
-            | '?'
-            | '％'
-            | '%'
-    )
+    "、。，．）」』】〕・ーッャュョっゃゅょ！？％),.:;!?%".contains(c)
+}
+
+/// The widest a line may be: over `width` only when it ends in punctuation
+/// that hangs, or holds a single character.
+#[cfg(test)]
+fn fits(line: &str, width: f32, char_width: impl Fn(char) -> f32) -> bool {
+    let total: f32 = line.chars().map(&char_width).sum();
+    let last = line.chars().last();
+    total <= width + 1e-3
+        || line.chars().count() == 1
+        || last.is_some_and(|last| closes_line(last) && total - char_width(last) <= width + 1e-3)
 }
 
 /// Breaks text into lines no wider than `width`: at any character in
@@ -343,7 +323,9 @@ fn wrap_with(text: &str, width: f32, char_width: impl Fn(char) -> f32) -> Vec<St
         let mut line_width = 0.0;
         for c in paragraph.chars() {
             let w = char_width(c);
-            if line_width + w > width && !line.is_empty() && !closes_line(c) {
+            // One closing mark may hang past the width; a second one breaks.
+            let hangs = closes_line(c) && line_width <= width;
+            if line_width + w > width && !line.is_empty() && !hangs {
                 if c == ' ' {
                     // A space at the break is the break itself.
                     lines.push(std::mem::take(&mut line));
@@ -468,6 +450,28 @@ mod tests {
     fn the_text_own_line_breaks_are_kept() {
         let lines = wrap_with("あ\n\nい", 100.0, width);
         assert_eq!(lines, ["あ", "", "い"]);
+    }
+
+    proptest::proptest! {
+        /// Any text at any width: no character but a space at a break is
+        /// dropped, and no line is wider than asked but for a hanging mark.
+        #[test]
+        fn wrapping_keeps_every_character_within_the_width(
+            text in "[あいう漢字、。）a-z0-9 \\n-]{0,80}",
+            width in 10.0f32..200.0,
+        ) {
+            let lines = wrap_with(&text, width, width_of);
+            let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+            proptest::prop_assert_eq!(strip(&lines.concat()), strip(&text));
+            proptest::prop_assert_eq!(lines.len() >= text.split('\n').count(), true);
+            for line in &lines {
+                proptest::prop_assert!(fits(line, width, width_of), "{:?} at {}", line, width);
+            }
+        }
+    }
+
+    fn width_of(c: char) -> f32 {
+        width(c)
     }
 
     #[test]

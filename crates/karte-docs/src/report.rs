@@ -140,8 +140,14 @@ fn calendar(flow: &mut Flow<'_>, report: &MonthlyReport, month: &str) {
             let index = row * 7 + column;
             if let Some(day_marks) = marks.get(index) {
                 flow.text(x + 4.0, y + 15.0, BODY_SIZE, &(index + 1).to_string());
+                // Up to four marks fit at full size; more shrink to the cell.
                 let symbols = day_marks.symbols();
-                flow.text(x + 22.0, y + 16.0, 12.0, &symbols);
+                let room = cell_width - 24.0;
+                let size = match flow.text_width(&symbols, 12.0) {
+                    width if width > room => 12.0 * room / width,
+                    _ => 12.0,
+                };
+                flow.text(x + 22.0, y + 16.0, size, &symbols);
             }
         }
     }
