@@ -272,3 +272,24 @@ fn a_missing_font_says_how_to_get_one() {
     let not_a_font = karte_docs::DocumentFont::from_bytes(b"not a font".to_vec(), 0);
     assert!(not_a_font.is_none());
 }
+
+/// Only the glyphs used are embedded: the collection is about 20 MB, a
+/// month's report a few dozen kilobytes.
+#[test]
+fn the_font_is_embedded_as_a_subset() {
+    let pdf = report_pdf(&sample::report(25));
+    assert!(pdf.len() < 200_000, "{} bytes", pdf.len());
+    assert!(
+        pdf.windows(b"NotoSansCJKjp".len())
+            .any(|window| window == b"NotoSansCJKjp"),
+        "the Japanese face is the one embedded"
+    );
+}
+
+/// The same document made twice is the same file: no clock, no random id
+/// in it, so a document saved in the chart can be compared with a new print.
+#[test]
+fn the_same_input_makes_the_same_bytes() {
+    let report = sample::report(25);
+    assert_eq!(report_pdf(&report), report_pdf(&report));
+}
