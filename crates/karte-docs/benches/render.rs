@@ -48,6 +48,7 @@ fn main() {
         home_care: String::new(),
         materials: String::new(),
         materials_change: String::new(),
+        information: String::new(),
         notes: String::new(),
         ..sample::report(0)
     };

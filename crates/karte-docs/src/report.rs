@@ -1,7 +1,8 @@
 //! 訪問看護報告書: the monthly report to the physician, laid out like the
-//! standard form (別紙様式2): the patient, the month's visit calendar with its
-//! marks, the course of the illness, the care given, the family's care, the
-//! materials used, notes, and the station's closing words to the physician.
+//! standard form (別紙様式2): the patient, the month's visit calendar with
+//! its marks, the course of the illness, the care given, the family's care,
+//! the materials used, information given to others, notes, and the
+//! station's closing words to the physician.
 
 use std::io::Write;
 
@@ -32,6 +33,9 @@ pub struct MonthlyReport {
     pub materials: String,
     /// 衛生材料等（種類・サイズ・必要量等）の変更の必要性.
     pub materials_change: String,
+    /// 情報提供: to whom information was given this month (市町村, 学校,
+    /// 保険医療機関 …) and how often.
+    pub information: String,
     /// 特記すべき事項.
     pub notes: String,
     /// The day the report is made.
@@ -72,6 +76,7 @@ pub fn render_report(
     flow.section("家庭での介護の状況", &report.home_care, 3);
     flow.section("衛生材料等の使用量および使用状況", &report.materials, 2);
     flow.section("衛生材料等の変更の必要性", &report.materials_change, 1);
+    flow.section("情報提供", &report.information, 1);
     flow.section("特記すべき事項", &report.notes, 3);
     closing(
         &mut flow,

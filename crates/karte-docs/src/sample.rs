@@ -77,6 +77,7 @@ pub fn report(visit_count: usize) -> MonthlyReport {
         home_care: "長女（同居、日中就労）が主介護者。朝夕の食事と服薬を見守っている。介護負担感の訴えあり、短期入所の利用をケアマネジャーと相談中。".to_owned(),
         materials: "ハイドロコロイド被覆材 10×10cm 週3枚、生理食塩水 500mL 週2本、ガーゼ 1箱。".to_owned(),
         materials_change: "褥瘡の縮小に伴い被覆材を7.5×7.5cmへ変更を希望します。".to_owned(),
+        information: "居宅介護支援事業所（ケアマネジャー 田中）へ11月20日に情報提供 1回。".to_owned(),
         notes: "12月より通所リハビリテーション開始予定。急変時は訪問看護ステーションの24時間連絡体制で対応。".to_owned(),
         written: date!(2026 - 12 - 01),
         station: station(),

@@ -68,6 +68,7 @@ fn the_report_shows_every_field_it_was_made_from() {
         report.home_care.clone(),
         report.materials.clone(),
         report.materials_change.clone(),
+        report.information.clone(),
         report.notes.clone(),
         report.station.manager.clone(),
         report.station.address.clone(),
