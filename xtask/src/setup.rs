@@ -17,11 +17,16 @@ pub struct Package {
 
 /// What the test suite needs beyond Rust: Node.js and npm for the independent
 /// FHIR validator, PostgreSQL for the hub's scale backend (the tests start
-/// their own server on loopback).
-pub const TEST_PACKAGES: [Package; 3] = [
+/// their own server on loopback), poppler for reading back the PDFs.
+pub const TEST_PACKAGES: [Package; 4] = [
     Package {
         name: "nodejs",
         provides: Some("node"),
+    },
+    // pdftotext and pdftoppm, which read back the documents karte-docs makes.
+    Package {
+        name: "poppler-utils",
+        provides: Some("pdftotext"),
     },
     Package {
         name: "npm",
