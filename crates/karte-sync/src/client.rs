@@ -12,7 +12,9 @@ mod transport;
 mod verify;
 
 pub use http::HttpTransport;
-pub use replica::{FeedCursor, Outgoing, OutgoingChart, PageApplied, ReceivedPage, Replica};
+pub use replica::{
+    FeedCursor, Outgoing, OutgoingChange, OutgoingChart, PageApplied, ReceivedPage, Replica,
+};
 pub use rounds::{DeviceIdentity, RequestStamps, SyncOptions, sync};
 pub use summary::{QuarantineNote, SyncProgress, SyncSummary, human_bytes};
 pub use transport::{EnrolmentGrant, EnrolmentRequest, Transport};

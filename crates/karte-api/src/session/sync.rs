@@ -21,17 +21,19 @@ use std::collections::{BTreeSet, HashMap};
 
 use karte_record::{ActorId, ChangeHash, Chart, Edit};
 use karte_store::{
-    AuditAction, AuditEvent, Enrolment, LastSync, PendingShare, QuarantineWrite, ReceivedDocument,
-    SyncPageWrite,
+    AuditAction, AuditEvent, ChangeSignatureRecord, Enrolment, LastSync, PendingShare,
+    QuarantineWrite, ReceivedDocument, SyncPageWrite,
 };
 use karte_sync::client::{
-    DeviceIdentity, EnrolmentRequest, FeedCursor, HttpTransport, Outgoing, OutgoingChart,
-    PageApplied, QuarantineNote, ReceivedPage, Replica, RequestStamps, SyncOptions, SyncProgress,
-    SyncSummary, Transport,
+    DeviceIdentity, EnrolmentRequest, FeedCursor, HttpTransport, Outgoing, OutgoingChange,
+    OutgoingChart, PageApplied, QuarantineNote, ReceivedPage, Replica, RequestStamps, SyncOptions,
+    SyncProgress, SyncSummary, Transport,
 };
 use karte_sync::enrolment_code::EnrolmentCode;
 use karte_sync::recovery::seal_to_recovery_key;
-use karte_sync::wire::{AuditHeadReport, ChartDigest, DocUpdate, Payload, QuarantineReport};
+use karte_sync::wire::{
+    AuditHeadReport, ChangeSignature, ChartDigest, DocUpdate, Payload, QuarantineReport,
+};
 use karte_sync::{DeviceKey, SyncError};
 use karte_types::{DeviceId, ErrorCode, PatientId, PatientSummary, QuarantinedChart, Timestamp};
 use ring::rand::SystemRandom;
@@ -397,6 +399,18 @@ fn pending_shares(pairs: &[(PatientId, String)]) -> Vec<PendingShare> {
         .collect()
 }
 
+/// Signatures as the vault keeps them.
+fn kept_signatures(signatures: &[ChangeSignature]) -> Vec<ChangeSignatureRecord> {
+    signatures
+        .iter()
+        .map(|signature| ChangeSignatureRecord {
+            hash: signature.hash,
+            author: signature.device.clone(),
+            signature: signature.signature.clone(),
+        })
+        .collect()
+}
+
 fn change_hashes(heads: &[[u8; 32]]) -> Vec<ChangeHash> {
     heads.iter().map(|h| ChangeHash(*h)).collect()
 }
@@ -442,7 +456,7 @@ impl Replica for VaultReplica<'_> {
             } else {
                 charts.push(OutgoingChart {
                     doc: pending.id,
-                    changes,
+                    changes: changes.into_iter().map(OutgoingChange::own).collect(),
                 });
             }
         }
@@ -484,6 +498,11 @@ impl Replica for VaultReplica<'_> {
             quarantine_reported: page.quarantine_reported,
             ..SyncPageWrite::default()
         };
+        for (doc, signatures) in &page.pushed {
+            write
+                .signatures
+                .push((doc.clone(), kept_signatures(signatures)));
+        }
         for acked in &page.acked {
             write.acked.push((acked.doc.clone(), acked.heads.clone()));
             write.audit.push(sync_event(
@@ -545,6 +564,11 @@ impl Replica for VaultReplica<'_> {
                 Payload::Changes(changes) => format!("received {} changes", changes.len()),
             };
             write.audit.push(sync_event(now, &update.doc, &detail));
+            // The signatures passed the page's checks: kept, so this device
+            // can prove who wrote each change when it hands them on.
+            write
+                .signatures
+                .push((update.doc.clone(), kept_signatures(&update.signatures)));
             touched.push(Touched {
                 id: update.doc.clone(),
                 new_chart,

@@ -10,6 +10,7 @@ use karte_hub::{
     Clock, Hub, HubConfig, HubListener, HubStore, Org, OrgId, PushedDoc, RecoveryPrivateKey,
     ServeOptions, SqliteHubStore, StoredChange, SystemClock, TlsFiles, invite_device, new_org,
 };
+use karte_store::ChangeSignatureRecord;
 use karte_sync::TransportError;
 use karte_sync::client::{EnrolmentGrant, EnrolmentRequest};
 use karte_test_support::PASSPHRASE;
@@ -247,6 +248,27 @@ impl Device {
     /// Syncs over `transport` in place of the enrolled hub's address.
     pub fn sync_over(&mut self, transport: &mut dyn Transport) -> Result<SyncSummary, ApiError> {
         self.session.sync_with(transport, |_| {})
+    }
+
+    /// The change signatures the vault keeps of `doc`, read from the file
+    /// as another process would: the session is locked, and opened again.
+    pub fn kept_signatures(self, doc: &PatientId) -> (Device, Vec<ChangeSignatureRecord>) {
+        let Device { dir, session } = self;
+        session.lock();
+        let vault = karte_store::Vault::open(&dir.path().join("vault.karte"))
+            .unwrap()
+            .unlock("admin", PASSPHRASE)
+            .unwrap();
+        let kept = vault.change_signatures(doc).unwrap();
+        vault.lock();
+        let session = Session::open(
+            &dir.path().join("vault.karte"),
+            None,
+            PASSPHRASE,
+            Environment::system(),
+        )
+        .unwrap();
+        (Device { dir, session }, kept)
     }
 
     /// Locks the vault and opens it again, as a new process would.

@@ -538,3 +538,38 @@ fn demo_patients_without_visits_are_taken_by_the_hub() {
         .unwrap_or_else(|e| panic!("{} ({e})", e.code()));
     assert_eq!(summary.pushed_charts, patients.len(), "{summary}");
 }
+
+#[test]
+fn every_change_received_or_pushed_keeps_its_authors_signature_in_the_vault() {
+    let (hub, _org, [mut a, mut b]) = one_org(["A", "B"]);
+    let (a_id, b_id) = (device_id(&a), device_id(&b));
+    let patient = a.session.add_patient(&yamada()).unwrap();
+    a.sync();
+    // A chart new to B comes whole, vouched for by the hub.
+    assert_eq!(b.sync().received_whole, 1);
+    a.session.record_visit(&patient, &visit(60, 72)).unwrap();
+    a.sync();
+    let received = b.sync();
+    assert_eq!(received.received_changes, 1, "{received}");
+    b.session.record_visit(&patient, &visit(120, 80)).unwrap();
+    b.sync();
+
+    let (_b, kept) = b.kept_signatures(&patient);
+    let authors: Vec<&str> = kept.iter().map(|k| k.author.as_str()).collect();
+    assert_eq!(authors, [a_id.as_str(), b_id.as_str()]);
+    // Each is the signature the hub holds: the author's own.
+    let held = hub.chart(&patient);
+    for record in &kept {
+        assert!(
+            held.get_change_meta_by_hash(&automerge::ChangeHash(record.hash))
+                .is_some()
+        );
+    }
+    a.sync();
+    let (_a, kept_by_a) = a.kept_signatures(&patient);
+    assert_eq!(kept_by_a.len(), 3, "A's two pushed and B's one received");
+}
+
+fn device_id(device: &Device) -> karte_types::DeviceId {
+    karte_types::DeviceId(device.session.author().device.to_string())
+}

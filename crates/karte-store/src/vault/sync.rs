@@ -11,6 +11,7 @@ use rusqlite::Connection;
 use zeroize::Zeroizing;
 
 use super::{Vault, VaultOpened, side_file};
+use crate::change_log::{self, ChangeSignatureRecord};
 use crate::crypto::{KEY_LEN, SecretKey};
 use crate::lock::lock_path;
 use crate::sync_state::{
@@ -70,6 +71,9 @@ pub struct SyncPageWrite {
     /// The request this page answers told the hub the quarantine list.
     pub quarantine_reported: bool,
     pub audit: Vec<AuditEvent>,
+    /// Signatures of changes this page brought or pushed, per chart, to
+    /// keep beside the charts (those kept already are skipped).
+    pub signatures: Vec<(PatientId, Vec<ChangeSignatureRecord>)>,
 }
 
 impl SyncPageWrite {
@@ -85,6 +89,7 @@ impl SyncPageWrite {
             && self.lifted.is_empty()
             && !self.quarantine_reported
             && self.audit.is_empty()
+            && self.signatures.iter().all(|(_, kept)| kept.is_empty())
     }
 }
 
@@ -209,6 +214,16 @@ impl Vault {
         quarantine::list(&self.conn, &self.key)
     }
 
+    /// The signatures kept of `document`'s changes, in arrival order: who
+    /// wrote each change this vault holds and could prove it.
+    pub fn change_signatures(
+        &self,
+        document: &PatientId,
+    ) -> Result<Vec<ChangeSignatureRecord>, StoreError> {
+        self.live()?;
+        change_log::of_document(&self.conn, &self.key, document)
+    }
+
     /// The ids of the charts in quarantine, without opening anything.
     pub fn quarantined_ids(&self) -> Result<Vec<PatientId>, StoreError> {
         self.live()?;
@@ -311,6 +326,7 @@ impl Vault {
             lifted,
             quarantine_reported,
             audit,
+            signatures,
         } = page;
         self.transact_audited(audit, |conn, key| {
             for (id, heads) in acked {
@@ -331,6 +347,9 @@ impl Vault {
             for document in documents {
                 write_received(conn, key, document)?;
             }
+            for (id, records) in &signatures {
+                change_log::add(conn, key, id, records)?;
+            }
             let mut quarantine_news = false;
             for write in quarantined {
                 quarantine_news |= quarantine::add(conn, key, write)?;
@@ -342,6 +361,7 @@ impl Vault {
                 patient_index::remove(conn, &id)?;
                 documents::remove(conn, &id)?;
                 sync_state::remove_document(conn, &id)?;
+                change_log::remove(conn, &id)?;
                 quarantine_news |= quarantine::remove(conn, &id)?;
             }
             let (mut state, version) = sync_state::state(conn, key)?;

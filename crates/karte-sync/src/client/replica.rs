@@ -8,7 +8,7 @@ use karte_types::PatientId;
 use crate::SyncError;
 use crate::client::summary::QuarantineNote;
 use crate::client::verify::RefusedUpdate;
-use crate::wire::{AuditHeadReport, DocHeads, DocUpdate, QuarantineReport};
+use crate::wire::{AuditHeadReport, ChangeSignature, DocHeads, DocUpdate, QuarantineReport};
 
 /// A device's charts and sync state.
 pub trait Replica {
@@ -77,12 +77,31 @@ pub struct Outgoing {
     pub quarantined: Option<Vec<QuarantineReport>>,
 }
 
-/// One chart's changes that the hub lacks: raw Automerge changes written
-/// by this device, in causal order.
+/// One chart's changes that the hub lacks, in causal order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingChart {
     pub doc: PatientId,
-    pub changes: Vec<Vec<u8>>,
+    pub changes: Vec<OutgoingChange>,
+}
+
+/// One raw Automerge change to push, and its author's signature when the
+/// replica keeps one: a change of another device goes with the signature
+/// its author made, one of this device's own may be signed at push time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingChange {
+    pub bytes: Vec<u8>,
+    /// `None`: a change of this device's own, to be signed now.
+    pub signature: Option<ChangeSignature>,
+}
+
+impl OutgoingChange {
+    /// A change of this device's own, to be signed when pushed.
+    pub fn own(bytes: Vec<u8>) -> OutgoingChange {
+        OutgoingChange {
+            bytes,
+            signature: None,
+        }
+    }
 }
 
 /// One page of the hub's answer, checked.
@@ -110,6 +129,10 @@ pub struct ReceivedPage {
     pub refused: Vec<RefusedUpdate>,
     /// This page answers a request that told the hub the quarantine list.
     pub quarantine_reported: bool,
+    /// The signature, with its author, of every change the request this
+    /// page answers pushed, per chart: the replica keeps them beside its
+    /// changes.
+    pub pushed: Vec<(PatientId, Vec<ChangeSignature>)>,
 }
 
 /// What applying a page did.

@@ -18,11 +18,13 @@
 
 use karte_types::{DeviceId, PatientId};
 
-use crate::client::replica::{FeedCursor, Outgoing, ReceivedPage, Replica};
+use crate::client::replica::{FeedCursor, Outgoing, OutgoingChange, ReceivedPage, Replica};
 use crate::client::summary::{SyncProgress, SyncSummary};
 use crate::client::transport::Transport;
 use crate::client::verify::verify_updates;
-use crate::wire::{DocPush, Payload, SyncRequest, SyncResponse, WipeOrder};
+use crate::wire::{
+    ChangeSignature, DocPush, Payload, SignedChange, SyncRequest, SyncResponse, WipeOrder,
+};
 use crate::{
     DeviceKey, SyncError, TransportError, decode_response, encode_request, sign_change,
     sign_request,
@@ -168,6 +170,7 @@ pub fn sync<R: Replica + RequestStamps>(
             unshares_accepted: request.unshares.clone(),
             refused,
             quarantine_reported: request.quarantined.is_some(),
+            pushed: pushed_signatures(&request, identity.device),
         })?;
         summary.new_reviews += applied.new_reviews;
         summary.quarantined.extend(applied.quarantined);
@@ -353,8 +356,8 @@ fn first_request<R: Replica>(
     for chart in charts.into_iter().filter(|c| !c.changes.is_empty()) {
         let changes = chart
             .changes
-            .iter()
-            .map(|change| sign_change(identity.key, change))
+            .into_iter()
+            .map(|change| signed(identity, change))
             .collect::<Result<Vec<_>, _>>()
             .map_err(SyncError::from)?;
         summary.pushed_changes += changes.len();
@@ -375,6 +378,41 @@ fn first_request<R: Replica>(
         unshares,
         quarantined,
     })
+}
+
+/// A change to push with its author's signature: the one kept, or for a
+/// change of this device's own without one, made now.
+fn signed(
+    identity: DeviceIdentity<'_>,
+    change: OutgoingChange,
+) -> Result<SignedChange, crate::AuthError> {
+    match change.signature {
+        None => sign_change(identity.key, &change.bytes),
+        Some(signature) => Ok(SignedChange {
+            change: change.bytes,
+            hash: signature.hash,
+            signature: signature.signature,
+        }),
+    }
+}
+
+/// The signature and author of every change `request` pushed, per chart.
+fn pushed_signatures(
+    request: &SyncRequest,
+    device: &DeviceId,
+) -> Vec<(PatientId, Vec<ChangeSignature>)> {
+    request
+        .pushes
+        .iter()
+        .map(|push| {
+            let signatures = push
+                .changes
+                .iter()
+                .map(|change| change.signature_of(device))
+                .collect();
+            (push.doc.clone(), signatures)
+        })
+        .collect()
 }
 
 /// Signs and sends one request and reads its response.

@@ -9,8 +9,8 @@ use std::rc::Rc;
 use automerge::{Automerge, Change};
 use karte_record::{Chart, Edit, actor_for};
 use karte_sync::client::{
-    EnrolmentGrant, EnrolmentRequest, FeedCursor, Outgoing, OutgoingChart, PageApplied,
-    ReceivedPage, Replica, RequestStamps, Transport,
+    EnrolmentGrant, EnrolmentRequest, FeedCursor, Outgoing, OutgoingChange, OutgoingChart,
+    PageApplied, ReceivedPage, Replica, RequestStamps, Transport,
 };
 use karte_sync::{
     AuditHeadReport, ChangeSignature, DeviceKey, DocHeads, DocUpdate, Payload, SignerKey,
@@ -386,7 +386,11 @@ impl Replica for Device {
                     .unwrap_or_default();
                 OutgoingChart {
                     doc: doc.clone(),
-                    changes: self.charts[doc].own_changes_since(&self.id, &heads),
+                    changes: self.charts[doc]
+                        .own_changes_since(&self.id, &heads)
+                        .into_iter()
+                        .map(OutgoingChange::own)
+                        .collect(),
                 }
             })
             .collect();
