@@ -34,8 +34,15 @@ use crate::WireError;
 /// compressed bytes, and added unsharing by a device
 /// ([`SyncRequest::unshares`]) and shares waiting for the receiving
 /// organisation's approval ([`SyncResponse::shares_pending`]), and the
-/// charts a device holds in quarantine ([`SyncRequest::quarantined`]).
-pub const PROTOCOL_VERSION: u16 = 3;
+/// charts a device holds in quarantine ([`SyncRequest::quarantined`]);
+/// version 4 added the author of a pushed change ([`SignedChange::author`]),
+/// so a device hands on other devices' changes with their own signatures.
+pub const PROTOCOL_VERSION: u16 = 4;
+/// The oldest version a hub still reads and answers in, so devices not yet
+/// updated keep syncing for a release: a version 3 request is read as one
+/// of version 4 whose changes are all the pushing device's own, and is
+/// answered in version 3.
+pub const OLDEST_READ_VERSION: u16 = 3;
 /// The first bytes of every request.
 pub const REQUEST_MAGIC: [u8; 4] = *b"KSYN";
 /// The first bytes of every response. Different from the request's, so a
@@ -117,6 +124,9 @@ pub enum HeaderRead {
     Complete {
         header: RequestHeader,
         body_offset: usize,
+        /// The envelope's protocol version: the body is read, and the
+        /// request answered, in it.
+        version: u16,
     },
 }
 
@@ -193,6 +203,10 @@ pub struct SignedChange {
     /// Ed25519, see [`crate::change_signing_message`].
     #[serde(with = "serde_bytes")]
     pub signature: Vec<u8>,
+    /// The device that wrote the change and signed it, when it is not the
+    /// pushing device: a change handed on (relayed) with its author's
+    /// signature. `None`: the pushing device's own.
+    pub author: Option<DeviceId>,
 }
 
 /// The number and hash of the latest entry of a vault's audit chain.
@@ -348,7 +362,7 @@ pub fn read_request_header(bytes: &[u8]) -> Result<HeaderRead, WireError> {
     if bytes.len() < HEADER_LEN {
         return Ok(HeaderRead::Incomplete);
     }
-    let rest = read_header(bytes, REQUEST_MAGIC)?;
+    let (version, rest) = read_header(bytes, REQUEST_MAGIC, OLDEST_READ_VERSION)?;
     if rest.len() < 2 {
         return Ok(HeaderRead::Incomplete);
     }
@@ -364,6 +378,7 @@ pub fn read_request_header(bytes: &[u8]) -> Result<HeaderRead, WireError> {
     Ok(HeaderRead::Complete {
         header: from_postcard(header)?,
         body_offset: HEADER_LEN + 2 + header_len,
+        version,
     })
 }
 
@@ -375,9 +390,23 @@ pub(crate) fn deflate_request(request: &SyncRequest) -> Vec<u8> {
 /// Inflates and reads a request's body under `limits`. Only for a body
 /// whose signature has been checked.
 pub fn inflate_request_body(body: &[u8], limits: &Limits) -> Result<SyncRequest, WireError> {
+    inflate_request_body_of(PROTOCOL_VERSION, body, limits)
+}
+
+/// [`inflate_request_body`] for a body of protocol `version` (as its
+/// envelope said): one of version 3 is read as version 4 with every
+/// change the pushing device's own.
+pub fn inflate_request_body_of(
+    version: u16,
+    body: &[u8],
+    limits: &Limits,
+) -> Result<SyncRequest, WireError> {
     check_compressed_len(body.len(), limits).map_err(|e| over_request_limit(e, limits))?;
     let plain =
         inflate(body, limits.max_inflated_bytes).map_err(|e| over_request_limit(e, limits))?;
+    if version == 3 {
+        return Ok(from_postcard::<v3::SyncRequest>(&plain)?.into());
+    }
     from_postcard(&plain)
 }
 
@@ -388,6 +417,13 @@ pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
 }
 
 pub fn encode_response(response: &SyncResponse) -> Vec<u8> {
+    encode_response_as(PROTOCOL_VERSION, response)
+}
+
+/// A response in protocol `version`, the version of the request it answers
+/// (see [`OLDEST_READ_VERSION`]); the response's fields are the same in
+/// versions 3 and 4.
+pub fn encode_response_as(version: u16, response: &SyncResponse) -> Vec<u8> {
     // Saved charts are compressed already: deflating them again costs the
     // hub half a second per 15 MB of a first sync and saves under 2 %. A
     // response that is mostly charts sent whole goes in stored blocks,
@@ -404,7 +440,7 @@ pub fn encode_response(response: &SyncResponse) -> Vec<u8> {
     } else {
         Compression::default()
     };
-    encode(RESPONSE_MAGIC, response, level)
+    encode(RESPONSE_MAGIC, version, response, level)
 }
 
 /// How many bytes of charts sent whole make a response not worth deflating.
@@ -427,6 +463,7 @@ pub fn decode_request_within(bytes: &[u8], limits: &Limits) -> Result<SignedRequ
     let HeaderRead::Complete {
         header,
         body_offset,
+        version,
     } = read_request_header(bytes)?
     else {
         return Err(WireError::malformed(format!(
@@ -434,6 +471,14 @@ pub fn decode_request_within(bytes: &[u8], limits: &Limits) -> Result<SignedRequ
             bytes.len()
         )));
     };
+    // A whole request is read only in this version; a hub reads the older
+    // one in two stages ([`read_request_header`], [`inflate_request_body_of`]).
+    if version != PROTOCOL_VERSION {
+        return Err(WireError::PleaseUpdate {
+            found: version,
+            supported: PROTOCOL_VERSION,
+        });
+    }
     let body = &bytes[body_offset..];
     check_compressed_len(body.len(), limits).map_err(|e| over_request_limit(e, limits))?;
     header.with_body(body.to_vec())
@@ -497,11 +542,11 @@ pub(crate) fn from_postcard<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Wire
     Ok(value)
 }
 
-fn encode<T: Serialize>(magic: [u8; 4], value: &T, level: Compression) -> Vec<u8> {
+fn encode<T: Serialize>(magic: [u8; 4], version: u16, value: &T, level: Compression) -> Vec<u8> {
     let plain = to_postcard(value);
     let mut out = Vec::with_capacity(HEADER_LEN + plain.len() / 2 + 64);
     out.extend_from_slice(&magic);
-    out.extend_from_slice(&PROTOCOL_VERSION.to_be_bytes());
+    out.extend_from_slice(&version.to_be_bytes());
     deflate(out, &plain, level)
 }
 
@@ -520,14 +565,15 @@ fn decode<T: DeserializeOwned>(
     magic: [u8; 4],
     limits: &Limits,
 ) -> Result<T, WireError> {
-    let compressed = read_header(bytes, magic)?;
+    let (_, compressed) = read_header(bytes, magic, PROTOCOL_VERSION)?;
     check_compressed_len(compressed.len(), limits)?;
     let plain = inflate(compressed, limits.max_inflated_bytes)?;
     from_postcard(&plain)
 }
 
-/// Checks the magic and the version and returns what follows them.
-fn read_header(bytes: &[u8], magic: [u8; 4]) -> Result<&[u8], WireError> {
+/// Checks the magic and the version (from `oldest` to [`PROTOCOL_VERSION`])
+/// and returns the version and what follows them.
+fn read_header(bytes: &[u8], magic: [u8; 4], oldest: u16) -> Result<(u16, &[u8]), WireError> {
     if bytes.len() < HEADER_LEN {
         return Err(WireError::malformed(format!(
             "{} bytes, shorter than the {HEADER_LEN}-byte header",
@@ -544,13 +590,84 @@ fn read_header(bytes: &[u8], magic: [u8; 4]) -> Result<&[u8], WireError> {
         return Err(WireError::malformed(detail));
     }
     let version = u16::from_be_bytes([header[4], header[5]]);
-    if version != PROTOCOL_VERSION {
+    if !(oldest..=PROTOCOL_VERSION).contains(&version) {
         return Err(WireError::PleaseUpdate {
             found: version,
             supported: PROTOCOL_VERSION,
         });
     }
-    Ok(rest)
+    Ok((version, rest))
+}
+
+/// The request of protocol version 3, read by hubs for one release: as
+/// version 4 but for [`SignedChange::author`].
+mod v3 {
+    use karte_types::PatientId;
+    use serde::Deserialize;
+
+    use super::{AuditHeadReport, QuarantineReport};
+
+    #[derive(Deserialize)]
+    #[cfg_attr(test, derive(serde::Serialize))]
+    pub(super) struct SyncRequest {
+        pub(super) cursor: u64,
+        pub(super) resume_after: Option<PatientId>,
+        pub(super) max_response_bytes: u32,
+        pub(super) pushes: Vec<DocPush>,
+        pub(super) audit_head: Option<AuditHeadReport>,
+        pub(super) shares: Vec<(PatientId, String)>,
+        pub(super) unshares: Vec<(PatientId, String)>,
+        pub(super) quarantined: Option<Vec<QuarantineReport>>,
+    }
+
+    #[derive(Deserialize)]
+    #[cfg_attr(test, derive(serde::Serialize))]
+    pub(super) struct DocPush {
+        pub(super) doc: PatientId,
+        pub(super) changes: Vec<SignedChange>,
+    }
+
+    #[derive(Deserialize)]
+    #[cfg_attr(test, derive(serde::Serialize))]
+    pub(super) struct SignedChange {
+        #[serde(with = "serde_bytes")]
+        pub(super) change: Vec<u8>,
+        pub(super) hash: [u8; 32],
+        #[serde(with = "serde_bytes")]
+        pub(super) signature: Vec<u8>,
+    }
+
+    impl From<SyncRequest> for super::SyncRequest {
+        fn from(old: SyncRequest) -> super::SyncRequest {
+            let pushes = old
+                .pushes
+                .into_iter()
+                .map(|push| super::DocPush {
+                    doc: push.doc,
+                    changes: push
+                        .changes
+                        .into_iter()
+                        .map(|c| super::SignedChange {
+                            change: c.change,
+                            hash: c.hash,
+                            signature: c.signature,
+                            author: None,
+                        })
+                        .collect(),
+                })
+                .collect();
+            super::SyncRequest {
+                cursor: old.cursor,
+                resume_after: old.resume_after,
+                max_response_bytes: old.max_response_bytes,
+                pushes,
+                audit_head: old.audit_head,
+                shares: old.shares,
+                unshares: old.unshares,
+                quarantined: old.quarantined,
+            }
+        }
+    }
 }
 
 /// Inflates at most `limit` bytes; one byte more means the body is too
@@ -632,7 +749,9 @@ mod tests {
     #[test]
     fn a_response_round_trips_and_starts_with_its_header() {
         let bytes = encode_response(&response());
-        assert_eq!(&bytes[..6], b"KSYR\x00\x03");
+        assert_eq!(&bytes[..6], b"KSYR\x00\x04");
+        let older = encode_response_as(3, &response());
+        assert_eq!(&older[..6], b"KSYR\x00\x03");
         assert_eq!(decode_response(&bytes), Ok(response()));
     }
 
@@ -692,13 +811,13 @@ mod tests {
 
     #[test]
     fn another_version_is_refused_from_its_header_alone() {
-        let mut bytes = b"KSYN\x00\x04".to_vec();
+        let mut bytes = b"KSYN\x00\x05".to_vec();
         bytes.extend_from_slice(b"a future body this version cannot read");
         assert_eq!(
             decode_request(&bytes),
             Err(WireError::PleaseUpdate {
-                found: 4,
-                supported: 3
+                found: 5,
+                supported: 4
             })
         );
         let mut old = b"KSYN\x00\x02".to_vec();
@@ -707,9 +826,41 @@ mod tests {
             decode_request(&old),
             Err(WireError::PleaseUpdate {
                 found: 2,
-                supported: 3
+                supported: 4
             })
         );
+    }
+
+    #[test]
+    fn a_version_3_body_reads_as_version_4_with_every_change_the_pushers_own() {
+        let change = |n: u8| v3::SignedChange {
+            change: vec![n; 10],
+            hash: [n; 32],
+            signature: vec![n; 64],
+        };
+        let old = v3::SyncRequest {
+            cursor: 5,
+            resume_after: Some("P1".into()),
+            max_response_bytes: 1 << 20,
+            pushes: vec![v3::DocPush {
+                doc: "P2".into(),
+                changes: vec![change(1), change(2)],
+            }],
+            audit_head: None,
+            shares: vec![("P2".into(), "O1".into())],
+            unshares: Vec::new(),
+            quarantined: Some(Vec::new()),
+        };
+        let body = deflate(Vec::new(), &to_postcard(&old), Compression::default());
+        let read = inflate_request_body_of(3, &body, &Limits::PROTOCOL).unwrap();
+        assert_eq!(read.cursor, 5);
+        assert_eq!(read.shares, [("P2".into(), "O1".into())]);
+        let pushed = &read.pushes[0].changes;
+        assert_eq!(pushed.len(), 2);
+        assert!(pushed.iter().all(|c| c.author.is_none()));
+        assert_eq!(pushed[1].signature, vec![2; 64]);
+        // The same bytes are no version 4 body.
+        assert!(inflate_request_body(&body, &Limits::PROTOCOL).is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::HubStoreError;
 /// The advisory lock that serialises migrations ("KHUB" and 2).
 const MIGRATION_LOCK: i64 = 0x4b48_5542_0000_0002;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -180,6 +180,12 @@ CREATE TABLE master_key_check (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     sealed BYTEA NOT NULL
 );
+";
+
+/// Relay: a change handed on by another device than its author is stored
+/// under its author (`signer`), with the device that pushed it here.
+const V7: &str = "
+ALTER TABLE changes ADD COLUMN relayed_by TEXT REFERENCES devices(id);
 ";
 
 /// Brings the database's schema up to date.

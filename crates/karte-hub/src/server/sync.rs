@@ -18,8 +18,8 @@ use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use karte_sync::{
-    AuthError, QuarantineReport, SyncRequest, SyncResponse, WipeOrder, WireError, encode_response,
-    inflate_request_body, verify_request_header,
+    AuthError, QuarantineReport, SyncRequest, SyncResponse, WipeOrder, WireError,
+    encode_response_as, inflate_request_body_of, verify_request_header,
 };
 use karte_types::{DeviceId, PatientId, Timestamp};
 use tokio::time::Instant;
@@ -58,7 +58,7 @@ async fn sync<S: HubStore>(
     let config = hub.config();
     let started = Instant::now();
     let mut incoming = Incoming::new(headers, body, &config.limits)?;
-    let header = incoming
+    let (header, version) = incoming
         .header(started + config.guard.header_timeout.min(config.guard.body_timeout))
         .await?;
     let Some(device) = hub.store().device(&header.device).await? else {
@@ -109,20 +109,23 @@ async fn sync<S: HubStore>(
     }
     let Some(signed) = body else {
         tracing::warn!(device = %device.id, "a device reported lost made contact; told to wipe");
-        return Ok(encode_response(&SyncResponse {
-            cursor: 0,
-            resume_after: None,
-            more: false,
-            acked: Vec::new(),
-            updates: Vec::new(),
-            removed: Vec::new(),
-            wipe: Some(WipeOrder::Lost),
-            signers: Vec::new(),
-            shares_pending: Vec::new(),
-        }));
+        return Ok(encode_response_as(
+            version,
+            &SyncResponse {
+                cursor: 0,
+                resume_after: None,
+                more: false,
+                acked: Vec::new(),
+                updates: Vec::new(),
+                removed: Vec::new(),
+                wipe: Some(WipeOrder::Lost),
+                signers: Vec::new(),
+                shares_pending: Vec::new(),
+            },
+        ));
     };
     // The body is the one the device signed: only now is it inflated.
-    let request = inflate_request_body(&signed.body, &config.limits)?;
+    let request = inflate_request_body_of(version, &signed.body, &config.limits)?;
     drop(signed);
     let SyncRequest {
         cursor,
@@ -233,7 +236,7 @@ async fn sync<S: HubStore>(
             .record_contact(&device.id, now, audit_head)
             .await?;
     }
-    Ok(encode_response(&response))
+    Ok(encode_response_as(version, &response))
 }
 
 /// A retired device may push its own work in one final sync, page by page

@@ -152,8 +152,8 @@ impl FeedRows for SqliteRows<'_> {
         changes: &[(u64, &StoredChange)],
     ) -> Result<()> {
         let mut insert_change = self.0.prepare_cached(
-            "INSERT INTO changes (doc, hash, bytes, signer, signature, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO changes (doc, hash, bytes, signer, signature, received_at, relayed_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         let mut insert_entry = self.0.prepare_cached(
             "INSERT INTO feed (position, doc, kind, hash, at) VALUES (?1, ?2, 'change', ?3, ?4)",
@@ -163,9 +163,10 @@ impl FeedRows for SqliteRows<'_> {
                 doc.as_str(),
                 &change.hash[..],
                 change.bytes,
-                signer.as_str(),
+                change.author.as_ref().unwrap_or(signer).as_str(),
                 change.signature,
-                now.0
+                now.0,
+                change.author.as_ref().map(|_| signer.as_str()),
             ])?;
             insert_entry.execute(params![
                 position_to_sql(*position),

@@ -20,7 +20,7 @@ const APPLICATION_ID: i32 = 0x4b48_5542;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The migrations, in order; entry `n` brings the database to `user_version` n+1.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -177,6 +177,12 @@ CREATE TABLE master_key_check (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     sealed BLOB NOT NULL
 ) STRICT;
+";
+
+/// Relay: a change handed on by another device than its author is stored
+/// under its author (`signer`), with the device that pushed it here.
+const V6: &str = "
+ALTER TABLE changes ADD COLUMN relayed_by TEXT REFERENCES devices(id);
 ";
 
 /// Opens (creating if need be) the hub database at `path` and brings its

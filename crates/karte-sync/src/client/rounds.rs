@@ -392,6 +392,7 @@ fn signed(
             change: change.bytes,
             hash: signature.hash,
             signature: signature.signature,
+            author: (signature.device != *identity.device).then_some(signature.device),
         }),
     }
 }

@@ -106,11 +106,11 @@ fn an_oversized_body_is_refused_before_inflating() {
 
 #[test]
 fn the_version_check_reads_the_header_alone() {
-    let error = decode_request(b"KSYN\x00\x04").unwrap_err();
+    let error = decode_request(b"KSYN\x00\x05").unwrap_err();
     assert_eq!(
         error,
         karte_sync::WireError::PleaseUpdate {
-            found: 4,
+            found: 5,
             supported: wire::PROTOCOL_VERSION
         }
     );

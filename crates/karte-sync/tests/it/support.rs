@@ -84,6 +84,7 @@ pub fn signed_change() -> impl Strategy<Value = SignedChange> {
         change,
         hash,
         signature,
+        author: None,
     })
 }
 
