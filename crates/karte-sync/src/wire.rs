@@ -173,6 +173,13 @@ pub struct SyncRequest {
     /// for its administrator.
     #[serde(default)]
     pub quarantined: Option<Vec<QuarantineReport>>,
+    /// The identity of the hub's feed the device last synced with
+    /// ([`SyncResponse::feed_id`]); `None` before its first sync. A hub
+    /// whose feed has another identity (it was restored from a backup)
+    /// refuses the request with `feed_changed` and stores nothing: the
+    /// device's cursor and what it believes the hub holds are of a feed
+    /// that is gone, and it starts over.
+    pub feed_id: Option<[u8; 16]>,
 }
 
 /// A chart a device could not apply and keeps aside: which chart, why (an
@@ -248,6 +255,9 @@ pub struct SyncResponse {
     /// administrator to approve them: taken, but not in the circle yet.
     #[serde(default)]
     pub shares_pending: Vec<(PatientId, String)>,
+    /// The identity of the hub's feed: random, new when the hub is restored
+    /// from a backup. The device keeps it with its cursor.
+    pub feed_id: Option<[u8; 16]>,
 }
 
 /// A device's enrolled public key, as the hub vouches for it.
@@ -421,8 +431,7 @@ pub fn encode_response(response: &SyncResponse) -> Vec<u8> {
 }
 
 /// A response in protocol `version`, the version of the request it answers
-/// (see [`OLDEST_READ_VERSION`]); the response's fields are the same in
-/// versions 3 and 4.
+/// (see [`OLDEST_READ_VERSION`]): version 3 lacks the feed's identity.
 pub fn encode_response_as(version: u16, response: &SyncResponse) -> Vec<u8> {
     // Saved charts are compressed already: deflating them again costs the
     // hub half a second per 15 MB of a first sync and saves under 2 %. A
@@ -440,6 +449,14 @@ pub fn encode_response_as(version: u16, response: &SyncResponse) -> Vec<u8> {
     } else {
         Compression::default()
     };
+    if version == 3 {
+        return encode(
+            RESPONSE_MAGIC,
+            version,
+            &v3::SyncResponse::from(response),
+            level,
+        );
+    }
     encode(RESPONSE_MAGIC, version, response, level)
 }
 
@@ -665,6 +682,37 @@ mod v3 {
                 shares: old.shares,
                 unshares: old.unshares,
                 quarantined: old.quarantined,
+                feed_id: None,
+            }
+        }
+    }
+
+    /// A response as version 3 reads it: without the feed's identity.
+    #[derive(serde::Serialize)]
+    pub(super) struct SyncResponse<'a> {
+        cursor: u64,
+        resume_after: &'a Option<PatientId>,
+        more: bool,
+        acked: &'a [super::DocHeads],
+        updates: &'a [super::DocUpdate],
+        removed: &'a [PatientId],
+        wipe: &'a Option<super::WipeOrder>,
+        signers: &'a [super::SignerKey],
+        shares_pending: &'a [(PatientId, String)],
+    }
+
+    impl<'a> From<&'a super::SyncResponse> for SyncResponse<'a> {
+        fn from(r: &'a super::SyncResponse) -> SyncResponse<'a> {
+            SyncResponse {
+                cursor: r.cursor,
+                resume_after: &r.resume_after,
+                more: r.more,
+                acked: &r.acked,
+                updates: &r.updates,
+                removed: &r.removed,
+                wipe: &r.wipe,
+                signers: &r.signers,
+                shares_pending: &r.shares_pending,
             }
         }
     }
@@ -743,6 +791,7 @@ mod tests {
                 public_key: [4; 32],
             }],
             shares_pending: vec![("P4".into(), "O1".into())],
+            feed_id: Some([7; 16]),
         }
     }
 

@@ -430,6 +430,7 @@ impl Hostile {
             shares: Vec::new(),
             unshares: Vec::new(),
             quarantined: None,
+            feed_id: None,
         };
         self.nonces += 1;
         let mut nonce = [0u8; 16];

@@ -59,6 +59,25 @@ impl<C: GenericClient> FeedRows for PostgresRows<'_, C> {
         position_from_sql(head)
     }
 
+    async fn feed_identity(&self) -> Result<[u8; 16]> {
+        let identity: Vec<u8> = self
+            .query_one("SELECT feed FROM feed_identity WHERE id = 1", &[])
+            .await?
+            .get(0);
+        identity
+            .try_into()
+            .map_err(|_| HubStoreError::Corrupt("the feed identity".into()))
+    }
+
+    async fn set_feed_identity(&self, identity: [u8; 16]) -> Result<()> {
+        self.execute(
+            "UPDATE feed_identity SET feed = $1 WHERE id = 1",
+            &[&&identity[..]],
+        )
+        .await?;
+        Ok(())
+    }
+
     async fn visible_sizes(
         &self,
         org: &OrgId,

@@ -121,6 +121,7 @@ async fn sync<S: HubStore>(
                 wipe: Some(WipeOrder::Lost),
                 signers: Vec::new(),
                 shares_pending: Vec::new(),
+                feed_id: None,
             },
         ));
     };
@@ -136,7 +137,18 @@ async fn sync<S: HubStore>(
         shares,
         unshares,
         quarantined,
+        feed_id: known_feed,
     } = request;
+    let feed_id = hub.store().feed_identity().await?;
+    if known_feed.is_some_and(|known| known != feed_id) {
+        // Checked before anything is stored: the device's cursor and what
+        // it believes this hub holds are of a feed that is gone.
+        return Err(Problem::new(
+            axum::http::StatusCode::CONFLICT,
+            "feed_changed",
+            "this hub was restored from a backup since the device last synced: the device starts over from the hub's feed and gives back what the hub lacks; nothing of this request was stored",
+        ));
+    }
     if device.status == DeviceStatus::Revoked {
         retired_may_hand_in(&device, &shares, &unshares, now)?;
     }
@@ -191,6 +203,7 @@ async fn sync<S: HubStore>(
             wipe: Some(WipeOrder::Retired),
             signers: Vec::new(),
             shares_pending,
+            feed_id: Some(feed_id),
         }
     } else {
         let budget = max_response_bytes.min(hub.config().max_page_bytes) as usize;
@@ -218,6 +231,7 @@ async fn sync<S: HubStore>(
             wipe: None,
             signers: gathered.signers,
             shares_pending,
+            feed_id: Some(feed_id),
         }
     };
     let audit_head = audit_head.map(|head| AuditHead {

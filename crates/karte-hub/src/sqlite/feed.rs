@@ -55,6 +55,23 @@ impl FeedRows for SqliteRows<'_> {
         position_from_sql(head)
     }
 
+    async fn feed_identity(&self) -> Result<[u8; 16]> {
+        let identity: Vec<u8> = self
+            .0
+            .prepare_cached("SELECT feed FROM feed_identity WHERE id = 1")?
+            .query_row([], |r| r.get(0))?;
+        identity
+            .try_into()
+            .map_err(|_| HubStoreError::Corrupt("the feed identity".into()))
+    }
+
+    async fn set_feed_identity(&self, identity: [u8; 16]) -> Result<()> {
+        self.0
+            .prepare_cached("UPDATE feed_identity SET feed = ?1 WHERE id = 1")?
+            .execute([&identity[..]])?;
+        Ok(())
+    }
+
     async fn visible_sizes(
         &self,
         org: &OrgId,

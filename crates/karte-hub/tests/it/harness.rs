@@ -127,6 +127,11 @@ impl<B: Backend> TestHub<B> {
     }
 
     /// The hub's time, which devices sign their requests with.
+    /// The database behind the hub.
+    pub fn backend(&self) -> &B {
+        &self._backend
+    }
+
     pub fn now(&self) -> Timestamp {
         self.clock.now()
     }
@@ -379,6 +384,7 @@ impl TestDevice {
             shares: Vec::new(),
             unshares: Vec::new(),
             quarantined: None,
+            feed_id: None,
         }
     }
 

@@ -174,10 +174,99 @@ pub async fn a_device_of_the_previous_protocol_still_syncs<B: Backend>() {
     let (org, _) = hub.add_org("station").await;
     let mut tablet = hub.enrol(&org.id, "tablet").await;
     let request = tablet.request(Vec::new());
-    let mut envelope = tablet.envelope(&request, hub.now());
-    // Without pushes a version 3 body is a version 4 body.
+    // Without pushes a version 3 body is a version 4 body without its
+    // last field, the feed's identity (`None`: one zero byte).
+    let current = karte_sync::decode_request(&tablet.envelope(&request, hub.now())).unwrap();
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::DeflateDecoder::new(&current.body[..]),
+        &mut plain,
+    )
+    .unwrap();
+    assert_eq!(plain.pop(), Some(0));
+    let mut body = Vec::new();
+    let mut encoder = flate2::write::DeflateEncoder::new(&mut body, flate2::Compression::best());
+    std::io::Write::write_all(&mut encoder, &plain).unwrap();
+    encoder.finish().unwrap();
+    let nonce: [u8; 16] = rand::random();
+    let mut envelope = karte_sync::encode_request(&karte_sync::sign_request_body(
+        &tablet.key,
+        &tablet.id,
+        hub.now().0,
+        nonce,
+        body,
+    ));
     envelope[4..6].copy_from_slice(&3u16.to_be_bytes());
     let answer = hub.post_sync(envelope).await;
     assert_eq!(answer.status, 200, "{}", answer.text());
     assert_eq!(&answer.body[..6], b"KSYR\x00\x03", "answered in version 3");
+}
+
+pub async fn a_request_from_before_a_restore_is_refused_until_the_device_starts_over<B: Backend>() {
+    let hub = TestHub::<B>::start().await;
+    let (org, _) = hub.add_org("station").await;
+    let mut tablet = hub.enrol(&org.id, "tablet").await;
+    let x = tablet.create_chart("x");
+    let synced = tablet.sync(&hub).await;
+    let feed = synced.responses[0]
+        .feed_id
+        .expect("every answer names the feed");
+    assert_eq!(hub.store.feed_identity().await.unwrap(), feed);
+
+    hub.store.set_feed_identity([9; 16]).await.unwrap();
+    tablet.record_visit(&x, 70);
+    let before = hub.stored(&[&tablet]).await;
+    let request = karte_sync::SyncRequest {
+        feed_id: Some(feed),
+        ..tablet.request(tablet.pushes())
+    };
+    let envelope = tablet.envelope(&request, hub.now());
+    assert_eq!(
+        hub.post_sync(envelope).await.refusal(),
+        (409, "feed_changed".to_owned())
+    );
+    assert_eq!(hub.stored(&[&tablet]).await, before, "nothing stored");
+    // Knowing the new feed (or none), the same push is taken.
+    let request = karte_sync::SyncRequest {
+        feed_id: Some([9; 16]),
+        ..tablet.request(tablet.pushes())
+    };
+    let envelope = tablet.envelope(&request, hub.now());
+    let answer = hub.post_sync(envelope).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(answer.response().feed_id, Some([9; 16]));
+}
+
+/// SQLite only: `karte-hub backup` copies a database a hub is serving from,
+/// and `karte-hub restore` makes a database of the copy with a new feed
+/// identity and everything the copy held.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sqlite_backup_restores_with_everything_and_a_new_feed_identity() {
+    use crate::backend::Sqlite;
+    let hub = TestHub::<Sqlite>::start().await;
+    let (org, _) = hub.add_org("station").await;
+    let mut tablet = hub.enrol(&org.id, "tablet").await;
+    let x = tablet.create_chart("x");
+    tablet.sync(&hub).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (copy, restored) = (dir.path().join("hub.backup"), dir.path().join("hub.sqlite"));
+    let source = hub.backend().path();
+    tokio::task::spawn_blocking({
+        let (source, copy) = (source.clone(), copy.clone());
+        move || karte_hub::backup_sqlite(&source, &copy)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    // Never over an existing file.
+    assert!(karte_hub::backup_sqlite(&source, &copy).is_err());
+    karte_hub::restore_sqlite(&copy, &restored, [5; 16]).unwrap();
+    assert!(karte_hub::restore_sqlite(&copy, &restored, [6; 16]).is_err());
+    let store = karte_hub::SqliteHubStore::open_with(&restored, crate::support::sealed()).unwrap();
+    assert_eq!(store.feed_identity().await.unwrap(), [5; 16]);
+    assert_ne!(hub.store.feed_identity().await.unwrap(), [5; 16]);
+    assert_eq!(
+        store.doc_changes(&x, 0).await.unwrap().len(),
+        hub.store.doc_changes(&x, 0).await.unwrap().len()
+    );
 }

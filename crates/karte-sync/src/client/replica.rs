@@ -37,6 +37,22 @@ pub trait Replica {
 
     /// Destroys everything the device holds, on the hub's order.
     fn wipe(&mut self) -> Result<(), Self::Error>;
+
+    /// The identity of the hub's feed this replica last synced with
+    /// ([`crate::SyncResponse::feed_id`]); `None` if it keeps none.
+    fn feed_id(&self) -> Result<Option<[u8; 16]>, Self::Error> {
+        Ok(None)
+    }
+
+    /// The hub's feed is another than the one this replica synced with
+    /// (the hub was restored from a backup): forget the cursor, the feed's
+    /// identity and what the hub was known to hold, and push, chart by
+    /// chart, every change the hub lacks on the next round, others' with
+    /// the signatures kept. The default keeps nothing, so there is nothing
+    /// to forget.
+    fn start_over(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
 }
 
 /// Where a device is in the hub's feed: a position up to which it has
@@ -133,6 +149,8 @@ pub struct ReceivedPage {
     /// page answers pushed, per chart: the replica keeps them beside its
     /// changes.
     pub pushed: Vec<(PatientId, Vec<ChangeSignature>)>,
+    /// The identity of the hub's feed, to keep with the cursor.
+    pub feed_id: Option<[u8; 16]>,
 }
 
 /// What applying a page did.

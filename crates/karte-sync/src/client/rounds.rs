@@ -101,8 +101,21 @@ pub fn sync<R: Replica + RequestStamps>(
     // One more round, at most, pushes the review items this round's merges
     // recorded, so a sync leaves nothing of its own behind.
     let mut review_round_left = true;
+    let mut started_over = false;
     loop {
         let response = match exchange(transport, identity, replica, &request, &mut summary) {
+            Err(error) if feed_changed(&error) && !started_over => {
+                // The hub was restored from a backup: its feed is another
+                // one, and nothing of this request was stored. The replica
+                // starts over, once, and pushes what the hub lacks.
+                started_over = true;
+                replica.start_over()?;
+                summary.pushed_changes = 0;
+                summary.pushed_charts = 0;
+                pushes = PushPages::new(first_request(replica, identity, options, &mut summary)?);
+                request = pushes.next_request(page_bytes);
+                continue;
+            }
             Err(error) if too_large(&error) && page_bytes > MIN_PUSH_PAGE_BYTES => {
                 // The same changes again, in smaller pages.
                 if request
@@ -171,6 +184,7 @@ pub fn sync<R: Replica + RequestStamps>(
             refused,
             quarantine_reported: request.quarantined.is_some(),
             pushed: pushed_signatures(&request, identity.device),
+            feed_id: response.feed_id,
         })?;
         summary.new_reviews += applied.new_reviews;
         summary.quarantined.extend(applied.quarantined);
@@ -188,6 +202,15 @@ pub fn sync<R: Replica + RequestStamps>(
             return Ok(summary);
         }
     }
+}
+
+/// Whether the hub refused a request for coming from a device that synced
+/// with another feed than the hub's (the hub was restored).
+fn feed_changed(error: &SyncError) -> bool {
+    matches!(
+        error,
+        SyncError::Transport(TransportError::Refused { code, .. }) if code == "feed_changed"
+    )
 }
 
 /// Whether the hub refused a request for its size.
@@ -335,6 +358,7 @@ impl SyncRequest {
             shares: Vec::new(),
             unshares: Vec::new(),
             quarantined: self.quarantined.clone(),
+            feed_id: self.feed_id,
         }
     }
 }
@@ -377,6 +401,7 @@ fn first_request<R: Replica>(
         shares,
         unshares,
         quarantined,
+        feed_id: replica.feed_id()?,
     })
 }
 

@@ -182,6 +182,7 @@ impl MiniHub {
                 })
                 .collect(),
             shares_pending: Vec::new(),
+            feed_id: None,
         };
         Ok(encode_response(&answer))
     }
@@ -198,6 +199,7 @@ fn response(cursor: u64, wipe: WipeOrder) -> SyncResponse {
         wipe: Some(wipe),
         signers: Vec::new(),
         shares_pending: Vec::new(),
+        feed_id: None,
     }
 }
 

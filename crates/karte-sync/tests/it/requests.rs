@@ -31,6 +31,7 @@ fn each_signed_field_is_covered() {
         shares: vec![],
         unshares: vec![],
         quarantined: None,
+        feed_id: None,
     };
     let original = signed(&device, &body);
     assert_eq!(verify_request(&original, &device.public_key()), Ok(body));
@@ -65,6 +66,7 @@ fn another_devices_key_does_not_verify() {
             shares: vec![],
             unshares: vec![],
             quarantined: None,
+            feed_id: None,
         },
     );
     assert_refused(&request, &b);

@@ -22,6 +22,7 @@ fn an_empty_steady_state_round_is_well_under_a_kilobyte() {
         shares: vec![],
         unshares: vec![],
         quarantined: None,
+        feed_id: None,
     };
     let signed = sign_request(
         &device.key,
@@ -41,6 +42,7 @@ fn an_empty_steady_state_round_is_well_under_a_kilobyte() {
         wipe: None,
         signers: vec![],
         shares_pending: vec![],
+        feed_id: None,
     };
     let response_bytes = encode_response(&response).len();
     println!(

@@ -109,6 +109,7 @@ pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
         prop::collection::vec(share(), 0..2),
         prop::collection::vec(share(), 0..2),
         prop::option::of(prop::collection::vec(quarantine, 0..3)),
+        prop::option::of(any::<[u8; 16]>()),
     )
         .prop_map(
             |(
@@ -120,6 +121,7 @@ pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
                 shares,
                 unshares,
                 quarantined,
+                feed_id,
             )| {
                 SyncRequest {
                     cursor,
@@ -130,6 +132,7 @@ pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
                     shares,
                     unshares,
                     quarantined,
+                    feed_id,
                 }
             },
         )
@@ -201,6 +204,7 @@ pub fn sync_response() -> impl Strategy<Value = SyncResponse> {
                     wipe,
                     signers,
                     shares_pending: pending,
+                    feed_id: None,
                 }
             },
         )
