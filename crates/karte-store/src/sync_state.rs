@@ -88,6 +88,16 @@ pub struct SyncState {
     /// finished one (or was made before this was kept).
     #[serde(default)]
     pub last_sync: Option<LastSync>,
+    /// The identity of the hub's feed `cursor` is a position in; `None`
+    /// before the first sync (or in a vault made before this was kept).
+    #[serde(default)]
+    pub feed_id: Option<[u8; 16]>,
+    /// The hub was restored from a backup and this vault started over:
+    /// until a sync ends with every chart handed back, the device pushes
+    /// every change the hub lacks, other devices' too, with their
+    /// authors' signatures.
+    #[serde(default)]
+    pub reconcile: bool,
 }
 
 /// When the last whole sync ended, and what it moved.

@@ -48,7 +48,26 @@ impl TestHub {
     }
 
     fn start_with(config: HubConfig) -> TestHub {
-        TestHub::serve(config, None)
+        TestHub::serve(config, None, None)
+    }
+
+    /// Copies the hub's database to `out` while it serves, as
+    /// `karte-hub backup` does.
+    pub fn backup(&self, out: &std::path::Path) {
+        karte_hub::backup_sqlite(&self._dir.path().join("hub.sqlite"), out).unwrap();
+    }
+
+    /// A new hub serving a database restored from `backup`, as
+    /// `karte-hub restore` makes it: with a new feed identity.
+    pub fn restored(backup: &std::path::Path) -> TestHub {
+        TestHub::serve(HubConfig::default(), None, Some(backup))
+    }
+
+    /// All `doc`'s changes as the hub stores them: bytes and signer.
+    pub fn stored_changes(&self, doc: &PatientId) -> Vec<karte_hub::FeedChange> {
+        self.runtime
+            .block_on(self.store.doc_changes(doc, 0))
+            .unwrap()
     }
 
     /// A hub serving HTTPS on 127.0.0.1 with a self-signed certificate for
@@ -57,12 +76,20 @@ impl TestHub {
         let issued = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
         let pem = issued.cert.pem().into_bytes();
         let key = issued.signing_key.serialize_pem().into_bytes();
-        let hub = TestHub::serve(HubConfig::default(), Some((pem.clone(), key)));
+        let hub = TestHub::serve(HubConfig::default(), Some((pem.clone(), key)), None);
         (hub, pem)
     }
 
-    fn serve(config: HubConfig, tls: Option<(Vec<u8>, Vec<u8>)>) -> TestHub {
+    fn serve(
+        config: HubConfig,
+        tls: Option<(Vec<u8>, Vec<u8>)>,
+        restore_from: Option<&std::path::Path>,
+    ) -> TestHub {
         let dir = tempfile::tempdir().unwrap();
+        if let Some(backup) = restore_from {
+            let identity: [u8; 16] = ring::rand::generate(&SystemRandom::new()).unwrap().expose();
+            karte_hub::restore_sqlite(backup, &dir.path().join("hub.sqlite"), identity).unwrap();
+        }
         let tls = tls.map(|(cert, key)| {
             let files = TlsFiles {
                 cert: dir.path().join("hub.crt"),

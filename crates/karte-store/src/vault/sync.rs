@@ -74,6 +74,9 @@ pub struct SyncPageWrite {
     /// Signatures of changes this page brought or pushed, per chart, to
     /// keep beside the charts (those kept already are skipped).
     pub signatures: Vec<(PatientId, Vec<ChangeSignatureRecord>)>,
+    /// The identity of the hub's feed this page came from, to keep with
+    /// the cursor.
+    pub feed_id: Option<[u8; 16]>,
 }
 
 impl SyncPageWrite {
@@ -309,7 +312,10 @@ impl Vault {
     pub fn write_sync_page(&mut self, page: SyncPageWrite) -> Result<(), StoreError> {
         if page.changes_nothing() {
             let state = self.sync_state()?;
-            if state.cursor == page.cursor && state.resume_after == page.resume_after {
+            if state.cursor == page.cursor
+                && state.resume_after == page.resume_after
+                && page.feed_id.is_none_or(|feed| state.feed_id == Some(feed))
+            {
                 return Ok(());
             }
         }
@@ -327,6 +333,7 @@ impl Vault {
             quarantine_reported,
             audit,
             signatures,
+            feed_id,
         } = page;
         self.transact_audited(audit, |conn, key| {
             for (id, heads) in acked {
@@ -371,10 +378,43 @@ impl Vault {
             state.quarantine_news |= quarantine_news;
             state.cursor = cursor;
             state.resume_after = resume_after;
+            if feed_id.is_some() {
+                state.feed_id = feed_id;
+            }
             state.pending_shares.retain(|s| !shares_sent.contains(s));
             state
                 .pending_unshares
                 .retain(|s| !unshares_sent.contains(s));
+            sync_state::write_state(conn, key, &state, version)
+        })
+    }
+
+    /// The hub's feed is another than the one this vault synced with (the
+    /// hub was restored from a backup): the cursor, the feed's identity and
+    /// every chart's acknowledged heads are forgotten, every chart is marked
+    /// to push, and the vault reconciles ([`SyncState::reconcile`]).
+    pub fn start_over(&mut self, event: AuditEvent) -> Result<(), StoreError> {
+        self.transact(Some(event), |conn, key| {
+            for id in documents::ids(conn)? {
+                let (mut state, _) = sync_state::document(conn, key, &id)?;
+                state.dirty = true;
+                state.hub_heads = Vec::new();
+                write_document(conn, key, &id, &state)?;
+            }
+            let (mut state, version) = sync_state::state(conn, key)?;
+            state.cursor = 0;
+            state.resume_after = None;
+            state.feed_id = None;
+            state.reconcile = true;
+            sync_state::write_state(conn, key, &state, version)
+        })
+    }
+
+    /// Ends a reconciliation: every chart was handed back.
+    pub fn end_reconcile(&mut self) -> Result<(), StoreError> {
+        self.transact(None, |conn, key| {
+            let (mut state, version) = sync_state::state(conn, key)?;
+            state.reconcile = false;
             sync_state::write_state(conn, key, &state, version)
         })
     }
