@@ -192,3 +192,47 @@ fn a_master_key_is_made_private_and_another_key_is_refused_at_start() {
     let without = hub.run(&["serve", "--listen", "127.0.0.1:0"]);
     assert!(!without.status.success(), "served without a master key");
 }
+
+#[test]
+fn a_backup_restores_into_a_new_database_and_postgres_is_pointed_to_pg_dump() {
+    let hub = HubDb::new();
+    let key = hub.dir.path().join("station.recovery");
+    let org = hub.admin(&[
+        "org",
+        "add",
+        "ひまわり訪問看護",
+        "--recovery-key-out",
+        key.to_str().unwrap(),
+    ]);
+    let backup = hub.dir.path().join("hub.backup");
+    let backup = backup.to_str().unwrap();
+    hub.admin(&["backup", "--out", backup]);
+    assert!(
+        !hub.run(&["backup", "--out", backup]).status.success(),
+        "a backup file is never overwritten"
+    );
+
+    let restored = HubDb::new();
+    // Over the database in the way: refused, nothing touched.
+    let into_existing = hub.run(&["restore", "--from", backup]);
+    assert!(!into_existing.status.success());
+    restored.admin(&["restore", "--from", backup]);
+    assert_eq!(
+        restored.admin(&["org", "list"]),
+        format!("{org}\tひまわり訪問看護")
+    );
+
+    let postgres = Command::new(env!("CARGO_BIN_EXE_karte-hub"))
+        .args([
+            "--db",
+            "postgres://karte@127.0.0.1/hub",
+            "backup",
+            "--out",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert!(!postgres.status.success());
+    let message = String::from_utf8_lossy(&postgres.stderr);
+    assert!(message.contains("pg_dump"), "{message}");
+}
