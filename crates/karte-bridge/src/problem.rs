@@ -82,6 +82,7 @@ fn status_for(code: ErrorCode) -> StatusCode {
         | RateLimited
         | HubBusy
         | RequestTimeout
+        | FeedChanged
         | DeviceRevoked
         | UnknownDevice
         | ClockSkew
