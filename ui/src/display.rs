@@ -101,6 +101,7 @@ pub const PROBLEM_CODES: &[ErrorCode] = &[
     ErrorCode::RateLimited,
     ErrorCode::HubBusy,
     ErrorCode::RequestTimeout,
+    ErrorCode::FeedChanged,
     ErrorCode::NotEnrolled,
     ErrorCode::AlreadyEnrolled,
     ErrorCode::EnrolmentUnknown,

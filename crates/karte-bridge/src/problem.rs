@@ -84,6 +84,7 @@ fn status_for(code: ErrorCode) -> StatusCode {
         | RateLimited
         | HubBusy
         | RequestTimeout
+        | FeedChanged
         | DeviceRevoked
         | UnknownDevice
         | ClockSkew

@@ -37,6 +37,21 @@ pub enum HubAction {
     /// Make the master key the hub seals charts under.
     #[command(subcommand)]
     MasterKey(MasterKeyCommand),
+    /// Copy an SQLite hub database to a new file while the hub serves
+    /// (for PostgreSQL, use pg_dump: see the README).
+    Backup {
+        /// The backup file to write; an existing file is never overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Make the hub database --db from a backup, with a new feed identity,
+    /// so devices give back what the backup lacks. For PostgreSQL, restore
+    /// the dump with pg_restore first, then run this without --from.
+    Restore {
+        /// The backup file (SQLite).
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -46,6 +46,14 @@ enum Database {
     Postgres(String),
 }
 
+/// A random feed identity, from the operating system.
+fn new_feed_identity() -> Result<[u8; 16]> {
+    let random: [u8; 16] = ring::rand::generate(&SystemRandom::new())
+        .map_err(|_| anyhow::anyhow!("the operating system's random source failed"))?
+        .expose();
+    Ok(random)
+}
+
 fn database(db: Option<&str>) -> Result<Database> {
     match db {
         None => {
@@ -71,6 +79,27 @@ fn run(cli: &HubCli) -> Result<()> {
             "master key written to {}: serve with --master-key {0}, and keep a copy offline (without it no chart on the hub can be read)",
             out.display()
         );
+        return Ok(());
+    }
+    if let HubAction::Backup { out } | HubAction::Restore { from: Some(out) } = &cli.action {
+        let Database::Sqlite(path) = database(cli.db.as_deref())? else {
+            bail!(
+                "for a PostgreSQL hub, back up with `pg_dump --format=custom --file=FILE URL` and restore with `pg_restore --dbname=URL FILE`, then run `karte-hub restore --db URL` (without --from) to give the feed a new identity"
+            );
+        };
+        if let HubAction::Backup { .. } = cli.action {
+            karte_hub::backup_sqlite(&path, out)
+                .with_context(|| format!("backing up {} to {}", path.display(), out.display()))?;
+            eprintln!("backed up {} to {}", path.display(), out.display());
+        } else {
+            karte_hub::restore_sqlite(out, &path, new_feed_identity()?)
+                .with_context(|| format!("restoring {} from {}", path.display(), out.display()))?;
+            eprintln!(
+                "restored {} from {} with a new feed identity: devices give back what the backup lacks at their next sync",
+                path.display(),
+                out.display()
+            );
+        }
         return Ok(());
     }
     // Serving reads and writes charts, sealed under the master key, and a
@@ -219,6 +248,17 @@ async fn act<S: HubStore>(store: S, action: &HubAction) -> Result<()> {
                     kept.reported_at.to_rfc3339(),
                 )?;
             }
+        }
+        HubAction::Restore { from: None } => {
+            // A PostgreSQL database restored with pg_restore: its feed
+            // gets a new identity.
+            store.set_feed_identity(new_feed_identity()?).await?;
+            eprintln!(
+                "the feed has a new identity: devices give back what the restored database lacks at their next sync"
+            );
+        }
+        HubAction::Backup { .. } | HubAction::Restore { .. } => {
+            unreachable!("handled before the store is opened")
         }
         HubAction::MasterKey(_) => unreachable!("handled before the store is opened"),
         HubAction::Device(DeviceCommand::Revoke { device, lost }) => {

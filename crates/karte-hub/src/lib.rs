@@ -54,5 +54,5 @@ pub use config::StoreConfig;
 pub use error::{AdminError, HubStoreError, ServeError};
 pub use model::*;
 pub use postgres::PostgresHubStore;
-pub use sqlite::SqliteHubStore;
+pub use sqlite::{SqliteHubStore, backup_sqlite, restore_sqlite};
 pub use store::HubStore;

@@ -159,12 +159,16 @@ pub struct Device {
 }
 
 /// One Automerge change as a device pushed it: the hash the sync layer has
-/// checked against the bytes, and the pushing device's signature over it.
+/// checked against the bytes, and its author's signature over it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredChange {
     pub hash: [u8; 32],
     pub bytes: Vec<u8>,
     pub signature: Vec<u8>,
+    /// The device that wrote and signed the change when it is not the
+    /// pushing device (a relayed change): stored as the change's signer,
+    /// with the pusher as `relayed_by`. `None`: the pusher's own.
+    pub author: Option<DeviceId>,
 }
 
 /// The changes of one chart in a push, in causal order.

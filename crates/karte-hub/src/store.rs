@@ -156,6 +156,17 @@ pub trait HubStore: Send + Sync + 'static {
     /// The highest feed position committed.
     fn feed_head(&self) -> impl Future<Output = Result<u64, HubStoreError>> + Send;
 
+    /// The feed's identity, sent in every sync answer: random, and new
+    /// after `karte-hub restore`, so a device that read positions this
+    /// database no longer holds starts over and gives back what it lacks.
+    fn feed_identity(&self) -> impl Future<Output = Result<[u8; 16], HubStoreError>> + Send;
+
+    /// Gives the feed a new identity (after a restore).
+    fn set_feed_identity(
+        &self,
+        identity: [u8; 16],
+    ) -> impl Future<Output = Result<(), HubStoreError>> + Send;
+
     /// Shares a chart with an organisation; returns the feed position of the
     /// share event, or `None` if it was shared already.
     fn share(

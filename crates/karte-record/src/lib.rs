@@ -29,7 +29,7 @@ mod triage_review;
 mod view;
 
 pub use automerge::{ActorId, ChangeHash};
-pub use chart::{Chart, ReceivedChart};
+pub use chart::{Chart, HeldChange, ReceivedChart};
 pub use error::RecordError;
 pub use history::{ChangeInfo, Edit, actor_for, actor_is_of_device};
 pub use incoming::{CLOCK_SLACK, Delivery, check_change};

@@ -9,6 +9,7 @@ pub mod crypto;
 
 mod app_values;
 mod audit;
+mod change_log;
 mod documents;
 mod error;
 mod header;
@@ -22,6 +23,7 @@ mod users;
 mod vault;
 
 pub use audit::{AuditAction, AuditEntry, AuditEvent, AuditHead, AuditRecord};
+pub use change_log::ChangeSignatureRecord;
 pub use crypto::kdf::KdfParams;
 pub use error::StoreError;
 pub use quarantine::{QuarantineWrite, QuarantinedChart};

@@ -13,8 +13,8 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags, Transaction};
 
 use crate::{
-    StoreError, app_values, audit, documents, header, patient_index, quarantine, recovery,
-    sync_state, users,
+    StoreError, app_values, audit, change_log, documents, header, patient_index, quarantine,
+    recovery, sync_state, users,
 };
 
 /// `PRAGMA application_id` of every vault: "KRTE".
@@ -39,6 +39,8 @@ const MIGRATIONS: &[&[&str]] = &[
     &[app_values::V3],
     // 4: charts received but not applicable, kept aside.
     &[quarantine::V4],
+    // 5: the signature of every change held, kept for relay.
+    &[change_log::V5],
 ];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -103,6 +103,16 @@ pub struct SyncState {
     /// the policy's days again.
     #[serde(default)]
     pub unlocked_by_code_at: Option<Timestamp>,
+    /// The identity of the hub's feed `cursor` is a position in; `None`
+    /// before the first sync (or in a vault made before this was kept).
+    #[serde(default)]
+    pub feed_id: Option<[u8; 16]>,
+    /// The hub was restored from a backup and this vault started over:
+    /// until a sync ends with every chart handed back, the device pushes
+    /// every change the hub lacks, other devices' too, with their
+    /// authors' signatures.
+    #[serde(default)]
+    pub reconcile: bool,
 }
 
 /// An organisation's lock for lost devices, as a device keeps it: a vault

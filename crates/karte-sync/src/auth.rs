@@ -240,6 +240,7 @@ pub fn sign_change(key: &DeviceKey, change: &[u8]) -> Result<SignedChange, AuthE
         change: parsed.raw_bytes().to_vec(),
         hash,
         signature: key.sign(&change_signing_message(&hash)),
+        author: None,
     })
 }
 
@@ -274,11 +275,12 @@ pub fn verify_change(
 }
 
 impl SignedChange {
-    /// The signature record that travels beside this change once stored.
-    pub fn signature_of(&self, device: &DeviceId) -> ChangeSignature {
+    /// The signature record that travels beside this change once stored,
+    /// when `pusher` pushed it: its author's, the pusher's unless named.
+    pub fn signature_of(&self, pusher: &DeviceId) -> ChangeSignature {
         ChangeSignature {
             hash: self.hash,
-            device: device.clone(),
+            device: self.author.as_ref().unwrap_or(pusher).clone(),
             signature: self.signature.clone(),
         }
     }

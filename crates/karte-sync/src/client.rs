@@ -13,7 +13,8 @@ mod verify;
 
 pub use http::HttpTransport;
 pub use replica::{
-    AuditOutgoing, FeedCursor, Outgoing, OutgoingChart, PageApplied, ReceivedPage, Replica,
+    AuditOutgoing, FeedCursor, Outgoing, OutgoingChange, OutgoingChart, PageApplied, ReceivedPage,
+    Replica,
 };
 pub use rounds::{DeviceIdentity, RequestStamps, SyncOptions, sync};
 pub use summary::{QuarantineNote, SyncProgress, SyncSummary, human_bytes};

@@ -40,8 +40,16 @@ use crate::WireError;
 /// `::triage`, in [`ChartDigest`]), which postcard, having no field
 /// names, cannot skip, and the device's audit log and the organisation's
 /// lock policy ([`SyncRequest::audit`], [`SyncResponse::audit_held`],
-/// [`SyncResponse::device_lock`]).
+/// [`SyncResponse::device_lock`]), the author of a pushed change
+/// ([`SignedChange::author`]), so a device hands on other devices' changes
+/// with their own signatures, and the identity of the hub's feed
+/// ([`SyncResponse::feed_id`]).
 pub const PROTOCOL_VERSION: u16 = 4;
+/// The oldest version a hub still reads and answers in, so devices not yet
+/// updated keep syncing for a release: a version 3 request is read as one
+/// of version 4 whose changes are all the pushing device's own, and is
+/// answered in version 3.
+pub const OLDEST_READ_VERSION: u16 = 3;
 /// The first bytes of every request.
 pub const REQUEST_MAGIC: [u8; 4] = *b"KSYN";
 /// The first bytes of every response. Different from the request's, so a
@@ -123,6 +131,9 @@ pub enum HeaderRead {
     Complete {
         header: RequestHeader,
         body_offset: usize,
+        /// The envelope's protocol version: the body is read, and the
+        /// request answered, in it.
+        version: u16,
     },
 }
 
@@ -175,6 +186,13 @@ pub struct SyncRequest {
     /// (`audit_chain_broken`).
     #[serde(default)]
     pub audit: Option<AuditUpload>,
+    /// The identity of the hub's feed the device last synced with
+    /// ([`SyncResponse::feed_id`]); `None` before its first sync. A hub
+    /// whose feed has another identity (it was restored from a backup)
+    /// refuses the request with `feed_changed` and stores nothing: the
+    /// device's cursor and what it believes the hub holds are of a feed
+    /// that is gone, and it starts over.
+    pub feed_id: Option<[u8; 16]>,
 }
 
 /// Audit entries a device hands the hub: each with its number, its chain
@@ -228,6 +246,10 @@ pub struct SignedChange {
     /// Ed25519, see [`crate::change_signing_message`].
     #[serde(with = "serde_bytes")]
     pub signature: Vec<u8>,
+    /// The device that wrote the change and signed it, when it is not the
+    /// pushing device: a change handed on (relayed) with its author's
+    /// signature. `None`: the pushing device's own.
+    pub author: Option<DeviceId>,
 }
 
 /// The number and hash of the latest entry of a vault's audit chain.
@@ -280,6 +302,9 @@ pub struct SyncResponse {
     /// sync.
     #[serde(default)]
     pub device_lock: Option<DeviceLock>,
+    /// The identity of the hub's feed: random, new when the hub is restored
+    /// from a backup. The device keeps it with its cursor.
+    pub feed_id: Option<[u8; 16]>,
 }
 
 /// An organisation's lock for lost devices: a vault that has not reached
@@ -405,7 +430,7 @@ pub fn read_request_header(bytes: &[u8]) -> Result<HeaderRead, WireError> {
     if bytes.len() < HEADER_LEN {
         return Ok(HeaderRead::Incomplete);
     }
-    let rest = read_header(bytes, REQUEST_MAGIC)?;
+    let (version, rest) = read_header(bytes, REQUEST_MAGIC, OLDEST_READ_VERSION)?;
     if rest.len() < 2 {
         return Ok(HeaderRead::Incomplete);
     }
@@ -421,6 +446,7 @@ pub fn read_request_header(bytes: &[u8]) -> Result<HeaderRead, WireError> {
     Ok(HeaderRead::Complete {
         header: from_postcard(header)?,
         body_offset: HEADER_LEN + 2 + header_len,
+        version,
     })
 }
 
@@ -432,9 +458,23 @@ pub(crate) fn deflate_request(request: &SyncRequest) -> Vec<u8> {
 /// Inflates and reads a request's body under `limits`. Only for a body
 /// whose signature has been checked.
 pub fn inflate_request_body(body: &[u8], limits: &Limits) -> Result<SyncRequest, WireError> {
+    inflate_request_body_of(PROTOCOL_VERSION, body, limits)
+}
+
+/// [`inflate_request_body`] for a body of protocol `version` (as its
+/// envelope said): one of version 3 is read as version 4 with every
+/// change the pushing device's own.
+pub fn inflate_request_body_of(
+    version: u16,
+    body: &[u8],
+    limits: &Limits,
+) -> Result<SyncRequest, WireError> {
     check_compressed_len(body.len(), limits).map_err(|e| over_request_limit(e, limits))?;
     let plain =
         inflate(body, limits.max_inflated_bytes).map_err(|e| over_request_limit(e, limits))?;
+    if version == 3 {
+        return Ok(from_postcard::<v3::SyncRequest>(&plain)?.into());
+    }
     from_postcard(&plain)
 }
 
@@ -445,6 +485,12 @@ pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
 }
 
 pub fn encode_response(response: &SyncResponse) -> Vec<u8> {
+    encode_response_as(PROTOCOL_VERSION, response)
+}
+
+/// A response in protocol `version`, the version of the request it answers
+/// (see [`OLDEST_READ_VERSION`]): version 3 lacks the feed's identity.
+pub fn encode_response_as(version: u16, response: &SyncResponse) -> Vec<u8> {
     // Saved charts are compressed already: deflating them again costs the
     // hub half a second per 15 MB of a first sync and saves under 2 %. A
     // response that is mostly charts sent whole goes in stored blocks,
@@ -461,7 +507,15 @@ pub fn encode_response(response: &SyncResponse) -> Vec<u8> {
     } else {
         Compression::default()
     };
-    encode(RESPONSE_MAGIC, response, level)
+    if version == 3 {
+        return encode(
+            RESPONSE_MAGIC,
+            version,
+            &v3::SyncResponse::from(response),
+            level,
+        );
+    }
+    encode(RESPONSE_MAGIC, version, response, level)
 }
 
 /// How many bytes of charts sent whole make a response not worth deflating.
@@ -484,6 +538,7 @@ pub fn decode_request_within(bytes: &[u8], limits: &Limits) -> Result<SignedRequ
     let HeaderRead::Complete {
         header,
         body_offset,
+        version,
     } = read_request_header(bytes)?
     else {
         return Err(WireError::malformed(format!(
@@ -491,6 +546,14 @@ pub fn decode_request_within(bytes: &[u8], limits: &Limits) -> Result<SignedRequ
             bytes.len()
         )));
     };
+    // A whole request is read only in this version; a hub reads the older
+    // one in two stages ([`read_request_header`], [`inflate_request_body_of`]).
+    if version != PROTOCOL_VERSION {
+        return Err(WireError::PleaseUpdate {
+            found: version,
+            supported: PROTOCOL_VERSION,
+        });
+    }
     let body = &bytes[body_offset..];
     check_compressed_len(body.len(), limits).map_err(|e| over_request_limit(e, limits))?;
     header.with_body(body.to_vec())
@@ -554,11 +617,11 @@ pub(crate) fn from_postcard<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Wire
     Ok(value)
 }
 
-fn encode<T: Serialize>(magic: [u8; 4], value: &T, level: Compression) -> Vec<u8> {
+fn encode<T: Serialize>(magic: [u8; 4], version: u16, value: &T, level: Compression) -> Vec<u8> {
     let plain = to_postcard(value);
     let mut out = Vec::with_capacity(HEADER_LEN + plain.len() / 2 + 64);
     out.extend_from_slice(&magic);
-    out.extend_from_slice(&PROTOCOL_VERSION.to_be_bytes());
+    out.extend_from_slice(&version.to_be_bytes());
     deflate(out, &plain, level)
 }
 
@@ -577,14 +640,15 @@ fn decode<T: DeserializeOwned>(
     magic: [u8; 4],
     limits: &Limits,
 ) -> Result<T, WireError> {
-    let compressed = read_header(bytes, magic)?;
+    let (_, compressed) = read_header(bytes, magic, PROTOCOL_VERSION)?;
     check_compressed_len(compressed.len(), limits)?;
     let plain = inflate(compressed, limits.max_inflated_bytes)?;
     from_postcard(&plain)
 }
 
-/// Checks the magic and the version and returns what follows them.
-fn read_header(bytes: &[u8], magic: [u8; 4]) -> Result<&[u8], WireError> {
+/// Checks the magic and the version (from `oldest` to [`PROTOCOL_VERSION`])
+/// and returns the version and what follows them.
+fn read_header(bytes: &[u8], magic: [u8; 4], oldest: u16) -> Result<(u16, &[u8]), WireError> {
     if bytes.len() < HEADER_LEN {
         return Err(WireError::malformed(format!(
             "{} bytes, shorter than the {HEADER_LEN}-byte header",
@@ -601,13 +665,126 @@ fn read_header(bytes: &[u8], magic: [u8; 4]) -> Result<&[u8], WireError> {
         return Err(WireError::malformed(detail));
     }
     let version = u16::from_be_bytes([header[4], header[5]]);
-    if version != PROTOCOL_VERSION {
+    if !(oldest..=PROTOCOL_VERSION).contains(&version) {
         return Err(WireError::PleaseUpdate {
             found: version,
             supported: PROTOCOL_VERSION,
         });
     }
-    Ok(rest)
+    Ok((version, rest))
+}
+
+/// The request of protocol version 3, read by hubs for one release: as
+/// version 4 but for [`SignedChange::author`].
+mod v3 {
+    use karte_types::PatientId;
+    use serde::Deserialize;
+
+    use super::{AuditHeadReport, QuarantineReport};
+
+    #[derive(Deserialize)]
+    #[cfg_attr(test, derive(serde::Serialize))]
+    pub(super) struct SyncRequest {
+        pub(super) cursor: u64,
+        pub(super) resume_after: Option<PatientId>,
+        pub(super) max_response_bytes: u32,
+        pub(super) pushes: Vec<DocPush>,
+        pub(super) audit_head: Option<AuditHeadReport>,
+        pub(super) shares: Vec<(PatientId, String)>,
+        pub(super) unshares: Vec<(PatientId, String)>,
+        pub(super) quarantined: Option<Vec<QuarantineReport>>,
+    }
+
+    #[derive(Deserialize)]
+    #[cfg_attr(test, derive(serde::Serialize))]
+    pub(super) struct DocPush {
+        pub(super) doc: PatientId,
+        pub(super) changes: Vec<SignedChange>,
+    }
+
+    #[derive(Deserialize)]
+    #[cfg_attr(test, derive(serde::Serialize))]
+    pub(super) struct SignedChange {
+        #[serde(with = "serde_bytes")]
+        pub(super) change: Vec<u8>,
+        pub(super) hash: [u8; 32],
+        #[serde(with = "serde_bytes")]
+        pub(super) signature: Vec<u8>,
+    }
+
+    impl From<SyncRequest> for super::SyncRequest {
+        fn from(old: SyncRequest) -> super::SyncRequest {
+            let pushes = old
+                .pushes
+                .into_iter()
+                .map(|push| super::DocPush {
+                    doc: push.doc,
+                    changes: push
+                        .changes
+                        .into_iter()
+                        .map(|c| super::SignedChange {
+                            change: c.change,
+                            hash: c.hash,
+                            signature: c.signature,
+                            author: None,
+                        })
+                        .collect(),
+                })
+                .collect();
+            super::SyncRequest {
+                cursor: old.cursor,
+                resume_after: old.resume_after,
+                max_response_bytes: old.max_response_bytes,
+                pushes,
+                audit_head: old.audit_head,
+                shares: old.shares,
+                unshares: old.unshares,
+                quarantined: old.quarantined,
+                audit: None,
+                feed_id: None,
+            }
+        }
+    }
+
+    /// A response as version 3 reads it: without the feed's identity, the
+    /// audit acknowledgement and the lock policy, and with no digest beside
+    /// a chart sent whole (version 4's patient-list entry has fields
+    /// version 3 cannot read; without one, the device loads the chart).
+    #[derive(serde::Serialize)]
+    pub(super) struct SyncResponse<'a> {
+        cursor: u64,
+        resume_after: &'a Option<PatientId>,
+        more: bool,
+        acked: &'a [super::DocHeads],
+        updates: Vec<super::DocUpdate>,
+        removed: &'a [PatientId],
+        wipe: &'a Option<super::WipeOrder>,
+        signers: &'a [super::SignerKey],
+        shares_pending: &'a [(PatientId, String)],
+    }
+
+    impl<'a> From<&'a super::SyncResponse> for SyncResponse<'a> {
+        fn from(r: &'a super::SyncResponse) -> SyncResponse<'a> {
+            SyncResponse {
+                cursor: r.cursor,
+                resume_after: &r.resume_after,
+                more: r.more,
+                acked: &r.acked,
+                updates: r
+                    .updates
+                    .iter()
+                    .map(|update| super::DocUpdate {
+                        digest: None,
+                        ..update.clone()
+                    })
+                    .collect(),
+                removed: &r.removed,
+                wipe: &r.wipe,
+                signers: &r.signers,
+                shares_pending: &r.shares_pending,
+            }
+        }
+    }
 }
 
 /// Inflates at most `limit` bytes; one byte more means the body is too
@@ -700,6 +877,7 @@ mod tests {
                     hash: [8; 32],
                 }],
             }),
+            feed_id: Some([7; 16]),
         }
     }
 
@@ -707,6 +885,8 @@ mod tests {
     fn a_response_round_trips_and_starts_with_its_header() {
         let bytes = encode_response(&response());
         assert_eq!(&bytes[..6], b"KSYR\x00\x04");
+        let older = encode_response_as(3, &response());
+        assert_eq!(&older[..6], b"KSYR\x00\x03");
         assert_eq!(decode_response(&bytes), Ok(response()));
     }
 
@@ -775,15 +955,47 @@ mod tests {
                 supported: 4
             })
         );
-        let mut old = b"KSYN\x00\x03".to_vec();
-        old.extend_from_slice(b"a body of the version before");
+        let mut old = b"KSYN\x00\x02".to_vec();
+        old.extend_from_slice(b"a body of two versions before");
         assert_eq!(
             decode_request(&old),
             Err(WireError::PleaseUpdate {
-                found: 3,
+                found: 2,
                 supported: 4
             })
         );
+    }
+
+    #[test]
+    fn a_version_3_body_reads_as_version_4_with_every_change_the_pushers_own() {
+        let change = |n: u8| v3::SignedChange {
+            change: vec![n; 10],
+            hash: [n; 32],
+            signature: vec![n; 64],
+        };
+        let old = v3::SyncRequest {
+            cursor: 5,
+            resume_after: Some("P1".into()),
+            max_response_bytes: 1 << 20,
+            pushes: vec![v3::DocPush {
+                doc: "P2".into(),
+                changes: vec![change(1), change(2)],
+            }],
+            audit_head: None,
+            shares: vec![("P2".into(), "O1".into())],
+            unshares: Vec::new(),
+            quarantined: Some(Vec::new()),
+        };
+        let body = deflate(Vec::new(), &to_postcard(&old), Compression::default());
+        let read = inflate_request_body_of(3, &body, &Limits::PROTOCOL).unwrap();
+        assert_eq!(read.cursor, 5);
+        assert_eq!(read.shares, [("P2".into(), "O1".into())]);
+        let pushed = &read.pushes[0].changes;
+        assert_eq!(pushed.len(), 2);
+        assert!(pushed.iter().all(|c| c.author.is_none()));
+        assert_eq!(pushed[1].signature, vec![2; 64]);
+        // The same bytes are no version 4 body.
+        assert!(inflate_request_body(&body, &Limits::PROTOCOL).is_err());
     }
 
     #[test]

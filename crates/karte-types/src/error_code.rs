@@ -116,6 +116,10 @@ error_codes! {
     HubBusy = "hub_busy",
     /// The request did not reach the hub in time (a slow or stalled link).
     RequestTimeout = "request_timeout",
+    /// The hub was restored from a backup since this device last synced;
+    /// the device starts over and gives back what the hub lacks. Met by a
+    /// user only if that happened twice in one sync: sync again.
+    FeedChanged = "feed_changed",
     BadKey = "bad_key",
     BadSignature = "bad_signature",
     MalformedChange = "malformed_change",

@@ -244,6 +244,7 @@ problem-not_found = Not found.
 problem-hub_unreachable = The hub cannot be reached. Sync again where there is signal; your records are safe on this device.
 problem-request_too_large = The hub refused a sync request as too large, even in small pages. Tell the hub's administrator; your records are safe on this device.
 problem-rate_limited = The hub asks this device to sync less often for a moment. Sync again in a minute; your records are safe on this device.
+problem-feed_changed = The hub was restored from a backup. Sync again; this device gives the hub back its records.
 problem-hub_busy = The hub is busy. Sync again shortly; your records are safe on this device.
 problem-request_timeout = The link was too slow for the hub to wait. Sync again where the signal is better; your records are safe on this device.
 problem-not_enrolled = This device is not enrolled with a hub.

@@ -21,18 +21,19 @@ use std::collections::{BTreeSet, HashMap};
 
 use karte_record::{ActorId, ChangeHash, Chart, Edit};
 use karte_store::{
-    AuditAction, AuditEvent, Enrolment, LastSync, PendingShare, QuarantineWrite, ReceivedDocument,
-    SyncPageWrite,
+    AuditAction, AuditEvent, ChangeSignatureRecord, Enrolment, LastSync, PendingShare,
+    QuarantineWrite, ReceivedDocument, SyncPageWrite,
 };
 use karte_sync::client::{
     AuditOutgoing, DeviceIdentity, EnrolmentRequest, FeedCursor, HttpTransport, Outgoing,
-    OutgoingChart, PageApplied, QuarantineNote, ReceivedPage, Replica, RequestStamps, SyncOptions,
-    SyncProgress, SyncSummary, Transport,
+    OutgoingChange, OutgoingChart, PageApplied, QuarantineNote, ReceivedPage, Replica,
+    RequestStamps, SyncOptions, SyncProgress, SyncSummary, Transport,
 };
 use karte_sync::enrolment_code::EnrolmentCode;
 use karte_sync::recovery::seal_to_recovery_key;
 use karte_sync::wire::{
-    AuditHeadReport, AuditRecordWire, ChartDigest, DocUpdate, Payload, QuarantineReport,
+    AuditHeadReport, AuditRecordWire, ChangeSignature, ChartDigest, DocUpdate, Payload,
+    QuarantineReport,
 };
 use karte_sync::{DeviceKey, SyncError};
 use karte_types::{DeviceId, ErrorCode, PatientId, PatientSummary, QuarantinedChart, Timestamp};
@@ -335,23 +336,31 @@ impl Session {
         }
         let key = self.device_key(false)?;
         let device = self.vault.device_id().clone();
-        let mut replica = VaultReplica {
-            session: self,
-            clean: Vec::new(),
-            random: SystemRandom::new(),
+        let identity = DeviceIdentity {
+            key: &key,
+            device: &device,
         };
-        let summary = karte_sync::client::sync(
-            transport,
-            &mut replica,
-            DeviceIdentity {
-                key: &key,
-                device: &device,
-            },
-            SyncOptions::default(),
-            &mut progress,
-        )?;
+        let relay_all = self.vault.sync_state()?.reconcile;
+        let mut summary = self.sync_rounds(transport, identity, relay_all, &mut progress)?;
         if summary.wiped.is_some() {
             return Ok(summary);
+        }
+        if self.vault.sync_state()?.reconcile {
+            // The hub was restored and this vault has read its feed from the
+            // start: now every chart's changes the hub lacks go back to it.
+            let (handed_back, unrelayable) =
+                self.sync_rounds_counting(transport, identity, &mut progress)?;
+            summary.pushed_changes += handed_back.pushed_changes;
+            summary.pushed_charts += handed_back.pushed_charts;
+            summary.requests += handed_back.requests;
+            summary.bytes_sent += handed_back.bytes_sent;
+            summary.bytes_received += handed_back.bytes_received;
+            if handed_back.wiped.is_some() {
+                return Ok(handed_back);
+            }
+            if unrelayable == 0 {
+                self.vault.end_reconcile()?;
+            }
         }
         // A sync that moved nothing read and wrote no chart: there is
         // nothing to audit, only its time to keep. The time is kept after
@@ -371,6 +380,59 @@ impl Session {
         self.vault
             .record_sync(last_sync(&summary, now), lock, audit)?;
         Ok(summary)
+    }
+}
+
+impl Session {
+    /// One run of the sync client over the vault.
+    fn sync_rounds(
+        &mut self,
+        transport: &mut dyn Transport,
+        identity: DeviceIdentity<'_>,
+        relay_all: bool,
+        progress: &mut dyn FnMut(SyncProgress),
+    ) -> Result<SyncSummary, ApiError> {
+        let mut replica = VaultReplica {
+            session: self,
+            clean: Vec::new(),
+            random: SystemRandom::new(),
+            withhold_pushes: false,
+            relay_all,
+            unrelayable: 0,
+        };
+        karte_sync::client::sync(
+            transport,
+            &mut replica,
+            identity,
+            SyncOptions::default(),
+            progress,
+        )
+    }
+
+    /// A run of the sync client that hands back every change the hub
+    /// lacks; also says how many charts could not be handed back whole.
+    fn sync_rounds_counting(
+        &mut self,
+        transport: &mut dyn Transport,
+        identity: DeviceIdentity<'_>,
+        progress: &mut dyn FnMut(SyncProgress),
+    ) -> Result<(SyncSummary, usize), ApiError> {
+        let mut replica = VaultReplica {
+            session: self,
+            clean: Vec::new(),
+            random: SystemRandom::new(),
+            withhold_pushes: false,
+            relay_all: true,
+            unrelayable: 0,
+        };
+        let summary = karte_sync::client::sync(
+            transport,
+            &mut replica,
+            identity,
+            SyncOptions::default(),
+            progress,
+        )?;
+        Ok((summary, replica.unrelayable))
     }
 }
 
@@ -396,6 +458,16 @@ struct VaultReplica<'s> {
     /// are marked clean with the first page.
     clean: Vec<PatientId>,
     random: SystemRandom,
+    /// The vault started over in this sync (the hub was restored): it
+    /// pushes nothing more until it has read the hub's feed from its start,
+    /// which tells it what the hub holds of each chart.
+    withhold_pushes: bool,
+    /// Reconciling: every change the hub lacks is pushed, other devices'
+    /// with their kept signatures.
+    relay_all: bool,
+    /// Charts that could not be handed back whole (a change of another
+    /// device the hub lacks, whose signature this vault does not keep).
+    unrelayable: usize,
 }
 
 fn pending_shares(pairs: &[(PatientId, String)]) -> Vec<PendingShare> {
@@ -404,6 +476,24 @@ fn pending_shares(pairs: &[(PatientId, String)]) -> Vec<PendingShare> {
         .map(|(patient, org)| PendingShare {
             patient: patient.clone(),
             org: org.clone(),
+        })
+        .collect()
+}
+
+/// The heads of a saved chart.
+fn saved_heads(saved: &[u8]) -> Result<Vec<[u8; 32]>, ApiError> {
+    let heads = Chart::saved_heads(saved)?;
+    Ok(heads.into_iter().map(|head| head.0).collect())
+}
+
+/// Signatures as the vault keeps them.
+fn kept_signatures(signatures: &[ChangeSignature]) -> Vec<ChangeSignatureRecord> {
+    signatures
+        .iter()
+        .map(|signature| ChangeSignatureRecord {
+            hash: signature.hash,
+            author: signature.device.clone(),
+            signature: signature.signature.clone(),
         })
         .collect()
 }
@@ -472,12 +562,28 @@ impl Replica for VaultReplica<'_> {
     }
 
     fn outgoing(&mut self) -> Result<Outgoing, ApiError> {
+        if self.withhold_pushes {
+            return Ok(Outgoing::default());
+        }
         let device = self.session.vault.device_id().clone();
         let mut charts = Vec::new();
         for pending in self.session.vault.documents_to_push()? {
             let heads = change_hashes(&pending.hub_heads);
-            let loaded = self.session.load(&pending.id)?;
-            let changes = loaded.chart.own_changes_since(&device, &heads);
+            let changes = if self.relay_all {
+                match self.handed_back(&pending.id, &device, &heads)? {
+                    Some(changes) => changes,
+                    None => {
+                        // Left marked: a later sync tries again, once the
+                        // author has given back what this vault cannot.
+                        self.unrelayable += 1;
+                        continue;
+                    }
+                }
+            } else {
+                let loaded = self.session.load(&pending.id)?;
+                let own = loaded.chart.own_changes_since(&device, &heads);
+                own.into_iter().map(OutgoingChange::own).collect()
+            };
             if changes.is_empty() {
                 self.clean.push(pending.id);
             } else {
@@ -524,8 +630,14 @@ impl Replica for VaultReplica<'_> {
             unshares_sent: pending_shares(&page.unshares_accepted),
             quarantine_reported: page.quarantine_reported,
             audit_acked: page.audit_acked,
+            feed_id: page.feed_id,
             ..SyncPageWrite::default()
         };
+        for (doc, signatures) in &page.pushed {
+            write
+                .signatures
+                .push((doc.clone(), kept_signatures(signatures)));
+        }
         for acked in &page.acked {
             write.acked.push((acked.doc.clone(), acked.heads.clone()));
             write.audit.push(sync_event(
@@ -587,6 +699,11 @@ impl Replica for VaultReplica<'_> {
                 Payload::Changes(changes) => format!("received {} changes", changes.len()),
             };
             write.audit.push(sync_event(now, &update.doc, &detail));
+            // The signatures passed the page's checks: kept, so this device
+            // can prove who wrote each change when it hands them on.
+            write
+                .signatures
+                .push((update.doc.clone(), kept_signatures(&update.signatures)));
             touched.push(Touched {
                 id: update.doc.clone(),
                 new_chart,
@@ -616,6 +733,66 @@ impl Replica for VaultReplica<'_> {
         self.session.charts.clear();
         self.session.index = None;
         Ok(self.session.vault.wipe()?)
+    }
+
+    fn feed_id(&self) -> Result<Option<[u8; 16]>, ApiError> {
+        Ok(self.session.vault.sync_state()?.feed_id)
+    }
+
+    fn start_over(&mut self) -> Result<(), ApiError> {
+        let event = AuditEvent {
+            at: self.session.now(),
+            action: AuditAction::Sync,
+            patient: None,
+            detail: "the hub was restored from a backup: reading its feed from the start, then giving back what it lacks".to_owned(),
+        };
+        self.session.vault.start_over(event)?;
+        self.clean.clear();
+        self.withhold_pushes = true;
+        self.relay_all = true;
+        Ok(())
+    }
+}
+
+impl VaultReplica<'_> {
+    /// Every change of `doc` not in the causal past of `heads`, each with
+    /// its author's kept signature (this device's own are signed when
+    /// pushed); `None` if one of another device has no kept signature (it
+    /// came inside a chart sent whole): the chart cannot be handed back
+    /// whole by this device.
+    fn handed_back(
+        &mut self,
+        doc: &PatientId,
+        device: &DeviceId,
+        heads: &[ChangeHash],
+    ) -> Result<Option<Vec<OutgoingChange>>, ApiError> {
+        let kept: HashMap<[u8; 32], ChangeSignatureRecord> = self
+            .session
+            .vault
+            .change_signatures(doc)?
+            .into_iter()
+            .map(|record| (record.hash, record))
+            .collect();
+        let loaded = self.session.load(doc)?;
+        let mut out = Vec::new();
+        for change in loaded.chart.changes_since(device, heads) {
+            if change.own {
+                out.push(OutgoingChange::own(change.bytes));
+                continue;
+            }
+            let Some(record) = kept.get(&change.hash.0) else {
+                return Ok(None);
+            };
+            out.push(OutgoingChange {
+                bytes: change.bytes,
+                signature: Some(ChangeSignature {
+                    hash: record.hash,
+                    device: record.author.clone(),
+                    signature: record.signature.clone(),
+                }),
+            });
+        }
+        Ok(Some(out))
     }
 }
 
@@ -855,14 +1032,23 @@ impl VaultReplica<'_> {
             })
         };
         if held {
-            let hub_heads = match page.acked.iter().find(|a| a.doc == *doc) {
-                Some(acked) => acked.heads.clone(),
-                None => self.session.vault.document_sync_state(doc)?.hub_heads,
+            // A chart sent whole is all the hub holds of it: its heads are
+            // the hub's (what a device that started over learns here).
+            let snapshot_heads = match &update.payload {
+                Payload::Snapshot(saved) => Some(saved_heads(saved)?),
+                Payload::Changes(_) => None,
+            };
+            let hub_heads = match (&snapshot_heads, page.acked.iter().find(|a| a.doc == *doc)) {
+                (Some(heads), _) => heads.clone(),
+                (None, Some(acked)) => acked.heads.clone(),
+                (None, None) => self.session.vault.document_sync_state(doc)?.hub_heads,
             };
             let loaded = self.session.load(doc)?;
             let new = loaded.chart.apply(bytes, &edit)?;
             let chunk = loaded.chart.save_after(&loaded.persisted_heads);
-            Ok((document(&loaded.chart, chunk, &hub_heads)?, None, new.len()))
+            let mut stored = document(&loaded.chart, chunk, &hub_heads)?;
+            stored.hub_heads = snapshot_heads;
+            Ok((stored, None, new.len()))
         } else if let Some(whole) = whole {
             whole
         } else {

@@ -10,6 +10,7 @@ use karte_hub::{
     Clock, Hub, HubConfig, HubListener, HubStore, Org, OrgId, PushedDoc, RecoveryPrivateKey,
     ServeOptions, SqliteHubStore, StoredChange, SystemClock, TlsFiles, invite_device, new_org,
 };
+use karte_store::ChangeSignatureRecord;
 use karte_sync::TransportError;
 use karte_sync::client::{EnrolmentGrant, EnrolmentRequest};
 use karte_test_support::PASSPHRASE;
@@ -47,7 +48,26 @@ impl TestHub {
     }
 
     fn start_with(config: HubConfig) -> TestHub {
-        TestHub::serve(config, None)
+        TestHub::serve(config, None, None)
+    }
+
+    /// Copies the hub's database to `out` while it serves, as
+    /// `karte-hub backup` does.
+    pub fn backup(&self, out: &std::path::Path) {
+        karte_hub::backup_sqlite(&self._dir.path().join("hub.sqlite"), out).unwrap();
+    }
+
+    /// A new hub serving a database restored from `backup`, as
+    /// `karte-hub restore` makes it: with a new feed identity.
+    pub fn restored(backup: &std::path::Path) -> TestHub {
+        TestHub::serve(HubConfig::default(), None, Some(backup))
+    }
+
+    /// All `doc`'s changes as the hub stores them: bytes and signer.
+    pub fn stored_changes(&self, doc: &PatientId) -> Vec<karte_hub::FeedChange> {
+        self.runtime
+            .block_on(self.store.doc_changes(doc, 0))
+            .unwrap()
     }
 
     /// A hub for devices whose clocks the tests move by days: its clock
@@ -72,12 +92,20 @@ impl TestHub {
         let issued = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
         let pem = issued.cert.pem().into_bytes();
         let key = issued.signing_key.serialize_pem().into_bytes();
-        let hub = TestHub::serve(HubConfig::default(), Some((pem.clone(), key)));
+        let hub = TestHub::serve(HubConfig::default(), Some((pem.clone(), key)), None);
         (hub, pem)
     }
 
-    fn serve(config: HubConfig, tls: Option<(Vec<u8>, Vec<u8>)>) -> TestHub {
+    fn serve(
+        config: HubConfig,
+        tls: Option<(Vec<u8>, Vec<u8>)>,
+        restore_from: Option<&std::path::Path>,
+    ) -> TestHub {
         let dir = tempfile::tempdir().unwrap();
+        if let Some(backup) = restore_from {
+            let identity: [u8; 16] = ring::rand::generate(&SystemRandom::new()).unwrap().expose();
+            karte_hub::restore_sqlite(backup, &dir.path().join("hub.sqlite"), identity).unwrap();
+        }
         let tls = tls.map(|(cert, key)| {
             let files = TlsFiles {
                 cert: dir.path().join("hub.crt"),
@@ -329,6 +357,27 @@ impl Device {
         }
     }
 
+    /// The change signatures the vault keeps of `doc`, read from the file
+    /// as another process would: the session is locked, and opened again.
+    pub fn kept_signatures(self, doc: &PatientId) -> (Device, Vec<ChangeSignatureRecord>) {
+        let Device { dir, session } = self;
+        session.lock();
+        let vault = karte_store::Vault::open(&dir.path().join("vault.karte"))
+            .unwrap()
+            .unlock("admin", PASSPHRASE)
+            .unwrap();
+        let kept = vault.change_signatures(doc).unwrap();
+        vault.lock();
+        let session = Session::open(
+            &dir.path().join("vault.karte"),
+            None,
+            PASSPHRASE,
+            Environment::system(),
+        )
+        .unwrap();
+        (Device { dir, session }, kept)
+    }
+
     /// Locks the vault and opens it again, as a new process would.
     pub fn reopen(self) -> Device {
         let Device { dir, session } = self;
@@ -489,6 +538,7 @@ impl Hostile {
             unshares: Vec::new(),
             quarantined: None,
             audit: None,
+            feed_id: None,
         };
         self.nonces += 1;
         let mut nonce = [0u8; 16];

@@ -69,6 +69,7 @@ impl Hostile {
             hash: signed.hash,
             bytes: signed.change,
             signature: signed.signature,
+            author: None,
         };
         hub.store_behind_the_checks(&self.id, doc, vec![stored]);
     }

@@ -563,3 +563,135 @@ fn the_devices_audit_log_reaches_the_hub_at_each_sync_and_only_once() {
     assert_eq!(a.session.audit_log(&None).unwrap().len(), log.len());
     assert_eq!(hub.device_audit(&device).len(), log.len());
 }
+
+#[test]
+fn every_change_received_or_pushed_keeps_its_authors_signature_in_the_vault() {
+    let (hub, _org, [mut a, mut b]) = one_org(["A", "B"]);
+    let (a_id, b_id) = (device_id(&a), device_id(&b));
+    let patient = a.session.add_patient(&yamada()).unwrap();
+    a.sync();
+    // A chart new to B comes whole, vouched for by the hub.
+    assert_eq!(b.sync().received_whole, 1);
+    a.session.record_visit(&patient, &visit(60, 72)).unwrap();
+    a.sync();
+    let received = b.sync();
+    assert_eq!(received.received_changes, 1, "{received}");
+    b.session.record_visit(&patient, &visit(120, 80)).unwrap();
+    b.sync();
+
+    let (_b, kept) = b.kept_signatures(&patient);
+    let authors: Vec<&str> = kept.iter().map(|k| k.author.as_str()).collect();
+    assert_eq!(authors, [a_id.as_str(), b_id.as_str()]);
+    // Each is the signature the hub holds: the author's own.
+    let held = hub.chart(&patient);
+    for record in &kept {
+        assert!(
+            held.get_change_meta_by_hash(&automerge::ChangeHash(record.hash))
+                .is_some()
+        );
+    }
+    a.sync();
+    let (_a, kept_by_a) = a.kept_signatures(&patient);
+    assert_eq!(kept_by_a.len(), 3, "A's two pushed and B's one received");
+}
+
+fn device_id(device: &Device) -> karte_types::DeviceId {
+    karte_types::DeviceId(device.session.author().device.to_string())
+}
+
+/// Issue 11, item 14: a hub restored from a backup gets back, from the
+/// devices, every change made after the backup, each attributed to the
+/// device that wrote it, and no device loses or duplicates anything.
+#[test]
+fn a_hub_restored_from_a_backup_gets_every_later_change_back_from_the_devices() {
+    let (hub, org, [mut a, mut b, mut c]) = one_org(["A", "B", "C"]);
+    let first = a.session.add_patient(&yamada()).unwrap();
+    a.session.record_visit(&first, &visit(60, 70)).unwrap();
+    for device in [&mut a, &mut b, &mut c] {
+        device.sync();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("hub.backup");
+    hub.backup(&backup);
+
+    // After the backup: a visit by A, a visit by B, a new chart by C, all
+    // synced everywhere through the hub that is about to be lost.
+    a.session.record_visit(&first, &visit(120, 72)).unwrap();
+    a.sync();
+    b.session.record_visit(&first, &visit(180, 74)).unwrap();
+    b.sync();
+    let second = c.session.add_patient(&yamada()).unwrap();
+    c.session.record_visit(&second, &visit(240, 76)).unwrap();
+    c.sync();
+    for device in [&mut a, &mut b, &mut c] {
+        device.sync();
+    }
+    let before: Vec<_> = [&mut a, &mut b, &mut c]
+        .map(|device| (chart_json(device, &first), chart_json(device, &second)))
+        .into_iter()
+        .collect();
+    assert_eq!(before[0], before[1]);
+    assert_eq!(before[1], before[2]);
+    drop(hub);
+
+    let restored = TestHub::restored(&backup);
+    let over = |device: &mut Device| {
+        let mut link = karte_api::HttpTransport::with_roots(&restored.url, &[]).unwrap();
+        device
+            .sync_over(&mut link)
+            .unwrap_or_else(|e| panic!("sync failed: {} ({e})", e.code()))
+    };
+    // A first: it hands back its visit and B's (with B's signature); it
+    // cannot hand back C's chart, which it received whole.
+    assert_eq!(restored.stored_changes(&first).len(), 2, "the backup's");
+    let handed = over(&mut a);
+    assert!(handed.pushed_changes >= 2, "{handed}");
+    assert_eq!(restored.stored_changes(&first).len(), 4, "{handed}");
+    assert!(restored.stored_changes(&second).is_empty());
+    over(&mut b);
+    over(&mut c);
+    // A second round: every device has read what the others gave back.
+    for device in [&mut a, &mut b, &mut c] {
+        over(device);
+    }
+
+    for doc in [&first, &second] {
+        let stored = restored.stored_changes(doc);
+        let mut hashes: Vec<_> = stored.iter().map(|c| c.hash).collect();
+        hashes.sort();
+        hashes.dedup();
+        assert_eq!(hashes.len(), stored.len(), "nothing stored twice");
+        for change in &stored {
+            let parsed = automerge::Change::try_from(&change.bytes[..]).unwrap();
+            assert!(
+                karte_record::actor_is_of_device(parsed.actor_id(), &change.signer),
+                "change {:?} of {doc} is attributed to {}, who did not write it",
+                change.hash,
+                change.signer
+            );
+        }
+        for device in [&mut a, &mut b, &mut c] {
+            let visits = device.session.chart(doc).unwrap().visits.len();
+            assert_eq!(visits, if doc == &first { 3 } else { 1 });
+        }
+    }
+    let after: Vec<_> = [&mut a, &mut b, &mut c]
+        .map(|device| (chart_json(device, &first), chart_json(device, &second)))
+        .into_iter()
+        .collect();
+    assert_eq!(after, before, "no device lost or duplicated anything");
+    // The hub holds everything: a device enrolled now receives the same.
+    let mut fresh = Device::enrolled(&restored, &org.id, "D");
+    fresh.sync();
+    assert_eq!(
+        (
+            chart_json(&mut fresh, &first),
+            chart_json(&mut fresh, &second)
+        ),
+        before[0]
+    );
+    for device in [&mut a, &mut b, &mut c] {
+        let quiet = over(device);
+        assert_eq!(quiet.pushed_changes, 0, "{quiet}");
+    }
+}

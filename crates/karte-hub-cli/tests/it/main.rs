@@ -305,3 +305,47 @@ fn an_organisations_lock_policy_is_set_and_removed_and_codes_need_a_sync_first()
     let said = String::from_utf8_lossy(&early.stderr);
     assert!(said.contains("next sync"), "{said}");
 }
+
+#[test]
+fn a_backup_restores_into_a_new_database_and_postgres_is_pointed_to_pg_dump() {
+    let hub = HubDb::new();
+    let key = hub.dir.path().join("station.recovery");
+    let org = hub.admin(&[
+        "org",
+        "add",
+        "ひまわり訪問看護",
+        "--recovery-key-out",
+        key.to_str().unwrap(),
+    ]);
+    let backup = hub.dir.path().join("hub.backup");
+    let backup = backup.to_str().unwrap();
+    hub.admin(&["backup", "--out", backup]);
+    assert!(
+        !hub.run(&["backup", "--out", backup]).status.success(),
+        "a backup file is never overwritten"
+    );
+
+    let restored = HubDb::new();
+    // Over the database in the way: refused, nothing touched.
+    let into_existing = hub.run(&["restore", "--from", backup]);
+    assert!(!into_existing.status.success());
+    restored.admin(&["restore", "--from", backup]);
+    assert_eq!(
+        restored.admin(&["org", "list"]),
+        format!("{org}\tひまわり訪問看護")
+    );
+
+    let postgres = Command::new(env!("CARGO_BIN_EXE_karte-hub"))
+        .args([
+            "--db",
+            "postgres://karte@127.0.0.1/hub",
+            "backup",
+            "--out",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert!(!postgres.status.success());
+    let message = String::from_utf8_lossy(&postgres.stderr);
+    assert!(message.contains("pg_dump"), "{message}");
+}

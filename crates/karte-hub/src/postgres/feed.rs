@@ -59,6 +59,25 @@ impl<C: GenericClient> FeedRows for PostgresRows<'_, C> {
         position_from_sql(head)
     }
 
+    async fn feed_identity(&self) -> Result<[u8; 16]> {
+        let identity: Vec<u8> = self
+            .query_one("SELECT feed FROM feed_identity WHERE id = 1", &[])
+            .await?
+            .get(0);
+        identity
+            .try_into()
+            .map_err(|_| HubStoreError::Corrupt("the feed identity".into()))
+    }
+
+    async fn set_feed_identity(&self, identity: [u8; 16]) -> Result<()> {
+        self.execute(
+            "UPDATE feed_identity SET feed = $1 WHERE id = 1",
+            &[&&identity[..]],
+        )
+        .await?;
+        Ok(())
+    }
+
     async fn visible_sizes(
         &self,
         org: &OrgId,
@@ -159,17 +178,29 @@ impl<C: GenericClient> FeedRows for PostgresRows<'_, C> {
         let hashes: Vec<&[u8]> = changes.iter().map(|(_, c)| &c.hash[..]).collect();
         let bytes: Vec<&[u8]> = changes.iter().map(|(_, c)| &c.bytes[..]).collect();
         let signatures: Vec<&[u8]> = changes.iter().map(|(_, c)| &c.signature[..]).collect();
+        // A relayed change is stored under its author, with the pusher as
+        // the relay.
+        let signers: Vec<&str> = changes
+            .iter()
+            .map(|(_, c)| c.author.as_ref().unwrap_or(signer).as_str())
+            .collect();
+        let relays: Vec<Option<&str>> = changes
+            .iter()
+            .map(|(_, c)| c.author.as_ref().map(|_| signer.as_str()))
+            .collect();
         self.execute(
-            "INSERT INTO changes (doc, hash, bytes, signer, signature, received_at)
-             SELECT $1, t.hash, t.bytes, $2, t.signature, $3
-             FROM UNNEST($4::bytea[], $5::bytea[], $6::bytea[]) AS t(hash, bytes, signature)",
+            "INSERT INTO changes (doc, hash, bytes, signer, signature, received_at, relayed_by)
+             SELECT $1, t.hash, t.bytes, t.signer, t.signature, $2, t.relayed_by
+             FROM UNNEST($3::bytea[], $4::bytea[], $5::text[], $6::bytea[], $7::text[])
+                 AS t(hash, bytes, signer, signature, relayed_by)",
             &[
                 &doc.as_str(),
-                &signer.as_str(),
                 &now.0,
                 &hashes,
                 &bytes,
+                &signers,
                 &signatures,
+                &relays,
             ],
         )
         .await?;

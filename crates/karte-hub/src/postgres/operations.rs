@@ -150,6 +150,15 @@ impl HubStore for PostgresHubStore {
         self.plain(async |rows| rows.feed_head().await).await
     }
 
+    async fn feed_identity(&self) -> Result<[u8; 16], HubStoreError> {
+        self.plain(async |rows| rows.feed_identity().await).await
+    }
+
+    async fn set_feed_identity(&self, identity: [u8; 16]) -> Result<(), HubStoreError> {
+        self.plain(async |rows| rows.set_feed_identity(identity).await)
+            .await
+    }
+
     async fn share(
         &self,
         doc: &PatientId,

@@ -13,7 +13,7 @@ use crate::HubStoreError;
 /// The advisory lock that serialises migrations ("KHUB" and 2).
 const MIGRATION_LOCK: i64 = 0x4b48_5542_0000_0002;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -227,6 +227,24 @@ CREATE TABLE unlock_codes (
     issued_at BIGINT,
     PRIMARY KEY (device, number)
 );
+";
+
+/// Relay: a change handed on by another device than its author is stored
+/// under its author (`signer`), with the device that pushed it here.
+const V9: &str = "
+ALTER TABLE changes ADD COLUMN relayed_by TEXT REFERENCES devices(id);
+";
+
+/// The feed's identity, random, sent in every sync answer and replaced by
+/// `karte-hub restore`: only uniqueness matters, not secrecy (so no
+/// extension is needed for randomness).
+const V10: &str = "
+CREATE TABLE feed_identity (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    feed BYTEA NOT NULL CHECK (length(feed) = 16)
+);
+INSERT INTO feed_identity (id, feed)
+    VALUES (1, decode(md5(random()::text || clock_timestamp()::text || pg_backend_pid()::text), 'hex'));
 ";
 
 /// Brings the database's schema up to date.

@@ -53,6 +53,13 @@ pub(crate) trait FeedRows {
     /// The highest feed position committed (0 for an empty feed).
     async fn feed_head(&self) -> Result<u64>;
 
+    /// The feed's identity: random, new when the database is restored from
+    /// a backup, so devices learn that positions they read may be gone.
+    async fn feed_identity(&self) -> Result<[u8; 16]>;
+
+    /// Gives the feed a new identity.
+    async fn set_feed_identity(&self, identity: [u8; 16]) -> Result<()>;
+
     /// The position and the size in bytes (change and signature; 0 for an
     /// event) of the first `limit` entries `org` may see in `(after, head]`,
     /// in position order: changes of charts in its care circles now, and

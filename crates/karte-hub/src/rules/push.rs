@@ -117,6 +117,7 @@ async fn seal_change(
             .seal(rows, owner, &payload::change_place(&row), &change.bytes)
             .await?,
         signature: change.signature.clone(),
+        author: change.author.clone(),
     })
 }
 

@@ -48,15 +48,17 @@ impl Incoming {
     }
 
     /// Reads until the envelope's header is complete, by `deadline`.
-    pub async fn header(&mut self, deadline: Instant) -> Result<RequestHeader, Problem> {
+    /// Also returns the envelope's protocol version.
+    pub async fn header(&mut self, deadline: Instant) -> Result<(RequestHeader, u16), Problem> {
         loop {
             match read_request_header(&self.buffered)? {
                 HeaderRead::Complete {
                     header,
                     body_offset,
+                    version,
                 } => {
                     self.buffered.drain(..body_offset);
-                    return Ok(header);
+                    return Ok((header, version));
                 }
                 HeaderRead::Incomplete => {}
             }

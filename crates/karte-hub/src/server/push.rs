@@ -3,8 +3,11 @@
 //! would strand every later change that depends on it.
 //!
 //! The checks, in order: every chart id is sane; every change has the hash
-//! it claims, is signed by the pushing device and written under one of its
-//! actors; every chart is new or in the device's organisation's care
+//! it claims, is signed by its author and written under one of the author's
+//! actors (the author is the pushing device, or for a change the pusher
+//! relays, the device it names: enrolled here, not reported lost, of an
+//! organisation that may write the chart; the relay's own key vouches for
+//! nothing of it); every chart is new or in the device's organisation's care
 //! circles; every change's dependencies are at the hub or earlier in the
 //! same push (so feed order stays causal order); every change is an edit
 //! Karte makes, by the device that signed it, at a plausible time
@@ -65,12 +68,19 @@ pub(super) async fn receive<S: HubStore>(
     pushes: Vec<DocPush>,
     now: Timestamp,
 ) -> Result<Received, Problem> {
-    let docs = group_by_doc(pushes)?;
+    let docs = group_by_doc(pushes, &device.id)?;
+    let authors = relayed_authors(hub, device, &docs).await?;
+    let mut keys: HashMap<DeviceId, [u8; 32]> = authors
+        .iter()
+        .map(|(id, (_, key))| (id.clone(), *key))
+        .collect();
+    keys.insert(device.id.clone(), public_key);
     let device_id = device.id.clone();
-    let checked = run_blocking(move || verify_all(docs, &device_id, &public_key)).await?;
+    let checked = run_blocking(move || verify_all(docs, &device_id, &keys)).await?;
     let mut verified = Vec::with_capacity(checked.len());
     for (doc, changes) in checked {
         if let Admission::Admitted = admission(hub, device, &doc, &changes).await? {
+            admit_authors(hub, device, &authors, &doc, &changes).await?;
             verified.push((doc, changes));
         }
     }
@@ -85,13 +95,9 @@ pub(super) async fn receive<S: HubStore>(
         // the next device to need it whole does not rebuild it.
         let save = copy.unsaved + changes.len() > hub.config().snapshot_refresh_after;
         let checked_doc = doc.clone();
-        let signer = device.id.clone();
+        let pusher = device.id.clone();
         let (saved, heads, changes) = run_blocking(move || {
-            let delivery = Delivery {
-                signer: &signer,
-                received_at: now,
-            };
-            apply_to_copy(copy.doc, &checked_doc, changes, &delivery, save)
+            apply_to_copy(copy.doc, &checked_doc, changes, &pusher, now, save)
         })
         .await?;
         acked.push(DocHeads {
@@ -176,12 +182,21 @@ async fn admission<S: HubStore>(
 }
 
 /// The pushed charts in the order first named, each chart's changes
-/// gathered in push order.
-fn group_by_doc(pushes: Vec<DocPush>) -> Result<Vec<(PatientId, Vec<SignedChange>)>, Problem> {
+/// gathered in push order. A change naming the pusher as its author is its
+/// own, as one naming none.
+fn group_by_doc(
+    pushes: Vec<DocPush>,
+    pusher: &DeviceId,
+) -> Result<Vec<(PatientId, Vec<SignedChange>)>, Problem> {
     let mut order: Vec<(PatientId, Vec<SignedChange>)> = Vec::with_capacity(pushes.len());
     let mut index: HashMap<PatientId, usize> = HashMap::new();
-    for push in pushes {
+    for mut push in pushes {
         check_doc_id(&push.doc)?;
+        for change in &mut push.changes {
+            if change.author.as_ref() == Some(pusher) {
+                change.author = None;
+            }
+        }
         match index.get(&push.doc) {
             Some(&i) => order[i].1.extend(push.changes),
             None => {
@@ -210,17 +225,106 @@ pub(super) fn check_doc_id(doc: &PatientId) -> Result<(), Problem> {
     }
 }
 
+/// The authors of relayed changes in a push (changes the pusher hands on
+/// with their authors' signatures), each with its enrolled key. Each must
+/// be a device this hub knows, not reported lost: a lost device's key may
+/// be in a thief's hands, so nothing signed with it is taken from anyone.
+/// A retired author's changes are taken, as its own final push would be:
+/// retiring a device does not disown what it wrote.
+async fn relayed_authors<S: HubStore>(
+    hub: &Hub<S>,
+    pusher: &Device,
+    docs: &[(PatientId, Vec<SignedChange>)],
+) -> Result<HashMap<DeviceId, (Device, [u8; 32])>, Problem> {
+    let mut authors = HashMap::new();
+    for (doc, changes) in docs {
+        for change in changes {
+            let Some(author) = &change.author else {
+                continue;
+            };
+            if authors.contains_key(author) {
+                continue;
+            }
+            let refused = |why: &str| {
+                Problem::new(
+                    StatusCode::FORBIDDEN,
+                    "misattributed_change",
+                    format!(
+                        "chart {doc}: change {} relayed by {} names as its author {author}, {why}; nothing of the push was stored",
+                        hex::encode(change.hash),
+                        pusher.id
+                    ),
+                )
+            };
+            let Some(record) = hub.store().device(author).await? else {
+                return Err(refused("a device this hub does not know"));
+            };
+            if record.status == DeviceStatus::RevokedLost {
+                return Err(refused(
+                    "a device reported lost, whose changes are taken from no one",
+                ));
+            }
+            let key: [u8; 32] = record.public_key.as_slice().try_into().map_err(|_| {
+                Problem::internal(
+                    "corrupt",
+                    format!("device {author} has a public key of the wrong length"),
+                )
+            })?;
+            authors.insert(author.clone(), (record, key));
+        }
+    }
+    Ok(authors)
+}
+
+/// Whether each author of relayed changes to `doc` may write it, as if it
+/// had pushed them itself: its organisation is in the chart's care circle,
+/// or the chart is new and the author is of the pusher's organisation.
+async fn admit_authors<S: HubStore>(
+    hub: &Hub<S>,
+    pusher: &Device,
+    authors: &HashMap<DeviceId, (Device, [u8; 32])>,
+    doc: &PatientId,
+    changes: &[(SignedChange, ChangeInfo)],
+) -> Result<(), Problem> {
+    let relayed: HashSet<&DeviceId> = changes
+        .iter()
+        .filter_map(|(signed, _)| signed.author.as_ref())
+        .collect();
+    if relayed.is_empty() {
+        return Ok(());
+    }
+    let circle = hub.store().doc(doc).await?.map(|record| record.circle);
+    for author in relayed {
+        let (record, _) = &authors[author];
+        let allowed = match &circle {
+            Some(circle) => circle.contains(&record.org),
+            None => record.org == pusher.org,
+        };
+        if !allowed {
+            return Err(HubStoreError::OutsideCircle {
+                doc: doc.clone(),
+                org: record.org.clone(),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
 fn verify_all(
     docs: Vec<(PatientId, Vec<SignedChange>)>,
-    device: &DeviceId,
-    public_key: &[u8; 32],
+    pusher: &DeviceId,
+    keys: &HashMap<DeviceId, [u8; 32]>,
 ) -> Result<Vec<VerifiedDoc>, Problem> {
     docs.into_iter()
         .map(|(doc, changes)| {
             let verified = changes
                 .into_iter()
                 .map(|signed| {
-                    let info = verify_change(&signed, device, public_key)?;
+                    // Each change against its author's key: the pusher's
+                    // own, or the relayed author's, never the relay's.
+                    let author = signed.author.as_ref().unwrap_or(pusher);
+                    let info = verify_change(&signed, author, &keys[author])?;
                     Ok((signed, info))
                 })
                 .collect::<Result<Vec<_>, Problem>>()?;
@@ -239,7 +343,8 @@ fn apply_to_copy(
     mut copy: automerge::Automerge,
     doc: &PatientId,
     changes: Vec<(SignedChange, ChangeInfo)>,
-    delivery: &Delivery<'_>,
+    pusher: &DeviceId,
+    received_at: Timestamp,
     save: bool,
 ) -> Result<Applied, Problem> {
     let mut pushed: HashSet<ChangeHash> = HashSet::with_capacity(changes.len());
@@ -275,11 +380,17 @@ fn apply_to_copy(
         // against the chart it applies to; one the hub has (pushed again
         // after a lost answer) was checked when it came first.
         let mut scratch = copy.clone();
-        for (_, info) in &changes {
+        for (signed, info) in &changes {
             if scratch.get_change_meta_by_hash(&info.hash).is_some() {
                 continue;
             }
-            check_change(&scratch, doc, &info.change, delivery)
+            // Judged as the author's: a relayed change is checked as if
+            // its author had pushed it.
+            let delivery = Delivery {
+                signer: signed.author.as_ref().unwrap_or(pusher),
+                received_at,
+            };
+            check_change(&scratch, doc, &info.change, &delivery)
                 .map_err(|error| refused_edit(doc, error))?;
             scratch
                 .apply_changes([info.change.clone()])
@@ -300,6 +411,7 @@ fn apply_to_copy(
             hash: signed.hash,
             bytes: signed.change,
             signature: signed.signature,
+            author: signed.author,
         })
         .collect();
     Ok((save.then(|| copy.save()), heads, stored))

@@ -22,8 +22,8 @@ use axum::response::{IntoResponse, Response};
 use karte_sync::unlock_code::{UnlockCodeCheck, UnlockCodeCost, hash_unlock_code, new_unlock_code};
 use karte_sync::{
     AuditHeadReport, AuditUpload, AuthError, DeviceLock, QuarantineReport, SyncRequest,
-    SyncResponse, WipeOrder, WireError, encode_response, inflate_request_body, verify_audit_head,
-    verify_request_header,
+    SyncResponse, WipeOrder, WireError, encode_response_as, inflate_request_body_of,
+    verify_audit_head, verify_request_header,
 };
 use karte_types::{DeviceId, PatientId, Timestamp};
 use ring::rand::{SecureRandom, SystemRandom};
@@ -66,7 +66,7 @@ async fn sync<S: HubStore>(
     let config = hub.config();
     let started = Instant::now();
     let mut incoming = Incoming::new(headers, body, &config.limits)?;
-    let header = incoming
+    let (header, version) = incoming
         .header(started + config.guard.header_timeout.min(config.guard.body_timeout))
         .await?;
     let Some(device) = hub.store().device(&header.device).await? else {
@@ -117,22 +117,26 @@ async fn sync<S: HubStore>(
     }
     let Some(signed) = body else {
         tracing::warn!(device = %device.id, "a device reported lost made contact; told to wipe");
-        return Ok(encode_response(&SyncResponse {
-            cursor: 0,
-            resume_after: None,
-            more: false,
-            acked: Vec::new(),
-            updates: Vec::new(),
-            removed: Vec::new(),
-            wipe: Some(WipeOrder::Lost),
-            signers: Vec::new(),
-            shares_pending: Vec::new(),
-            audit_held: None,
-            device_lock: None,
-        }));
+        return Ok(encode_response_as(
+            version,
+            &SyncResponse {
+                cursor: 0,
+                resume_after: None,
+                more: false,
+                acked: Vec::new(),
+                updates: Vec::new(),
+                removed: Vec::new(),
+                wipe: Some(WipeOrder::Lost),
+                signers: Vec::new(),
+                shares_pending: Vec::new(),
+                audit_held: None,
+                device_lock: None,
+                feed_id: None,
+            },
+        ));
     };
     // The body is the one the device signed: only now is it inflated.
-    let request = inflate_request_body(&signed.body, &config.limits)?;
+    let request = inflate_request_body_of(version, &signed.body, &config.limits)?;
     drop(signed);
     let SyncRequest {
         cursor,
@@ -144,7 +148,18 @@ async fn sync<S: HubStore>(
         unshares,
         quarantined,
         audit,
+        feed_id: known_feed,
     } = request;
+    let feed_id = hub.store().feed_identity().await?;
+    if known_feed.is_some_and(|known| known != feed_id) {
+        // Checked before anything is stored: the device's cursor and what
+        // it believes this hub holds are of a feed that is gone.
+        return Err(Problem::new(
+            axum::http::StatusCode::CONFLICT,
+            "feed_changed",
+            "this hub was restored from a backup since the device last synced: the device starts over from the hub's feed and gives back what the hub lacks; nothing of this request was stored",
+        ));
+    }
     if device.status == DeviceStatus::Revoked {
         retired_may_hand_in(&device, &shares, &unshares, now)?;
     }
@@ -234,6 +249,7 @@ async fn sync<S: HubStore>(
             shares_pending,
             audit_held,
             device_lock,
+            feed_id: Some(feed_id),
         }
     } else {
         let budget = max_response_bytes.min(hub.config().max_page_bytes) as usize;
@@ -263,6 +279,7 @@ async fn sync<S: HubStore>(
             shares_pending,
             audit_held,
             device_lock,
+            feed_id: Some(feed_id),
         }
     };
     // Noting the contact is a write; a device syncing often with nothing
@@ -277,7 +294,7 @@ async fn sync<S: HubStore>(
             .record_contact(&device.id, now, audit_head)
             .await?;
     }
-    Ok(encode_response(&response))
+    Ok(encode_response_as(version, &response))
 }
 
 /// A retired device may push its own work in one final sync, page by page

@@ -55,6 +55,23 @@ impl FeedRows for SqliteRows<'_> {
         position_from_sql(head)
     }
 
+    async fn feed_identity(&self) -> Result<[u8; 16]> {
+        let identity: Vec<u8> = self
+            .0
+            .prepare_cached("SELECT feed FROM feed_identity WHERE id = 1")?
+            .query_row([], |r| r.get(0))?;
+        identity
+            .try_into()
+            .map_err(|_| HubStoreError::Corrupt("the feed identity".into()))
+    }
+
+    async fn set_feed_identity(&self, identity: [u8; 16]) -> Result<()> {
+        self.0
+            .prepare_cached("UPDATE feed_identity SET feed = ?1 WHERE id = 1")?
+            .execute([&identity[..]])?;
+        Ok(())
+    }
+
     async fn visible_sizes(
         &self,
         org: &OrgId,
@@ -152,8 +169,8 @@ impl FeedRows for SqliteRows<'_> {
         changes: &[(u64, &StoredChange)],
     ) -> Result<()> {
         let mut insert_change = self.0.prepare_cached(
-            "INSERT INTO changes (doc, hash, bytes, signer, signature, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO changes (doc, hash, bytes, signer, signature, received_at, relayed_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         let mut insert_entry = self.0.prepare_cached(
             "INSERT INTO feed (position, doc, kind, hash, at) VALUES (?1, ?2, 'change', ?3, ?4)",
@@ -163,9 +180,10 @@ impl FeedRows for SqliteRows<'_> {
                 doc.as_str(),
                 &change.hash[..],
                 change.bytes,
-                signer.as_str(),
+                change.author.as_ref().unwrap_or(signer).as_str(),
                 change.signature,
-                now.0
+                now.0,
+                change.author.as_ref().map(|_| signer.as_str()),
             ])?;
             insert_entry.execute(params![
                 position_to_sql(*position),

@@ -13,6 +13,7 @@
 //! rule's future is finished at its first poll.
 
 mod accounts;
+mod backup;
 mod charts;
 mod feed;
 #[cfg(feature = "test-hooks")]
@@ -21,6 +22,7 @@ mod operations;
 mod schema;
 mod sharing;
 
+pub use backup::{backup_sqlite, restore_sqlite};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::pin;

@@ -20,7 +20,7 @@ const APPLICATION_ID: i32 = 0x4b48_5542;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The migrations, in order; entry `n` brings the database to `user_version` n+1.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -219,6 +219,22 @@ CREATE TABLE unlock_codes (
     issued_at INTEGER,
     PRIMARY KEY (device, number)
 ) STRICT;
+";
+
+/// Relay: a change handed on by another device than its author is stored
+/// under its author (`signer`), with the device that pushed it here.
+const V8: &str = "
+ALTER TABLE changes ADD COLUMN relayed_by TEXT REFERENCES devices(id);
+";
+
+/// The feed's identity, random, sent in every sync answer and replaced by
+/// `karte-hub restore`: only uniqueness matters, not secrecy.
+const V9: &str = "
+CREATE TABLE feed_identity (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    feed BLOB NOT NULL CHECK (length(feed) = 16)
+) STRICT;
+INSERT INTO feed_identity (id, feed) VALUES (1, randomblob(16));
 ";
 
 /// Opens (creating if need be) the hub database at `path` and brings its

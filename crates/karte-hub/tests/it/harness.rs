@@ -127,6 +127,11 @@ impl<B: Backend> TestHub<B> {
     }
 
     /// The hub's time, which devices sign their requests with.
+    /// The database behind the hub.
+    pub fn backend(&self) -> &B {
+        &self._backend
+    }
+
     pub fn now(&self) -> Timestamp {
         self.clock.now()
     }
@@ -380,6 +385,7 @@ impl TestDevice {
             unshares: Vec::new(),
             quarantined: None,
             audit: None,
+            feed_id: None,
         }
     }
 

@@ -20,6 +20,7 @@ mod postgres;
 mod postgres_tls;
 mod push;
 mod race;
+mod relay;
 mod scope;
 mod scope_http;
 mod support;
@@ -80,6 +81,11 @@ mod postgresql_tls {
 }
 
 on_both_backends! {
+    relay::a_relayed_change_is_stored_under_its_author_not_the_relay,
+    relay::a_forged_or_misattributed_relay_is_refused_with_nothing_stored,
+    relay::a_relayed_change_of_a_lost_or_foreign_author_is_refused,
+    relay::a_device_of_the_previous_protocol_still_syncs,
+    relay::a_request_from_before_a_restore_is_refused_until_the_device_starts_over,
     push::a_push_is_stored_in_feed_order,
     push::a_batch_with_one_bad_doc_stores_nothing,
     push::a_repeated_push_changes_nothing,

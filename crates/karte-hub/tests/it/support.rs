@@ -88,6 +88,7 @@ pub fn change(doc: &PatientId, n: u32, extra: usize) -> StoredChange {
         hash,
         bytes,
         signature: vec![n as u8; 64],
+        author: None,
     }
 }
 

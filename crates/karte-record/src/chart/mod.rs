@@ -173,6 +173,27 @@ impl Chart {
             .collect()
     }
 
+    /// The heads of a saved chart, without checking it is one.
+    pub fn saved_heads(saved: &[u8]) -> Result<Vec<ChangeHash>, RecordError> {
+        Ok(Automerge::load(saved)?.get_heads())
+    }
+
+    /// Every change not in the causal past of `heads`, in causal order:
+    /// its hash, its raw bytes, and whether `device` wrote it. What a device
+    /// hands back to a hub that lost changes (restored from a backup),
+    /// other devices' changes with their authors' signatures.
+    pub fn changes_since(&self, device: &DeviceId, heads: &[ChangeHash]) -> Vec<HeldChange> {
+        self.doc
+            .get_changes(heads)
+            .into_iter()
+            .map(|change| HeldChange {
+                hash: change.hash(),
+                bytes: change.raw_bytes().to_vec(),
+                own: actor_is_of_device(change.actor_id(), device),
+            })
+            .collect()
+    }
+
     /// Runs `f` in one transaction and commits it as one attributed change.
     /// On error nothing is committed: the transaction is rolled back.
     fn commit<T>(
@@ -186,6 +207,15 @@ impl Chart {
         tx.commit_with(commit_options(operation, edit));
         Ok(out)
     }
+}
+
+/// One change a chart holds, as [`Chart::changes_since`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldChange {
+    pub hash: ChangeHash,
+    pub bytes: Vec<u8>,
+    /// Written by the device asked about.
+    pub own: bool,
 }
 
 /// Checks the document is a chart this version understands; returns its patient id.

@@ -11,6 +11,7 @@ use rusqlite::Connection;
 use zeroize::Zeroizing;
 
 use super::{Vault, VaultOpened, side_file};
+use crate::change_log::{self, ChangeSignatureRecord};
 use crate::crypto::{KEY_LEN, SecretKey};
 use crate::lock::lock_path;
 use crate::sync_state::{
@@ -72,6 +73,12 @@ pub struct SyncPageWrite {
     /// The hub now holds the audit log up to this entry.
     pub audit_acked: Option<u64>,
     pub audit: Vec<AuditEvent>,
+    /// Signatures of changes this page brought or pushed, per chart, to
+    /// keep beside the charts (those kept already are skipped).
+    pub signatures: Vec<(PatientId, Vec<ChangeSignatureRecord>)>,
+    /// The identity of the hub's feed this page came from, to keep with
+    /// the cursor.
+    pub feed_id: Option<[u8; 16]>,
 }
 
 impl SyncPageWrite {
@@ -88,6 +95,7 @@ impl SyncPageWrite {
             && !self.quarantine_reported
             && self.audit_acked.is_none()
             && self.audit.is_empty()
+            && self.signatures.iter().all(|(_, kept)| kept.is_empty())
     }
 }
 
@@ -212,6 +220,16 @@ impl Vault {
         quarantine::list(&self.conn, &self.key)
     }
 
+    /// The signatures kept of `document`'s changes, in arrival order: who
+    /// wrote each change this vault holds and could prove it.
+    pub fn change_signatures(
+        &self,
+        document: &PatientId,
+    ) -> Result<Vec<ChangeSignatureRecord>, StoreError> {
+        self.live()?;
+        change_log::of_document(&self.conn, &self.key, document)
+    }
+
     /// The ids of the charts in quarantine, without opening anything.
     pub fn quarantined_ids(&self) -> Result<Vec<PatientId>, StoreError> {
         self.live()?;
@@ -318,7 +336,10 @@ impl Vault {
     pub fn write_sync_page(&mut self, page: SyncPageWrite) -> Result<(), StoreError> {
         if page.changes_nothing() {
             let state = self.sync_state()?;
-            if state.cursor == page.cursor && state.resume_after == page.resume_after {
+            if state.cursor == page.cursor
+                && state.resume_after == page.resume_after
+                && page.feed_id.is_none_or(|feed| state.feed_id == Some(feed))
+            {
                 return Ok(());
             }
         }
@@ -336,6 +357,8 @@ impl Vault {
             quarantine_reported,
             audit_acked,
             audit,
+            signatures,
+            feed_id,
         } = page;
         self.transact_audited(audit, |conn, key| {
             for (id, heads) in acked {
@@ -356,6 +379,9 @@ impl Vault {
             for document in documents {
                 write_received(conn, key, document)?;
             }
+            for (id, records) in &signatures {
+                change_log::add(conn, key, id, records)?;
+            }
             let mut quarantine_news = false;
             for write in quarantined {
                 quarantine_news |= quarantine::add(conn, key, write)?;
@@ -367,6 +393,7 @@ impl Vault {
                 patient_index::remove(conn, &id)?;
                 documents::remove(conn, &id)?;
                 sync_state::remove_document(conn, &id)?;
+                change_log::remove(conn, &id)?;
                 quarantine_news |= quarantine::remove(conn, &id)?;
             }
             let (mut state, version) = sync_state::state(conn, key)?;
@@ -379,10 +406,48 @@ impl Vault {
             if let Some(acked) = audit_acked {
                 state.audit_acked = state.audit_acked.max(acked);
             }
+            if feed_id.is_some() {
+                state.feed_id = feed_id;
+            }
             state.pending_shares.retain(|s| !shares_sent.contains(s));
             state
                 .pending_unshares
                 .retain(|s| !unshares_sent.contains(s));
+            sync_state::write_state(conn, key, &state, version)
+        })
+    }
+
+    /// The hub's feed is another than the one this vault synced with (the
+    /// hub was restored from a backup): the cursor, the feed's identity and
+    /// every chart's acknowledged heads are forgotten, every chart is marked
+    /// to push, and the vault reconciles ([`SyncState::reconcile`]).
+    pub fn start_over(&mut self, event: AuditEvent) -> Result<(), StoreError> {
+        self.transact(Some(event), |conn, key| {
+            for id in documents::ids(conn)? {
+                let (mut state, _) = sync_state::document(conn, key, &id)?;
+                state.dirty = true;
+                state.hub_heads = Vec::new();
+                write_document(conn, key, &id, &state)?;
+            }
+            let (mut state, version) = sync_state::state(conn, key)?;
+            state.cursor = 0;
+            state.resume_after = None;
+            state.feed_id = None;
+            state.reconcile = true;
+            // The restored hub may hold less of this device's audit log than
+            // it acknowledged: the log goes again from its start, and the
+            // hub keeps what it lacks (entries it holds are taken again as
+            // they are).
+            state.audit_acked = 0;
+            sync_state::write_state(conn, key, &state, version)
+        })
+    }
+
+    /// Ends a reconciliation: every chart was handed back.
+    pub fn end_reconcile(&mut self) -> Result<(), StoreError> {
+        self.transact(None, |conn, key| {
+            let (mut state, version) = sync_state::state(conn, key)?;
+            state.reconcile = false;
             sync_state::write_state(conn, key, &state, version)
         })
     }

@@ -3,8 +3,8 @@
 //! key, and wiping.
 
 use karte_store::{
-    AuditAction, AuditEvent, DocumentSyncState, DocumentToPush, Enrolment, LastSync, PendingShare,
-    QuarantineWrite, ReceivedDocument, StoreError, SyncPageWrite, Vault,
+    AuditAction, AuditEvent, ChangeSignatureRecord, DocumentSyncState, DocumentToPush, Enrolment,
+    LastSync, PendingShare, QuarantineWrite, ReceivedDocument, StoreError, SyncPageWrite, Vault,
 };
 use karte_types::PatientId;
 use zeroize::Zeroizing;
@@ -341,7 +341,7 @@ fn charts_of_a_vault_from_before_sync_count_as_never_pushed() {
     // Take the file back to the first format, as an older Karte left it.
     let raw = test.raw();
     raw.execute_batch(
-        "DROP TABLE quarantine; DROP TABLE app_values; DROP TABLE sync_identity; DROP TABLE sync_state; DROP TABLE sync_documents;
+        "DROP TABLE change_log; DROP TABLE quarantine; DROP TABLE app_values; DROP TABLE sync_identity; DROP TABLE sync_state; DROP TABLE sync_documents;
          ALTER TABLE vault_meta DROP COLUMN recovery_box; PRAGMA user_version = 1;",
     )
     .unwrap();
@@ -359,8 +359,9 @@ fn charts_of_a_vault_from_before_sync_count_as_never_pushed() {
         .raw()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(user_version, 4);
+    assert_eq!(user_version, 5);
     assert!(vault.quarantined().unwrap().is_empty());
+    assert!(vault.change_signatures(&"P1".into()).unwrap().is_empty());
 }
 
 #[test]
@@ -512,4 +513,88 @@ fn the_last_sync_is_kept_with_its_audit_entry_and_outlives_pages_and_locking() {
     let vault = test.unlock_admin();
     assert_eq!(vault.sync_state().unwrap().last_sync, Some(last));
     assert_eq!(vault.sync_state().unwrap().cursor, 7);
+}
+
+fn signed(hash: u8, author: &str) -> ChangeSignatureRecord {
+    ChangeSignatureRecord {
+        hash: [hash; 32],
+        author: karte_types::DeviceId(author.to_owned()),
+        signature: vec![hash; 64],
+    }
+}
+
+fn signatures_page(doc: &str, records: Vec<ChangeSignatureRecord>) -> SyncPageWrite {
+    SyncPageWrite {
+        signatures: vec![(doc.into(), records)],
+        ..SyncPageWrite::default()
+    }
+}
+
+#[test]
+fn change_signatures_are_kept_once_per_change_and_survive_a_restart() {
+    let (test, mut vault) = enrolled();
+    append(&mut vault, "P1", b"one");
+    vault
+        .write_sync_page(signatures_page(
+            "P1",
+            vec![signed(1, "DEV-A"), signed(2, "DEV-B")],
+        ))
+        .unwrap();
+    // The same change again (pushed twice, received back) is not kept twice.
+    vault
+        .write_sync_page(signatures_page(
+            "P1",
+            vec![signed(2, "DEV-B"), signed(3, "DEV-C")],
+        ))
+        .unwrap();
+    vault.lock();
+    let vault = test.unlock_admin();
+    assert_eq!(
+        vault.change_signatures(&"P1".into()).unwrap(),
+        [signed(1, "DEV-A"), signed(2, "DEV-B"), signed(3, "DEV-C")]
+    );
+    assert!(vault.change_signatures(&"P2".into()).unwrap().is_empty());
+    // Nothing of a signature is plaintext: neither the author nor the hash.
+    let raw = test.raw();
+    let authors: i64 = raw
+        .query_row(
+            "SELECT COUNT(*) FROM change_log WHERE instr(sealed, CAST('DEV-' AS BLOB)) > 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(authors, 0);
+}
+
+#[test]
+fn a_change_signature_moved_to_another_chart_does_not_open() {
+    let (test, mut vault) = enrolled();
+    append(&mut vault, "P1", b"one");
+    append(&mut vault, "P2", b"two");
+    vault
+        .write_sync_page(signatures_page("P1", vec![signed(1, "DEV-A")]))
+        .unwrap();
+    test.raw()
+        .execute("UPDATE change_log SET document = 'P2'", [])
+        .unwrap();
+    assert!(matches!(
+        vault.change_signatures(&"P2".into()),
+        Err(StoreError::Integrity { .. })
+    ));
+}
+
+#[test]
+fn the_signatures_of_a_removed_chart_go_with_it() {
+    let (_test, mut vault) = enrolled();
+    append(&mut vault, "P1", b"one");
+    vault
+        .write_sync_page(signatures_page("P1", vec![signed(1, "DEV-A")]))
+        .unwrap();
+    vault
+        .write_sync_page(SyncPageWrite {
+            removed: vec!["P1".into()],
+            ..SyncPageWrite::default()
+        })
+        .unwrap();
+    assert!(vault.change_signatures(&"P1".into()).unwrap().is_empty());
 }

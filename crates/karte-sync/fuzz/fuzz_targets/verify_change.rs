@@ -9,6 +9,7 @@ fuzz_target!(|data: &[u8]| {
         change: data.to_vec(),
         hash: [0; 32],
         signature: vec![0; 64],
+        author: None,
     };
     // No change hashes to all zeros, so nothing can pass.
     let result = karte_sync::verify_change(&signed, &"tablet-1".into(), &[0; 32]);

@@ -8,7 +8,9 @@ use karte_types::PatientId;
 use crate::SyncError;
 use crate::client::summary::QuarantineNote;
 use crate::client::verify::RefusedUpdate;
-use crate::wire::{AuditHeadReport, AuditRecordWire, DocHeads, DocUpdate, QuarantineReport};
+use crate::wire::{
+    AuditHeadReport, AuditRecordWire, ChangeSignature, DocHeads, DocUpdate, QuarantineReport,
+};
 
 /// A device's charts and sync state.
 pub trait Replica {
@@ -42,6 +44,22 @@ pub trait Replica {
 
     /// Destroys everything the device holds, on the hub's order.
     fn wipe(&mut self) -> Result<(), Self::Error>;
+
+    /// The identity of the hub's feed this replica last synced with
+    /// ([`crate::SyncResponse::feed_id`]); `None` if it keeps none.
+    fn feed_id(&self) -> Result<Option<[u8; 16]>, Self::Error> {
+        Ok(None)
+    }
+
+    /// The hub's feed is another than the one this replica synced with
+    /// (the hub was restored from a backup): forget the cursor, the feed's
+    /// identity and what the hub was known to hold, and push, chart by
+    /// chart, every change the hub lacks on the next round, others' with
+    /// the signatures kept. The default keeps nothing, so there is nothing
+    /// to forget.
+    fn start_over(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
 }
 
 /// Where a device is in the hub's feed: a position up to which it has
@@ -90,12 +108,31 @@ pub struct Outgoing {
     pub quarantined: Option<Vec<QuarantineReport>>,
 }
 
-/// One chart's changes that the hub lacks: raw Automerge changes written
-/// by this device, in causal order.
+/// One chart's changes that the hub lacks, in causal order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingChart {
     pub doc: PatientId,
-    pub changes: Vec<Vec<u8>>,
+    pub changes: Vec<OutgoingChange>,
+}
+
+/// One raw Automerge change to push, and its author's signature when the
+/// replica keeps one: a change of another device goes with the signature
+/// its author made, one of this device's own may be signed at push time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingChange {
+    pub bytes: Vec<u8>,
+    /// `None`: a change of this device's own, to be signed now.
+    pub signature: Option<ChangeSignature>,
+}
+
+impl OutgoingChange {
+    /// A change of this device's own, to be signed when pushed.
+    pub fn own(bytes: Vec<u8>) -> OutgoingChange {
+        OutgoingChange {
+            bytes,
+            signature: None,
+        }
+    }
 }
 
 /// One page of the hub's answer, checked.
@@ -125,6 +162,12 @@ pub struct ReceivedPage {
     pub quarantine_reported: bool,
     /// The hub now holds the audit log up to this entry (its number).
     pub audit_acked: Option<u64>,
+    /// The signature, with its author, of every change the request this
+    /// page answers pushed, per chart: the replica keeps them beside its
+    /// changes.
+    pub pushed: Vec<(PatientId, Vec<ChangeSignature>)>,
+    /// The identity of the hub's feed, to keep with the cursor.
+    pub feed_id: Option<[u8; 16]>,
 }
 
 /// What applying a page did.

@@ -18,11 +18,16 @@
 
 use karte_types::{DeviceId, PatientId};
 
-use crate::client::replica::{AuditOutgoing, FeedCursor, Outgoing, ReceivedPage, Replica};
+use crate::client::replica::{
+    AuditOutgoing, FeedCursor, Outgoing, OutgoingChange, ReceivedPage, Replica,
+};
 use crate::client::summary::{SyncProgress, SyncSummary};
 use crate::client::transport::Transport;
 use crate::client::verify::verify_updates;
-use crate::wire::{AuditUpload, DocPush, Payload, SyncRequest, SyncResponse, WipeOrder};
+use crate::wire::{
+    AuditUpload, ChangeSignature, DocPush, Payload, SignedChange, SyncRequest, SyncResponse,
+    WipeOrder,
+};
 use crate::{
     DeviceKey, SyncError, TransportError, decode_response, encode_request, sign_audit_head,
     sign_change, sign_request,
@@ -99,8 +104,21 @@ pub fn sync<R: Replica + RequestStamps>(
     // One more round, at most, pushes the review items this round's merges
     // recorded, so a sync leaves nothing of its own behind.
     let mut review_round_left = true;
+    let mut started_over = false;
     loop {
         let response = match exchange(transport, identity, replica, &request, &mut summary) {
+            Err(error) if feed_changed(&error) && !started_over => {
+                // The hub was restored from a backup: its feed is another
+                // one, and nothing of this request was stored. The replica
+                // starts over, once, and pushes what the hub lacks.
+                started_over = true;
+                replica.start_over()?;
+                summary.pushed_changes = 0;
+                summary.pushed_charts = 0;
+                pushes = PushPages::new(first_request(replica, identity, options, &mut summary)?);
+                request = pushes.next_request(page_bytes);
+                continue;
+            }
             Err(error) if too_large(&error) && page_bytes > MIN_PUSH_PAGE_BYTES => {
                 // The same changes again, in smaller pages.
                 if request
@@ -171,6 +189,8 @@ pub fn sync<R: Replica + RequestStamps>(
             refused,
             quarantine_reported: request.quarantined.is_some(),
             audit_acked,
+            pushed: pushed_signatures(&request, identity.device),
+            feed_id: response.feed_id,
         })?;
         summary.new_reviews += applied.new_reviews;
         summary.quarantined.extend(applied.quarantined);
@@ -197,6 +217,15 @@ fn audit_acked(request: &SyncRequest, response: &SyncResponse) -> Option<u64> {
     let held = response.audit_held?;
     let holds = held.seq > last.seq || held.seq == last.seq && held.hash == last.hash;
     holds.then_some(last.seq)
+}
+
+/// Whether the hub refused a request for coming from a device that synced
+/// with another feed than the hub's (the hub was restored).
+fn feed_changed(error: &SyncError) -> bool {
+    matches!(
+        error,
+        SyncError::Transport(TransportError::Refused { code, .. }) if code == "feed_changed"
+    )
 }
 
 /// Whether the hub refused a request for its size.
@@ -350,6 +379,7 @@ impl SyncRequest {
             unshares: Vec::new(),
             quarantined: self.quarantined.clone(),
             audit: None,
+            feed_id: self.feed_id,
         }
     }
 }
@@ -371,8 +401,8 @@ fn first_request<R: Replica>(
     for chart in charts.into_iter().filter(|c| !c.changes.is_empty()) {
         let changes = chart
             .changes
-            .iter()
-            .map(|change| sign_change(identity.key, change))
+            .into_iter()
+            .map(|change| signed(identity, change))
             .collect::<Result<Vec<_>, _>>()
             .map_err(SyncError::from)?;
         summary.pushed_changes += changes.len();
@@ -396,6 +426,7 @@ fn first_request<R: Replica>(
         unshares,
         quarantined,
         audit,
+        feed_id: replica.feed_id()?,
     })
 }
 
@@ -408,6 +439,42 @@ fn signed_audit(identity: DeviceIdentity<'_>, outgoing: AuditOutgoing) -> Option
         entries: outgoing.entries,
         signature,
     })
+}
+
+/// A change to push with its author's signature: the one kept, or for a
+/// change of this device's own without one, made now.
+fn signed(
+    identity: DeviceIdentity<'_>,
+    change: OutgoingChange,
+) -> Result<SignedChange, crate::AuthError> {
+    match change.signature {
+        None => sign_change(identity.key, &change.bytes),
+        Some(signature) => Ok(SignedChange {
+            change: change.bytes,
+            hash: signature.hash,
+            signature: signature.signature,
+            author: (signature.device != *identity.device).then_some(signature.device),
+        }),
+    }
+}
+
+/// The signature and author of every change `request` pushed, per chart.
+fn pushed_signatures(
+    request: &SyncRequest,
+    device: &DeviceId,
+) -> Vec<(PatientId, Vec<ChangeSignature>)> {
+    request
+        .pushes
+        .iter()
+        .map(|push| {
+            let signatures = push
+                .changes
+                .iter()
+                .map(|change| change.signature_of(device))
+                .collect();
+            (push.doc.clone(), signatures)
+        })
+        .collect()
 }
 
 /// Signs and sends one request and reads its response.

@@ -169,6 +169,7 @@ fn every_corrupt_change_fails_cleanly() {
             change: std::fs::read(&path).unwrap(),
             hash: [0; 32],
             signature: vec![0; 64],
+            author: None,
         };
         let error = verify_change(&signed, &a.id, &a.public_key()).unwrap_err();
         assert_eq!(
@@ -186,7 +187,7 @@ proptest! {
     #[test]
     fn random_change_bytes_fail_cleanly(change in prop::collection::vec(any::<u8>(), 0..300)) {
         let a = Device::new("tablet-1");
-        let signed = SignedChange { change, hash: [0; 32], signature: vec![0; 64] };
+        let signed = SignedChange { change, hash: [0; 32], signature: vec![0; 64], author: None };
         prop_assert!(verify_change(&signed, &a.id, &a.public_key()).is_err());
     }
 }

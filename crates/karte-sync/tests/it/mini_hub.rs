@@ -9,8 +9,8 @@ use std::rc::Rc;
 use automerge::{Automerge, Change};
 use karte_record::{Chart, Edit, actor_for};
 use karte_sync::client::{
-    AuditOutgoing, EnrolmentGrant, EnrolmentRequest, FeedCursor, Outgoing, OutgoingChart,
-    PageApplied, ReceivedPage, Replica, RequestStamps, Transport,
+    AuditOutgoing, EnrolmentGrant, EnrolmentRequest, FeedCursor, Outgoing, OutgoingChange,
+    OutgoingChart, PageApplied, ReceivedPage, Replica, RequestStamps, Transport,
 };
 use karte_sync::{
     AuditHeadReport, ChangeSignature, DeviceKey, DocHeads, DocUpdate, Payload, SignerKey,
@@ -184,6 +184,7 @@ impl MiniHub {
             shares_pending: Vec::new(),
             audit_held: None,
             device_lock: None,
+            feed_id: None,
         };
         Ok(encode_response(&answer))
     }
@@ -202,6 +203,7 @@ fn response(cursor: u64, wipe: WipeOrder) -> SyncResponse {
         shares_pending: Vec::new(),
         audit_held: None,
         device_lock: None,
+        feed_id: None,
     }
 }
 
@@ -394,7 +396,11 @@ impl Replica for Device {
                     .unwrap_or_default();
                 OutgoingChart {
                     doc: doc.clone(),
-                    changes: self.charts[doc].own_changes_since(&self.id, &heads),
+                    changes: self.charts[doc]
+                        .own_changes_since(&self.id, &heads)
+                        .into_iter()
+                        .map(OutgoingChange::own)
+                        .collect(),
                 }
             })
             .collect();

@@ -32,6 +32,7 @@ fn each_signed_field_is_covered() {
         unshares: vec![],
         quarantined: None,
         audit: None,
+        feed_id: None,
     };
     let original = signed(&device, &body);
     assert_eq!(verify_request(&original, &device.public_key()), Ok(body));
@@ -67,6 +68,7 @@ fn another_devices_key_does_not_verify() {
             unshares: vec![],
             quarantined: None,
             audit: None,
+            feed_id: None,
         },
     );
     assert_refused(&request, &b);

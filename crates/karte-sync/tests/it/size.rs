@@ -23,6 +23,7 @@ fn an_empty_steady_state_round_is_well_under_a_kilobyte() {
         unshares: vec![],
         quarantined: None,
         audit: None,
+        feed_id: None,
     };
     let signed = sign_request(
         &device.key,
@@ -44,6 +45,7 @@ fn an_empty_steady_state_round_is_well_under_a_kilobyte() {
         shares_pending: vec![],
         audit_held: None,
         device_lock: None,
+        feed_id: None,
     };
     let response_bytes = encode_response(&response).len();
     println!(

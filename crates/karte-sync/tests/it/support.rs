@@ -97,6 +97,7 @@ pub fn signed_change() -> impl Strategy<Value = SignedChange> {
         change,
         hash,
         signature,
+        author: None,
     })
 }
 
@@ -121,6 +122,7 @@ pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
         prop::collection::vec(share(), 0..2),
         prop::option::of(prop::collection::vec(quarantine, 0..3)),
         prop::option::of(audit_upload()),
+        prop::option::of(any::<[u8; 16]>()),
     )
         .prop_map(
             |(
@@ -133,6 +135,7 @@ pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
                 unshares,
                 quarantined,
                 audit,
+                feed_id,
             )| {
                 SyncRequest {
                     cursor,
@@ -144,6 +147,7 @@ pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
                     unshares,
                     quarantined,
                     audit,
+                    feed_id,
                 }
             },
         )
@@ -272,6 +276,7 @@ pub fn sync_response() -> impl Strategy<Value = SyncResponse> {
                     shares_pending: pending,
                     audit_held,
                     device_lock,
+                    feed_id: None,
                 }
             },
         )
