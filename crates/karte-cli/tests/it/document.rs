@@ -167,3 +167,30 @@ fn a_bad_month_is_refused_and_writes_nothing() {
     let audit = vault.ok(&["audit", "--patient", &patient]);
     assert!(!audit.contains("export"), "{audit}");
 }
+
+#[test]
+fn without_the_font_nothing_is_written_or_exported() {
+    let vault = TestVault::new();
+    let patient = vault.add_yamada();
+    let out = vault.dir.path().join("report.pdf");
+    let output = vault
+        .command(&[
+            "document",
+            "report",
+            &patient,
+            "--month",
+            "2026-11",
+            "--pdf",
+            out.to_str().unwrap(),
+        ])
+        .env("KARTE_DOCS_FONT", vault.dir.path().join("no-such-font.ttc"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let error = String::from_utf8(output.stderr).unwrap();
+    assert!(error.contains("日本語フォント"), "{error}");
+    assert!(error.contains("fonts-noto-cjk"), "{error}");
+    assert!(!out.exists());
+    let audit = vault.ok(&["audit", "--patient", &patient]);
+    assert!(!audit.contains("export"), "{audit}");
+}
