@@ -102,6 +102,9 @@ pub enum Command {
     /// Record 指示書 (physician's orders: regular, special, infusion).
     #[command(subcommand)]
     Order(OrderCommand),
+    /// Paperwork as A4 PDFs in Japanese: the monthly 訪問看護報告書.
+    #[command(subcommand, alias = "書類")]
+    Document(DocumentCommand),
     /// Record scales: 寝たきり度, 認知症の日常生活自立度, Barthel Index, DESIGN-R.
     #[command(subcommand)]
     Scale(ScaleCommand),
@@ -578,6 +581,41 @@ pub struct Serve {
     /// `ui/build.sh DIR`); without it only the API is served.
     #[arg(long, env = "KARTE_UI_DIST")]
     pub ui_dist: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DocumentCommand {
+    /// 訪問看護報告書: the month's report to the physician, from the
+    /// month's visits and the 指示書 in force.
+    #[command(alias = "報告書")]
+    Report(DocumentReport),
+}
+
+#[derive(Debug, Args)]
+pub struct DocumentReport {
+    pub patient: String,
+    /// The month reported, YYYY-MM.
+    #[arg(long)]
+    pub month: String,
+    /// Write the PDF to this file (and nowhere else). It holds the chart's
+    /// content in plain form: keep it safe.
+    #[arg(long)]
+    pub pdf: PathBuf,
+    /// The station's name (事業所名).
+    #[arg(long)]
+    pub station: Option<String>,
+    /// The station's manager (管理者氏名).
+    #[arg(long)]
+    pub manager: Option<String>,
+    /// The station's address (所在地).
+    #[arg(long)]
+    pub station_address: Option<String>,
+    /// The station's phone (電話).
+    #[arg(long)]
+    pub station_phone: Option<String>,
+    /// The day of the report, YYYY-MM-DD (default: today in Japan).
+    #[arg(long)]
+    pub date: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

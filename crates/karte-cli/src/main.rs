@@ -3,6 +3,7 @@
 
 mod args;
 mod casualty;
+mod document;
 mod paperwork;
 mod print;
 mod secrets;
@@ -261,6 +262,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Scale(args::ScaleCommand::Record(record)) => {
             paperwork::scale_record(&cli, record)?
         }
+        Command::Document(args::DocumentCommand::Report(report)) => document::report(&cli, report)?,
         Command::Casualty(args::CasualtyCommand::Add(add)) => casualty::add(&mut open(&cli)?, add)?,
         Command::Triage(args) => casualty::triage(&mut open(&cli)?, args)?,
         Command::Transport(args) => casualty::transport(&mut open(&cli)?, args)?,

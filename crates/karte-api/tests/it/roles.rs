@@ -285,6 +285,9 @@ fn export_share_users_and_demo_data_are_guarded_too() {
         ("export_fhir", Some(Permission::Export), |s, p| {
             s.export_fhir(Some(p), std::io::sink()).map(drop)
         }),
+        ("export_document", Some(Permission::Export), |s, p| {
+            s.export_document(p, "report", "2026-11".into()).map(drop)
+        }),
         ("share", Some(Permission::Export), |s, p| {
             s.share(p, "org-2")
         }),

@@ -3,6 +3,7 @@
 mod bad_input;
 mod casualty;
 mod crash;
+mod document;
 mod paperwork;
 mod plaintext;
 mod roles;

@@ -1,0 +1,473 @@
+//! `karte document report`: the monthly 訪問看護報告書 as an A4 PDF, mapped
+//! from the chart into `karte-docs`' plain inputs.
+//!
+//! What the chart does not hold yet is not guessed: visits carry no
+//! profession and no long-visit flag, so the calendar's ◇ (a therapist's
+//! visit) and □ (長時間訪問看護加算) are never derived; every visit counts
+//! as a nurse's. The text sections start from what the nurses wrote: 病状の
+//! 経過 is the month's assessments (the A of SOAP) in date order, each with
+//! its day; the other sections are left blank to be written by hand.
+
+use std::io::Write;
+
+use anyhow::{Context, Result};
+use karte_api::types::{ChartView, Date, OrderKind, OrderSpan, ValidationError};
+use karte_docs::{
+    Discipline, DocumentFont, MonthVisit, MonthlyReport, PatientHeader, Physician, Station,
+    render_report,
+};
+use time::Month;
+
+use crate::args::{Cli, DocumentReport};
+use crate::{Form, open};
+
+pub fn report(cli: &Cli, args: &DocumentReport) -> Result<()> {
+    let mut form = Form::new();
+    let month = form.take(parse_month(&args.month));
+    let written = form.optional(&args.date, |t| Date::parse("date", t));
+    let (year, month) = form.finish(|| month)?.expect("a parsed month");
+    let station = Station {
+        name: args.station.clone().unwrap_or_default(),
+        manager: args.manager.clone().unwrap_or_default(),
+        address: args.station_address.clone().unwrap_or_default(),
+        phone: args.station_phone.clone().unwrap_or_default(),
+    };
+    // The font first: a machine without it fails before anything is read
+    // out of the vault or recorded as exported.
+    let font = DocumentFont::from_environment()
+        .context("日本語フォントが読めません / the Japanese font cannot be read")?;
+
+    let mut session = open(cli)?;
+    let patient = session.resolve_patient(&args.patient)?;
+    let written = written.unwrap_or_else(|| session.now().date_jst());
+    let chart = session.export_document(&patient, "report", args.month.clone())?;
+    let report = monthly_report(&chart, year, month, station, written.0);
+    if report.physician.name.is_empty() {
+        eprintln!(
+            "⚠ {}年{}月に有効な指示書がありません: 主治医の欄は空白です / no 指示書 in force in {}: the physician is left blank",
+            year, month as u8, args.month
+        );
+    }
+    if report.station.name.is_empty() {
+        eprintln!(
+            "⚠ 事業所名がありません (--station): 空白のまま出力します / no station name (--station): left blank"
+        );
+    }
+
+    // Made in memory and written once to the file asked for: no temporary
+    // file holds the patient's data.
+    let mut pdf = Vec::new();
+    render_report(&report, &font, &mut pdf)
+        .context("報告書を作れません / the report could not be made")?;
+    let mut file = std::fs::File::create(&args.pdf).with_context(|| {
+        format!(
+            "{} を作れません / cannot create {}",
+            args.pdf.display(),
+            args.pdf.display()
+        )
+    })?;
+    file.write_all(&pdf)
+        .and_then(|()| file.sync_all())
+        .with_context(|| {
+            format!(
+                "{} に書けません / cannot write {}",
+                args.pdf.display(),
+                args.pdf.display()
+            )
+        })?;
+    eprintln!(
+        "訪問看護報告書 {}年{}月 ({}回訪問) を {} に書きました / wrote the report of {} ({} visits) to {}",
+        year,
+        month as u8,
+        report.visits.len(),
+        args.pdf.display(),
+        args.month,
+        report.visits.len(),
+        args.pdf.display()
+    );
+    Ok(())
+}
+
+/// `2026-11` as a year and a month.
+fn parse_month(text: &str) -> Result<(i32, Month), ValidationError> {
+    let invalid = || {
+        ValidationError::new(
+            "month",
+            "malformed",
+            format!("{text:?} is not a month: write it as YYYY-MM, e.g. 2026-11"),
+        )
+    };
+    let (year, month) = text.trim().split_once('-').ok_or_else(invalid)?;
+    let year: i32 = year.parse().map_err(|_| invalid())?;
+    let month: u8 = month.parse().map_err(|_| invalid())?;
+    let month = Month::try_from(month).map_err(|_| invalid())?;
+    if !(1900..=9999).contains(&year) {
+        return Err(invalid());
+    }
+    Ok((year, month))
+}
+
+fn in_month(day: time::Date, year: i32, month: Month) -> bool {
+    day.year() == year && day.month() == month
+}
+
+/// The 訪問看護報告書 of one month, from the chart: the month's standing
+/// visits as the calendar's visits (△ on a day a standing 特別訪問看護指示書
+/// covers; ◎ from two or more visits a day, as `karte-docs` counts), the
+/// patient's details, the physician of the 指示書 in force that month, and
+/// 病状の経過 from the visits' assessments in date order.
+pub fn monthly_report(
+    chart: &ChartView,
+    year: i32,
+    month: Month,
+    station: Station,
+    written: time::Date,
+) -> MonthlyReport {
+    let orders: Vec<OrderSpan> = chart.orders.iter().filter_map(OrderSpan::of).collect();
+    let specials: Vec<&OrderSpan> = orders
+        .iter()
+        .filter(|o| o.kind == OrderKind::Special)
+        .collect();
+
+    let mut visits: Vec<_> = chart
+        .visits
+        .iter()
+        .filter(|v| v.meta.entered_in_error.is_none())
+        .filter(|v| in_month(v.input.at.date_jst().0, year, month))
+        .collect();
+    visits.sort_by_key(|v| v.input.at);
+    let month_visits = visits
+        .iter()
+        .map(|v| {
+            let day = v.input.at.date_jst();
+            MonthVisit {
+                date: day.0,
+                discipline: Discipline::Nurse,
+                special_order: specials.iter().any(|o| o.covers(day)),
+                long: false,
+            }
+        })
+        .collect();
+    let course = visits
+        .iter()
+        .filter_map(|v| {
+            let text = v.input.soap.assessment.as_deref()?.trim();
+            let day = v.input.at.date_jst().0;
+            (!text.is_empty()).then(|| format!("{}/{} {}", day.month() as u8, day.day(), text))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+
+    let patient = &chart.patient;
+    MonthlyReport {
+        patient: PatientHeader {
+            name: format!("{} {}", patient.family, patient.given),
+            birth: patient.birth.0,
+            address: patient.address.clone().unwrap_or_default(),
+            care_level: patient
+                .care_level
+                .map(|level| level.label_ja().to_owned())
+                .unwrap_or_default(),
+        },
+        year,
+        month,
+        visits: month_visits,
+        course,
+        adl: String::new(),
+        care_given: String::new(),
+        home_care: String::new(),
+        materials: String::new(),
+        materials_change: String::new(),
+        information: String::new(),
+        notes: String::new(),
+        written,
+        station,
+        physician: physician_in_force(&orders, year, month),
+    }
+}
+
+/// The physician of the regular 指示書 in force in the month (the latest
+/// to start, when several overlap it), else of any order in force; blank
+/// when there is none.
+fn physician_in_force(orders: &[OrderSpan], year: i32, month: Month) -> Physician {
+    let first = time::Date::from_calendar_date(year, month, 1).expect("a valid month");
+    let last = time::Date::from_calendar_date(year, month, time::util::days_in_month(month, year))
+        .expect("a valid month");
+    let overlapping = |o: &&OrderSpan| o.from.0 <= last && o.until().0 >= first;
+    let chosen = orders
+        .iter()
+        .filter(overlapping)
+        .filter(|o| o.kind == OrderKind::Instruction)
+        .max_by_key(|o| o.from)
+        .or_else(|| orders.iter().filter(overlapping).max_by_key(|o| o.from));
+    match chosen {
+        Some(order) => Physician {
+            name: order.doctor.clone(),
+            institution: order.institution.clone(),
+        },
+        None => Physician {
+            name: String::new(),
+            institution: String::new(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use karte_api::types::{
+        AllergyStatus, Author, CareLevel, Demographics, DeviceId, EntryId, EntryMeta,
+        MedicalDevices, Order, OrderInput, OrderInstructions, PatientId, Sex, Soap, Timestamp,
+        UserId, Visit, VisitInput, VitalSigns, Voided,
+    };
+    use karte_docs::day_marks;
+    use time::macros::date;
+
+    use super::*;
+
+    fn meta(id: &str) -> EntryMeta {
+        EntryMeta {
+            id: EntryId(id.into()),
+            recorded_by: Author {
+                user: UserId("u".into()),
+                user_name: "佐藤 花子".into(),
+                device: DeviceId("d".into()),
+            },
+            recorded_at: Timestamp(0),
+            entered_in_error: None,
+        }
+    }
+
+    fn visit(id: &str, at: &str, assessment: Option<&str>) -> Visit {
+        Visit {
+            meta: meta(id),
+            input: VisitInput {
+                at: Timestamp::parse_rfc3339("at", at).unwrap(),
+                vitals: VitalSigns::default(),
+                soap: Soap {
+                    subjective: None,
+                    objective: None,
+                    assessment: assessment.map(str::to_owned),
+                    plan: Some("継続".into()),
+                },
+            },
+        }
+    }
+
+    fn order(id: &str, kind: OrderKind, from: &str, to: &str, doctor: &str) -> Order {
+        Order {
+            meta: meta(id),
+            input: OrderInput {
+                kind,
+                from: Date::parse("from", from).unwrap(),
+                to: Some(Date::parse("to", to).unwrap()),
+                issued: None,
+                doctor: doctor.into(),
+                institution: format!("{doctor}クリニック"),
+                institution_address: None,
+                institution_phone: None,
+                diagnosis: None,
+                diagnosis_code: None,
+                condition: None,
+                medicines: None,
+                bedridden: None,
+                dementia: None,
+                care_level: None,
+                pressure_ulcer_depth: None,
+                devices: MedicalDevices::default(),
+                instructions: OrderInstructions::default(),
+                infusion: None,
+                special_reason: None,
+                emergency_contact: None,
+                absence_contact: None,
+            },
+        }
+    }
+
+    fn chart() -> ChartView {
+        let mut voided = visit("v-void", "2026-11-20T10:00:00+09:00", Some("取消"));
+        voided.meta.entered_in_error = Some(Voided {
+            by: voided.meta.recorded_by.clone(),
+            at: Timestamp(0),
+            reason: "別の患者".into(),
+        });
+        let mut void_order = order(
+            "o-void",
+            OrderKind::Instruction,
+            "2026-11-01",
+            "2026-11-30",
+            "取消 医師",
+        );
+        void_order.meta.entered_in_error = voided.meta.entered_in_error.clone();
+        ChartView {
+            id: PatientId("p".into()),
+            patient: Demographics {
+                family: "山田".into(),
+                given: "太郎".into(),
+                family_kana: "ヤマダ".into(),
+                given_kana: "タロウ".into(),
+                birth: Date::parse("birth", "1940-03-15").unwrap(),
+                sex: Sex::Male,
+                address: Some("東京都千代田区1-1".into()),
+                phone: None,
+                insurance_number: None,
+                care_level: Some(CareLevel::Care3),
+            },
+            allergy_status: AllergyStatus::NotRecorded,
+            allergies: Vec::new(),
+            conditions: Vec::new(),
+            medications: Vec::new(),
+            // Newest first, as the chart keeps them.
+            visits: vec![
+                visit("v6", "2026-12-01T09:00:00+09:00", Some("翌月")),
+                voided,
+                visit("v5", "2026-11-12T15:00:00+09:00", Some("夕方も安定")),
+                visit("v4", "2026-11-12T09:00:00+09:00", Some("朝は息切れ")),
+                visit("v3", "2026-11-10T10:00:00+09:00", None),
+                visit("v2", "2026-11-03T10:00:00+09:00", Some("褥瘡は縮小")),
+                // 00:30 in Japan on 1 November is still 31 October in UTC.
+                visit("v1", "2026-10-31T15:30:00Z", Some("月初")),
+                visit("v0", "2026-10-31T10:00:00+09:00", Some("前月")),
+            ],
+            reviews: Vec::new(),
+            orders: vec![
+                order(
+                    "o1",
+                    OrderKind::Instruction,
+                    "2026-06-01",
+                    "2026-11-30",
+                    "鈴木 一郎",
+                ),
+                void_order,
+                order(
+                    "o2",
+                    OrderKind::Special,
+                    "2026-11-09",
+                    "2026-11-10",
+                    "鈴木 一郎",
+                ),
+                order(
+                    "o3",
+                    OrderKind::Instruction,
+                    "2026-12-01",
+                    "2027-05-31",
+                    "高橋 次郎",
+                ),
+            ],
+            assessments: Vec::new(),
+            triage: Default::default(),
+        }
+    }
+
+    fn station() -> Station {
+        Station {
+            name: "みどり訪問看護ステーション".into(),
+            manager: "田中 看護".into(),
+            address: "東京都".into(),
+            phone: "03-0000-0000".into(),
+        }
+    }
+
+    #[test]
+    fn each_day_of_the_month_has_the_marks_of_its_visits() {
+        let report = monthly_report(
+            &chart(),
+            2026,
+            Month::November,
+            station(),
+            date!(2026 - 12 - 02),
+        );
+        let marks = day_marks(2026, Month::November, &report.visits);
+        let symbols: Vec<(usize, String)> = marks
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !m.is_empty())
+            .map(|(i, m)| (i + 1, m.symbols()))
+            .collect();
+        assert_eq!(
+            symbols,
+            vec![
+                (1, "○".to_owned()),
+                (3, "○".to_owned()),
+                (10, "○△".to_owned()),
+                (12, "◎".to_owned()),
+            ]
+        );
+        assert_eq!(
+            report.visits.len(),
+            5,
+            "the voided visit and other months are left out"
+        );
+        assert!(
+            report
+                .visits
+                .iter()
+                .all(|v| v.discipline == Discipline::Nurse && !v.long)
+        );
+    }
+
+    #[test]
+    fn the_physician_is_from_the_order_in_force_that_month() {
+        let report = monthly_report(
+            &chart(),
+            2026,
+            Month::November,
+            station(),
+            date!(2026 - 12 - 02),
+        );
+        assert_eq!(
+            report.physician,
+            Physician {
+                name: "鈴木 一郎".into(),
+                institution: "鈴木 一郎クリニック".into(),
+            }
+        );
+        let december = monthly_report(
+            &chart(),
+            2026,
+            Month::December,
+            station(),
+            date!(2027 - 01 - 02),
+        );
+        assert_eq!(december.physician.name, "高橋 次郎");
+        let none = monthly_report(
+            &chart(),
+            2025,
+            Month::November,
+            station(),
+            date!(2025 - 12 - 02),
+        );
+        assert_eq!(none.physician.name, "");
+        assert!(none.visits.is_empty());
+    }
+
+    #[test]
+    fn the_patient_and_the_course_come_from_the_chart() {
+        let report = monthly_report(
+            &chart(),
+            2026,
+            Month::November,
+            station(),
+            date!(2026 - 12 - 02),
+        );
+        assert_eq!(report.patient.name, "山田 太郎");
+        assert_eq!(report.patient.birth, date!(1940 - 03 - 15));
+        assert_eq!(report.patient.care_level, "要介護3");
+        assert_eq!(report.patient.address, "東京都千代田区1-1");
+        assert_eq!(
+            report.course,
+            "11/1 月初\n11/3 褥瘡は縮小\n11/12 朝は息切れ\n11/12 夕方も安定"
+        );
+        assert_eq!(report.station, station());
+        assert_eq!(report.written, date!(2026 - 12 - 02));
+        assert_eq!(report.care_given, "");
+    }
+
+    #[test]
+    fn a_month_is_year_dash_month() {
+        assert_eq!(parse_month("2026-11"), Ok((2026, Month::November)));
+        assert_eq!(parse_month("2026-1"), Ok((2026, Month::January)));
+        for bad in ["2026", "2026-13", "2026-00", "11-2026x", "", "令和8-11"] {
+            assert_eq!(parse_month(bad).unwrap_err().code, "malformed", "{bad}");
+        }
+    }
+}
