@@ -108,6 +108,8 @@ mod tests {
             care_level: None,
             last_visit: last_visit.map(|at| Timestamp::parse_rfc3339("at", at).unwrap()),
             open_reviews: 0,
+            orders: Default::default(),
+            triage: None,
         }
     }
 
