@@ -5,15 +5,19 @@
 use std::rc::Rc;
 
 use karte_types::{
-    AllergyCategory, AllergyInput, AllergyStatus, Author, ChartView, ClinicalStatus, ConflictValue,
-    Criticality, Date, Demographics, DeviceId, EnrolmentView, EntryId, EntryMeta, Problem, Review,
-    ReviewId, ReviewKind, Sex, Soap, SyncState, Timestamp, UserId, Visit, VisitInput, VitalSigns,
+    AgeBand, AllergyCategory, AllergyInput, AllergyStatus, Author, Casualty, CasualtyInput,
+    CasualtyLabel, ChartView, ClinicalStatus, ConflictValue, Criticality, Date, Demographics,
+    DeviceId, EnrolmentView, EntryId, EntryMeta, OrderAlert, OrderKind, OrderSpan, OrderSummary,
+    PatientSummary, Problem, Review, ReviewId, ReviewKind, Sex, Soap, SyncState, Timestamp, Triage,
+    TriageCategory, TriageFindings, TriageInput, TriageSummary, TriageTag, UserId, Visit,
+    VisitInput, VitalSigns,
 };
 use yew::LocalServerRenderer;
 use yew::prelude::*;
 
 use crate::components::{
-    AllergyBanner, AllergyBannerProps, ReviewList, SyncBar, TextField, TrendChart, VisitTimeline,
+    AllergyBanner, AllergyBannerProps, ChartIdentity, OrderAlerts, PatientRow, ReviewList, SyncBar,
+    TextField, TrendChart, VisitTimeline,
 };
 use crate::i18n::{Language, Tr};
 use crate::trend::Trend;
@@ -363,4 +367,199 @@ async fn a_field_keeps_its_text_and_shows_its_error() {
     assert!(
         html.contains("data-testid=\"visit-temp-error\"") && html.contains("aria-invalid=\"true\"")
     );
+}
+
+fn summary(family: &str, given: &str) -> PatientSummary {
+    PatientSummary {
+        id: "p1".into(),
+        family: family.into(),
+        given: given.into(),
+        family_kana: String::new(),
+        given_kana: String::new(),
+        birth: Date::from_ymd(1961, 4, 1).unwrap(),
+        sex: Sex::Male,
+        care_level: None,
+        last_visit: None,
+        open_reviews: 0,
+        orders: OrderSummary::default(),
+        triage: None,
+    }
+}
+
+fn casualty_label() -> CasualtyLabel {
+    CasualtyLabel {
+        tag: "T-0123".into(),
+        sex: Sex::Male,
+        age_band: AgeBand::Sixties,
+    }
+}
+
+/// A regular 指示書 from a month ago to `days` days after the UI's today.
+fn order_ending_in(days: i64) -> OrderSummary {
+    let day = |d: i64| Timestamp(crate::clock::now().0 + d * 86_400_000).date_jst();
+    OrderSummary {
+        spans: vec![OrderSpan {
+            id: EntryId::from("o1"),
+            kind: OrderKind::Instruction,
+            from: day(days - 150),
+            to: Some(day(days)),
+            doctor: "鈴木 一郎".into(),
+            institution: "さくら内科".into(),
+            allows_second_special: false,
+        }],
+        visits_outside: 0,
+    }
+}
+
+fn row(patient: PatientSummary) -> Html {
+    html! { <PatientRow patient={patient} onopen={Callback::noop()} /> }
+}
+
+#[tokio::test]
+async fn a_casualty_row_shows_its_temporary_identity_and_category_not_a_birth_date() {
+    let mut p = summary("", "");
+    p.triage = Some(Box::new(TriageSummary {
+        casualty: Some(casualty_label()),
+        registered_at: Some(Timestamp(0)),
+        category: Some(TriageCategory::Red),
+        triaged_at: Some(Timestamp(0)),
+        departed_at: None,
+    }));
+    let age = p.birth.age_on(crate::clock::today()).to_string();
+    let html = render(Language::Ja, row(p.clone())).await;
+    assert!(html.contains("身元不明 男性 60代 #T-0123"), "{html}");
+    assert!(
+        html.contains("▲ 赤 I 最優先治療群") && html.contains("triage-red"),
+        "{html}"
+    );
+    assert!(!html.contains(&format!("{age}歳")), "{html}");
+    // No order is not a casualty's paperwork problem.
+    assert!(!html.contains("order-badge"), "{html}");
+    let html = render(Language::En, row(p)).await;
+    assert!(html.contains("Unknown, male, 60s, #T-0123"), "{html}");
+    assert!(html.contains("▲ red I immediate"), "{html}");
+    assert!(!html.contains(&format!("{age} y")), "{html}");
+}
+
+#[tokio::test]
+async fn a_named_row_keeps_its_name_and_age() {
+    let mut p = summary("山田", "太郎");
+    p.orders = order_ending_in(60);
+    let age = p.birth.age_on(crate::clock::today()).to_string();
+    let html = render(Language::Ja, row(p)).await;
+    assert!(
+        html.contains("山田 太郎") && html.contains(&format!("{age}歳")),
+        "{html}"
+    );
+    assert!(
+        !html.contains("身元不明") && !html.contains("triage-category"),
+        "{html}"
+    );
+    assert!(!html.contains("order-badge"), "{html}");
+}
+
+#[tokio::test]
+async fn a_patient_with_an_expiring_order_shows_the_badge_in_both_languages() {
+    let mut p = summary("山田", "太郎");
+    p.orders = order_ending_in(5);
+    let html = render(Language::Ja, row(p.clone())).await;
+    assert!(
+        html.contains("order-badge") && html.contains("指示書 あと5日"),
+        "{html}"
+    );
+    assert!(html.contains("訪問看護指示書がまもなく期限切れ"), "{html}");
+    let html = render(Language::En, row(p.clone())).await;
+    assert!(html.contains("Order: 5 d left"), "{html}");
+    p.orders = order_ending_in(-3);
+    p.orders.visits_outside = 2;
+    let html = render(Language::Ja, row(p.clone())).await;
+    assert!(html.contains("指示書 期限切れ ほか1件"), "{html}");
+    let html = render(Language::En, row(p)).await;
+    assert!(html.contains("Order expired +1 more"), "{html}");
+    let html = render(Language::En, row(summary("山田", "太郎"))).await;
+    assert!(html.contains("No order"), "{html}");
+}
+
+#[tokio::test]
+async fn the_chart_shows_a_casualtys_identity_and_triage_and_a_line_per_order_alert() {
+    let mut c = chart(AllergyStatus::NotRecorded);
+    c.patient.family = String::new();
+    c.patient.given = String::new();
+    c.patient.family_kana = String::new();
+    c.patient.given_kana = String::new();
+    c.triage = TriageTag {
+        registrations: vec![Casualty {
+            meta: meta("c1", 1),
+            input: CasualtyInput {
+                tag: "T-0123".into(),
+                sex: Sex::Male,
+                age_band: AgeBand::Sixties,
+                found_at: None,
+                found_latitude: None,
+                found_longitude: None,
+                features: None,
+            },
+        }],
+        history: vec![Triage {
+            meta: meta("t1", 2),
+            input: TriageInput {
+                at: Timestamp(2),
+                findings: TriageFindings::default(),
+                computed: TriageCategory::Yellow,
+                category: TriageCategory::Yellow,
+                override_reason: None,
+            },
+        }],
+        transports: vec![],
+    };
+    let c = Rc::new(c);
+    let html = render(Language::Ja, html! { <ChartIdentity chart={c.clone()} /> }).await;
+    assert!(html.contains("身元不明 男性 60代 #T-0123"), "{html}");
+    assert!(html.contains("◆ 黄 II 非緊急治療群"), "{html}");
+    assert!(
+        !html.contains("chart-birth") && !html.contains("1941"),
+        "{html}"
+    );
+    let html = render(Language::En, html! { <ChartIdentity chart={c} /> }).await;
+    assert!(
+        html.contains("Unknown, male, 60s, #T-0123") && html.contains("◆ yellow II delayed"),
+        "{html}"
+    );
+
+    let named = Rc::new(chart(AllergyStatus::NotRecorded));
+    let html = render(Language::Ja, html! { <ChartIdentity chart={named} /> }).await;
+    assert!(
+        html.contains("山田 花子") && html.contains("chart-birth"),
+        "{html}"
+    );
+
+    let alerts = vec![
+        OrderAlert::Expired {
+            id: EntryId::from("o1"),
+            until: Date::from_ymd(2026, 3, 31).unwrap(),
+        },
+        OrderAlert::VisitsOutsideOrders { count: 2 },
+    ];
+    let html = render(
+        Language::Ja,
+        html! { <OrderAlerts alerts={alerts.clone()} /> },
+    )
+    .await;
+    assert_eq!(
+        html.matches("data-testid=\"order-alert\"").count(),
+        2,
+        "{html}"
+    );
+    assert!(
+        html.contains("訪問看護指示書の期限切れ") && html.contains("指示書の期間外の訪問が2件"),
+        "{html}"
+    );
+    let html = render(Language::En, html! { <OrderAlerts alerts={alerts} /> }).await;
+    assert!(
+        html.contains("order expired on 2026-03-31")
+            && html.contains("2 visit(s) recorded outside"),
+        "{html}"
+    );
+    let html = render(Language::En, html! { <OrderAlerts alerts={vec![]} /> }).await;
+    assert!(!html.contains("order-alerts"), "{html}");
 }

@@ -48,6 +48,15 @@ patients-no-match = No patient matches.
 patients-more = { $count } more. Type a name or kana to narrow the list.
 patient-age = { $age } y
 patient-reviews = { $count } to review
+order-badge-missing = No order
+order-badge-expires-today = Order ends today
+order-badge-expired = Order expired
+order-badge-expiring = Order: { $days } d left
+order-badge-special-over = Special orders over limit
+order-badge-special-alone = Special order alone
+order-badge-too-long = Order too long
+order-badge-outside = { $count } visit(s) outside orders
+order-badge-more = {" "}+{ $count } more
 patient-add-title = Add a patient
 patient-edit-title = Edit demographics
 

@@ -48,6 +48,15 @@ patients-no-match = 該当する利用者がいません。
 patients-more = ほか { $count }人。名前やかなで検索して絞り込んでください。
 patient-age = { $age }歳
 patient-reviews = 要確認 { $count }件
+order-badge-missing = 指示書なし
+order-badge-expires-today = 指示書 本日まで
+order-badge-expired = 指示書 期限切れ
+order-badge-expiring = 指示書 あと{ $days }日
+order-badge-special-over = 特別指示 上限超過
+order-badge-special-alone = 特別指示のみ
+order-badge-too-long = 指示期間 超過
+order-badge-outside = 期間外訪問 { $count }件
+order-badge-more = {" "}ほか{ $count }件
 patient-add-title = 利用者を追加
 patient-edit-title = 基本情報を編集
 

@@ -6,10 +6,11 @@ use yew::prelude::*;
 
 use crate::backend::BackendHandle;
 use crate::calls::{AppContext, load_chart, load_sync_status, spawn, spawn_or_report};
+use crate::components::patient_alerts::order_alerts;
 use crate::components::{
-    AllergyBanner, AllergyBannerProps, EntryLists, ReviewList, TrendChart, VisitTimeline,
+    AllergyBanner, AllergyBannerProps, ChartIdentity, EntryLists, OrderAlerts, ReviewList,
+    TrendChart, VisitTimeline,
 };
-use crate::display;
 use crate::i18n::Tr;
 use crate::pages::visit_mode::RouteButton;
 use crate::state::{Action, Page};
@@ -36,18 +37,9 @@ pub fn ChartHeader() -> Html {
     let Some(chart) = state.chart.clone() else {
         return html! { <header class="chart-header loading" data-testid="chart-loading">{ tr.t("loading") }</header> };
     };
-    let p = &chart.patient;
-    let age = p.birth.age_on(crate::clock::today());
     html! {
         <header class="chart-header">
-            <div class="identity">
-                <h1 data-testid="chart-name">{ p.full_name() }</h1>
-                <span class="kana">{ p.full_kana() }</span>
-                <span>{ tr.t_args("patient-age", &[("age", age.to_string())]) }</span>
-                <span>{ display::coded(&tr, "sex", p.sex.code()) }</span>
-                <span class="muted" data-testid="chart-birth">{ display::date(&tr, p.birth) }</span>
-                if let Some(level) = p.care_level { <span>{ display::care_level(&tr, level) }</span> }
-            </div>
+            <ChartIdentity chart={chart.clone()} />
             <AllergyBanner ..AllergyBannerProps::of(&chart) />
         </header>
     }
@@ -110,6 +102,7 @@ pub fn ChartPage(props: &ChartPageProps) -> Html {
         <main data-testid="chart">
             <ChartHeader />
             if let Some(chart) = chart {
+                <OrderAlerts alerts={order_alerts(chart.order_status(crate::clock::today()), !chart.triage.is_empty())} />
                 <ReviewList reviews={chart.open_reviews().cloned().collect::<Vec<_>>()} onresolve={onresolve} busy={*busy} />
                 <div class="toolbar">
                     <button type="button" class="primary" data-testid="record-visit" onclick={go(Page::RecordVisit(id.clone()))}>{ tr.t("chart-record-visit") }</button>

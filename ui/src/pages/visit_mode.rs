@@ -10,6 +10,7 @@ use yew::prelude::*;
 
 use crate::backend::BackendHandle;
 use crate::calls::{AppContext, load_patients, spawn};
+use crate::components::patient_alerts::patient_name;
 use crate::components::visit_timeline::vitals_line;
 use crate::components::{AllergyBanner, AllergyBannerProps};
 use crate::display;
@@ -89,9 +90,11 @@ pub fn VisitMode() -> Html {
                 <section class="card next-stop" data-testid="next-stop">
                     <h2>{ tr.t("visit-mode-next") }</h2>
                     <p class="next-name">
-                        <strong data-testid="next-name">{ format!("{} {}", p.family, p.given) }</strong>
-                        <span class="kana">{ format!("{} {}", p.family_kana, p.given_kana) }</span>
-                        <span>{ tr.t_args("patient-age", &[("age", p.birth.age_on(today).to_string())]) }</span>
+                        <strong data-testid="next-name">{ patient_name(&tr, p) }</strong>
+                        if p.unknown_casualty().is_none() {
+                            <span class="kana">{ format!("{} {}", p.family_kana, p.given_kana) }</span>
+                            <span>{ tr.t_args("patient-age", &[("age", p.birth.age_on(today).to_string())]) }</span>
+                        }
                     </p>
                     if let Some(chart) = chart {
                         <AllergyBanner ..AllergyBannerProps::of(chart) />
@@ -141,7 +144,7 @@ pub fn VisitMode() -> Html {
                                     class={classes!("route-stop", stop.visited.then_some("visited"), is_next.then_some("next"))}>
                                     <span class="order">{ i + 1 }</span>
                                     <button type="button" class="plain-text name" onclick={go(Page::Chart(id.clone()))}>
-                                        { format!("{} {}", stop.patient.family, stop.patient.given) }
+                                        { patient_name(&tr, &stop.patient) }
                                     </button>
                                     if stop.visited {
                                         <span class="badge done" data-testid="route-visited">{ tr.t("route-visited") }</span>
