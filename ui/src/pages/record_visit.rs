@@ -116,20 +116,28 @@ pub fn RecordVisit(props: &RecordVisitProps) -> Html {
             errors.entry(field).or_insert(error);
         }
     }
-    let set = |field: &'static str| {
+    // Every edit, typed or stepped, goes one way: the form changes, its
+    // draft is saved a moment later, and the field counts as touched.
+    let edit = {
         let (form, touched, save_draft_later) =
             (form.clone(), touched.clone(), save_draft_later.clone());
-        Callback::from(move |value: String| {
-            let mut next = (*form).clone();
-            next.set(field, value);
-            save_draft_later(next.clone());
-            form.set(next);
-            if !touched.contains(field) {
-                let mut t = (*touched).clone();
-                t.insert(field.to_owned());
-                touched.set(t);
-            }
-        })
+        Rc::new(
+            move |field: &'static str, change: &dyn Fn(&mut VisitForm)| {
+                let mut next = (*form).clone();
+                change(&mut next);
+                save_draft_later(next.clone());
+                form.set(next);
+                if !touched.contains(field) {
+                    let mut t = (*touched).clone();
+                    t.insert(field.to_owned());
+                    touched.set(t);
+                }
+            },
+        )
+    };
+    let set = |field: &'static str| {
+        let edit = edit.clone();
+        Callback::from(move |value: String| edit(field, &|next| next.set(field, value.clone())))
     };
     let onsubmit = {
         let (form, attempted, busy, failure) = (
@@ -200,24 +208,13 @@ pub fn RecordVisit(props: &RecordVisitProps) -> Html {
     };
     // One press of a ± button: the same path as a keystroke (draft, touched).
     let press = |part: &'static str, up: bool| {
-        let (form, touched, save_draft_later) =
-            (form.clone(), touched.clone(), save_draft_later.clone());
+        let edit = edit.clone();
         let field = if part == "sys" || part == "dia" {
             "bp"
         } else {
             part
         };
-        Callback::from(move |_: MouseEvent| {
-            let mut next = (*form).clone();
-            next.step(part, up);
-            save_draft_later(next.clone());
-            form.set(next);
-            if !touched.contains(field) {
-                let mut t = (*touched).clone();
-                t.insert(field.to_owned());
-                touched.set(t);
-            }
-        })
+        Callback::from(move |_: MouseEvent| edit(field, &|next| next.step(part, up)))
     };
     let steppers = |part: &'static str, what: String| {
         html! {

@@ -326,16 +326,7 @@ impl Device {
     ) -> Result<Device, (tempfile::TempDir, karte_types::ErrorCode)> {
         let Device { dir, session } = self;
         session.lock();
-        match Session::open_with_code(
-            &dir.path().join("vault.karte"),
-            None,
-            PASSPHRASE,
-            unlock_code,
-            Environment::fixed(at, 7),
-        ) {
-            Ok(session) => Ok(Device { dir, session }),
-            Err(error) => Err((dir, error.code())),
-        }
+        Device::open_at(dir, at, unlock_code)
     }
 
     /// Opens the vault of a device whose session was refused, as
