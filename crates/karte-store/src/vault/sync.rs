@@ -236,7 +236,9 @@ impl Vault {
         quarantine::ids(&self.conn)
     }
 
-    /// Keeps a share to send at the next sync.
+    /// Keeps a share to send at the next sync; an unshare of the same chart
+    /// with the same organisation not yet sent is dropped (the last wish
+    /// stands, as in [`Vault::add_pending_unshare`]).
     pub fn add_pending_share(
         &mut self,
         share: PendingShare,
@@ -244,6 +246,7 @@ impl Vault {
     ) -> Result<(), StoreError> {
         self.transact(Some(audit), |conn, key| {
             let (mut state, version) = sync_state::state(conn, key)?;
+            state.pending_unshares.retain(|s| *s != share);
             if !state.pending_shares.contains(&share) {
                 state.pending_shares.push(share);
             }

@@ -117,6 +117,42 @@ fn every_written_chart_is_to_push_until_the_hub_acknowledges_it() {
     );
 }
 
+/// Shared, unshared and shared again before a sync: the hub applies a
+/// request's shares before its unshares, so a stale unshare left beside the
+/// new share would undo it. The last wish stands, either way round.
+#[test]
+fn the_last_of_a_share_and_an_unshare_not_yet_sent_stands() {
+    let (_test, mut vault) = enrolled();
+    append(&mut vault, "P1", b"one");
+    let share = PendingShare {
+        patient: "P1".into(),
+        org: "01JCLINIC00000000000000000".into(),
+    };
+    let shared = |vault: &mut Vault| {
+        vault
+            .add_pending_share(share.clone(), event(AuditAction::Sync))
+            .unwrap()
+    };
+    let unshared = |vault: &mut Vault| {
+        vault
+            .add_pending_unshare(share.clone(), event(AuditAction::Sync))
+            .unwrap()
+    };
+    shared(&mut vault);
+    unshared(&mut vault);
+    let state = vault.sync_state().unwrap();
+    assert!(state.pending_shares.is_empty());
+    assert_eq!(state.pending_unshares, std::slice::from_ref(&share));
+    shared(&mut vault);
+    let state = vault.sync_state().unwrap();
+    assert_eq!(state.pending_shares, std::slice::from_ref(&share));
+    assert!(
+        state.pending_unshares.is_empty(),
+        "{:?}",
+        state.pending_unshares
+    );
+}
+
 #[test]
 fn a_page_is_written_whole_with_its_cursor_shares_and_audit() {
     let (test, mut vault) = enrolled();
