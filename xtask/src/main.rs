@@ -281,13 +281,17 @@ fn bench(root: &Path) -> Result<()> {
         .position(|a| a == "--only")
         .and_then(|at| args.get(at + 1))
         .map(String::as_str);
-    if only != Some("app") {
+    if !matches!(only, Some("app" | "docs")) {
         step("building and running the benchmarks in release mode (this takes a few minutes)");
         run_command(
             cargo()
                 .args(["run", "--release", "--quiet", "-p", "karte-bench", "--"])
                 .args(&args),
         )?;
+    }
+    if only.is_none() || only == Some("docs") {
+        step("the documents' figures: a 報告書 of 25 visits beside an empty one (release)");
+        run_command(cargo().args(["bench", "-p", "karte-docs"]))?;
     }
     if only.is_none() || only == Some("app") {
         app_bench(root)?;
