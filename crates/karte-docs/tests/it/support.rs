@@ -2,13 +2,20 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 use karte_docs::{DEFAULT_FONT_PATH, DocumentFont};
 
+/// The font, read once for all the tests (the collection is about 20 MB);
+/// a clone shares its bytes.
 pub fn font() -> DocumentFont {
-    DocumentFont::from_environment().unwrap_or_else(|error| {
-        panic!("{error}\n(the tests use {DEFAULT_FONT_PATH}: apt-get install fonts-noto-cjk)")
+    static FONT: OnceLock<DocumentFont> = OnceLock::new();
+    FONT.get_or_init(|| {
+        DocumentFont::from_environment().unwrap_or_else(|error| {
+            panic!("{error}\n(the tests use {DEFAULT_FONT_PATH}: apt-get install fonts-noto-cjk)")
+        })
     })
+    .clone()
 }
 
 /// Runs a poppler tool on a PDF given on its standard input (so the test
