@@ -154,16 +154,6 @@ pub fn check_outside_workspace(root: &Path) -> Result<()> {
                 .args(["fmt", "--check", "--manifest-path"])
                 .arg(&manifest),
         )?;
-        if folder == "src-tauri" {
-            // The app first, alone: `generate_context!` writes the UI's
-            // compressed files into the build script's output folder and
-            // embeds them, and the library and its tests, compiled side by
-            // side, would each expand it at once. One then embedded the
-            // wasm while the other was still writing it (a truncated file:
-            // the window stayed blank, its wasm answered by index.html).
-            // Expanded once here, the test build finds the files whole.
-            build_tauri(root)?;
-        }
         run_command(
             linted(cargo().args(["test", "--quiet", "--all-targets", "--manifest-path"]))
                 .arg(&manifest)

@@ -233,6 +233,14 @@ pub fn linted(command: &mut Command) -> &mut Command {
 /// virtual display over WebDriver.
 fn app_tests(root: &Path) -> Result<()> {
     let ui = app::build_ui(root)?;
+    // The app before the shell's tests, alone: `generate_context!` writes
+    // the UI's compressed files into the build script's output folder and
+    // embeds them, and the library and its tests, compiled side by side,
+    // would each expand it at once. One then embedded the wasm while the
+    // other was still writing it (a truncated file: the window stayed
+    // blank, its wasm answered by index.html). Expanded once here, the
+    // test build finds the files whole.
+    let desktop = app::build_tauri(root)?;
     app::check_outside_workspace(root)?;
     let karte = target_dir(root).join("debug/karte");
     // `cargo test --workspace` has built both binaries.
@@ -251,7 +259,6 @@ fn app_tests(root: &Path) -> Result<()> {
             .env("KARTE_UI_DIST", &ui)
             .env("KARTE_ARTIFACTS", &artifacts),
     )?;
-    let desktop = app::build_tauri(root)?;
     let driver = app::tauri_driver()?;
     step("the desktop app under Xvfb over WebDriver (tauri-driver)");
     run_command(
