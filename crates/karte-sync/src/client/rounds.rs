@@ -16,6 +16,8 @@
 //! (`request_too_large`, a hub configured below the protocol's page) is
 //! sent the same changes again in pages half as large.
 
+use std::collections::VecDeque;
+
 use karte_types::{DeviceId, PatientId};
 
 use crate::client::replica::{
@@ -239,17 +241,19 @@ fn too_large(error: &SyncError) -> bool {
 /// A round's pushes not yet sent, and the rest of its opening request
 /// (cursor, audit head, shares), cut into requests of pages.
 struct PushPages {
-    /// The opening request with every push; its pushes are taken from the
-    /// front, a page at a time.
+    /// The opening request without its pushes.
     rest: SyncRequest,
-    /// Where in `rest.pushes[0]` the next page starts.
+    /// The pushes not yet sent, taken from the front a page at a time.
+    pushes: VecDeque<DocPush>,
+    /// Where in `pushes[0]` the next page starts.
     next_change: usize,
     shares_sent: bool,
 }
 
 impl PushPages {
-    fn new(opening: SyncRequest) -> PushPages {
+    fn new(mut opening: SyncRequest) -> PushPages {
         PushPages {
+            pushes: std::mem::take(&mut opening.pushes).into(),
             rest: opening,
             next_change: 0,
             shares_sent: false,
@@ -265,13 +269,13 @@ impl PushPages {
 
     /// The chart whose changes the last page cut short, if any.
     fn unfinished(&self) -> Option<&PatientId> {
-        let first = self.rest.pushes.first()?;
+        let first = self.pushes.front()?;
         (self.next_change > 0).then_some(&first.doc)
     }
 
     /// Whether every push (and the shares) has been put in a request.
     fn is_empty(&self) -> bool {
-        self.rest.pushes.is_empty()
+        self.pushes.is_empty()
             && (self.shares_sent || self.rest.shares.is_empty() && self.rest.unshares.is_empty())
     }
 
@@ -285,7 +289,7 @@ impl PushPages {
     fn next_request(&mut self, page_bytes: usize) -> SyncRequest {
         let mut page: Vec<DocPush> = Vec::new();
         let mut used = 0usize;
-        while let Some(first) = self.rest.pushes.first_mut() {
+        while let Some(first) = self.pushes.front() {
             let left = &first.changes[self.next_change..];
             let whole = PUSHED_DOC_OVERHEAD
                 + left
@@ -294,11 +298,9 @@ impl PushPages {
                     .sum::<usize>();
             if used + whole <= page_bytes || page.is_empty() && whole <= page_bytes {
                 used += whole;
-                page.push(DocPush {
-                    doc: first.doc.clone(),
-                    changes: left.to_vec(),
-                });
-                self.rest.pushes.remove(0);
+                let mut rest_of_chart = self.pushes.pop_front().expect("a front push");
+                rest_of_chart.changes.drain(..self.next_change);
+                page.push(rest_of_chart);
                 self.next_change = 0;
                 continue;
             }
@@ -323,12 +325,12 @@ impl PushPages {
                 changes: taken,
             });
             if self.next_change == first.changes.len() {
-                self.rest.pushes.remove(0);
+                self.pushes.pop_front();
                 self.next_change = 0;
             }
             break;
         }
-        let last = self.rest.pushes.is_empty();
+        let last = self.pushes.is_empty();
         let (shares, unshares) = if last && !self.shares_sent {
             self.shares_sent = true;
             (self.rest.shares.clone(), self.rest.unshares.clone())
@@ -349,14 +351,14 @@ impl PushPages {
     /// to be cut again into smaller pages, and its shares with the last.
     fn put_back(&mut self, request: SyncRequest) {
         if self.next_change > 0
-            && let Some(first) = self.rest.pushes.first_mut()
+            && let Some(first) = self.pushes.front_mut()
         {
             first.changes.drain(..self.next_change);
         }
         self.next_change = 0;
-        let mut pushes = request.pushes;
-        pushes.append(&mut self.rest.pushes);
-        self.rest.pushes = pushes;
+        for push in request.pushes.into_iter().rev() {
+            self.pushes.push_front(push);
+        }
         if !request.shares.is_empty() || !request.unshares.is_empty() {
             self.shares_sent = false;
         }
