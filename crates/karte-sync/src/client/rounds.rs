@@ -18,7 +18,7 @@
 
 use std::collections::VecDeque;
 
-use karte_types::{DeviceId, PatientId};
+use karte_types::{DeviceId, ErrorCode, PatientId};
 
 use crate::client::replica::{
     AuditOutgoing, FeedCursor, Outgoing, OutgoingChange, ReceivedPage, Replica,
@@ -109,7 +109,7 @@ pub fn sync<R: Replica + RequestStamps>(
     let mut started_over = false;
     loop {
         let response = match exchange(transport, identity, replica, &request, &mut summary) {
-            Err(error) if feed_changed(&error) && !started_over => {
+            Err(error) if refused_as(&error, ErrorCode::FeedChanged) && !started_over => {
                 // The hub was restored from a backup: its feed is another
                 // one, and nothing of this request was stored. The replica
                 // starts over, once, and pushes what the hub lacks.
@@ -121,7 +121,10 @@ pub fn sync<R: Replica + RequestStamps>(
                 request = pushes.next_request(page_bytes);
                 continue;
             }
-            Err(error) if too_large(&error) && page_bytes > MIN_PUSH_PAGE_BYTES => {
+            Err(error)
+                if refused_as(&error, ErrorCode::RequestTooLarge)
+                    && page_bytes > MIN_PUSH_PAGE_BYTES =>
+            {
                 // The same changes again, in smaller pages.
                 if request
                     .pushes
@@ -221,20 +224,13 @@ fn audit_acked(request: &SyncRequest, response: &SyncResponse) -> Option<u64> {
     holds.then_some(last.seq)
 }
 
-/// Whether the hub refused a request for coming from a device that synced
-/// with another feed than the hub's (the hub was restored).
-fn feed_changed(error: &SyncError) -> bool {
+/// Whether the hub refused a request with `expected`: `FeedChanged` when the
+/// device synced with another feed than the hub's (the hub was restored),
+/// `RequestTooLarge` for its size.
+fn refused_as(error: &SyncError, expected: ErrorCode) -> bool {
     matches!(
         error,
-        SyncError::Transport(TransportError::Refused { code, .. }) if code == "feed_changed"
-    )
-}
-
-/// Whether the hub refused a request for its size.
-fn too_large(error: &SyncError) -> bool {
-    matches!(
-        error,
-        SyncError::Transport(TransportError::Refused { code, .. }) if code == "request_too_large"
+        SyncError::Transport(TransportError::Refused { code, .. }) if code == expected.as_str()
     )
 }
 
