@@ -68,9 +68,6 @@ pub struct TriageFindings {
     pub vulnerable: Vec<Vulnerable>,
 }
 
-/// The JCS levels: 0; I-1..3; II-10..30; III-100..300.
-pub const JCS_LEVELS: [u16; 10] = [0, 1, 2, 3, 10, 20, 30, 100, 200, 300];
-
 impl TriageFindings {
     /// Whether anything of START was entered.
     pub fn has_start(&self) -> bool {
@@ -123,7 +120,7 @@ impl TriageFindings {
         range(&mut errors, "spo2", self.spo2, 30, 100);
         range(&mut errors, "temp", self.temperature_c, 20.0, 45.0);
         if let Some(jcs) = self.jcs
-            && !JCS_LEVELS.contains(&jcs)
+            && crate::JcsLevel::from_score(jcs).is_none()
         {
             errors.push(ValidationError::new(
                 "jcs",

@@ -202,7 +202,7 @@ impl JcsLevel {
         }
     }
 
-    fn from_score(score: u16) -> Option<JcsLevel> {
+    pub(crate) fn from_score(score: u16) -> Option<JcsLevel> {
         JcsLevel::ALL.into_iter().find(|l| l.score() == score)
     }
 

@@ -345,7 +345,9 @@ fn start_findings() -> impl Strategy<Value = TriageFindings> {
 fn pat_findings() -> impl Strategy<Value = TriageFindings> {
     (
         start_findings(),
-        proptest::option::of(proptest::sample::select(JCS_LEVELS.to_vec())),
+        proptest::option::of(proptest::sample::select(
+            crate::JcsLevel::ALL.map(crate::JcsLevel::score).to_vec(),
+        )),
         proptest::option::of(0u16..=300),
         proptest::option::of(30u8..=100),
         proptest::option::of(any::<bool>()),
