@@ -32,6 +32,15 @@ const HUB = process.env.KARTE_HUB_BIN;
 const DIST = process.env.KARTE_UI_DIST;
 const ARTIFACTS = process.env.KARTE_ARTIFACTS || '/tmp';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// "Today" (today's visits, the day's route) is the app's day in Japan. A
+// run is minutes long but could cross midnight there (15:00 UTC) and change
+// day halfway; unless `cargo xtask test --clock` chose an instant, every
+// process this test starts (CLI, hub, bridge; the UI follows the bridge)
+// begins at 10:00 of today in Japan, far from either midnight.
+if (!process.env.KARTE_TEST_NOW) {
+  const todayInJapan = new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10);
+  process.env.KARTE_TEST_NOW = `${todayInJapan}T10:00:00+09:00@${Date.now()}`;
+}
 
 const PASSPHRASE = 'correct horse battery staple';
 const CLI_PASSPHRASE = 'another long passphrase 42';
