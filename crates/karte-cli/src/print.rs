@@ -84,10 +84,7 @@ fn recorded(meta: &EntryMeta) -> String {
 }
 
 pub fn chart(chart: &ChartView, today: Date) {
-    let p = &chart.patient;
-    let unknown = p.family.trim().is_empty() && p.given.trim().is_empty();
-    if let (true, Some(casualty)) = (unknown, chart.triage.casualty()) {
-        let label = casualty.input.label();
+    if let Some(label) = chart.unknown_casualty() {
         println!("{} / {}  {}", label.label_ja(), label.label_en(), chart.id);
     } else {
         print_identity(chart, today);

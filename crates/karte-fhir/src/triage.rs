@@ -38,8 +38,7 @@ pub fn casualty_patient(chart: &ChartView, patient: &mut Value) {
     if let Some(identifiers) = patient["identifier"].as_array_mut() {
         identifiers.push(tag);
     }
-    let p = &chart.patient;
-    if p.family.trim().is_empty() && p.given.trim().is_empty() {
+    if chart.patient.is_unnamed() {
         patient["name"] = json!([unknown()]);
         if let Some(object) = patient.as_object_mut() {
             object.remove("birthDate");

@@ -25,6 +25,18 @@ pub struct Demographics {
     pub care_level: Option<CareLevel>,
 }
 
+/// Whether a patient has no name yet (a casualty nobody has identified).
+fn unnamed(family: &str, given: &str) -> bool {
+    family.trim().is_empty() && given.trim().is_empty()
+}
+
+impl Demographics {
+    /// Whether the patient has no name yet (a casualty nobody has identified).
+    pub fn is_unnamed(&self) -> bool {
+        unnamed(&self.family, &self.given)
+    }
+}
+
 fn required(field: &str, value: &str) -> Result<(), ValidationError> {
     if value.trim().is_empty() {
         Err(ValidationError::new(
@@ -335,6 +347,16 @@ pub struct ChartView {
 }
 
 impl ChartView {
+    /// The temporary identity while the person is unknown: the names are
+    /// empty and a casualty registration stands (as
+    /// [`PatientSummary::unknown_casualty`]).
+    pub fn unknown_casualty(&self) -> Option<crate::CasualtyLabel> {
+        if !self.patient.is_unnamed() {
+            return None;
+        }
+        self.triage.casualty().map(|c| c.input.label())
+    }
+
     pub fn open_reviews(&self) -> impl Iterator<Item = &Review> {
         self.reviews.iter().filter(|r| r.resolution.is_none())
     }
@@ -429,7 +451,7 @@ impl PatientSummary {
 
     /// The temporary identity while the person is unknown (no name yet).
     pub fn unknown_casualty(&self) -> Option<&crate::CasualtyLabel> {
-        let unnamed = self.family.trim().is_empty() && self.given.trim().is_empty();
+        let unnamed = unnamed(&self.family, &self.given);
         self.triage
             .as_ref()
             .and_then(|t| t.casualty.as_ref())

@@ -22,17 +22,6 @@ pub fn patient_name(tr: &Tr, p: &PatientSummary) -> String {
     }
 }
 
-/// The temporary identity of a chart's patient when the names are empty
-/// and a casualty registration stands (as `PatientSummary::unknown_casualty`).
-pub fn chart_casualty(chart: &ChartView) -> Option<CasualtyLabel> {
-    let p = &chart.patient;
-    let unnamed = p.family.trim().is_empty() && p.given.trim().is_empty();
-    if !unnamed {
-        return None;
-    }
-    chart.triage.casualty().map(|c| c.input.label())
-}
-
 /// A casualty label in the UI's language.
 pub fn casualty_label(tr: &Tr, label: &CasualtyLabel) -> String {
     match tr.language {
@@ -170,7 +159,7 @@ pub fn ChartIdentity(props: &ChartIdentityProps) -> Html {
     let p = &chart.patient;
     let category = chart.triage.current().map(|t| t.input.category);
     let triage = category.map(|c| html! { <TriageBadge category={c} /> });
-    match chart_casualty(chart) {
+    match chart.unknown_casualty() {
         Some(label) => html! {
             <div class="identity">
                 <h1 data-testid="chart-name">{ casualty_label(&tr, &label) }</h1>
