@@ -29,5 +29,5 @@ if [[ "$profile" == "release" ]]; then
   bindgen_args+=(--remove-name-section)
 fi
 wasm-bindgen "${bindgen_args[@]}" "$target/wasm32-unknown-unknown/$profile/karte_ui.wasm"
-cp "$ui/index.html" "$ui/boot.js" "$ui/style.css" "$dist/"
+cp "$ui/index.html" "$ui/boot.js" "$ui/style.css" "$ui/disaster.css" "$dist/"
 echo "built the UI into $dist ($(du -k "$dist/karte_ui_bg.wasm" | cut -f1) KiB of wasm)"

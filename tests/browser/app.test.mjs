@@ -619,6 +619,120 @@ async function journey(t, device) {
       await id('notice').waitFor();
     });
 
+    await t.test('disaster: register a casualty, triage by START then PAT with an override, the team\'s board after a sync', async () => {
+      await press(id('nav-disaster'));
+      await id('board-empty').waitFor();
+      await screen('disaster-board-empty');
+
+      // Registration: the tag typed, sex and age band tapped, then straight to triage.
+      await press(id('register-casualty'));
+      await press(id('casualty-save'));
+      await id('casualty-tag-error').waitFor();
+      await id('casualty-sex-error').waitFor();
+      await id('age-band-error').waitFor();
+      await screen('register-casualty');
+      const began = Date.now();
+      await enter(id('casualty-tag'), 'T-0101');
+      await press(id('casualty-sex-male'));
+      await press(id('casualty-age-60s'));
+      await enter(id('casualty-found-at'), '体育館東側');
+      await press(id('casualty-save'));
+      await id('triage').waitFor();
+      assert.ok(Date.now() - began < 30_000, 'registered in under 30 s');
+      await id('chart-name').filter({ hasText: '身元不明 男性 60代 #T-0101' }).waitFor();
+
+      // START, live: each tap moves the category the rules give, with why.
+      const live = id('triage-live');
+      const liveCategory = (code) => live.getByTestId('triage-category').and(page.locator(`[data-category=${code}]`));
+      await id('triage-live-nothing').waitFor();
+      await press(id('triage-walks-no'));
+      await id('triage-live-needs').filter({ hasText: '呼吸（気道確保後）' }).waitFor();
+      await press(id('triage-breathing-yes'));
+      await press(id('triage-rr-up'));
+      assert.equal(await id('triage-rr').inputValue(), '16', 'the stepper starts at the usual rate');
+      await press(id('triage-radial-pulse-yes'));
+      await press(id('triage-obeys-yes'));
+      await liveCategory('yellow').waitFor();
+      assert.equal(await live.getByTestId('triage-category').textContent(), '◆ 黄 II 非緊急治療群', 'a symbol, words and numeral, not colour alone');
+      await enter(id('triage-rr'), '32');
+      await liveCategory('red').waitFor();
+      assert.match(await id('triage-reasons').textContent(), /呼吸数.*32/);
+      await enter(id('triage-rr'), '18');
+      await liveCategory('yellow').waitFor();
+      // PAT's second stage: an anatomical finding makes the casualty red.
+      await press(id('triage-anatomy-pelvic-fracture'));
+      await liveCategory('red').waitFor();
+      await id('triage-reasons').getByText(/PAT 解剖学的評価/).waitFor();
+      assert.equal(await id('triage-live-summary').getByTestId('triage-category').getAttribute('data-category'), 'red');
+      await screen('triage');
+      // An override needs a reason.
+      await press(id('triage-override-open'));
+      await press(id('override-yellow'));
+      await press(id('triage-save'));
+      await id('triage-override-reason-error').waitFor();
+      await screen('triage-override');
+      await enter(id('triage-override-reason'), '骨盤の動揺は軽度');
+      await press(id('triage-save'));
+      await id('disaster-board').waitFor();
+      await id('notice').waitFor();
+      const row = (tag) => id('board-row').filter({ hasText: tag });
+      assert.equal(await row('T-0101').getAttribute('data-category'), 'yellow');
+      assert.equal(await id('board-count-yellow').getByTestId('count').textContent(), '1');
+
+      // Another device of the team registers and triages a casualty 50
+      // minutes ago (by the core's clock); after a sync the board has it,
+      // red first, past the re-triage interval.
+      const core = bridgeClient(url);
+      const { now } = await core('session_state');
+      const teamVault = join(dir, 'team.karte');
+      const teamEnv = { KARTE_PASSPHRASE: CLI_PASSPHRASE, KARTE_VAULT: teamVault };
+      await karte(['init', '--name', 'tanaka'], teamEnv);
+      await karte(['enrol', '--hub', hubUrl, '--code', await invite(), '--name', 'team-tablet'], teamEnv);
+      const other = await karte(['casualty', 'add', '--tag', 'T-0202', '--sex', 'female', '--age-band', '30s'], teamEnv);
+      await karte(['triage', other, '--walks', 'no', '--breathing', 'yes', '--rr', '20', '--pulse', '130', '--obeys', 'yes',
+        '--at', new Date(now - 50 * 60_000).toISOString()], teamEnv);
+      await karte(['sync'], teamEnv);
+      assert.equal(await row('T-0202').count(), 0);
+      await press(id('sync-now'));
+      await row('T-0202').waitFor();
+      const order = [];
+      for (let i = 0; i < await id('board-row').count(); i++) order.push(await id('board-row').nth(i).getAttribute('data-category'));
+      assert.deepEqual(order, ['red', 'yellow'], 'red first');
+      assert.equal(await row('T-0202').getAttribute('data-overdue'), 'true');
+      await row('T-0202').getByTestId('board-overdue').waitFor();
+      assert.equal(await row('T-0101').getAttribute('data-overdue'), 'false');
+      await screen('disaster-board');
+      // A longer interval: nobody is overdue.
+      await press(id('board-interval-60'));
+      await row('T-0202').and(page.locator('[data-overdue=false]')).waitFor();
+      await press(id('board-interval-30'));
+      await row('T-0202').and(page.locator('[data-overdue=true]')).waitFor();
+
+      // The casualty's chart, from the board (by keyboard on a laptop): the tag, the triage and its override, transport.
+      if (device.keyboard) {
+        await row('T-0101').getByTestId('board-name').focus();
+        await page.keyboard.press('Enter');
+      } else {
+        await press(row('T-0101').getByTestId('board-name'));
+      }
+      await id('casualty-card').waitFor();
+      await id('casualty-card-override').filter({ hasText: '骨盤の動揺は軽度' }).waitFor();
+      await press(id('transport-save'));
+      await id('transport-error').waitFor();
+      await enter(id('transport-agency-input'), '熊本市消防局');
+      await enter(id('transport-destination-input'), '熊本赤十字病院');
+      await press(id('transport-now'));
+      await press(id('transport-save'));
+      await id('transport-agency').filter({ hasText: '熊本市消防局' }).waitFor();
+      assert.match(await id('transport-departed').textContent(), /^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$/);
+      await screen('casualty-chart');
+      // Gone with the transport: off the waiting list, counted as transported.
+      await press(id('nav-disaster'));
+      await id('board-count-departed').getByTestId('count').filter({ hasText: /^1$/ }).waitFor();
+      assert.equal(await row('T-0101').count(), 0);
+      await press(id('nav-patients'));
+    });
+
     await page.screenshot({ path: join(ARTIFACTS, `karte-ui-${device.name}.png`), fullPage: false });
 
     await t.test('the sync bar follows the connection', async () => {

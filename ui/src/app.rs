@@ -12,13 +12,16 @@ use crate::i18n::{Language, Localizer, Tr};
 use crate::pages::add_allergy::AddAllergy;
 use crate::pages::add_condition::AddCondition;
 use crate::pages::add_medication::AddMedication;
+use crate::pages::casualty_board::CasualtyBoard;
 use crate::pages::chart::ChartPage;
 use crate::pages::enrol::EnrolStep;
 use crate::pages::first_run::FirstRun;
 use crate::pages::patient_form::PatientForm;
 use crate::pages::patients::Patients;
 use crate::pages::record_visit::RecordVisit;
+use crate::pages::register_casualty::RegisterCasualty;
 use crate::pages::settings::Settings;
+use crate::pages::triage::TriagePage;
 use crate::pages::unlock::Unlock;
 use crate::pages::visit_mode::VisitMode;
 use crate::state::{Action, AppState, LockReason, Page, Phase};
@@ -158,10 +161,19 @@ fn Shell() -> Html {
         Page::AddMedication(id) => html! { <AddMedication patient={id.clone()} /> },
         Page::Settings => html! { <Settings /> },
         Page::VisitMode => html! { <VisitMode /> },
+        Page::Disaster => html! { <CasualtyBoard /> },
+        Page::RegisterCasualty => html! { <RegisterCasualty /> },
+        Page::Triage(id) => html! { <TriagePage key={id.to_string()} patient={id.clone()} /> },
     };
     let active = |p: &Page| {
         (std::mem::discriminant(p) == std::mem::discriminant(&state.page)).then_some("active")
     };
+    // Registering and triaging are part of the disaster area, too.
+    let disaster_active = matches!(
+        state.page,
+        Page::Disaster | Page::RegisterCasualty | Page::Triage(_)
+    )
+    .then_some("active");
     html! {
         <div class="shell">
             <header class="app-header">
@@ -169,6 +181,7 @@ fn Shell() -> Html {
                 <nav>
                     <button type="button" class={classes!("nav", active(&Page::Patients))} data-testid="nav-patients" onclick={go(Page::Patients)}>{ tr.t("nav-patients") }</button>
                     <button type="button" class={classes!("nav", active(&Page::VisitMode))} data-testid="nav-visit-mode" onclick={go(Page::VisitMode)}>{ tr.t("nav-visit-mode") }</button>
+                    <button type="button" class={classes!("nav", "nav-disaster", disaster_active)} data-testid="nav-disaster" onclick={go(Page::Disaster)}>{ tr.t("nav-disaster") }</button>
                     <button type="button" class={classes!("nav", active(&Page::Settings))} data-testid="nav-settings" onclick={go(Page::Settings)}>{ tr.t("nav-settings") }</button>
                 </nav>
                 <span class="user" data-testid="current-user">{ state.user.as_ref().map(|u| u.name.clone()).unwrap_or_default() }</span>

@@ -43,6 +43,12 @@ pub enum Page {
     Settings,
     /// Today's route and the next patient on it.
     VisitMode,
+    /// Disaster mode: the team's board of casualties.
+    Disaster,
+    /// Disaster mode: registering an unknown casualty.
+    RegisterCasualty,
+    /// Disaster mode: triaging a casualty (START, then PAT).
+    Triage(PatientId),
 }
 
 impl Page {
@@ -54,8 +60,14 @@ impl Page {
             | Page::EditPatient(id)
             | Page::AddAllergy(id)
             | Page::AddCondition(id)
-            | Page::AddMedication(id) => Some(id),
-            Page::Patients | Page::AddPatient | Page::Settings | Page::VisitMode => None,
+            | Page::AddMedication(id)
+            | Page::Triage(id) => Some(id),
+            Page::Patients
+            | Page::AddPatient
+            | Page::Settings
+            | Page::VisitMode
+            | Page::Disaster
+            | Page::RegisterCasualty => None,
         }
     }
 }

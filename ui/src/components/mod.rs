@@ -1,6 +1,8 @@
 //! Reusable pieces of the screens, one component per file.
 
 pub mod allergy_banner;
+pub mod casualty_card;
+pub mod count_field;
 pub mod entry_lists;
 pub mod language_switch;
 pub mod message_bar;
@@ -15,8 +17,11 @@ pub mod text_field;
 pub mod trend_chart;
 pub mod visit_timeline;
 pub mod void_entry;
+pub mod yes_no;
 
 pub use allergy_banner::{AllergyBanner, AllergyBannerProps};
+pub use casualty_card::CasualtyCard;
+pub use count_field::CountField;
 pub use entry_lists::EntryLists;
 pub use language_switch::LanguageSwitch;
 pub use message_bar::MessageBar;
@@ -31,3 +36,4 @@ pub use text_field::TextField;
 pub use trend_chart::TrendChart;
 pub use visit_timeline::VisitTimeline;
 pub use void_entry::VoidEntry;
+pub use yes_no::YesNo;

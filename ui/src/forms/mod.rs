@@ -8,12 +8,14 @@
 //! holds what they share: a form's errors and how they are shown.
 
 mod allergy;
+mod casualty;
 mod condition;
 mod enrol;
 mod medication;
 mod parse;
 mod passphrase;
 mod patient;
+mod triage;
 mod visit;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,11 +25,15 @@ use karte_types::{ValidationError, ValidationErrors};
 use crate::i18n::Tr;
 
 pub use allergy::AllergyForm;
+pub use casualty::{CASUALTY_ERROR_FIELDS, CasualtyForm, TransportForm};
 pub use condition::ConditionForm;
 pub use enrol::EnrolForm;
 pub use medication::MedicationForm;
 pub use passphrase::{MIN_PASSPHRASE, Strength, new_passphrase_errors};
 pub use patient::PatientForm;
+pub use triage::{
+    JCS_LEVELS, LiveCategory, TRIAGE_ERROR_FIELDS, TriageForm, YES_NO, triage_stepper,
+};
 pub use visit::{Stepper, VisitForm, local_minutes, parse_local_minutes};
 
 /// The first error of each field, by field name.

@@ -8,8 +8,8 @@ use crate::backend::BackendHandle;
 use crate::calls::{AppContext, load_chart, load_sync_status, spawn, spawn_or_report};
 use crate::components::patient_alerts::order_alerts;
 use crate::components::{
-    AllergyBanner, AllergyBannerProps, ChartIdentity, EntryLists, OrderAlerts, ReviewList,
-    TrendChart, VisitTimeline,
+    AllergyBanner, AllergyBannerProps, CasualtyCard, ChartIdentity, EntryLists, OrderAlerts,
+    ReviewList, TrendChart, VisitTimeline,
 };
 use crate::i18n::Tr;
 use crate::pages::visit_mode::RouteButton;
@@ -103,6 +103,7 @@ pub fn ChartPage(props: &ChartPageProps) -> Html {
             <ChartHeader />
             if let Some(chart) = chart {
                 <OrderAlerts alerts={order_alerts(chart.order_status(crate::clock::today()), !chart.triage.is_empty())} />
+                if !chart.triage.is_empty() { <CasualtyCard chart={chart.clone()} /> }
                 <ReviewList reviews={chart.open_reviews().cloned().collect::<Vec<_>>()} onresolve={onresolve} busy={*busy} />
                 <div class="toolbar">
                     <button type="button" class="primary" data-testid="record-visit" onclick={go(Page::RecordVisit(id.clone()))}>{ tr.t("chart-record-visit") }</button>

@@ -3,6 +3,7 @@
 pub mod add_allergy;
 pub mod add_condition;
 pub mod add_medication;
+pub mod casualty_board;
 pub mod chart;
 pub mod enrol;
 pub mod entry_form;
@@ -10,6 +11,8 @@ pub mod first_run;
 pub mod patient_form;
 pub mod patients;
 pub mod record_visit;
+pub mod register_casualty;
 pub mod settings;
+pub mod triage;
 pub mod unlock;
 pub mod visit_mode;
