@@ -17,6 +17,8 @@ pub mod state;
 pub mod trend;
 
 #[cfg(test)]
+mod disaster_render_tests;
+#[cfg(test)]
 mod render_tests;
 
 /// Starts the app in the page: picks the backend and renders into `<body>`.

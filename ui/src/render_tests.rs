@@ -35,7 +35,7 @@ fn InLanguage(props: &InLanguageProps) -> Html {
     html! { <ContextProvider<Tr> context={tr}>{ props.children.clone() }</ContextProvider<Tr>> }
 }
 
-async fn render(language: Language, children: Html) -> String {
+pub(crate) async fn render(language: Language, children: Html) -> String {
     let local = tokio::task::LocalSet::new();
     local
         .run_until(async move {

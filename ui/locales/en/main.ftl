@@ -420,3 +420,5 @@ transport-agency-example = e.g. Kumamoto City Fire Department
 transport-destination-example = e.g. Kumamoto Red Cross Hospital
 transport-now = Now
 transport-save = Record transport
+invalid-casualty-sex-required = Choose the sex ("Unknown" if nobody can tell).
+invalid-age-band-required = Choose the estimated age band.

@@ -420,3 +420,5 @@ transport-agency-example = 例：熊本市消防局
 transport-destination-example = 例：熊本赤十字病院
 transport-now = 今
 transport-save = 搬送を記録
+invalid-casualty-sex-required = 性別を選んでください（わからなければ「不明」）。
+invalid-age-band-required = 推定の年代を選んでください。

@@ -13,7 +13,7 @@ use crate::calls::{AppContext, load_chart, load_sync_status, spawn};
 use crate::components::{TextField, TriageBadge};
 use crate::display;
 use crate::forms::{TransportForm, error_text, from_problem, local_minutes, parse_local_minutes};
-use crate::i18n::{Language, Tr};
+use crate::i18n::Tr;
 use crate::state::{Action, Page};
 
 #[derive(Properties, PartialEq, Clone)]
@@ -27,7 +27,6 @@ pub fn CasualtyCard(props: &CasualtyCardProps) -> Html {
     let state = use_context::<AppContext>().expect("app state");
     let chart = &props.chart;
     let tag = &chart.triage;
-    let ja = tr.language == Language::Ja;
     let current = tag.current();
     let retriage = {
         let (state, id) = (state.clone(), chart.id.clone());
@@ -60,7 +59,7 @@ pub fn CasualtyCard(props: &CasualtyCardProps) -> Html {
                     }
                     if let Some(outcome) = current.input.outcome() {
                         <ul class="reasons" data-testid="casualty-card-reasons">
-                            { for outcome.reasons.iter().map(|r| html! { <li>{ if ja { r.text_ja() } else { r.text_en() } }</li> }) }
+                            { for outcome.reasons.iter().map(|r| html! { <li>{ crate::pages::triage::reason_words(&tr, r) }</li> }) }
                         </ul>
                     }
                 </div>

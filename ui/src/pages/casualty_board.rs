@@ -42,6 +42,10 @@ pub fn CasualtyBoard() -> Html {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| state.dispatch(Action::Navigate(page.clone())))
     };
+    let ongo = {
+        let state = state.clone();
+        Callback::from(move |page: Page| state.dispatch(Action::Navigate(page)))
+    };
     let choose = |minutes: u32| {
         let interval = interval.clone();
         Callback::from(move |_: MouseEvent| interval.set(minutes))
@@ -65,7 +69,7 @@ pub fn CasualtyBoard() -> Html {
                 </div>
             </div>
             if let Some(board) = &*board {
-                <BoardView board={board.clone()} />
+                <BoardView board={board.clone()} ongo={ongo} />
             } else {
                 <p class="muted">{ tr.t("loading") }</p>
             }
@@ -93,13 +97,15 @@ fn use_minute_ticks(tick: UseStateHandle<u32>) {
 }
 
 #[derive(Properties, PartialEq, Clone)]
-struct BoardViewProps {
-    board: Board,
+pub struct BoardViewProps {
+    pub board: Board,
+    /// Opens a casualty's chart or their triage.
+    pub ongo: Callback<Page>,
 }
 
 /// The counts and the rows of one drawn board.
 #[component]
-fn BoardView(props: &BoardViewProps) -> Html {
+pub fn BoardView(props: &BoardViewProps) -> Html {
     let tr = use_context::<Tr>().unwrap_or_default();
     let board = &props.board;
     let tile = |code: &'static str, label: String, count: u32| {
@@ -123,7 +129,7 @@ fn BoardView(props: &BoardViewProps) -> Html {
                     <p class="muted" data-testid="board-empty">{ tr.t("board-empty") }</p>
                 } else {
                     <ol class="board-list" data-testid="board-list">
-                        { for board.rows.iter().map(|row| html! { <BoardLine key={row.patient.to_string()} row={row.clone()} /> }) }
+                        { for board.rows.iter().map(|row| html! { <BoardLine key={row.patient.to_string()} row={row.clone()} ongo={props.ongo.clone()} /> }) }
                     </ol>
                 }
             </section>
@@ -134,6 +140,7 @@ fn BoardView(props: &BoardViewProps) -> Html {
 #[derive(Properties, PartialEq, Clone)]
 struct BoardLineProps {
     row: BoardRow,
+    ongo: Callback<Page>,
 }
 
 /// One casualty on the board: category, name, time waiting, and buttons to
@@ -141,11 +148,10 @@ struct BoardLineProps {
 #[component]
 fn BoardLine(props: &BoardLineProps) -> Html {
     let tr = use_context::<Tr>().unwrap_or_default();
-    let state = use_context::<AppContext>().expect("app state");
     let row = &props.row;
     let go = |page: Page| {
-        let state = state.clone();
-        Callback::from(move |_: MouseEvent| state.dispatch(Action::Navigate(page.clone())))
+        let ongo = props.ongo.clone();
+        Callback::from(move |_: MouseEvent| ongo.emit(page.clone()))
     };
     let name = match tr.language {
         Language::Ja => row.name_ja.clone(),

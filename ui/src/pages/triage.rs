@@ -6,7 +6,8 @@
 //! Saved, the team's board comes back.
 
 use karte_types::{
-    Anatomy, Mechanism, PatientId, Problem, TriageCategory, ValidationError, Vulnerable,
+    Anatomy, Mechanism, PatientId, Problem, TriageCategory, TriageReason, TriageRule,
+    ValidationError, Vulnerable,
 };
 use yew::prelude::*;
 
@@ -122,75 +123,57 @@ pub fn TriagePage(props: &TriageProps) -> Html {
                 onclick={Callback::from(move |_: MouseEvent| pick())}>{ jcs_words(level) }</button>
         }
     });
-    let toggles =
-        |testid: &'static str,
-         items: Vec<(&'static str, String, bool, Box<dyn Fn(&mut TriageForm)>)>| {
-            html! {
-                <div class="choices findings" data-testid={testid}>
-                    { for items.into_iter().map(|(code, words, chosen, apply)| {
-                        let flip = change(apply);
-                        html! {
-                            <button type="button" class={classes!("choice", chosen.then_some("chosen"))}
-                                data-testid={format!("{testid}-{code}")} aria-pressed={chosen.to_string()}
-                                onclick={Callback::from(move |_: MouseEvent| flip())}>
-                                if chosen { <span aria-hidden="true">{ "✓ " }</span> }
-                                { words }
-                            </button>
-                        }
-                    }) }
-                </div>
-            }
-        };
+    let toggles = |testid: &'static str, items: Vec<Toggle>| {
+        html! {
+            <div class="choices findings" data-testid={testid}>
+                { for items.into_iter().map(|(code, words, chosen, apply)| {
+                    let flip = change(apply);
+                    html! {
+                        <button type="button" class={classes!("choice", chosen.then_some("chosen"))}
+                            data-testid={format!("{testid}-{code}")} aria-pressed={chosen.to_string()}
+                            onclick={Callback::from(move |_: MouseEvent| flip())}>
+                            if chosen { <span aria-hidden="true">{ "✓ " }</span> }
+                            { words }
+                        </button>
+                    }
+                }) }
+            </div>
+        }
+    };
     let ja = tr.language == Language::Ja;
-    let anatomy = Anatomy::ALL
-        .iter()
-        .map(|a| {
-            let a = *a;
-            let apply: Box<dyn Fn(&mut TriageForm)> = Box::new(move |f: &mut TriageForm| {
-                if !f.anatomy.remove(&a) {
-                    f.anatomy.insert(a);
-                }
-            });
-            let words = if ja { a.label_ja() } else { a.label_en() };
-            (a.code(), words.to_owned(), form.anatomy.contains(&a), apply)
-        })
-        .collect();
-    let mechanism = Mechanism::ALL
-        .iter()
-        .map(|m| {
-            let m = *m;
-            let apply: Box<dyn Fn(&mut TriageForm)> = Box::new(move |f: &mut TriageForm| {
-                if !f.mechanism.remove(&m) {
-                    f.mechanism.insert(m);
-                }
-            });
-            let words = if ja { m.label_ja() } else { m.label_en() };
-            (
-                m.code(),
-                words.to_owned(),
-                form.mechanism.contains(&m),
-                apply,
-            )
-        })
-        .collect();
-    let vulnerable = Vulnerable::ALL
-        .iter()
-        .map(|v| {
-            let v = *v;
-            let apply: Box<dyn Fn(&mut TriageForm)> = Box::new(move |f: &mut TriageForm| {
-                if !f.vulnerable.remove(&v) {
-                    f.vulnerable.insert(v);
-                }
-            });
-            let words = if ja { v.label_ja() } else { v.label_en() };
-            (
-                v.code(),
-                words.to_owned(),
-                form.vulnerable.contains(&v),
-                apply,
-            )
-        })
-        .collect();
+    let anatomy = toggle_items(
+        Anatomy::ALL,
+        &form.anatomy,
+        Anatomy::code,
+        if ja {
+            Anatomy::label_ja
+        } else {
+            Anatomy::label_en
+        },
+        |f| &mut f.anatomy,
+    );
+    let mechanism = toggle_items(
+        Mechanism::ALL,
+        &form.mechanism,
+        Mechanism::code,
+        if ja {
+            Mechanism::label_ja
+        } else {
+            Mechanism::label_en
+        },
+        |f| &mut f.mechanism,
+    );
+    let vulnerable = toggle_items(
+        Vulnerable::ALL,
+        &form.vulnerable,
+        Vulnerable::code,
+        if ja {
+            Vulnerable::label_ja
+        } else {
+            Vulnerable::label_en
+        },
+        |f| &mut f.vulnerable,
+    );
 
     let override_buttons = TriageCategory::ALL.iter().map(|c| {
         let c = *c;
@@ -298,7 +281,7 @@ pub fn TriagePage(props: &TriageProps) -> Html {
                 <p class="live-category"><TriageBadge category={outcome.category} /></p>
                 <ul class="reasons" data-testid="triage-reasons">
                     { for outcome.reasons.iter().map(|r| html! {
-                        <li data-testid="triage-reason">{ if ja { r.text_ja() } else { r.text_en() } }</li>
+                        <li data-testid="triage-reason">{ reason_words(&tr, r) }</li>
                     }) }
                 </ul>
                 if !outcome.unmeasured.is_empty() {
@@ -383,6 +366,65 @@ pub fn TriagePage(props: &TriageProps) -> Html {
             </form>
         </main>
     }
+}
+
+/// One PAT finding's button: its code, its words, whether it is chosen,
+/// and what a tap does to the form.
+type Toggle = (&'static str, String, bool, Box<dyn Fn(&mut TriageForm)>);
+
+/// The buttons of one PAT list (anatomy, mechanism, vulnerable): each
+/// finding of `all` toggles in the form's set that `slot` names.
+fn toggle_items<T: Copy + Ord + 'static>(
+    all: &[T],
+    chosen: &std::collections::BTreeSet<T>,
+    code: fn(T) -> &'static str,
+    words: fn(T) -> &'static str,
+    slot: fn(&mut TriageForm) -> &mut std::collections::BTreeSet<T>,
+) -> Vec<Toggle> {
+    all.iter()
+        .map(|finding| {
+            let finding = *finding;
+            let apply: Box<dyn Fn(&mut TriageForm)> = Box::new(move |f: &mut TriageForm| {
+                let set = slot(f);
+                if !set.remove(&finding) {
+                    set.insert(finding);
+                }
+            });
+            (
+                code(finding),
+                words(finding).to_owned(),
+                chosen.contains(&finding),
+                apply,
+            )
+        })
+        .collect()
+}
+
+/// A reason for a category in the user's language. The core names PAT's
+/// listed findings by code (`pelvic-fracture`); the screen shows their
+/// words (骨盤骨折).
+pub fn reason_words(tr: &Tr, reason: &TriageReason) -> String {
+    let ja = tr.language == Language::Ja;
+    let finding = reason.finding.as_deref().and_then(|code| {
+        let words = match reason.rule {
+            TriageRule::PatAnatomy => Anatomy::parse(code)
+                .ok()
+                .map(|a| if ja { a.label_ja() } else { a.label_en() }),
+            TriageRule::PatMechanism => Mechanism::parse(code)
+                .ok()
+                .map(|m| if ja { m.label_ja() } else { m.label_en() }),
+            TriageRule::PatVulnerable => Vulnerable::parse(code)
+                .ok()
+                .map(|v| if ja { v.label_ja() } else { v.label_en() }),
+            _ => None,
+        };
+        words.map(str::to_owned)
+    });
+    let shown = TriageReason {
+        rule: reason.rule,
+        finding: finding.or_else(|| reason.finding.clone()),
+    };
+    if ja { shown.text_ja() } else { shown.text_en() }
 }
 
 /// A JCS level as the scale writes it: 0, I-1 … III-300.
