@@ -300,7 +300,7 @@ pub fn TriagePage(props: &TriageProps) -> Html {
             <h1>{ tr.t("triage-title") }</h1>
             <form onsubmit={onsubmit} novalidate=true class="triage-layout">
                 <div class="triage-findings">
-                    <fieldset class="triage-stage" data-testid="triage-start">
+                    <fieldset class="triage-stage stage-start" data-testid="triage-start">
                         <legend>{ tr.t("triage-start") }</legend>
                         { yes_no("walks", None) }
                         { yes_no("breathing", present_absent.clone()) }
@@ -310,7 +310,7 @@ pub fn TriagePage(props: &TriageProps) -> Html {
                         { count("crt", "s") }
                         { yes_no("obeys", None) }
                     </fieldset>
-                    <fieldset class="triage-stage" data-testid="triage-pat">
+                    <fieldset class="triage-stage stage-pat" data-testid="triage-pat">
                         <legend>{ tr.t("triage-pat") }</legend>
                         <h3>{ tr.t("triage-pat-physiology") }</h3>
                         <p class="muted">{ tr.t("triage-pat-shared") }</p>
