@@ -707,6 +707,21 @@ async function journey(t, device) {
       await row('T-0202').and(page.locator('[data-overdue=false]')).waitFor();
       await press(id('board-interval-30'));
       await row('T-0202').and(page.locator('[data-overdue=true]')).waitFor();
+      // In English: the same board and the triage screen, checked for their longer words.
+      await press(id('nav-settings'));
+      await press(id('language-en'));
+      await press(id('nav-disaster'));
+      await row('Unknown, female, 30s, #T-0202').getByTestId('board-overdue').filter({ hasText: 'Re-triage due' }).waitFor();
+      await screen('disaster-board-en');
+      await press(row('T-0202').getByTestId('board-retriage'));
+      await id('triage').waitFor();
+      await press(id('triage-override-open'));
+      await screen('triage-en');
+      await press(id('triage-cancel'));
+      await id('disaster-board').waitFor();
+      await press(id('nav-settings'));
+      await press(id('language-ja'));
+      await press(id('nav-disaster'));
 
       // The casualty's chart, from the board (by keyboard on a laptop): the tag, the triage and its override, transport.
       if (device.keyboard) {
