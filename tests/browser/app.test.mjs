@@ -715,6 +715,7 @@ async function journey(t, device) {
       await screen('disaster-board-en');
       await press(row('T-0202').getByTestId('board-retriage'));
       await id('triage').waitFor();
+      await id('triage-previous').filter({ hasText: '▲ red I immediate' }).waitFor();
       await press(id('triage-override-open'));
       await screen('triage-en');
       await press(id('triage-cancel'));

@@ -422,3 +422,4 @@ transport-now = Now
 transport-save = Record transport
 invalid-casualty-sex-required = Choose the sex ("Unknown" if nobody can tell).
 invalid-age-band-required = Choose the estimated age band.
+triage-previous = Last triage:

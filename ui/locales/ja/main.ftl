@@ -422,3 +422,4 @@ transport-now = 今
 transport-save = 搬送を記録
 invalid-casualty-sex-required = 性別を選んでください（わからなければ「不明」）。
 invalid-age-band-required = 推定の年代を選んでください。
+triage-previous = 前回のトリアージ：

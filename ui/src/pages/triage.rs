@@ -50,6 +50,13 @@ pub fn TriagePage(props: &TriageProps) -> Html {
     let failure = use_state(|| None::<Problem>);
 
     let live = form.live();
+    // A re-triage starts blank (what is found now decides), with the
+    // category in force and when it was given above it.
+    let previous = state
+        .chart
+        .as_ref()
+        .filter(|c| c.id == props.patient)
+        .and_then(|c| c.triage.current().cloned());
     let mut errors = match &live {
         LiveCategory::Invalid(errors) => errors.clone(),
         _ => FieldErrors::new(),
@@ -298,6 +305,13 @@ pub fn TriagePage(props: &TriageProps) -> Html {
         <main data-testid="triage">
             <ChartHeader />
             <h1>{ tr.t("triage-title") }</h1>
+            if let Some(previous) = previous {
+                <p class="muted previous-triage" data-testid="triage-previous">
+                    { tr.t("triage-previous") }
+                    <TriageBadge category={previous.input.category} />
+                    { format!(" {} · {}", display::time(&tr, previous.input.at), previous.meta.recorded_by.user_name) }
+                </p>
+            }
             <form onsubmit={onsubmit} novalidate=true class="triage-layout">
                 <div class="triage-findings">
                     <fieldset class="triage-stage stage-start" data-testid="triage-start">
