@@ -152,3 +152,13 @@ fn pat_findings_read_as_words_in_the_reasons() {
     };
     assert!(reason_words(&tr, &rate).ends_with("（32）"));
 }
+
+#[test]
+fn the_triage_screen_is_about_its_patient_and_the_board_about_none() {
+    use crate::state::Page;
+
+    let id = PatientId::from("p1");
+    assert_eq!(Page::Triage(id.clone()).patient(), Some(&id));
+    assert_eq!(Page::Disaster.patient(), None);
+    assert_eq!(Page::RegisterCasualty.patient(), None);
+}
