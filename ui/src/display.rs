@@ -116,6 +116,10 @@ pub const PROBLEM_CODES: &[ErrorCode] = &[
     ErrorCode::NotPermitted,
     ErrorCode::RecoveryKeyMismatch,
     ErrorCode::WeakKeyDerivation,
+    ErrorCode::PeerNotMember,
+    ErrorCode::PeerCertExpired,
+    ErrorCode::PeerRevoked,
+    ErrorCode::UnknownIssuer,
 ];
 
 #[cfg(test)]

@@ -52,6 +52,7 @@ fn status_for(code: ErrorCode) -> StatusCode {
             StatusCode::UNAUTHORIZED
         }
         NotPermitted | ForeignHost => StatusCode::FORBIDDEN,
+        PeerNotMember | PeerCertExpired | PeerRevoked | UnknownIssuer => StatusCode::FORBIDDEN,
         Locked | DeviceLocked => StatusCode::LOCKED,
         NoVault | UnknownPatient | UnknownEntry | UnknownReview | UnknownOperation | NotFound => {
             StatusCode::NOT_FOUND

@@ -23,6 +23,7 @@ pub mod enrolment_code;
 mod error;
 pub mod recovery;
 mod replay;
+pub mod trust;
 pub mod unlock_code;
 pub mod wall_clock;
 pub mod wire;

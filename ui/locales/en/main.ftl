@@ -273,6 +273,10 @@ problem-audit_chain_broken = The hub refused this device's sync: its audit log n
 problem-not_permitted = Your role may not do this. Ask a nurse, doctor or administrator.
 problem-recovery_key_mismatch = The hub named a recovery key that does not match the enrolment code. Nothing was stored; tell the hub's administrator.
 problem-weak_key_derivation = This vault's key protection is below the minimum and it cannot be opened. Contact your administrator.
+problem-peer_not_member = The other device is not a member of an organisation this device trusts. Nothing was exchanged.
+problem-peer_cert_expired = The other device's membership has run out. It must sync with the hub once to renew it; nothing was exchanged.
+problem-peer_revoked = The other device was revoked by its organisation. Nothing was exchanged; tell your administrator if it is still in use.
+problem-unknown_issuer = This device does not know the organisation that vouches for the other device. Sync with the hub first; nothing was exchanged.
 
 ## Choices
 sex-male = Male
