@@ -153,12 +153,14 @@ impl Session {
             ]))
         })?;
         let key = self.device_key(true)?;
+        let bundle_key = self.bundle_key()?;
         let grant = transport
             .enrol(&EnrolmentRequest {
                 code: code.secret().to_owned(),
                 device_id: self.vault.device_id().clone(),
                 public_key: key.public_key(),
                 device_name: device_name.to_owned(),
+                bundle_key: Some(bundle_key.public_key()),
             })
             .map_err(SyncError::from)?;
         // The key the hub names must be the one the code came with by hand;
@@ -182,10 +184,24 @@ impl Session {
                 enrolment.org_name, enrolment.hub_url, enrolment.device_name
             ),
         };
+        let trust = match &grant.trust {
+            Some(granted) => super::trust::granted_entries(
+                &enrolment.org_id,
+                granted,
+                self.vault.device_id(),
+                &key.public_key(),
+                &bundle_key.public_key(),
+                self.now(),
+            )?,
+            None => Vec::new(),
+        };
         let recovery = enrolment.recovery_public_key;
-        self.vault.enrol(&enrolment, event, |data_key| {
-            seal_to_recovery_key(&recovery, data_key).ok()
-        })?;
+        self.vault.enrol_with_trust(
+            &enrolment,
+            event,
+            |data_key| seal_to_recovery_key(&recovery, data_key).ok(),
+            &trust,
+        )?;
         Ok(enrolment)
     }
 

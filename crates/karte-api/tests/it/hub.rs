@@ -466,6 +466,7 @@ impl Hostile {
                 device_id: id.clone(),
                 public_key: key.public_key(),
                 device_name: "tampered tablet".to_owned(),
+                bundle_key: None,
             })
             .unwrap();
         Hostile {

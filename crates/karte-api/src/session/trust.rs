@@ -1,0 +1,141 @@
+//! The device's side of trust without a hub: its X25519 bundle key, and
+//! the trust store the enrolment fills (the organisation's signing key as
+//! anchor, the device's own membership cert, the organisation's revocation
+//! list), kept sealed in the vault.
+
+use karte_sync::client::GrantedTrust;
+use karte_sync::trust::{
+    Anchors, BundleSecretKey, Principal, RevocationLists, SignedCert, SignedRevocationList,
+    TrustError, verify_member,
+};
+use karte_sync::{SyncError, TransportError};
+use karte_types::{DeviceId, Timestamp};
+use ring::rand::SystemRandom;
+
+use super::Session;
+use crate::ApiError;
+
+const BUNDLE_KEY: &str = "key:bundle";
+const ANCHOR: &str = "anchor:";
+const CERT: &str = "cert:";
+const LIST: &str = "crl:";
+
+/// The trust store's id of an issuer: `org:<id>`.
+fn issuer_id(issuer: &Principal) -> String {
+    match issuer {
+        Principal::Org(org) => format!("org:{org}"),
+    }
+}
+
+fn issuer_of(id: &str) -> Option<Principal> {
+    id.strip_prefix("org:")
+        .map(|org| Principal::Org(org.to_owned()))
+}
+
+/// What the device trusts, read from its vault.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceTrust {
+    pub anchors: Anchors,
+    /// The device's own cert, if its hub gave it one.
+    pub own_cert: Option<SignedCert>,
+    /// Certs of other devices, by device.
+    pub peer_certs: Vec<(DeviceId, SignedCert)>,
+    pub lists: RevocationLists,
+}
+
+/// The trust store entries of an enrolment grant, once the grant's cert
+/// holds under its anchor and list at `now` and names this device with
+/// its own keys; a hub that hands out anything else is refused.
+pub(super) fn granted_entries(
+    org_id: &str,
+    granted: &GrantedTrust,
+    device: &DeviceId,
+    signing_key: &[u8; 32],
+    bundle_key: &[u8; 32],
+    now: Timestamp,
+) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
+    let issuer = Principal::Org(org_id.to_owned());
+    let mut anchors = Anchors::default();
+    anchors.insert(issuer.clone(), granted.org_signing_key);
+    let mut lists = RevocationLists::default();
+    lists.merge(&granted.list, &anchors)?;
+    let member = verify_member(&granted.cert, &anchors, &lists, now.millis())?;
+    if member.device() != device
+        || &member.cert.signing_key != signing_key
+        || &member.cert.bundle_key != bundle_key
+    {
+        return Err(SyncError::from(TransportError::BadAnswer {
+            detail: "the membership cert the hub gave names another device or key".to_owned(),
+        })
+        .into());
+    }
+    Ok(vec![
+        (
+            format!("{ANCHOR}{}", issuer_id(&issuer)),
+            granted.org_signing_key.to_vec(),
+        ),
+        (format!("{CERT}{device}"), granted.cert.to_bytes()),
+        (
+            format!("{LIST}{}", issuer_id(&issuer)),
+            granted.list.to_bytes(),
+        ),
+    ])
+}
+
+impl Session {
+    /// The device's X25519 key for bundles; made and kept first if there is
+    /// none.
+    pub(super) fn bundle_key(&mut self) -> Result<BundleSecretKey, ApiError> {
+        let held = self
+            .vault
+            .trust_entries()?
+            .into_iter()
+            .find(|(id, _)| id == BUNDLE_KEY);
+        if let Some((_, bytes)) = held {
+            return BundleSecretKey::from_bytes(&bytes).ok_or_else(|| {
+                ApiError::from(karte_store::StoreError::Integrity {
+                    what: "the bundle key".to_owned(),
+                })
+            });
+        }
+        let key = BundleSecretKey::generate(&SystemRandom::new())?;
+        self.vault
+            .put_trust(&[(BUNDLE_KEY.to_owned(), key.as_bytes().to_vec())])?;
+        Ok(key)
+    }
+
+    /// What this device trusts: anchors, its own cert, peers' certs and the
+    /// newest revocation lists. Lists that no longer verify are left out.
+    pub fn device_trust(&self) -> Result<DeviceTrust, ApiError> {
+        let entries = self.vault.trust_entries()?;
+        let mut trust = DeviceTrust::default();
+        for (id, value) in &entries {
+            if let Some(issuer) = id.strip_prefix(ANCHOR).and_then(issuer_of) {
+                let key = <[u8; 32]>::try_from(value.as_slice()).map_err(|_| {
+                    ApiError::from(karte_store::StoreError::Integrity {
+                        what: "a trust anchor".to_owned(),
+                    })
+                })?;
+                trust.anchors.insert(issuer, key);
+            }
+        }
+        let me = self.vault.device_id().clone();
+        for (id, value) in &entries {
+            if let Some(device) = id.strip_prefix(CERT) {
+                let cert = SignedCert::from_bytes(value)?;
+                if device == me.as_str() {
+                    trust.own_cert = Some(cert);
+                } else {
+                    trust.peer_certs.push((DeviceId::from(device), cert));
+                }
+            } else if id.starts_with(LIST) {
+                let list = SignedRevocationList::from_bytes(value)?;
+                match trust.lists.merge(&list, &trust.anchors) {
+                    Ok(_) | Err(TrustError::UnknownIssuer { .. }) => {}
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        }
+        Ok(trust)
+    }
+}
