@@ -539,6 +539,92 @@ impl BundleSecretKey {
     }
 }
 
+/// The HPKE `info` of a bundle's key slot: binds the slot to the bundle
+/// and its sender, so a slot copied into another bundle does not open.
+fn slot_info(bundle_id: &[u8; 16], sender: &DeviceId) -> Vec<u8> {
+    [
+        b"karte-bundle-v1".as_slice(),
+        bundle_id,
+        sender.as_str().as_bytes(),
+    ]
+    .concat()
+}
+
+/// One recipient's sealed copy of a bundle's content key: the HPKE
+/// encapsulated key and the key sealed to the recipient's bundle key
+/// (base mode, X25519-HKDF-SHA256, ChaCha20-Poly1305), the recipient's
+/// device id as associated data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeySlot {
+    pub device: DeviceId,
+    pub enc: [u8; 32],
+    #[serde(with = "serde_bytes")]
+    pub wrapped_key: Vec<u8>,
+}
+
+/// Seals `content_key` for `device`, whose cert names `bundle_key`. The
+/// ephemeral key comes from the operating system's random source.
+pub fn seal_key_slot(
+    bundle_id: &[u8; 16],
+    sender: &DeviceId,
+    device: &DeviceId,
+    bundle_key: &[u8; 32],
+    content_key: &[u8; 32],
+) -> Option<KeySlot> {
+    let public = <BundleKem as hpke::Kem>::PublicKey::from_bytes(bundle_key).ok()?;
+    let (encapped, wrapped_key) =
+        hpke::single_shot_seal::<hpke::aead::ChaCha20Poly1305, hpke::kdf::HkdfSha256, BundleKem>(
+            &hpke::OpModeS::Base,
+            &public,
+            &slot_info(bundle_id, sender),
+            content_key,
+            device.as_str().as_bytes(),
+        )
+        .ok()?;
+    let mut enc = [0u8; 32];
+    enc.copy_from_slice(&encapped.to_bytes());
+    Some(KeySlot {
+        device: device.clone(),
+        enc,
+        wrapped_key,
+    })
+}
+
+impl BundleSecretKey {
+    /// The content key in `slot`, if it was sealed to this key for this
+    /// bundle and sender.
+    pub fn open_key_slot(
+        &self,
+        bundle_id: &[u8; 16],
+        sender: &DeviceId,
+        slot: &KeySlot,
+    ) -> Option<Zeroizing<[u8; 32]>> {
+        let private = <BundleKem as hpke::Kem>::PrivateKey::from_bytes(self.bytes.as_ref()).ok()?;
+        let encapped = <BundleKem as hpke::Kem>::EncappedKey::from_bytes(&slot.enc).ok()?;
+        let key =
+            Zeroizing::new(
+                hpke::single_shot_open::<
+                    hpke::aead::ChaCha20Poly1305,
+                    hpke::kdf::HkdfSha256,
+                    BundleKem,
+                >(
+                    &hpke::OpModeR::Base,
+                    &private,
+                    &encapped,
+                    &slot_info(bundle_id, sender),
+                    &slot.wrapped_key,
+                    slot.device.as_str().as_bytes(),
+                )
+                .ok()?,
+            );
+        let mut out = Zeroizing::new([0u8; 32]);
+        (key.len() == 32).then(|| {
+            out.copy_from_slice(&key);
+            out
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -685,6 +771,29 @@ mod tests {
         assert_eq!(key.public_key(), again.public_key());
         assert_ne!(key.public_key(), [0; 32]);
         assert!(BundleSecretKey::from_bytes(&[1; 31]).is_none());
+    }
+
+    #[test]
+    fn a_key_slot_opens_only_for_its_device_bundle_and_sender() {
+        let random = SystemRandom::new();
+        let mine = BundleSecretKey::generate(&random).unwrap();
+        let other = BundleSecretKey::generate(&random).unwrap();
+        let (me, sender) = (DeviceId::from("D1"), DeviceId::from("S"));
+        let id = [4u8; 16];
+        let slot = seal_key_slot(&id, &sender, &me, &mine.public_key(), &[7; 32]).unwrap();
+        assert_eq!(slot.wrapped_key.len(), 48);
+        assert_eq!(*mine.open_key_slot(&id, &sender, &slot).unwrap(), [7; 32]);
+        assert!(other.open_key_slot(&id, &sender, &slot).is_none());
+        assert!(mine.open_key_slot(&[5; 16], &sender, &slot).is_none());
+        assert!(
+            mine.open_key_slot(&id, &DeviceId::from("T"), &slot)
+                .is_none()
+        );
+        let moved = KeySlot {
+            device: DeviceId::from("D2"),
+            ..slot.clone()
+        };
+        assert!(mine.open_key_slot(&id, &sender, &moved).is_none());
     }
 
     fn flip(bytes: &mut [u8], at: usize, mask: u8) {

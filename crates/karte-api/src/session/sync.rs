@@ -207,7 +207,7 @@ impl Session {
 
     /// The device's signing key; made and stored first if `make` and there
     /// is none.
-    fn device_key(&mut self, make: bool) -> Result<DeviceKey, ApiError> {
+    pub(super) fn device_key(&mut self, make: bool) -> Result<DeviceKey, ApiError> {
         let pkcs8 = match self.vault.device_key()? {
             Some(pkcs8) => pkcs8,
             None if make => {
@@ -753,6 +753,14 @@ impl Replica for VaultReplica<'_> {
 
     fn feed_id(&self) -> Result<Option<[u8; 16]>, ApiError> {
         Ok(self.session.vault.sync_state()?.feed_id)
+    }
+
+    fn trust_state(&mut self) -> Result<Option<karte_sync::wire::TrustState>, ApiError> {
+        self.session.trust_state().map(Some)
+    }
+
+    fn apply_trust(&mut self, update: karte_sync::wire::TrustUpdate) -> Result<(), ApiError> {
+        self.session.apply_trust(update)
     }
 
     fn start_over(&mut self) -> Result<(), ApiError> {

@@ -8,6 +8,7 @@ use karte_sync::trust::{
     Anchors, BundleSecretKey, Principal, RevocationLists, SignedCert, SignedRevocationList,
     TrustError, verify_member,
 };
+use karte_sync::wire::{TrustState, TrustUpdate};
 use karte_sync::{SyncError, TransportError};
 use karte_types::{DeviceId, Timestamp};
 use ring::rand::SystemRandom;
@@ -137,5 +138,82 @@ impl Session {
             }
         }
         Ok(trust)
+    }
+
+    /// The issuer this device belongs to, by its enrolment.
+    fn own_issuer(&self) -> Result<Principal, ApiError> {
+        let enrolment = self.vault.enrolment()?.ok_or(ApiError::NotEnrolled)?;
+        Ok(Principal::Org(enrolment.org_id))
+    }
+
+    /// What this device reports of its trust with a sync: its list's
+    /// sequence, when its cert ends and its bundle key (made now if a vault
+    /// enrolled before bundle keys has none, so its hub signs it a cert).
+    pub(super) fn trust_state(&mut self) -> Result<TrustState, ApiError> {
+        let bundle_key = self.bundle_key()?.public_key();
+        let issuer = self.own_issuer()?;
+        let trust = self.device_trust()?;
+        let cert_not_after_ms = match &trust.own_cert {
+            Some(cert) => Some(cert.open()?.not_after_ms),
+            None => None,
+        };
+        Ok(TrustState {
+            list_sequence: trust.lists.sequence(&issuer),
+            cert_not_after_ms,
+            bundle_key,
+        })
+    }
+
+    /// Keeps what the hub sent: the organisation's signing key if the
+    /// device holds none yet (a vault enrolled before the hub signed,
+    /// trusting the hub's TLS as at enrolment), a newer list, and a
+    /// renewed cert that holds and names this device and its keys. A key
+    /// other than the anchor held is refused and nothing is kept.
+    pub(super) fn apply_trust(&mut self, update: TrustUpdate) -> Result<(), ApiError> {
+        let issuer = self.own_issuer()?;
+        let mut trust = self.device_trust()?;
+        let mut entries = Vec::new();
+        match trust.anchors.get(&issuer) {
+            Some(held) if *held == update.org_signing_key => {}
+            Some(_) => {
+                return Err(SyncError::from(TransportError::BadAnswer {
+                    detail: "the hub named another signing key for the organisation than the one this device holds".to_owned(),
+                })
+                .into());
+            }
+            None => {
+                trust.anchors.insert(issuer.clone(), update.org_signing_key);
+                entries.push((
+                    format!("{ANCHOR}{}", issuer_id(&issuer)),
+                    update.org_signing_key.to_vec(),
+                ));
+            }
+        }
+        if let Some(list) = &update.list
+            && trust.lists.merge(list, &trust.anchors)?
+        {
+            entries.push((format!("{LIST}{}", issuer_id(&issuer)), list.to_bytes()));
+        }
+        if let Some(cert) = &update.cert {
+            let device = self.vault.device_id().clone();
+            let signing_key = self.device_key(false)?.public_key();
+            let bundle_key = self.bundle_key()?.public_key();
+            let member = verify_member(cert, &trust.anchors, &trust.lists, self.now().millis())?;
+            if member.device() != &device
+                || member.cert.signing_key != signing_key
+                || member.cert.bundle_key != bundle_key
+            {
+                return Err(SyncError::from(TransportError::BadAnswer {
+                    detail: "the membership cert the hub gave names another device or key"
+                        .to_owned(),
+                })
+                .into());
+            }
+            entries.push((format!("{CERT}{device}"), cert.to_bytes()));
+        }
+        if !entries.is_empty() {
+            self.vault.put_trust(&entries)?;
+        }
+        Ok(())
     }
 }

@@ -531,6 +531,7 @@ impl Hostile {
             quarantined: None,
             audit: None,
             feed_id: None,
+            trust: None,
         };
         self.nonces += 1;
         let mut nonce = [0u8; 16];

@@ -44,3 +44,32 @@ fn enrolment_fills_the_trust_store_and_peers_are_told_apart_offline() {
     assert_eq!(again.own_cert, Some(own));
     assert_eq!(again.anchors, trust.anchors);
 }
+
+#[test]
+fn a_sync_brings_the_newer_list_so_a_revoked_peer_is_refused_offline() {
+    let hub = TestHub::start();
+    let (station, _) = hub.add_org("さくら");
+    let mut a = Device::enrolled(&hub, &station.id, "a");
+    let b = Device::enrolled(&hub, &station.id, "b");
+    let b_cert = b.session.device_trust().unwrap().own_cert.unwrap();
+    let now = a.session.now().millis();
+    let before = a.session.device_trust().unwrap();
+    assert!(verify_member(&b_cert, &before.anchors, &before.lists, now).is_ok());
+
+    let b_id = verify_member(&b_cert, &before.anchors, &before.lists, now)
+        .unwrap()
+        .cert
+        .device;
+    hub.revoke(&b_id, true);
+    a.sync();
+    let after = a.session.device_trust().unwrap();
+    let error = verify_member(&b_cert, &after.anchors, &after.lists, now).unwrap_err();
+    assert_eq!(error.code(), ErrorCode::PeerRevoked);
+    assert_eq!(
+        after.own_cert, before.own_cert,
+        "a cert far from its end is kept"
+    );
+    // A second sync changes nothing more.
+    a.sync();
+    assert_eq!(a.session.device_trust().unwrap().lists, after.lists);
+}

@@ -118,6 +118,7 @@ on_both_backends! {
     enrol_http::health_answers_while_the_database_does,
     trust::enrolment_grants_a_cert_and_revoking_signs_a_newer_list,
     trust::a_device_that_sends_no_bundle_key_is_enrolled_without_a_cert,
+    trust::a_sync_answer_carries_a_newer_list_and_a_renewed_cert_only_when_needed,
     sync_http::two_devices_of_one_org_converge,
     sync_http::the_charts_a_device_keeps_in_quarantine_are_listed_per_organisation,
     sync_http::nothing_changed_is_one_small_round_trip,

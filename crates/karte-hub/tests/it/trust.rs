@@ -6,9 +6,10 @@ use hex::FromHex;
 use karte_hub::HubStore;
 use karte_sync::EnrolmentGrantJson;
 use karte_sync::trust::{
-    Anchors, BundleSecretKey, Principal, RevocationLists, SignedCert, SignedRevocationList,
-    verify_member,
+    Anchors, BundleSecretKey, CERT_RENEW_BEFORE_MS, Principal, RevocationLists, SignedCert,
+    SignedRevocationList, verify_member,
 };
+use karte_sync::wire::TrustState;
 use karte_types::ErrorCode;
 use ring::rand::SystemRandom;
 use serde_json::json;
@@ -118,4 +119,81 @@ pub async fn a_device_that_sends_no_bundle_key_is_enrolled_without_a_cert<B: Bac
     );
     let text = answer.text();
     assert!(!text.contains("membership_cert"), "{text}");
+}
+
+pub async fn a_sync_answer_carries_a_newer_list_and_a_renewed_cert_only_when_needed<B: Backend>() {
+    let hub = TestHub::<B>::start().await;
+    let (org, _) = hub.add_org("station").await;
+    // An older device: enrolled without a bundle key, so without a cert.
+    let mut tablet = hub.enrol(&org.id, "tablet").await;
+    let other = hub.enrol(&org.id, "other").await;
+    let bundle = BundleSecretKey::generate(&SystemRandom::new()).unwrap();
+    let issuer = Principal::Org(org.id.0.clone());
+
+    let ask = |tablet: &mut TestDevice, state: Option<TrustState>| {
+        let mut request = tablet.request(Vec::new());
+        request.trust = state;
+        tablet.envelope(&request, NOW)
+    };
+    let state = TrustState {
+        list_sequence: 0,
+        cert_not_after_ms: None,
+        bundle_key: bundle.public_key(),
+    };
+    let answer = hub.post_sync(ask(&mut tablet, Some(state))).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let update = answer.response().trust.expect("trust for a device without");
+    let mut anchors = Anchors::default();
+    anchors.insert(issuer.clone(), update.org_signing_key);
+    let mut lists = RevocationLists::default();
+    assert!(
+        lists
+            .merge(update.list.as_ref().unwrap(), &anchors)
+            .unwrap()
+    );
+    let cert = update.cert.expect("a first cert");
+    let member = verify_member(&cert, &anchors, &lists, NOW.0).unwrap();
+    assert_eq!(member.device(), &tablet.id);
+    assert_eq!(member.cert.bundle_key, bundle.public_key());
+
+    // A device that holds both, and a cert far from its end, is sent nothing.
+    let current = TrustState {
+        list_sequence: 1,
+        cert_not_after_ms: Some(member.cert.not_after_ms),
+        bundle_key: bundle.public_key(),
+    };
+    let answer = hub.post_sync(ask(&mut tablet, Some(current))).await;
+    assert_eq!(answer.response().trust, None);
+    // A device that reports nothing is sent nothing.
+    let answer = hub.post_sync(ask(&mut tablet, None)).await;
+    assert_eq!(answer.response().trust, None);
+
+    // Once another device is revoked, the newer list comes, and no cert.
+    hub.store.revoke(&other.id, false).await.unwrap();
+    let answer = hub.post_sync(ask(&mut tablet, Some(current))).await;
+    let update = answer.response().trust.expect("the newer list");
+    assert_eq!(update.cert, None);
+    assert!(
+        lists
+            .merge(update.list.as_ref().unwrap(), &anchors)
+            .unwrap()
+    );
+    assert_eq!(lists.sequence(&issuer), 2);
+    assert!(
+        lists
+            .revocation(&issuer, &other.id)
+            .is_some_and(|r| !r.lost)
+    );
+
+    // Less than 30 days left: a renewed cert.
+    let ending = TrustState {
+        list_sequence: 2,
+        cert_not_after_ms: Some(NOW.0 + CERT_RENEW_BEFORE_MS - 1),
+        bundle_key: bundle.public_key(),
+    };
+    let answer = hub.post_sync(ask(&mut tablet, Some(ending))).await;
+    let update = answer.response().trust.expect("a renewed cert");
+    assert_eq!(update.list, None);
+    let renewed = verify_member(&update.cert.unwrap(), &anchors, &lists, NOW.0).unwrap();
+    assert!(renewed.cert.serial > member.cert.serial);
 }
