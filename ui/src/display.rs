@@ -120,6 +120,12 @@ pub const PROBLEM_CODES: &[ErrorCode] = &[
     ErrorCode::PeerCertExpired,
     ErrorCode::PeerRevoked,
     ErrorCode::UnknownIssuer,
+    ErrorCode::BundleMalformed,
+    ErrorCode::BundleForeign,
+    ErrorCode::BundleSenderRevoked,
+    ErrorCode::BundleTampered,
+    ErrorCode::BundleTruncated,
+    ErrorCode::BundleNotForThisDevice,
 ];
 
 #[cfg(test)]

@@ -401,4 +401,12 @@ pub trait HubStore: Send + Sync + 'static {
         bundle_key: [u8; 32],
         now: Timestamp,
     ) -> impl Future<Output = Result<SignedCert, HubStoreError>> + Send;
+
+    /// The latest certs of `org`'s active devices with a serial above
+    /// `after`, by serial: what a device lacks to address its peers.
+    fn member_certs(
+        &self,
+        org: &OrgId,
+        after: u64,
+    ) -> impl Future<Output = Result<Vec<SignedCert>, HubStoreError>> + Send;
 }

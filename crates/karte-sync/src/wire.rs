@@ -208,6 +208,8 @@ pub struct TrustState {
     pub cert_not_after_ms: Option<i64>,
     /// Its X25519 bundle key, for a new cert.
     pub bundle_key: [u8; 32],
+    /// The highest serial of its peers' certs it holds (0: none).
+    pub peers_up_to_serial: u64,
 }
 
 /// What the hub gives a device of its organisation's trust: the signing
@@ -218,6 +220,9 @@ pub struct TrustUpdate {
     pub org_signing_key: [u8; 32],
     pub cert: Option<crate::trust::SignedCert>,
     pub list: Option<crate::trust::SignedRevocationList>,
+    /// The certs of the organisation's other active devices newer than the
+    /// device's `peers_up_to_serial`, so it can address bundles to them.
+    pub member_certs: Vec<crate::trust::SignedCert>,
 }
 
 /// Audit entries a device hands the hub: each with its number, its chain

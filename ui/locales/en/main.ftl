@@ -277,6 +277,12 @@ problem-peer_not_member = The other device is not a member of an organisation th
 problem-peer_cert_expired = The other device's membership has run out. It must sync with the hub once to renew it; nothing was exchanged.
 problem-peer_revoked = The other device was revoked by its organisation. Nothing was exchanged; tell your administrator if it is still in use.
 problem-unknown_issuer = This device does not know the organisation that vouches for the other device. Sync with the hub first; nothing was exchanged.
+problem-bundle_malformed = This file is not a Karte bundle, or it is damaged. Nothing was imported; ask for the bundle again.
+problem-bundle_foreign = This bundle comes from a device outside your organisation. Nothing was imported.
+problem-bundle_sender_revoked = The device that made this bundle was revoked by your organisation. Nothing was imported; tell your administrator.
+problem-bundle_tampered = This bundle was changed after it was made. Nothing was imported; ask the sender for a new one.
+problem-bundle_truncated = This bundle file is incomplete. Nothing was imported; copy it again from the USB stick or folder.
+problem-bundle_not_for_this_device = This bundle was not made for this device. Nothing was imported; ask the sender to make one after this device has synced with the hub.
 
 ## Choices
 sex-male = Male

@@ -157,10 +157,15 @@ impl Session {
             Some(cert) => Some(cert.open()?.not_after_ms),
             None => None,
         };
+        let mut peers_up_to_serial = 0;
+        for (_, cert) in &trust.peer_certs {
+            peers_up_to_serial = peers_up_to_serial.max(cert.open()?.serial);
+        }
         Ok(TrustState {
             list_sequence: trust.lists.sequence(&issuer),
             cert_not_after_ms,
             bundle_key,
+            peers_up_to_serial,
         })
     }
 
@@ -210,6 +215,15 @@ impl Session {
                 .into());
             }
             entries.push((format!("{CERT}{device}"), cert.to_bytes()));
+        }
+        let me = self.vault.device_id().clone();
+        for cert in &update.member_certs {
+            // A peer's cert that does not hold (revoked since, say) is not kept.
+            if let Ok(peer) = verify_member(cert, &trust.anchors, &trust.lists, self.now().millis())
+                && peer.device() != &me
+            {
+                entries.push((format!("{CERT}{}", peer.device()), cert.to_bytes()));
+            }
         }
         if !entries.is_empty() {
             self.vault.put_trust(&entries)?;

@@ -60,6 +60,11 @@ fn a_sync_brings_the_newer_list_so_a_revoked_peer_is_refused_offline() {
         .unwrap()
         .cert
         .device;
+    // A enrolled before B: its first sync brings B's cert.
+    assert!(before.peer_certs.is_empty());
+    a.sync();
+    let met = a.session.device_trust().unwrap();
+    assert_eq!(met.peer_certs, vec![(b_id.clone(), b_cert.clone())]);
     hub.revoke(&b_id, true);
     a.sync();
     let after = a.session.device_trust().unwrap();

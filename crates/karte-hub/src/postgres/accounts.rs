@@ -636,12 +636,31 @@ impl<C: GenericClient> AccountRows for PostgresRows<'_, C> {
         device: &DeviceId,
         bundle_key: &[u8; 32],
         serial: u64,
+        cert: &[u8],
     ) -> Result<()> {
         self.execute(
-            "UPDATE devices SET bundle_key = $2, cert_serial = $3 WHERE id = $1",
-            &[&device.as_str(), &bundle_key.as_slice(), &(serial as i64)],
+            "UPDATE devices SET bundle_key = $2, cert_serial = $3, cert = $4 WHERE id = $1",
+            &[
+                &device.as_str(),
+                &bundle_key.as_slice(),
+                &(serial as i64),
+                &cert,
+            ],
         )
         .await?;
         Ok(())
+    }
+
+    async fn member_certs(&self, org: &OrgId, after: u64) -> Result<Vec<Vec<u8>>> {
+        Ok(self
+            .query(
+                "SELECT cert FROM devices WHERE org = $1 AND status = 'active'
+                 AND cert IS NOT NULL AND cert_serial > $2 ORDER BY cert_serial",
+                &[&org.as_str(), &(after as i64)],
+            )
+            .await?
+            .into_iter()
+            .map(|row| row.get(0))
+            .collect())
     }
 }

@@ -415,4 +415,13 @@ impl HubStore for PostgresHubStore {
         })
         .await
     }
+
+    async fn member_certs(
+        &self,
+        org: &OrgId,
+        after: u64,
+    ) -> Result<Vec<karte_sync::trust::SignedCert>, HubStoreError> {
+        self.plain(async |rows| rules::trust::member_certs(rows, org, after).await)
+            .await
+    }
 }

@@ -262,6 +262,7 @@ CREATE TABLE revocation_lists (
 );
 ALTER TABLE devices ADD COLUMN bundle_key BYTEA CHECK (bundle_key IS NULL OR octet_length(bundle_key) = 32);
 ALTER TABLE devices ADD COLUMN cert_serial BIGINT;
+ALTER TABLE devices ADD COLUMN cert BYTEA;
 ";
 
 /// Brings the database's schema up to date.

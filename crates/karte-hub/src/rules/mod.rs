@@ -395,13 +395,18 @@ pub(crate) trait AccountRows {
     /// The highest cert serial given to a device of `org` (0 before the first).
     async fn max_cert_serial(&self, org: &OrgId) -> Result<u64>;
 
-    /// Records the bundle key and cert serial of `device`'s latest cert.
+    /// Records `device`'s latest cert, its serial and the bundle key it names.
     async fn set_device_cert(
         &self,
         device: &DeviceId,
         bundle_key: &[u8; 32],
         serial: u64,
+        cert: &[u8],
     ) -> Result<()>;
+
+    /// The latest certs of `org`'s active devices with a serial above
+    /// `after`, by serial.
+    async fn member_certs(&self, org: &OrgId, after: u64) -> Result<Vec<Vec<u8>>>;
 }
 
 /// An audit entry's row.

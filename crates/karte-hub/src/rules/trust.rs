@@ -121,8 +121,7 @@ pub(crate) async fn issue_cert(
     let key = keys.signing_key(rows, &standing.org, now).await?;
     debug_assert_eq!(key.issuer(), &Principal::Org(standing.org.0.clone()));
     let serial = rows.max_cert_serial(&standing.org).await? + 1;
-    rows.set_device_cert(device, bundle_key, serial).await?;
-    Ok(key.sign_cert(CertFields {
+    let cert = key.sign_cert(CertFields {
         serial,
         device: device.clone(),
         role: DeviceRole::Member,
@@ -130,5 +129,23 @@ pub(crate) async fn issue_cert(
         bundle_key: *bundle_key,
         not_before_ms: now.0,
         not_after_ms: now.0.saturating_add(ORG_CERT_LIFETIME_MS),
-    }))
+    });
+    rows.set_device_cert(device, bundle_key, serial, &cert.to_bytes())
+        .await?;
+    Ok(cert)
+}
+
+/// The latest certs of `org`'s active devices with a serial above `after`.
+pub(crate) async fn member_certs(
+    rows: &impl Rows,
+    org: &OrgId,
+    after: u64,
+) -> Result<Vec<SignedCert>> {
+    rows.member_certs(org, after)
+        .await?
+        .iter()
+        .map(|bytes| {
+            SignedCert::from_bytes(bytes).map_err(|_| HubStoreError::corrupt("a stored cert"))
+        })
+        .collect()
 }

@@ -495,8 +495,8 @@ async fn check_resume<S: HubStore>(
 }
 
 /// What the device lacks of its organisation's trust: the newer revocation
-/// list, and a renewed cert when it has none or less than 30 days of it
-/// are left; `None` when it lacks nothing, or when this hub cannot sign
+/// list, a renewed cert when it has none or less than 30 days of it are
+/// left, and its peers' certs newer than the ones it holds; `None` when it lacks nothing, or when this hub cannot sign
 /// (no master key), which must not fail a sync.
 async fn trust_update<S: HubStore>(
     hub: &Hub<S>,
@@ -522,14 +522,20 @@ async fn trust_update<S: HubStore>(
         } else {
             None
         };
-        Ok::<_, crate::HubStoreError>((org_signing_key, cert, list))
+        let mut member_certs = hub
+            .store()
+            .member_certs(&device.org, state.peers_up_to_serial)
+            .await?;
+        member_certs.retain(|member| member.open().is_ok_and(|c| c.device != device.id));
+        Ok::<_, crate::HubStoreError>((org_signing_key, cert, list, member_certs))
     };
     match signed.await {
-        Ok((_, None, None)) => None,
-        Ok((org_signing_key, cert, list)) => Some(karte_sync::wire::TrustUpdate {
+        Ok((_, None, None, member_certs)) if member_certs.is_empty() => None,
+        Ok((org_signing_key, cert, list, member_certs)) => Some(karte_sync::wire::TrustUpdate {
             org_signing_key,
             cert,
             list,
+            member_certs,
         }),
         Err(error) => {
             tracing::warn!(device = %device.id, %error, "no trust update: the hub cannot sign");

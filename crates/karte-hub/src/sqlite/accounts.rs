@@ -636,15 +636,30 @@ impl AccountRows for SqliteRows<'_> {
         device: &DeviceId,
         bundle_key: &[u8; 32],
         serial: u64,
+        cert: &[u8],
     ) -> Result<()> {
         self.0
-            .prepare_cached("UPDATE devices SET bundle_key = ?2, cert_serial = ?3 WHERE id = ?1")?
+            .prepare_cached(
+                "UPDATE devices SET bundle_key = ?2, cert_serial = ?3, cert = ?4 WHERE id = ?1",
+            )?
             .execute(params![
                 device.as_str(),
                 bundle_key.as_slice(),
-                serial as i64
+                serial as i64,
+                cert
             ])?;
         Ok(())
+    }
+
+    async fn member_certs(&self, org: &OrgId, after: u64) -> Result<Vec<Vec<u8>>> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT cert FROM devices WHERE org = ?1 AND status = 'active'
+                 AND cert IS NOT NULL AND cert_serial > ?2 ORDER BY cert_serial",
+            )?
+            .query_map(params![org.as_str(), after as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
     }
 }
 

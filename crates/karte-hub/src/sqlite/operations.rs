@@ -463,4 +463,14 @@ impl HubStore for SqliteHubStore {
         })
         .await
     }
+
+    async fn member_certs(
+        &self,
+        org: &OrgId,
+        after: u64,
+    ) -> Result<Vec<karte_sync::trust::SignedCert>, HubStoreError> {
+        let org = org.clone();
+        self.plain(async move |rows| rules::trust::member_certs(rows, &org, after).await)
+            .await
+    }
 }

@@ -240,8 +240,8 @@ INSERT INTO feed_identity (id, feed) VALUES (1, randomblob(16));
 /// Trust without a hub (issue 12): each organisation's Ed25519 signing
 /// key (its 32-byte seed wrapped by the master key, made when first
 /// needed), the newest signed revocation list of each issuer, and per
-/// device the X25519 key bundles are sealed to and the serial of its
-/// latest membership cert.
+/// device the X25519 key bundles are sealed to and its latest membership
+/// cert with its serial.
 const V10: &str = "
 CREATE TABLE org_signing_keys (
     org TEXT PRIMARY KEY REFERENCES orgs(id),
@@ -256,6 +256,7 @@ CREATE TABLE revocation_lists (
 ) STRICT;
 ALTER TABLE devices ADD COLUMN bundle_key BLOB CHECK (bundle_key IS NULL OR length(bundle_key) = 32);
 ALTER TABLE devices ADD COLUMN cert_serial INTEGER;
+ALTER TABLE devices ADD COLUMN cert BLOB;
 ";
 
 /// Opens (creating if need be) the hub database at `path` and brings its

@@ -139,6 +139,7 @@ pub async fn a_sync_answer_carries_a_newer_list_and_a_renewed_cert_only_when_nee
         list_sequence: 0,
         cert_not_after_ms: None,
         bundle_key: bundle.public_key(),
+        peers_up_to_serial: 0,
     };
     let answer = hub.post_sync(ask(&mut tablet, Some(state))).await;
     assert_eq!(answer.status, 200, "{}", answer.text());
@@ -157,13 +158,32 @@ pub async fn a_sync_answer_carries_a_newer_list_and_a_renewed_cert_only_when_nee
     assert_eq!(member.cert.bundle_key, bundle.public_key());
 
     // A device that holds both, and a cert far from its end, is sent nothing.
+    assert!(update.member_certs.is_empty(), "no other device has a cert");
     let current = TrustState {
         list_sequence: 1,
         cert_not_after_ms: Some(member.cert.not_after_ms),
         bundle_key: bundle.public_key(),
+        peers_up_to_serial: 0,
     };
     let answer = hub.post_sync(ask(&mut tablet, Some(current))).await;
     assert_eq!(answer.response().trust, None);
+
+    // A peer enrolled since: its cert comes, once.
+    let laptop = TestDevice::new("laptop");
+    let laptop_bundle = BundleSecretKey::generate(&SystemRandom::new()).unwrap();
+    let laptop_cert = enrol_with_bundle_key(&hub, &org.id, &laptop, &laptop_bundle)
+        .await
+        .cert;
+    let answer = hub.post_sync(ask(&mut tablet, Some(current))).await;
+    let update = answer.response().trust.expect("the peer's cert");
+    assert_eq!(update.member_certs, vec![laptop_cert.clone()]);
+    assert_eq!((update.cert, update.list), (None, None));
+    let peer = verify_member(&laptop_cert, &anchors, &lists, NOW.0).unwrap();
+    assert_eq!(peer.device(), &laptop.id);
+    let current = TrustState {
+        peers_up_to_serial: peer.cert.serial,
+        ..current
+    };
     // A device that reports nothing is sent nothing.
     let answer = hub.post_sync(ask(&mut tablet, None)).await;
     assert_eq!(answer.response().trust, None);
@@ -189,7 +209,7 @@ pub async fn a_sync_answer_carries_a_newer_list_and_a_renewed_cert_only_when_nee
     let ending = TrustState {
         list_sequence: 2,
         cert_not_after_ms: Some(NOW.0 + CERT_RENEW_BEFORE_MS - 1),
-        bundle_key: bundle.public_key(),
+        ..current
     };
     let answer = hub.post_sync(ask(&mut tablet, Some(ending))).await;
     let update = answer.response().trust.expect("a renewed cert");
