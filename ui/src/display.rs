@@ -116,6 +116,16 @@ pub const PROBLEM_CODES: &[ErrorCode] = &[
     ErrorCode::NotPermitted,
     ErrorCode::RecoveryKeyMismatch,
     ErrorCode::WeakKeyDerivation,
+    ErrorCode::PeerNotMember,
+    ErrorCode::PeerCertExpired,
+    ErrorCode::PeerRevoked,
+    ErrorCode::UnknownIssuer,
+    ErrorCode::BundleMalformed,
+    ErrorCode::BundleForeign,
+    ErrorCode::BundleSenderRevoked,
+    ErrorCode::BundleTampered,
+    ErrorCode::BundleTruncated,
+    ErrorCode::BundleNotForThisDevice,
 ];
 
 #[cfg(test)]

@@ -36,6 +36,8 @@ pub enum ApiError {
     Sync(#[from] SyncError),
     #[error(transparent)]
     Recovery(#[from] RecoveryError),
+    #[error(transparent)]
+    Trust(#[from] karte_sync::trust::TrustError),
     #[error(
         "this device is not enrolled at a hub: enrol it with `karte enrol --hub URL --code CODE`"
     )]
@@ -124,6 +126,7 @@ impl ApiError {
             // does not know is shown as the hub's refusal, in its words.
             ApiError::Sync(e) => ErrorCode::from_code(e.code()).unwrap_or(ErrorCode::HubRefused),
             ApiError::Recovery(e) => e.code(),
+            ApiError::Trust(e) => e.code(),
             ApiError::NotEnrolled => ErrorCode::NotEnrolled,
             ApiError::AlreadyEnrolled { .. } => ErrorCode::AlreadyEnrolled,
             ApiError::Locked => ErrorCode::Locked,

@@ -10,6 +10,7 @@
 //! source, through [`Environment`], so tests can pass fixed ones in.
 
 mod app;
+pub mod bundle_file;
 mod call;
 mod environment;
 mod error;

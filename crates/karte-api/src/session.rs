@@ -7,6 +7,7 @@ mod device_lock;
 mod paperwork;
 mod recovery;
 mod sync;
+mod trust;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -52,6 +52,9 @@ fn status_for(code: ErrorCode) -> StatusCode {
             StatusCode::UNAUTHORIZED
         }
         NotPermitted | ForeignHost => StatusCode::FORBIDDEN,
+        PeerNotMember | PeerCertExpired | PeerRevoked | UnknownIssuer => StatusCode::FORBIDDEN,
+        BundleForeign | BundleSenderRevoked | BundleNotForThisDevice => StatusCode::FORBIDDEN,
+        BundleMalformed | BundleTampered | BundleTruncated => StatusCode::UNPROCESSABLE_ENTITY,
         Locked | DeviceLocked => StatusCode::LOCKED,
         NoVault | UnknownPatient | UnknownEntry | UnknownReview | UnknownOperation | NotFound => {
             StatusCode::NOT_FOUND

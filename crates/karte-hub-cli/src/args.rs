@@ -177,6 +177,25 @@ pub enum OrgCommand {
         #[arg(long)]
         no_lock: bool,
     },
+    /// The organisation's signing key, which signs its devices' membership
+    /// certificates and its revocation list (for sync without the hub).
+    #[command(subcommand)]
+    SigningKey(SigningKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SigningKeyCommand {
+    /// Make the signing key of an organisation that has none (one added
+    /// before signing keys existed; a serving hub also makes it at its
+    /// first use) and print its public key. An organisation that has one
+    /// keeps it: replacing a key devices trust is not built.
+    New {
+        org: String,
+        /// The master key file the hub serves with: the key is stored
+        /// wrapped by it.
+        #[arg(long, env = "KARTE_HUB_MASTER_KEY")]
+        master_key: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -22,6 +22,7 @@ use ring::rand::SystemRandom;
 
 use args::{
     ChartCommand, DeviceCommand, HubAction, HubCli, MasterKeyCommand, OrgCommand, ShareCommand,
+    SigningKeyCommand,
 };
 
 fn main() -> ExitCode {
@@ -110,6 +111,9 @@ fn run(cli: &HubCli) -> Result<()> {
         HubAction::Device(
             DeviceCommand::Audit { master_key, .. } | DeviceCommand::UnlockCode { master_key, .. },
         ) => Some(master_key),
+        HubAction::Org(OrgCommand::SigningKey(SigningKeyCommand::New { master_key, .. })) => {
+            Some(master_key)
+        }
         _ => None,
     };
     let config = match master_key {
@@ -291,6 +295,14 @@ async fn act<S: HubStore>(store: S, action: &HubAction) -> Result<()> {
                     "devices of organisation {org} no longer lock, from their next sync on"
                 ),
             }
+        }
+        HubAction::Org(OrgCommand::SigningKey(SigningKeyCommand::New { org, .. })) => {
+            // Made if missing, in the same write that gives it.
+            let (public_key, _) = store.org_trust(&OrgId(org.clone()), now).await?;
+            println!("{}", hex::encode(public_key));
+            eprintln!(
+                "organisation {org}'s signing key (public half above): devices learn it at enrolment or at their next sync"
+            );
         }
         HubAction::Device(DeviceCommand::UnlockCode { device, .. }) => {
             let (number, code) = store

@@ -373,6 +373,51 @@ impl Keyring {
     }
 }
 
+impl Keyring {
+    /// `org`'s Ed25519 signing key, made and stored (its seed wrapped by
+    /// the master key) if it has none, so call it inside a write. The
+    /// wrapping names what the key is for, so a wrapped data key put in
+    /// its place does not unwrap.
+    pub(crate) async fn signing_key(
+        &self,
+        rows: &impl AccountRows,
+        org: &OrgId,
+        now: karte_types::Timestamp,
+    ) -> Result<karte_sync::trust::IssuerKey> {
+        let AtRest::Sealed(master) = &self.at_rest else {
+            return Err(HubStoreError::NoMasterKey);
+        };
+        let context = format!("signing key of {org}");
+        let open = |wrapped: &[u8]| -> Result<karte_sync::trust::IssuerKey> {
+            let seed = master.unwrap(&context, wrapped)?;
+            karte_sync::trust::IssuerKey::from_seed(
+                karte_sync::trust::Principal::Org(org.0.clone()),
+                &seed,
+            )
+            .map_err(|_| HubStoreError::corrupt("an organisation's signing key is damaged"))
+        };
+        if let Some(wrapped) = rows.org_signing_key(org).await? {
+            return open(&wrapped);
+        }
+        let seed = random_key()?;
+        let key = karte_sync::trust::IssuerKey::from_seed(
+            karte_sync::trust::Principal::Org(org.0.clone()),
+            &seed,
+        )
+        .map_err(|_| HubStoreError::NoRandomness)?;
+        let wrapped = master.wrap(&context, &seed)?;
+        // Of two writers making a key at once, one stores it; both then use
+        // the stored one.
+        rows.insert_org_signing_key(org, &key.public_key(), &wrapped, now)
+            .await?;
+        let stored = rows
+            .org_signing_key(org)
+            .await?
+            .ok_or_else(|| HubStoreError::UnknownOrg(org.clone()))?;
+        open(&stored)
+    }
+}
+
 fn random_key() -> Result<Zeroizing<[u8; KEY_LEN]>> {
     let mut key = Zeroizing::new([0u8; KEY_LEN]);
     SystemRandom::new()

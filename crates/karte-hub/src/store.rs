@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use karte_sync::trust::{SignedCert, SignedRevocationList};
 use karte_types::{DeviceId, PatientId, Timestamp};
 
 use crate::{
@@ -381,4 +382,31 @@ pub trait HubStore: Send + Sync + 'static {
         &self,
         device: &DeviceId,
     ) -> impl Future<Output = Result<Vec<Receipt>, HubStoreError>> + Send;
+
+    /// `org`'s signing public key (made when first asked for) and its
+    /// revocation list, signed anew with a higher sequence when the set of
+    /// revoked devices changed. Needs the master key.
+    fn org_trust(
+        &self,
+        org: &OrgId,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<([u8; 32], SignedRevocationList), HubStoreError>> + Send;
+
+    /// A membership cert for the active `device`, naming its enrolled
+    /// signing key and `bundle_key`, signed by its organisation's key, valid
+    /// a year from `now`. Needs the master key.
+    fn issue_cert(
+        &self,
+        device: &DeviceId,
+        bundle_key: [u8; 32],
+        now: Timestamp,
+    ) -> impl Future<Output = Result<SignedCert, HubStoreError>> + Send;
+
+    /// The latest certs of `org`'s active devices with a serial above
+    /// `after`, by serial: what a device lacks to address its peers.
+    fn member_certs(
+        &self,
+        org: &OrgId,
+        after: u64,
+    ) -> impl Future<Output = Result<Vec<SignedCert>, HubStoreError>> + Send;
 }

@@ -19,6 +19,7 @@ mod quarantine;
 mod recovery;
 mod schema;
 mod sync_state;
+mod trust_store;
 mod users;
 mod vault;
 

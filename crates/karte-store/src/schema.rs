@@ -14,7 +14,7 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 
 use crate::{
     StoreError, app_values, audit, change_log, documents, header, patient_index, quarantine,
-    recovery, sync_state, users,
+    recovery, sync_state, trust_store, users,
 };
 
 /// `PRAGMA application_id` of every vault: "KRTE".
@@ -41,6 +41,9 @@ const MIGRATIONS: &[&[&str]] = &[
     &[quarantine::V4],
     // 5: the signature of every change held, kept for relay.
     &[change_log::V5],
+    // 6: the trust store: the organisation's signing key, certs, revocation
+    // lists and the device's bundle key, for sync without a hub.
+    &[trust_store::V6],
 ];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -21,6 +21,8 @@ use crate::{AuthError, wire};
 const REQUEST_DOMAIN: &[u8] = b"karte-sync-v3\0";
 const CHANGE_DOMAIN: &[u8] = b"karte-change-v1\0";
 const AUDIT_DOMAIN: &[u8] = b"karte-audit-head-v1\0";
+const BUNDLE_HEADER_DOMAIN: &[u8] = b"karte-bundle-header-v1\0";
+const BUNDLE_DOMAIN: &[u8] = b"karte-bundle-v1\0";
 
 /// A device's signing key. The vault keeps its PKCS#8 encrypted; drop this
 /// on lock (ring does not wipe its key objects, so they must not outlive the
@@ -355,6 +357,31 @@ fn malformed_change(detail: &str) -> AuthError {
     AuthError::MalformedChange {
         detail: detail.to_owned(),
     }
+}
+
+/// Signs a carried bundle's header (its postcard bytes).
+pub fn sign_bundle_header(key: &DeviceKey, header: &[u8]) -> Vec<u8> {
+    key.sign(&[BUNDLE_HEADER_DOMAIN, header].concat())
+}
+
+/// Signs a carried bundle as a whole: the SHA-256 of every byte before
+/// this signature.
+pub fn sign_bundle(key: &DeviceKey, file_sha256: &[u8; 32]) -> Vec<u8> {
+    key.sign(&[BUNDLE_DOMAIN, file_sha256.as_slice()].concat())
+}
+
+/// Whether `signature` is `public_key`'s over a bundle header.
+pub fn verify_bundle_header(public_key: &[u8; 32], header: &[u8], signature: &[u8]) -> bool {
+    UnparsedPublicKey::new(&ED25519, public_key)
+        .verify(&[BUNDLE_HEADER_DOMAIN, header].concat(), signature)
+        .is_ok()
+}
+
+/// Whether `signature` is `public_key`'s over a whole bundle.
+pub fn verify_bundle(public_key: &[u8; 32], file_sha256: &[u8; 32], signature: &[u8]) -> bool {
+    UnparsedPublicKey::new(&ED25519, public_key)
+        .verify(&[BUNDLE_DOMAIN, file_sha256.as_slice()].concat(), signature)
+        .is_ok()
 }
 
 #[cfg(test)]

@@ -18,5 +18,5 @@ pub use replica::{
 };
 pub use rounds::{DeviceIdentity, RequestStamps, SyncOptions, sync};
 pub use summary::{QuarantineNote, SyncProgress, SyncSummary, human_bytes};
-pub use transport::{EnrolmentGrant, EnrolmentRequest, Transport};
+pub use transport::{EnrolmentGrant, EnrolmentRequest, GrantedTrust, Transport};
 pub use verify::RefusedUpdate;

@@ -20,6 +20,11 @@ pub struct EnrolmentRequestJson {
     /// the hub's log. A request without one is read as well.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_name: Option<String>,
+    /// The device's X25519 key for bundles sealed to it, 64 hex digits; the
+    /// hub names it in the device's membership cert. Older devices send
+    /// none and get no cert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle_key: Option<String>,
 }
 
 /// What the hub tells an enrolled device.
@@ -34,6 +39,18 @@ pub struct EnrolmentGrantJson {
     /// and an answer without it is read as well.
     #[serde(default)]
     pub device_id: String,
+    /// The organisation's Ed25519 signing key, 64 hex digits: the anchor
+    /// the device checks its peers' certs and lists against. Learnt over
+    /// the hub's TLS (trust on first use; see the threat model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_signing_key: Option<String>,
+    /// The device's membership cert ([`crate::trust::SignedCert::to_bytes`]), hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub membership_cert: Option<String>,
+    /// The organisation's revocation list
+    /// ([`crate::trust::SignedRevocationList::to_bytes`]), hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_list: Option<String>,
 }
 
 #[cfg(test)]

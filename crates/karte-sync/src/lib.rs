@@ -23,14 +23,16 @@ pub mod enrolment_code;
 mod error;
 pub mod recovery;
 mod replay;
+pub mod trust;
 pub mod unlock_code;
 pub mod wall_clock;
 pub mod wire;
 
 pub use auth::{
     ChangeInfo, DeviceKey, audit_signing_message, change_signing_message, request_signing_message,
-    sign_audit_head, sign_change, sign_request, sign_request_body, verify_audit_head,
-    verify_change, verify_change_signature, verify_request, verify_request_header,
+    sign_audit_head, sign_bundle, sign_bundle_header, sign_change, sign_request, sign_request_body,
+    verify_audit_head, verify_bundle, verify_bundle_header, verify_change, verify_change_signature,
+    verify_request, verify_request_header,
 };
 pub use enrolment::{EnrolmentGrantJson, EnrolmentRequestJson};
 pub use error::{AuthError, SyncError, TransportError, WireError};

@@ -193,6 +193,36 @@ pub struct SyncRequest {
     /// device's cursor and what it believes the hub holds are of a feed
     /// that is gone, and it starts over.
     pub feed_id: Option<[u8; 16]>,
+    /// What the device holds of its organisation's trust, so the hub sends
+    /// a newer revocation list or a renewed cert only when it is needed;
+    /// `None` from a device that keeps no trust store.
+    pub trust: Option<TrustState>,
+}
+
+/// The device's revocation list sequence and cert, as it reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustState {
+    /// The sequence of the organisation's list it holds (0: none).
+    pub list_sequence: u64,
+    /// When its own cert ends (`None`: it has none).
+    pub cert_not_after_ms: Option<i64>,
+    /// Its X25519 bundle key, for a new cert.
+    pub bundle_key: [u8; 32],
+    /// The highest serial of its peers' certs it holds (0: none).
+    pub peers_up_to_serial: u64,
+}
+
+/// What the hub gives a device of its organisation's trust: the signing
+/// key (the anchor, which the device compares with the one it holds), a
+/// newer list and a renewed cert when the device's are older.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustUpdate {
+    pub org_signing_key: [u8; 32],
+    pub cert: Option<crate::trust::SignedCert>,
+    pub list: Option<crate::trust::SignedRevocationList>,
+    /// The certs of the organisation's other active devices newer than the
+    /// device's `peers_up_to_serial`, so it can address bundles to them.
+    pub member_certs: Vec<crate::trust::SignedCert>,
 }
 
 /// Audit entries a device hands the hub: each with its number, its chain
@@ -305,6 +335,9 @@ pub struct SyncResponse {
     /// The identity of the hub's feed: random, new when the hub is restored
     /// from a backup. The device keeps it with its cursor.
     pub feed_id: Option<[u8; 16]>,
+    /// Newer trust for a device that reported its own
+    /// ([`SyncRequest::trust`]), from a hub that signs.
+    pub trust: Option<TrustUpdate>,
 }
 
 /// An organisation's lock for lost devices: a vault that has not reached
@@ -742,6 +775,7 @@ mod v3 {
                 quarantined: old.quarantined,
                 audit: None,
                 feed_id: None,
+                trust: None,
             }
         }
     }
@@ -878,6 +912,7 @@ mod tests {
                 }],
             }),
             feed_id: Some([7; 16]),
+            trust: None,
         }
     }
 

@@ -158,6 +158,27 @@ error_codes! {
     DeviceExists = "device_exists",
     /// The hub named another recovery key than the enrolment code's.
     RecoveryKeyMismatch = "recovery_key_mismatch",
+    /// The other device (a peer, or a bundle's sender) holds no valid
+    /// membership of an organisation this device trusts.
+    PeerNotMember = "peer_not_member",
+    /// The other device's membership ran out; it renews at its next hub sync.
+    PeerCertExpired = "peer_cert_expired",
+    /// The other device was revoked by its organisation.
+    PeerRevoked = "peer_revoked",
+    /// A cert or list names an issuer this device has no key of.
+    UnknownIssuer = "unknown_issuer",
+    /// A carried bundle file that is not one, or is damaged in its shape.
+    BundleMalformed = "bundle_malformed",
+    /// A bundle whose sender is not a member of this device's organisation.
+    BundleForeign = "bundle_foreign",
+    /// A bundle whose sender was revoked by its organisation.
+    BundleSenderRevoked = "bundle_sender_revoked",
+    /// A bundle altered after its sender signed it.
+    BundleTampered = "bundle_tampered",
+    /// A bundle file cut short.
+    BundleTruncated = "bundle_truncated",
+    /// A bundle with no key slot for this device.
+    BundleNotForThisDevice = "bundle_not_for_this_device",
     // The fronts: the local bridge, the Tauri shell and the UI itself.
     UnknownOperation = "unknown_operation",
     MalformedRequest = "malformed_request",

@@ -273,6 +273,16 @@ problem-audit_chain_broken = The hub refused this device's sync: its audit log n
 problem-not_permitted = Your role may not do this. Ask a nurse, doctor or administrator.
 problem-recovery_key_mismatch = The hub named a recovery key that does not match the enrolment code. Nothing was stored; tell the hub's administrator.
 problem-weak_key_derivation = This vault's key protection is below the minimum and it cannot be opened. Contact your administrator.
+problem-peer_not_member = The other device is not a member of an organisation this device trusts. Nothing was exchanged.
+problem-peer_cert_expired = The other device's membership has run out. It must sync with the hub once to renew it; nothing was exchanged.
+problem-peer_revoked = The other device was revoked by its organisation. Nothing was exchanged; tell your administrator if it is still in use.
+problem-unknown_issuer = This device does not know the organisation that vouches for the other device. Sync with the hub first; nothing was exchanged.
+problem-bundle_malformed = This file is not a Karte bundle, or it is damaged. Nothing was imported; ask for the bundle again.
+problem-bundle_foreign = This bundle comes from a device outside your organisation. Nothing was imported.
+problem-bundle_sender_revoked = The device that made this bundle was revoked by your organisation. Nothing was imported; tell your administrator.
+problem-bundle_tampered = This bundle was changed after it was made. Nothing was imported; ask the sender for a new one.
+problem-bundle_truncated = This bundle file is incomplete. Nothing was imported; copy it again from the USB stick or folder.
+problem-bundle_not_for_this_device = This bundle was not made for this device. Nothing was imported; ask the sender to make one after this device has synced with the hub.
 
 ## Choices
 sex-male = Male

@@ -153,12 +153,14 @@ impl Session {
             ]))
         })?;
         let key = self.device_key(true)?;
+        let bundle_key = self.bundle_key()?;
         let grant = transport
             .enrol(&EnrolmentRequest {
                 code: code.secret().to_owned(),
                 device_id: self.vault.device_id().clone(),
                 public_key: key.public_key(),
                 device_name: device_name.to_owned(),
+                bundle_key: Some(bundle_key.public_key()),
             })
             .map_err(SyncError::from)?;
         // The key the hub names must be the one the code came with by hand;
@@ -182,16 +184,30 @@ impl Session {
                 enrolment.org_name, enrolment.hub_url, enrolment.device_name
             ),
         };
+        let trust = match &grant.trust {
+            Some(granted) => super::trust::granted_entries(
+                &enrolment.org_id,
+                granted,
+                self.vault.device_id(),
+                &key.public_key(),
+                &bundle_key.public_key(),
+                self.now(),
+            )?,
+            None => Vec::new(),
+        };
         let recovery = enrolment.recovery_public_key;
-        self.vault.enrol(&enrolment, event, |data_key| {
-            seal_to_recovery_key(&recovery, data_key).ok()
-        })?;
+        self.vault.enrol_with_trust(
+            &enrolment,
+            event,
+            |data_key| seal_to_recovery_key(&recovery, data_key).ok(),
+            &trust,
+        )?;
         Ok(enrolment)
     }
 
     /// The device's signing key; made and stored first if `make` and there
     /// is none.
-    fn device_key(&mut self, make: bool) -> Result<DeviceKey, ApiError> {
+    pub(super) fn device_key(&mut self, make: bool) -> Result<DeviceKey, ApiError> {
         let pkcs8 = match self.vault.device_key()? {
             Some(pkcs8) => pkcs8,
             None if make => {
@@ -737,6 +753,14 @@ impl Replica for VaultReplica<'_> {
 
     fn feed_id(&self) -> Result<Option<[u8; 16]>, ApiError> {
         Ok(self.session.vault.sync_state()?.feed_id)
+    }
+
+    fn trust_state(&mut self) -> Result<Option<karte_sync::wire::TrustState>, ApiError> {
+        self.session.trust_state().map(Some)
+    }
+
+    fn apply_trust(&mut self, update: karte_sync::wire::TrustUpdate) -> Result<(), ApiError> {
+        self.session.apply_trust(update)
     }
 
     fn start_over(&mut self) -> Result<(), ApiError> {

@@ -466,6 +466,7 @@ impl Hostile {
                 device_id: id.clone(),
                 public_key: key.public_key(),
                 device_name: "tampered tablet".to_owned(),
+                bundle_key: None,
             })
             .unwrap();
         Hostile {
@@ -530,6 +531,7 @@ impl Hostile {
             quarantined: None,
             audit: None,
             feed_id: None,
+            trust: None,
         };
         self.nonces += 1;
         let mut nonce = [0u8; 16];

@@ -12,3 +12,4 @@ mod roles;
 mod session;
 mod support;
 mod sync;
+mod trust;

@@ -37,6 +37,7 @@ impl Hostile {
                 device_id: id.clone(),
                 public_key: key.public_key(),
                 device_name: "mallory".to_owned(),
+                bundle_key: None,
             })
             .unwrap();
         Hostile { id, key }

@@ -349,3 +349,30 @@ fn a_backup_restores_into_a_new_database_and_postgres_is_pointed_to_pg_dump() {
     let message = String::from_utf8_lossy(&postgres.stderr);
     assert!(message.contains("pg_dump"), "{message}");
 }
+
+#[test]
+fn an_organisation_added_without_a_signing_key_gets_one_and_keeps_it() {
+    let hub = HubDb::new();
+    let master = hub.master_key("hub.key");
+    let recovery = hub.dir.path().join("station.recovery");
+    let org = hub.admin(&[
+        "org",
+        "add",
+        "ひまわり訪問看護",
+        "--recovery-key-out",
+        recovery.to_str().unwrap(),
+    ]);
+    let made = hub.admin(&["org", "signing-key", "new", &org, "--master-key", &master]);
+    assert_eq!(made.len(), 64, "an Ed25519 public key in hex: {made}");
+    let again = hub.admin(&["org", "signing-key", "new", &org, "--master-key", &master]);
+    assert_eq!(again, made, "a key devices trust is never replaced");
+    let unknown = hub.run(&[
+        "org",
+        "signing-key",
+        "new",
+        "01NOSUCHORG",
+        "--master-key",
+        &master,
+    ]);
+    assert!(!unknown.status.success());
+}

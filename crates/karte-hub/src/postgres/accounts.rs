@@ -565,4 +565,102 @@ impl<C: GenericClient> AccountRows for PostgresRows<'_, C> {
         .await?;
         Ok(())
     }
+
+    async fn org_signing_key(&self, org: &OrgId) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .query_opt(
+                "SELECT wrapped FROM org_signing_keys WHERE org = $1",
+                &[&org.as_str()],
+            )
+            .await?
+            .map(|row| row.get(0)))
+    }
+
+    async fn insert_org_signing_key(
+        &self,
+        org: &OrgId,
+        public_key: &[u8; 32],
+        wrapped: &[u8],
+        now: Timestamp,
+    ) -> Result<bool> {
+        Ok(self
+            .execute(
+                "INSERT INTO org_signing_keys (org, public_key, wrapped, created_at)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                &[&org.as_str(), &public_key.as_slice(), &wrapped, &now.0],
+            )
+            .await?
+            == 1)
+    }
+
+    async fn revocation_list(&self, issuer: &str) -> Result<Option<(u64, Vec<u8>)>> {
+        Ok(self
+            .query_opt(
+                "SELECT sequence, signed FROM revocation_lists WHERE issuer = $1",
+                &[&issuer],
+            )
+            .await?
+            .map(|row| (row.get::<_, i64>(0) as u64, row.get(1))))
+    }
+
+    async fn put_revocation_list(
+        &self,
+        issuer: &str,
+        sequence: u64,
+        signed: &[u8],
+    ) -> Result<bool> {
+        Ok(self
+            .execute(
+                "INSERT INTO revocation_lists (issuer, sequence, signed) VALUES ($1, $2, $3)
+                 ON CONFLICT (issuer) DO UPDATE SET sequence = EXCLUDED.sequence, signed = EXCLUDED.signed
+                 WHERE revocation_lists.sequence < EXCLUDED.sequence",
+                &[&issuer, &(sequence as i64), &signed],
+            )
+            .await?
+            == 1)
+    }
+
+    async fn max_cert_serial(&self, org: &OrgId) -> Result<u64> {
+        let serial: i64 = self
+            .query_one(
+                "SELECT COALESCE(MAX(cert_serial), 0) FROM devices WHERE org = $1",
+                &[&org.as_str()],
+            )
+            .await?
+            .get(0);
+        Ok(serial as u64)
+    }
+
+    async fn set_device_cert(
+        &self,
+        device: &DeviceId,
+        bundle_key: &[u8; 32],
+        serial: u64,
+        cert: &[u8],
+    ) -> Result<()> {
+        self.execute(
+            "UPDATE devices SET bundle_key = $2, cert_serial = $3, cert = $4 WHERE id = $1",
+            &[
+                &device.as_str(),
+                &bundle_key.as_slice(),
+                &(serial as i64),
+                &cert,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn member_certs(&self, org: &OrgId, after: u64) -> Result<Vec<Vec<u8>>> {
+        Ok(self
+            .query(
+                "SELECT cert FROM devices WHERE org = $1 AND status = 'active'
+                 AND cert IS NOT NULL AND cert_serial > $2 ORDER BY cert_serial",
+                &[&org.as_str(), &(after as i64)],
+            )
+            .await?
+            .into_iter()
+            .map(|row| row.get(0))
+            .collect())
+    }
 }

@@ -392,4 +392,36 @@ impl HubStore for PostgresHubStore {
     async fn receipts(&self, device: &DeviceId) -> Result<Vec<Receipt>, HubStoreError> {
         self.plain(async |rows| rows.receipts(device).await).await
     }
+
+    async fn org_trust(
+        &self,
+        org: &OrgId,
+        now: Timestamp,
+    ) -> Result<([u8; 32], karte_sync::trust::SignedRevocationList), HubStoreError> {
+        self.write(None, async |rows| {
+            rules::trust::org_trust(rows, &self.keys, org, now).await
+        })
+        .await
+    }
+
+    async fn issue_cert(
+        &self,
+        device: &DeviceId,
+        bundle_key: [u8; 32],
+        now: Timestamp,
+    ) -> Result<karte_sync::trust::SignedCert, HubStoreError> {
+        self.write(None, async |rows| {
+            rules::trust::issue_cert(rows, &self.keys, device, &bundle_key, now).await
+        })
+        .await
+    }
+
+    async fn member_certs(
+        &self,
+        org: &OrgId,
+        after: u64,
+    ) -> Result<Vec<karte_sync::trust::SignedCert>, HubStoreError> {
+        self.plain(async |rows| rules::trust::member_certs(rows, org, after).await)
+            .await
+    }
 }

@@ -13,7 +13,7 @@ use crate::HubStoreError;
 /// The advisory lock that serialises migrations ("KHUB" and 2).
 const MIGRATION_LOCK: i64 = 0x4b48_5542_0000_0002;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -245,6 +245,24 @@ CREATE TABLE feed_identity (
 );
 INSERT INTO feed_identity (id, feed)
     VALUES (1, decode(md5(random()::text || clock_timestamp()::text || pg_backend_pid()::text), 'hex'));
+";
+
+/// Trust without a hub (issue 12): as SQLite's V10.
+const V11: &str = "
+CREATE TABLE org_signing_keys (
+    org TEXT PRIMARY KEY REFERENCES orgs(id),
+    public_key BYTEA NOT NULL CHECK (octet_length(public_key) = 32),
+    wrapped BYTEA NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE revocation_lists (
+    issuer TEXT PRIMARY KEY,
+    sequence BIGINT NOT NULL,
+    signed BYTEA NOT NULL
+);
+ALTER TABLE devices ADD COLUMN bundle_key BYTEA CHECK (bundle_key IS NULL OR octet_length(bundle_key) = 32);
+ALTER TABLE devices ADD COLUMN cert_serial BIGINT;
+ALTER TABLE devices ADD COLUMN cert BYTEA;
 ";
 
 /// Brings the database's schema up to date.

@@ -23,6 +23,7 @@ mod payload;
 mod push;
 mod read;
 mod sharing;
+pub(crate) mod trust;
 
 use std::collections::HashSet;
 
@@ -370,6 +371,42 @@ pub(crate) trait AccountRows {
         number: u32,
         now: Timestamp,
     ) -> Result<()>;
+
+    /// The wrapped seed of `org`'s signing key, if it has one.
+    async fn org_signing_key(&self, org: &OrgId) -> Result<Option<Vec<u8>>>;
+
+    /// Stores `org`'s signing key; `false` if it has one.
+    async fn insert_org_signing_key(
+        &self,
+        org: &OrgId,
+        public_key: &[u8; 32],
+        wrapped: &[u8],
+        now: Timestamp,
+    ) -> Result<bool>;
+
+    /// The sequence and signed bytes of `issuer`'s newest revocation list.
+    async fn revocation_list(&self, issuer: &str) -> Result<Option<(u64, Vec<u8>)>>;
+
+    /// Stores `issuer`'s revocation list if its sequence is higher than the
+    /// one held; `false` if it is not.
+    async fn put_revocation_list(&self, issuer: &str, sequence: u64, signed: &[u8])
+    -> Result<bool>;
+
+    /// The highest cert serial given to a device of `org` (0 before the first).
+    async fn max_cert_serial(&self, org: &OrgId) -> Result<u64>;
+
+    /// Records `device`'s latest cert, its serial and the bundle key it names.
+    async fn set_device_cert(
+        &self,
+        device: &DeviceId,
+        bundle_key: &[u8; 32],
+        serial: u64,
+        cert: &[u8],
+    ) -> Result<()>;
+
+    /// The latest certs of `org`'s active devices with a serial above
+    /// `after`, by serial.
+    async fn member_certs(&self, org: &OrgId, after: u64) -> Result<Vec<Vec<u8>>>;
 }
 
 /// An audit entry's row.

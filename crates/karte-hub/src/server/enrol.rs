@@ -72,6 +72,22 @@ async fn enrol<S: HubStore>(
             format!("device {} enrolled into a missing organisation", device.id),
         )
     })?;
+    let trust = match request.bundle_key.as_deref().map(parse_bundle_key) {
+        Some(Ok(bundle_key)) => grant_trust(hub, &device, bundle_key).await,
+        Some(Err(problem)) => {
+            tracing::warn!(device = %device.id, code = problem.code, "enrolled without a membership cert");
+            None
+        }
+        None => None,
+    };
+    let (org_signing_key, membership_cert, revocation_list) = match trust {
+        Some((key, cert, list)) => (
+            Some(hex::encode(key)),
+            Some(hex::encode(cert.to_bytes())),
+            Some(hex::encode(list.to_bytes())),
+        ),
+        None => (None, None, None),
+    };
     tracing::info!(
         device = %device.id,
         name = %printable(request.device_name.as_deref().unwrap_or("")),
@@ -83,7 +99,47 @@ async fn enrol<S: HubStore>(
         org_name: org.name,
         recovery_public_key: hex::encode(&org.recovery_public_key),
         device_id: device.id.0,
+        org_signing_key,
+        membership_cert,
+        revocation_list,
     })
+}
+
+/// The organisation's signing key, the device's cert and the list, for the
+/// grant. The device is enrolled already: if signing fails (a hub serving
+/// without its master key), it is enrolled without them and gets them at
+/// its next sync.
+async fn grant_trust<S: HubStore>(
+    hub: &Hub<S>,
+    device: &crate::Device,
+    bundle_key: [u8; 32],
+) -> Option<(
+    [u8; 32],
+    karte_sync::trust::SignedCert,
+    karte_sync::trust::SignedRevocationList,
+)> {
+    let signed = async {
+        let cert = hub
+            .store()
+            .issue_cert(&device.id, bundle_key, hub.now())
+            .await?;
+        let (key, list) = hub.store().org_trust(&device.org, hub.now()).await?;
+        Ok::<_, crate::HubStoreError>((key, cert, list))
+    };
+    match signed.await {
+        Ok(trust) => Some(trust),
+        Err(error) => {
+            tracing::warn!(device = %device.id, %error, "enrolled without a membership cert");
+            None
+        }
+    }
+}
+
+fn parse_bundle_key(text: &str) -> Result<[u8; 32], Problem> {
+    hex::decode(text.trim())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| Problem::malformed("the bundle key must be 32 bytes in hex"))
 }
 
 fn check_device_id(id: &str) -> Result<(), Problem> {

@@ -132,6 +132,7 @@ async fn sync<S: HubStore>(
                 audit_held: None,
                 device_lock: None,
                 feed_id: None,
+                trust: None,
             },
         ));
     };
@@ -149,6 +150,7 @@ async fn sync<S: HubStore>(
         quarantined,
         audit,
         feed_id: known_feed,
+        trust: trust_state,
     } = request;
     let feed_id = hub.store().feed_identity().await?;
     if known_feed.is_some_and(|known| known != feed_id) {
@@ -235,6 +237,12 @@ async fn sync<S: HubStore>(
     } else {
         None
     };
+    let trust = match trust_state {
+        Some(state) if device.status == DeviceStatus::Active => {
+            trust_update(hub, &device, state, now).await
+        }
+        _ => None,
+    };
     let response = if device.status == DeviceStatus::Revoked {
         // A retired device is about to wipe: it is sent nothing more.
         SyncResponse {
@@ -250,6 +258,7 @@ async fn sync<S: HubStore>(
             audit_held,
             device_lock,
             feed_id: Some(feed_id),
+            trust: None,
         }
     } else {
         let budget = max_response_bytes.min(hub.config().max_page_bytes) as usize;
@@ -280,6 +289,7 @@ async fn sync<S: HubStore>(
             audit_held,
             device_lock,
             feed_id: Some(feed_id),
+            trust,
         }
     };
     // Noting the contact is a write; a device syncing often with nothing
@@ -482,4 +492,54 @@ async fn check_resume<S: HubStore>(
         )));
     }
     Ok(())
+}
+
+/// What the device lacks of its organisation's trust: the newer revocation
+/// list, a renewed cert when it has none or less than 30 days of it are
+/// left, and its peers' certs newer than the ones it holds; `None` when it lacks nothing, or when this hub cannot sign
+/// (no master key), which must not fail a sync.
+async fn trust_update<S: HubStore>(
+    hub: &Hub<S>,
+    device: &crate::Device,
+    state: karte_sync::wire::TrustState,
+    now: Timestamp,
+) -> Option<karte_sync::wire::TrustUpdate> {
+    let signed = async {
+        let (org_signing_key, list) = hub.store().org_trust(&device.org, now).await?;
+        let list = list
+            .open()
+            .is_ok_and(|open| open.sequence > state.list_sequence)
+            .then_some(list);
+        let renew = state.cert_not_after_ms.is_none_or(|not_after| {
+            not_after.saturating_sub(now.0) < karte_sync::trust::CERT_RENEW_BEFORE_MS
+        });
+        let cert = if renew {
+            Some(
+                hub.store()
+                    .issue_cert(&device.id, state.bundle_key, now)
+                    .await?,
+            )
+        } else {
+            None
+        };
+        let mut member_certs = hub
+            .store()
+            .member_certs(&device.org, state.peers_up_to_serial)
+            .await?;
+        member_certs.retain(|member| member.open().is_ok_and(|c| c.device != device.id));
+        Ok::<_, crate::HubStoreError>((org_signing_key, cert, list, member_certs))
+    };
+    match signed.await {
+        Ok((_, None, None, member_certs)) if member_certs.is_empty() => None,
+        Ok((org_signing_key, cert, list, member_certs)) => Some(karte_sync::wire::TrustUpdate {
+            org_signing_key,
+            cert,
+            list,
+            member_certs,
+        }),
+        Err(error) => {
+            tracing::warn!(device = %device.id, %error, "no trust update: the hub cannot sign");
+            None
+        }
+    }
 }

@@ -572,6 +572,95 @@ impl AccountRows for SqliteRows<'_> {
             .execute(params![device.as_str(), number, now.0])?;
         Ok(())
     }
+
+    async fn org_signing_key(&self, org: &OrgId) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT wrapped FROM org_signing_keys WHERE org = ?1")?
+            .query_row([org.as_str()], |r| r.get(0))
+            .optional()?)
+    }
+
+    async fn insert_org_signing_key(
+        &self,
+        org: &OrgId,
+        public_key: &[u8; 32],
+        wrapped: &[u8],
+        now: Timestamp,
+    ) -> Result<bool> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "INSERT INTO org_signing_keys (org, public_key, wrapped, created_at)
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![org.as_str(), public_key.as_slice(), wrapped, now.0])?
+            == 1)
+    }
+
+    async fn revocation_list(&self, issuer: &str) -> Result<Option<(u64, Vec<u8>)>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT sequence, signed FROM revocation_lists WHERE issuer = ?1")?
+            .query_row([issuer], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))
+            .optional()?)
+    }
+
+    async fn put_revocation_list(
+        &self,
+        issuer: &str,
+        sequence: u64,
+        signed: &[u8],
+    ) -> Result<bool> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "INSERT INTO revocation_lists (issuer, sequence, signed) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (issuer) DO UPDATE SET sequence = excluded.sequence, signed = excluded.signed
+                 WHERE revocation_lists.sequence < excluded.sequence",
+            )?
+            .execute(params![issuer, sequence as i64, signed])?
+            == 1)
+    }
+
+    async fn max_cert_serial(&self, org: &OrgId) -> Result<u64> {
+        let serial: i64 = self
+            .0
+            .prepare_cached("SELECT COALESCE(MAX(cert_serial), 0) FROM devices WHERE org = ?1")?
+            .query_row([org.as_str()], |r| r.get(0))?;
+        Ok(serial as u64)
+    }
+
+    async fn set_device_cert(
+        &self,
+        device: &DeviceId,
+        bundle_key: &[u8; 32],
+        serial: u64,
+        cert: &[u8],
+    ) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "UPDATE devices SET bundle_key = ?2, cert_serial = ?3, cert = ?4 WHERE id = ?1",
+            )?
+            .execute(params![
+                device.as_str(),
+                bundle_key.as_slice(),
+                serial as i64,
+                cert
+            ])?;
+        Ok(())
+    }
+
+    async fn member_certs(&self, org: &OrgId, after: u64) -> Result<Vec<Vec<u8>>> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT cert FROM devices WHERE org = ?1 AND status = 'active'
+                 AND cert IS NOT NULL AND cert_serial > ?2 ORDER BY cert_serial",
+            )?
+            .query_map(params![org.as_str(), after as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
 }
 
 fn salt16(bytes: Vec<u8>) -> Result<[u8; 16]> {

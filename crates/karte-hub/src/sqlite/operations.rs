@@ -438,4 +438,39 @@ impl HubStore for SqliteHubStore {
         self.plain(async move |rows| rows.receipts(&device).await)
             .await
     }
+
+    async fn org_trust(
+        &self,
+        org: &OrgId,
+        now: Timestamp,
+    ) -> Result<([u8; 32], karte_sync::trust::SignedRevocationList), HubStoreError> {
+        let org = org.clone();
+        let keys = self.keys();
+        self.write(async move |rows| rules::trust::org_trust(rows, &keys, &org, now).await)
+            .await
+    }
+
+    async fn issue_cert(
+        &self,
+        device: &DeviceId,
+        bundle_key: [u8; 32],
+        now: Timestamp,
+    ) -> Result<karte_sync::trust::SignedCert, HubStoreError> {
+        let device = device.clone();
+        let keys = self.keys();
+        self.write(async move |rows| {
+            rules::trust::issue_cert(rows, &keys, &device, &bundle_key, now).await
+        })
+        .await
+    }
+
+    async fn member_certs(
+        &self,
+        org: &OrgId,
+        after: u64,
+    ) -> Result<Vec<karte_sync::trust::SignedCert>, HubStoreError> {
+        let org = org.clone();
+        self.plain(async move |rows| rules::trust::member_certs(rows, &org, after).await)
+            .await
+    }
 }

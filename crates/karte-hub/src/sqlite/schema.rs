@@ -20,7 +20,7 @@ const APPLICATION_ID: i32 = 0x4b48_5542;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The migrations, in order; entry `n` brings the database to `user_version` n+1.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -235,6 +235,28 @@ CREATE TABLE feed_identity (
     feed BLOB NOT NULL CHECK (length(feed) = 16)
 ) STRICT;
 INSERT INTO feed_identity (id, feed) VALUES (1, randomblob(16));
+";
+
+/// Trust without a hub (issue 12): each organisation's Ed25519 signing
+/// key (its 32-byte seed wrapped by the master key, made when first
+/// needed), the newest signed revocation list of each issuer, and per
+/// device the X25519 key bundles are sealed to and its latest membership
+/// cert with its serial.
+const V10: &str = "
+CREATE TABLE org_signing_keys (
+    org TEXT PRIMARY KEY REFERENCES orgs(id),
+    public_key BLOB NOT NULL CHECK (length(public_key) = 32),
+    wrapped BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE revocation_lists (
+    issuer TEXT PRIMARY KEY,
+    sequence INTEGER NOT NULL,
+    signed BLOB NOT NULL
+) STRICT;
+ALTER TABLE devices ADD COLUMN bundle_key BLOB CHECK (bundle_key IS NULL OR length(bundle_key) = 32);
+ALTER TABLE devices ADD COLUMN cert_serial INTEGER;
+ALTER TABLE devices ADD COLUMN cert BLOB;
 ";
 
 /// Opens (creating if need be) the hub database at `path` and brings its

@@ -386,6 +386,7 @@ impl TestDevice {
             quarantined: None,
             audit: None,
             feed_id: None,
+            trust: None,
         }
     }
 

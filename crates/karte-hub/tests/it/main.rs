@@ -25,6 +25,7 @@ mod scope;
 mod scope_http;
 mod support;
 mod sync_http;
+mod trust;
 
 /// Makes, for each suite function `module::name`, a test `name` in module
 /// `sqlite` and one in module `postgresql`.
@@ -115,6 +116,9 @@ on_both_backends! {
     enrol_http::a_code_enrols_one_device_and_names_its_organisation,
     enrol_http::a_used_expired_or_unknown_code_enrols_nobody,
     enrol_http::health_answers_while_the_database_does,
+    trust::enrolment_grants_a_cert_and_revoking_signs_a_newer_list,
+    trust::a_device_that_sends_no_bundle_key_is_enrolled_without_a_cert,
+    trust::a_sync_answer_carries_a_newer_list_and_a_renewed_cert_only_when_needed,
     sync_http::two_devices_of_one_org_converge,
     sync_http::the_charts_a_device_keeps_in_quarantine_are_listed_per_organisation,
     sync_http::nothing_changed_is_one_small_round_trip,

@@ -175,8 +175,8 @@ pub async fn a_device_of_the_previous_protocol_still_syncs<B: Backend>() {
     let mut tablet = hub.enrol(&org.id, "tablet").await;
     let request = tablet.request(Vec::new());
     // Without pushes a version 3 body is a version 4 body without its
-    // last two fields, the audit upload and the feed's identity (each
-    // `None`: one zero byte).
+    // last three fields, the audit upload, the feed's identity and the
+    // device's trust (each `None`: one zero byte).
     let current = karte_sync::decode_request(&tablet.envelope(&request, hub.now())).unwrap();
     let mut plain = Vec::new();
     std::io::Read::read_to_end(
@@ -184,6 +184,7 @@ pub async fn a_device_of_the_previous_protocol_still_syncs<B: Backend>() {
         &mut plain,
     )
     .unwrap();
+    assert_eq!(plain.pop(), Some(0));
     assert_eq!(plain.pop(), Some(0));
     assert_eq!(plain.pop(), Some(0));
     let mut body = Vec::new();

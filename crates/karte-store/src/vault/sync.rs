@@ -130,6 +130,18 @@ impl Vault {
         audit: AuditEvent,
         seal_for_recovery: impl FnOnce(&[u8; KEY_LEN]) -> Option<Vec<u8>>,
     ) -> Result<(), StoreError> {
+        self.enrol_with_trust(enrolment, audit, seal_for_recovery, &[])
+    }
+
+    /// [`Vault::enrol`], also writing `trust` (id and value pairs) to the
+    /// trust store in the same transaction.
+    pub fn enrol_with_trust(
+        &mut self,
+        enrolment: &Enrolment,
+        audit: AuditEvent,
+        seal_for_recovery: impl FnOnce(&[u8; KEY_LEN]) -> Option<Vec<u8>>,
+        trust: &[(String, Vec<u8>)],
+    ) -> Result<(), StoreError> {
         self.live()?;
         let sealed = seal_for_recovery(self.key.expose()).ok_or_else(|| {
             StoreError::invalid(
@@ -138,8 +150,27 @@ impl Vault {
         })?;
         self.transact(Some(audit), |conn, key| {
             sync_state::write_enrolment(conn, key, enrolment)?;
+            for (id, value) in trust {
+                crate::trust_store::put(conn, key, id, value)?;
+            }
             recovery::write(conn, &sealed)
         })
+    }
+
+    /// Writes entries of the trust store, in one transaction.
+    pub fn put_trust(&mut self, entries: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        self.transact(None, |conn, key| {
+            for (id, value) in entries {
+                crate::trust_store::put(conn, key, id, value)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Every entry of the trust store, by id.
+    pub fn trust_entries(&self) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.live()?;
+        crate::trust_store::all(&self.conn, &self.key)
     }
 
     pub fn sync_state(&self) -> Result<SyncState, StoreError> {

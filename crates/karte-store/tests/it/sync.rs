@@ -377,7 +377,7 @@ fn charts_of_a_vault_from_before_sync_count_as_never_pushed() {
     // Take the file back to the first format, as an older Karte left it.
     let raw = test.raw();
     raw.execute_batch(
-        "DROP TABLE change_log; DROP TABLE quarantine; DROP TABLE app_values; DROP TABLE sync_identity; DROP TABLE sync_state; DROP TABLE sync_documents;
+        "DROP TABLE trust_store; DROP TABLE change_log; DROP TABLE quarantine; DROP TABLE app_values; DROP TABLE sync_identity; DROP TABLE sync_state; DROP TABLE sync_documents;
          ALTER TABLE vault_meta DROP COLUMN recovery_box; PRAGMA user_version = 1;",
     )
     .unwrap();
@@ -395,7 +395,7 @@ fn charts_of_a_vault_from_before_sync_count_as_never_pushed() {
         .raw()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(user_version, 5);
+    assert_eq!(user_version, 6);
     assert!(vault.quarantined().unwrap().is_empty());
     assert!(vault.change_signatures(&"P1".into()).unwrap().is_empty());
 }
@@ -633,4 +633,42 @@ fn the_signatures_of_a_removed_chart_go_with_it() {
         })
         .unwrap();
     assert!(vault.change_signatures(&"P1".into()).unwrap().is_empty());
+}
+
+#[test]
+fn the_trust_store_is_written_with_the_enrolment_sealed_and_a_moved_row_is_refused() {
+    let (test, mut vault) = TestVault::new();
+    vault.set_device_key(b"PKCS8-KEY-MARKER").unwrap();
+    let trust = vec![
+        ("anchor:org:01JORG".to_owned(), b"ANCHOR-MARKER".to_vec()),
+        ("cert:01JDEVICE".to_owned(), b"CERT-MARKER".to_vec()),
+    ];
+    vault
+        .enrol_with_trust(&enrolment(), event(AuditAction::Enrol), pad_seal, &trust)
+        .unwrap();
+    vault
+        .put_trust(&[("key:bundle".to_owned(), b"BUNDLE-KEY-MARKER".to_vec())])
+        .unwrap();
+    vault.lock();
+    let vault = test.unlock_admin();
+    let mut expected = trust.clone();
+    expected.push(("key:bundle".to_owned(), b"BUNDLE-KEY-MARKER".to_vec()));
+    assert_eq!(vault.trust_entries().unwrap(), expected);
+    vault.lock();
+    let raw = std::fs::read(test.path()).unwrap();
+    for marker in ["ANCHOR-MARKER", "CERT-MARKER", "BUNDLE-KEY-MARKER"] {
+        assert!(
+            !raw.windows(marker.len()).any(|w| w == marker.as_bytes()),
+            "{marker} in plaintext"
+        );
+    }
+    // A sealed value moved to another row does not open there.
+    test.raw()
+        .execute_batch(
+            "UPDATE trust_store SET sealed = (SELECT sealed FROM trust_store WHERE id = 'key:bundle')
+             WHERE id = 'cert:01JDEVICE'",
+        )
+        .unwrap();
+    let vault = test.unlock_admin();
+    assert_eq!(vault.trust_entries().unwrap_err().code(), "integrity");
 }

@@ -10,6 +10,7 @@ use crate::client::summary::QuarantineNote;
 use crate::client::verify::RefusedUpdate;
 use crate::wire::{
     AuditHeadReport, AuditRecordWire, ChangeSignature, DocHeads, DocUpdate, QuarantineReport,
+    TrustState, TrustUpdate,
 };
 
 /// A device's charts and sync state.
@@ -58,6 +59,19 @@ pub trait Replica {
     /// the signatures kept. The default keeps nothing, so there is nothing
     /// to forget.
     fn start_over(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    /// What the replica holds of its organisation's trust (list sequence,
+    /// cert, bundle key), reported with the first request of a round;
+    /// `None` (the default) keeps no trust store and is sent none.
+    fn trust_state(&mut self) -> Result<Option<TrustState>, Self::Error> {
+        Ok(None)
+    }
+
+    /// Keeps what the hub sent of the organisation's trust (a newer list,
+    /// a renewed cert), once checked against the anchor the replica holds.
+    fn apply_trust(&mut self, _update: TrustUpdate) -> Result<(), Self::Error> {
         Ok(())
     }
 }

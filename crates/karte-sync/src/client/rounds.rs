@@ -176,6 +176,9 @@ pub fn sync<R: Replica + RequestStamps>(
         }
         count_received(&response, &request, &mut summary);
         summary.device_lock = response.device_lock.clone();
+        if let Some(trust) = response.trust.clone() {
+            replica.apply_trust(trust)?;
+        }
         let audit_acked = audit_acked(&request, &response);
         let (updates, refused) = verify_updates(response.updates, &response.signers);
         let more = response.more;
@@ -337,8 +340,10 @@ impl PushPages {
             pushes: page,
             shares,
             unshares,
-            // The audit entries go with the first page only.
+            // The audit entries go with the first page only, and so does
+            // the trust the device holds (the hub answers it once a round).
             audit: self.rest.audit.take(),
+            trust: self.rest.trust.take(),
             ..self.rest.clone_without_pushes()
         }
     }
@@ -361,6 +366,9 @@ impl PushPages {
         if request.audit.is_some() {
             self.rest.audit = request.audit;
         }
+        if request.trust.is_some() {
+            self.rest.trust = request.trust;
+        }
     }
 }
 
@@ -378,6 +386,8 @@ impl SyncRequest {
             quarantined: self.quarantined.clone(),
             audit: None,
             feed_id: self.feed_id,
+            // The hub answers trust once a round, to its first request.
+            trust: None,
         }
     }
 }
@@ -425,6 +435,7 @@ fn first_request<R: Replica>(
         quarantined,
         audit,
         feed_id: replica.feed_id()?,
+        trust: replica.trust_state()?,
     })
 }
 

@@ -9,6 +9,7 @@
 use hex::FromHex;
 use karte_types::DeviceId;
 
+use crate::trust::{SignedCert, SignedRevocationList};
 use crate::{EnrolmentGrantJson, EnrolmentRequestJson, TransportError};
 
 /// A link to a hub.
@@ -30,6 +31,8 @@ pub struct EnrolmentRequest {
     pub public_key: [u8; 32],
     /// A name people know the device by, e.g. "ステーション タブレット3".
     pub device_name: String,
+    /// The device's X25519 key for bundles, named in its membership cert.
+    pub bundle_key: Option<[u8; 32]>,
 }
 
 /// What the hub tells an enrolled device.
@@ -40,6 +43,18 @@ pub struct EnrolmentGrant {
     /// The organisation's X25519 recovery public key: the device seals its
     /// vault key to it.
     pub recovery_public_key: [u8; 32],
+    /// The organisation's signing key, the device's cert and the
+    /// organisation's revocation list, from a hub that signs them.
+    pub trust: Option<GrantedTrust>,
+}
+
+/// What a device needs to take part in sync without a hub: its anchor, its
+/// own membership cert and the newest revocation list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantedTrust {
+    pub org_signing_key: [u8; 32],
+    pub cert: SignedCert,
+    pub list: SignedRevocationList,
 }
 
 impl EnrolmentRequest {
@@ -50,6 +65,7 @@ impl EnrolmentRequest {
             device_id: self.device_id.as_str().to_owned(),
             public_key: hex::encode(self.public_key),
             device_name: Some(self.device_name.clone()),
+            bundle_key: self.bundle_key.map(hex::encode),
         })
         .expect("an enrolment request always serialises")
     }
@@ -67,10 +83,33 @@ impl EnrolmentGrant {
         let recovery_public_key = <[u8; 32]>::from_hex(json.recovery_public_key.trim())
             .ok()
             .ok_or_else(|| bad("the recovery public key is not 64 hex digits".to_owned()))?;
+        let trust = match (
+            json.org_signing_key,
+            json.membership_cert,
+            json.revocation_list,
+        ) {
+            (Some(key), Some(cert), Some(list)) => {
+                let unreadable =
+                    || bad("the membership cert, list or signing key cannot be read".to_owned());
+                Some(GrantedTrust {
+                    org_signing_key: <[u8; 32]>::from_hex(key.trim()).map_err(|_| unreadable())?,
+                    cert: hex::decode(cert.trim())
+                        .ok()
+                        .and_then(|bytes| SignedCert::from_bytes(&bytes).ok())
+                        .ok_or_else(unreadable)?,
+                    list: hex::decode(list.trim())
+                        .ok()
+                        .and_then(|bytes| SignedRevocationList::from_bytes(&bytes).ok())
+                        .ok_or_else(unreadable)?,
+                })
+            }
+            _ => None,
+        };
         Ok(EnrolmentGrant {
             org_id: json.org_id,
             org_name: json.org_name,
             recovery_public_key,
+            trust,
         })
     }
 }
@@ -86,11 +125,13 @@ mod tests {
             device_id: "01JDEVICE".into(),
             public_key: [0xab; 32],
             device_name: "タブレット3".into(),
+            bundle_key: Some([0xcd; 32]),
         };
         let json: serde_json::Value = serde_json::from_slice(&request.to_json()).unwrap();
         assert_eq!(json["public_key"], "ab".repeat(32));
         assert_eq!(json["device_id"], "01JDEVICE");
         assert_eq!(json["device_name"], "タブレット3");
+        assert_eq!(json["bundle_key"], "cd".repeat(32));
     }
 
     #[test]

@@ -185,6 +185,7 @@ impl MiniHub {
             audit_held: None,
             device_lock: None,
             feed_id: None,
+            trust: None,
         };
         Ok(encode_response(&answer))
     }
@@ -204,6 +205,7 @@ fn response(cursor: u64, wipe: WipeOrder) -> SyncResponse {
         audit_held: None,
         device_lock: None,
         feed_id: None,
+        trust: None,
     }
 }
 

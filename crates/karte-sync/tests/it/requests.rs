@@ -33,6 +33,7 @@ fn each_signed_field_is_covered() {
         quarantined: None,
         audit: None,
         feed_id: None,
+        trust: None,
     };
     let original = signed(&device, &body);
     assert_eq!(verify_request(&original, &device.public_key()), Ok(body));
@@ -69,6 +70,7 @@ fn another_devices_key_does_not_verify() {
             quarantined: None,
             audit: None,
             feed_id: None,
+            trust: None,
         },
     );
     assert_refused(&request, &b);

@@ -24,6 +24,7 @@ fn an_empty_steady_state_round_is_well_under_a_kilobyte() {
         quarantined: None,
         audit: None,
         feed_id: None,
+        trust: None,
     };
     let signed = sign_request(
         &device.key,
@@ -46,6 +47,7 @@ fn an_empty_steady_state_round_is_well_under_a_kilobyte() {
         audit_held: None,
         device_lock: None,
         feed_id: None,
+        trust: None,
     };
     let response_bytes = encode_response(&response).len();
     println!(

@@ -148,6 +148,7 @@ pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
                     quarantined,
                     audit,
                     feed_id,
+                    trust: None,
                 }
             },
         )
@@ -277,6 +278,7 @@ pub fn sync_response() -> impl Strategy<Value = SyncResponse> {
                     audit_held,
                     device_lock,
                     feed_id: None,
+                    trust: None,
                 }
             },
         )

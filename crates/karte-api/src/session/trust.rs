@@ -1,0 +1,233 @@
+//! The device's side of trust without a hub: its X25519 bundle key, and
+//! the trust store the enrolment fills (the organisation's signing key as
+//! anchor, the device's own membership cert, the organisation's revocation
+//! list), kept sealed in the vault.
+
+use karte_sync::client::GrantedTrust;
+use karte_sync::trust::{
+    Anchors, BundleSecretKey, Principal, RevocationLists, SignedCert, SignedRevocationList,
+    TrustError, verify_member,
+};
+use karte_sync::wire::{TrustState, TrustUpdate};
+use karte_sync::{SyncError, TransportError};
+use karte_types::{DeviceId, Timestamp};
+use ring::rand::SystemRandom;
+
+use super::Session;
+use crate::ApiError;
+
+const BUNDLE_KEY: &str = "key:bundle";
+const ANCHOR: &str = "anchor:";
+const CERT: &str = "cert:";
+const LIST: &str = "crl:";
+
+/// The trust store's id of an issuer: `org:<id>`.
+fn issuer_id(issuer: &Principal) -> String {
+    match issuer {
+        Principal::Org(org) => format!("org:{org}"),
+    }
+}
+
+fn issuer_of(id: &str) -> Option<Principal> {
+    id.strip_prefix("org:")
+        .map(|org| Principal::Org(org.to_owned()))
+}
+
+/// What the device trusts, read from its vault.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceTrust {
+    pub anchors: Anchors,
+    /// The device's own cert, if its hub gave it one.
+    pub own_cert: Option<SignedCert>,
+    /// Certs of other devices, by device.
+    pub peer_certs: Vec<(DeviceId, SignedCert)>,
+    pub lists: RevocationLists,
+}
+
+/// The trust store entries of an enrolment grant, once the grant's cert
+/// holds under its anchor and list at `now` and names this device with
+/// its own keys; a hub that hands out anything else is refused.
+pub(super) fn granted_entries(
+    org_id: &str,
+    granted: &GrantedTrust,
+    device: &DeviceId,
+    signing_key: &[u8; 32],
+    bundle_key: &[u8; 32],
+    now: Timestamp,
+) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
+    let issuer = Principal::Org(org_id.to_owned());
+    let mut anchors = Anchors::default();
+    anchors.insert(issuer.clone(), granted.org_signing_key);
+    let mut lists = RevocationLists::default();
+    lists.merge(&granted.list, &anchors)?;
+    let member = verify_member(&granted.cert, &anchors, &lists, now.millis())?;
+    if member.device() != device
+        || &member.cert.signing_key != signing_key
+        || &member.cert.bundle_key != bundle_key
+    {
+        return Err(SyncError::from(TransportError::BadAnswer {
+            detail: "the membership cert the hub gave names another device or key".to_owned(),
+        })
+        .into());
+    }
+    Ok(vec![
+        (
+            format!("{ANCHOR}{}", issuer_id(&issuer)),
+            granted.org_signing_key.to_vec(),
+        ),
+        (format!("{CERT}{device}"), granted.cert.to_bytes()),
+        (
+            format!("{LIST}{}", issuer_id(&issuer)),
+            granted.list.to_bytes(),
+        ),
+    ])
+}
+
+impl Session {
+    /// The device's X25519 key for bundles; made and kept first if there is
+    /// none.
+    pub(super) fn bundle_key(&mut self) -> Result<BundleSecretKey, ApiError> {
+        let held = self
+            .vault
+            .trust_entries()?
+            .into_iter()
+            .find(|(id, _)| id == BUNDLE_KEY);
+        if let Some((_, bytes)) = held {
+            return BundleSecretKey::from_bytes(&bytes).ok_or_else(|| {
+                ApiError::from(karte_store::StoreError::Integrity {
+                    what: "the bundle key".to_owned(),
+                })
+            });
+        }
+        let key = BundleSecretKey::generate(&SystemRandom::new())?;
+        self.vault
+            .put_trust(&[(BUNDLE_KEY.to_owned(), key.as_bytes().to_vec())])?;
+        Ok(key)
+    }
+
+    /// What this device trusts: anchors, its own cert, peers' certs and the
+    /// newest revocation lists. Lists that no longer verify are left out.
+    pub fn device_trust(&self) -> Result<DeviceTrust, ApiError> {
+        let entries = self.vault.trust_entries()?;
+        let mut trust = DeviceTrust::default();
+        for (id, value) in &entries {
+            if let Some(issuer) = id.strip_prefix(ANCHOR).and_then(issuer_of) {
+                let key = <[u8; 32]>::try_from(value.as_slice()).map_err(|_| {
+                    ApiError::from(karte_store::StoreError::Integrity {
+                        what: "a trust anchor".to_owned(),
+                    })
+                })?;
+                trust.anchors.insert(issuer, key);
+            }
+        }
+        let me = self.vault.device_id().clone();
+        for (id, value) in &entries {
+            if let Some(device) = id.strip_prefix(CERT) {
+                let cert = SignedCert::from_bytes(value)?;
+                if device == me.as_str() {
+                    trust.own_cert = Some(cert);
+                } else {
+                    trust.peer_certs.push((DeviceId::from(device), cert));
+                }
+            } else if id.starts_with(LIST) {
+                let list = SignedRevocationList::from_bytes(value)?;
+                match trust.lists.merge(&list, &trust.anchors) {
+                    Ok(_) | Err(TrustError::UnknownIssuer { .. }) => {}
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        }
+        Ok(trust)
+    }
+
+    /// The issuer this device belongs to, by its enrolment.
+    fn own_issuer(&self) -> Result<Principal, ApiError> {
+        let enrolment = self.vault.enrolment()?.ok_or(ApiError::NotEnrolled)?;
+        Ok(Principal::Org(enrolment.org_id))
+    }
+
+    /// What this device reports of its trust with a sync: its list's
+    /// sequence, when its cert ends and its bundle key (made now if a vault
+    /// enrolled before bundle keys has none, so its hub signs it a cert).
+    pub(super) fn trust_state(&mut self) -> Result<TrustState, ApiError> {
+        let bundle_key = self.bundle_key()?.public_key();
+        let issuer = self.own_issuer()?;
+        let trust = self.device_trust()?;
+        let cert_not_after_ms = match &trust.own_cert {
+            Some(cert) => Some(cert.open()?.not_after_ms),
+            None => None,
+        };
+        let mut peers_up_to_serial = 0;
+        for (_, cert) in &trust.peer_certs {
+            peers_up_to_serial = peers_up_to_serial.max(cert.open()?.serial);
+        }
+        Ok(TrustState {
+            list_sequence: trust.lists.sequence(&issuer),
+            cert_not_after_ms,
+            bundle_key,
+            peers_up_to_serial,
+        })
+    }
+
+    /// Keeps what the hub sent: the organisation's signing key if the
+    /// device holds none yet (a vault enrolled before the hub signed,
+    /// trusting the hub's TLS as at enrolment), a newer list, and a
+    /// renewed cert that holds and names this device and its keys. A key
+    /// other than the anchor held is refused and nothing is kept.
+    pub(super) fn apply_trust(&mut self, update: TrustUpdate) -> Result<(), ApiError> {
+        let issuer = self.own_issuer()?;
+        let mut trust = self.device_trust()?;
+        let mut entries = Vec::new();
+        match trust.anchors.get(&issuer) {
+            Some(held) if *held == update.org_signing_key => {}
+            Some(_) => {
+                return Err(SyncError::from(TransportError::BadAnswer {
+                    detail: "the hub named another signing key for the organisation than the one this device holds".to_owned(),
+                })
+                .into());
+            }
+            None => {
+                trust.anchors.insert(issuer.clone(), update.org_signing_key);
+                entries.push((
+                    format!("{ANCHOR}{}", issuer_id(&issuer)),
+                    update.org_signing_key.to_vec(),
+                ));
+            }
+        }
+        if let Some(list) = &update.list
+            && trust.lists.merge(list, &trust.anchors)?
+        {
+            entries.push((format!("{LIST}{}", issuer_id(&issuer)), list.to_bytes()));
+        }
+        if let Some(cert) = &update.cert {
+            let device = self.vault.device_id().clone();
+            let signing_key = self.device_key(false)?.public_key();
+            let bundle_key = self.bundle_key()?.public_key();
+            let member = verify_member(cert, &trust.anchors, &trust.lists, self.now().millis())?;
+            if member.device() != &device
+                || member.cert.signing_key != signing_key
+                || member.cert.bundle_key != bundle_key
+            {
+                return Err(SyncError::from(TransportError::BadAnswer {
+                    detail: "the membership cert the hub gave names another device or key"
+                        .to_owned(),
+                })
+                .into());
+            }
+            entries.push((format!("{CERT}{device}"), cert.to_bytes()));
+        }
+        let me = self.vault.device_id().clone();
+        for cert in &update.member_certs {
+            // A peer's cert that does not hold (revoked since, say) is not kept.
+            if let Ok(peer) = verify_member(cert, &trust.anchors, &trust.lists, self.now().millis())
+                && peer.device() != &me
+            {
+                entries.push((format!("{CERT}{}", peer.device()), cert.to_bytes()));
+            }
+        }
+        if !entries.is_empty() {
+            self.vault.put_trust(&entries)?;
+        }
+        Ok(())
+    }
+}
