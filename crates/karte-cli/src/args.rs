@@ -117,6 +117,17 @@ pub enum Command {
     Transport(TransportArgs),
     /// The team's board: counts per category, who waits longest, who is overdue.
     Board(BoardArgs),
+    /// Link an unknown casualty to the chart of the person they turned out to be.
+    Identify(IdentifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IdentifyArgs {
+    /// The unknown casualty's chart (id or unique prefix).
+    pub patient: String,
+    /// The chart of the person they are (id or unique prefix).
+    #[arg(long = "as")]
+    pub known: String,
 }
 
 #[derive(Debug, Subcommand)]

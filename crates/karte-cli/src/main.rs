@@ -267,6 +267,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Triage(args) => casualty::triage(&mut open(&cli)?, args)?,
         Command::Transport(args) => casualty::transport(&mut open(&cli)?, args)?,
         Command::Board(args) => casualty::board(&mut open(&cli)?, args)?,
+        Command::Identify(args) => casualty::identify(&mut open(&cli)?, args)?,
         Command::Export(export) => {
             let mut session = open(&cli)?;
             let patient = export

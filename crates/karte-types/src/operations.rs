@@ -105,6 +105,9 @@ macro_rules! for_each_operation {
             /// The team's board: counts per category and who waits longest
             /// (the interval in minutes; the default if not given).
             session board(retriage_minutes: Option<u32>) -> $crate::Board;
+            /// Disaster mode: links an unknown casualty's chart to the chart
+            /// of the person they turned out to be; answers with the link.
+            session identify(casualty: $crate::PatientId, known: $crate::PatientId) -> $crate::EntryId;
         }
     };
 }

@@ -5,6 +5,7 @@ mod app;
 mod casualty;
 mod casualty_sync;
 mod hub;
+mod identify;
 mod lock;
 mod poisoned;
 mod received;

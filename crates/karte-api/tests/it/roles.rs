@@ -75,6 +75,7 @@ const OPERATIONS: &[Row] = &[
     row("triage", CLERK, Permitted::Succeeds),
     row("record_transport", CLERK, Permitted::Succeeds),
     row("board", NOBODY, Permitted::Succeeds),
+    row("identify", NOBODY, Permitted::FailsWith("invalid_input")),
     row("echo", NOBODY, Permitted::Succeeds),
     row("lock", NOBODY, Permitted::Succeeds),
 ];
@@ -173,6 +174,8 @@ fn arguments(operation: &str, role: Role, fixture: &Fixture) -> Value {
             "agency": "DMAT", "destination": null, "departed_at": null,
         }}),
         "board" => json!({"retriage_minutes": null}),
+        // A named patient is no unknown casualty: refused, nothing written.
+        "identify" => json!({"casualty": patient, "known": fixture.no_allergies}),
         "echo" => json!({"text": "hello"}),
         _ => json!({}),
     }
