@@ -19,7 +19,7 @@ pub enum Permission {
     EditDemographics,
     /// Recording clinical entries: visits, allergies, conditions,
     /// medications, "no known allergies", 指示書 and scales, triages and
-    /// transports (and demo
+    /// transports, consultations with their J-SPEED sheets (and demo
     /// patients, which are made of them).
     RecordClinical,
     /// Marking an entry entered-in-error.

@@ -7,6 +7,7 @@ mod device_lock;
 mod identity;
 mod paperwork;
 mod recovery;
+mod report;
 mod sync;
 
 use std::collections::HashMap;

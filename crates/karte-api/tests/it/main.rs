@@ -9,6 +9,7 @@ mod identify;
 mod lock;
 mod poisoned;
 mod received;
+mod report;
 mod roles;
 mod session;
 mod support;
