@@ -121,6 +121,12 @@ impl IdentityLinks {
     /// a chart not here yet waits for it).
     pub fn from_summaries<'a>(summaries: impl IntoIterator<Item = &'a PatientSummary>) -> Self {
         let summaries: Vec<&PatientSummary> = summaries.into_iter().collect();
+        let linked =
+            |s: &PatientSummary| s.triage.as_ref().is_some_and(|t| t.identified_as.is_some());
+        // Most vaults have no link: listing them costs one pass.
+        if !summaries.iter().any(|s| linked(s)) {
+            return IdentityLinks::default();
+        }
         let present: BTreeSet<&PatientId> = summaries.iter().map(|s| &s.id).collect();
         let next = summaries
             .iter()
