@@ -497,6 +497,9 @@ pub struct DisasterReportArgs {
     /// Write the WHO EMT MDS CSV here.
     #[arg(long)]
     pub csv: Option<std::path::PathBuf>,
+    /// Write the counts as FHIR R4 MeasureReports (one per team) here.
+    #[arg(long)]
+    pub fhir: Option<std::path::PathBuf>,
     #[arg(long)]
     pub json: bool,
 }

@@ -1,7 +1,7 @@
 //! Disaster mode's daily report on the command line: a visit recorded as a
 //! consultation with its J-SPEED items (`karte visit record … --jspeed`),
 //! `karte disaster report` (the 診療日報 printed in Japanese and English,
-//! and the WHO EMT MDS CSV) and `karte disaster items`.
+//! the WHO EMT MDS CSV and FHIR MeasureReports) and `karte disaster items`.
 
 use anyhow::{Context, Result};
 use karte_api::Session;
@@ -44,6 +44,11 @@ pub fn report(session: &mut Session, args: &DisasterReportArgs) -> Result<()> {
     let report = session.disaster_report(&date, &args.site)?;
     if let Some(path) = &args.csv {
         std::fs::write(path, report.mds_csv())
+            .with_context(|| format!("could not write {}", path.display()))?;
+    }
+    if let Some(path) = &args.fhir {
+        let bundle = karte_fhir::daily_report_bundle(&report, &format!("karte-jspeed-{date}"));
+        std::fs::write(path, serde_json::to_vec_pretty(&bundle)?)
             .with_context(|| format!("could not write {}", path.display()))?;
     }
     if args.json {

@@ -272,6 +272,30 @@ fn consultations_ticked_on_visits_make_the_daily_report_and_its_csv() {
         rows[1].starts_with("2026-12-07,益城町総合体育館,DMAT 熊本1,3,0,0,0,1,0,0,0,1,0,0,1,0,"),
         "{csv}"
     );
+    let fhir_path = vault.dir.path().join("report.fhir.json");
+    ok(
+        &vault,
+        &[
+            "disaster",
+            "report",
+            "--date",
+            "2026-12-07",
+            "--site",
+            site,
+            "--fhir",
+            fhir_path.to_str().unwrap(),
+        ],
+    );
+    let fhir: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fhir_path).unwrap()).unwrap();
+    assert_eq!(
+        fhir["entry"][0]["resource"]["resourceType"],
+        "MeasureReport"
+    );
+    assert_eq!(
+        fhir["entry"][0]["resource"]["group"][0]["population"][0]["count"],
+        3
+    );
     let (json, _) = ok(
         &vault,
         &[
