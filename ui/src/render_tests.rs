@@ -424,6 +424,7 @@ async fn a_casualty_row_shows_its_temporary_identity_and_category_not_a_birth_da
         category: Some(TriageCategory::Red),
         triaged_at: Some(Timestamp(0)),
         departed_at: None,
+        identified_as: None,
     }));
     let age = p.birth.age_on(crate::clock::today()).to_string();
     let html = render(Language::Ja, row(p.clone())).await;
@@ -511,6 +512,7 @@ async fn the_chart_shows_a_casualtys_identity_and_triage_and_a_line_per_order_al
             },
         }],
         transports: vec![],
+        identifications: vec![],
     };
     let c = Rc::new(c);
     let html = render(Language::Ja, html! { <ChartIdentity chart={c.clone()} /> }).await;

@@ -13,12 +13,13 @@ use karte_store::Role;
 /// An action only some roles may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Permission {
-    /// Registering a patient and editing their demographics, and
-    /// registering a casualty whose name nobody knows.
+    /// Registering a patient and editing their demographics, registering
+    /// a casualty whose name nobody knows, and linking a casualty to the
+    /// chart of the person they turned out to be.
     EditDemographics,
     /// Recording clinical entries: visits, allergies, conditions,
     /// medications, "no known allergies", 指示書 and scales, triages and
-    /// transports (and demo
+    /// transports, consultations with their J-SPEED sheets (and demo
     /// patients, which are made of them).
     RecordClinical,
     /// Marking an entry entered-in-error.

@@ -4,8 +4,10 @@
 mod app_values;
 mod casualty;
 mod device_lock;
+mod identity;
 mod paperwork;
 mod recovery;
+mod report;
 mod sync;
 mod trust;
 
@@ -90,6 +92,27 @@ impl PatientIndex {
             .map(|(s, _)| s.clone())
             .collect()
     }
+}
+
+/// Every entry of a view, whatever its kind.
+fn entry_metas(view: &ChartView) -> impl Iterator<Item = &karte_types::EntryMeta> {
+    view.allergies
+        .iter()
+        .map(|e| &e.meta)
+        .chain(view.conditions.iter().map(|e| &e.meta))
+        .chain(view.medications.iter().map(|e| &e.meta))
+        .chain(view.visits.iter().map(|e| &e.meta))
+        .chain(view.orders.iter().map(|e| &e.meta))
+        .chain(view.assessments.iter().map(|e| &e.meta))
+        .chain(view.triage.registrations.iter().map(|e| &e.meta))
+        .chain(view.triage.history.iter().map(|e| &e.meta))
+        .chain(view.triage.transports.iter().map(|e| &e.meta))
+        .chain(view.triage.identifications.iter().map(|e| &e.meta))
+}
+
+/// Whether a chart's own view holds the entry `entry`.
+fn holds_entry(view: &ChartView, entry: &EntryId) -> bool {
+    entry_metas(view).any(|meta| &meta.id == entry)
 }
 
 /// How far a long operation has come, for progress display.
@@ -293,8 +316,11 @@ impl Session {
 
     /// The patient list, filtered by a search over kanji and kana names
     /// (a blank search lists everyone).
+    /// A casualty identified as a chart held here is listed as that chart
+    /// (and found by the casualty's tag number).
     pub fn patients(&mut self, search: &str) -> Result<Vec<PatientSummary>, ApiError> {
-        Ok(self.index()?.search(search))
+        let found = self.index()?.search(search);
+        self.as_identified(found)
     }
 
     /// The patient a user means by an id or a unique prefix of one.
@@ -405,10 +431,19 @@ impl Session {
         Ok(())
     }
 
-    /// Opens a chart for reading; the opening is recorded in the audit log.
+    /// Opens a chart for reading, with the entries of every casualty
+    /// chart identified as it; each chart read is recorded in the audit
+    /// log.
     pub fn chart(&mut self, id: &PatientId) -> Result<ChartView, ApiError> {
-        let view = self.load(id)?.chart.view()?;
+        let (view, members) = self.folded_view(id)?;
         self.audit(AuditAction::ChartOpen, Some(id.clone()), String::new())?;
+        for member in members {
+            self.audit(
+                AuditAction::ChartOpen,
+                Some(member),
+                format!("identified as {id}"),
+            )?;
+        }
         Ok(view)
     }
 
@@ -568,20 +603,8 @@ impl Session {
 
     /// The entry a user means by an id or a unique prefix of one.
     pub fn resolve_entry(&mut self, id: &PatientId, typed: &str) -> Result<EntryId, ApiError> {
-        let view = self.load(id)?.chart.view()?;
-        let ids = view
-            .allergies
-            .iter()
-            .map(|e| &e.meta)
-            .chain(view.conditions.iter().map(|e| &e.meta))
-            .chain(view.medications.iter().map(|e| &e.meta))
-            .chain(view.visits.iter().map(|e| &e.meta))
-            .chain(view.orders.iter().map(|e| &e.meta))
-            .chain(view.assessments.iter().map(|e| &e.meta))
-            .chain(view.triage.registrations.iter().map(|e| &e.meta))
-            .chain(view.triage.history.iter().map(|e| &e.meta))
-            .chain(view.triage.transports.iter().map(|e| &e.meta))
-            .map(|meta| meta.id.as_str());
+        let (view, _) = self.folded_view(id)?;
+        let ids = entry_metas(&view).map(|meta| meta.id.as_str());
         Ok(EntryId(find_unique(Lookup::Entry, typed, ids)?.to_owned()))
     }
 
@@ -603,13 +626,16 @@ impl Session {
                 error,
             ])));
         }
-        self.edit(id, "entry.void", |chart, edit| {
+        // An entry of a casualty chart identified as this one is voided
+        // in the chart that holds it.
+        let holder = self.holder(id, |view| holds_entry(view, entry))?;
+        self.edit(&holder, "entry.void", |chart, edit| {
             chart.void_entry(entry, reason, edit)
         })
     }
 
     pub fn resolve_review_id(&mut self, id: &PatientId, typed: &str) -> Result<ReviewId, ApiError> {
-        let view = self.load(id)?.chart.view()?;
+        let (view, _) = self.folded_view(id)?;
         let found = find_unique(
             Lookup::Review,
             typed,
@@ -626,7 +652,8 @@ impl Session {
         chosen: &str,
     ) -> Result<(), ApiError> {
         self.require(Permission::ResolveReviews)?;
-        self.edit(id, "review.resolve", |chart, edit| {
+        let holder = self.holder(id, |view| view.reviews.iter().any(|r| &r.id == review))?;
+        self.edit(&holder, "review.resolve", |chart, edit| {
             chart.resolve_review(review, chosen, edit)
         })
     }

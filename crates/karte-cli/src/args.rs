@@ -117,6 +117,20 @@ pub enum Command {
     Transport(TransportArgs),
     /// The team's board: counts per category, who waits longest, who is overdue.
     Board(BoardArgs),
+    /// Link an unknown casualty to the chart of the person they turned out to be.
+    Identify(IdentifyArgs),
+    /// Disaster mode's daily report (J-SPEED, WHO EMT MDS).
+    #[command(subcommand)]
+    Disaster(DisasterCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct IdentifyArgs {
+    /// The unknown casualty's chart (id or unique prefix).
+    pub patient: String,
+    /// The chart of the person they are (id or unique prefix).
+    #[arg(long = "as")]
+    pub known: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -443,6 +457,51 @@ pub struct VisitRecord {
     pub assessment: Option<String>,
     #[arg(long)]
     pub plan: Option<String>,
+    /// Disaster mode: the J-SPEED 2018 items ticked, by number or code,
+    /// e.g. 16,8 (`karte disaster items` lists them); records the visit as
+    /// a consultation of the daily report.
+    #[arg(long, requires_all = ["team", "site"])]
+    pub jspeed: Option<String>,
+    /// The team giving the consultation (with --jspeed).
+    #[arg(long, env = "KARTE_TEAM")]
+    pub team: Option<String>,
+    /// Where: shelter, first-aid post or hospital (with --jspeed).
+    #[arg(long, env = "KARTE_SITE")]
+    pub site: Option<String>,
+    /// The patient is pregnant (with --jspeed).
+    #[arg(long, requires = "jspeed")]
+    pub pregnant: bool,
+    /// The age group ticked: under-1, 1-4, 5-64 or 65+ (with --jspeed;
+    /// needed only when the chart cannot tell it).
+    #[arg(long, requires = "jspeed")]
+    pub age_group: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DisasterCommand {
+    /// The daily report (診療日報) of a site and day, per team; with --csv
+    /// also the WHO EMT MDS CSV.
+    Report(DisasterReportArgs),
+    /// The J-SPEED 2018 items: number, code, words, MDS item.
+    Items,
+}
+
+#[derive(Debug, Args)]
+pub struct DisasterReportArgs {
+    /// The day, in Japan: YYYY-MM-DD.
+    #[arg(long)]
+    pub date: String,
+    /// The site, as written on the consultations.
+    #[arg(long)]
+    pub site: String,
+    /// Write the WHO EMT MDS CSV here.
+    #[arg(long)]
+    pub csv: Option<std::path::PathBuf>,
+    /// Write the counts as FHIR R4 MeasureReports (one per team) here.
+    #[arg(long)]
+    pub fhir: Option<std::path::PathBuf>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

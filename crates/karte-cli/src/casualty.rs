@@ -11,7 +11,7 @@ use karte_api::types::{
 use karte_api::{ApiError, Session};
 
 use crate::Form;
-use crate::args::{BoardArgs, CasualtyAdd, TransportArgs, TriageArgs};
+use crate::args::{BoardArgs, CasualtyAdd, IdentifyArgs, TransportArgs, TriageArgs};
 
 pub fn add(session: &mut Session, add: &CasualtyAdd) -> Result<()> {
     let mut form = Form::new();
@@ -72,6 +72,32 @@ pub fn board(session: &mut Session, args: &BoardArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&board)?);
     } else {
         print_board(&board);
+    }
+    Ok(())
+}
+
+/// Links the casualty to the known chart; prints the link's id, then
+/// who the casualty is now and the review items the link raised.
+pub fn identify(session: &mut Session, args: &IdentifyArgs) -> Result<()> {
+    let casualty = session.resolve_patient(&args.patient)?;
+    let known = session.resolve_patient(&args.known)?;
+    let link = session.identify(&casualty, &known)?;
+    println!("{link}");
+    let view = session.chart(&known)?;
+    eprintln!("身元判明 / identified: {}", view.patient.full_name());
+    for review in view.open_reviews() {
+        if let karte_api::types::ReviewKind::Clinical { rule } = &review.kind
+            && rule.starts_with("identity-")
+        {
+            let values: Vec<&str> = review.values.iter().map(|v| v.value.as_str()).collect();
+            eprintln!(
+                "要確認 / to review: {} {} {} ({})",
+                review.id,
+                rule,
+                review.path,
+                values.join(" ≠ ")
+            );
+        }
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 mod args;
 mod casualty;
+mod disaster;
 mod document;
 mod paperwork;
 mod print;
@@ -160,7 +161,16 @@ fn run(cli: Cli) -> Result<()> {
             let mut session = open(&cli)?;
             let patient = session.resolve_patient(&record.patient)?;
             let input = visit(record, session.now())?;
-            println!("{}", session.record_visit(&patient, &input)?);
+            match disaster::consultation_sheet(record)? {
+                Some(sheet) => {
+                    let input = karte_api::types::ConsultationInput {
+                        visit: input,
+                        sheet,
+                    };
+                    println!("{}", session.record_consultation(&patient, &input)?);
+                }
+                None => println!("{}", session.record_visit(&patient, &input)?),
+            }
         }
         Command::Chart(args::ChartCommand::Show { patient, json }) => {
             let mut session = open(&cli)?;
@@ -267,6 +277,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Triage(args) => casualty::triage(&mut open(&cli)?, args)?,
         Command::Transport(args) => casualty::transport(&mut open(&cli)?, args)?,
         Command::Board(args) => casualty::board(&mut open(&cli)?, args)?,
+        Command::Identify(args) => casualty::identify(&mut open(&cli)?, args)?,
+        Command::Disaster(args::DisasterCommand::Report(args)) => {
+            disaster::report(&mut open(&cli)?, args)?
+        }
+        Command::Disaster(args::DisasterCommand::Items) => disaster::items(),
         Command::Export(export) => {
             let mut session = open(&cli)?;
             let patient = export

@@ -6,7 +6,9 @@
 //! 2020, 日常生活自立度) as JP_Observation_Common. In disaster mode, a
 //! casualty's tag number is an identifier of the Patient (whose unknown
 //! name and birth date carry a data-absent-reason) and each triage an
-//! Observation.
+//! Observation; a consultation is a visit, so its Encounter, with its
+//! J-SPEED sheet an Observation of the encounter; the daily report's
+//! counts are MeasureReports (`daily_report_bundle`).
 //!
 //! The export is a pure function of the charts and the time handed in:
 //! resource ids are derived from the entries' ULIDs, never drawn at random,
@@ -20,6 +22,7 @@ mod condition;
 mod datatypes;
 mod encounter;
 mod ids;
+mod measure;
 mod medication;
 mod note;
 mod patient;
@@ -27,6 +30,8 @@ mod scales;
 pub mod systems;
 mod triage;
 mod vitals;
+
+pub use measure::{JSPEED_DAILY_MEASURE, daily_report_bundle};
 
 use karte_types::{ChartView, PatientId, Timestamp};
 use serde_json::{Value, json};

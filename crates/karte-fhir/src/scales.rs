@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 use crate::datatypes::{Entry, coding, concept, instance_identifier, meta, reference};
 use crate::ids::resource_id;
 use crate::systems::{
-    JP_OBSERVATION_COMMON, KARTE_BEDRIDDEN_GRADE, KARTE_DEMENTIA_GRADE, LOINC, OBSERVATION_CATEGORY,
+    JP_OBSERVATION_COMMON, KARTE_BEDRIDDEN_GRADE, KARTE_DEMENTIA_GRADE, KARTE_JSPEED_2018, LOINC,
+    OBSERVATION_CATEGORY,
 };
 
 /// The LOINC code of the Barthel Index total and of each item, in the order
@@ -76,6 +77,15 @@ pub fn observation(assessment: &Assessment, patient: &Value, visit_ids: &[&str])
                     }),
                 ),
             ),
+            Scale::JSpeed(sheet) => (
+                "jspeed",
+                ("survey", "Survey"),
+                json!({ "text": "J-SPEED 2018 災害診療記録 診療日報項目" }),
+                (
+                    "valueString",
+                    json!(format!("{} / {}", sheet.team, sheet.site)),
+                ),
+            ),
         };
     let id = resource_id(&format!("observation/{key}"), assessment.meta.id.as_str());
     let status = if assessment.meta.entered_in_error.is_some() {
@@ -135,6 +145,27 @@ pub fn observation(assessment: &Assessment, patient: &Value, visit_ids: &[&str])
                 scored("ポケット (Pocket)", d.pocket),
             ]);
             resource["note"] = json!([{ "text": d.notation() }]);
+        }
+        Scale::JSpeed(sheet) => {
+            let mut components: Vec<Value> = sheet
+                .items
+                .items()
+                .iter()
+                .map(|item| {
+                    json!({
+                        "code": {
+                            "coding": [coding(KARTE_JSPEED_2018, item.code, item.ja)],
+                            "text": format!("{} {}", item.number, item.ja),
+                        },
+                        "valueBoolean": true,
+                    })
+                })
+                .collect();
+            components.push(json!({
+                "code": { "text": "妊娠 (Pregnant)" },
+                "valueBoolean": sheet.pregnant,
+            }));
+            resource["component"] = json!(components);
         }
         Scale::Bedridden { .. } | Scale::Dementia { .. } => {}
     }

@@ -59,6 +59,9 @@ pub const LOINC: &str = "http://loinc.org";
 /// names its codes (`B1`, `IIa`) in these.
 pub const KARTE_BEDRIDDEN_GRADE: &str = "urn:karte:code-system:bedridden-grade";
 pub const KARTE_DEMENTIA_GRADE: &str = "urn:karte:code-system:dementia-grade";
+/// The J-SPEED 2018 tick list (災害診療記録 / J-SPEED), by Karte's item
+/// codes (`karte_types::JSPEED_2018`); no LOINC or JP Core code exists.
+pub const KARTE_JSPEED_2018: &str = "urn:karte:code-system:jspeed-2018";
 pub const UCUM: &str = "http://unitsofmeasure.org";
 pub const SNOMED: &str = "http://snomed.info/sct";
 pub const URI: &str = "urn:ietf:rfc:3986";

@@ -7,8 +7,8 @@
 use automerge::{Automerge, ReadDoc};
 use karte_types::{
     Allergy, AllergyStatus, Assessment, Casualty, ChartView, Condition, Demographics, EntryId,
-    EntryMeta, Medication, Order, OrderSummary, PatientId, PatientSummary, Timestamp, Transport,
-    Triage, TriageTag, TriageTagInput, Visit,
+    EntryMeta, Identification, Medication, Order, OrderSummary, PatientId, PatientSummary,
+    Timestamp, Transport, Triage, TriageTag, TriageTagInput, Visit,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -90,11 +90,16 @@ pub(crate) fn triage_tag(doc: &Automerge) -> Result<TriageTag, RecordError> {
             TriageTagInput::Casualty(input) => tag.registrations.push(Casualty { meta, input }),
             TriageTagInput::Triage(input) => tag.history.push(Triage { meta, input }),
             TriageTagInput::Transport(input) => tag.transports.push(Transport { meta, input }),
+            TriageTagInput::Identified(input) => {
+                tag.identifications.push(Identification { meta, input })
+            }
         }
     }
     tag.registrations
         .sort_by(|a, b| (a.meta.recorded_at, &a.meta.id).cmp(&(b.meta.recorded_at, &b.meta.id)));
     tag.transports
+        .sort_by(|a, b| (a.meta.recorded_at, &a.meta.id).cmp(&(b.meta.recorded_at, &b.meta.id)));
+    tag.identifications
         .sort_by(|a, b| (a.meta.recorded_at, &a.meta.id).cmp(&(b.meta.recorded_at, &b.meta.id)));
     tag.history
         .sort_by(|a, b| (b.input.at, &b.meta.id).cmp(&(a.input.at, &a.meta.id)));

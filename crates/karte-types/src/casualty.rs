@@ -10,8 +10,13 @@
 use serde::{Deserialize, Serialize};
 
 mod board;
+mod identity;
 
 pub use board::{Board, BoardRow, DEFAULT_RETRIAGE_MINUTES};
+pub use identity::{
+    Identification, IdentificationInput, IdentityConflict, IdentityLinks, check_identification,
+    identity_conflicts, refusal,
+};
 
 use crate::{
     EntryMeta, Sex, Timestamp, TriageCategory, TriageFindings, TriageOutcome, ValidationError,
@@ -366,6 +371,8 @@ pub enum TriageTagInput {
     Casualty(CasualtyInput),
     Triage(TriageInput),
     Transport(TransportInput),
+    /// The casualty turned out to be the patient of another chart.
+    Identified(IdentificationInput),
 }
 
 impl TriageTagInput {
@@ -374,6 +381,7 @@ impl TriageTagInput {
             TriageTagInput::Casualty(c) => c.validate(),
             TriageTagInput::Triage(t) => t.validate(),
             TriageTagInput::Transport(t) => t.validate(),
+            TriageTagInput::Identified(_) => Ok(()),
         }
     }
 }
@@ -409,11 +417,27 @@ pub struct TriageTag {
     pub history: Vec<Triage>,
     /// Transports, oldest first.
     pub transports: Vec<Transport>,
+    /// Links to the chart of the person the casualty turned out to be,
+    /// oldest first; the latest standing one is in force.
+    #[serde(default)]
+    pub identifications: Vec<Identification>,
 }
 
 impl TriageTag {
     pub fn is_empty(&self) -> bool {
-        self.registrations.is_empty() && self.history.is_empty() && self.transports.is_empty()
+        self.registrations.is_empty()
+            && self.history.is_empty()
+            && self.transports.is_empty()
+            && self.identifications.is_empty()
+    }
+
+    /// The link in force: the latest recorded that was not voided (then
+    /// by id, so every replica agrees).
+    pub fn identified_as(&self) -> Option<&Identification> {
+        self.identifications
+            .iter()
+            .filter(|i| i.meta.entered_in_error.is_none())
+            .max_by(|a, b| (a.meta.recorded_at, &a.meta.id).cmp(&(b.meta.recorded_at, &b.meta.id)))
     }
 
     /// The registration in force: the latest recorded that was not voided.
@@ -454,6 +478,7 @@ impl TriageTag {
             category: current.map(|t| t.input.category),
             triaged_at: current.map(|t| t.input.at),
             departed_at: self.transport().and_then(|t| t.input.departed_at),
+            identified_as: self.identified_as().map(|i| i.input.patient.clone()),
         })
     }
 }
@@ -501,6 +526,9 @@ pub struct TriageSummary {
     pub triaged_at: Option<Timestamp>,
     /// When they left with a transport, if they did.
     pub departed_at: Option<Timestamp>,
+    /// The chart the casualty was identified as, if they were.
+    #[serde(default)]
+    pub identified_as: Option<crate::PatientId>,
 }
 
 #[cfg(test)]
@@ -623,6 +651,7 @@ mod tests {
             category,
             triaged_at: category.map(|_| Timestamp(now.0 - minutes_ago * minute)),
             departed_at: None,
+            identified_as: None,
         };
         let mut gone = tag("T-9", Some(TriageCategory::Red), 5);
         gone.departed_at = Some(now);

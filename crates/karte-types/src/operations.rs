@@ -105,6 +105,15 @@ macro_rules! for_each_operation {
             /// The team's board: counts per category and who waits longest
             /// (the interval in minutes; the default if not given).
             session board(retriage_minutes: Option<u32>) -> $crate::Board;
+            /// Disaster mode: links an unknown casualty's chart to the chart
+            /// of the person they turned out to be; answers with the link.
+            session identify(casualty: $crate::PatientId, known: $crate::PatientId) -> $crate::EntryId;
+            /// Disaster mode: records a consultation, a visit with its
+            /// J-SPEED sheet; answers with the visit's id.
+            session record_consultation(patient: $crate::PatientId, input: $crate::ConsultationInput) -> $crate::EntryId;
+            /// Disaster mode: the daily report (診療日報) of a site and day,
+            /// per team, counted from the charts.
+            session disaster_report(date: $crate::Date, site: String) -> $crate::DailyReport;
         }
     };
 }

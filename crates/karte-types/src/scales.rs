@@ -475,6 +475,10 @@ pub enum Scale {
     Barthel(Barthel),
     /// DESIGN-R 2020 of one wound.
     DesignR(DesignR),
+    /// Disaster mode: the J-SPEED tick sheet of a consultation (the visit
+    /// it was recorded with), counted in the daily report.
+    #[serde(rename = "jspeed")]
+    JSpeed(crate::JSpeedSheet),
 }
 
 impl Scale {
@@ -483,6 +487,7 @@ impl Scale {
             Scale::Bedridden { .. } | Scale::Dementia { .. } => Ok(()),
             Scale::Barthel(barthel) => barthel.validate(),
             Scale::DesignR(design) => design.validate(),
+            Scale::JSpeed(sheet) => sheet.validate(),
         }
     }
 
@@ -493,6 +498,20 @@ impl Scale {
             Scale::Dementia { grade } => grade.to_string(),
             Scale::Barthel(b) => format!("{}", b.total()),
             Scale::DesignR(d) => format!("{} {}", d.wound, d.notation()),
+            Scale::JSpeed(sheet) => {
+                let numbers: Vec<String> = sheet
+                    .items
+                    .items()
+                    .iter()
+                    .map(|i| i.number.to_string())
+                    .collect();
+                format!(
+                    "J-SPEED {} ({} / {})",
+                    numbers.join(","),
+                    sheet.team,
+                    sheet.site
+                )
+            }
         }
     }
 }
@@ -577,6 +596,8 @@ impl ScaleTrends {
                         None => trends.design_r.push((d.wound.clone(), vec![point])),
                     }
                 }
+                // A tick sheet has no trend; the daily report counts it.
+                Scale::JSpeed(_) => {}
             }
         }
         trends

@@ -78,12 +78,27 @@ impl Session {
     /// `retriage_minutes` (by default [`DEFAULT_RETRIAGE_MINUTES`]).
     pub fn board(&mut self, retriage_minutes: &Option<u32>) -> Result<Board, ApiError> {
         let now = self.now();
-        let summaries: Vec<_> = self
-            .index()?
+        let links = self.identity_links()?;
+        let index = self.index()?;
+        let summaries: Vec<_> = index
             .entries
             .iter()
             .filter(|(s, _)| s.triage.is_some())
-            .map(|(s, _)| s.clone())
+            .map(|(s, _)| {
+                // An identified casualty stands on the board under the
+                // name of the chart they were identified as.
+                let mut shown = s.clone();
+                let root = links.root(&s.id);
+                if root != s.id
+                    && let Some(known) = index.entry(&root)
+                {
+                    shown.family = known.family.clone();
+                    shown.given = known.given.clone();
+                    shown.family_kana = known.family_kana.clone();
+                    shown.given_kana = known.given_kana.clone();
+                }
+                shown
+            })
             .collect();
         Ok(Board::draw(
             &summaries,

@@ -75,6 +75,9 @@ const OPERATIONS: &[Row] = &[
     row("triage", CLERK, Permitted::Succeeds),
     row("record_transport", CLERK, Permitted::Succeeds),
     row("board", NOBODY, Permitted::Succeeds),
+    row("identify", NOBODY, Permitted::FailsWith("invalid_input")),
+    row("record_consultation", CLERK, Permitted::Succeeds),
+    row("disaster_report", NOBODY, Permitted::Succeeds),
     row("echo", NOBODY, Permitted::Succeeds),
     row("lock", NOBODY, Permitted::Succeeds),
 ];
@@ -173,6 +176,14 @@ fn arguments(operation: &str, role: Role, fixture: &Fixture) -> Value {
             "agency": "DMAT", "destination": null, "departed_at": null,
         }}),
         "board" => json!({"retriage_minutes": null}),
+        // A named patient is no unknown casualty: refused, nothing written.
+        "identify" => json!({"casualty": patient, "known": fixture.no_allergies}),
+        "record_consultation" => json!({"patient": patient, "input": {
+            "visit": visit(40, 76),
+            "sheet": {"team": "DMAT 1", "site": "体育館", "items": "fever",
+                "pregnant": false, "age_group": null},
+        }}),
+        "disaster_report" => json!({"date": "2026-12-07", "site": "体育館"}),
         "echo" => json!({"text": "hello"}),
         _ => json!({}),
     }

@@ -3,6 +3,7 @@
 mod bad_input;
 mod casualty;
 mod crash;
+mod disaster;
 mod document;
 mod paperwork;
 mod plaintext;

@@ -4,6 +4,7 @@
 
 mod casualty;
 mod chart;
+mod consultation;
 mod jp_core;
 mod json;
 mod scales;

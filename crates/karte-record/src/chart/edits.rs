@@ -186,28 +186,9 @@ impl Chart {
         input: &T,
         edit: &Edit<'_>,
     ) -> Result<(), RecordError> {
-        if ulid::Ulid::from_string(id.as_str()).is_err() {
-            return Err(RecordError::invalid(
-                "id",
-                "malformed",
-                format!("'{id}' is not a ULID"),
-            ));
-        }
-        input.check()?;
-        let mut entry = input_to_doc(input)?;
-        entry.extend(flatten(
-            &serde_json::json!({ RECORDED_BY: to_json(edit.author)? }),
-            &[],
-        ));
-        entry.insert(RECORDED_AT.to_owned(), Value::from(edit.at.0));
-        let entry = Value::Object(entry);
+        let entry = new_entry::<T>(id, input, edit)?;
         self.commit(operation, edit, |tx| {
-            if find_entry(tx, id)?.is_some() {
-                return Err(RecordError::DuplicateEntry(id.clone()));
-            }
-            let collection = container(tx, T::COLLECTION.key())?;
-            put_json(tx, &collection, id.as_str(), &entry)?;
-            after_allergy_write(tx, T::COLLECTION, &entry, edit)
+            put_new_entry::<T>(tx, id, &entry, edit)
         })
     }
 
@@ -238,6 +219,46 @@ impl Chart {
         }
         Ok(out)
     }
+}
+
+/// A new entry as it is written: the input's fields, flat, with who
+/// recorded it and when. Checks the id is a ULID and the input is valid.
+pub(super) fn new_entry<T: EntryInput>(
+    id: &EntryId,
+    input: &T,
+    edit: &Edit<'_>,
+) -> Result<Value, RecordError> {
+    if ulid::Ulid::from_string(id.as_str()).is_err() {
+        return Err(RecordError::invalid(
+            "id",
+            "malformed",
+            format!("'{id}' is not a ULID"),
+        ));
+    }
+    input.check()?;
+    let mut entry = input_to_doc(input)?;
+    entry.extend(flatten(
+        &serde_json::json!({ RECORDED_BY: to_json(edit.author)? }),
+        &[],
+    ));
+    entry.insert(RECORDED_AT.to_owned(), Value::from(edit.at.0));
+    Ok(Value::Object(entry))
+}
+
+/// Puts a new entry made by [`new_entry`] into its collection, within a
+/// change; an id the chart holds already is refused.
+pub(super) fn put_new_entry<T: EntryInput>(
+    tx: &mut automerge::transaction::Transaction<'_>,
+    id: &EntryId,
+    entry: &Value,
+    edit: &Edit<'_>,
+) -> Result<(), RecordError> {
+    if find_entry(tx, id)?.is_some() {
+        return Err(RecordError::DuplicateEntry(id.clone()));
+    }
+    let collection = container(tx, T::COLLECTION.key())?;
+    put_json(tx, &collection, id.as_str(), entry)?;
+    after_allergy_write(tx, T::COLLECTION, entry, edit)
 }
 
 fn as_object(value: &Value) -> &serde_json::Map<String, Value> {

@@ -247,7 +247,7 @@ impl Chart {
     }
 
     /// `findings` less those the chart has a review item for, once each.
-    fn unrecorded(
+    pub(super) fn unrecorded(
         &self,
         mut findings: Vec<review::Finding>,
     ) -> Result<Vec<review::Finding>, RecordError> {

@@ -5,14 +5,18 @@
 //! (`TriageTag::current`).
 
 use automerge::ActorId;
+use automerge::transaction::Transactable;
 use karte_types::{
-    CasualtyInput, Date, Demographics, EntryId, PatientId, TransportInput, TriageInput,
-    TriageTagInput,
+    CasualtyInput, Date, Demographics, EntryId, IdentificationInput, IdentityConflict, PatientId,
+    ReviewKind, TransportInput, TriageInput, TriageTagInput,
 };
 
-use super::Chart;
+use super::edits::{new_entry, put_new_entry};
+use super::{Chart, container};
 use crate::RecordError;
 use crate::history::Edit;
+use crate::layout::REVIEWS;
+use crate::review::Finding;
 
 impl Chart {
     /// A new chart for a casualty whose name nobody knows: the chart's
@@ -82,6 +86,51 @@ impl Chart {
             &TriageTagInput::Transport(transport.clone()),
             edit,
         )
+    }
+}
+
+impl Chart {
+    /// Links this casualty chart to the chart of the person they turned
+    /// out to be, in one change: the link as the entry `entry`, and a
+    /// review item for each value the two charts disagree on
+    /// (`conflicts`, from `identity_conflicts`) that the chart does not
+    /// hold yet. Nothing of either chart is copied or rewritten: readers
+    /// fold this chart into the known one. The caller checks the link
+    /// (`check_identification`), which needs the other charts.
+    pub fn identify(
+        &mut self,
+        entry: &EntryId,
+        input: &IdentificationInput,
+        conflicts: Vec<IdentityConflict>,
+        edit: &Edit<'_>,
+    ) -> Result<(), RecordError> {
+        let link = TriageTagInput::Identified(input.clone());
+        let value = new_entry(entry, &link, edit)?;
+        let findings = conflicts
+            .into_iter()
+            .map(|c| {
+                Finding::new(
+                    ReviewKind::Clinical {
+                        rule: c.rule.to_owned(),
+                    },
+                    c.path,
+                    c.values,
+                    c.about,
+                )
+            })
+            .collect();
+        let findings = self.unrecorded(findings)?;
+        self.commit("casualty.identify", edit, |tx| {
+            put_new_entry::<TriageTagInput>(tx, entry, &value, edit)?;
+            let reviews = container(tx, REVIEWS)?;
+            for finding in findings {
+                let id = finding.id.clone();
+                let record = finding.into_record(edit.at, edit.author);
+                let text = serde_json::to_string(&record).expect("a review serialises");
+                tx.put(&reviews, id.as_str(), text)?;
+            }
+            Ok(())
+        })
     }
 }
 

@@ -1,0 +1,115 @@
+//! Disaster mode's daily report on the command line: a visit recorded as a
+//! consultation with its J-SPEED items (`karte visit record … --jspeed`),
+//! `karte disaster report` (the 診療日報 printed in Japanese and English,
+//! the WHO EMT MDS CSV and FHIR MeasureReports) and `karte disaster items`.
+
+use anyhow::{Context, Result};
+use karte_api::Session;
+use karte_api::types::{
+    DailyReport, Date, JSPEED_2018, JSpeedGroup, JSpeedSheet, JSpeedTicks, ReportAgeGroup,
+};
+
+use crate::Form;
+use crate::args::{DisasterReportArgs, VisitRecord};
+
+/// The J-SPEED sheet a visit command asks for, if it gave `--jspeed`.
+pub fn consultation_sheet(record: &VisitRecord) -> Result<Option<JSpeedSheet>> {
+    let Some(list) = &record.jspeed else {
+        return Ok(None);
+    };
+    let mut form = Form::new();
+    let items = match JSpeedTicks::parse(list) {
+        Ok(items) => Some(items),
+        Err(errors) => {
+            for error in errors.0 {
+                form.take::<()>(Err(error));
+            }
+            None
+        }
+    };
+    let age_group = form.optional(&record.age_group, ReportAgeGroup::parse);
+    let sheet = form.finish(|| JSpeedSheet {
+        team: record.team.clone().unwrap_or_default().trim().to_owned(),
+        site: record.site.clone().unwrap_or_default().trim().to_owned(),
+        items: items.expect("checked"),
+        pregnant: record.pregnant,
+        age_group,
+    })?;
+    Ok(Some(sheet))
+}
+
+pub fn report(session: &mut Session, args: &DisasterReportArgs) -> Result<()> {
+    let date = Date::parse("date", &args.date)
+        .map_err(|e| karte_api::ApiError::Invalid(karte_api::types::ValidationErrors(vec![e])))?;
+    let report = session.disaster_report(&date, &args.site)?;
+    if let Some(path) = &args.csv {
+        std::fs::write(path, report.mds_csv())
+            .with_context(|| format!("could not write {}", path.display()))?;
+    }
+    if let Some(path) = &args.fhir {
+        let bundle = karte_fhir::daily_report_bundle(&report, &format!("karte-jspeed-{date}"));
+        std::fs::write(path, serde_json::to_vec_pretty(&bundle)?)
+            .with_context(|| format!("could not write {}", path.display()))?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(())
+}
+
+pub fn items() {
+    println!("No.  code / 項目 / item / WHO EMT MDS");
+    let mut group = None;
+    for item in JSPEED_2018 {
+        if group != Some(item.group) {
+            group = Some(item.group);
+            println!("{} / {}", item.group.label_ja(), item.group.label_en());
+        }
+        let mds = item.mds.map(|m| format!("MDS{m}")).unwrap_or_default();
+        let unsure = if item.number_confirmed { " " } else { "?" };
+        println!(
+            "{:>3}{unsure} {}  {} / {}  {mds}",
+            item.number, item.code, item.ja, item.en
+        );
+    }
+    println!("? = number not confirmed by the sources (see the item list's notes)");
+}
+
+fn print_report(report: &DailyReport) {
+    println!(
+        "診療日報 / daily report (J-SPEED 2018)  {}  {}",
+        report.date, report.site
+    );
+    if report.teams.is_empty() {
+        println!("診療なし / no consultations");
+    }
+    let groups = ReportAgeGroup::ALL.map(|g| g.label_ja()).join(" / ");
+    for team in &report.teams {
+        println!();
+        println!(
+            "チーム / team: {}  診療件数 / consultations: {}",
+            team.team, team.consultations
+        );
+        println!("  年齢 / age: {groups}");
+        let row = |counts: &[u32; 4]| counts.map(|n| n.to_string()).join(" / ");
+        println!("  男性 / male: {}", row(&team.male));
+        println!("  女性 / female: {}", row(&team.female));
+        println!("  （うち妊婦 / of whom pregnant: {}）", row(&team.pregnant));
+        if team.sex_not_stated.iter().any(|n| *n > 0) {
+            println!("  性別不明 / sex not stated: {}", row(&team.sex_not_stated));
+        }
+        let mut group: Option<JSpeedGroup> = None;
+        for item in JSPEED_2018 {
+            let Some(count) = team.items.get(item.code) else {
+                continue;
+            };
+            if group != Some(item.group) {
+                group = Some(item.group);
+                println!("  {} / {}", item.group.label_ja(), item.group.label_en());
+            }
+            println!("    {:>3} {} / {}: {count}", item.number, item.ja, item.en);
+        }
+    }
+}
