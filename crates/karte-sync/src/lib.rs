@@ -18,6 +18,7 @@
 
 mod auth;
 pub mod client;
+pub mod cover;
 pub mod enrolment;
 pub mod enrolment_code;
 mod error;
@@ -29,8 +30,9 @@ pub mod wire;
 
 pub use auth::{
     ChangeInfo, DeviceKey, audit_signing_message, change_signing_message, request_signing_message,
-    sign_audit_head, sign_change, sign_request, sign_request_body, verify_audit_head,
-    verify_change, verify_change_signature, verify_request, verify_request_header,
+    sign_audit_head, sign_change, sign_change_hash, sign_request, sign_request_body,
+    verify_audit_head, verify_change, verify_change_signature, verify_request,
+    verify_request_header,
 };
 pub use enrolment::{EnrolmentGrantJson, EnrolmentRequestJson};
 pub use error::{AuthError, SyncError, TransportError, WireError};
