@@ -41,7 +41,7 @@ pub use wire::{
     AuditHeadReport, AuditRecordWire, AuditUpload, ChangeSignature, ChartDigest, DeviceLock,
     DocHeads, DocPush, DocUpdate, HeaderRead, Limits, OLDEST_READ_VERSION, PROTOCOL_VERSION,
     Payload, QuarantineReport, RequestHeader, SignedChange, SignedRequest, SignerKey, SyncRequest,
-    SyncResponse, WipeOrder, decode_request, decode_request_within, decode_response,
+    SyncResponse, WholeChart, WipeOrder, decode_request, decode_request_within, decode_response,
     decode_response_within, decode_update, encode_request, encode_response, encode_response_as,
     encode_update, inflate_request_body, inflate_request_body_of, read_request_header,
 };

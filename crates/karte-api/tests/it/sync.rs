@@ -46,9 +46,14 @@ fn two_devices_of_one_org_converge_and_a_quiet_sync_is_one_small_round() {
     let patient = a.session.add_patient(&yamada()).unwrap();
     a.session.record_visit(&patient, &visit(60, 72)).unwrap();
     let first = a.sync();
+    // A chart new to the hub goes whole, under the signature of its tip.
     assert_eq!(
-        (first.pushed_changes, first.pushed_charts),
-        (2, 1),
+        (
+            first.pushed_changes,
+            first.pushed_charts,
+            first.pushed_whole
+        ),
+        (0, 1, 1),
         "{first}"
     );
     assert_eq!(a.session.sync_status().unwrap().charts_to_push, 0);

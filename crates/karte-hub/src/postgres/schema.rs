@@ -13,7 +13,7 @@ use crate::HubStoreError;
 /// The advisory lock that serialises migrations ("KHUB" and 2).
 const MIGRATION_LOCK: i64 = 0x4b48_5542_0000_0002;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -245,6 +245,13 @@ CREATE TABLE feed_identity (
 );
 INSERT INTO feed_identity (id, feed)
     VALUES (1, decode(md5(random()::text || clock_timestamp()::text || pg_backend_pid()::text), 'hex'));
+";
+
+/// The cover rule: a change that came inside a chart sent whole, with no
+/// signature of its own (`signature` empty), names the signed later change
+/// of its author that vouches for it.
+const V11: &str = "
+ALTER TABLE changes ADD COLUMN covered_by BYTEA CHECK (covered_by IS NULL OR octet_length(covered_by) = 32);
 ";
 
 /// Brings the database's schema up to date.

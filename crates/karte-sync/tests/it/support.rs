@@ -102,8 +102,14 @@ pub fn signed_change() -> impl Strategy<Value = SignedChange> {
 }
 
 pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
-    let push = (patient(), prop::collection::vec(signed_change(), 0..3))
-        .prop_map(|(doc, changes)| DocPush { doc, changes });
+    let push =
+        (patient(), prop::collection::vec(signed_change(), 0..3)).prop_map(|(doc, changes)| {
+            DocPush {
+                doc,
+                changes,
+                whole: None,
+            }
+        });
     let audit = audit_head_report();
     let share = || (patient(), id());
     let quarantine =
