@@ -243,7 +243,10 @@ fn a_refused_share_is_reported_and_does_not_block_later_syncs() {
     let error = a.fails(&["share", &patient, "--org", "01JNOSUCHORG00000000000000"]);
     assert!(error.contains("error[unknown_org]"), "{error}");
     let out = a.ok(&["sync"]);
-    assert!(out.starts_with("pushed 1 change in 1 chart"), "{out}");
+    assert!(
+        out.starts_with("pushed 0 changes in 1 chart (1 whole)"),
+        "{out}"
+    );
 }
 
 /// Issue 11, item 2: a share into another organisation waits for its
@@ -438,7 +441,10 @@ fn a_hub_with_a_private_authority_is_trusted_only_with_its_certificate() {
     let untrusted = vault.fails(&["sync"]);
     assert!(untrusted.contains("error["), "{untrusted}");
     let pushed = vault.ok(&["sync", "--ca-cert", &ca]);
-    assert!(pushed.starts_with("pushed 1 change in 1 chart"), "{pushed}");
+    assert!(
+        pushed.starts_with("pushed 0 changes in 1 chart (1 whole)"),
+        "{pushed}"
+    );
     hub.admin(&["share", "accept", "--org", &clinic, "--from", &org]);
     let shared = vault.ok(&["share", &patient, "--org", &clinic, "--ca-cert", &ca]);
     assert!(shared.starts_with("shared "), "{shared}");
