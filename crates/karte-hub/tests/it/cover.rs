@@ -230,3 +230,28 @@ pub async fn a_relayed_whole_chart_keeps_the_original_authors<B: Backend>() {
     reader.sync(&hub).await;
     assert_eq!(reader.heads(&doc), relay.heads(&doc));
 }
+
+pub async fn a_whole_chart_sent_again_stores_nothing_and_one_grown_since_stores_the_rest<
+    B: Backend,
+>() {
+    let hub = TestHub::<B>::start().await;
+    let (org, _) = hub.add_org("station").await;
+    let mut tablet = hub.enrol(&org.id, "tablet").await;
+    let doc = tablet.create_chart("w");
+    tablet.record_visit(&doc, 70);
+    let push = own_whole(&tablet, &doc);
+    assert_eq!(push_as(&hub, &mut tablet, vec![push.clone()]).await.0, 200);
+    // The answer was lost: the same chart comes whole again.
+    let before = hub.store.feed_head().await.unwrap();
+    assert_eq!(push_as(&hub, &mut tablet, vec![push]).await.0, 200);
+    assert_eq!(hub.store.feed_head().await.unwrap(), before);
+    // Grown since, whole again (a device that forgot what the hub holds):
+    // only the new changes are stored, the held ones need no signature.
+    tablet.record_visit(&doc, 71);
+    tablet.record_visit(&doc, 72);
+    let head = tablet.charts[&doc].heads()[0].0;
+    let grown = whole(&tablet, &doc, vec![tip(&tablet, head)]);
+    assert_eq!(push_as(&hub, &mut tablet, vec![grown]).await.0, 200);
+    assert_eq!(hub.store.feed_head().await.unwrap(), before + 2);
+    assert_eq!(hub.heads(&doc).await, tablet.heads(&doc));
+}

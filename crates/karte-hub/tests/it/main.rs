@@ -90,6 +90,7 @@ on_both_backends! {
     cover::a_chart_pushed_whole_is_stored_change_by_change_under_its_author,
     cover::a_forged_misattributed_or_uncovered_whole_chart_is_refused_with_nothing_stored,
     cover::a_relayed_whole_chart_keeps_the_original_authors,
+    cover::a_whole_chart_sent_again_stores_nothing_and_one_grown_since_stores_the_rest,
     push::a_push_is_stored_in_feed_order,
     push::a_batch_with_one_bad_doc_stores_nothing,
     push::a_repeated_push_changes_nothing,
