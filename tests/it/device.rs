@@ -99,6 +99,7 @@ impl Device {
             match self.sync_via(url) {
                 Ok(summary) => {
                     let moved = summary.pushed_changes
+                        + summary.pushed_whole
                         + summary.received_changes
                         + summary.received_whole
                         + summary.removed_charts;

@@ -246,6 +246,12 @@ pub fn sign_change(key: &DeviceKey, change: &[u8]) -> Result<SignedChange, AuthE
     })
 }
 
+/// Signs a change by its hash alone: for a chart sent whole, whose tips are
+/// signed without being carried one by one (see [`crate::cover`]).
+pub fn sign_change_hash(key: &DeviceKey, hash: &[u8; 32]) -> Vec<u8> {
+    key.sign(&change_signing_message(hash))
+}
+
 /// Checks that a pushed change's bytes have the hash it claims, that the
 /// pushing device signed that hash, and that the change was written under
 /// one of that device's actors.

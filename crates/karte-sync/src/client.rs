@@ -13,10 +13,10 @@ mod verify;
 
 pub use http::HttpTransport;
 pub use replica::{
-    AuditOutgoing, FeedCursor, Outgoing, OutgoingChange, OutgoingChart, PageApplied, ReceivedPage,
-    Replica,
+    AuditOutgoing, FeedCursor, Outgoing, OutgoingChange, OutgoingChart, OutgoingWhole, PageApplied,
+    ReceivedPage, Replica,
 };
-pub use rounds::{DeviceIdentity, RequestStamps, SyncOptions, sync};
+pub use rounds::{DeviceIdentity, RequestStamps, SyncOptions, WHOLE_CHART_MAX_BYTES, sync};
 pub use summary::{QuarantineNote, SyncProgress, SyncSummary, human_bytes};
 pub use transport::{EnrolmentGrant, EnrolmentRequest, GrantedTrust, Transport};
 pub use verify::RefusedUpdate;

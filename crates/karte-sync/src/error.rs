@@ -90,6 +90,10 @@ pub enum AuthError {
     ClockSkew { skew_seconds: i64, hub_now_ms: i64 },
     #[error("this request was received before: it was replayed; send a new request")]
     Replayed,
+    #[error(
+        "change {hash} carries no signature of its author and no signed later change of that author covers it: it was forged, or its author's signature was left out; nothing of the chart was stored"
+    )]
+    UncoveredChange { hash: String },
 }
 
 impl AuthError {
@@ -106,6 +110,7 @@ impl AuthError {
             AuthError::ForeignActor { .. } => "foreign_actor",
             AuthError::ClockSkew { .. } => "clock_skew",
             AuthError::Replayed => "replayed",
+            AuthError::UncoveredChange { .. } => "unsigned_change",
         }
     }
 
@@ -117,7 +122,9 @@ impl AuthError {
             AuthError::BadSignature | AuthError::ClockSkew { .. } | AuthError::Replayed => 401,
             AuthError::Body(wire) => wire.http_status(),
             AuthError::MalformedChange { .. } | AuthError::ChangeHashMismatch { .. } => 400,
-            AuthError::ForgedChange { .. } | AuthError::ForeignActor { .. } => 403,
+            AuthError::ForgedChange { .. }
+            | AuthError::ForeignActor { .. }
+            | AuthError::UncoveredChange { .. } => 403,
         }
     }
 }

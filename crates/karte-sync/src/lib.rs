@@ -18,6 +18,7 @@
 
 mod auth;
 pub mod client;
+pub mod cover;
 pub mod enrolment;
 pub mod enrolment_code;
 mod error;
@@ -30,9 +31,9 @@ pub mod wire;
 
 pub use auth::{
     ChangeInfo, DeviceKey, audit_signing_message, change_signing_message, request_signing_message,
-    sign_audit_head, sign_bundle, sign_bundle_header, sign_change, sign_request, sign_request_body,
-    verify_audit_head, verify_bundle, verify_bundle_header, verify_change, verify_change_signature,
-    verify_request, verify_request_header,
+    sign_audit_head, sign_bundle, sign_bundle_header, sign_change, sign_change_hash, sign_request,
+    sign_request_body, verify_audit_head, verify_bundle, verify_bundle_header, verify_change,
+    verify_change_signature, verify_request, verify_request_header,
 };
 pub use enrolment::{EnrolmentGrantJson, EnrolmentRequestJson};
 pub use error::{AuthError, SyncError, TransportError, WireError};
@@ -41,7 +42,7 @@ pub use wire::{
     AuditHeadReport, AuditRecordWire, AuditUpload, ChangeSignature, ChartDigest, DeviceLock,
     DocHeads, DocPush, DocUpdate, HeaderRead, Limits, OLDEST_READ_VERSION, PROTOCOL_VERSION,
     Payload, QuarantineReport, RequestHeader, SignedChange, SignedRequest, SignerKey, SyncRequest,
-    SyncResponse, WipeOrder, decode_request, decode_request_within, decode_response,
+    SyncResponse, WholeChart, WipeOrder, decode_request, decode_request_within, decode_response,
     decode_response_within, decode_update, encode_request, encode_response, encode_response_as,
     encode_update, inflate_request_body, inflate_request_body_of, read_request_header,
 };

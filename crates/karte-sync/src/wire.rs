@@ -258,11 +258,28 @@ pub struct QuarantineReport {
     pub since_ms: i64,
 }
 
-/// The changes of one chart that the hub lacks, in causal order.
+/// The changes of one chart that the hub lacks, in causal order, or the
+/// chart whole.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocPush {
     pub doc: PatientId,
     pub changes: Vec<SignedChange>,
+    /// The chart saved whole, for a chart the hub does not hold yet: far
+    /// smaller than its changes one by one. The hub takes every change in
+    /// it that it lacks, as if pushed before `changes`.
+    #[serde(default)]
+    pub whole: Option<WholeChart>,
+}
+
+/// A chart sent whole with the signatures that vouch for it: one per
+/// author's tip, by the cover rule ([`crate::cover`]), each naming its
+/// author (the pushing device, or another whose change this one hands on).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WholeChart {
+    /// `Automerge::save` of the chart.
+    #[serde(with = "serde_bytes")]
+    pub saved: Vec<u8>,
+    pub tips: Vec<ChangeSignature>,
 }
 
 /// One raw Automerge change, its hash and the pushing device's signature
@@ -762,6 +779,7 @@ mod v3 {
                             author: None,
                         })
                         .collect(),
+                    whole: None,
                 })
                 .collect();
             super::SyncRequest {

@@ -26,8 +26,9 @@ use karte_store::{
 };
 use karte_sync::client::{
     AuditOutgoing, DeviceIdentity, EnrolmentRequest, FeedCursor, HttpTransport, Outgoing,
-    OutgoingChange, OutgoingChart, PageApplied, QuarantineNote, ReceivedPage, Replica,
-    RequestStamps, SyncOptions, SyncProgress, SyncSummary, Transport,
+    OutgoingChange, OutgoingChart, OutgoingWhole, PageApplied, QuarantineNote, ReceivedPage,
+    Replica, RequestStamps, SyncOptions, SyncProgress, SyncSummary, Transport,
+    WHOLE_CHART_MAX_BYTES,
 };
 use karte_sync::enrolment_code::EnrolmentCode;
 use karte_sync::recovery::seal_to_recovery_key;
@@ -597,6 +598,14 @@ impl Replica for VaultReplica<'_> {
                 }
             } else {
                 let loaded = self.session.load(&pending.id)?;
+                if let Some(whole) = whole_for_hub(&loaded.chart, &device, &heads) {
+                    charts.push(OutgoingChart {
+                        doc: pending.id,
+                        changes: Vec::new(),
+                        whole: Some(whole),
+                    });
+                    continue;
+                }
                 let own = loaded.chart.own_changes_since(&device, &heads);
                 own.into_iter().map(OutgoingChange::own).collect()
             };
@@ -606,6 +615,7 @@ impl Replica for VaultReplica<'_> {
                 charts.push(OutgoingChart {
                     doc: pending.id,
                     changes,
+                    whole: None,
                 });
             }
         }
@@ -902,6 +912,26 @@ enum Receiving<'a> {
     },
     /// New and sent whole without a digest: loaded and checked here.
     Load { saved: &'a [u8] },
+}
+
+/// A chart to push whole: one the hub was never known to hold (no heads it
+/// acknowledged) whose every change is this device's own, so its heads are
+/// its only tips, and whose saved bytes fit the limit. Far smaller than its
+/// changes one by one (a chart with two years of visits saves to about a
+/// tenth of them).
+fn whole_for_hub(
+    chart: &Chart,
+    device: &DeviceId,
+    hub_heads: &[ChangeHash],
+) -> Option<OutgoingWhole> {
+    if !hub_heads.is_empty() || !chart.only_by(device) {
+        return None;
+    }
+    let saved = chart.save();
+    (saved.len() <= WHOLE_CHART_MAX_BYTES).then(|| OutgoingWhole {
+        saved,
+        tips: chart.heads().into_iter().map(|head| head.0).collect(),
+    })
 }
 
 fn receiving(update: &DocUpdate, held: bool) -> Receiving<'_> {

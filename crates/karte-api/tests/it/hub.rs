@@ -524,6 +524,7 @@ impl Hostile {
             pushes: vec![karte_sync::DocPush {
                 doc: doc.clone(),
                 changes: changes.iter().map(|change| self.sign(change)).collect(),
+                whole: None,
             }],
             audit_head: None,
             shares: Vec::new(),

@@ -46,9 +46,14 @@ fn two_devices_of_one_org_converge_and_a_quiet_sync_is_one_small_round() {
     let patient = a.session.add_patient(&yamada()).unwrap();
     a.session.record_visit(&patient, &visit(60, 72)).unwrap();
     let first = a.sync();
+    // A chart new to the hub goes whole, under the signature of its tip.
     assert_eq!(
-        (first.pushed_changes, first.pushed_charts),
-        (2, 1),
+        (
+            first.pushed_changes,
+            first.pushed_charts,
+            first.pushed_whole
+        ),
+        (0, 1, 1),
         "{first}"
     );
     assert_eq!(a.session.sync_status().unwrap().charts_to_push, 0);
@@ -694,4 +699,37 @@ fn a_hub_restored_from_a_backup_gets_every_later_change_back_from_the_devices() 
         let quiet = over(device);
         assert_eq!(quiet.pushed_changes, 0, "{quiet}");
     }
+}
+
+/// Issue 11, item 6: a chart the hub does not hold goes whole, under the
+/// signature of its tip alone; the vault keeps that signature, and the hub
+/// stores every change under the device, the tip signed and the rest
+/// vouched for by it.
+#[test]
+fn a_chart_new_to_the_hub_goes_whole_and_its_tip_signature_is_kept() {
+    let (hub, _org, [mut a, mut b]) = one_org(["A", "B"]);
+    let a_id = device_id(&a);
+    let patient = a.session.add_patient(&yamada()).unwrap();
+    a.session.record_visit(&patient, &visit(60, 72)).unwrap();
+    a.session.record_visit(&patient, &visit(120, 74)).unwrap();
+    let pushed = a.sync();
+    assert_eq!(
+        (pushed.pushed_whole, pushed.pushed_changes),
+        (1, 0),
+        "{pushed}"
+    );
+    let stored = hub.stored_changes(&patient);
+    assert_eq!(stored.len(), 3);
+    assert!(stored.iter().all(|change| change.signer == a_id));
+    let signed: Vec<[u8; 32]> = stored
+        .iter()
+        .filter(|change| !change.signature.is_empty())
+        .map(|change| change.hash)
+        .collect();
+    let (mut a, kept) = a.kept_signatures(&patient);
+    assert_eq!(kept.len(), 1, "the tip's signature alone");
+    assert_eq!(signed, [kept[0].hash], "the hub holds the same one");
+    // Another device receives the chart as A holds it.
+    b.sync();
+    assert_eq!(chart_json(&mut a, &patient), chart_json(&mut b, &patient));
 }

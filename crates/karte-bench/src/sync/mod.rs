@@ -16,6 +16,8 @@ use karte_api::types::{PatientId, PatientSummary};
 use karte_api::{HttpTransport, SyncSummary};
 use karte_record::{ChangeHash, Chart};
 use karte_store::Vault;
+use karte_sync::cover::{AuthorKeys, CoverChange, check_covered};
+use karte_sync::{ChangeSignature, DeviceKey, sign_change_hash};
 use karte_test_support::{PASSPHRASE, visit};
 
 use crate::Options;
@@ -77,6 +79,16 @@ pub fn run(options: &Options) -> Result<Vec<Figure>> {
             Ok(())
         })
     })?;
+    // The cover rule over every chart, as the hub runs it on a chart pushed
+    // whole, beside reading the chart's changes, which the hub does anyway.
+    let device = first.locked(|path| {
+        let vault = Vault::open(path)?.unlock("bench", PASSPHRASE)?;
+        let device = vault.device_id().clone();
+        vault.lock();
+        Ok(device)
+    })?;
+    let saved_charts: Vec<&[u8]> = whole_charts.iter().map(|(_, b, _)| b.as_slice()).collect();
+    let cover = cover_rule(&device, &saved_charts)?;
     first.enrol(&hub.url, code_first, "first")?;
     // ---- first push of charts made offline: counted through the relay and timed ----
     relay.take();
@@ -153,6 +165,15 @@ pub fn run(options: &Options) -> Result<Vec<Figure>> {
         push_ms,
         save_ms,
         "< 5 s",
+    ));
+    figures.push(Figure::new(
+        &format!(
+            "cover rule, {charts} charts ({} changes, at most {} in one): time",
+            cover.changes, cover.most
+        ),
+        cover.check_ms,
+        cover.read_ms,
+        "≪ reading the changes",
     ));
     figures.push(Figure::alone(
         &format!("  … hub's background work after the {charts} charts were pushed"),
@@ -348,6 +369,51 @@ fn store_plainly(charts: &[(PatientId, Vec<u8>, PatientSummary)], dir: &Path) ->
     plain.insert_documents(charts.iter().map(|(id, bytes, _)| (id, bytes.as_slice())))?;
     let summaries: Vec<PatientSummary> = charts.iter().map(|(_, _, s)| s.clone()).collect();
     plain.insert_index(&summaries)
+}
+
+/// The cover rule's cost over saved charts of one device.
+struct CoverRun {
+    /// Checking every chart's changes against its tips' signatures.
+    check_ms: f64,
+    /// The baseline: loading each chart and listing its changes.
+    read_ms: f64,
+    changes: usize,
+    most: usize,
+}
+
+/// Checks each saved chart of `device` by the cover rule, its heads (all
+/// the device's own, so its tips) signed by a key made for the run.
+fn cover_rule(device: &karte_api::types::DeviceId, saved: &[&[u8]]) -> Result<CoverRun> {
+    let (key, _) = DeviceKey::generate(&ring::rand::SystemRandom::new())?;
+    let keys: AuthorKeys = [(device.clone(), key.public_key())].into_iter().collect();
+    let mut run = CoverRun {
+        check_ms: 0.0,
+        read_ms: 0.0,
+        changes: 0,
+        most: 0,
+    };
+    for bytes in saved {
+        let started = std::time::Instant::now();
+        let document = automerge::Automerge::load(bytes)?;
+        let changes = document.get_changes(&[]);
+        run.read_ms += started.elapsed().as_secs_f64() * 1_000.0;
+        let tips: Vec<ChangeSignature> = document
+            .get_heads()
+            .iter()
+            .map(|head| ChangeSignature {
+                hash: head.0,
+                device: device.clone(),
+                signature: sign_change_hash(&key, &head.0),
+            })
+            .collect();
+        let started = std::time::Instant::now();
+        let list: Vec<CoverChange<'_>> = changes.iter().map(CoverChange::from).collect();
+        check_covered(&list, &tips, &keys, &|_| false)?;
+        run.check_ms += started.elapsed().as_secs_f64() * 1_000.0;
+        run.changes += changes.len();
+        run.most = run.most.max(changes.len());
+    }
+    Ok(run)
 }
 
 /// Every chart stored in the locked vault at `path`.

@@ -2,9 +2,17 @@
 //! stored, and one failure refuses the whole request: a refused change
 //! would strand every later change that depends on it.
 //!
+//! A chart new to the hub may come whole (saved) with the signatures of its
+//! authors' tips: every change in it that the hub lacks is taken as if
+//! pushed one by one, authenticated by the cover rule
+//! (`karte_sync::cover`): a signed change of the same author descends from
+//! it. Such a change is stored with its covering tip (`covered_by`) and no
+//! signature of its own, and from then on goes to devices only inside a
+//! chart sent whole (see `updates`).
+//!
 //! The checks, in order: every chart id is sane; every change has the hash
-//! it claims, is signed by its author and written under one of the author's
-//! actors (the author is the pushing device, or for a change the pusher
+//! it claims, is signed by its author (or covered by a signed tip of its
+//! author) and written under one of the author's actors (the author is the pushing device, or for a change the pusher
 //! relays, the device it names: enrolled here, not reported lost, of an
 //! organisation that may write the chart; the relay's own key vouches for
 //! nothing of it); every chart is new or in the device's organisation's care
@@ -20,10 +28,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use automerge::{AutomergeError, ChangeHash, ReadDoc};
+use automerge::{Automerge, AutomergeError, ChangeHash, ReadDoc};
 use axum::http::StatusCode;
 use karte_record::{Chart, Delivery, RecordError, check_change};
-use karte_sync::{ChangeInfo, DocHeads, DocPush, SignedChange, verify_change};
+use karte_sync::cover::{Authentication, CoverChange, check_covered};
+use karte_sync::{ChangeInfo, DocHeads, DocPush, SignedChange, WholeChart, verify_change};
 use karte_types::{DeviceId, PatientId, Timestamp};
 
 use crate::server::blocking::run_blocking;
@@ -38,6 +47,25 @@ const MAX_DOC_ID_LEN: usize = 64;
 
 /// The changes of one chart in a push, verified.
 type VerifiedDoc = (PatientId, Vec<(SignedChange, ChangeInfo)>);
+
+/// For the changes a chart sent whole brought, each change authenticated by
+/// a later signed change of its author: that tip's hash.
+type Covers = HashMap<[u8; 32], [u8; 32]>;
+
+/// One pushed chart: its changes one by one, and the chart whole if sent so.
+struct GroupedDoc {
+    doc: PatientId,
+    changes: Vec<SignedChange>,
+    whole: Option<WholeChart>,
+}
+
+/// A chart sent whole, read: its changes in causal order, and which of them
+/// the hub holds already.
+struct ReadWhole {
+    tips: Vec<karte_sync::ChangeSignature>,
+    changes: Vec<automerge::Change>,
+    held: HashSet<[u8; 32]>,
+}
 
 /// What a push did.
 #[derive(Debug, Default)]
@@ -76,7 +104,8 @@ pub(super) async fn receive<S: HubStore>(
         .collect();
     keys.insert(device.id.clone(), public_key);
     let device_id = device.id.clone();
-    let checked = run_blocking(move || verify_all(docs, &device_id, &keys)).await?;
+    let docs = read_whole_charts(hub, docs).await?;
+    let (checked, covers) = run_blocking(move || verify_all(docs, &device_id, &keys)).await?;
     let mut verified = Vec::with_capacity(checked.len());
     for (doc, changes) in checked {
         if let Admission::Admitted = admission(hub, device, &doc, &changes).await? {
@@ -96,8 +125,17 @@ pub(super) async fn receive<S: HubStore>(
         let save = copy.unsaved + changes.len() > hub.config().snapshot_refresh_after;
         let checked_doc = doc.clone();
         let pusher = device.id.clone();
+        let doc_covers = covers.get(&doc).cloned().unwrap_or_default();
         let (saved, heads, changes) = run_blocking(move || {
-            apply_to_copy(copy.doc, &checked_doc, changes, &pusher, now, save)
+            apply_to_copy(
+                copy.doc,
+                &checked_doc,
+                changes,
+                &doc_covers,
+                &pusher,
+                now,
+                save,
+            )
         })
         .await?;
         acked.push(DocHeads {
@@ -183,12 +221,9 @@ async fn admission<S: HubStore>(
 
 /// The pushed charts in the order first named, each chart's changes
 /// gathered in push order. A change naming the pusher as its author is its
-/// own, as one naming none.
-fn group_by_doc(
-    pushes: Vec<DocPush>,
-    pusher: &DeviceId,
-) -> Result<Vec<(PatientId, Vec<SignedChange>)>, Problem> {
-    let mut order: Vec<(PatientId, Vec<SignedChange>)> = Vec::with_capacity(pushes.len());
+/// own, as one naming none. A chart comes whole at most once, and first.
+fn group_by_doc(pushes: Vec<DocPush>, pusher: &DeviceId) -> Result<Vec<GroupedDoc>, Problem> {
+    let mut order: Vec<GroupedDoc> = Vec::with_capacity(pushes.len());
     let mut index: HashMap<PatientId, usize> = HashMap::new();
     for mut push in pushes {
         check_doc_id(&push.doc)?;
@@ -198,14 +233,87 @@ fn group_by_doc(
             }
         }
         match index.get(&push.doc) {
-            Some(&i) => order[i].1.extend(push.changes),
+            Some(&i) => {
+                if push.whole.is_some() {
+                    return Err(Problem::malformed(format!(
+                        "chart {} is pushed whole after other pushes of it in the same request",
+                        push.doc
+                    )));
+                }
+                order[i].changes.extend(push.changes);
+            }
             None => {
                 index.insert(push.doc.clone(), order.len());
-                order.push((push.doc, push.changes));
+                order.push(GroupedDoc {
+                    doc: push.doc,
+                    changes: push.changes,
+                    whole: push.whole,
+                });
             }
         }
     }
     Ok(order)
+}
+
+/// Reads every chart sent whole: its changes, and those of them the hub
+/// holds already (which need no signature: they were checked when they
+/// came).
+async fn read_whole_charts<S: HubStore>(
+    hub: &Hub<S>,
+    docs: Vec<GroupedDoc>,
+) -> Result<Vec<(GroupedDoc, Option<ReadWhole>)>, Problem> {
+    let mut out = Vec::with_capacity(docs.len());
+    for mut grouped in docs {
+        let Some(whole) = grouped.whole.take() else {
+            out.push((grouped, None));
+            continue;
+        };
+        let doc = grouped.doc.clone();
+        let (tips, saved) = (whole.tips, whole.saved);
+        let changes = run_blocking(move || read_saved(&doc, &saved)).await?;
+        let held = if hub.store().doc(&grouped.doc).await?.is_some() {
+            let hashes: Vec<[u8; 32]> = changes.iter().map(|c| c.hash().0).collect();
+            let present = hub.store().present_changes(&grouped.doc, &hashes).await?;
+            present.into_iter().collect()
+        } else {
+            HashSet::new()
+        };
+        out.push((
+            grouped,
+            Some(ReadWhole {
+                tips,
+                changes,
+                held,
+            }),
+        ));
+    }
+    Ok(out)
+}
+
+/// The changes of a saved chart, in causal order. Automerge checks, as it
+/// loads, that the changes it rebuilds hash to the heads the document
+/// records, so each change's hash is that of its bytes.
+fn read_saved(doc: &PatientId, saved: &[u8]) -> Result<Vec<automerge::Change>, Problem> {
+    let unreadable = |detail: String| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_change",
+            format!(
+                "chart {doc} was pushed whole but cannot be read ({detail}): the device must send it again; nothing was stored"
+            ),
+        )
+    };
+    // Automerge 0.12 panics on some malformed input instead of returning
+    // an error; a device must not be able to bring the hub down with one.
+    let loaded = std::panic::catch_unwind(|| Automerge::load(saved))
+        .map_err(|_| unreadable("Automerge could not read it".to_owned()))?
+        .map_err(|error| unreadable(error.to_string()))?;
+    if !loaded.get_missing_deps(&[]).is_empty() {
+        return Err(unreadable(
+            "it lacks changes that its changes depend on".to_owned(),
+        ));
+    }
+    Ok(loaded.get_changes(&[]))
 }
 
 pub(super) fn check_doc_id(doc: &PatientId) -> Result<(), Problem> {
@@ -234,12 +342,23 @@ pub(super) fn check_doc_id(doc: &PatientId) -> Result<(), Problem> {
 async fn relayed_authors<S: HubStore>(
     hub: &Hub<S>,
     pusher: &Device,
-    docs: &[(PatientId, Vec<SignedChange>)],
+    docs: &[GroupedDoc],
 ) -> Result<HashMap<DeviceId, (Device, [u8; 32])>, Problem> {
     let mut authors = HashMap::new();
-    for (doc, changes) in docs {
-        for change in changes {
-            let Some(author) = &change.author else {
+    for GroupedDoc {
+        doc,
+        changes,
+        whole,
+    } in docs
+    {
+        // The authors named by the tips of a chart sent whole, and by the
+        // changes pushed one by one.
+        let tips = whole.iter().flat_map(|whole| whole.tips.iter());
+        let named = tips
+            .map(|tip| (tip.hash, Some(&tip.device)))
+            .chain(changes.iter().map(|c| (c.hash, c.author.as_ref())));
+        for (hash, author) in named {
+            let Some(author) = author.filter(|author| *author != &pusher.id) else {
                 continue;
             };
             if authors.contains_key(author) {
@@ -251,7 +370,7 @@ async fn relayed_authors<S: HubStore>(
                     "misattributed_change",
                     format!(
                         "chart {doc}: change {} relayed by {} names as its author {author}, {why}; nothing of the push was stored",
-                        hex::encode(change.hash),
+                        hex::encode(hash),
                         pusher.id
                     ),
                 )
@@ -312,25 +431,99 @@ async fn admit_authors<S: HubStore>(
 }
 
 fn verify_all(
-    docs: Vec<(PatientId, Vec<SignedChange>)>,
+    docs: Vec<(GroupedDoc, Option<ReadWhole>)>,
     pusher: &DeviceId,
     keys: &HashMap<DeviceId, [u8; 32]>,
-) -> Result<Vec<VerifiedDoc>, Problem> {
-    docs.into_iter()
-        .map(|(doc, changes)| {
-            let verified = changes
-                .into_iter()
-                .map(|signed| {
-                    // Each change against its author's key: the pusher's
-                    // own, or the relayed author's, never the relay's.
-                    let author = signed.author.as_ref().unwrap_or(pusher);
-                    let info = verify_change(&signed, author, &keys[author])?;
-                    Ok((signed, info))
-                })
-                .collect::<Result<Vec<_>, Problem>>()?;
-            Ok((doc, verified))
+) -> Result<(Vec<VerifiedDoc>, HashMap<PatientId, Covers>), Problem> {
+    let mut all_covers = HashMap::new();
+    let verified = docs
+        .into_iter()
+        .map(|(grouped, whole)| {
+            let mut verified = Vec::new();
+            if let Some(whole) = whole {
+                let (changes, covers) = verify_whole(&grouped.doc, whole, pusher, keys)?;
+                verified = changes;
+                if !covers.is_empty() {
+                    all_covers.insert(grouped.doc.clone(), covers);
+                }
+            }
+            for signed in grouped.changes {
+                // Each change against its author's key: the pusher's
+                // own, or the relayed author's, never the relay's.
+                let author = signed.author.as_ref().unwrap_or(pusher);
+                let info = verify_change(&signed, author, &keys[author])?;
+                verified.push((signed, info));
+            }
+            Ok((grouped.doc, verified))
         })
-        .collect()
+        .collect::<Result<Vec<_>, Problem>>()?;
+    Ok((verified, all_covers))
+}
+
+/// The changes of a chart sent whole that the hub lacks, each authenticated
+/// by the cover rule and attributed to the author whose tip vouches for it,
+/// and the tip covering each change that is not a tip itself.
+fn verify_whole(
+    doc: &PatientId,
+    whole: ReadWhole,
+    pusher: &DeviceId,
+    keys: &HashMap<DeviceId, [u8; 32]>,
+) -> Result<(Vec<(SignedChange, ChangeInfo)>, Covers), Problem> {
+    let ReadWhole {
+        tips,
+        changes,
+        held,
+    } = whole;
+    let list: Vec<CoverChange<'_>> = changes.iter().map(CoverChange::from).collect();
+    let how = check_covered(&list, &tips, keys, &|hash| held.contains(hash))
+        .map_err(|error| refused_cover(doc, error))?;
+    let by_hash: HashMap<[u8; 32], &karte_sync::ChangeSignature> =
+        tips.iter().map(|tip| (tip.hash, tip)).collect();
+    let mut covers = Covers::new();
+    let mut out = Vec::with_capacity(changes.len());
+    for (change, how) in changes.iter().zip(how) {
+        let hash = change.hash().0;
+        let (tip, signature) = match how {
+            Authentication::Held => continue,
+            Authentication::Signed => (by_hash[&hash], by_hash[&hash].signature.clone()),
+            Authentication::Covered { tip } => {
+                covers.insert(hash, tip);
+                (by_hash[&tip], Vec::new())
+            }
+        };
+        let signed = SignedChange {
+            change: change.raw_bytes().to_vec(),
+            hash,
+            signature,
+            author: (tip.device != *pusher).then(|| tip.device.clone()),
+        };
+        let info = ChangeInfo {
+            hash: change.hash(),
+            actor: change.actor_id().clone(),
+            deps: change.deps().to_vec(),
+            change: change.clone(),
+        };
+        out.push((signed, info));
+    }
+    Ok((out, covers))
+}
+
+/// A chart sent whole whose signatures do not vouch for every change in
+/// it: refused with the signature's code, naming the chart.
+fn refused_cover(doc: &PatientId, error: karte_sync::SyncError) -> Problem {
+    let (status, code) = match &error {
+        karte_sync::SyncError::Auth(auth) => (
+            StatusCode::from_u16(auth.http_status()).unwrap_or(StatusCode::FORBIDDEN),
+            auth.code(),
+        ),
+        karte_sync::SyncError::UnknownSigner { .. } => (StatusCode::FORBIDDEN, "unknown_signer"),
+        _ => (StatusCode::BAD_REQUEST, "malformed"),
+    };
+    Problem::new(
+        status,
+        code,
+        format!("chart {doc}, pushed whole: {error}; nothing of the push was stored"),
+    )
 }
 
 /// The copy with a push applied, saved whole if asked, and its heads.
@@ -343,6 +536,7 @@ fn apply_to_copy(
     mut copy: automerge::Automerge,
     doc: &PatientId,
     changes: Vec<(SignedChange, ChangeInfo)>,
+    covers: &Covers,
     pusher: &DeviceId,
     received_at: Timestamp,
     save: bool,
@@ -408,6 +602,7 @@ fn apply_to_copy(
     let stored = changes
         .into_iter()
         .map(|(signed, _)| StoredChange {
+            covered_by: covers.get(&signed.hash).copied(),
             hash: signed.hash,
             bytes: signed.change,
             signature: signed.signature,

@@ -5,8 +5,10 @@
 //! A chart the device has never had (a first sync, a chart shared with its
 //! organisation since its cursor, a chart created since its cursor) comes
 //! saved whole, which is far smaller than its history change by change; a
-//! chart it has comes as the changes it lacks, each with its signature. A
-//! chart no longer shared is listed in `removed`.
+//! chart it has comes as the changes it lacks, each with its signature,
+//! unless one of them has none (it came inside a chart pushed whole and is
+//! vouched for by a later change of its author): then the chart comes
+//! whole. A chart no longer shared is listed in `removed`.
 //!
 //! The store cuts the feed into pages by the size of the changes in them,
 //! but a page of charts sent whole answers much smaller, so the response is
@@ -287,6 +289,11 @@ impl<S: HubStore> Gathering<'_, S> {
                     Ok(Step::Full)
                 }
             }
+            Some(Pending::Changes { .. }) if change.signature.is_empty() => {
+                // A change that came inside a chart sent whole has no
+                // signature of its own: the chart goes whole instead.
+                self.take_whole(change.doc).await
+            }
             Some(Pending::Changes { .. }) => {
                 let size = change.bytes.len() + CHANGE_OVERHEAD;
                 if !self.fits(size) {
@@ -306,7 +313,10 @@ impl<S: HubStore> Gathering<'_, S> {
                 Ok(Step::Taken)
             }
             None => {
-                if self.is_new_to_device(&change).await? {
+                // A change with no signature of its own (it came inside a
+                // chart sent whole, vouched for by a later change of its
+                // author) travels inside the chart sent whole.
+                if change.signature.is_empty() || self.is_new_to_device(&change).await? {
                     return self.take_whole(change.doc).await;
                 }
                 let size = change.bytes.len() + CHANGE_OVERHEAD + DOC_OVERHEAD;

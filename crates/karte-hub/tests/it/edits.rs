@@ -59,6 +59,7 @@ fn by_hand(
     vec![DocPush {
         doc: doc.clone(),
         changes: vec![sign_change(&device.key, change.raw_bytes()).unwrap()],
+        whole: None,
     }]
 }
 

@@ -366,6 +366,7 @@ impl TestDevice {
                 (!changes.is_empty()).then(|| DocPush {
                     doc: doc.clone(),
                     changes,
+                    whole: None,
                 })
             })
             .collect()

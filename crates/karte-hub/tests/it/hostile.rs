@@ -205,6 +205,7 @@ pub async fn bad_changes_refuse_the_whole_push<B: Backend>() {
             DocPush {
                 doc: x.clone(),
                 changes,
+                whole: None,
             },
         ]
     };
@@ -287,6 +288,7 @@ pub async fn bad_changes_refuse_the_whole_push<B: Backend>() {
     let bad_id = vec![DocPush {
         doc: "../../x".into(),
         changes: vec![sign(&tablet.key, &raw[0])],
+        whole: None,
     }];
     refused(
         &hub,
@@ -377,6 +379,7 @@ pub async fn a_change_that_would_leave_no_chart_is_refused<B: Backend>() {
         let push = vec![DocPush {
             doc: doc.clone(),
             changes: vec![sign_change(&tablet.key, &change).unwrap()],
+            whole: None,
         }];
         // The per-change check (`check_change`) sees most of these first;
         // the chart checks (`Chart::admit`) stand behind it. Either way the

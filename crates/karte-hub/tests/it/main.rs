@@ -8,6 +8,7 @@ mod at_rest;
 mod audit;
 mod backend;
 mod convergence;
+mod cover;
 mod edits;
 mod enrol_http;
 mod guard;
@@ -87,6 +88,10 @@ on_both_backends! {
     relay::a_relayed_change_of_a_lost_or_foreign_author_is_refused,
     relay::a_device_of_the_previous_protocol_still_syncs,
     relay::a_request_from_before_a_restore_is_refused_until_the_device_starts_over,
+    cover::a_chart_pushed_whole_is_stored_change_by_change_under_its_author,
+    cover::a_forged_misattributed_or_uncovered_whole_chart_is_refused_with_nothing_stored,
+    cover::a_relayed_whole_chart_keeps_the_original_authors,
+    cover::a_whole_chart_sent_again_stores_nothing_and_one_grown_since_stores_the_rest,
     push::a_push_is_stored_in_feed_order,
     push::a_batch_with_one_bad_doc_stores_nothing,
     push::a_repeated_push_changes_nothing,

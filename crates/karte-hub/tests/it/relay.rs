@@ -23,6 +23,7 @@ fn relayed(author: &TestDevice, doc: &PatientId) -> DocPush {
     DocPush {
         doc: doc.clone(),
         changes,
+        whole: None,
     }
 }
 

@@ -173,6 +173,17 @@ impl Chart {
             .collect()
     }
 
+    /// Whether every change of the chart was written under actors of
+    /// `device`: such a chart's heads are its author's tips, whose
+    /// signatures vouch for all of it when it travels whole (the cover rule
+    /// of `karte_sync::cover`).
+    pub fn only_by(&self, device: &DeviceId) -> bool {
+        self.doc
+            .get_changes(&[])
+            .into_iter()
+            .all(|change| actor_is_of_device(change.actor_id(), device))
+    }
+
     /// The heads of a saved chart, without checking it is one.
     pub fn saved_heads(saved: &[u8]) -> Result<Vec<ChangeHash>, RecordError> {
         Ok(Automerge::load(saved)?.get_heads())

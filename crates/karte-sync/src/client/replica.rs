@@ -122,11 +122,25 @@ pub struct Outgoing {
     pub quarantined: Option<Vec<QuarantineReport>>,
 }
 
-/// One chart's changes that the hub lacks, in causal order.
+/// One chart's changes that the hub lacks, in causal order, or the chart
+/// whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingChart {
     pub doc: PatientId,
     pub changes: Vec<OutgoingChange>,
+    /// The chart saved whole, for a chart the hub does not hold yet whose
+    /// changes are all this device's own: sent in place of `changes`, with
+    /// the signatures of its tips ([`crate::cover`]) made at push time.
+    pub whole: Option<OutgoingWhole>,
+}
+
+/// A chart to push whole: its saved bytes and its tips, every one a change
+/// of this device's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingWhole {
+    pub saved: Vec<u8>,
+    /// The hashes of the chart's tips, to sign.
+    pub tips: Vec<[u8; 32]>,
 }
 
 /// One raw Automerge change to push, and its author's signature when the

@@ -21,18 +21,18 @@ use std::collections::VecDeque;
 use karte_types::{DeviceId, ErrorCode, PatientId};
 
 use crate::client::replica::{
-    AuditOutgoing, FeedCursor, Outgoing, OutgoingChange, ReceivedPage, Replica,
+    AuditOutgoing, FeedCursor, Outgoing, OutgoingChange, OutgoingChart, ReceivedPage, Replica,
 };
 use crate::client::summary::{SyncProgress, SyncSummary};
 use crate::client::transport::Transport;
 use crate::client::verify::verify_updates;
 use crate::wire::{
     AuditUpload, ChangeSignature, DocPush, Payload, SignedChange, SyncRequest, SyncResponse,
-    WipeOrder,
+    WholeChart, WipeOrder,
 };
 use crate::{
     DeviceKey, SyncError, TransportError, decode_response, encode_request, sign_audit_head,
-    sign_change, sign_request,
+    sign_change, sign_change_hash, sign_request,
 };
 
 /// The most a request's pushes may weigh, counted before compression (so
@@ -50,6 +50,15 @@ const MIN_PUSH_PAGE_BYTES: usize = 16 << 10;
 const PUSHED_CHANGE_OVERHEAD: usize = 32 + 64 + 8;
 /// What one chart weighs in a request beyond its changes.
 const PUSHED_DOC_OVERHEAD: usize = 40;
+/// What one tip's signature weighs beside a chart sent whole: hash, device
+/// id, signature and framing.
+const PUSHED_TIP_OVERHEAD: usize = 32 + 64 + 40;
+
+/// The largest saved chart a replica offers whole (see
+/// [`OutgoingChart::whole`]): half a page, so a chart sent whole always
+/// fits a page with room to spare. A larger chart goes change by change,
+/// which pages can cut.
+pub const WHOLE_CHART_MAX_BYTES: usize = PUSH_PAGE_BYTES / 2;
 
 /// What every request is signed with: the device's key and id.
 #[derive(Debug, Clone, Copy)]
@@ -129,7 +138,7 @@ pub fn sync<R: Replica + RequestStamps>(
                 if request
                     .pushes
                     .iter()
-                    .map(|p| p.changes.len())
+                    .map(|p| p.changes.len() + usize::from(p.whole.is_some()))
                     .sum::<usize>()
                     <= 1
                 {
@@ -291,11 +300,15 @@ impl PushPages {
         while let Some(first) = self.pushes.front() {
             let left = &first.changes[self.next_change..];
             let whole = PUSHED_DOC_OVERHEAD
+                + first.whole.as_ref().map_or(0, whole_chart_weight)
                 + left
                     .iter()
                     .map(|c| c.change.len() + PUSHED_CHANGE_OVERHEAD)
                     .sum::<usize>();
-            if used + whole <= page_bytes || page.is_empty() && whole <= page_bytes {
+            // A chart sent whole is never cut: alone on its page if it
+            // must be.
+            let uncut = whole <= page_bytes || first.whole.is_some();
+            if used + whole <= page_bytes || page.is_empty() && uncut {
                 used += whole;
                 let mut rest_of_chart = self.pushes.pop_front().expect("a front push");
                 rest_of_chart.changes.drain(..self.next_change);
@@ -322,6 +335,7 @@ impl PushPages {
             page.push(DocPush {
                 doc: first.doc.clone(),
                 changes: taken,
+                whole: None,
             });
             if self.next_change == first.changes.len() {
                 self.pushes.pop_front();
@@ -406,7 +420,16 @@ fn first_request<R: Replica>(
         quarantined,
     } = replica.outgoing()?;
     let mut pushes = Vec::with_capacity(charts.len());
-    for chart in charts.into_iter().filter(|c| !c.changes.is_empty()) {
+    for chart in charts {
+        if let Some(push) = whole_push(identity, &chart) {
+            summary.pushed_charts += 1;
+            summary.pushed_whole += 1;
+            pushes.push(push);
+            continue;
+        }
+        if chart.changes.is_empty() {
+            continue;
+        }
         let changes = chart
             .changes
             .into_iter()
@@ -418,6 +441,7 @@ fn first_request<R: Replica>(
         pushes.push(DocPush {
             doc: chart.doc,
             changes,
+            whole: None,
         });
     }
     let cursor = replica.cursor()?;
@@ -437,6 +461,34 @@ fn first_request<R: Replica>(
         feed_id: replica.feed_id()?,
         trust: replica.trust_state()?,
     })
+}
+
+/// A chart the replica offers whole, with its tips signed now: all of them
+/// are this device's own changes.
+fn whole_push(identity: DeviceIdentity<'_>, chart: &OutgoingChart) -> Option<DocPush> {
+    let whole = chart.whole.as_ref()?;
+    let tips = whole
+        .tips
+        .iter()
+        .map(|hash| ChangeSignature {
+            hash: *hash,
+            device: identity.device.clone(),
+            signature: sign_change_hash(identity.key, hash),
+        })
+        .collect();
+    Some(DocPush {
+        doc: chart.doc.clone(),
+        changes: Vec::new(),
+        whole: Some(WholeChart {
+            saved: whole.saved.clone(),
+            tips,
+        }),
+    })
+}
+
+/// What a chart sent whole weighs in a request.
+fn whole_chart_weight(whole: &WholeChart) -> usize {
+    whole.saved.len() + whole.tips.len() * PUSHED_TIP_OVERHEAD
 }
 
 /// Audit entries to hand in, signed at their last entry.
@@ -480,6 +532,11 @@ fn pushed_signatures(
                 .changes
                 .iter()
                 .map(|change| change.signature_of(device))
+                .chain(
+                    push.whole
+                        .iter()
+                        .flat_map(|whole| whole.tips.iter().cloned()),
+                )
                 .collect();
             (push.doc.clone(), signatures)
         })

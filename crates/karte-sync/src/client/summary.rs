@@ -19,6 +19,9 @@ pub struct SyncSummary {
     /// This device's changes sent, and the charts they belong to.
     pub pushed_changes: usize,
     pub pushed_charts: usize,
+    /// Of `pushed_charts`, those sent whole (new to the hub): their changes
+    /// are not counted in `pushed_changes`.
+    pub pushed_whole: usize,
     /// Changes received one by one, and charts received whole.
     pub received_changes: usize,
     pub received_whole: usize,
@@ -113,9 +116,16 @@ impl std::fmt::Display for SyncSummary {
         }
         write!(
             f,
-            "pushed {} in {}, received {} in {}",
+            "pushed {} in {}",
             plural(self.pushed_changes, "change", "changes"),
             plural(self.pushed_charts, "chart", "charts"),
+        )?;
+        if self.pushed_whole > 0 {
+            write!(f, " ({} whole)", self.pushed_whole)?;
+        }
+        write!(
+            f,
+            ", received {} in {}",
             plural(self.received_changes, "change", "changes"),
             plural(self.received_charts, "chart", "charts"),
         )?;
@@ -168,6 +178,7 @@ mod tests {
         let summary = SyncSummary {
             pushed_changes: 3,
             pushed_charts: 2,
+            pushed_whole: 0,
             received_changes: 5,
             received_whole: 1,
             received_charts: 3,

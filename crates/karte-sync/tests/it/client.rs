@@ -518,3 +518,74 @@ fn a_request_the_hub_finds_too_large_is_sent_again_in_smaller_pages() {
     assert!(hub.push_requests > 1, "{summary}");
     assert!(a.dirty.is_empty());
 }
+
+/// A device that made `charts` charts offline, each with `visits` visits,
+/// and pushes charts new to the hub whole.
+fn offline_device_pushing_whole(hub: &mut MiniHub, charts: usize, visits: u64) -> Device {
+    let mut a = offline_device(hub, 0);
+    a.whole_when_new = true;
+    for i in 0..charts {
+        let chart = a.create_chart(&format!("01JCHART{i:018}"));
+        for n in 0..visits {
+            a.record_visit(&chart, n + 1);
+        }
+    }
+    a
+}
+
+#[test]
+fn charts_new_to_the_hub_go_whole_in_pages_each_acknowledged_before_the_next() {
+    let mut hub = MiniHub::new(1_000_000);
+    let mut a = offline_device_pushing_whole(&mut hub, 120, 3);
+    let summary = run_in_pages(&mut hub, &mut a, SMALL_PAGE).unwrap();
+    assert_eq!(
+        (
+            summary.pushed_whole,
+            summary.pushed_charts,
+            summary.pushed_changes
+        ),
+        (120, 120, 0),
+        "{summary}"
+    );
+    assert!(summary.to_string().contains("(120 whole)"), "{summary}");
+    assert!(hub.push_requests >= 3, "{} pages", hub.push_requests);
+    assert_eq!(hub.wholes_received, 120, "each chart sent once");
+    assert_eq!(hub.changes_received, 0);
+    assert_eq!(hub.feed.len(), 120 * 4, "every change of every chart");
+    assert!(a.dirty.is_empty(), "every chart acknowledged");
+    // A later visit goes as one change.
+    let chart = PatientId::from("01JCHART000000000000000007");
+    a.record_visit(&chart, 9);
+    let later = run_in_pages(&mut hub, &mut a, SMALL_PAGE).unwrap();
+    assert_eq!(
+        (later.pushed_changes, later.pushed_whole),
+        (1, 0),
+        "{later}"
+    );
+}
+
+#[test]
+fn a_push_of_whole_charts_cut_mid_way_resumes_without_sending_an_acknowledged_page_again() {
+    let mut hub = MiniHub::new(1_000_000);
+    let mut a = offline_device_pushing_whole(&mut hub, 120, 3);
+    let error = run_in_pages(
+        &mut Flaky {
+            hub: &mut hub,
+            left: 2,
+        },
+        &mut a,
+        SMALL_PAGE,
+    )
+    .unwrap_err();
+    assert_eq!(error.code(), "hub_unreachable");
+    let taken = hub.wholes_received;
+    assert!(taken > 0 && taken < 120, "{taken}");
+    assert_eq!(hub.feed.len(), taken * 4, "two pages, each once");
+    assert_eq!(a.dirty.len(), 120 - taken, "acknowledged charts are clean");
+
+    let resumed = run_in_pages(&mut hub, &mut a, SMALL_PAGE).unwrap();
+    assert_eq!(resumed.pushed_whole, 120 - taken, "{resumed}");
+    assert_eq!(hub.wholes_received, 120, "no acknowledged chart sent again");
+    assert_eq!(hub.feed.len(), 120 * 4);
+    assert!(a.dirty.is_empty());
+}

@@ -10,8 +10,9 @@ use automerge::{Automerge, Change};
 use karte_record::{Chart, Edit, actor_for};
 use karte_sync::client::{
     AuditOutgoing, EnrolmentGrant, EnrolmentRequest, FeedCursor, Outgoing, OutgoingChange,
-    OutgoingChart, PageApplied, ReceivedPage, Replica, RequestStamps, Transport,
+    OutgoingChart, OutgoingWhole, PageApplied, ReceivedPage, Replica, RequestStamps, Transport,
 };
+use karte_sync::cover::{Authentication, CoverChange, check_covered};
 use karte_sync::{
     AuditHeadReport, ChangeSignature, DeviceKey, DocHeads, DocUpdate, Payload, SignerKey,
     SyncError, SyncResponse, TransportError, WipeOrder, decode_request, encode_response,
@@ -46,6 +47,8 @@ pub struct MiniHub {
     pub changes_received: usize,
     /// Requests that carried pushes and were stored.
     pub push_requests: usize,
+    /// Charts received whole, counting one received twice twice.
+    pub wholes_received: usize,
     seen_nonces: BTreeSet<(DeviceId, [u8; 16])>,
 }
 
@@ -110,9 +113,39 @@ impl MiniHub {
             return Ok(encode_response(&response(request.cursor, WipeOrder::Lost)));
         }
         let mut acked = Vec::new();
+        let keys: HashMap<DeviceId, [u8; 32]> = self.keys.clone().into_iter().collect();
+        let mut wholes: HashMap<PatientId, Vec<FeedChange>> = HashMap::new();
         for push in &request.pushes {
             for change in &push.changes {
                 verify_change(change, &signed.device, &key).map_err(|e| refused(e.code()))?;
+            }
+            if let Some(whole) = &push.whole {
+                // The cover rule, as the hub applies it.
+                let document = Automerge::load(&whole.saved).map_err(|_| refused("malformed"))?;
+                let changes = document.get_changes(&[]);
+                let list: Vec<CoverChange<'_>> = changes.iter().map(CoverChange::from).collect();
+                let how = check_covered(&list, &whole.tips, &keys, &|h| self.has(*h))
+                    .map_err(|e| refused(e.code()))?;
+                let taken = changes
+                    .iter()
+                    .zip(how)
+                    .filter(|(_, how)| *how != Authentication::Held)
+                    .map(|(change, _)| FeedChange {
+                        doc: push.doc.clone(),
+                        bytes: change.raw_bytes().to_vec(),
+                        signature: whole
+                            .tips
+                            .iter()
+                            .find(|tip| tip.hash == change.hash().0)
+                            .cloned()
+                            .unwrap_or(ChangeSignature {
+                                hash: change.hash().0,
+                                device: signed.device.clone(),
+                                signature: Vec::new(),
+                            }),
+                    })
+                    .collect();
+                wholes.insert(push.doc.clone(), taken);
             }
         }
         if !request.pushes.is_empty() {
@@ -120,6 +153,14 @@ impl MiniHub {
         }
         for push in request.pushes {
             self.changes_received += push.changes.len();
+            if let Some(taken) = wholes.remove(&push.doc) {
+                self.wholes_received += 1;
+                for change in taken {
+                    if !self.has(change.signature.hash) {
+                        self.feed.push(change);
+                    }
+                }
+            }
             for change in push.changes {
                 if !self.has(change.hash) {
                     self.feed.push(FeedChange {
@@ -283,6 +324,9 @@ pub struct Device {
     pub wiped: bool,
     /// Charts set aside, with the code of what refused them.
     pub quarantined: BTreeMap<PatientId, String>,
+    /// Offers a chart the hub never acknowledged whole (all of it is this
+    /// device's own in these tests).
+    pub whole_when_new: bool,
     requests_signed: i64,
     process: u8,
     minutes: i64,
@@ -302,6 +346,7 @@ impl Device {
             pages: 0,
             wiped: false,
             quarantined: BTreeMap::new(),
+            whole_when_new: false,
             requests_signed: 0,
             process: 1,
             minutes: 0,
@@ -396,13 +441,25 @@ impl Replica for Device {
                     .get(doc)
                     .map(|h| h.iter().map(|h| automerge::ChangeHash(*h)).collect())
                     .unwrap_or_default();
+                let chart = &self.charts[doc];
+                if self.whole_when_new && heads.is_empty() && chart.only_by(&self.id) {
+                    return OutgoingChart {
+                        doc: doc.clone(),
+                        changes: Vec::new(),
+                        whole: Some(OutgoingWhole {
+                            saved: chart.save(),
+                            tips: chart.heads().into_iter().map(|h| h.0).collect(),
+                        }),
+                    };
+                }
                 OutgoingChart {
                     doc: doc.clone(),
-                    changes: self.charts[doc]
+                    changes: chart
                         .own_changes_since(&self.id, &heads)
                         .into_iter()
                         .map(OutgoingChange::own)
                         .collect(),
+                    whole: None,
                 }
             })
             .collect();

@@ -6,7 +6,7 @@ use karte_record::actor_for;
 use karte_sync::{
     AuditHeadReport, AuditRecordWire, AuditUpload, ChangeSignature, ChartDigest, DeviceKey,
     DocHeads, DocPush, DocUpdate, Payload, QuarantineReport, SignedChange, SignedRequest,
-    SignerKey, SyncRequest, SyncResponse, WipeOrder,
+    SignerKey, SyncRequest, SyncResponse, WholeChart, WipeOrder,
 };
 use karte_types::{Date, DeviceId, PatientId, PatientSummary, Sex, Timestamp};
 use proptest::prelude::*;
@@ -102,8 +102,25 @@ pub fn signed_change() -> impl Strategy<Value = SignedChange> {
 }
 
 pub fn sync_request() -> impl Strategy<Value = SyncRequest> {
-    let push = (patient(), prop::collection::vec(signed_change(), 0..3))
-        .prop_map(|(doc, changes)| DocPush { doc, changes });
+    let tip = (any::<[u8; 32]>(), id(), bytes(80)).prop_map(|(hash, device, signature)| {
+        ChangeSignature {
+            hash,
+            device: DeviceId(device),
+            signature,
+        }
+    });
+    let whole = (bytes(100), prop::collection::vec(tip, 0..3))
+        .prop_map(|(saved, tips)| WholeChart { saved, tips });
+    let push = (
+        patient(),
+        prop::collection::vec(signed_change(), 0..3),
+        prop::option::of(whole),
+    )
+        .prop_map(|(doc, changes, whole)| DocPush {
+            doc,
+            changes,
+            whole,
+        });
     let audit = audit_head_report();
     let share = || (patient(), id());
     let quarantine =
