@@ -443,6 +443,15 @@ pub struct VisitRecord {
     pub assessment: Option<String>,
     #[arg(long)]
     pub plan: Option<String>,
+    /// Who visited, by profession (訪問職種): nurse (看護師),
+    /// public-health-nurse (保健師), midwife (助産師), associate-nurse
+    /// (准看護師), or pt, ot, st (理学療法士・作業療法士・言語聴覚士, marked ◇
+    /// on the report). Default: a nurse.
+    #[arg(long)]
+    pub profession: Option<String>,
+    /// A long visit (長時間訪問看護加算, over 90 minutes; marked □ on the report).
+    #[arg(long)]
+    pub long_visit: bool,
 }
 
 #[derive(Debug, Subcommand)]

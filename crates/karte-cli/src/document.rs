@@ -1,10 +1,10 @@
 //! `karte document report`: the monthly 訪問看護報告書 as an A4 PDF, mapped
 //! from the chart into `karte-docs`' plain inputs.
 //!
-//! What the chart does not hold yet is not guessed: visits carry no
-//! profession and no long-visit flag, so the calendar's ◇ (a therapist's
-//! visit) and □ (長時間訪問看護加算) are never derived; every visit counts
-//! as a nurse's. The text sections start from what the nurses wrote: 病状の
+//! The calendar's ◇ comes from a visit recorded with a therapist's
+//! profession (PT, OT, ST) and □ from a visit recorded as long
+//! (長時間訪問看護加算); a visit recorded without a profession counts as a
+//! nurse's. The text sections start from what the nurses wrote: 病状の
 //! 経過 is the month's assessments (the A of SOAP) in date order, each with
 //! its day; the other sections are left blank to be written by hand.
 
@@ -142,9 +142,12 @@ pub fn monthly_report(
             let day = v.input.at.date_jst();
             MonthVisit {
                 date: day.0,
-                discipline: Discipline::Nurse,
+                discipline: match v.input.profession {
+                    Some(profession) if profession.is_therapist() => Discipline::Therapist,
+                    _ => Discipline::Nurse,
+                },
                 special_order: specials.iter().any(|o| o.covers(day)),
-                long: false,
+                long: v.input.long_visit,
             }
         })
         .collect();
@@ -249,6 +252,8 @@ mod tests {
                     assessment: assessment.map(str::to_owned),
                     plan: Some("継続".into()),
                 },
+                profession: None,
+                long_visit: false,
             },
         }
     }
@@ -403,6 +408,85 @@ mod tests {
                 .iter()
                 .all(|v| v.discipline == Discipline::Nurse && !v.long)
         );
+    }
+
+    /// The marks a day gets from who visited and for how long, table-driven:
+    /// a visit without a profession is a nurse's, a therapist's is ◇, a
+    /// long visit □.
+    #[test]
+    fn who_visited_and_a_long_visit_give_the_diamond_and_the_square() {
+        use karte_api::types::Profession;
+        let on_the_10th = |profession: Option<Profession>, long_visit: bool| {
+            let mut v = visit("x", "2026-11-10T10:00:00+09:00", None);
+            v.input.profession = profession;
+            v.input.long_visit = long_visit;
+            v
+        };
+        let cases: Vec<(&str, Vec<Visit>, &str)> = vec![
+            (
+                "recorded before professions",
+                vec![on_the_10th(None, false)],
+                "○",
+            ),
+            (
+                "a nurse",
+                vec![on_the_10th(Some(Profession::Nurse), false)],
+                "○",
+            ),
+            (
+                "a public health nurse",
+                vec![on_the_10th(Some(Profession::PublicHealthNurse), false)],
+                "○",
+            ),
+            (
+                "an associate nurse",
+                vec![on_the_10th(Some(Profession::AssociateNurse), false)],
+                "○",
+            ),
+            (
+                "a physical therapist",
+                vec![on_the_10th(Some(Profession::PhysicalTherapist), false)],
+                "◇",
+            ),
+            (
+                "an occupational therapist",
+                vec![on_the_10th(Some(Profession::OccupationalTherapist), false)],
+                "◇",
+            ),
+            (
+                "a speech therapist",
+                vec![on_the_10th(Some(Profession::SpeechTherapist), false)],
+                "◇",
+            ),
+            ("a long nurse visit", vec![on_the_10th(None, true)], "○□"),
+            (
+                "a nurse and a therapist",
+                vec![
+                    on_the_10th(Some(Profession::Nurse), false),
+                    on_the_10th(Some(Profession::SpeechTherapist), false),
+                ],
+                "◎◇",
+            ),
+            (
+                "a long therapist visit",
+                vec![on_the_10th(Some(Profession::PhysicalTherapist), true)],
+                "◇□",
+            ),
+        ];
+        for (name, visits, expected) in cases {
+            let mut chart = chart();
+            chart.visits = visits;
+            chart.orders.clear();
+            let report = monthly_report(
+                &chart,
+                2026,
+                Month::November,
+                station(),
+                date!(2026 - 12 - 02),
+            );
+            let marks = day_marks(2026, Month::November, &report.visits);
+            assert_eq!(marks[9].symbols(), expected, "{name}");
+        }
     }
 
     #[test]

@@ -17,8 +17,8 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use karte_api::types::{
     AllergyCategory, AllergyInput, CareLevel, ClinicalStatus, ConditionInput, Criticality, Date,
-    Demographics, Jcs, MedicationInput, Route, Sex, Soap, Timestamp, ValidationErrors, VisitInput,
-    VitalSigns, parse_blood_pressure,
+    Demographics, Jcs, MedicationInput, Profession, Route, Sex, Soap, Timestamp, ValidationErrors,
+    VisitInput, VitalSigns, parse_blood_pressure,
 };
 use karte_api::{ApiError, Environment, KdfParams, Permission, Role, Session};
 
@@ -466,5 +466,12 @@ fn visit(record: &args::VisitRecord, now: Timestamp) -> Result<VisitInput, ApiEr
         assessment: record.assessment.clone(),
         plan: record.plan.clone(),
     };
-    form.finish(|| VisitInput { at, vitals, soap })
+    let profession = form.optional(&record.profession, Profession::parse);
+    form.finish(|| VisitInput {
+        at,
+        vitals,
+        soap,
+        profession,
+        long_visit: record.long_visit,
+    })
 }
