@@ -69,7 +69,20 @@ fn document(vault: &TestVault, patient: &str, kind: &str, args: &[&str]) -> Stri
     let before = files_below(vault.dir.path());
     let mut all = vec!["document", kind, patient, "--pdf", out.to_str().unwrap()];
     all.extend(args);
-    ok(vault, &all);
+    // Nothing of the patient's goes to the temporary folder either.
+    let tmp = tempfile::tempdir().unwrap();
+    let output = vault
+        .command(&all)
+        .env("KARTE_TEST_NOW", NOW)
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "karte {all:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(files_below(tmp.path()), Vec::<std::path::PathBuf>::new());
     let mut after = files_below(vault.dir.path());
     after.retain(|f| !before.contains(f));
     assert_eq!(after, vec![out.clone()], "the PDF is the only new file");
@@ -268,6 +281,11 @@ fn the_visit_record_shows_the_visit_asked_for_by_day_or_id() {
     visit(&vault, &patient, "2026-11-12T09:00:00+09:00", "朝");
     visit(&vault, &patient, "2026-11-12T15:00:00+09:00", "夕");
 
+    let shown = ok(&vault, &["chart", "show", &patient]);
+    assert!(
+        shown.contains("訪問職種 / by: 准看護師 (associate-nurse)"),
+        "{shown}"
+    );
     let text = document(&vault, &patient, "記録書2", &["--date", "2026-11-03"]);
     let chart = vault.chart_json(&patient);
     let author = chart["visits"][2]["meta"]["recorded_by"]["user_name"]
