@@ -602,11 +602,11 @@ pub enum DocumentCommand {
     /// the physician of the 指示書 in force; the goals and problems are left
     /// blank to be written by hand (the chart holds no care plan yet).
     #[command(alias = "計画書")]
-    Plan(DocumentPlan),
+    Plan(DocumentOnDay),
     /// 訪問看護記録書Ⅰ: the intake record (demographics, the 指示書 in
     /// force, diagnoses, allergies, medications, the latest scales).
     #[command(alias = "記録書1", alias = "記録書Ⅰ")]
-    Record1(DocumentPlan),
+    Record1(DocumentOnDay),
     /// 訪問看護記録書Ⅱ: the record of one visit (--visit ID, or --date
     /// YYYY-MM-DD when that day has one visit).
     #[command(alias = "記録書2", alias = "記録書Ⅱ")]
@@ -649,7 +649,7 @@ pub struct DocumentReport {
 
 /// A document of the patient as of a day: the 計画書 or the 記録書Ⅰ.
 #[derive(Debug, Args)]
-pub struct DocumentPlan {
+pub struct DocumentOnDay {
     pub patient: String,
     /// Write the PDF to this file (and nowhere else). It holds the chart's
     /// content in plain form: keep it safe.

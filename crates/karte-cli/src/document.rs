@@ -39,7 +39,7 @@ use karte_docs::{
 use time::Month;
 
 use crate::args::{
-    Cli, DocumentCommand, DocumentPlan, DocumentRecord2, DocumentReport, StationFlags,
+    Cli, DocumentCommand, DocumentOnDay, DocumentRecord2, DocumentReport, StationFlags,
 };
 use crate::{Form, open, output_file};
 
@@ -282,7 +282,7 @@ fn blank_physician(order: Option<&karte_api::types::Order>, day: time::Date) -> 
     }
 }
 
-fn plan(cli: &Cli, args: &DocumentPlan) -> Result<()> {
+fn plan(cli: &Cli, args: &DocumentOnDay) -> Result<()> {
     let mut form = Form::new();
     let made = form.optional(&args.date, |t| Date::parse("date", t));
     form.finish(|| ())?;
@@ -318,7 +318,7 @@ pub fn care_plan(chart: &ChartView, station: Station, made: time::Date) -> CareP
     }
 }
 
-fn record1(cli: &Cli, args: &DocumentPlan) -> Result<()> {
+fn record1(cli: &Cli, args: &DocumentOnDay) -> Result<()> {
     let mut form = Form::new();
     let written = form.optional(&args.date, |t| Date::parse("date", t));
     form.finish(|| ())?;
@@ -920,6 +920,25 @@ mod tests {
         assert_eq!(report.station, station());
         assert_eq!(report.written, date!(2026 - 12 - 02));
         assert_eq!(report.care_given, "");
+    }
+
+    /// The record of a visit is dated and timed in Japan, whatever the zone
+    /// it was entered in; who visited is its author and profession.
+    #[test]
+    fn the_visit_record_is_in_japan_time_with_who_visited() {
+        let mut late = visit("v1", "2026-10-31T15:30:00Z", Some("月初"));
+        let record = visit_record(&chart(), &late, station());
+        assert_eq!(record.date, date!(2026 - 11 - 01));
+        assert_eq!(record.start, time::macros::time!(0:30));
+        assert_eq!(record.end, None);
+        assert_eq!(record.staff, "佐藤 花子");
+        assert_eq!(record.profession, "看護師");
+        assert_eq!(record.assessment, "月初");
+        assert_eq!(record.plan, "継続");
+        late.input.profession = Some(karte_api::types::Profession::OccupationalTherapist);
+        late.input.long_visit = true;
+        let record = visit_record(&chart(), &late, station());
+        assert_eq!(record.profession, "作業療法士（長時間訪問）");
     }
 
     #[test]
