@@ -106,6 +106,8 @@ fn visit(id: &str, at: i64, temperature: f64, note: &str) -> Visit {
                 subjective: Some(note.to_owned()),
                 ..Default::default()
             },
+            profession: None,
+            long_visit: false,
         },
     }
 }

@@ -349,6 +349,8 @@ mod tests {
                 at: Timestamp(at),
                 vitals,
                 soap: Soap::default(),
+                profession: None,
+                long_visit: false,
             },
         }
     }

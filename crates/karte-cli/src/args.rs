@@ -475,6 +475,15 @@ pub struct VisitRecord {
     /// needed only when the chart cannot tell it).
     #[arg(long, requires = "jspeed")]
     pub age_group: Option<String>,
+    /// Who visited, by profession (訪問職種): nurse (看護師),
+    /// public-health-nurse (保健師), midwife (助産師), associate-nurse
+    /// (准看護師), or pt, ot, st (理学療法士・作業療法士・言語聴覚士, marked ◇
+    /// on the report). Default: a nurse.
+    #[arg(long)]
+    pub profession: Option<String>,
+    /// A long visit (長時間訪問看護加算, over 90 minutes; marked □ on the report).
+    #[arg(long)]
+    pub long_visit: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -648,6 +657,36 @@ pub enum DocumentCommand {
     /// month's visits and the 指示書 in force.
     #[command(alias = "報告書")]
     Report(DocumentReport),
+    /// 訪問看護計画書: the care plan to the physician, with the patient and
+    /// the physician of the 指示書 in force; the goals and problems are left
+    /// blank to be written by hand (the chart holds no care plan yet).
+    #[command(alias = "計画書")]
+    Plan(DocumentOnDay),
+    /// 訪問看護記録書Ⅰ: the intake record (demographics, the 指示書 in
+    /// force, diagnoses, allergies, medications, the latest scales).
+    #[command(alias = "記録書1", alias = "記録書Ⅰ")]
+    Record1(DocumentOnDay),
+    /// 訪問看護記録書Ⅱ: the record of one visit (--visit ID, or --date
+    /// YYYY-MM-DD when that day has one visit).
+    #[command(alias = "記録書2", alias = "記録書Ⅱ")]
+    Record2(DocumentRecord2),
+}
+
+/// The station that writes a document, as its forms show it.
+#[derive(Debug, Args)]
+pub struct StationFlags {
+    /// The station's name (事業所名).
+    #[arg(long = "station")]
+    pub name: Option<String>,
+    /// The station's manager (管理者氏名).
+    #[arg(long)]
+    pub manager: Option<String>,
+    /// The station's address (所在地).
+    #[arg(long = "station-address")]
+    pub address: Option<String>,
+    /// The station's phone (電話).
+    #[arg(long = "station-phone")]
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -660,21 +699,44 @@ pub struct DocumentReport {
     /// content in plain form: keep it safe.
     #[arg(long)]
     pub pdf: PathBuf,
-    /// The station's name (事業所名).
-    #[arg(long)]
-    pub station: Option<String>,
-    /// The station's manager (管理者氏名).
-    #[arg(long)]
-    pub manager: Option<String>,
-    /// The station's address (所在地).
-    #[arg(long)]
-    pub station_address: Option<String>,
-    /// The station's phone (電話).
-    #[arg(long)]
-    pub station_phone: Option<String>,
+    #[command(flatten)]
+    pub station: StationFlags,
     /// The day of the report, YYYY-MM-DD (default: today in Japan).
     #[arg(long)]
     pub date: Option<String>,
+}
+
+/// A document of the patient as of a day: the 計画書 or the 記録書Ⅰ.
+#[derive(Debug, Args)]
+pub struct DocumentOnDay {
+    pub patient: String,
+    /// Write the PDF to this file (and nowhere else). It holds the chart's
+    /// content in plain form: keep it safe.
+    #[arg(long)]
+    pub pdf: PathBuf,
+    #[command(flatten)]
+    pub station: StationFlags,
+    /// The day the document is made, YYYY-MM-DD (default: today in Japan);
+    /// the 指示書 in force that day is the one shown.
+    #[arg(long)]
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DocumentRecord2 {
+    pub patient: String,
+    /// The visit, by its id (or the start of it).
+    #[arg(long, conflicts_with = "date", required_unless_present = "date")]
+    pub visit: Option<String>,
+    /// The day of the visit, YYYY-MM-DD, when the patient had one visit that day.
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Write the PDF to this file (and nowhere else). It holds the chart's
+    /// content in plain form: keep it safe.
+    #[arg(long)]
+    pub pdf: PathBuf,
+    #[command(flatten)]
+    pub station: StationFlags,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@ mod args;
 mod casualty;
 mod disaster;
 mod document;
+mod output_file;
 mod paperwork;
 mod print;
 mod secrets;
@@ -18,8 +19,8 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use karte_api::types::{
     AllergyCategory, AllergyInput, CareLevel, ClinicalStatus, ConditionInput, Criticality, Date,
-    Demographics, Jcs, MedicationInput, Route, Sex, Soap, Timestamp, ValidationErrors, VisitInput,
-    VitalSigns, parse_blood_pressure,
+    Demographics, Jcs, MedicationInput, Profession, Route, Sex, Soap, Timestamp, ValidationErrors,
+    VisitInput, VitalSigns, parse_blood_pressure,
 };
 use karte_api::{ApiError, Environment, KdfParams, Permission, Role, Session};
 
@@ -272,7 +273,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Scale(args::ScaleCommand::Record(record)) => {
             paperwork::scale_record(&cli, record)?
         }
-        Command::Document(args::DocumentCommand::Report(report)) => document::report(&cli, report)?,
+        Command::Document(command) => document::run(&cli, command)?,
         Command::Casualty(args::CasualtyCommand::Add(add)) => casualty::add(&mut open(&cli)?, add)?,
         Command::Triage(args) => casualty::triage(&mut open(&cli)?, args)?,
         Command::Transport(args) => casualty::transport(&mut open(&cli)?, args)?,
@@ -291,16 +292,9 @@ fn run(cli: Cli) -> Result<()> {
                 .transpose()?;
             match &export.out {
                 Some(path) => {
-                    // Written beside the target and renamed into place, so a
-                    // failed export never leaves half a bundle under its name.
-                    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-                    let file =
-                        tempfile::NamedTempFile::new_in(dir.unwrap_or(std::path::Path::new(".")))
-                            .with_context(|| format!("creating a file beside {}", path.display()))?;
-                    let charts = session
-                        .export_fhir(patient.as_ref(), std::io::BufWriter::new(file.as_file()))?;
-                    file.persist(path)
-                        .with_context(|| format!("writing {}", path.display()))?;
+                    let charts = output_file::write_whole(path, |out| {
+                        Ok(session.export_fhir(patient.as_ref(), out)?)
+                    })?;
                     eprintln!("wrote {charts} charts to {}", path.display());
                 }
                 None => {
@@ -481,5 +475,12 @@ fn visit(record: &args::VisitRecord, now: Timestamp) -> Result<VisitInput, ApiEr
         assessment: record.assessment.clone(),
         plan: record.plan.clone(),
     };
-    form.finish(|| VisitInput { at, vitals, soap })
+    let profession = form.optional(&record.profession, Profession::parse);
+    form.finish(|| VisitInput {
+        at,
+        vitals,
+        soap,
+        profession,
+        long_visit: record.long_visit,
+    })
 }

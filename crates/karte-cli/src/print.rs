@@ -284,6 +284,15 @@ fn print_body(chart: &ChartView, today: Date) {
         if !vitals.is_empty() {
             println!("    {vitals}");
         }
+        if let Some(profession) = v.input.profession {
+            println!(
+                "    訪問職種 / by: {} ({profession})",
+                profession.label_ja()
+            );
+        }
+        if v.input.long_visit {
+            println!("    長時間訪問 / long visit");
+        }
         let s = &v.input.soap;
         for (letter, text) in [
             ("S", &s.subjective),

@@ -122,6 +122,8 @@ fn patient(options: &DemoOptions, index: u64) -> DemoPatient {
             at: *at,
             vitals: vital_signs,
             soap,
+            profession: None,
+            long_visit: false,
         });
     }
 

@@ -1,7 +1,8 @@
 //! The home-care station's paperwork as print-ready A4 PDFs in Japanese,
 //! laid out like the standard forms a physician recognises: the monthly
 //! 訪問看護報告書 ([`MonthlyReport`]), the 訪問看護計画書 ([`CarePlan`]) and
-//! the 訪問看護記録書 II of one visit ([`VisitRecord`]).
+//! the 訪問看護記録書 II of one visit ([`VisitRecord`]) and the
+//! 訪問看護記録書 I of the intake ([`IntakeRecord`]).
 //!
 //! The inputs are plain structs that know nothing of charts: the caller maps
 //! what the nurses recorded into them. Each renderer lays the document out
@@ -14,6 +15,7 @@
 mod calendar;
 mod error;
 mod font;
+mod intake;
 mod layout;
 mod plan;
 mod record;
@@ -24,6 +26,7 @@ mod wareki;
 pub use calendar::{DayMarks, Discipline, MonthVisit, day_marks};
 pub use error::DocsError;
 pub use font::{DEFAULT_FONT_FACE, DEFAULT_FONT_PATH, DocumentFont, FONT_PATH_VARIABLE};
+pub use intake::{IntakeRecord, render_intake};
 pub use plan::{CarePlan, PlanProblem, render_plan};
 pub use record::{VisitRecord, Vitals, render_record};
 pub use report::{MonthlyReport, render_report};

@@ -15,7 +15,8 @@ pub struct VisitRecord {
     pub patient: PatientHeader,
     pub date: Date,
     pub start: Time,
-    pub end: Time,
+    /// When the visit ended, if recorded; the form then shows the start only.
+    pub end: Option<Time>,
     /// Who visited, and their profession (訪問職種) as written on the form.
     pub staff: String,
     pub profession: String,
@@ -90,7 +91,7 @@ pub fn render_record(
         "{}　{}〜{}",
         wareki_date(record.date),
         clock(record.start),
-        clock(record.end)
+        record.end.map(clock).unwrap_or_default()
     );
     flow.row(&[
         Cell {

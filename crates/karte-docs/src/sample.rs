@@ -6,8 +6,8 @@ use time::Month;
 use time::macros::{date, time};
 
 use crate::{
-    CarePlan, Discipline, MonthVisit, MonthlyReport, PatientHeader, Physician, PlanProblem,
-    Station, VisitRecord, Vitals,
+    CarePlan, Discipline, IntakeRecord, MonthVisit, MonthlyReport, PatientHeader, Physician,
+    PlanProblem, Station, VisitRecord, Vitals,
 };
 
 pub fn patient() -> PatientHeader {
@@ -117,7 +117,7 @@ pub fn record() -> VisitRecord {
         patient: patient(),
         date: date!(2026 - 11 - 17),
         start: time!(10:00),
-        end: time!(11:15),
+        end: Some(time!(11:15)),
         staff: "高橋 美咲".to_owned(),
         profession: "看護師".to_owned(),
         vitals: Vitals {
@@ -132,6 +132,26 @@ pub fn record() -> VisitRecord {
         assessment: "利尿剤増量の効果あり。褥瘡は改善傾向。".to_owned(),
         plan: "特別指示期間中は連日訪問し体重と浮腫を観察。".to_owned(),
         care_given: "バイタルサイン測定、体重測定、褥瘡の洗浄と被覆材交換、服薬確認、長女へ塩分制限の再指導。".to_owned(),
+        station: station(),
+    }
+}
+
+pub fn intake() -> IntakeRecord {
+    IntakeRecord {
+        patient: patient(),
+        kana: "ヤマダ ハナコ".to_owned(),
+        sex: "女性".to_owned(),
+        phone: "03-9876-5432".to_owned(),
+        insurance_number: "12345678".to_owned(),
+        contacts: "長女 山田 恵（携帯 090-0000-0000）".to_owned(),
+        physician: physician(),
+        physician_contact: "東京都世田谷区経堂二丁目4番1号　03-2222-3333".to_owned(),
+        order: "訪問看護指示書　令和8年10月1日〜令和9年3月31日".to_owned(),
+        diagnoses: "慢性心不全（I50.9）\n2型糖尿病（E11.9）".to_owned(),
+        allergies: "ペニシリン（薬剤、重篤度 高）：発疹".to_owned(),
+        medications: "フロセミド 20mg 経口 1日1回 朝食後".to_owned(),
+        adl: "寝たきり度 A2（令和8年10月1日）\nBarthel Index 55（令和8年10月1日）".to_owned(),
+        written: date!(2026 - 10 - 01),
         station: station(),
     }
 }

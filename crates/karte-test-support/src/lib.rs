@@ -94,6 +94,8 @@ pub fn visit(minutes: i64, pulse: u16) -> VisitInput {
             plan: Some("次回血圧再検".into()),
             ..Soap::default()
         },
+        profession: None,
+        long_visit: false,
     }
 }
 

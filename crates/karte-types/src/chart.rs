@@ -247,6 +247,14 @@ pub struct VisitInput {
     pub at: Timestamp,
     pub vitals: VitalSigns,
     pub soap: Soap,
+    /// Who visited, by profession; `None` on visits recorded before it was
+    /// asked, which were a nurse's.
+    #[serde(default)]
+    pub profession: Option<crate::Profession>,
+    /// 長時間訪問看護加算: a visit of over 90 minutes that qualifies for it.
+    /// Visits recorded before it was asked read as ordinary ones.
+    #[serde(default)]
+    pub long_visit: bool,
 }
 
 impl VisitInput {
@@ -489,5 +497,37 @@ impl PatientSummary {
             .map(|c| f(&c.tag))
             .unwrap_or_default();
         [family, given, full, family_kana, given_kana, full_kana, tag]
+    }
+}
+
+#[cfg(test)]
+mod visit_tests {
+    use super::*;
+
+    /// A visit recorded before the profession and the long-visit flag were
+    /// asked reads as a nurse's ordinary visit.
+    #[test]
+    fn an_older_visit_reads_as_a_nurses_ordinary_visit() {
+        let older = serde_json::json!({
+            "at": 1_700_000_000_000_i64,
+            "vitals": { "pulse": 72 },
+            "soap": { "plan": "継続" },
+        });
+        let visit: VisitInput = serde_json::from_value(older).unwrap();
+        assert_eq!(visit.profession, None);
+        assert!(!visit.long_visit);
+        let therapist: VisitInput = serde_json::from_value(serde_json::json!({
+            "at": 1_700_000_000_000_i64,
+            "vitals": {},
+            "soap": { "plan": "歩行訓練" },
+            "profession": "physical-therapist",
+            "long_visit": true,
+        }))
+        .unwrap();
+        assert_eq!(
+            therapist.profession,
+            Some(crate::Profession::PhysicalTherapist)
+        );
+        assert!(therapist.long_visit);
     }
 }

@@ -116,6 +116,34 @@ coded!(
     }
 );
 
+coded!(
+    /// Who made a visit, by profession (訪問職種). The report's calendar
+    /// marks a therapist's visit ◇; a visit recorded without a profession
+    /// was a nurse's.
+    Profession, "profession" {
+        Nurse => "nurse", "看護師", ["rn", "ns"];
+        PublicHealthNurse => "public-health-nurse", "保健師", ["phn"];
+        Midwife => "midwife", "助産師", [];
+        AssociateNurse => "associate-nurse", "准看護師", ["lpn"];
+        PhysicalTherapist => "physical-therapist", "理学療法士", ["pt"];
+        OccupationalTherapist => "occupational-therapist", "作業療法士", ["ot"];
+        SpeechTherapist => "speech-therapist", "言語聴覚士", ["st"];
+    }
+);
+
+impl Profession {
+    /// 理学療法士, 作業療法士 or 言語聴覚士 (理学療法士等), as opposed to
+    /// 保健師, 助産師, 看護師 or 准看護師.
+    pub fn is_therapist(self) -> bool {
+        matches!(
+            self,
+            Profession::PhysicalTherapist
+                | Profession::OccupationalTherapist
+                | Profession::SpeechTherapist
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +159,25 @@ mod tests {
         let err = Criticality::parse("extreme").unwrap_err();
         assert_eq!(err.code, "unknown_code");
         assert!(err.message.contains("unable-to-assess"));
+    }
+
+    #[test]
+    fn professions_parse_and_tell_therapists_from_nurses() {
+        let cases = [
+            ("看護師", Profession::Nurse, false),
+            ("nurse", Profession::Nurse, false),
+            ("保健師", Profession::PublicHealthNurse, false),
+            ("助産師", Profession::Midwife, false),
+            ("准看護師", Profession::AssociateNurse, false),
+            ("PT", Profession::PhysicalTherapist, true),
+            ("作業療法士", Profession::OccupationalTherapist, true),
+            ("st", Profession::SpeechTherapist, true),
+        ];
+        for (typed, profession, therapist) in cases {
+            assert_eq!(Profession::parse(typed), Ok(profession), "{typed}");
+            assert_eq!(profession.is_therapist(), therapist, "{typed}");
+            assert_eq!(Profession::parse(profession.code()), Ok(profession));
+        }
+        assert_eq!(Profession::parse("医師").unwrap_err().code, "unknown_code");
     }
 }

@@ -76,6 +76,11 @@ impl Timestamp {
         Date(self.to_jst().date())
     }
 
+    /// The time of day of this instant in Japan.
+    pub fn time_jst(self) -> time::Time {
+        self.to_jst().time()
+    }
+
     /// RFC 3339 with the Japanese offset, e.g. `2026-11-25T09:30:00+09:00`.
     pub fn to_rfc3339(self) -> String {
         let t = self.to_jst();

@@ -141,6 +141,8 @@ impl VisitForm {
             at: at.unwrap_or(Timestamp(0)),
             vitals,
             soap,
+            profession: None,
+            long_visit: false,
         };
         let checked = input.validate();
         with_core_rules(input, errors, checked)

@@ -27,6 +27,8 @@ async fn a_visit_written_over_http_reads_back_in_the_chart() {
             subjective: Some("食欲あり".into()),
             ..Soap::default()
         },
+        profession: None,
+        long_visit: false,
     };
     let recorded = bridge
         .call("record_visit", json!({ "patient": id, "input": visit }))

@@ -1,5 +1,5 @@
-//! `karte document report`: the month's 訪問看護報告書 as a PDF, read back
-//! with poppler's `pdftotext`, on a fixed day (`KARTE_TEST_NOW`).
+//! `karte document`: the 報告書, 計画書, 記録書Ⅰ and 記録書Ⅱ as PDFs, read
+//! back with poppler's `pdftotext`, on a fixed day (`KARTE_TEST_NOW`).
 
 use std::process::Command;
 
@@ -43,20 +43,64 @@ fn order(vault: &TestVault, patient: &str, kind: &str, from: &str, to: &str, ext
 }
 
 fn visit(vault: &TestVault, patient: &str, at: &str, assessment: &str) {
-    ok(
-        vault,
-        &[
-            "visit",
-            "record",
-            patient,
-            "--pulse",
-            "72",
-            "--assessment",
-            assessment,
-            "--at",
-            at,
-        ],
+    visit_by(vault, patient, at, assessment, &[]);
+}
+
+fn visit_by(vault: &TestVault, patient: &str, at: &str, assessment: &str, extra: &[&str]) {
+    let mut args = vec![
+        "visit",
+        "record",
+        patient,
+        "--pulse",
+        "72",
+        "--assessment",
+        assessment,
+        "--at",
+        at,
+    ];
+    args.extend(extra);
+    ok(vault, &args);
+}
+
+/// Makes a document and returns its text, checking that the PDF is the
+/// only file it leaves and that the export is in the audit log.
+fn document(vault: &TestVault, patient: &str, kind: &str, args: &[&str]) -> String {
+    let out = vault.dir.path().join(format!("{kind}.pdf"));
+    let before = files_below(vault.dir.path());
+    let mut all = vec!["document", kind, patient, "--pdf", out.to_str().unwrap()];
+    all.extend(args);
+    // Nothing of the patient's goes to the temporary folder either.
+    let tmp = tempfile::tempdir().unwrap();
+    let output = vault
+        .command(&all)
+        .env("KARTE_TEST_NOW", NOW)
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "karte {all:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
     );
+    assert_eq!(files_below(tmp.path()), Vec::<std::path::PathBuf>::new());
+    let mut after = files_below(vault.dir.path());
+    after.retain(|f| !before.contains(f));
+    assert_eq!(after, vec![out.clone()], "the PDF is the only new file");
+    let text = pdftotext(&out);
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[track_caller]
+fn assert_shows(text: &str, fields: &[&str]) {
+    for field in fields {
+        let field: String = field.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(text.contains(&field), "{field} in:\n{text}");
+    }
+}
+
+fn audited(vault: &TestVault, patient: &str, what: &str) -> bool {
+    let audit = vault.ok(&["audit", "--patient", patient]);
+    audit.lines().any(|l| l.contains(what))
 }
 
 fn pdftotext(path: &std::path::Path) -> String {
@@ -90,7 +134,13 @@ fn the_months_report_shows_the_patient_the_visit_days_and_the_physician() {
         "2026-11-10",
         &["--reason", "急性増悪"],
     );
-    visit(&vault, &patient, "2026-11-03T10:00:00+09:00", "褥瘡は縮小");
+    visit_by(
+        &vault,
+        &patient,
+        "2026-11-03T10:00:00+09:00",
+        "褥瘡は縮小",
+        &["--profession", "pt", "--long-visit"],
+    );
     visit(&vault, &patient, "2026-11-10T10:00:00+09:00", "発熱なし");
     visit(&vault, &patient, "2026-11-12T09:00:00+09:00", "朝は息切れ");
     visit(&vault, &patient, "2026-11-12T15:00:00+09:00", "夕方は安定");
@@ -133,7 +183,8 @@ fn the_months_report_shows_the_patient_the_visit_days_and_the_physician() {
     }
     assert!(!squeezed.contains("翌月の訪問"), "{text}");
     // Each visit day's number then its marks, as the calendar draws them.
-    for day in ["2 3 ○ 4", "9 10 ○△ 11", "11 12 ◎ 13"] {
+    // A therapist's long visit on the 3rd: ◇ and □.
+    for day in ["2 3 ◇□ 4", "9 10 ○△ 11", "11 12 ◎ 13"] {
         assert!(text.contains(day), "{day} in:\n{text}");
     }
     for lone in ["1 2 3", "4 5 6 7", "13 14", "\n29 30\n"] {
@@ -193,4 +244,227 @@ fn without_the_font_nothing_is_written_or_exported() {
     assert!(!out.exists());
     let audit = vault.ok(&["audit", "--patient", &patient]);
     assert!(!audit.contains("export"), "{audit}");
+}
+
+#[test]
+fn the_visit_record_shows_the_visit_asked_for_by_day_or_id() {
+    let vault = TestVault::new();
+    let patient = vault.add_yamada();
+    ok(
+        &vault,
+        &[
+            "visit",
+            "record",
+            &patient,
+            "--at",
+            "2026-11-03T10:30:00+09:00",
+            "--temp",
+            "36.9",
+            "--bp",
+            "128/76",
+            "--pulse",
+            "80",
+            "--spo2",
+            "96",
+            "--subjective",
+            "足のむくみが楽",
+            "--objective",
+            "下腿浮腫軽度",
+            "--assessment",
+            "利尿剤が効いている",
+            "--plan",
+            "体重測定を継続",
+            "--profession",
+            "准看護師",
+        ],
+    );
+    visit(&vault, &patient, "2026-11-12T09:00:00+09:00", "朝");
+    visit(&vault, &patient, "2026-11-12T15:00:00+09:00", "夕");
+
+    let shown = ok(&vault, &["chart", "show", &patient]);
+    assert!(
+        shown.contains("訪問職種 / by: 准看護師 (associate-nurse)"),
+        "{shown}"
+    );
+    let text = document(&vault, &patient, "記録書2", &["--date", "2026-11-03"]);
+    let chart = vault.chart_json(&patient);
+    let author = chart["visits"][2]["meta"]["recorded_by"]["user_name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_shows(
+        &text,
+        &[
+            "訪問看護記録書Ⅱ",
+            "山田 太郎",
+            "令和8年11月3日",
+            "10:30〜",
+            &author,
+            "准看護師",
+            "体温 36.9℃",
+            "脈拍 80回/分",
+            "血圧 128/76mmHg",
+            "SpO2 96%",
+            "足のむくみが楽",
+            "下腿浮腫軽度",
+            "利尿剤が効いている",
+            "体重測定を継続",
+        ],
+    );
+    assert!(audited(&vault, &patient, "export pdf-record2"));
+
+    // Two visits that day: the day alone does not say which.
+    let out = vault.dir.path().join("twelfth.pdf");
+    let error = vault.fails(&[
+        "document",
+        "record2",
+        &patient,
+        "--date",
+        "2026-11-12",
+        "--pdf",
+        out.to_str().unwrap(),
+    ]);
+    assert!(error.contains("error[invalid_input]"), "{error}");
+    assert!(error.contains("--visit"), "{error}");
+    assert!(!out.exists());
+
+    let evening = chart["visits"][0]["meta"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let text = document(&vault, &patient, "record2", &["--visit", &evening]);
+    assert_shows(&text, &["令和8年11月12日", "15:00〜", "看護師"]);
+    assert!(!text.contains("朝"), "{text}");
+}
+
+#[test]
+fn the_care_plan_has_the_patient_and_physician_and_blank_goals() {
+    let vault = TestVault::new();
+    let patient = vault.add_yamada();
+    order(
+        &vault,
+        &patient,
+        "instruction",
+        "2026-11-01",
+        "2027-04-30",
+        &["--diagnosis", "慢性心不全"],
+    );
+    let text = document(
+        &vault,
+        &patient,
+        "計画書",
+        &["--station", "さくら訪問看護ステーション"],
+    );
+    assert_shows(
+        &text,
+        &[
+            "訪問看護計画書",
+            "作成日令和8年12月2日",
+            "山田 太郎",
+            "昭和16年3月2日",
+            "田中一郎",
+            "みどり診療所",
+            "看護・リハビリテーションの目標",
+            "問題点・解決策",
+            "さくら訪問看護ステーション",
+        ],
+    );
+    assert!(audited(&vault, &patient, "export pdf-plan"));
+}
+
+#[test]
+fn the_intake_record_has_the_patient_the_order_and_what_is_known() {
+    let vault = TestVault::new();
+    let patient = vault.add_yamada();
+    order(
+        &vault,
+        &patient,
+        "instruction",
+        "2026-11-01",
+        "2027-04-30",
+        &[
+            "--diagnosis",
+            "脳梗塞後遺症",
+            "--emergency-contact",
+            "長女 090-1111-2222",
+            "--institution-phone",
+            "03-3333-4444",
+        ],
+    );
+    ok(
+        &vault,
+        &[
+            "allergy",
+            "add",
+            &patient,
+            "--substance",
+            "ペニシリン",
+            "--category",
+            "medication",
+            "--criticality",
+            "high",
+            "--reaction",
+            "発疹",
+        ],
+    );
+    ok(
+        &vault,
+        &[
+            "condition",
+            "add",
+            &patient,
+            "--name",
+            "高血圧症",
+            "--icd10",
+            "I10",
+        ],
+    );
+    ok(
+        &vault,
+        &[
+            "medication",
+            "add",
+            &patient,
+            "--name",
+            "アムロジピン",
+            "--dose",
+            "5 mg",
+            "--frequency",
+            "1日1回 朝食後",
+        ],
+    );
+    ok(
+        &vault,
+        &[
+            "scale",
+            "record",
+            &patient,
+            "--at",
+            "2026-11-20T10:00:00+09:00",
+            "--bedridden",
+            "A2",
+        ],
+    );
+    let text = document(&vault, &patient, "record1", &[]);
+    assert_shows(
+        &text,
+        &[
+            "訪問看護記録書Ⅰ",
+            "記入日令和8年12月2日",
+            "山田 太郎",
+            "ヤマダ タロウ",
+            "男性",
+            "長女 090-1111-2222",
+            "田中一郎",
+            "みどり診療所",
+            "03-3333-4444",
+            "訪問看護指示書",
+            "脳梗塞後遺症",
+            "高血圧症（I10）",
+            "ペニシリン（薬剤、重篤度 高）：発疹",
+            "アムロジピン 5 mg",
+            "寝たきり度 A2（令和8年11月20日）",
+        ],
+    );
+    assert!(audited(&vault, &patient, "export pdf-record1"));
 }

@@ -4,8 +4,8 @@
 mod support;
 
 use karte_docs::{
-    CarePlan, MonthlyReport, VisitRecord, render_plan, render_record, render_report, sample,
-    wareki_date,
+    CarePlan, IntakeRecord, MonthlyReport, VisitRecord, render_intake, render_plan, render_record,
+    render_report, sample, wareki_date,
 };
 
 use crate::support::{first_page_ink, font, pages_text, squeeze};
@@ -25,6 +25,12 @@ fn plan_pdf(plan: &CarePlan) -> Vec<u8> {
 fn record_pdf(record: &VisitRecord) -> Vec<u8> {
     let mut pdf = Vec::new();
     render_record(record, &font(), &mut pdf).expect("rendered");
+    pdf
+}
+
+fn intake_pdf(record: &IntakeRecord) -> Vec<u8> {
+    let mut pdf = Vec::new();
+    render_intake(record, &font(), &mut pdf).expect("rendered");
     pdf
 }
 
@@ -142,6 +148,38 @@ fn the_visit_record_shows_every_field_it_was_made_from() {
     assert_shows(&pages.concat(), &fields);
 }
 
+#[test]
+fn the_intake_record_shows_every_field_it_was_made_from() {
+    let record = sample::intake();
+    let pages = pages_text(&intake_pdf(&record));
+    let mut fields = common_fields(&record.patient, &record.station);
+    fields.extend(
+        [
+            "訪問看護記録書Ⅰ",
+            &wareki_date(record.written),
+            &record.kana,
+            &record.sex,
+            &record.phone,
+            &record.insurance_number,
+            &record.contacts,
+            &record.physician.name,
+            &record.physician.institution,
+            &record.physician_contact,
+            &record.order,
+            "慢性心不全（I50.9）",
+            "2型糖尿病（E11.9）",
+            &record.allergies,
+            &record.medications,
+            "寝たきり度 A2",
+            "Barthel Index 55",
+            &record.station.manager,
+        ]
+        .map(str::to_owned),
+    );
+    let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+    assert_shows(&pages.concat(), &fields);
+}
+
 /// A course of the illness too long for one page goes on to a second one,
 /// whole, after the second page's header.
 #[test]
@@ -195,6 +233,7 @@ fn each_document_first_page_is_not_blank() {
         ("report", report_pdf(&sample::report(25))),
         ("plan", plan_pdf(&sample::plan())),
         ("record", record_pdf(&sample::record())),
+        ("intake", intake_pdf(&sample::intake())),
     ] {
         let (ink, pixels) = first_page_ink(&pdf);
         // Text and frames cover a few percent of a form; a blank page none.

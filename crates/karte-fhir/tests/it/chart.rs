@@ -247,6 +247,8 @@ pub fn small_chart() -> ChartView {
                 subjective: Some("「寒気がする」と話す。".into()),
                 ..Soap::default()
             },
+            profession: None,
+            long_visit: false,
         })
         .voided("別の利用者の記録")
         .visit(VisitInput {
@@ -267,6 +269,8 @@ pub fn small_chart() -> ChartView {
                 assessment: Some("血圧やや高め、経過観察。".into()),
                 plan: Some("家庭血圧の記録を依頼。".into()),
             },
+            profession: None,
+            long_visit: false,
         })
         .build()
 }

@@ -36,6 +36,8 @@ fn consulted_chart() -> ChartView {
                 ..VitalSigns::default()
             },
             soap: Soap::default(),
+            profession: None,
+            long_visit: false,
         });
         let visit = Some(builder.last_visit_id());
         builder = builder.assessment(AssessmentInput {

@@ -25,6 +25,8 @@ pub fn scales_chart() -> ChartView {
             ..VitalSigns::default()
         },
         soap: Soap::default(),
+        profession: None,
+        long_visit: false,
     });
     let visit = Some(builder.last_visit_id());
     let scale = |scale: Scale| AssessmentInput {

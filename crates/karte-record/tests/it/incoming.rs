@@ -532,3 +532,21 @@ fn values_of_no_known_allergies(chart: &Chart) -> Vec<OpId> {
         })
         .collect()
 }
+
+/// A visit's profession and long-visit flag are fields like any other: a
+/// correction of them passes, a profession Karte does not know is refused.
+#[test]
+fn a_visits_profession_and_long_visit_flag_pass_and_an_unknown_profession_does_not() {
+    let (chart, _) = nurses_chart();
+    let bytes = Hostile::new(&chart).commit(100, |tx| {
+        let entry = map(tx, &["visits", &visit_key()]);
+        tx.put(&entry, "profession", "physical-therapist").unwrap();
+        tx.put(&entry, "long_visit", true).unwrap();
+    });
+    check(&chart, &bytes).unwrap();
+    let bytes = Hostile::new(&chart).commit(100, |tx| {
+        let entry = map(tx, &["visits", &visit_key()]);
+        tx.put(&entry, "profession", "surgeon").unwrap();
+    });
+    refused(&chart, &bytes, "forbidden_change", "not a valid entry");
+}
