@@ -13,8 +13,8 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags, Transaction};
 
 use crate::{
-    StoreError, app_values, audit, change_log, documents, header, patient_index, quarantine,
-    recovery, sync_state, users,
+    StoreError, app_values, attachments, audit, change_log, documents, header, patient_index,
+    quarantine, recovery, sync_state, users,
 };
 
 /// `PRAGMA application_id` of every vault: "KRTE".
@@ -41,6 +41,8 @@ const MIGRATIONS: &[&[&str]] = &[
     &[quarantine::V4],
     // 5: the signature of every change held, kept for relay.
     &[change_log::V5],
+    // 6: attachments (wound photos) by content, sealed in the streamed format.
+    &[attachments::V6],
 ];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
