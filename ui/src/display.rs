@@ -116,6 +116,9 @@ pub const PROBLEM_CODES: &[ErrorCode] = &[
     ErrorCode::NotPermitted,
     ErrorCode::RecoveryKeyMismatch,
     ErrorCode::WeakKeyDerivation,
+    ErrorCode::NotAnImage,
+    ErrorCode::PhotoTooLarge,
+    ErrorCode::PhotoNotHere,
 ];
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod app_values;
 mod casualty;
 mod device_lock;
 mod paperwork;
+mod photos;
 mod recovery;
 mod sync;
 
@@ -568,6 +569,7 @@ impl Session {
     /// The entry a user means by an id or a unique prefix of one.
     pub fn resolve_entry(&mut self, id: &PatientId, typed: &str) -> Result<EntryId, ApiError> {
         let view = self.load(id)?.chart.view()?;
+        let photos = self.load(id)?.chart.photos()?;
         let ids = view
             .allergies
             .iter()
@@ -580,6 +582,7 @@ impl Session {
             .chain(view.triage.registrations.iter().map(|e| &e.meta))
             .chain(view.triage.history.iter().map(|e| &e.meta))
             .chain(view.triage.transports.iter().map(|e| &e.meta))
+            .chain(photos.iter().map(|e| &e.meta))
             .map(|meta| meta.id.as_str());
         Ok(EntryId(find_unique(Lookup::Entry, typed, ids)?.to_owned()))
     }

@@ -47,15 +47,15 @@ fn status_for(code: ErrorCode) -> StatusCode {
     match code {
         MalformedRequest | BadRequest => StatusCode::BAD_REQUEST,
         InvalidInput | UnknownField | UserNeeded | PlainHttp | BadHubUrl | EnrolmentUnknown
-        | EnrolmentUsed | EnrolmentExpired => StatusCode::UNPROCESSABLE_ENTITY,
+        | EnrolmentUsed | EnrolmentExpired | NotAnImage => StatusCode::UNPROCESSABLE_ENTITY,
+        PhotoTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         WrongPassphrase | UnknownUser | Unauthorized | NoToken | WrongUnlockCode => {
             StatusCode::UNAUTHORIZED
         }
         NotPermitted | ForeignHost => StatusCode::FORBIDDEN,
         Locked | DeviceLocked => StatusCode::LOCKED,
-        NoVault | UnknownPatient | UnknownEntry | UnknownReview | UnknownOperation | NotFound => {
-            StatusCode::NOT_FOUND
-        }
+        NoVault | UnknownPatient | UnknownEntry | UnknownReview | UnknownOperation | NotFound
+        | PhotoNotHere => StatusCode::NOT_FOUND,
         AlreadyExists
         | VaultInUse
         | UserExists

@@ -105,6 +105,14 @@ macro_rules! for_each_operation {
             /// The team's board: counts per category and who waits longest
             /// (the interval in minutes; the default if not given).
             session board(retriage_minutes: Option<u32>) -> $crate::Board;
+            /// Adds a wound photo: checked, its metadata (EXIF, GPS) taken
+            /// out, sealed in the vault once per content, and an entry in
+            /// the chart naming it.
+            session add_photo(patient: $crate::PatientId, photo: $crate::PhotoUpload) -> $crate::EntryId;
+            /// The chart's photo entries, oldest first.
+            session photos(patient: $crate::PatientId) -> Vec<$crate::Photo>;
+            /// A photo's thumbnail or the photo itself, from the vault.
+            session photo(patient: $crate::PatientId, entry: $crate::EntryId, size: $crate::PhotoSize) -> $crate::PhotoImage;
         }
     };
 }

@@ -273,6 +273,9 @@ problem-audit_chain_broken = The hub refused this device's sync: its audit log n
 problem-not_permitted = Your role may not do this. Ask a nurse, doctor or administrator.
 problem-recovery_key_mismatch = The hub named a recovery key that does not match the enrolment code. Nothing was stored; tell the hub's administrator.
 problem-weak_key_derivation = This vault's key protection is below the minimum and it cannot be opened. Contact your administrator.
+problem-not_an_image = This file is not a photo Karte can keep (it must be a whole JPEG or PNG image). Nothing was saved; choose another file or take the photo again.
+problem-photo_too_large = This photo is too large to keep. Nothing was saved; take it again at a lower resolution.
+problem-photo_not_here = This photo was taken on another device and is not on this one yet. Photos stay on the device that took them for now.
 
 ## Choices
 sex-male = Male

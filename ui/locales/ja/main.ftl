@@ -273,6 +273,9 @@ problem-audit_chain_broken = ハブがこの端末の同期を受け付けませ
 problem-not_permitted = この操作はあなたの役割では行えません。看護師・医師・管理者に依頼してください。
 problem-recovery_key_mismatch = ハブが示した組織の復旧鍵が登録コードと一致しません。何も保存していません。ハブの管理者に連絡してください。
 problem-weak_key_derivation = この金庫の鍵の保護設定が弱すぎるため開けません。管理者に連絡してください。
+problem-not_an_image = このファイルは保存できる写真ではありません（JPEG または PNG の画像が必要です）。何も保存していません。別のファイルを選ぶか、撮り直してください。
+problem-photo_too_large = この写真は大きすぎて保存できません。何も保存していません。解像度を下げて撮り直してください。
+problem-photo_not_here = この写真は別の端末で撮影され、この端末にはまだありません。写真は当面、撮影した端末にだけ保存されます。
 
 ## 選択肢
 sex-male = 男性

@@ -6,6 +6,7 @@ mod casualty;
 mod casualty_sync;
 mod hub;
 mod lock;
+mod photos;
 mod poisoned;
 mod received;
 mod roles;

@@ -75,6 +75,10 @@ const OPERATIONS: &[Row] = &[
     row("triage", CLERK, Permitted::Succeeds),
     row("record_transport", CLERK, Permitted::Succeeds),
     row("board", NOBODY, Permitted::Succeeds),
+    row("add_photo", CLERK, Permitted::Succeeds),
+    row("photos", NOBODY, Permitted::Succeeds),
+    // The fixture's entry is a visit, not a photo.
+    row("photo", NOBODY, Permitted::FailsWith("unknown_entry")),
     row("echo", NOBODY, Permitted::Succeeds),
     row("lock", NOBODY, Permitted::Succeeds),
 ];
@@ -174,6 +178,12 @@ fn arguments(operation: &str, role: Role, fixture: &Fixture) -> Value {
         }}),
         "board" => json!({"retriage_minutes": null}),
         "echo" => json!({"text": "hello"}),
+        "add_photo" => json!({"patient": patient, "photo": {
+            "file": karte_types::Base64Bytes(karte_photo::sample::jpeg_with_exif(32, 24, role as u32, 1)),
+            "taken_at": null, "wound": "仙骨部", "assessment": null,
+        }}),
+        "photos" => json!({ "patient": patient }),
+        "photo" => json!({"patient": patient, "entry": fixture.entry, "size": "thumbnail"}),
         _ => json!({}),
     }
 }
@@ -298,6 +308,9 @@ fn export_share_users_and_demo_data_are_guarded_too() {
         ("demo", Some(Permission::RecordClinical), |s, _| {
             s.demo(1, 1, |_| {}).map(drop)
         }),
+        ("export_photo", Some(Permission::Export), |s, p| {
+            s.export_photo(p, &EntryId::from("01NOSUCHPHOTO")).map(drop)
+        }),
         ("change_passphrase", None, |s, _| {
             let own = passphrase_of(s.user().role);
             s.change_passphrase(own.as_bytes())
@@ -325,6 +338,10 @@ fn export_share_users_and_demo_data_are_guarded_too() {
                 // Sharing needs a hub; everything else succeeds.
                 _ if *name == "share" => {
                     assert_eq!(result.unwrap_err().code(), "not_enrolled", "{context}")
+                }
+                // There is no such photo: the check came first.
+                _ if *name == "export_photo" => {
+                    assert_eq!(result.unwrap_err().code(), "unknown_entry", "{context}")
                 }
                 _ => assert!(result.is_ok(), "{context}"),
             }
