@@ -5,6 +5,7 @@ mod args;
 mod casualty;
 mod document;
 mod paperwork;
+mod photo;
 mod print;
 mod secrets;
 mod sync;
@@ -267,6 +268,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Triage(args) => casualty::triage(&mut open(&cli)?, args)?,
         Command::Transport(args) => casualty::transport(&mut open(&cli)?, args)?,
         Command::Board(args) => casualty::board(&mut open(&cli)?, args)?,
+        Command::Photo(command) => photo::run(&cli, command)?,
         Command::Export(export) => {
             let mut session = open(&cli)?;
             let patient = export

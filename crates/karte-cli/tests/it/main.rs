@@ -5,6 +5,7 @@ mod casualty;
 mod crash;
 mod document;
 mod paperwork;
+mod photo;
 mod plaintext;
 mod roles;
 mod support;
