@@ -335,3 +335,15 @@ route-later = Later
 route-remove = Take off the route
 route-add = Add to today's route
 route-added = On today's route
+
+## Wound photos
+photos-title = Photos
+photos-wound = Wound (site)
+photos-design-r = DESIGN-R assessment
+photos-no-design-r = None
+photos-take = Take a photo
+photos-choose = Choose a file
+photos-saving = Saving the photo…
+photos-none = No photos yet.
+photos-no-wound = No wound named
+photos-private = Location and camera details are removed; photos are kept encrypted on this device (they do not sync yet).

@@ -335,3 +335,15 @@ route-later = 後へ
 route-remove = ルートから外す
 route-add = 今日のルートに追加
 route-added = 今日のルートに入っています
+
+## 写真
+photos-title = 写真
+photos-wound = 部位
+photos-design-r = DESIGN-R 評価
+photos-no-design-r = なし
+photos-take = 撮影する
+photos-choose = ファイルを選ぶ
+photos-saving = 写真を保存しています…
+photos-none = 写真はまだありません。
+photos-no-wound = 部位なし
+photos-private = 位置情報や撮影機器の情報は削除し、写真はこの端末に暗号化して保存します（まだ同期されません）。

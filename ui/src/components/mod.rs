@@ -15,6 +15,7 @@ pub mod text_field;
 pub mod trend_chart;
 pub mod visit_timeline;
 pub mod void_entry;
+pub mod wound_photos;
 
 pub use allergy_banner::{AllergyBanner, AllergyBannerProps};
 pub use entry_lists::EntryLists;
@@ -31,3 +32,4 @@ pub use text_field::TextField;
 pub use trend_chart::TrendChart;
 pub use visit_timeline::VisitTimeline;
 pub use void_entry::VoidEntry;
+pub use wound_photos::WoundPhotos;
