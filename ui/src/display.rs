@@ -126,6 +126,9 @@ pub const PROBLEM_CODES: &[ErrorCode] = &[
     ErrorCode::BundleTampered,
     ErrorCode::BundleTruncated,
     ErrorCode::BundleNotForThisDevice,
+    ErrorCode::NotAnImage,
+    ErrorCode::PhotoTooLarge,
+    ErrorCode::PhotoNotHere,
 ];
 
 #[cfg(test)]

@@ -68,6 +68,12 @@ pub enum ApiError {
     UnknownOperation { name: String },
     #[error("the arguments of '{operation}' are malformed ({detail}): send them as a JSON object")]
     MalformedArguments { operation: String, detail: String },
+    #[error(transparent)]
+    Photo(#[from] karte_photo::PhotoError),
+    #[error(
+        "the photo {entry} was taken on another device and its picture is not on this one yet: photos stay on the device that took them for now"
+    )]
+    PhotoNotHere { entry: String },
 }
 
 impl Lookup {
@@ -135,6 +141,9 @@ impl ApiError {
             ApiError::RecoveryKeyMismatch => ErrorCode::RecoveryKeyMismatch,
             ApiError::UnknownOperation { .. } => ErrorCode::UnknownOperation,
             ApiError::MalformedArguments { .. } => ErrorCode::MalformedRequest,
+            ApiError::Photo(karte_photo::PhotoError::TooLarge { .. }) => ErrorCode::PhotoTooLarge,
+            ApiError::Photo(karte_photo::PhotoError::NotAnImage(_)) => ErrorCode::NotAnImage,
+            ApiError::PhotoNotHere { .. } => ErrorCode::PhotoNotHere,
         }
     }
 }

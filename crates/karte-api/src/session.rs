@@ -6,6 +6,7 @@ mod casualty;
 mod device_lock;
 mod identity;
 mod paperwork;
+mod photos;
 mod recovery;
 mod report;
 mod sync;
@@ -604,7 +605,10 @@ impl Session {
     /// The entry a user means by an id or a unique prefix of one.
     pub fn resolve_entry(&mut self, id: &PatientId, typed: &str) -> Result<EntryId, ApiError> {
         let (view, _) = self.folded_view(id)?;
-        let ids = entry_metas(&view).map(|meta| meta.id.as_str());
+        let photos = self.load(id)?.chart.photos()?;
+        let ids = entry_metas(&view)
+            .chain(photos.iter().map(|e| &e.meta))
+            .map(|meta| meta.id.as_str());
         Ok(EntryId(find_unique(Lookup::Entry, typed, ids)?.to_owned()))
     }
 

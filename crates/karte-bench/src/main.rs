@@ -2,11 +2,12 @@
 //! beside a baseline measured in the same run. The machine is shared and
 //! noisy, so the ratios matter more than the absolute figures.
 //!
-//! `cargo xtask bench [-- --only core|sync --patients N --search-patients N
+//! `cargo xtask bench [-- --only core|sync|photos --patients N --search-patients N
 //! --samples N --devices N --seconds N]`
 
 mod clinical;
 mod disaster;
+mod photos;
 mod plain;
 mod report;
 mod sync;
@@ -19,6 +20,8 @@ pub enum Half {
     Both,
     Core,
     Sync,
+    /// Only the wound photos' figure (part of the core's otherwise).
+    Photos,
 }
 
 #[derive(Debug)]
@@ -33,8 +36,7 @@ pub struct Options {
     pub seconds: u64,
 }
 
-const USAGE: &str =
-    "use --only core|sync --patients N --search-patients N --samples N --devices N --seconds N";
+const USAGE: &str = "use --only core|sync|photos --patients N --search-patients N --samples N --devices N --seconds N";
 
 fn options() -> Result<Options> {
     let mut options = Options {
@@ -57,7 +59,8 @@ fn options() -> Result<Options> {
                 options.only = match value()?.as_str() {
                     "core" => Half::Core,
                     "sync" => Half::Sync,
-                    other => anyhow::bail!("--only takes core or sync, not {other:?}"),
+                    "photos" => Half::Photos,
+                    other => anyhow::bail!("--only takes core, sync or photos, not {other:?}"),
                 }
             }
             "--patients" => options.patients = number(value()?)?,
@@ -83,13 +86,17 @@ fn main() -> Result<()> {
         return sync::hub::serve_child(std::path::Path::new(db), key);
     }
     let options = options()?;
-    if options.only != Half::Sync {
+    if matches!(options.only, Half::Both | Half::Core) {
         let figures = clinical::run(&options)?;
         report::print(&figures, clinical::NOTES);
         let figures = disaster::run(&options)?;
         report::print(&figures, disaster::NOTES);
     }
-    if options.only != Half::Core {
+    if matches!(options.only, Half::Both | Half::Core | Half::Photos) {
+        let figures = photos::run(&options)?;
+        report::print(&figures, photos::NOTES);
+    }
+    if matches!(options.only, Half::Both | Half::Sync) {
         let figures = sync::run(&options)?;
         report::print(&figures, sync::NOTES);
     }

@@ -47,7 +47,8 @@ fn status_for(code: ErrorCode) -> StatusCode {
     match code {
         MalformedRequest | BadRequest => StatusCode::BAD_REQUEST,
         InvalidInput | UnknownField | UserNeeded | PlainHttp | BadHubUrl | EnrolmentUnknown
-        | EnrolmentUsed | EnrolmentExpired => StatusCode::UNPROCESSABLE_ENTITY,
+        | EnrolmentUsed | EnrolmentExpired | NotAnImage => StatusCode::UNPROCESSABLE_ENTITY,
+        PhotoTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         WrongPassphrase | UnknownUser | Unauthorized | NoToken | WrongUnlockCode => {
             StatusCode::UNAUTHORIZED
         }
@@ -56,9 +57,8 @@ fn status_for(code: ErrorCode) -> StatusCode {
         BundleForeign | BundleSenderRevoked | BundleNotForThisDevice => StatusCode::FORBIDDEN,
         BundleMalformed | BundleTampered | BundleTruncated => StatusCode::UNPROCESSABLE_ENTITY,
         Locked | DeviceLocked => StatusCode::LOCKED,
-        NoVault | UnknownPatient | UnknownEntry | UnknownReview | UnknownOperation | NotFound => {
-            StatusCode::NOT_FOUND
-        }
+        NoVault | UnknownPatient | UnknownEntry | UnknownReview | UnknownOperation | NotFound
+        | PhotoNotHere => StatusCode::NOT_FOUND,
         AlreadyExists
         | VaultInUse
         | UserExists

@@ -4,6 +4,7 @@
 //! the name and the body to `App::call`, which knows them all.
 
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Html;
@@ -23,6 +24,8 @@ pub fn router(bridge: Bridge) -> Router {
     let api = Router::new()
         .route("/{operation}", post(operation))
         .route_layer(middleware::from_fn_with_state(bridge.clone(), bearer_token))
+        // A photo travels in its call as base64: room for the largest one.
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .fallback(unknown_address)
         // Answers hold patient data: no cache may keep them.
         .layer(SetResponseHeaderLayer::overriding(
@@ -52,6 +55,10 @@ pub fn router(bridge: Bridge) -> Router {
         .layer(middleware::from_fn(loopback_only))
         .with_state(bridge)
 }
+
+/// The largest request body: a photo at its limit in base64, and room for
+/// the rest of its call.
+const MAX_REQUEST_BYTES: usize = karte_photo::MAX_PHOTO_BYTES / 3 * 4 + 64 * 1024;
 
 /// The page may run only its own scripts and wasm, and talk only to the
 /// bridge.

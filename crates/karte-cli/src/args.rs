@@ -122,6 +122,9 @@ pub enum Command {
     /// Disaster mode's daily report (J-SPEED, WHO EMT MDS).
     #[command(subcommand)]
     Disaster(DisasterCommand),
+    /// Wound photos (写真): add from a file, list per wound, export.
+    #[command(subcommand, alias = "写真")]
+    Photo(PhotoCommand),
 }
 
 #[derive(Debug, Args)]
@@ -131,6 +134,43 @@ pub struct IdentifyArgs {
     /// The chart of the person they are (id or unique prefix).
     #[arg(long = "as")]
     pub known: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PhotoCommand {
+    /// Add a photo (JPEG or PNG); its EXIF and GPS are removed before it is
+    /// sealed in the vault. Prints the photo's entry id.
+    Add(PhotoAdd),
+    /// The chart's photos, per wound, oldest first.
+    List { patient: String },
+    /// Write a photo to a file (recorded in the audit log as an export).
+    Export(PhotoExport),
+}
+
+#[derive(Debug, Args)]
+pub struct PhotoAdd {
+    pub patient: String,
+    pub file: PathBuf,
+    /// The wound it shows, e.g. 仙骨部.
+    #[arg(long)]
+    pub wound: Option<String>,
+    /// The DESIGN-R assessment made with it (id or unique prefix); its
+    /// wound is taken when --wound is not given.
+    #[arg(long)]
+    pub assessment: Option<String>,
+    /// When it was taken (RFC 3339); default now.
+    #[arg(long)]
+    pub taken_at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PhotoExport {
+    pub patient: String,
+    /// The photo's entry id (or a unique prefix), from `karte photo list`.
+    pub photo: String,
+    /// The file to write; it must not exist yet.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,6 +7,7 @@ mod disaster;
 mod document;
 mod output_file;
 mod paperwork;
+mod photo;
 mod print;
 mod secrets;
 mod sync;
@@ -283,6 +284,7 @@ fn run(cli: Cli) -> Result<()> {
             disaster::report(&mut open(&cli)?, args)?
         }
         Command::Disaster(args::DisasterCommand::Items) => disaster::items(),
+        Command::Photo(command) => photo::run(&cli, command)?,
         Command::Export(export) => {
             let mut session = open(&cli)?;
             let patient = export

@@ -9,9 +9,10 @@
 //! ├─ allergy_assessment: { no_known_allergies: bool, by: {…}, at }
 //! ├─ allergies | conditions | medications | visits: { <ULID>: entry }
 //! ├─ orders (指示書) | assessments (scales): { <ULID>: entry }
+//! ├─ attachments (wound photos, by content hash): { <ULID>: entry }
 //! ├─ triage: { <ULID>: entry of kind casualty | triage | transport }
 //! ├─ reviews: { <review id>: JSON text }       review_resolutions: { <review id>: JSON text }
-//! └─ care_tasks, attachments: {} (reserved)
+//! └─ care_tasks: {} (reserved)
 //! ```
 //!
 //! An entry is one flat map: its input's fields as serde writes them, nested
@@ -25,7 +26,7 @@
 //! must see two notes to review, not one interleaving of both.
 
 use karte_types::{
-    AllergyInput, AssessmentInput, ConditionInput, Jcs, MedicationInput, OrderInput,
+    AllergyInput, AssessmentInput, ConditionInput, Jcs, MedicationInput, OrderInput, PhotoInput,
     TriageTagInput, ValidationErrors, VisitInput,
 };
 use serde::Serialize;
@@ -42,11 +43,11 @@ pub(crate) const ALLERGY_ASSESSMENT: &str = "allergy_assessment";
 pub(crate) const NO_KNOWN_ALLERGIES: &str = "no_known_allergies";
 pub(crate) const REVIEWS: &str = "reviews";
 pub(crate) const RESOLUTIONS: &str = "review_resolutions";
-/// Containers for features still to come (care-plan tasks, attachments by
-/// content hash). They are made now so that no later version has to create
-/// a container on first use. (`orders`, `assessments` and `triage` were
-/// reserved so from the first chart on, and are collections now.)
-pub(crate) const RESERVED: [&str; 2] = ["care_tasks", "attachments"];
+/// Containers for features still to come (care-plan tasks). They are made
+/// now so that no later version has to create a container on first use.
+/// (`orders`, `assessments`, `triage` and `attachments` were reserved so
+/// from the first chart on, and are collections now.)
+pub(crate) const RESERVED: [&str; 1] = ["care_tasks"];
 
 /// The maps at the root besides the patient and the allergy assessment,
 /// in the order a chart's first change has made them since the first
@@ -85,10 +86,13 @@ pub(crate) enum Collection {
     /// Disaster mode: a casualty's registration, triages and transport
     /// (one of the containers reserved at creation).
     Triage,
+    /// Wound photos: entries naming an attachment by its content hash (the
+    /// container reserved at creation as `attachments`).
+    Photos,
 }
 
 impl Collection {
-    pub(crate) const ALL: [Collection; 7] = [
+    pub(crate) const ALL: [Collection; 8] = [
         Collection::Allergies,
         Collection::Conditions,
         Collection::Medications,
@@ -96,6 +100,7 @@ impl Collection {
         Collection::Orders,
         Collection::Assessments,
         Collection::Triage,
+        Collection::Photos,
     ];
 
     /// The root key of the collection's map.
@@ -108,6 +113,7 @@ impl Collection {
             Collection::Orders => "orders",
             Collection::Assessments => "assessments",
             Collection::Triage => "triage",
+            Collection::Photos => "attachments",
         }
     }
 
@@ -237,6 +243,13 @@ impl EntryInput for OrderInput {
 
 impl EntryInput for AssessmentInput {
     const COLLECTION: Collection = Collection::Assessments;
+    fn check(&self) -> Result<(), ValidationErrors> {
+        self.validate()
+    }
+}
+
+impl EntryInput for PhotoInput {
+    const COLLECTION: Collection = Collection::Photos;
     fn check(&self) -> Result<(), ValidationErrors> {
         self.validate()
     }

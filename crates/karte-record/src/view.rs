@@ -7,7 +7,7 @@
 use automerge::{Automerge, ReadDoc};
 use karte_types::{
     Allergy, AllergyStatus, Assessment, Casualty, ChartView, Condition, Demographics, EntryId,
-    EntryMeta, Identification, Medication, Order, OrderSummary, PatientId, PatientSummary,
+    EntryMeta, Identification, Medication, Order, OrderSummary, PatientId, PatientSummary, Photo,
     Timestamp, Transport, Triage, TriageTag, TriageTagInput, Visit,
 };
 use serde::de::DeserializeOwned;
@@ -72,6 +72,13 @@ pub(crate) fn chart_view(doc: &Automerge, id: &PatientId) -> Result<ChartView, R
         assessments,
         triage: triage_tag(doc)?,
     })
+}
+
+/// The photo entries of a chart, oldest first by when they were taken.
+pub(crate) fn photos(doc: &Automerge) -> Result<Vec<Photo>, RecordError> {
+    let mut photos = entries(doc, |meta, input| Photo { meta, input })?;
+    photos.sort_by(|a, b| (a.input.taken_at, &a.meta.id).cmp(&(b.input.taken_at, &b.meta.id)));
+    Ok(photos)
 }
 
 /// The orders of a chart, earliest period first.

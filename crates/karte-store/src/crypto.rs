@@ -155,6 +155,26 @@ pub(crate) fn fill_random(out: &mut [u8]) -> Result<(), StoreError> {
         .map_err(|_| StoreError::NoRandomness)
 }
 
+/// HMAC-SHA256 of `value` under a key derived from `key` for `purpose`
+/// alone: a value that must be looked up by a plaintext column without
+/// that column revealing it (an attachment's content hash).
+pub(crate) fn keyed_hash(key: &SecretKey, purpose: &str, value: &[u8]) -> [u8; 32] {
+    use ring::hmac;
+    let mut label = Vec::with_capacity(AAD_PREFIX.len() + purpose.len() + 24);
+    label.extend_from_slice(AAD_PREFIX);
+    push_part(&mut label, b"keyed hash");
+    push_part(&mut label, purpose.as_bytes());
+    let mut derived = Zeroizing::new([0u8; 32]);
+    derived.copy_from_slice(
+        hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key.expose()), &label).as_ref(),
+    );
+    let mut out = [0u8; 32];
+    out.copy_from_slice(
+        hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()), value).as_ref(),
+    );
+    out
+}
+
 /// SHA-256 of the concatenation of `parts`.
 pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     let mut context = ring::digest::Context::new(&ring::digest::SHA256);
@@ -255,6 +275,16 @@ mod tests {
             );
             assert!(ciphertexts.insert(sealed), "ciphertext repeated");
         }
+    }
+
+    #[test]
+    fn keyed_hashes_depend_on_the_key_and_the_purpose() {
+        let (a, b) = (key(), key());
+        let value = b"content hash";
+        assert_eq!(keyed_hash(&a, "p", value), keyed_hash(&a, "p", value));
+        assert_ne!(keyed_hash(&a, "p", value), keyed_hash(&b, "p", value));
+        assert_ne!(keyed_hash(&a, "p", value), keyed_hash(&a, "q", value));
+        assert_ne!(keyed_hash(&a, "p", value), sha256(&[value]));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod crypto;
 
 mod app_values;
+mod attachments;
 mod audit;
 mod change_log;
 mod documents;
@@ -23,6 +24,7 @@ mod trust_store;
 mod users;
 mod vault;
 
+pub use attachments::AttachmentStored;
 pub use audit::{AuditAction, AuditEntry, AuditEvent, AuditHead, AuditRecord};
 pub use change_log::ChangeSignatureRecord;
 pub use crypto::kdf::KdfParams;

@@ -13,8 +13,8 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags, Transaction};
 
 use crate::{
-    StoreError, app_values, audit, change_log, documents, header, patient_index, quarantine,
-    recovery, sync_state, trust_store, users,
+    StoreError, app_values, attachments, audit, change_log, documents, header, patient_index,
+    quarantine, recovery, sync_state, trust_store, users,
 };
 
 /// `PRAGMA application_id` of every vault: "KRTE".
@@ -44,6 +44,8 @@ const MIGRATIONS: &[&[&str]] = &[
     // 6: the trust store: the organisation's signing key, certs, revocation
     // lists and the device's bundle key, for sync without a hub.
     &[trust_store::V6],
+    // 7: attachments (wound photos) by content, sealed in the streamed format.
+    &[attachments::V7],
 ];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -23,6 +23,7 @@ use crate::sync_state::DocumentToPush;
 use crate::users::{self, Role, UserRecord};
 use crate::{StoreError, documents, patient_index, schema, sync_state};
 
+mod attachments;
 mod sync;
 mod values;
 

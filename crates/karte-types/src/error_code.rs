@@ -83,6 +83,13 @@ error_codes! {
     AmbiguousReview = "ambiguous_review",
     DuplicateEntry = "duplicate_entry",
     ActiveAllergies = "active_allergies",
+    /// The file is not a JPEG or PNG photo, or it is damaged.
+    NotAnImage = "not_an_image",
+    /// A photo file over the size a photo may have.
+    PhotoTooLarge = "photo_too_large",
+    /// The chart names the photo, but its bytes are on the device that took
+    /// it (photos stay on their device for now).
+    PhotoNotHere = "photo_not_here",
     // The chart document.
     OtherChart = "other_chart",
     MissingChanges = "missing_changes",

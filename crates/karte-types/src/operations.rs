@@ -114,6 +114,14 @@ macro_rules! for_each_operation {
             /// Disaster mode: the daily report (診療日報) of a site and day,
             /// per team, counted from the charts.
             session disaster_report(date: $crate::Date, site: String) -> $crate::DailyReport;
+            /// Adds a wound photo: checked, its metadata (EXIF, GPS) taken
+            /// out, sealed in the vault once per content, and an entry in
+            /// the chart naming it.
+            session add_photo(patient: $crate::PatientId, photo: $crate::PhotoUpload) -> $crate::EntryId;
+            /// The chart's photo entries, oldest first.
+            session photos(patient: $crate::PatientId) -> Vec<$crate::Photo>;
+            /// A photo's thumbnail or the photo itself, from the vault.
+            session photo(patient: $crate::PatientId, entry: $crate::EntryId, size: $crate::PhotoSize) -> $crate::PhotoImage;
         }
     };
 }

@@ -283,6 +283,9 @@ problem-bundle_sender_revoked = The device that made this bundle was revoked by 
 problem-bundle_tampered = This bundle was changed after it was made. Nothing was imported; ask the sender for a new one.
 problem-bundle_truncated = This bundle file is incomplete. Nothing was imported; copy it again from the USB stick or folder.
 problem-bundle_not_for_this_device = This bundle was not made for this device. Nothing was imported; ask the sender to make one after this device has synced with the hub.
+problem-not_an_image = This file is not a photo Karte can keep (it must be a whole JPEG or PNG image). Nothing was saved; choose another file or take the photo again.
+problem-photo_too_large = This photo is too large to keep. Nothing was saved; take it again at a lower resolution.
+problem-photo_not_here = This photo was taken on another device and is not on this one yet. Photos stay on the device that took them for now.
 
 ## Choices
 sex-male = Male
@@ -433,3 +436,14 @@ transport-save = Record transport
 invalid-casualty-sex-required = Choose the sex ("Unknown" if nobody can tell).
 invalid-age-band-required = Choose the estimated age band.
 triage-previous = Last triage:
+## Wound photos
+photos-title = Photos
+photos-wound = Wound (site)
+photos-design-r = DESIGN-R assessment
+photos-no-design-r = None
+photos-take = Take a photo
+photos-choose = Choose a file
+photos-saving = Saving the photo…
+photos-none = No photos yet.
+photos-no-wound = No wound named
+photos-private = Location and camera details are removed; photos are kept encrypted on this device (they do not sync yet).

@@ -283,6 +283,9 @@ problem-bundle_sender_revoked = このバンドルを作った端末は組織に
 problem-bundle_tampered = このバンドルは作成後に書き換えられています。何も取り込んでいません。作成者に作り直してもらってください。
 problem-bundle_truncated = このバンドルのファイルが途中で切れています。何も取り込んでいません。USBメモリやフォルダからもう一度コピーしてください。
 problem-bundle_not_for_this_device = このバンドルはこの端末あてに作られていません。何も取り込んでいません。この端末がハブと同期した後に作り直してもらってください。
+problem-not_an_image = このファイルは保存できる写真ではありません（JPEG または PNG の画像が必要です）。何も保存していません。別のファイルを選ぶか、撮り直してください。
+problem-photo_too_large = この写真は大きすぎて保存できません。何も保存していません。解像度を下げて撮り直してください。
+problem-photo_not_here = この写真は別の端末で撮影され、この端末にはまだありません。写真は当面、撮影した端末にだけ保存されます。
 
 ## 選択肢
 sex-male = 男性
@@ -433,3 +436,14 @@ transport-save = 搬送を記録
 invalid-casualty-sex-required = 性別を選んでください（わからなければ「不明」）。
 invalid-age-band-required = 推定の年代を選んでください。
 triage-previous = 前回のトリアージ：
+## 写真
+photos-title = 写真
+photos-wound = 部位
+photos-design-r = DESIGN-R 評価
+photos-no-design-r = なし
+photos-take = 撮影する
+photos-choose = ファイルを選ぶ
+photos-saving = 写真を保存しています…
+photos-none = 写真はまだありません。
+photos-no-wound = 部位なし
+photos-private = 位置情報や撮影機器の情報は削除し、写真はこの端末に暗号化して保存します（まだ同期されません）。

@@ -17,6 +17,7 @@ pub mod text_field;
 pub mod trend_chart;
 pub mod visit_timeline;
 pub mod void_entry;
+pub mod wound_photos;
 pub mod yes_no;
 
 pub use allergy_banner::{AllergyBanner, AllergyBannerProps};
@@ -36,4 +37,5 @@ pub use text_field::TextField;
 pub use trend_chart::TrendChart;
 pub use visit_timeline::VisitTimeline;
 pub use void_entry::VoidEntry;
+pub use wound_photos::WoundPhotos;
 pub use yes_no::YesNo;

@@ -1,5 +1,5 @@
 //! A patient's chart: the allergy banner, conflicts to review, vital-sign
-//! trends, problems, medications and the visit timeline.
+//! trends, problems, medications, the visit timeline and wound photos.
 
 use karte_types::{AllergyStatus, ReviewId};
 use yew::prelude::*;
@@ -124,6 +124,7 @@ pub fn ChartPage(props: &ChartPageProps) -> Html {
                     onaddcondition={let s = state.clone(); let id = id.clone(); Callback::from(move |_| s.dispatch(Action::Navigate(Page::AddCondition(id.clone()))))}
                     onaddmedication={let s = state.clone(); let id = id.clone(); Callback::from(move |_| s.dispatch(Action::Navigate(Page::AddMedication(id.clone()))))} />
                 <VisitTimeline chart={chart.clone()} />
+                <crate::components::WoundPhotos patient={id.clone()} chart={chart.clone()} />
                 if let Some(address) = &chart.patient.address {
                     <p class="muted">{ format!("{}: {address}", tr.t("field-address")) }</p>
                 }

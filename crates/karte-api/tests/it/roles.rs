@@ -78,6 +78,10 @@ const OPERATIONS: &[Row] = &[
     row("identify", NOBODY, Permitted::FailsWith("invalid_input")),
     row("record_consultation", CLERK, Permitted::Succeeds),
     row("disaster_report", NOBODY, Permitted::Succeeds),
+    row("add_photo", CLERK, Permitted::Succeeds),
+    row("photos", NOBODY, Permitted::Succeeds),
+    // The fixture's entry is a visit, not a photo.
+    row("photo", NOBODY, Permitted::FailsWith("unknown_entry")),
     row("echo", NOBODY, Permitted::Succeeds),
     row("lock", NOBODY, Permitted::Succeeds),
 ];
@@ -185,6 +189,12 @@ fn arguments(operation: &str, role: Role, fixture: &Fixture) -> Value {
         }}),
         "disaster_report" => json!({"date": "2026-12-07", "site": "体育館"}),
         "echo" => json!({"text": "hello"}),
+        "add_photo" => json!({"patient": patient, "photo": {
+            "file": karte_types::Base64Bytes(karte_photo::sample::jpeg_with_exif(32, 24, role as u32, 1)),
+            "taken_at": null, "wound": "仙骨部", "assessment": null,
+        }}),
+        "photos" => json!({ "patient": patient }),
+        "photo" => json!({"patient": patient, "entry": fixture.entry, "size": "thumbnail"}),
         _ => json!({}),
     }
 }
@@ -309,6 +319,9 @@ fn export_share_users_and_demo_data_are_guarded_too() {
         ("demo", Some(Permission::RecordClinical), |s, _| {
             s.demo(1, 1, |_| {}).map(drop)
         }),
+        ("export_photo", Some(Permission::Export), |s, p| {
+            s.export_photo(p, &EntryId::from("01NOSUCHPHOTO")).map(drop)
+        }),
         ("change_passphrase", None, |s, _| {
             let own = passphrase_of(s.user().role);
             s.change_passphrase(own.as_bytes())
@@ -336,6 +349,10 @@ fn export_share_users_and_demo_data_are_guarded_too() {
                 // Sharing needs a hub; everything else succeeds.
                 _ if *name == "share" => {
                     assert_eq!(result.unwrap_err().code(), "not_enrolled", "{context}")
+                }
+                // There is no such photo: the check came first.
+                _ if *name == "export_photo" => {
+                    assert_eq!(result.unwrap_err().code(), "unknown_entry", "{context}")
                 }
                 _ => assert!(result.is_ok(), "{context}"),
             }

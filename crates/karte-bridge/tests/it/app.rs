@@ -189,3 +189,35 @@ async fn the_built_ui_is_served_without_the_token_under_a_strict_policy() {
         .await;
     assert_eq!(anonymous.status, 401);
 }
+
+/// A camera photo is larger than a web server's usual body limit: it comes
+/// through, its thumbnail goes back as base64, and a letter is refused with
+/// its code and status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_of_several_megabytes_is_added_and_its_thumbnail_read_back() {
+    let bridge = start().await;
+    bridge.unlock().await;
+    let patient = bridge.add_patient().await;
+    let file = karte_photo::sample::jpeg_with_exif(2000, 1500, 7, 1);
+    assert!(file.len() > 2 * 1024 * 1024, "{} bytes", file.len());
+    let upload = |bytes: Vec<u8>| {
+        json!({"patient": patient, "photo": {
+            "file": karte_types::Base64Bytes(bytes), "taken_at": null,
+            "wound": "仙骨部", "assessment": null,
+        }})
+    };
+    let added = bridge.call("add_photo", upload(file)).await;
+    assert_eq!(added.status, 200, "{added:?}");
+    let thumbnail = bridge
+        .call(
+            "photo",
+            json!({"patient": patient, "entry": added.body, "size": "thumbnail"}),
+        )
+        .await;
+    assert_eq!(thumbnail.body["media_type"], json!("image/jpeg"));
+    assert!(thumbnail.body["data"].as_str().unwrap().starts_with("/9j/"));
+    let refused = bridge
+        .call("add_photo", upload(b"not a photo".to_vec()))
+        .await;
+    assert_eq!((refused.status, refused.code()), (422, "not_an_image"));
+}

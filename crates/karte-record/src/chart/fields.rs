@@ -9,7 +9,7 @@ use automerge::transaction::{Transactable, Transaction};
 use automerge::{ObjId, ReadDoc, ScalarValue};
 use karte_types::{
     AllergyInput, AssessmentInput, ClinicalStatus, ConditionInput, Demographics, EntryId,
-    MedicationInput, OrderInput, TriageTagInput, VisitInput,
+    MedicationInput, OrderInput, PhotoInput, TriageTagInput, VisitInput,
 };
 use serde_json::Value;
 
@@ -129,6 +129,7 @@ pub(super) fn set_field(
         Collection::Triage => {
             set_typed_field::<TriageTagInput>(tx, obj, field, value, settle, edit)
         }
+        Collection::Photos => set_typed_field::<PhotoInput>(tx, obj, field, value, settle, edit),
     }
 }
 

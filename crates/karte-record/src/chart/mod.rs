@@ -12,6 +12,7 @@ mod admit;
 mod edits;
 mod fields;
 mod orders;
+mod photos;
 mod receive;
 mod triage;
 

@@ -7,6 +7,7 @@ mod incoming;
 mod incoming_properties;
 mod merge;
 mod orders;
+mod photos;
 mod properties;
 mod round_trip;
 mod support;

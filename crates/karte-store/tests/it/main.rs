@@ -1,6 +1,7 @@
 //! Integration tests of the vault through its public API, and of its file
 //! through raw SQLite where a test plays the attacker or the crash.
 
+mod attachments;
 mod audit;
 mod corrupt;
 #[cfg(unix)]

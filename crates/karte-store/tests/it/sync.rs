@@ -377,7 +377,7 @@ fn charts_of_a_vault_from_before_sync_count_as_never_pushed() {
     // Take the file back to the first format, as an older Karte left it.
     let raw = test.raw();
     raw.execute_batch(
-        "DROP TABLE trust_store; DROP TABLE change_log; DROP TABLE quarantine; DROP TABLE app_values; DROP TABLE sync_identity; DROP TABLE sync_state; DROP TABLE sync_documents;
+        "DROP TABLE attachments; DROP TABLE trust_store; DROP TABLE change_log; DROP TABLE quarantine; DROP TABLE app_values; DROP TABLE sync_identity; DROP TABLE sync_state; DROP TABLE sync_documents;
          ALTER TABLE vault_meta DROP COLUMN recovery_box; PRAGMA user_version = 1;",
     )
     .unwrap();
@@ -395,7 +395,7 @@ fn charts_of_a_vault_from_before_sync_count_as_never_pushed() {
         .raw()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(user_version, 6);
+    assert_eq!(user_version, 7);
     assert!(vault.quarantined().unwrap().is_empty());
     assert!(vault.change_signatures(&"P1".into()).unwrap().is_empty());
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use karte_types::{
     AllergyInput, AssessmentInput, ConditionInput, EntryId, MedicationInput, OrderInput,
-    TriageTagInput, VisitInput,
+    PhotoInput, TriageTagInput, VisitInput,
 };
 use serde_json::{Map, Value, json};
 
@@ -216,5 +216,6 @@ fn entry_keys(collection: Collection, flat: &Value) -> Result<BTreeSet<String>, 
         Collection::Orders => keys::<OrderInput>(flat),
         Collection::Assessments => keys::<AssessmentInput>(flat),
         Collection::Triage => keys::<TriageTagInput>(flat),
+        Collection::Photos => keys::<PhotoInput>(flat),
     }
 }
