@@ -234,16 +234,7 @@ impl Chart {
         if findings.is_empty() {
             return Ok(());
         }
-        self.commit("review.record", edit, |tx| {
-            let reviews = container(tx, REVIEWS)?;
-            for finding in findings {
-                let id = finding.id.clone();
-                let record = finding.into_record(edit.at, edit.author);
-                let text = serde_json::to_string(&record).expect("a review serialises");
-                tx.put(&reviews, id.as_str(), text)?;
-            }
-            Ok(())
-        })
+        self.commit("review.record", edit, |tx| put_reviews(tx, findings, edit))
     }
 
     /// `findings` less those the chart has a review item for, once each.
@@ -294,4 +285,21 @@ fn history_is_one_line(doc: &Automerge) -> Result<bool, RecordError> {
         )));
     }
     Ok(one_line && firsts == 1)
+}
+
+/// Writes `findings` as review items in the transaction of an attributed
+/// edit.
+pub(super) fn put_reviews(
+    tx: &mut automerge::transaction::Transaction<'_>,
+    findings: Vec<review::Finding>,
+    edit: &Edit<'_>,
+) -> Result<(), RecordError> {
+    let reviews = container(tx, REVIEWS)?;
+    for finding in findings {
+        let id = finding.id.clone();
+        let record = finding.into_record(edit.at, edit.author);
+        let text = serde_json::to_string(&record).expect("a review serialises");
+        tx.put(&reviews, id.as_str(), text)?;
+    }
+    Ok(())
 }

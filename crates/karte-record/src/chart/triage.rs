@@ -5,17 +5,15 @@
 //! (`TriageTag::current`).
 
 use automerge::ActorId;
-use automerge::transaction::Transactable;
 use karte_types::{
     CasualtyInput, Date, Demographics, EntryId, IdentificationInput, IdentityConflict, PatientId,
     ReviewKind, TransportInput, TriageInput, TriageTagInput,
 };
 
+use super::Chart;
 use super::edits::{new_entry, put_new_entry};
-use super::{Chart, container};
 use crate::RecordError;
 use crate::history::Edit;
-use crate::layout::REVIEWS;
 use crate::review::Finding;
 
 impl Chart {
@@ -122,14 +120,7 @@ impl Chart {
         let findings = self.unrecorded(findings)?;
         self.commit("casualty.identify", edit, |tx| {
             put_new_entry::<TriageTagInput>(tx, entry, &value, edit)?;
-            let reviews = container(tx, REVIEWS)?;
-            for finding in findings {
-                let id = finding.id.clone();
-                let record = finding.into_record(edit.at, edit.author);
-                let text = serde_json::to_string(&record).expect("a review serialises");
-                tx.put(&reviews, id.as_str(), text)?;
-            }
-            Ok(())
+            super::receive::put_reviews(tx, findings, edit)
         })
     }
 }
