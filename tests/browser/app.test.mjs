@@ -383,9 +383,18 @@ async function journey(t, device) {
       assert.equal(await id('visit-subjective').inputValue(), '', 'the saved draft was discarded');
       await enter(id('visit-temp'), '37.2');
       await enter(id('visit-bp'), '128/80');
+      // Who visited (a physical therapist) and a long visit, as `karte visit record --profession --long-visit` has them.
+      await id('visit-profession').selectOption('physical-therapist');
+      await press(id('visit-long-visit'));
+      assert.ok(await id('visit-long-visit').isChecked());
       await press(id('visit-save'));
       await id('chart').waitFor();
       await pointsOf('trend-temperature-temperature', 2);
+      const core = bridgeClient(url);
+      const [patient] = await core('patients', { search: FAMILY });
+      const visits = (await core('chart', { patient: patient.id })).visits;
+      assert.deepEqual(visits.map((v) => [v.profession ?? null, v.long_visit]).sort(),
+        [[null, false], ['physical-therapist', true]], 'the first visit says no profession, the second a PT\'s long visit');
       const bp = await id('trend-bp-systolic').getAttribute('points');
       assert.equal(bp.trim().split(/\s+/).length, 2);
     });
