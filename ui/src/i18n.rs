@@ -240,6 +240,17 @@ mod tests {
     }
 
     #[test]
+    fn every_profession_of_the_visit_form_has_words_in_both_languages() {
+        let localizer = Localizer::new();
+        for language in Language::ALL {
+            for profession in karte_types::Profession::ALL {
+                let id = format!("profession-{}", profession.code());
+                assert!(localizer.has(language, &id), "{id} in {}", language.code());
+            }
+        }
+    }
+
+    #[test]
     fn every_message_the_code_asks_for_exists() {
         let localizer = Localizer::new();
         let used = ids_used_in_code();

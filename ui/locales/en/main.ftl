@@ -447,3 +447,15 @@ photos-saving = Saving the photo…
 photos-none = No photos yet.
 photos-no-wound = No wound named
 photos-private = Location and camera details are removed; photos are kept encrypted on this device (they do not sync yet).
+
+## The visit form: who visited and a long visit
+visit-profession = Visited by
+visit-profession-unsaid = Not said (a nurse)
+visit-long-visit = Long visit (over 90 minutes)
+profession-nurse = Nurse
+profession-public-health-nurse = Public health nurse
+profession-midwife = Midwife
+profession-associate-nurse = Associate nurse
+profession-physical-therapist = Physical therapist (PT)
+profession-occupational-therapist = Occupational therapist (OT)
+profession-speech-therapist = Speech therapist (ST)

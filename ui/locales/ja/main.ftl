@@ -447,3 +447,15 @@ photos-saving = 写真を保存しています…
 photos-none = 写真はまだありません。
 photos-no-wound = 部位なし
 photos-private = 位置情報や撮影機器の情報は削除し、写真はこの端末に暗号化して保存します（まだ同期されません）。
+
+## The visit form: who visited and a long visit
+visit-profession = 訪問した職種
+visit-profession-unsaid = 指定なし（看護師）
+visit-long-visit = 長時間訪問（90分を超える訪問）
+profession-nurse = 看護師
+profession-public-health-nurse = 保健師
+profession-midwife = 助産師
+profession-associate-nurse = 准看護師
+profession-physical-therapist = 理学療法士（PT）
+profession-occupational-therapist = 作業療法士（OT）
+profession-speech-therapist = 言語聴覚士（ST）

@@ -10,13 +10,13 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use karte_types::{
-    Base64Bytes, ChartView, EntryId, PatientId, Photo, PhotoSize, PhotoUpload, Scale,
-    photos_by_wound,
+    Base64Bytes, ChartView, EntryId, ErrorCode, PatientId, Photo, PhotoSize, PhotoUpload, Problem,
+    Scale, photos_by_wound,
 };
 use yew::prelude::*;
 
 use crate::backend::BackendHandle;
-use crate::calls::{AppContext, spawn, spawn_or_report};
+use crate::calls::{AppContext, spawn};
 use crate::display;
 use crate::i18n::Tr;
 use crate::state::Action;
@@ -32,11 +32,6 @@ impl PartialEq for WoundPhotosProps {
         self.patient == other.patient && Rc::ptr_eq(&self.chart, &other.chart)
     }
 }
-
-/// The file pickers are labels drawn as the app's buttons (a tap target of
-/// 44 px at least); the inputs inside them are hidden but still take focus.
-const PICK_STYLE: &str = "display:inline-flex;align-items:center;min-height:44px;padding:0 1rem;border:1px solid var(--accent);border-radius:8px;cursor:pointer;font-weight:600";
-const HIDDEN_INPUT: &str = "position:absolute;width:1px;height:1px;opacity:0;overflow:hidden";
 
 /// A picture as an `<img>` source.
 pub fn data_url(media_type: &str, data: &Base64Bytes) -> String {
@@ -89,6 +84,9 @@ pub fn WoundPhotos(props: &WoundPhotosProps) -> Html {
     let wound = use_state(String::new);
     let assessment = use_state(|| None::<EntryId>);
     let busy = use_state(|| false);
+    // Why the last file was refused, told in the section itself: the app's
+    // banner is at the top of the chart, out of sight below the fold.
+    let refused = use_state(|| None::<Problem>);
     // Bumped after each photo added, to load the list again.
     let generation = use_state(|| 0u32);
 
@@ -124,11 +122,12 @@ pub fn WoundPhotos(props: &WoundPhotosProps) -> Html {
     }
 
     let onfile = {
-        let (state, backend, busy, generation) = (
+        let (state, backend, busy, generation, refused) = (
             state.clone(),
             backend.clone(),
             busy.clone(),
             generation.clone(),
+            refused.clone(),
         );
         let (wound, assessment, patient) =
             (wound.clone(), assessment.clone(), props.patient.clone());
@@ -142,36 +141,45 @@ pub fn WoundPhotos(props: &WoundPhotosProps) -> Html {
             // The same file may be chosen again after a refusal.
             input.set_value("");
             busy.set(true);
-            let (state, backend, busy, generation) = (
+            refused.set(None);
+            let (state, backend, busy, generation, refused) = (
                 state.clone(),
                 backend.clone(),
                 busy.clone(),
                 generation.clone(),
+                refused.clone(),
             );
             let named = Some((*wound).trim().to_owned()).filter(|w| !w.is_empty());
             let (assessment, patient) = ((*assessment).clone(), patient.clone());
-            let taken_at = karte_types::Timestamp(file.last_modified() as i64);
             yew::platform::spawn_local(async move {
                 let bytes = match read_file(&file).await {
                     Ok(bytes) => bytes,
                     Err(problem) => {
                         busy.set(false);
-                        state.dispatch(Action::Failed(problem));
+                        refused.set(Some(problem));
                         return;
                     }
                 };
                 let upload = PhotoUpload {
                     file: Base64Bytes(bytes),
-                    taken_at: Some(taken_at).filter(|t| t.0 > 0),
+                    // The core's clock dates the photo: a file's modification
+                    // time is the browser's clock (or a copy's), not the app's.
+                    taken_at: None,
                     wound: named,
                     assessment,
                 };
-                let after = state.clone();
-                spawn_or_report(backend.add_photo(patient, upload), &state, move |_| {
-                    after.dispatch(Action::Notice("notice-saved"));
-                    generation.set(*generation + 1);
+                spawn(backend.add_photo(patient, upload), move |result| {
+                    busy.set(false);
+                    match result {
+                        Ok(_) => {
+                            state.dispatch(Action::Notice("notice-saved"));
+                            generation.set(*generation + 1);
+                        }
+                        Err(problem) if refused_here(&problem) => refused.set(Some(problem)),
+                        // A locked vault and the like: the app's own handling.
+                        Err(problem) => state.dispatch(Action::Failed(problem)),
+                    }
                 });
-                busy.set(false);
             });
         })
     };
@@ -198,7 +206,7 @@ pub fn WoundPhotos(props: &WoundPhotosProps) -> Html {
                                     <div class="photo-placeholder" style="width:160px;height:120px;background:var(--line);border-radius:6px" />
                                 }
                                 <figcaption>
-                                    { display::time(&tr, photo.input.taken_at) }
+                                    <span>{ display::time(&tr, photo.input.taken_at) }</span>
                                     if let Some(link) = &photo.input.assessment {
                                         <span class="muted">{ design_r_label(chart, link) }</span>
                                     }
@@ -213,7 +221,7 @@ pub fn WoundPhotos(props: &WoundPhotosProps) -> Html {
     html! {
         <section class="card wound-photos" data-testid="photos">
             <h2>{ tr.t("photos-title") }</h2>
-            <div class="photo-add" style="display:flex;flex-wrap:wrap;gap:0.75rem;align-items:end">
+            <div class="photo-add">
                 <label>
                     { tr.t("photos-wound") }
                     <input type="text" list="photo-wounds" data-testid="photo-wound"
@@ -243,24 +251,36 @@ pub fn WoundPhotos(props: &WoundPhotosProps) -> Html {
                         }) }
                     </select>
                 </label>
-                <label class="photo-pick primary" style={PICK_STYLE}>
+                <label class="photo-pick primary">
                     { tr.t("photos-take") }
-                    <input type="file" accept="image/*" capture="environment" style={HIDDEN_INPUT}
+                    <input type="file" accept="image/*" capture="environment"
                         data-testid="photo-camera" disabled={*busy} onchange={onfile.clone()} />
                 </label>
-                <label class="photo-pick secondary" style={PICK_STYLE}>
+                <label class="photo-pick secondary">
                     { tr.t("photos-choose") }
-                    <input type="file" accept="image/jpeg,image/png" style={HIDDEN_INPUT}
+                    <input type="file" accept="image/jpeg,image/png"
                         data-testid="photo-file" disabled={*busy} onchange={onfile} />
                 </label>
                 if *busy {
                     <span class="muted" data-testid="photo-saving">{ tr.t("photos-saving") }</span>
                 }
             </div>
+            if let Some(problem) = &*refused {
+                <p class="message problem" role="alert" data-testid="photo-error">{ display::problem(&tr, problem) }</p>
+            }
             <p class="muted">{ tr.t("photos-private") }</p>
             { rows }
         </section>
     }
+}
+
+/// Whether a failure to add a photo is about the file or what was typed,
+/// and so is told beside the picker.
+fn refused_here(problem: &Problem) -> bool {
+    matches!(
+        problem.code,
+        ErrorCode::NotAnImage | ErrorCode::PhotoTooLarge | ErrorCode::InvalidInput
+    )
 }
 
 /// The DESIGN-R notation of the assessment a photo links, if the chart has it.
@@ -307,5 +327,12 @@ mod tests {
     fn a_thumbnail_is_shown_from_memory_as_a_data_url() {
         let url = data_url("image/jpeg", &Base64Bytes(vec![0xFF, 0xD8, 0xFF]));
         assert_eq!(url, "data:image/jpeg;base64,/9j/");
+    }
+
+    #[test]
+    fn a_refused_file_is_told_beside_the_picker_and_a_locked_vault_is_not() {
+        assert!(refused_here(&Problem::new(ErrorCode::NotAnImage, "x")));
+        assert!(refused_here(&Problem::new(ErrorCode::PhotoTooLarge, "x")));
+        assert!(!refused_here(&Problem::new(ErrorCode::Locked, "x")));
     }
 }

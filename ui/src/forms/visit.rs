@@ -3,8 +3,8 @@
 //! input shows it, in Japan time.
 
 use karte_types::{
-    DIASTOLIC_RANGE, Jcs, PAIN_RANGE, PULSE_RANGE, RESPIRATION_RANGE, SPO2_RANGE, SYSTOLIC_RANGE,
-    Soap, TEMPERATURE_RANGE, Timestamp, ValidationError, VisitInput, VitalSigns,
+    DIASTOLIC_RANGE, Jcs, PAIN_RANGE, PULSE_RANGE, Profession, RESPIRATION_RANGE, SPO2_RANGE,
+    SYSTOLIC_RANGE, Soap, TEMPERATURE_RANGE, Timestamp, ValidationError, VisitInput, VitalSigns,
     parse_blood_pressure,
 };
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,11 @@ pub struct VisitForm {
     pub objective: String,
     pub assessment: String,
     pub plan: String,
+    /// Who visited: a profession's code (`nurse`, `physical-therapist`…),
+    /// blank when not said (a nurse's visit, as before it was asked).
+    pub profession: String,
+    /// 長時間訪問看護加算: a visit of over 90 minutes.
+    pub long_visit: bool,
 }
 
 impl VisitForm {
@@ -137,12 +142,19 @@ impl VisitForm {
             assessment: text(&self.assessment),
             plan: text(&self.plan),
         };
+        let profession = if self.profession.trim().is_empty() {
+            None
+        } else {
+            Profession::parse(&self.profession)
+                .map_err(|e| errors.push(e))
+                .ok()
+        };
         let input = VisitInput {
             at: at.unwrap_or(Timestamp(0)),
             vitals,
             soap,
-            profession: None,
-            long_visit: false,
+            profession,
+            long_visit: self.long_visit,
         };
         let checked = input.validate();
         with_core_rules(input, errors, checked)
@@ -281,6 +293,26 @@ mod tests {
     use karte_types::JcsLevel;
 
     use super::*;
+
+    #[test]
+    fn the_profession_and_a_long_visit_reach_the_visit_and_an_old_draft_reads_as_a_nurses() {
+        let mut form = visit(&[("temp", "36.8")]);
+        assert_eq!(form.to_input().unwrap().profession, None);
+        assert!(!form.to_input().unwrap().long_visit);
+        form.profession = "physical-therapist".into();
+        form.long_visit = true;
+        let input = form.to_input().unwrap();
+        assert_eq!(input.profession, Some(Profession::PhysicalTherapist));
+        assert!(input.long_visit);
+        // The draft keeps both; a draft written before they were asked has neither.
+        let kept: VisitForm = serde_json::from_str(&serde_json::to_string(&form).unwrap()).unwrap();
+        assert_eq!(kept, form);
+        let old: VisitForm =
+            serde_json::from_str(r#"{"at":"2026-11-25T09:30","temp":"36.8"}"#).unwrap();
+        assert_eq!((old.profession.as_str(), old.long_visit), ("", false));
+        form.profession = "doctor".into();
+        assert!(form.to_input().unwrap_err().contains_key("profession"));
+    }
 
     fn visit(fields: &[(&str, &str)]) -> VisitForm {
         let mut form = VisitForm {

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 use std::time::Duration;
 
-use karte_types::{DraftInput, PatientId, Problem};
+use karte_types::{DraftInput, PatientId, Problem, Profession};
 use yew::prelude::*;
 
 use crate::backend::{BackendHandle, visit_draft_key};
@@ -254,6 +254,24 @@ pub fn RecordVisit(props: &RecordVisitProps) -> Html {
                 placeholder={placeholder} error={error_text(&tr, &errors, field)} oninput={set(field)} after={after} />
         }
     };
+    let onprofession = {
+        let edit = edit.clone();
+        Callback::from(move |e: Event| {
+            if let Some(select) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
+                let value = select.value();
+                edit("profession", &|next| next.profession = value.clone());
+            }
+        })
+    };
+    let onlong = {
+        let edit = edit.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                let checked = input.checked();
+                edit("long_visit", &|next| next.long_visit = checked);
+            }
+        })
+    };
     let note = |field: &'static str, label: &'static str| {
         html! {
             <TextField testid={format!("visit-{field}")} label={tr.t_args(label, &[])} value={form.get(field).to_owned()}
@@ -271,6 +289,21 @@ pub fn RecordVisit(props: &RecordVisitProps) -> Html {
                 <TextField testid="visit-at" kind="datetime-local" label={tr.t("field-at")} value={form.at.clone()}
                     error={error_text(&tr, &errors, "at")} oninput={set("at")}
                     reading={parse_local_minutes("at", &form.at).ok().map(|at| display::time(&tr, at))} />
+                <div class="visit-who">
+                    <div class="field">
+                        <label for="visit-profession">{ tr.t("visit-profession") }</label>
+                        <select id="visit-profession" data-testid="visit-profession" onchange={onprofession}>
+                            <option value="" selected={form.profession.is_empty()}>{ tr.t("visit-profession-unsaid") }</option>
+                            { for Profession::ALL.iter().map(|p| html! {
+                                <option value={p.code()} selected={form.profession == p.code()}>{ tr.t(&format!("profession-{}", p.code())) }</option>
+                            }) }
+                        </select>
+                    </div>
+                    <label class="check">
+                        <input type="checkbox" data-testid="visit-long-visit" checked={form.long_visit} onchange={onlong} />
+                        <span>{ tr.t("visit-long-visit") }</span>
+                    </label>
+                </div>
                 <fieldset class="vitals-grid">
                     <legend>{ tr.t("visit-vitals") }</legend>
                     { number("temp", "field-temp", "°C", "36.5") }
