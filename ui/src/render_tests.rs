@@ -8,9 +8,9 @@ use karte_types::{
     AgeBand, AllergyCategory, AllergyInput, AllergyStatus, Author, Casualty, CasualtyInput,
     CasualtyLabel, ChartView, ClinicalStatus, ConflictValue, Criticality, Date, Demographics,
     DeviceId, EnrolmentView, EntryId, EntryMeta, OrderAlert, OrderKind, OrderSpan, OrderSummary,
-    PatientSummary, Problem, Review, ReviewId, ReviewKind, Sex, Soap, SyncState, Timestamp, Triage,
-    TriageCategory, TriageFindings, TriageInput, TriageSummary, TriageTag, UserId, Visit,
-    VisitInput, VitalSigns,
+    PatientSummary, Problem, Profession, Review, ReviewId, ReviewKind, Sex, Soap, SyncState,
+    Timestamp, Triage, TriageCategory, TriageFindings, TriageInput, TriageSummary, TriageTag,
+    UserId, Visit, VisitInput, VitalSigns,
 };
 use yew::LocalServerRenderer;
 use yew::prelude::*;
@@ -208,6 +208,54 @@ async fn the_timeline_shows_the_soap_note_and_vitals() {
         html.contains("夜よく眠れた") && html.contains("36.8 °C") && html.contains("130/80"),
         "{html}"
     );
+}
+
+#[tokio::test]
+async fn the_timeline_tells_a_visit_not_by_a_nurse_and_a_long_visit() {
+    let mut c = chart(AllergyStatus::NotRecorded);
+    let mut pt = visit("v3", 3_000_000, 36.5, "pt");
+    pt.input.profession = Some(Profession::PhysicalTherapist);
+    pt.input.long_visit = true;
+    let mut nurse = visit("v2", 2_000_000, 36.5, "nurse");
+    nurse.input.profession = Some(Profession::Nurse);
+    let unsaid = visit("v1", 1_000_000, 36.5, "unsaid");
+    c.visits = vec![pt, nurse, unsaid];
+    let c = Rc::new(c);
+
+    let html = render(Language::Ja, html! { <VisitTimeline chart={c.clone()} /> }).await;
+    // Only the therapist's visit is marked, once for who and once for long;
+    // a nurse's visit, said or not, is drawn as before.
+    assert_eq!(
+        html.matches("data-testid=\"visit-profession\"").count(),
+        1,
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("data-testid=\"visit-long-visit\"").count(),
+        1,
+        "{html}"
+    );
+    assert!(
+        html.contains("理学療法士（PT）") && html.contains("長時間訪問"),
+        "{html}"
+    );
+    assert!(!html.contains(">看護師<"), "{html}");
+    let pt_at = html.find(">pt<").expect(&html);
+    assert!(
+        html.find("理学療法士（PT）").unwrap() < pt_at,
+        "marked on its own visit"
+    );
+    assert!(
+        html.find("長時間訪問").unwrap() < pt_at,
+        "marked on its own visit"
+    );
+
+    let html = render(Language::En, html! { <VisitTimeline chart={c} /> }).await;
+    assert!(
+        html.contains("Physical therapist (PT)") && html.contains("Long visit (over 90 minutes)"),
+        "{html}"
+    );
+    assert!(!html.contains(">Nurse<"), "{html}");
 }
 
 #[tokio::test]

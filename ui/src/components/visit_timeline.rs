@@ -1,5 +1,6 @@
-//! The visits of a chart, newest first: when, by whom, the vital signs in a
-//! line and the SOAP note. Visits entered in error stay, struck through.
+//! The visits of a chart, newest first: when, by whom (and the profession
+//! when not a nurse's, and 長時間訪問 when it was a long visit), the vital
+//! signs in a line and the SOAP note. Visits entered in error stay, struck through.
 //!
 //! A page of the newest visits is drawn first and a button adds older ones:
 //! a chart of years of visits opened at the bedside must not wait for
@@ -7,7 +8,7 @@
 
 use std::rc::Rc;
 
-use karte_types::{ChartView, Visit, VitalSigns};
+use karte_types::{ChartView, Profession, Visit, VitalSigns};
 use yew::prelude::*;
 
 use crate::display;
@@ -75,6 +76,13 @@ pub fn vitals_line(tr: &Tr, v: &VitalSigns) -> String {
     parts.join(" · ")
 }
 
+/// The profession told beside a visit: only when it is not a nurse's, as
+/// the timeline's visits are a nurse's unless told otherwise (and those
+/// recorded before the profession was asked were).
+fn shown_profession(visit: &Visit) -> Option<Profession> {
+    visit.input.profession.filter(|p| *p != Profession::Nurse)
+}
+
 fn visit_item(tr: &Tr, patient: &karte_types::PatientId, visit: &Visit) -> Html {
     let soap = &visit.input.soap;
     let voided = visit.meta.entered_in_error.is_some();
@@ -92,6 +100,12 @@ fn visit_item(tr: &Tr, patient: &karte_types::PatientId, visit: &Visit) -> Html 
             <div class="visit-head">
                 <time>{ display::time(tr, visit.input.at) }</time>
                 <span class="author">{ visit.meta.recorded_by.user_name.clone() }</span>
+                if let Some(p) = shown_profession(visit) {
+                    <span class="tag" data-testid="visit-profession">{ tr.t(&format!("profession-{}", p.code())) }</span>
+                }
+                if visit.input.long_visit {
+                    <span class="tag" data-testid="visit-long-visit">{ tr.t("visit-long-visit") }</span>
+                }
                 if let Some(v) = &visit.meta.entered_in_error {
                     <span class="badge" data-testid="visit-voided">{ tr.t("entry-voided") }</span>
                     <span class="muted">{ format!("{} · {}", v.by.user_name, v.reason) }</span>
