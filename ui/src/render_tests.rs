@@ -16,8 +16,8 @@ use yew::LocalServerRenderer;
 use yew::prelude::*;
 
 use crate::components::{
-    AllergyBanner, AllergyBannerProps, ChartIdentity, OrderAlerts, PatientRow, ReviewList, SyncBar,
-    TextField, TrendChart, VisitTimeline,
+    AllergyBanner, AllergyBannerProps, ChartIdentity, DesignREntry, OrderAlerts, PatientRow,
+    ReviewList, SyncBar, TextField, TrendChart, VisitTimeline,
 };
 use crate::i18n::{Language, Tr};
 use crate::trend::Trend;
@@ -256,6 +256,48 @@ async fn the_timeline_tells_a_visit_not_by_a_nurse_and_a_long_visit() {
         "{html}"
     );
     assert!(!html.contains(">Nurse<"), "{html}");
+}
+
+#[tokio::test]
+async fn the_design_r_form_offers_each_items_allowed_scores_in_both_languages() {
+    let patient = karte_types::PatientId("p1".into());
+    let html = render(
+        Language::Ja,
+        html! { <DesignREntry patient={patient.clone()} wounds={vec!["仙骨部".to_owned()]} open=true /> },
+    )
+    .await;
+    assert!(html.contains("data-testid=\"design-r-form\""), "{html}");
+    assert!(
+        html.contains("深さ（D）")
+            && html.contains("D3 皮下組織までの損傷")
+            && html.contains("I3C 臨界的定着疑い"),
+        "{html}"
+    );
+    // Exudate offers 0, 1, 3, 6 and nothing else; the known wound is a tap away.
+    let exudate = &html[html.find("data-testid=\"design-r-exudate\"").expect(&html)..];
+    let exudate = &exudate[..exudate.find("</select>").unwrap()];
+    assert_eq!(exudate.matches("<option").count(), 4, "{exudate}");
+    assert!(html.contains("data-testid=\"design-r-known-wound\"") && html.contains(">仙骨部<"));
+    // No wound named yet: no total, and no error before a save is tried.
+    assert!(
+        !html.contains("design-r-total") && !html.contains("role=\"alert\""),
+        "{html}"
+    );
+
+    let html = render(
+        Language::En,
+        html! { <DesignREntry patient={patient.clone()} open=true /> },
+    )
+    .await;
+    assert!(
+        html.contains("Exudate (E)") && html.contains("DU Depth cannot be judged"),
+        "{html}"
+    );
+    let closed = render(Language::En, html! { <DesignREntry patient={patient} /> }).await;
+    assert!(
+        closed.contains("Record a DESIGN-R") && !closed.contains("design-r-form"),
+        "{closed}"
+    );
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 pub mod allergy_banner;
 pub mod casualty_card;
 pub mod count_field;
+pub mod design_r_entry;
 pub mod entry_lists;
 pub mod language_switch;
 pub mod message_bar;
@@ -23,6 +24,7 @@ pub mod yes_no;
 pub use allergy_banner::{AllergyBanner, AllergyBannerProps};
 pub use casualty_card::CasualtyCard;
 pub use count_field::CountField;
+pub use design_r_entry::DesignREntry;
 pub use entry_lists::EntryLists;
 pub use language_switch::LanguageSwitch;
 pub use message_bar::MessageBar;

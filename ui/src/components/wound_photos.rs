@@ -265,6 +265,7 @@ pub fn WoundPhotos(props: &WoundPhotosProps) -> Html {
                     <span class="muted" data-testid="photo-saving">{ tr.t("photos-saving") }</span>
                 }
             </div>
+            <super::DesignREntry patient={props.patient.clone()} wounds={wounds.clone()} />
             if let Some(problem) = &*refused {
                 <p class="message problem" role="alert" data-testid="photo-error">{ display::problem(&tr, problem) }</p>
             }

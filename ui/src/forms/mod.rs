@@ -10,6 +10,7 @@
 mod allergy;
 mod casualty;
 mod condition;
+mod design_r;
 mod enrol;
 mod medication;
 mod parse;
@@ -27,6 +28,7 @@ use crate::i18n::Tr;
 pub use allergy::AllergyForm;
 pub use casualty::{CASUALTY_ERROR_FIELDS, CasualtyForm, TransportForm};
 pub use condition::ConditionForm;
+pub use design_r::{DESIGN_R_ERROR_FIELDS, DesignRForm, design_r_scores};
 pub use enrol::EnrolForm;
 pub use medication::MedicationForm;
 pub use passphrase::{MIN_PASSPHRASE, Strength, new_passphrase_errors};
