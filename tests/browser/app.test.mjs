@@ -479,16 +479,23 @@ async function journey(t, device) {
     });
 
     await t.test('wound photos: a JPEG with EXIF linked to its DESIGN-R, a second beside it, a file that is no picture refused', async () => {
-      // The DESIGN-R assessment, recorded through the bridge as the UI would
-      // (the UI has no DESIGN-R form yet), an hour before the core's now.
-      const core = bridgeClient(url);
-      const [patient] = await core('patients', { search: FAMILY });
-      const { now } = await core('session_state');
-      await core('record_scale', { patient: patient.id, input: { at: now - 3_600_000, visit: null, scale: {
-        kind: 'design-r', wound: WOUND, depth: 'D3', exudate: 3, size: 6, inflammation: 'i0', granulation: 3, necrosis: 3, pocket: 0,
-      } } });
       await press(id('nav-patients'));
       await press(id('patient-list').getByTestId('patient-row').filter({ hasText: FAMILY }));
+      // The DESIGN-R assessment, through the section's form: no wound named
+      // is refused beside the field, then the items chosen one by one.
+      await press(id('design-r-open'));
+      await press(id('design-r-save'));
+      assert.match(await id('design-r-wound-error').textContent(), /部位/);
+      await enter(id('design-r-wound'), WOUND);
+      await id('design-r-depth').selectOption('D3');
+      await id('design-r-exudate').selectOption('3');
+      await id('design-r-size').selectOption('6');
+      await id('design-r-granulation').selectOption('3');
+      await id('design-r-necrosis').selectOption('3');
+      assert.match(await id('design-r-notation').textContent(), /^D3-e3s6i0g3N3p0:15$/);
+      await screen('design-r-form');
+      await press(id('design-r-save'));
+      await id('design-r-open').waitFor();
       await id('photos-none').waitFor();
       const photos = () => id('photo-wound-row').filter({ hasText: WOUND }).getByTestId('photo');
 
