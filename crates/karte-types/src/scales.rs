@@ -325,8 +325,12 @@ impl DesignR {
     }
 
     /// The total, 0–66: every item but depth.
+    /// Summed wide and clamped, as `Barthel::total`: a merged entry with
+    /// scores out of range must not overflow.
     pub fn total(&self) -> u8 {
-        self.numbered().iter().sum::<u8>() + self.inflammation.score()
+        (self.numbered().iter().map(|s| u16::from(*s)).sum::<u16>()
+            + u16::from(self.inflammation.score()))
+        .min(255) as u8
     }
 
     pub fn validate(&self) -> Result<(), ValidationErrors> {
