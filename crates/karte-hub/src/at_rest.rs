@@ -408,8 +408,12 @@ impl Keyring {
         let wrapped = master.wrap(&context, &seed)?;
         // Of two writers making a key at once, one stores it; both then use
         // the stored one.
-        rows.insert_org_signing_key(org, &key.public_key(), &wrapped, now)
-            .await?;
+        if rows
+            .insert_org_signing_key(org, &key.public_key(), &wrapped, now)
+            .await?
+        {
+            return Ok(key);
+        }
         let stored = rows
             .org_signing_key(org)
             .await?
