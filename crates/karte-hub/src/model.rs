@@ -158,6 +158,19 @@ pub struct Device {
     pub handed_in_at: Option<Timestamp>,
 }
 
+impl Device {
+    /// The device's Ed25519 public key; a stored key of another length is
+    /// a damaged database.
+    pub fn public_key_array(&self) -> Result<[u8; 32], HubStoreError> {
+        self.public_key.as_slice().try_into().map_err(|_| {
+            HubStoreError::corrupt(format!(
+                "device {} has a public key of the wrong length",
+                self.id
+            ))
+        })
+    }
+}
+
 /// One Automerge change as a device pushed it: the hash the sync layer has
 /// checked against the bytes, and its author's signature over it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -110,14 +110,11 @@ pub(crate) async fn issue_cert(
     if standing.status != DeviceStatus::Active {
         return Err(HubStoreError::DeviceRevoked(device.clone()));
     }
-    let signing_key: [u8; 32] = rows
+    let signing_key = rows
         .device(device)
         .await?
         .ok_or_else(|| HubStoreError::UnknownDevice(device.clone()))?
-        .public_key
-        .as_slice()
-        .try_into()
-        .map_err(|_| HubStoreError::corrupt("a device key that is not 32 bytes"))?;
+        .public_key_array()?;
     let key = keys.signing_key(rows, &standing.org, now).await?;
     debug_assert_eq!(key.issuer(), &Principal::Org(standing.org.0.clone()));
     let serial = rows.max_cert_serial(&standing.org).await? + 1;

@@ -383,12 +383,7 @@ async fn relayed_authors<S: HubStore>(
                     "a device reported lost, whose changes are taken from no one",
                 ));
             }
-            let key: [u8; 32] = record.public_key.as_slice().try_into().map_err(|_| {
-                Problem::internal(
-                    "corrupt",
-                    format!("device {author} has a public key of the wrong length"),
-                )
-            })?;
+            let key = record.public_key_array()?;
             authors.insert(author.clone(), (record, key));
         }
     }

@@ -76,12 +76,7 @@ async fn sync<S: HubStore>(
             "this device is not enrolled at this hub: enrol it with a new enrolment code",
         ));
     };
-    let public_key: [u8; 32] = device.public_key.as_slice().try_into().map_err(|_| {
-        Problem::internal(
-            "corrupt",
-            format!("device {} has a public key of the wrong length", device.id),
-        )
-    })?;
+    let public_key = device.public_key_array()?;
     verify_request_header(&header, &public_key)?;
     *signer = Some(device.id.clone());
     let now = hub.now();

@@ -209,12 +209,7 @@ pub(super) async fn signer_keys<S: HubStore>(
                 format!("the signer {id} of a stored change is not enrolled"),
             )
         })?;
-        let public_key = device.public_key.as_slice().try_into().map_err(|_| {
-            Problem::internal(
-                "corrupt",
-                format!("device {id} has a public key of the wrong length"),
-            )
-        })?;
+        let public_key = device.public_key_array()?;
         keys.push(SignerKey {
             device: device.id,
             public_key,
