@@ -3,7 +3,7 @@
 //! `karte disaster report` (the 診療日報 printed in Japanese and English,
 //! the WHO EMT MDS CSV and FHIR MeasureReports) and `karte disaster items`.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use karte_api::Session;
 use karte_api::types::{
     DailyReport, Date, JSPEED_2018, JSpeedGroup, JSpeedSheet, JSpeedTicks, ReportAgeGroup,
@@ -43,13 +43,15 @@ pub fn report(session: &mut Session, args: &DisasterReportArgs) -> Result<()> {
         .map_err(|e| karte_api::ApiError::Invalid(karte_api::types::ValidationErrors(vec![e])))?;
     let report = session.disaster_report(&date, &args.site)?;
     if let Some(path) = &args.csv {
-        std::fs::write(path, report.mds_csv())
-            .with_context(|| format!("could not write {}", path.display()))?;
+        crate::output_file::write_whole(path, |out| {
+            Ok(out.write_all(report.mds_csv().as_bytes())?)
+        })?;
     }
     if let Some(path) = &args.fhir {
         let bundle = karte_fhir::daily_report_bundle(&report, &format!("karte-jspeed-{date}"));
-        std::fs::write(path, serde_json::to_vec_pretty(&bundle)?)
-            .with_context(|| format!("could not write {}", path.display()))?;
+        crate::output_file::write_whole(path, |out| {
+            Ok(serde_json::to_writer_pretty(out, &bundle)?)
+        })?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
