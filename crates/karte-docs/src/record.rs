@@ -15,7 +15,8 @@ pub struct VisitRecord {
     pub patient: PatientHeader,
     pub date: Date,
     pub start: Time,
-    /// When the visit ended, if recorded; the form then shows the start only.
+    /// When the visit ended, if recorded; otherwise the form shows "start〜"
+    /// with the end left blank to be written by hand.
     pub end: Option<Time>,
     /// Who visited, and their profession (訪問職種) as written on the form.
     pub staff: String,
