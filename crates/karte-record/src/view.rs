@@ -33,36 +33,18 @@ pub(crate) fn chart_view(doc: &Automerge, id: &PatientId) -> Result<ChartView, R
     let allergies = entries(doc, |meta, input| Allergy { meta, input })?;
     let conditions = entries(doc, |meta, input| Condition { meta, input })?;
     let medications = entries(doc, |meta, input| Medication { meta, input })?;
-    let mut visits = entries(doc, |meta, input| Visit { meta, input })?;
-    visits.sort_by(|a, b| (b.input.at, &b.meta.id).cmp(&(a.input.at, &a.meta.id)));
-    let orders = orders(doc)?;
-    let mut assessments = entries(doc, |meta, input| Assessment { meta, input })?;
-    assessments.sort_by(|a, b| (a.input.at, &a.meta.id).cmp(&(b.input.at, &b.meta.id)));
+    let visits = entries(doc, |meta, input| Visit { meta, input })?;
+    let orders = entries(doc, |meta, input| Order { meta, input })?;
+    let assessments = entries(doc, |meta, input| Assessment { meta, input })?;
     let nka = root
         .get(ALLERGY_ASSESSMENT)
         .and_then(|a| a.get(NO_KNOWN_ALLERGIES))
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let standing: Vec<&Allergy> = allergies
-        .iter()
-        .filter(|a| a.meta.entered_in_error.is_none())
-        .collect();
-    let allergy_status = if standing
-        .iter()
-        .any(|a| a.input.status == karte_types::ClinicalStatus::Active)
-    {
-        AllergyStatus::Recorded
-    } else if nka {
-        AllergyStatus::NoKnownAllergies
-    } else if !standing.is_empty() {
-        AllergyStatus::Recorded
-    } else {
-        AllergyStatus::NotRecorded
-    };
-    Ok(ChartView {
+    let mut view = ChartView {
         id: id.clone(),
         patient,
-        allergy_status,
+        allergy_status: AllergyStatus::NotRecorded,
         allergies,
         conditions,
         medications,
@@ -71,7 +53,9 @@ pub(crate) fn chart_view(doc: &Automerge, id: &PatientId) -> Result<ChartView, R
         orders,
         assessments,
         triage: triage_tag(doc)?,
-    })
+    };
+    view.settle(nka);
+    Ok(view)
 }
 
 /// The photo entries of a chart, oldest first by when they were taken.
@@ -102,14 +86,7 @@ pub(crate) fn triage_tag(doc: &Automerge) -> Result<TriageTag, RecordError> {
             }
         }
     }
-    tag.registrations
-        .sort_by(|a, b| (a.meta.recorded_at, &a.meta.id).cmp(&(b.meta.recorded_at, &b.meta.id)));
-    tag.transports
-        .sort_by(|a, b| (a.meta.recorded_at, &a.meta.id).cmp(&(b.meta.recorded_at, &b.meta.id)));
-    tag.identifications
-        .sort_by(|a, b| (a.meta.recorded_at, &a.meta.id).cmp(&(b.meta.recorded_at, &b.meta.id)));
-    tag.history
-        .sort_by(|a, b| (b.input.at, &b.meta.id).cmp(&(a.input.at, &a.meta.id)));
+    tag.settle();
     Ok(tag)
 }
 

@@ -424,6 +424,18 @@ pub struct TriageTag {
 }
 
 impl TriageTag {
+    /// Registrations, transports and links oldest first by when they were
+    /// recorded; triages newest first by when they were done (then by id,
+    /// so every replica agrees).
+    pub fn settle(&mut self) {
+        let by_record = |m: &crate::EntryMeta| (m.recorded_at, m.id.clone());
+        self.registrations.sort_by_key(|e| by_record(&e.meta));
+        self.transports.sort_by_key(|e| by_record(&e.meta));
+        self.identifications.sort_by_key(|e| by_record(&e.meta));
+        self.history
+            .sort_by(|a, b| (b.input.at, &b.meta.id).cmp(&(a.input.at, &a.meta.id)));
+    }
+
     pub fn is_empty(&self) -> bool {
         self.registrations.is_empty()
             && self.history.is_empty()

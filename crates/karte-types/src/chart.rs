@@ -355,6 +355,40 @@ pub struct ChartView {
 }
 
 impl ChartView {
+    /// Puts the lists whose order is not their ids' in the order every
+    /// reader shows (visits newest first, orders by period start,
+    /// assessments oldest first, the triage tag as
+    /// [`TriageTag::settle`](crate::TriageTag::settle)), and works out the
+    /// allergy status from the standing allergies and whether "no known
+    /// allergies" was recorded. One definition for a chart read from its
+    /// document and for one folded from several.
+    pub fn settle(&mut self, no_known_allergies: bool) {
+        self.visits
+            .sort_by(|a, b| (b.input.at, &b.meta.id).cmp(&(a.input.at, &a.meta.id)));
+        self.orders
+            .sort_by(|a, b| (a.input.from, &a.meta.id).cmp(&(b.input.from, &b.meta.id)));
+        self.assessments
+            .sort_by(|a, b| (a.input.at, &a.meta.id).cmp(&(b.input.at, &b.meta.id)));
+        self.triage.settle();
+        let standing: Vec<&Allergy> = self
+            .allergies
+            .iter()
+            .filter(|a| a.meta.entered_in_error.is_none())
+            .collect();
+        self.allergy_status = if standing
+            .iter()
+            .any(|a| a.input.status == crate::ClinicalStatus::Active)
+        {
+            AllergyStatus::Recorded
+        } else if no_known_allergies {
+            AllergyStatus::NoKnownAllergies
+        } else if !standing.is_empty() {
+            AllergyStatus::Recorded
+        } else {
+            AllergyStatus::NotRecorded
+        };
+    }
+
     /// The temporary identity while the person is unknown: the names are
     /// empty and a casualty registration stands (as
     /// [`PatientSummary::unknown_casualty`]).

@@ -351,43 +351,15 @@ impl ChartView {
         tag.history.extend(casualty.triage.history);
         tag.transports.extend(casualty.triage.transports);
         tag.identifications.extend(casualty.triage.identifications);
-        let by_record = |m: &EntryMeta| (m.recorded_at, m.id.clone());
         // As a chart reads them: by id (ULIDs, so oldest first).
         self.allergies.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
         self.conditions.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
         self.medications.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
-        self.visits
-            .sort_by(|a, b| (b.input.at, &b.meta.id).cmp(&(a.input.at, &a.meta.id)));
         self.reviews.sort_by(|a, b| a.id.cmp(&b.id));
         self.reviews.dedup_by(|a, b| a.id == b.id);
         self.reviews
             .sort_by(|a, b| (a.recorded_at, &a.id).cmp(&(b.recorded_at, &b.id)));
-        self.orders
-            .sort_by(|a, b| (a.input.from, &a.meta.id).cmp(&(b.input.from, &b.meta.id)));
-        self.assessments
-            .sort_by(|a, b| (a.input.at, &a.meta.id).cmp(&(b.input.at, &b.meta.id)));
-        tag.registrations.sort_by_key(|e| by_record(&e.meta));
-        tag.transports.sort_by_key(|e| by_record(&e.meta));
-        tag.identifications.sort_by_key(|e| by_record(&e.meta));
-        tag.history
-            .sort_by(|a, b| (b.input.at, &b.meta.id).cmp(&(a.input.at, &a.meta.id)));
-        let standing: Vec<_> = self
-            .allergies
-            .iter()
-            .filter(|a| a.meta.entered_in_error.is_none())
-            .collect();
-        self.allergy_status = if standing
-            .iter()
-            .any(|a| a.input.status == ClinicalStatus::Active)
-        {
-            AllergyStatus::Recorded
-        } else if no_known {
-            AllergyStatus::NoKnownAllergies
-        } else if !standing.is_empty() {
-            AllergyStatus::Recorded
-        } else {
-            AllergyStatus::NotRecorded
-        };
+        self.settle(no_known);
     }
 }
 
