@@ -358,7 +358,7 @@ impl Session {
             device: &device,
         };
         let relay_all = self.vault.sync_state()?.reconcile;
-        let mut summary = self.sync_rounds(transport, identity, relay_all, &mut progress)?;
+        let (mut summary, _) = self.sync_rounds(transport, identity, relay_all, &mut progress)?;
         if summary.wiped.is_some() {
             return Ok(summary);
         }
@@ -366,9 +366,10 @@ impl Session {
             // The hub was restored and this vault has read its feed from the
             // start: now every chart's changes the hub lacks go back to it.
             let (handed_back, unrelayable) =
-                self.sync_rounds_counting(transport, identity, &mut progress)?;
+                self.sync_rounds(transport, identity, true, &mut progress)?;
             summary.pushed_changes += handed_back.pushed_changes;
             summary.pushed_charts += handed_back.pushed_charts;
+            summary.pushed_whole += handed_back.pushed_whole;
             summary.requests += handed_back.requests;
             summary.bytes_sent += handed_back.bytes_sent;
             summary.bytes_received += handed_back.bytes_received;
@@ -401,37 +402,14 @@ impl Session {
 }
 
 impl Session {
-    /// One run of the sync client over the vault.
+    /// One run of the sync client over the vault; `relay_all` hands back
+    /// every change the hub lacks, not only this device's. Also says how
+    /// many charts could not be handed back.
     fn sync_rounds(
         &mut self,
         transport: &mut dyn Transport,
         identity: DeviceIdentity<'_>,
         relay_all: bool,
-        progress: &mut dyn FnMut(SyncProgress),
-    ) -> Result<SyncSummary, ApiError> {
-        let mut replica = VaultReplica {
-            session: self,
-            clean: Vec::new(),
-            random: SystemRandom::new(),
-            withhold_pushes: false,
-            relay_all,
-            unrelayable: 0,
-        };
-        karte_sync::client::sync(
-            transport,
-            &mut replica,
-            identity,
-            SyncOptions::default(),
-            progress,
-        )
-    }
-
-    /// A run of the sync client that hands back every change the hub
-    /// lacks; also says how many charts could not be handed back whole.
-    fn sync_rounds_counting(
-        &mut self,
-        transport: &mut dyn Transport,
-        identity: DeviceIdentity<'_>,
         progress: &mut dyn FnMut(SyncProgress),
     ) -> Result<(SyncSummary, usize), ApiError> {
         let mut replica = VaultReplica {
@@ -439,7 +417,7 @@ impl Session {
             clean: Vec::new(),
             random: SystemRandom::new(),
             withhold_pushes: false,
-            relay_all: true,
+            relay_all,
             unrelayable: 0,
         };
         let summary = karte_sync::client::sync(
