@@ -93,18 +93,19 @@ pub(crate) fn add(
         .into_iter()
         .map(|record| record.hash)
         .collect();
+    // The next position AUTOINCREMENT would give, chosen here so that it
+    // is bound into the sealed value: above every position ever used. Read
+    // once; the records below take the positions after it in turn.
+    let mut position: i64 = conn
+        .prepare_cached(
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0),
+                        COALESCE((SELECT MAX(position) FROM change_log), 0)) + 1",
+        )?
+        .query_row([], |row| row.get(0))?;
     for record in records {
         if !held.insert(record.hash) {
             continue;
         }
-        // The next position AUTOINCREMENT would give, chosen here so that
-        // it is bound into the sealed value: above every position ever used.
-        let position: i64 = conn
-            .prepare_cached(
-                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0),
-                            COALESCE((SELECT MAX(position) FROM change_log), 0)) + 1",
-            )?
-            .query_row([], |row| row.get(0))?;
         let plain =
             Zeroizing::new(serde_json::to_vec(record).expect("a signature record serialises"));
         let sealed = seal(key, &aad(document, position), &plain)?;
@@ -112,6 +113,7 @@ pub(crate) fn add(
             "INSERT INTO change_log (position, document, sealed) VALUES (?1, ?2, ?3)",
         )?
         .execute(params![position, document.as_str(), sealed])?;
+        position += 1;
     }
     Ok(())
 }
