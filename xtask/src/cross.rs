@@ -35,7 +35,7 @@ const CORE_CRATES: [&str; 5] = [
 /// Debian's C compiler for any target, its archiver, and the C headers of
 /// 64-bit ARM Linux (glibc's, standing in for Android's bionic: see
 /// [`android_c_environment`]).
-const ANDROID_PACKAGES: [Package; 3] = [
+pub const ANDROID_PACKAGES: [Package; 3] = [
     Package {
         name: "clang",
         provides: Some("clang"),
@@ -81,7 +81,7 @@ pub fn check_mobile(root: &Path) -> Result<()> {
          Building an APK needs the Android SDK and NDK, which this machine does not have; \
          README.md, \"Android and iPad\", gives the steps on a machine that does"
     ));
-    setup::system_packages(&ANDROID_PACKAGES)?;
+    setup::system_packages(&[&ANDROID_PACKAGES])?;
     step(&format!("adding the {ANDROID_TARGET} target (rustup)"));
     run_command(Command::new("rustup").args(["target", "add", ANDROID_TARGET]))?;
     let target = target_dir(root).join("android");
@@ -175,7 +175,7 @@ pub fn build_windows(root: &Path) -> Result<()> {
     step(&format!(
         "Windows: building the app for {WINDOWS_TARGET} with Debian's mingw-w64"
     ));
-    setup::system_packages(&WINDOWS_PACKAGES)?;
+    setup::system_packages(&[&WINDOWS_PACKAGES])?;
     step(&format!("adding the {WINDOWS_TARGET} target (rustup)"));
     run_command(Command::new("rustup").args(["target", "add", WINDOWS_TARGET]))?;
     app::build_ui(root)?;

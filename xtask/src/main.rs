@@ -107,7 +107,7 @@ fn target_dir(root: &Path) -> PathBuf {
 }
 
 fn run(root: &Path) -> Result<()> {
-    setup::system_packages(&app::APP_PACKAGES)?;
+    setup::system_packages(&[&app::APP_PACKAGES])?;
     app::wasm_tools(root)?;
     step("building the karte command line and the karte-hub server");
     run_command(cargo().args(["build", "--quiet", "-p", "karte-cli", "-p", "karte-hub-cli"]))?;
@@ -157,8 +157,11 @@ fn test(root: &Path) -> Result<()> {
             .context("--clock takes a date or an instant, e.g. 2028-02-29")?;
         set_test_clock(instant)?;
     }
-    setup::system_packages(&setup::TEST_PACKAGES)?;
-    setup::system_packages(&app::APP_PACKAGES)?;
+    setup::system_packages(&[
+        &setup::TEST_PACKAGES,
+        &app::APP_PACKAGES,
+        &cross::ANDROID_PACKAGES,
+    ])?;
     app::wasm_tools(root)?;
     setup::npm_tools(root)?;
     step("checking formatting (cargo fmt --check)");
@@ -308,8 +311,7 @@ fn bench(root: &Path) -> Result<()> {
 
 /// The app's figures in Chromium against a release bridge and UI.
 fn app_bench(root: &Path) -> Result<()> {
-    setup::system_packages(&setup::TEST_PACKAGES)?;
-    setup::system_packages(&app::APP_PACKAGES)?;
+    setup::system_packages(&[&setup::TEST_PACKAGES, &app::APP_PACKAGES])?;
     app::wasm_tools(root)?;
     setup::npm_tools(root)?;
     step("building the karte command line (release) for the app benchmark");

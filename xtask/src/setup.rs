@@ -61,12 +61,16 @@ fn is_root() -> bool {
 }
 
 /// Installs the Debian packages whose programs are missing.
-pub fn system_packages(packages: &[Package]) -> Result<()> {
-    let missing: Vec<&str> = packages
-        .iter()
-        .filter(|p| !installed(p))
-        .map(|p| p.name)
-        .collect();
+///
+/// Takes every list a command needs at once, so that a newcomer who is not
+/// root is shown one command to run, and `apt-get update` runs once.
+pub fn system_packages(lists: &[&[Package]]) -> Result<()> {
+    let mut missing: Vec<&str> = Vec::new();
+    for package in lists.iter().flat_map(|list| list.iter()) {
+        if !missing.contains(&package.name) && !installed(package) {
+            missing.push(package.name);
+        }
+    }
     if missing.is_empty() {
         step("system packages: all present");
         return Ok(());
