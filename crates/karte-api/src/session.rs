@@ -696,6 +696,16 @@ impl Session {
             .collect())
     }
 
+    /// The view of chart `id`, from the charts already open or read from the
+    /// vault without keeping it: for work over many charts that must not
+    /// hold them all in memory (exports, reports).
+    pub(crate) fn view_unkept(&mut self, id: &PatientId) -> Result<ChartView, ApiError> {
+        Ok(match self.charts.get(id) {
+            Some(loaded) => loaded.chart.view()?,
+            None => self.read_chart(id)?.0.view()?,
+        })
+    }
+
     /// A FHIR R4 Bundle (JP Core profiles) of one chart or all; every chart
     /// exported is recorded in the audit log.
     pub fn export_fhir(
@@ -714,10 +724,7 @@ impl Session {
         for id in &ids {
             // Charts are read one at a time and not kept: an export of a
             // whole vault must not hold the whole vault in memory.
-            let view = match self.charts.get(id) {
-                Some(loaded) => loaded.chart.view()?,
-                None => self.read_chart(id)?.0.view()?,
-            };
+            let view = self.view_unkept(id)?;
             bundle.add_chart(&view)?;
             self.audit(
                 AuditAction::Export {

@@ -73,11 +73,7 @@ impl Session {
             .collect();
         let mut consultations = Vec::new();
         for id in &ids {
-            let view = match self.charts.get(id) {
-                Some(loaded) => loaded.chart.view()?,
-                None => self.read_chart(id)?.0.view()?,
-            };
-            consultations.extend(view.consultations());
+            consultations.extend(self.view_unkept(id)?.consultations());
         }
         let report = daily_report(*date, site, consultations);
         self.audit(
