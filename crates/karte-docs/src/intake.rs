@@ -8,7 +8,7 @@ use std::io::Write;
 use time::Date;
 
 use crate::layout::{Cell, Flow, write_pdf};
-use crate::report::patient_rows;
+use crate::report::{patient_rows, station_row};
 use crate::wareki::wareki_date;
 use crate::{DocsError, DocumentFont, PatientHeader, Physician, Station};
 
@@ -100,17 +100,6 @@ pub fn render_intake(
     flow.section("アレルギー", &record.allergies, 1);
     flow.section("服薬", &record.medications, 2);
     flow.section("日常生活の自立度・ADL", &record.adl, 2);
-    flow.row(&[
-        Cell {
-            label: "事業所名",
-            value: &record.station.name,
-            share: 3.0,
-        },
-        Cell {
-            label: "管理者氏名",
-            value: &record.station.manager,
-            share: 2.0,
-        },
-    ]);
+    station_row(&mut flow, &record.station);
     write_pdf(&flow.finish(), font, out)
 }

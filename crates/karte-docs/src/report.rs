@@ -168,16 +168,8 @@ fn calendar(flow: &mut Flow<'_>, report: &MonthlyReport, month: &str) {
 
 /// The closing words of a form, the station and its manager, and the
 /// physician it is addressed to.
-pub(crate) fn closing(
-    flow: &mut Flow<'_>,
-    words: &str,
-    written: Date,
-    station: &Station,
-    physician: &Physician,
-) {
-    flow.space(6.0);
-    flow.paragraph(words, BODY_SIZE);
-    flow.paragraph(&wareki_date(written), BODY_SIZE);
+/// The station's name and its manager, in one row.
+pub(crate) fn station_row(flow: &mut Flow<'_>, station: &Station) {
     flow.row(&[
         Cell {
             label: "事業所名",
@@ -190,6 +182,19 @@ pub(crate) fn closing(
             share: 2.0,
         },
     ]);
+}
+
+pub(crate) fn closing(
+    flow: &mut Flow<'_>,
+    words: &str,
+    written: Date,
+    station: &Station,
+    physician: &Physician,
+) {
+    flow.space(6.0);
+    flow.paragraph(words, BODY_SIZE);
+    flow.paragraph(&wareki_date(written), BODY_SIZE);
+    station_row(flow, station);
     flow.row(&[
         Cell {
             label: "所在地",
