@@ -192,14 +192,25 @@ pub fn RouteButton(props: &RouteButtonProps) -> Html {
     let onclick = {
         let (route, patient) = (route.clone(), props.patient.clone());
         Callback::from(move |_| {
-            let Some(current) = &*route else { return };
-            let changed = route::add(current, &patient);
-            let text = route::to_text(&changed);
-            route.set(Some(changed));
-            spawn(
-                backend.save_draft(key.clone(), karte_types::DraftInput { text }),
-                |_| {},
-            );
+            if route.is_none() {
+                return;
+            }
+            // Read again before writing: the route may have changed since
+            // this button was drawn (its own screen, another window), and
+            // adding to a stale copy would silently drop that change.
+            let (backend, route, patient, key) =
+                (backend.clone(), route.clone(), patient.clone(), key.clone());
+            spawn(backend.draft(key.clone()), move |answer| {
+                let Ok(draft) = answer else { return };
+                let text = draft.map(|d| d.text).unwrap_or_default();
+                let changed = route::add(&route::parse(&text), &patient);
+                let text = route::to_text(&changed);
+                route.set(Some(changed));
+                spawn(
+                    backend.save_draft(key, karte_types::DraftInput { text }),
+                    |_| {},
+                );
+            });
         })
     };
     html! {
