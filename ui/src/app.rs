@@ -204,6 +204,7 @@ mod platform {
 
     use gloo_events::EventListener;
     use gloo_timers::callback::Interval;
+    use wasm_bindgen::JsCast;
 
     use crate::backend::BackendHandle;
     use crate::calls::{AppContext, spawn, sync_now};
@@ -290,6 +291,20 @@ mod platform {
         }
     }
 
+    /// Where the page is scrolled to (the layout viewport's and the visual
+    /// viewport's offsets), to tell whether anything moved it.
+    fn page_position() -> (f64, f64, f64) {
+        let Some(window) = web_sys::window() else {
+            return (0.0, 0.0, 0.0);
+        };
+        let scroll = window.scroll_y().unwrap_or_default();
+        let (view_top, view_left) = window
+            .visual_viewport()
+            .map(|v| (v.page_top(), v.page_left()))
+            .unwrap_or_default();
+        (scroll, view_top, view_left)
+    }
+
     /// Auto-lock and background sync, for as long as this value lives.
     pub struct Timers {
         _listeners: Vec<EventListener>,
@@ -316,9 +331,28 @@ mod platform {
             }
             // The field being typed stays above the on-screen keyboard: when
             // it gets the focus (after the keyboard had time to come up) and
-            // whenever the visible area changes size.
-            listeners.push(EventListener::new(&window, "focusin", |_| {
-                gloo_timers::callback::Timeout::new(350, keep_focus_in_view).forget();
+            // whenever the visible area changes size. The late look is
+            // skipped once the page has moved or the focus has gone on: a
+            // nurse who scrolled on to tap something further down must not
+            // have the page pulled back under her finger (issue 13: a PAT
+            // finding tapped just after typing the respiratory rate was
+            // lost). A newer focus replaces the look still waiting.
+            let waiting = Rc::new(RefCell::new(None::<gloo_timers::callback::Timeout>));
+            listeners.push(EventListener::new(&window, "focusin", move |event| {
+                let field = event
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+                let at = page_position();
+                let look = gloo_timers::callback::Timeout::new(350, move || {
+                    let focused = web_sys::window()
+                        .and_then(|w| w.document())
+                        .and_then(|d| d.active_element());
+                    if focused.is_some() && focused == field && page_position() == at {
+                        keep_focus_in_view();
+                    }
+                });
+                // Dropping the earlier timeout cancels it.
+                waiting.borrow_mut().replace(look);
             }));
             listeners.push(EventListener::new(&window, "resize", |_| {
                 keep_focus_in_view()
