@@ -55,6 +55,11 @@ const CLI_PHONE = '090-3333-4444';
 
 const children = [];
 const WOUND = '仙骨部';
+// Disaster mode: the patients a casualty turns out to be.
+const KNOWN_FAMILY = '高橋';
+const KNOWN_GIVEN = '良子';
+const OTHER_FAMILY = '伊藤';
+const OTHER_GIVEN = '健';
 
 /**
  * A small camera JPEG: drawn by Chromium (a plain colour per `seed`), with
@@ -913,6 +918,71 @@ async function journey(t, device) {
       await press(id('nav-patients'));
     });
 
+    await step('disaster: identity found later, a casualty linked to the known patient after a confirmation', async () => {
+      // The known patients and two casualties nobody could name, added
+      // through the bridge as the UI would.
+      const core = bridgeClient(url);
+      const known = (family, given, kana, birth, sex) => core('add_patient', { patient: {
+        family, given, family_kana: kana[0], given_kana: kana[1], birth, sex,
+        address: null, phone: null, insurance_number: null, care_level: null,
+      } });
+      await known(KNOWN_FAMILY, KNOWN_GIVEN, ['タカハシ', 'ヨシコ'], '1958-04-10', 'female');
+      const other = await known(OTHER_FAMILY, OTHER_GIVEN, ['イトウ', 'ケン'], '1990-06-01', 'male');
+      const casualty = (tag) => core('add_casualty', { input: {
+        tag, sex: 'male', age_band: '60s', found_at: '体育館西側', found_latitude: null, found_longitude: null, features: null,
+      } });
+      await casualty('T-0303');
+      const second = await casualty('T-0404');
+      const openChart = async (tag) => {
+        await press(id('nav-patients'));
+        await enter(id('patient-search'), tag);
+        await press(id('patient-list').getByTestId('patient-row').filter({ hasText: `#${tag}` }));
+        await id('casualty-card').waitFor();
+      };
+      const pick = async () => {
+        await press(id('identify-open'));
+        await enter(id('identify-search'), 'たかはし');
+        await press(id('identify-candidate').filter({ hasText: KNOWN_FAMILY }));
+        await id('identify-confirmation').waitFor();
+      };
+
+      // Someone else linked T-0404 while the confirmation was open: the
+      // refusal is told beside the button, in words.
+      await openChart('T-0404');
+      await pick();
+      await core('identify', { casualty: second, known: other });
+      await press(id('identify-confirm'));
+      assert.match(await id('identify-error').textContent(), /すでに別の利用者として身元判明/);
+
+      // T-0303: both identities side by side, then the link.
+      await openChart('T-0303');
+      assert.equal(await id('identify-panel').count(), 0, 'closed until asked');
+      await pick();
+      const seen = await id('identify-casualty').textContent();
+      assert.match(seen, /身元不明 男性 60代 #T-0303/);
+      assert.match(seen, /体育館西側/);
+      const chosen = await id('identify-known').textContent();
+      assert.match(chosen, new RegExp(`${KNOWN_FAMILY} ${KNOWN_GIVEN}`));
+      assert.match(chosen, /女性/);
+      assert.match(chosen, /1958年4月10日/);
+      await screen('identify-confirm');
+      await press(id('identify-confirm'));
+      // The known patient's chart, holding the casualty's tag, and what the
+      // two disagree on to review: the sex seen at registration.
+      await id('chart-name').filter({ hasText: `${KNOWN_FAMILY} ${KNOWN_GIVEN}` }).waitFor();
+      await id('notice').waitFor();
+      await id('casualty-card-identified').waitFor();
+      assert.equal(await id('casualty-card-tag').textContent(), 'T-0303');
+      await id('reviews').waitFor();
+      assert.equal(await id('review').count(), 1);
+      assert.match(await id('review').textContent(), /登録時の性別と利用者の性別が異なります/);
+      assert.deepEqual((await id('review-value-text').allTextContents()).sort(), ['女性', '男性']);
+      assert.equal(await id('identify-open').count(), 0, 'a named chart has nothing to identify');
+      await screen('chart-identified');
+      await press(id('nav-patients'));
+      await id('patient-search').fill('');
+    });
+
     await page.screenshot({ path: join(ARTIFACTS, `karte-ui-${device.name}.png`), fullPage: false });
 
     await step('the sync bar follows the connection', async () => {
@@ -945,7 +1015,7 @@ async function journey(t, device) {
     await browser.close();
     browser = undefined;
     bridge.kill('SIGTERM');
-    const needles = [FAMILY + ' ' + GIVEN, FAMILY, GIVEN, SECOND_FAMILY, SECOND_GIVEN, NOTE, '右膝の腫れ', UI_PHONE, CLI_PHONE];
+    const needles = [FAMILY + ' ' + GIVEN, FAMILY, GIVEN, SECOND_FAMILY, SECOND_GIVEN, NOTE, '右膝の腫れ', UI_PHONE, CLI_PHONE, KNOWN_FAMILY + ' ' + KNOWN_GIVEN];
     const encodings = (s) => [Buffer.from(s, 'utf8'), Buffer.from(s, 'utf16le')];
     const found = [];
     for (const file of files(profile)) {

@@ -487,3 +487,26 @@ design-r-i1 = i1 Local signs of inflammation
 design-r-I3C = I3C Suspected critical colonisation
 design-r-I3 = I3 Clear local signs of infection
 design-r-I9 = I9 Systemic effects
+
+## Identity found later (a casualty's chart)
+identify-open = Identify
+identify-close = Do not identify
+identify-lead = When you know who this casualty is, find their chart and link the two. The casualty's records stay as they are and read as part of that chart.
+identify-search = Search patients (name or kana)
+identify-search-example = e.g. やまだ
+identify-none = No patient matches. Add the patient first.
+identify-confirm-lead = These two will be linked as one person. Is that right?
+identify-this-casualty = This casualty
+identify-known-patient = Identified as
+identify-review-note = Where sex, age or allergies disagree, items to review are shown after the link.
+identify-confirm = Link as the same person
+identify-back = Choose again
+notice-identified = Identity recorded. Anything the two charts disagree on is shown below to review.
+casualty-card-identified = Identified: { $at } · { $by }
+invalid-as-same_chart = A chart cannot be linked to itself: choose the identified patient's chart.
+invalid-as-not_unknown_casualty = This chart is not an unknown casualty: link from the casualty's chart.
+invalid-as-identity_cycle = The chosen chart is already linked to this casualty: linking again would make a loop.
+invalid-as-already_identified = This casualty is already identified as another patient. If that was wrong, void that link first.
+review-rule-identity-sex = Identity: the sex seen at registration differs from the patient's.
+review-rule-identity-age = Identity: the estimated age band does not fit the patient's birth date.
+review-rule-identity-allergies = Identity: one chart says no known allergies, the other has an allergy.

@@ -487,3 +487,26 @@ design-r-i1 = i1 局所の炎症徴候あり
 design-r-I3C = I3C 臨界的定着疑い
 design-r-I3 = I3 局所の明らかな感染徴候あり
 design-r-I9 = I9 全身的影響あり
+
+## 身元判明（傷病者のカルテ）
+identify-open = 身元判明
+identify-close = 身元判明をやめる
+identify-lead = この傷病者が誰か分かったら、その方のカルテを探して結び付けます。傷病者の記録はそのまま残り、その方のカルテの一部として読まれます。
+identify-search = 利用者を検索（氏名・ふりがな）
+identify-search-example = 例：やまだ
+identify-none = 該当する利用者がいません。先に利用者を追加してください。
+identify-confirm-lead = 次の二人を同じ人として結び付けます。よろしいですか。
+identify-this-casualty = この傷病者
+identify-known-patient = 判明した利用者
+identify-review-note = 性別・年齢・アレルギーが食い違うときは、結び付けた後に確認が必要な項目として表示されます。
+identify-confirm = 同じ人として結び付ける
+identify-back = 選び直す
+notice-identified = 身元判明を記録しました。食い違う項目があれば下に表示しています。
+casualty-card-identified = 身元判明：{ $at } · { $by }
+invalid-as-same_chart = 同じカルテ同士は結び付けられません。判明した利用者のカルテを選んでください。
+invalid-as-not_unknown_casualty = このカルテは身元不明の傷病者ではありません。傷病者のカルテから結び付けてください。
+invalid-as-identity_cycle = 選んだカルテはすでにこの傷病者に結び付いています。結び付けると循環するため記録できません。
+invalid-as-already_identified = この傷病者はすでに別の利用者として身元判明しています。誤りであれば、その記録を取り消してからやり直してください。
+review-rule-identity-sex = 身元判明：登録時の性別と利用者の性別が異なります。
+review-rule-identity-age = 身元判明：推定年代と利用者の生年月日が合いません。
+review-rule-identity-allergies = 身元判明：一方は「アレルギーなし」、もう一方にアレルギーの記録があります。

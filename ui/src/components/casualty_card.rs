@@ -1,7 +1,8 @@
 //! A casualty's triage tag on their chart: the registration (tag, where
 //! found, features), the triage in force with its reasons (and an
 //! override's reason), every earlier triage, a button to triage again,
-//! and the transport (搬送機関, 収容医療機関, departure) with its form.
+//! the transport (搬送機関, 収容医療機関, departure) with its form, and for
+//! a casualty nobody has named yet, 身元判明 (`IdentifyCasualty`).
 
 use std::rc::Rc;
 
@@ -10,7 +11,7 @@ use yew::prelude::*;
 
 use crate::backend::BackendHandle;
 use crate::calls::{AppContext, load_chart, load_sync_status, spawn};
-use crate::components::{TextField, TriageBadge};
+use crate::components::{IdentifyCasualty, TextField, TriageBadge};
 use crate::display;
 use crate::forms::{TransportForm, error_text, from_problem, local_minutes, parse_local_minutes};
 use crate::i18n::Tr;
@@ -66,9 +67,18 @@ pub fn CasualtyCard(props: &CasualtyCardProps) -> Html {
             } else {
                 <p class="muted" data-testid="casualty-card-untriaged">{ tr.t("triage-untriaged") }</p>
             }
+            if let Some(link) = tag.identified_as() {
+                <p data-testid="casualty-card-identified">{ tr.t_args("casualty-card-identified", &[
+                    ("at", display::time(&tr, link.meta.recorded_at)),
+                    ("by", link.meta.recorded_by.user_name.clone()),
+                ]) }</p>
+            }
             <div class="toolbar">
                 <button type="button" class="primary" data-testid="chart-retriage" onclick={retriage}>{ tr.t("board-retriage") }</button>
             </div>
+            if chart.unknown_casualty().is_some() && tag.identified_as().is_none() {
+                <IdentifyCasualty chart={chart.clone()} />
+            }
             if tag.history.len() > 1 {
                 <h3>{ tr.t("casualty-card-history") }</h3>
                 <ol class="triage-history" data-testid="casualty-card-history">

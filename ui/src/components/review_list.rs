@@ -28,6 +28,17 @@ pub fn readable_value(json: &str) -> String {
     }
 }
 
+/// A value in the user's words: a sex by its name (男性, not `male`),
+/// anything else as `readable_value`.
+fn shown_value(tr: &Tr, field: &str, json: &str) -> String {
+    let value = readable_value(json);
+    if field == "sex" {
+        display::coded(tr, "sex", &value)
+    } else {
+        value
+    }
+}
+
 /// The field a review is about, from its path, e.g. `patient/phone` -> `phone`.
 fn field_of(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
@@ -57,6 +68,9 @@ pub fn ReviewList(props: &ReviewListProps) -> Html {
                 let field = field_of(&review.path);
                 let heading = match &review.kind {
                     ReviewKind::ConcurrentValues => tr.t_args("review-concurrent", &[("field", field_label(&tr, field))]),
+                    // A rule with words of its own (the identity checks of a
+                    // link) reads as them; others by their code.
+                    ReviewKind::Clinical { rule } if tr.has(&format!("review-rule-{rule}")) => tr.t(&format!("review-rule-{rule}")),
                     ReviewKind::Clinical { rule } => tr.t_args("review-clinical", &[("rule", rule.clone())]),
                 };
                 html! {
@@ -72,7 +86,7 @@ pub fn ReviewList(props: &ReviewListProps) -> Html {
                                 };
                                 html! {
                                     <li data-testid="review-value">
-                                        <span class="value" data-testid="review-value-text">{ readable_value(&value.value) }</span>
+                                        <span class="value" data-testid="review-value-text">{ shown_value(&tr, field, &value.value) }</span>
                                         <span class="author" data-testid="review-value-author">
                                             { value.author.as_ref().map(|a| a.user_name.clone()).unwrap_or_else(|| tr.t("review-unknown-author")) }
                                         </span>
