@@ -55,11 +55,12 @@ const CLI_PHONE = '090-3333-4444';
 
 const children = [];
 const WOUND = '仙骨部';
-// Disaster mode: the patients a casualty turns out to be.
+// Disaster mode: the patients a casualty turns out to be, and the site of the daily report.
 const KNOWN_FAMILY = '高橋';
 const KNOWN_GIVEN = '良子';
 const OTHER_FAMILY = '伊藤';
 const OTHER_GIVEN = '健';
+const SITE = '益城町総合体育館';
 
 /**
  * A small camera JPEG: drawn by Chromium (a plain colour per `seed`), with
@@ -981,6 +982,77 @@ async function journey(t, device) {
       await screen('chart-identified');
       await press(id('nav-patients'));
       await id('patient-search').fill('');
+    });
+
+    await step('disaster: the daily report counts each team\'s consultations and J-SPEED items', async () => {
+      const core = bridgeClient(url);
+      const { now } = await core('session_state');
+      const today = new Date(now + 9 * 3600_000).toISOString().slice(0, 10);
+      const at = now - 30 * 60_000;
+      const list = await core('patients', { search: '' });
+      const patient = (family) => list.find((p) => p.family === family);
+      const [takahashi, ito] = [patient(KNOWN_FAMILY), patient(OTHER_FAMILY)];
+      assert.ok(takahashi && ito, 'the identity step added both patients');
+      const consult = (who, team, site, items) => core('record_consultation', { patient: who.id, input: {
+        visit: { at, vitals: { temperature_c: 38.1 }, soap: {} },
+        sheet: { team, site, items, pregnant: false, age_group: null },
+      } });
+      await consult(takahashi, 'DMAT 熊本1', SITE, 'fever,hypertension');
+      await consult(ito, 'DMAT 熊本1', SITE, 'fever,minor-injury');
+      await consult(ito, 'JMAT 福岡2', SITE, 'insomnia');
+      await consult(ito, 'JMAT 福岡2', '別の避難所', 'fever');
+
+      await press(id('nav-disaster'));
+      await press(id('open-daily-report'));
+      await id('daily-report').waitFor();
+      assert.equal(await id('report-date').inputValue(), today, 'today in Japan by the core\'s clock');
+      await press(id('report-show'));
+      await id('report-site-error').waitFor();
+      await id('report-date').fill(today);
+      await enter(id('report-site'), SITE);
+      await press(id('report-show'));
+      await id('report').waitFor();
+      const team = (name) => page.locator(`[data-testid=report-team][data-team="${name}"]`);
+      assert.equal(await id('report-team').count(), 2, 'the other site is not counted');
+      const dmat = team('DMAT 熊本1');
+      assert.equal(await dmat.getByTestId('report-consultations').textContent(), '2');
+      // Sex by age group (under 1, 1–4, 5–64, 65+, total).
+      assert.deepEqual(await dmat.getByTestId('report-male').locator('td').allTextContents(), ['0', '0', '1', '0', '1']);
+      assert.deepEqual(await dmat.getByTestId('report-female').locator('td').allTextContents(), ['0', '0', '0', '1', '1']);
+      const count = (t, code) => t.locator(`[data-testid=report-item][data-code="${code}"]`).getByTestId('report-item-count').textContent();
+      assert.equal(await count(dmat, 'fever'), '2');
+      assert.equal(await count(dmat, 'hypertension'), '1');
+      assert.equal(await count(dmat, 'minor-injury'), '1');
+      assert.equal(await dmat.getByTestId('report-item').count(), 3);
+      assert.match(await dmat.locator('[data-testid=report-item][data-code=fever]').textContent(), /発熱（37\.5℃以上）/);
+      const jmat = team('JMAT 福岡2');
+      assert.equal(await jmat.getByTestId('report-consultations').textContent(), '1');
+      assert.equal(await count(jmat, 'insomnia'), '1');
+      assert.equal(await jmat.getByTestId('report-item').count(), 1);
+      // The CSV is the core's MDS CSV: a row per team with its consultations.
+      const csv = decodeURIComponent((await id('report-csv').getAttribute('href')).split(',').slice(1).join(','));
+      const rows = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
+      assert.equal(rows.length, 3);
+      assert.ok(rows[1].startsWith(`${today},${SITE},DMAT 熊本1,2,`), rows[1]);
+      assert.ok(rows[2].startsWith(`${today},${SITE},JMAT 福岡2,1,`), rows[2]);
+      assert.equal(await id('report-csv').getAttribute('download'), `jspeed-mds-${today}.csv`);
+      // Printed, the report stands alone.
+      await page.emulateMedia({ media: 'print' });
+      assert.ok(await id('report').isVisible());
+      assert.ok(!(await id('nav-patients').isVisible()) && !(await id('report-print').isVisible()));
+      await page.emulateMedia({ media: 'screen' });
+      await screen('daily-report');
+      await press(id('nav-settings'));
+      await press(id('language-en'));
+      await press(id('nav-disaster'));
+      await press(id('open-daily-report'));
+      await enter(id('report-site'), SITE);
+      await press(id('report-show'));
+      assert.match(await team('DMAT 熊本1').locator('[data-testid=report-item][data-code=fever]').textContent(), /fever \(37\.5 °C or over\)/);
+      await screen('daily-report-en');
+      await press(id('nav-settings'));
+      await press(id('language-ja'));
+      await press(id('nav-patients'));
     });
 
     await page.screenshot({ path: join(ARTIFACTS, `karte-ui-${device.name}.png`), fullPage: false });

@@ -14,6 +14,7 @@ use crate::pages::add_condition::AddCondition;
 use crate::pages::add_medication::AddMedication;
 use crate::pages::casualty_board::CasualtyBoard;
 use crate::pages::chart::ChartPage;
+use crate::pages::daily_report::DailyReportPage;
 use crate::pages::enrol::EnrolStep;
 use crate::pages::first_run::FirstRun;
 use crate::pages::patient_form::PatientForm;
@@ -164,14 +165,15 @@ fn Shell() -> Html {
         Page::Disaster => html! { <CasualtyBoard /> },
         Page::RegisterCasualty => html! { <RegisterCasualty /> },
         Page::Triage(id) => html! { <TriagePage key={id.to_string()} patient={id.clone()} /> },
+        Page::DailyReport => html! { <DailyReportPage /> },
     };
     let active = |p: &Page| {
         (std::mem::discriminant(p) == std::mem::discriminant(&state.page)).then_some("active")
     };
-    // Registering and triaging are part of the disaster area, too.
+    // Registering, triaging and the daily report are part of the disaster area, too.
     let disaster_active = matches!(
         state.page,
-        Page::Disaster | Page::RegisterCasualty | Page::Triage(_)
+        Page::Disaster | Page::RegisterCasualty | Page::Triage(_) | Page::DailyReport
     )
     .then_some("active");
     html! {

@@ -49,6 +49,8 @@ pub enum Page {
     RegisterCasualty,
     /// Disaster mode: triaging a casualty (START, then PAT).
     Triage(PatientId),
+    /// Disaster mode: the daily report (診療日報) of a site and day.
+    DailyReport,
 }
 
 impl Page {
@@ -67,7 +69,8 @@ impl Page {
             | Page::Settings
             | Page::VisitMode
             | Page::Disaster
-            | Page::RegisterCasualty => None,
+            | Page::RegisterCasualty
+            | Page::DailyReport => None,
         }
     }
 }

@@ -56,6 +56,8 @@ pub fn CasualtyBoard() -> Html {
             <div class="toolbar">
                 <button type="button" class="primary big" data-testid="register-casualty"
                     onclick={go(Page::RegisterCasualty)}>{ tr.t("board-register") }</button>
+                <button type="button" class="secondary" data-testid="open-daily-report"
+                    onclick={go(Page::DailyReport)}>{ tr.t("report-open") }</button>
                 <div class="interval-choice" role="group" aria-label={tr.t("board-interval")}>
                     <span class="muted">{ tr.t("board-interval") }</span>
                     { for INTERVALS.iter().map(|m| {

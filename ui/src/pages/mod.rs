@@ -5,6 +5,7 @@ pub mod add_condition;
 pub mod add_medication;
 pub mod casualty_board;
 pub mod chart;
+pub mod daily_report;
 pub mod enrol;
 pub mod entry_form;
 pub mod first_run;
