@@ -2,7 +2,7 @@
 //! several screens share (refresh the list, open a chart, sync).
 
 use karte_types::{PatientId, Problem};
-use yew::UseReducerHandle;
+use yew::{UseReducerHandle, UseStateHandle};
 
 use crate::backend::{BackendHandle, Call};
 use crate::state::{Action, AppState};
@@ -26,6 +26,35 @@ pub fn spawn_or_report<T: 'static>(
     spawn(call, move |result| match result {
         Ok(value) => ok(value),
         Err(problem) => state.dispatch(Action::Failed(problem)),
+    });
+}
+
+/// Sends a form's write: the form is busy until the answer (a press while
+/// busy sends nothing) and its last refusal is cleared. Then `ok` gets the
+/// answer; a locked core locks the app (what was typed is the form's to
+/// keep); any other problem stays in `failure`, shown beside the form.
+pub fn submit<T: 'static>(
+    busy: &UseStateHandle<bool>,
+    failure: &UseStateHandle<Option<Problem>>,
+    state: &AppContext,
+    call: Call<T>,
+    ok: impl FnOnce(T) + 'static,
+) {
+    if **busy {
+        return;
+    }
+    busy.set(true);
+    failure.set(None);
+    let (busy, failure, state) = (busy.clone(), failure.clone(), state.clone());
+    spawn(call, move |result| {
+        busy.set(false);
+        match result {
+            Ok(value) => ok(value),
+            Err(problem) if problem.code == crate::state::LOCKED => {
+                state.dispatch(Action::Failed(problem))
+            }
+            Err(problem) => failure.set(Some(problem)),
+        }
     });
 }
 

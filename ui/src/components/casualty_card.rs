@@ -10,7 +10,7 @@ use karte_types::{ChartView, Problem, Triage};
 use yew::prelude::*;
 
 use crate::backend::BackendHandle;
-use crate::calls::{AppContext, load_chart, load_sync_status, spawn};
+use crate::calls::{AppContext, load_chart, load_sync_status, submit};
 use crate::components::{IdentifyCasualty, TextField, TriageBadge};
 use crate::display;
 use crate::forms::{TransportForm, error_text, from_problem, local_minutes, parse_local_minutes};
@@ -157,39 +157,21 @@ fn TransportSection(props: &CasualtyCardProps) -> Html {
             e.prevent_default();
             attempted.set(true);
             let Ok(input) = form.to_input() else { return };
-            if *busy {
-                return;
-            }
-            busy.set(true);
-            failure.set(None);
-            let (form, attempted, busy, failure, state, backend2, patient2) = (
+            let (form, attempted, state2, backend2, patient2) = (
                 form.clone(),
                 attempted.clone(),
-                busy.clone(),
-                failure.clone(),
                 state.clone(),
                 backend.clone(),
                 patient.clone(),
             );
-            spawn(
-                backend.record_transport(patient.clone(), input),
-                move |result| {
-                    busy.set(false);
-                    match result {
-                        Ok(_) => {
-                            form.set(TransportForm::default());
-                            attempted.set(false);
-                            state.dispatch(Action::Notice("notice-saved"));
-                            load_chart(&backend2, &state, patient2);
-                            load_sync_status(&backend2, &state);
-                        }
-                        Err(problem) if problem.code == crate::state::LOCKED => {
-                            state.dispatch(Action::Failed(problem))
-                        }
-                        Err(problem) => failure.set(Some(problem)),
-                    }
-                },
-            );
+            let call = backend.record_transport(patient.clone(), input);
+            submit(&busy, &failure, &state, call, move |_| {
+                form.set(TransportForm::default());
+                attempted.set(false);
+                state2.dispatch(Action::Notice("notice-saved"));
+                load_chart(&backend2, &state2, patient2);
+                load_sync_status(&backend2, &state2);
+            });
         })
     };
     let or_dash = |v: Option<String>| v.unwrap_or_else(|| "—".to_owned());

@@ -1,10 +1,9 @@
 //! A count typed or stepped (respiratory rate, pulse, capillary refill):
-//! the visit form's input with ± buttons beside it.
+//! a text field with the ± buttons (`StepButtons`) beside it.
 
 use yew::prelude::*;
 
-use crate::components::TextField;
-use crate::i18n::Tr;
+use crate::components::{StepButtons, TextField};
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct CountFieldProps {
@@ -25,21 +24,8 @@ pub struct CountFieldProps {
 
 #[component]
 pub fn CountField(props: &CountFieldProps) -> Html {
-    let tr = use_context::<Tr>().unwrap_or_default();
-    let what = props.label.to_string();
-    let step = |up: bool| {
-        let onstep = props.onstep.clone();
-        Callback::from(move |_: MouseEvent| onstep.emit(up))
-    };
     let after = html! {
-        <span class="stepper" role="group" aria-label={what.clone()}>
-            <button type="button" class="step" data-testid={format!("{}-down", props.testid)}
-                aria-label={tr.t_args("visit-step-down", &[("what", what.clone())])}
-                onclick={step(false)}>{ "−" }</button>
-            <button type="button" class="step" data-testid={format!("{}-up", props.testid)}
-                aria-label={tr.t_args("visit-step-up", &[("what", what.clone())])}
-                onclick={step(true)}>{ "+" }</button>
-        </span>
+        <StepButtons testid={props.testid.clone()} what={props.label.clone()} onstep={props.onstep.clone()} />
     };
     html! {
         <TextField testid={props.testid.clone()} label={props.label.clone()} value={props.value.clone()}

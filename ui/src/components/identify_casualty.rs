@@ -11,7 +11,7 @@ use karte_types::{ChartView, PatientSummary, Problem};
 use yew::prelude::*;
 
 use crate::backend::BackendHandle;
-use crate::calls::{AppContext, refresh_after_change, spawn};
+use crate::calls::{AppContext, refresh_after_change, spawn, submit};
 use crate::components::TextField;
 use crate::components::patient_alerts::casualty_label;
 use crate::display;
@@ -104,36 +104,15 @@ pub fn IdentifyCasualty(props: &IdentifyCasualtyProps) -> Html {
             let Some(known) = (*chosen).clone() else {
                 return;
             };
-            if *busy {
-                return;
-            }
-            busy.set(true);
-            failure.set(None);
-            let (busy, failure, state, backend2) = (
-                busy.clone(),
-                failure.clone(),
-                state.clone(),
-                backend.clone(),
-            );
-            spawn(
-                backend.identify(casualty.clone(), known.id.clone()),
-                move |result| {
-                    busy.set(false);
-                    match result {
-                        Ok(_) => {
-                            // The known chart, with the casualty's entries
-                            // and the review items the link raised.
-                            state.dispatch(Action::Navigate(Page::Chart(known.id.clone())));
-                            state.dispatch(Action::Notice("notice-identified"));
-                            refresh_after_change(&backend2, &state);
-                        }
-                        Err(problem) if problem.code == crate::state::LOCKED => {
-                            state.dispatch(Action::Failed(problem))
-                        }
-                        Err(problem) => failure.set(Some(problem)),
-                    }
-                },
-            );
+            let (state2, backend2) = (state.clone(), backend.clone());
+            let call = backend.identify(casualty.clone(), known.id.clone());
+            submit(&busy, &failure, &state, call, move |_| {
+                // The known chart, with the casualty's entries and the
+                // review items the link raised.
+                state2.dispatch(Action::Navigate(Page::Chart(known.id.clone())));
+                state2.dispatch(Action::Notice("notice-identified"));
+                refresh_after_change(&backend2, &state2);
+            });
         })
     };
     let onback = {

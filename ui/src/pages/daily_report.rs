@@ -12,7 +12,7 @@ use karte_types::{
 use yew::prelude::*;
 
 use crate::backend::BackendHandle;
-use crate::calls::{AppContext, spawn};
+use crate::calls::{AppContext, submit};
 use crate::components::TextField;
 use crate::display;
 use crate::forms::{FieldErrors, error_text, from_problem};
@@ -137,23 +137,14 @@ pub fn DailyReportPage() -> Html {
             let Ok((date, site)) = form.request() else {
                 return;
             };
-            if *busy {
-                return;
-            }
-            busy.set(true);
-            failure.set(None);
-            let (busy, report, failure, state) =
-                (busy.clone(), report.clone(), failure.clone(), state.clone());
-            spawn(backend.disaster_report(date, site), move |result| {
-                busy.set(false);
-                match result {
-                    Ok(answer) => report.set(Some(answer)),
-                    Err(problem) if problem.code == crate::state::LOCKED => {
-                        state.dispatch(Action::Failed(problem))
-                    }
-                    Err(problem) => failure.set(Some(problem)),
-                }
-            });
+            let report = report.clone();
+            submit(
+                &busy,
+                &failure,
+                &state,
+                backend.disaster_report(date, site),
+                move |answer| report.set(Some(answer)),
+            );
         })
     };
     let onprint = Callback::from(|_: MouseEvent| {

@@ -8,9 +8,9 @@ use karte_types::{EntryId, PatientId, Problem};
 use yew::prelude::*;
 
 use crate::backend::{BackendHandle, Call};
-use crate::calls::{AppContext, load_chart, spawn};
+use crate::calls::{AppContext, load_chart, submit};
 use crate::forms::{FieldErrors, from_problem, visible};
-use crate::state::{Action, LOCKED, Page};
+use crate::state::{Action, Page};
 
 /// The state of one entry form of type `F`.
 pub struct EntryFormState<F: Clone + 'static> {
@@ -72,28 +72,11 @@ impl<F: Clone + 'static> EntryFormState<F> {
         backend: &BackendHandle,
         patient: PatientId,
     ) {
-        if *self.busy {
-            return;
-        }
-        self.busy.set(true);
-        self.failure.set(None);
-        let (busy, failure, state, backend) = (
-            self.busy.clone(),
-            self.failure.clone(),
-            state.clone(),
-            backend.clone(),
-        );
-        spawn(call, move |result| {
-            busy.set(false);
-            match result {
-                Ok(_) => {
-                    state.dispatch(Action::Navigate(Page::Chart(patient.clone())));
-                    state.dispatch(Action::Notice("notice-saved"));
-                    load_chart(&backend, &state, patient);
-                }
-                Err(problem) if problem.code == LOCKED => state.dispatch(Action::Failed(problem)),
-                Err(problem) => failure.set(Some(problem)),
-            }
+        let (state2, backend) = (state.clone(), backend.clone());
+        submit(&self.busy, &self.failure, state, call, move |_| {
+            state2.dispatch(Action::Navigate(Page::Chart(patient.clone())));
+            state2.dispatch(Action::Notice("notice-saved"));
+            load_chart(&backend, &state2, patient);
         });
     }
 }

@@ -7,7 +7,7 @@ use karte_types::{CareLevel, PatientId, Problem, Sex};
 use yew::prelude::*;
 
 use crate::backend::BackendHandle;
-use crate::calls::{AppContext, load_chart, spawn};
+use crate::calls::{AppContext, load_chart, submit};
 use crate::components::{SelectField, TextField};
 use crate::display;
 use crate::forms::{PatientForm as Form, error_text, from_problem, visible};
@@ -81,46 +81,27 @@ pub fn PatientForm(props: &PatientFormProps) -> Html {
             let Ok(demographics) = form.to_demographics(crate::clock::today()) else {
                 return;
             };
-            if *busy {
-                return;
-            }
-            busy.set(true);
-            failure.set(None);
-            let (busy, failure, state2, backend2) = (
-                busy.clone(),
-                failure.clone(),
-                state.clone(),
-                backend.clone(),
-            );
+            let (state2, backend2) = (state.clone(), backend.clone());
             match patient.clone() {
-                None => spawn(backend.add_patient(demographics), move |result| {
-                    busy.set(false);
-                    match result {
-                        Ok(id) => {
-                            state2.dispatch(Action::Navigate(Page::Chart(id)));
-                            state2.dispatch(Action::Notice("notice-patient-added"));
-                        }
-                        Err(problem) if problem.code == crate::state::LOCKED => {
-                            state2.dispatch(Action::Failed(problem))
-                        }
-                        Err(problem) => failure.set(Some(problem)),
-                    }
-                }),
-                Some(id) => spawn(
+                None => submit(
+                    &busy,
+                    &failure,
+                    &state,
+                    backend.add_patient(demographics),
+                    move |id| {
+                        state2.dispatch(Action::Navigate(Page::Chart(id)));
+                        state2.dispatch(Action::Notice("notice-patient-added"));
+                    },
+                ),
+                Some(id) => submit(
+                    &busy,
+                    &failure,
+                    &state,
                     backend.update_patient(id.clone(), demographics),
-                    move |result| {
-                        busy.set(false);
-                        match result {
-                            Ok(()) => {
-                                state2.dispatch(Action::Navigate(Page::Chart(id.clone())));
-                                state2.dispatch(Action::Notice("notice-patient-saved"));
-                                load_chart(&backend2, &state2, id);
-                            }
-                            Err(problem) if problem.code == crate::state::LOCKED => {
-                                state2.dispatch(Action::Failed(problem))
-                            }
-                            Err(problem) => failure.set(Some(problem)),
-                        }
+                    move |()| {
+                        state2.dispatch(Action::Navigate(Page::Chart(id.clone())));
+                        state2.dispatch(Action::Notice("notice-patient-saved"));
+                        load_chart(&backend2, &state2, id);
                     },
                 ),
             }

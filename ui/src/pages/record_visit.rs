@@ -13,7 +13,7 @@ use yew::prelude::*;
 
 use crate::backend::{BackendHandle, visit_draft_key};
 use crate::calls::{AppContext, load_chart, load_sync_status, spawn};
-use crate::components::TextField;
+use crate::components::{StepButtons, TextField};
 use crate::display;
 use crate::forms::{VisitForm, error_text, from_problem, parse_local_minutes, visible};
 use crate::i18n::Tr;
@@ -207,26 +207,17 @@ pub fn RecordVisit(props: &RecordVisitProps) -> Html {
         })
     };
     // One press of a ± button: the same path as a keystroke (draft, touched).
-    let press = |part: &'static str, up: bool| {
+    let press = |part: &'static str| {
         let edit = edit.clone();
         let field = if part == "sys" || part == "dia" {
             "bp"
         } else {
             part
         };
-        Callback::from(move |_: MouseEvent| edit(field, &|next| next.step(part, up)))
+        Callback::from(move |up: bool| edit(field, &|next| next.step(part, up)))
     };
     let steppers = |part: &'static str, what: String| {
-        html! {
-            <span class="stepper" role="group" aria-label={what.clone()}>
-                <button type="button" class="step" data-testid={format!("visit-{part}-down")}
-                    aria-label={tr.t_args("visit-step-down", &[("what", what.clone())])}
-                    onclick={press(part, false)}>{ "−" }</button>
-                <button type="button" class="step" data-testid={format!("visit-{part}-up")}
-                    aria-label={tr.t_args("visit-step-up", &[("what", what)])}
-                    onclick={press(part, true)}>{ "+" }</button>
-            </span>
-        }
+        html! { <StepButtons testid={format!("visit-{part}")} what={what} onstep={press(part)} /> }
     };
     let number = |field: &'static str,
                   label: &'static str,

@@ -8,7 +8,7 @@ use karte_types::{AgeBand, Problem, Sex};
 use yew::prelude::*;
 
 use crate::backend::BackendHandle;
-use crate::calls::{AppContext, load_sync_status, spawn};
+use crate::calls::{AppContext, load_sync_status, submit};
 use crate::components::TextField;
 use crate::display;
 use crate::forms::{CasualtyForm, error_text, from_problem, visible};
@@ -80,31 +80,18 @@ pub fn RegisterCasualty() -> Html {
             e.prevent_default();
             attempted.set(true);
             let Ok(input) = form.to_input() else { return };
-            if *busy {
-                return;
-            }
-            busy.set(true);
-            failure.set(None);
-            let (busy, failure, state, backend2) = (
-                busy.clone(),
-                failure.clone(),
-                state.clone(),
-                backend.clone(),
+            let (state2, backend2) = (state.clone(), backend.clone());
+            submit(
+                &busy,
+                &failure,
+                &state,
+                backend.add_casualty(input),
+                move |patient| {
+                    state2.dispatch(Action::Navigate(Page::Triage(patient)));
+                    state2.dispatch(Action::Notice("notice-casualty-registered"));
+                    load_sync_status(&backend2, &state2);
+                },
             );
-            spawn(backend.add_casualty(input), move |result| {
-                busy.set(false);
-                match result {
-                    Ok(patient) => {
-                        state.dispatch(Action::Navigate(Page::Triage(patient)));
-                        state.dispatch(Action::Notice("notice-casualty-registered"));
-                        load_sync_status(&backend2, &state);
-                    }
-                    Err(problem) if problem.code == crate::state::LOCKED => {
-                        state.dispatch(Action::Failed(problem))
-                    }
-                    Err(problem) => failure.set(Some(problem)),
-                }
-            });
         })
     };
     let oncancel = {

@@ -12,7 +12,7 @@ use karte_types::{
 use yew::prelude::*;
 
 use crate::backend::BackendHandle;
-use crate::calls::{AppContext, load_sync_status, spawn};
+use crate::calls::{AppContext, load_sync_status, submit};
 use crate::components::{CountField, TextField, TriageBadge, YesNo};
 use crate::display;
 use crate::forms::{
@@ -234,30 +234,12 @@ pub fn TriagePage(props: &TriageProps) -> Html {
             e.prevent_default();
             attempted.set(true);
             let Ok(request) = form.request() else { return };
-            if *busy {
-                return;
-            }
-            busy.set(true);
-            failure.set(None);
-            let (busy, failure, state, backend2) = (
-                busy.clone(),
-                failure.clone(),
-                state.clone(),
-                backend.clone(),
-            );
-            spawn(backend.triage(patient.clone(), request), move |result| {
-                busy.set(false);
-                match result {
-                    Ok(_) => {
-                        state.dispatch(Action::Navigate(Page::Disaster));
-                        state.dispatch(Action::Notice("notice-triage-saved"));
-                        load_sync_status(&backend2, &state);
-                    }
-                    Err(problem) if problem.code == crate::state::LOCKED => {
-                        state.dispatch(Action::Failed(problem))
-                    }
-                    Err(problem) => failure.set(Some(problem)),
-                }
+            let (state2, backend2) = (state.clone(), backend.clone());
+            let call = backend.triage(patient.clone(), request);
+            submit(&busy, &failure, &state, call, move |_| {
+                state2.dispatch(Action::Navigate(Page::Disaster));
+                state2.dispatch(Action::Notice("notice-triage-saved"));
+                load_sync_status(&backend2, &state2);
             });
         })
     };
