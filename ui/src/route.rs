@@ -1,22 +1,45 @@
 //! Today's route: the patients a nurse visits today, in the order she
 //! drives to them. It is this device's work list, kept like a draft (sealed
-//! in the vault under `route-YYYY-MM-DD`, never in the web view), so a new
-//! day starts with an empty route and yesterday's is not carried over.
+//! in the vault under one key, `route`, never in the web view) with the day
+//! it is for, so a new day starts with an empty route, yesterday's is not
+//! carried over, and no day's route stays behind: the first route of a new
+//! day replaces it, and visit mode discards one of a past day it finds.
 
 use karte_types::{Date, PatientId, PatientSummary};
+use serde::{Deserialize, Serialize};
 
-/// The draft key of the route of `day`.
-pub fn route_key(day: Date) -> String {
-    format!("route-{day}")
+/// The draft key of the route (one for the device; the day is inside).
+pub const ROUTE_KEY: &str = "route";
+
+/// What the draft holds: the day and the stops in order.
+#[derive(Serialize, Deserialize)]
+struct KeptRoute {
+    day: Date,
+    stops: Vec<PatientId>,
 }
 
-/// The route kept in a draft's text; an unreadable one is an empty route.
-pub fn parse(text: &str) -> Vec<PatientId> {
-    serde_json::from_str(text).unwrap_or_default()
+/// The route of `today` in a draft's text: empty for an unreadable one
+/// or one of another day.
+pub fn parse(text: &str, today: Date) -> Vec<PatientId> {
+    match serde_json::from_str::<KeptRoute>(text) {
+        Ok(kept) if kept.day == today => kept.stops,
+        _ => Vec::new(),
+    }
 }
 
-pub fn to_text(route: &[PatientId]) -> String {
-    serde_json::to_string(route).unwrap_or_default()
+/// Whether a draft's text is a route of another day than `today`: read
+/// by nobody any more, and discarded.
+pub fn is_of_another_day(text: &str, today: Date) -> bool {
+    serde_json::from_str::<KeptRoute>(text).is_ok_and(|kept| kept.day != today)
+}
+
+/// The draft's text of `route` as today's.
+pub fn to_text(route: &[PatientId], today: Date) -> String {
+    serde_json::to_string(&KeptRoute {
+        day: today,
+        stops: route.to_vec(),
+    })
+    .unwrap_or_default()
 }
 
 /// The route with `patient` at its end (once).
@@ -142,10 +165,26 @@ mod tests {
             "the last stays last"
         );
         assert_eq!(ids(&remove(&route, &b)), ["a", "c"]);
-        assert_eq!(parse(&to_text(&route)), route);
-        assert!(parse("not a route").is_empty());
-        let day = Date::from_ymd(2026, 12, 7).unwrap();
-        assert_eq!(route_key(day), "route-2026-12-07");
+    }
+
+    #[test]
+    fn a_kept_route_is_todays_only_and_one_of_another_day_is_to_discard() {
+        let (today, yesterday) = (
+            Date::from_ymd(2026, 12, 7).unwrap(),
+            Date::from_ymd(2026, 12, 6).unwrap(),
+        );
+        let route = vec![PatientId::from("a"), PatientId::from("b")];
+        let text = to_text(&route, today);
+        assert_eq!(parse(&text, today), route);
+        assert!(!is_of_another_day(&text, today));
+        // The next day it reads as empty, and is discarded.
+        let tomorrow = Date::from_ymd(2026, 12, 8).unwrap();
+        assert!(parse(&text, tomorrow).is_empty());
+        assert!(is_of_another_day(&text, tomorrow));
+        assert!(is_of_another_day(&to_text(&route, yesterday), today));
+        // Unreadable text is an empty route, and not mistaken for a day's.
+        assert!(parse("not a route", today).is_empty());
+        assert!(!is_of_another_day("not a route", today));
     }
 
     #[test]

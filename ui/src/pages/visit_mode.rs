@@ -24,7 +24,7 @@ pub fn VisitMode() -> Html {
     let state = use_context::<AppContext>().expect("app state");
     let backend = use_context::<BackendHandle>().expect("backend");
     let today = crate::clock::today();
-    let key = route::route_key(today);
+    let key = route::ROUTE_KEY.to_owned();
     // `None` until the route is read from the vault.
     let route = use_state(|| None::<Vec<PatientId>>);
     let next_chart = use_state(|| None::<Rc<ChartView>>);
@@ -35,9 +35,14 @@ pub fn VisitMode() -> Html {
             // Every patient, for the names on the route.
             state.dispatch(Action::SearchTyped(String::new()));
             load_patients(&backend, &state, String::new());
-            spawn(backend.draft(key), move |answer| {
+            let backend2 = backend.clone();
+            spawn(backend.draft(key.clone()), move |answer| {
                 let text = answer.ok().flatten().map(|d| d.text).unwrap_or_default();
-                route.set(Some(route::parse(&text)));
+                // A past day's route is read by nobody: it goes.
+                if route::is_of_another_day(&text, today) {
+                    spawn(backend2.discard_draft(key), |_| {});
+                }
+                route.set(Some(route::parse(&text, today)));
             });
         });
     }
@@ -63,7 +68,7 @@ pub fn VisitMode() -> Html {
             Callback::from(move |_: MouseEvent| {
                 let Some(current) = &*route else { return };
                 let changed = route::edit(current, &patient, change);
-                let text = route::to_text(&changed);
+                let text = route::to_text(&changed, today);
                 route.set(Some(changed));
                 spawn(
                     backend.save_draft(key.clone(), karte_types::DraftInput { text }),
@@ -177,14 +182,15 @@ pub struct RouteButtonProps {
 pub fn RouteButton(props: &RouteButtonProps) -> Html {
     let tr = use_context::<Tr>().unwrap_or_default();
     let backend = use_context::<BackendHandle>().expect("backend");
-    let key = route::route_key(crate::clock::today());
+    let today = crate::clock::today();
+    let key = route::ROUTE_KEY.to_owned();
     let route = use_state(|| None::<Vec<PatientId>>);
     {
         let (backend, route, key) = (backend.clone(), route.clone(), key.clone());
         use_effect_with(props.patient.clone(), move |_| {
             spawn(backend.draft(key), move |answer| {
                 let text = answer.ok().flatten().map(|d| d.text).unwrap_or_default();
-                route.set(Some(route::parse(&text)));
+                route.set(Some(route::parse(&text, today)));
             });
         });
     }
@@ -203,8 +209,8 @@ pub fn RouteButton(props: &RouteButtonProps) -> Html {
             spawn(backend.draft(key.clone()), move |answer| {
                 let Ok(draft) = answer else { return };
                 let text = draft.map(|d| d.text).unwrap_or_default();
-                let changed = route::add(&route::parse(&text), &patient);
-                let text = route::to_text(&changed);
+                let changed = route::add(&route::parse(&text, today), &patient);
+                let text = route::to_text(&changed, today);
                 route.set(Some(changed));
                 spawn(
                     backend.save_draft(key, karte_types::DraftInput { text }),
