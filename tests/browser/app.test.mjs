@@ -603,6 +603,11 @@ async function journey(t, device) {
       // A fresh start of the app: the settings come back from the vault on unlock.
       await press(id('lock'));
       await id('unlock').waitFor();
+      // The lock screen is drawn before the core has the lock request;
+      // leaving the page at once could cancel it. Wait for the core.
+      const core = bridgeClient(url);
+      for (let i = 0; i < 50 && (await core('session_state')).unlocked; i++) await page.waitForTimeout(100);
+      assert.equal((await core('session_state')).unlocked, false, 'the core is locked');
       await page.goto('about:blank');
       await page.goto(url);
       await enter(id('unlock-passphrase'), PASSPHRASE);
