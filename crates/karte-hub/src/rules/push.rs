@@ -121,7 +121,6 @@ async fn seal_change(
             .await?,
         signature: change.signature.clone(),
         author: change.author.clone(),
-        covered_by: change.covered_by,
     })
 }
 

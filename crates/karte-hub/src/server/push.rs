@@ -6,9 +6,10 @@
 //! authors' tips: every change in it that the hub lacks is taken as if
 //! pushed one by one, authenticated by the cover rule
 //! (`karte_sync::cover`): a signed change of the same author descends from
-//! it. Such a change is stored with its covering tip (`covered_by`) and no
+//! it. Such a change is stored under the covering tip's author with no
 //! signature of its own, and from then on goes to devices only inside a
-//! chart sent whole (see `updates`).
+//! chart sent whole (see `updates`). Which tip covered it is not kept: no
+//! one reads it, and the cover rule finds it again in the chart's history.
 //! A new chart that came whole is checked change by change against one
 //! copy that each change is then applied to, and its saved bytes are
 //! cached as its snapshot once stored, not saved again.
@@ -51,10 +52,6 @@ const MAX_DOC_ID_LEN: usize = 64;
 
 /// The changes of one chart in a push, verified.
 type VerifiedDoc = (PatientId, Vec<(SignedChange, ChangeInfo)>);
-
-/// For the changes a chart sent whole brought, each change authenticated by
-/// a later signed change of its author: that tip's hash.
-type Covers = HashMap<[u8; 32], [u8; 32]>;
 
 /// One pushed chart: its changes one by one, and the chart whole if sent so.
 struct GroupedDoc {
@@ -120,7 +117,7 @@ pub(super) async fn receive<S: HubStore>(
     keys.insert(device.id.clone(), public_key);
     let device_id = device.id.clone();
     let (docs, mut new_whole) = read_whole_charts(hub, docs, &records).await?;
-    let (checked, mut covers) = run_blocking(move || verify_all(docs, &device_id, &keys)).await?;
+    let checked = run_blocking(move || verify_all(docs, &device_id, &keys)).await?;
     let mut verified = Vec::with_capacity(checked.len());
     for (doc, changes) in checked {
         let record = records.get(&doc).and_then(Option::as_ref);
@@ -149,17 +146,8 @@ pub(super) async fn receive<S: HubStore>(
             whole.is_none() && copy.unsaved + changes.len() > hub.config().snapshot_refresh_after;
         let checked_doc = doc.clone();
         let pusher = device.id.clone();
-        let doc_covers = covers.remove(&doc).unwrap_or_default();
         let (saved, heads, changes) = run_blocking(move || {
-            apply_to_copy(
-                copy.doc,
-                &checked_doc,
-                changes,
-                &doc_covers,
-                &pusher,
-                now,
-                save,
-            )
+            apply_to_copy(copy.doc, &checked_doc, changes, &pusher, now, save)
         })
         .await?;
         acked.push(DocHeads {
@@ -478,18 +466,12 @@ fn verify_all(
     docs: Vec<(GroupedDoc, Option<ReadWhole>)>,
     pusher: &DeviceId,
     keys: &HashMap<DeviceId, [u8; 32]>,
-) -> Result<(Vec<VerifiedDoc>, HashMap<PatientId, Covers>), Problem> {
-    let mut all_covers = HashMap::new();
-    let verified = docs
-        .into_iter()
+) -> Result<Vec<VerifiedDoc>, Problem> {
+    docs.into_iter()
         .map(|(grouped, whole)| {
             let mut verified = Vec::new();
             if let Some(whole) = whole {
-                let (changes, covers) = verify_whole(&grouped.doc, whole, pusher, keys)?;
-                verified = changes;
-                if !covers.is_empty() {
-                    all_covers.insert(grouped.doc.clone(), covers);
-                }
+                verified = verify_whole(&grouped.doc, whole, pusher, keys)?;
             }
             for signed in grouped.changes {
                 // Each change against its author's key: the pusher's
@@ -500,19 +482,17 @@ fn verify_all(
             }
             Ok((grouped.doc, verified))
         })
-        .collect::<Result<Vec<_>, Problem>>()?;
-    Ok((verified, all_covers))
+        .collect()
 }
 
 /// The changes of a chart sent whole that the hub lacks, each authenticated
-/// by the cover rule and attributed to the author whose tip vouches for it,
-/// and the tip covering each change that is not a tip itself.
+/// by the cover rule and attributed to the author whose tip vouches for it.
 fn verify_whole(
     doc: &PatientId,
     whole: ReadWhole,
     pusher: &DeviceId,
     keys: &HashMap<DeviceId, [u8; 32]>,
-) -> Result<(Vec<(SignedChange, ChangeInfo)>, Covers), Problem> {
+) -> Result<Vec<(SignedChange, ChangeInfo)>, Problem> {
     let ReadWhole {
         tips,
         changes,
@@ -523,17 +503,13 @@ fn verify_whole(
         .map_err(|error| refused_cover(doc, error))?;
     let by_hash: HashMap<[u8; 32], &karte_sync::ChangeSignature> =
         tips.iter().map(|tip| (tip.hash, tip)).collect();
-    let mut covers = Covers::new();
     let mut out = Vec::with_capacity(changes.len());
     for (change, how) in changes.into_iter().zip(how) {
         let hash = change.hash().0;
         let (tip, signature) = match how {
             Authentication::Held => continue,
             Authentication::Signed => (by_hash[&hash], by_hash[&hash].signature.clone()),
-            Authentication::Covered { tip } => {
-                covers.insert(hash, tip);
-                (by_hash[&tip], Vec::new())
-            }
+            Authentication::Covered { tip } => (by_hash[&tip], Vec::new()),
         };
         let signed = SignedChange {
             change: change.raw_bytes().to_vec(),
@@ -549,7 +525,7 @@ fn verify_whole(
         };
         out.push((signed, info));
     }
-    Ok((out, covers))
+    Ok(out)
 }
 
 /// A chart sent whole whose signatures do not vouch for every change in
@@ -580,7 +556,6 @@ fn apply_to_copy(
     mut copy: automerge::Automerge,
     doc: &PatientId,
     changes: Vec<(SignedChange, ChangeInfo)>,
-    covers: &Covers,
     pusher: &DeviceId,
     received_at: Timestamp,
     save: bool,
@@ -634,7 +609,6 @@ fn apply_to_copy(
                 .map_err(|error| refused_chart(doc, error))?;
         }
         stored.push(StoredChange {
-            covered_by: covers.get(&signed.hash).copied(),
             hash: signed.hash,
             bytes: signed.change,
             signature: signed.signature,
