@@ -182,11 +182,6 @@ pub struct StoredChange {
     /// pushing device (a relayed change): stored as the change's signer,
     /// with the pusher as `relayed_by`. `None`: the pusher's own.
     pub author: Option<DeviceId>,
-    /// For a change that came inside a chart sent whole and carries no
-    /// signature of its own (`signature` is empty): the hash of the signed
-    /// later change of the same author that vouches for it (the cover
-    /// rule, `karte_sync::cover`).
-    pub covered_by: Option<[u8; 32]>,
 }
 
 /// The changes of one chart in a push, in causal order.

@@ -91,7 +91,6 @@ fn a_device_quarantines_a_poisoned_chart_and_applies_the_rest_of_the_page() {
         bytes: signed.change,
         signature: signed.signature,
         author: None,
-        covered_by: None,
     };
     hub.store_behind_the_checks(&hostile.id, poisoned, vec![stored]);
 

@@ -71,7 +71,6 @@ impl Hostile {
             bytes: signed.change,
             signature: signed.signature,
             author: None,
-            covered_by: None,
         };
         hub.store_behind_the_checks(&self.id, doc, vec![stored]);
     }

@@ -169,13 +169,14 @@ impl<C: GenericClient> AccountRows for PostgresRows<'_, C> {
 
     async fn device_standing_for_update(&self, id: &DeviceId) -> Result<Option<Standing>> {
         self.query_opt(
-            "SELECT org, status, served_up_to, handed_in_at FROM devices WHERE id = $1 FOR UPDATE",
+            "SELECT org, status, served_up_to, handed_in_at, public_key FROM devices WHERE id = $1 FOR UPDATE",
             &[&id.as_str()],
         )
         .await?
         .map(|row| {
             Ok(Standing {
                 org: OrgId(row.get(0)),
+                public_key: row.get(4),
                 status: DeviceStatus::parse(row.get(1))?,
                 served_up_to: position_from_sql(row.get(2))?,
                 handed_in: row.get::<_, Option<i64>>(3).map(Timestamp),
@@ -601,6 +602,17 @@ impl<C: GenericClient> AccountRows for PostgresRows<'_, C> {
             )
             .await?
             .map(|row| (row.get::<_, i64>(0) as u64, row.get(1))))
+    }
+
+    async fn revoked_counts(&self, org: &OrgId) -> Result<(u64, u64)> {
+        let row = self
+            .query_one(
+                "SELECT count(*), count(*) FILTER (WHERE status = 'revoked-lost') FROM devices
+                 WHERE org = $1 AND status <> 'active'",
+                &[&org.as_str()],
+            )
+            .await?;
+        Ok((row.get::<_, i64>(0) as u64, row.get::<_, i64>(1) as u64))
     }
 
     async fn put_revocation_list(

@@ -188,15 +188,11 @@ impl<C: GenericClient> FeedRows for PostgresRows<'_, C> {
             .iter()
             .map(|(_, c)| c.author.as_ref().map(|_| signer.as_str()))
             .collect();
-        let covers: Vec<Option<&[u8]>> = changes
-            .iter()
-            .map(|(_, c)| c.covered_by.as_ref().map(|tip| &tip[..]))
-            .collect();
         self.execute(
-            "INSERT INTO changes (doc, hash, bytes, signer, signature, received_at, relayed_by, covered_by)
-             SELECT $1, t.hash, t.bytes, t.signer, t.signature, $2, t.relayed_by, t.covered_by
-             FROM UNNEST($3::bytea[], $4::bytea[], $5::text[], $6::bytea[], $7::text[], $8::bytea[])
-                 AS t(hash, bytes, signer, signature, relayed_by, covered_by)",
+            "INSERT INTO changes (doc, hash, bytes, signer, signature, received_at, relayed_by)
+             SELECT $1, t.hash, t.bytes, t.signer, t.signature, $2, t.relayed_by
+             FROM UNNEST($3::bytea[], $4::bytea[], $5::text[], $6::bytea[], $7::text[])
+                 AS t(hash, bytes, signer, signature, relayed_by)",
             &[
                 &doc.as_str(),
                 &now.0,
@@ -205,7 +201,6 @@ impl<C: GenericClient> FeedRows for PostgresRows<'_, C> {
                 &signers,
                 &signatures,
                 &relays,
-                &covers,
             ],
         )
         .await?;

@@ -398,6 +398,13 @@ impl HubStore for PostgresHubStore {
         org: &OrgId,
         now: Timestamp,
     ) -> Result<([u8; 32], karte_sync::trust::SignedRevocationList), HubStoreError> {
+        // Read only, unless the list is stale.
+        if let Some(held) = self
+            .read(async |rows| rules::trust::held_trust(rows, org).await)
+            .await?
+        {
+            return Ok(held);
+        }
         self.write(None, async |rows| {
             rules::trust::org_trust(rows, &self.keys, org, now).await
         })

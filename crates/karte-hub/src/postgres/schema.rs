@@ -13,7 +13,7 @@ use crate::HubStoreError;
 /// The advisory lock that serialises migrations ("KHUB" and 2).
 const MIGRATION_LOCK: i64 = 0x4b48_5542_0000_0002;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -263,13 +263,6 @@ CREATE TABLE revocation_lists (
 ALTER TABLE devices ADD COLUMN bundle_key BYTEA CHECK (bundle_key IS NULL OR octet_length(bundle_key) = 32);
 ALTER TABLE devices ADD COLUMN cert_serial BIGINT;
 ALTER TABLE devices ADD COLUMN cert BYTEA;
-";
-
-/// The cover rule: a change that came inside a chart sent whole, with no
-/// signature of its own (`signature` empty), names the signed later change
-/// of its author that vouches for it.
-const V12: &str = "
-ALTER TABLE changes ADD COLUMN covered_by BYTEA CHECK (covered_by IS NULL OR octet_length(covered_by) = 32);
 ";
 
 /// Brings the database's schema up to date.

@@ -191,6 +191,8 @@ pub(crate) struct EnrolmentRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Standing {
     pub org: OrgId,
+    /// The device's enrolled Ed25519 public key.
+    pub public_key: Vec<u8>,
     pub status: DeviceStatus,
     /// The highest feed position the hub answered the device with.
     pub served_up_to: u64,
@@ -386,6 +388,10 @@ pub(crate) trait AccountRows {
 
     /// The sequence and signed bytes of `issuer`'s newest revocation list.
     async fn revocation_list(&self, issuer: &str) -> Result<Option<(u64, Vec<u8>)>>;
+
+    /// How many of `org`'s devices are revoked, and how many of those were
+    /// reported lost.
+    async fn revoked_counts(&self, org: &OrgId) -> Result<(u64, u64)>;
 
     /// Stores `issuer`'s revocation list if its sequence is higher than the
     /// one held; `false` if it is not.

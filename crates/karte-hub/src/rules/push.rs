@@ -44,9 +44,12 @@ pub(crate) async fn write_push(
         let (created, owner) = admit_doc(rows, pushed, &standing, now).await?;
         let hashes: Vec<[u8; 32]> = pushed.changes.iter().map(|c| c.hash).collect();
         // Under the feed-writing lock no other writer inserts changes, so
-        // what is not stored now is new; a hash repeated within the push
-        // counts once.
-        let mut seen = rows.stored_hashes(&pushed.doc, &hashes).await?;
+        // what is not stored now is new (and a chart created just now holds
+        // none); a hash repeated within the push counts once.
+        let mut seen = match created {
+            true => Default::default(),
+            false => rows.stored_hashes(&pushed.doc, &hashes).await?,
+        };
         let mut new = Vec::new();
         for change in &pushed.changes {
             if seen.insert(change.hash) {
@@ -118,7 +121,6 @@ async fn seal_change(
             .await?,
         signature: change.signature.clone(),
         author: change.author.clone(),
-        covered_by: change.covered_by,
     })
 }
 

@@ -4,11 +4,17 @@
 //! carry to one another. Only a hub serving with its master key signs: the
 //! key's seed is stored wrapped by it.
 //!
-//! The list is worked out from the devices' statuses whenever it is asked
-//! for, and signed anew (its sequence one higher) only when the set of
-//! revoked devices changed; so `karte-hub device revoke`, which runs
-//! without the master key, needs no signing of its own: the next answer
-//! to any device of the organisation carries the new list.
+//! The list is worked out from the devices' statuses, and signed anew (its
+//! sequence one higher) only when the set of revoked devices changed; so
+//! `karte-hub device revoke`, which runs without the master key, needs no
+//! signing of its own: the next answer to any device of the organisation
+//! carries the new list. Whether it changed is known from two counts read
+//! in a read transaction ([`held_trust`]): a device's status only ever
+//! moves from active to revoked to revoked-lost, and devices are never
+//! removed nor moved to another organisation, so the held list is current
+//! exactly when it names as many revoked and as many lost devices as the
+//! organisation has. Only a stale list opens a write transaction and
+//! unwraps the signing key.
 
 use karte_sync::trust::{
     CertFields, DeviceRole, ORG_CERT_LIFETIME_MS, Principal, Revoked, SignedCert,
@@ -23,6 +29,29 @@ use crate::{DeviceStatus, HubStoreError, OrgId};
 /// The issuer name a list of `org` is stored under.
 fn issuer(org: &OrgId) -> String {
     format!("org:{org}")
+}
+
+/// `org`'s signing public key (the held list's issuer) and its held
+/// revocation list, if that list is current; `None` if none is held or
+/// revocations since call for a new one ([`org_trust`]). Reads only.
+pub(crate) async fn held_trust(
+    rows: &impl Rows,
+    org: &OrgId,
+) -> Result<Option<([u8; 32], SignedRevocationList)>> {
+    let Some((_, signed)) = rows.revocation_list(&issuer(org)).await? else {
+        return Ok(None);
+    };
+    let signed = SignedRevocationList::from_bytes(&signed)
+        .map_err(|_| HubStoreError::corrupt("a stored revocation list"))?;
+    let list = signed
+        .open()
+        .map_err(|_| HubStoreError::corrupt("a stored revocation list"))?;
+    let (revoked, lost) = rows.revoked_counts(org).await?;
+    let listed_lost = list.revoked.iter().filter(|r| r.lost).count() as u64;
+    if list.revoked.len() as u64 != revoked || listed_lost != lost {
+        return Ok(None);
+    }
+    Ok(Some((list.issuer_key, signed)))
 }
 
 /// `org`'s signing public key and its current revocation list, signed anew
@@ -110,11 +139,11 @@ pub(crate) async fn issue_cert(
     if standing.status != DeviceStatus::Active {
         return Err(HubStoreError::DeviceRevoked(device.clone()));
     }
-    let signing_key = rows
-        .device(device)
-        .await?
-        .ok_or_else(|| HubStoreError::UnknownDevice(device.clone()))?
-        .public_key_array()?;
+    let signing_key: [u8; 32] = standing.public_key.as_slice().try_into().map_err(|_| {
+        HubStoreError::corrupt(format!(
+            "device {device} has a public key of the wrong length"
+        ))
+    })?;
     let key = keys.signing_key(rows, &standing.org, now).await?;
     debug_assert_eq!(key.issuer(), &Principal::Org(standing.org.0.clone()));
     let serial = rows.max_cert_serial(&standing.org).await? + 1;

@@ -119,6 +119,31 @@ pub(crate) async fn cache_after_push<S: HubStore>(
     cache(hub, doc, bytes, up_to).await
 }
 
+/// Caches `saved`, the bytes a device pushed of chart `doc` new to the hub,
+/// as its snapshot: the push created the chart and stored every change of
+/// it at or below `up_to` (feed positions are taken under a lock, so no
+/// other change of the chart can lie below), and Automerge rebuilt from
+/// these very bytes the changes stored, so saving the hub's copy again
+/// would only make the same chart.
+pub(crate) async fn cache_pushed_whole<S: HubStore>(
+    hub: &Hub<S>,
+    doc: &PatientId,
+    saved: Vec<u8>,
+    up_to: u64,
+) -> Result<(), Problem> {
+    cache(hub, doc, saved, up_to).await
+}
+
+/// The copy of a chart the hub holds nothing of.
+pub(crate) fn empty() -> ChartCopy {
+    ChartCopy {
+        doc: Automerge::new(),
+        up_to: 0,
+        saved: None,
+        unsaved: 0,
+    }
+}
+
 /// Caches a new snapshot, and has its arrival worked out.
 async fn cache<S: HubStore>(
     hub: &Hub<S>,

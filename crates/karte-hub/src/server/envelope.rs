@@ -5,6 +5,13 @@
 //! the body's length and hash; then, once the caller has checked that
 //! signature, the body, up to the length the device signed. Each stage has
 //! a deadline, so a client that trickles its bytes is cut off.
+//!
+//! A request refused before its body was read is answered at once, and the
+//! rest of its body is then read and thrown away in the background, up to
+//! [`DISCARD_LIMIT`] and the stage's deadline: a connection closed with
+//! bytes unread is reset, and a client still sending would lose the answer
+//! (a device would report the hub unreachable instead of, say,
+//! `request_too_large`). It costs bandwidth, not memory, and no request slot.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode};
@@ -19,6 +26,10 @@ use crate::server::problem::Problem;
 /// far shorter; this bounds what one read of the connection may bring.
 const UNAUTHENTICATED_LIMIT: usize = 1 << 20;
 
+/// The most of a refused request's body read and thrown away so that its
+/// answer reaches the client; a longer one has its connection closed.
+const DISCARD_LIMIT: usize = 1 << 20;
+
 /// A sync request's body as it arrives.
 pub(super) struct Incoming {
     body: Body,
@@ -27,9 +38,16 @@ pub(super) struct Incoming {
 }
 
 impl Incoming {
+    pub fn new(body: Body) -> Incoming {
+        Incoming {
+            body,
+            buffered: Vec::new(),
+        }
+    }
+
     /// Refuses at once a request that declares a length over any this hub
     /// reads.
-    pub fn new(headers: &HeaderMap, body: Body, limits: &Limits) -> Result<Incoming, Problem> {
+    pub fn check_declared(headers: &HeaderMap, limits: &Limits) -> Result<(), Problem> {
         let most = 8 + MAX_REQUEST_HEADER_BYTES + limits.max_compressed_bytes;
         let declared = headers
             .get(axum::http::header::CONTENT_LENGTH)
@@ -41,10 +59,7 @@ impl Incoming {
                 detail: format!("the request declares more than the hub's {most} bytes"),
             }));
         }
-        Ok(Incoming {
-            body,
-            buffered: Vec::new(),
-        })
+        Ok(())
     }
 
     /// Reads until the envelope's header is complete, by `deadline`.
@@ -77,7 +92,7 @@ impl Incoming {
     /// Reads the body the header announced, `len` bytes, by `deadline`.
     /// The caller has checked the header's signature and that `len` is
     /// within its limits.
-    pub async fn body(mut self, len: usize, deadline: Instant) -> Result<Vec<u8>, Problem> {
+    pub async fn body(&mut self, len: usize, deadline: Instant) -> Result<Vec<u8>, Problem> {
         let mut body = std::mem::take(&mut self.buffered);
         body.reserve(len.saturating_sub(body.len()));
         while body.len() <= len {
@@ -97,6 +112,28 @@ impl Incoming {
             }));
         }
         Ok(body)
+    }
+
+    /// Reads the rest of a refused request's body in the background and
+    /// throws it away, until its end, [`DISCARD_LIMIT`] bytes or
+    /// `deadline`, whichever comes first; then the connection is let go.
+    /// The answer is sent meanwhile: the server keeps reading a body whose
+    /// reader is alive.
+    pub fn discard_rest(self, deadline: Instant) {
+        let mut body = self.body;
+        if axum::body::HttpBody::is_end_stream(&body) {
+            return;
+        }
+        tokio::spawn(async move {
+            let mut left = DISCARD_LIMIT;
+            while let Ok(Some(Ok(frame))) = tokio::time::timeout_at(deadline, body.frame()).await {
+                let len = frame.data_ref().map_or(0, |data| data.len());
+                if len > left {
+                    break;
+                }
+                left -= len;
+            }
+        });
     }
 
     /// Appends the next bytes received to `buffered`; `false` at the end of

@@ -6,9 +6,13 @@
 //! authors' tips: every change in it that the hub lacks is taken as if
 //! pushed one by one, authenticated by the cover rule
 //! (`karte_sync::cover`): a signed change of the same author descends from
-//! it. Such a change is stored with its covering tip (`covered_by`) and no
+//! it. Such a change is stored under the covering tip's author with no
 //! signature of its own, and from then on goes to devices only inside a
-//! chart sent whole (see `updates`).
+//! chart sent whole (see `updates`). Which tip covered it is not kept: no
+//! one reads it, and the cover rule finds it again in the chart's history.
+//! A new chart that came whole is checked change by change against one
+//! copy that each change is then applied to, and its saved bytes are
+//! cached as its snapshot once stored, not saved again.
 //!
 //! The checks, in order: every chart id is sane; every change has the hash
 //! it claims, is signed by its author (or covered by a signed tip of its
@@ -39,7 +43,8 @@ use crate::server::blocking::run_blocking;
 use crate::server::chart_copy;
 use crate::server::problem::Problem;
 use crate::{
-    CircleEvent, Device, DeviceStatus, Hub, HubStore, HubStoreError, PushedDoc, StoredChange,
+    CircleEvent, Device, DeviceStatus, DocRecord, Hub, HubStore, HubStoreError, PushedDoc,
+    StoredChange,
 };
 
 /// The longest chart id the hub accepts (a ULID has 26 characters).
@@ -47,10 +52,6 @@ const MAX_DOC_ID_LEN: usize = 64;
 
 /// The changes of one chart in a push, verified.
 type VerifiedDoc = (PatientId, Vec<(SignedChange, ChangeInfo)>);
-
-/// For the changes a chart sent whole brought, each change authenticated by
-/// a later signed change of its author: that tip's hash.
-type Covers = HashMap<[u8; 32], [u8; 32]>;
 
 /// One pushed chart: its changes one by one, and the chart whole if sent so.
 struct GroupedDoc {
@@ -66,6 +67,13 @@ struct ReadWhole {
     changes: Vec<automerge::Change>,
     held: HashSet<[u8; 32]>,
 }
+
+/// The record of each pushed chart the hub holds, read once per push.
+type Records = HashMap<PatientId, Option<DocRecord>>;
+
+/// The saved bytes of each chart new to the hub that came whole and alone
+/// (no change pushed beside it): once stored, they are its snapshot.
+type NewWhole = HashMap<PatientId, Vec<u8>>;
 
 /// What a push did.
 #[derive(Debug, Default)]
@@ -97,6 +105,10 @@ pub(super) async fn receive<S: HubStore>(
     now: Timestamp,
 ) -> Result<Received, Problem> {
     let docs = group_by_doc(pushes, &device.id)?;
+    let mut records = Records::with_capacity(docs.len());
+    for grouped in &docs {
+        records.insert(grouped.doc.clone(), hub.store().doc(&grouped.doc).await?);
+    }
     let authors = relayed_authors(hub, device, &docs).await?;
     let mut keys: HashMap<DeviceId, [u8; 32]> = authors
         .iter()
@@ -104,38 +116,38 @@ pub(super) async fn receive<S: HubStore>(
         .collect();
     keys.insert(device.id.clone(), public_key);
     let device_id = device.id.clone();
-    let docs = read_whole_charts(hub, docs).await?;
-    let (checked, covers) = run_blocking(move || verify_all(docs, &device_id, &keys)).await?;
+    let (docs, mut new_whole) = read_whole_charts(hub, docs, &records).await?;
+    let checked = run_blocking(move || verify_all(docs, &device_id, &keys)).await?;
     let mut verified = Vec::with_capacity(checked.len());
     for (doc, changes) in checked {
-        if let Admission::Admitted = admission(hub, device, &doc, &changes).await? {
-            admit_authors(hub, device, &authors, &doc, &changes).await?;
+        let record = records.get(&doc).and_then(Option::as_ref);
+        if let Admission::Admitted = admission(hub, device, record, &doc, &changes).await? {
+            admit_authors(device, &authors, record, &doc, &changes)?;
             verified.push((doc, changes));
         }
     }
     let (mut acked, mut batch, mut hashes) = (Vec::new(), Vec::new(), HashSet::new());
     let mut to_cache = Vec::new();
+    let mut pushed_whole = Vec::new();
     let mut received = 0usize;
     for (doc, changes) in verified {
-        let copy = chart_copy::load(hub, &doc).await?;
+        // A chart the hub holds nothing of has nothing to load.
+        let copy = match records.get(&doc).and_then(Option::as_ref) {
+            Some(_) => chart_copy::load(hub, &doc).await?,
+            None => chart_copy::empty(),
+        };
         let up_to = copy.up_to;
+        let whole = new_whole.remove(&doc);
         // A chart that grows well past its cached snapshot is saved now,
         // while its copy is at hand, and cached once the push is stored, so
-        // the next device to need it whole does not rebuild it.
-        let save = copy.unsaved + changes.len() > hub.config().snapshot_refresh_after;
+        // the next device to need it whole does not rebuild it. A new chart
+        // that came whole is cached as it came.
+        let save =
+            whole.is_none() && copy.unsaved + changes.len() > hub.config().snapshot_refresh_after;
         let checked_doc = doc.clone();
         let pusher = device.id.clone();
-        let doc_covers = covers.get(&doc).cloned().unwrap_or_default();
         let (saved, heads, changes) = run_blocking(move || {
-            apply_to_copy(
-                copy.doc,
-                &checked_doc,
-                changes,
-                &doc_covers,
-                &pusher,
-                now,
-                save,
-            )
+            apply_to_copy(copy.doc, &checked_doc, changes, &pusher, now, save)
         })
         .await?;
         acked.push(DocHeads {
@@ -150,11 +162,25 @@ pub(super) async fn receive<S: HubStore>(
         if let Some(bytes) = saved {
             to_cache.push((doc.clone(), bytes, up_to));
         }
+        if let Some(bytes) = whole {
+            pushed_whole.push((doc.clone(), bytes));
+        }
         batch.push(PushedDoc { doc, changes });
     }
     let stored_push = !batch.is_empty();
     if stored_push {
         let outcome = hub.store().store_push(&device.id, batch, now).await?;
+        if let Some(last) = outcome.last_position {
+            for (doc, bytes) in pushed_whole {
+                let created = outcome
+                    .docs
+                    .iter()
+                    .any(|d| d.doc == doc && d.created && d.skipped == 0);
+                if created {
+                    chart_copy::cache_pushed_whole(hub, &doc, bytes, last).await?;
+                }
+            }
+        }
         let stored: usize = outcome.docs.iter().map(|d| d.stored.len()).sum();
         tracing::info!(
             device = %device.id,
@@ -184,10 +210,11 @@ pub(super) async fn receive<S: HubStore>(
 async fn admission<S: HubStore>(
     hub: &Hub<S>,
     device: &Device,
+    record: Option<&DocRecord>,
     doc: &PatientId,
     changes: &[(SignedChange, ChangeInfo)],
 ) -> Result<Admission, Problem> {
-    let Some(record) = hub.store().doc(doc).await? else {
+    let Some(record) = record else {
         return Ok(Admission::Admitted);
     };
     if record.circle.contains(&device.org) {
@@ -257,12 +284,15 @@ fn group_by_doc(pushes: Vec<DocPush>, pusher: &DeviceId) -> Result<Vec<GroupedDo
 
 /// Reads every chart sent whole: its changes, and those of them the hub
 /// holds already (which need no signature: they were checked when they
-/// came).
+/// came). Also keeps the saved bytes of each chart new to the hub that
+/// came whole and alone.
 async fn read_whole_charts<S: HubStore>(
     hub: &Hub<S>,
     docs: Vec<GroupedDoc>,
-) -> Result<Vec<(GroupedDoc, Option<ReadWhole>)>, Problem> {
+    records: &Records,
+) -> Result<(Vec<(GroupedDoc, Option<ReadWhole>)>, NewWhole), Problem> {
     let mut out = Vec::with_capacity(docs.len());
+    let mut new_whole = NewWhole::new();
     for mut grouped in docs {
         let Some(whole) = grouped.whole.take() else {
             out.push((grouped, None));
@@ -270,12 +300,19 @@ async fn read_whole_charts<S: HubStore>(
         };
         let doc = grouped.doc.clone();
         let (tips, saved) = (whole.tips, whole.saved);
-        let changes = run_blocking(move || read_saved(&doc, &saved)).await?;
-        let held = if hub.store().doc(&grouped.doc).await?.is_some() {
+        let (changes, saved) = run_blocking(move || {
+            let changes = read_saved(&doc, &saved)?;
+            Ok((changes, saved))
+        })
+        .await?;
+        let held = if records.get(&grouped.doc).is_some_and(Option::is_some) {
             let hashes: Vec<[u8; 32]> = changes.iter().map(|c| c.hash().0).collect();
             let present = hub.store().present_changes(&grouped.doc, &hashes).await?;
             present.into_iter().collect()
         } else {
+            if grouped.changes.is_empty() {
+                new_whole.insert(grouped.doc.clone(), saved);
+            }
             HashSet::new()
         };
         out.push((
@@ -287,7 +324,7 @@ async fn read_whole_charts<S: HubStore>(
             }),
         ));
     }
-    Ok(out)
+    Ok((out, new_whole))
 }
 
 /// The changes of a saved chart, in causal order. Automerge checks, as it
@@ -393,10 +430,10 @@ async fn relayed_authors<S: HubStore>(
 /// Whether each author of relayed changes to `doc` may write it, as if it
 /// had pushed them itself: its organisation is in the chart's care circle,
 /// or the chart is new and the author is of the pusher's organisation.
-async fn admit_authors<S: HubStore>(
-    hub: &Hub<S>,
+fn admit_authors(
     pusher: &Device,
     authors: &HashMap<DeviceId, (Device, [u8; 32])>,
+    record: Option<&DocRecord>,
     doc: &PatientId,
     changes: &[(SignedChange, ChangeInfo)],
 ) -> Result<(), Problem> {
@@ -407,10 +444,10 @@ async fn admit_authors<S: HubStore>(
     if relayed.is_empty() {
         return Ok(());
     }
-    let circle = hub.store().doc(doc).await?.map(|record| record.circle);
+    let circle = record.map(|record| &record.circle);
     for author in relayed {
         let (record, _) = &authors[author];
-        let allowed = match &circle {
+        let allowed = match circle {
             Some(circle) => circle.contains(&record.org),
             None => record.org == pusher.org,
         };
@@ -429,18 +466,12 @@ fn verify_all(
     docs: Vec<(GroupedDoc, Option<ReadWhole>)>,
     pusher: &DeviceId,
     keys: &HashMap<DeviceId, [u8; 32]>,
-) -> Result<(Vec<VerifiedDoc>, HashMap<PatientId, Covers>), Problem> {
-    let mut all_covers = HashMap::new();
-    let verified = docs
-        .into_iter()
+) -> Result<Vec<VerifiedDoc>, Problem> {
+    docs.into_iter()
         .map(|(grouped, whole)| {
             let mut verified = Vec::new();
             if let Some(whole) = whole {
-                let (changes, covers) = verify_whole(&grouped.doc, whole, pusher, keys)?;
-                verified = changes;
-                if !covers.is_empty() {
-                    all_covers.insert(grouped.doc.clone(), covers);
-                }
+                verified = verify_whole(&grouped.doc, whole, pusher, keys)?;
             }
             for signed in grouped.changes {
                 // Each change against its author's key: the pusher's
@@ -451,19 +482,17 @@ fn verify_all(
             }
             Ok((grouped.doc, verified))
         })
-        .collect::<Result<Vec<_>, Problem>>()?;
-    Ok((verified, all_covers))
+        .collect()
 }
 
 /// The changes of a chart sent whole that the hub lacks, each authenticated
-/// by the cover rule and attributed to the author whose tip vouches for it,
-/// and the tip covering each change that is not a tip itself.
+/// by the cover rule and attributed to the author whose tip vouches for it.
 fn verify_whole(
     doc: &PatientId,
     whole: ReadWhole,
     pusher: &DeviceId,
     keys: &HashMap<DeviceId, [u8; 32]>,
-) -> Result<(Vec<(SignedChange, ChangeInfo)>, Covers), Problem> {
+) -> Result<Vec<(SignedChange, ChangeInfo)>, Problem> {
     let ReadWhole {
         tips,
         changes,
@@ -474,17 +503,13 @@ fn verify_whole(
         .map_err(|error| refused_cover(doc, error))?;
     let by_hash: HashMap<[u8; 32], &karte_sync::ChangeSignature> =
         tips.iter().map(|tip| (tip.hash, tip)).collect();
-    let mut covers = Covers::new();
     let mut out = Vec::with_capacity(changes.len());
-    for (change, how) in changes.iter().zip(how) {
+    for (change, how) in changes.into_iter().zip(how) {
         let hash = change.hash().0;
         let (tip, signature) = match how {
             Authentication::Held => continue,
             Authentication::Signed => (by_hash[&hash], by_hash[&hash].signature.clone()),
-            Authentication::Covered { tip } => {
-                covers.insert(hash, tip);
-                (by_hash[&tip], Vec::new())
-            }
+            Authentication::Covered { tip } => (by_hash[&tip], Vec::new()),
         };
         let signed = SignedChange {
             change: change.raw_bytes().to_vec(),
@@ -496,11 +521,11 @@ fn verify_whole(
             hash: change.hash(),
             actor: change.actor_id().clone(),
             deps: change.deps().to_vec(),
-            change: change.clone(),
+            change,
         };
         out.push((signed, info));
     }
-    Ok((out, covers))
+    Ok(out)
 }
 
 /// A chart sent whole whose signatures do not vouch for every change in
@@ -531,7 +556,6 @@ fn apply_to_copy(
     mut copy: automerge::Automerge,
     doc: &PatientId,
     changes: Vec<(SignedChange, ChangeInfo)>,
-    covers: &Covers,
     pusher: &DeviceId,
     received_at: Timestamp,
     save: bool,
@@ -564,46 +588,34 @@ fn apply_to_copy(
         }
         seen.insert(info.hash);
     }
-    if !changes.is_empty() {
-        // One at a time on a scratch copy, so that each change is checked
-        // against the chart it applies to; one the hub has (pushed again
-        // after a lost answer) was checked when it came first.
-        let mut scratch = copy.clone();
-        for (signed, info) in &changes {
-            if scratch.get_change_meta_by_hash(&info.hash).is_some() {
-                continue;
-            }
+    // One at a time, so that each change is checked against the chart it
+    // applies to, and taken in with the chart checks every device makes of
+    // what it receives: the copy the next change is checked against is the
+    // copy itself, so each change is applied once. A change the hub has
+    // (pushed again after a lost answer) was checked when it came first.
+    // A refusal drops the copy with everything of the push.
+    let mut stored = Vec::with_capacity(changes.len());
+    for (signed, info) in changes {
+        if copy.get_change_meta_by_hash(&info.hash).is_none() {
             // Judged as the author's: a relayed change is checked as if
             // its author had pushed it.
             let delivery = Delivery {
                 signer: signed.author.as_ref().unwrap_or(pusher),
                 received_at,
             };
-            check_change(&scratch, doc, &info.change, &delivery)
+            check_change(&copy, doc, &info.change, &delivery)
                 .map_err(|error| refused_edit(doc, error))?;
-            scratch
-                .apply_changes([info.change.clone()])
-                .map_err(|error| refused_change(doc, error))?;
+            Chart::admit(&mut copy, doc, vec![info.change])
+                .map_err(|error| refused_chart(doc, error))?;
         }
-        // Then the chart checks every device makes of what it receives,
-        // all or nothing, on the copy itself.
-        let pushed = changes
-            .iter()
-            .map(|(_, info)| info.change.clone())
-            .collect();
-        Chart::admit(&mut copy, doc, pushed).map_err(|error| refused_chart(doc, error))?;
-    }
-    let heads = copy.get_heads().into_iter().map(|h| h.0).collect();
-    let stored = changes
-        .into_iter()
-        .map(|(signed, _)| StoredChange {
-            covered_by: covers.get(&signed.hash).copied(),
+        stored.push(StoredChange {
             hash: signed.hash,
             bytes: signed.change,
             signature: signed.signature,
             author: signed.author,
-        })
-        .collect();
+        });
+    }
+    let heads = copy.get_heads().into_iter().map(|h| h.0).collect();
     Ok((save.then(|| copy.save()), heads, stored))
 }
 

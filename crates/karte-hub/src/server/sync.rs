@@ -48,24 +48,35 @@ pub(super) async fn handle<S: HubStore>(
     // The device, once its signature held: the only part of a refused
     // request the log may name.
     let mut signer = None;
-    match sync(&hub, &headers, body, &mut signer).await {
+    let started = Instant::now();
+    let mut incoming = Incoming::new(body);
+    let response = match sync(&hub, &headers, &mut incoming, started, &mut signer).await {
         Ok(bytes) => ([(CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
         Err(problem) => {
             problem.log_refusal("sync", signer.as_ref());
             problem.into_response()
         }
-    }
+    };
+    // A body left unread (a refusal, or a lost device told to wipe) is read
+    // and thrown away within the deadline of the stage the request
+    // reached, so the client, perhaps still sending, reads the answer.
+    let guard = &hub.config().guard;
+    incoming.discard_rest(match signer {
+        Some(_) => started + guard.body_timeout,
+        None => started + guard.header_timeout.min(guard.body_timeout),
+    });
+    response
 }
 
 async fn sync<S: HubStore>(
     hub: &Hub<S>,
     headers: &HeaderMap,
-    body: Body,
+    incoming: &mut Incoming,
+    started: Instant,
     signer: &mut Option<DeviceId>,
 ) -> Result<Vec<u8>, Problem> {
     let config = hub.config();
-    let started = Instant::now();
-    let mut incoming = Incoming::new(headers, body, &config.limits)?;
+    Incoming::check_declared(headers, &config.limits)?;
     let (header, version) = incoming
         .header(started + config.guard.header_timeout.min(config.guard.body_timeout))
         .await?;

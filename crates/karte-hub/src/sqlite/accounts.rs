@@ -156,7 +156,7 @@ impl AccountRows for SqliteRows<'_> {
     async fn device_standing_for_update(&self, id: &DeviceId) -> Result<Option<Standing>> {
         self.0
             .prepare_cached(
-                "SELECT org, status, served_up_to, handed_in_at FROM devices WHERE id = ?1",
+                "SELECT org, status, served_up_to, handed_in_at, public_key FROM devices WHERE id = ?1",
             )?
             .query_row([id.as_str()], |r| {
                 Ok((
@@ -164,12 +164,14 @@ impl AccountRows for SqliteRows<'_> {
                     r.get::<_, String>(1)?,
                     r.get::<_, i64>(2)?,
                     r.get::<_, Option<i64>>(3)?,
+                    r.get::<_, Vec<u8>>(4)?,
                 ))
             })
             .optional()?
-            .map(|(org, status, served, handed_in)| {
+            .map(|(org, status, served, handed_in, public_key)| {
                 Ok(Standing {
                     org: OrgId(org),
+                    public_key,
                     status: DeviceStatus::parse(&status)?,
                     served_up_to: position_from_sql(served)?,
                     handed_in: handed_in.map(Timestamp),
@@ -604,6 +606,18 @@ impl AccountRows for SqliteRows<'_> {
             .prepare_cached("SELECT sequence, signed FROM revocation_lists WHERE issuer = ?1")?
             .query_row([issuer], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))
             .optional()?)
+    }
+
+    async fn revoked_counts(&self, org: &OrgId) -> Result<(u64, u64)> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT count(*), coalesce(sum(status = 'revoked-lost'), 0) FROM devices
+                 WHERE org = ?1 AND status <> 'active'",
+            )?
+            .query_row([org.as_str()], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+            })?)
     }
 
     async fn put_revocation_list(

@@ -169,8 +169,8 @@ impl FeedRows for SqliteRows<'_> {
         changes: &[(u64, &StoredChange)],
     ) -> Result<()> {
         let mut insert_change = self.0.prepare_cached(
-            "INSERT INTO changes (doc, hash, bytes, signer, signature, received_at, relayed_by, covered_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO changes (doc, hash, bytes, signer, signature, received_at, relayed_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         let mut insert_entry = self.0.prepare_cached(
             "INSERT INTO feed (position, doc, kind, hash, at) VALUES (?1, ?2, 'change', ?3, ?4)",
@@ -184,7 +184,6 @@ impl FeedRows for SqliteRows<'_> {
                 change.signature,
                 now.0,
                 change.author.as_ref().map(|_| signer.as_str()),
-                change.covered_by.as_ref().map(|tip| &tip[..]),
             ])?;
             insert_entry.execute(params![
                 position_to_sql(*position),

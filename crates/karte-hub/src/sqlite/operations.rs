@@ -445,6 +445,14 @@ impl HubStore for SqliteHubStore {
         now: Timestamp,
     ) -> Result<([u8; 32], karte_sync::trust::SignedRevocationList), HubStoreError> {
         let org = org.clone();
+        // Read only, unless the list is stale.
+        let held_org = org.clone();
+        if let Some(held) = self
+            .read(async move |rows| rules::trust::held_trust(rows, &held_org).await)
+            .await?
+        {
+            return Ok(held);
+        }
         let keys = self.keys();
         self.write(async move |rows| rules::trust::org_trust(rows, &keys, &org, now).await)
             .await

@@ -20,7 +20,7 @@ const APPLICATION_ID: i32 = 0x4b48_5542;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The migrations, in order; entry `n` brings the database to `user_version` n+1.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -257,13 +257,6 @@ CREATE TABLE revocation_lists (
 ALTER TABLE devices ADD COLUMN bundle_key BLOB CHECK (bundle_key IS NULL OR length(bundle_key) = 32);
 ALTER TABLE devices ADD COLUMN cert_serial INTEGER;
 ALTER TABLE devices ADD COLUMN cert BLOB;
-";
-
-/// The cover rule: a change that came inside a chart sent whole, with no
-/// signature of its own (`signature` empty), names the signed later change
-/// of its author that vouches for it.
-const V11: &str = "
-ALTER TABLE changes ADD COLUMN covered_by BLOB CHECK (covered_by IS NULL OR length(covered_by) = 32);
 ";
 
 /// Opens (creating if need be) the hub database at `path` and brings its

@@ -60,7 +60,7 @@ impl Sqlite {
 
 impl Backend for Sqlite {
     type Store = SqliteHubStore;
-    const NEWER_SCHEMA: &str = "PRAGMA user_version = 12";
+    const NEWER_SCHEMA: &str = "PRAGMA user_version = 11";
 
     async fn empty() -> Self {
         Sqlite {
@@ -97,7 +97,7 @@ pub struct Postgres {
 
 impl Backend for Postgres {
     type Store = PostgresHubStore;
-    const NEWER_SCHEMA: &str = "INSERT INTO hub_schema (version) VALUES (13)";
+    const NEWER_SCHEMA: &str = "INSERT INTO hub_schema (version) VALUES (12)";
 
     async fn empty() -> Self {
         Postgres {

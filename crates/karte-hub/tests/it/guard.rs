@@ -173,6 +173,69 @@ pub async fn nothing_unauthenticated_is_read_past_its_header<B: Backend>() {
     assert_eq!(hub.post_sync(good).await.status, 200);
 }
 
+/// Regression test for the flaky `broken_envelopes_are_refused_with_their_code`:
+/// the hub refused a request from its header and closed the connection
+/// with the body unread, so a client still sending was reset and lost the
+/// answer (a device reported `hub_unreachable`, not `request_too_large`).
+/// Now the answer comes at once and the rest of the body is read and
+/// thrown away: every later piece is taken, and the connection then serves
+/// the next request.
+pub async fn a_refused_body_still_on_its_way_is_read_so_the_answer_arrives<B: Backend>() {
+    let hub = TestHub::<B>::start_with(HubConfig {
+        limits: karte_sync::Limits {
+            max_compressed_bytes: 64 << 10,
+            max_inflated_bytes: 1 << 20,
+        },
+        ..HubConfig::default()
+    })
+    .await;
+    let (org, _) = hub.add_org("station").await;
+    let tablet = hub.enrol(&org.id, "tablet").await;
+    let stranger = TestDevice::new("stranger");
+    let now = hub.now().0;
+    let cases: Vec<(&str, Vec<u8>, (u16, &str))> = vec![
+        (
+            "the enrolled device, over the wire limit",
+            signed(&tablet.key, &tablet, now, vec![7; 100 << 10]),
+            (413, "request_too_large"),
+        ),
+        (
+            "an unknown device",
+            signed(&stranger.key, &stranger, now, vec![7; 60 << 10]),
+            (401, "unknown_device"),
+        ),
+        (
+            "a length over the limit, declared",
+            signed(&stranger.key, &stranger, now, vec![7; 300 << 10]),
+            (413, "request_too_large"),
+        ),
+    ];
+    for (what, envelope, refusal) in cases {
+        let first = header_len(&envelope) + 4096;
+        let (answer, mut connection) =
+            send_part(&hub.url, envelope.len(), &envelope[..first]).await;
+        assert_eq!(answer.refusal(), refusal, "{what}: {:?}", answer.problem);
+        // The client goes on sending, as one that had not read the answer
+        // yet would; a connection closed under it would fail these writes.
+        for piece in envelope[first..].chunks(8 << 10) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            connection
+                .write_all(piece)
+                .await
+                .unwrap_or_else(|error| panic!("{what}: the hub stopped reading: {error}"));
+        }
+        let addr = hub.url.trim_start_matches("http://");
+        connection
+            .write_all(format!("GET /v1/health HTTP/1.1\r\nhost: {addr}\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let health = tokio::time::timeout(Duration::from_secs(30), read_answer(&mut connection))
+            .await
+            .expect("the hub answered the next request on the connection");
+        assert_eq!(health.status, 200, "{what}: {:?}", health.problem);
+    }
+}
+
 fn with_guard(guard: GuardConfig) -> HubConfig {
     HubConfig {
         guard,

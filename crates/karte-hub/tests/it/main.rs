@@ -154,6 +154,7 @@ on_both_backends! {
     edits::a_write_outside_the_layout_is_refused,
     edits::an_implausible_time_is_refused,
     guard::nothing_unauthenticated_is_read_past_its_header,
+    guard::a_refused_body_still_on_its_way_is_read_so_the_answer_arrives,
     guard::a_trickling_request_is_cut_off,
     guard::a_device_over_its_rate_is_told_when_to_come_back,
     guard::an_address_over_its_rate_is_refused,

@@ -89,7 +89,6 @@ pub fn change(doc: &PatientId, n: u32, extra: usize) -> StoredChange {
         bytes,
         signature: vec![n as u8; 64],
         author: None,
-        covered_by: None,
     }
 }
 

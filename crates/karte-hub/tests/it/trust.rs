@@ -216,4 +216,36 @@ pub async fn a_sync_answer_carries_a_newer_list_and_a_renewed_cert_only_when_nee
     assert_eq!(update.list, None);
     let renewed = verify_member(&update.cert.unwrap(), &anchors, &lists, NOW.0).unwrap();
     assert!(renewed.cert.serial > member.cert.serial);
+
+    // The retired device reported lost since: the list is signed anew
+    // once, naming it lost, and then held as it is, sync after sync.
+    hub.store.revoke(&other.id, true).await.unwrap();
+    let current = TrustState {
+        list_sequence: 2,
+        cert_not_after_ms: Some(renewed.cert.not_after_ms),
+        ..current
+    };
+    let answer = hub.post_sync(ask(&mut tablet, Some(current))).await;
+    let update = answer
+        .response()
+        .trust
+        .expect("the list naming the lost device");
+    assert_eq!(update.cert, None);
+    assert!(
+        lists
+            .merge(update.list.as_ref().unwrap(), &anchors)
+            .unwrap()
+    );
+    assert_eq!(lists.sequence(&issuer), 3);
+    assert!(lists.revocation(&issuer, &other.id).is_some_and(|r| r.lost));
+    let current = TrustState {
+        list_sequence: 3,
+        ..current
+    };
+    for _ in 0..2 {
+        let answer = hub.post_sync(ask(&mut tablet, Some(current))).await;
+        assert_eq!(answer.response().trust, None);
+        let (_, held) = hub.store.org_trust(&org.id, NOW).await.unwrap();
+        assert_eq!(held.open().unwrap().sequence, 3);
+    }
 }

@@ -21,7 +21,7 @@ use std::collections::VecDeque;
 use karte_types::{DeviceId, ErrorCode, PatientId};
 
 use crate::client::replica::{
-    AuditOutgoing, FeedCursor, Outgoing, OutgoingChange, OutgoingChart, ReceivedPage, Replica,
+    AuditOutgoing, FeedCursor, Outgoing, OutgoingChange, OutgoingWhole, ReceivedPage, Replica,
 };
 use crate::client::summary::{SyncProgress, SyncSummary};
 use crate::client::transport::Transport;
@@ -420,11 +420,11 @@ fn first_request<R: Replica>(
         quarantined,
     } = replica.outgoing()?;
     let mut pushes = Vec::with_capacity(charts.len());
-    for chart in charts {
-        if let Some(push) = whole_push(identity, &chart) {
+    for mut chart in charts {
+        if let Some(whole) = chart.whole.take() {
             summary.pushed_charts += 1;
             summary.pushed_whole += 1;
-            pushes.push(push);
+            pushes.push(whole_push(identity, chart.doc, whole));
             continue;
         }
         if chart.changes.is_empty() {
@@ -464,9 +464,8 @@ fn first_request<R: Replica>(
 }
 
 /// A chart the replica offers whole, with its tips signed now: all of them
-/// are this device's own changes.
-fn whole_push(identity: DeviceIdentity<'_>, chart: &OutgoingChart) -> Option<DocPush> {
-    let whole = chart.whole.as_ref()?;
+/// are this device's own changes. The saved chart is moved, not copied.
+fn whole_push(identity: DeviceIdentity<'_>, doc: PatientId, whole: OutgoingWhole) -> DocPush {
     let tips = whole
         .tips
         .iter()
@@ -476,14 +475,14 @@ fn whole_push(identity: DeviceIdentity<'_>, chart: &OutgoingChart) -> Option<Doc
             signature: sign_change_hash(identity.key, hash),
         })
         .collect();
-    Some(DocPush {
-        doc: chart.doc.clone(),
+    DocPush {
+        doc,
         changes: Vec::new(),
         whole: Some(WholeChart {
-            saved: whole.saved.clone(),
+            saved: whole.saved,
             tips,
         }),
-    })
+    }
 }
 
 /// What a chart sent whole weighs in a request.
