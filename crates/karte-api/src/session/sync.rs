@@ -402,6 +402,41 @@ impl Session {
 }
 
 impl Session {
+    /// Applies updates received from a peer, already checked (signatures
+    /// and chart checks), as one page that leaves the hub's cursor where it
+    /// is: one vault transaction with their signatures and audit entries.
+    pub(super) fn apply_from_peer(
+        &mut self,
+        updates: Vec<DocUpdate>,
+    ) -> Result<PageApplied, ApiError> {
+        let state = self.vault.sync_state()?;
+        let mut replica = VaultReplica {
+            session: self,
+            clean: Vec::new(),
+            random: SystemRandom::new(),
+            withhold_pushes: false,
+            relay_all: false,
+            unrelayable: 0,
+        };
+        replica.apply_page(ReceivedPage {
+            cursor: FeedCursor {
+                position: state.cursor,
+                resume_after: state.resume_after,
+            },
+            acked: Vec::new(),
+            updates,
+            removed: Vec::new(),
+            shares_accepted: Vec::new(),
+            shares_pending: Vec::new(),
+            unshares_accepted: Vec::new(),
+            refused: Vec::new(),
+            quarantine_reported: false,
+            audit_acked: None,
+            pushed: Vec::new(),
+            feed_id: None,
+        })
+    }
+
     /// One run of the sync client over the vault; `relay_all` hands back
     /// every change the hub lacks, not only this device's. Also says how
     /// many charts could not be handed back.

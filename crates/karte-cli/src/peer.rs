@@ -1,0 +1,124 @@
+//! `karte peer serve` and `karte peer sync`: sync with another device of
+//! the organisation on the local network, without the hub. Progress goes
+//! to standard error, the summary to standard output, Japanese first.
+
+use anyhow::Result;
+use karte_api::{PeerSummary, human_bytes};
+
+use crate::args::{Cli, PeerCommand};
+use crate::open;
+
+pub fn run(cli: &Cli, command: &PeerCommand) -> Result<()> {
+    match command {
+        PeerCommand::Serve { listen, once } => serve(cli, listen, *once),
+        PeerCommand::Sync { address, json } => sync(cli, address, *json),
+    }
+}
+
+fn serve(cli: &Cli, listen: &str, once: bool) -> Result<()> {
+    let mut session = open(cli)?;
+    let listener = session.peer_listen(listen)?;
+    // The first line names the address, so a script (or a test) can read
+    // the port picked for `:0`.
+    eprintln!(
+        "近くの端末からの同期を待っています / waiting for nearby devices on {}",
+        listener.local_addr()?
+    );
+    loop {
+        match session.peer_serve_one(&listener, |step| eprintln!("  {}", step_words(step))) {
+            Ok(summary) => println!("{}", words(&summary)),
+            Err(error) if once => return Err(error.into()),
+            // One device's refusal or broken link ends that session only.
+            Err(error) => eprintln!("error[{}]: {error}", error.code()),
+        }
+        if once {
+            return Ok(());
+        }
+    }
+}
+
+fn sync(cli: &Cli, address: &str, json: bool) -> Result<()> {
+    let mut session = open(cli)?;
+    eprintln!("{address} に接続しています / connecting to {address}");
+    let summary = session.peer_sync(address, |step| eprintln!("  {}", step_words(step)))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&json_summary(&summary))?);
+    } else {
+        println!("{}", words(&summary));
+    }
+    Ok(())
+}
+
+fn step_words(step: &str) -> &'static str {
+    match step {
+        "hello" => "相手の端末を確認しました / the other device is a member",
+        "received" => "受け取ったカルテを確認して保存しました / received charts checked and saved",
+        "sent" => "カルテを送りました / charts sent",
+        _ => "…",
+    }
+}
+
+/// The summary in one line per language.
+fn words(summary: &PeerSummary) -> String {
+    let peer = summary
+        .peer
+        .as_ref()
+        .map_or_else(|| "?".to_owned(), ToString::to_string);
+    let mut ja = format!(
+        "端末 {peer} と同期しました: 送信 {} 件 ({} カルテ), 受信 {} 件 ({} カルテ)",
+        summary.sent_changes,
+        summary.sent_charts,
+        summary.received_changes,
+        summary.received_charts,
+    );
+    let mut en = format!(
+        "synced with device {peer}: sent {} changes in {} charts, received {} changes in {} charts; {} round trip{}, {} sent, {} received",
+        summary.sent_changes,
+        summary.sent_charts,
+        summary.received_changes,
+        summary.received_charts,
+        summary.round_trips,
+        if summary.round_trips == 1 { "" } else { "s" },
+        human_bytes(summary.bytes_sent),
+        human_bytes(summary.bytes_received),
+    );
+    for refused in summary.refused.iter().chain(&summary.refused_by_peer) {
+        ja.push_str(&format!(
+            "; カルテ {} は受け取りを拒否 ({})",
+            refused.doc, refused.code
+        ));
+        en.push_str(&format!(
+            "; chart {} refused ({})",
+            refused.doc, refused.code
+        ));
+    }
+    if summary.clock_difference_ms.abs() > karte_api::PEER_CLOCK_WARNING_MS {
+        let minutes = summary.clock_difference_ms / 60_000;
+        ja.push_str(&format!("; 相手の時計が {minutes} 分ずれています"));
+        en.push_str(&format!(
+            "; the other device's clock is {minutes} minutes off"
+        ));
+    }
+    format!("{ja}\n{en}")
+}
+
+fn json_summary(summary: &PeerSummary) -> serde_json::Value {
+    let refusals = |list: &[karte_api::PeerRefusal]| {
+        list.iter()
+            .map(|r| serde_json::json!({"doc": r.doc.to_string(), "code": r.code}))
+            .collect::<Vec<_>>()
+    };
+    serde_json::json!({
+        "peer": summary.peer.as_ref().map(ToString::to_string),
+        "sent_changes": summary.sent_changes,
+        "sent_charts": summary.sent_charts,
+        "received_changes": summary.received_changes,
+        "received_charts": summary.received_charts,
+        "refused": refusals(&summary.refused),
+        "refused_by_peer": refusals(&summary.refused_by_peer),
+        "round_trips": summary.round_trips,
+        "bytes_sent": summary.bytes_sent,
+        "bytes_received": summary.bytes_received,
+        "clock_difference_ms": summary.clock_difference_ms,
+    })
+}
