@@ -578,3 +578,6 @@ fn changes_in(update: &DocUpdate) -> usize {
         Payload::Snapshot(_) => 1,
     }
 }
+
+#[cfg(test)]
+mod tests;
