@@ -5,6 +5,8 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
 
 use crate::support::TestVault;
 use crate::sync::{HubProcess, enrolled};
@@ -13,6 +15,8 @@ use crate::sync::{HubProcess, enrolled};
 struct Serving {
     child: Child,
     address: String,
+    /// Its standard error after the first line, line by line.
+    progress: Receiver<String>,
 }
 
 impl Serving {
@@ -32,11 +36,30 @@ impl Serving {
             .unwrap_or_else(|| panic!("no address in {line:?}"))
             .to_owned();
         assert!(address.starts_with("127.0.0.1:"), "{line}");
-        // Keep the rest of standard error for `finish`.
-        let rest = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
-        child.stderr = None;
-        let _ = rest;
-        Serving { child, address }
+        let (lines_out, progress) = channel();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let _ = lines_out.send(line);
+            }
+        });
+        Serving {
+            child,
+            address,
+            progress,
+        }
+    }
+
+    /// Waits until the server prints a line containing `text`.
+    fn wait_for(&self, text: &str) {
+        loop {
+            let line = self
+                .progress
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("the server never said {text:?}"));
+            if line.contains(text) {
+                return;
+            }
+        }
     }
 
     /// Waits for the one session to end: whether it succeeded, and what
@@ -181,4 +204,72 @@ fn a_revoked_device_is_refused_by_a_device_that_heard_of_it() {
     assert!(said.contains("error[peer_revoked]"), "{said}");
     assert_eq!(patients(&a), vec![patient]);
     assert_eq!(patients(&b), vec![stolen]);
+}
+
+/// A serving device killed in the middle of a session (after it answered,
+/// before or while it keeps the dialler's push): what either side made
+/// durable stays, the next session finishes the exchange, and nothing is
+/// sent twice once it was kept.
+#[test]
+fn a_session_cut_by_killing_the_server_finishes_at_the_next_one() {
+    let mut hub = HubProcess::new();
+    let org = hub.add_org("さくら");
+    hub.serve();
+    let a = enrolled(&hub, &org, "tablet A");
+    let b = enrolled(&hub, &org, "tablet B");
+    hub.stop();
+    a.ok(&["demo", "--patients", "12", "--max-visits", "3"]);
+    for _ in 0..3 {
+        let patient = b.add_yamada();
+        b.ok(&["visit", "record", &patient, "--pulse", "77"]);
+    }
+
+    let mut serving = Serving::start(&b);
+    let dialling = a
+        .command(&["peer", "sync", &serving.address, "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // B has sent its answer: kill it before it has the push in hand, or
+    // while it keeps it.
+    serving.wait_for("charts sent");
+    serving.child.kill().unwrap();
+    let _ = serving.child.wait();
+    let cut = dialling.wait_with_output().unwrap();
+    if !cut.status.success() {
+        let said = String::from_utf8_lossy(&cut.stderr);
+        assert!(said.contains("error[peer_unreachable]"), "{said}");
+    }
+    // Whether A got the whole answer before the kill reset the link
+    // depends on the kernel's timing; what it got, it kept whole.
+    let kept_first_time = patients(&a).len() == 15;
+    assert!(
+        [12, 15].contains(&patients(&a).len()),
+        "all of B's charts or none: {:?}",
+        patients(&a)
+    );
+
+    let serving = Serving::start(&b);
+    let again: serde_json::Value =
+        serde_json::from_str(&a.ok(&["peer", "sync", &serving.address, "--json"])).unwrap();
+    assert!(serving.finish().0);
+    if kept_first_time {
+        assert_eq!(
+            again["received_changes"], 0,
+            "A kept them the first time: {again}"
+        );
+    }
+    assert_eq!(patients(&a), patients(&b));
+    for patient in patients(&a) {
+        assert_eq!(a.chart_json(&patient), b.chart_json(&patient), "{patient}");
+    }
+
+    // And then nothing is left to send either way.
+    let serving = Serving::start(&b);
+    let quiet: serde_json::Value =
+        serde_json::from_str(&a.ok(&["peer", "sync", &serving.address, "--json"])).unwrap();
+    assert!(serving.finish().0);
+    assert_eq!(quiet["sent_changes"], 0, "{quiet}");
+    assert_eq!(quiet["received_changes"], 0, "{quiet}");
 }
