@@ -417,6 +417,7 @@ impl Session {
             withhold_pushes: false,
             relay_all: false,
             unrelayable: 0,
+            from_peer: true,
         };
         replica.apply_page(ReceivedPage {
             cursor: FeedCursor {
@@ -454,6 +455,7 @@ impl Session {
             withhold_pushes: false,
             relay_all,
             unrelayable: 0,
+            from_peer: false,
         };
         let summary = karte_sync::client::sync(
             transport,
@@ -498,6 +500,9 @@ struct VaultReplica<'s> {
     /// Charts that could not be handed back whole (a change of another
     /// device the hub lacks, whose signature this vault does not keep).
     unrelayable: usize,
+    /// The pages come from a peer: what they bring is marked to hand on to
+    /// the hub.
+    from_peer: bool,
 }
 
 fn pending_shares(pairs: &[(PatientId, String)]) -> Vec<PendingShare> {
@@ -749,6 +754,13 @@ impl Replica for VaultReplica<'_> {
                 summary: document.summary.clone(),
                 appended: !document.chunk.is_empty(),
             });
+            let mut document = document;
+            if self.from_peer {
+                // Changes of other devices the hub may lack: handed back
+                // to it at the next sync, with their authors' signatures.
+                document.dirty = true;
+                write.relay = true;
+            }
             write.documents.push(document);
         }
         for doc in &page.removed {

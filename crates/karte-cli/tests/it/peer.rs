@@ -273,3 +273,67 @@ fn a_session_cut_by_killing_the_server_finishes_at_the_next_one() {
     assert_eq!(quiet["sent_changes"], 0, "{quiet}");
     assert_eq!(quiet["received_changes"], 0, "{quiet}");
 }
+
+/// The relay chain: C never reaches the hub; its visit goes to B over the
+/// LAN and from B to the hub at B's next sync, with C's own signature, so
+/// the hub stores C as its author and B as the device that relayed it, and
+/// A gets it from the hub.
+#[test]
+fn a_visit_reaches_the_hub_through_a_peer_with_its_author_kept() {
+    let mut hub = HubProcess::new();
+    let org = hub.add_org("さくら");
+    hub.serve();
+    let a = enrolled(&hub, &org, "tablet A");
+    let b = enrolled(&hub, &org, "tablet B");
+    let c = enrolled(&hub, &org, "tablet C");
+    let shared = a.add_yamada();
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    c.ok(&["sync"]);
+
+    // C, out of the hub's reach, records a visit and a new chart.
+    c.ok(&["visit", "record", &shared, "--pulse", "81"]);
+    let only_c = c.add_yamada();
+    c.ok(&["visit", "record", &only_c, "--pulse", "64"]);
+
+    let serving = Serving::start(&b);
+    let said: serde_json::Value =
+        serde_json::from_str(&c.ok(&["peer", "sync", &serving.address, "--json"])).unwrap();
+    let (served, b_said) = serving.finish();
+    assert!(served, "{b_said}");
+    let device_b = said["peer"].as_str().unwrap().to_owned();
+    let device_c = b_said
+        .split_whitespace()
+        .find(|word| word.len() == 26 && *word != device_b)
+        .unwrap()
+        .to_owned();
+
+    let relayed = b.ok(&["sync"]);
+    assert!(relayed.starts_with("pushed "), "{relayed}");
+    a.ok(&["sync"]);
+    assert_eq!(a.chart_json(&shared), c.chart_json(&shared));
+    assert_eq!(a.chart_json(&only_c), c.chart_json(&only_c));
+
+    let db = rusqlite::Connection::open(hub.dir.path().join("hub.sqlite")).unwrap();
+    let relayed_by_b: i64 = db
+        .query_row(
+            "SELECT count(*) FROM changes WHERE signer = ?1 AND relayed_by = ?2",
+            [&device_c, &device_b],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(relayed_by_b >= 2, "C's changes stored as C's, relayed by B");
+    let misattributed: i64 = db
+        .query_row(
+            "SELECT count(*) FROM changes WHERE signer = ?1 AND doc = ?2",
+            [&device_b, &only_c],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(misattributed, 0, "nothing of C's chart is B's");
+
+    // A later sync of B has nothing more to relay.
+    let again = b.ok(&["sync", "--json"]);
+    let again: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(again["pushed_changes"], 0, "{again}");
+}
