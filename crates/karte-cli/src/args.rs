@@ -141,6 +141,16 @@ pub enum PeerCommand {
         /// Serve one session, then stop (its refusal is this command's error).
         #[arg(long)]
         once: bool,
+        /// Do not advertise on the network (multicast DNS); a listener on
+        /// a loopback address never advertises.
+        #[arg(long)]
+        no_advertise: bool,
+    },
+    /// List the devices of the organisation listening on the network.
+    List {
+        /// How long to listen for their adverts, in seconds.
+        #[arg(long, default_value_t = 3)]
+        wait: u64,
     },
     /// Sync with the device listening at ADDRESS (host:port).
     Sync {

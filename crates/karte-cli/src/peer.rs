@@ -10,20 +10,38 @@ use crate::open;
 
 pub fn run(cli: &Cli, command: &PeerCommand) -> Result<()> {
     match command {
-        PeerCommand::Serve { listen, once } => serve(cli, listen, *once),
+        PeerCommand::Serve {
+            listen,
+            once,
+            no_advertise,
+        } => serve(cli, listen, *once, *no_advertise),
         PeerCommand::Sync { address, json } => sync(cli, address, *json),
+        PeerCommand::List { wait } => list(cli, *wait),
     }
 }
 
-fn serve(cli: &Cli, listen: &str, once: bool) -> Result<()> {
+fn serve(cli: &Cli, listen: &str, once: bool, no_advertise: bool) -> Result<()> {
     let mut session = open(cli)?;
     let listener = session.peer_listen(listen)?;
+    let address = listener.local_addr()?;
     // The first line names the address, so a script (or a test) can read
     // the port picked for `:0`.
-    eprintln!(
-        "近くの端末からの同期を待っています / waiting for nearby devices on {}",
-        listener.local_addr()?
-    );
+    eprintln!("近くの端末からの同期を待っています / waiting for nearby devices on {address}");
+    let _advert = if no_advertise || address.ip().is_loopback() {
+        None
+    } else {
+        let today = session.peer_group_tags()?.swap_remove(1);
+        match karte_peer::advertise(address.port(), &today) {
+            Ok(advert) => Some(advert),
+            Err(error) => {
+                eprintln!(
+                    "error[{}]: {error} (not advertised; give the address)",
+                    error.code()
+                );
+                None
+            }
+        }
+    };
     loop {
         match session.peer_serve_one(&listener, |step| eprintln!("  {}", step_words(step))) {
             Ok(summary) => println!("{}", words(&summary)),
@@ -35,6 +53,23 @@ fn serve(cli: &Cli, listen: &str, once: bool) -> Result<()> {
             return Ok(());
         }
     }
+}
+
+/// One line per device of the organisation heard on the network: its
+/// addresses, to give `karte peer sync`.
+fn list(cli: &Cli, wait: u64) -> Result<()> {
+    let session = open(cli)?;
+    let tags = session.peer_group_tags()?;
+    eprintln!("近くの端末を探しています / looking for nearby devices ({wait} s)");
+    let found = karte_peer::browse(std::time::Duration::from_secs(wait), &tags)?;
+    if found.is_empty() {
+        eprintln!("見つかりませんでした / none found");
+    }
+    for device in found {
+        let addresses: Vec<String> = device.addresses.iter().map(ToString::to_string).collect();
+        println!("{}", addresses.join(" "));
+    }
+    Ok(())
 }
 
 fn sync(cli: &Cli, address: &str, json: bool) -> Result<()> {

@@ -8,9 +8,11 @@
 //! Blocking, like the device's HTTPS client: a sync is one conversation at
 //! a time. Neither the hub nor any hub code depends on this crate.
 
+mod discovery;
 mod frames;
 mod tls;
 
+pub use discovery::{Advert, Found, advertise, browse};
 pub use frames::TlsLink;
 pub use tls::{PeerKey, PeerListener, dial};
 

@@ -229,6 +229,23 @@ pub struct PeerSummary {
     pub clock_difference_ms: i64,
 }
 
+/// The mDNS service type a listening device advertises.
+pub const DISCOVERY_SERVICE: &str = "_karte._tcp.local.";
+
+/// The tag a listening device of the organisation whose signing key is
+/// `org_key` puts in its advert on `utc_day` (days since 1970-01-01 UTC):
+/// the first 8 bytes, in hex, of HMAC-SHA256 keyed with the organisation's
+/// public key. Members (who hold that key) recognise it; anyone else sees
+/// a value that changes every day and names nothing.
+pub fn group_tag(org_key: &[u8; 32], utc_day: i64) -> String {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, org_key);
+    let tag = ring::hmac::sign(
+        &key,
+        &[b"karte-mdns-group-v1".as_slice(), &utc_day.to_be_bytes()].concat(),
+    );
+    hex::encode(&tag.as_ref()[..8])
+}
+
 /// A clock difference beyond which both sides say so: a clock a day fast
 /// writes changes every device refuses.
 pub const CLOCK_WARNING_MS: i64 = 60 * 60 * 1000;

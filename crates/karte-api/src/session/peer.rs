@@ -72,6 +72,20 @@ impl Session {
         Ok(summary)
     }
 
+    /// The tags a listening device of this organisation advertises on the
+    /// day before today, today and tomorrow (UTC): clocks of devices drift
+    /// and days turn at different moments. Today's is the second.
+    pub fn peer_group_tags(&self) -> Result<Vec<String>, ApiError> {
+        let enrolment = self.vault.enrolment()?.ok_or(ApiError::NotEnrolled)?;
+        let trust = self.device_trust()?;
+        let issuer = karte_sync::trust::Principal::Org(enrolment.org_id);
+        let key = trust.anchors.get(&issuer).ok_or(PeerError::NoMembership)?;
+        let today = self.now().0.div_euclid(24 * 60 * 60 * 1000);
+        Ok((today - 1..=today + 1)
+            .map(|day| karte_sync::peer::group_tag(key, day))
+            .collect())
+    }
+
     fn peer_store(&mut self) -> Result<PeerVault<'_>, ApiError> {
         let key = self.device_key(false)?;
         let device = self.vault.device_id().clone();

@@ -337,3 +337,51 @@ fn a_visit_reaches_the_hub_through_a_peer_with_its_author_kept() {
     let again: serde_json::Value = serde_json::from_str(&again).unwrap();
     assert_eq!(again["pushed_changes"], 0, "{again}");
 }
+
+/// `karte peer list` hears a device of the organisation that serves on the
+/// network (multicast DNS) and not one of another organisation; the
+/// address it prints is the one to sync with. Skipped, saying so, on a
+/// machine whose interfaces carry no multicast.
+#[test]
+fn peer_list_finds_a_listening_device_of_the_organisation_only() {
+    let mut hub = HubProcess::new();
+    let ours = hub.add_org("さくら");
+    let theirs = hub.add_org("みどり");
+    hub.serve();
+    let a = enrolled(&hub, &ours, "tablet A");
+    let b = enrolled(&hub, &ours, "tablet B");
+    let x = enrolled(&hub, &theirs, "tablet X");
+    hub.stop();
+    b.add_yamada();
+
+    let mut serving = b
+        .command(&["peer", "serve", "--listen", "0.0.0.0:0", "--once"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(serving.stderr.take().unwrap()).lines();
+    let line = lines.next().unwrap().unwrap();
+    let port = line.rsplit(':').next().unwrap().trim().to_owned();
+    std::thread::spawn(move || lines.for_each(drop));
+
+    let heard = a.ok(&["peer", "list", "--wait", "3"]);
+    if heard.trim().is_empty() {
+        let _ = serving.kill();
+        let _ = serving.wait();
+        eprintln!("no multicast DNS heard on this machine: `peer list` not exercised");
+        return;
+    }
+    let address = heard.split_whitespace().next().unwrap().to_owned();
+    assert!(address.ends_with(&format!(":{port}")), "{heard} vs {port}");
+    assert_eq!(
+        x.ok(&["peer", "list", "--wait", "2"]).trim(),
+        "",
+        "another organisation hears nothing"
+    );
+
+    let said = a.ok(&["peer", "sync", &address]);
+    assert!(said.contains("received"), "{said}");
+    assert!(serving.wait().unwrap().success());
+    assert_eq!(patients(&a), patients(&b));
+}

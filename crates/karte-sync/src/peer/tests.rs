@@ -318,3 +318,13 @@ fn messages_round_trip_and_garbage_is_a_protocol_error() {
         assert_eq!(error.code(), ErrorCode::PeerProtocol);
     }
 }
+
+#[test]
+fn a_group_tag_changes_with_the_day_and_the_organisation_and_names_neither() {
+    let tag = group_tag(&[1; 32], 20_000);
+    assert_eq!(tag.len(), 16);
+    assert_eq!(tag, group_tag(&[1; 32], 20_000));
+    assert_ne!(tag, group_tag(&[1; 32], 20_001));
+    assert_ne!(tag, group_tag(&[2; 32], 20_000));
+    assert!(!tag.contains(&hex::encode([1u8; 4])));
+}
