@@ -107,13 +107,12 @@ fn words(summary: &PeerSummary) -> String {
         summary.received_charts,
     );
     let mut en = format!(
-        "synced with device {peer}: sent {} changes in {} charts, received {} changes in {} charts; {} round trip{}, {} sent, {} received",
-        summary.sent_changes,
-        summary.sent_charts,
-        summary.received_changes,
-        summary.received_charts,
-        summary.round_trips,
-        if summary.round_trips == 1 { "" } else { "s" },
+        "synced with device {peer}: sent {} in {}, received {} in {}; {}, {} sent, {} received",
+        plural(summary.sent_changes, "change"),
+        plural(summary.sent_charts, "chart"),
+        plural(summary.received_changes, "change"),
+        plural(summary.received_charts, "chart"),
+        plural(summary.round_trips, "round trip"),
         human_bytes(summary.bytes_sent),
         human_bytes(summary.bytes_received),
     );
@@ -135,6 +134,14 @@ fn words(summary: &PeerSummary) -> String {
         ));
     }
     format!("{ja}\n{en}")
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
 
 fn json_summary(summary: &PeerSummary) -> serde_json::Value {
