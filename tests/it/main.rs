@@ -5,6 +5,7 @@ mod device;
 mod faults;
 mod hub_process;
 mod many_hubs;
+mod netns;
 #[path = "../../crates/karte-hub/tests/it/postgres.rs"]
 mod postgres;
 mod proxy;

@@ -120,6 +120,8 @@ pub const PROBLEM_CODES: &[ErrorCode] = &[
     ErrorCode::PeerCertExpired,
     ErrorCode::PeerRevoked,
     ErrorCode::UnknownIssuer,
+    ErrorCode::PeerUnreachable,
+    ErrorCode::PeerProtocol,
     ErrorCode::BundleMalformed,
     ErrorCode::BundleForeign,
     ErrorCode::BundleSenderRevoked,

@@ -38,6 +38,8 @@ pub enum ApiError {
     Recovery(#[from] RecoveryError),
     #[error(transparent)]
     Trust(#[from] karte_sync::trust::TrustError),
+    #[error(transparent)]
+    Peer(karte_sync::peer::PeerError),
     #[error(
         "this device is not enrolled at a hub: enrol it with `karte enrol --hub URL --code CODE`"
     )]
@@ -133,6 +135,7 @@ impl ApiError {
             ApiError::Sync(e) => ErrorCode::from_code(e.code()).unwrap_or(ErrorCode::HubRefused),
             ApiError::Recovery(e) => e.code(),
             ApiError::Trust(e) => e.code(),
+            ApiError::Peer(e) => e.code(),
             ApiError::NotEnrolled => ErrorCode::NotEnrolled,
             ApiError::AlreadyEnrolled { .. } => ErrorCode::AlreadyEnrolled,
             ApiError::Locked => ErrorCode::Locked,

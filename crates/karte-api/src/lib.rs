@@ -26,6 +26,9 @@ pub use error::ApiError;
 pub use ids::Lookup;
 pub use karte_store::{Enrolment, KdfParams, Role, UserRecord};
 pub use karte_sync::client::{HttpTransport, SyncProgress, SyncSummary, Transport, human_bytes};
+pub use karte_sync::peer::{
+    CLOCK_WARNING_MS as PEER_CLOCK_WARNING_MS, PeerSummary, RelayRefusal as PeerRefusal,
+};
 pub use karte_sync::recovery::RecoveryPrivateKey;
 pub use karte_types as types;
 pub use karte_types::{AuditAction, AuditEntry, AuditEvent};

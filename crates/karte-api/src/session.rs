@@ -6,6 +6,7 @@ mod casualty;
 mod device_lock;
 mod identity;
 mod paperwork;
+mod peer;
 mod photos;
 mod recovery;
 mod report;

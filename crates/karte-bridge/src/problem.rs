@@ -54,6 +54,8 @@ fn status_for(code: ErrorCode) -> StatusCode {
         }
         NotPermitted | ForeignHost => StatusCode::FORBIDDEN,
         PeerNotMember | PeerCertExpired | PeerRevoked | UnknownIssuer => StatusCode::FORBIDDEN,
+        PeerUnreachable => StatusCode::SERVICE_UNAVAILABLE,
+        PeerProtocol => StatusCode::BAD_GATEWAY,
         BundleForeign | BundleSenderRevoked | BundleNotForThisDevice => StatusCode::FORBIDDEN,
         BundleMalformed | BundleTampered | BundleTruncated => StatusCode::UNPROCESSABLE_ENTITY,
         Locked | DeviceLocked => StatusCode::LOCKED,

@@ -125,6 +125,40 @@ pub enum Command {
     /// Wound photos (写真): add from a file, list per wound, export.
     #[command(subcommand, alias = "写真")]
     Photo(PhotoCommand),
+    /// Sync with another device of the organisation on the local network,
+    /// without the hub (近くの端末と同期).
+    #[command(subcommand)]
+    Peer(PeerCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeerCommand {
+    /// Wait for devices of the organisation to sync with this one.
+    Serve {
+        /// Where to listen, host:port (port 0 picks a free one).
+        #[arg(long, default_value = "0.0.0.0:47080")]
+        listen: String,
+        /// Serve one session, then stop (its refusal is this command's error).
+        #[arg(long)]
+        once: bool,
+        /// Do not advertise on the network (multicast DNS); a listener on
+        /// a loopback address never advertises.
+        #[arg(long)]
+        no_advertise: bool,
+    },
+    /// List the devices of the organisation listening on the network.
+    List {
+        /// How long to listen for their adverts, in seconds.
+        #[arg(long, default_value_t = 3)]
+        wait: u64,
+    },
+    /// Sync with the device listening at ADDRESS (host:port).
+    Sync {
+        address: String,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod disaster;
 mod document;
 mod output_file;
 mod paperwork;
+mod peer;
 mod photo;
 mod print;
 mod secrets;
@@ -269,6 +270,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Share(args) => sync::share(&cli, args)?,
         Command::Unshare(args) => sync::unshare(&cli, args)?,
         Command::Recover(args) => sync::recover(&cli, args)?,
+        Command::Peer(command) => peer::run(&cli, command)?,
         Command::Ui(command) => ui::run(&cli, command)?,
         Command::Order(args::OrderCommand::Add(add)) => paperwork::order_add(&cli, add)?,
         Command::Scale(args::ScaleCommand::Record(record)) => {

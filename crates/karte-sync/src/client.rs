@@ -9,7 +9,7 @@ mod replica;
 mod rounds;
 mod summary;
 mod transport;
-mod verify;
+pub(crate) mod verify;
 
 pub use http::HttpTransport;
 pub use replica::{

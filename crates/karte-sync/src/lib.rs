@@ -22,6 +22,7 @@ pub mod cover;
 pub mod enrolment;
 pub mod enrolment_code;
 mod error;
+pub mod peer;
 pub mod recovery;
 mod replay;
 pub mod trust;

@@ -174,6 +174,10 @@ error_codes! {
     PeerRevoked = "peer_revoked",
     /// A cert or list names an issuer this device has no key of.
     UnknownIssuer = "unknown_issuer",
+    /// The other device of a peer sync cannot be reached, or the link broke.
+    PeerUnreachable = "peer_unreachable",
+    /// The other device of a peer sync sent what this one cannot read.
+    PeerProtocol = "peer_protocol",
     /// A carried bundle file that is not one, or is damaged in its shape.
     BundleMalformed = "bundle_malformed",
     /// A bundle whose sender is not a member of this device's organisation.

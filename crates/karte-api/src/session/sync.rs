@@ -402,6 +402,42 @@ impl Session {
 }
 
 impl Session {
+    /// Applies updates received from a peer, already checked (signatures
+    /// and chart checks), as one page that leaves the hub's cursor where it
+    /// is: one vault transaction with their signatures and audit entries.
+    pub(super) fn apply_from_peer(
+        &mut self,
+        updates: Vec<DocUpdate>,
+    ) -> Result<PageApplied, ApiError> {
+        let state = self.vault.sync_state()?;
+        let mut replica = VaultReplica {
+            session: self,
+            clean: Vec::new(),
+            random: SystemRandom::new(),
+            withhold_pushes: false,
+            relay_all: false,
+            unrelayable: 0,
+            from_peer: true,
+        };
+        replica.apply_page(ReceivedPage {
+            cursor: FeedCursor {
+                position: state.cursor,
+                resume_after: state.resume_after,
+            },
+            acked: Vec::new(),
+            updates,
+            removed: Vec::new(),
+            shares_accepted: Vec::new(),
+            shares_pending: Vec::new(),
+            unshares_accepted: Vec::new(),
+            refused: Vec::new(),
+            quarantine_reported: false,
+            audit_acked: None,
+            pushed: Vec::new(),
+            feed_id: None,
+        })
+    }
+
     /// One run of the sync client over the vault; `relay_all` hands back
     /// every change the hub lacks, not only this device's. Also says how
     /// many charts could not be handed back.
@@ -419,6 +455,7 @@ impl Session {
             withhold_pushes: false,
             relay_all,
             unrelayable: 0,
+            from_peer: false,
         };
         let summary = karte_sync::client::sync(
             transport,
@@ -463,6 +500,9 @@ struct VaultReplica<'s> {
     /// Charts that could not be handed back whole (a change of another
     /// device the hub lacks, whose signature this vault does not keep).
     unrelayable: usize,
+    /// The pages come from a peer: what they bring is marked to hand on to
+    /// the hub.
+    from_peer: bool,
 }
 
 fn pending_shares(pairs: &[(PatientId, String)]) -> Vec<PendingShare> {
@@ -714,6 +754,13 @@ impl Replica for VaultReplica<'_> {
                 summary: document.summary.clone(),
                 appended: !document.chunk.is_empty(),
             });
+            let mut document = document;
+            if self.from_peer {
+                // Changes of other devices the hub may lack: handed back
+                // to it at the next sync, with their authors' signatures.
+                document.dirty = true;
+                write.relay = true;
+            }
             write.documents.push(document);
         }
         for doc in &page.removed {

@@ -231,3 +231,22 @@ impl Session {
         Ok(())
     }
 }
+
+impl Session {
+    /// Keeps the revocation lists a peer brought that are newer than the
+    /// ones held and verify under an anchor held; others are left alone.
+    pub(super) fn keep_lists(&mut self, lists: &[SignedRevocationList]) -> Result<(), ApiError> {
+        let mut trust = self.device_trust()?;
+        let mut entries = Vec::new();
+        for list in lists {
+            let issuer = list.open()?.issuer;
+            if let Ok(true) = trust.lists.merge(list, &trust.anchors) {
+                entries.push((format!("{LIST}{}", issuer_id(&issuer)), list.to_bytes()));
+            }
+        }
+        if !entries.is_empty() {
+            self.vault.put_trust(&entries)?;
+        }
+        Ok(())
+    }
+}

@@ -7,6 +7,7 @@ mod casualty_sync;
 mod hub;
 mod identify;
 mod lock;
+mod peer;
 mod photos;
 mod poisoned;
 mod received;

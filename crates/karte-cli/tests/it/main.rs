@@ -6,6 +6,7 @@ mod crash;
 mod disaster;
 mod document;
 mod paperwork;
+mod peer;
 mod photo;
 mod plaintext;
 mod roles;

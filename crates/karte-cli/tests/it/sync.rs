@@ -23,8 +23,8 @@ fn hub_binary() -> PathBuf {
 
 /// A hub database in a temporary folder, administered and served by the
 /// `karte-hub` binary.
-struct HubProcess {
-    dir: tempfile::TempDir,
+pub(crate) struct HubProcess {
+    pub(crate) dir: tempfile::TempDir,
     serving: Option<Child>,
     url: String,
 }
@@ -39,7 +39,15 @@ impl Drop for HubProcess {
 }
 
 impl HubProcess {
-    fn new() -> HubProcess {
+    /// Stops serving: the devices are on their own.
+    pub(crate) fn stop(&mut self) {
+        if let Some(mut child) = self.serving.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub(crate) fn new() -> HubProcess {
         HubProcess {
             dir: tempfile::tempdir().unwrap(),
             serving: None,
@@ -55,7 +63,7 @@ impl HubProcess {
     }
 
     /// Runs an admin command; returns its standard output, trimmed.
-    fn admin(&self, args: &[&str]) -> String {
+    pub(crate) fn admin(&self, args: &[&str]) -> String {
         let output = self.hub(args).output().unwrap();
         assert!(
             output.status.success(),
@@ -70,7 +78,7 @@ impl HubProcess {
     }
 
     /// Adds an organisation; its recovery key goes to `key_file(name)`.
-    fn add_org(&self, name: &str) -> String {
+    pub(crate) fn add_org(&self, name: &str) -> String {
         let key = self.key_file(name);
         self.admin(&[
             "org",
@@ -86,7 +94,7 @@ impl HubProcess {
     }
 
     /// Starts serving on a free loopback port.
-    fn serve(&mut self) {
+    pub(crate) fn serve(&mut self) {
         self.serve_with(&[]);
     }
 
@@ -124,7 +132,7 @@ impl HubProcess {
     }
 }
 
-fn enrolled(hub: &HubProcess, org: &str, name: &str) -> TestVault {
+pub(crate) fn enrolled(hub: &HubProcess, org: &str, name: &str) -> TestVault {
     let vault = TestVault::new();
     let code = hub.invite(org);
     let out = vault.ok(&["enrol", "--hub", &hub.url, "--code", &code, "--name", name]);

@@ -206,6 +206,17 @@ impl Chart {
             .collect()
     }
 
+    /// Those of `hashes` that are changes of this chart: another replica's
+    /// heads, less what it wrote that this one has not received, so that
+    /// [`Chart::changes_since`] of them is what that replica lacks.
+    pub fn known(&self, hashes: &[ChangeHash]) -> Vec<ChangeHash> {
+        hashes
+            .iter()
+            .filter(|hash| self.doc.get_change_meta_by_hash(hash).is_some())
+            .copied()
+            .collect()
+    }
+
     /// Runs `f` in one transaction and commits it as one attributed change.
     /// On error nothing is committed: the transaction is rolled back.
     fn commit<T>(

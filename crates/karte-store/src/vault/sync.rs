@@ -79,6 +79,11 @@ pub struct SyncPageWrite {
     /// The identity of the hub's feed this page came from, to keep with
     /// the cursor.
     pub feed_id: Option<[u8; 16]>,
+    /// The page came from a peer, not the hub: its charts hold changes of
+    /// other devices the hub may lack, so the vault hands them back at its
+    /// next hub sync ([`SyncState::reconcile`]; the charts come marked
+    /// `dirty`).
+    pub relay: bool,
 }
 
 impl SyncPageWrite {
@@ -393,6 +398,7 @@ impl Vault {
             audit,
             signatures,
             feed_id,
+            relay,
         } = page;
         self.transact_audited(audit, |conn, key| {
             for (id, heads) in acked {
@@ -443,6 +449,7 @@ impl Vault {
             if feed_id.is_some() {
                 state.feed_id = feed_id;
             }
+            state.reconcile |= relay;
             state.pending_shares.retain(|s| !shares_sent.contains(s));
             state
                 .pending_unshares

@@ -1,0 +1,334 @@
+//! Sync with another device of the organisation on the local network,
+//! without the hub: the vault as the peer session's store
+//! ([`karte_sync::peer::PeerStore`]), and the commands that dial a device
+//! or serve one over `karte-peer`'s TLS link.
+//!
+//! What is sent: per chart, every change the other device lacks, with its
+//! author's signature (this device's own signed as they go; others' as
+//! kept in the change log when they arrived). A chart holding a change of
+//! another device whose signature this vault does not keep (it came inside
+//! a chart the hub sent whole) is not offered; the hub brings it instead.
+//! What is received is checked like a hub page (signatures against the
+//! authors' membership certs, then `Chart::check_received`), and a chart
+//! that fails is refused whole, nothing of it kept; the rest becomes
+//! durable in one vault transaction, leaving the hub's cursor as it was.
+
+use std::collections::{BTreeSet, HashMap};
+
+use karte_peer::{PeerKey, PeerListener};
+use karte_record::{ChangeHash, Chart};
+use karte_store::{AuditAction, AuditEvent};
+use karte_sync::peer::{PeerError, PeerStore, PeerSummary, PeerTrust, RelayRefusal};
+use karte_sync::trust::SignedRevocationList;
+use karte_sync::wire::{ChangeSignature, DocHeads, DocUpdate, Payload};
+use karte_sync::{DeviceKey, sign_change_hash};
+use karte_types::{DeviceId, PatientId};
+
+use super::Session;
+use crate::ApiError;
+
+impl Session {
+    /// The device's key as the peer link presents it.
+    fn peer_key(&mut self) -> Result<PeerKey, ApiError> {
+        if self.vault.enrolment()?.is_none() {
+            return Err(ApiError::NotEnrolled);
+        }
+        let pkcs8 = self.vault.device_key()?.ok_or(ApiError::NotEnrolled)?;
+        Ok(PeerKey::from_pkcs8(&pkcs8)?)
+    }
+
+    /// Exchanges charts with the device listening at `address`
+    /// (`host:port`). `progress` is told each step.
+    pub fn peer_sync(
+        &mut self,
+        address: &str,
+        mut progress: impl FnMut(&str),
+    ) -> Result<PeerSummary, ApiError> {
+        let key = self.peer_key()?;
+        let mut link = karte_peer::dial(address, &key)?;
+        let mut store = self.peer_store()?;
+        let summary = karte_sync::peer::dial(&mut link, &mut store, &mut progress)?;
+        self.record_peer_session(&summary, "dialled")?;
+        Ok(summary)
+    }
+
+    /// Listens for devices that dial this one at `address` (`host:port`;
+    /// port 0 picks a free one).
+    pub fn peer_listen(&mut self, address: &str) -> Result<PeerListener, ApiError> {
+        let key = self.peer_key()?;
+        Ok(PeerListener::bind(address, &key)?)
+    }
+
+    /// Serves the next device that dials `listener`, to the session's end.
+    pub fn peer_serve_one(
+        &mut self,
+        listener: &PeerListener,
+        mut progress: impl FnMut(&str),
+    ) -> Result<PeerSummary, ApiError> {
+        let mut link = listener.accept()?;
+        let mut store = self.peer_store()?;
+        let summary = karte_sync::peer::serve(&mut link, &mut store, &mut progress)?;
+        self.record_peer_session(&summary, "served")?;
+        Ok(summary)
+    }
+
+    /// The tags a listening device of this organisation advertises on the
+    /// day before today, today and tomorrow (UTC): clocks of devices drift
+    /// and days turn at different moments. Today's is the second.
+    pub fn peer_group_tags(&self) -> Result<Vec<String>, ApiError> {
+        let enrolment = self.vault.enrolment()?.ok_or(ApiError::NotEnrolled)?;
+        let trust = self.device_trust()?;
+        let issuer = karte_sync::trust::Principal::Org(enrolment.org_id);
+        let key = trust.anchors.get(&issuer).ok_or(PeerError::NoMembership)?;
+        let today = self.now().0.div_euclid(24 * 60 * 60 * 1000);
+        Ok((today - 1..=today + 1)
+            .map(|day| karte_sync::peer::group_tag(key, day))
+            .collect())
+    }
+
+    fn peer_store(&mut self) -> Result<PeerVault<'_>, ApiError> {
+        let key = self.device_key(false)?;
+        let device = self.vault.device_id().clone();
+        Ok(PeerVault {
+            session: self,
+            key,
+            device,
+        })
+    }
+
+    /// One audit entry per session that moved anything: with whom, and
+    /// how much each way.
+    fn record_peer_session(&mut self, summary: &PeerSummary, how: &str) -> Result<(), ApiError> {
+        if summary.sent_changes + summary.received_changes == 0 && summary.refused.is_empty() {
+            return Ok(());
+        }
+        let peer = summary
+            .peer
+            .as_ref()
+            .map_or_else(|| "?".to_owned(), ToString::to_string);
+        let event = AuditEvent {
+            at: self.now(),
+            action: AuditAction::Sync,
+            patient: None,
+            detail: format!(
+                "peer sync ({how}) with device {peer}: sent {} changes of {} charts, received {} changes of {} charts, refused {} charts",
+                summary.sent_changes,
+                summary.sent_charts,
+                summary.received_changes,
+                summary.received_charts,
+                summary.refused.len()
+            ),
+        };
+        Ok(self.vault.record_audit(event)?)
+    }
+}
+
+/// The vault as a peer session's store.
+struct PeerVault<'s> {
+    session: &'s mut Session,
+    key: DeviceKey,
+    device: DeviceId,
+}
+
+impl PeerVault<'_> {
+    /// The charts this device offers and reads heads of: all it holds but
+    /// those in quarantine.
+    fn charts(&self) -> Result<Vec<PatientId>, ApiError> {
+        let quarantined: BTreeSet<PatientId> =
+            self.session.vault.quarantined_ids()?.into_iter().collect();
+        let mut ids = self.session.vault.document_ids()?;
+        ids.retain(|id| !quarantined.contains(id));
+        Ok(ids)
+    }
+
+    /// The changes of `doc` a holder of `heads` lacks, each with its
+    /// author's signature; `None` if one has no signature this vault keeps.
+    fn update_for(
+        &mut self,
+        doc: &PatientId,
+        heads: &[ChangeHash],
+    ) -> Result<Option<DocUpdate>, ApiError> {
+        let kept: HashMap<[u8; 32], ChangeSignature> = self
+            .session
+            .vault
+            .change_signatures(doc)?
+            .into_iter()
+            .map(|record| {
+                let signature = ChangeSignature {
+                    hash: record.hash,
+                    device: record.author,
+                    signature: record.signature,
+                };
+                (signature.hash, signature)
+            })
+            .collect();
+        let device = self.device.clone();
+        let chart = &self.session.load(doc)?.chart;
+        // Their heads of changes this vault has not received would make
+        // Automerge's walk stop short: only the known ones count.
+        let changes = chart.changes_since(&device, &chart.known(heads));
+        if changes.is_empty() {
+            return Ok(None);
+        }
+        let mut bytes = Vec::with_capacity(changes.len());
+        let mut signatures = Vec::with_capacity(changes.len());
+        for change in changes {
+            let signature = if change.own {
+                ChangeSignature {
+                    hash: change.hash.0,
+                    device: device.clone(),
+                    signature: sign_change_hash(&self.key, &change.hash.0),
+                }
+            } else {
+                match kept.get(&change.hash.0) {
+                    Some(signature) => signature.clone(),
+                    None => return Ok(None),
+                }
+            };
+            bytes.push(change.bytes);
+            signatures.push(signature);
+        }
+        Ok(Some(DocUpdate {
+            doc: doc.clone(),
+            payload: Payload::Changes(bytes),
+            signatures,
+            digest: None,
+        }))
+    }
+
+    /// Whether `update` passes the chart checks against the chart held.
+    fn check(&mut self, update: &DocUpdate, held: bool) -> Result<(), ApiError> {
+        let Payload::Changes(changes) = &update.payload else {
+            return Err(PeerError::Protocol {
+                detail: "a chart sent whole, which peers do not send".to_owned(),
+            }
+            .into());
+        };
+        let bytes = changes.concat();
+        let signers: HashMap<[u8; 32], &DeviceId> = update
+            .signatures
+            .iter()
+            .map(|signature| (signature.hash, &signature.device))
+            .collect();
+        let signer_of = |hash: &ChangeHash| signers.get(&hash.0).map(|&device| device.clone());
+        let now = self.session.now();
+        let chart = if held {
+            Some(&self.session.load(&update.doc)?.chart)
+        } else {
+            None
+        };
+        Ok(Chart::check_received(
+            chart,
+            &update.doc,
+            &bytes,
+            signer_of,
+            now,
+        )?)
+    }
+}
+
+impl PeerStore for PeerVault<'_> {
+    type Error = ApiError;
+
+    fn trust(&mut self) -> Result<PeerTrust, ApiError> {
+        let trust = self.session.device_trust()?;
+        Ok(PeerTrust {
+            anchors: trust.anchors,
+            lists: trust.lists,
+            own_cert: trust.own_cert.ok_or(PeerError::NoMembership)?,
+            member_certs: trust.peer_certs.into_iter().map(|(_, cert)| cert).collect(),
+        })
+    }
+
+    fn now_ms(&mut self) -> i64 {
+        self.session.now().0
+    }
+
+    fn keep_lists(&mut self, lists: &[SignedRevocationList]) -> Result<(), ApiError> {
+        self.session.keep_lists(lists)
+    }
+
+    /// Per chart, its heads and the heads the hub acknowledged (their
+    /// ancestors): a peer that has not received this device's latest
+    /// changes still knows what both got from the hub, and sends only
+    /// what came after it.
+    fn heads(&mut self) -> Result<Vec<DocHeads>, ApiError> {
+        let mut all = Vec::new();
+        for doc in self.charts()? {
+            let hub_heads = self.session.vault.document_sync_state(&doc)?.hub_heads;
+            let mut heads: Vec<[u8; 32]> = self
+                .session
+                .load(&doc)?
+                .chart
+                .heads()
+                .into_iter()
+                .map(|head| head.0)
+                .collect();
+            for hub_head in hub_heads {
+                if !heads.contains(&hub_head) {
+                    heads.push(hub_head);
+                }
+            }
+            all.push(DocHeads { doc, heads });
+        }
+        Ok(all)
+    }
+
+    fn updates_for(&mut self, theirs: &[DocHeads]) -> Result<Vec<DocUpdate>, ApiError> {
+        let theirs: HashMap<&PatientId, Vec<ChangeHash>> = theirs
+            .iter()
+            .map(|held| {
+                (
+                    &held.doc,
+                    held.heads.iter().map(|h| ChangeHash(*h)).collect(),
+                )
+            })
+            .collect();
+        let mut updates = Vec::new();
+        for doc in self.charts()? {
+            let heads = theirs.get(&doc).cloned().unwrap_or_default();
+            if let Some(update) = self.update_for(&doc, &heads)? {
+                updates.push(update);
+            }
+        }
+        Ok(updates)
+    }
+
+    fn receive(
+        &mut self,
+        _from: &DeviceId,
+        updates: Vec<DocUpdate>,
+    ) -> Result<Vec<RelayRefusal>, ApiError> {
+        let held: BTreeSet<PatientId> = self.session.vault.document_ids()?.into_iter().collect();
+        let mut refused = Vec::new();
+        let mut passed = Vec::with_capacity(updates.len());
+        for update in updates {
+            match self.check(&update, held.contains(&update.doc)) {
+                Ok(()) => passed.push(update),
+                Err(error @ (ApiError::Record(_) | ApiError::Peer(_) | ApiError::Sync(_))) => {
+                    refused.push(RelayRefusal {
+                        doc: update.doc,
+                        code: error.code().as_str().to_owned(),
+                    })
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        if !passed.is_empty() {
+            let applied = self.session.apply_from_peer(passed)?;
+            for note in applied.quarantined {
+                refused.push(RelayRefusal {
+                    doc: note.doc,
+                    code: note.reason,
+                });
+            }
+        }
+        Ok(refused)
+    }
+}
+
+impl From<PeerError> for ApiError {
+    fn from(error: PeerError) -> ApiError {
+        ApiError::Peer(error)
+    }
+}
