@@ -33,6 +33,16 @@ fn issuer_of(id: &str) -> Option<Principal> {
         .map(|org| Principal::Org(org.to_owned()))
 }
 
+/// The trust store's entry of `device`'s membership cert.
+pub(super) fn cert_entry(device: &DeviceId) -> String {
+    format!("{CERT}{device}")
+}
+
+/// The trust store's entry of `issuer`'s revocation list.
+pub(super) fn list_entry(issuer: &Principal) -> String {
+    format!("{LIST}{}", issuer_id(issuer))
+}
+
 /// What the device trusts, read from its vault.
 #[derive(Debug, Clone, Default)]
 pub struct DeviceTrust {
@@ -141,7 +151,7 @@ impl Session {
     }
 
     /// The issuer this device belongs to, by its enrolment.
-    fn own_issuer(&self) -> Result<Principal, ApiError> {
+    pub(super) fn own_issuer(&self) -> Result<Principal, ApiError> {
         let enrolment = self.vault.enrolment()?.ok_or(ApiError::NotEnrolled)?;
         Ok(Principal::Org(enrolment.org_id))
     }

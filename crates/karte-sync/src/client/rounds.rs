@@ -463,8 +463,8 @@ fn first_request<R: Replica>(
     })
 }
 
-/// A chart the replica offers whole, with its tips signed now: all of them
-/// are this device's own changes.
+/// A chart the replica offers whole, with its own tips signed now and
+/// other authors' tips with their kept signatures.
 fn whole_push(identity: DeviceIdentity<'_>, chart: &OutgoingChart) -> Option<DocPush> {
     let whole = chart.whole.as_ref()?;
     let tips = whole
@@ -475,6 +475,7 @@ fn whole_push(identity: DeviceIdentity<'_>, chart: &OutgoingChart) -> Option<Doc
             device: identity.device.clone(),
             signature: sign_change_hash(identity.key, hash),
         })
+        .chain(whole.relayed.iter().cloned())
         .collect();
     Some(DocPush {
         doc: chart.doc.clone(),
