@@ -401,3 +401,124 @@ fn an_export_without_a_file_hands_back_bytes_and_leaves_since_last_alone() {
     assert!(!again.since_last);
     assert_eq!(again.charts, 1);
 }
+
+/// One step of the property below.
+#[derive(Debug, Clone)]
+enum Step {
+    /// A device records a visit on a chart it holds (by slot).
+    Visit { device: usize, chart: usize },
+    /// A device registers a patient with one visit.
+    NewPatient { device: usize },
+    /// A bundle from one device is imported by another.
+    Carry {
+        from: usize,
+        to: usize,
+        since_last: bool,
+    },
+    /// A device syncs with the hub.
+    Sync { device: usize },
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        3 => (0..3usize, 0..4usize).prop_map(|(device, chart)| Step::Visit { device, chart }),
+        1 => (0..3usize).prop_map(|device| Step::NewPatient { device }),
+        3 => (0..3usize, 0..3usize, any::<bool>())
+            .prop_filter("to another device", |(from, to, _)| from != to)
+            .prop_map(|(from, to, since_last)| Step::Carry { from, to, since_last }),
+        2 => (0..3usize).prop_map(|device| Step::Sync { device }),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 6,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Whatever mix of edits, bundles and hub syncs three devices go
+    /// through, once each has synced with the hub they hold the same
+    /// charts, with every visit recorded anywhere present exactly once.
+    #[test]
+    fn edits_bundles_and_syncs_in_any_order_converge(
+        steps in proptest::collection::vec(step(), 1..9)
+    ) {
+        let Team { hub: _hub, org, a, b, c } = team();
+        let mut devices = [a, b, c];
+        let mut expected: std::collections::BTreeMap<PatientId, Vec<karte_types::EntryId>> =
+            Default::default();
+        let first = devices[0].session.add_patient(&yamada()).unwrap();
+        let entry = devices[0].session.record_visit(&first, &visit(0, 70)).unwrap();
+        expected.insert(first.clone(), vec![entry]);
+        devices[0].sync();
+        for device in &mut devices[1..] {
+            device.sync();
+        }
+        let mut bundles = 0;
+        for step in steps {
+            match step {
+                Step::Visit { device, chart } => {
+                    let held: Vec<PatientId> = devices[device]
+                        .session
+                        .patients("")
+                        .unwrap()
+                        .into_iter()
+                        .map(|p| p.id)
+                        .collect();
+                    let patient = held[chart % held.len()].clone();
+                    let minutes = 10 * expected.values().map(Vec::len).sum::<usize>() as i64;
+                    let entry = devices[device]
+                        .session
+                        .record_visit(&patient, &visit(minutes, 71))
+                        .unwrap();
+                    expected.entry(patient).or_default().push(entry);
+                }
+                Step::NewPatient { device } => {
+                    let patient = devices[device].session.add_patient(&yamada()).unwrap();
+                    let entry = devices[device]
+                        .session
+                        .record_visit(&patient, &visit(1, 72))
+                        .unwrap();
+                    expected.insert(patient, vec![entry]);
+                }
+                Step::Carry { from, to, since_last } => {
+                    bundles += 1;
+                    let file = export(&mut devices[from], &org, since_last, &format!("{bundles}.kbn"));
+                    match import(&mut devices[to], &file) {
+                        Ok(_) | Err(ErrorCode::BundleGap) => {}
+                        Err(code) => panic!("import refused: {code:?}"),
+                    }
+                }
+                Step::Sync { device } => {
+                    devices[device].sync();
+                }
+            }
+        }
+        for _ in 0..2 {
+            for device in &mut devices {
+                device.sync();
+            }
+        }
+        for device in &mut devices {
+            let held: Vec<PatientId> =
+                device.session.patients("").unwrap().into_iter().map(|p| p.id).collect();
+            proptest::prop_assert_eq!(held.len(), expected.len());
+            for (patient, entries) in &expected {
+                let mut seen: Vec<_> = device
+                    .session
+                    .chart(patient)
+                    .unwrap()
+                    .visits
+                    .into_iter()
+                    .map(|v| v.meta.id)
+                    .collect();
+                seen.sort();
+                let mut want = entries.clone();
+                want.sort();
+                proptest::prop_assert_eq!(seen, want);
+            }
+        }
+    }
+}
