@@ -89,7 +89,7 @@ pub enum ApiError {
         "chart {chart} in the bundle continues changes this device does not hold (change {missing}): nothing of the bundle was taken; {}",
         match base {
             Some(base) => format!("import the sender's bundle {base} first, or ask for a full one (without --since-last)"),
-            None => "ask the sender for a full bundle (without --since-last)".to_owned(),
+            None => "sync with the hub first, or ask the sender for a full bundle (without --since-last)".to_owned(),
         }
     )]
     BundleGap {

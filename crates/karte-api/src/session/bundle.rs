@@ -75,7 +75,8 @@ pub struct CollectedCharts {
     /// Charts left out: a change of another author in them with no
     /// signature kept, or by an author the receivers cannot check.
     pub not_carried: Vec<PatientId>,
-    /// Every chart's heads as collected (those left out too).
+    /// Every chart's heads as carried (or as `since` gave them, for a chart
+    /// left out): where the next collection after this one starts.
     pub heads: Vec<(PatientId, Vec<[u8; 32]>)>,
 }
 
@@ -329,8 +330,9 @@ impl Session {
                 entries.push((list_entry(&issuer), list.to_bytes()));
             }
         }
-        for update in &body.trust {
-            for cert in update.member_certs.iter().chain(&header.sender_certs) {
+        let certs = body.trust.iter().flat_map(|update| &update.member_certs);
+        {
+            for cert in certs.chain(&header.sender_certs) {
                 if let Ok(member) = verify_member(cert, &trust.anchors, &trust.lists, now.millis())
                     && member.device() != &me
                     && !trust.peer_certs.iter().any(|(_, held)| held == cert)
@@ -434,11 +436,19 @@ impl Session {
                 }
             };
             let heads: Vec<[u8; 32]> = chart.heads().into_iter().map(|h| h.0).collect();
-            out.heads.push((id.clone(), heads.clone()));
             let before = since.and_then(|since| since.get(&id));
             if before.is_some_and(|before| *before == heads) {
+                out.heads.push((id, heads));
                 continue;
             }
+            // A chart left out keeps the heads it was last carried at, so
+            // the next bundle after this one still carries what it lacks.
+            let left_out = |out: &mut CollectedCharts, id: PatientId| {
+                if let Some(before) = before {
+                    out.heads.push((id.clone(), before.clone()));
+                }
+                out.not_carried.push(id);
+            };
             let kept: HashMap<[u8; 32], ChangeSignature> = self
                 .vault
                 .change_signatures(&id)?
@@ -452,11 +462,10 @@ impl Session {
                     (signature.hash, signature)
                 })
                 .collect();
-            let as_changes = before.and_then(|before| {
-                let since: Vec<_> = before
-                    .iter()
-                    .map(|h| karte_record::ChangeHash(*h))
-                    .collect();
+            // The changes after `heads`, each with its author's signature
+            // (this device's own signed now), if every one has one.
+            let signed_since = |heads: &[[u8; 32]]| {
+                let since: Vec<_> = heads.iter().map(|h| karte_record::ChangeHash(*h)).collect();
                 let mut changes = Vec::new();
                 let mut signatures = Vec::new();
                 for change in chart.changes_since(&me, &since) {
@@ -473,43 +482,53 @@ impl Session {
                     changes.push(change.bytes);
                 }
                 Some((changes, signatures))
-            });
-            let update = match as_changes {
-                Some((changes, signatures)) => {
-                    out.changes += changes.len() as u64;
-                    DocUpdate {
-                        doc: id.clone(),
-                        payload: Payload::Changes(changes),
-                        signatures,
-                        digest: None,
-                    }
+            };
+            let as_changes = |changes: Vec<Vec<u8>>, signatures| DocUpdate {
+                doc: id.clone(),
+                payload: Payload::Changes(changes),
+                signatures,
+                digest: None,
+            };
+            let history = chart.changes();
+            let update = if let Some((changes, signatures)) = before.and_then(|b| signed_since(b)) {
+                as_changes(changes, signatures)
+            } else if let Ok(signatures) =
+                tip_signatures(&history, &me, &key, &|h| kept.get(h).cloned(), &|_| true)
+            {
+                DocUpdate {
+                    doc: id.clone(),
+                    payload: Payload::Snapshot(chart.save()),
+                    signatures,
+                    digest: None,
                 }
-                None => {
-                    let history = chart.changes();
-                    let Ok(signatures) =
-                        tip_signatures(&history, &me, &key, &|h| kept.get(h).cloned(), &|_| true)
-                    else {
-                        out.not_carried.push(id);
+            } else {
+                // A chart the hub sent whole holds no signature of its other
+                // authors' changes: what came after the hub's heads goes,
+                // for devices that hold the chart from the hub (one that
+                // does not is told of a gap).
+                let hub_heads = self.vault.document_sync_state(&id)?.hub_heads;
+                match signed_since(&hub_heads).filter(|_| !hub_heads.is_empty()) {
+                    Some((changes, signatures)) => as_changes(changes, signatures),
+                    None => {
+                        left_out(&mut out, id);
                         continue;
-                    };
-                    out.changes += history.len() as u64;
-                    DocUpdate {
-                        doc: id.clone(),
-                        payload: Payload::Snapshot(chart.save()),
-                        signatures,
-                        digest: None,
                     }
                 }
             };
-            if update.signatures.iter().any(|s| !may_carry(&s.device)) {
-                if let Payload::Changes(list) = &update.payload {
-                    out.changes -= list.len() as u64;
-                } else {
-                    out.changes -= chart.changes().len() as u64;
-                }
-                out.not_carried.push(id);
+            let carried = match &update.payload {
+                Payload::Changes(list) => list.len(),
+                Payload::Snapshot(_) => history.len(),
+            };
+            if carried == 0 {
+                out.heads.push((id, heads));
                 continue;
             }
+            if update.signatures.iter().any(|s| !may_carry(&s.device)) {
+                left_out(&mut out, id);
+                continue;
+            }
+            out.changes += carried as u64;
+            out.heads.push((id, heads));
             out.updates.push(update);
         }
         Ok(out)

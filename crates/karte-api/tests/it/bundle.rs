@@ -522,3 +522,43 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_chart_received_whole_from_the_hub_travels_as_what_came_after_the_hub() {
+    let Team {
+        hub,
+        org,
+        mut a,
+        mut b,
+        mut c,
+    } = team();
+    let patient = a.session.add_patient(&yamada()).unwrap();
+    a.session.record_visit(&patient, &visit(0, 70)).unwrap();
+    a.sync();
+    // A device that holds nothing of the chart: enrolled, never synced.
+    let mut gone = Device::enrolled(&hub, &org, "gone");
+    b.sync();
+    c.sync();
+    // B holds the chart as the hub sent it whole: no signature of A's
+    // changes. B's own visit on it still travels.
+    b.session.record_visit(&patient, &visit(30, 75)).unwrap();
+    let file = export(&mut b, &org, false, "b.kbn");
+    let imported = import(&mut c, &file).unwrap();
+    assert_eq!((imported.charts, imported.new_changes), (1, 1));
+    assert_eq!(visits(&mut c, &patient), 2);
+
+    // Without the hub's part of the chart, the device is told of the gap;
+    // once it has synced, the same bundle goes in.
+    let before = state(&mut gone);
+    let error = gone.session.import_bundle(&file).unwrap_err();
+    assert_eq!(error.code(), ErrorCode::BundleGap, "{error}");
+    assert!(
+        error.to_string().contains("sync with the hub first"),
+        "{error}"
+    );
+    assert_eq!(state(&mut gone), before);
+    gone.sync();
+    let imported = import(&mut gone, &file).unwrap();
+    assert_eq!(imported.new_changes, 1);
+    assert_eq!(visits(&mut gone, &patient), 2);
+}
