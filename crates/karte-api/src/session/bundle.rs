@@ -40,7 +40,7 @@ use karte_types::{
 use serde::{Deserialize, Serialize};
 
 use super::Session;
-use super::sync::{Touched, kept_signatures, receive_whole};
+use super::sync::{Merged, Touched, in_parallel, kept_signatures, receive_whole};
 use super::trust::{DeviceTrust, cert_entry, list_entry};
 use crate::bundle_file::{BundleReader, BundleSender, bundle_id, open_bundle, write_bundle};
 use crate::{ApiError, Permission};
@@ -547,6 +547,28 @@ impl Session {
         now: Timestamp,
     ) -> Result<ReceivedCharts, ApiError> {
         let known: BTreeSet<PatientId> = self.vault.document_ids()?.into_iter().collect();
+        // Charts new to this vault and sent whole are checked and loaded
+        // on every core first: by far the slowest part of a full bundle.
+        let new_whole: Vec<&DocUpdate> = updates
+            .iter()
+            .filter(|u| !known.contains(&u.doc) && matches!(u.payload, Payload::Snapshot(_)))
+            .collect();
+        let mut prepared: HashMap<PatientId, Result<(u64, Merged), ApiError>> = {
+            let author = self.author.clone();
+            let edit = Edit {
+                author: &author,
+                at: now,
+            };
+            let actor = &self.actor;
+            let results = in_parallel(&new_whole, |update| {
+                prepare_new_whole(update, keys, actor, &edit, now)
+            });
+            new_whole
+                .iter()
+                .map(|update| update.doc.clone())
+                .zip(results)
+                .collect()
+        };
         let mut out = ReceivedCharts::default();
         let mut seen = HashSet::new();
         for update in updates {
@@ -555,6 +577,14 @@ impl Session {
                 return Err(refused(doc, "the chart comes twice".to_owned()));
             }
             let held = known.contains(doc);
+            if let Some(result) = prepared.remove(doc) {
+                let (new_changes, (mut document, chart, reviews)) = result?;
+                document.hub_heads = None;
+                document.dirty = true;
+                out.new_charts += 1;
+                out.received(update, new_changes, document, chart, reviews, now);
+                continue;
+            }
             let authenticated = {
                 let chart = if held {
                     Some(&self.load(doc)?.chart)
@@ -633,25 +663,8 @@ impl Session {
                 out.new_charts += 1;
                 (document, chart, reviews)
             };
-            out.new_changes += authenticated.signer.len() as u64;
-            out.new_reviews += new_reviews as u32;
-            out.audit.push(AuditEvent {
-                at: now,
-                action: AuditAction::Import {
-                    format: FORMAT.to_owned(),
-                },
-                patient: Some(doc.clone()),
-                detail: format!("received {} changes", authenticated.signer.len()),
-            });
-            out.signatures
-                .push((doc.clone(), kept_signatures(&update.signatures)));
-            out.touched.push(Touched {
-                id: doc.clone(),
-                new_chart,
-                summary: document.summary.clone(),
-                appended: !document.chunk.is_empty(),
-            });
-            out.documents.push(document);
+            let new_changes = authenticated.signer.len() as u64;
+            out.received(update, new_changes, document, new_chart, new_reviews, now);
         }
         Ok(out)
     }
@@ -726,6 +739,73 @@ impl Session {
             relayed,
         }))
     }
+}
+
+impl ReceivedCharts {
+    /// Adds one chart checked and merged.
+    fn received(
+        &mut self,
+        update: &DocUpdate,
+        new_changes: u64,
+        document: ReceivedDocument,
+        new_chart: Option<Chart>,
+        new_reviews: usize,
+        now: Timestamp,
+    ) {
+        let doc = &update.doc;
+        self.new_changes += new_changes;
+        self.new_reviews += new_reviews as u32;
+        self.audit.push(AuditEvent {
+            at: now,
+            action: AuditAction::Import {
+                format: FORMAT.to_owned(),
+            },
+            patient: Some(doc.clone()),
+            detail: format!("received {new_changes} changes"),
+        });
+        self.signatures
+            .push((doc.clone(), kept_signatures(&update.signatures)));
+        self.touched.push(Touched {
+            id: doc.clone(),
+            new_chart,
+            summary: document.summary.clone(),
+            appended: !document.chunk.is_empty(),
+        });
+        self.documents.push(document);
+    }
+}
+
+/// A chart new to this vault, received whole with its authors' tips:
+/// authenticated by the cover rule, every change checked as one from the
+/// hub is, then loaded. Touches no session state, so charts are prepared
+/// in parallel.
+fn prepare_new_whole(
+    update: &DocUpdate,
+    keys: &AuthorKeys,
+    actor: &karte_record::ActorId,
+    edit: &Edit<'_>,
+    now: Timestamp,
+) -> Result<(u64, Merged), ApiError> {
+    let doc = &update.doc;
+    let Payload::Snapshot(saved) = &update.payload else {
+        return Err(refused(doc, "it is not a chart sent whole".to_owned()));
+    };
+    let authenticated =
+        authenticate_update(update, keys, &|_| false).map_err(|refusal| match refusal {
+            UpdateRefusal::Gap { missing } => ApiError::BundleGap {
+                chart: doc.clone(),
+                missing: hex::encode(missing),
+                base: None,
+            },
+            UpdateRefusal::Refused(error) => refused(doc, error.to_string()),
+        })?;
+    let bytes = authenticated.new_change_bytes();
+    let signer = |hash: &karte_record::ChangeHash| authenticated.signer.get(&hash.0).cloned();
+    Chart::check_received(None, doc, &bytes, signer, now)
+        .map_err(|error| refused(doc, error.to_string()))?;
+    let merged =
+        receive_whole(actor, edit, doc, saved).map_err(|error| refused(doc, error.to_string()))?;
+    Ok((authenticated.signer.len() as u64, merged))
 }
 
 /// The bytes of an actor id that name its device.

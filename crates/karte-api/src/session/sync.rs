@@ -886,7 +886,7 @@ impl Quarantine {
 
 /// What merging an update leaves to store: the document to write, the
 /// chart if it is new to this vault, and how many review items are new.
-type Merged = (ReceivedDocument, Option<Chart>, usize);
+pub(super) type Merged = (ReceivedDocument, Option<Chart>, usize);
 
 /// How an update reaches the vault. The charts to load are loaded ahead,
 /// in parallel, and taken in order: both passes over a page must sort its
@@ -986,7 +986,7 @@ pub(super) fn receive_whole(
 /// `work` applied to every item, on as many threads as there are cores:
 /// loading a chart is the slow part of a first sync, and charts are
 /// independent of each other.
-fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(super) fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(items.len());
