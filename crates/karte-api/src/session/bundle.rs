@@ -282,7 +282,11 @@ impl Session {
         let now = self.now();
         let mut trust = self.device_trust()?;
         let me = self.vault.device_id().clone();
-        let bundle_key = self.bundle_key()?;
+        // A device without a bundle key (enrolled before there were any,
+        // and not synced since) has no slot in any bundle.
+        let bundle_key = self
+            .held_bundle_key()?
+            .ok_or(crate::bundle_file::BundleError::NotForThisDevice)?;
         let (header, body) = open_bundle(
             file,
             &BundleReader {
