@@ -17,8 +17,8 @@
 //! trailer signature stops another recipient, who knows the content key,
 //! from putting other content under the sender's header.
 //!
-//! Not yet built on top of it: the records inside the body, export from and
-//! import into the vault, and the `karte bundle` commands.
+//! The records inside the body are `karte_sync::bundle`'s; export and
+//! import are `Session::bundle_export` and `Session::bundle_import`.
 
 use karte_store::crypto::SecretKey;
 use karte_store::crypto::stream::{open_stream, seal_stream};
@@ -181,6 +181,12 @@ pub fn write_bundle(sender: BundleSender<'_>, body: &[u8]) -> Result<Vec<u8>, Bu
     let digest = sha256(&out);
     out.extend_from_slice(&sign_bundle(sender.key, &digest));
     Ok(out)
+}
+
+/// The id of the bundle in `file`, read from its header without checking
+/// anything else: to tell a bundle imported already before opening it.
+pub fn bundle_id(file: &[u8]) -> Result<[u8; 16], BundleError> {
+    Ok(split(file)?.header.bundle_id)
 }
 
 /// The parts of a file, split by their lengths only.

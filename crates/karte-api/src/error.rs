@@ -76,6 +76,29 @@ pub enum ApiError {
         "the photo {entry} was taken on another device and its picture is not on this one yet: photos stay on the device that took them for now"
     )]
     PhotoNotHere { entry: String },
+    #[error(transparent)]
+    Bundle(#[from] crate::bundle_file::BundleError),
+    #[error("this bundle ({bundle}) was imported on this device already: nothing to do")]
+    BundleAlreadyImported { bundle: String },
+    #[error(
+        "chart {chart} in the bundle fails the checks ({detail}): nothing of the bundle was taken; tell the sender's administrator"
+    )]
+    BundleRefusedChart {
+        chart: karte_types::PatientId,
+        detail: String,
+    },
+    #[error(
+        "chart {chart} in the bundle continues changes this device does not hold (change {missing}): nothing of the bundle was taken; {}",
+        match base {
+            Some(base) => format!("import the sender's bundle {base} first, or ask for a full one (without --since-last)"),
+            None => "sync with the hub first, or ask the sender for a full bundle (without --since-last)".to_owned(),
+        }
+    )]
+    BundleGap {
+        chart: karte_types::PatientId,
+        missing: String,
+        base: Option<String>,
+    },
 }
 
 impl Lookup {
@@ -147,6 +170,10 @@ impl ApiError {
             ApiError::Photo(karte_photo::PhotoError::TooLarge { .. }) => ErrorCode::PhotoTooLarge,
             ApiError::Photo(karte_photo::PhotoError::NotAnImage(_)) => ErrorCode::NotAnImage,
             ApiError::PhotoNotHere { .. } => ErrorCode::PhotoNotHere,
+            ApiError::Bundle(e) => e.code(),
+            ApiError::BundleAlreadyImported { .. } => ErrorCode::BundleAlreadyImported,
+            ApiError::BundleRefusedChart { .. } => ErrorCode::BundleRefusedChart,
+            ApiError::BundleGap { .. } => ErrorCode::BundleGap,
         }
     }
 }

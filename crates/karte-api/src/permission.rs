@@ -75,7 +75,9 @@ impl Permission {
             }
             Permission::VoidEntries => "mark entries entered-in-error",
             Permission::ResolveReviews => "resolve review items",
-            Permission::Export => "export charts or share them with another organisation",
+            Permission::Export => {
+                "export charts, carry them in bundles or share them with another organisation"
+            }
             Permission::ManageUsers => "add users",
             Permission::EnrolDevice => "enrol this device at a hub",
         }

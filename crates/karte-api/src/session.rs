@@ -2,6 +2,7 @@
 //! operation a user can perform on them.
 
 mod app_values;
+mod bundle;
 mod casualty;
 mod device_lock;
 mod identity;

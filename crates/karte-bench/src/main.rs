@@ -2,9 +2,10 @@
 //! beside a baseline measured in the same run. The machine is shared and
 //! noisy, so the ratios matter more than the absolute figures.
 //!
-//! `cargo xtask bench [-- --only core|sync|photos --patients N --search-patients N
+//! `cargo xtask bench [-- --only core|sync|photos|bundle --patients N --search-patients N
 //! --samples N --devices N --seconds N]`
 
+mod bundle;
 mod clinical;
 mod disaster;
 mod photos;
@@ -22,6 +23,8 @@ pub enum Half {
     Sync,
     /// Only the wound photos' figure (part of the core's otherwise).
     Photos,
+    /// Only the carried bundles' figures (part of sync's otherwise).
+    Bundle,
 }
 
 #[derive(Debug)]
@@ -36,7 +39,7 @@ pub struct Options {
     pub seconds: u64,
 }
 
-const USAGE: &str = "use --only core|sync|photos --patients N --search-patients N --samples N --devices N --seconds N";
+const USAGE: &str = "use --only core|sync|photos|bundle --patients N --search-patients N --samples N --devices N --seconds N";
 
 fn options() -> Result<Options> {
     let mut options = Options {
@@ -60,7 +63,10 @@ fn options() -> Result<Options> {
                     "core" => Half::Core,
                     "sync" => Half::Sync,
                     "photos" => Half::Photos,
-                    other => anyhow::bail!("--only takes core, sync or photos, not {other:?}"),
+                    "bundle" => Half::Bundle,
+                    other => {
+                        anyhow::bail!("--only takes core, sync, photos or bundle, not {other:?}")
+                    }
                 }
             }
             "--patients" => options.patients = number(value()?)?,
@@ -99,6 +105,10 @@ fn main() -> Result<()> {
     if matches!(options.only, Half::Both | Half::Sync) {
         let figures = sync::run(&options)?;
         report::print(&figures, sync::NOTES);
+    }
+    if matches!(options.only, Half::Both | Half::Sync | Half::Bundle) {
+        let figures = bundle::run(&options)?;
+        report::print(&figures, bundle::NOTES);
     }
     Ok(())
 }

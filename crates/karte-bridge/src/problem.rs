@@ -58,6 +58,8 @@ fn status_for(code: ErrorCode) -> StatusCode {
         PeerProtocol => StatusCode::BAD_GATEWAY,
         BundleForeign | BundleSenderRevoked | BundleNotForThisDevice => StatusCode::FORBIDDEN,
         BundleMalformed | BundleTampered | BundleTruncated => StatusCode::UNPROCESSABLE_ENTITY,
+        BundleRefusedChart | BundleGap => StatusCode::UNPROCESSABLE_ENTITY,
+        BundleAlreadyImported => StatusCode::CONFLICT,
         Locked | DeviceLocked => StatusCode::LOCKED,
         NoVault | UnknownPatient | UnknownEntry | UnknownReview | UnknownOperation | NotFound
         | PhotoNotHere => StatusCode::NOT_FOUND,

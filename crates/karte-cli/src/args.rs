@@ -129,6 +129,11 @@ pub enum Command {
     /// without the hub (近くの端末と同期).
     #[command(subcommand)]
     Peer(PeerCommand),
+    /// Carried bundles (持ち運びバンドル): charts for the devices of this
+    /// device's organisation on a USB stick or a shared folder, encrypted
+    /// to each of them.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,6 +164,31 @@ pub enum PeerCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Write a bundle of every chart (or what changed since the last one)
+    /// for the organisation's devices.
+    Export(BundleExport),
+    /// Take in a bundle, all of it or nothing.
+    Import {
+        /// The bundle file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BundleExport {
+    /// The organisation's id at the hub (this device's own).
+    #[arg(long = "for", value_name = "ORG")]
+    pub for_org: String,
+    /// Only what changed since the last bundle written for the organisation.
+    #[arg(long)]
+    pub since_last: bool,
+    /// The file to write (whole: it appears only once complete).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! the application API once, and prints the result for a person (or as JSON).
 
 mod args;
+mod bundle;
 mod casualty;
 mod disaster;
 mod document;
@@ -287,6 +288,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Disaster(args::DisasterCommand::Items) => disaster::items(),
         Command::Photo(command) => photo::run(&cli, command)?,
+        Command::Bundle(command) => bundle::run(&cli, command)?,
         Command::Export(export) => {
             let mut session = open(&cli)?;
             let patient = export

@@ -28,7 +28,7 @@ mod review;
 mod triage_review;
 mod view;
 
-pub use automerge::{ActorId, ChangeHash};
+pub use automerge::{ActorId, Change, ChangeHash};
 pub use chart::{Chart, HeldChange, ReceivedChart};
 pub use error::RecordError;
 pub use history::{ChangeInfo, Edit, actor_for, actor_is_of_device};

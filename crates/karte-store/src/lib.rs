@@ -34,4 +34,4 @@ pub use sync_state::{
     DocumentSyncState, DocumentToPush, Enrolment, LastSync, LockPolicy, PendingShare, SyncState,
 };
 pub use users::{Role, UserRecord};
-pub use vault::{ReceivedDocument, SyncPageWrite, Vault, VaultOpened};
+pub use vault::{BundleImportWrite, ReceivedDocument, SyncPageWrite, Vault, VaultOpened};

@@ -24,9 +24,11 @@ use crate::users::{self, Role, UserRecord};
 use crate::{StoreError, documents, patient_index, schema, sync_state};
 
 mod attachments;
+mod bundles;
 mod sync;
 mod values;
 
+pub use bundles::BundleImportWrite;
 pub use sync::{ReceivedDocument, SyncPageWrite};
 
 /// A vault whose file is open and held by this process, not yet unlocked.

@@ -17,6 +17,7 @@
 //! applies the answers page by page.
 
 mod auth;
+pub mod bundle;
 pub mod client;
 pub mod cover;
 pub mod enrolment;

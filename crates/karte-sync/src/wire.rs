@@ -676,7 +676,7 @@ fn encode<T: Serialize>(magic: [u8; 4], version: u16, value: &T, level: Compress
 }
 
 /// Appends `plain`, deflated, to `out`.
-fn deflate(out: Vec<u8>, plain: &[u8], level: Compression) -> Vec<u8> {
+pub(crate) fn deflate(out: Vec<u8>, plain: &[u8], level: Compression) -> Vec<u8> {
     let mut deflate = flate2::write::DeflateEncoder::new(out, level);
     // Writing into a Vec cannot fail.
     deflate
@@ -841,7 +841,7 @@ mod v3 {
 
 /// Inflates at most `limit` bytes; one byte more means the body is too
 /// large, and the rest of it is never produced.
-fn inflate(compressed: &[u8], limit: usize) -> Result<Vec<u8>, WireError> {
+pub(crate) fn inflate(compressed: &[u8], limit: usize) -> Result<Vec<u8>, WireError> {
     let mut decoder = flate2::bufread::DeflateDecoder::new(compressed);
     let mut plain = Vec::new();
     let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);

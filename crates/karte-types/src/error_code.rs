@@ -190,6 +190,12 @@ error_codes! {
     BundleTruncated = "bundle_truncated",
     /// A bundle with no key slot for this device.
     BundleNotForThisDevice = "bundle_not_for_this_device",
+    /// A bundle this device took in already: nothing to do.
+    BundleAlreadyImported = "bundle_already_imported",
+    /// A bundle with a chart that fails the checks: none of it was taken.
+    BundleRefusedChart = "bundle_refused_chart",
+    /// A bundle with changes whose earlier changes this device lacks.
+    BundleGap = "bundle_gap",
     // The fronts: the local bridge, the Tauri shell and the UI itself.
     UnknownOperation = "unknown_operation",
     MalformedRequest = "malformed_request",

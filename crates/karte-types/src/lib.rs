@@ -6,6 +6,7 @@
 
 mod app;
 mod audit;
+mod bundle;
 mod casualty;
 mod chart;
 mod clinical;
@@ -26,6 +27,7 @@ mod vitals;
 
 pub use app::*;
 pub use audit::{AuditAction, AuditEntry, AuditEvent};
+pub use bundle::{BundleExported, BundleImported};
 pub use casualty::*;
 pub use chart::*;
 pub use clinical::*;

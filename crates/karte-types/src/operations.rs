@@ -122,6 +122,13 @@ macro_rules! for_each_operation {
             session photos(patient: $crate::PatientId) -> Vec<$crate::Photo>;
             /// A photo's thumbnail or the photo itself, from the vault.
             session photo(patient: $crate::PatientId, entry: $crate::EntryId, size: $crate::PhotoSize) -> $crate::PhotoImage;
+            /// Makes a carried bundle for the devices of the organisation
+            /// `for_org` (its id at the hub): every chart, or with
+            /// `since_last` what changed since the last bundle written to a
+            /// file; written whole to `out` when given, else answered as bytes.
+            session bundle_export(for_org: String, since_last: bool, out: Option<String>) -> $crate::BundleExported;
+            /// Takes in a carried bundle, all of it or nothing.
+            session bundle_import(bundle: $crate::Base64Bytes) -> $crate::BundleImported;
         }
     };
 }

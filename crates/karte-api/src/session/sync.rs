@@ -522,7 +522,7 @@ fn saved_heads(saved: &[u8]) -> Result<Vec<[u8; 32]>, ApiError> {
 }
 
 /// Signatures as the vault keeps them.
-fn kept_signatures(signatures: &[ChangeSignature]) -> Vec<ChangeSignatureRecord> {
+pub(super) fn kept_signatures(signatures: &[ChangeSignature]) -> Vec<ChangeSignatureRecord> {
     signatures
         .iter()
         .map(|signature| ChangeSignatureRecord {
@@ -540,11 +540,11 @@ fn change_hashes(heads: &[[u8; 32]]) -> Vec<ChangeHash> {
 /// A chart a page changed. A chart this vault did not hold waits here to
 /// be cached once the page is durable; a held one was merged in its cache
 /// entry, which learns what is persisted once the page is durable.
-struct Touched {
-    id: PatientId,
-    new_chart: Option<Chart>,
-    summary: PatientSummary,
-    appended: bool,
+pub(super) struct Touched {
+    pub(super) id: PatientId,
+    pub(super) new_chart: Option<Chart>,
+    pub(super) summary: PatientSummary,
+    pub(super) appended: bool,
 }
 
 impl Replica for VaultReplica<'_> {
@@ -615,6 +615,17 @@ impl Replica for VaultReplica<'_> {
                     }
                 }
             } else {
+                // A chart a carried bundle brought changes to goes whole,
+                // with its authors' tips' signatures: the hub takes what it
+                // lacks of it, each change credited to its author.
+                if let Some(whole) = self.session.relay_whole(&pending.id, &heads)? {
+                    charts.push(OutgoingChart {
+                        doc: pending.id,
+                        changes: Vec::new(),
+                        whole: Some(whole),
+                    });
+                    continue;
+                }
                 let loaded = self.session.load(&pending.id)?;
                 if let Some(whole) = whole_for_hub(&loaded.chart, &device, &heads) {
                     charts.push(OutgoingChart {
@@ -776,7 +787,7 @@ impl Replica for VaultReplica<'_> {
             self.forget(touched.iter().map(|t| &t.id));
             return Err(error.into());
         }
-        self.after_commit(touched, &removed)?;
+        self.session.after_received(touched, &removed)?;
         Ok(applied)
     }
 
@@ -922,7 +933,7 @@ impl Quarantine {
 
 /// What merging an update leaves to store: the document to write, the
 /// chart if it is new to this vault, and how many review items are new.
-type Merged = (ReceivedDocument, Option<Chart>, usize);
+pub(super) type Merged = (ReceivedDocument, Option<Chart>, usize);
 
 /// How an update reaches the vault. The charts to load are loaded ahead,
 /// in parallel, and taken in order: both passes over a page must sort its
@@ -956,6 +967,7 @@ fn whole_for_hub(
     (saved.len() <= WHOLE_CHART_MAX_BYTES).then(|| OutgoingWhole {
         saved,
         tips: chart.heads().into_iter().map(|head| head.0).collect(),
+        relayed: Vec::new(),
     })
 }
 
@@ -988,7 +1000,7 @@ fn file_whole(doc: &PatientId, saved: &[u8], digest: &ChartDigest) -> Result<Mer
 
 /// A chart new to this vault, sent whole: loaded once and stored as the
 /// bytes that came, with any review items its arrival recorded after them.
-fn receive_whole(
+pub(super) fn receive_whole(
     actor: &ActorId,
     edit: &Edit<'_>,
     doc: &PatientId,
@@ -1021,7 +1033,7 @@ fn receive_whole(
 /// `work` applied to every item, on as many threads as there are cores:
 /// loading a chart is the slow part of a first sync, and charts are
 /// independent of each other.
-fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(super) fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(items.len());
@@ -1205,10 +1217,12 @@ impl VaultReplica<'_> {
             self.session.charts.remove(id);
         }
     }
+}
 
+impl Session {
     /// Brings memory up to a durable page: new charts cached, merged ones
     /// told what is persisted, the index updated, long charts compacted.
-    fn after_commit(
+    pub(super) fn after_received(
         &mut self,
         touched: Vec<Touched>,
         removed: &[PatientId],
@@ -1220,7 +1234,7 @@ impl VaultReplica<'_> {
             appended,
         } in touched
         {
-            self.session.index()?.upsert(summary);
+            self.index()?.upsert(summary);
             match new_chart {
                 Some(chart) => {
                     let persisted_heads = chart.heads();
@@ -1229,20 +1243,20 @@ impl VaultReplica<'_> {
                         persisted_heads,
                         chunks: 1,
                     };
-                    self.session.cache(id.clone(), loaded);
+                    self.cache(id.clone(), loaded);
                 }
                 None => {
-                    if let Some(loaded) = self.session.charts.get_mut(&id) {
+                    if let Some(loaded) = self.charts.get_mut(&id) {
                         loaded.persisted_heads = loaded.chart.heads();
                         loaded.chunks += usize::from(appended);
                     }
                 }
             }
-            self.session.compact_if_long(&id)?;
+            self.compact_if_long(&id)?;
         }
         for doc in removed {
-            self.session.charts.remove(doc);
-            if let Some(index) = self.session.index.as_mut() {
+            self.charts.remove(doc);
+            if let Some(index) = self.index.as_mut() {
                 index.remove(doc);
             }
         }

@@ -33,6 +33,16 @@ fn issuer_of(id: &str) -> Option<Principal> {
         .map(|org| Principal::Org(org.to_owned()))
 }
 
+/// The trust store's entry of `device`'s membership cert.
+pub(super) fn cert_entry(device: &DeviceId) -> String {
+    format!("{CERT}{device}")
+}
+
+/// The trust store's entry of `issuer`'s revocation list.
+pub(super) fn list_entry(issuer: &Principal) -> String {
+    format!("{LIST}{}", issuer_id(issuer))
+}
+
 /// What the device trusts, read from its vault.
 #[derive(Debug, Clone, Default)]
 pub struct DeviceTrust {
@@ -87,22 +97,33 @@ impl Session {
     /// The device's X25519 key for bundles; made and kept first if there is
     /// none.
     pub(super) fn bundle_key(&mut self) -> Result<BundleSecretKey, ApiError> {
-        let held = self
-            .vault
-            .trust_entries()?
-            .into_iter()
-            .find(|(id, _)| id == BUNDLE_KEY);
-        if let Some((_, bytes)) = held {
-            return BundleSecretKey::from_bytes(&bytes).ok_or_else(|| {
-                ApiError::from(karte_store::StoreError::Integrity {
-                    what: "the bundle key".to_owned(),
-                })
-            });
+        if let Some(key) = self.held_bundle_key()? {
+            return Ok(key);
         }
         let key = BundleSecretKey::generate(&SystemRandom::new())?;
         self.vault
             .put_trust(&[(BUNDLE_KEY.to_owned(), key.as_bytes().to_vec())])?;
         Ok(key)
+    }
+
+    /// The device's X25519 key for bundles, if it has one: reading it
+    /// writes nothing.
+    pub(super) fn held_bundle_key(&self) -> Result<Option<BundleSecretKey>, ApiError> {
+        let held = self
+            .vault
+            .trust_entries()?
+            .into_iter()
+            .find(|(id, _)| id == BUNDLE_KEY);
+        match held {
+            Some((_, bytes)) => BundleSecretKey::from_bytes(&bytes)
+                .map(Some)
+                .ok_or_else(|| {
+                    ApiError::from(karte_store::StoreError::Integrity {
+                        what: "the bundle key".to_owned(),
+                    })
+                }),
+            None => Ok(None),
+        }
     }
 
     /// What this device trusts: anchors, its own cert, peers' certs and the
@@ -141,7 +162,7 @@ impl Session {
     }
 
     /// The issuer this device belongs to, by its enrolment.
-    fn own_issuer(&self) -> Result<Principal, ApiError> {
+    pub(super) fn own_issuer(&self) -> Result<Principal, ApiError> {
         let enrolment = self.vault.enrolment()?.ok_or(ApiError::NotEnrolled)?;
         Ok(Principal::Org(enrolment.org_id))
     }

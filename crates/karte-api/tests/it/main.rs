@@ -2,6 +2,7 @@
 //! enforces, and sync with a real hub on 127.0.0.1.
 
 mod app;
+mod bundle;
 mod casualty;
 mod casualty_sync;
 mod hub;

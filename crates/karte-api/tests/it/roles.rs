@@ -82,6 +82,8 @@ const OPERATIONS: &[Row] = &[
     row("photos", NOBODY, Permitted::Succeeds),
     // The fixture's entry is a visit, not a photo.
     row("photo", NOBODY, Permitted::FailsWith("unknown_entry")),
+    row("bundle_export", CLERK, Permitted::FailsWith("not_enrolled")),
+    row("bundle_import", CLERK, Permitted::FailsWith("not_enrolled")),
     row("echo", NOBODY, Permitted::Succeeds),
     row("lock", NOBODY, Permitted::Succeeds),
 ];
@@ -194,6 +196,10 @@ fn arguments(operation: &str, role: Role, fixture: &Fixture) -> Value {
             "taken_at": null, "wound": "仙骨部", "assessment": null,
         }}),
         "photos" => json!({ "patient": patient }),
+        "bundle_export" => {
+            json!({"for_org": "01ORG000000000000000clinic", "since_last": false, "out": null})
+        }
+        "bundle_import" => json!({"bundle": karte_types::Base64Bytes(b"KBN1".to_vec())}),
         "photo" => json!({"patient": patient, "entry": fixture.entry, "size": "thumbnail"}),
         _ => json!({}),
     }

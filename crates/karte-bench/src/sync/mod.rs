@@ -4,7 +4,7 @@
 //! the wire by a relay in front of the hub (HTTP headers included) and
 //! beside them the bodies the sync summary counts.
 
-mod device;
+pub mod device;
 pub mod hub;
 mod load;
 mod wire;
@@ -417,7 +417,7 @@ fn cover_rule(device: &karte_api::types::DeviceId, saved: &[&[u8]]) -> Result<Co
 }
 
 /// Every chart stored in the locked vault at `path`.
-fn stored_charts(path: &Path) -> Result<Vec<(PatientId, Chart)>> {
+pub fn stored_charts(path: &Path) -> Result<Vec<(PatientId, Chart)>> {
     let vault = Vault::open(path)?.unlock("bench", PASSPHRASE)?;
     let actor = karte_record::actor_for(vault.device_id(), [7; 16]);
     let mut charts = Vec::new();

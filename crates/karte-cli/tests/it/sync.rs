@@ -561,3 +561,37 @@ fn orders_reach_other_devices_and_their_patient_lists() {
         );
     }
 }
+
+/// Issue 12: a carried bundle from one device to another of the same
+/// organisation, by the commands: one summary line each, and a bundle
+/// imported twice is nothing to do (exit 0), not an error.
+#[test]
+fn karte_bundle_export_and_import_carry_charts_by_hand() {
+    let mut hub = HubProcess::new();
+    let org = hub.add_org("さくら");
+    hub.serve();
+    let a = enrolled(&hub, &org, "tablet A");
+    let b = enrolled(&hub, &org, "tablet B");
+    // A learns B's certificate at its next sync.
+    a.ok(&["sync"]);
+    let patient = a.add_yamada();
+    a.ok(&["visit", "record", &patient, "--pulse", "72"]);
+    let file = a.path().with_file_name("charts.kbn");
+    let file = file.to_str().unwrap();
+
+    let out = a.ok(&["bundle", "export", "--for", &org, "--out", file]);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("wrote") && out.contains("1 charts"), "{out}");
+    let bytes = std::fs::read(file).unwrap();
+    assert!(bytes.starts_with(b"KBN1"));
+
+    let out = b.ok(&["bundle", "import", file]);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("imported") && out.contains("(1 new)"), "{out}");
+    assert_eq!(a.chart_json(&patient), b.chart_json(&patient));
+    let again = b.ok(&["bundle", "import", file]);
+    assert!(again.contains("nothing to do"), "{again}");
+
+    let error = b.fails(&["bundle", "import", "/nonexistent/charts.kbn"]);
+    assert!(error.contains("cannot read"), "{error}");
+}

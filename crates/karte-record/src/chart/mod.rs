@@ -174,6 +174,17 @@ impl Chart {
             .collect()
     }
 
+    /// Whether the chart holds the change `hash`.
+    pub fn holds(&self, hash: &ChangeHash) -> bool {
+        self.doc.get_change_meta_by_hash(hash).is_some()
+    }
+
+    /// Every change of the chart, in causal order: what the cover rule
+    /// walks to find the chart's tips when it travels whole.
+    pub fn changes(&self) -> Vec<automerge::Change> {
+        self.doc.get_changes(&[])
+    }
+
     /// Whether every change of the chart was written under actors of
     /// `device`: such a chart's heads are its author's tips, whose
     /// signatures vouch for all of it when it travels whole (the cover rule

@@ -410,6 +410,8 @@ impl Vault {
                     index_from_hub: false,
                 };
                 write_document(conn, key, &id, &state)?;
+                // The hub holds what a bundle brought of it now.
+                crate::app_values::remove(conn, &super::bundles::relay_name(&id))?;
             }
             for id in clean {
                 let (mut state, _) = sync_state::document(conn, key, &id)?;
@@ -516,7 +518,7 @@ impl Vault {
 }
 
 /// Appends a received chart's chunk and sets its sync state.
-fn write_received(
+pub(super) fn write_received(
     conn: &Connection,
     key: &SecretKey,
     document: ReceivedDocument,

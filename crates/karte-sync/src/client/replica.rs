@@ -134,13 +134,16 @@ pub struct OutgoingChart {
     pub whole: Option<OutgoingWhole>,
 }
 
-/// A chart to push whole: its saved bytes and its tips, every one a change
-/// of this device's own.
+/// A chart to push whole: its saved bytes, this device's own tips and the
+/// kept signatures of other authors' tips whose changes it hands on (a
+/// chart that came by a carried bundle, say).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingWhole {
     pub saved: Vec<u8>,
-    /// The hashes of the chart's tips, to sign.
+    /// The hashes of the chart's tips of this device's own, to sign.
     pub tips: Vec<[u8; 32]>,
+    /// Other authors' tips, with the signatures their authors made.
+    pub relayed: Vec<ChangeSignature>,
 }
 
 /// One raw Automerge change to push, and its author's signature when the

@@ -463,8 +463,9 @@ fn first_request<R: Replica>(
     })
 }
 
-/// A chart the replica offers whole, with its tips signed now: all of them
-/// are this device's own changes. The saved chart is moved, not copied.
+/// A chart the replica offers whole, with its own tips signed now and
+/// other authors' tips with their kept signatures. The saved chart is
+/// moved, not copied.
 fn whole_push(identity: DeviceIdentity<'_>, doc: PatientId, whole: OutgoingWhole) -> DocPush {
     let tips = whole
         .tips
@@ -474,6 +475,7 @@ fn whole_push(identity: DeviceIdentity<'_>, doc: PatientId, whole: OutgoingWhole
             device: identity.device.clone(),
             signature: sign_change_hash(identity.key, hash),
         })
+        .chain(whole.relayed)
         .collect();
     DocPush {
         doc,

@@ -449,6 +449,7 @@ impl Replica for Device {
                         whole: Some(OutgoingWhole {
                             saved: chart.save(),
                             tips: chart.heads().into_iter().map(|h| h.0).collect(),
+                            relayed: Vec::new(),
                         }),
                     };
                 }
