@@ -358,6 +358,7 @@ impl Session {
     ) -> Result<(), ApiError> {
         let id = chart.id();
         let summary = chart.summary()?;
+        let consultations = chart.consultations()?;
         let snapshot = chart.save();
         let event = AuditEvent {
             at: now,
@@ -368,7 +369,7 @@ impl Session {
             detail: String::new(),
         };
         self.vault
-            .append_document(&id, &snapshot, &summary, event)?;
+            .append_document(&id, &snapshot, &summary, &consultations, event)?;
         let persisted_heads = chart.heads();
         self.index()?.upsert(summary);
         self.cache(
@@ -426,7 +427,11 @@ impl Session {
         }
         let summary = chart.summary()?;
         let heads: Vec<[u8; 32]> = chart.heads().iter().map(|head| head.0).collect();
-        if self.vault.confirm_index(id, &summary, &heads)? {
+        let consultations = chart.consultations()?;
+        if self
+            .vault
+            .confirm_index(id, &summary, &consultations, &heads)?
+        {
             self.index()?.upsert(summary);
         }
         Ok(())
@@ -489,6 +494,7 @@ impl Session {
     ) -> Result<(), ApiError> {
         let loaded = self.charts.get_mut(id).expect("loaded by edit");
         let summary = loaded.chart.summary()?;
+        let consultations = loaded.chart.consultations()?;
         let chunk = loaded.chart.save_after(&loaded.persisted_heads);
         let event = AuditEvent {
             at: now,
@@ -498,7 +504,8 @@ impl Session {
             patient: Some(id.clone()),
             detail: String::new(),
         };
-        self.vault.append_document(id, &chunk, &summary, event)?;
+        self.vault
+            .append_document(id, &chunk, &summary, &consultations, event)?;
         loaded.persisted_heads = loaded.chart.heads();
         loaded.chunks += 1;
         self.compact_if_long(id)?;

@@ -2,7 +2,7 @@
 //! beside a baseline measured in the same run. The machine is shared and
 //! noisy, so the ratios matter more than the absolute figures.
 //!
-//! `cargo xtask bench [-- --only core|sync|photos --patients N --search-patients N
+//! `cargo xtask bench [-- --only core|sync|photos|disaster --patients N --search-patients N
 //! --samples N --devices N --seconds N]`
 
 mod clinical;
@@ -22,6 +22,8 @@ pub enum Half {
     Sync,
     /// Only the wound photos' figure (part of the core's otherwise).
     Photos,
+    /// Only disaster mode's figures (part of the core's otherwise).
+    Disaster,
 }
 
 #[derive(Debug)]
@@ -36,7 +38,7 @@ pub struct Options {
     pub seconds: u64,
 }
 
-const USAGE: &str = "use --only core|sync|photos --patients N --search-patients N --samples N --devices N --seconds N";
+const USAGE: &str = "use --only core|sync|photos|disaster --patients N --search-patients N --samples N --devices N --seconds N";
 
 fn options() -> Result<Options> {
     let mut options = Options {
@@ -60,7 +62,10 @@ fn options() -> Result<Options> {
                     "core" => Half::Core,
                     "sync" => Half::Sync,
                     "photos" => Half::Photos,
-                    other => anyhow::bail!("--only takes core, sync or photos, not {other:?}"),
+                    "disaster" => Half::Disaster,
+                    other => {
+                        anyhow::bail!("--only takes core, sync, photos or disaster, not {other:?}")
+                    }
                 }
             }
             "--patients" => options.patients = number(value()?)?,
@@ -89,6 +94,8 @@ fn main() -> Result<()> {
     if matches!(options.only, Half::Both | Half::Core) {
         let figures = clinical::run(&options)?;
         report::print(&figures, clinical::NOTES);
+    }
+    if matches!(options.only, Half::Both | Half::Core | Half::Disaster) {
         let figures = disaster::run(&options)?;
         report::print(&figures, disaster::NOTES);
     }
