@@ -68,13 +68,13 @@ fn station(flags: &StationFlags) -> Station {
 
 /// The font, read before anything leaves the vault: a machine without it
 /// fails before anything is read or recorded as exported.
-fn font() -> Result<DocumentFont> {
+pub(crate) fn font() -> Result<DocumentFont> {
     DocumentFont::from_environment()
         .context("日本語フォントが読めません / the Japanese font cannot be read")
 }
 
 /// Renders the document in memory and writes it whole to `path`.
-fn write_pdf(
+pub(crate) fn write_pdf(
     path: &std::path::Path,
     what: &str,
     render: impl FnOnce(&mut dyn Write) -> Result<(), karte_docs::DocsError>,
