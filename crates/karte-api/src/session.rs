@@ -18,9 +18,9 @@ use std::path::Path;
 use karte_record::{ActorId, ChangeHash, Chart, Edit, actor_for};
 use karte_store::{AuditAction, AuditEntry, AuditEvent, KdfParams, Role, UserRecord, Vault};
 use karte_types::{
-    AllergyInput, Author, ChartView, ConditionInput, Demographics, EntryId, MedicationInput,
-    PatientId, PatientSummary, ReviewId, Timestamp, UserId, ValidationError, ValidationErrors,
-    VisitInput, fold_for_search, matches_search,
+    AllergyInput, Author, ChartView, ConditionInput, Demographics, EntryId, IdentityLinks,
+    MedicationInput, PatientId, PatientSummary, ReviewId, Timestamp, UserId, ValidationError,
+    ValidationErrors, VisitInput, fold_for_search, matches_search,
 };
 
 use crate::ids::{Lookup, find_unique, new_entry_id, new_ulid};
@@ -43,9 +43,17 @@ struct LoadedChart {
 }
 
 /// The patient index with each entry's folded search keys, built once per
-/// session and kept current by every edit.
+/// session and kept current by every edit; and the identity links read
+/// from it, built when first asked for and again only after an edit that
+/// can change them.
 struct PatientIndex {
     entries: Vec<(PatientSummary, [String; 7])>,
+    links: Option<IdentityLinks>,
+}
+
+/// The chart a casualty chart is identified as, if any.
+fn identified_as(summary: &PatientSummary) -> Option<&PatientId> {
+    summary.triage.as_ref()?.identified_as.as_ref()
 }
 
 impl PatientIndex {
@@ -58,11 +66,29 @@ impl PatientIndex {
             })
             .collect();
         entries.sort_by(|a, b| a.1[5].cmp(&b.1[5]).then_with(|| a.0.id.cmp(&b.0.id)));
-        PatientIndex { entries }
+        PatientIndex {
+            entries,
+            links: None,
+        }
+    }
+
+    /// The links between the charts, built from the entries once.
+    fn links(&mut self) -> &IdentityLinks {
+        let entries = &self.entries;
+        self.links
+            .get_or_insert_with(|| IdentityLinks::from_summaries(entries.iter().map(|(s, _)| s)))
     }
 
     fn upsert(&mut self, summary: PatientSummary) {
         let keys = summary.search_keys();
+        // A new chart may be the one a link waits for; a changed link
+        // changes the links. Any other edit leaves them as they are.
+        let same_links = self
+            .entry(&summary.id)
+            .is_some_and(|old| identified_as(old) == identified_as(&summary));
+        if !same_links {
+            self.links = None;
+        }
         self.entries.retain(|(s, _)| s.id != summary.id);
         let at = self
             .entries
@@ -78,6 +104,7 @@ impl PatientIndex {
     }
 
     fn remove(&mut self, id: &PatientId) {
+        self.links = None;
         self.entries.retain(|(s, _)| s.id != *id);
     }
 
