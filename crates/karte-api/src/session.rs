@@ -20,9 +20,9 @@ use std::path::Path;
 use karte_record::{ActorId, ChangeHash, Chart, Edit, actor_for};
 use karte_store::{AuditAction, AuditEntry, AuditEvent, KdfParams, Role, UserRecord, Vault};
 use karte_types::{
-    AllergyInput, Author, ChartView, ConditionInput, Demographics, EntryId, MedicationInput,
-    PatientId, PatientSummary, ReviewId, Timestamp, UserId, ValidationError, ValidationErrors,
-    VisitInput, fold_for_search, matches_search,
+    AllergyInput, Author, ChartView, ConditionInput, Demographics, EntryId, IdentityLinks,
+    MedicationInput, PatientId, PatientSummary, ReviewId, Timestamp, UserId, ValidationError,
+    ValidationErrors, VisitInput, fold_for_search, matches_search,
 };
 
 use crate::ids::{Lookup, find_unique, new_entry_id, new_ulid};
@@ -45,9 +45,17 @@ struct LoadedChart {
 }
 
 /// The patient index with each entry's folded search keys, built once per
-/// session and kept current by every edit.
+/// session and kept current by every edit; and the identity links read
+/// from it, built when first asked for and again only after an edit that
+/// can change them.
 struct PatientIndex {
     entries: Vec<(PatientSummary, [String; 7])>,
+    links: Option<IdentityLinks>,
+}
+
+/// The chart a casualty chart is identified as, if any.
+fn identified_as(summary: &PatientSummary) -> Option<&PatientId> {
+    summary.triage.as_ref()?.identified_as.as_ref()
 }
 
 impl PatientIndex {
@@ -60,11 +68,29 @@ impl PatientIndex {
             })
             .collect();
         entries.sort_by(|a, b| a.1[5].cmp(&b.1[5]).then_with(|| a.0.id.cmp(&b.0.id)));
-        PatientIndex { entries }
+        PatientIndex {
+            entries,
+            links: None,
+        }
+    }
+
+    /// The links between the charts, built from the entries once.
+    fn links(&mut self) -> &IdentityLinks {
+        let entries = &self.entries;
+        self.links
+            .get_or_insert_with(|| IdentityLinks::from_summaries(entries.iter().map(|(s, _)| s)))
     }
 
     fn upsert(&mut self, summary: PatientSummary) {
         let keys = summary.search_keys();
+        // A new chart may be the one a link waits for; a changed link
+        // changes the links. Any other edit leaves them as they are.
+        let same_links = self
+            .entry(&summary.id)
+            .is_some_and(|old| identified_as(old) == identified_as(&summary));
+        if !same_links {
+            self.links = None;
+        }
         self.entries.retain(|(s, _)| s.id != summary.id);
         let at = self
             .entries
@@ -80,6 +106,7 @@ impl PatientIndex {
     }
 
     fn remove(&mut self, id: &PatientId) {
+        self.links = None;
         self.entries.retain(|(s, _)| s.id != *id);
     }
 
@@ -360,6 +387,7 @@ impl Session {
     ) -> Result<(), ApiError> {
         let id = chart.id();
         let summary = chart.summary()?;
+        let consultations = chart.consultations()?;
         let snapshot = chart.save();
         let event = AuditEvent {
             at: now,
@@ -370,7 +398,7 @@ impl Session {
             detail: String::new(),
         };
         self.vault
-            .append_document(&id, &snapshot, &summary, event)?;
+            .append_document(&id, &snapshot, &summary, &consultations, event)?;
         let persisted_heads = chart.heads();
         self.index()?.upsert(summary);
         self.cache(
@@ -428,7 +456,11 @@ impl Session {
         }
         let summary = chart.summary()?;
         let heads: Vec<[u8; 32]> = chart.heads().iter().map(|head| head.0).collect();
-        if self.vault.confirm_index(id, &summary, &heads)? {
+        let consultations = chart.consultations()?;
+        if self
+            .vault
+            .confirm_index(id, &summary, &consultations, &heads)?
+        {
             self.index()?.upsert(summary);
         }
         Ok(())
@@ -491,6 +523,7 @@ impl Session {
     ) -> Result<(), ApiError> {
         let loaded = self.charts.get_mut(id).expect("loaded by edit");
         let summary = loaded.chart.summary()?;
+        let consultations = loaded.chart.consultations()?;
         let chunk = loaded.chart.save_after(&loaded.persisted_heads);
         let event = AuditEvent {
             at: now,
@@ -500,7 +533,8 @@ impl Session {
             patient: Some(id.clone()),
             detail: String::new(),
         };
-        self.vault.append_document(id, &chunk, &summary, event)?;
+        self.vault
+            .append_document(id, &chunk, &summary, &consultations, event)?;
         loaded.persisted_heads = loaded.chart.heads();
         loaded.chunks += 1;
         self.compact_if_long(id)?;

@@ -2,7 +2,7 @@
 //! beside a baseline measured in the same run. The machine is shared and
 //! noisy, so the ratios matter more than the absolute figures.
 //!
-//! `cargo xtask bench [-- --only core|sync|photos|bundle --patients N --search-patients N
+//! `cargo xtask bench [-- --only core|sync|photos|bundle|disaster --patients N --search-patients N
 //! --samples N --devices N --seconds N]`
 
 mod bundle;
@@ -25,6 +25,8 @@ pub enum Half {
     Photos,
     /// Only the carried bundles' figures (part of sync's otherwise).
     Bundle,
+    /// Only disaster mode's figures (part of the core's otherwise).
+    Disaster,
 }
 
 #[derive(Debug)]
@@ -39,7 +41,7 @@ pub struct Options {
     pub seconds: u64,
 }
 
-const USAGE: &str = "use --only core|sync|photos|bundle --patients N --search-patients N --samples N --devices N --seconds N";
+const USAGE: &str = "use --only core|sync|photos|bundle|disaster --patients N --search-patients N --samples N --devices N --seconds N";
 
 fn options() -> Result<Options> {
     let mut options = Options {
@@ -64,8 +66,11 @@ fn options() -> Result<Options> {
                     "sync" => Half::Sync,
                     "photos" => Half::Photos,
                     "bundle" => Half::Bundle,
+                    "disaster" => Half::Disaster,
                     other => {
-                        anyhow::bail!("--only takes core, sync, photos or bundle, not {other:?}")
+                        anyhow::bail!(
+                            "--only takes core, sync, photos, bundle or disaster, not {other:?}"
+                        )
                     }
                 }
             }
@@ -95,6 +100,8 @@ fn main() -> Result<()> {
     if matches!(options.only, Half::Both | Half::Core) {
         let figures = clinical::run(&options)?;
         report::print(&figures, clinical::NOTES);
+    }
+    if matches!(options.only, Half::Both | Half::Core | Half::Disaster) {
         let figures = disaster::run(&options)?;
         report::print(&figures, disaster::NOTES);
     }

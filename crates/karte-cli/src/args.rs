@@ -613,6 +613,9 @@ pub struct DisasterReportArgs {
     /// Write the counts as FHIR R4 MeasureReports (one per team) here.
     #[arg(long)]
     pub fhir: Option<std::path::PathBuf>,
+    /// Write the 診療日報 as a printable A4 PDF in Japanese here.
+    #[arg(long)]
+    pub pdf: Option<std::path::PathBuf>,
     #[arg(long)]
     pub json: bool,
 }

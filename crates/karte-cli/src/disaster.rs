@@ -1,7 +1,8 @@
 //! Disaster mode's daily report on the command line: a visit recorded as a
 //! consultation with its J-SPEED items (`karte visit record … --jspeed`),
 //! `karte disaster report` (the 診療日報 printed in Japanese and English,
-//! the WHO EMT MDS CSV and FHIR MeasureReports) and `karte disaster items`.
+//! the WHO EMT MDS CSV, FHIR MeasureReports and a printable PDF) and
+//! `karte disaster items`.
 
 use anyhow::Result;
 use karte_api::Session;
@@ -41,7 +42,27 @@ pub fn consultation_sheet(record: &VisitRecord) -> Result<Option<JSpeedSheet>> {
 pub fn report(session: &mut Session, args: &DisasterReportArgs) -> Result<()> {
     let date = Date::parse("date", &args.date)
         .map_err(|e| karte_api::ApiError::Invalid(karte_api::types::ValidationErrors(vec![e])))?;
+    // The font is read before the counts leave the vault, so a machine
+    // without it fails before anything is recorded as exported.
+    let font = args
+        .pdf
+        .as_ref()
+        .map(|_| crate::document::font())
+        .transpose()?;
     let report = session.disaster_report(&date, &args.site)?;
+    if let (Some(path), Some(font)) = (&args.pdf, &font) {
+        let printable = printable(&report);
+        crate::document::write_pdf(path, "診療日報", |out| {
+            karte_docs::render_disaster_report(&printable, font, out)
+        })?;
+        eprintln!(
+            "診療日報 {} {} を {} に書きました / wrote the daily report to {}",
+            report.date,
+            report.site,
+            path.display(),
+            path.display()
+        );
+    }
     if let Some(path) = &args.csv {
         crate::output_file::write_whole(path, |out| {
             Ok(out.write_all(report.mds_csv().as_bytes())?)
@@ -77,6 +98,41 @@ pub fn items() {
         );
     }
     println!("? = number not confirmed by the sources (see the item list's notes)");
+}
+
+/// The report in the words of the printed form: the age groups and the
+/// items in Japanese, the items in the list's order.
+pub fn printable(report: &DailyReport) -> karte_docs::DisasterDailyReport {
+    let teams = report
+        .teams
+        .iter()
+        .map(|team| karte_docs::DisasterTeamCounts {
+            team: team.team.clone(),
+            consultations: team.consultations,
+            male: team.male,
+            female: team.female,
+            pregnant: team.pregnant,
+            sex_not_stated: team.sex_not_stated,
+            items: JSPEED_2018
+                .iter()
+                .filter_map(|item| {
+                    let count = *team.items.get(item.code)?;
+                    Some(karte_docs::DisasterItemCount {
+                        group: item.group.label_ja().to_owned(),
+                        number: item.number,
+                        label: item.ja.to_owned(),
+                        count,
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    karte_docs::DisasterDailyReport {
+        date: report.date.0,
+        site: report.site.clone(),
+        age_groups: ReportAgeGroup::ALL.map(|g| g.label_ja().to_owned()),
+        teams,
+    }
 }
 
 fn print_report(report: &DailyReport) {

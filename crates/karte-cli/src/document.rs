@@ -68,13 +68,13 @@ fn station(flags: &StationFlags) -> Station {
 
 /// The font, read before anything leaves the vault: a machine without it
 /// fails before anything is read or recorded as exported.
-fn font() -> Result<DocumentFont> {
+pub(crate) fn font() -> Result<DocumentFont> {
     DocumentFont::from_environment()
         .context("日本語フォントが読めません / the Japanese font cannot be read")
 }
 
 /// Renders the document in memory and writes it whole to `path`.
-fn write_pdf(
+pub(crate) fn write_pdf(
     path: &std::path::Path,
     what: &str,
     render: impl FnOnce(&mut dyn Write) -> Result<(), karte_docs::DocsError>,
@@ -282,18 +282,33 @@ fn blank_physician(order: Option<&karte_api::types::Order>, day: time::Date) -> 
     }
 }
 
-fn plan(cli: &Cli, args: &DocumentOnDay) -> Result<()> {
+/// A document of one patient as of one day (`--date`, else today): the
+/// checks, the export of the chart (audited as `export pdf-{kind}`), the
+/// form made by `make` and drawn by `render`, written whole to `--pdf`.
+/// `plan` and `record1` differ only in these.
+fn document_on_day<F>(
+    cli: &Cli,
+    args: &DocumentOnDay,
+    kind: &str,
+    what: &str,
+    make: impl FnOnce(&ChartView, Station, time::Date) -> F,
+    render: impl FnOnce(&F, &DocumentFont, &mut dyn Write) -> Result<(), karte_docs::DocsError>,
+) -> Result<()> {
     let mut form = Form::new();
-    let made = form.optional(&args.date, |t| Date::parse("date", t));
+    let day = form.optional(&args.date, |t| Date::parse("date", t));
     form.finish(|| ())?;
     let font = font()?;
     let station = station(&args.station);
     let mut session = open(cli)?;
     let patient = session.resolve_patient(&args.patient)?;
-    let made = made.unwrap_or_else(|| session.now().date_jst());
-    let chart = session.export_document(&patient, "plan", made.to_string())?;
-    let plan = care_plan(&chart, station, made.0);
-    write_pdf(&args.pdf, "計画書", |out| render_plan(&plan, &font, out))?;
+    let day = day.unwrap_or_else(|| session.now().date_jst());
+    let chart = session.export_document(&patient, kind, day.to_string())?;
+    let document = make(&chart, station, day.0);
+    write_pdf(&args.pdf, what, |out| render(&document, &font, out))
+}
+
+fn plan(cli: &Cli, args: &DocumentOnDay) -> Result<()> {
+    document_on_day(cli, args, "plan", "計画書", care_plan, render_plan)?;
     eprintln!(
         "訪問看護計画書を {} に書きました（目標・問題点は手書き欄） / wrote the care plan to {} (goals and problems left blank to be written by hand)",
         args.pdf.display(),
@@ -319,19 +334,14 @@ pub fn care_plan(chart: &ChartView, station: Station, made: time::Date) -> CareP
 }
 
 fn record1(cli: &Cli, args: &DocumentOnDay) -> Result<()> {
-    let mut form = Form::new();
-    let written = form.optional(&args.date, |t| Date::parse("date", t));
-    form.finish(|| ())?;
-    let font = font()?;
-    let station = station(&args.station);
-    let mut session = open(cli)?;
-    let patient = session.resolve_patient(&args.patient)?;
-    let written = written.unwrap_or_else(|| session.now().date_jst());
-    let chart = session.export_document(&patient, "record1", written.to_string())?;
-    let record = intake_record(&chart, station, written.0);
-    write_pdf(&args.pdf, "記録書Ⅰ", |out| {
-        render_intake(&record, &font, out)
-    })?;
+    document_on_day(
+        cli,
+        args,
+        "record1",
+        "記録書Ⅰ",
+        intake_record,
+        render_intake,
+    )?;
     eprintln!(
         "訪問看護記録書Ⅰを {} に書きました / wrote the intake record to {}",
         args.pdf.display(),

@@ -1,8 +1,6 @@
 //! `karte photo`: wound photos added from a file, listed per wound, and
 //! exported to a file (an audited export: the file is the plain photo).
 
-use std::io::Write;
-
 use anyhow::{Context, Result};
 use karte_api::types::{Base64Bytes, PhotoUpload, Timestamp, photos_by_wound};
 
@@ -81,16 +79,7 @@ fn export(cli: &Cli, export: &PhotoExport) -> Result<()> {
     let entry = session.resolve_photo(&patient, &export.photo)?;
     let (_, bytes) = session.export_photo(&patient, &entry)?;
     // Never over another file, and never half a photo under its name.
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&export.out)
-        .with_context(|| format!("creating {} (it must not exist yet)", export.out.display()))?;
-    let written = file.write_all(&bytes).and_then(|()| file.sync_all());
-    if let Err(error) = written {
-        let _ = std::fs::remove_file(&export.out);
-        return Err(error).with_context(|| format!("writing {}", export.out.display()));
-    }
+    crate::output_file::write_new(&export.out, |out| Ok(out.write_all(&bytes)?))?;
     eprintln!(
         "wrote the photo to {}: it is a plain image file, keep it safe",
         export.out.display()

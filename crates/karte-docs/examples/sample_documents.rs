@@ -1,5 +1,5 @@
-//! Renders the sample 報告書, 計画書 and 記録書Ⅱ of a made-up patient into a
-//! folder, so a reviewer can open them:
+//! Renders the sample 報告書, 計画書 and 記録書Ⅱ of a made-up patient, and a
+//! made-up shelter's 診療日報, into a folder, so a reviewer can open them:
 //! `cargo run -p karte-docs --example sample_documents -- OUT_DIR`
 //! (the font: Debian's fonts-noto-cjk, or KARTE_DOCS_FONT=/path/font.ttc#0).
 
@@ -7,7 +7,10 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use karte_docs::{DocsError, DocumentFont, render_plan, render_record, render_report, sample};
+use karte_docs::{
+    DocsError, DocumentFont, render_disaster_report, render_plan, render_record, render_report,
+    sample,
+};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let folder = PathBuf::from(
@@ -31,6 +34,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     save(&folder, "kirokusho2.pdf", |out| {
         render_record(&sample::record(), &font, out)
+    })?;
+    save(&folder, "shinryo-nippo.pdf", |out| {
+        render_disaster_report(&sample::disaster_report(), &font, out)
     })?;
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! laid out like the standard forms a physician recognises: the monthly
 //! 訪問看護報告書 ([`MonthlyReport`]), the 訪問看護計画書 ([`CarePlan`]) and
 //! the 訪問看護記録書 II of one visit ([`VisitRecord`]) and the
-//! 訪問看護記録書 I of the intake ([`IntakeRecord`]).
+//! 訪問看護記録書 I of the intake ([`IntakeRecord`]); and disaster mode's
+//! 診療日報 of a site and day ([`DisasterDailyReport`]).
 //!
 //! The inputs are plain structs that know nothing of charts: the caller maps
 //! what the nurses recorded into them. Each renderer lays the document out
@@ -13,6 +14,7 @@
 //! at run time ([`DocumentFont`]); nothing needs a network.
 
 mod calendar;
+mod disaster;
 mod error;
 mod font;
 mod intake;
@@ -24,6 +26,9 @@ pub mod sample;
 mod wareki;
 
 pub use calendar::{DayMarks, Discipline, MonthVisit, day_marks};
+pub use disaster::{
+    DisasterDailyReport, DisasterItemCount, DisasterTeamCounts, render_disaster_report,
+};
 pub use error::DocsError;
 pub use font::{DEFAULT_FONT_FACE, DEFAULT_FONT_PATH, DocumentFont, FONT_PATH_VARIABLE};
 pub use intake::{IntakeRecord, render_intake};

@@ -6,8 +6,8 @@ use time::Month;
 use time::macros::{date, time};
 
 use crate::{
-    CarePlan, Discipline, IntakeRecord, MonthVisit, MonthlyReport, PatientHeader, Physician,
-    PlanProblem, Station, VisitRecord, Vitals,
+    CarePlan, DisasterDailyReport, DisasterItemCount, DisasterTeamCounts, Discipline, IntakeRecord,
+    MonthVisit, MonthlyReport, PatientHeader, Physician, PlanProblem, Station, VisitRecord, Vitals,
 };
 
 pub fn patient() -> PatientHeader {
@@ -153,5 +153,45 @@ pub fn intake() -> IntakeRecord {
         adl: "寝たきり度 A2（令和8年10月1日）\nBarthel Index 55（令和8年10月1日）".to_owned(),
         written: date!(2026 - 10 - 01),
         station: station(),
+    }
+}
+
+/// A day at a shelter: two teams, one with a consultation whose sex was
+/// not stated.
+pub fn disaster_report() -> DisasterDailyReport {
+    let item = |group: &str, number: u8, label: &str, count: u32| DisasterItemCount {
+        group: group.to_owned(),
+        number,
+        label: label.to_owned(),
+        count,
+    };
+    DisasterDailyReport {
+        date: date!(2026 - 12 - 07),
+        site: "益城町総合体育館".to_owned(),
+        age_groups: ["1歳未満", "1〜4歳", "5〜64歳", "65歳以上"].map(str::to_owned),
+        teams: vec![
+            DisasterTeamCounts {
+                team: "DMAT 熊本1".to_owned(),
+                consultations: 3,
+                male: [0, 0, 1, 1],
+                female: [0, 0, 1, 0],
+                pregnant: [0, 0, 1, 0],
+                sex_not_stated: [0, 0, 0, 0],
+                items: vec![
+                    item("傷病名・症候群", 5, "外傷（軽症）", 1),
+                    item("傷病名・症候群", 16, "発熱", 2),
+                    item("対応・転帰", 44, "治療継続・要再診", 1),
+                ],
+            },
+            DisasterTeamCounts {
+                team: "JMAT 福岡".to_owned(),
+                consultations: 17,
+                male: [0, 1, 6, 2],
+                female: [1, 0, 4, 2],
+                pregnant: [0, 0, 0, 0],
+                sex_not_stated: [0, 0, 1, 0],
+                items: vec![item("傷病名・症候群", 19, "下痢", 17)],
+            },
+        ],
     }
 }

@@ -7,7 +7,7 @@
 use karte_types::{ChartView, Triage};
 use serde_json::{Value, json};
 
-use crate::datatypes::{Entry, concept, instance_identifier, named, void_note};
+use crate::datatypes::{Entry, concept, instance_identifier, named, reference, void_note};
 use crate::ids::resource_id;
 use crate::systems::{
     OBSERVATION_CATEGORY, TRIAGE_CATEGORY_SYSTEM, TRIAGE_CODE_SYSTEM, TRIAGE_TAG_SYSTEM,
@@ -24,7 +24,9 @@ fn unknown() -> Value {
 /// number as an identifier (kept once the person is identified), and,
 /// while nobody knows who they are, no name and no birth date but the
 /// reason they are absent (the chart's birth date is only an estimate
-/// from the age band).
+/// from the age band). A casualty identified as the patient of another
+/// chart links to that Patient as `replaced-by`: the person is that
+/// Patient from then on, and this one is kept for what was recorded on it.
 pub fn casualty_patient(chart: &ChartView, patient: &mut Value) {
     let Some(casualty) = chart.triage.casualty() else {
         return;
@@ -37,6 +39,12 @@ pub fn casualty_patient(chart: &ChartView, patient: &mut Value) {
     });
     if let Some(identifiers) = patient["identifier"].as_array_mut() {
         identifiers.push(tag);
+    }
+    if let Some(link) = chart.triage.identified_as() {
+        patient["link"] = json!([{
+            "other": reference(&crate::patient_resource_id(&link.input.patient)),
+            "type": "replaced-by",
+        }]);
     }
     if chart.patient.is_unnamed() {
         patient["name"] = json!([unknown()]);

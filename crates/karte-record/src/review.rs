@@ -274,6 +274,10 @@ pub(crate) const RULES: &[ClinicalRule] = &[
         name: "triage-disagreement",
         check: crate::triage_review::triage_disagreement,
     },
+    ClinicalRule {
+        name: "identity-disagreement",
+        check: crate::triage_review::identity_disagreement,
+    },
 ];
 
 pub(crate) fn clinical_findings(doc: &Automerge) -> Result<Vec<Finding>, RecordError> {

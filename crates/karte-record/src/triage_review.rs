@@ -9,6 +9,12 @@
 //! item, about exactly those heads, so every replica finds the same item
 //! in any merge order. A re-triage made after the merge sees both and
 //! leaves one head: nothing more is raised.
+//!
+//! And its twin for identity: two devices that, apart, each identify one
+//! casualty as a different person leave two standing links. Identifying
+//! over a standing link is refused, so two standing links naming different
+//! patients can only come from such a merge: one review item, about those
+//! links, until one of them is voided.
 
 use std::collections::{HashMap, HashSet};
 
@@ -18,7 +24,7 @@ use serde_json::Value;
 
 use crate::RecordError;
 use crate::json::read_map;
-use crate::layout::{Collection, ENTERED_IN_ERROR, RECORDED_BY};
+use crate::layout::{Collection, ENTERED_IN_ERROR, RECORDED_AT, RECORDED_BY};
 use crate::review::Finding;
 
 struct Head {
@@ -118,6 +124,65 @@ pub(crate) fn triage_disagreement(
             rule: rule.to_owned(),
         },
         format!("{key}/{}", newest.id),
+        values,
+        about,
+    )])
+}
+
+pub(crate) fn identity_disagreement(
+    doc: &Automerge,
+    rule: &'static str,
+) -> Result<Vec<Finding>, RecordError> {
+    let key = Collection::Triage.key();
+    let Some((_, map)) = doc.get(ROOT, key)? else {
+        return Ok(Vec::new());
+    };
+    let mut links = Vec::new();
+    for item in doc.map_range(&map, ..) {
+        let entry = read_map(doc, &item.id());
+        let voided = entry.get(ENTERED_IN_ERROR).is_some_and(|v| !v.is_null());
+        if voided || entry.get("kind").and_then(Value::as_str) != Some("identified") {
+            continue;
+        }
+        let patient = entry
+            .get("patient")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let at = entry
+            .get(RECORDED_AT)
+            .and_then(Value::as_i64)
+            .unwrap_or_default();
+        links.push((item.key.to_string(), patient, at, entry));
+    }
+    let patients: HashSet<&str> = links.iter().map(|(_, p, _, _)| p.as_str()).collect();
+    if patients.len() < 2 {
+        return Ok(Vec::new());
+    }
+    // The item sits on the link that stands (`TriageTag::identified_as`).
+    let standing = links
+        .iter()
+        .max_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)))
+        .expect("two links at least");
+    let values = links
+        .iter()
+        .map(|(_, patient, at, entry)| ConflictValue {
+            value: serde_json::json!({ "identified_as": patient }).to_string(),
+            author: crate::layout::unflatten(entry)
+                .get(RECORDED_BY)
+                .and_then(|a| serde_json::from_value(a.clone()).ok()),
+            at: Some(Timestamp(*at)),
+        })
+        .collect();
+    let about = links
+        .iter()
+        .map(|(id, ..)| format!("identified@{id}"))
+        .collect();
+    Ok(vec![Finding::new(
+        ReviewKind::Clinical {
+            rule: rule.to_owned(),
+        },
+        format!("{key}/{}", standing.0),
         values,
         about,
     )])

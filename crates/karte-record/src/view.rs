@@ -6,9 +6,9 @@
 
 use automerge::{Automerge, ReadDoc};
 use karte_types::{
-    Allergy, AllergyStatus, Assessment, Casualty, ChartView, Condition, Demographics, EntryId,
-    EntryMeta, Identification, Medication, Order, OrderSummary, PatientId, PatientSummary, Photo,
-    Timestamp, Transport, Triage, TriageTag, TriageTagInput, Visit,
+    Allergy, AllergyStatus, Assessment, Casualty, ChartView, Condition, Consultation, Demographics,
+    EntryId, EntryMeta, Identification, Medication, Order, OrderSummary, PatientId, PatientSummary,
+    Photo, Scale, Timestamp, Transport, Triage, TriageTag, TriageTagInput, Visit,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -56,6 +56,23 @@ pub(crate) fn chart_view(doc: &Automerge, id: &PatientId) -> Result<ChartView, R
     };
     view.settle(nka);
     Ok(view)
+}
+
+/// The chart's consultations for the daily report
+/// (`ChartView::consultations`): a chart without a J-SPEED sheet, most of
+/// them, answers after reading its assessments only.
+pub(crate) fn consultations(
+    doc: &Automerge,
+    id: &PatientId,
+) -> Result<Vec<Consultation>, RecordError> {
+    let assessments = entries(doc, |meta, input| Assessment { meta, input })?;
+    if !assessments
+        .iter()
+        .any(|a| matches!(a.input.scale, Scale::JSpeed(_)))
+    {
+        return Ok(Vec::new());
+    }
+    Ok(chart_view(doc, id)?.consultations())
 }
 
 /// The photo entries of a chart, oldest first by when they were taken.

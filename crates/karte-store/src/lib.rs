@@ -29,6 +29,7 @@ pub use audit::{AuditAction, AuditEntry, AuditEvent, AuditHead, AuditRecord};
 pub use change_log::ChangeSignatureRecord;
 pub use crypto::kdf::KdfParams;
 pub use error::StoreError;
+pub use patient_index::IndexedConsultations;
 pub use quarantine::{QuarantineWrite, QuarantinedChart};
 pub use sync_state::{
     DocumentSyncState, DocumentToPush, Enrolment, LastSync, LockPolicy, PendingShare, SyncState,

@@ -46,6 +46,9 @@ const MIGRATIONS: &[&[&str]] = &[
     &[trust_store::V6],
     // 7: attachments (wound photos) by content, sealed in the streamed format.
     &[attachments::V7],
+    // 8: each chart's consultations beside its index entry, for the daily
+    // report; NULL (read the chart) in a vault migrated from 7.
+    &[patient_index::V8],
 ];
 
 const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -11,7 +11,7 @@ use std::fs;
 use std::io::ErrorKind;
 use std::path::Path;
 
-use karte_types::{DeviceId, PatientId, PatientSummary, Timestamp, UserId};
+use karte_types::{Consultation, DeviceId, PatientId, PatientSummary, Timestamp, UserId};
 use rusqlite::{Connection, TransactionBehavior};
 
 use crate::audit::{self, AuditEntry, AuditEvent, AuditHead};
@@ -19,6 +19,7 @@ use crate::crypto::SecretKey;
 use crate::crypto::kdf::KdfParams;
 use crate::header::{self, VaultHeader, VaultMeta};
 use crate::lock::{ProcessLock, lock_path};
+use crate::patient_index::IndexedConsultations;
 use crate::sync_state::DocumentToPush;
 use crate::users::{self, Role, UserRecord};
 use crate::{StoreError, documents, patient_index, schema, sync_state};
@@ -343,6 +344,7 @@ impl Vault {
         id: &PatientId,
         chunk: &[u8],
         summary: &PatientSummary,
+        consultations: &[Consultation],
         audit: AuditEvent,
     ) -> Result<(), StoreError> {
         if id.as_str().is_empty() || summary.id != *id {
@@ -353,7 +355,7 @@ impl Vault {
         }
         self.transact(Some(audit), |conn, key| {
             let version = documents::append(conn, key, id, chunk)?;
-            patient_index::put(conn, key, id, summary, version)?;
+            patient_index::put(conn, key, id, summary, Some(consultations), version)?;
             sync_state::mark_dirty(conn, key, id)
         })
     }
@@ -370,6 +372,33 @@ impl Vault {
     pub fn patient_index(&self) -> Result<Vec<PatientSummary>, StoreError> {
         self.live()?;
         patient_index::all(&self.conn, &self.key)
+    }
+
+    /// Every chart's consultations as kept beside its index entry, in
+    /// order of patient id: `None` where they are not known here (see
+    /// [`Vault::keep_consultations`]).
+    pub fn indexed_consultations(&self) -> Result<Vec<IndexedConsultations>, StoreError> {
+        self.live()?;
+        patient_index::all_consultations(&self.conn, &self.key)
+    }
+
+    /// Keeps the consultations of charts whose index had none, read from
+    /// the charts as they stand, in one transaction: a vault from before
+    /// format 8 and a chart filed unloaded are read once, not at every
+    /// report.
+    pub fn keep_consultations(
+        &mut self,
+        charts: &[(PatientId, Vec<Consultation>)],
+    ) -> Result<(), StoreError> {
+        if charts.is_empty() {
+            return Ok(());
+        }
+        self.transact(None, |conn, key| {
+            for (id, consultations) in charts {
+                patient_index::put_consultations(conn, key, id, consultations)?;
+            }
+            Ok(())
+        })
     }
 
     /// Records an event that changes no chart: a chart opened, an export.
@@ -628,7 +657,7 @@ mod tests {
                 for i in 0..10_000 {
                     let id = PatientId(format!("01JPATIENT{i:016}"));
                     let version = documents::append(conn, key, &id, b"chart")?;
-                    patient_index::put(conn, key, &id, &summary(&id), version)?;
+                    patient_index::put(conn, key, &id, &summary(&id), None, version)?;
                 }
                 Ok(())
             })

@@ -268,8 +268,10 @@ pub struct ConsultationInput {
     pub sheet: JSpeedSheet,
 }
 
-/// One consultation as the report counts it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One consultation as the report counts it. Kept, sealed, in the
+/// vault's patient index beside the chart's entry, so the report reads no
+/// chart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consultation {
     /// The visit: what makes two copies of one consultation one.
     pub visit: EntryId,

@@ -54,12 +54,10 @@ impl Session {
         Ok(entry)
     }
 
-    /// The links between the charts held here, from the patient index.
+    /// The links between the charts held here, from the patient index
+    /// (built once, and again only after an edit that can change them).
     pub(super) fn identity_links(&mut self) -> Result<IdentityLinks, ApiError> {
-        let index = self.index()?;
-        Ok(IdentityLinks::from_summaries(
-            index.entries.iter().map(|(s, _)| s),
-        ))
+        Ok(self.index()?.links().clone())
     }
 
     /// The charts whose entries read as part of `id`'s: the casualty
@@ -93,16 +91,18 @@ impl Session {
 
     /// The chart of `id`'s group (itself, or a casualty chart identified
     /// as it) whose own view `holds`; `id` if none does, so the caller's
-    /// error names the chart asked about.
+    /// error names the chart asked about. A chart with no casualty chart
+    /// identified as it, most of them, is its own holder: no view is built.
     pub(super) fn holder(
         &mut self,
         id: &PatientId,
         holds: impl Fn(&ChartView) -> bool,
     ) -> Result<PatientId, ApiError> {
-        if holds(&self.load(id)?.chart.view()?) {
+        let members = self.identified_members(id)?;
+        if members.is_empty() || holds(&self.load(id)?.chart.view()?) {
             return Ok(id.clone());
         }
-        for member in self.identified_members(id)? {
+        for member in members {
             if holds(&self.load(&member)?.chart.view()?) {
                 return Ok(member);
             }

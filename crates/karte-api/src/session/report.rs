@@ -1,6 +1,8 @@
 //! Disaster mode's daily report on the session: consultations recorded as
 //! visits with their J-SPEED sheets, and the report of a site and day
-//! counted from every chart in the vault.
+//! counted from the consultations the patient index keeps of every chart.
+
+use std::collections::BTreeSet;
 
 use karte_store::AuditAction;
 use karte_types::{
@@ -53,8 +55,12 @@ impl Session {
 
     /// The daily report (診療日報) of `site` on `date`, per team, counted
     /// from the consultations of every chart held here (each once, by its
-    /// visit's id). Only charts with a visit on or after the day are
-    /// opened. Audited as an export: the counts leave the vault.
+    /// visit's id), as the vault's patient index keeps them beside each
+    /// chart's entry: no chart is opened, except one whose consultations
+    /// the index does not know yet (a vault from before they were kept, a
+    /// chart filed unloaded from the hub), which is read once and its
+    /// consultations kept. Only charts with a visit on or after the day
+    /// count. Audited as an export: the counts leave the vault.
     pub fn disaster_report(&mut self, date: &Date, site: &str) -> Result<DailyReport, ApiError> {
         if site.trim().is_empty() {
             return Err(ValidationErrors(vec![ValidationError::new(
@@ -64,7 +70,7 @@ impl Session {
             )])
             .into());
         }
-        let ids: Vec<PatientId> = self
+        let recent: BTreeSet<PatientId> = self
             .index()?
             .entries
             .iter()
@@ -72,9 +78,23 @@ impl Session {
             .map(|(s, _)| s.id.clone())
             .collect();
         let mut consultations = Vec::new();
-        for id in &ids {
-            consultations.extend(self.view_unkept(id)?.consultations());
+        let mut unknown = Vec::new();
+        for (id, kept) in self.vault.indexed_consultations()? {
+            if !recent.contains(&id) {
+                continue;
+            }
+            match kept {
+                Some(kept) => consultations.extend(kept),
+                None => unknown.push(id),
+            }
         }
+        let mut read = Vec::with_capacity(unknown.len());
+        for id in unknown {
+            let found = self.view_unkept(&id)?.consultations();
+            consultations.extend(found.iter().cloned());
+            read.push((id, found));
+        }
+        self.vault.keep_consultations(&read)?;
         let report = daily_report(*date, site, consultations);
         self.audit(
             AuditAction::Export {

@@ -225,3 +225,51 @@ fn two_devices_that_link_the_same_pair_offline_converge() {
     );
     assert_eq!(a.session.patients("T-0042").unwrap()[0].id, known);
 }
+
+#[test]
+fn two_devices_that_link_one_casualty_to_two_people_raise_a_review_item() {
+    let hub = TestHub::start();
+    let (org, _) = hub.add_org("DMAT 熊本");
+    let mut a = Device::enrolled(&hub, &org.id, "laptop A");
+    let mut b = Device::enrolled(&hub, &org.id, "tablet B");
+    let yamada_chart = a.session.add_patient(&yamada()).unwrap();
+    let mut other = yamada();
+    other.family = "鈴木".into();
+    other.family_kana = "スズキ".into();
+    let suzuki_chart = a.session.add_patient(&other).unwrap();
+    let found = a
+        .session
+        .add_casualty(&casualty("T-0043", Sex::Male, AgeBand::Eighties))
+        .unwrap();
+    a.sync();
+    b.sync();
+
+    // Apart, each device takes T-0043 for someone else.
+    a.session.identify(&found, &yamada_chart).unwrap();
+    b.session.identify(&found, &suzuki_chart).unwrap();
+    a.sync();
+    b.sync();
+    a.sync();
+    let on_a = a.session.chart(&found).unwrap();
+    let on_b = b.session.chart(&found).unwrap();
+    assert_eq!(on_a.triage.identifications.len(), 2);
+    let disagreement = |view: &karte_types::ChartView| {
+        view.reviews
+            .iter()
+            .filter(|r| {
+                r.kind
+                    == ReviewKind::Clinical {
+                        rule: "identity-disagreement".into(),
+                    }
+            })
+            .map(|r| r.id.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(disagreement(&on_a).len(), 1, "{:?}", on_a.reviews);
+    assert_eq!(disagreement(&on_a), disagreement(&on_b));
+    // Both devices still agree on whom the casualty reads as meanwhile.
+    assert_eq!(
+        a.session.patients("T-0043").unwrap(),
+        b.session.patients("T-0043").unwrap()
+    );
+}

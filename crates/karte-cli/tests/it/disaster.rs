@@ -2,6 +2,8 @@
 //! (`KARTE_TEST_NOW`): a casualty identified as a known patient, and the
 //! daily J-SPEED report.
 
+use std::process::Command;
+
 use crate::support::TestVault;
 
 /// 2026-12-07, 10:00 in Japan.
@@ -296,6 +298,43 @@ fn consultations_ticked_on_visits_make_the_daily_report_and_its_csv() {
         fhir["entry"][0]["resource"]["group"][0]["population"][0]["count"],
         3
     );
+    let pdf_path = vault.dir.path().join("日報.pdf");
+    let (_, words) = ok(
+        &vault,
+        &[
+            "disaster",
+            "report",
+            "--date",
+            "2026-12-07",
+            "--site",
+            site,
+            "--pdf",
+            pdf_path.to_str().unwrap(),
+        ],
+    );
+    assert!(words.contains("wrote the daily report"), "{words}");
+    let text: String = pdftotext(&pdf_path)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for shown in [
+        "診療日報（J-SPEED2018）",
+        "報告日令和8年12月7日",
+        "活動場所益城町総合体育館",
+        "診療件数（合計）3",
+        "チームDMAT熊本1",
+        // Each sex by age group, then the sum.
+        "男性00011",
+        "女性00112",
+        "うち妊婦00101",
+        "16発熱（37.5℃以上）2件",
+        "軽症外傷1件",
+    ] {
+        assert!(text.contains(shown), "{shown} is not in the PDF:\n{text}");
+    }
+    let (ink, pixels) = first_page_ink(&pdf_path);
+    assert!(ink * 100 > pixels, "{ink} dark pixels of {pixels}");
+    assert!(ink * 2 < pixels, "{ink} dark pixels of {pixels}");
     let (json, _) = ok(
         &vault,
         &[
@@ -312,4 +351,46 @@ fn consultations_ticked_on_visits_make_the_daily_report_and_its_csv() {
     assert_eq!(json["teams"][0]["items"]["fever"], 2);
     let (items, _) = ok(&vault, &["disaster", "items"]);
     assert!(items.contains(" 16  fever"), "{items}");
+}
+
+fn pdftotext(path: &std::path::Path) -> String {
+    let output = Command::new("pdftotext")
+        .args(["-raw", "-enc", "UTF-8"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (apt-get install poppler-utils)");
+    assert!(output.status.success(), "pdftotext failed");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The first page rendered in grey at 50 dpi: how many pixels are not
+/// white, and how many there are.
+fn first_page_ink(path: &std::path::Path) -> (usize, usize) {
+    let output = Command::new("pdftoppm")
+        .args(["-gray", "-r", "50", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(path)
+        .output()
+        .expect("pdftoppm runs (apt-get install poppler-utils)");
+    assert!(output.status.success(), "pdftoppm failed");
+    let pgm = output.stdout;
+    // A binary PGM: "P5", width, height, maximum value, then one byte a pixel.
+    let mut fields = Vec::new();
+    let mut at = 0;
+    while fields.len() < 4 {
+        while pgm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let start = at;
+        while !pgm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields.push(String::from_utf8_lossy(&pgm[start..at]).into_owned());
+    }
+    assert_eq!(fields[0], "P5");
+    let width: usize = fields[1].parse().unwrap();
+    let height: usize = fields[2].parse().unwrap();
+    let pixels = &pgm[at + 1..];
+    assert_eq!(pixels.len(), width * height);
+    (pixels.iter().filter(|&&v| v < 200).count(), pixels.len())
 }

@@ -48,7 +48,7 @@ fn a_photo_is_added_listed_and_exported_without_its_exif() {
     assert!(contains(&exported, &photo[photo.len() - 200..]));
     // An existing file is never overwritten.
     let error = vault.fails(&["photo", "export", &patient, id, "--out", out]);
-    assert!(error.contains("must not exist"), "{error}");
+    assert!(error.contains("already exists"), "{error}");
     let audit = vault.ok(&["audit", "--patient", &patient]);
     assert!(
         audit

@@ -4,8 +4,9 @@
 mod support;
 
 use karte_docs::{
-    CarePlan, IntakeRecord, MonthlyReport, VisitRecord, render_intake, render_plan, render_record,
-    render_report, sample, wareki_date,
+    CarePlan, DisasterDailyReport, IntakeRecord, MonthlyReport, VisitRecord,
+    render_disaster_report, render_intake, render_plan, render_record, render_report, sample,
+    wareki_date,
 };
 
 use crate::support::{first_page_ink, font, pages_text, squeeze};
@@ -31,6 +32,12 @@ fn record_pdf(record: &VisitRecord) -> Vec<u8> {
 fn intake_pdf(record: &IntakeRecord) -> Vec<u8> {
     let mut pdf = Vec::new();
     render_intake(record, &font(), &mut pdf).expect("rendered");
+    pdf
+}
+
+fn disaster_pdf(report: &DisasterDailyReport) -> Vec<u8> {
+    let mut pdf = Vec::new();
+    render_disaster_report(report, &font(), &mut pdf).expect("rendered");
     pdf
 }
 
@@ -180,6 +187,54 @@ fn the_intake_record_shows_every_field_it_was_made_from() {
     assert_shows(&pages.concat(), &fields);
 }
 
+#[test]
+fn the_disaster_daily_report_shows_the_site_the_teams_and_their_counts() {
+    let report = sample::disaster_report();
+    let pages = pages_text(&disaster_pdf(&report));
+    assert_eq!(pages.len(), 1, "two teams fit one page");
+    assert_shows(
+        &pages[0],
+        &[
+            "診療日報（J-SPEED 2018）",
+            "報告日令和8年12月7日",
+            "活動場所益城町総合体育館",
+            "チーム数2",
+            "診療件数（合計）20",
+            "チームDMAT 熊本1",
+            "診療件数3",
+            "チームJMAT 福岡",
+            "診療件数17",
+            "性別＼年齢 1歳未満 1〜4歳 5〜64歳 65歳以上 計",
+            // 男性 by age group, then the sum.
+            "男性 0 0 1 1 2",
+            "女性 0 0 1 0 1",
+            "うち妊婦 0 0 1 0 1",
+            "性別不明 0 0 1 0 1",
+            "【傷病名・症候群】",
+            "16　発熱　2件",
+            "19　下痢　17件",
+            "44　治療継続・要再診　1件",
+        ],
+    );
+    // A team without a sex left unstated shows no such row.
+    assert_eq!(squeeze(&pages[0]).matches("性別不明").count(), 1);
+}
+
+#[test]
+fn a_day_without_consultations_says_so() {
+    let mut report = sample::disaster_report();
+    report.teams.clear();
+    let pages = pages_text(&disaster_pdf(&report));
+    assert_shows(
+        &pages[0],
+        &[
+            "益城町総合体育館",
+            "診療件数（合計）0",
+            "この日の診療はありません。",
+        ],
+    );
+}
+
 /// A course of the illness too long for one page goes on to a second one,
 /// whole, after the second page's header.
 #[test]
@@ -234,6 +289,7 @@ fn each_document_first_page_is_not_blank() {
         ("plan", plan_pdf(&sample::plan())),
         ("record", record_pdf(&sample::record())),
         ("intake", intake_pdf(&sample::intake())),
+        ("disaster report", disaster_pdf(&sample::disaster_report())),
     ] {
         let (ink, pixels) = first_page_ink(&pdf);
         // Text and frames cover a few percent of a form; a blank page none.

@@ -1,12 +1,13 @@
 //! Disaster mode in the export: a casualty nobody has named yet is a
 //! Patient without a name or birth date (each with a data-absent-reason)
 //! found by its tag number, and every triage an Observation; the bundle
-//! stays valid FHIR R4.
+//! stays valid FHIR R4; once identified, its Patient links to the
+//! Patient it turned out to be.
 
 use karte_fhir::bundle;
 use karte_types::{
-    AgeBand, Casualty, CasualtyInput, ChartView, Demographics, EntryId, EntryMeta, Sex, Triage,
-    TriageCategory, TriageFindings, TriageRequest,
+    AgeBand, Casualty, CasualtyInput, ChartView, Demographics, EntryId, EntryMeta, Identification,
+    IdentificationInput, Sex, Triage, TriageCategory, TriageFindings, TriageRequest,
 };
 use serde_json::Value;
 
@@ -140,6 +141,48 @@ fn a_casualty_export_is_valid_fhir_r4() {
         generated_at(),
         "karte-export-casualty",
     );
+    let output = validate(&exported);
+    assert!(output.status.success(), "{}", report(&output));
+}
+
+#[test]
+fn an_identified_casualty_links_to_the_patient_it_turned_out_to_be() {
+    let known = small_chart();
+    let mut casualty = casualty_chart();
+    casualty.triage.identifications.push(Identification {
+        meta: meta("01M9CASUALTY000000000000009", 60),
+        input: IdentificationInput {
+            patient: known.id.clone(),
+        },
+    });
+    let exported = bundle(
+        &[casualty, known.clone()],
+        generated_at(),
+        "karte-export-identified",
+    );
+    let patients = resources(&exported, "Patient");
+    let link = &patients[0]["link"];
+    assert_eq!(link.as_array().unwrap().len(), 1);
+    assert_eq!(link[0]["type"], "replaced-by");
+    // The link names the known patient's Patient, as its entry's fullUrl.
+    let known_url = exported["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["resource"]["resourceType"] == "Patient" && e["resource"]["id"] == patients[1]["id"]
+        })
+        .unwrap()["fullUrl"]
+        .clone();
+    assert_eq!(link[0]["other"]["reference"], known_url);
+    assert_eq!(
+        patients[1]["id"],
+        karte_fhir::patient_resource_id(&known.id)
+    );
+    // A casualty not identified has no link, nor has the known patient.
+    assert!(patients[1].get("link").is_none());
+    let plain = bundle(&[casualty_chart()], generated_at(), "karte-export-casualty");
+    assert!(resources(&plain, "Patient")[0].get("link").is_none());
     let output = validate(&exported);
     assert!(output.status.success(), "{}", report(&output));
 }

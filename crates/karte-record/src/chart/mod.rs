@@ -18,7 +18,9 @@ mod triage;
 
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue};
-use karte_types::{ChartView, Demographics, DeviceId, EntryId, PatientId, PatientSummary};
+use karte_types::{
+    ChartView, Consultation, Demographics, DeviceId, EntryId, PatientId, PatientSummary,
+};
 
 use crate::history::{ChangeInfo, Edit, actor_is_of_device, commit_options};
 use crate::json::put_json;
@@ -127,6 +129,13 @@ impl Chart {
     /// The chart's patient-list entry, much cheaper than a whole view.
     pub fn summary(&self) -> Result<PatientSummary, RecordError> {
         view::summary(&self.doc, &self.id)
+    }
+
+    /// The chart's consultations as the daily report counts them, equal
+    /// to `self.view()?.consultations()` and cheap for a chart without a
+    /// J-SPEED sheet: kept in the vault's index beside `summary`.
+    pub fn consultations(&self) -> Result<Vec<Consultation>, RecordError> {
+        view::consultations(&self.doc, &self.id)
     }
 
     /// The whole chart, compacted.

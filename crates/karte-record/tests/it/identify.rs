@@ -101,6 +101,63 @@ fn a_link_is_one_change_with_its_review_items_and_passes_the_checks() {
     .unwrap();
 }
 
+#[test]
+fn two_devices_identifying_one_casualty_as_two_people_raise_one_review_item() {
+    let sato = author("佐藤", "tablet-sato");
+    let tanaka = author("田中", "tablet-tanaka");
+    let base = casualty_chart(&sato);
+    let yamada = known(&sato, "01KNOWN0000000000000000001");
+    let suzuki = known(&sato, "01KNOWN0000000000000000002");
+    let mut ours = replica(&base, &sato, 1);
+    let mut theirs = replica(&base, &tanaka, 1);
+    link(&mut ours, &yamada, 2, &sato, 5);
+    link(&mut theirs, &suzuki, 3, &tanaka, 6);
+    let disagreement = |chart: &Chart| {
+        chart
+            .view()
+            .unwrap()
+            .reviews
+            .into_iter()
+            .filter(|r| {
+                r.kind
+                    == ReviewKind::Clinical {
+                        rule: "identity-disagreement".into(),
+                    }
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        disagreement(&ours).is_empty(),
+        "one device alone has one link"
+    );
+    let ours_apart = ours.save();
+    ours.apply(&theirs.save(), &edit(&sato, 20)).unwrap();
+    let found = disagreement(&ours);
+    assert_eq!(found.len(), 1);
+    let review = &found[0];
+    // On the link that stands (Tanaka's, the later), naming both people.
+    assert_eq!(review.path, format!("triage/{}", entry_id(3)));
+    let mut named: Vec<&str> = review.values.iter().map(|v| v.value.as_str()).collect();
+    named.sort();
+    assert_eq!(
+        named,
+        [
+            r#"{"identified_as":"01KNOWN0000000000000000001"}"#,
+            r#"{"identified_as":"01KNOWN0000000000000000002"}"#
+        ]
+    );
+    // Merged the other way round, the same item.
+    theirs.apply(&ours_apart, &edit(&tanaka, 20)).unwrap();
+    assert_eq!(disagreement(&theirs)[0].id, review.id);
+    // Both devices linking to the same person raise nothing.
+    let mut again = replica(&base, &sato, 1);
+    let mut other = replica(&base, &tanaka, 1);
+    link(&mut again, &yamada, 2, &sato, 5);
+    link(&mut other, &yamada, 3, &tanaka, 6);
+    again.apply(&other.save(), &edit(&sato, 20)).unwrap();
+    assert!(disagreement(&again).is_empty());
+}
+
 proptest! {
     #![proptest_config(proptest_config(24))]
 

@@ -6,7 +6,7 @@ use std::fs::{self, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
-use karte_types::{PatientId, PatientSummary, Timestamp};
+use karte_types::{Consultation, PatientId, PatientSummary, Timestamp};
 use rusqlite::Connection;
 use zeroize::Zeroizing;
 
@@ -31,6 +31,9 @@ pub struct ReceivedDocument {
     /// one new to this vault. Empty when the page brought nothing new.
     pub chunk: Vec<u8>,
     pub summary: PatientSummary,
+    /// The chart's consultations, for the daily report; `None` for a chart
+    /// filed unloaded (the report reads it once).
+    pub consultations: Option<Vec<Consultation>>,
     /// Whether the chart now holds changes of this device the hub lacks
     /// (review items its merge recorded, or edits not yet acknowledged).
     pub dirty: bool,
@@ -187,12 +190,14 @@ impl Vault {
     /// entry and heads, against `summary` and `heads`, the chart's own as
     /// loaded here, once: a wrong entry is replaced (under its version,
     /// since the chart did not change), and wrong heads with the chart's,
-    /// which the hub holds since it sent them. Returns whether the entry or
-    /// the heads were wrong.
+    /// which the hub holds since it sent them; the chart's consultations,
+    /// which the hub does not send, are kept beside the entry. Returns
+    /// whether the entry or the heads were wrong.
     pub fn confirm_index(
         &mut self,
         id: &PatientId,
         summary: &PatientSummary,
+        consultations: &[Consultation],
         heads: &[[u8; 32]],
     ) -> Result<bool, StoreError> {
         self.transact(None, |conn, key| {
@@ -204,8 +209,9 @@ impl Vault {
             let wrong_entry = entry.as_ref().map(|(_, stored)| stored) != Some(summary);
             if wrong_entry {
                 let version = entry.map_or(0, |(version, _)| version);
-                patient_index::put(conn, key, id, summary, version)?;
+                patient_index::put(conn, key, id, summary, None, version)?;
             }
+            patient_index::put_consultations(conn, key, id, consultations)?;
             let sorted = |heads: &[[u8; 32]]| {
                 let mut heads = heads.to_vec();
                 heads.sort_unstable();
@@ -532,7 +538,14 @@ pub(super) fn write_received(
     let (mut state, _) = sync_state::document(conn, key, &document.id)?;
     if !document.chunk.is_empty() {
         let version = documents::append(conn, key, &document.id, &document.chunk)?;
-        patient_index::put(conn, key, &document.id, &document.summary, version)?;
+        patient_index::put(
+            conn,
+            key,
+            &document.id,
+            &document.summary,
+            document.consultations.as_deref(),
+            version,
+        )?;
         state.index_from_hub = document.index_from_hub;
     }
     state.dirty = document.dirty;

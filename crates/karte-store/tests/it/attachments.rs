@@ -127,14 +127,17 @@ fn a_vault_of_format_6_gains_attachments() {
     vault.save_settings(b"{}").unwrap();
     vault.lock();
     test.raw()
-        .execute_batch("DROP TABLE attachments; PRAGMA user_version = 6;")
+        .execute_batch(
+            "DROP TABLE attachments; ALTER TABLE patient_index DROP COLUMN consultations;
+             PRAGMA user_version = 6;",
+        )
         .unwrap();
     let mut vault = test.unlock_admin();
     let version: i64 = test
         .raw()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 7);
+    assert_eq!(version, 8);
     assert_eq!(vault.settings().unwrap().unwrap(), b"{}");
     let stored = vault.put_attachment(b"after the migration", b"t").unwrap();
     assert!(stored.new);

@@ -162,7 +162,7 @@ fn a_vault_from_a_newer_karte_is_refused_with_its_format() {
             error,
             StoreError::NewerFormat {
                 found: 99,
-                supported: 7
+                supported: 8
             }
         ),
         "{error:?}"

@@ -51,6 +51,7 @@ fn write(vault: &mut Vault, round: u32, writes: u32, mut acknowledge: impl FnMut
                 &id,
                 chunk.as_bytes(),
                 &summary(&chart, "山田", "太郎"),
+                &[],
                 edit(&chart, "crash.append"),
             )
             .unwrap();

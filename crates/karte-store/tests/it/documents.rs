@@ -2,9 +2,11 @@
 //! any of them does.
 
 use karte_store::{StoreError, Vault};
-use karte_types::PatientId;
+use karte_types::{
+    Consultation, EntryId, JSpeedSheet, JSpeedTicks, PatientId, ReportAgeGroup, Sex,
+};
 
-use crate::support::{TestVault, append, edit, flip_blob, integrity, summary};
+use crate::support::{NOW, TestVault, append, edit, flip_blob, integrity, summary};
 
 fn id(s: &str) -> PatientId {
     PatientId::from(s)
@@ -56,7 +58,13 @@ fn unknown_documents_and_mismatched_summaries_are_refused() {
         vault.compact_document(&id("nope"), b"x"),
         Err(StoreError::UnknownDocument { .. })
     ));
-    let wrong = vault.append_document(&id("P1"), b"x", &summary("P2", "a", "b"), edit("P1", "x"));
+    let wrong = vault.append_document(
+        &id("P1"),
+        b"x",
+        &summary("P2", "a", "b"),
+        &[],
+        edit("P1", "x"),
+    );
     assert_eq!(wrong.unwrap_err().code(), "invalid_input");
     assert!(vault.document_ids().unwrap().is_empty());
     assert!(vault.audit_log().unwrap().is_empty());
@@ -68,11 +76,11 @@ fn the_index_holds_the_latest_summary_of_each_chart() {
     append(&mut vault, "P2", b"x");
     let first = summary("P1", "佐藤", "花子");
     vault
-        .append_document(&id("P1"), b"a", &first, edit("P1", "create"))
+        .append_document(&id("P1"), b"a", &first, &[], edit("P1", "create"))
         .unwrap();
     let renamed = summary("P1", "鈴木", "花子");
     vault
-        .append_document(&id("P1"), b"b", &renamed, edit("P1", "rename"))
+        .append_document(&id("P1"), b"b", &renamed, &[], edit("P1", "rename"))
         .unwrap();
     vault.compact_document(&id("P1"), b"ab").unwrap();
     let index = vault.patient_index().unwrap();
@@ -183,4 +191,100 @@ fn a_tail_cut_from_a_chart_is_detected() {
         "document P1 (its chunk list)"
     );
     reads_fine(&vault, "P2");
+}
+
+fn consultation(visit: &str) -> Consultation {
+    Consultation {
+        visit: EntryId(visit.into()),
+        at: NOW,
+        recorded_at: NOW,
+        sheet_entry: EntryId(format!("{visit}-sheet")),
+        sheet: JSpeedSheet {
+            team: "DMAT 熊本1".into(),
+            site: "益城町総合体育館".into(),
+            items: JSpeedTicks::parse("16,8").unwrap(),
+            pregnant: false,
+            age_group: None,
+        },
+        sex: Sex::Male,
+        age_group: ReportAgeGroup::From65,
+    }
+}
+
+#[test]
+fn consultations_are_kept_beside_the_entry_and_replaced_with_it() {
+    let (test, mut vault) = TestVault::new();
+    let one = [consultation("v1")];
+    vault
+        .append_document(
+            &id("P1"),
+            b"a",
+            &summary("P1", "a", "b"),
+            &one,
+            edit("P1", "x"),
+        )
+        .unwrap();
+    append(&mut vault, "P2", b"none");
+    assert_eq!(
+        vault.indexed_consultations().unwrap(),
+        [(id("P1"), Some(one.to_vec())), (id("P2"), Some(vec![]))]
+    );
+    // The next edit's consultations replace them.
+    let two = [consultation("v1"), consultation("v2")];
+    vault
+        .append_document(
+            &id("P1"),
+            b"b",
+            &summary("P1", "a", "b"),
+            &two,
+            edit("P1", "y"),
+        )
+        .unwrap();
+    assert_eq!(
+        vault.indexed_consultations().unwrap()[0].1,
+        Some(two.to_vec())
+    );
+    // A flipped bit is an integrity error, not another count.
+    vault.lock();
+    flip_blob(
+        &test.raw(),
+        "patient_index",
+        "consultations",
+        "document = 'P1'",
+        20,
+    );
+    let vault = test.unlock_admin();
+    assert!(integrity(vault.indexed_consultations()).contains("P1"));
+}
+
+#[test]
+fn a_vault_of_format_7_reads_its_charts_once_for_the_report() {
+    let (test, mut vault) = TestVault::new();
+    append(&mut vault, "P1", b"one");
+    append(&mut vault, "P2", b"two");
+    vault.lock();
+    test.raw()
+        .execute_batch(
+            "ALTER TABLE patient_index DROP COLUMN consultations; PRAGMA user_version = 7;",
+        )
+        .unwrap();
+    let mut vault = test.unlock_admin();
+    let version: i64 = test
+        .raw()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 8);
+    // Not known: the report reads these charts, and keeps what it found.
+    assert_eq!(
+        vault.indexed_consultations().unwrap(),
+        [(id("P1"), None), (id("P2"), None)]
+    );
+    assert_eq!(vault.patient_index().unwrap().len(), 2);
+    vault
+        .keep_consultations(&[(id("P2"), vec![consultation("v9")])])
+        .unwrap();
+    assert_eq!(
+        vault.indexed_consultations().unwrap(),
+        [(id("P1"), None), (id("P2"), Some(vec![consultation("v9")]))]
+    );
 }

@@ -2,7 +2,9 @@
 //! in its write-ahead log, not in its shared-memory file.
 
 use karte_store::{AuditAction, AuditEvent};
-use karte_types::PatientId;
+use karte_types::{
+    Consultation, EntryId, JSpeedSheet, JSpeedTicks, PatientId, ReportAgeGroup, Sex,
+};
 
 use crate::support::{NOW, TestVault, summary};
 
@@ -14,6 +16,7 @@ const MARKERS: &[&str] = &[
     "EXPORTED-TO-CLINIC-B",
     "1941-03-02",
     "secret-operation",
+    "ZEBRA-TEAM-SITE",
 ];
 
 fn files_of(test: &TestVault) -> Vec<(String, Vec<u8>)> {
@@ -62,12 +65,29 @@ fn patient_data_is_never_on_disk_in_plaintext() {
         patient: Some(PatientId::from("P1")),
         detail: "鬼灯 ZEBRAFAMILY".into(),
     };
+    // The consultations kept beside the index entry, for the daily report.
+    let consultation = Consultation {
+        visit: EntryId("visit-1".into()),
+        at: NOW,
+        recorded_at: NOW,
+        sheet_entry: EntryId("sheet-1".into()),
+        sheet: JSpeedSheet {
+            team: "ZEBRA-TEAM-SITE".into(),
+            site: "ZEBRA-TEAM-SITE".into(),
+            items: JSpeedTicks::parse("16").unwrap(),
+            pregnant: false,
+            age_group: None,
+        },
+        sex: Sex::Female,
+        age_group: ReportAgeGroup::From65,
+    };
     for _ in 0..20 {
         vault
             .append_document(
                 &PatientId::from("P1"),
                 b"allergy: PENICILLIN-ANAPHYLAXIS",
                 &patient,
+                std::slice::from_ref(&consultation),
                 event.clone(),
             )
             .unwrap();

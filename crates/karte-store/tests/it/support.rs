@@ -85,6 +85,7 @@ pub fn append(vault: &mut Vault, id: &str, chunk: &[u8]) {
             &PatientId::from(id),
             chunk,
             &summary(id, "山田", "太郎"),
+            &[],
             edit(id, "test.append"),
         )
         .unwrap();

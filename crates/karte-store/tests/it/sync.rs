@@ -197,6 +197,7 @@ fn a_page_is_written_whole_with_its_cursor_shares_and_audit() {
                 id: "P9".into(),
                 chunk: b"received whole".to_vec(),
                 summary: summary("P9", "鈴木", "花子"),
+                consultations: None,
                 dirty: false,
                 hub_heads: Some(vec![[9; 32]]),
                 index_from_hub: true,
@@ -230,13 +231,13 @@ fn a_page_is_written_whole_with_its_cursor_shares_and_audit() {
     // a wrong one is replaced, and either way it is not checked again.
     let p9 = PatientId::from("P9");
     let truth = summary("P9", "鈴木", "春子");
-    assert!(vault.confirm_index(&p9, &truth, &[[9; 32]]).unwrap());
+    assert!(vault.confirm_index(&p9, &truth, &[], &[[9; 32]]).unwrap());
     let state = vault.document_sync_state(&p9).unwrap();
     assert!(!state.index_from_hub);
     assert_eq!(state.hub_heads, [[9; 32]]);
     assert!(vault.patient_index().unwrap().contains(&truth));
     let lie = summary("P9", "偽", "名");
-    assert!(!vault.confirm_index(&p9, &lie, &[[8; 32]]).unwrap());
+    assert!(!vault.confirm_index(&p9, &lie, &[], &[[8; 32]]).unwrap());
     assert!(vault.patient_index().unwrap().contains(&truth));
     assert_eq!(
         vault.document_sync_state(&p9).unwrap().hub_heads,
@@ -261,6 +262,7 @@ fn a_failed_page_leaves_the_cursor_and_charts_as_they_were() {
                 chunk: b"x".to_vec(),
                 // A summary of another chart: refused, and the whole page with it.
                 summary: summary("P3", "鈴木", "花子"),
+                consultations: None,
                 dirty: false,
                 hub_heads: None,
                 index_from_hub: false,
@@ -378,7 +380,8 @@ fn charts_of_a_vault_from_before_sync_count_as_never_pushed() {
     let raw = test.raw();
     raw.execute_batch(
         "DROP TABLE attachments; DROP TABLE trust_store; DROP TABLE change_log; DROP TABLE quarantine; DROP TABLE app_values; DROP TABLE sync_identity; DROP TABLE sync_state; DROP TABLE sync_documents;
-         ALTER TABLE vault_meta DROP COLUMN recovery_box; PRAGMA user_version = 1;",
+         ALTER TABLE vault_meta DROP COLUMN recovery_box; ALTER TABLE patient_index DROP COLUMN consultations;
+         PRAGMA user_version = 1;",
     )
     .unwrap();
     drop(raw);
@@ -395,7 +398,7 @@ fn charts_of_a_vault_from_before_sync_count_as_never_pushed() {
         .raw()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(user_version, 7);
+    assert_eq!(user_version, 8);
     assert!(vault.quarantined().unwrap().is_empty());
     assert!(vault.change_signatures(&"P1".into()).unwrap().is_empty());
 }

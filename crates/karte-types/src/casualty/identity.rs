@@ -173,14 +173,28 @@ impl IdentityLinks {
         }
     }
 
-    /// Every other chart whose root is `root`, by id.
+    /// Every other chart whose root is `root`, by id: the charts whose
+    /// links lead to it, found by walking the links backwards from it
+    /// (each chart once), not by working out the root of every chart.
     pub fn members(&self, root: &PatientId) -> Vec<PatientId> {
-        let mut ids: BTreeSet<&PatientId> = self.next.keys().collect();
-        ids.extend(self.next.values());
-        ids.into_iter()
-            .filter(|id| *id != root && &self.root(id) == root)
-            .cloned()
-            .collect()
+        // A chart that is not its own root is no chart's root.
+        if &self.root(root) != root {
+            return Vec::new();
+        }
+        let mut linked_from: BTreeMap<&PatientId, Vec<&PatientId>> = BTreeMap::new();
+        for (from, to) in &self.next {
+            linked_from.entry(to).or_default().push(from);
+        }
+        let mut found: BTreeSet<&PatientId> = BTreeSet::new();
+        let mut stack = vec![root];
+        while let Some(at) = stack.pop() {
+            for from in linked_from.get(at).into_iter().flatten() {
+                if *from != root && found.insert(from) {
+                    stack.push(from);
+                }
+            }
+        }
+        found.into_iter().cloned().collect()
     }
 }
 
@@ -459,6 +473,30 @@ mod tests {
                 prop_assert_eq!(one.root(&id), other.root(&id));
                 let root = one.root(&id);
                 prop_assert_eq!(one.root(&root), root.clone());
+            }
+        }
+
+        /// A chart's members are exactly the other charts whose root it
+        /// is (the definition, checked chart by chart).
+        #[test]
+        fn members_are_the_charts_whose_root_it_is(
+            targets in proptest::collection::vec(proptest::option::of(0usize..8), 8),
+        ) {
+            let ids = ["a", "b", "c", "d", "e", "f", "g", "h"];
+            let charts: Vec<PatientSummary> = ids
+                .iter()
+                .zip(&targets)
+                .map(|(id, to)| summary(id, to.map(|t| ids[t])))
+                .collect();
+            let links = IdentityLinks::from_summaries(&charts);
+            for id in ids {
+                let id = PatientId::from(id);
+                let expected: Vec<PatientId> = ids
+                    .iter()
+                    .map(|other| PatientId::from(*other))
+                    .filter(|other| *other != id && links.root(other) == id)
+                    .collect();
+                prop_assert_eq!(links.members(&id), expected);
             }
         }
     }
