@@ -535,3 +535,26 @@ report-item = Item
 report-count = Count
 report-print = Print
 report-csv = Save as CSV (WHO EMT MDS)
+
+## Consultation (J-SPEED, disaster mode)
+chart-record-consultation = Consultation (J-SPEED)
+consultation-title = Consultation (J-SPEED)
+consultation-lead = Tap the items that apply, write a note and save. The team and site stay filled in for the next consultation.
+field-team = Team
+consultation-team-example = e.g. DMAT Kumamoto 1
+field-consultation-at = Date and time of the consultation
+consultation-who = Patient
+consultation-chart-facts = Sex on the chart: { $sex } · Age group: { $group }
+consultation-age-unknown = not known from the chart
+field-age-group = Age group
+field-pregnant = Pregnant
+field-jspeed = J-SPEED items
+consultation-note-example = e.g. fever and cough; antipyretic given
+consultation-save = Save the consultation ({ $count } ticked)
+consultation-cancel = Back to the chart without saving
+notice-consultation-saved = Consultation recorded. It counts in the daily report.
+invalid-jspeed-required = Tick at least one J-SPEED item.
+invalid-age-group-required = This casualty's estimated age band straddles 65: choose the age group.
+invalid-pregnant-implausible = The chart records the patient as male, so pregnancy cannot be recorded. Correct the sex first.
+invalid-note-required = Write what was seen and done in the note.
+invalid-note-empty = Write what was seen and done in the note.

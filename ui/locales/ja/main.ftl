@@ -535,3 +535,26 @@ report-item = 項目
 report-count = 件数
 report-print = 印刷
 report-csv = CSV を保存（WHO EMT MDS）
+
+## 診療記録（J-SPEED、災害対応）
+chart-record-consultation = 診療記録（J-SPEED）
+consultation-title = 診療記録（J-SPEED）
+consultation-lead = 該当する項目をタップして選び、メモを書いて保存します。チーム名と場所は次の診療にも引き継がれます。
+field-team = チーム名
+consultation-team-example = 例：DMAT 熊本1
+field-consultation-at = 診療日時
+consultation-who = 受診者
+consultation-chart-facts = カルテの性別：{ $sex } · 年齢区分：{ $group }
+consultation-age-unknown = カルテからは分かりません
+field-age-group = 年齢区分
+field-pregnant = 妊娠中
+field-jspeed = J-SPEED 項目
+consultation-note-example = 例：発熱と咳。解熱剤を処方
+consultation-save = 診療を保存（{ $count }項目）
+consultation-cancel = 保存せずにカルテへ戻る
+notice-consultation-saved = 診療を記録しました。診療日報に数えられます。
+invalid-jspeed-required = J-SPEED の項目を少なくとも1つ選んでください。
+invalid-age-group-required = この傷病者の推定年代は65歳をまたぐため、年齢区分を選んでください。
+invalid-pregnant-implausible = カルテの性別が男性のため、妊娠中は記録できません。先に性別を訂正してください。
+invalid-note-required = 診たこと・行ったことをメモに書いてください。
+invalid-note-empty = 診たこと・行ったことをメモに書いてください。
