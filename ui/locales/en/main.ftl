@@ -46,6 +46,7 @@ patients-all = Patients ({ $count })
 patients-none = No patients yet.
 patients-no-match = No patient matches.
 patients-more = { $count } more. Type a name or kana to narrow the list.
+patients-show-more = Show { $count } more
 patient-age = { $age } y
 patient-reviews = { $count } to review
 order-badge-missing = No order

@@ -46,6 +46,7 @@ patients-all = 利用者（{ $count }人）
 patients-none = 利用者が登録されていません。
 patients-no-match = 該当する利用者がいません。
 patients-more = ほか { $count }人。名前やかなで検索して絞り込んでください。
+patients-show-more = さらに { $count }人を表示
 patient-age = { $age }歳
 patient-reviews = 要確認 { $count }件
 order-badge-missing = 指示書なし
