@@ -61,6 +61,7 @@ const KNOWN_GIVEN = '良子';
 const OTHER_FAMILY = '伊藤';
 const OTHER_GIVEN = '健';
 const SITE = '益城町総合体育館';
+const CONSULT_NOTE = '発熱と頭痛、降圧薬は継続';
 
 /**
  * A small camera JPEG: drawn by Chromium (a plain colour per `seed`), with
@@ -1002,8 +1003,48 @@ async function journey(t, device) {
         visit: { at, vitals: { temperature_c: 38.1 }, soap: {} },
         sheet: { team, site, items, pregnant: false, age_group: null },
       } });
-      await consult(takahashi, 'DMAT 熊本1', SITE, 'fever,hypertension');
-      await consult(ito, 'DMAT 熊本1', SITE, 'fever,minor-injury');
+      // The first two through the consultation screen, each from its
+      // patient's chart: the team and site typed once, then kept.
+      const consultFromChart = async (family) => {
+        await press(id('nav-patients'));
+        await enter(id('patient-search'), family);
+        await press(id('patient-list').getByTestId('patient-row').filter({ hasText: family }));
+        await press(id('record-consultation'));
+        await id('consultation-form').waitFor();
+      };
+      await consultFromChart(KNOWN_FAMILY);
+      assert.match(await id('consultation-chart-facts').textContent(), /女性.*65歳以上/);
+      await press(id('consultation-save'));
+      await id('consultation-jspeed-error').waitFor();
+      assert.match(await id('consultation-jspeed-error').textContent(), /J-SPEED の項目を少なくとも1つ/);
+      assert.match(await id('consultation-team-error').textContent(), /チーム名を入力/);
+      await id('consultation-note-error').waitFor();
+      await enter(id('consultation-team'), 'DMAT 熊本1');
+      await enter(id('consultation-site'), SITE);
+      await press(id('jspeed-fever'));
+      await press(id('jspeed-hypertension'));
+      await press(id('jspeed-insomnia'));
+      await press(id('jspeed-insomnia'));
+      assert.equal(await id('jspeed-fever').getAttribute('aria-pressed'), 'true');
+      assert.equal(await id('jspeed-insomnia').getAttribute('aria-pressed'), 'false', 'a second tap unticks');
+      assert.equal(await id('consultation-jspeed-error').count(), 0);
+      await id('consultation-pregnant').waitFor();
+      await enter(id('consultation-note'), CONSULT_NOTE);
+      await screen('consultation');
+      await press(id('consultation-save'));
+      await id('chart').waitFor();
+      await id('notice').waitFor();
+      await consultFromChart(OTHER_FAMILY);
+      assert.equal(await id('consultation-team').inputValue(), 'DMAT 熊本1');
+      assert.equal(await id('consultation-site').inputValue(), SITE);
+      assert.equal(await id('consultation-pregnant').count(), 0, 'not asked of a man');
+      await press(id('jspeed-fever'));
+      await press(id('jspeed-minor-injury'));
+      await enter(id('consultation-note'), '右手の擦過傷を洗浄');
+      await press(id('consultation-save'));
+      await id('chart').waitFor();
+      await press(id('nav-patients'));
+      await id('patient-search').fill('');
       await consult(ito, 'JMAT 福岡2', SITE, 'insomnia');
       await consult(ito, 'JMAT 福岡2', '別の避難所', 'fever');
 
@@ -1092,7 +1133,7 @@ async function journey(t, device) {
     await browser.close();
     browser = undefined;
     bridge.kill('SIGTERM');
-    const needles = [FAMILY + ' ' + GIVEN, FAMILY, GIVEN, SECOND_FAMILY, SECOND_GIVEN, NOTE, '右膝の腫れ', UI_PHONE, CLI_PHONE, KNOWN_FAMILY + ' ' + KNOWN_GIVEN];
+    const needles = [FAMILY + ' ' + GIVEN, FAMILY, GIVEN, SECOND_FAMILY, SECOND_GIVEN, NOTE, '右膝の腫れ', UI_PHONE, CLI_PHONE, KNOWN_FAMILY + ' ' + KNOWN_GIVEN, CONSULT_NOTE];
     const encodings = (s) => [Buffer.from(s, 'utf8'), Buffer.from(s, 'utf16le')];
     const found = [];
     for (const file of files(profile)) {

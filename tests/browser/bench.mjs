@@ -33,6 +33,10 @@ const work = process.env.KARTE_BENCH_VAULTS ?? mkdtempSync(join(tmpdir(), 'karte
 const SCALE = Number(process.env.KARTE_BENCH_SCALE ?? 1);
 const scaled = (n) => Math.max(3, Math.round(n * SCALE));
 const LONG_CHART = scaled(300);
+// KARTE_BENCH_ONLY=search times only the search keystroke (laptop, then
+// tablet throttled and not), for working on the list; all figures when not set.
+const ONLY = process.env.KARTE_BENCH_ONLY;
+const all = !ONLY;
 
 function say(text) { process.stderr.write(`  ${text}\n`); }
 
@@ -237,8 +241,9 @@ let second;
 let third;
 try {
   // Cold start: 1,000 patients against an empty vault.
+  const thousand = all && vault('thousand', scaled(1000), 2);
+  if (all) {
   const empty = vault('empty', 0, 0);
-  const thousand = vault('thousand', scaled(1000), 2);
   const coldBase = [];
   const cold = [];
   const phases = [];
@@ -262,6 +267,7 @@ try {
   say(`a new page with one Japanese line: ${median(staticPages).toFixed(0)} ms`);
   say(`cold start phases (medians, ms): bridge up ${phase('bridge')}, page and wasm to the unlock screen ${phase('page')}, unlock to list ${phase('unlock')} of which key derivation ${phase('kdf')}`);
   report.push(['cold start to unlocked list, 1,000 patients (KDF excluded)', median(cold), median(coldBase), 'empty vault', 1500]);
+  }
 
   // Search: 10,000 patients, keystrokes against a bare round trip.
   const many = vault('many', scaled(10000), 1);
@@ -274,6 +280,7 @@ try {
       trips.push(await roundTrip(page, bridge));
     }
     report.push(['search keystroke to updated list, 10,000 patients', median(keys), median(trips), 'bare API round trip', 50]);
+    if (all) {
 
     // A chart of 300 visits, against a chart of one.
     [first, second, third] = uniquePatients((await api(bridge, 'patients', { search: '' })).body);
@@ -305,6 +312,7 @@ try {
       baseOpens.push(await openChart(page, second));
     }
     report.push(['open a chart with 300 visits, trends drawn', median(opens), median(baseOpens), 'chart of 1–2 visits', 200]);
+    }
     await page.close();
     await stop(bridge);
   }
@@ -315,16 +323,18 @@ try {
     for (let i = 0; i < 3; i++) runs.push((await coldStart(thousand, TABLET, rate)).net);
     return median(runs);
   };
-  tablet.push(['cold start to unlocked list, 1,000 patients (KDF excluded)', await coldOnTablet(THROTTLE), await coldOnTablet(1), 2500]);
+  if (all) tablet.push(['cold start to unlocked list, 1,000 patients (KDF excluded)', await coldOnTablet(THROTTLE), await coldOnTablet(1), 2500]);
   const onTablet = async (rate) => {
     const { bridge, page } = await unlocked(many, TABLET, rate);
     const keys = [];
     for (const typed of ['や', 'た', 'さ', 'すず', 'ヤマ']) keys.push(await keystroke(page, typed));
     const opens = [];
-    for (let i = 0; i < 3; i++) opens.push(await openChart(page, first));
-    // Saved to a third patient, so the baselines' charts above stay as they are.
     const saves = [];
-    for (let i = 0; i < 3; i++) saves.push(await saveVisit(page, third, `bench save ${rate}x ${i} ${Date.now()}`));
+    if (all) {
+      for (let i = 0; i < 3; i++) opens.push(await openChart(page, first));
+      // Saved to a third patient, so the baselines' charts above stay as they are.
+      for (let i = 0; i < 3; i++) saves.push(await saveVisit(page, third, `bench save ${rate}x ${i} ${Date.now()}`));
+    }
     await page.close();
     await stop(bridge);
     return { keys: median(keys), opens: median(opens), saves: median(saves) };
@@ -332,8 +342,10 @@ try {
   const slow = await onTablet(THROTTLE);
   const fast = await onTablet(1);
   tablet.push(['search keystroke to updated list, 10,000 patients', slow.keys, fast.keys, 100]);
-  tablet.push(['open a chart with 300 visits, trends drawn', slow.opens, fast.opens, 400]);
-  tablet.push(['save a visit, back to the chart showing it', slow.saves, fast.saves, 300]);
+  if (all) {
+    tablet.push(['open a chart with 300 visits, trends drawn', slow.opens, fast.opens, 400]);
+    tablet.push(['save a visit, back to the chart showing it', slow.saves, fast.saves, 300]);
+  }
 
   const wasm = readdirSync(DIST).filter((f) => f.endsWith('.wasm'));
   const bytes = wasm.reduce((sum, f) => sum + statSync(join(DIST, f)).size, 0);

@@ -19,6 +19,7 @@ use crate::pages::enrol::EnrolStep;
 use crate::pages::first_run::FirstRun;
 use crate::pages::patient_form::PatientForm;
 use crate::pages::patients::Patients;
+use crate::pages::record_consultation::RecordConsultation;
 use crate::pages::record_visit::RecordVisit;
 use crate::pages::register_casualty::RegisterCasualty;
 use crate::pages::settings::Settings;
@@ -166,16 +167,15 @@ fn Shell() -> Html {
         Page::RegisterCasualty => html! { <RegisterCasualty /> },
         Page::Triage(id) => html! { <TriagePage key={id.to_string()} patient={id.clone()} /> },
         Page::DailyReport => html! { <DailyReportPage /> },
+        Page::RecordConsultation(id) => {
+            html! { <RecordConsultation key={id.to_string()} patient={id.clone()} /> }
+        }
     };
     let active = |p: &Page| {
         (std::mem::discriminant(p) == std::mem::discriminant(&state.page)).then_some("active")
     };
-    // Registering, triaging and the daily report are part of the disaster area, too.
-    let disaster_active = matches!(
-        state.page,
-        Page::Disaster | Page::RegisterCasualty | Page::Triage(_) | Page::DailyReport
-    )
-    .then_some("active");
+    // Registering, triaging, consultations and the daily report are part of the disaster area, too.
+    let disaster_active = state.page.is_disaster().then_some("active");
     html! {
         <div class="shell">
             <header class="app-header">

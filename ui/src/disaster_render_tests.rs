@@ -162,3 +162,39 @@ fn the_triage_screen_is_about_its_patient_and_the_board_about_none() {
     assert_eq!(Page::Disaster.patient(), None);
     assert_eq!(Page::RegisterCasualty.patient(), None);
 }
+
+#[tokio::test]
+async fn the_jspeed_sheet_draws_every_item_by_group_with_its_state_in_text() {
+    use std::collections::BTreeSet;
+
+    use karte_types::JSPEED_2018;
+
+    use crate::components::JSpeedChoices;
+
+    let chosen: BTreeSet<&'static str> = ["fever", "hypertension"].into();
+    let html = render(
+        Language::Ja,
+        html! { <JSpeedChoices chosen={chosen.clone()} ontoggle={Callback::noop()} /> },
+    )
+    .await;
+    for item in JSPEED_2018 {
+        assert!(html.contains(&format!("data-testid=\"jspeed-{}\"", item.code)));
+        assert!(html.contains(item.ja), "{}", item.ja);
+    }
+    // Groups in the form's order, headed by their words.
+    let trauma = html.find("外傷").unwrap();
+    let outcome = html.find("転帰").unwrap();
+    assert!(trauma < outcome);
+    assert_eq!(html.matches("aria-pressed=\"true\"").count(), 2);
+    assert_eq!(
+        html.matches('✓').count(),
+        2,
+        "ticked in text, not colour alone"
+    );
+    let en = render(
+        Language::En,
+        html! { <JSpeedChoices chosen={chosen} ontoggle={Callback::noop()} /> },
+    )
+    .await;
+    assert!(en.contains("fever (37.5 °C or over)") && en.contains("relation to the event"));
+}

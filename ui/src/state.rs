@@ -11,6 +11,7 @@ use karte_types::{
 };
 use yew::Reducible;
 
+use crate::forms::ConsultationPlace;
 use crate::i18n::Language;
 
 /// Where the app stands as a whole.
@@ -51,9 +52,23 @@ pub enum Page {
     Triage(PatientId),
     /// Disaster mode: the daily report (診療日報) of a site and day.
     DailyReport,
+    /// Disaster mode: a consultation with its J-SPEED sheet.
+    RecordConsultation(PatientId),
 }
 
 impl Page {
+    /// Whether the page belongs to disaster mode (災害対応).
+    pub fn is_disaster(&self) -> bool {
+        matches!(
+            self,
+            Page::Disaster
+                | Page::RegisterCasualty
+                | Page::Triage(_)
+                | Page::DailyReport
+                | Page::RecordConsultation(_)
+        )
+    }
+
     /// The patient the page is about, if any.
     pub fn patient(&self) -> Option<&PatientId> {
         match self {
@@ -63,7 +78,8 @@ impl Page {
             | Page::AddAllergy(id)
             | Page::AddCondition(id)
             | Page::AddMedication(id)
-            | Page::Triage(id) => Some(id),
+            | Page::Triage(id)
+            | Page::RecordConsultation(id) => Some(id),
             Page::Patients
             | Page::AddPatient
             | Page::Settings
@@ -112,6 +128,14 @@ pub struct AppState {
     pub problem: Option<Problem>,
     /// The message id of a short confirmation ("saved").
     pub notice: Option<&'static str>,
+    /// Disaster mode is on: a screen of it was opened since the last
+    /// home-care screen (visit mode), so every chart offers to record a
+    /// consultation. Not patient data: kept through a lock.
+    pub disaster_mode: bool,
+    /// The team and site of the last consultation recorded, offered for
+    /// the next. In memory only, until the page is closed; not patient
+    /// data, so kept through a lock (a relief team's device locks often).
+    pub consultation_place: ConsultationPlace,
 }
 
 impl Default for AppState {
@@ -135,6 +159,8 @@ impl Default for AppState {
             language: Language::default(),
             problem: None,
             notice: None,
+            disaster_mode: false,
+            consultation_place: ConsultationPlace::default(),
         }
     }
 }
@@ -165,6 +191,8 @@ pub enum Action {
     Failed(Problem),
     Notice(&'static str),
     Dismiss,
+    /// A consultation was recorded at this team and site.
+    ConsultationRecorded(ConsultationPlace),
 }
 
 /// The code with which the core says it is locked.
@@ -233,6 +261,11 @@ impl AppState {
                     }
                     _ => false,
                 };
+                if page.is_disaster() {
+                    self.disaster_mode = true;
+                } else if page == Page::VisitMode {
+                    self.disaster_mode = false;
+                }
                 self.page = page;
                 self.problem = None;
                 self.notice = None;
@@ -282,6 +315,7 @@ impl AppState {
                 self.notice = None;
                 self.problem = None;
             }
+            Action::ConsultationRecorded(place) => self.consultation_place = place,
         }
     }
 
@@ -518,6 +552,29 @@ mod tests {
         state.apply(Action::Navigate(Page::RecordVisit("p1".into())));
         state.apply(Action::Locked(LockReason::Idle));
         assert!(!state.back_to_visit_mode);
+    }
+
+    #[test]
+    fn disaster_mode_and_the_consultation_place_last_through_a_lock() {
+        let mut state = unlocked();
+        assert!(!state.disaster_mode);
+        state.apply(Action::Navigate(Page::Disaster));
+        state.apply(Action::Navigate(Page::Chart("p1".into())));
+        assert!(state.disaster_mode, "a chart opened from the board");
+        let place = ConsultationPlace {
+            team: "DMAT 熊本1".into(),
+            site: "益城町総合体育館".into(),
+        };
+        state.apply(Action::Navigate(Page::RecordConsultation("p1".into())));
+        state.apply(Action::ConsultationRecorded(place.clone()));
+        state.apply(Action::Locked(LockReason::Idle));
+        state.apply(Action::Unlocked(user()));
+        assert!(state.disaster_mode);
+        assert_eq!(state.consultation_place, place);
+        // Back to home care: visit mode ends disaster mode.
+        state.apply(Action::Navigate(Page::VisitMode));
+        state.apply(Action::Navigate(Page::Chart("p1".into())));
+        assert!(!state.disaster_mode);
     }
 
     #[test]

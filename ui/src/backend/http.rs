@@ -34,7 +34,7 @@ impl HttpBackend {
 }
 
 impl Backend for HttpBackend {
-    fn send(&self, operation: &'static str, arguments: Vec<u8>) -> Call<serde_json::Value> {
+    fn send(&self, operation: &'static str, arguments: Vec<u8>) -> Call<Vec<u8>> {
         let url = format!("{}/api/v1/{operation}", self.base);
         // Answers hold patient data: never into the browser's disk cache.
         let request = Request::post(&url)
@@ -52,26 +52,28 @@ impl Backend for HttpBackend {
                 )
             })?;
             let status = response.status();
-            let text = response.text().await.unwrap_or_default();
+            // The body's bytes as they came: no JavaScript string is made
+            // of an answer that can be megabytes of patient list.
+            let body = response.binary().await.map_err(|e| {
+                local_problem(
+                    ErrorCode::BadAnswer,
+                    format!("unreadable answer from the bridge: {e}"),
+                )
+            })?;
             if (200..300).contains(&status) {
-                let text = if text.trim().is_empty() {
-                    "null"
-                } else {
-                    &text
-                };
-                serde_json::from_str(text).map_err(|e| {
-                    local_problem(
-                        ErrorCode::BadAnswer,
-                        format!("unreadable answer from the bridge: {e}"),
-                    )
-                })
+                Ok(body)
             } else {
-                Err(serde_json::from_str::<Problem>(&text).unwrap_or_else(|_| {
-                    local_problem(
-                        ErrorCode::HttpError,
-                        format!("the bridge answered {status}: {text}"),
-                    )
-                }))
+                Err(
+                    serde_json::from_slice::<Problem>(&body).unwrap_or_else(|_| {
+                        local_problem(
+                            ErrorCode::HttpError,
+                            format!(
+                                "the bridge answered {status}: {}",
+                                String::from_utf8_lossy(&body)
+                            ),
+                        )
+                    }),
+                )
             }
         })
     }

@@ -20,12 +20,14 @@ pub mod tauri;
 pub type Call<T> = Pin<Box<dyn Future<Output = Result<T, Problem>>>>;
 
 /// How the UI reaches the core: an operation's name and its arguments as a
-/// JSON object go out, its reply comes back as JSON. Object-safe, so the
+/// JSON object go out, its reply comes back as JSON text (empty for none),
+/// read straight into the operation's reply type: a list of thousands of
+/// patients is never built as a `serde_json::Value` tree first. Object-safe, so the
 /// app holds one `Rc<dyn Backend>` picked at start. The typed calls
 /// (`backend.chart(patient)`, …) are made for every operation from the one
 /// list in `karte-types`, below.
 pub trait Backend {
-    fn send(&self, operation: &'static str, arguments: Vec<u8>) -> Call<serde_json::Value>;
+    fn send(&self, operation: &'static str, arguments: Vec<u8>) -> Call<Vec<u8>>;
 }
 
 /// Sends one operation through `backend` and reads its reply.
@@ -40,7 +42,12 @@ pub fn call<O: Operation + 'static>(backend: &dyn Backend, operation: O) -> Call
     let sent = backend.send(O::NAME, arguments);
     Box::pin(async move {
         let reply = sent.await?;
-        serde_json::from_value(reply).map_err(|e| {
+        let reply: &[u8] = if reply.iter().all(u8::is_ascii_whitespace) {
+            b"null"
+        } else {
+            &reply
+        };
+        serde_json::from_slice(reply).map_err(|e| {
             local_problem(
                 ErrorCode::BadAnswer,
                 format!("unreadable answer to {}: {e}", O::NAME),
@@ -144,10 +151,14 @@ mod tests {
     }
 
     impl Backend for Recorder {
-        fn send(&self, operation: &'static str, arguments: Vec<u8>) -> Call<serde_json::Value> {
+        fn send(&self, operation: &'static str, arguments: Vec<u8>) -> Call<Vec<u8>> {
             let arguments = serde_json::from_slice(&arguments).unwrap();
             self.sent.borrow_mut().push((operation, arguments));
-            let reply = self.reply.clone();
+            let reply = match &self.reply {
+                // The bridge answers an operation without a reply with no body.
+                serde_json::Value::Null => Vec::new(),
+                reply => serde_json::to_vec(reply).unwrap(),
+            };
             Box::pin(async move { Ok(reply) })
         }
     }

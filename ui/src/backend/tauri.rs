@@ -57,7 +57,7 @@ fn options(operation: &str) -> Result<Object, JsValue> {
 }
 
 impl Backend for TauriBackend {
-    fn send(&self, operation: &'static str, arguments: Vec<u8>) -> Call<serde_json::Value> {
+    fn send(&self, operation: &'static str, arguments: Vec<u8>) -> Call<Vec<u8>> {
         Box::pin(async move {
             let invoke = invoke_function().ok_or_else(|| {
                 local_problem(ErrorCode::NoShell, "the Tauri shell is not available")
@@ -73,14 +73,16 @@ impl Backend for TauriBackend {
                 })?;
             let answer = JsFuture::from(promise).await.map_err(to_problem)?;
             if answer.is_undefined() || answer.is_null() {
-                return Ok(serde_json::Value::Null);
+                return Ok(Vec::new());
             }
-            serde_wasm_bindgen::from_value(answer).map_err(|e| {
-                local_problem(
-                    ErrorCode::BadAnswer,
-                    format!("unreadable answer from the shell: {e}"),
-                )
-            })
+            // The shell's answer as JSON text, read into its type by `call`.
+            js_sys::JSON::stringify(&answer)
+                .ok()
+                .and_then(|text| text.as_string())
+                .map(String::into_bytes)
+                .ok_or_else(|| {
+                    local_problem(ErrorCode::BadAnswer, "unreadable answer from the shell")
+                })
         })
     }
 }

@@ -10,6 +10,7 @@
 mod allergy;
 mod casualty;
 mod condition;
+mod consultation;
 mod design_r;
 mod enrol;
 mod medication;
@@ -28,6 +29,10 @@ use crate::i18n::Tr;
 pub use allergy::AllergyForm;
 pub use casualty::{CASUALTY_ERROR_FIELDS, CasualtyForm, TransportForm};
 pub use condition::ConditionForm;
+pub use consultation::{
+    CONSULTATION_ERROR_FIELDS, ConsultationForm, ConsultationPlace, chart_age_group,
+    consultation_errors, may_be_pregnant, needs_age_group,
+};
 pub use design_r::{DESIGN_R_ERROR_FIELDS, DesignRForm, design_r_scores};
 pub use enrol::EnrolForm;
 pub use medication::MedicationForm;

@@ -1,5 +1,6 @@
 //! A patient's chart: the allergy banner, conflicts to review, vital-sign
-//! trends, problems, medications, the visit timeline and wound photos.
+//! trends, problems, medications, the visit timeline and wound photos; in
+//! disaster mode or on a casualty's chart, a consultation (J-SPEED) too.
 
 use karte_types::{AllergyStatus, ReviewId};
 use yew::prelude::*;
@@ -107,6 +108,9 @@ pub fn ChartPage(props: &ChartPageProps) -> Html {
                 <ReviewList reviews={chart.open_reviews().cloned().collect::<Vec<_>>()} onresolve={onresolve} busy={*busy} />
                 <div class="toolbar">
                     <button type="button" class="primary" data-testid="record-visit" onclick={go(Page::RecordVisit(id.clone()))}>{ tr.t("chart-record-visit") }</button>
+                    if state.disaster_mode || !chart.triage.is_empty() {
+                        <button type="button" class="primary" data-testid="record-consultation" onclick={go(Page::RecordConsultation(id.clone()))}>{ tr.t("chart-record-consultation") }</button>
+                    }
                     <RouteButton patient={id.clone()} />
                     <button type="button" class="secondary" data-testid="edit-patient" onclick={go(Page::EditPatient(id.clone()))}>{ tr.t("chart-edit-patient") }</button>
                     <button type="button" class="secondary" data-testid="add-allergy" onclick={go(Page::AddAllergy(id.clone()))}>{ tr.t("chart-add-allergy") }</button>

@@ -11,6 +11,7 @@ pub mod entry_form;
 pub mod first_run;
 pub mod patient_form;
 pub mod patients;
+pub mod record_consultation;
 pub mod record_visit;
 pub mod register_casualty;
 pub mod settings;

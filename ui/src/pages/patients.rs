@@ -1,5 +1,6 @@
 //! The patient list: instant kana/kanji search (one call per keystroke; a
-//! late answer for an older search is dropped) and today's visits.
+//! late answer for an older search is dropped) and today's visits. Only
+//! the first matches are drawn, more on request ("show more").
 
 use yew::prelude::*;
 
@@ -9,12 +10,23 @@ use crate::components::PatientRow;
 use crate::i18n::Tr;
 use crate::state::{Action, Page, todays_visits};
 
-/// The most rows the list draws. A station's whole register can be
-/// thousands of patients; drawing them all would make every keystroke of
-/// the search slow (200 rows took 80 ms a keystroke over 10,000 patients in
-/// the app benchmark, 50 take under 40), and nobody scrolls that far: they
-/// type.
-pub const SHOWN_AT_MOST: usize = 50;
+/// The rows the list draws at first, and how many more each press of
+/// "show more" adds. A station's whole register can be thousands of
+/// patients; every row drawn is work on every keystroke of the search (200
+/// rows took 80 ms a keystroke over 10,000 patients in the app benchmark,
+/// 50 under 40), and a tablet's screen holds about fifteen: the rest are
+/// found by typing, or drawn on request.
+pub const SHOWN_AT_FIRST: usize = 20;
+
+/// How many rows to draw for `search`: more only after "show more" was
+/// pressed for this very search (`shown`: the search and its count).
+pub fn rows_to_draw(shown: &(String, usize), search: &str) -> usize {
+    if shown.0 == search {
+        shown.1
+    } else {
+        SHOWN_AT_FIRST
+    }
+}
 
 #[component]
 pub fn Patients() -> Html {
@@ -46,6 +58,14 @@ pub fn Patients() -> Html {
         let state = state.clone();
         Callback::from(move |_| state.dispatch(Action::Navigate(Page::AddPatient)))
     };
+    // "Show more" holds for the search it was pressed for; a keystroke
+    // starts again from the first rows.
+    let shown = use_state(|| (String::new(), SHOWN_AT_FIRST));
+    let drawn = rows_to_draw(&shown, &state.search);
+    let onmore = {
+        let (shown, search) = (shown.clone(), state.search.clone());
+        Callback::from(move |_: MouseEvent| shown.set((search.clone(), drawn + SHOWN_AT_FIRST)))
+    };
     let today = todays_visits(&state.patients, crate::clock::today());
     html! {
         <main data-testid="patients">
@@ -75,14 +95,37 @@ pub fn Patients() -> Html {
                     </p>
                 }
                 <ul class="patient-list" data-testid="patient-list">
-                    { for state.patients.iter().take(SHOWN_AT_MOST).map(|p| html! { <PatientRow key={p.id.to_string()} patient={p.clone()} onopen={onopen.clone()} /> }) }
+                    { for state.patients.iter().take(drawn).map(|p| html! { <PatientRow key={p.id.to_string()} patient={p.clone()} onopen={onopen.clone()} /> }) }
                 </ul>
-                if state.patients.len() > SHOWN_AT_MOST {
+                if state.patients.len() > drawn {
                     <p class="muted" data-testid="patients-more">
-                        { tr.t_args("patients-more", &[("count", (state.patients.len() - SHOWN_AT_MOST).to_string())]) }
+                        { tr.t_args("patients-more", &[("count", (state.patients.len() - drawn).to_string())]) }
                     </p>
+                    <button type="button" class="secondary" data-testid="patients-show-more" onclick={onmore}>
+                        { tr.t_args("patients-show-more", &[("count", SHOWN_AT_FIRST.min(state.patients.len() - drawn).to_string())]) }
+                    </button>
                 }
             </section>
         </main>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn more_rows_hold_only_for_the_search_they_were_asked_for() {
+        assert_eq!(
+            rows_to_draw(&(String::new(), SHOWN_AT_FIRST), "やま"),
+            SHOWN_AT_FIRST
+        );
+        let more = ("やま".to_owned(), 2 * SHOWN_AT_FIRST);
+        assert_eq!(rows_to_draw(&more, "やま"), 2 * SHOWN_AT_FIRST);
+        assert_eq!(
+            rows_to_draw(&more, "やまだ"),
+            SHOWN_AT_FIRST,
+            "typing on starts again"
+        );
     }
 }
