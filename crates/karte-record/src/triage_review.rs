@@ -54,26 +54,45 @@ fn is_before(
     false
 }
 
+/// The entries of kind `kind` in the triage collection that are not voided:
+/// each entry's key, its object id and what it holds.
+fn standing_entries(
+    doc: &Automerge,
+    kind: &str,
+) -> Result<Vec<(String, automerge::ObjId, Value)>, RecordError> {
+    let Some((_, map)) = doc.get(ROOT, Collection::Triage.key())? else {
+        return Ok(Vec::new());
+    };
+    Ok(doc
+        .map_range(&map, ..)
+        .filter_map(|item| {
+            let entry = read_map(doc, &item.id());
+            let voided = entry.get(ENTERED_IN_ERROR).is_some_and(|v| !v.is_null());
+            let of_kind = entry.get("kind").and_then(Value::as_str) == Some(kind);
+            (!voided && of_kind).then(|| (item.key.to_string(), item.id(), entry))
+        })
+        .collect())
+}
+
+/// Who recorded an entry, for a review item's conflicting value.
+fn recorded_by(entry: &Value) -> Option<karte_types::Author> {
+    crate::layout::unflatten(entry)
+        .get(RECORDED_BY)
+        .and_then(|a| serde_json::from_value(a.clone()).ok())
+}
+
 pub(crate) fn triage_disagreement(
     doc: &Automerge,
     rule: &'static str,
 ) -> Result<Vec<Finding>, RecordError> {
     let key = Collection::Triage.key();
-    let Some((_, map)) = doc.get(ROOT, key)? else {
-        return Ok(Vec::new());
-    };
     let mut triages = Vec::new();
-    for item in doc.map_range(&map, ..) {
-        let entry = read_map(doc, &item.id());
-        let voided = entry.get(ENTERED_IN_ERROR).is_some_and(|v| !v.is_null());
-        if voided || entry.get("kind").and_then(Value::as_str) != Some("triage") {
-            continue;
-        }
-        let Some(hash) = doc.hash_for_opid(&item.id()) else {
+    for (id, opid, entry) in standing_entries(doc, "triage")? {
+        let Some(hash) = doc.hash_for_opid(&opid) else {
             continue;
         };
         triages.push(Head {
-            id: item.key.to_string(),
+            id,
             hash,
             category: entry
                 .get("category")
@@ -112,9 +131,7 @@ pub(crate) fn triage_disagreement(
         .iter()
         .map(|h| ConflictValue {
             value: serde_json::json!({ "category": h.category, "at": h.at }).to_string(),
-            author: crate::layout::unflatten(&h.entry)
-                .get(RECORDED_BY)
-                .and_then(|a| serde_json::from_value(a.clone()).ok()),
+            author: recorded_by(&h.entry),
             at: Some(Timestamp(h.at)),
         })
         .collect();
@@ -134,16 +151,8 @@ pub(crate) fn identity_disagreement(
     rule: &'static str,
 ) -> Result<Vec<Finding>, RecordError> {
     let key = Collection::Triage.key();
-    let Some((_, map)) = doc.get(ROOT, key)? else {
-        return Ok(Vec::new());
-    };
     let mut links = Vec::new();
-    for item in doc.map_range(&map, ..) {
-        let entry = read_map(doc, &item.id());
-        let voided = entry.get(ENTERED_IN_ERROR).is_some_and(|v| !v.is_null());
-        if voided || entry.get("kind").and_then(Value::as_str) != Some("identified") {
-            continue;
-        }
+    for (id, _, entry) in standing_entries(doc, "identified")? {
         let patient = entry
             .get("patient")
             .and_then(Value::as_str)
@@ -153,7 +162,7 @@ pub(crate) fn identity_disagreement(
             .get(RECORDED_AT)
             .and_then(Value::as_i64)
             .unwrap_or_default();
-        links.push((item.key.to_string(), patient, at, entry));
+        links.push((id, patient, at, entry));
     }
     let patients: HashSet<&str> = links.iter().map(|(_, p, _, _)| p.as_str()).collect();
     if patients.len() < 2 {
@@ -168,9 +177,7 @@ pub(crate) fn identity_disagreement(
         .iter()
         .map(|(_, patient, at, entry)| ConflictValue {
             value: serde_json::json!({ "identified_as": patient }).to_string(),
-            author: crate::layout::unflatten(entry)
-                .get(RECORDED_BY)
-                .and_then(|a| serde_json::from_value(a.clone()).ok()),
+            author: recorded_by(entry),
             at: Some(Timestamp(*at)),
         })
         .collect();

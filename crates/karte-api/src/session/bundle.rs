@@ -453,19 +453,7 @@ impl Session {
                 }
                 out.not_carried.push(id);
             };
-            let kept: HashMap<[u8; 32], ChangeSignature> = self
-                .vault
-                .change_signatures(&id)?
-                .into_iter()
-                .map(|record| {
-                    let signature = ChangeSignature {
-                        hash: record.hash,
-                        device: record.author,
-                        signature: record.signature,
-                    };
-                    (signature.hash, signature)
-                })
-                .collect();
+            let kept = self.kept_signatures(&id)?;
             // The changes after `heads`, each with its author's signature
             // (this device's own signed now), if every one has one.
             let signed_since = |heads: &[[u8; 32]]| {
@@ -691,19 +679,7 @@ impl Session {
         }
         let key = self.device_key(false)?;
         let me = self.vault.device_id().clone();
-        let kept: HashMap<[u8; 32], ChangeSignature> = self
-            .vault
-            .change_signatures(doc)?
-            .into_iter()
-            .map(|record| {
-                let signature = ChangeSignature {
-                    hash: record.hash,
-                    device: record.author,
-                    signature: record.signature,
-                };
-                (signature.hash, signature)
-            })
-            .collect();
+        let kept = self.kept_signatures(doc)?;
         let chart = &self.load(doc)?.chart;
         let history = chart.changes();
         let after: HashSet<[u8; 32]> = chart

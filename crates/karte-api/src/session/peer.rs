@@ -16,7 +16,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use karte_peer::{PeerKey, PeerListener};
-use karte_record::{ChangeHash, Chart};
+use karte_record::ChangeHash;
 use karte_store::{AuditAction, AuditEvent};
 use karte_sync::peer::{PeerError, PeerStore, PeerSummary, PeerTrust, RelayRefusal};
 use karte_sync::trust::SignedRevocationList;
@@ -148,20 +148,7 @@ impl PeerVault<'_> {
         doc: &PatientId,
         heads: &[ChangeHash],
     ) -> Result<Option<DocUpdate>, ApiError> {
-        let kept: HashMap<[u8; 32], ChangeSignature> = self
-            .session
-            .vault
-            .change_signatures(doc)?
-            .into_iter()
-            .map(|record| {
-                let signature = ChangeSignature {
-                    hash: record.hash,
-                    device: record.author,
-                    signature: record.signature,
-                };
-                (signature.hash, signature)
-            })
-            .collect();
+        let kept = self.session.kept_signatures(doc)?;
         let device = self.device.clone();
         let chart = &self.session.load(doc)?.chart;
         // Their heads of changes this vault has not received would make
@@ -205,25 +192,8 @@ impl PeerVault<'_> {
             .into());
         };
         let bytes = changes.concat();
-        let signers: HashMap<[u8; 32], &DeviceId> = update
-            .signatures
-            .iter()
-            .map(|signature| (signature.hash, &signature.device))
-            .collect();
-        let signer_of = |hash: &ChangeHash| signers.get(&hash.0).map(|&device| device.clone());
         let now = self.session.now();
-        let chart = if held {
-            Some(&self.session.load(&update.doc)?.chart)
-        } else {
-            None
-        };
-        Ok(Chart::check_received(
-            chart,
-            &update.doc,
-            &bytes,
-            signer_of,
-            now,
-        )?)
+        self.session.check_update(update, held, &bytes, now)
     }
 }
 

@@ -1169,24 +1169,7 @@ impl VaultReplica<'_> {
         if !matches!(update.payload, Payload::Changes(_)) {
             return Ok(());
         }
-        let signers: HashMap<[u8; 32], &DeviceId> = update
-            .signatures
-            .iter()
-            .map(|signature| (signature.hash, &signature.device))
-            .collect();
-        let signer_of = |hash: &ChangeHash| signers.get(&hash.0).map(|&device| device.clone());
-        let chart = if held {
-            Some(&self.session.load(&update.doc)?.chart)
-        } else {
-            None
-        };
-        Ok(Chart::check_received(
-            chart,
-            &update.doc,
-            bytes,
-            signer_of,
-            now,
-        )?)
+        self.session.check_update(update, held, bytes, now)
     }
 
     /// The charts of `updates` to load on arrival ([`Receiving::Load`]),
@@ -1264,5 +1247,59 @@ impl Session {
             }
         }
         Ok(())
+    }
+}
+
+impl Session {
+    /// Whether the changes of `update` (their bytes, `bytes`) pass the
+    /// chart checks against the chart held (`held`), each by the device
+    /// whose signature it carries, at `now`: for a hub's page, a peer's
+    /// batch and a carried bundle alike.
+    pub(super) fn check_update(
+        &mut self,
+        update: &DocUpdate,
+        held: bool,
+        bytes: &[u8],
+        now: Timestamp,
+    ) -> Result<(), ApiError> {
+        let signers: HashMap<[u8; 32], &DeviceId> = update
+            .signatures
+            .iter()
+            .map(|signature| (signature.hash, &signature.device))
+            .collect();
+        let signer_of = |hash: &ChangeHash| signers.get(&hash.0).map(|&device| device.clone());
+        let chart = if held {
+            Some(&self.load(&update.doc)?.chart)
+        } else {
+            None
+        };
+        Ok(Chart::check_received(
+            chart,
+            &update.doc,
+            bytes,
+            signer_of,
+            now,
+        )?)
+    }
+
+    /// The signatures this vault keeps for a chart's changes, by hash: its
+    /// own and those its authors' devices sent with them.
+    pub(super) fn kept_signatures(
+        &self,
+        doc: &PatientId,
+    ) -> Result<HashMap<[u8; 32], ChangeSignature>, ApiError> {
+        Ok(self
+            .vault
+            .change_signatures(doc)?
+            .into_iter()
+            .map(|record| {
+                let signature = ChangeSignature {
+                    hash: record.hash,
+                    device: record.author,
+                    signature: record.signature,
+                };
+                (signature.hash, signature)
+            })
+            .collect())
     }
 }
