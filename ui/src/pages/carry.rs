@@ -568,4 +568,22 @@ mod tests {
         let tag = &html[html[..at].rfind('<').unwrap()..at + html[at..].find('>').unwrap()];
         assert!(!tag.contains("disabled"), "{tag}");
     }
+
+    #[tokio::test]
+    async fn the_sync_bar_leads_to_the_carry_screen() {
+        use crate::components::SyncBar;
+        let bar = |oncarry: Option<Callback<MouseEvent>>| {
+            html! { <SyncBar online={true} sync={Some(enrolled())} syncing={false} problem={None::<Problem>}
+            onsync={Callback::noop()} oncarry={oncarry} /> }
+        };
+        let html = crate::render_tests::render(Language::Ja, bar(Some(Callback::noop()))).await;
+        assert!(
+            html.contains("data-testid=\"carry-open\"") && html.contains(">持ち運び<"),
+            "{html}"
+        );
+        let en = crate::render_tests::render(Language::En, bar(Some(Callback::noop()))).await;
+        assert!(en.contains(">Carry charts<"), "{en}");
+        let html = crate::render_tests::render(Language::Ja, bar(None)).await;
+        assert!(!html.contains("carry-open"), "{html}");
+    }
 }
