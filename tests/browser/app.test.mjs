@@ -1200,13 +1200,13 @@ async function journey(t, device) {
       const listShows = async (count) => {
         let shown = -1;
         for (let i = 0; i < 100 && shown !== count; i++) {
-          shown = await on('patient-row').count();
+          shown = await on('patient-list').getByTestId('patient-row').count();
           if (shown !== count) await other.waitForTimeout(100);
         }
         assert.equal(shown, count, 'rows in the patient list');
       };
       await listShows(rows);
-      assert.equal(await on('patient-row').filter({ hasText: CARRIED_FAMILY }).count(), 0, 'not on the other device before the file');
+      assert.equal(await on('patient-list').getByTestId('patient-row').filter({ hasText: CARRIED_FAMILY }).count(), 0, 'not on the other device before the file');
 
       // A damaged file first: refused in words beside the picker, in
       // Japanese and English, and nothing changes. (A damaged copy of a
@@ -1234,7 +1234,7 @@ async function journey(t, device) {
       assert.match(imported, /^取り込みました：カルテ \d+件（新規 1件）、新しい変更 \d+件、要確認 0件。$/);
       await otherScreen('carry-imported');
       await press(on('nav-patients'));
-      await on('patient-row').filter({ hasText: `${CARRIED_FAMILY} ${CARRIED_GIVEN}` }).waitFor();
+      await on('patient-list').getByTestId('patient-row').filter({ hasText: `${CARRIED_FAMILY} ${CARRIED_GIVEN}` }).waitFor();
       await listShows(rows + 1);
 
       // The same file again: nothing to do, told as information.
