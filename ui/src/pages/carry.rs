@@ -485,7 +485,7 @@ mod tests {
                     ..made
                 }
             ),
-            "Made a bundle of the changes since the last bundle: 3 charts (41 changes), for 2 devices (14.2 KB)."
+            "Bundle made of the changes since the last bundle. Charts: 3, changes: 41, devices that can open it: 2, size: 14.2 KB."
         );
         let done = BundleImported {
             sender: DeviceId::from("d1"),
@@ -500,7 +500,7 @@ mod tests {
         );
         assert_eq!(
             import_summary(&en, &done),
-            "Imported: 3 charts (1 new), 12 new changes, 0 new items to review."
+            "Imported. Charts: 3 (new: 1), new changes: 12, new items to review: 0."
         );
         assert_eq!(human_bytes(812), "812 B");
         assert_eq!(human_bytes(3_100_000), "3.1 MB");
