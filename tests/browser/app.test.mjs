@@ -17,10 +17,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { createServer, connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -62,6 +62,10 @@ const OTHER_FAMILY = '伊藤';
 const OTHER_GIVEN = '健';
 const SITE = '益城町総合体育館';
 const CONSULT_NOTE = '発熱と頭痛、降圧薬は継続';
+// Carried bundles: the chart handed over on a file, and the other device's clerk.
+const CARRIED_FAMILY = '小林';
+const CARRIED_GIVEN = '和子';
+const CLERK_PASSPHRASE = 'a clerk passphrase of some length';
 
 /**
  * A small camera JPEG: drawn by Chromium (a plain colour per `seed`), with
@@ -157,6 +161,33 @@ async function waitForPort(port) {
 async function karte(args, env = {}) {
   const { stdout } = await run(KARTE, args, { env: { ...process.env, ...env } });
   return stdout.trim();
+}
+
+/**
+ * A TCP relay on loopback to `port`, closed at will: a device enrolled
+ * through it loses the hub when it closes, as a device out of reach does.
+ */
+function tcpRelay(port) {
+  const sockets = new Set();
+  const server = createServer((inbound) => {
+    const outbound = connect(port, '127.0.0.1');
+    for (const socket of [inbound, outbound]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => sockets.delete(socket));
+    }
+    inbound.pipe(outbound);
+    outbound.pipe(inbound);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve({
+      port: server.address().port,
+      close: () => new Promise((done) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => done());
+      }),
+    }));
+  });
 }
 
 /** Runs a karte-hub administration command; its stdout, trimmed. */
@@ -1101,6 +1132,121 @@ async function journey(t, device) {
       await press(id('nav-patients'));
     });
 
+    await step('carry charts: a bundle made here, imported on a device out of the hub\'s reach, again (nothing to do), and a damaged one refused', async () => {
+      const core = bridgeClient(url);
+      // The other device: a vault made on the command line, with a clerk,
+      // enrolled and synced once through a relay that then closes: from
+      // then on the hub is out of its reach.
+      const carryVault = join(dir, 'carry.karte');
+      const carryEnv = { KARTE_PASSPHRASE: CLI_PASSPHRASE, KARTE_VAULT: carryVault };
+      await karte(['init', '--name', 'kato'], carryEnv);
+      await karte(['user', 'add', 'mori', '--role', 'clerk'], { ...carryEnv, KARTE_USER: 'kato', KARTE_NEW_PASSPHRASE: CLERK_PASSPHRASE });
+      await core('sync');
+      const relay = await tcpRelay(hubPort);
+      await karte(['enrol', '--hub', `http://127.0.0.1:${relay.port}`, '--code', await invite(), '--name', 'carry-tablet'], { ...carryEnv, KARTE_USER: 'kato' });
+      await karte(['sync'], { ...carryEnv, KARTE_USER: 'kato' });
+      await relay.close();
+      // This device learns of the other at its next sync; a chart added
+      // after that reaches the other only on the file.
+      await core('sync');
+      await core('add_patient', { patient: {
+        family: CARRIED_FAMILY, given: CARRIED_GIVEN, family_kana: 'コバヤシ', given_kana: 'カズコ', birth: '1936-02-11', sex: 'female',
+        address: null, phone: null, insurance_number: null, care_level: null,
+      } });
+
+      // Export: every chart, for the organisation's devices, saved as a file.
+      await press(id('carry-open'));
+      await id('carry').waitFor();
+      await id('carry-org').getByText('ひまわり訪問看護').waitFor();
+      assert.equal(await id('carry-whole').getAttribute('aria-pressed'), 'true');
+      await press(id('carry-export-make'));
+      const made = await id('carry-made-summary').textContent();
+      const [, charts, devices] = made.match(/^全カルテ (\d+)件（変更 \d+件）を (\d+)台の端末あてに作りました/) ?? [];
+      assert.ok(Number(charts) >= 1 && Number(devices) >= 2, made);
+      await screen('carry');
+      const [download] = await Promise.all([page.waitForEvent('download'), press(id('carry-save'))]);
+      assert.match(download.suggestedFilename(), /^karte-\d{8}-\d{4}\.kbn$/);
+      const bundle = join(dir, 'carried.kbn');
+      await download.saveAs(bundle);
+      const damaged = readFileSync(bundle);
+      damaged[Math.floor(damaged.length / 2)] ^= 0x5a;
+      writeFileSync(join(dir, 'damaged.kbn'), damaged);
+      await press(id('nav-patients'));
+
+      // The other device's app: its clerk may not carry charts, and is told why.
+      const { line: carryUrl } = await start(['ui', 'serve', '--vault', carryVault, '--ui-dist', DIST]);
+      const other = await browser.newPage();
+      other.on('pageerror', (e) => pageErrors.push(String(e)));
+      other.setDefaultTimeout(15_000);
+      const on = (name) => other.getByTestId(name);
+      const otherScreen = screens(other, device, join(ARTIFACTS, 'screens')).check;
+      const unlockAs = async (user, passphrase) => {
+        await on('unlock').waitFor();
+        await on('unlock-user').selectOption(user);
+        await enter(on('unlock-passphrase'), passphrase);
+        await press(on('unlock-submit'));
+        await on('patients').waitFor();
+      };
+      await other.goto(carryUrl);
+      await unlockAs('mori', CLERK_PASSPHRASE);
+      await press(on('carry-open'));
+      await on('carry-export').getByTestId('carry-blocked').getByText('この役割ではカルテを持ち出せません').waitFor();
+      assert.ok(await on('carry-export-make').isDisabled() && await on('carry-import-file').isDisabled());
+      await otherScreen('carry-clerk');
+      await press(on('lock'));
+      await unlockAs('kato', CLI_PASSPHRASE);
+      // The rows the list shows, once it has the core's answer.
+      const rows = (await bridgeClient(carryUrl)('patients', { search: '' })).length;
+      const listShows = async (count) => {
+        let shown = -1;
+        for (let i = 0; i < 100 && shown !== count; i++) {
+          shown = await on('patient-list').getByTestId('patient-row').count();
+          if (shown !== count) await other.waitForTimeout(100);
+        }
+        assert.equal(shown, count, 'rows in the patient list');
+      };
+      await listShows(rows);
+      assert.equal(await on('patient-list').getByTestId('patient-row').filter({ hasText: CARRIED_FAMILY }).count(), 0, 'not on the other device before the file');
+
+      // A damaged file first: refused in words beside the picker, in
+      // Japanese and English, and nothing changes. (A damaged copy of a
+      // bundle taken in already would only be "nothing to do": its id is
+      // read before anything else.)
+      await press(on('carry-open'));
+      await on('carry-import-file').setInputFiles(join(dir, 'damaged.kbn'));
+      assert.match(await on('carry-import-error').textContent(), /何も取り込んでいません/);
+      await otherScreen('carry-refused');
+      await press(on('nav-settings'));
+      await press(on('language-en'));
+      await press(on('carry-open'));
+      await on('carry-import-file').setInputFiles(join(dir, 'damaged.kbn'));
+      assert.match(await on('carry-import-error').textContent(), /Nothing was imported/);
+      await otherScreen('carry-refused-en');
+      await press(on('nav-settings'));
+      await press(on('language-ja'));
+      await press(on('nav-patients'));
+      await listShows(rows);
+
+      // The bundle: what it brought, then the chart in the list.
+      await press(on('carry-open'));
+      await on('carry-import-file').setInputFiles(bundle);
+      const imported = await on('carry-imported').textContent();
+      assert.match(imported, /^取り込みました：カルテ \d+件（新規 1件）、新しい変更 \d+件、要確認 0件。$/);
+      await otherScreen('carry-imported');
+      await press(on('nav-patients'));
+      await on('patient-list').getByTestId('patient-row').filter({ hasText: `${CARRIED_FAMILY} ${CARRIED_GIVEN}` }).waitFor();
+      await listShows(rows + 1);
+
+      // The same file again: nothing to do, told as information.
+      await press(on('carry-open'));
+      await on('carry-import-file').setInputFiles(bundle);
+      await on('carry-import-nothing').getByText('取り込み済みです。何もする必要はありません').waitFor();
+      assert.equal(await on('carry-import-error').count(), 0);
+      await press(on('nav-patients'));
+      await listShows(rows + 1);
+      await other.close();
+    });
+
     await page.screenshot({ path: join(ARTIFACTS, `karte-ui-${device.name}.png`), fullPage: false });
 
     await step('the sync bar follows the connection', async () => {
@@ -1133,7 +1279,7 @@ async function journey(t, device) {
     await browser.close();
     browser = undefined;
     bridge.kill('SIGTERM');
-    const needles = [FAMILY + ' ' + GIVEN, FAMILY, GIVEN, SECOND_FAMILY, SECOND_GIVEN, NOTE, '右膝の腫れ', UI_PHONE, CLI_PHONE, KNOWN_FAMILY + ' ' + KNOWN_GIVEN, CONSULT_NOTE];
+    const needles = [FAMILY + ' ' + GIVEN, FAMILY, GIVEN, SECOND_FAMILY, SECOND_GIVEN, NOTE, '右膝の腫れ', UI_PHONE, CLI_PHONE, KNOWN_FAMILY + ' ' + KNOWN_GIVEN, CONSULT_NOTE, CARRIED_FAMILY + ' ' + CARRIED_GIVEN];
     const encodings = (s) => [Buffer.from(s, 'utf8'), Buffer.from(s, 'utf16le')];
     const found = [];
     for (const file of files(profile)) {

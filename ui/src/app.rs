@@ -12,6 +12,7 @@ use crate::i18n::{Language, Localizer, Tr};
 use crate::pages::add_allergy::AddAllergy;
 use crate::pages::add_condition::AddCondition;
 use crate::pages::add_medication::AddMedication;
+use crate::pages::carry::CarryPage;
 use crate::pages::casualty_board::CasualtyBoard;
 use crate::pages::chart::ChartPage;
 use crate::pages::daily_report::DailyReportPage;
@@ -170,6 +171,7 @@ fn Shell() -> Html {
         Page::RecordConsultation(id) => {
             html! { <RecordConsultation key={id.to_string()} patient={id.clone()} /> }
         }
+        Page::Carry => html! { <CarryPage /> },
     };
     let active = |p: &Page| {
         (std::mem::discriminant(p) == std::mem::discriminant(&state.page)).then_some("active")
@@ -192,7 +194,8 @@ fn Shell() -> Html {
             <MessageBar notice={state.notice} problem={state.problem.clone()} ondismiss={ondismiss} />
             <div class="page">{ page }</div>
             <SyncBar online={state.online} sync={state.sync.clone()} syncing={state.syncing}
-                problem={state.last_sync_problem.clone()} onsync={onsync} />
+                problem={state.last_sync_problem.clone()} onsync={onsync}
+                oncarry={Some(go(Page::Carry))} />
         </div>
     }
 }

@@ -335,6 +335,7 @@ async fn the_sync_bar_says_offline_pending_and_errors_in_plain_words() {
         enrolment: Some(EnrolmentView {
             hub_url: "http://127.0.0.1:1".into(),
             org_name: "ひまわり訪問看護".into(),
+            org_id: "org-1".into(),
             device_name: "tablet-3".into(),
             enrolled_at: Timestamp(0),
         }),
@@ -374,6 +375,7 @@ async fn the_sync_bar_counts_the_charts_in_quarantine_in_both_languages() {
         enrolment: Some(EnrolmentView {
             hub_url: "http://127.0.0.1:1".into(),
             org_name: "ひまわり訪問看護".into(),
+            org_id: "org-1".into(),
             device_name: "tablet-3".into(),
             enrolled_at: Timestamp(0),
         }),

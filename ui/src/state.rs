@@ -54,6 +54,9 @@ pub enum Page {
     DailyReport,
     /// Disaster mode: a consultation with its J-SPEED sheet.
     RecordConsultation(PatientId),
+    /// Carried bundles (持ち運び): charts to and from a USB stick or a
+    /// shared folder, from the sync bar.
+    Carry,
 }
 
 impl Page {
@@ -86,7 +89,8 @@ impl Page {
             | Page::VisitMode
             | Page::Disaster
             | Page::RegisterCasualty
-            | Page::DailyReport => None,
+            | Page::DailyReport
+            | Page::Carry => None,
         }
     }
 }

@@ -104,6 +104,7 @@ fn enrolment_view(enrolment: Enrolment) -> EnrolmentView {
     EnrolmentView {
         hub_url: enrolment.hub_url,
         org_name: enrolment.org_name,
+        org_id: enrolment.org_id,
         device_name: enrolment.device_name,
         enrolled_at: enrolment.enrolled_at,
     }

@@ -121,6 +121,9 @@ pub struct EnrolRequest {
 pub struct EnrolmentView {
     pub hub_url: String,
     pub org_name: String,
+    /// The organisation's id at the hub: what a carried bundle is made for.
+    #[serde(default)]
+    pub org_id: String,
     pub device_name: String,
     pub enrolled_at: Timestamp,
 }

@@ -1,7 +1,8 @@
 //! The sync status bar, always in view while unlocked: online or offline,
 //! changes waiting to go to the hub, conflicts to review, the last good
 //! sync, the last error in plain words, charts kept in quarantine (received
-//! but not applicable here), and a button to sync now.
+//! but not applicable here), a button to sync now, and the way to carried
+//! bundles (持ち運び), the other way charts travel.
 
 use karte_types::{Problem, SyncState};
 use yew::prelude::*;
@@ -17,6 +18,9 @@ pub struct SyncBarProps {
     /// The failure of the last sync this app ran, newer than `sync.last_error`.
     pub problem: Option<Problem>,
     pub onsync: Callback<()>,
+    /// Opens the carried-bundle screen (持ち運び); no button without it.
+    #[prop_or_default]
+    pub oncarry: Option<Callback<MouseEvent>>,
 }
 
 #[component]
@@ -71,6 +75,10 @@ pub fn SyncBar(props: &SyncBarProps) -> Html {
             </span>
             if let Some(problem) = &problem {
                 <span class="sync-error" data-testid="sync-error">{ display::problem(&tr, problem) }</span>
+            }
+            if let Some(oncarry) = &props.oncarry {
+                <button type="button" class="secondary carry-open" data-testid="carry-open"
+                    onclick={oncarry.clone()}>{ tr.t("carry-open") }</button>
             }
             if enrolled {
                 <button type="button" data-testid="sync-now" onclick={onclick}

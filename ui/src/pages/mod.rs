@@ -3,6 +3,7 @@
 pub mod add_allergy;
 pub mod add_condition;
 pub mod add_medication;
+pub mod carry;
 pub mod casualty_board;
 pub mod chart;
 pub mod daily_report;
