@@ -243,7 +243,9 @@ mod tests {
         };
         let mut chosen = Chosen::default();
         chosen.choose(saved, night);
-        let first = chosen.next_to_send().expect("the first tap is sent at once");
+        let first = chosen
+            .next_to_send()
+            .expect("the first tap is sent at once");
         assert!(!first.night_mode && first.japanese_era);
         // The second tap comes before the first save's answer, from a page
         // still drawn with the vault's old settings.
