@@ -21,6 +21,9 @@ pub(crate) struct ChartBefore<'a> {
     /// Changes `doc` holds that come after `heads` (the rest of the line
     /// being checked); `None` when `heads` are the document's own.
     later: Option<&'a HashSet<ChangeHash>>,
+    /// Every key that may name an entry at `heads` (a key of a
+    /// collection's map, whatever its value); `None` when not gathered.
+    entry_keys: Option<&'a HashSet<String>>,
 }
 
 impl<'a> ChartBefore<'a> {
@@ -30,20 +33,32 @@ impl<'a> ChartBefore<'a> {
             doc,
             heads: doc.get_heads(),
             later: None,
+            entry_keys: None,
         }
     }
 
-    /// `doc` at `heads`, where `later` are the changes of `doc` after them.
+    /// `doc` at `heads`, where `later` are the changes of `doc` after them
+    /// and `entry_keys` holds at least every key of a collection's map at
+    /// `heads`.
     pub(crate) fn at(
         doc: &'a Automerge,
         heads: Vec<ChangeHash>,
         later: &'a HashSet<ChangeHash>,
+        entry_keys: &'a HashSet<String>,
     ) -> ChartBefore<'a> {
         ChartBefore {
             doc,
             heads,
             later: Some(later),
+            entry_keys: Some(entry_keys),
         }
+    }
+
+    /// Whether an entry `id` may be held at these heads: `false` only when
+    /// no collection's map has the key, so the look-up through every
+    /// collection can be skipped.
+    pub(crate) fn may_hold_entry(&self, id: &str) -> bool {
+        self.entry_keys.is_none_or(|keys| keys.contains(id))
     }
 
     pub(crate) fn doc(&self) -> &'a Automerge {

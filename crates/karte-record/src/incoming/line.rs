@@ -7,12 +7,14 @@
 use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
 
-use automerge::{Automerge, Change};
+use automerge::{Automerge, Change, ObjType, ROOT, ReadDoc};
 use karte_types::{DeviceId, PatientId, Timestamp};
 
 use super::before::ChartBefore;
+use super::writes::Place;
 use super::{Delivery, check_change_before};
 use crate::chart::check_layout;
+use crate::layout::Collection;
 
 /// The chart `before` with `changes` applied, when every change it lacks
 /// passes [`super::check_change`] against the chart with the changes before
@@ -47,6 +49,18 @@ pub fn check_line(
         .ok()?
         .ok()?;
     let mut heads = before.get_heads();
+    // Every key of a collection's map, so that a new entry's id is looked
+    // for through the collections only when one has it: those of `before`,
+    // then those each change writes there, which the rules allow only as
+    // new entries (nothing is deleted), so no key leaves.
+    let mut entry_keys: HashSet<String> = HashSet::new();
+    for collection in Collection::ALL {
+        if let Ok(Some((automerge::Value::Object(ObjType::Map), obj))) =
+            before.get(ROOT, collection.key())
+        {
+            entry_keys.extend(before.keys(&obj));
+        }
+    }
     for (i, change) in changes.iter().enumerate() {
         let hash = change.hash();
         if !later.contains(&hash) {
@@ -57,8 +71,15 @@ pub fn check_line(
             signer: &signer,
             received_at,
         };
-        let chart = ChartBefore::at(&after, heads.clone(), &later);
-        check_change_before(&chart, patient, change, &delivery).ok()?;
+        let chart = ChartBefore::at(&after, heads.clone(), &later, &entry_keys);
+        let patches = check_change_before(&chart, patient, change, &delivery).ok()?;
+        for patch in patches {
+            if let Place::Container(key) = &patch.place
+                && Collection::from_key(key).is_some()
+            {
+                entry_keys.extend(patch.writes.into_iter().map(|w| w.key));
+            }
+        }
         later.remove(&hash);
         heads.retain(|head| !change.deps().contains(head));
         heads.push(hash);

@@ -73,16 +73,17 @@ pub fn check_change(
     change: &Change,
     delivery: &Delivery<'_>,
 ) -> Result<(), RecordError> {
-    check_change_before(&ChartBefore::current(chart), patient, change, delivery)
+    check_change_before(&ChartBefore::current(chart), patient, change, delivery).map(|_| ())
 }
 
-/// [`check_change`] against the chart as it stood before the change.
+/// [`check_change`] against the chart as it stood before the change;
+/// returns what the change writes.
 fn check_change_before(
     chart: &ChartBefore<'_>,
     patient: &PatientId,
     change: &Change,
     delivery: &Delivery<'_>,
-) -> Result<(), RecordError> {
+) -> Result<Vec<writes::Patch>, RecordError> {
     let refuse = Refuse(change.hash().to_string());
     if let Some(dep) = change.deps().iter().find(|dep| !chart.holds(dep)) {
         return Err(RecordError::MissingChanges(dep.to_string()));
@@ -96,7 +97,8 @@ fn check_change_before(
     let message = attribution(change, delivery, &refuse)?;
     plausible_time(chart, change, &message, delivery, &refuse)?;
     let patches = writes::read(chart, change, &refuse)?;
-    rules::check(chart, patient, first, &patches, &message, &refuse)
+    rules::check(chart, patient, first, &patches, &message, &refuse)?;
+    Ok(patches)
 }
 
 /// The message of `change`, once it names the device that signed it.
