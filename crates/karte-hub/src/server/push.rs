@@ -10,9 +10,12 @@
 //! signature of its own, and from then on goes to devices only inside a
 //! chart sent whole (see `updates`). Which tip covered it is not kept: no
 //! one reads it, and the cover rule finds it again in the chart's history.
-//! A new chart that came whole is checked change by change against one
-//! copy that each change is then applied to, and its saved bytes are
-//! cached as its snapshot once stored, not saved again.
+//! The pushed changes of a chart are applied to the hub's copy together
+//! and each is checked against the copy as the changes before it leave it
+//! (`karte_record::check_line`); only when that fails are they checked and
+//! applied one by one, to name the change refused. A new chart that came
+//! whole has its saved bytes cached as its snapshot once stored, not
+//! saved again.
 //!
 //! The checks, in order: every chart id is sane; every change has the hash
 //! it claims, is signed by its author (or covered by a signed tip of its
@@ -34,7 +37,7 @@ use std::collections::{HashMap, HashSet};
 
 use automerge::{Automerge, AutomergeError, ChangeHash, ReadDoc};
 use axum::http::StatusCode;
-use karte_record::{Chart, Delivery, RecordError, check_change};
+use karte_record::{Chart, Delivery, RecordError, check_change, check_line};
 use karte_sync::cover::{Authentication, CoverChange, check_covered};
 use karte_sync::{ChangeInfo, DocHeads, DocPush, SignedChange, WholeChart, verify_change};
 use karte_types::{DeviceId, PatientId, Timestamp};
@@ -588,6 +591,24 @@ fn apply_to_copy(
         }
         seen.insert(info.hash);
     }
+    // Judged as the author's: a relayed change is checked as if its author
+    // had pushed it. All at once first, each change read against the copy
+    // as the changes before it leave it; only when that fails one at a
+    // time, to name the change refused and why.
+    let signer_of = |signed: &SignedChange| signed.author.as_ref().unwrap_or(pusher).clone();
+    let line: Vec<automerge::Change> = changes.iter().map(|(_, i)| i.change.clone()).collect();
+    let checked = check_line(
+        &copy,
+        doc,
+        &line,
+        |i, _| Some(signer_of(&changes[i].0)),
+        received_at,
+    );
+    drop(line);
+    let one_by_one = checked.is_none();
+    if let Some(after) = checked {
+        copy = after;
+    }
     // One at a time, so that each change is checked against the chart it
     // applies to, and taken in with the chart checks every device makes of
     // what it receives: the copy the next change is checked against is the
@@ -596,7 +617,7 @@ fn apply_to_copy(
     // A refusal drops the copy with everything of the push.
     let mut stored = Vec::with_capacity(changes.len());
     for (signed, info) in changes {
-        if copy.get_change_meta_by_hash(&info.hash).is_none() {
+        if one_by_one && copy.get_change_meta_by_hash(&info.hash).is_none() {
             // Judged as the author's: a relayed change is checked as if
             // its author had pushed it.
             let delivery = Delivery {

@@ -262,7 +262,7 @@ pub struct HeldChange {
 }
 
 /// Checks the document is a chart this version understands; returns its patient id.
-fn check_layout(doc: &Automerge) -> Result<PatientId, RecordError> {
+pub(crate) fn check_layout(doc: &Automerge) -> Result<PatientId, RecordError> {
     match doc.get(ROOT, SCHEMA)? {
         Some((automerge::Value::Scalar(s), _)) => match s.as_ref() {
             ScalarValue::Int(SCHEMA_VERSION) => {}

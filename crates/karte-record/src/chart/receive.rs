@@ -14,7 +14,7 @@ use karte_types::{DeviceId, PatientId, PatientSummary, ReviewId, Timestamp};
 use super::admit::admit;
 use super::{Chart, check_layout, container};
 use crate::history::Edit;
-use crate::incoming::{Delivery, check_change};
+use crate::incoming::{Delivery, check_change, check_line};
 use crate::layout::REVIEWS;
 use crate::{RecordError, bytes, review};
 
@@ -49,6 +49,11 @@ impl Chart {
     /// `held` is this replica's chart, `None` for one it does not hold yet.
     /// `signer_of` names the device whose signature each change carries.
     /// Changes the chart has are skipped; nothing is applied.
+    ///
+    /// The changes are checked together first ([`check_line`]: applied
+    /// once, each read against the chart at the changes before it); only
+    /// when that fails are they checked one by one, which names the change
+    /// refused.
     pub fn check_received(
         held: Option<&Chart>,
         patient: &PatientId,
@@ -58,11 +63,16 @@ impl Chart {
     ) -> Result<(), RecordError> {
         let empty = Automerge::new();
         let base = held.map_or(&empty, |chart| &chart.doc);
+        let changes = bytes::changes(bytes)?;
+        let signer = |_: usize, change: &automerge::Change| signer_of(&change.hash());
+        if check_line(base, patient, &changes, signer, received_at).is_some() {
+            return Ok(());
+        }
         // The chart with the changes checked so far applied, copied only
         // when there is a second change to check against it.
         let mut working: Option<Automerge> = None;
         let mut unapplied: Option<automerge::Change> = None;
-        for change in bytes::changes(bytes)? {
+        for change in changes {
             if let Some(previous) = unapplied.take() {
                 working
                     .get_or_insert_with(|| base.clone())

@@ -26,11 +26,16 @@
 //! How a change is read into writes is in `writes`, what each place of the
 //! layout accepts in `rules`.
 
+mod before;
+mod line;
 mod rules;
 mod writes;
 
 use automerge::{Automerge, Change, ROOT, ReadDoc};
+
+use before::ChartBefore;
 use karte_types::{DeviceId, PatientId, Timestamp};
+pub use line::check_line;
 
 use crate::RecordError;
 use crate::history::{CommitMessage, actor_is_of_device, parse_message};
@@ -68,15 +73,22 @@ pub fn check_change(
     change: &Change,
     delivery: &Delivery<'_>,
 ) -> Result<(), RecordError> {
+    check_change_before(&ChartBefore::current(chart), patient, change, delivery).map(|_| ())
+}
+
+/// [`check_change`] against the chart as it stood before the change;
+/// returns what the change writes.
+fn check_change_before(
+    chart: &ChartBefore<'_>,
+    patient: &PatientId,
+    change: &Change,
+    delivery: &Delivery<'_>,
+) -> Result<Vec<writes::Patch>, RecordError> {
     let refuse = Refuse(change.hash().to_string());
-    if let Some(dep) = change
-        .deps()
-        .iter()
-        .find(|dep| chart.get_change_meta_by_hash(dep).is_none())
-    {
+    if let Some(dep) = change.deps().iter().find(|dep| !chart.holds(dep)) {
         return Err(RecordError::MissingChanges(dep.to_string()));
     }
-    let first = chart.get_heads().is_empty();
+    let first = chart.heads().is_empty();
     if change.deps().is_empty() && !first {
         return Err(refuse.forbidden(
             "it starts the chart over although the chart exists; only a chart's very first change starts it, and a second start would hide the first one's entries",
@@ -85,7 +97,8 @@ pub fn check_change(
     let message = attribution(change, delivery, &refuse)?;
     plausible_time(chart, change, &message, delivery, &refuse)?;
     let patches = writes::read(chart, change, &refuse)?;
-    rules::check(chart, patient, first, &patches, &message, &refuse)
+    rules::check(chart, patient, first, &patches, &message, &refuse)?;
+    Ok(patches)
 }
 
 /// The message of `change`, once it names the device that signed it.
@@ -116,7 +129,7 @@ fn attribution(
 /// Checks the change's time against when it arrived and when the chart was
 /// created, allowing [`CLOCK_SLACK`] for clocks that are off.
 fn plausible_time(
-    chart: &Automerge,
+    chart: &ChartBefore<'_>,
     change: &Change,
     message: &CommitMessage,
     delivery: &Delivery<'_>,
@@ -151,9 +164,10 @@ fn plausible_time(
 
 /// When the chart was created: the time of the change that wrote its
 /// patient id, which only the first change does.
-fn created_at(chart: &Automerge) -> Option<Timestamp> {
+fn created_at(chart: &ChartBefore<'_>) -> Option<Timestamp> {
     let (_, op) = chart.get(ROOT, PATIENT_ID).ok()??;
-    let meta = chart.get_change_meta_by_hash(&chart.hash_for_opid(&op)?)?;
+    let doc = chart.doc();
+    let meta = doc.get_change_meta_by_hash(&doc.hash_for_opid(&op)?)?;
     Some(match parse_message(meta.message.as_deref()) {
         Some(message) => message.at,
         None => Timestamp(meta.timestamp.saturating_mul(1000)),

@@ -9,10 +9,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
 
 use automerge::legacy::{Key, ObjectId, Op, OpId, OpType};
-use automerge::{ActorId, Automerge, Change, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, ValueRef};
+use automerge::{ActorId, Change, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, ValueRef};
 use serde_json::{Map, Value};
 
 use super::Refuse;
+use super::before::ChartBefore;
 use crate::RecordError;
 use crate::json::{scalar_to_json, value_to_json};
 use crate::layout::Collection;
@@ -98,7 +99,7 @@ type OpKey = (u64, ActorId);
 /// Reads `change`, made on `chart`, into patches, one per object that
 /// existed and that it writes into.
 pub(super) fn read(
-    chart: &Automerge,
+    chart: &ChartBefore<'_>,
     change: &Change,
     refuse: &Refuse,
 ) -> Result<Vec<Patch>, RecordError> {
@@ -128,7 +129,7 @@ enum Target {
 
 /// A change being read, operation by operation.
 struct Reader<'a> {
-    chart: &'a Automerge,
+    chart: &'a ChartBefore<'a>,
     change: &'a Change,
     refuse: &'a Refuse,
     places: Places<'a>,
@@ -373,13 +374,13 @@ fn kind_of(scalar: &ScalarValue) -> &'static str {
 /// The objects of the chart a change may write into, found on first need:
 /// the maps at the root, and every entry.
 struct Places<'a> {
-    chart: &'a Automerge,
+    chart: &'a ChartBefore<'a>,
     containers: Option<HashMap<OpKey, (Place, ObjId)>>,
     entries: Option<HashMap<OpKey, (Place, ObjId)>>,
 }
 
 impl<'a> Places<'a> {
-    fn new(chart: &'a Automerge) -> Places<'a> {
+    fn new(chart: &'a ChartBefore<'a>) -> Places<'a> {
         Places {
             chart,
             containers: None,
@@ -422,7 +423,7 @@ impl<'a> Places<'a> {
 }
 
 /// The maps held in the map `obj`, by key.
-fn maps_in(chart: &Automerge, obj: &ObjId) -> Vec<(String, ObjId)> {
+fn maps_in(chart: &impl ReadDoc, obj: &ObjId) -> Vec<(String, ObjId)> {
     chart
         .map_range(obj, ..)
         .filter(|item| matches!(item.value, ValueRef::Object(ObjType::Map)))

@@ -550,3 +550,46 @@ fn a_visits_profession_and_long_visit_flag_pass_and_an_unknown_profession_does_n
     });
     refused(&chart, &bytes, "forbidden_change", "not a valid entry");
 }
+
+#[test]
+fn an_entry_id_taken_earlier_in_the_same_line_is_refused() {
+    // A line is checked at once, with the keys of the collections kept
+    // through it: the id a visit earlier in the same line took is found
+    // there, and an allergy written under it is refused as when the chart
+    // already held the visit.
+    let (chart, sato) = nurses_chart();
+    let before = reload(&chart, &sato, 2);
+    let mut grown = reload(&chart, &sato, 3);
+    grown
+        .record_visit(&entry_id(3), &visit(100, 72), &edit(&sato, 100))
+        .unwrap();
+    let visit_bytes = grown.save_after(&before.heads());
+    let visit_hash = automerge::Change::try_from(&visit_bytes[..])
+        .unwrap()
+        .hash();
+    let id = entry_id(3).to_string();
+    let reuse = Hostile::new(&grown).commit(101, |tx| {
+        tx.put_object(map(tx, &["allergies"]), id.as_str(), ObjType::Map)
+            .unwrap();
+    });
+    let signer = |hash: &automerge::ChangeHash| {
+        Some(if *hash == visit_hash {
+            sato.device.clone()
+        } else {
+            "tablet-mallory".into()
+        })
+    };
+    let line = [visit_bytes.clone(), reuse].concat();
+    let error = Chart::check_received(Some(&before), &before.id(), &line, signer, received_at())
+        .unwrap_err();
+    assert_eq!(error.code().as_str(), "forbidden_change", "{error}");
+    assert!(error.to_string().contains("holds an entry"), "{error}");
+    Chart::check_received(
+        Some(&before),
+        &before.id(),
+        &visit_bytes,
+        signer,
+        received_at(),
+    )
+    .unwrap();
+}

@@ -404,3 +404,122 @@ proptest! {
         }
     }
 }
+
+/// The verdict of checking `line` against `before` one change at a time,
+/// each against a copy of the chart with the changes before it applied:
+/// how `Chart::check_received` checked a line before it checked one at
+/// once, kept here as the reference the one-at-once check must match.
+fn one_by_one(
+    before: &Automerge,
+    patient: &karte_types::PatientId,
+    line: &[automerge::Change],
+    signer_of: &dyn Fn(&automerge::Change) -> Option<karte_types::DeviceId>,
+    received_at: Timestamp,
+) -> Result<(), RecordError> {
+    let mut chart = before.clone();
+    for change in line {
+        if chart.get_change_meta_by_hash(&change.hash()).is_some() {
+            continue;
+        }
+        let signer = signer_of(change).ok_or_else(|| RecordError::MisattributedChange {
+            hash: change.hash().to_string(),
+            why: "it carries no device's signature".to_owned(),
+        })?;
+        let delivery = karte_record::Delivery {
+            signer: &signer,
+            received_at,
+        };
+        karte_record::check_change(&chart, patient, change, &delivery)?;
+        chart.apply_changes([change.clone()])?;
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(proptest_config(48))]
+
+    /// A line of changes checked at once (`check_line`, which
+    /// `Chart::check_received` and the hub run first) accepts exactly the
+    /// lines the one-by-one check accepts, and `check_received` refuses the
+    /// others naming the same change with the same code and reason: on
+    /// whole honest histories, on those with one change rewritten as a
+    /// modified Karte could, and on those with two changes out of order,
+    /// received by a replica holding nothing or a part of the chart.
+    #[test]
+    fn a_line_checked_at_once_gets_the_verdict_of_one_by_one(
+        (replicas, start, steps) in scenario(),
+        mutation in proptest::option::of(mutation()),
+        pick in any::<proptest::sample::Index>(),
+        held in any::<proptest::sample::Index>(),
+        swap in any::<bool>(),
+    ) {
+        let mut r = Replicas::new(replicas, &start);
+        for step in &steps {
+            let _ = r.run(step);
+        }
+        let received_at = at(r.clock + 60);
+        let chart = &r.charts[0];
+        let doc = Automerge::load(&chart.save()).unwrap();
+        let mut raw: Vec<Vec<u8>> =
+            doc.get_changes(&[]).iter().map(|c| c.raw_bytes().to_vec()).collect();
+        let i = pick.index(raw.len());
+        if let Some(mutation) = mutation {
+            let picked = automerge::Change::try_from(raw[i].as_slice()).unwrap();
+            if !picked.is_empty() {
+                raw[i] = rewrite(&raw[i], |change| mutation.apply(change));
+            }
+        }
+        if swap && i + 1 < raw.len() {
+            raw.swap(i, i + 1);
+        }
+        let line: Vec<automerge::Change> = raw
+            .iter()
+            .map(|bytes| automerge::Change::try_from(bytes.as_slice()).unwrap())
+            .collect();
+        let signer_of = |change: &automerge::Change| {
+            r.authors
+                .iter()
+                .find(|a| actor_is_of_device(change.actor_id(), &a.device))
+                .map(|a| a.device.clone())
+        };
+        // The receiver holds the first `split` changes of the honest history.
+        let split = held.index(raw.len());
+        let mut before = Automerge::new();
+        before.apply_changes(doc.get_changes(&[]).into_iter().take(split)).unwrap();
+        let patient = chart.id();
+        let expected = one_by_one(&before, &patient, &line, &signer_of, received_at);
+        let at_once =
+            karte_record::check_line(&before, &patient, &line, |_, c| signer_of(c), received_at);
+        prop_assert_eq!(at_once.is_some(), expected.is_ok(), "{:?}", expected);
+        if let Some(after) = at_once {
+            let mut heads = after.get_heads();
+            let mut one_by_one_doc = before.clone();
+            one_by_one_doc.apply_changes(line.clone()).unwrap();
+            let mut expected_heads = one_by_one_doc.get_heads();
+            heads.sort();
+            expected_heads.sort();
+            prop_assert_eq!(heads, expected_heads);
+        }
+        let held_chart = (split > 0).then(|| {
+            Chart::load(automerge::ActorId::from([7u8; 16]), &[&before.save()]).unwrap()
+        });
+        let signer_by_hash = |hash: &automerge::ChangeHash| {
+            line.iter().find(|c| c.hash() == *hash).and_then(signer_of)
+        };
+        let received = Chart::check_received(
+            held_chart.as_ref(),
+            &patient,
+            &raw.concat(),
+            signer_by_hash,
+            received_at,
+        );
+        match (&received, &expected) {
+            (Ok(()), Ok(())) => {}
+            (Err(got), Err(want)) => {
+                prop_assert_eq!(got.code().as_str(), want.code().as_str());
+                prop_assert_eq!(got.to_string(), want.to_string());
+            }
+            _ => prop_assert!(false, "at once {received:?}, one by one {expected:?}"),
+        }
+    }
+}

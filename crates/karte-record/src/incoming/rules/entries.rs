@@ -40,7 +40,9 @@ impl Rule<'_> {
                     collection.key()
                 )));
             }
-            if find_entry(self.chart, &EntryId::from(id.as_str()))?.is_some() {
+            if self.chart.may_hold_entry(id)
+                && find_entry(self.chart, &EntryId::from(id.as_str()))?.is_some()
+            {
                 return Err(self.refuse.forbidden(format!(
                     "it adds an entry {id} to {}, but the chart holds an entry {id} already",
                     collection.key()

@@ -8,13 +8,13 @@
 
 use std::collections::BTreeSet;
 
-use automerge::Automerge;
 use karte_types::{Demographics, PatientId, Resolution, ReviewId};
 use serde_json::{Map, Value, json};
 
 mod entries;
 
 use super::Refuse;
+use super::before::ChartBefore;
 use super::writes::{Patch, Place};
 use crate::RecordError;
 use crate::history::CommitMessage;
@@ -28,7 +28,7 @@ use crate::review::{ReviewRecord, review_id, review_ids};
 /// Checks every patch of a change by its author `message`; `first` says
 /// the change is the chart's first.
 pub(super) fn check(
-    chart: &Automerge,
+    chart: &ChartBefore<'_>,
     patient: &PatientId,
     first: bool,
     patches: &[Patch],
@@ -116,7 +116,7 @@ impl<'m> Attribution<'m> {
 
 /// One patch to check, with what every rule needs.
 struct Rule<'a> {
-    chart: &'a Automerge,
+    chart: &'a ChartBefore<'a>,
     patch: &'a Patch,
     by: &'a Attribution<'a>,
     refuse: &'a Refuse,
