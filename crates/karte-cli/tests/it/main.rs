@@ -5,6 +5,7 @@ mod casualty;
 mod crash;
 mod disaster;
 mod document;
+mod drill;
 mod paperwork;
 mod peer;
 mod photo;

@@ -12,15 +12,15 @@ use crate::support::TestVault;
 use crate::sync::{HubProcess, enrolled};
 
 /// `karte peer serve --once` on a free loopback port.
-struct Serving {
+pub(crate) struct Serving {
     child: Child,
-    address: String,
+    pub(crate) address: String,
     /// Its standard error after the first line, line by line.
     progress: Receiver<String>,
 }
 
 impl Serving {
-    fn start(vault: &TestVault) -> Serving {
+    pub(crate) fn start(vault: &TestVault) -> Serving {
         let mut child = vault
             .command(&["peer", "serve", "--listen", "127.0.0.1:0", "--once"])
             .stdout(Stdio::piped())
@@ -64,7 +64,7 @@ impl Serving {
 
     /// Waits for the one session to end: whether it succeeded, and what
     /// it printed.
-    fn finish(self) -> (bool, String) {
+    pub(crate) fn finish(self) -> (bool, String) {
         let output = self.child.wait_with_output().unwrap();
         (
             output.status.success(),
