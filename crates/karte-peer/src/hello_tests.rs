@@ -3,7 +3,7 @@
 
 use karte_sync::peer::{PeerError, PeerStore, PeerSummary, PeerTrust, RelayRefusal, dial, serve};
 use karte_sync::trust::{
-    Anchors, CertFields, DeviceRole, IssuerKey, Principal, RevocationLists, Revoked,
+    Anchors, CertFields, DeviceRole, IssuerKey, Principal, RevocationLists, Revoked, SignedCert,
     SignedRevocationList,
 };
 use karte_sync::wire::{DocHeads, DocUpdate};
@@ -34,6 +34,10 @@ impl PeerStore for Empty {
     }
 
     fn keep_lists(&mut self, _lists: &[SignedRevocationList]) -> Result<(), PeerError> {
+        Ok(())
+    }
+
+    fn keep_certs(&mut self, _certs: &[SignedCert]) -> Result<(), PeerError> {
         Ok(())
     }
 

@@ -144,6 +144,10 @@ pub trait PeerStore {
     fn now_ms(&mut self) -> i64;
     /// Keeps revocation lists newer than the ones held (already verified).
     fn keep_lists(&mut self, lists: &[SignedRevocationList]) -> Result<(), Self::Error>;
+    /// Keeps members' certs a peer brought with their changes (each verified
+    /// against this device's anchors and lists), so that the changes can be
+    /// passed on to devices that never met their authors.
+    fn keep_certs(&mut self, certs: &[SignedCert]) -> Result<(), Self::Error>;
     /// The heads of every chart this device holds.
     fn heads(&mut self) -> Result<Vec<DocHeads>, Self::Error>;
     /// What a device holding `theirs` lacks: per chart, the changes not in
@@ -469,17 +473,25 @@ fn unexpected(wanted: &str, got: &PeerMessage) -> PeerError {
     PeerError::protocol(format!("expected {wanted}, got {got}"))
 }
 
-/// The signing keys of the authors whose certs hold at `now_ms` and who
-/// are members of this device's organisation.
-fn author_keys(certs: &[SignedCert], trust: &PeerTrust, now_ms: i64) -> Vec<SignerKey> {
+/// The certs that hold at `now_ms` of authors who are members of this
+/// device's organisation, each with its signing key.
+fn author_keys<'a>(
+    certs: &'a [SignedCert],
+    trust: &PeerTrust,
+    now_ms: i64,
+) -> Vec<(&'a SignedCert, SignerKey)> {
     let own_issuer = trust.own_cert.open().map(|cert| cert.issuer).ok();
     certs
         .iter()
-        .filter_map(|cert| verify_member(cert, &trust.anchors, &trust.lists, now_ms).ok())
-        .filter(|member| Some(member.principal()) == own_issuer.as_ref())
-        .map(|member| SignerKey {
-            device: member.cert.device.clone(),
-            public_key: member.cert.signing_key,
+        .filter_map(|cert| {
+            let member = verify_member(cert, &trust.anchors, &trust.lists, now_ms).ok()?;
+            (Some(member.principal()) == own_issuer.as_ref()).then(|| {
+                let key = SignerKey {
+                    device: member.cert.device.clone(),
+                    public_key: member.cert.signing_key,
+                };
+                (cert, key)
+            })
         })
         .collect()
 }
@@ -555,7 +567,12 @@ impl Session {
         batch: PeerBatch,
         now_ms: i64,
     ) -> Result<(), S::Error> {
-        let keys = author_keys(&batch.certs, trust, now_ms);
+        let members = author_keys(&batch.certs, trust, now_ms);
+        let keys: Vec<SignerKey> = members.iter().map(|(_, key)| key.clone()).collect();
+        // Kept so that this device can pass the authors' changes on to
+        // devices that never met them, with the certs that vouch for them.
+        let certs: Vec<SignedCert> = members.iter().map(|(cert, _)| (*cert).clone()).collect();
+        store.keep_certs(&certs)?;
         let (passed, failed) = verify_updates(batch.updates, &keys);
         let mut refused: Vec<RelayRefusal> = failed
             .into_iter()

@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Session;
 use super::sync::{Merged, Touched, in_parallel, kept_signatures, receive_whole};
-use super::trust::{DeviceTrust, cert_entry, list_entry};
+use super::trust::{DeviceTrust, carried_cert_entry, list_entry};
 use crate::bundle_file::{BundleReader, BundleSender, bundle_id, open_bundle, write_bundle};
 use crate::{ApiError, Permission};
 
@@ -341,7 +341,7 @@ impl Session {
                     && member.device() != &me
                     && !trust.peer_certs.iter().any(|(_, held)| held == cert)
                 {
-                    entries.push((cert_entry(member.device()), cert.to_bytes()));
+                    entries.push((carried_cert_entry(member.device()), cert.to_bytes()));
                     trust
                         .peer_certs
                         .push((member.device().clone(), cert.clone()));

@@ -19,7 +19,7 @@ use karte_peer::{PeerKey, PeerListener};
 use karte_record::ChangeHash;
 use karte_store::{AuditAction, AuditEvent};
 use karte_sync::peer::{PeerError, PeerStore, PeerSummary, PeerTrust, RelayRefusal};
-use karte_sync::trust::SignedRevocationList;
+use karte_sync::trust::{SignedCert, SignedRevocationList};
 use karte_sync::wire::{ChangeSignature, DocHeads, DocUpdate, Payload};
 use karte_sync::{DeviceKey, sign_change_hash};
 use karte_types::{DeviceId, PatientId};
@@ -216,6 +216,10 @@ impl PeerStore for PeerVault<'_> {
 
     fn keep_lists(&mut self, lists: &[SignedRevocationList]) -> Result<(), ApiError> {
         self.session.keep_lists(lists)
+    }
+
+    fn keep_certs(&mut self, certs: &[SignedCert]) -> Result<(), ApiError> {
+        self.session.keep_member_certs(certs)
     }
 
     /// Per chart, its heads and the heads the hub acknowledged (their

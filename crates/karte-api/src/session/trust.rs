@@ -19,6 +19,9 @@ use crate::ApiError;
 const BUNDLE_KEY: &str = "key:bundle";
 const ANCHOR: &str = "anchor:";
 const CERT: &str = "cert:";
+/// Another device's cert that came from a peer or a bundle, not the hub: kept
+/// apart so the serial this device reports to its hub counts only the hub's.
+const CARRIED_CERT: &str = "cert-carried:";
 const LIST: &str = "crl:";
 
 /// The trust store's id of an issuer: `org:<id>`.
@@ -38,6 +41,12 @@ pub(super) fn cert_entry(device: &DeviceId) -> String {
     format!("{CERT}{device}")
 }
 
+/// The trust store's entry of another device's cert that a peer or a
+/// bundle brought.
+pub(super) fn carried_cert_entry(device: &DeviceId) -> String {
+    format!("{CARRIED_CERT}{device}")
+}
+
 /// The trust store's entry of `issuer`'s revocation list.
 pub(super) fn list_entry(issuer: &Principal) -> String {
     format!("{LIST}{}", issuer_id(issuer))
@@ -49,8 +58,11 @@ pub struct DeviceTrust {
     pub anchors: Anchors,
     /// The device's own cert, if its hub gave it one.
     pub own_cert: Option<SignedCert>,
-    /// Certs of other devices, by device.
+    /// Certs of other devices, by device: from the hub, then those that
+    /// came from peers or bundles for devices the hub gave none of.
     pub peer_certs: Vec<(DeviceId, SignedCert)>,
+    /// The highest serial among the other devices' certs from the hub.
+    pub hub_peers_up_to_serial: u64,
     pub lists: RevocationLists,
 }
 
@@ -148,6 +160,8 @@ impl Session {
                 if device == me.as_str() {
                     trust.own_cert = Some(cert);
                 } else {
+                    trust.hub_peers_up_to_serial =
+                        trust.hub_peers_up_to_serial.max(cert.open()?.serial);
                     trust.peer_certs.push((DeviceId::from(device), cert));
                 }
             } else if id.starts_with(LIST) {
@@ -156,6 +170,17 @@ impl Session {
                     Ok(_) | Err(TrustError::UnknownIssuer { .. }) => {}
                     Err(error) => return Err(error.into()),
                 }
+            }
+        }
+        for (id, value) in &entries {
+            if let Some(device) = id.strip_prefix(CARRIED_CERT)
+                && !trust
+                    .peer_certs
+                    .iter()
+                    .any(|(held, _)| held.as_str() == device)
+            {
+                let cert = SignedCert::from_bytes(value)?;
+                trust.peer_certs.push((DeviceId::from(device), cert));
             }
         }
         Ok(trust)
@@ -178,10 +203,7 @@ impl Session {
             Some(cert) => Some(cert.open()?.not_after_ms),
             None => None,
         };
-        let mut peers_up_to_serial = 0;
-        for (_, cert) in &trust.peer_certs {
-            peers_up_to_serial = peers_up_to_serial.max(cert.open()?.serial);
-        }
+        let peers_up_to_serial = trust.hub_peers_up_to_serial;
         Ok(TrustState {
             list_sequence: trust.lists.sequence(&issuer),
             cert_not_after_ms,
@@ -237,15 +259,7 @@ impl Session {
             }
             entries.push((format!("{CERT}{device}"), cert.to_bytes()));
         }
-        let me = self.vault.device_id().clone();
-        for cert in &update.member_certs {
-            // A peer's cert that does not hold (revoked since, say) is not kept.
-            if let Ok(peer) = verify_member(cert, &trust.anchors, &trust.lists, self.now().millis())
-                && peer.device() != &me
-            {
-                entries.push((format!("{CERT}{}", peer.device()), cert.to_bytes()));
-            }
-        }
+        entries.extend(self.member_cert_entries(&trust, &update.member_certs, cert_entry));
         if !entries.is_empty() {
             self.vault.put_trust(&entries)?;
         }
@@ -254,6 +268,40 @@ impl Session {
 }
 
 impl Session {
+    /// The trust entries for other devices' certs that hold now and that
+    /// this device does not hold as they are: a cert that does not hold
+    /// (revoked since, say) is not kept.
+    fn member_cert_entries(
+        &self,
+        trust: &DeviceTrust,
+        certs: &[SignedCert],
+        prefix: fn(&DeviceId) -> String,
+    ) -> Vec<(String, Vec<u8>)> {
+        let me = self.vault.device_id();
+        let now = self.now().millis();
+        certs
+            .iter()
+            .filter_map(|cert| {
+                let peer = verify_member(cert, &trust.anchors, &trust.lists, now).ok()?;
+                let held = trust
+                    .peer_certs
+                    .iter()
+                    .any(|(device, kept)| device == peer.device() && kept == cert);
+                (peer.device() != me && !held).then(|| (prefix(peer.device()), cert.to_bytes()))
+            })
+            .collect()
+    }
+
+    /// Keeps other members' certs a peer brought with their changes.
+    pub(super) fn keep_member_certs(&mut self, certs: &[SignedCert]) -> Result<(), ApiError> {
+        let trust = self.device_trust()?;
+        let entries = self.member_cert_entries(&trust, certs, carried_cert_entry);
+        if !entries.is_empty() {
+            self.vault.put_trust(&entries)?;
+        }
+        Ok(())
+    }
+
     /// Keeps the revocation lists a peer brought that are newer than the
     /// ones held and verify under an anchor held; others are left alone.
     pub(super) fn keep_lists(&mut self, lists: &[SignedRevocationList]) -> Result<(), ApiError> {

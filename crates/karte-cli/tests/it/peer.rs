@@ -385,3 +385,45 @@ fn peer_list_finds_a_listening_device_of_the_organisation_only() {
     assert!(serving.wait().unwrap().success());
     assert_eq!(patients(&a), patients(&b));
 }
+
+/// Three devices enrolled and at once offline: none has synced with the
+/// hub, so none holds another's cert. B meets A, then C: C takes A's chart
+/// from B, vouched for by A's cert that B kept from their meeting, and A
+/// later takes C's chart from B the same way.
+#[test]
+fn a_chart_passes_through_a_peer_to_a_device_that_never_met_its_author() {
+    let mut hub = HubProcess::new();
+    let org = hub.add_org("さくら");
+    hub.serve();
+    let a = enrolled(&hub, &org, "tablet A");
+    let b = enrolled(&hub, &org, "tablet B");
+    let c = enrolled(&hub, &org, "tablet C");
+    hub.stop();
+
+    let from_a = a.add_yamada();
+    a.ok(&["visit", "record", &from_a, "--pulse", "72"]);
+    let from_c = c.add_yamada();
+    c.ok(&["visit", "record", &from_c, "--pulse", "88"]);
+
+    let meet = |dialler: &TestVault, server: &TestVault| {
+        let serving = Serving::start(server);
+        let said: serde_json::Value =
+            serde_json::from_str(&dialler.ok(&["peer", "sync", &serving.address, "--json"]))
+                .unwrap();
+        let (served, server_said) = serving.finish();
+        assert!(served, "{server_said}");
+        assert_eq!(said["refused"], serde_json::json!([]), "{said}");
+        assert_eq!(said["refused_by_peer"], serde_json::json!([]), "{said}");
+    };
+    meet(&a, &b);
+    meet(&c, &b);
+    meet(&a, &b);
+
+    for vault in [&a, &b, &c] {
+        assert_eq!(patients(vault).len(), 2);
+        assert_eq!(visits(vault, &from_a), 1);
+        assert_eq!(visits(vault, &from_c), 1);
+    }
+    assert_eq!(a.chart_json(&from_c), c.chart_json(&from_c));
+    assert_eq!(c.chart_json(&from_a), a.chart_json(&from_a));
+}

@@ -63,6 +63,10 @@ impl PeerStore for Memory {
         Ok(())
     }
 
+    fn keep_certs(&mut self, _certs: &[SignedCert]) -> Result<(), PeerError> {
+        Ok(())
+    }
+
     fn heads(&mut self) -> Result<Vec<DocHeads>, PeerError> {
         Ok(Vec::new())
     }
