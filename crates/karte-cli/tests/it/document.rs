@@ -9,17 +9,7 @@ use crate::support::{TestVault, files_below};
 const NOW: &str = "2026-12-02T09:00:00+09:00";
 
 fn ok(vault: &TestVault, args: &[&str]) -> String {
-    let output = vault
-        .command(args)
-        .env("KARTE_TEST_NOW", NOW)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "karte {args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    vault.ok_at(NOW, args)
 }
 
 fn order(vault: &TestVault, patient: &str, kind: &str, from: &str, to: &str, extra: &[&str]) {

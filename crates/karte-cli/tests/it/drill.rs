@@ -30,17 +30,7 @@ const READ: &str = "2026-12-07T11:00:00+09:00";
 
 /// Runs `karte` on `vault` with the clock standing at `now`; its output.
 fn at(vault: &TestVault, now: &str, args: &[&str]) -> String {
-    let output = vault
-        .command(args)
-        .env("KARTE_TEST_NOW", now)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "karte {args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    vault.ok_at(now, args)
 }
 
 /// `dialler` syncs with `server` over the loopback, as the peer tests do.

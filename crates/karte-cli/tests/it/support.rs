@@ -43,6 +43,21 @@ impl TestVault {
     /// Runs a command that must succeed; returns its standard output.
     pub fn ok(&self, args: &[&str]) -> String {
         let output = self.run(args);
+        Self::succeeded(args, output)
+    }
+
+    /// Runs a command that must succeed with the clock standing at `now`
+    /// (`KARTE_TEST_NOW`); returns its standard output.
+    pub fn ok_at(&self, now: &str, args: &[&str]) -> String {
+        let output = self
+            .command(args)
+            .env("KARTE_TEST_NOW", now)
+            .output()
+            .expect("karte runs");
+        Self::succeeded(args, output)
+    }
+
+    fn succeeded(args: &[&str], output: std::process::Output) -> String {
         assert!(
             output.status.success(),
             "karte {args:?} failed:\n{}",
