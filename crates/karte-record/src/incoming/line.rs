@@ -43,11 +43,31 @@ pub fn check_line(
         .filter(|c| later.contains(&c.hash()))
         .cloned()
         .collect();
+    // What `Chart::admit` asks of a line besides the rules, left to the
+    // one-by-one check to name: a chart new here comes with one first
+    // change, which makes the whole layout on its own; a chart held gets
+    // no other first change; no change waits for a dependency.
+    let firsts: Vec<&Change> = fresh.iter().filter(|c| c.deps().is_empty()).collect();
+    if before.get_heads().is_empty() {
+        let [first] = firsts.as_slice() else {
+            return None;
+        };
+        let mut alone = Automerge::new();
+        std::panic::catch_unwind(AssertUnwindSafe(|| alone.apply_changes([(*first).clone()])))
+            .ok()?
+            .ok()?;
+        check_layout(&alone).ok()?;
+    } else if !firsts.is_empty() {
+        return None;
+    }
     // Automerge 0.12 panics on some changes it parsed but cannot apply;
     // the one-by-one check refuses those before applying them.
     std::panic::catch_unwind(AssertUnwindSafe(|| after.apply_changes(fresh)))
         .ok()?
         .ok()?;
+    if !after.get_missing_deps(&[]).is_empty() {
+        return None;
+    }
     let mut heads = before.get_heads();
     // Every key of a collection's map, so that a new entry's id is looked
     // for through the collections only when one has it: those of `before`,
