@@ -17,8 +17,9 @@ pub struct Package {
 
 /// What the test suite needs beyond Rust: Node.js and npm for the independent
 /// FHIR validator, PostgreSQL for the hub's scale backend (the tests start
-/// their own server on loopback), poppler for reading back the PDFs.
-pub const TEST_PACKAGES: [Package; 4] = [
+/// their own server on loopback), poppler for reading back the PDFs,
+/// iproute2 for the test that puts two devices in network namespaces.
+pub const TEST_PACKAGES: [Package; 5] = [
     Package {
         name: "nodejs",
         provides: Some("node"),
@@ -35,6 +36,11 @@ pub const TEST_PACKAGES: [Package; 4] = [
     Package {
         name: "postgresql",
         provides: None,
+    },
+    // `ip netns`, for peer sync between devices in their own namespaces.
+    Package {
+        name: "iproute2",
+        provides: Some("ip"),
     },
 ];
 
