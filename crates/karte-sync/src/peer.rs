@@ -571,8 +571,14 @@ impl Session {
         let keys: Vec<SignerKey> = members.iter().map(|(_, key)| key.clone()).collect();
         // Kept so that this device can pass the authors' changes on to
         // devices that never met them, with the certs that vouch for them.
-        let certs: Vec<SignedCert> = members.iter().map(|(cert, _)| (*cert).clone()).collect();
-        store.keep_certs(&certs)?;
+        let certs: Vec<SignedCert> = members
+            .iter()
+            .filter(|(cert, _)| **cert != trust.own_cert && !trust.member_certs.contains(cert))
+            .map(|(cert, _)| (*cert).clone())
+            .collect();
+        if !certs.is_empty() {
+            store.keep_certs(&certs)?;
+        }
         let (passed, failed) = verify_updates(batch.updates, &keys);
         let mut refused: Vec<RelayRefusal> = failed
             .into_iter()

@@ -148,7 +148,6 @@ impl PeerVault<'_> {
         doc: &PatientId,
         heads: &[ChangeHash],
     ) -> Result<Option<DocUpdate>, ApiError> {
-        let kept = self.session.kept_signatures(doc)?;
         let device = self.device.clone();
         let chart = &self.session.load(doc)?.chart;
         // Their heads of changes this vault has not received would make
@@ -157,6 +156,7 @@ impl PeerVault<'_> {
         if changes.is_empty() {
             return Ok(None);
         }
+        let kept = self.session.kept_signatures(doc)?;
         let mut bytes = Vec::with_capacity(changes.len());
         let mut signatures = Vec::with_capacity(changes.len());
         for change in changes {

@@ -294,6 +294,9 @@ impl Session {
 
     /// Keeps other members' certs a peer brought with their changes.
     pub(super) fn keep_member_certs(&mut self, certs: &[SignedCert]) -> Result<(), ApiError> {
+        if certs.is_empty() {
+            return Ok(());
+        }
         let trust = self.device_trust()?;
         let entries = self.member_cert_entries(&trust, certs, carried_cert_entry);
         if !entries.is_empty() {
