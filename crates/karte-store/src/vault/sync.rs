@@ -209,9 +209,10 @@ impl Vault {
             let wrong_entry = entry.as_ref().map(|(_, stored)| stored) != Some(summary);
             if wrong_entry {
                 let version = entry.map_or(0, |(version, _)| version);
-                patient_index::put(conn, key, id, summary, None, version)?;
+                patient_index::put(conn, key, id, summary, Some(consultations), version)?;
+            } else {
+                patient_index::put_consultations(conn, key, id, consultations)?;
             }
-            patient_index::put_consultations(conn, key, id, consultations)?;
             let sorted = |heads: &[[u8; 32]]| {
                 let mut heads = heads.to_vec();
                 heads.sort_unstable();
