@@ -500,8 +500,9 @@ struct VaultReplica<'s> {
     /// Charts that could not be handed back whole (a change of another
     /// device the hub lacks, whose signature this vault does not keep).
     unrelayable: usize,
-    /// The pages come from a peer: what they bring is marked to hand on to
-    /// the hub.
+    /// The pages come from a peer: each chart they bring changes to is
+    /// marked to hand on to the hub (per chart; `reconcile` is only for a
+    /// restored hub).
     from_peer: bool,
 }
 
@@ -624,6 +625,26 @@ impl Replica for VaultReplica<'_> {
                         changes: Vec::new(),
                         whole: Some(whole),
                     });
+                    continue;
+                }
+                // One a peer brought changes to and too large to go whole
+                // (or with a tip whose signature is not kept) goes as every
+                // change the hub lacks, others' with their kept signatures.
+                let relayed = if self.session.vault.bundle_relay_pending(&pending.id)? {
+                    self.handed_back(&pending.id, &device, &heads)?
+                } else {
+                    None
+                };
+                if let Some(changes) = relayed {
+                    if changes.is_empty() {
+                        self.clean.push(pending.id);
+                    } else {
+                        charts.push(OutgoingChart {
+                            doc: pending.id,
+                            changes,
+                            whole: None,
+                        });
+                    }
                     continue;
                 }
                 let loaded = self.session.load(&pending.id)?;
@@ -767,8 +788,9 @@ impl Replica for VaultReplica<'_> {
             });
             let mut document = document;
             if self.from_peer {
-                // Changes of other devices the hub may lack: handed back
-                // to it at the next sync, with their authors' signatures.
+                // Changes of other devices the hub may lack: the chart is
+                // marked to relay and handed on at the next sync, with its
+                // authors' signatures.
                 document.dirty = true;
                 write.relay = true;
             }

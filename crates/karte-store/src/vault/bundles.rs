@@ -3,7 +3,9 @@
 //! one imported twice is told apart), each scope's last export
 //! (`bundle-export:<scope>`, what `--since-last` starts from), and the
 //! charts a bundle brought changes to that the hub may lack
-//! (`bundle-relay:<chart>`, cleared when the hub acknowledges the chart).
+//! (`bundle-relay:<chart>`, also set by a peer's page for each chart it
+//! brought changes to; cleared when the hub acknowledges the chart or a
+//! sync finds nothing of it after the hub's heads).
 //! Names hold random ids and organisation ids only; values are sealed.
 //!
 //! An import is written in one transaction: charts, their authors'
@@ -66,7 +68,8 @@ impl Vault {
         })
     }
 
-    /// Whether a bundle brought `doc` changes the hub has not acknowledged.
+    /// Whether a bundle or a peer brought `doc` changes the hub has not
+    /// acknowledged.
     pub fn bundle_relay_pending(&self, doc: &PatientId) -> Result<bool, StoreError> {
         self.live()?;
         Ok(app_values::get(&self.conn, &self.key, &relay_name(doc))?.is_some())

@@ -82,10 +82,12 @@ pub struct SyncPageWrite {
     /// The identity of the hub's feed this page came from, to keep with
     /// the cursor.
     pub feed_id: Option<[u8; 16]>,
-    /// The page came from a peer, not the hub: its charts hold changes of
-    /// other devices the hub may lack, so the vault hands them back at its
-    /// next hub sync ([`SyncState::reconcile`]; the charts come marked
-    /// `dirty`).
+    /// The page came from a peer, not the hub: each chart it brought
+    /// changes to may hold changes of other devices the hub lacks, so it is
+    /// marked to relay (`bundle-relay:<chart>`, as a carried bundle marks
+    /// it) and handed on at the next hub sync (the charts come marked
+    /// `dirty`). The mark goes once the hub acknowledges the chart, or a
+    /// sync finds nothing of it after the hub's heads.
     pub relay: bool,
 }
 
@@ -424,8 +426,18 @@ impl Vault {
                 let (mut state, _) = sync_state::document(conn, key, &id)?;
                 state.dirty = false;
                 write_document(conn, key, &id, &state)?;
+                // Nothing of it after the hub's heads: nothing to relay.
+                crate::app_values::remove(conn, &super::bundles::relay_name(&id))?;
             }
             for document in documents {
+                if relay && !document.chunk.is_empty() {
+                    crate::app_values::put(
+                        conn,
+                        key,
+                        &super::bundles::relay_name(&document.id),
+                        &[1],
+                    )?;
+                }
                 write_received(conn, key, document)?;
             }
             for (id, records) in &signatures {
@@ -458,7 +470,6 @@ impl Vault {
             if feed_id.is_some() {
                 state.feed_id = feed_id;
             }
-            state.reconcile |= relay;
             state.pending_shares.retain(|s| !shares_sent.contains(s));
             state
                 .pending_unshares
