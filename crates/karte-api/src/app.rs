@@ -18,6 +18,7 @@ use karte_types::{
     SyncReport, SyncState, Timestamp,
 };
 
+use crate::nearby::Nearby;
 use crate::{ApiError, Enrolment, Environment, KdfParams, Session, SyncSummary, UserRecord};
 
 /// Where a vault lives when none is named: `karte/vault.karte` in the
@@ -37,19 +38,41 @@ pub struct App {
     vault: PathBuf,
     kdf: KdfParams,
     environment: Box<EnvironmentSource>,
-    state: Mutex<AppState>,
+    /// Shared with the background thread of nearby devices, which holds it
+    /// weakly (`crate::nearby`).
+    pub(crate) state: Arc<Mutex<AppState>>,
 }
 
 #[derive(Default)]
-struct AppState {
-    session: Option<Session>,
+pub(crate) struct AppState {
+    pub(crate) session: Option<Session>,
     settings: Settings,
-    last_activity: Option<Timestamp>,
+    pub(crate) last_activity: Option<Timestamp>,
     last_error: Option<Problem>,
+    pub(crate) nearby: Nearby,
+}
+
+/// The state behind `mutex`. A panic during a call poisons the mutex; the
+/// session it left behind may be half-changed, so it is locked and the
+/// user unlocks again.
+pub(crate) fn lock_state(mutex: &Mutex<AppState>) -> MutexGuard<'_, AppState> {
+    match mutex.lock() {
+        Ok(state) => state,
+        Err(poisoned) => {
+            let mut state = poisoned.into_inner();
+            state.lock();
+            mutex.clear_poison();
+            state
+        }
+    }
 }
 
 impl AppState {
     fn lock(&mut self) -> bool {
+        // Nothing is served from a locked vault: listening stops with it.
+        if let Some(listening) = self.nearby.listening.take() {
+            listening.stop();
+        }
         let session = self.session.take();
         self.last_activity = None;
         match session {
@@ -62,7 +85,7 @@ impl AppState {
     }
 
     /// Locks the session if it has been idle for the auto-lock time.
-    fn lock_if_idle(&mut self) -> bool {
+    pub(crate) fn lock_if_idle(&mut self) -> bool {
         let (Some(session), Some(last)) = (&self.session, self.last_activity) else {
             return false;
         };
@@ -153,7 +176,7 @@ impl App {
             vault,
             kdf,
             environment: Box::new(environment),
-            state: Mutex::new(AppState::default()),
+            state: Arc::new(Mutex::new(AppState::default())),
         }
     }
 
@@ -161,19 +184,9 @@ impl App {
         &self.vault
     }
 
-    /// The state. A panic during a call poisons the mutex; the session it
-    /// left behind may be half-changed, so it is locked and the user
-    /// unlocks again.
-    fn state(&self) -> MutexGuard<'_, AppState> {
-        match self.state.lock() {
-            Ok(state) => state,
-            Err(poisoned) => {
-                let mut state = poisoned.into_inner();
-                state.lock();
-                self.state.clear_poison();
-                state
-            }
-        }
+    /// The state (see [`lock_state`]).
+    pub(crate) fn state(&self) -> MutexGuard<'_, AppState> {
+        lock_state(&self.state)
     }
 
     /// Whether there is a vault, whether it is unlocked, and its users.
@@ -298,7 +311,7 @@ impl App {
 
     /// Like [`App::with_session`], but not counted as activity: background
     /// work such as periodic sync must not keep an unattended vault open.
-    fn in_background<T>(
+    pub(crate) fn in_background<T>(
         &self,
         call: impl FnOnce(&mut AppState) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {

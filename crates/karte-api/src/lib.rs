@@ -15,6 +15,7 @@ mod call;
 mod environment;
 mod error;
 mod ids;
+mod nearby;
 mod permission;
 mod session;
 
@@ -32,5 +33,6 @@ pub use karte_sync::peer::{
 pub use karte_sync::recovery::RecoveryPrivateKey;
 pub use karte_types as types;
 pub use karte_types::{AuditAction, AuditEntry, AuditEvent};
+pub use nearby::NEARBY_PORT;
 pub use permission::Permission;
-pub use session::{DemoProgress, Session, SyncStatus};
+pub use session::{AdvertisedDay, DemoProgress, Session, SyncStatus};

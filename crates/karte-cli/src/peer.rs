@@ -3,7 +3,11 @@
 //! to standard error, the summary to standard output, Japanese first.
 
 use anyhow::Result;
-use karte_api::{PeerSummary, human_bytes};
+use karte_api::{AdvertisedDay, PeerSummary, human_bytes};
+
+/// How long a listening device waits for a device to dial before it looks
+/// whether the day turned.
+const LOOK_AGAIN: std::time::Duration = std::time::Duration::from_secs(30);
 
 use crate::args::{Cli, PeerCommand};
 use crate::open;
@@ -27,29 +31,33 @@ fn serve(cli: &Cli, listen: &str, once: bool, no_advertise: bool) -> Result<()> 
     // The first line names the address, so a script (or a test) can read
     // the port picked for `:0`.
     eprintln!("近くの端末からの同期を待っています / waiting for nearby devices on {address}");
-    let _advert = if no_advertise || address.ip().is_loopback() {
-        None
-    } else {
-        let today = session.peer_group_tags()?.swap_remove(1);
-        match karte_peer::advertise(address.port(), &today) {
-            Ok(advert) => Some(advert),
-            Err(error) => {
-                eprintln!(
+    let advertising = !no_advertise && !address.ip().is_loopback();
+    let mut advertised = AdvertisedDay::default();
+    let mut advert = None;
+    loop {
+        // The tag is the day's: a device listening past midnight (UTC)
+        // advertises anew, or browsers stop recognising it a day later.
+        if advertising && let Some(day) = advertised.turn(session.now()) {
+            drop(advert.take());
+            let tag = session.peer_group_tag(day)?;
+            match karte_peer::advertise(address.port(), &tag) {
+                Ok(new) => advert = Some(new),
+                Err(error) => eprintln!(
                     "error[{}]: {error} (not advertised; give the address)",
                     error.code()
-                );
-                None
+                ),
             }
         }
-    };
-    loop {
-        match session.peer_serve_one(&listener, |step| eprintln!("  {}", step_words(step))) {
-            Ok(summary) => println!("{}", words(&summary)),
+        let step = |step: &str| eprintln!("  {}", step_words(step));
+        match session.peer_serve_within(&listener, LOOK_AGAIN, step) {
+            Ok(None) => continue,
+            Ok(Some(summary)) => println!("{}", words(&summary)),
             Err(error) if once => return Err(error.into()),
             // One device's refusal or broken link ends that session only.
             Err(error) => eprintln!("error[{}]: {error}", error.code()),
         }
         if once {
+            drop(advert);
             return Ok(());
         }
     }

@@ -77,6 +77,8 @@ pub fn advertise(port: u16, tag: &str) -> Result<Advert, PeerError> {
 /// A listening device found on the network.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Found {
+    /// The random instance name it advertises under.
+    pub name: String,
     pub addresses: Vec<SocketAddr>,
     pub tag: String,
 }
@@ -104,7 +106,12 @@ pub fn browse(wait: Duration, tags: &[String]) -> Result<Vec<Found>, PeerError> 
                 .map(|ip| SocketAddr::new(IpAddr::V4(ip), service.port))
                 .collect();
             addresses.sort();
+            let name = service.get_fullname();
+            let name = name
+                .strip_suffix(&format!(".{DISCOVERY_SERVICE}"))
+                .unwrap_or(name);
             found.insert(Found {
+                name: name.to_owned(),
                 addresses,
                 tag: tag.to_owned(),
             });
@@ -112,6 +119,23 @@ pub fn browse(wait: Duration, tags: &[String]) -> Result<Vec<Found>, PeerError> 
     }
     let _ = daemon.shutdown();
     Ok(found.into_iter().collect())
+}
+
+/// Where a device listening on `port` on every interface can be dialled
+/// from the local network: its IPv4 addresses but loopback's.
+pub fn local_addresses(port: u16) -> Vec<SocketAddr> {
+    let mut addresses: Vec<SocketAddr> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|interface| !interface.is_loopback())
+        .filter_map(|interface| match interface.ip() {
+            IpAddr::V4(ip) => Some(SocketAddr::new(IpAddr::V4(ip), port)),
+            IpAddr::V6(_) => None,
+        })
+        .collect();
+    addresses.sort();
+    addresses.dedup();
+    addresses
 }
 
 #[cfg(test)]

@@ -12,9 +12,12 @@ mod discovery;
 mod frames;
 mod tls;
 
-pub use discovery::{Advert, Found, advertise, browse};
+pub use discovery::{Advert, Found, advertise, browse, local_addresses};
 pub use frames::TlsLink;
 pub use tls::{PeerKey, PeerListener, dial};
+
+/// The link of a device that dialled this one.
+pub type ServedLink = TlsLink<rustls::ServerConnection>;
 
 #[cfg(test)]
 mod hello_tests;

@@ -7,7 +7,7 @@
 
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use karte_sync::peer::PeerError;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -37,6 +37,8 @@ const SERVER_NAME: &str = "karte-peer.invalid";
 /// How long a read or a write may wait before the link counts as broken.
 const IO_TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a listener waiting a while looks for a device dialling.
+const ACCEPT_POLL: Duration = Duration::from_millis(50);
 
 /// DER of an Ed25519 SubjectPublicKeyInfo up to the key (RFC 8410).
 const ED25519_SPKI_PREFIX: [u8; 12] = [
@@ -326,6 +328,42 @@ impl PeerListener {
     /// connection only, and the listener goes on.
     pub fn accept(&self) -> Result<TlsLink<ServerConnection>, PeerError> {
         let (socket, _) = self.listener.accept().map_err(tls_error)?;
+        self.handshake(socket)
+    }
+
+    /// Like [`PeerListener::accept`], but gives up after `wait` with no
+    /// device dialling (`None`), so a listener can look up between calls:
+    /// whether it should stop, whether the day turned.
+    pub fn accept_within(
+        &self,
+        wait: Duration,
+    ) -> Result<Option<TlsLink<ServerConnection>>, PeerError> {
+        let until = Instant::now() + wait;
+        self.listener.set_nonblocking(true).map_err(tls_error)?;
+        let accepted = loop {
+            match self.listener.accept() {
+                Ok((socket, _)) => break Ok(Some(socket)),
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
+                    let Some(left) = until.checked_duration_since(Instant::now()) else {
+                        break Ok(None);
+                    };
+                    std::thread::sleep(left.min(ACCEPT_POLL));
+                }
+                Err(error) => break Err(tls_error(error)),
+            }
+        };
+        self.listener.set_nonblocking(false).map_err(tls_error)?;
+        match accepted? {
+            Some(socket) => {
+                // Some systems hand on the listener's non-blocking mode.
+                socket.set_nonblocking(false).map_err(tls_error)?;
+                self.handshake(socket).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn handshake(&self, socket: TcpStream) -> Result<TlsLink<ServerConnection>, PeerError> {
         let connection = ServerConnection::new(self.config.clone()).map_err(tls_error)?;
         finish(connection, socket)
     }
@@ -383,6 +421,32 @@ mod tests {
         let socket = TcpStream::connect(address).unwrap();
         let _ = finish(connection, socket).and_then(|mut link| link.receive());
         assert!(server.join().unwrap().is_err());
+    }
+
+    #[test]
+    fn a_listener_waits_for_a_while_and_then_takes_the_next_device() {
+        let (server_key, _) = key();
+        let (client_key, _) = key();
+        let listener = PeerListener::bind("127.0.0.1:0", &server_key).unwrap();
+        let address = listener.local_addr().unwrap();
+        let started = Instant::now();
+        assert!(
+            listener
+                .accept_within(Duration::from_millis(120))
+                .unwrap()
+                .is_none()
+        );
+        assert!(started.elapsed() >= Duration::from_millis(120));
+        let client = std::thread::spawn(move || {
+            let mut link = dial(address, &client_key).unwrap();
+            link.send(b"hello").unwrap();
+        });
+        let mut link = listener
+            .accept_within(Duration::from_secs(10))
+            .unwrap()
+            .expect("a device dialled");
+        assert_eq!(link.receive().unwrap(), b"hello");
+        client.join().unwrap();
     }
 
     #[test]

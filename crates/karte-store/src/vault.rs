@@ -26,6 +26,7 @@ use crate::{StoreError, documents, patient_index, schema, sync_state};
 
 mod attachments;
 mod bundles;
+mod peers;
 mod sync;
 mod values;
 

@@ -129,6 +129,18 @@ macro_rules! for_each_operation {
             session bundle_export(for_org: String, since_last: bool, out: Option<String>) -> $crate::BundleExported;
             /// Takes in a carried bundle, all of it or nothing.
             session bundle_import(bundle: $crate::Base64Bytes) -> $crate::BundleImported;
+            /// 近くの端末: the devices of the organisation listening on the
+            /// local network, heard within `wait_ms` (3 s if not given).
+            app nearby_devices(wait_ms: Option<u32>) -> Vec<$crate::NearbyDevice>;
+            /// Exchanges charts with a nearby device, named as found or by
+            /// its address (`host:port`); answers with what moved.
+            app nearby_sync(peer: String) -> $crate::NearbyExchange;
+            /// Makes this device reachable by nearby devices, or not; it
+            /// stops when the vault locks.
+            app nearby_listen(on: bool) -> $crate::NearbyState;
+            /// Whether this device is reachable, and the last exchange with
+            /// each device.
+            app nearby_state() -> $crate::NearbyState;
         }
     };
 }

@@ -15,14 +15,14 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use karte_peer::{PeerKey, PeerListener};
+use karte_peer::{PeerKey, PeerListener, ServedLink};
 use karte_record::ChangeHash;
 use karte_store::{AuditAction, AuditEvent};
 use karte_sync::peer::{PeerError, PeerStore, PeerSummary, PeerTrust, RelayRefusal};
 use karte_sync::trust::{SignedCert, SignedRevocationList};
 use karte_sync::wire::{ChangeSignature, DocHeads, DocUpdate, Payload};
 use karte_sync::{DeviceKey, sign_change_hash};
-use karte_types::{DeviceId, PatientId};
+use karte_types::{DeviceId, NearbyExchange, NearbyRefusal, PatientId, Timestamp};
 
 use super::Session;
 use crate::ApiError;
@@ -65,7 +65,30 @@ impl Session {
         listener: &PeerListener,
         mut progress: impl FnMut(&str),
     ) -> Result<PeerSummary, ApiError> {
-        let mut link = listener.accept()?;
+        let link = listener.accept()?;
+        self.peer_serve(link, &mut progress)
+    }
+
+    /// Like [`Session::peer_serve_one`], but gives up after `wait` with no
+    /// device dialling (`None`).
+    pub fn peer_serve_within(
+        &mut self,
+        listener: &PeerListener,
+        wait: std::time::Duration,
+        mut progress: impl FnMut(&str),
+    ) -> Result<Option<PeerSummary>, ApiError> {
+        match listener.accept_within(wait)? {
+            Some(link) => self.peer_serve(link, &mut progress).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Serves the device that dialled on `link`, to the session's end.
+    pub fn peer_serve(
+        &mut self,
+        mut link: ServedLink,
+        mut progress: impl FnMut(&str),
+    ) -> Result<PeerSummary, ApiError> {
         let mut store = self.peer_store()?;
         let summary = karte_sync::peer::serve(&mut link, &mut store, &mut progress)?;
         self.record_peer_session(&summary, "served")?;
@@ -76,14 +99,20 @@ impl Session {
     /// day before today, today and tomorrow (UTC): clocks of devices drift
     /// and days turn at different moments. Today's is the second.
     pub fn peer_group_tags(&self) -> Result<Vec<String>, ApiError> {
+        let today = advert_day(self.now());
+        (today - 1..=today + 1)
+            .map(|day| self.peer_group_tag(day))
+            .collect()
+    }
+
+    /// The tag a listening device of this organisation advertises on the
+    /// UTC day `day` (days since 1970-01-01).
+    pub fn peer_group_tag(&self, day: i64) -> Result<String, ApiError> {
         let enrolment = self.vault.enrolment()?.ok_or(ApiError::NotEnrolled)?;
         let trust = self.device_trust()?;
         let issuer = karte_sync::trust::Principal::Org(enrolment.org_id);
         let key = trust.anchors.get(&issuer).ok_or(PeerError::NoMembership)?;
-        let today = self.now().0.div_euclid(24 * 60 * 60 * 1000);
-        Ok((today - 1..=today + 1)
-            .map(|day| karte_sync::peer::group_tag(key, day))
-            .collect())
+        Ok(karte_sync::peer::group_tag(key, day))
     }
 
     fn peer_store(&mut self) -> Result<PeerVault<'_>, ApiError> {
@@ -96,17 +125,29 @@ impl Session {
         })
     }
 
-    /// One audit entry per session that moved anything: with whom, and
-    /// how much each way.
+    /// The last exchange with each device, newest first.
+    pub fn peer_exchanges(&self) -> Result<Vec<NearbyExchange>, ApiError> {
+        let kept = self.vault.peer_exchanges()?;
+        // Sealed by this vault, so a value that does not parse was written
+        // by another version: forgotten, not fatal.
+        let mut exchanges: Vec<NearbyExchange> = kept
+            .and_then(|json| serde_json::from_slice(&json).ok())
+            .unwrap_or_default();
+        exchanges.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.device.cmp(&b.device)));
+        Ok(exchanges)
+    }
+
+    /// Keeps the session as the last exchange with its device, and one
+    /// audit entry if it moved anything (with whom, how much each way), in
+    /// one write.
     fn record_peer_session(&mut self, summary: &PeerSummary, how: &str) -> Result<(), ApiError> {
-        if summary.sent_changes + summary.received_changes == 0 && summary.refused.is_empty() {
-            return Ok(());
-        }
         let peer = summary
             .peer
             .as_ref()
             .map_or_else(|| "?".to_owned(), ToString::to_string);
-        let event = AuditEvent {
+        let moved =
+            summary.sent_changes + summary.received_changes > 0 || !summary.refused.is_empty();
+        let event = moved.then(|| AuditEvent {
             at: self.now(),
             action: AuditAction::Sync,
             patient: None,
@@ -118,8 +159,69 @@ impl Session {
                 summary.received_charts,
                 summary.refused.len()
             ),
-        };
-        Ok(self.vault.record_audit(event)?)
+        });
+        let exchange = nearby_exchange(summary, self.now(), how == "dialled");
+        let mut exchanges = self.peer_exchanges()?;
+        exchanges.retain(|kept| kept.device != exchange.device);
+        exchanges.insert(0, exchange);
+        let json = serde_json::to_vec(&exchanges).expect("exchanges always serialise");
+        Ok(self.vault.record_peer_exchanges(&json, event)?)
+    }
+}
+
+/// A session's summary as the app keeps and shows it.
+pub(crate) fn nearby_exchange(
+    summary: &PeerSummary,
+    at: Timestamp,
+    dialled: bool,
+) -> NearbyExchange {
+    let refusals = |list: &[RelayRefusal]| {
+        list.iter()
+            .map(|refusal| NearbyRefusal {
+                chart: refusal.doc.to_string(),
+                code: refusal.code.clone(),
+            })
+            .collect()
+    };
+    NearbyExchange {
+        device: summary
+            .peer
+            .as_ref()
+            .map_or_else(|| "?".to_owned(), ToString::to_string),
+        at,
+        dialled,
+        sent_changes: summary.sent_changes as u64,
+        sent_charts: summary.sent_charts as u64,
+        received_changes: summary.received_changes as u64,
+        received_charts: summary.received_charts as u64,
+        refused: refusals(&summary.refused),
+        refused_by_peer: refusals(&summary.refused_by_peer),
+        clock_difference_minutes: summary.clock_difference_ms / 60_000,
+    }
+}
+
+/// The UTC day (days since 1970-01-01) of `at`.
+fn advert_day(at: Timestamp) -> i64 {
+    at.0.div_euclid(24 * 60 * 60 * 1000)
+}
+
+/// Which day's tag a listening device advertises. The tag changes at each
+/// UTC midnight and a browser recognises yesterday's, today's and
+/// tomorrow's only, so a device listening for days must advertise anew
+/// when the day turns.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct AdvertisedDay(Option<i64>);
+
+impl AdvertisedDay {
+    /// The day to advertise at `now` if the advert up (if any) is for
+    /// another day, and remembers it; `None` while the advert stands.
+    pub fn turn(&mut self, now: Timestamp) -> Option<i64> {
+        let today = advert_day(now);
+        if self.0 == Some(today) {
+            return None;
+        }
+        self.0 = Some(today);
+        Some(today)
     }
 }
 
@@ -304,5 +406,38 @@ impl PeerStore for PeerVault<'_> {
 impl From<PeerError> for ApiError {
     fn from(error: PeerError) -> ApiError {
         ApiError::Peer(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 24 * 60 * 60 * 1000;
+
+    #[test]
+    fn a_listening_device_advertises_anew_when_the_utc_day_turns() {
+        // 2026-12-07T23:59:59.999Z, then its midnight and the next.
+        let day = 20_794;
+        let last_ms = Timestamp((day + 1) * DAY - 1);
+        let mut advertised = AdvertisedDay::default();
+        assert_eq!(advertised.turn(Timestamp(day * DAY + 5)), Some(day));
+        assert_eq!(advertised.turn(last_ms), None, "the same day");
+        assert_eq!(advertised.turn(Timestamp((day + 1) * DAY)), Some(day + 1));
+        assert_eq!(advertised.turn(Timestamp((day + 1) * DAY + 1)), None);
+        // Two midnights later, with no look in between: today's tag, not
+        // one two days old that browsers no longer recognise.
+        assert_eq!(
+            advertised.turn(Timestamp((day + 3) * DAY + 7)),
+            Some(day + 3)
+        );
+        // A clock set back a day is a turn too.
+        assert_eq!(advertised.turn(Timestamp((day + 2) * DAY)), Some(day + 2));
+    }
+
+    #[test]
+    fn days_before_1970_count_down_not_toward_zero() {
+        assert_eq!(advert_day(Timestamp(-1)), -1);
+        assert_eq!(advert_day(Timestamp(0)), 0);
     }
 }

@@ -8,6 +8,7 @@ mod casualty_sync;
 mod hub;
 mod identify;
 mod lock;
+mod nearby;
 mod peer;
 mod photos;
 mod poisoned;

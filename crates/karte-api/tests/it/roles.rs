@@ -84,6 +84,14 @@ const OPERATIONS: &[Row] = &[
     row("photo", NOBODY, Permitted::FailsWith("unknown_entry")),
     row("bundle_export", CLERK, Permitted::FailsWith("not_enrolled")),
     row("bundle_import", CLERK, Permitted::FailsWith("not_enrolled")),
+    row(
+        "nearby_devices",
+        CLERK,
+        Permitted::FailsWith("not_enrolled"),
+    ),
+    row("nearby_sync", CLERK, Permitted::FailsWith("not_enrolled")),
+    row("nearby_listen", CLERK, Permitted::FailsWith("not_enrolled")),
+    row("nearby_state", NOBODY, Permitted::Succeeds),
     row("echo", NOBODY, Permitted::Succeeds),
     row("lock", NOBODY, Permitted::Succeeds),
 ];
@@ -201,6 +209,9 @@ fn arguments(operation: &str, role: Role, fixture: &Fixture) -> Value {
         }
         "bundle_import" => json!({"bundle": karte_types::Base64Bytes(b"KBN1".to_vec())}),
         "photo" => json!({"patient": patient, "entry": fixture.entry, "size": "thumbnail"}),
+        "nearby_devices" => json!({"wait_ms": 10}),
+        "nearby_sync" => json!({"peer": "127.0.0.1:1"}),
+        "nearby_listen" => json!({"on": true}),
         _ => json!({}),
     }
 }

@@ -1,0 +1,134 @@
+//! 近くの端末 / Nearby devices through the app, as every front calls it:
+//! two apps of one organisation in one process, one reachable on
+//! 127.0.0.1, the other syncing with it by its address.
+
+use std::time::{Duration, Instant};
+
+use karte_api::{App, Environment, KdfParams};
+use karte_test_support::{PASSPHRASE, visit, yamada};
+use karte_types::{Credentials, NearbyExchange, NearbyState, PatientId};
+use serde_json::{Value, json};
+
+use crate::hub::{Device, TestHub};
+
+/// The app of an enrolled device's vault, unlocked as its administrator.
+fn app_of(device: Device) -> (tempfile::TempDir, App) {
+    let Device { dir, session } = device;
+    session.lock();
+    let app = App::new(
+        dir.path().join("vault.karte"),
+        KdfParams::insecure_fast_for_tests(),
+        Environment::system,
+    );
+    let passphrase = std::str::from_utf8(PASSPHRASE).unwrap();
+    app.unlock(&Credentials::new(Some("admin"), passphrase))
+        .unwrap();
+    (dir, app)
+}
+
+fn call(app: &App, name: &str, arguments: Value) -> Result<Value, String> {
+    app.call(
+        name,
+        zeroize::Zeroizing::new(serde_json::to_vec(&arguments).unwrap()),
+    )
+    .map_err(|error| error.code().as_str().to_owned())
+}
+
+fn patients(app: &App) -> Vec<PatientId> {
+    app.with_session(|session| session.patients(""))
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect()
+}
+
+#[test]
+fn a_device_made_reachable_is_synced_with_by_address_and_stops_listening_when_locked() {
+    let hub = TestHub::start();
+    let (station, _) = hub.add_org("さくら");
+    let mut a = Device::enrolled(&hub, &station.id, "a");
+    let b = Device::enrolled(&hub, &station.id, "b");
+    drop(hub);
+    let patient = a.session.add_patient(&yamada()).unwrap();
+    a.session.record_visit(&patient, &visit(60, 72)).unwrap();
+    let (_a_dir, a) = app_of(a);
+    let (_b_dir, b) = app_of(b);
+
+    // A listens on loopback only (no advert: tests stay off the network).
+    let address = a.start_listening("127.0.0.1", false).unwrap();
+    let state: NearbyState =
+        serde_json::from_value(call(&a, "nearby_state", json!({})).unwrap()).unwrap();
+    assert!(state.listening);
+    assert_eq!(state.addresses, vec![address.clone()]);
+    assert!(!state.advertised);
+    assert!(state.exchanges.is_empty());
+
+    let exchange: NearbyExchange =
+        serde_json::from_value(call(&b, "nearby_sync", json!({ "peer": address })).unwrap())
+            .unwrap();
+    assert_eq!(exchange.received_charts, 1, "{exchange:?}");
+    assert!(exchange.dialled);
+    assert!(exchange.refused.is_empty() && exchange.refused_by_peer.is_empty());
+    assert_eq!(patients(&b), vec![patient.clone()]);
+    let chart = b.with_session(|session| session.chart(&patient)).unwrap();
+    assert_eq!(chart.visits.len(), 1);
+
+    // Both keep the exchange, sealed in their vaults: a new app finds it.
+    let b_state: NearbyState =
+        serde_json::from_value(call(&b, "nearby_state", json!({})).unwrap()).unwrap();
+    assert_eq!(b_state.exchanges.len(), 1);
+    assert_eq!(b_state.exchanges[0].received_charts, 1);
+    assert!(!b_state.listening);
+    let a_state: NearbyState =
+        serde_json::from_value(call(&a, "nearby_state", json!({})).unwrap()).unwrap();
+    assert_eq!(a_state.exchanges.len(), 1);
+    assert!(!a_state.exchanges[0].dialled);
+    assert_eq!(a_state.exchanges[0].sent_charts, 1);
+    assert_ne!(a_state.exchanges[0].device, b_state.exchanges[0].device);
+
+    // A second exchange replaces the first with that device.
+    call(&b, "nearby_sync", json!({ "peer": address })).unwrap();
+    let b_state: NearbyState =
+        serde_json::from_value(call(&b, "nearby_state", json!({})).unwrap()).unwrap();
+    assert_eq!(b_state.exchanges.len(), 1);
+    assert_eq!(b_state.exchanges[0].received_charts, 0);
+
+    // Locked, A serves nobody: its port closes within a second.
+    a.lock().unwrap();
+    let until = Instant::now() + Duration::from_secs(5);
+    loop {
+        match call(&b, "nearby_sync", json!({ "peer": address })) {
+            Err(code) if code == "peer_unreachable" => break,
+            other => {
+                assert!(
+                    Instant::now() < until,
+                    "still served after locking: {other:?}"
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+    assert_eq!(call(&a, "nearby_state", json!({})).unwrap_err(), "locked");
+}
+
+#[test]
+fn an_address_that_is_no_address_or_answers_nothing_is_refused() {
+    let hub = TestHub::start();
+    let (station, _) = hub.add_org("さくら");
+    let b = Device::enrolled(&hub, &station.id, "b");
+    drop(hub);
+    let (_dir, b) = app_of(b);
+    assert_eq!(
+        call(&b, "nearby_sync", json!({ "peer": "two words" })).unwrap_err(),
+        "invalid_input"
+    );
+    assert_eq!(
+        call(&b, "nearby_sync", json!({ "peer": "127.0.0.1:1" })).unwrap_err(),
+        "peer_unreachable"
+    );
+    // Stopping when not listening is nothing to do.
+    let state: NearbyState =
+        serde_json::from_value(call(&b, "nearby_listen", json!({ "on": false })).unwrap()).unwrap();
+    assert!(!state.listening);
+    assert!(state.exchanges.is_empty(), "a failed dial is no exchange");
+}
