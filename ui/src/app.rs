@@ -18,6 +18,7 @@ use crate::pages::chart::ChartPage;
 use crate::pages::daily_report::DailyReportPage;
 use crate::pages::enrol::EnrolStep;
 use crate::pages::first_run::FirstRun;
+use crate::pages::nearby::NearbyPage;
 use crate::pages::patient_form::PatientForm;
 use crate::pages::patients::Patients;
 use crate::pages::record_consultation::RecordConsultation;
@@ -172,6 +173,7 @@ fn Shell() -> Html {
             html! { <RecordConsultation key={id.to_string()} patient={id.clone()} /> }
         }
         Page::Carry => html! { <CarryPage /> },
+        Page::Nearby => html! { <NearbyPage /> },
     };
     let active = |p: &Page| {
         (std::mem::discriminant(p) == std::mem::discriminant(&state.page)).then_some("active")
@@ -195,7 +197,7 @@ fn Shell() -> Html {
             <div class="page">{ page }</div>
             <SyncBar online={state.online} sync={state.sync.clone()} syncing={state.syncing}
                 problem={state.last_sync_problem.clone()} onsync={onsync}
-                oncarry={Some(go(Page::Carry))} />
+                oncarry={Some(go(Page::Carry))} onnearby={Some(go(Page::Nearby))} />
         </div>
     }
 }

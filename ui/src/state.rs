@@ -57,6 +57,9 @@ pub enum Page {
     /// Carried bundles (持ち運び): charts to and from a USB stick or a
     /// shared folder, from the sync bar.
     Carry,
+    /// Nearby devices (近くの端末): peer sync on the local network, from
+    /// the sync bar.
+    Nearby,
 }
 
 impl Page {
@@ -90,7 +93,8 @@ impl Page {
             | Page::Disaster
             | Page::RegisterCasualty
             | Page::DailyReport
-            | Page::Carry => None,
+            | Page::Carry
+            | Page::Nearby => None,
         }
     }
 }

@@ -21,6 +21,9 @@ pub struct SyncBarProps {
     /// Opens the carried-bundle screen (持ち運び); no button without it.
     #[prop_or_default]
     pub oncarry: Option<Callback<MouseEvent>>,
+    /// Opens the nearby-devices screen (近くの端末); no button without it.
+    #[prop_or_default]
+    pub onnearby: Option<Callback<MouseEvent>>,
 }
 
 #[component]
@@ -79,6 +82,10 @@ pub fn SyncBar(props: &SyncBarProps) -> Html {
             if let Some(oncarry) = &props.oncarry {
                 <button type="button" class="secondary carry-open" data-testid="carry-open"
                     onclick={oncarry.clone()}>{ tr.t("carry-open") }</button>
+            }
+            if let Some(onnearby) = &props.onnearby {
+                <button type="button" class="secondary carry-open" data-testid="nearby-open"
+                    onclick={onnearby.clone()}>{ tr.t("nearby-open") }</button>
             }
             if enrolled {
                 <button type="button" data-testid="sync-now" onclick={onclick}

@@ -10,6 +10,7 @@ pub mod daily_report;
 pub mod enrol;
 pub mod entry_form;
 pub mod first_run;
+pub mod nearby;
 pub mod patient_form;
 pub mod patients;
 pub mod record_consultation;
