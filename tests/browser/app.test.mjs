@@ -64,6 +64,8 @@ const SITE = '益城町総合体育館';
 const CONSULT_NOTE = '発熱と頭痛、降圧薬は継続';
 // Carried bundles: the chart handed over on a file, and the other device's clerk.
 const CARRIED_FAMILY = '小林';
+const NEARBY_FAMILY = '野村';
+const NEARBY_GIVEN = '幸子';
 const CARRIED_GIVEN = '和子';
 const CLERK_PASSPHRASE = 'a clerk passphrase of some length';
 
@@ -1245,6 +1247,70 @@ async function journey(t, device) {
       await press(on('nav-patients'));
       await listShows(rows + 1);
       await other.close();
+    });
+
+    await step('nearby devices: a chart from a device listening on the same network, synced by its typed address', async () => {
+      const core = bridgeClient(url);
+      // The other device: a vault made on the command line, enrolled and
+      // synced once through a relay that then closes, with a chart of its
+      // own written after that; it listens on loopback for one session.
+      const nearbyVault = join(dir, 'nearby.karte');
+      const nearbyEnv = { KARTE_PASSPHRASE: CLI_PASSPHRASE, KARTE_VAULT: nearbyVault, KARTE_USER: 'ono' };
+      await karte(['init', '--name', 'ono'], { KARTE_PASSPHRASE: CLI_PASSPHRASE, KARTE_VAULT: nearbyVault });
+      await core('sync');
+      const relay = await tcpRelay(hubPort);
+      await karte(['enrol', '--hub', `http://127.0.0.1:${relay.port}`, '--code', await invite(), '--name', 'nearby-tablet'], nearbyEnv);
+      await karte(['sync'], nearbyEnv);
+      await relay.close();
+      // This device learns of the other at its next sync.
+      await core('sync');
+      await karte(['patient', 'add', '--family', NEARBY_FAMILY, '--given', NEARBY_GIVEN, '--family-kana', 'ノムラ',
+        '--given-kana', 'サチコ', '--birth', '1941-06-03', '--sex', 'female'], nearbyEnv);
+      const serving = spawn(KARTE, ['peer', 'serve', '--listen', '127.0.0.1:0', '--once', '--no-advertise'],
+        { env: { ...process.env, ...nearbyEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(serving);
+      let served = '';
+      serving.stdout.on('data', (d) => { served += d; });
+      const ended = new Promise((resolve) => serving.once('exit', resolve));
+      const address = await new Promise((resolve, reject) => {
+        const lines = createInterface({ input: serving.stderr });
+        lines.on('line', (line) => {
+          const found = line.match(/waiting for nearby devices on (\S+)/);
+          if (found) resolve(found[1]);
+        });
+        serving.once('exit', (code) => reject(new Error(`karte peer serve exited ${code}`)));
+      });
+      assert.equal(await id('patient-list').getByTestId('patient-row').filter({ hasText: NEARBY_FAMILY }).count(), 0, 'not here before the exchange');
+
+      await press(id('nearby-open'));
+      await id('nearby').waitFor();
+      await id('nearby-last-none').waitFor();
+      assert.ok(await id('nearby-address-sync').isDisabled(), 'nothing typed, nothing to sync with');
+      await enter(id('nearby-address'), address);
+      await press(id('nearby-address-sync'));
+      const said = await id('nearby-exchanged').textContent();
+      assert.match(said, /^同期しました。受信：カルテ 1件（変更 \d+件）。送信：カルテ \d+件（変更 \d+件）。$/);
+      assert.equal(await id('nearby-refused').count(), 0);
+      await id('nearby-last-exchange').first().waitFor();
+      assert.equal(await id('nearby-last-exchange').count(), 1);
+      await screen('nearby');
+      assert.equal(await ended, 0, 'the other device served one session');
+      assert.match(served, /受信 \d+ 件/);
+
+      // English, and a device that cannot be reached, in words.
+      await press(id('nav-settings'));
+      await press(id('language-en'));
+      await press(id('nearby-open'));
+      await id('nearby-last-exchange').getByText(/^Device /).waitFor();
+      await enter(id('nearby-address'), address);
+      await press(id('nearby-address-sync'));
+      assert.match(await id('nearby-sync-error').textContent(), /cannot be reached/);
+      await screen('nearby-en');
+      await press(id('nav-settings'));
+      await press(id('language-ja'));
+
+      await press(id('nav-patients'));
+      await id('patient-list').getByTestId('patient-row').filter({ hasText: `${NEARBY_FAMILY} ${NEARBY_GIVEN}` }).waitFor();
     });
 
     await page.screenshot({ path: join(ARTIFACTS, `karte-ui-${device.name}.png`), fullPage: false });

@@ -86,7 +86,7 @@ impl App {
     /// Exchanges charts with a nearby device: `peer` is the name it was
     /// found under by [`App::nearby_devices`], or an address (`host:port`;
     /// the port is [`NEARBY_PORT`] if left out). Answers with what moved.
-    pub fn nearby_sync(&self, peer: &String) -> Result<NearbyExchange, ApiError> {
+    pub fn nearby_sync(&self, peer: &str) -> Result<NearbyExchange, ApiError> {
         let peer = peer.trim();
         self.with_session(|session| session.require(Permission::Export))?;
         let found = self
