@@ -66,6 +66,7 @@ const CONSULT_NOTE = '発熱と頭痛、降圧薬は継続';
 const CARRIED_FAMILY = '小林';
 const NEARBY_FAMILY = '野村';
 const NEARBY_GIVEN = '幸子';
+const LATER_GIVEN = '春子';
 const CARRIED_GIVEN = '和子';
 const CLERK_PASSPHRASE = 'a clerk passphrase of some length';
 
@@ -1297,11 +1298,29 @@ async function journey(t, device) {
       assert.equal(await ended, 0, 'the other device served one session');
       assert.match(served, /受信 \d+ 件/);
 
+      // This device made reachable: the other dials it (on loopback, at
+      // the port shown) and its next chart arrives here.
+      await press(id('nearby-listen'));
+      const listening = await id('nearby-listening').textContent();
+      const port = listening.match(/:(\d+)/)?.[1];
+      assert.ok(port, listening);
+      assert.equal(await id('nearby-listen').getAttribute('aria-pressed'), 'true');
+      await karte(['patient', 'add', '--family', NEARBY_FAMILY, '--given', LATER_GIVEN, '--family-kana', 'ノムラ',
+        '--given-kana', 'ハルコ', '--birth', '1943-09-21', '--sex', 'female'], nearbyEnv);
+      const dialled = JSON.parse(await karte(['peer', 'sync', `127.0.0.1:${port}`, '--json'], nearbyEnv));
+      assert.equal(dialled.sent_charts, 1, JSON.stringify(dialled));
+      // Its last exchange list follows: the other device dialled this one.
+      await id('nearby-last-exchange').getByText(/から同期されました/).waitFor();
+      assert.equal(await id('nearby-last-exchange').count(), 1, 'one line per device');
+      await screen('nearby-listening');
+      await press(id('nearby-listen'));
+      await id('nearby-listening').waitFor({ state: 'detached' });
+
       // English, and a device that cannot be reached, in words.
       await press(id('nav-settings'));
       await press(id('language-en'));
       await press(id('nearby-open'));
-      await id('nearby-last-exchange').getByText(/^Device /).waitFor();
+      await id('nearby-last-exchange').getByText(/^Device .* synced with this one/).waitFor();
       await enter(id('nearby-address'), address);
       await press(id('nearby-address-sync'));
       assert.match(await id('nearby-sync-error').textContent(), /cannot be reached/);
@@ -1311,6 +1330,7 @@ async function journey(t, device) {
 
       await press(id('nav-patients'));
       await id('patient-list').getByTestId('patient-row').filter({ hasText: `${NEARBY_FAMILY} ${NEARBY_GIVEN}` }).waitFor();
+      await id('patient-list').getByTestId('patient-row').filter({ hasText: `${NEARBY_FAMILY} ${LATER_GIVEN}` }).waitFor();
     });
 
     await page.screenshot({ path: join(ARTIFACTS, `karte-ui-${device.name}.png`), fullPage: false });

@@ -175,21 +175,32 @@ impl App {
         } else {
             vec![bound.to_string()]
         };
+        // The first advert is made here, so the state answered next says
+        // whether it is up; the thread renews it when the day turns.
+        let advertise = advertise && !bound.ip().is_loopback();
+        let mut day = AdvertisedDay::default();
+        let advert = match day.turn(now) {
+            Some(today) if advertise => session
+                .peer_group_tag(today)
+                .ok()
+                .and_then(|tag| karte_peer::advertise(bound.port(), &tag).ok()),
+            _ => None,
+        };
         let listening = Listening {
             stop: Arc::new(AtomicBool::new(false)),
             addresses: addresses.clone(),
-            advertised: Arc::new(AtomicBool::new(false)),
+            advertised: Arc::new(AtomicBool::new(advert.is_some())),
         };
         let thread = ListeningThread {
             state: Arc::downgrade(&self.state),
             listener,
             stop: listening.stop.clone(),
             advertised: listening.advertised.clone(),
-            advertise: advertise && !bound.ip().is_loopback(),
+            advertise,
         };
         std::thread::Builder::new()
             .name("karte-nearby".to_owned())
-            .spawn(move || thread.run())
+            .spawn(move || thread.run(day, advert))
             .map_err(|error| {
                 ApiError::Peer(karte_sync::peer::PeerError::Unreachable {
                     detail: format!("cannot listen: {error}"),
@@ -238,9 +249,7 @@ struct ListeningThread {
 }
 
 impl ListeningThread {
-    fn run(self) {
-        let mut day = AdvertisedDay::default();
-        let mut advert = None;
+    fn run(self, mut day: AdvertisedDay, mut advert: Option<karte_peer::Advert>) {
         let port = self.listener.local_addr().map(|a| a.port()).unwrap_or(0);
         while !self.stop.load(Ordering::SeqCst) {
             if self.advertise {

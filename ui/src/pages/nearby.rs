@@ -116,6 +116,19 @@ pub fn NearbyPage() -> Html {
         let reload = reload.clone();
         use_effect_with((), move |()| reload.emit(()));
     }
+    // While this device is reachable, devices may dial it at any time: the
+    // last exchanges are read again every few seconds.
+    let listening = nearby.as_ref().is_some_and(|n| n.listening);
+    {
+        let reload = reload.clone();
+        use_effect_with(listening, move |listening| {
+            let timer = listening.then(|| every_few_seconds(move || reload.emit(())));
+            // The timer stops when dropped, with the page or the toggle.
+            move || {
+                let _stopped = timer;
+            }
+        });
+    }
 
     let onlook = {
         let (state, backend) = (state.clone(), backend.clone());
@@ -167,7 +180,6 @@ pub fn NearbyPage() -> Html {
         })
     };
 
-    let listening = nearby.as_ref().is_some_and(|n| n.listening);
     let ontoggle = {
         let (state, backend) = (state.clone(), backend.clone());
         let (switching, switch_failure, nearby) =
@@ -307,7 +319,7 @@ pub fn NearbyPage() -> Html {
                         <ul class="nearby-list">
                             { for list.iter().map(|exchange| html! {
                                 <li data-testid="nearby-last-exchange">
-                                    <span>{ tr.t_args("nearby-last-with", &[
+                                    <span>{ tr.t_args(if exchange.dialled { "nearby-last-dialled" } else { "nearby-last-served" }, &[
                                         ("device", exchange.device.clone()),
                                         ("time", display::time(&tr, exchange.at)),
                                     ]) }</span>
@@ -322,6 +334,16 @@ pub fn NearbyPage() -> Html {
         </main>
     }
 }
+
+/// Runs `tick` every few seconds until the answer is dropped.
+#[cfg(target_arch = "wasm32")]
+fn every_few_seconds(tick: impl Fn() + 'static) -> gloo_timers::callback::Interval {
+    gloo_timers::callback::Interval::new(3_000, tick)
+}
+
+/// Outside a browser (render tests) nothing ticks.
+#[cfg(not(target_arch = "wasm32"))]
+fn every_few_seconds(_tick: impl Fn() + 'static) {}
 
 #[cfg(test)]
 mod tests {
