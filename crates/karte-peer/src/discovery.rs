@@ -6,7 +6,7 @@
 //! it recognises. Nothing in an advert names a device, a person, the
 //! organisation or a patient.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -83,12 +83,13 @@ pub struct Found {
     pub tag: String,
 }
 
-/// The adverts heard within `wait` whose tag is one of `tags`.
+/// The adverts heard within `wait` whose tag is one of `tags`, one per
+/// device (by the name it advertises under).
 pub fn browse(wait: Duration, tags: &[String]) -> Result<Vec<Found>, PeerError> {
     let daemon = ServiceDaemon::new().map_err(mdns_error)?;
     let events = daemon.browse(DISCOVERY_SERVICE).map_err(mdns_error)?;
     let until = Instant::now() + wait;
-    let mut found = BTreeSet::new();
+    let mut found = BTreeMap::new();
     while let Some(left) = until.checked_duration_since(Instant::now()) {
         let Ok(event) = events.recv_timeout(left) else {
             break;
@@ -110,15 +111,20 @@ pub fn browse(wait: Duration, tags: &[String]) -> Result<Vec<Found>, PeerError> 
             let name = name
                 .strip_suffix(&format!(".{DISCOVERY_SERVICE}"))
                 .unwrap_or(name);
-            found.insert(Found {
+            // A device is resolved again as its addresses are heard: one
+            // entry per name, with every address heard.
+            let entry = found.entry(name.to_owned()).or_insert_with(|| Found {
                 name: name.to_owned(),
-                addresses,
+                addresses: Vec::new(),
                 tag: tag.to_owned(),
             });
+            entry.addresses.extend(addresses);
+            entry.addresses.sort();
+            entry.addresses.dedup();
         }
     }
     let _ = daemon.shutdown();
-    Ok(found.into_iter().collect())
+    Ok(found.into_values().collect())
 }
 
 /// Where a device listening on `port` on every interface can be dialled

@@ -132,3 +132,47 @@ fn an_address_that_is_no_address_or_answers_nothing_is_refused() {
     assert!(!state.listening);
     assert!(state.exchanges.is_empty(), "a failed dial is no exchange");
 }
+
+/// Discovery through the app: A made reachable on every interface is heard
+/// by B under the name it advertises, and B syncs with it by that name.
+/// Skipped, saying so, where this machine's interfaces carry no multicast
+/// (the namespace test in `karte-e2e` covers discovery between devices).
+#[test]
+fn a_reachable_device_is_found_by_name_and_synced_with_by_it() {
+    let hub = TestHub::start();
+    let (station, _) = hub.add_org("さくら");
+    let mut a = Device::enrolled(&hub, &station.id, "a");
+    let b = Device::enrolled(&hub, &station.id, "b");
+    drop(hub);
+    let patient = a.session.add_patient(&yamada()).unwrap();
+    let (_a_dir, a) = app_of(a);
+    let (_b_dir, b) = app_of(b);
+    let state: NearbyState =
+        serde_json::from_value(call(&a, "nearby_listen", json!({ "on": true })).unwrap()).unwrap();
+    assert!(state.listening);
+    if !state.advertised || state.addresses.is_empty() {
+        eprintln!("no multicast DNS advert here: discovery through the app not exercised");
+        return;
+    }
+    let found: Vec<karte_types::NearbyDevice> =
+        serde_json::from_value(call(&b, "nearby_devices", json!({ "wait_ms": 4000 })).unwrap())
+            .unwrap();
+    let Some(device) = found.first() else {
+        eprintln!("no multicast DNS answer heard here: discovery through the app not exercised");
+        return;
+    };
+    assert_eq!(found.len(), 1, "only A is of this organisation: {found:?}");
+    assert!(
+        device.name.starts_with('k'),
+        "a random name: {}",
+        device.name
+    );
+    let exchange: NearbyExchange =
+        serde_json::from_value(call(&b, "nearby_sync", json!({ "peer": device.name })).unwrap())
+            .unwrap();
+    assert_eq!(exchange.received_charts, 1);
+    assert_eq!(patients(&b), vec![patient]);
+    let state: NearbyState =
+        serde_json::from_value(call(&a, "nearby_listen", json!({ "on": false })).unwrap()).unwrap();
+    assert!(!state.listening && !state.advertised);
+}
