@@ -129,6 +129,12 @@ macro_rules! for_each_operation {
             session bundle_export(for_org: String, since_last: bool, out: Option<String>) -> $crate::BundleExported;
             /// Takes in a carried bundle, all of it or nothing.
             session bundle_import(bundle: $crate::Base64Bytes) -> $crate::BundleImported;
+            /// A document's draft, prefilled from the chart (報告書 of a
+            /// month, 計画書 or 記録書Ⅰ as of a day, 記録書Ⅱ of a visit),
+            /// for the nurse to edit before it is printed.
+            session document_draft(patient: $crate::PatientId, request: $crate::DocumentRequest) -> $crate::DocumentDraft;
+            /// The A4 PDF of a draft as it stands, audited as an export.
+            session document_pdf(patient: $crate::PatientId, draft: $crate::DocumentDraft) -> $crate::Base64Bytes;
         }
     };
 }

@@ -292,6 +292,8 @@ problem-bundle_gap = This bundle continues changes this device does not have yet
 problem-not_an_image = This file is not a photo Karte can keep (it must be a whole JPEG or PNG image). Nothing was saved; choose another file or take the photo again.
 problem-photo_too_large = This photo is too large to keep. Nothing was saved; take it again at a lower resolution.
 problem-photo_not_here = This photo was taken on another device and is not on this one yet. Photos stay on the device that took them for now.
+problem-document_font_missing = The Japanese font documents are printed in is not on this device. Nothing was exported; ask your administrator to install it (Noto Sans CJK).
+problem-document_failed = The PDF could not be made. Nothing was exported; try again, and tell your administrator if it happens again.
 
 ## Choices
 sex-male = Male

@@ -292,6 +292,8 @@ problem-bundle_gap = このバンドルは、この端末がまだ持ってい�
 problem-not_an_image = このファイルは保存できる写真ではありません（JPEG または PNG の画像が必要です）。何も保存していません。別のファイルを選ぶか、撮り直してください。
 problem-photo_too_large = この写真は大きすぎて保存できません。何も保存していません。解像度を下げて撮り直してください。
 problem-photo_not_here = この写真は別の端末で撮影され、この端末にはまだありません。写真は当面、撮影した端末にだけ保存されます。
+problem-document_font_missing = 書類を作る日本語フォントがこの端末にありません。何も出力していません。管理者にフォント（Noto Sans CJK）の導入を依頼してください。
+problem-document_failed = PDF を作れませんでした。何も出力していません。もう一度試し、続くときは管理者に伝えてください。
 
 ## 選択肢
 sex-male = 男性
