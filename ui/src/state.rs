@@ -57,6 +57,9 @@ pub enum Page {
     /// Carried bundles (持ち運び): charts to and from a USB stick or a
     /// shared folder, from the sync bar.
     Carry,
+    /// A patient's documents (書類): a draft from the chart, edited,
+    /// previewed, printed and saved as a PDF.
+    Documents(PatientId),
 }
 
 impl Page {
@@ -82,7 +85,8 @@ impl Page {
             | Page::AddCondition(id)
             | Page::AddMedication(id)
             | Page::Triage(id)
-            | Page::RecordConsultation(id) => Some(id),
+            | Page::RecordConsultation(id)
+            | Page::Documents(id) => Some(id),
             Page::Patients
             | Page::AddPatient
             | Page::Settings

@@ -213,6 +213,44 @@ pub struct ReportDraft {
     pub physician: DocumentPhysician,
 }
 
+impl ReportDraft {
+    /// The calendar's marks of each day of the month, day 1 first, as the
+    /// PDF prints them: ○ one visit by a nurse, ◎ two or more, ◇ by a
+    /// therapist, △ under a 特別指示, □ a long visit; empty on a day
+    /// without a visit. (karte-docs draws the same from its own input; a
+    /// test in karte-api holds the two equal.)
+    pub fn day_symbols(&self) -> Vec<String> {
+        let Ok(month) = time::Month::try_from(self.month) else {
+            return Vec::new();
+        };
+        (1..=time::util::days_in_month(month, self.year))
+            .map(|day| {
+                let that_day: Vec<&ReportVisit> = self
+                    .visits
+                    .iter()
+                    .filter(|v| {
+                        v.date.0.year() == self.year
+                            && v.date.0.month() == month
+                            && v.date.0.day() == day
+                    })
+                    .collect();
+                let several = that_day.len() >= 2;
+                [
+                    (!several && that_day.iter().any(|v| !v.therapist), '○'),
+                    (several, '◎'),
+                    (that_day.iter().any(|v| v.therapist), '◇'),
+                    (that_day.iter().any(|v| v.special_order), '△'),
+                    (that_day.iter().any(|v| v.long), '□'),
+                ]
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, symbol)| symbol)
+                .collect()
+            })
+            .collect()
+    }
+}
+
 /// One problem of a 計画書, with its solution and evaluation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanProblemDraft {

@@ -828,6 +828,12 @@ mod tests {
     fn each_day_of_the_month_has_the_marks_of_its_visits() {
         let report = monthly_report(&chart(), 2026, 11, Date(date!(2026 - 12 - 02)));
         let marks = marks(&report);
+        let symbols: Vec<String> = marks.iter().map(|m| m.symbols()).collect();
+        assert_eq!(
+            report.day_symbols(),
+            symbols,
+            "the UI's calendar is the PDF's"
+        );
         let symbols: Vec<(usize, String)> = marks
             .iter()
             .enumerate()
@@ -921,6 +927,11 @@ mod tests {
             let report = monthly_report(&chart, 2026, 11, Date(date!(2026 - 12 - 02)));
             let marks = marks(&report);
             assert_eq!(marks[9].symbols(), expected, "{name}");
+            assert_eq!(
+                report.day_symbols()[9],
+                expected,
+                "{name}: the UI's calendar"
+            );
         }
     }
 

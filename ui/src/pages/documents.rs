@@ -1,0 +1,723 @@
+//! A patient's documents (書類): choose the document (報告書 of a month,
+//! 計画書, 記録書Ⅰ or Ⅱ of a day), let the core prefill its draft from the
+//! chart (`document_draft`), edit its free-text fields, then preview it
+//! here (an HTML rendering of the same draft, which is also what prints),
+//! print it, or make its A4 PDF (`document_pdf`, an audited export) to
+//! view in the page and save. The PDF is held in a `blob:` URL only while
+//! the screen is open; a change to the draft drops it, so what is saved is
+//! what is shown.
+
+use karte_types::{DocumentDraft, DocumentKind, PatientId, Problem};
+use yew::prelude::*;
+
+use crate::backend::BackendHandle;
+use crate::calls::{AppContext, submit};
+use crate::components::TextField;
+use crate::display;
+use crate::i18n::Tr;
+use crate::pages::chart::ChartHeader;
+use crate::state::{Action, Page};
+
+/// The editable fields of a kind of document, in the form's order. Each
+/// has words `document-field-{name}`; `station`, `manager` and `end` are
+/// one line, the others paragraphs.
+pub fn fields(kind: DocumentKind) -> &'static [&'static str] {
+    match kind {
+        DocumentKind::Report => &[
+            "course",
+            "adl",
+            "care_given",
+            "home_care",
+            "materials",
+            "materials_change",
+            "information",
+            "notes",
+            "station",
+            "manager",
+        ],
+        DocumentKind::Plan => &[
+            "goals",
+            "problem",
+            "solution",
+            "evaluation",
+            "materials",
+            "notes",
+            "station",
+            "manager",
+        ],
+        DocumentKind::Record1 => &[
+            "contacts",
+            "diagnoses",
+            "allergies",
+            "medications",
+            "adl",
+            "station",
+            "manager",
+        ],
+        DocumentKind::Record2 => &[
+            "end",
+            "subjective",
+            "objective",
+            "assessment",
+            "plan",
+            "care_given",
+            "station",
+            "manager",
+        ],
+    }
+}
+
+/// Whether a field is one line.
+pub fn one_line(field: &str) -> bool {
+    matches!(field, "station" | "manager" | "end")
+}
+
+/// The text of one of [`fields`] in a draft (blank for a field it lacks).
+pub fn field_value(draft: &DocumentDraft, field: &str) -> String {
+    let mut draft = draft.clone();
+    slot(&mut draft, field)
+        .map(|s| s.clone())
+        .unwrap_or_default()
+}
+
+/// The draft with one field set to `value`. A 計画書's problem, solution
+/// and evaluation are its first problem's, made (dated the plan's day) on
+/// the first letter typed.
+pub fn set_field(draft: &mut DocumentDraft, field: &str, value: String) {
+    if let Some(slot) = slot(draft, field) {
+        *slot = value;
+    }
+}
+
+fn slot<'d>(draft: &'d mut DocumentDraft, field: &str) -> Option<&'d mut String> {
+    match field {
+        "station" => return Some(&mut draft.station_mut().name),
+        "manager" => return Some(&mut draft.station_mut().manager),
+        _ => {}
+    }
+    match draft {
+        DocumentDraft::Report(d) => match field {
+            "course" => Some(&mut d.course),
+            "adl" => Some(&mut d.adl),
+            "care_given" => Some(&mut d.care_given),
+            "home_care" => Some(&mut d.home_care),
+            "materials" => Some(&mut d.materials),
+            "materials_change" => Some(&mut d.materials_change),
+            "information" => Some(&mut d.information),
+            "notes" => Some(&mut d.notes),
+            _ => None,
+        },
+        DocumentDraft::Plan(d) => {
+            if matches!(field, "problem" | "solution" | "evaluation") && d.problems.is_empty() {
+                d.problems.push(karte_types::PlanProblemDraft {
+                    date: d.made,
+                    problem: String::new(),
+                    solution: String::new(),
+                    evaluation: String::new(),
+                });
+            }
+            match field {
+                "goals" => Some(&mut d.goals),
+                "problem" => Some(&mut d.problems[0].problem),
+                "solution" => Some(&mut d.problems[0].solution),
+                "evaluation" => Some(&mut d.problems[0].evaluation),
+                "materials" => Some(&mut d.materials),
+                "notes" => Some(&mut d.notes),
+                _ => None,
+            }
+        }
+        DocumentDraft::Record1(d) => match field {
+            "contacts" => Some(&mut d.contacts),
+            "diagnoses" => Some(&mut d.diagnoses),
+            "allergies" => Some(&mut d.allergies),
+            "medications" => Some(&mut d.medications),
+            "adl" => Some(&mut d.adl),
+            _ => None,
+        },
+        DocumentDraft::Record2(d) => match field {
+            "end" => Some(d.end.get_or_insert_with(String::new)),
+            "subjective" => Some(&mut d.subjective),
+            "objective" => Some(&mut d.objective),
+            "assessment" => Some(&mut d.assessment),
+            "plan" => Some(&mut d.plan),
+            "care_given" => Some(&mut d.care_given),
+            _ => None,
+        },
+    }
+}
+
+/// The name a saved PDF gets: `report-2026-11.pdf`.
+pub fn pdf_name(draft: &DocumentDraft) -> String {
+    let detail: String = draft
+        .detail()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("{}-{detail}.pdf", draft.kind().as_str())
+}
+
+/// What is chosen before a draft is made: the kind, the month of a
+/// 報告書, the day of the others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    pub kind: DocumentKind,
+    pub month: String,
+    pub date: String,
+}
+
+impl Choice {
+    /// A 報告書 of this month, as of today (in Japan).
+    pub fn today() -> Choice {
+        let today = crate::clock::today();
+        Choice {
+            kind: DocumentKind::Report,
+            month: format!("{:04}-{:02}", today.0.year(), today.0.month() as u8),
+            date: today.to_string(),
+        }
+    }
+
+    /// The request to send, or the field that is wrong.
+    pub fn request(&self) -> Result<karte_types::DocumentRequest, (&'static str, String)> {
+        let mut request = karte_types::DocumentRequest {
+            kind: self.kind,
+            month: None,
+            date: None,
+            visit: None,
+        };
+        if self.kind == DocumentKind::Report {
+            karte_types::parse_month(&self.month).map_err(|e| ("document-month", e.message))?;
+            request.month = Some(self.month.trim().to_owned());
+        } else {
+            let date = karte_types::Date::parse("date", &self.date)
+                .map_err(|e| ("document-date", e.message))?;
+            request.date = Some(date);
+        }
+        Ok(request)
+    }
+}
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct DocumentsPageProps {
+    pub patient: PatientId,
+}
+
+#[component]
+pub fn DocumentsPage(props: &DocumentsPageProps) -> Html {
+    let tr = use_context::<Tr>().unwrap_or_default();
+    let state = use_context::<AppContext>().expect("app state");
+    let backend = use_context::<BackendHandle>().expect("backend");
+    let choice = use_state(Choice::today);
+    let choice_error = use_state(|| None::<(&'static str, String)>);
+    let draft = use_state(|| None::<DocumentDraft>);
+    let preview = use_state(|| false);
+    let pdf = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    let failure = use_state(|| None::<Problem>);
+
+    // The PDF's bytes live in the browser only while they are shown.
+    {
+        let shown = (*pdf).clone();
+        use_effect_with(shown, |shown| {
+            let shown = shown.clone();
+            move || {
+                if let Some(url) = shown {
+                    blob::forget(&url);
+                }
+            }
+        });
+    }
+
+    let choose = |change: fn(&mut Choice, String)| {
+        let (choice, choice_error) = (choice.clone(), choice_error.clone());
+        Callback::from(move |value: String| {
+            let mut next = (*choice).clone();
+            change(&mut next, value);
+            choice.set(next);
+            choice_error.set(None);
+        })
+    };
+    let onkind = {
+        let (choice, draft, pdf, preview) =
+            (choice.clone(), draft.clone(), pdf.clone(), preview.clone());
+        Callback::from(move |e: Event| {
+            let Some(select) = e.target_dyn_into::<web_sys::HtmlSelectElement>() else {
+                return;
+            };
+            let kind = DocumentKind::ALL
+                .iter()
+                .copied()
+                .find(|k| k.as_str() == select.value())
+                .unwrap_or(DocumentKind::Report);
+            let mut next = (*choice).clone();
+            next.kind = kind;
+            choice.set(next);
+            draft.set(None);
+            pdf.set(None);
+            preview.set(false);
+        })
+    };
+    let onmake = {
+        let (choice, choice_error, draft, pdf, preview, busy, failure, state, backend, patient) = (
+            choice.clone(),
+            choice_error.clone(),
+            draft.clone(),
+            pdf.clone(),
+            preview.clone(),
+            busy.clone(),
+            failure.clone(),
+            state.clone(),
+            backend.clone(),
+            props.patient.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let request = match choice.request() {
+                Ok(request) => request,
+                Err(error) => {
+                    choice_error.set(Some(error));
+                    return;
+                }
+            };
+            let (draft, pdf, preview) = (draft.clone(), pdf.clone(), preview.clone());
+            submit(
+                &busy,
+                &failure,
+                &state,
+                backend.document_draft(patient.clone(), request),
+                move |made| {
+                    draft.set(Some(made));
+                    pdf.set(None);
+                    preview.set(false);
+                },
+            );
+        })
+    };
+    let edit = |field: &'static str| {
+        let (draft, pdf) = (draft.clone(), pdf.clone());
+        Callback::from(move |value: String| {
+            if let Some(current) = &*draft {
+                let mut next = current.clone();
+                set_field(&mut next, field, value);
+                draft.set(Some(next));
+                // A PDF made before this edit is no longer the document.
+                pdf.set(None);
+            }
+        })
+    };
+    let onpreview = {
+        let preview = preview.clone();
+        Callback::from(move |_: MouseEvent| preview.set(true))
+    };
+    let onprint = {
+        let preview = preview.clone();
+        Callback::from(move |_: MouseEvent| {
+            preview.set(true);
+            if let Some(window) = web_sys::window() {
+                let _ = window.print();
+            }
+        })
+    };
+    let onpdf = {
+        let (draft, pdf, busy, failure, state, backend, patient) = (
+            draft.clone(),
+            pdf.clone(),
+            busy.clone(),
+            failure.clone(),
+            state.clone(),
+            backend.clone(),
+            props.patient.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let Some(current) = (*draft).clone() else {
+                return;
+            };
+            let pdf = pdf.clone();
+            submit(
+                &busy,
+                &failure,
+                &state,
+                backend.document_pdf(patient.clone(), current),
+                move |bytes| pdf.set(Some(blob::url(bytes.0, "application/pdf"))),
+            );
+        })
+    };
+    let onback = {
+        let (state, patient) = (state.clone(), props.patient.clone());
+        Callback::from(move |_: MouseEvent| {
+            state.dispatch(Action::Navigate(Page::Chart(patient.clone())))
+        })
+    };
+    let error_of = |field: &str| {
+        choice_error
+            .as_ref()
+            .filter(|(f, _)| *f == field)
+            .map(|_| tr.t(&format!("{field}-error")))
+    };
+
+    html! {
+        <main data-testid="documents" class="documents-page">
+            <div class="no-print"><ChartHeader /></div>
+            <h1 class="no-print">{ tr.t("documents-title") }</h1>
+            <form class="card no-print" onsubmit={onmake} novalidate=true data-testid="document-choice">
+                <div class="grid-form">
+                    <div class="field">
+                        <label for="document-kind">{ tr.t("document-kind") }</label>
+                        <div class="control">
+                            <select id="document-kind" data-testid="document-kind" onchange={onkind}>
+                                { for DocumentKind::ALL.iter().map(|k| html! {
+                                    <option value={k.as_str()} selected={*k == choice.kind}>{ tr.t(&format!("document-kind-{}", k.as_str())) }</option>
+                                }) }
+                            </select>
+                        </div>
+                    </div>
+                    if choice.kind == DocumentKind::Report {
+                        <TextField testid="document-month" kind="month" label={tr.t("document-month")} value={choice.month.clone()}
+                            placeholder="2026-11" error={error_of("document-month")} oninput={choose(|c, v| c.month = v)} />
+                    } else {
+                        <TextField testid="document-date" kind="date" label={tr.t(if choice.kind == DocumentKind::Record2 { "document-visit-date" } else { "document-date" })}
+                            value={choice.date.clone()} error={error_of("document-date")} oninput={choose(|c, v| c.date = v)}
+                            reading={display::date_reading(&tr, &choice.date)} />
+                    }
+                </div>
+                <div class="actions">
+                    <button type="submit" class="primary" data-testid="document-make" disabled={*busy}>{ tr.t("document-make") }</button>
+                    <button type="button" class="secondary" data-testid="document-back" onclick={onback}>{ tr.t("document-back") }</button>
+                </div>
+                if let Some(problem) = &*failure {
+                    <p class="error" role="alert" data-testid="document-error">{ display::problem(&tr, problem) }</p>
+                }
+            </form>
+            if let Some(current) = &*draft {
+                <section class="card no-print" data-testid="document-form">
+                    <h2>{ tr.t(&format!("document-kind-{}", current.kind().as_str())) }</h2>
+                    if current.physician().is_some_and(|p| p.name.is_empty()) {
+                        <p class="message notice" data-testid="document-no-order">{ tr.t("document-no-order") }</p>
+                    }
+                    <div class="document-fields">
+                        { for fields(current.kind()).iter().map(|field| html! {
+                            <TextField testid={format!("document-{field}")} label={tr.t(&format!("document-field-{field}"))}
+                                value={field_value(current, field)} multiline={!one_line(field)}
+                                placeholder={(*field == "end").then_some(AttrValue::Static("17:30"))}
+                                oninput={edit(field)} />
+                        }) }
+                    </div>
+                    <div class="actions">
+                        <button type="button" class="primary" data-testid="document-preview-button" onclick={onpreview}>{ tr.t("document-preview") }</button>
+                        <button type="button" class="secondary" data-testid="document-print" onclick={onprint}>{ tr.t("document-print") }</button>
+                        <button type="button" class="secondary" data-testid="document-pdf" onclick={onpdf} disabled={*busy}>{ tr.t("document-pdf") }</button>
+                    </div>
+                </section>
+                if let Some(url) = &*pdf {
+                    <section class="card no-print" data-testid="document-pdf-view">
+                        <div class="actions">
+                            <a class="button primary" data-testid="document-save" href={url.clone()} download={pdf_name(current)}>{ tr.t("document-save") }</a>
+                        </div>
+                        <iframe class="document-pdf-frame" data-testid="document-pdf-frame" src={url.clone()} title={tr.t("document-pdf-title")}></iframe>
+                    </section>
+                }
+                if *preview {
+                    <DocumentPreview draft={current.clone()} />
+                }
+            }
+        </main>
+    }
+}
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct DocumentPreviewProps {
+    pub draft: DocumentDraft,
+}
+
+/// The draft as the form reads, on A4-like paper: its title, the patient,
+/// the month's calendar of a 報告書, each field, the physician and the
+/// station. The printed page is this.
+#[component]
+pub fn DocumentPreview(props: &DocumentPreviewProps) -> Html {
+    let tr = use_context::<Tr>().unwrap_or_default();
+    let draft = &props.draft;
+    let patient = draft.patient();
+    let when = match draft {
+        DocumentDraft::Report(d) => tr.t_args(
+            "document-preview-month",
+            &[("year", d.year.to_string()), ("month", d.month.to_string())],
+        ),
+        DocumentDraft::Plan(d) => display::date(&tr, d.made),
+        DocumentDraft::Record1(d) => display::date(&tr, d.written),
+        DocumentDraft::Record2(d) => format!(
+            "{} {}{}",
+            display::date(&tr, d.date),
+            d.start,
+            d.end
+                .as_deref()
+                .filter(|e| !e.trim().is_empty())
+                .map(|e| format!("〜{e}"))
+                .unwrap_or_default()
+        ),
+    };
+    let station = match draft {
+        DocumentDraft::Report(d) => &d.station,
+        DocumentDraft::Plan(d) => &d.station,
+        DocumentDraft::Record1(d) => &d.station,
+        DocumentDraft::Record2(d) => &d.station,
+    };
+    html! {
+        <article class="document-preview" data-testid="document-preview">
+            <h2 data-testid="document-preview-title">{ draft.kind().label_ja() }</h2>
+            <p class="document-when" data-testid="document-preview-when">{ when }</p>
+            <dl class="document-patient">
+                <dt>{ tr.t("document-patient") }</dt><dd data-testid="document-preview-patient">{ patient.name.clone() }</dd>
+                <dt>{ tr.t("field-birth") }</dt><dd>{ display::date(&tr, patient.birth) }</dd>
+                if !patient.care_level.is_empty() {
+                    <dt>{ tr.t("field-care-level") }</dt><dd>{ patient.care_level.clone() }</dd>
+                }
+                if !patient.address.is_empty() {
+                    <dt>{ tr.t("field-address") }</dt><dd>{ patient.address.clone() }</dd>
+                }
+            </dl>
+            if let DocumentDraft::Report(report) = draft {
+                <div class="document-calendar" data-testid="document-calendar" aria-label={tr.t("document-calendar")}>
+                    { for report.day_symbols().into_iter().enumerate().map(|(i, marks)| html! {
+                        <span class={classes!("day", (!marks.is_empty()).then_some("visited"))} data-testid="document-day">
+                            <span class="day-number">{ i + 1 }</span>
+                            <span class="day-marks">{ marks }</span>
+                        </span>
+                    }) }
+                </div>
+                <p class="muted document-legend">{ tr.t("document-legend") }</p>
+            }
+            { for fields(draft.kind()).iter().filter(|f| !one_line(f)).map(|field| html! {
+                <section class="document-section">
+                    <h3>{ tr.t(&format!("document-field-{field}")) }</h3>
+                    <p class="document-text" data-testid={format!("document-preview-{field}")}>{ field_value(draft, field) }</p>
+                </section>
+            }) }
+            <dl class="document-signature">
+                if let Some(physician) = draft.physician() {
+                    <dt>{ tr.t("document-physician") }</dt>
+                    <dd data-testid="document-preview-physician">{ format!("{} {}", physician.institution, physician.name).trim().to_owned() }</dd>
+                }
+                <dt>{ tr.t("document-field-station") }</dt>
+                <dd data-testid="document-preview-station">{ format!("{} {}", station.name, station.manager).trim().to_owned() }</dd>
+            </dl>
+        </article>
+    }
+}
+
+/// The browser's side: a `blob:` URL for bytes, dropped when done.
+#[cfg(target_arch = "wasm32")]
+mod blob {
+    pub fn url(bytes: Vec<u8>, media_type: &str) -> String {
+        let array = js_sys::Uint8Array::from(bytes.as_slice());
+        let parts = js_sys::Array::of1(&array);
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(media_type);
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+            .and_then(|blob| web_sys::Url::create_object_url_with_blob(&blob))
+            .unwrap_or_default()
+    }
+
+    pub fn forget(url: &str) {
+        let _ = web_sys::Url::revoke_object_url(url);
+    }
+}
+
+/// Outside a browser (render tests): a `data:` URL.
+#[cfg(not(target_arch = "wasm32"))]
+mod blob {
+    pub fn url(bytes: Vec<u8>, media_type: &str) -> String {
+        format!(
+            "data:{media_type};base64,{}",
+            karte_types::Base64Bytes(bytes).encode()
+        )
+    }
+
+    pub fn forget(_url: &str) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use karte_types::{
+        Date, DocumentPatient, DocumentPhysician, DocumentStation, PlanDraft, ReportDraft,
+        ReportVisit,
+    };
+
+    use super::*;
+    use crate::i18n::{Language, Localizer};
+
+    fn day(text: &str) -> Date {
+        Date::parse("date", text).unwrap()
+    }
+
+    pub(crate) fn report() -> DocumentDraft {
+        let visit = |d: &str, therapist: bool| ReportVisit {
+            date: day(d),
+            therapist,
+            special_order: false,
+            long: false,
+        };
+        DocumentDraft::Report(ReportDraft {
+            patient: DocumentPatient {
+                name: "山田 太郎".into(),
+                birth: day("1940-03-15"),
+                address: "東京都千代田区1-1".into(),
+                care_level: "要介護3".into(),
+            },
+            year: 2026,
+            month: 11,
+            visits: vec![
+                visit("2026-11-03", false),
+                visit("2026-11-12", false),
+                visit("2026-11-12", true),
+            ],
+            course: "11/3 褥瘡は縮小".into(),
+            adl: String::new(),
+            care_given: String::new(),
+            home_care: String::new(),
+            materials: String::new(),
+            materials_change: String::new(),
+            information: String::new(),
+            notes: String::new(),
+            written: day("2026-12-01"),
+            station: DocumentStation::default(),
+            physician: DocumentPhysician {
+                name: "鈴木 一郎".into(),
+                institution: "鈴木クリニック".into(),
+            },
+        })
+    }
+
+    #[test]
+    fn every_field_of_every_kind_is_editable_and_has_words() {
+        let localizer = std::rc::Rc::new(Localizer::new());
+        let plan = DocumentDraft::Plan(PlanDraft {
+            patient: report().patient().clone(),
+            made: day("2026-12-01"),
+            reviewed: None,
+            goals: String::new(),
+            problems: Vec::new(),
+            materials: String::new(),
+            notes: String::new(),
+            station: DocumentStation::default(),
+            physician: DocumentPhysician::default(),
+        });
+        for draft in [report(), plan] {
+            for field in fields(draft.kind()) {
+                let mut edited = draft.clone();
+                set_field(&mut edited, field, format!("{field} を書いた"));
+                assert_eq!(field_value(&edited, field), format!("{field} を書いた"));
+                for language in [Language::Ja, Language::En] {
+                    let tr = Tr::new(language, localizer.clone());
+                    assert!(
+                        tr.has(&format!("document-field-{field}")),
+                        "{field} {language:?}"
+                    );
+                }
+            }
+        }
+        for kind in DocumentKind::ALL {
+            for language in [Language::Ja, Language::En] {
+                let tr = Tr::new(language, localizer.clone());
+                assert!(tr.has(&format!("document-kind-{}", kind.as_str())));
+            }
+        }
+    }
+
+    #[test]
+    fn a_plans_problem_is_its_first_dated_the_plans_day() {
+        let DocumentDraft::Report(report) = report() else {
+            unreachable!()
+        };
+        let mut plan = DocumentDraft::Plan(PlanDraft {
+            patient: report.patient,
+            made: day("2026-12-01"),
+            reviewed: None,
+            goals: String::new(),
+            problems: Vec::new(),
+            materials: String::new(),
+            notes: String::new(),
+            station: DocumentStation::default(),
+            physician: DocumentPhysician::default(),
+        });
+        set_field(&mut plan, "evaluation", "改善".into());
+        let DocumentDraft::Plan(plan) = plan else {
+            unreachable!()
+        };
+        assert_eq!(plan.problems.len(), 1);
+        assert_eq!(plan.problems[0].date, day("2026-12-01"));
+        assert_eq!(plan.problems[0].evaluation, "改善");
+    }
+
+    #[test]
+    fn the_choice_asks_for_a_month_or_a_day() {
+        let mut choice = Choice {
+            kind: DocumentKind::Report,
+            month: "2026-13".into(),
+            date: "x".into(),
+        };
+        assert_eq!(choice.request().unwrap_err().0, "document-month");
+        choice.month = " 2026-11 ".into();
+        assert_eq!(choice.request().unwrap().month.as_deref(), Some("2026-11"));
+        choice.kind = DocumentKind::Plan;
+        assert_eq!(choice.request().unwrap_err().0, "document-date");
+        choice.date = "2026-12-01".into();
+        assert_eq!(choice.request().unwrap().date, Some(day("2026-12-01")));
+    }
+
+    /// The preview is the draft as edited: its calendar's marks, the
+    /// prefilled course and the text typed, in both languages' headings.
+    #[tokio::test]
+    async fn the_preview_shows_the_edited_draft_with_its_calendar() {
+        let mut draft = report();
+        set_field(
+            &mut draft,
+            "care_given",
+            "清拭と服薬確認\n家族へ助言".into(),
+        );
+        set_field(&mut draft, "station", "みどり訪問看護ステーション".into());
+        for language in [Language::Ja, Language::En] {
+            let html = crate::render_tests::render(
+                language,
+                html! { <DocumentPreview draft={draft.clone()} /> },
+            )
+            .await;
+            assert!(html.contains("訪問看護報告書"), "{html}");
+            assert!(html.contains("山田 太郎"), "{html}");
+            assert!(html.contains("11/3 褥瘡は縮小"), "{html}");
+            assert!(html.contains("清拭と服薬確認\n家族へ助言"), "{html}");
+            assert!(html.contains("みどり訪問看護ステーション"), "{html}");
+            assert!(html.contains("鈴木クリニック 鈴木 一郎"), "{html}");
+            // 30 days; ○ on the 3rd, ◎◇ on the 12th.
+            assert_eq!(html.matches("data-testid=\"document-day\"").count(), 30);
+            assert!(
+                html.contains("<span class=\"day-marks\">○</span>"),
+                "{html}"
+            );
+            assert!(
+                html.contains("<span class=\"day-marks\">◎◇</span>"),
+                "{html}"
+            );
+        }
+        let ja = crate::render_tests::render(
+            Language::Ja,
+            html! { <DocumentPreview draft={draft.clone()} /> },
+        )
+        .await;
+        assert!(ja.contains("看護・リハビリテーションの内容"), "{ja}");
+        assert!(ja.contains("2026年11月"), "{ja}");
+        let en =
+            crate::render_tests::render(Language::En, html! { <DocumentPreview draft={draft} /> })
+                .await;
+        assert!(en.contains("Nursing and rehabilitation given"), "{en}");
+    }
+
+    #[test]
+    fn the_pdf_is_named_by_its_kind_and_month() {
+        assert_eq!(pdf_name(&report()), "report-2026-11.pdf");
+    }
+}
