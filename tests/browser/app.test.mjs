@@ -1315,6 +1315,24 @@ async function journey(t, device) {
       // An edit after the PDF drops it: what is saved is what is shown.
       await enter(id('document-notes'), '次回は家族同席');
       await id('document-pdf-view').waitFor({ state: 'detached' });
+      // The edits are kept sealed in the vault a moment after the last
+      // keystroke: leaving and coming back finds them.
+      await page.waitForTimeout(1200);
+      await press(id('document-back'));
+      await id('chart').waitFor();
+      await press(id('documents-open'));
+      await id('document-restored').waitFor();
+      assert.equal(await id('document-care_given').inputValue(), DOC_CARE);
+      assert.equal(await id('document-notes').inputValue(), '次回は家族同席');
+      assert.equal(await id('document-month').inputValue(), '2026-11');
+      // Making the same month again keeps them; starting again drops them.
+      await press(id('document-make'));
+      await id('document-restored').waitFor();
+      assert.equal(await id('document-notes').inputValue(), '次回は家族同席');
+      await press(id('document-restart'));
+      await id('document-restored').waitFor({ state: 'detached' });
+      assert.equal(await id('document-care_given').inputValue(), '');
+      assert.equal(await id('document-course').inputValue(), '11/3 褥瘡は縮小\n11/12 朝は息切れ\n11/12 夕方は安定');
       await press(id('document-back'));
       await id('chart').waitFor();
     });

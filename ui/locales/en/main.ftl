@@ -643,3 +643,5 @@ document-field-assessment = A (assessment)
 document-field-plan = P (plan)
 document-field-station = Station
 document-field-manager = Manager or writer
+document-restored = Your earlier edits are back.
+document-restart = Start again from the chart

@@ -643,3 +643,5 @@ document-field-assessment = A（アセスメント）
 document-field-plan = P（計画）
 document-field-station = 事業所名
 document-field-manager = 管理者・記載者
+document-restored = 前に書きかけた内容を戻しました。
+document-restart = カルテから作り直す

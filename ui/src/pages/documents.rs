@@ -6,17 +6,60 @@
 //! view in the page and save. The PDF is held in a `blob:` URL only while
 //! the screen is open; a change to the draft drops it, so what is saved is
 //! what is shown.
+//!
+//! The draft being edited is kept sealed in the vault (`save_draft` under
+//! [`draft_key`], a moment after the last keystroke, as a visit's form
+//! is), so leaving the screen or an auto-lock loses no text: the screen
+//! opens on it again, and making the same document again (same kind and
+//! month or day) brings back the edits rather than the chart's prefill,
+//! until "start again from the chart" drops them.
 
-use karte_types::{DocumentDraft, DocumentKind, PatientId, Problem};
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use karte_types::{DocumentDraft, DocumentKind, DraftInput, PatientId, Problem};
 use yew::prelude::*;
 
 use crate::backend::BackendHandle;
-use crate::calls::{AppContext, submit};
+use crate::calls::{AppContext, spawn, submit};
 use crate::components::TextField;
 use crate::display;
 use crate::i18n::Tr;
 use crate::pages::chart::ChartHeader;
 use crate::state::{Action, Page};
+
+/// How long after the last keystroke the draft is kept.
+const DRAFT_DELAY: Duration = Duration::from_millis(700);
+
+/// The key the draft being edited is kept under: one per patient.
+pub fn draft_key(patient: &PatientId) -> String {
+    format!("document-{patient}")
+}
+
+/// A kept draft's text as a draft, when it is one.
+pub fn kept(text: &str) -> Option<DocumentDraft> {
+    serde_json::from_str(text).ok()
+}
+
+/// Whether two drafts are of the same document: its kind and its month,
+/// day or visit.
+pub fn same_document(a: &DocumentDraft, b: &DocumentDraft) -> bool {
+    a.kind() == b.kind() && a.detail() == b.detail()
+}
+
+/// The choice that makes `draft` again.
+fn choice_of(draft: &DocumentDraft, fallback: &Choice) -> Choice {
+    let mut choice = fallback.clone();
+    choice.kind = draft.kind();
+    match draft {
+        DocumentDraft::Report(d) => choice.month = format!("{:04}-{:02}", d.year, d.month),
+        DocumentDraft::Plan(d) => choice.date = d.made.to_string(),
+        DocumentDraft::Record1(d) => choice.date = d.written.to_string(),
+        DocumentDraft::Record2(d) => choice.date = d.date.to_string(),
+    }
+    choice
+}
 
 /// The editable fields of a kind of document, in the form's order. Each
 /// has words `document-field-{name}`; `station`, `manager` and `end` are
@@ -219,6 +262,54 @@ pub fn DocumentsPage(props: &DocumentsPageProps) -> Html {
     let pdf = use_state(|| None::<String>);
     let busy = use_state(|| false);
     let failure = use_state(|| None::<Problem>);
+    // Whether the draft shown holds edits kept from before.
+    let restored = use_state(|| false);
+    // Bumped per keystroke: a timer keeps the draft only if none followed.
+    let generation = use_memo((), |_| Cell::new(0u64));
+    let key = draft_key(&props.patient);
+
+    // The screen opens on the draft left being edited, if there is one.
+    {
+        let (backend, key, choice, draft, restored, generation) = (
+            backend.clone(),
+            key.clone(),
+            choice.clone(),
+            draft.clone(),
+            restored.clone(),
+            generation.clone(),
+        );
+        use_effect_with(key.clone(), move |_| {
+            spawn(backend.draft(key), move |result| {
+                if generation.get() > 0 || draft.is_some() {
+                    return;
+                }
+                if let Ok(Some(saved)) = result
+                    && let Some(saved) = kept(&saved.text)
+                {
+                    choice.set(choice_of(&saved, &choice));
+                    draft.set(Some(saved));
+                    restored.set(true);
+                }
+            });
+        });
+    }
+    let keep_later = {
+        let (backend, key, generation) = (backend.clone(), key.clone(), generation.clone());
+        Rc::new(move |next: DocumentDraft| {
+            let now = generation.get() + 1;
+            generation.set(now);
+            let (backend, key, generation) = (backend.clone(), key.clone(), generation.clone());
+            yew::platform::spawn_local(async move {
+                yew::platform::time::sleep(DRAFT_DELAY).await;
+                if generation.get() != now {
+                    return;
+                }
+                // One that fails to be kept is tried again with the next keystroke.
+                let text = serde_json::to_string(&next).unwrap_or_default();
+                let _ = backend.save_draft(key, DraftInput { text }).await;
+            });
+        })
+    };
 
     // The PDF's bytes live in the browser only while they are shown.
     {
@@ -263,6 +354,7 @@ pub fn DocumentsPage(props: &DocumentsPageProps) -> Html {
         })
     };
     let onmake = {
+        let (restored, key) = (restored.clone(), key.clone());
         let (choice, choice_error, draft, pdf, preview, busy, failure, state, backend, patient) = (
             choice.clone(),
             choice_error.clone(),
@@ -284,30 +376,91 @@ pub fn DocumentsPage(props: &DocumentsPageProps) -> Html {
                     return;
                 }
             };
-            let (draft, pdf, preview) = (draft.clone(), pdf.clone(), preview.clone());
+            let (draft, pdf, preview, restored) = (
+                draft.clone(),
+                pdf.clone(),
+                preview.clone(),
+                restored.clone(),
+            );
+            let kept_edits = backend.draft(key.clone());
             submit(
                 &busy,
                 &failure,
                 &state,
                 backend.document_draft(patient.clone(), request),
                 move |made| {
-                    draft.set(Some(made));
                     pdf.set(None);
                     preview.set(false);
+                    // The same document edited before comes back as edited.
+                    spawn(kept_edits, move |result| {
+                        match result.ok().flatten().and_then(|d| kept(&d.text)) {
+                            Some(saved) if same_document(&saved, &made) => {
+                                draft.set(Some(saved));
+                                restored.set(true);
+                            }
+                            _ => {
+                                draft.set(Some(made));
+                                restored.set(false);
+                            }
+                        }
+                    });
                 },
             );
         })
     };
     let edit = |field: &'static str| {
-        let (draft, pdf) = (draft.clone(), pdf.clone());
+        let (draft, pdf, keep_later) = (draft.clone(), pdf.clone(), keep_later.clone());
         Callback::from(move |value: String| {
             if let Some(current) = &*draft {
                 let mut next = current.clone();
                 set_field(&mut next, field, value);
+                keep_later(next.clone());
                 draft.set(Some(next));
                 // A PDF made before this edit is no longer the document.
                 pdf.set(None);
             }
+        })
+    };
+    // Drops the kept edits and makes the draft again from the chart.
+    let onrestart = {
+        let (choice, draft, restored, generation, backend, key, busy, failure, state, patient) = (
+            choice.clone(),
+            draft.clone(),
+            restored.clone(),
+            generation.clone(),
+            backend.clone(),
+            key.clone(),
+            busy.clone(),
+            failure.clone(),
+            state.clone(),
+            props.patient.clone(),
+        );
+        let pdf = pdf.clone();
+        Callback::from(move |_: MouseEvent| {
+            let Ok(request) = choice.request() else {
+                return;
+            };
+            // No kept edit may land after this.
+            generation.set(generation.get() + 1);
+            let (draft, restored, pdf, backend2, key) = (
+                draft.clone(),
+                restored.clone(),
+                pdf.clone(),
+                backend.clone(),
+                key.clone(),
+            );
+            submit(
+                &busy,
+                &failure,
+                &state,
+                backend.document_draft(patient.clone(), request),
+                move |made| {
+                    spawn(backend2.discard_draft(key), |_| {});
+                    draft.set(Some(made));
+                    restored.set(false);
+                    pdf.set(None);
+                },
+            );
         })
     };
     let onpreview = {
@@ -396,6 +549,12 @@ pub fn DocumentsPage(props: &DocumentsPageProps) -> Html {
             if let Some(current) = &*draft {
                 <section class="card no-print" data-testid="document-form">
                     <h2>{ tr.t(&format!("document-kind-{}", current.kind().as_str())) }</h2>
+                    if *restored {
+                        <p class="message notice" data-testid="document-restored">
+                            { tr.t("document-restored") }{ " " }
+                            <button type="button" class="secondary" data-testid="document-restart" onclick={onrestart}>{ tr.t("document-restart") }</button>
+                        </p>
+                    }
                     if current.physician().is_some_and(|p| p.name.is_empty()) {
                         <p class="message notice" data-testid="document-no-order">{ tr.t("document-no-order") }</p>
                     }
@@ -714,6 +873,27 @@ mod tests {
             crate::render_tests::render(Language::En, html! { <DocumentPreview draft={draft} /> })
                 .await;
         assert!(en.contains("Nursing and rehabilitation given"), "{en}");
+    }
+
+    #[test]
+    fn a_kept_draft_is_the_same_document_only_of_the_same_kind_and_month() {
+        let mut edited = report();
+        set_field(&mut edited, "notes", "家族同席".into());
+        let text = serde_json::to_string(&edited).unwrap();
+        let saved = kept(&text).unwrap();
+        assert_eq!(saved, edited);
+        assert!(same_document(&saved, &report()));
+        let DocumentDraft::Report(mut other) = report() else {
+            unreachable!()
+        };
+        other.month = 10;
+        assert!(!same_document(&saved, &DocumentDraft::Report(other)));
+        assert_eq!(kept("{\"text\":\"a visit form\"}"), None);
+        let choice = choice_of(&saved, &Choice::today());
+        assert_eq!(
+            (choice.kind, choice.month.as_str()),
+            (DocumentKind::Report, "2026-11")
+        );
     }
 
     #[test]
