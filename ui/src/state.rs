@@ -434,6 +434,7 @@ mod tests {
             orders: vec![],
             assessments: vec![],
             triage: Default::default(),
+            documents: Vec::new(),
         }
     }
 

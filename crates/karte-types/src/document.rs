@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Date, EntryId, ValidationError};
+use crate::{Date, EntryId, EntryMeta, Timestamp, UserId, ValidationError, ValidationErrors};
 
 /// Which document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -328,6 +328,85 @@ pub struct VisitRecordDraft {
     /// 実施した看護.
     pub care_given: String,
     pub station: DocumentStation,
+}
+
+/// A document kept in the chart: its draft as it was saved (the JSON text
+/// of a [`DocumentDraft`], one value, so two devices rewriting it at once
+/// leave two values to review, not one mixture), and once approved, who
+/// approved it and when. An approved document is not edited again; it can
+/// be marked entered-in-error like any entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentEntryInput {
+    pub kind: DocumentKind,
+    /// The month, day or visit it is of (the draft's [`DocumentDraft::detail`]).
+    pub detail: String,
+    /// The draft, as JSON text.
+    pub draft: String,
+    #[serde(default)]
+    pub approved_by: Option<UserId>,
+    #[serde(default)]
+    pub approved_by_name: Option<String>,
+    #[serde(default)]
+    pub approved_at: Option<Timestamp>,
+}
+
+impl DocumentEntryInput {
+    /// A new, unapproved document entry of `draft`.
+    pub fn of(draft: &DocumentDraft) -> DocumentEntryInput {
+        DocumentEntryInput {
+            kind: draft.kind(),
+            detail: draft.detail(),
+            draft: serde_json::to_string(draft).expect("a draft is plain data"),
+            approved_by: None,
+            approved_by_name: None,
+            approved_at: None,
+        }
+    }
+
+    /// The draft the entry holds.
+    pub fn draft(&self) -> Result<DocumentDraft, ValidationError> {
+        serde_json::from_str(&self.draft).map_err(|e| {
+            ValidationError::new("draft", "malformed", format!("not a document's draft: {e}"))
+        })
+    }
+
+    pub fn is_approved(&self) -> bool {
+        self.approved_at.is_some()
+    }
+
+    /// The draft reads as one of its kind and detail; an approval names
+    /// who and when, or nothing.
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let draft = self.draft().map_err(|e| ValidationErrors(vec![e]))?;
+        if draft.kind() != self.kind || draft.detail() != self.detail {
+            return Err(ValidationErrors(vec![ValidationError::new(
+                "draft",
+                "mismatch",
+                "the draft is of another document than the entry says",
+            )]));
+        }
+        let parts = [
+            self.approved_by.is_some(),
+            self.approved_by_name.is_some(),
+            self.approved_at.is_some(),
+        ];
+        if parts.iter().any(|p| *p) && !parts.iter().all(|p| *p) {
+            return Err(ValidationErrors(vec![ValidationError::new(
+                "approved_by",
+                "incomplete",
+                "an approval names who approved and when",
+            )]));
+        }
+        Ok(())
+    }
+}
+
+/// A document entry of the chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentEntry {
+    pub meta: EntryMeta,
+    #[serde(flatten)]
+    pub input: DocumentEntryInput,
 }
 
 #[cfg(test)]

@@ -135,6 +135,14 @@ macro_rules! for_each_operation {
             session document_draft(patient: $crate::PatientId, request: $crate::DocumentRequest) -> $crate::DocumentDraft;
             /// The A4 PDF of a draft as it stands, audited as an export.
             session document_pdf(patient: $crate::PatientId, draft: $crate::DocumentDraft) -> $crate::Base64Bytes;
+            /// Saves a draft as a document entry of the chart, unapproved.
+            session save_document(patient: $crate::PatientId, draft: $crate::DocumentDraft) -> $crate::EntryId;
+            /// Rewrites a saved document's draft; refused once it is approved.
+            session update_document(patient: $crate::PatientId, entry: $crate::EntryId, draft: $crate::DocumentDraft) -> ();
+            /// Approves a saved document: by a second person, not the one
+            /// who saved it; who and when are recorded, and it is not
+            /// edited after (it can still be marked entered-in-error).
+            session approve_document(patient: $crate::PatientId, entry: $crate::EntryId) -> ();
         }
     };
 }

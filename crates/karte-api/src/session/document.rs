@@ -27,10 +27,10 @@ use std::sync::Mutex;
 use karte_docs::{DocsError, DocumentFont, wareki_date};
 use karte_types::{
     AllergyStatus, AuditAction, Base64Bytes, ChartView, ClinicalStatus, Date, Demographics,
-    DocumentDraft, DocumentPatient, DocumentPhysician, DocumentRequest, DocumentStation,
-    DocumentVitals, EntryId, IntakeDraft, Order, OrderKind, OrderSpan, PatientId, PlanDraft,
-    ReportDraft, ReportVisit, Scale, ValidationError, ValidationErrors, Visit, VisitRecordDraft,
-    parse_month,
+    DocumentDraft, DocumentEntryInput, DocumentPatient, DocumentPhysician, DocumentRequest,
+    DocumentStation, DocumentVitals, EntryId, IntakeDraft, Order, OrderKind, OrderSpan, PatientId,
+    PlanDraft, ReportDraft, ReportVisit, Scale, ValidationError, ValidationErrors, Visit,
+    VisitRecordDraft, parse_month,
 };
 
 use super::Session;
@@ -78,6 +78,43 @@ impl Session {
             format!("document {} {}", request.kind.as_str(), draft.detail()),
         )?;
         Ok(draft)
+    }
+
+    /// Saves a draft as a document entry of the chart (unapproved), by
+    /// those who record clinical entries.
+    pub fn save_document(
+        &mut self,
+        id: &PatientId,
+        draft: &DocumentDraft,
+    ) -> Result<EntryId, ApiError> {
+        let input = DocumentEntryInput::of(draft);
+        self.add_entry(
+            id,
+            "document.save",
+            input.validate(),
+            |chart, entry, edit| chart.add_document(entry, &input, edit),
+        )
+    }
+
+    /// Rewrites a saved, unapproved document's draft.
+    pub fn update_document(
+        &mut self,
+        id: &PatientId,
+        entry: &EntryId,
+        draft: &DocumentDraft,
+    ) -> Result<(), ApiError> {
+        self.require(Permission::RecordClinical)?;
+        self.edit(id, "document.update", |chart, edit| {
+            chart.update_document(entry, draft, edit)
+        })
+    }
+
+    /// Approves a saved document: a second person with the permission.
+    pub fn approve_document(&mut self, id: &PatientId, entry: &EntryId) -> Result<(), ApiError> {
+        self.require(Permission::ApproveDocuments)?;
+        self.edit(id, "document.approve", |chart, edit| {
+            chart.approve_document(entry, edit)
+        })
     }
 
     /// The PDF of a draft as it stands (edited or not), made in memory:
@@ -815,6 +852,7 @@ mod tests {
             ],
             assessments: Vec::new(),
             triage: Default::default(),
+            documents: Vec::new(),
         }
     }
 

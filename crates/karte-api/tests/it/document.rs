@@ -124,3 +124,95 @@ fn a_visit_record_with_a_malformed_end_time_is_refused() {
         .unwrap_err();
     assert_eq!(error.code(), ErrorCode::InvalidInput);
 }
+
+#[test]
+fn a_saved_document_is_approved_by_a_second_person_then_only_voided() {
+    use karte_api::{Environment, Role, Session};
+    let vault = TempVault::new();
+    let mut admin = vault.create(10);
+    admin
+        .add_user("sato", Role::Nurse, b"sato's long passphrase")
+        .unwrap();
+    let patient = admin.add_patient(&yamada()).unwrap();
+    admin.record_visit(&patient, &visit(0, 72)).unwrap();
+    drop(admin);
+
+    // The nurse saves the month's report, edits it, and may not approve it.
+    let mut nurse = Session::open(
+        &vault.path(),
+        Some("sato"),
+        b"sato's long passphrase",
+        Environment::fixed(karte_test_support::START, 11),
+    )
+    .unwrap();
+    let DocumentDraft::Report(mut report) = nurse
+        .document_draft(&patient, &report_of("2026-11"))
+        .unwrap()
+    else {
+        panic!("a report")
+    };
+    report.care_given = "清拭".into();
+    let entry = nurse
+        .save_document(&patient, &DocumentDraft::Report(report.clone()))
+        .unwrap();
+    report.care_given = "清拭と服薬確認".into();
+    nurse
+        .update_document(&patient, &entry, &DocumentDraft::Report(report.clone()))
+        .unwrap();
+    let refused = nurse.approve_document(&patient, &entry).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::NotPermitted);
+    drop(nurse);
+
+    // The administrator approves it; then it is not edited, only voided.
+    let mut admin = Session::open(
+        &vault.path(),
+        Some("admin"),
+        karte_test_support::PASSPHRASE,
+        Environment::fixed(karte_test_support::START, 12),
+    )
+    .unwrap();
+    admin.approve_document(&patient, &entry).unwrap();
+    let chart = admin.chart(&patient).unwrap();
+    let document = &chart.documents[0];
+    assert_eq!(document.meta.recorded_by.user_name, "sato");
+    assert_eq!(document.input.approved_by_name.as_deref(), Some("admin"));
+    assert!(document.input.approved_at.is_some());
+    let DocumentDraft::Report(saved) = document.input.draft().unwrap() else {
+        panic!("a report")
+    };
+    assert_eq!(saved.care_given, "清拭と服薬確認");
+    let error = admin
+        .update_document(&patient, &entry, &DocumentDraft::Report(report))
+        .unwrap_err();
+    assert_eq!(error.code(), ErrorCode::InvalidInput);
+    assert!(error.to_string().contains("approved"), "{error}");
+    admin
+        .void_entry(&patient, &entry, "別の月の報告書")
+        .unwrap();
+    assert!(
+        admin.chart(&patient).unwrap().documents[0]
+            .meta
+            .entered_in_error
+            .is_some()
+    );
+}
+
+#[test]
+fn the_one_who_saved_a_document_may_not_approve_it_even_as_an_administrator() {
+    let vault = TempVault::new();
+    let mut admin = vault.create(13);
+    let patient = admin.add_patient(&yamada()).unwrap();
+    let draft = admin
+        .document_draft(&patient, &report_of("2026-11"))
+        .unwrap();
+    let entry = admin.save_document(&patient, &draft).unwrap();
+    let error = admin.approve_document(&patient, &entry).unwrap_err();
+    assert_eq!(error.code(), ErrorCode::InvalidInput);
+    assert!(error.to_string().contains("second person"), "{error}");
+    assert!(
+        admin.chart(&patient).unwrap().documents[0]
+            .input
+            .approved_at
+            .is_none()
+    );
+}

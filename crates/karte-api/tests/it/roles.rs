@@ -86,6 +86,18 @@ const OPERATIONS: &[Row] = &[
     row("bundle_import", CLERK, Permitted::FailsWith("not_enrolled")),
     row("document_draft", NOBODY, Permitted::Succeeds),
     row("document_pdf", CLERK, Permitted::Succeeds),
+    row("save_document", CLERK, Permitted::Succeeds),
+    // The fixture's entry is a visit, not a document.
+    row(
+        "update_document",
+        CLERK,
+        Permitted::FailsWith("unknown_entry"),
+    ),
+    row(
+        "approve_document",
+        &[Role::Nurse, Role::Clerk],
+        Permitted::FailsWith("unknown_entry"),
+    ),
     row("echo", NOBODY, Permitted::Succeeds),
     row("lock", NOBODY, Permitted::Succeeds),
 ];
@@ -129,6 +141,18 @@ struct Fixture {
     patient: PatientId,
     no_allergies: PatientId,
     entry: EntryId,
+}
+
+/// A 計画書's draft as a front sends it.
+fn plan_draft() -> Value {
+    json!({
+        "kind": "plan",
+        "patient": {"name": "山田 太郎", "birth": "1940-03-15", "address": "", "care_level": ""},
+        "made": "2026-11-30", "reviewed": null, "goals": "自宅で過ごす", "problems": [],
+        "materials": "", "notes": "",
+        "station": {"name": "", "manager": "", "address": "", "phone": ""},
+        "physician": {"name": "", "institution": ""},
+    })
 }
 
 fn arguments(operation: &str, role: Role, fixture: &Fixture) -> Value {
@@ -206,14 +230,11 @@ fn arguments(operation: &str, role: Role, fixture: &Fixture) -> Value {
         "document_draft" => json!({"patient": patient, "request": {
             "kind": "report", "month": "2026-11",
         }}),
-        "document_pdf" => json!({"patient": patient, "draft": {
-            "kind": "plan",
-            "patient": {"name": "山田 太郎", "birth": "1940-03-15", "address": "", "care_level": ""},
-            "made": "2026-11-30", "reviewed": null, "goals": "自宅で過ごす", "problems": [],
-            "materials": "", "notes": "",
-            "station": {"name": "", "manager": "", "address": "", "phone": ""},
-            "physician": {"name": "", "institution": ""},
-        }}),
+        "document_pdf" | "save_document" => json!({"patient": patient, "draft": plan_draft()}),
+        "update_document" => {
+            json!({"patient": patient, "entry": fixture.entry, "draft": plan_draft()})
+        }
+        "approve_document" => json!({"patient": patient, "entry": fixture.entry}),
         _ => json!({}),
     }
 }
@@ -388,6 +409,7 @@ fn only_nurses_doctors_and_administrators_may_write_clinical_content() {
         (Permission::Export, &[Nurse, Doctor, Admin]),
         (Permission::ManageUsers, &[Admin]),
         (Permission::EnrolDevice, &[Admin]),
+        (Permission::ApproveDocuments, &[Doctor, Admin]),
     ];
     assert_eq!(expected.len(), Permission::ALL.len());
     for (permission, roles) in expected {
