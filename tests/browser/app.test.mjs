@@ -1333,8 +1333,23 @@ async function journey(t, device) {
       await id('document-restored').waitFor({ state: 'detached' });
       assert.equal(await id('document-care_given').inputValue(), '');
       assert.equal(await id('document-course').inputValue(), '11/3 褥瘡は縮小\n11/12 朝は息切れ\n11/12 夕方は安定');
+      // Saved in the chart: listed there with who saved it, not approved;
+      // the one who saved it is offered no approval of it.
+      await enter(id('document-care_given'), DOC_CARE);
+      await press(id('document-save-entry'));
+      await page.getByText('書類をカルテに保存しました').waitFor();
+      assert.equal(await id('document-save-entry').textContent(), 'カルテの書類を更新');
       await press(id('document-back'));
       await id('chart').waitFor();
+      const listed = id('chart-documents').getByTestId('chart-document');
+      await listed.first().waitFor();
+      assert.equal(await listed.count(), 1);
+      assert.match(await listed.first().textContent(), /訪問看護報告書（月）\s*2026-11/);
+      assert.equal(await listed.first().getByTestId('chart-document-status').textContent(), '未承認');
+      assert.equal(await id('chart-documents').getByTestId('document-approve').count(), 0);
+      await screen('chart-documents');
+      const [entry] = (await core('chart', { patient })).documents;
+      assert.equal(JSON.parse(entry.draft).care_given, DOC_CARE, 'the chart keeps the edited draft');
     });
 
     await page.screenshot({ path: join(ARTIFACTS, `karte-ui-${device.name}.png`), fullPage: false });

@@ -130,6 +130,7 @@ pub fn ChartPage(props: &ChartPageProps) -> Html {
                     onaddmedication={let s = state.clone(); let id = id.clone(); Callback::from(move |_| s.dispatch(Action::Navigate(Page::AddMedication(id.clone()))))} />
                 <VisitTimeline chart={chart.clone()} />
                 <crate::components::WoundPhotos patient={id.clone()} chart={chart.clone()} />
+                <crate::pages::documents::ChartDocuments patient={id.clone()} chart={chart.clone()} />
                 if let Some(address) = &chart.patient.address {
                     <p class="muted">{ format!("{}: {address}", tr.t("field-address")) }</p>
                 }

@@ -13,16 +13,25 @@
 //! opens on it again, and making the same document again (same kind and
 //! month or day) brings back the edits rather than the chart's prefill,
 //! until "start again from the chart" drops them.
+//!
+//! "Save in the chart" keeps the draft as a document entry
+//! (`save_document`, then `update_document` for later saves of the same
+//! one); the chart lists its documents ([`ChartDocuments`]) with who saved
+//! each and, once approved by a second person (`approve_document`), who
+//! approved it.
 
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use karte_types::{DocumentDraft, DocumentKind, DraftInput, PatientId, Problem};
+use karte_types::{
+    AppUser, ChartView, DocumentDraft, DocumentEntry, DocumentKind, DraftInput, EntryId, PatientId,
+    Problem,
+};
 use yew::prelude::*;
 
 use crate::backend::BackendHandle;
-use crate::calls::{AppContext, spawn, submit};
+use crate::calls::{AppContext, load_chart, spawn, spawn_or_report, submit};
 use crate::components::TextField;
 use crate::display;
 use crate::i18n::Tr;
@@ -264,6 +273,8 @@ pub fn DocumentsPage(props: &DocumentsPageProps) -> Html {
     let failure = use_state(|| None::<Problem>);
     // Whether the draft shown holds edits kept from before.
     let restored = use_state(|| false);
+    // The chart entry the draft was saved as, once it was.
+    let saved_entry = use_state(|| None::<EntryId>);
     // Bumped per keystroke: a timer keeps the draft only if none followed.
     let generation = use_memo((), |_| Cell::new(0u64));
     let key = draft_key(&props.patient);
@@ -353,8 +364,60 @@ pub fn DocumentsPage(props: &DocumentsPageProps) -> Html {
             preview.set(false);
         })
     };
+    let onsave_entry = {
+        let (draft, saved_entry, busy, failure, state, backend, patient, key, generation) = (
+            draft.clone(),
+            saved_entry.clone(),
+            busy.clone(),
+            failure.clone(),
+            state.clone(),
+            backend.clone(),
+            props.patient.clone(),
+            key.clone(),
+            generation.clone(),
+        );
+        let restored = restored.clone();
+        Callback::from(move |_: MouseEvent| {
+            let Some(current) = (*draft).clone() else {
+                return;
+            };
+            // The entry holds the draft now: no kept copy lands after this.
+            generation.set(generation.get() + 1);
+            let (saved_entry2, state2, backend2, patient2, key2, restored2) = (
+                saved_entry.clone(),
+                state.clone(),
+                backend.clone(),
+                patient.clone(),
+                key.clone(),
+                restored.clone(),
+            );
+            let done = move |entry: EntryId| {
+                saved_entry2.set(Some(entry));
+                restored2.set(false);
+                spawn(backend2.discard_draft(key2), |_| {});
+                state2.dispatch(Action::Notice("notice-document-saved"));
+                load_chart(&backend2, &state2, patient2);
+            };
+            match (*saved_entry).clone() {
+                Some(entry) => submit(
+                    &busy,
+                    &failure,
+                    &state,
+                    backend.update_document(patient.clone(), entry.clone(), current),
+                    move |()| done(entry),
+                ),
+                None => submit(
+                    &busy,
+                    &failure,
+                    &state,
+                    backend.save_document(patient.clone(), current),
+                    done,
+                ),
+            }
+        })
+    };
     let onmake = {
-        let (restored, key) = (restored.clone(), key.clone());
+        let (restored, key, saved_entry) = (restored.clone(), key.clone(), saved_entry.clone());
         let (choice, choice_error, draft, pdf, preview, busy, failure, state, backend, patient) = (
             choice.clone(),
             choice_error.clone(),
@@ -383,6 +446,7 @@ pub fn DocumentsPage(props: &DocumentsPageProps) -> Html {
                 restored.clone(),
             );
             let kept_edits = backend.draft(key.clone());
+            saved_entry.set(None);
             submit(
                 &busy,
                 &failure,
@@ -570,6 +634,9 @@ pub fn DocumentsPage(props: &DocumentsPageProps) -> Html {
                         <button type="button" class="primary" data-testid="document-preview-button" onclick={onpreview}>{ tr.t("document-preview") }</button>
                         <button type="button" class="secondary" data-testid="document-print" onclick={onprint}>{ tr.t("document-print") }</button>
                         <button type="button" class="secondary" data-testid="document-pdf" onclick={onpdf} disabled={*busy}>{ tr.t("document-pdf") }</button>
+                        <button type="button" class="secondary" data-testid="document-save-entry" onclick={onsave_entry} disabled={*busy}>
+                            { tr.t(if saved_entry.is_some() { "document-save-entry-again" } else { "document-save-entry" }) }
+                        </button>
                     </div>
                 </section>
                 if let Some(url) = &*pdf {
@@ -665,6 +732,79 @@ pub fn DocumentPreview(props: &DocumentPreviewProps) -> Html {
                 <dd data-testid="document-preview-station">{ format!("{} {}", station.name, station.manager).trim().to_owned() }</dd>
             </dl>
         </article>
+    }
+}
+
+/// Whether `user` may approve `document`: it stands unapproved, and the
+/// user is a doctor or an administrator who did not save it.
+pub fn may_approve(user: Option<&AppUser>, document: &DocumentEntry) -> bool {
+    document.meta.entered_in_error.is_none()
+        && !document.input.is_approved()
+        && user.is_some_and(|u| {
+            matches!(u.role.as_str(), "doctor" | "admin")
+                && u.id != document.meta.recorded_by.user.0
+        })
+}
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct ChartDocumentsProps {
+    pub patient: PatientId,
+    pub chart: Rc<ChartView>,
+}
+
+/// The documents saved in a chart, newest first: each with its kind and
+/// month or day, who saved it and when, and who approved it, or an
+/// approve button for one who may.
+#[component]
+pub fn ChartDocuments(props: &ChartDocumentsProps) -> Html {
+    let tr = use_context::<Tr>().unwrap_or_default();
+    let state = use_context::<AppContext>().expect("app state");
+    let backend = use_context::<BackendHandle>().expect("backend");
+    let approve = |entry: EntryId| {
+        let (state, backend, patient) = (state.clone(), backend.clone(), props.patient.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (state2, backend2, patient2) = (state.clone(), backend.clone(), patient.clone());
+            spawn_or_report(
+                backend.approve_document(patient.clone(), entry.clone()),
+                &state,
+                move |()| {
+                    state2.dispatch(Action::Notice("notice-document-approved"));
+                    load_chart(&backend2, &state2, patient2);
+                },
+            );
+        })
+    };
+    let documents = &props.chart.documents;
+    html! {
+        <section class="card" data-testid="chart-documents">
+            <h2>{ tr.t("chart-documents-saved") }</h2>
+            if documents.is_empty() {
+                <p class="muted" data-testid="chart-documents-none">{ tr.t("chart-documents-none") }</p>
+            }
+            <ul class="document-list">
+                { for documents.iter().rev().map(|d| {
+                    let voided = d.meta.entered_in_error.is_some();
+                    html! {
+                        <li class={classes!("document-entry", voided.then_some("voided"))} data-testid="chart-document" data-entry={d.meta.id.to_string()}>
+                            <strong>{ tr.t(&format!("document-kind-{}", d.input.kind.as_str())) }</strong>
+                            { " " }<span data-testid="chart-document-detail">{ d.input.detail.clone() }</span>
+                            <span class="muted">{ format!(" · {} {}", d.meta.recorded_by.user_name, display::time(&tr, d.meta.recorded_at)) }</span>
+                            <br />
+                            if voided {
+                                <span class="muted" data-testid="chart-document-status">{ tr.t("chart-document-voided") }</span>
+                            } else if let (Some(name), Some(at)) = (&d.input.approved_by_name, d.input.approved_at) {
+                                <span data-testid="chart-document-status">{ tr.t_args("chart-document-approved", &[("name", name.clone()), ("at", display::time(&tr, at))]) }</span>
+                            } else {
+                                <span data-testid="chart-document-status">{ tr.t("chart-document-unapproved") }</span>
+                                if may_approve(state.user.as_ref(), d) {
+                                    { " " }<button type="button" class="secondary" data-testid="document-approve" onclick={approve(d.meta.id.clone())}>{ tr.t("document-approve") }</button>
+                                }
+                            }
+                        </li>
+                    }
+                }) }
+            </ul>
+        </section>
     }
 }
 
@@ -894,6 +1034,40 @@ mod tests {
             (choice.kind, choice.month.as_str()),
             (DocumentKind::Report, "2026-11")
         );
+    }
+
+    #[test]
+    fn only_a_doctor_or_administrator_who_did_not_save_it_may_approve() {
+        use karte_types::{Author, DeviceId, DocumentEntryInput, EntryMeta, Timestamp, UserId};
+        let document = DocumentEntry {
+            meta: EntryMeta {
+                id: EntryId::from("e1"),
+                recorded_by: Author {
+                    user: UserId::from("u-sato"),
+                    user_name: "sato".into(),
+                    device: DeviceId::from("d"),
+                },
+                recorded_at: Timestamp(0),
+                entered_in_error: None,
+            },
+            input: DocumentEntryInput::of(&report()),
+        };
+        let user = |id: &str, role: &str| AppUser {
+            id: id.into(),
+            name: id.into(),
+            role: role.into(),
+        };
+        assert!(may_approve(Some(&user("u-admin", "admin")), &document));
+        assert!(may_approve(Some(&user("u-doc", "doctor")), &document));
+        assert!(
+            !may_approve(Some(&user("u-sato", "admin")), &document),
+            "not one's own"
+        );
+        assert!(!may_approve(Some(&user("u-nurse", "nurse")), &document));
+        assert!(!may_approve(None, &document));
+        let mut approved = document.clone();
+        approved.input.approved_at = Some(Timestamp(1));
+        assert!(!may_approve(Some(&user("u-admin", "admin")), &approved));
     }
 
     #[test]
