@@ -133,6 +133,53 @@ impl DocumentDraft {
         }
     }
 
+    /// The document's free-text parts with their headings on the form, in
+    /// the form's order, blank ones included (a FHIR Composition's sections).
+    pub fn sections(&self) -> Vec<(&'static str, String)> {
+        match self {
+            DocumentDraft::Report(d) => vec![
+                ("病状の経過", d.course.clone()),
+                ("日常生活活動（ADL）の状況", d.adl.clone()),
+                ("看護・リハビリテーションの内容", d.care_given.clone()),
+                ("家庭での介護の状況", d.home_care.clone()),
+                ("衛生材料等の使用及び使用状況", d.materials.clone()),
+                ("衛生材料等の種類・量の変更", d.materials_change.clone()),
+                ("情報提供", d.information.clone()),
+                ("特記すべき事項", d.notes.clone()),
+            ],
+            DocumentDraft::Plan(d) => {
+                let mut sections = vec![("看護・リハビリテーションの目標", d.goals.clone())];
+                for p in &d.problems {
+                    sections.push((
+                        "問題点・解決策・評価",
+                        format!(
+                            "{}\n問題点：{}\n解決策：{}\n評価：{}",
+                            p.date, p.problem, p.solution, p.evaluation
+                        ),
+                    ));
+                }
+                sections.push(("衛生材料等", d.materials.clone()));
+                sections.push(("特記すべき事項", d.notes.clone()));
+                sections
+            }
+            DocumentDraft::Record1(d) => vec![
+                ("緊急時・不在時の連絡先", d.contacts.clone()),
+                ("指示書", d.order.clone()),
+                ("主たる傷病名", d.diagnoses.clone()),
+                ("アレルギー", d.allergies.clone()),
+                ("服薬", d.medications.clone()),
+                ("日常生活活動（ADL）の状況", d.adl.clone()),
+            ],
+            DocumentDraft::Record2(d) => vec![
+                ("S（主観的情報）", d.subjective.clone()),
+                ("O（客観的情報）", d.objective.clone()),
+                ("A（アセスメント）", d.assessment.clone()),
+                ("P（計画）", d.plan.clone()),
+                ("実施した看護", d.care_given.clone()),
+            ],
+        }
+    }
+
     /// What the export of this draft is audited as, besides its kind: the
     /// month of a 報告書, the day of the others, and the visit of a 記録書Ⅱ.
     pub fn detail(&self) -> String {
