@@ -69,6 +69,10 @@ const NEARBY_GIVEN = '幸子';
 const LATER_GIVEN = '春子';
 const CARRIED_GIVEN = '和子';
 const CLERK_PASSPHRASE = 'a clerk passphrase of some length';
+// The documents step's patient and the text typed into her 報告書.
+const DOC_FAMILY = '中村';
+const DOC_GIVEN = '節子';
+const DOC_CARE = '清拭と服薬確認。家族へ体位変換を助言';
 
 /**
  * A small camera JPEG: drawn by Chromium (a plain colour per `seed`), with
@@ -1331,6 +1335,107 @@ async function journey(t, device) {
       await press(id('nav-patients'));
       await id('patient-list').getByTestId('patient-row').filter({ hasText: `${NEARBY_FAMILY} ${NEARBY_GIVEN}` }).waitFor();
       await id('patient-list').getByTestId('patient-row').filter({ hasText: `${NEARBY_FAMILY} ${LATER_GIVEN}` }).waitFor();
+    });
+
+    await step('documents: the month\'s 報告書 prefilled from the chart, edited, previewed, made into a PDF and saved', async () => {
+      // A patient with visits in a fixed past month (November 2026), so the
+      // report is the same whatever day the test runs.
+      const core = bridgeClient(url);
+      const patient = await core('add_patient', { patient: {
+        family: DOC_FAMILY, given: DOC_GIVEN, family_kana: 'ナカムラ', given_kana: 'セツコ',
+        birth: '1936-02-20', sex: 'female', address: '熊本県熊本市1-2-3', phone: null, insurance_number: null, care_level: 'care3',
+      } });
+      const visitAt = async (iso, assessment) => core('record_visit', { patient, input: {
+        at: Date.parse(iso), vitals: { pulse: 72 }, soap: { assessment },
+      } });
+      await visitAt('2026-11-03T10:00:00+09:00', '褥瘡は縮小');
+      await visitAt('2026-11-12T09:00:00+09:00', '朝は息切れ');
+      await visitAt('2026-11-12T15:00:00+09:00', '夕方は安定');
+      await visitAt('2026-12-01T10:00:00+09:00', '翌月の訪問');
+
+      await press(id('nav-patients'));
+      await enter(id('patient-search'), DOC_FAMILY);
+      await press(id('patient-list').getByTestId('patient-row').filter({ hasText: DOC_FAMILY }));
+      await press(id('documents-open'));
+      await id('document-choice').waitFor();
+      assert.equal(await id('document-kind').inputValue(), 'report', 'the 報告書 is offered first');
+      await enter(id('document-month'), '2026-11');
+      await press(id('document-make'));
+      await id('document-form').waitFor();
+      // Prefilled: the course from the month's assessments, in order.
+      assert.equal(await id('document-course').inputValue(), '11/3 褥瘡は縮小\n11/12 朝は息切れ\n11/12 夕方は安定');
+      assert.equal(await id('document-care_given').inputValue(), '');
+      await enter(id('document-care_given'), DOC_CARE);
+      await enter(id('document-station'), 'ひまわり訪問看護ステーション');
+      await screen('documents');
+      await press(id('document-preview-button'));
+      await id('document-preview').waitFor();
+      assert.equal(await id('document-preview-care_given').textContent(), DOC_CARE, 'the preview shows the edited text');
+      assert.match(await id('document-preview-course').textContent(), /11\/3 褥瘡は縮小/);
+      assert.match(await id('document-preview-when').textContent(), /2026年11月/);
+      const marks = await id('document-calendar').getByTestId('document-day').allTextContents();
+      assert.equal(marks.length, 30);
+      assert.equal(marks[2], '3○');
+      assert.equal(marks[11], '12◎');
+      assert.equal(marks.filter((m) => /[○◎]/.test(m)).length, 2, 'December\'s visit is left out');
+      await screen('documents-preview');
+      // Printing shows the preview and leaves the form and the app out.
+      await page.emulateMedia({ media: 'print' });
+      assert.ok(await id('document-preview').isVisible());
+      assert.ok(!(await id('document-form').isVisible()));
+      assert.ok(!(await id('document-choice').isVisible()));
+      await page.emulateMedia({ media: 'screen' });
+
+      const reportExports = async () => (await core('audit_log', { patient }))
+        .filter((e) => e.event.action.kind === 'export' && e.event.action.format === 'pdf-report').length;
+      assert.equal(await reportExports(), 0, 'a draft and its preview export nothing');
+      await press(id('document-pdf'));
+      await id('document-pdf-view').waitFor();
+      assert.match(await id('document-pdf-frame').getAttribute('src'), /^blob:/);
+      const [download] = await Promise.all([page.waitForEvent('download'), press(id('document-save'))]);
+      assert.equal(download.suggestedFilename(), 'report-2026-11.pdf');
+      const saved = join(dir, 'report.pdf');
+      await download.saveAs(saved);
+      assert.equal(readFileSync(saved).subarray(0, 5).toString(), '%PDF-');
+      assert.equal(await reportExports(), 1, 'the PDF is audited as an export');
+      // An edit after the PDF drops it: what is saved is what is shown.
+      await enter(id('document-notes'), '次回は家族同席');
+      await id('document-pdf-view').waitFor({ state: 'detached' });
+      // The edits are kept sealed in the vault a moment after the last
+      // keystroke: leaving and coming back finds them.
+      await page.waitForTimeout(1200);
+      await press(id('document-back'));
+      await id('chart').waitFor();
+      await press(id('documents-open'));
+      await id('document-restored').waitFor();
+      assert.equal(await id('document-care_given').inputValue(), DOC_CARE);
+      assert.equal(await id('document-notes').inputValue(), '次回は家族同席');
+      assert.equal(await id('document-month').inputValue(), '2026-11');
+      // Making the same month again keeps them; starting again drops them.
+      await press(id('document-make'));
+      await id('document-restored').waitFor();
+      assert.equal(await id('document-notes').inputValue(), '次回は家族同席');
+      await press(id('document-restart'));
+      await id('document-restored').waitFor({ state: 'detached' });
+      assert.equal(await id('document-care_given').inputValue(), '');
+      assert.equal(await id('document-course').inputValue(), '11/3 褥瘡は縮小\n11/12 朝は息切れ\n11/12 夕方は安定');
+      // Saved in the chart: listed there with who saved it, not approved;
+      // the one who saved it is offered no approval of it.
+      await enter(id('document-care_given'), DOC_CARE);
+      await press(id('document-save-entry'));
+      await page.getByText('書類をカルテに保存しました').waitFor();
+      assert.equal(await id('document-save-entry').textContent(), 'カルテの書類を更新');
+      await press(id('document-back'));
+      await id('chart').waitFor();
+      const listed = id('chart-documents').getByTestId('chart-document');
+      await listed.first().waitFor();
+      assert.equal(await listed.count(), 1);
+      assert.match(await listed.first().textContent(), /訪問看護報告書（月）\s*2026-11/);
+      assert.equal(await listed.first().getByTestId('chart-document-status').textContent(), '未承認');
+      assert.equal(await id('chart-documents').getByTestId('document-approve').count(), 0);
+      await screen('chart-documents');
+      const [entry] = (await core('chart', { patient })).documents;
+      assert.equal(JSON.parse(entry.draft).care_given, DOC_CARE, 'the chart keeps the edited draft');
     });
 
     await page.screenshot({ path: join(ARTIFACTS, `karte-ui-${device.name}.png`), fullPage: false });

@@ -16,6 +16,7 @@ use crate::pages::carry::CarryPage;
 use crate::pages::casualty_board::CasualtyBoard;
 use crate::pages::chart::ChartPage;
 use crate::pages::daily_report::DailyReportPage;
+use crate::pages::documents::DocumentsPage;
 use crate::pages::enrol::EnrolStep;
 use crate::pages::first_run::FirstRun;
 use crate::pages::nearby::NearbyPage;
@@ -174,6 +175,7 @@ fn Shell() -> Html {
         }
         Page::Carry => html! { <CarryPage /> },
         Page::Nearby => html! { <NearbyPage /> },
+        Page::Documents(id) => html! { <DocumentsPage patient={id.clone()} /> },
     };
     let active = |p: &Page| {
         (std::mem::discriminant(p) == std::mem::discriminant(&state.page)).then_some("active")

@@ -88,6 +88,7 @@ fn chart(status: AllergyStatus) -> ChartView {
         orders: vec![],
         assessments: vec![],
         triage: Default::default(),
+        documents: Vec::new(),
     }
 }
 

@@ -60,6 +60,9 @@ pub enum Page {
     /// Nearby devices (近くの端末): peer sync on the local network, from
     /// the sync bar.
     Nearby,
+    /// A patient's documents (書類): a draft from the chart, edited,
+    /// previewed, printed and saved as a PDF.
+    Documents(PatientId),
 }
 
 impl Page {
@@ -85,7 +88,8 @@ impl Page {
             | Page::AddCondition(id)
             | Page::AddMedication(id)
             | Page::Triage(id)
-            | Page::RecordConsultation(id) => Some(id),
+            | Page::RecordConsultation(id)
+            | Page::Documents(id) => Some(id),
             Page::Patients
             | Page::AddPatient
             | Page::Settings
@@ -434,6 +438,7 @@ mod tests {
             orders: vec![],
             assessments: vec![],
             triage: Default::default(),
+            documents: Vec::new(),
         }
     }
 

@@ -99,6 +99,8 @@ pub enum ApiError {
         missing: String,
         base: Option<String>,
     },
+    #[error(transparent)]
+    Document(#[from] karte_docs::DocsError),
 }
 
 impl Lookup {
@@ -174,6 +176,11 @@ impl ApiError {
             ApiError::BundleAlreadyImported { .. } => ErrorCode::BundleAlreadyImported,
             ApiError::BundleRefusedChart { .. } => ErrorCode::BundleRefusedChart,
             ApiError::BundleGap { .. } => ErrorCode::BundleGap,
+            ApiError::Document(
+                karte_docs::DocsError::FontUnreadable { .. }
+                | karte_docs::DocsError::FontInvalid { .. },
+            ) => ErrorCode::DocumentFontMissing,
+            ApiError::Document(_) => ErrorCode::DocumentFailed,
         }
     }
 }

@@ -33,6 +33,9 @@ pub enum Permission {
     ManageUsers,
     /// Enrolling the device at a hub.
     EnrolDevice,
+    /// Approving a document saved in a chart (報告書, 計画書, 記録書)
+    /// that someone else saved: the station's manager or a doctor.
+    ApproveDocuments,
 }
 
 impl Permission {
@@ -45,6 +48,7 @@ impl Permission {
         Permission::Export,
         Permission::ManageUsers,
         Permission::EnrolDevice,
+        Permission::ApproveDocuments,
     ];
 
     /// The table: the roles that may take this action. An administrator may
@@ -59,6 +63,7 @@ impl Permission {
             | Permission::ResolveReviews
             | Permission::Export => &[Nurse, Doctor, Admin],
             Permission::ManageUsers | Permission::EnrolDevice => &[Admin],
+            Permission::ApproveDocuments => &[Doctor, Admin],
         }
     }
 
@@ -80,6 +85,7 @@ impl Permission {
             }
             Permission::ManageUsers => "add users",
             Permission::EnrolDevice => "enrol this device at a hub",
+            Permission::ApproveDocuments => "approve documents",
         }
     }
 

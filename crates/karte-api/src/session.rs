@@ -5,6 +5,7 @@ mod app_values;
 mod bundle;
 mod casualty;
 mod device_lock;
+mod document;
 mod identity;
 mod paperwork;
 mod peer;
@@ -774,28 +775,6 @@ impl Session {
         }
         bundle.finish()?;
         Ok(ids.len())
-    }
-
-    /// The chart for a document that leaves the vault as a file (a PDF of
-    /// the 訪問看護報告書 and the like): taking clinical content out of the
-    /// vault, so it needs the export permission and is recorded in the audit
-    /// log as `export pdf-KIND`, with `detail` (e.g. the month).
-    pub fn export_document(
-        &mut self,
-        id: &PatientId,
-        kind: &str,
-        detail: String,
-    ) -> Result<ChartView, ApiError> {
-        self.require(Permission::Export)?;
-        let view = self.load(id)?.chart.view()?;
-        self.audit(
-            AuditAction::Export {
-                format: format!("pdf-{kind}"),
-            },
-            Some(id.clone()),
-            detail,
-        )?;
-        Ok(view)
     }
 
     // ---- demo data ----

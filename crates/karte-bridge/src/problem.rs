@@ -60,6 +60,7 @@ fn status_for(code: ErrorCode) -> StatusCode {
         BundleMalformed | BundleTampered | BundleTruncated => StatusCode::UNPROCESSABLE_ENTITY,
         BundleRefusedChart | BundleGap => StatusCode::UNPROCESSABLE_ENTITY,
         BundleAlreadyImported => StatusCode::CONFLICT,
+        DocumentFontMissing | DocumentFailed => StatusCode::INTERNAL_SERVER_ERROR,
         Locked | DeviceLocked => StatusCode::LOCKED,
         NoVault | UnknownPatient | UnknownEntry | UnknownReview | UnknownOperation | NotFound
         | PhotoNotHere => StatusCode::NOT_FOUND,

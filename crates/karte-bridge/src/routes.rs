@@ -61,10 +61,11 @@ pub fn router(bridge: Bridge) -> Router {
 const MAX_REQUEST_BYTES: usize = karte_photo::MAX_PHOTO_BYTES / 3 * 4 + 64 * 1024;
 
 /// The page may run only its own scripts and wasm, and talk only to the
-/// bridge.
+/// bridge; it may frame only the `blob:` URLs it made itself (a document's
+/// PDF shown in the page).
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
-     frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+     frame-src blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// The page at `/` when the bridge was started without the built UI; it
 /// holds no patient data and so needs no token.

@@ -8,7 +8,9 @@
 //! name and birth date carry a data-absent-reason) and each triage an
 //! Observation; a consultation is a visit, so its Encounter, with its
 //! J-SPEED sheet an Observation of the encounter; the daily report's
-//! counts are MeasureReports (`daily_report_bundle`).
+//! counts are MeasureReports (`daily_report_bundle`). Documents saved in
+//! the chart (報告書, 計画書, 記録書) are each a Composition of their parts
+//! and a DocumentReference to it, final once approved.
 //!
 //! The export is a pure function of the charts and the time handed in:
 //! resource ids are derived from the entries' ULIDs, never drawn at random,
@@ -20,6 +22,7 @@ mod allergy;
 mod base64;
 mod condition;
 mod datatypes;
+mod document;
 mod encounter;
 mod ids;
 mod measure;
@@ -152,4 +155,5 @@ fn chart_entries(chart: &ChartView, generated_at: Timestamp, entries: &mut Vec<E
         &visit_ids,
     ));
     entries.extend(triage::triages(chart, &subject));
+    entries.extend(document::documents(&chart.documents, &subject));
 }

@@ -12,7 +12,7 @@
 //! ├─ attachments (wound photos, by content hash): { <ULID>: entry }
 //! ├─ triage: { <ULID>: entry of kind casualty | triage | transport }
 //! ├─ reviews: { <review id>: JSON text }       review_resolutions: { <review id>: JSON text }
-//! └─ care_tasks: {} (reserved)
+//! └─ care_tasks (documents: 報告書, 計画書, 記録書): { <ULID>: entry }
 //! ```
 //!
 //! An entry is one flat map: its input's fields as serde writes them, nested
@@ -26,8 +26,8 @@
 //! must see two notes to review, not one interleaving of both.
 
 use karte_types::{
-    AllergyInput, AssessmentInput, ConditionInput, Jcs, MedicationInput, OrderInput, PhotoInput,
-    TriageTagInput, ValidationErrors, VisitInput,
+    AllergyInput, AssessmentInput, ConditionInput, DocumentEntryInput, Jcs, MedicationInput,
+    OrderInput, PhotoInput, TriageTagInput, ValidationErrors, VisitInput,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -43,11 +43,11 @@ pub(crate) const ALLERGY_ASSESSMENT: &str = "allergy_assessment";
 pub(crate) const NO_KNOWN_ALLERGIES: &str = "no_known_allergies";
 pub(crate) const REVIEWS: &str = "reviews";
 pub(crate) const RESOLUTIONS: &str = "review_resolutions";
-/// Containers for features still to come (care-plan tasks). They are made
-/// now so that no later version has to create a container on first use.
-/// (`orders`, `assessments`, `triage` and `attachments` were reserved so
-/// from the first chart on, and are collections now.)
-pub(crate) const RESERVED: [&str; 1] = ["care_tasks"];
+/// Containers for features still to come, made from the first chart on so
+/// that no later version has to create a container on first use. None is
+/// left: `orders`, `assessments`, `triage`, `attachments` and `care_tasks`
+/// (now the documents) were reserved so, and are collections now.
+pub(crate) const RESERVED: [&str; 0] = [];
 
 /// The maps at the root besides the patient and the allergy assessment,
 /// in the order a chart's first change has made them since the first
@@ -89,10 +89,14 @@ pub(crate) enum Collection {
     /// Wound photos: entries naming an attachment by its content hash (the
     /// container reserved at creation as `attachments`).
     Photos,
+    /// Documents saved in the chart (報告書, 計画書, 記録書), with their
+    /// approval (the container reserved at creation as `care_tasks`: a
+    /// 計画書 is the care plan).
+    Documents,
 }
 
 impl Collection {
-    pub(crate) const ALL: [Collection; 8] = [
+    pub(crate) const ALL: [Collection; 9] = [
         Collection::Allergies,
         Collection::Conditions,
         Collection::Medications,
@@ -101,6 +105,7 @@ impl Collection {
         Collection::Assessments,
         Collection::Triage,
         Collection::Photos,
+        Collection::Documents,
     ];
 
     /// The root key of the collection's map.
@@ -114,6 +119,7 @@ impl Collection {
             Collection::Assessments => "assessments",
             Collection::Triage => "triage",
             Collection::Photos => "attachments",
+            Collection::Documents => "care_tasks",
         }
     }
 
@@ -250,6 +256,13 @@ impl EntryInput for AssessmentInput {
 
 impl EntryInput for PhotoInput {
     const COLLECTION: Collection = Collection::Photos;
+    fn check(&self) -> Result<(), ValidationErrors> {
+        self.validate()
+    }
+}
+
+impl EntryInput for DocumentEntryInput {
+    const COLLECTION: Collection = Collection::Documents;
     fn check(&self) -> Result<(), ValidationErrors> {
         self.validate()
     }

@@ -7,8 +7,8 @@
 use automerge::{Automerge, ReadDoc};
 use karte_types::{
     Allergy, AllergyStatus, Assessment, Casualty, ChartView, Condition, Consultation, Demographics,
-    EntryId, EntryMeta, Identification, Medication, Order, OrderSummary, PatientId, PatientSummary,
-    Photo, Scale, Timestamp, Transport, Triage, TriageTag, TriageTagInput, Visit,
+    DocumentEntry, EntryId, EntryMeta, Identification, Medication, Order, OrderSummary, PatientId,
+    PatientSummary, Photo, Scale, Timestamp, Transport, Triage, TriageTag, TriageTagInput, Visit,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -53,6 +53,7 @@ pub(crate) fn chart_view(doc: &Automerge, id: &PatientId) -> Result<ChartView, R
         orders,
         assessments,
         triage: triage_tag(doc)?,
+        documents: documents(doc)?,
     };
     view.settle(nka);
     Ok(view)
@@ -80,6 +81,14 @@ pub(crate) fn photos(doc: &Automerge) -> Result<Vec<Photo>, RecordError> {
     let mut photos = entries(doc, |meta, input| Photo { meta, input })?;
     photos.sort_by(|a, b| (a.input.taken_at, &a.meta.id).cmp(&(b.input.taken_at, &b.meta.id)));
     Ok(photos)
+}
+
+/// The document entries of a chart, oldest first by when they were saved.
+pub(crate) fn documents(doc: &Automerge) -> Result<Vec<DocumentEntry>, RecordError> {
+    let mut documents = entries(doc, |meta, input| DocumentEntry { meta, input })?;
+    documents
+        .sort_by(|a, b| (a.meta.recorded_at, &a.meta.id).cmp(&(b.meta.recorded_at, &b.meta.id)));
+    Ok(documents)
 }
 
 /// The orders of a chart, earliest period first.

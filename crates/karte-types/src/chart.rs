@@ -352,6 +352,9 @@ pub struct ChartView {
     /// triage and transport. Empty for most charts.
     #[serde(default)]
     pub triage: crate::TriageTag,
+    /// Documents saved in the chart (報告書, 計画書, 記録書), oldest first.
+    #[serde(default)]
+    pub documents: Vec<crate::DocumentEntry>,
 }
 
 impl ChartView {

@@ -196,6 +196,10 @@ error_codes! {
     BundleRefusedChart = "bundle_refused_chart",
     /// A bundle with changes whose earlier changes this device lacks.
     BundleGap = "bundle_gap",
+    /// The Japanese font documents are set in cannot be read on this device.
+    DocumentFontMissing = "document_font_missing",
+    /// A document's PDF could not be made.
+    DocumentFailed = "document_failed",
     // The fronts: the local bridge, the Tauri shell and the UI itself.
     UnknownOperation = "unknown_operation",
     MalformedRequest = "malformed_request",

@@ -141,6 +141,20 @@ macro_rules! for_each_operation {
             /// Whether this device is reachable, and the last exchange with
             /// each device.
             app nearby_state() -> $crate::NearbyState;
+            /// A document's draft, prefilled from the chart (報告書 of a
+            /// month, 計画書 or 記録書Ⅰ as of a day, 記録書Ⅱ of a visit),
+            /// for the nurse to edit before it is printed.
+            session document_draft(patient: $crate::PatientId, request: $crate::DocumentRequest) -> $crate::DocumentDraft;
+            /// The A4 PDF of a draft as it stands, audited as an export.
+            session document_pdf(patient: $crate::PatientId, draft: $crate::DocumentDraft) -> $crate::Base64Bytes;
+            /// Saves a draft as a document entry of the chart, unapproved.
+            session save_document(patient: $crate::PatientId, draft: $crate::DocumentDraft) -> $crate::EntryId;
+            /// Rewrites a saved document's draft; refused once it is approved.
+            session update_document(patient: $crate::PatientId, entry: $crate::EntryId, draft: $crate::DocumentDraft) -> ();
+            /// Approves a saved document: by a second person, not the one
+            /// who saved it; who and when are recorded, and it is not
+            /// edited after (it can still be marked entered-in-error).
+            session approve_document(patient: $crate::PatientId, entry: $crate::EntryId) -> ();
         }
     };
 }

@@ -220,6 +220,7 @@ mod tests {
             orders: vec![],
             assessments: vec![],
             triage: Default::default(),
+            documents: Vec::new(),
         }
     }
 

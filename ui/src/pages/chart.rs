@@ -112,6 +112,7 @@ pub fn ChartPage(props: &ChartPageProps) -> Html {
                         <button type="button" class="primary" data-testid="record-consultation" onclick={go(Page::RecordConsultation(id.clone()))}>{ tr.t("chart-record-consultation") }</button>
                     }
                     <RouteButton patient={id.clone()} />
+                    <button type="button" class="secondary" data-testid="documents-open" onclick={go(Page::Documents(id.clone()))}>{ tr.t("chart-documents") }</button>
                     <button type="button" class="secondary" data-testid="edit-patient" onclick={go(Page::EditPatient(id.clone()))}>{ tr.t("chart-edit-patient") }</button>
                     <button type="button" class="secondary" data-testid="add-allergy" onclick={go(Page::AddAllergy(id.clone()))}>{ tr.t("chart-add-allergy") }</button>
                     if chart.allergy_status == AllergyStatus::NotRecorded {
@@ -129,6 +130,7 @@ pub fn ChartPage(props: &ChartPageProps) -> Html {
                     onaddmedication={let s = state.clone(); let id = id.clone(); Callback::from(move |_| s.dispatch(Action::Navigate(Page::AddMedication(id.clone()))))} />
                 <VisitTimeline chart={chart.clone()} />
                 <crate::components::WoundPhotos patient={id.clone()} chart={chart.clone()} />
+                <crate::pages::documents::ChartDocuments patient={id.clone()} chart={chart.clone()} />
                 if let Some(address) = &chart.patient.address {
                     <p class="muted">{ format!("{}: {address}", tr.t("field-address")) }</p>
                 }

@@ -7,6 +7,7 @@ pub mod carry;
 pub mod casualty_board;
 pub mod chart;
 pub mod daily_report;
+pub mod documents;
 pub mod enrol;
 pub mod entry_form;
 pub mod first_run;

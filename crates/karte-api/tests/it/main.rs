@@ -5,6 +5,7 @@ mod app;
 mod bundle;
 mod casualty;
 mod casualty_sync;
+mod document;
 mod hub;
 mod identify;
 mod lock;

@@ -92,6 +92,20 @@ const OPERATIONS: &[Row] = &[
     row("nearby_sync", CLERK, Permitted::FailsWith("not_enrolled")),
     row("nearby_listen", CLERK, Permitted::FailsWith("not_enrolled")),
     row("nearby_state", NOBODY, Permitted::Succeeds),
+    row("document_draft", NOBODY, Permitted::Succeeds),
+    row("document_pdf", CLERK, Permitted::Succeeds),
+    row("save_document", CLERK, Permitted::Succeeds),
+    // The fixture's entry is a visit, not a document.
+    row(
+        "update_document",
+        CLERK,
+        Permitted::FailsWith("unknown_entry"),
+    ),
+    row(
+        "approve_document",
+        &[Role::Nurse, Role::Clerk],
+        Permitted::FailsWith("unknown_entry"),
+    ),
     row("echo", NOBODY, Permitted::Succeeds),
     row("lock", NOBODY, Permitted::Succeeds),
 ];
@@ -135,6 +149,18 @@ struct Fixture {
     patient: PatientId,
     no_allergies: PatientId,
     entry: EntryId,
+}
+
+/// A 計画書's draft as a front sends it.
+fn plan_draft() -> Value {
+    json!({
+        "kind": "plan",
+        "patient": {"name": "山田 太郎", "birth": "1940-03-15", "address": "", "care_level": ""},
+        "made": "2026-11-30", "reviewed": null, "goals": "自宅で過ごす", "problems": [],
+        "materials": "", "notes": "",
+        "station": {"name": "", "manager": "", "address": "", "phone": ""},
+        "physician": {"name": "", "institution": ""},
+    })
 }
 
 fn arguments(operation: &str, role: Role, fixture: &Fixture) -> Value {
@@ -212,6 +238,14 @@ fn arguments(operation: &str, role: Role, fixture: &Fixture) -> Value {
         "nearby_devices" => json!({"wait_ms": 10}),
         "nearby_sync" => json!({"peer": "127.0.0.1:1"}),
         "nearby_listen" => json!({"on": true}),
+        "document_draft" => json!({"patient": patient, "request": {
+            "kind": "report", "month": "2026-11",
+        }}),
+        "document_pdf" | "save_document" => json!({"patient": patient, "draft": plan_draft()}),
+        "update_document" => {
+            json!({"patient": patient, "entry": fixture.entry, "draft": plan_draft()})
+        }
+        "approve_document" => json!({"patient": patient, "entry": fixture.entry}),
         _ => json!({}),
     }
 }
@@ -323,9 +357,6 @@ fn export_share_users_and_demo_data_are_guarded_too() {
         ("export_fhir", Some(Permission::Export), |s, p| {
             s.export_fhir(Some(p), std::io::sink()).map(drop)
         }),
-        ("export_document", Some(Permission::Export), |s, p| {
-            s.export_document(p, "report", "2026-11".into()).map(drop)
-        }),
         ("share", Some(Permission::Export), |s, p| {
             s.share(p, "org-2")
         }),
@@ -389,6 +420,7 @@ fn only_nurses_doctors_and_administrators_may_write_clinical_content() {
         (Permission::Export, &[Nurse, Doctor, Admin]),
         (Permission::ManageUsers, &[Admin]),
         (Permission::EnrolDevice, &[Admin]),
+        (Permission::ApproveDocuments, &[Doctor, Admin]),
     ];
     assert_eq!(expected.len(), Permission::ALL.len());
     for (permission, roles) in expected {

@@ -63,6 +63,7 @@ impl ChartBuilder {
                 orders: Vec::new(),
                 assessments: Vec::new(),
                 triage: Default::default(),
+                documents: Vec::new(),
             },
             counter: 0,
             last: None,

@@ -5,6 +5,7 @@
 mod casualty;
 mod chart;
 mod consultation;
+mod document;
 mod jp_core;
 mod json;
 mod scales;

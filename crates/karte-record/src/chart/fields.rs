@@ -85,7 +85,7 @@ fn needs_write<R: ReadDoc>(
 }
 
 /// Writes the JSON leaf `value` at `obj[key]` if it must be.
-fn write_leaf(
+pub(super) fn write_leaf(
     tx: &mut Transaction<'_>,
     obj: &ObjId,
     key: &str,
@@ -130,6 +130,9 @@ pub(super) fn set_field(
             set_typed_field::<TriageTagInput>(tx, obj, field, value, settle, edit)
         }
         Collection::Photos => set_typed_field::<PhotoInput>(tx, obj, field, value, settle, edit),
+        Collection::Documents => {
+            set_typed_field::<karte_types::DocumentEntryInput>(tx, obj, field, value, settle, edit)
+        }
     }
 }
 

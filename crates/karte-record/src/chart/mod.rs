@@ -9,6 +9,7 @@
 //! field, which the edits build on, in `fields`.
 
 mod admit;
+mod documents;
 mod edits;
 mod fields;
 mod orders;

@@ -246,9 +246,9 @@ fn crafted() -> Vec<Crafted> {
             put(&[], "billing", 1.into()),
         ),
         (
-            "forbidden_change--reserved-container.bin",
+            "forbidden_change--document-not-an-entry.bin",
             "forbidden_change",
-            "keeps empty",
+            "where entry care_tasks/01J00000000000000000000000 goes",
             put(&["care_tasks"], "01J00000000000000000000000", 1.into()),
         ),
         (

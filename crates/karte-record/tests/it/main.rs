@@ -2,6 +2,7 @@
 
 mod admit;
 mod corrupt;
+mod documents;
 mod identify;
 mod incoming;
 mod incoming_properties;

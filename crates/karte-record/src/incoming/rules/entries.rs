@@ -7,8 +7,8 @@
 use std::collections::BTreeSet;
 
 use karte_types::{
-    AllergyInput, AssessmentInput, ConditionInput, EntryId, MedicationInput, OrderInput,
-    PhotoInput, TriageTagInput, VisitInput,
+    AllergyInput, AssessmentInput, ConditionInput, DocumentEntryInput, EntryId, MedicationInput,
+    OrderInput, PhotoInput, TriageTagInput, VisitInput,
 };
 use serde_json::{Map, Value, json};
 
@@ -146,6 +146,9 @@ impl Rule<'_> {
         if fields.is_empty() {
             return Ok(());
         }
+        if collection == Collection::Documents {
+            self.document_edit(&fields)?;
+        }
         let canonical = entry_keys(collection, &corrected).map_err(|why| {
             self.refuse.forbidden(format!(
                 "{place} as it corrects it is not a valid entry: {why}"
@@ -158,6 +161,60 @@ impl Rule<'_> {
             ))),
             None => Ok(()),
         }
+    }
+
+    /// A document entry's edit: none once it is approved; an approval
+    /// written whole (who, their name, when) by the change's author at its
+    /// time, who is not the one who saved the document.
+    fn document_edit(&self, fields: &[&String]) -> Result<(), RecordError> {
+        const APPROVAL: [&str; 3] = ["approved_by", "approved_by_name", "approved_at"];
+        let place = &self.patch.place;
+        let before = read_map(self.chart, &self.patch.obj);
+        if before.get("approved_at").is_some_and(|a| !a.is_null()) {
+            return Err(self.refuse.forbidden(format!(
+                "it edits {place}, an approved document; an approved document is not edited"
+            )));
+        }
+        let approving: Vec<&&String> = fields
+            .iter()
+            .filter(|f| APPROVAL.contains(&f.as_str()))
+            .collect();
+        if approving.is_empty() {
+            return Ok(());
+        }
+        let written = |key: &str| {
+            self.patch
+                .writes
+                .iter()
+                .find(|w| w.key == key)
+                .map(|w| &w.value)
+        };
+        let (Some(by), Some(name), Some(at)) = (
+            written("approved_by"),
+            written("approved_by_name"),
+            written("approved_at"),
+        ) else {
+            return Err(self.refuse.forbidden(format!(
+                "it writes part of the approval of {place}; an approval names who, their name and when, at once"
+            )));
+        };
+        if fields.len() != APPROVAL.len() {
+            return Err(self.refuse.forbidden(format!(
+                "it approves {place} and edits it in the same write"
+            )));
+        }
+        if Some(by) != self.by.author.get("user") || *at != self.by.at || name.is_null() {
+            return Err(self.refuse.misattributed(format!(
+                "it records the approval of {place} as by {by} at {at}, but the change is by {}",
+                self.by.describe()
+            )));
+        }
+        if before.get("recorded_by.user") == Some(by) {
+            return Err(self.refuse.forbidden(format!(
+                "it approves {place} by the one who saved it; a document is approved by a second person"
+            )));
+        }
+        Ok(())
     }
 
     /// An entry marked entered-in-error: once, with a reason, by the
@@ -219,5 +276,6 @@ fn entry_keys(collection: Collection, flat: &Value) -> Result<BTreeSet<String>, 
         Collection::Assessments => keys::<AssessmentInput>(flat),
         Collection::Triage => keys::<TriageTagInput>(flat),
         Collection::Photos => keys::<PhotoInput>(flat),
+        Collection::Documents => keys::<DocumentEntryInput>(flat),
     }
 }
