@@ -137,6 +137,7 @@ fn entry_metas(view: &ChartView) -> impl Iterator<Item = &karte_types::EntryMeta
         .chain(view.visits.iter().map(|e| &e.meta))
         .chain(view.orders.iter().map(|e| &e.meta))
         .chain(view.assessments.iter().map(|e| &e.meta))
+        .chain(view.documents.iter().map(|e| &e.meta))
         .chain(view.triage.registrations.iter().map(|e| &e.meta))
         .chain(view.triage.history.iter().map(|e| &e.meta))
         .chain(view.triage.transports.iter().map(|e| &e.meta))

@@ -777,6 +777,15 @@ pub enum DocumentCommand {
     /// YYYY-MM-DD when that day has one visit).
     #[command(alias = "記録書2", alias = "記録書Ⅱ")]
     Record2(DocumentRecord2),
+    /// Approves a document saved in the chart (--save): by a doctor or
+    /// administrator who did not save it; it is not edited after.
+    #[command(alias = "承認")]
+    Approve {
+        patient: String,
+        /// The document entry, by its id (or the start of it), as
+        /// `karte chart show` lists it.
+        entry: String,
+    },
 }
 
 /// The station that writes a document, as its forms show it.
@@ -808,6 +817,10 @@ pub struct DocumentReport {
     pub pdf: PathBuf,
     #[command(flatten)]
     pub station: StationFlags,
+    /// Also save the document in the chart, unapproved, with who made it
+    /// (its entry id is printed; approve it with `karte document approve`).
+    #[arg(long)]
+    pub save: bool,
     /// The day of the report, YYYY-MM-DD (default: today in Japan).
     #[arg(long)]
     pub date: Option<String>,
@@ -823,6 +836,10 @@ pub struct DocumentOnDay {
     pub pdf: PathBuf,
     #[command(flatten)]
     pub station: StationFlags,
+    /// Also save the document in the chart, unapproved, with who made it
+    /// (its entry id is printed; approve it with `karte document approve`).
+    #[arg(long)]
+    pub save: bool,
     /// The day the document is made, YYYY-MM-DD (default: today in Japan);
     /// the 指示書 in force that day is the one shown.
     #[arg(long)]
@@ -844,6 +861,10 @@ pub struct DocumentRecord2 {
     pub pdf: PathBuf,
     #[command(flatten)]
     pub station: StationFlags,
+    /// Also save the document in the chart, unapproved, with who made it
+    /// (its entry id is printed; approve it with `karte document approve`).
+    #[arg(long)]
+    pub save: bool,
 }
 
 #[derive(Debug, Subcommand)]

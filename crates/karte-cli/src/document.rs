@@ -28,6 +28,7 @@ pub fn run(cli: &Cli, command: &DocumentCommand) -> Result<()> {
         DocumentCommand::Plan(args) => plan(cli, args),
         DocumentCommand::Record1(args) => record1(cli, args),
         DocumentCommand::Record2(args) => record2(cli, args),
+        DocumentCommand::Approve { patient, entry } => approve(cli, patient, entry),
     }
 }
 
@@ -65,14 +66,16 @@ pub(crate) fn write_pdf(
 }
 
 /// The draft asked for, with the station's details from the flags, made
-/// into a PDF by the API and written whole to `path`. A missing font is
-/// said in both languages, as before anything was exported.
+/// into a PDF by the API and written whole to `path`, then, with `save`,
+/// saved in the chart (the entry's id printed on stdout). A missing font
+/// is said in both languages, as before anything was exported.
 fn make(
     session: &mut Session,
     patient: &PatientId,
     request: &DocumentRequest,
     station: DocumentStation,
     path: &std::path::Path,
+    save: bool,
 ) -> Result<DocumentDraft> {
     let mut draft = session.document_draft(patient, request)?;
     *draft.station_mut() = station;
@@ -86,7 +89,25 @@ fn make(
         Err(error) => return Err(error.into()),
     };
     output_file::write_whole(path, |out| Ok(out.write_all(&pdf.0)?))?;
+    if save {
+        let entry = session.save_document(patient, &draft)?;
+        eprintln!(
+            "{}をカルテに保存しました（未承認） / saved the document in the chart (not approved yet)",
+            draft.kind().label_ja()
+        );
+        println!("{entry}");
+    }
     Ok(draft)
+}
+
+/// `karte document approve`: a saved document approved by a second person.
+fn approve(cli: &Cli, patient: &str, entry: &str) -> Result<()> {
+    let mut session = open(cli)?;
+    let patient = session.resolve_patient(patient)?;
+    let entry = session.resolve_entry(&patient, entry)?;
+    session.approve_document(&patient, &entry)?;
+    println!("document {entry} approved by {}", session.user().name);
+    Ok(())
 }
 
 fn report(cli: &Cli, args: &DocumentReport) -> Result<()> {
@@ -104,7 +125,14 @@ fn report(cli: &Cli, args: &DocumentReport) -> Result<()> {
         date: written,
         visit: None,
     };
-    let draft = make(&mut session, &patient, &request, station, &args.pdf)?;
+    let draft = make(
+        &mut session,
+        &patient,
+        &request,
+        station,
+        &args.pdf,
+        args.save,
+    )?;
     let DocumentDraft::Report(report) = draft else {
         unreachable!("a report was asked for")
     };
@@ -144,7 +172,14 @@ fn document_on_day(cli: &Cli, args: &DocumentOnDay, kind: DocumentKind) -> Resul
         date: Some(day),
         visit: None,
     };
-    let draft = make(&mut session, &patient, &request, station, &args.pdf)?;
+    let draft = make(
+        &mut session,
+        &patient,
+        &request,
+        station,
+        &args.pdf,
+        args.save,
+    )?;
     if draft.physician().is_some_and(|p| p.name.is_empty()) {
         eprintln!(
             "⚠ {day} に有効な指示書がありません: 主治医の欄は空白です / no 指示書 in force on {day}: the physician is left blank"
@@ -190,7 +225,14 @@ fn record2(cli: &Cli, args: &DocumentRecord2) -> Result<()> {
         date: day,
         visit,
     };
-    let draft = make(&mut session, &patient, &request, station, &args.pdf)?;
+    let draft = make(
+        &mut session,
+        &patient,
+        &request,
+        station,
+        &args.pdf,
+        args.save,
+    )?;
     let DocumentDraft::Record2(record) = draft else {
         unreachable!("a visit record was asked for")
     };

@@ -270,6 +270,7 @@ fn print_body(chart: &ChartView, today: Date) {
     }
 
     crate::paperwork::print_chart(chart, today);
+    documents(chart);
 
     println!("\n■ 訪問記録 / Visits ({})", chart.visits.len());
     for v in &chart.visits {
@@ -304,6 +305,29 @@ fn print_body(chart: &ChartView, today: Date) {
                 println!("    {letter}: {text}");
             }
         }
+    }
+}
+
+/// The documents saved in the chart, with who saved and who approved each.
+fn documents(chart: &ChartView) {
+    if chart.documents.is_empty() {
+        return;
+    }
+    println!("\n■ 書類 / Documents ({})", chart.documents.len());
+    for d in &chart.documents {
+        let i = &d.input;
+        let approval = match (&i.approved_by_name, i.approved_at) {
+            (Some(name), Some(at)) => format!("承認 approved: {name} {}", at.to_rfc3339()),
+            _ => "未承認 / not approved".to_owned(),
+        };
+        println!(
+            "  {} {}  {}  ({})  {approval}{}",
+            i.kind.label_ja(),
+            i.detail,
+            d.meta.id,
+            recorded(&d.meta),
+            entry_status(&d.meta)
+        );
     }
 }
 

@@ -458,3 +458,69 @@ fn the_intake_record_has_the_patient_the_order_and_what_is_known() {
     );
     assert!(audited(&vault, &patient, "export pdf-record1"));
 }
+
+#[test]
+fn a_report_saved_in_the_chart_is_approved_by_a_doctor_who_did_not_save_it() {
+    let vault = TestVault::new();
+    let patient = vault.add_yamada();
+    visit(&vault, &patient, "2026-11-03T10:00:00+09:00", "褥瘡は縮小");
+
+    let out = vault.dir.path().join("report.pdf");
+    let saved = ok(
+        &vault,
+        &[
+            "document",
+            "報告書",
+            &patient,
+            "--month",
+            "2026-11",
+            "--pdf",
+            out.to_str().unwrap(),
+            "--save",
+        ],
+    );
+    let entry = saved.trim();
+    assert!(!entry.is_empty(), "the entry's id is printed");
+    assert!(out.exists(), "the PDF is written as well");
+    let shown = ok(&vault, &["chart", "show", &patient]);
+    assert!(
+        shown.contains("■ 書類 / Documents (1)") && shown.contains("訪問看護報告書 2026-11"),
+        "{shown}"
+    );
+    assert!(shown.contains("未承認 / not approved"), "{shown}");
+
+    // The one who saved it may not approve it, even as an administrator.
+    let refused = vault.fails(&["document", "approve", &patient, entry]);
+    assert!(refused.contains("second person"), "{refused}");
+    let mut add = vault.command(&["user", "add", "ito", "--role", "doctor"]);
+    add.env("KARTE_NEW_PASSPHRASE", "ito's own passphrase");
+    assert!(add.output().unwrap().status.success(), "adding a doctor");
+
+    let approved = vault
+        .command(&["--user", "ito", "document", "承認", &patient, entry])
+        .env("KARTE_PASSPHRASE", "ito's own passphrase")
+        .env("KARTE_TEST_NOW", NOW)
+        .output()
+        .unwrap();
+    assert!(
+        approved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&approved.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&approved.stdout).trim(),
+        format!("document {entry} approved by ito")
+    );
+    let shown = ok(&vault, &["--user", "admin", "chart", "show", &patient]);
+    assert!(
+        shown.contains("承認 approved: ito 2026-12-02T09:00:00+09:00"),
+        "{shown}"
+    );
+    // Approved, it is not approved again.
+    let again = vault
+        .command(&["--user", "ito", "document", "approve", &patient, entry])
+        .env("KARTE_PASSPHRASE", "ito's own passphrase")
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+}
