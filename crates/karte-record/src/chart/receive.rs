@@ -102,7 +102,26 @@ impl Chart {
         saved: &[u8],
         edit: &Edit<'_>,
     ) -> Result<ReceivedChart, RecordError> {
-        let mut chart = Chart::load(actor, &[saved])?;
+        Chart::receive_loaded(Chart::load(actor, &[saved])?, edit)
+    }
+
+    /// [`Chart::receive_saved`] of a chart loaded already: `doc` as
+    /// loaded from the saved bytes received, or as [`check_loaded`]
+    /// returns it, taken under `actor`.
+    ///
+    /// [`check_loaded`]: crate::check_loaded
+    pub fn receive_checked(
+        actor: ActorId,
+        mut doc: Automerge,
+        edit: &Edit<'_>,
+    ) -> Result<ReceivedChart, RecordError> {
+        doc.set_actor(actor);
+        let id = check_layout(&doc)?;
+        Chart::receive_loaded(Chart { doc, id }, edit)
+    }
+
+    /// What receiving a chart whole records, once it is loaded.
+    fn receive_loaded(mut chart: Chart, edit: &Edit<'_>) -> Result<ReceivedChart, RecordError> {
         let received_heads = chart.doc.get_heads();
         let findings = chart.arrival_findings()?;
         chart.record_findings(findings, edit)?;
