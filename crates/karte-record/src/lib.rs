@@ -32,4 +32,4 @@ pub use automerge::{ActorId, Change, ChangeHash};
 pub use chart::{Chart, HeldChange, ReceivedChart};
 pub use error::RecordError;
 pub use history::{ChangeInfo, Edit, actor_for, actor_is_of_device};
-pub use incoming::{CLOCK_SLACK, Delivery, check_change, check_line};
+pub use incoming::{CLOCK_SLACK, Delivery, check_and_apply, check_change, check_loaded};

@@ -16,12 +16,14 @@ use std::collections::{HashMap, HashSet};
 
 use automerge::{Automerge, Change, ReadDoc};
 use flate2::Compression;
-use karte_types::DeviceId;
+use karte_types::{DeviceId, PatientId};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::parse_pushed_change;
 use crate::cover::{Authentication, AuthorKeys, CoverChange, check_covered};
-use crate::wire::{DocUpdate, Payload, TrustUpdate, deflate, from_postcard, inflate, to_postcard};
+use crate::wire::{
+    ChangeSignature, DocUpdate, Payload, TrustUpdate, deflate, from_postcard, inflate, to_postcard,
+};
 use crate::{AuthError, SyncError, WireError};
 
 /// One record of a bundle's body.
@@ -115,24 +117,38 @@ pub fn decode_body(
 /// changes one by one, each an uncompressed change chunk.
 pub fn update_changes(update: &DocUpdate) -> Result<Vec<Change>, SyncError> {
     match &update.payload {
-        Payload::Snapshot(saved) => {
-            let unreadable = |detail: String| AuthError::MalformedChange {
-                detail: format!("chart {} sent whole cannot be read ({detail})", update.doc),
-            };
-            // Automerge 0.12 panics on some malformed input.
-            let loaded = std::panic::catch_unwind(|| Automerge::load(saved))
-                .map_err(|_| unreadable("Automerge could not read it".to_owned()))?
-                .map_err(|error| unreadable(error.to_string()))?;
-            if !loaded.get_missing_deps(&[]).is_empty() {
-                return Err(unreadable("it lacks changes its changes depend on".to_owned()).into());
-            }
-            Ok(loaded.get_changes(&[]))
-        }
+        Payload::Snapshot(saved) => Ok(load_whole(&update.doc, saved)?.get_changes(&[])),
         Payload::Changes(list) => Ok(list
             .iter()
             .map(|bytes| parse_pushed_change(bytes))
             .collect::<Result<Vec<_>, _>>()?),
     }
+}
+
+/// How many changes an update carries, without listing a chart sent whole.
+pub fn update_change_count(update: &DocUpdate) -> Result<u64, SyncError> {
+    Ok(match &update.payload {
+        Payload::Snapshot(saved) => {
+            load_whole(&update.doc, saved)?.get_changes_meta(&[]).len() as u64
+        }
+        Payload::Changes(list) => list.len() as u64,
+    })
+}
+
+/// The chart `doc` sent whole, loaded; refused if it cannot be read or
+/// lacks a change its changes depend on.
+pub fn load_whole(doc: &PatientId, saved: &[u8]) -> Result<Automerge, SyncError> {
+    let unreadable = |detail: String| AuthError::MalformedChange {
+        detail: format!("chart {doc} sent whole cannot be read ({detail})"),
+    };
+    // Automerge 0.12 panics on some malformed input.
+    let loaded = std::panic::catch_unwind(|| Automerge::load(saved))
+        .map_err(|_| unreadable("Automerge could not read it".to_owned()))?
+        .map_err(|error| unreadable(error.to_string()))?;
+    if !loaded.get_missing_deps(&[]).is_empty() {
+        return Err(unreadable("it lacks changes its changes depend on".to_owned()).into());
+    }
+    Ok(loaded)
 }
 
 /// Why a chart of a bundle (or of any transport that carries charts with
@@ -186,7 +202,17 @@ pub fn authenticate_update(
     keys: &AuthorKeys,
     held: &dyn Fn(&[u8; 32]) -> bool,
 ) -> Result<Authenticated, UpdateRefusal> {
-    let changes = update_changes(update)?;
+    authenticate_changes(update_changes(update)?, &update.signatures, keys, held)
+}
+
+/// [`authenticate_update`] of an update's `changes`, listed already, and
+/// its `signatures`.
+pub fn authenticate_changes(
+    changes: Vec<Change>,
+    signatures: &[ChangeSignature],
+    keys: &AuthorKeys,
+    held: &dyn Fn(&[u8; 32]) -> bool,
+) -> Result<Authenticated, UpdateRefusal> {
     let carried: HashSet<[u8; 32]> = changes.iter().map(|c| c.hash().0).collect();
     for change in &changes {
         if held(&change.hash().0) {
@@ -199,9 +225,8 @@ pub fn authenticate_update(
         }
     }
     let list: Vec<CoverChange<'_>> = changes.iter().map(CoverChange::from).collect();
-    let how = check_covered(&list, &update.signatures, keys, held)?;
-    let by_hash: HashMap<[u8; 32], &DeviceId> = update
-        .signatures
+    let how = check_covered(&list, signatures, keys, held)?;
+    let by_hash: HashMap<[u8; 32], &DeviceId> = signatures
         .iter()
         .map(|signature| (signature.hash, &signature.device))
         .collect();

@@ -22,11 +22,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 
-use karte_record::{Chart, Edit, actor_is_of_device};
+use karte_record::{Chart, Edit, actor_is_of_device, check_loaded};
 use karte_store::{AuditAction, AuditEvent, BundleImportWrite, ReceivedDocument};
 use karte_sync::bundle::{
-    BundleRecord, UpdateRefusal, authenticate_update, decode_body, encode_body, tip_signatures,
-    update_changes,
+    BundleRecord, UpdateRefusal, authenticate_changes, authenticate_update, decode_body,
+    encode_body, load_whole, tip_signatures, update_change_count,
 };
 use karte_sync::client::{OutgoingWhole, WHOLE_CHART_MAX_BYTES};
 use karte_sync::cover::AuthorKeys;
@@ -40,7 +40,9 @@ use karte_types::{
 use serde::{Deserialize, Serialize};
 
 use super::Session;
-use super::sync::{Merged, Touched, in_parallel, kept_signatures, receive_whole};
+use super::sync::{
+    Merged, Touched, in_parallel, kept_signatures, receive_whole, store_received_whole,
+};
 use super::trust::{DeviceTrust, carried_cert_entry, list_entry};
 use crate::bundle_file::{BundleReader, BundleSender, bundle_id, open_bundle, write_bundle};
 use crate::{ApiError, Permission};
@@ -309,11 +311,9 @@ impl Session {
             detail: error.to_string(),
         };
         let body = decode_body(&body, Limits::PROTOCOL.max_inflated_bytes, |update| {
-            update_changes(update)
-                .map(|changes| changes.len() as u64)
-                .map_err(|error| WireError::Malformed {
-                    detail: error.to_string(),
-                })
+            update_change_count(update).map_err(|error| WireError::Malformed {
+                detail: error.to_string(),
+            })
         })
         .map_err(malformed)?;
         // The bundle's trust first: a newer list may revoke an author.
@@ -772,8 +772,12 @@ fn prepare_new_whole(
     let Payload::Snapshot(saved) = &update.payload else {
         return Err(refused(doc, "it is not a chart sent whole".to_owned()));
     };
-    let authenticated =
-        authenticate_update(update, keys, &|_| false).map_err(|refusal| match refusal {
+    // Loaded once: its changes listed for the cover rule, checked against
+    // it as loaded, and taken in as it is.
+    let loaded = load_whole(doc, saved).map_err(|error| refused(doc, error.to_string()))?;
+    let changes = loaded.get_changes(&[]);
+    let authenticated = authenticate_changes(changes, &update.signatures, keys, &|_| false)
+        .map_err(|refusal| match refusal {
             UpdateRefusal::Gap { missing } => ApiError::BundleGap {
                 chart: doc.clone(),
                 missing: hex::encode(missing),
@@ -781,12 +785,15 @@ fn prepare_new_whole(
             },
             UpdateRefusal::Refused(error) => refused(doc, error.to_string()),
         })?;
-    let bytes = authenticated.new_change_bytes();
-    let signer = |hash: &karte_record::ChangeHash| authenticated.signer.get(&hash.0).cloned();
-    Chart::check_received(None, doc, &bytes, signer, now)
+    let signer = |_: usize, change: &karte_record::Change| {
+        authenticated.signer.get(&change.hash().0).cloned()
+    };
+    let checked = check_loaded(loaded, doc, &authenticated.changes, signer, now)
         .map_err(|error| refused(doc, error.to_string()))?;
-    let merged =
-        receive_whole(actor, edit, doc, saved).map_err(|error| refused(doc, error.to_string()))?;
+    let received = Chart::receive_checked(actor.clone(), checked, edit)
+        .map_err(|error| refused(doc, error.to_string()))?;
+    let merged = store_received_whole(doc, saved, received)
+        .map_err(|error| refused(doc, error.to_string()))?;
     Ok((authenticated.signer.len() as u64, merged))
 }
 

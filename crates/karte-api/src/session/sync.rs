@@ -1029,7 +1029,19 @@ pub(super) fn receive_whole(
     doc: &PatientId,
     saved: &[u8],
 ) -> Result<Merged, ApiError> {
-    let received = Chart::receive_saved(actor.clone(), saved, edit)?;
+    store_received_whole(
+        doc,
+        saved,
+        Chart::receive_saved(actor.clone(), saved, edit)?,
+    )
+}
+
+/// What a chart received whole (`saved`, as `received` took it in) stores.
+pub(super) fn store_received_whole(
+    doc: &PatientId,
+    saved: &[u8],
+    received: karte_record::ReceivedChart,
+) -> Result<Merged, ApiError> {
     let chart = received.chart;
     if chart.id() != *doc {
         return Err(karte_record::RecordError::OtherChart(chart.id().to_string()).into());

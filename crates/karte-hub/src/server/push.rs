@@ -12,10 +12,12 @@
 //! one reads it, and the cover rule finds it again in the chart's history.
 //! The pushed changes of a chart are applied to the hub's copy together
 //! and each is checked against the copy as the changes before it leave it
-//! (`karte_record::check_line`); only when that fails are they checked and
-//! applied one by one, to name the change refused. A new chart that came
-//! whole has its saved bytes cached as its snapshot once stored, not
-//! saved again.
+//! (`karte_record::check_and_apply`, which checks them one by one only to
+//! name the change refused). A chart new to the hub that came whole and
+//! alone is not rebuilt from its changes: the document loaded to list
+//! them is the copy they are checked against (`karte_record::check_loaded`),
+//! and its saved bytes are cached as its snapshot once stored, not saved
+//! again. The charts of a push are loaded and checked on every core.
 //!
 //! The checks, in order: every chart id is sane; every change has the hash
 //! it claims, is signed by its author (or covered by a signed tip of its
@@ -35,14 +37,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use automerge::{Automerge, AutomergeError, ChangeHash, ReadDoc};
+use automerge::{Automerge, AutomergeError, Change, ChangeHash, ReadDoc};
 use axum::http::StatusCode;
-use karte_record::{Chart, Delivery, RecordError, check_change, check_line};
+use karte_record::{RecordError, check_and_apply, check_loaded};
 use karte_sync::cover::{Authentication, CoverChange, check_covered};
 use karte_sync::{ChangeInfo, DocHeads, DocPush, SignedChange, WholeChart, verify_change};
 use karte_types::{DeviceId, PatientId, Timestamp};
 
-use crate::server::blocking::run_blocking;
+use crate::server::blocking::{Window, run_blocking};
 use crate::server::chart_copy;
 use crate::server::problem::Problem;
 use crate::{
@@ -74,9 +76,16 @@ struct ReadWhole {
 /// The record of each pushed chart the hub holds, read once per push.
 type Records = HashMap<PatientId, Option<DocRecord>>;
 
-/// The saved bytes of each chart new to the hub that came whole and alone
-/// (no change pushed beside it): once stored, they are its snapshot.
-type NewWhole = HashMap<PatientId, Vec<u8>>;
+/// A chart new to the hub that came whole and alone (no change pushed
+/// beside it): the document as loaded, which its changes are checked
+/// against, and its saved bytes, which once stored are its snapshot.
+struct NewWholeChart {
+    loaded: Automerge,
+    saved: Vec<u8>,
+}
+
+/// Each chart new to the hub that came whole and alone.
+type NewWhole = HashMap<PatientId, NewWholeChart>;
 
 /// What a push did.
 #[derive(Debug, Default)]
@@ -129,10 +138,9 @@ pub(super) async fn receive<S: HubStore>(
             verified.push((doc, changes));
         }
     }
-    let (mut acked, mut batch, mut hashes) = (Vec::new(), Vec::new(), HashSet::new());
-    let mut to_cache = Vec::new();
-    let mut pushed_whole = Vec::new();
-    let mut received = 0usize;
+    // Each chart checked on a core of its own, taken back in push order.
+    let mut window = Window::new();
+    let mut applied = Vec::with_capacity(verified.len());
     for (doc, changes) in verified {
         // A chart the hub holds nothing of has nothing to load.
         let copy = match records.get(&doc).and_then(Option::as_ref) {
@@ -147,12 +155,27 @@ pub(super) async fn receive<S: HubStore>(
         // that came whole is cached as it came.
         let save =
             whole.is_none() && copy.unsaved + changes.len() > hub.config().snapshot_refresh_after;
-        let checked_doc = doc.clone();
         let pusher = device.id.clone();
-        let (saved, heads, changes) = run_blocking(move || {
-            apply_to_copy(copy.doc, &checked_doc, changes, &pusher, now, save)
-        })
-        .await?;
+        let work = move || {
+            let (loaded, saved_whole) = match whole {
+                Some(whole) => (Some(whole.loaded), Some(whole.saved)),
+                None => (None, None),
+            };
+            let done = apply_to_copy(copy.doc, loaded, &doc, changes, &pusher, now, save)?;
+            Ok((doc, up_to, saved_whole, done))
+        };
+        if let Some(done) = window.start(work).await {
+            applied.push(done?);
+        }
+    }
+    while let Some(done) = window.next().await {
+        applied.push(done?);
+    }
+    let (mut acked, mut batch, mut hashes) = (Vec::new(), Vec::new(), HashSet::new());
+    let mut to_cache = Vec::new();
+    let mut pushed_whole = Vec::new();
+    let mut received = 0usize;
+    for (doc, up_to, whole, (saved, heads, changes)) in applied {
         acked.push(DocHeads {
             doc: doc.clone(),
             heads,
@@ -285,36 +308,52 @@ fn group_by_doc(pushes: Vec<DocPush>, pusher: &DeviceId) -> Result<Vec<GroupedDo
     Ok(order)
 }
 
-/// Reads every chart sent whole: its changes, and those of them the hub
-/// holds already (which need no signature: they were checked when they
-/// came). Also keeps the saved bytes of each chart new to the hub that
-/// came whole and alone.
+/// Reads every chart sent whole, on every core: its changes, and those of
+/// them the hub holds already (which need no signature: they were checked
+/// when they came). Also keeps, of each chart new to the hub that came
+/// whole and alone, the document as loaded and its saved bytes.
 async fn read_whole_charts<S: HubStore>(
     hub: &Hub<S>,
     docs: Vec<GroupedDoc>,
     records: &Records,
 ) -> Result<(Vec<(GroupedDoc, Option<ReadWhole>)>, NewWhole), Problem> {
-    let mut out = Vec::with_capacity(docs.len());
-    let mut new_whole = NewWhole::new();
+    let mut window = Window::new();
+    let mut read = Vec::with_capacity(docs.len());
+    let mut loading = Vec::with_capacity(docs.len());
     for mut grouped in docs {
-        let Some(whole) = grouped.whole.take() else {
+        if let Some(whole) = grouped.whole.take() {
+            let doc = grouped.doc.clone();
+            let (tips, saved) = (whole.tips, whole.saved);
+            let work = move || {
+                let (loaded, changes) = read_saved(&doc, &saved)?;
+                Ok((tips, loaded, changes, saved))
+            };
+            if let Some(done) = window.start(work).await {
+                read.push(done?);
+            }
+            loading.push((grouped, true));
+        } else {
+            loading.push((grouped, false));
+        }
+    }
+    while let Some(done) = window.next().await {
+        read.push(done?);
+    }
+    let mut read = read.into_iter();
+    let mut out = Vec::with_capacity(loading.len());
+    let mut new_whole = NewWhole::new();
+    for (grouped, whole) in loading {
+        let Some((tips, loaded, changes, saved)) = whole.then(|| read.next()).flatten() else {
             out.push((grouped, None));
             continue;
         };
-        let doc = grouped.doc.clone();
-        let (tips, saved) = (whole.tips, whole.saved);
-        let (changes, saved) = run_blocking(move || {
-            let changes = read_saved(&doc, &saved)?;
-            Ok((changes, saved))
-        })
-        .await?;
         let held = if records.get(&grouped.doc).is_some_and(Option::is_some) {
             let hashes: Vec<[u8; 32]> = changes.iter().map(|c| c.hash().0).collect();
             let present = hub.store().present_changes(&grouped.doc, &hashes).await?;
             present.into_iter().collect()
         } else {
             if grouped.changes.is_empty() {
-                new_whole.insert(grouped.doc.clone(), saved);
+                new_whole.insert(grouped.doc.clone(), NewWholeChart { loaded, saved });
             }
             HashSet::new()
         };
@@ -330,10 +369,10 @@ async fn read_whole_charts<S: HubStore>(
     Ok((out, new_whole))
 }
 
-/// The changes of a saved chart, in causal order. Automerge checks, as it
-/// loads, that the changes it rebuilds hash to the heads the document
+/// A saved chart loaded, and its changes in causal order. Automerge checks,
+/// as it loads, that the changes it rebuilds hash to the heads the document
 /// records, so each change's hash is that of its bytes.
-fn read_saved(doc: &PatientId, saved: &[u8]) -> Result<Vec<automerge::Change>, Problem> {
+fn read_saved(doc: &PatientId, saved: &[u8]) -> Result<(Automerge, Vec<Change>), Problem> {
     let unreadable = |detail: String| {
         Problem::new(
             StatusCode::BAD_REQUEST,
@@ -353,7 +392,8 @@ fn read_saved(doc: &PatientId, saved: &[u8]) -> Result<Vec<automerge::Change>, P
             "it lacks changes that its changes depend on".to_owned(),
         ));
     }
-    Ok(loaded.get_changes(&[]))
+    let changes = loaded.get_changes(&[]);
+    Ok((loaded, changes))
 }
 
 pub(super) fn check_doc_id(doc: &PatientId) -> Result<(), Problem> {
@@ -554,9 +594,11 @@ type Applied = (Option<Vec<u8>>, Vec<[u8; 32]>, Vec<StoredChange>);
 
 /// Checks a chart's pushed changes against the hub's copy, and returns the
 /// copy with them applied (saved if `save`), its heads and the changes to
-/// store.
+/// store. `loaded` is a chart new to the hub that came whole and alone, as
+/// loaded: its changes are `changes`, and the copy (empty) is not needed.
 fn apply_to_copy(
-    mut copy: automerge::Automerge,
+    copy: Automerge,
+    loaded: Option<Automerge>,
     doc: &PatientId,
     changes: Vec<(SignedChange, ChangeInfo)>,
     pusher: &DeviceId,
@@ -592,52 +634,44 @@ fn apply_to_copy(
         seen.insert(info.hash);
     }
     // Judged as the author's: a relayed change is checked as if its author
-    // had pushed it. All at once first, each change read against the copy
-    // as the changes before it leave it; only when that fails one at a
-    // time, to name the change refused and why.
-    let signer_of = |signed: &SignedChange| signed.author.as_ref().unwrap_or(pusher).clone();
-    let line: Vec<automerge::Change> = changes.iter().map(|(_, i)| i.change.clone()).collect();
-    let checked = check_line(
-        &copy,
-        doc,
-        &line,
-        |i, _| Some(signer_of(&changes[i].0)),
-        received_at,
-    );
-    drop(line);
-    let one_by_one = checked.is_none();
-    if let Some(after) = checked {
-        copy = after;
-    }
-    // One at a time, so that each change is checked against the chart it
-    // applies to, and taken in with the chart checks every device makes of
-    // what it receives: the copy the next change is checked against is the
-    // copy itself, so each change is applied once. A change the hub has
-    // (pushed again after a lost answer) was checked when it came first.
-    // A refusal drops the copy with everything of the push.
-    let mut stored = Vec::with_capacity(changes.len());
-    for (signed, info) in changes {
-        if one_by_one && copy.get_change_meta_by_hash(&info.hash).is_none() {
-            // Judged as the author's: a relayed change is checked as if
-            // its author had pushed it.
-            let delivery = Delivery {
-                signer: signed.author.as_ref().unwrap_or(pusher),
-                received_at,
-            };
-            check_change(&copy, doc, &info.change, &delivery)
-                .map_err(|error| refused_edit(doc, error))?;
-            Chart::admit(&mut copy, doc, vec![info.change])
-                .map_err(|error| refused_chart(doc, error))?;
-        }
-        stored.push(StoredChange {
+    // had pushed it, with the chart checks every device makes of what it
+    // receives. A change the hub has (pushed again after a lost answer)
+    // was checked when it came first. A refusal drops the copy with
+    // everything of the push.
+    let (signed, line): (Vec<SignedChange>, Vec<Change>) = changes
+        .into_iter()
+        .map(|(signed, info)| (signed, info.change))
+        .unzip();
+    let signer_of =
+        |i: usize, _: &Change| Some(signed[i].author.as_ref().unwrap_or(pusher).clone());
+    let checked = match loaded {
+        Some(loaded) => check_loaded(loaded, doc, &line, signer_of, received_at),
+        None => check_and_apply(copy, doc, line, signer_of, received_at),
+    };
+    let copy = checked.map_err(|error| refused(doc, error))?;
+    let stored = signed
+        .into_iter()
+        .map(|signed| StoredChange {
             hash: signed.hash,
             bytes: signed.change,
             signature: signed.signature,
             author: signed.author,
-        });
-    }
+        })
+        .collect();
     let heads = copy.get_heads().into_iter().map(|h| h.0).collect();
     Ok((save.then(|| copy.save()), heads, stored))
+}
+
+/// A refused change, with the code a device gives when it refuses the
+/// same change from the hub: an edit Karte does not make, or one that
+/// would leave no valid chart.
+fn refused(doc: &PatientId, error: RecordError) -> Problem {
+    match error {
+        RecordError::ForbiddenChange { .. }
+        | RecordError::MisattributedChange { .. }
+        | RecordError::ImplausibleChangeTime { .. } => refused_edit(doc, error),
+        other => refused_chart(doc, other),
+    }
 }
 
 fn refused_chart(doc: &PatientId, error: RecordError) -> Problem {

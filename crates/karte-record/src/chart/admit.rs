@@ -38,17 +38,17 @@ impl Chart {
 }
 
 /// What [`admit`] applied.
-pub(super) struct Admitted {
+pub(crate) struct Admitted {
     /// The changes `doc` did not hold, in the order received, less a new
     /// chart's first change: what a merge must search for review items.
-    pub fresh: Vec<Change>,
+    pub(crate) fresh: Vec<Change>,
 }
 
 /// Checks `changes` and applies them to `doc`, a chart or, when it holds
 /// no change, a replica that has never held the chart. With `expected`, the
 /// chart must be that patient's. All or nothing: on error `doc` is as it
 /// was.
-pub(super) fn admit(
+pub(crate) fn admit(
     doc: &mut Automerge,
     expected: Option<&PatientId>,
     changes: Vec<Change>,

@@ -31,6 +31,7 @@ use crate::layout::{
 };
 use crate::{RecordError, bytes, view};
 
+pub(crate) use admit::admit as admit_changes;
 pub use receive::ReceivedChart;
 
 /// One patient's chart. Every method that changes it makes exactly one

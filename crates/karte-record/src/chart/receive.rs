@@ -14,7 +14,7 @@ use karte_types::{DeviceId, PatientId, PatientSummary, ReviewId, Timestamp};
 use super::admit::admit;
 use super::{Chart, check_layout, container};
 use crate::history::Edit;
-use crate::incoming::{Delivery, check_change, check_line};
+use crate::incoming::check_and_apply;
 use crate::layout::REVIEWS;
 use crate::{RecordError, bytes, review};
 
@@ -45,15 +45,13 @@ impl Chart {
 
     /// Checks the changes of `bytes`, received for the chart `patient`, in
     /// the order given (causal order, as the hub sends them), each against
-    /// the chart as the ones before it leave it (see [`check_change`]):
+    /// the chart as the ones before it leave it (see [`crate::check_change`]):
     /// `held` is this replica's chart, `None` for one it does not hold yet.
     /// `signer_of` names the device whose signature each change carries.
     /// Changes the chart has are skipped; nothing is applied.
     ///
-    /// The changes are checked together first ([`check_line`]: applied
-    /// once, each read against the chart at the changes before it); only
-    /// when that fails are they checked one by one, which names the change
-    /// refused.
+    /// The verdict is [`check_and_apply`]'s: the changes are checked
+    /// together first, and one by one only to name the change refused.
     pub fn check_received(
         held: Option<&Chart>,
         patient: &PatientId,
@@ -61,40 +59,10 @@ impl Chart {
         signer_of: impl Fn(&ChangeHash) -> Option<DeviceId>,
         received_at: Timestamp,
     ) -> Result<(), RecordError> {
-        let empty = Automerge::new();
-        let base = held.map_or(&empty, |chart| &chart.doc);
+        let base = held.map_or_else(Automerge::new, |chart| chart.doc.clone());
         let changes = bytes::changes(bytes)?;
         let signer = |_: usize, change: &automerge::Change| signer_of(&change.hash());
-        if check_line(base, patient, &changes, signer, received_at).is_some() {
-            return Ok(());
-        }
-        // The chart with the changes checked so far applied, copied only
-        // when there is a second change to check against it.
-        let mut working: Option<Automerge> = None;
-        let mut unapplied: Option<automerge::Change> = None;
-        for change in changes {
-            if let Some(previous) = unapplied.take() {
-                working
-                    .get_or_insert_with(|| base.clone())
-                    .apply_changes([previous])?;
-            }
-            let chart = working.as_ref().unwrap_or(base);
-            if chart.get_change_meta_by_hash(&change.hash()).is_some() {
-                continue;
-            }
-            let signer =
-                signer_of(&change.hash()).ok_or_else(|| RecordError::MisattributedChange {
-                    hash: change.hash().to_string(),
-                    why: "it carries no device's signature".to_owned(),
-                })?;
-            let delivery = Delivery {
-                signer: &signer,
-                received_at,
-            };
-            check_change(chart, patient, &change, &delivery)?;
-            unapplied = Some(change);
-        }
-        Ok(())
+        check_and_apply(base, patient, changes, signer, received_at).map(|_| ())
     }
 
     /// A chart this replica has never held, from bytes received from
@@ -134,7 +102,26 @@ impl Chart {
         saved: &[u8],
         edit: &Edit<'_>,
     ) -> Result<ReceivedChart, RecordError> {
-        let mut chart = Chart::load(actor, &[saved])?;
+        Chart::receive_loaded(Chart::load(actor, &[saved])?, edit)
+    }
+
+    /// [`Chart::receive_saved`] of a chart loaded already: `doc` as
+    /// loaded from the saved bytes received, or as [`check_loaded`]
+    /// returns it, taken under `actor`.
+    ///
+    /// [`check_loaded`]: crate::check_loaded
+    pub fn receive_checked(
+        actor: ActorId,
+        mut doc: Automerge,
+        edit: &Edit<'_>,
+    ) -> Result<ReceivedChart, RecordError> {
+        doc.set_actor(actor);
+        let id = check_layout(&doc)?;
+        Chart::receive_loaded(Chart { doc, id }, edit)
+    }
+
+    /// What receiving a chart whole records, once it is loaded.
+    fn receive_loaded(mut chart: Chart, edit: &Edit<'_>) -> Result<ReceivedChart, RecordError> {
         let received_heads = chart.doc.get_heads();
         let findings = chart.arrival_findings()?;
         chart.record_findings(findings, edit)?;

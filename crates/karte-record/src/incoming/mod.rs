@@ -35,7 +35,7 @@ use automerge::{Automerge, Change, ROOT, ReadDoc};
 
 use before::ChartBefore;
 use karte_types::{DeviceId, PatientId, Timestamp};
-pub use line::check_line;
+pub use line::{check_and_apply, check_loaded};
 
 use crate::RecordError;
 use crate::history::{CommitMessage, actor_is_of_device, parse_message};

@@ -488,17 +488,28 @@ proptest! {
         before.apply_changes(doc.get_changes(&[]).into_iter().take(split)).unwrap();
         let patient = chart.id();
         let expected = one_by_one(&before, &patient, &line, &signer_of, received_at);
-        let at_once =
-            karte_record::check_line(&before, &patient, &line, |_, c| signer_of(c), received_at);
-        prop_assert_eq!(at_once.is_some(), expected.is_ok(), "{:?}", expected);
-        if let Some(after) = at_once {
-            let mut heads = after.get_heads();
-            let mut one_by_one_doc = before.clone();
-            one_by_one_doc.apply_changes(line.clone()).unwrap();
-            let mut expected_heads = one_by_one_doc.get_heads();
-            heads.sort();
-            expected_heads.sort();
-            prop_assert_eq!(heads, expected_heads);
+        let at_once = karte_record::check_and_apply(
+            before.clone(),
+            &patient,
+            line.clone(),
+            |_, c| signer_of(c),
+            received_at,
+        );
+        match (&at_once, &expected) {
+            (Ok(after), Ok(())) => {
+                let mut heads = after.get_heads();
+                let mut one_by_one_doc = before.clone();
+                one_by_one_doc.apply_changes(line.clone()).unwrap();
+                let mut expected_heads = one_by_one_doc.get_heads();
+                heads.sort();
+                expected_heads.sort();
+                prop_assert_eq!(heads, expected_heads);
+            }
+            (Err(got), Err(want)) => {
+                prop_assert_eq!(got.code().as_str(), want.code().as_str());
+                prop_assert_eq!(got.to_string(), want.to_string());
+            }
+            _ => prop_assert!(false, "at once {at_once:?}, one by one {expected:?}"),
         }
         let held_chart = (split > 0).then(|| {
             Chart::load(automerge::ActorId::from([7u8; 16]), &[&before.save()]).unwrap()
@@ -520,6 +531,89 @@ proptest! {
                 prop_assert_eq!(got.to_string(), want.to_string());
             }
             _ => prop_assert!(false, "at once {received:?}, one by one {expected:?}"),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(proptest_config(48))]
+
+    /// A chart new to the receiver that came whole, taken as loaded
+    /// (`check_loaded`, which the hub runs on a chart pushed whole), gets
+    /// the verdict of checking its changes one by one into an empty chart,
+    /// and the same refusal: on honest histories of one or more authors,
+    /// on those with one change rewritten as a modified Karte could (a
+    /// delete, a forged author, a postdated change, …), and on those with
+    /// a second first change of the same patient added.
+    #[test]
+    fn a_chart_received_whole_gets_the_verdict_of_one_by_one(
+        (replicas, start, steps) in scenario(),
+        mutation in proptest::option::of(mutation()),
+        pick in any::<proptest::sample::Index>(),
+        second_first in any::<bool>(),
+    ) {
+        let mut r = Replicas::new(replicas, &start);
+        for step in &steps {
+            let _ = r.run(step);
+        }
+        let received_at = at(r.clock + 60);
+        let chart = &r.charts[0];
+        let doc = Automerge::load(&chart.save()).unwrap();
+        let mut line: Vec<automerge::Change> = doc.get_changes(&[]);
+        let i = pick.index(line.len());
+        let mut dishonest = second_first;
+        if let Some(mutation) = mutation
+            && !line[i].is_empty()
+        {
+            let forged = rewrite(line[i].raw_bytes(), |change| mutation.apply(change));
+            line[i] = automerge::Change::try_from(forged.as_slice()).unwrap();
+            dishonest = true;
+        }
+        if second_first {
+            let author = &r.authors[0];
+            let other = Chart::create(actor(author, 9), &chart.id(), &yamada(), &edit(author, 1))
+                .unwrap();
+            let other = Automerge::load(&other.save()).unwrap();
+            line.extend(other.get_changes(&[]));
+        }
+        // The chart as a device would save it: Automerge must take the
+        // changes (a rewritten change may no longer fit the ones after it).
+        let mut whole = Automerge::new();
+        let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            whole.apply_changes(line.clone())
+        }));
+        prop_assume!(matches!(applied, Ok(Ok(()))));
+        prop_assume!(whole.get_missing_deps(&[]).is_empty());
+        // Nor may the saved chart fail to load: the hub refuses such bytes
+        // as unreadable before any chart check.
+        let saved = whole.save();
+        let loaded = std::panic::catch_unwind(|| Automerge::load(&saved));
+        prop_assume!(matches!(loaded, Ok(Ok(_))));
+        let Ok(Ok(loaded)) = loaded else { unreachable!() };
+        let listed = loaded.get_changes(&[]);
+        let signer_of = |change: &automerge::Change| {
+            r.authors
+                .iter()
+                .find(|a| actor_is_of_device(change.actor_id(), &a.device))
+                .map(|a| a.device.clone())
+        };
+        let patient = chart.id();
+        let expected = one_by_one(&Automerge::new(), &patient, &listed, &signer_of, received_at);
+        let taken = karte_record::check_loaded(loaded, &patient, &listed, |_, c| signer_of(c), received_at);
+        match (&taken, &expected) {
+            (Ok(taken), Ok(())) => {
+                let mut heads = taken.get_heads();
+                let mut expected_heads = whole.get_heads();
+                heads.sort();
+                expected_heads.sort();
+                prop_assert_eq!(heads, expected_heads);
+                prop_assert!(!dishonest, "a dishonest chart passed");
+            }
+            (Err(got), Err(want)) => {
+                prop_assert_eq!(got.code().as_str(), want.code().as_str());
+                prop_assert_eq!(got.to_string(), want.to_string());
+            }
+            _ => prop_assert!(false, "taken whole {taken:?}, one by one {expected:?}"),
         }
     }
 }
