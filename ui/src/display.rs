@@ -134,6 +134,8 @@ pub const PROBLEM_CODES: &[ErrorCode] = &[
     ErrorCode::NotAnImage,
     ErrorCode::PhotoTooLarge,
     ErrorCode::PhotoNotHere,
+    ErrorCode::PhotoHashMismatch,
+    ErrorCode::PhotoNotNamed,
 ];
 
 #[cfg(test)]

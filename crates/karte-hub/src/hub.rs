@@ -8,6 +8,7 @@ use std::time::Duration;
 use karte_sync::{Limits, ReplayGuard};
 use karte_types::{PatientId, Timestamp};
 
+use crate::photos::{HubPhotos, PhotoStore};
 use crate::server::RequestGuard;
 use crate::{Clock, HubStore};
 
@@ -123,6 +124,11 @@ struct Inner<S> {
     config: HubConfig,
     arrivals: ArrivalQueue,
     guard: RequestGuard,
+    /// Where photos are kept; `None`: this hub keeps none.
+    photos: Option<Arc<HubPhotos>>,
+    /// Photos shown to be named by a chart (chart, content hash): a chart's
+    /// photo entries are never removed, so a pair once found stays true.
+    named_photos: Mutex<HashSet<(PatientId, [u8; 32])>>,
 }
 
 /// The charts whose cached snapshot's arrival is still to be worked out,
@@ -206,8 +212,19 @@ impl<S: HubStore> Hub<S> {
                 guard: RequestGuard::new(&config.guard),
                 config,
                 arrivals: ArrivalQueue::default(),
+                photos: None,
+                named_photos: Mutex::new(HashSet::new()),
             }),
         }
+    }
+
+    /// The hub keeps photos in `store` (sealed under the organisations'
+    /// data keys). Call before the hub is served.
+    pub fn with_photos(mut self, store: Arc<dyn PhotoStore>) -> Hub<S> {
+        Arc::get_mut(&mut self.inner)
+            .expect("photos are set before the hub is shared")
+            .photos = Some(Arc::new(HubPhotos::new(store)));
+        self
     }
 
     pub fn store(&self) -> &S {
@@ -236,6 +253,26 @@ impl<S> Hub<S> {
 
     pub(crate) fn guard(&self) -> &RequestGuard {
         &self.inner.guard
+    }
+
+    pub(crate) fn photos(&self) -> Option<&HubPhotos> {
+        self.inner.photos.as_deref()
+    }
+
+    /// Whether `chart` was shown to name the photo `hash` before.
+    pub(crate) fn known_named(&self, chart: &PatientId, hash: &[u8; 32]) -> bool {
+        let named = self.inner.named_photos.lock().expect("never poisoned");
+        named.contains(&(chart.clone(), *hash))
+    }
+
+    /// Notes that `chart` names the photo `hash`; the memory is bounded
+    /// (forgotten whole when full, then found again from the charts).
+    pub(crate) fn note_named(&self, chart: &PatientId, hash: &[u8; 32]) {
+        let mut named = self.inner.named_photos.lock().expect("never poisoned");
+        if named.len() >= 100_000 {
+            named.clear();
+        }
+        named.insert((chart.clone(), *hash));
     }
 }
 

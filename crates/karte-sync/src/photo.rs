@@ -47,11 +47,19 @@ pub struct PhotoRef {
     pub hash: [u8; 32],
 }
 
+/// A photo asked about, with its size as the chart entry naming it says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoAsk {
+    pub photo: PhotoRef,
+    pub size: u64,
+}
+
 /// What a device asks about photos.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PhotoRequest {
-    /// How much of each photo the hub holds.
-    Held { photos: Vec<PhotoRef> },
+    /// How much of each photo the hub holds (an upload under way is
+    /// found by the size asked).
+    Held { photos: Vec<PhotoAsk> },
     /// Bytes `offset..offset + bytes.len()` of a photo of `size` bytes.
     /// The hub takes them only at the offset it holds up to.
     Put {
@@ -203,7 +211,13 @@ mod tests {
     #[test]
     fn too_many_photos_or_too_large_a_piece_is_refused() {
         let many = PhotoRequest::Held {
-            photos: vec![photo(); MAX_PHOTOS_ASKED + 1],
+            photos: vec![
+                PhotoAsk {
+                    photo: photo(),
+                    size: 1
+                };
+                MAX_PHOTOS_ASKED + 1
+            ],
         };
         let mut body = PHOTO_REQUEST_MAGIC.to_vec();
         body.extend_from_slice(&to_postcard(&many));

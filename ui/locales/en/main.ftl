@@ -291,7 +291,9 @@ problem-bundle_refused_chart = A chart in this bundle failed the checks. Nothing
 problem-bundle_gap = This bundle continues changes this device does not have yet. Nothing was imported; import the earlier bundle first, or ask for a full bundle (without --since-last).
 problem-not_an_image = This file is not a photo Karte can keep (it must be a whole JPEG or PNG image). Nothing was saved; choose another file or take the photo again.
 problem-photo_too_large = This photo is too large to keep. Nothing was saved; take it again at a lower resolution.
-problem-photo_not_here = This photo was taken on another device and is not on this one yet. Photos stay on the device that took them for now.
+problem-photo_not_here = This photo was taken on another device and is not here yet: it arrives with a sync once that device has sent it to the hub.
+problem-photo_hash_mismatch = A photo sent to the hub was changed or damaged on the way, and the hub kept nothing of it. Sync again; if it persists, tell the hub administrator.
+problem-photo_not_named = The hub would not send or take a photo for a chart that does not name it. Sync again; if it persists, tell the hub administrator.
 
 ## Choices
 sex-male = Male
@@ -452,7 +454,8 @@ photos-choose = Choose a file
 photos-saving = Saving the photo…
 photos-none = No photos yet.
 photos-no-wound = No wound named
-photos-private = Location and camera details are removed; photos are kept encrypted on this device (they do not sync yet).
+photos-private = Location and camera details are removed; photos are kept encrypted on this device and reach the other devices of the care circle through the hub.
+photos-not-yet-here = Not here yet: arrives with the next sync
 
 ## The visit form: who visited and a long visit
 visit-profession = Visited by

@@ -19,7 +19,7 @@ use crate::client::summary::SyncSummary;
 use crate::client::transport::Transport;
 use crate::photo::{
     MAX_PHOTO_PIECE_BYTES, MAX_PHOTO_SIZE, MAX_PHOTOS_ASKED, PHOTO_PIECE_BYTES, PhotoAnswer,
-    PhotoHeld, PhotoRef, PhotoRequest, decode_photo_answer, encode_photo_request,
+    PhotoAsk, PhotoHeld, PhotoRef, PhotoRequest, decode_photo_answer, encode_photo_request,
 };
 use crate::{SyncError, TransportError, WireError};
 
@@ -27,6 +27,8 @@ use crate::{SyncError, TransportError, WireError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamedPhoto {
     pub photo: PhotoRef,
+    /// Its size as the chart entry says.
+    pub size: u64,
     pub here: bool,
 }
 
@@ -80,7 +82,13 @@ pub fn sync_photos<R: PhotoReplica + RequestStamps>(
         .collect();
     for batch in named.chunks(MAX_PHOTOS_ASKED) {
         let asked = PhotoRequest::Held {
-            photos: batch.iter().map(|named| named.photo.clone()).collect(),
+            photos: batch
+                .iter()
+                .map(|named| PhotoAsk {
+                    photo: named.photo.clone(),
+                    size: named.size,
+                })
+                .collect(),
         };
         let held = match exchange(transport, identity, replica, &asked, summary) {
             Ok(PhotoAnswer::Held { photos }) if photos.len() == batch.len() => photos,
