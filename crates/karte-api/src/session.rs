@@ -8,6 +8,7 @@ mod device_lock;
 mod identity;
 mod paperwork;
 mod peer;
+mod photo_sync;
 mod photos;
 mod recovery;
 mod report;

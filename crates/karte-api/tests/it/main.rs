@@ -9,6 +9,7 @@ mod hub;
 mod identify;
 mod lock;
 mod peer;
+mod photo_sync;
 mod photos;
 mod poisoned;
 mod received;

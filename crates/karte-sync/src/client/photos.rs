@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use zeroize::Zeroizing;
 
 use crate::client::rounds::{DeviceIdentity, RequestStamps};
-use crate::client::summary::SyncSummary;
+use crate::client::summary::{SyncProgress, SyncSummary};
 use crate::client::transport::Transport;
 use crate::photo::{
     MAX_PHOTO_PIECE_BYTES, MAX_PHOTO_SIZE, MAX_PHOTOS_ASKED, PHOTO_PIECE_BYTES, PhotoAnswer,
@@ -71,7 +71,7 @@ pub fn sync_photos<R: PhotoReplica + RequestStamps>(
     identity: DeviceIdentity<'_>,
     options: PhotoOptions,
     summary: &mut SyncSummary,
-    progress: &mut dyn FnMut(&SyncSummary),
+    progress: &mut dyn FnMut(SyncProgress),
 ) -> Result<(), R::Error> {
     let piece = options.piece_bytes.clamp(1, MAX_PHOTO_PIECE_BYTES);
     let mut seen = HashSet::new();
@@ -118,7 +118,7 @@ pub fn sync_photos<R: PhotoReplica + RequestStamps>(
                 (_, PhotoHeld::Refused { .. }) => summary.photos_refused += 1,
                 (true, PhotoHeld::Whole { .. }) => {}
             }
-            progress(summary);
+            progress(summary.progress());
         }
     }
     Ok(())

@@ -75,6 +75,8 @@ pub struct SyncProgress {
     pub charts: usize,
     pub bytes_sent: u64,
     pub bytes_received: u64,
+    /// Photos sent and fetched so far.
+    pub photos: usize,
 }
 
 impl SyncSummary {
@@ -96,6 +98,7 @@ impl SyncSummary {
             charts: self.pushed_charts + self.received_charts + self.removed_charts,
             bytes_sent: self.bytes_sent,
             bytes_received: self.bytes_received,
+            photos: self.photos_sent + self.photos_received,
         }
     }
 }
