@@ -185,7 +185,11 @@ pub fn serve_child(db: &Path, key: &str) -> Result<()> {
         let _ = std::io::stdin().read_to_end(&mut Vec::new());
         let _ = stop.send(());
     });
-    let hub = Hub::new(store, SystemClock, HubConfig::default());
+    let mut photos = db.as_os_str().to_owned();
+    photos.push(".photos");
+    let photos = karte_hub::FsPhotoStore::open(Path::new(&photos))?;
+    let hub =
+        Hub::new(store, SystemClock, HubConfig::default()).with_photos(std::sync::Arc::new(photos));
     runtime.block_on(listener.serve(hub, async {
         let _ = stopped.await;
     }))?;
