@@ -49,6 +49,12 @@ pub struct GuardConfig {
     /// Sync requests of one device, counted once its signature is checked,
     /// so no one else can spend a device's share.
     pub per_device: RateLimit,
+    /// Photo requests (`/v1/photos`), one piece of a photo each, counted
+    /// apart from the other routes: per client address before anything
+    /// else, and per device once its signature holds. A first sync of a
+    /// thousand photos is a few thousand pieces in a row.
+    pub photos_per_address: RateLimit,
+    pub photos_per_device: RateLimit,
     /// How long a sync request may take to bring its envelope header,
     /// after its HTTP headers: nothing is known of the client until then.
     pub header_timeout: Duration,
@@ -77,6 +83,16 @@ impl Default for GuardConfig {
             per_device: RateLimit {
                 burst: 120,
                 per_minute: 120,
+            },
+            // A piece a request: at 1 MiB pieces, about 60 MB a minute
+            // for one tablet, twice that for a station's address.
+            photos_per_address: RateLimit {
+                burst: 2_400,
+                per_minute: 2_400,
+            },
+            photos_per_device: RateLimit {
+                burst: 1_200,
+                per_minute: 1_200,
             },
             header_timeout: Duration::from_secs(20),
             // A 64 MiB push over a slow 3G link takes minutes.

@@ -568,3 +568,84 @@ async fn blocking<T: Send + 'static>(
             detail: error.to_string(),
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name() -> PhotoName {
+        PhotoName {
+            hash: [0xab; 32],
+            size: 10,
+        }
+    }
+
+    #[test]
+    fn an_upload_appends_drops_a_torn_record_and_finishes_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsPhotoStore::open(dir.path()).unwrap();
+        let name = name();
+        assert_eq!(store.unfinished(&name).unwrap(), vec![]);
+        assert!(store.whole(&name.hash).unwrap().is_none());
+        store
+            .append(&name, 0, ChunkInfo { plain_len: 4 }, b"sealed-0")
+            .unwrap();
+        assert!(
+            store
+                .append(&name, 0, ChunkInfo { plain_len: 4 }, b"again")
+                .is_err(),
+            "a chunk is appended only after the ones held"
+        );
+        store
+            .append(&name, 1, ChunkInfo { plain_len: 6 }, b"sealed-one")
+            .unwrap();
+        // A crash in the middle of a third record.
+        let path = dir
+            .path()
+            .join("unfinished")
+            .join(format!("{}-10", hex::encode(name.hash)));
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(&[0, 0, 0, 0, 0, 0, 0, 3, 0, 0]).unwrap();
+        drop(file);
+        let held = store.unfinished(&name).unwrap();
+        assert_eq!(
+            held,
+            vec![ChunkInfo { plain_len: 4 }, ChunkInfo { plain_len: 6 }]
+        );
+        assert_eq!(
+            store.read(&name, Copy::Unfinished, 1).unwrap(),
+            b"sealed-one"
+        );
+        store.finish(&name).unwrap();
+        assert_eq!(store.unfinished(&name).unwrap(), vec![]);
+        let (size, chunks) = store.whole(&name.hash).unwrap().unwrap();
+        assert_eq!((size, chunks.len()), (10, 2));
+        assert_eq!(store.read(&name, Copy::Whole, 0).unwrap(), b"sealed-0");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let whole = store.whole_path(&name.hash, 10);
+            let mode = std::fs::metadata(whole).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn a_discarded_upload_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsPhotoStore::open(dir.path()).unwrap();
+        let name = name();
+        store
+            .append(&name, 0, ChunkInfo { plain_len: 4 }, b"sealed")
+            .unwrap();
+        store.discard(&name).unwrap();
+        store.discard(&name).unwrap();
+        assert_eq!(store.unfinished(&name).unwrap(), vec![]);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("unfinished"))
+                .unwrap()
+                .count(),
+            0
+        );
+    }
+}

@@ -50,7 +50,14 @@ impl PhotoReplica for PhotoVault<'_> {
     fn named_photos(&mut self) -> Result<Vec<NamedPhoto>, ApiError> {
         let mut named = Vec::new();
         for patient in self.session.vault.patient_index()? {
-            for photo in self.session.photos(&patient.id)? {
+            let photos = match self.session.photos_unopened(&patient.id) {
+                Ok(photos) => photos,
+                // A chart that cannot be read here (one in quarantine) has
+                // no photos to move until it can.
+                Err(ApiError::Record(_)) => continue,
+                Err(error) => return Err(error),
+            };
+            for photo in photos {
                 let Some(hash) = hex::decode(&photo.input.attachment)
                     .ok()
                     .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())

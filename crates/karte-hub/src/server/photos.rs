@@ -89,7 +89,7 @@ async fn photos<S: HubStore>(
     *signer = Some(device.id.clone());
     let now = hub.now();
     config.replay.check(now.0, header.sent_at_ms, false)?;
-    hub.guard().check_device(&device.id)?;
+    hub.guard().check_device_photos(&device.id)?;
     if device.status != DeviceStatus::Active {
         return Err(HubStoreError::DeviceRevoked(device.id.clone()).into());
     }

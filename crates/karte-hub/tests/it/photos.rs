@@ -463,3 +463,45 @@ async fn photo_half<B: Backend>(hub: &TestHub<B>, a: &mut TestDevice, seed: u8) 
     );
     bytes
 }
+
+pub async fn a_photo_altered_on_the_hubs_disk_is_never_served<B: Backend>() {
+    let hub = TestHub::<B>::start().await;
+    let (org, _) = hub.add_org("さくら訪問看護").await;
+    let bytes = photo(8, 70_000);
+    let (mut a, photo) = device_with_photo(&hub, &org.id, "a", &bytes).await;
+    upload(&hub, &mut a, &photo, &bytes, 0, 30_000).await;
+    let (path, mut stored) = files(&hub.photos.path().join("whole")).remove(0);
+    // A byte in the middle of the last chunk.
+    let at = stored.len() - 100;
+    stored[at] ^= 1;
+    std::fs::write(&path, &stored).unwrap();
+    let answer = ask(
+        &hub,
+        &mut a,
+        &PhotoRequest::Get {
+            photo: photo.clone(),
+            offset: 60_000,
+            max_len: 1 << 20,
+        },
+    )
+    .await;
+    assert_eq!(answer.refusal(), (500, "tampered".into()));
+    // The chunks before it still open: only what was altered is refused.
+    let first = ask(
+        &hub,
+        &mut a,
+        &PhotoRequest::Get {
+            photo,
+            offset: 0,
+            max_len: 1 << 20,
+        },
+    )
+    .await;
+    assert_eq!(
+        read(&first),
+        PhotoAnswer::Get {
+            size: bytes.len() as u64,
+            bytes: bytes[..30_000].to_vec()
+        }
+    );
+}

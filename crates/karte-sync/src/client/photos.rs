@@ -99,26 +99,43 @@ pub fn sync_photos<R: PhotoReplica + RequestStamps>(
                 summary.photos_not_kept = true;
                 return Ok(());
             }
+            Err(error) if paused(&error) => {
+                summary.photos_paused = true;
+                return Ok(());
+            }
             Err(error) => return Err(error.into()),
         };
         for (named, held) in batch.iter().zip(held) {
-            match (named.here, held) {
+            let moved = match (named.here, held) {
                 (true, PhotoHeld::Absent) => {
-                    upload(transport, replica, identity, named, 0, piece, summary)?
+                    upload(transport, replica, identity, named, 0, piece, summary)
                 }
                 (true, PhotoHeld::Receiving { received }) => upload(
                     transport, replica, identity, named, received, piece, summary,
-                )?,
+                ),
                 (false, PhotoHeld::Whole { size }) => {
-                    fetch(transport, replica, identity, named, size, piece, summary)?
+                    fetch(transport, replica, identity, named, size, piece, summary)
                 }
                 (false, PhotoHeld::Absent | PhotoHeld::Receiving { .. }) => {
-                    summary.photos_waiting += 1
+                    summary.photos_waiting += 1;
+                    Ok(())
                 }
-                (_, PhotoHeld::Refused { .. }) => summary.photos_refused += 1,
-                (true, PhotoHeld::Whole { .. }) => {}
+                (_, PhotoHeld::Refused { .. }) => {
+                    summary.photos_refused += 1;
+                    Ok(())
+                }
+                (true, PhotoHeld::Whole { .. }) => Ok(()),
+            };
+            match moved {
+                Ok(()) => progress(summary.progress()),
+                // What the hub acknowledged stays; the next sync goes on.
+                Err(PassError::Sync(error)) if paused(&error) => {
+                    summary.photos_paused = true;
+                    return Ok(());
+                }
+                Err(PassError::Sync(error)) => return Err(error.into()),
+                Err(PassError::Replica(error)) => return Err(error),
             }
-            progress(summary.progress());
         }
     }
     Ok(())
@@ -134,8 +151,11 @@ fn upload<R: PhotoReplica + RequestStamps>(
     mut offset: u64,
     piece: u32,
     summary: &mut SyncSummary,
-) -> Result<(), R::Error> {
-    let Some(bytes) = replica.photo_bytes(&named.photo.hash)? else {
+) -> Result<(), PassError<R::Error>> {
+    let Some(bytes) = replica
+        .photo_bytes(&named.photo.hash)
+        .map_err(PassError::Replica)?
+    else {
         return Ok(());
     };
     let size = bytes.len() as u64;
@@ -171,7 +191,7 @@ fn fetch<R: PhotoReplica + RequestStamps>(
     size: u64,
     piece: u32,
     summary: &mut SyncSummary,
-) -> Result<(), R::Error> {
+) -> Result<(), PassError<R::Error>> {
     if size > MAX_PHOTO_SIZE {
         return Err(unexpected().into());
     }
@@ -202,7 +222,9 @@ fn fetch<R: PhotoReplica + RequestStamps>(
         ))
         .into());
     }
-    replica.keep_photo(&named.photo.hash, &bytes)?;
+    replica
+        .keep_photo(&named.photo.hash, &bytes)
+        .map_err(PassError::Replica)?;
     summary.photos_received += 1;
     Ok(())
 }
@@ -226,6 +248,29 @@ fn exchange(
     let answer = transport.post_photos(body)?;
     summary.bytes_received += answer.len() as u64;
     Ok(decode_photo_answer(&answer)?)
+}
+
+/// Why one photo did not move: the link or the hub, or this device.
+enum PassError<E> {
+    Sync(SyncError),
+    Replica(E),
+}
+
+impl<E> From<SyncError> for PassError<E> {
+    fn from(error: SyncError) -> Self {
+        PassError::Sync(error)
+    }
+}
+
+/// A hub that asks the device to slow down (`rate_limited`, `hub_busy`):
+/// the photo pass stops there without failing the sync, and the next sync
+/// goes on from what the hub acknowledged.
+fn paused(error: &SyncError) -> bool {
+    matches!(
+        error,
+        SyncError::Transport(TransportError::Refused { code, .. })
+            if code == "rate_limited" || code == "hub_busy"
+    )
 }
 
 fn unexpected() -> SyncError {

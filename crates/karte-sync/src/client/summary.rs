@@ -65,6 +65,9 @@ pub struct SyncSummary {
     pub photos_refused: usize,
     /// The hub keeps no photos (an older hub): photos stayed where they are.
     pub photos_not_kept: bool,
+    /// The hub asked the device to slow down during the photo pass, which
+    /// stopped there: the next sync goes on.
+    pub photos_paused: bool,
 }
 
 /// How far a sync has come, after each page.
@@ -175,7 +178,9 @@ impl std::fmt::Display for SyncSummary {
             let charts = plural(self.lifted, "chart", "charts");
             write!(f, ", {charts} out of quarantine")?;
         }
-        if self.photos_sent + self.photos_received + self.photos_waiting + self.photos_refused > 0 {
+        if self.photos_sent + self.photos_received + self.photos_waiting + self.photos_refused > 0
+            || self.photos_paused
+        {
             write!(
                 f,
                 ", photos: {} sent ({}), {} received ({})",
@@ -189,6 +194,9 @@ impl std::fmt::Display for SyncSummary {
             }
             if self.photos_refused > 0 {
                 write!(f, ", {} refused by the hub", self.photos_refused)?;
+            }
+            if self.photos_paused {
+                write!(f, ", paused by the hub (the next sync goes on)")?;
             }
         }
         let reviews = plural(self.new_reviews, "new review item", "new review items");
