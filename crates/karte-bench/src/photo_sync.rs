@@ -22,7 +22,8 @@ use crate::sync::hub::{ChildHub, Storage};
 pub const NOTES: &[&str] = &[
     "photos: 640×480 camera JPEGs with EXIF, 10 a patient, a new one each (no dedup);",
     "pieces of 64 KiB; the first photo pass is cut mid-photo about halfway, the second finishes;",
-    "baseline (bytes): the photos' own bytes; (time): the same bytes written as files, fsync each.",
+    "baseline (bytes): the photos' own bytes; (time): the same bytes written as files, fsync each;",
+    "the hub's photo rate limits are lifted (a real first sync of 1,000 photos pauses at them and goes on at the next sync).",
 ];
 
 /// A link that breaks after `puts_left` photo pieces, counting what it
