@@ -232,4 +232,32 @@ mod tests {
         body.extend_from_slice(&to_postcard(&large));
         assert!(decode_photo_request(&body).is_err());
     }
+
+    proptest::proptest! {
+        /// Any request reads back as itself, and any bytes at all are read
+        /// or refused, never a panic.
+        #[test]
+        fn requests_round_trip_and_any_bytes_are_read_or_refused(
+            hash in proptest::array::uniform32(proptest::num::u8::ANY),
+            size in 1u64..MAX_PHOTO_SIZE,
+            offset in 0u64..MAX_PHOTO_SIZE,
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512),
+            noise in proptest::collection::vec(proptest::num::u8::ANY, 0..256),
+        ) {
+            let photo = PhotoRef { chart: PatientId("01JPATIENT".into()), hash };
+            for request in [
+                PhotoRequest::Held { photos: vec![PhotoAsk { photo: photo.clone(), size }] },
+                PhotoRequest::Put { photo: photo.clone(), size, offset, bytes: bytes.clone() },
+                PhotoRequest::Get { photo: photo.clone(), offset, max_len: size as u32 },
+            ] {
+                let mut body = PHOTO_REQUEST_MAGIC.to_vec();
+                body.extend_from_slice(&to_postcard(&request));
+                proptest::prop_assert_eq!(decode_photo_request(&body).unwrap(), request);
+            }
+            let mut body = PHOTO_REQUEST_MAGIC.to_vec();
+            body.extend_from_slice(&noise);
+            let _ = decode_photo_request(&body);
+            let _ = decode_photo_answer(&noise);
+        }
+    }
 }
