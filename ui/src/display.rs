@@ -136,6 +136,8 @@ pub const PROBLEM_CODES: &[ErrorCode] = &[
     ErrorCode::PhotoNotHere,
     ErrorCode::DocumentFontMissing,
     ErrorCode::DocumentFailed,
+    ErrorCode::PhotoHashMismatch,
+    ErrorCode::PhotoNotNamed,
 ];
 
 #[cfg(test)]

@@ -160,6 +160,9 @@ fn sync_report(s: SyncSummary) -> SyncReport {
         new_reviews: s.new_reviews,
         bytes_sent: s.bytes_sent,
         bytes_received: s.bytes_received,
+        photos_sent: s.photos_sent,
+        photos_received: s.photos_received,
+        photos_waiting: s.photos_waiting,
     }
 }
 

@@ -9,6 +9,7 @@ mod document;
 mod identity;
 mod paperwork;
 mod peer;
+mod photo_sync;
 mod photos;
 mod recovery;
 mod report;

@@ -8,6 +8,7 @@
 mod bundle;
 mod clinical;
 mod disaster;
+mod photo_sync;
 mod photos;
 mod plain;
 mod report;
@@ -112,6 +113,10 @@ fn main() -> Result<()> {
     if matches!(options.only, Half::Both | Half::Sync) {
         let figures = sync::run(&options)?;
         report::print(&figures, sync::NOTES);
+    }
+    if matches!(options.only, Half::Both | Half::Sync | Half::Photos) {
+        let figures = photo_sync::run(&options)?;
+        report::print(&figures, photo_sync::NOTES);
     }
     if matches!(options.only, Half::Both | Half::Sync | Half::Bundle) {
         let figures = bundle::run(&options)?;

@@ -125,7 +125,9 @@ fn status_for(code: ErrorCode) -> StatusCode {
         | HttpError
         | ForbiddenChange
         | MisattributedChange
-        | ImplausibleChangeTime => StatusCode::BAD_GATEWAY,
+        | ImplausibleChangeTime
+        | PhotoHashMismatch
+        | PhotoNotNamed => StatusCode::BAD_GATEWAY,
         NotAVault | VaultCorrupt | Integrity | AuditTampered | AuditTruncated | NoRandomness
         | SealFailed | Io | Database | OtherChart | MissingChanges | CorruptChart | NotAChart
         | ChartUpdateFailed | BadKey | Internal | ShellError | NoShell | BadAnswer | NoWindow

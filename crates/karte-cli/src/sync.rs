@@ -147,12 +147,15 @@ fn extra_roots(ca_cert: Option<&Path>) -> Result<Vec<u8>> {
 fn run_sync(session: &mut Session, roots_pem: &[u8]) -> Result<karte_api::SyncSummary, ApiError> {
     let terminal = std::io::stderr().is_terminal();
     let result = session.sync_trusting(roots_pem, |progress: SyncProgress| {
-        let line = format!(
+        let mut line = format!(
             "syncing: {} pages, {} charts, {} received",
             progress.pages,
             progress.charts,
             karte_api::human_bytes(progress.bytes_received)
         );
+        if progress.photos > 0 {
+            line.push_str(&format!(", {} photos", progress.photos));
+        }
         let mut err = std::io::stderr();
         if terminal {
             let _ = write!(err, "\r{line}");

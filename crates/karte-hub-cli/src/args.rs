@@ -144,6 +144,12 @@ pub struct Serve {
     /// first served with is refused.
     #[arg(long, env = "KARTE_HUB_MASTER_KEY")]
     pub master_key: PathBuf,
+    /// The folder wound photos are kept in, sealed under the same keys as
+    /// the charts. By default `photos` beside an SQLite database, or
+    /// karte/photos in the system's data folder for PostgreSQL (hub
+    /// processes sharing one PostgreSQL database must share this folder).
+    #[arg(long)]
+    pub photos: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -133,19 +133,29 @@ fn run(cli: &HubCli) -> Result<()> {
                 }
                 let store = SqliteHubStore::open_with(&path, config)
                     .with_context(|| format!("opening the hub database {}", path.display()))?;
-                act(store, &cli.action).await
+                let photos = path
+                    .parent()
+                    .unwrap_or(std::path::Path::new("."))
+                    .join("photos");
+                act(store, &cli.action, photos).await
             }
             Database::Postgres(url) => {
                 let store = PostgresHubStore::connect_with(&url, config)
                     .await
                     .context("opening the hub's PostgreSQL database")?;
-                act(store, &cli.action).await
+                let photos = match dirs::data_dir() {
+                    Some(data) => data.join("karte").join("photos"),
+                    None => PathBuf::from("photos"),
+                };
+                act(store, &cli.action, photos).await
             }
         }
     })
 }
 
-async fn act<S: HubStore>(store: S, action: &HubAction) -> Result<()> {
+/// Carries out `action` on `store`; a served hub keeps photos in `--photos`
+/// or else `default_photos`.
+async fn act<S: HubStore>(store: S, action: &HubAction, default_photos: PathBuf) -> Result<()> {
     let random = SystemRandom::new();
     let now = SystemClock.now();
     match action {
@@ -167,7 +177,11 @@ async fn act<S: HubStore>(store: S, action: &HubAction) -> Result<()> {
                 "karte-hub: serving on {scheme}://{} (stop with Ctrl-C)",
                 listener.local_addr()
             );
-            let hub = Hub::new(store, SystemClock, HubConfig::default());
+            let photos = serve.photos.clone().unwrap_or(default_photos);
+            let photo_store = karte_hub::FsPhotoStore::open(&photos)
+                .with_context(|| format!("opening the photo folder {}", photos.display()))?;
+            let hub = Hub::new(store, SystemClock, HubConfig::default())
+                .with_photos(std::sync::Arc::new(photo_store));
             listener.serve(hub, shutdown_signal()).await?;
             eprintln!("karte-hub: stopped");
         }

@@ -200,6 +200,17 @@ impl std::fmt::Debug for AtRest {
     }
 }
 
+/// An organisation's data key, unwrapped, for sealing what the hub keeps
+/// outside its database (photos) as it seals chart payloads inside it.
+#[derive(Clone)]
+pub struct DataKey(pub(crate) Arc<SecretKey>);
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey(..)")
+    }
+}
+
 /// The context of the value that proves a master key is the database's.
 const MASTER_CHECK: &str = "master key check";
 
@@ -323,6 +334,26 @@ impl Keyring {
             AtRest::Sealed(_) => MAGIC.len() + 1 + ULID_LEN + SEAL_OVERHEAD,
             AtRest::AdminOnly | AtRest::ClearForBenchmarks => 0,
         }
+    }
+
+    /// `org`'s data key, for what the hub keeps sealed outside the
+    /// database (photos, `crate::photos`): the cached one, else `None`.
+    pub(crate) fn cached_data_key(&self, org: &OrgId) -> Option<DataKey> {
+        self.cached(org).map(DataKey)
+    }
+
+    /// `org`'s data key, made and stored if it has none (so call it inside
+    /// a write). Needs the master key.
+    pub(crate) async fn data_key(&self, rows: &impl AccountRows, org: &OrgId) -> Result<DataKey> {
+        let AtRest::Sealed(master) = &self.at_rest else {
+            return Err(HubStoreError::NoMasterKey);
+        };
+        if let Some(key) = self.cached(org) {
+            return Ok(DataKey(key));
+        }
+        Ok(DataKey(
+            self.load_or_make(rows, master.as_ref(), org).await?,
+        ))
     }
 
     fn cached(&self, org: &OrgId) -> Option<Arc<SecretKey>> {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use karte_sync::{Limits, ReplayGuard};
 use karte_types::{PatientId, Timestamp};
 
+use crate::photos::{HubPhotos, PhotoStore};
 use crate::server::RequestGuard;
 use crate::{Clock, HubStore};
 
@@ -48,6 +49,12 @@ pub struct GuardConfig {
     /// Sync requests of one device, counted once its signature is checked,
     /// so no one else can spend a device's share.
     pub per_device: RateLimit,
+    /// Photo requests (`/v1/photos`), one piece of a photo each, counted
+    /// apart from the other routes: per client address before anything
+    /// else, and per device once its signature holds. A first sync of a
+    /// thousand photos is a few thousand pieces in a row.
+    pub photos_per_address: RateLimit,
+    pub photos_per_device: RateLimit,
     /// How long a sync request may take to bring its envelope header,
     /// after its HTTP headers: nothing is known of the client until then.
     pub header_timeout: Duration,
@@ -76,6 +83,16 @@ impl Default for GuardConfig {
             per_device: RateLimit {
                 burst: 120,
                 per_minute: 120,
+            },
+            // A piece a request: at 1 MiB pieces, about 60 MB a minute
+            // for one tablet, twice that for a station's address.
+            photos_per_address: RateLimit {
+                burst: 2_400,
+                per_minute: 2_400,
+            },
+            photos_per_device: RateLimit {
+                burst: 1_200,
+                per_minute: 1_200,
             },
             header_timeout: Duration::from_secs(20),
             // A 64 MiB push over a slow 3G link takes minutes.
@@ -123,6 +140,11 @@ struct Inner<S> {
     config: HubConfig,
     arrivals: ArrivalQueue,
     guard: RequestGuard,
+    /// Where photos are kept; `None`: this hub keeps none.
+    photos: Option<Arc<HubPhotos>>,
+    /// Photos shown to be named by a chart (chart, content hash): a chart's
+    /// photo entries are never removed, so a pair once found stays true.
+    named_photos: Mutex<HashSet<(PatientId, [u8; 32])>>,
 }
 
 /// The charts whose cached snapshot's arrival is still to be worked out,
@@ -206,8 +228,19 @@ impl<S: HubStore> Hub<S> {
                 guard: RequestGuard::new(&config.guard),
                 config,
                 arrivals: ArrivalQueue::default(),
+                photos: None,
+                named_photos: Mutex::new(HashSet::new()),
             }),
         }
+    }
+
+    /// The hub keeps photos in `store` (sealed under the organisations'
+    /// data keys). Call before the hub is served.
+    pub fn with_photos(mut self, store: Arc<dyn PhotoStore>) -> Hub<S> {
+        Arc::get_mut(&mut self.inner)
+            .expect("photos are set before the hub is shared")
+            .photos = Some(Arc::new(HubPhotos::new(store)));
+        self
     }
 
     pub fn store(&self) -> &S {
@@ -236,6 +269,26 @@ impl<S> Hub<S> {
 
     pub(crate) fn guard(&self) -> &RequestGuard {
         &self.inner.guard
+    }
+
+    pub(crate) fn photos(&self) -> Option<&HubPhotos> {
+        self.inner.photos.as_deref()
+    }
+
+    /// Whether `chart` was shown to name the photo `hash` before.
+    pub(crate) fn known_named(&self, chart: &PatientId, hash: &[u8; 32]) -> bool {
+        let named = self.inner.named_photos.lock().expect("never poisoned");
+        named.contains(&(chart.clone(), *hash))
+    }
+
+    /// Notes that `chart` names the photo `hash`; the memory is bounded
+    /// (forgotten whole when full, then found again from the charts).
+    pub(crate) fn note_named(&self, chart: &PatientId, hash: &[u8; 32]) {
+        let mut named = self.inner.named_photos.lock().expect("never poisoned");
+        if named.len() >= 100_000 {
+            named.clear();
+        }
+        named.insert((chart.clone(), *hash));
     }
 }
 

@@ -392,6 +392,14 @@ pub trait HubStore: Send + Sync + 'static {
         now: Timestamp,
     ) -> impl Future<Output = Result<([u8; 32], SignedRevocationList), HubStoreError>> + Send;
 
+    /// `org`'s data key, made and stored if it has none, to seal what the
+    /// hub keeps outside the database (photos) under the same keys as its
+    /// chart payloads. Needs the master key (`no_master_key`).
+    fn data_key(
+        &self,
+        org: &OrgId,
+    ) -> impl Future<Output = Result<crate::at_rest::DataKey, HubStoreError>> + Send;
+
     /// A membership cert for the active `device`, naming its enrolled
     /// signing key and `bundle_key`, signed by its organisation's key, valid
     /// a year from `now`. Needs the master key.

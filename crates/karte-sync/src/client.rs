@@ -5,6 +5,7 @@
 //! answer page by page, each page durable before the next is asked for.
 
 mod http;
+mod photos;
 mod replica;
 mod rounds;
 mod summary;
@@ -12,6 +13,7 @@ mod transport;
 pub(crate) mod verify;
 
 pub use http::HttpTransport;
+pub use photos::{NamedPhoto, PhotoOptions, PhotoReplica, sync_photos};
 pub use replica::{
     AuditOutgoing, FeedCursor, Outgoing, OutgoingChange, OutgoingChart, OutgoingWhole, PageApplied,
     ReceivedPage, Replica,

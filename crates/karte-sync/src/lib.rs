@@ -24,6 +24,7 @@ pub mod enrolment;
 pub mod enrolment_code;
 mod error;
 pub mod peer;
+pub mod photo;
 pub mod recovery;
 mod replay;
 pub mod trust;

@@ -179,6 +179,14 @@ pub struct SyncReport {
     pub new_reviews: usize,
     pub bytes_sent: u64,
     pub bytes_received: u64,
+    /// Photos sent to the hub, photos fetched from it, and photos the
+    /// charts here name that have not reached the hub yet.
+    #[serde(default)]
+    pub photos_sent: usize,
+    #[serde(default)]
+    pub photos_received: usize,
+    #[serde(default)]
+    pub photos_waiting: usize,
 }
 
 /// The settings a user changes in the app, kept in the vault. The language

@@ -87,8 +87,9 @@ error_codes! {
     NotAnImage = "not_an_image",
     /// A photo file over the size a photo may have.
     PhotoTooLarge = "photo_too_large",
-    /// The chart names the photo, but its bytes are on the device that took
-    /// it (photos stay on their device for now).
+    /// The chart names the photo, but its bytes have not reached this
+    /// device yet: they come with a sync after the device that took it
+    /// sent them to the hub.
     PhotoNotHere = "photo_not_here",
     // The chart document.
     OtherChart = "other_chart",
@@ -200,6 +201,12 @@ error_codes! {
     DocumentFontMissing = "document_font_missing",
     /// A document's PDF could not be made.
     DocumentFailed = "document_failed",
+    /// A photo's bytes sent to the hub do not hash to the name they came
+    /// under: altered or damaged on the way; the hub kept nothing of it.
+    PhotoHashMismatch = "photo_hash_mismatch",
+    /// The chart a photo was asked with does not name it: the hub serves
+    /// and takes only the photos of charts the device may see.
+    PhotoNotNamed = "photo_not_named",
     // The fronts: the local bridge, the Tauri shell and the UI itself.
     UnknownOperation = "unknown_operation",
     MalformedRequest = "malformed_request",

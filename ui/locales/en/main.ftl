@@ -291,9 +291,11 @@ problem-bundle_refused_chart = A chart in this bundle failed the checks. Nothing
 problem-bundle_gap = This bundle continues changes this device does not have yet. Nothing was imported; import the earlier bundle first, or ask for a full bundle (without --since-last).
 problem-not_an_image = This file is not a photo Karte can keep (it must be a whole JPEG or PNG image). Nothing was saved; choose another file or take the photo again.
 problem-photo_too_large = This photo is too large to keep. Nothing was saved; take it again at a lower resolution.
-problem-photo_not_here = This photo was taken on another device and is not on this one yet. Photos stay on the device that took them for now.
 problem-document_font_missing = The Japanese font documents are printed in is not on this device. Nothing was exported; ask your administrator to install it (Noto Sans CJK).
 problem-document_failed = The PDF could not be made. Nothing was exported; try again, and tell your administrator if it happens again.
+problem-photo_not_here = This photo was taken on another device and is not here yet: it arrives with a sync once that device has sent it to the hub.
+problem-photo_hash_mismatch = A photo sent to the hub was changed or damaged on the way, and the hub kept nothing of it. Sync again; if it persists, tell the hub administrator.
+problem-photo_not_named = The hub would not send or take a photo for a chart that does not name it. Sync again; if it persists, tell the hub administrator.
 
 ## Choices
 sex-male = Male
@@ -454,7 +456,8 @@ photos-choose = Choose a file
 photos-saving = Saving the photo…
 photos-none = No photos yet.
 photos-no-wound = No wound named
-photos-private = Location and camera details are removed; photos are kept encrypted on this device (they do not sync yet).
+photos-private = Location and camera details are removed; photos are kept encrypted on this device and reach the other devices of the care circle through the hub.
+photos-not-yet-here = Not here yet: arrives with the next sync
 
 ## The visit form: who visited and a long visit
 visit-profession = Visited by

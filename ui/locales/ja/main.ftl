@@ -291,9 +291,11 @@ problem-bundle_refused_chart = バンドルの中のカルテが検査に通り�
 problem-bundle_gap = このバンドルは、この端末がまだ持っていない変更の続きです。何も取り込んでいません。前のバンドルを先に取り込むか、全件のバンドル（--since-last なし）を作ってもらってください。
 problem-not_an_image = このファイルは保存できる写真ではありません（JPEG または PNG の画像が必要です）。何も保存していません。別のファイルを選ぶか、撮り直してください。
 problem-photo_too_large = この写真は大きすぎて保存できません。何も保存していません。解像度を下げて撮り直してください。
-problem-photo_not_here = この写真は別の端末で撮影され、この端末にはまだありません。写真は当面、撮影した端末にだけ保存されます。
 problem-document_font_missing = 書類を作る日本語フォントがこの端末にありません。何も出力していません。管理者にフォント（Noto Sans CJK）の導入を依頼してください。
 problem-document_failed = PDF を作れませんでした。何も出力していません。もう一度試し、続くときは管理者に伝えてください。
+problem-photo_not_here = この写真は別の端末で撮影され、まだこの端末に届いていません。撮影した端末がハブに送った後の同期で届きます。
+problem-photo_hash_mismatch = ハブに送った写真が途中で変わったか壊れたため、ハブは何も保存していません。もう一度同期してください。続く場合はハブの管理者に連絡してください。
+problem-photo_not_named = その写真を含まないカルテについては、ハブは写真を送受信しません。もう一度同期してください。続く場合はハブの管理者に連絡してください。
 
 ## 選択肢
 sex-male = 男性
@@ -454,7 +456,8 @@ photos-choose = ファイルを選ぶ
 photos-saving = 写真を保存しています…
 photos-none = 写真はまだありません。
 photos-no-wound = 部位なし
-photos-private = 位置情報や撮影機器の情報は削除し、写真はこの端末に暗号化して保存します（まだ同期されません）。
+photos-private = 位置情報や撮影機器の情報は削除し、写真はこの端末に暗号化して保存します。ハブを通じてケアチームの他の端末にも届きます。
+photos-not-yet-here = まだ届いていません（次の同期で届きます）
 
 ## The visit form: who visited and a long visit
 visit-profession = 訪問した職種

@@ -107,12 +107,17 @@ pub fn WoundPhotos(props: &WoundPhotosProps) -> Html {
                     spawn(
                         backend.photo(patient.clone(), entry.clone(), PhotoSize::Thumbnail),
                         move |result| {
-                            if let Ok(image) = result {
-                                shared
-                                    .borrow_mut()
-                                    .insert(entry, data_url(&image.media_type, &image.data));
-                                thumbnails.set(shared.borrow().clone());
-                            }
+                            let shown = match result {
+                                Ok(image) => data_url(&image.media_type, &image.data),
+                                // Not fetched from the hub yet: said so in
+                                // words, not as an error.
+                                Err(problem) if problem.code == ErrorCode::PhotoNotHere => {
+                                    NOT_YET_HERE.to_owned()
+                                }
+                                Err(_) => return,
+                            };
+                            shared.borrow_mut().insert(entry, shown);
+                            thumbnails.set(shared.borrow().clone());
                         },
                     );
                 }
@@ -200,7 +205,11 @@ pub fn WoundPhotos(props: &WoundPhotosProps) -> Html {
                     <div class="photo-strip" style="display:flex;gap:0.75rem;overflow-x:auto;padding-bottom:0.5rem">
                         { for list.iter().map(|photo| html! {
                             <figure class="photo" data-testid="photo" style="margin:0;flex:0 0 auto;width:160px">
-                                if let Some(src) = thumbnails.get(&photo.meta.id) {
+                                if thumbnails.get(&photo.meta.id).is_some_and(|src| src == NOT_YET_HERE) {
+                                    <div class="photo-placeholder" data-testid="photo-not-yet-here" style="width:160px;height:120px;background:var(--line);border-radius:6px;display:flex;align-items:center;justify-content:center;text-align:center;padding:0.5rem;box-sizing:border-box">
+                                        { tr.t("photos-not-yet-here") }
+                                    </div>
+                                } else if let Some(src) = thumbnails.get(&photo.meta.id) {
                                     <img src={src.clone()} alt={tr.t("photos-title")} style="width:160px;height:120px;object-fit:cover;border-radius:6px" />
                                 } else {
                                     <div class="photo-placeholder" style="width:160px;height:120px;background:var(--line);border-radius:6px" />
@@ -277,6 +286,10 @@ pub fn WoundPhotos(props: &WoundPhotosProps) -> Html {
 
 /// Whether a failure to add a photo is about the file or what was typed,
 /// and so is told beside the picker.
+/// What the thumbnails map holds for a photo whose bytes have not reached
+/// this device yet, in place of a picture's data URL.
+const NOT_YET_HERE: &str = "not-yet-here";
+
 fn refused_here(problem: &Problem) -> bool {
     matches!(
         problem.code,

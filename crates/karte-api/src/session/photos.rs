@@ -96,6 +96,17 @@ impl Session {
         Ok(self.load(id)?.chart.photos()?)
     }
 
+    /// A chart's photo entries without opening it for the user: a chart
+    /// not in the cache is read and left out of it, and a list entry the
+    /// hub sent is left for the chart's first opening to confirm. For the
+    /// photo pass of a sync, which looks at every chart.
+    pub(super) fn photos_unopened(&mut self, id: &PatientId) -> Result<Vec<Photo>, ApiError> {
+        if let Some(loaded) = self.charts.get(id) {
+            return Ok(loaded.chart.photos()?);
+        }
+        Ok(self.read_chart(id)?.0.photos()?)
+    }
+
     /// A photo's thumbnail or the photo itself, for showing it.
     pub fn photo(
         &mut self,

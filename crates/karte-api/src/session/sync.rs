@@ -26,8 +26,8 @@ use karte_store::{
 };
 use karte_sync::client::{
     AuditOutgoing, DeviceIdentity, EnrolmentRequest, FeedCursor, HttpTransport, Outgoing,
-    OutgoingChange, OutgoingChart, OutgoingWhole, PageApplied, QuarantineNote, ReceivedPage,
-    Replica, RequestStamps, SyncOptions, SyncProgress, SyncSummary, Transport,
+    OutgoingChange, OutgoingChart, OutgoingWhole, PageApplied, PhotoOptions, QuarantineNote,
+    ReceivedPage, Replica, RequestStamps, SyncOptions, SyncProgress, SyncSummary, Transport,
     WHOLE_CHART_MAX_BYTES,
 };
 use karte_sync::enrolment_code::EnrolmentCode;
@@ -346,6 +346,19 @@ impl Session {
     pub fn sync_with(
         &mut self,
         transport: &mut dyn Transport,
+        progress: impl FnMut(SyncProgress),
+    ) -> Result<SyncSummary, ApiError> {
+        self.sync_with_photos(transport, PhotoOptions::default(), progress)
+    }
+
+    /// [`Session::sync_with`], then the photo pass with `photos`: the
+    /// photos the charts here name go to the hub or come from it. An
+    /// interrupted photo pass fails the call after the charts were kept
+    /// (and the sync recorded); the next sync goes on where it stopped.
+    pub fn sync_with_photos(
+        &mut self,
+        transport: &mut dyn Transport,
+        photos: PhotoOptions,
         mut progress: impl FnMut(SyncProgress),
     ) -> Result<SyncSummary, ApiError> {
         if self.vault.enrolment()?.is_none() {
@@ -397,6 +410,7 @@ impl Session {
             .map(super::device_lock::lock_policy);
         self.vault
             .record_sync(last_sync(&summary, now), lock, audit)?;
+        self.sync_photos(transport, identity, photos, &mut summary, &mut progress)?;
         Ok(summary)
     }
 }

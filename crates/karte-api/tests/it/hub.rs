@@ -125,7 +125,9 @@ impl TestHub {
             karte_hub::MasterKeyFile::from_bytes(zeroize::Zeroizing::new([0x5a; 32])),
         )
         .unwrap();
-        let hub = Hub::new(store.clone(), SystemClock, config);
+        let hub = Hub::new(store.clone(), SystemClock, config).with_photos(std::sync::Arc::new(
+            karte_hub::FsPhotoStore::open(&dir.path().join("photos")).unwrap(),
+        ));
         let listener = HubListener::bind(&ServeOptions {
             listen: "127.0.0.1:0".parse().unwrap(),
             tls,
@@ -153,6 +155,11 @@ impl TestHub {
             stop: Some(stop),
             _dir: dir,
         }
+    }
+
+    /// The folder the hub serves from: its database and its photos.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
     }
 
     /// Adds an organisation as `karte-hub org add` does.

@@ -11,6 +11,7 @@ mod identify;
 mod lock;
 mod nearby;
 mod peer;
+mod photo_sync;
 mod photos;
 mod poisoned;
 mod received;

@@ -185,7 +185,20 @@ pub fn serve_child(db: &Path, key: &str) -> Result<()> {
         let _ = std::io::stdin().read_to_end(&mut Vec::new());
         let _ = stop.send(());
     });
-    let hub = Hub::new(store, SystemClock, HubConfig::default());
+    let mut photos = db.as_os_str().to_owned();
+    photos.push(".photos");
+    let photos = karte_hub::FsPhotoStore::open(Path::new(&photos))?;
+    // The photo figures measure transfer and resumption, not the photo
+    // rate limits, which a first sync of a thousand photos meets in its
+    // first minute (the device then goes on at its next sync).
+    let mut config = HubConfig::default();
+    let unlimited = karte_hub::RateLimit {
+        burst: 1_000_000,
+        per_minute: 1_000_000,
+    };
+    config.guard.photos_per_address = unlimited;
+    config.guard.photos_per_device = unlimited;
+    let hub = Hub::new(store, SystemClock, config).with_photos(std::sync::Arc::new(photos));
     runtime.block_on(listener.serve(hub, async {
         let _ = stopped.await;
     }))?;

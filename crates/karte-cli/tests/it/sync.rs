@@ -595,3 +595,60 @@ fn karte_bundle_export_and_import_carry_charts_by_hand() {
     let error = b.fails(&["bundle", "import", "/nonexistent/charts.kbn"]);
     assert!(error.contains("cannot read"), "{error}");
 }
+
+/// Issue 14: a wound photo added on one tablet is exported byte for byte
+/// from another after both synced (`karte sync` counts it both ways). The
+/// hub keeps it in its photo folder beside its database, sealed.
+#[test]
+fn a_photo_reaches_another_device_through_karte_sync() {
+    let mut hub = HubProcess::new();
+    let org = hub.add_org("さくら");
+    hub.serve();
+    let a = enrolled(&hub, &org, "tablet A");
+    let b = enrolled(&hub, &org, "tablet B");
+    let patient = a.add_yamada();
+    let outside = tempfile::tempdir().unwrap();
+    let source = outside.path().join("wound.jpg");
+    let photo = karte_photo::sample::jpeg_with_exif(640, 480, 4, 1);
+    std::fs::write(&source, &photo).unwrap();
+    let entry = a.ok(&["photo", "add", &patient, source.to_str().unwrap()]);
+    let entry = entry.trim();
+    let taken = outside.path().join("taken.jpg");
+    a.ok(&[
+        "photo",
+        "export",
+        &patient,
+        entry,
+        "--out",
+        taken.to_str().unwrap(),
+    ]);
+
+    let sent = a.ok(&["sync"]);
+    assert!(sent.contains("photos: 1 sent"), "{sent}");
+    let received = b.ok(&["sync"]);
+    assert!(received.contains("1 received"), "{received}");
+    let shown = outside.path().join("shown.jpg");
+    b.ok(&[
+        "photo",
+        "export",
+        &patient,
+        entry,
+        "--out",
+        shown.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read(&shown).unwrap(),
+        std::fs::read(&taken).unwrap(),
+        "byte for byte"
+    );
+    let kept = crate::support::files_below(&hub.dir.path().join("photos"));
+    assert_eq!(kept.len(), 1, "one sealed file: {kept:?}");
+    let sealed = std::fs::read(&kept[0]).unwrap();
+    let taken = std::fs::read(&taken).unwrap();
+    assert!(
+        !sealed
+            .windows(32)
+            .any(|w| w == &taken[taken.len() / 2..taken.len() / 2 + 32]),
+        "the photo lies sealed"
+    );
+}

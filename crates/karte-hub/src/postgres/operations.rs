@@ -411,6 +411,14 @@ impl HubStore for PostgresHubStore {
         .await
     }
 
+    async fn data_key(&self, org: &OrgId) -> Result<crate::at_rest::DataKey, HubStoreError> {
+        if let Some(key) = self.keys.cached_data_key(org) {
+            return Ok(key);
+        }
+        self.write(None, async |rows| self.keys.data_key(rows, org).await)
+            .await
+    }
+
     async fn issue_cert(
         &self,
         device: &DeviceId,

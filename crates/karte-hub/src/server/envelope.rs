@@ -48,6 +48,16 @@ impl Incoming {
     /// Refuses at once a request that declares a length over any this hub
     /// reads.
     pub fn check_declared(headers: &HeaderMap, limits: &Limits) -> Result<(), Problem> {
+        Incoming::check_declared_body(headers, limits.max_compressed_bytes)
+    }
+
+    /// Refuses at once a request that declares a body over `max_body`
+    /// bytes after its envelope header.
+    pub fn check_declared_body(headers: &HeaderMap, max_body: usize) -> Result<(), Problem> {
+        let limits = Limits {
+            max_compressed_bytes: max_body,
+            max_inflated_bytes: max_body,
+        };
         let most = 8 + MAX_REQUEST_HEADER_BYTES + limits.max_compressed_bytes;
         let declared = headers
             .get(axum::http::header::CONTENT_LENGTH)

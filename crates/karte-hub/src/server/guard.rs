@@ -27,6 +27,8 @@ const FORGET_ABOVE: usize = 10_000;
 pub(crate) struct RequestGuard {
     per_address: DefaultKeyedRateLimiter<IpAddr>,
     per_device: DefaultKeyedRateLimiter<DeviceId>,
+    photos_per_address: DefaultKeyedRateLimiter<IpAddr>,
+    photos_per_device: DefaultKeyedRateLimiter<DeviceId>,
     clock: DefaultClock,
 }
 
@@ -41,6 +43,8 @@ impl RequestGuard {
         RequestGuard {
             per_address: RateLimiter::keyed(quota(config.per_address)),
             per_device: RateLimiter::keyed(quota(config.per_device)),
+            photos_per_address: RateLimiter::keyed(quota(config.photos_per_address)),
+            photos_per_device: RateLimiter::keyed(quota(config.photos_per_device)),
             clock: DefaultClock::default(),
         }
     }
@@ -52,6 +56,26 @@ impl RequestGuard {
             &self.clock,
             &address,
             "from this address",
+        )
+    }
+
+    /// Counts a photo request from `address`.
+    pub(crate) fn check_address_photos(&self, address: IpAddr) -> Result<(), Problem> {
+        check(
+            &self.photos_per_address,
+            &self.clock,
+            &address,
+            "from this address for photos",
+        )
+    }
+
+    /// Counts a photo request of `device`, whose signature holds.
+    pub(crate) fn check_device_photos(&self, device: &DeviceId) -> Result<(), Problem> {
+        check(
+            &self.photos_per_device,
+            &self.clock,
+            device,
+            "of this device for photos",
         )
     }
 
@@ -107,8 +131,16 @@ pub(super) async fn limit_address<S: HubStore>(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
+    // Photo pieces come by the thousand in a first sync: they are counted
+    // apart, so they neither run out a station's sync requests nor are
+    // held to their rate.
+    let photos = request.uri().path() == "/v1/photos";
     if let Some(ip) = peer
-        && let Err(problem) = hub.guard().check_address(ip)
+        && let Err(problem) = if photos {
+            hub.guard().check_address_photos(ip)
+        } else {
+            hub.guard().check_address(ip)
+        }
     {
         tracing::warn!(
             code = problem.code,

@@ -1,7 +1,8 @@
 //! The hub's HTTP face: the routes, and listening on an address, over TLS
 //! or, on loopback or behind a TLS-terminating proxy, plain HTTP.
 //!
-//! Routes: `POST /v1/sync` (binary sync envelopes), `POST /v1/enroll`
+//! Routes: `POST /v1/sync` (binary sync envelopes), `POST /v1/photos`
+//! (photo requests in the same envelope), `POST /v1/enroll`
 //! (JSON), `GET /v1/health`. Every refusal is a JSON `{code, message}`.
 
 mod arrival;
@@ -10,6 +11,7 @@ mod chart_copy;
 mod enrol;
 mod envelope;
 mod guard;
+mod photos;
 mod problem;
 mod push;
 mod share;
@@ -58,6 +60,7 @@ pub fn router<S: HubStore>(hub: Hub<S>) -> Router {
         ));
     Router::new()
         .route("/v1/sync", post(sync::handle::<S>))
+        .route("/v1/photos", post(photos::handle::<S>))
         .route(
             "/v1/enroll",
             post(enrol::handle::<S>).layer(DefaultBodyLimit::max(MAX_ENROL_BODY)),

@@ -458,6 +458,16 @@ impl HubStore for SqliteHubStore {
             .await
     }
 
+    async fn data_key(&self, org: &OrgId) -> Result<crate::at_rest::DataKey, HubStoreError> {
+        let keys = self.keys();
+        if let Some(key) = keys.cached_data_key(org) {
+            return Ok(key);
+        }
+        let org = org.clone();
+        self.write(async move |rows| keys.data_key(rows, &org).await)
+            .await
+    }
+
     async fn issue_cert(
         &self,
         device: &DeviceId,

@@ -30,6 +30,8 @@ pub struct TestHub<B: Backend> {
     pub store: B::Store,
     pub clock: ManualClock,
     pub url: String,
+    /// Where the hub keeps photos.
+    pub photos: tempfile::TempDir,
     client: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -86,7 +88,10 @@ impl<B: Backend> TestHub<B> {
         let backend = B::empty().await;
         let store = backend.open(store_config).await.unwrap();
         let clock = ManualClock::new(NOW);
-        let hub = Hub::new(store.clone(), clock.clone(), config);
+        let photos = tempfile::tempdir().unwrap();
+        let hub = Hub::new(store.clone(), clock.clone(), config).with_photos(std::sync::Arc::new(
+            karte_hub::FsPhotoStore::open(photos.path()).unwrap(),
+        ));
         let listener = HubListener::bind(&ServeOptions {
             listen: "127.0.0.1:0".parse().unwrap(),
             tls: None,
@@ -103,6 +108,7 @@ impl<B: Backend> TestHub<B> {
             store,
             clock,
             url,
+            photos,
             client: http_client(),
             stop: Some(stop),
         }
@@ -397,6 +403,50 @@ impl TestDevice {
         nonce[..8].copy_from_slice(&self.nonces.to_be_bytes());
         nonce[8..].copy_from_slice(&self.key.public_key()[..8]);
         nonce
+    }
+
+    /// Adds a photo entry naming `photo` (its bytes' SHA-256) to `doc`.
+    pub fn add_photo(&mut self, doc: &PatientId, photo: &[u8]) -> [u8; 32] {
+        self.edits += 1;
+        let (author, at) = (self.author.clone(), later(self.edits));
+        let hash: [u8; 32] = ring::digest::digest(&ring::digest::SHA256, photo)
+            .as_ref()
+            .try_into()
+            .unwrap();
+        let entry = EntryId(ulid::Ulid::from_parts(self.edits as u64, 7).to_string());
+        let input = karte_types::PhotoInput {
+            attachment: hex::encode(hash),
+            media_type: "image/jpeg".into(),
+            width: 640,
+            height: 480,
+            size: photo.len() as u64,
+            taken_at: at,
+            wound: Some("仙骨部".into()),
+            assessment: None,
+        };
+        self.charts
+            .get_mut(doc)
+            .expect("the device holds the chart")
+            .add_photo(
+                &entry,
+                &input,
+                &Edit {
+                    author: &author,
+                    at,
+                },
+            )
+            .unwrap();
+        hash
+    }
+
+    /// The envelope of a photo request, signed now with a fresh nonce.
+    pub fn photo_envelope(
+        &mut self,
+        request: &karte_sync::photo::PhotoRequest,
+        now: Timestamp,
+    ) -> Vec<u8> {
+        let nonce = self.next_nonce();
+        karte_sync::photo::encode_photo_request(&self.key, &self.id, now.0, nonce, request)
     }
 
     /// The envelope of `request`, signed now with a fresh nonce.

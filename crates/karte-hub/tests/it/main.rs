@@ -17,6 +17,7 @@ mod hostile;
 mod listen;
 mod lock;
 mod paging;
+mod photos;
 mod postgres;
 mod postgres_tls;
 mod push;
@@ -169,4 +170,11 @@ on_both_backends! {
     audit::a_device_whose_audit_tail_was_removed_is_refused,
     audit::a_held_audit_log_shows_no_patient_at_rest,
     lock::a_lock_policy_reaches_devices_with_hashes_of_their_codes_only,
+    photos::a_photo_goes_up_in_pieces_and_comes_down_byte_identical,
+    photos::the_same_photo_from_two_devices_is_stored_once,
+    photos::a_cut_upload_resumes_without_sending_what_the_hub_holds,
+    photos::a_device_outside_the_circle_or_naming_another_chart_is_refused,
+    photos::a_photo_that_does_not_hash_to_its_name_is_refused_and_nothing_kept,
+    photos::the_hubs_photos_and_database_hold_no_photo_byte,
+    photos::a_photo_altered_on_the_hubs_disk_is_never_served,
 }

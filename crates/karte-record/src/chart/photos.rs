@@ -58,4 +58,17 @@ impl Chart {
     pub fn photos(&self) -> Result<Vec<Photo>, RecordError> {
         view::photos(&self.doc)
     }
+
+    /// Whether a chart as the hub holds it (an Automerge document, read,
+    /// never written) has a photo entry naming the attachment whose
+    /// content hash is `attachment` (hex), voided or not: what the hub
+    /// asks before it serves or takes a photo's bytes.
+    pub fn names_attachment(
+        doc: &automerge::Automerge,
+        attachment: &str,
+    ) -> Result<bool, RecordError> {
+        Ok(view::photos(doc)?
+            .iter()
+            .any(|photo| photo.input.attachment == attachment))
+    }
 }

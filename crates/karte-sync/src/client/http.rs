@@ -35,6 +35,7 @@ const ROUND_TIMEOUT: Duration = Duration::from_secs(600);
 pub struct HttpTransport {
     client: Client,
     sync_url: Url,
+    photos_url: Url,
     enrol_url: Url,
 }
 
@@ -81,6 +82,7 @@ impl HttpTransport {
         Ok(HttpTransport {
             client,
             sync_url: join("v1/sync")?,
+            photos_url: join("v1/photos")?,
             enrol_url: join("v1/enroll")?,
         })
     }
@@ -115,6 +117,16 @@ impl Transport for HttpTransport {
         HttpTransport::answer(
             self.client
                 .post(self.sync_url.clone())
+                .header(CONTENT_TYPE, "application/octet-stream")
+                .body(body)
+                .send(),
+        )
+    }
+
+    fn post_photos(&mut self, body: Vec<u8>) -> Result<Vec<u8>, TransportError> {
+        HttpTransport::answer(
+            self.client
+                .post(self.photos_url.clone())
                 .header(CONTENT_TYPE, "application/octet-stream")
                 .body(body)
                 .send(),

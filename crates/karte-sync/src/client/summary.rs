@@ -51,6 +51,23 @@ pub struct SyncSummary {
     /// (`None`: no policy), for the device to keep.
     #[serde(skip)]
     pub device_lock: Option<DeviceLock>,
+    /// Photos sent whole to the hub, and the photo bytes sent for them (a
+    /// resumed upload counts only what it sent).
+    pub photos_sent: usize,
+    pub photo_bytes_sent: u64,
+    /// Photos fetched from the hub, and their bytes.
+    pub photos_received: usize,
+    pub photo_bytes_received: u64,
+    /// Photos the charts here name that are neither here nor whole on the
+    /// hub yet: the device that took them has not sent them.
+    pub photos_waiting: usize,
+    /// Photos the hub would not serve or take for this device.
+    pub photos_refused: usize,
+    /// The hub keeps no photos (an older hub): photos stayed where they are.
+    pub photos_not_kept: bool,
+    /// The hub asked the device to slow down during the photo pass, which
+    /// stopped there: the next sync goes on.
+    pub photos_paused: bool,
 }
 
 /// How far a sync has come, after each page.
@@ -61,6 +78,8 @@ pub struct SyncProgress {
     pub charts: usize,
     pub bytes_sent: u64,
     pub bytes_received: u64,
+    /// Photos sent and fetched so far.
+    pub photos: usize,
 }
 
 impl SyncSummary {
@@ -82,6 +101,7 @@ impl SyncSummary {
             charts: self.pushed_charts + self.received_charts + self.removed_charts,
             bytes_sent: self.bytes_sent,
             bytes_received: self.bytes_received,
+            photos: self.photos_sent + self.photos_received,
         }
     }
 }
@@ -158,6 +178,27 @@ impl std::fmt::Display for SyncSummary {
             let charts = plural(self.lifted, "chart", "charts");
             write!(f, ", {charts} out of quarantine")?;
         }
+        if self.photos_sent + self.photos_received + self.photos_waiting + self.photos_refused > 0
+            || self.photos_paused
+        {
+            write!(
+                f,
+                ", photos: {} sent ({}), {} received ({})",
+                self.photos_sent,
+                human_bytes(self.photo_bytes_sent),
+                self.photos_received,
+                human_bytes(self.photo_bytes_received)
+            )?;
+            if self.photos_waiting > 0 {
+                write!(f, ", {} not on the hub yet", self.photos_waiting)?;
+            }
+            if self.photos_refused > 0 {
+                write!(f, ", {} refused by the hub", self.photos_refused)?;
+            }
+            if self.photos_paused {
+                write!(f, ", paused by the hub (the next sync goes on)")?;
+            }
+        }
         let reviews = plural(self.new_reviews, "new review item", "new review items");
         write!(
             f,
@@ -194,10 +235,25 @@ mod tests {
             quarantined: Vec::new(),
             lifted: 0,
             device_lock: None,
+            ..SyncSummary::default()
         };
         assert_eq!(
             summary.to_string(),
             "pushed 3 changes in 2 charts, received 5 changes in 3 charts (1 whole), 1 new review item; 2 requests, 4.1 kB sent, 12.0 kB received"
+        );
+        let photos = SyncSummary {
+            photos_sent: 2,
+            photo_bytes_sent: 3_500_000,
+            photos_received: 1,
+            photo_bytes_received: 1_200_000,
+            photos_waiting: 1,
+            ..SyncSummary::default()
+        };
+        assert!(
+            photos.to_string().contains(
+                ", photos: 2 sent (3.5 MB), 1 received (1.2 MB), 1 not on the hub yet, 0 new review items"
+            ),
+            "{photos}"
         );
         let steady = SyncSummary {
             requests: 1,

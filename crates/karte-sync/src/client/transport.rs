@@ -18,6 +18,17 @@ pub trait Transport {
     /// that refuses answers `TransportError::Refused` with its code.
     fn post_sync(&mut self, body: Vec<u8>) -> Result<Vec<u8>, TransportError>;
 
+    /// Sends one photo request envelope (`crate::photo`) and returns the
+    /// answer. A link that carries no photos answers `not_found`, as a hub
+    /// that keeps none does.
+    fn post_photos(&mut self, _body: Vec<u8>) -> Result<Vec<u8>, TransportError> {
+        Err(TransportError::Refused {
+            status: 404,
+            code: "not_found".to_owned(),
+            message: "this link carries no photos".to_owned(),
+        })
+    }
+
     /// Redeems a one-time enrolment code with the device's public key.
     fn enrol(&mut self, request: &EnrolmentRequest) -> Result<EnrolmentGrant, TransportError>;
 }

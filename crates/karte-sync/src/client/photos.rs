@@ -1,0 +1,280 @@
+//! The device's photo pass, run after its charts synced: it asks the hub
+//! which of the photos its charts name the hub holds, sends up the ones
+//! the hub lacks (from where an interrupted upload stopped), and fetches
+//! the ones it lacks that the hub holds whole.
+//!
+//! In the background after the charts, rather than when a photo is shown:
+//! a nurse opens a wound's photos at a patient's home, often with no
+//! network, so a photo fetched only on demand would be missing exactly
+//! where it is needed. A photo whose fetch was cut is fetched again whole
+//! at the next sync (at most 25 MiB); an upload resumes from the bytes the
+//! hub acknowledged, so nothing acknowledged is sent twice.
+
+use std::collections::HashSet;
+
+use zeroize::Zeroizing;
+
+use crate::client::rounds::{DeviceIdentity, RequestStamps};
+use crate::client::summary::{SyncProgress, SyncSummary};
+use crate::client::transport::Transport;
+use crate::photo::{
+    MAX_PHOTO_PIECE_BYTES, MAX_PHOTO_SIZE, MAX_PHOTOS_ASKED, PHOTO_PIECE_BYTES, PhotoAnswer,
+    PhotoAsk, PhotoHeld, PhotoRef, PhotoRequest, decode_photo_answer, encode_photo_request,
+};
+use crate::{SyncError, TransportError, WireError};
+
+/// A photo a chart on this device names, and whether its bytes are here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedPhoto {
+    pub photo: PhotoRef,
+    /// Its size as the chart entry says.
+    pub size: u64,
+    pub here: bool,
+}
+
+/// The device's photos as the photo pass sees them.
+pub trait PhotoReplica {
+    type Error: From<SyncError>;
+
+    /// Every photo the charts on this device name.
+    fn named_photos(&mut self) -> Result<Vec<NamedPhoto>, Self::Error>;
+
+    /// The bytes of a photo held here.
+    fn photo_bytes(&mut self, hash: &[u8; 32]) -> Result<Option<Zeroizing<Vec<u8>>>, Self::Error>;
+
+    /// Keeps a photo fetched from the hub, durable when this returns; its
+    /// bytes hash to `hash` (checked before).
+    fn keep_photo(&mut self, hash: &[u8; 32], bytes: &[u8]) -> Result<(), Self::Error>;
+}
+
+/// How the photo pass asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhotoOptions {
+    /// The bytes one request carries up or asks down.
+    pub piece_bytes: u32,
+}
+
+impl Default for PhotoOptions {
+    fn default() -> Self {
+        PhotoOptions {
+            piece_bytes: PHOTO_PIECE_BYTES,
+        }
+    }
+}
+
+/// Runs the photo pass, adding what it did to `summary`; `progress` is
+/// told after each photo. A hub that keeps no photos (an older one)
+/// answers `not_found`: the pass then does nothing.
+pub fn sync_photos<R: PhotoReplica + RequestStamps>(
+    transport: &mut dyn Transport,
+    replica: &mut R,
+    identity: DeviceIdentity<'_>,
+    options: PhotoOptions,
+    summary: &mut SyncSummary,
+    progress: &mut dyn FnMut(SyncProgress),
+) -> Result<(), R::Error> {
+    let piece = options.piece_bytes.clamp(1, MAX_PHOTO_PIECE_BYTES);
+    let mut seen = HashSet::new();
+    let named: Vec<NamedPhoto> = replica
+        .named_photos()?
+        .into_iter()
+        .filter(|named| seen.insert(named.photo.hash))
+        .collect();
+    for batch in named.chunks(MAX_PHOTOS_ASKED) {
+        let asked = PhotoRequest::Held {
+            photos: batch
+                .iter()
+                .map(|named| PhotoAsk {
+                    photo: named.photo.clone(),
+                    size: named.size,
+                })
+                .collect(),
+        };
+        let held = match exchange(transport, identity, replica, &asked, summary) {
+            Ok(PhotoAnswer::Held { photos }) if photos.len() == batch.len() => photos,
+            Ok(_) => return Err(unexpected().into()),
+            Err(SyncError::Transport(TransportError::Refused { code, .. }))
+                if code == "not_found" =>
+            {
+                summary.photos_not_kept = true;
+                return Ok(());
+            }
+            Err(error) if paused(&error) => {
+                summary.photos_paused = true;
+                return Ok(());
+            }
+            Err(error) => return Err(error.into()),
+        };
+        for (named, held) in batch.iter().zip(held) {
+            let moved = match (named.here, held) {
+                (true, PhotoHeld::Absent) => {
+                    upload(transport, replica, identity, named, 0, piece, summary)
+                }
+                (true, PhotoHeld::Receiving { received }) => upload(
+                    transport, replica, identity, named, received, piece, summary,
+                ),
+                (false, PhotoHeld::Whole { size }) => {
+                    fetch(transport, replica, identity, named, size, piece, summary)
+                }
+                (false, PhotoHeld::Absent | PhotoHeld::Receiving { .. }) => {
+                    summary.photos_waiting += 1;
+                    Ok(())
+                }
+                (_, PhotoHeld::Refused { .. }) => {
+                    summary.photos_refused += 1;
+                    Ok(())
+                }
+                (true, PhotoHeld::Whole { .. }) => Ok(()),
+            };
+            match moved {
+                Ok(()) => progress(summary.progress()),
+                // What the hub acknowledged stays; the next sync goes on.
+                Err(PassError::Sync(error)) if paused(&error) => {
+                    summary.photos_paused = true;
+                    return Ok(());
+                }
+                Err(PassError::Sync(error)) => return Err(error.into()),
+                Err(PassError::Replica(error)) => return Err(error),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sends a photo from `offset`, one piece a request, each acknowledged by
+/// the hub (durable there) before the next.
+fn upload<R: PhotoReplica + RequestStamps>(
+    transport: &mut dyn Transport,
+    replica: &mut R,
+    identity: DeviceIdentity<'_>,
+    named: &NamedPhoto,
+    mut offset: u64,
+    piece: u32,
+    summary: &mut SyncSummary,
+) -> Result<(), PassError<R::Error>> {
+    let Some(bytes) = replica
+        .photo_bytes(&named.photo.hash)
+        .map_err(PassError::Replica)?
+    else {
+        return Ok(());
+    };
+    let size = bytes.len() as u64;
+    loop {
+        let start = usize::try_from(offset.min(size)).unwrap_or(usize::MAX);
+        let end = start.saturating_add(piece as usize).min(bytes.len());
+        let request = PhotoRequest::Put {
+            photo: named.photo.clone(),
+            size,
+            offset,
+            bytes: bytes[start..end].to_vec(),
+        };
+        summary.photo_bytes_sent += (end - start) as u64;
+        match exchange(transport, identity, replica, &request, summary)? {
+            PhotoAnswer::Put { whole: true, .. } => {
+                summary.photos_sent += 1;
+                return Ok(());
+            }
+            // The hub says where it holds up to: the next piece starts there.
+            PhotoAnswer::Put { received, .. } if received < size => offset = received,
+            _ => return Err(unexpected().into()),
+        }
+    }
+}
+
+/// Fetches a photo of `size` bytes piece by piece and keeps it once its
+/// bytes hash to its name.
+fn fetch<R: PhotoReplica + RequestStamps>(
+    transport: &mut dyn Transport,
+    replica: &mut R,
+    identity: DeviceIdentity<'_>,
+    named: &NamedPhoto,
+    size: u64,
+    piece: u32,
+    summary: &mut SyncSummary,
+) -> Result<(), PassError<R::Error>> {
+    if size > MAX_PHOTO_SIZE {
+        return Err(unexpected().into());
+    }
+    let mut bytes = Zeroizing::new(Vec::with_capacity(size as usize));
+    while (bytes.len() as u64) < size {
+        let request = PhotoRequest::Get {
+            photo: named.photo.clone(),
+            offset: bytes.len() as u64,
+            max_len: piece,
+        };
+        match exchange(transport, identity, replica, &request, summary)? {
+            PhotoAnswer::Get {
+                size: answered,
+                bytes: got,
+            } if answered == size
+                && !got.is_empty()
+                && bytes.len() + got.len() <= size as usize =>
+            {
+                summary.photo_bytes_received += got.len() as u64;
+                bytes.extend_from_slice(&got);
+            }
+            _ => return Err(unexpected().into()),
+        }
+    }
+    if crate::wire::sha256(&bytes) != named.photo.hash {
+        return Err(SyncError::from(WireError::malformed(
+            "a photo from the hub does not hash to its name",
+        ))
+        .into());
+    }
+    replica
+        .keep_photo(&named.photo.hash, &bytes)
+        .map_err(PassError::Replica)?;
+    summary.photos_received += 1;
+    Ok(())
+}
+
+fn exchange(
+    transport: &mut dyn Transport,
+    identity: DeviceIdentity<'_>,
+    stamps: &mut dyn RequestStamps,
+    request: &PhotoRequest,
+    summary: &mut SyncSummary,
+) -> Result<PhotoAnswer, SyncError> {
+    let body = encode_photo_request(
+        identity.key,
+        identity.device,
+        stamps.now_ms(),
+        stamps.nonce(),
+        request,
+    );
+    summary.requests += 1;
+    summary.bytes_sent += body.len() as u64;
+    let answer = transport.post_photos(body)?;
+    summary.bytes_received += answer.len() as u64;
+    Ok(decode_photo_answer(&answer)?)
+}
+
+/// Why one photo did not move: the link or the hub, or this device.
+enum PassError<E> {
+    Sync(SyncError),
+    Replica(E),
+}
+
+impl<E> From<SyncError> for PassError<E> {
+    fn from(error: SyncError) -> Self {
+        PassError::Sync(error)
+    }
+}
+
+/// A hub that asks the device to slow down (`rate_limited`, `hub_busy`):
+/// the photo pass stops there without failing the sync, and the next sync
+/// goes on from what the hub acknowledged.
+fn paused(error: &SyncError) -> bool {
+    matches!(
+        error,
+        SyncError::Transport(TransportError::Refused { code, .. })
+            if code == "rate_limited" || code == "hub_busy"
+    )
+}
+
+fn unexpected() -> SyncError {
+    SyncError::from(WireError::malformed(
+        "the hub's answer to a photo request is not the one asked for",
+    ))
+}
