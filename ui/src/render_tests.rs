@@ -373,19 +373,8 @@ async fn the_sync_bar_says_offline_pending_and_errors_in_plain_words() {
 #[tokio::test]
 async fn the_sync_bar_counts_the_charts_in_quarantine_in_both_languages() {
     let sync = SyncState {
-        enrolment: Some(EnrolmentView {
-            hub_url: "http://127.0.0.1:1".into(),
-            org_name: "ひまわり訪問看護".into(),
-            org_id: "org-1".into(),
-            device_name: "tablet-3".into(),
-            enrolled_at: Timestamp(0),
-        }),
-        charts_to_push: 0,
-        pending_shares: 0,
-        open_reviews: 0,
         quarantined_charts: 2,
-        last_success: None,
-        last_error: None,
+        ..crate::pages::carry::tests::enrolled()
     };
     let bar = |sync: SyncState| {
         html! { <SyncBar online={true} sync={Some(sync)} syncing={false} problem={None::<Problem>} onsync={Callback::noop()} /> }

@@ -368,13 +368,14 @@ mod download {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use karte_types::{DeviceId, EnrolmentView};
 
     use super::*;
     use crate::i18n::Language;
 
-    fn user(role: &str) -> AppUser {
+    /// A user of `role`, for the tests of the screens that depend on it.
+    pub(crate) fn user(role: &str) -> AppUser {
         AppUser {
             id: "u1".into(),
             name: "sato".into(),
@@ -382,6 +383,7 @@ mod tests {
         }
     }
 
+    /// An enrolled device with nothing waiting.
     pub(crate) fn enrolled() -> SyncState {
         SyncState {
             enrolment: Some(EnrolmentView {

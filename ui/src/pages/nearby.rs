@@ -347,36 +347,11 @@ fn every_few_seconds(_tick: impl Fn() + 'static) {}
 
 #[cfg(test)]
 mod tests {
-    use karte_types::{EnrolmentView, Timestamp};
+    use karte_types::Timestamp;
 
     use super::*;
     use crate::i18n::Language;
-
-    fn user(role: &str) -> AppUser {
-        AppUser {
-            id: "u1".into(),
-            name: "sato".into(),
-            role: role.into(),
-        }
-    }
-
-    fn enrolled() -> SyncState {
-        SyncState {
-            enrolment: Some(EnrolmentView {
-                hub_url: "http://127.0.0.1:1".into(),
-                org_name: "ひまわり訪問看護".into(),
-                org_id: "org-1".into(),
-                device_name: "tablet-3".into(),
-                enrolled_at: Timestamp(0),
-            }),
-            charts_to_push: 0,
-            pending_shares: 0,
-            open_reviews: 0,
-            quarantined_charts: 0,
-            last_success: None,
-            last_error: None,
-        }
-    }
+    use crate::pages::carry::tests::{enrolled, user};
 
     #[test]
     fn a_clerk_and_a_device_with_no_hub_are_told_why_not() {
