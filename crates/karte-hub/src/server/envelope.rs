@@ -14,13 +14,17 @@
 //! `request_too_large`). It costs bandwidth, not memory, and no request slot.
 
 use axum::body::Body;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use karte_sync::wire::MAX_REQUEST_HEADER_BYTES;
 use karte_sync::{HeaderRead, Limits, RequestHeader, WireError, read_request_header};
+use karte_types::DeviceId;
 use tokio::time::Instant;
 
 use crate::server::problem::Problem;
+use crate::{Hub, HubStore};
 
 /// The most of a request read before its header is complete. A header is
 /// far shorter; this bounds what one read of the connection may bring.
@@ -29,6 +33,36 @@ const UNAUTHENTICATED_LIMIT: usize = 1 << 20;
 /// The most of a refused request's body read and thrown away so that its
 /// answer reaches the client; a longer one has its connection closed.
 const DISCARD_LIMIT: usize = 1 << 20;
+
+/// Answers a signed request (`what`, as the log names it): `serve` reads
+/// and handles it from the body, noting the device once its signature
+/// held, the only part of a refused request the log may name. A body left
+/// unread (a refusal, or a lost device told to wipe) is read and thrown
+/// away within the deadline of the stage the request reached, so the
+/// client, perhaps still sending, reads the answer.
+pub(super) async fn answer_signed<S: HubStore>(
+    hub: &Hub<S>,
+    what: &str,
+    body: Body,
+    serve: impl AsyncFnOnce(&mut Incoming, Instant, &mut Option<DeviceId>) -> Result<Vec<u8>, Problem>,
+) -> Response {
+    let mut signer = None;
+    let started = Instant::now();
+    let mut incoming = Incoming::new(body);
+    let response = match serve(&mut incoming, started, &mut signer).await {
+        Ok(bytes) => ([(CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
+        Err(problem) => {
+            problem.log_refusal(what, signer.as_ref());
+            problem.into_response()
+        }
+    };
+    let guard = &hub.config().guard;
+    incoming.discard_rest(match signer {
+        Some(_) => started + guard.body_timeout,
+        None => started + guard.header_timeout.min(guard.body_timeout),
+    });
+    response
+}
 
 /// A sync request's body as it arrives.
 pub(super) struct Incoming {

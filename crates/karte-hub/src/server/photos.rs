@@ -16,9 +16,8 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use karte_record::Chart;
 use karte_sync::photo::{
     MAX_PHOTO_BODY_BYTES, MAX_PHOTO_PIECE_BYTES, MAX_PHOTO_SIZE, PhotoAnswer, PhotoHeld, PhotoRef,
@@ -31,7 +30,7 @@ use tokio::time::Instant;
 use crate::photos::{Holding, PhotoName, PieceTaken};
 use crate::server::blocking::run_blocking;
 use crate::server::chart_copy;
-use crate::server::envelope::Incoming;
+use crate::server::envelope::{Incoming, answer_signed};
 use crate::server::problem::Problem;
 use crate::{Device, DeviceStatus, Hub, HubStore, HubStoreError};
 
@@ -40,22 +39,13 @@ pub(super) async fn handle<S: HubStore>(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let mut signer = None;
-    let started = Instant::now();
-    let mut incoming = Incoming::new(body);
-    let response = match photos(&hub, &headers, &mut incoming, started, &mut signer).await {
-        Ok(bytes) => ([(CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
-        Err(problem) => {
-            problem.log_refusal("photo request", signer.as_ref());
-            problem.into_response()
-        }
-    };
-    let guard = &hub.config().guard;
-    incoming.discard_rest(match signer {
-        Some(_) => started + guard.body_timeout,
-        None => started + guard.header_timeout.min(guard.body_timeout),
-    });
-    response
+    answer_signed(
+        &hub,
+        "photo request",
+        body,
+        async |incoming, started, signer| photos(&hub, &headers, incoming, started, signer).await,
+    )
+    .await
 }
 
 async fn photos<S: HubStore>(

@@ -17,8 +17,7 @@
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::http::header::CONTENT_TYPE;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use karte_sync::unlock_code::{UnlockCodeCheck, UnlockCodeCost, hash_unlock_code, new_unlock_code};
 use karte_sync::{
     AuditHeadReport, AuditUpload, AuthError, DeviceLock, QuarantineReport, SyncRequest,
@@ -30,7 +29,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use tokio::time::Instant;
 
 use crate::server::blocking::run_blocking;
-use crate::server::envelope::Incoming;
+use crate::server::envelope::{Incoming, answer_signed};
 use crate::server::problem::Problem;
 use crate::server::{push, share, updates, whole};
 use crate::{
@@ -45,27 +44,10 @@ pub(super) async fn handle<S: HubStore>(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    // The device, once its signature held: the only part of a refused
-    // request the log may name.
-    let mut signer = None;
-    let started = Instant::now();
-    let mut incoming = Incoming::new(body);
-    let response = match sync(&hub, &headers, &mut incoming, started, &mut signer).await {
-        Ok(bytes) => ([(CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
-        Err(problem) => {
-            problem.log_refusal("sync", signer.as_ref());
-            problem.into_response()
-        }
-    };
-    // A body left unread (a refusal, or a lost device told to wipe) is read
-    // and thrown away within the deadline of the stage the request
-    // reached, so the client, perhaps still sending, reads the answer.
-    let guard = &hub.config().guard;
-    incoming.discard_rest(match signer {
-        Some(_) => started + guard.body_timeout,
-        None => started + guard.header_timeout.min(guard.body_timeout),
-    });
-    response
+    answer_signed(&hub, "sync", body, async |incoming, started, signer| {
+        sync(&hub, &headers, incoming, started, signer).await
+    })
+    .await
 }
 
 async fn sync<S: HubStore>(
