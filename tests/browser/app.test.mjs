@@ -1402,8 +1402,14 @@ async function journey(t, device) {
       await enter(id('document-notes'), '次回は家族同席');
       await id('document-pdf-view').waitFor({ state: 'detached' });
       // The edits are kept sealed in the vault a moment after the last
-      // keystroke: leaving and coming back finds them.
-      await page.waitForTimeout(1200);
+      // keystroke (asked of the core until they are there): leaving and
+      // coming back finds them.
+      for (let tries = 0; ; tries++) {
+        const kept = await core('draft', { key: `document-${patient}` });
+        if (kept?.text.includes('次回は家族同席')) break;
+        assert.ok(tries < 100, 'the edit is kept in the vault within 10 s');
+        await page.waitForTimeout(100);
+      }
       await press(id('document-back'));
       await id('chart').waitFor();
       await press(id('documents-open'));

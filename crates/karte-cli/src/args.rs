@@ -805,12 +805,10 @@ pub struct StationFlags {
     pub phone: Option<String>,
 }
 
+/// Where a document goes: its PDF, the station on it, and whether it is
+/// also kept in the chart.
 #[derive(Debug, Args)]
-pub struct DocumentReport {
-    pub patient: String,
-    /// The month reported, YYYY-MM.
-    #[arg(long)]
-    pub month: String,
+pub struct DocumentOutput {
     /// Write the PDF to this file (and nowhere else). It holds the chart's
     /// content in plain form: keep it safe.
     #[arg(long)]
@@ -821,6 +819,16 @@ pub struct DocumentReport {
     /// (its entry id is printed; approve it with `karte document approve`).
     #[arg(long)]
     pub save: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DocumentReport {
+    pub patient: String,
+    /// The month reported, YYYY-MM.
+    #[arg(long)]
+    pub month: String,
+    #[command(flatten)]
+    pub output: DocumentOutput,
     /// The day of the report, YYYY-MM-DD (default: today in Japan).
     #[arg(long)]
     pub date: Option<String>,
@@ -830,16 +838,8 @@ pub struct DocumentReport {
 #[derive(Debug, Args)]
 pub struct DocumentOnDay {
     pub patient: String,
-    /// Write the PDF to this file (and nowhere else). It holds the chart's
-    /// content in plain form: keep it safe.
-    #[arg(long)]
-    pub pdf: PathBuf,
     #[command(flatten)]
-    pub station: StationFlags,
-    /// Also save the document in the chart, unapproved, with who made it
-    /// (its entry id is printed; approve it with `karte document approve`).
-    #[arg(long)]
-    pub save: bool,
+    pub output: DocumentOutput,
     /// The day the document is made, YYYY-MM-DD (default: today in Japan);
     /// the 指示書 in force that day is the one shown.
     #[arg(long)]
@@ -855,16 +855,8 @@ pub struct DocumentRecord2 {
     /// The day of the visit, YYYY-MM-DD, when the patient had one visit that day.
     #[arg(long)]
     pub date: Option<String>,
-    /// Write the PDF to this file (and nowhere else). It holds the chart's
-    /// content in plain form: keep it safe.
-    #[arg(long)]
-    pub pdf: PathBuf,
     #[command(flatten)]
-    pub station: StationFlags,
-    /// Also save the document in the chart, unapproved, with who made it
-    /// (its entry id is printed; approve it with `karte document approve`).
-    #[arg(long)]
-    pub save: bool,
+    pub output: DocumentOutput,
 }
 
 #[derive(Debug, Subcommand)]

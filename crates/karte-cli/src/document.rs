@@ -18,7 +18,8 @@ use karte_api::types::{
 use karte_docs::{DocumentFont, wareki_date};
 
 use crate::args::{
-    Cli, DocumentCommand, DocumentOnDay, DocumentRecord2, DocumentReport, StationFlags,
+    Cli, DocumentCommand, DocumentOnDay, DocumentOutput, DocumentRecord2, DocumentReport,
+    StationFlags,
 };
 use crate::{Form, open, output_file};
 
@@ -66,19 +67,18 @@ pub(crate) fn write_pdf(
 }
 
 /// The draft asked for, with the station's details from the flags, made
-/// into a PDF by the API and written whole to `path`, then, with `save`,
+/// into a PDF by the API and written whole to the `--pdf` file, then, with `--save`,
 /// saved in the chart (the entry's id printed on stdout). A missing font
 /// is said in both languages, as before anything was exported.
 fn make(
     session: &mut Session,
     patient: &PatientId,
     request: &DocumentRequest,
-    station: DocumentStation,
-    path: &std::path::Path,
-    save: bool,
+    output: &DocumentOutput,
 ) -> Result<DocumentDraft> {
+    let path = &output.pdf;
     let mut draft = session.document_draft(patient, request)?;
-    *draft.station_mut() = station;
+    *draft.station_mut() = station(&output.station);
     let pdf = match session.document_pdf(patient, &draft) {
         Ok(pdf) => pdf,
         Err(error) if error.code() == ErrorCode::DocumentFontMissing => {
@@ -89,7 +89,7 @@ fn make(
         Err(error) => return Err(error.into()),
     };
     output_file::write_whole(path, |out| Ok(out.write_all(&pdf.0)?))?;
-    if save {
+    if output.save {
         let entry = session.save_document(patient, &draft)?;
         eprintln!(
             "{}をカルテに保存しました（未承認） / saved the document in the chart (not approved yet)",
@@ -115,7 +115,6 @@ fn report(cli: &Cli, args: &DocumentReport) -> Result<()> {
     let month = form.take(parse_month(&args.month));
     let written = form.optional(&args.date, |t| Date::parse("date", t));
     let (year, month) = form.finish(|| month)?.expect("a parsed month");
-    let station = station(&args.station);
 
     let mut session = open(cli)?;
     let patient = session.resolve_patient(&args.patient)?;
@@ -125,14 +124,7 @@ fn report(cli: &Cli, args: &DocumentReport) -> Result<()> {
         date: written,
         visit: None,
     };
-    let draft = make(
-        &mut session,
-        &patient,
-        &request,
-        station,
-        &args.pdf,
-        args.save,
-    )?;
+    let draft = make(&mut session, &patient, &request, &args.output)?;
     let DocumentDraft::Report(report) = draft else {
         unreachable!("a report was asked for")
     };
@@ -147,10 +139,10 @@ fn report(cli: &Cli, args: &DocumentReport) -> Result<()> {
         year,
         month,
         report.visits.len(),
-        args.pdf.display(),
+        args.output.pdf.display(),
         args.month,
         report.visits.len(),
-        args.pdf.display()
+        args.output.pdf.display()
     );
     Ok(())
 }
@@ -162,7 +154,6 @@ fn document_on_day(cli: &Cli, args: &DocumentOnDay, kind: DocumentKind) -> Resul
     let mut form = Form::new();
     let day = form.optional(&args.date, |t| Date::parse("date", t));
     form.finish(|| ())?;
-    let station = station(&args.station);
     let mut session = open(cli)?;
     let patient = session.resolve_patient(&args.patient)?;
     let day = day.unwrap_or_else(|| session.now().date_jst());
@@ -172,14 +163,7 @@ fn document_on_day(cli: &Cli, args: &DocumentOnDay, kind: DocumentKind) -> Resul
         date: Some(day),
         visit: None,
     };
-    let draft = make(
-        &mut session,
-        &patient,
-        &request,
-        station,
-        &args.pdf,
-        args.save,
-    )?;
+    let draft = make(&mut session, &patient, &request, &args.output)?;
     if draft.physician().is_some_and(|p| p.name.is_empty()) {
         eprintln!(
             "⚠ {day} に有効な指示書がありません: 主治医の欄は空白です / no 指示書 in force on {day}: the physician is left blank"
@@ -192,8 +176,8 @@ fn plan(cli: &Cli, args: &DocumentOnDay) -> Result<()> {
     document_on_day(cli, args, DocumentKind::Plan)?;
     eprintln!(
         "訪問看護計画書を {} に書きました（目標・問題点は手書き欄） / wrote the care plan to {} (goals and problems left blank to be written by hand)",
-        args.pdf.display(),
-        args.pdf.display()
+        args.output.pdf.display(),
+        args.output.pdf.display()
     );
     Ok(())
 }
@@ -202,8 +186,8 @@ fn record1(cli: &Cli, args: &DocumentOnDay) -> Result<()> {
     document_on_day(cli, args, DocumentKind::Record1)?;
     eprintln!(
         "訪問看護記録書Ⅰを {} に書きました / wrote the intake record to {}",
-        args.pdf.display(),
-        args.pdf.display()
+        args.output.pdf.display(),
+        args.output.pdf.display()
     );
     Ok(())
 }
@@ -212,7 +196,6 @@ fn record2(cli: &Cli, args: &DocumentRecord2) -> Result<()> {
     let mut form = Form::new();
     let day = form.optional(&args.date, |t| Date::parse("date", t));
     form.finish(|| ())?;
-    let station = station(&args.station);
     let mut session = open(cli)?;
     let patient = session.resolve_patient(&args.patient)?;
     let visit = match &args.visit {
@@ -225,23 +208,16 @@ fn record2(cli: &Cli, args: &DocumentRecord2) -> Result<()> {
         date: day,
         visit,
     };
-    let draft = make(
-        &mut session,
-        &patient,
-        &request,
-        station,
-        &args.pdf,
-        args.save,
-    )?;
+    let draft = make(&mut session, &patient, &request, &args.output)?;
     let DocumentDraft::Record2(record) = draft else {
         unreachable!("a visit record was asked for")
     };
     eprintln!(
         "訪問看護記録書Ⅱ ({}) を {} に書きました / wrote the visit record of {} to {}",
         wareki_date(record.date.0),
-        args.pdf.display(),
+        args.output.pdf.display(),
         record.date,
-        args.pdf.display()
+        args.output.pdf.display()
     );
     Ok(())
 }

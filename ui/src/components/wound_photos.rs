@@ -284,12 +284,12 @@ pub fn WoundPhotos(props: &WoundPhotosProps) -> Html {
     }
 }
 
-/// Whether a failure to add a photo is about the file or what was typed,
-/// and so is told beside the picker.
 /// What the thumbnails map holds for a photo whose bytes have not reached
 /// this device yet, in place of a picture's data URL.
 const NOT_YET_HERE: &str = "not-yet-here";
 
+/// Whether a failure to add a photo is about the file or what was typed,
+/// and so is told beside the picker.
 fn refused_here(problem: &Problem) -> bool {
     matches!(
         problem.code,
