@@ -133,8 +133,9 @@ impl DocumentDraft {
         }
     }
 
-    /// The document's free-text parts with their headings on the form, in
-    /// the form's order, blank ones included (a FHIR Composition's sections).
+    /// The document's free-text parts with their headings as the printed
+    /// form (karte-docs) titles them, in the form's order, blank ones
+    /// included (a FHIR Composition's sections).
     pub fn sections(&self) -> Vec<(&'static str, String)> {
         match self {
             DocumentDraft::Report(d) => vec![
@@ -142,8 +143,8 @@ impl DocumentDraft {
                 ("日常生活活動（ADL）の状況", d.adl.clone()),
                 ("看護・リハビリテーションの内容", d.care_given.clone()),
                 ("家庭での介護の状況", d.home_care.clone()),
-                ("衛生材料等の使用及び使用状況", d.materials.clone()),
-                ("衛生材料等の種類・量の変更", d.materials_change.clone()),
+                ("衛生材料等の使用量および使用状況", d.materials.clone()),
+                ("衛生材料等の変更の必要性", d.materials_change.clone()),
                 ("情報提供", d.information.clone()),
                 ("特記すべき事項", d.notes.clone()),
             ],
@@ -158,17 +159,17 @@ impl DocumentDraft {
                         ),
                     ));
                 }
-                sections.push(("衛生材料等", d.materials.clone()));
-                sections.push(("特記すべき事項", d.notes.clone()));
+                sections.push(("衛生材料等が必要な処置", d.materials.clone()));
+                sections.push(("備考", d.notes.clone()));
                 sections
             }
             DocumentDraft::Record1(d) => vec![
-                ("緊急時・不在時の連絡先", d.contacts.clone()),
+                ("緊急時の連絡先", d.contacts.clone()),
                 ("指示書", d.order.clone()),
                 ("主たる傷病名", d.diagnoses.clone()),
                 ("アレルギー", d.allergies.clone()),
                 ("服薬", d.medications.clone()),
-                ("日常生活活動（ADL）の状況", d.adl.clone()),
+                ("日常生活の自立度・ADL", d.adl.clone()),
             ],
             DocumentDraft::Record2(d) => vec![
                 ("S（主観的情報）", d.subjective.clone()),
@@ -247,9 +248,9 @@ pub struct ReportDraft {
     pub care_given: String,
     /// 家庭での介護の状況.
     pub home_care: String,
-    /// 衛生材料等の使用及び使用状況.
+    /// 衛生材料等の使用量および使用状況.
     pub materials: String,
-    /// 衛生材料等の種類・量の変更.
+    /// 衛生材料等の変更の必要性.
     pub materials_change: String,
     /// 情報提供.
     pub information: String,
