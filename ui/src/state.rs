@@ -384,7 +384,7 @@ impl Reducible for AppState {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use karte_types::{AllergyStatus, Demographics, Sex, Timestamp};
 
     use super::*;
@@ -414,7 +414,8 @@ mod tests {
         }
     }
 
-    fn chart(id: &str) -> ChartView {
+    /// A chart of 山田花子 with nothing recorded, for the screens' tests.
+    pub(crate) fn chart(id: &str) -> ChartView {
         ChartView {
             id: PatientId::from(id),
             patient: Demographics {

@@ -398,7 +398,13 @@ pub fn DocumentsPage(props: &DocumentsPageProps) -> Html {
                 state2.dispatch(Action::Notice("notice-document-saved"));
                 load_chart(&backend2, &state2, patient2);
             };
-            match (*saved_entry).clone() {
+            // Saved before, here or on an earlier visit to this screen:
+            // the entry is updated, not added to.
+            let earlier = (*saved_entry).clone().or_else(|| {
+                let chart = state.chart.as_ref()?;
+                saved_as(chart, state.user.as_ref()?, &current)
+            });
+            match earlier {
                 Some(entry) => submit(
                     &busy,
                     &failure,
@@ -746,6 +752,25 @@ pub fn may_approve(user: Option<&AppUser>, document: &DocumentEntry) -> bool {
         })
 }
 
+/// The chart's entry a draft saved again should update rather than add to:
+/// the newest standing, unapproved document of the same kind and month
+/// (or day, or visit) that `user` saved. An approved one is kept as it is.
+pub fn saved_as(chart: &ChartView, user: &AppUser, draft: &DocumentDraft) -> Option<EntryId> {
+    let (kind, detail) = (draft.kind(), draft.detail());
+    chart
+        .documents
+        .iter()
+        .filter(|d| {
+            d.meta.entered_in_error.is_none()
+                && !d.input.is_approved()
+                && d.meta.recorded_by.user.0 == user.id
+                && d.input.kind == kind
+                && d.input.detail == detail
+        })
+        .max_by_key(|d| d.meta.recorded_at)
+        .map(|d| d.meta.id.clone())
+}
+
 #[derive(Properties, PartialEq, Clone)]
 pub struct ChartDocumentsProps {
     pub patient: PatientId,
@@ -1068,6 +1093,52 @@ mod tests {
         let mut approved = document.clone();
         approved.input.approved_at = Some(Timestamp(1));
         assert!(!may_approve(Some(&user("u-admin", "admin")), &approved));
+    }
+
+    #[test]
+    fn a_draft_saved_again_updates_its_own_unapproved_entry_only() {
+        use karte_types::{Author, DeviceId, DocumentEntryInput, EntryMeta, Timestamp, UserId};
+        let entry = |id: &str, by: &str, at: i64| DocumentEntry {
+            meta: EntryMeta {
+                id: EntryId::from(id),
+                recorded_by: Author {
+                    user: UserId::from(by),
+                    user_name: by.into(),
+                    device: DeviceId::from("d"),
+                },
+                recorded_at: Timestamp(at),
+                entered_in_error: None,
+            },
+            input: DocumentEntryInput::of(&report()),
+        };
+        let sato = AppUser {
+            id: "u-sato".into(),
+            name: "sato".into(),
+            role: "nurse".into(),
+        };
+        let mut chart = crate::state::tests::chart("p1");
+        assert_eq!(
+            saved_as(&chart, &sato, &report()),
+            None,
+            "nothing saved yet"
+        );
+        chart.documents = vec![entry("older", "u-sato", 1), entry("newer", "u-sato", 2)];
+        assert_eq!(
+            saved_as(&chart, &sato, &report()),
+            Some(EntryId::from("newer"))
+        );
+        chart.documents[1].input.approved_at = Some(Timestamp(3));
+        assert_eq!(
+            saved_as(&chart, &sato, &report()),
+            Some(EntryId::from("older")),
+            "an approved one is left as it is"
+        );
+        chart.documents = vec![entry("hers", "u-ito", 1)];
+        assert_eq!(
+            saved_as(&chart, &sato, &report()),
+            None,
+            "another's is not rewritten"
+        );
     }
 
     #[test]
