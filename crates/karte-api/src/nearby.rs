@@ -13,7 +13,7 @@
 //! (read again every [`TRUST_READ_AGAIN`]) without the state's mutex. Only
 //! then does it take the mutex, and it is served on the unlocked session,
 //! like a hub sync in the background (not counted as the user's activity),
-//! for at most [`crate::SERVED_SESSION_LIMIT`]. A device that dials and
+//! for at most [`crate::PEER_SESSION_LIMIT`]. A device that dials and
 //! says nothing, or is no member, never holds up the user's calls.
 //! Locking the vault (by hand, by the auto-lock, by a wipe order, by
 //! another user's unlock) stops the thread: it looks before every session

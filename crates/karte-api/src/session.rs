@@ -31,7 +31,7 @@ use crate::ids::{Lookup, find_unique, new_entry_id, new_ulid};
 use crate::{ApiError, Environment, Permission};
 
 pub(crate) use peer::nearby_exchange;
-pub use peer::{AdvertisedDay, SERVED_SESSION_LIMIT};
+pub use peer::{AdvertisedDay, PEER_SESSION_LIMIT};
 pub use sync::SyncStatus;
 
 /// After this many incremental chunks a chart is rewritten as one snapshot, so

@@ -459,6 +459,70 @@ mod tests {
     }
 
     #[test]
+    fn a_device_that_dials_and_says_nothing_is_dropped_after_the_hello_wait() {
+        let (server_key, _) = key();
+        let (client_key, _) = key();
+        let listener = PeerListener::bind("127.0.0.1:0", &server_key).unwrap();
+        let address = listener.local_addr().unwrap();
+
+        // No TLS at all.
+        let _silent = TcpStream::connect(address).unwrap();
+        let started = Instant::now();
+        let error = listener.accept().unwrap_err();
+        assert_eq!(error.code().as_str(), "peer_unreachable");
+        let took = started.elapsed();
+        assert!(took < HELLO_WAIT + Duration::from_secs(2), "{took:?}");
+
+        // A handshake, then no hello: the first read fails at the same
+        // deadline, counted from the dial.
+        let silent = std::thread::spawn(move || dial(address, &client_key));
+        let started = Instant::now();
+        let mut link = listener.accept().unwrap();
+        let error = link.receive().unwrap_err();
+        assert_eq!(error.code().as_str(), "peer_unreachable");
+        let took = started.elapsed();
+        assert!(took < HELLO_WAIT + Duration::from_secs(2), "{took:?}");
+        drop(silent.join().unwrap());
+    }
+
+    #[test]
+    fn a_link_past_its_deadline_fails_however_slowly_bytes_trickle_in() {
+        use std::io::Write;
+        let (server_key, _) = key();
+        let (client_key, _) = key();
+        let listener = PeerListener::bind("127.0.0.1:0", &server_key).unwrap();
+        let address = listener.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            let mut link = dial(address, &client_key).unwrap();
+            // A frame of 1000 bytes announced, then a byte every 50 ms:
+            // every read waits far less than the I/O timeout.
+            link.stream.write_all(&1000u32.to_be_bytes()).unwrap();
+            link.stream.flush().unwrap();
+            for _ in 0..60 {
+                std::thread::sleep(Duration::from_millis(50));
+                if link
+                    .stream
+                    .write_all(b"x")
+                    .and_then(|()| link.stream.flush())
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        let mut link = listener.accept().unwrap();
+        let started = Instant::now();
+        link.set_deadline(Some(started + Duration::from_millis(700)));
+        let error = link.receive().unwrap_err();
+        let took = started.elapsed();
+        assert_eq!(error.code().as_str(), "peer_unreachable");
+        assert!(took >= Duration::from_millis(650), "{took:?}");
+        assert!(took < Duration::from_millis(1500), "{took:?}");
+        drop(link);
+        client.join().unwrap();
+    }
+
+    #[test]
     fn plain_bytes_are_not_a_handshake() {
         let (server_key, _) = key();
         let listener = PeerListener::bind("127.0.0.1:0", &server_key).unwrap();

@@ -28,12 +28,13 @@ use karte_types::{DeviceId, NearbyExchange, NearbyRefusal, PatientId, Timestamp}
 use super::Session;
 use crate::ApiError;
 
-/// How long a served session may take from its hello to its end. It holds
-/// the session (and, in the app, its state) all that time, so a member
-/// that stalls mid-exchange is cut off here: every other call waits at
-/// most this long. A first exchange of a few hundred charts on a local
-/// network takes seconds.
-pub const SERVED_SESSION_LIMIT: Duration = Duration::from_secs(120);
+/// How long a peer session may take, served (from the dialler's hello to
+/// its end) or dialled (from the handshake). It holds the session (and, in
+/// the app, its state) all that time, so a device that stalls
+/// mid-exchange is cut off here: every other call waits at most this
+/// long. A first exchange of a few hundred charts on a local network
+/// takes seconds.
+pub const PEER_SESSION_LIMIT: Duration = Duration::from_secs(120);
 
 impl Session {
     /// The device's key as the peer link presents it.
@@ -54,6 +55,7 @@ impl Session {
     ) -> Result<PeerSummary, ApiError> {
         let key = self.peer_key()?;
         let mut link = karte_peer::dial(address, &key)?;
+        link.set_deadline(Some(Instant::now() + PEER_SESSION_LIMIT));
         let mut store = self.peer_store()?;
         let summary = karte_sync::peer::dial(&mut link, &mut store, &mut progress)?;
         self.record_peer_session(&summary, "dialled")?;
@@ -93,27 +95,35 @@ impl Session {
 
     /// Serves the device that dialled on `link`, to the session's end:
     /// its hello first (within the link's hello deadline), then the rest
-    /// within [`SERVED_SESSION_LIMIT`].
+    /// within [`PEER_SESSION_LIMIT`].
     pub fn peer_serve(
         &mut self,
         mut link: ServedLink,
-        progress: impl FnMut(&str),
+        mut progress: impl FnMut(&str),
     ) -> Result<PeerSummary, ApiError> {
-        let trust = self.peer_trust()?;
+        let trust = match self.peer_trust() {
+            Ok(trust) => trust,
+            // No membership to check a hello against: the session reads
+            // the hello and tells the dialler so.
+            Err(_) => {
+                let mut store = self.peer_store()?;
+                return karte_sync::peer::serve(&mut link, &mut store, &mut progress);
+            }
+        };
         let screened = karte_sync::peer::screen_hello(&mut link, &trust, self.now().0)?;
         self.peer_serve_screened(link, screened, progress)
     }
 
     /// Serves the device whose hello was read and checked on `link`
     /// ([`karte_sync::peer::screen_hello`]), to the session's end or
-    /// [`SERVED_SESSION_LIMIT`] from now, whichever comes first.
+    /// [`PEER_SESSION_LIMIT`] from now, whichever comes first.
     pub fn peer_serve_screened(
         &mut self,
         mut link: ServedLink,
         screened: ScreenedHello,
         mut progress: impl FnMut(&str),
     ) -> Result<PeerSummary, ApiError> {
-        link.set_deadline(Some(Instant::now() + SERVED_SESSION_LIMIT));
+        link.set_deadline(Some(Instant::now() + PEER_SESSION_LIMIT));
         let mut store = self.peer_store()?;
         let summary =
             karte_sync::peer::serve_screened(&mut link, &mut store, screened, &mut progress)?;
