@@ -35,4 +35,4 @@ pub use karte_types as types;
 pub use karte_types::{AuditAction, AuditEntry, AuditEvent};
 pub use nearby::NEARBY_PORT;
 pub use permission::Permission;
-pub use session::{AdvertisedDay, DemoProgress, Session, SyncStatus};
+pub use session::{AdvertisedDay, DemoProgress, PEER_SESSION_LIMIT, Session, SyncStatus};

@@ -6,9 +6,15 @@
 //! Listening is the app's, not a session's: a background thread owns the
 //! listener (and the advert, renewed when the UTC day turns) and waits for
 //! a device to dial, half a second at a time, with the app's state
-//! unlocked. Only a device that dialled and passed the TLS handshake takes
-//! the state's mutex, and it is then served on the unlocked session, like
-//! a hub sync in the background (not counted as the user's activity).
+//! unlocked. Anyone on the network can dial, so a device that dialled
+//! must first finish the TLS handshake and say a hello proving it a member
+//! of the organisation (within [`karte_peer::HELLO_WAIT`]), all checked
+//! against a copy of this device's trust taken when listening started
+//! (read again every [`TRUST_READ_AGAIN`]) without the state's mutex. Only
+//! then does it take the mutex, and it is served on the unlocked session,
+//! like a hub sync in the background (not counted as the user's activity),
+//! for at most [`crate::PEER_SESSION_LIMIT`]. A device that dials and
+//! says nothing, or is no member, never holds up the user's calls.
 //! Locking the vault (by hand, by the auto-lock, by a wipe order, by
 //! another user's unlock) stops the thread: it looks before every session
 //! and never serves a locked vault, and the thread ends within the half
@@ -16,10 +22,11 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use karte_peer::{Found, PeerListener};
-use karte_types::{NearbyDevice, NearbyExchange, NearbyState, Problem};
+use karte_sync::peer::PeerTrust;
+use karte_types::{NearbyDevice, NearbyExchange, NearbyState, Problem, Timestamp};
 
 use crate::app::{AppState, lock_state};
 use crate::session::nearby_exchange;
@@ -32,6 +39,10 @@ pub const NEARBY_PORT: u16 = 47_080;
 /// How long a listening thread waits for a device before it looks whether
 /// to stop or to advertise anew.
 const LOOK_AGAIN: Duration = Duration::from_millis(500);
+
+/// How often the listening thread reads this device's trust again (a
+/// revocation list or a cert the hub sent meanwhile).
+const TRUST_READ_AGAIN: Duration = Duration::from_secs(60);
 
 /// How long discovery listens when not told.
 const DEFAULT_WAIT_MS: u32 = 3_000;
@@ -57,8 +68,18 @@ pub(crate) struct Nearby {
     pub(crate) listening: Option<Listening>,
     /// The devices found by the last look, by the name they advertise.
     found: Vec<Found>,
-    /// Why the last session served failed, if it did.
-    last_error: Option<Problem>,
+    /// Why the last session served failed, if it did. Behind its own
+    /// mutex: the listening thread keeps a refusal here without the app's
+    /// state.
+    last_error: LastError,
+}
+
+type LastError = Arc<Mutex<Option<Problem>>>;
+
+fn keep(last_error: &LastError, problem: Option<Problem>) {
+    *last_error
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = problem;
 }
 
 impl App {
@@ -142,7 +163,12 @@ impl App {
                 listening: listening.is_some(),
                 addresses: listening.map(|l| l.addresses.clone()).unwrap_or_default(),
                 advertised: listening.is_some_and(|l| l.advertised.load(Ordering::SeqCst)),
-                last_error: state.nearby.last_error.clone(),
+                last_error: state
+                    .nearby
+                    .last_error
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .clone(),
                 exchanges,
             })
         })
@@ -166,6 +192,7 @@ impl App {
             Ok(listener) => listener,
             Err(_) => session.peer_listen(&format!("{host}:0"))?,
         };
+        let screen = Screen::read(session)?;
         let bound = listener.local_addr()?;
         let addresses: Vec<String> = if bound.ip().is_unspecified() {
             karte_peer::local_addresses(bound.port())
@@ -197,17 +224,18 @@ impl App {
             stop: listening.stop.clone(),
             advertised: listening.advertised.clone(),
             advertise,
+            last_error: state.nearby.last_error.clone(),
         };
         std::thread::Builder::new()
             .name("karte-nearby".to_owned())
-            .spawn(move || thread.run(day, advert))
+            .spawn(move || thread.run(day, advert, screen))
             .map_err(|error| {
                 ApiError::Peer(karte_sync::peer::PeerError::Unreachable {
                     detail: format!("cannot listen: {error}"),
                 })
             })?;
         state.nearby.listening = Some(listening);
-        state.nearby.last_error = None;
+        keep(&state.nearby.last_error, None);
         Ok(addresses
             .first()
             .cloned()
@@ -239,6 +267,43 @@ fn invalid_peer() -> karte_types::ValidationErrors {
     )])
 }
 
+/// What the listening thread checks a dialler's hello against without
+/// the app's state: this device's trust, and the session's clock as read
+/// with it, moved on by the time passed since.
+struct Screen {
+    trust: PeerTrust,
+    now: Timestamp,
+    read_at: Instant,
+}
+
+impl Screen {
+    fn read(session: &crate::Session) -> Result<Screen, ApiError> {
+        Ok(Screen {
+            trust: session.peer_trust()?,
+            now: session.now(),
+            read_at: Instant::now(),
+        })
+    }
+
+    fn now_ms(&self) -> i64 {
+        let passed = i64::try_from(self.read_at.elapsed().as_millis()).unwrap_or(i64::MAX);
+        self.now.0.saturating_add(passed)
+    }
+
+    fn stale(&self) -> bool {
+        self.read_at.elapsed() >= TRUST_READ_AGAIN
+    }
+
+    /// Reads the trust again from `session`; the copy held stays if that
+    /// fails (it is read again at the next look).
+    fn refresh(&mut self, session: &crate::Session) {
+        match Screen::read(session) {
+            Ok(fresh) => *self = fresh,
+            Err(error) => tracing::info!("this device's trust could not be read again: {error}"),
+        }
+    }
+}
+
 /// The listening thread's own.
 struct ListeningThread {
     state: Weak<Mutex<AppState>>,
@@ -246,14 +311,20 @@ struct ListeningThread {
     stop: Arc<AtomicBool>,
     advertised: Arc<AtomicBool>,
     advertise: bool,
+    last_error: LastError,
 }
 
 impl ListeningThread {
-    fn run(self, mut day: AdvertisedDay, mut advert: Option<karte_peer::Advert>) {
+    fn run(
+        self,
+        mut day: AdvertisedDay,
+        mut advert: Option<karte_peer::Advert>,
+        mut screen: Screen,
+    ) {
         let port = self.listener.local_addr().map(|a| a.port()).unwrap_or(0);
         while !self.stop.load(Ordering::SeqCst) {
-            if self.advertise {
-                match self.tag_if_turned(&mut day) {
+            if self.advertise || screen.stale() {
+                match self.look(&mut day, &mut screen) {
                     Turn::Stop => return,
                     Turn::Stands => {}
                     Turn::Anew(tag) => {
@@ -266,9 +337,20 @@ impl ListeningThread {
             }
             match self.listener.accept_within(LOOK_AGAIN) {
                 Ok(None) => {}
-                Ok(Some(link)) => {
-                    if !self.serve(link) {
-                        return;
+                Ok(Some(mut link)) => {
+                    // Still without the app's state: the dialler's hello,
+                    // within the link's hello deadline, and its membership.
+                    let now_ms = screen.now_ms();
+                    match karte_sync::peer::screen_hello(&mut link, &screen.trust, now_ms) {
+                        Ok(screened) => {
+                            if !self.serve(link, screened, &mut screen) {
+                                return;
+                            }
+                        }
+                        Err(error) => {
+                            tracing::info!("a nearby device was not served: {error}");
+                            self.keep_error(&ApiError::Peer(error));
+                        }
                     }
                 }
                 // A connection that failed its handshake: that one only.
@@ -278,9 +360,10 @@ impl ListeningThread {
         drop(advert);
     }
 
-    /// The advert's tag if the day turned, or whether to stop (the vault
-    /// locked).
-    fn tag_if_turned(&self, day: &mut AdvertisedDay) -> Turn {
+    /// Under the app's state, briefly: whether to stop (the vault locked),
+    /// the advert's tag if the day turned, and the trust read again when
+    /// due.
+    fn look(&self, day: &mut AdvertisedDay, screen: &mut Screen) -> Turn {
         let Some(shared) = self.state.upgrade() else {
             return Turn::Stop;
         };
@@ -292,15 +375,27 @@ impl ListeningThread {
         let Some(session) = state.session.as_ref() else {
             return Turn::Stop;
         };
+        if screen.stale() {
+            screen.refresh(session);
+        }
+        if !self.advertise {
+            return Turn::Stands;
+        }
         match day.turn(session.now()) {
             Some(day) => Turn::Anew(session.peer_group_tag(day).ok()),
             None => Turn::Stands,
         }
     }
 
-    /// Serves the device on `link` if the vault is unlocked and listening
-    /// was not stopped; says whether to go on listening.
-    fn serve(&self, link: karte_peer::ServedLink) -> bool {
+    /// Serves the member whose hello was screened on `link` if the vault
+    /// is unlocked and listening was not stopped; says whether to go on
+    /// listening.
+    fn serve(
+        &self,
+        link: karte_peer::ServedLink,
+        screened: karte_sync::peer::ScreenedHello,
+        screen: &mut Screen,
+    ) -> bool {
         let Some(shared) = self.state.upgrade() else {
             return false;
         };
@@ -312,20 +407,20 @@ impl ListeningThread {
         let Some(session) = state.session.as_mut() else {
             return false;
         };
-        match session.peer_serve(link, |_| {}) {
-            Ok(_) => state.nearby.last_error = None,
+        match session.peer_serve_screened(link, screened, |_| {}) {
+            Ok(_) => keep(&self.last_error, None),
             Err(error) => {
                 tracing::info!("a nearby device's session failed: {error}");
-                state.nearby.last_error = Some(Problem::from(&error));
+                keep(&self.last_error, Some(Problem::from(&error)));
             }
         }
+        // The session may have brought newer revocation lists.
+        screen.refresh(session);
         true
     }
 
     fn keep_error(&self, error: &ApiError) {
-        if let Some(shared) = self.state.upgrade() {
-            lock_state(&shared).nearby.last_error = Some(Problem::from(error));
-        }
+        keep(&self.last_error, Some(Problem::from(error)));
     }
 }
 

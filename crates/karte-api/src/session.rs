@@ -30,8 +30,8 @@ use karte_types::{
 use crate::ids::{Lookup, find_unique, new_entry_id, new_ulid};
 use crate::{ApiError, Environment, Permission};
 
-pub use peer::AdvertisedDay;
 pub(crate) use peer::nearby_exchange;
+pub use peer::{AdvertisedDay, PEER_SESSION_LIMIT};
 pub use sync::SyncStatus;
 
 /// After this many incremental chunks a chart is rewritten as one snapshot, so

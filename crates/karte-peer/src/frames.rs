@@ -1,17 +1,66 @@
 //! Frames over the TLS stream: a big-endian `u32` length, then that many
 //! bytes. A frame over [`MAX_FRAME_BYTES`] closes the link before any of
-//! it is read into memory.
+//! it is read into memory. The socket under TLS keeps a deadline: past
+//! it, every read and write fails, however slowly the other side trickles.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::time::{Duration, Instant};
 
 use karte_sync::peer::{MAX_FRAME_BYTES, PeerError, PeerLink};
 use rustls::{ConnectionCommon, SideData, StreamOwned};
 
 /// A TLS session to one peer, carrying frames.
 pub struct TlsLink<C> {
-    pub(crate) stream: StreamOwned<C, TcpStream>,
+    pub(crate) stream: StreamOwned<C, DeadlineSocket>,
     pub(crate) peer_key: [u8; 32],
+}
+
+/// A TCP socket whose every read and write waits at most `io_timeout`,
+/// and none past `deadline`: a peer that sends a byte now and then cannot
+/// keep a session going past it.
+#[derive(Debug)]
+pub(crate) struct DeadlineSocket {
+    pub(crate) tcp: TcpStream,
+    pub(crate) io_timeout: Duration,
+    pub(crate) deadline: Option<Instant>,
+}
+
+impl DeadlineSocket {
+    /// How long the next read or write may wait; an error once the
+    /// deadline passed.
+    fn wait(&self) -> std::io::Result<Duration> {
+        let Some(deadline) = self.deadline else {
+            return Ok(self.io_timeout);
+        };
+        match deadline.checked_duration_since(Instant::now()) {
+            Some(left) if !left.is_zero() => Ok(left.min(self.io_timeout)),
+            _ => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the other device took longer than a session may",
+            )),
+        }
+    }
+}
+
+impl Read for DeadlineSocket {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let wait = self.wait()?;
+        self.tcp.set_read_timeout(Some(wait))?;
+        self.tcp.read(buf)
+    }
+}
+
+impl Write for DeadlineSocket {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let wait = self.wait()?;
+        self.tcp.set_write_timeout(Some(wait))?;
+        self.tcp.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.tcp.flush()
+    }
 }
 
 impl<C> std::fmt::Debug for TlsLink<C> {
@@ -25,7 +74,15 @@ impl<C> std::fmt::Debug for TlsLink<C> {
 impl<C> TlsLink<C> {
     /// The peer's address.
     pub fn peer_addr(&self) -> Option<std::net::SocketAddr> {
-        self.stream.sock.peer_addr().ok()
+        self.stream.sock.tcp.peer_addr().ok()
+    }
+
+    /// No read or write of this link waits past `deadline` (`None`: each
+    /// waits the link's I/O timeout, with no end overall). A link a
+    /// listener accepted starts with its deadline at the hello's
+    /// ([`crate::HELLO_WAIT`] after the device dialled).
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.stream.sock.deadline = deadline;
     }
 }
 

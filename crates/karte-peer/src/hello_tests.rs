@@ -224,3 +224,52 @@ fn a_members_cert_presented_with_another_key_is_refused() {
     assert_eq!(code(&client), "peer_not_member");
     assert_eq!(server.1.asked_for_charts, 0);
 }
+
+/// One session served in two steps, as the app's listener does: the hello
+/// screened against a copy of the trust (no store), then the rest with the
+/// store. Says whether the store was reached at all.
+fn meet_screened(
+    server: (PeerKey, Empty),
+    client: (PeerKey, Empty),
+) -> (Result<PeerSummary, PeerError>, bool, Outcome) {
+    let (server_key, mut server_store) = server;
+    let (client_key, mut client_store) = client;
+    let listener = PeerListener::bind("127.0.0.1:0", &server_key).unwrap();
+    let address = listener.local_addr().unwrap();
+    let copy = server_store.trust.clone();
+    let serving = std::thread::spawn(move || {
+        let mut link = listener.accept().unwrap();
+        let screened = karte_sync::peer::screen_hello(&mut link, &copy, NOW)?;
+        assert_eq!(screened.device(), Some(DeviceId::from("B")));
+        let outcome =
+            karte_sync::peer::serve_screened(&mut link, &mut server_store, screened, &mut |_| {});
+        assert!(server_store.asked_for_charts > 0);
+        outcome
+    });
+    let mut link = crate::dial(address, &client_key).unwrap();
+    let outcome = dial(&mut link, &mut client_store, &mut |_| {});
+    let served = serving.join().unwrap();
+    let reached = served.is_ok();
+    (served, reached, (outcome, client_store))
+}
+
+#[test]
+fn a_screened_hello_is_served_like_one_read_by_the_session() {
+    let org = Org::new("O1");
+    let (server, _, client) = meet_screened(org.valid("A"), org.valid("B"));
+    assert_eq!(server.unwrap().peer, Some(DeviceId::from("B")));
+    let summary = client.0.unwrap();
+    assert_eq!(summary.peer, Some(DeviceId::from("A")));
+    assert_eq!(summary.round_trips, 1);
+}
+
+#[test]
+fn a_device_of_another_organisation_is_refused_on_its_hello_before_the_store() {
+    let ours = Org::new("O1");
+    let theirs = Org::new("O2");
+    let (server, reached, client) = meet_screened(ours.valid("A"), theirs.valid("B"));
+    assert!(!reached);
+    assert_eq!(server.unwrap_err().code().as_str(), "peer_not_member");
+    assert_eq!(code(&client), "peer_not_member");
+    assert_eq!(client.1.asked_for_charts, 0);
+}

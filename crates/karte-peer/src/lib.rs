@@ -14,7 +14,7 @@ mod tls;
 
 pub use discovery::{Advert, Found, advertise, browse, local_addresses};
 pub use frames::TlsLink;
-pub use tls::{PeerKey, PeerListener, dial};
+pub use tls::{HELLO_WAIT, PeerKey, PeerListener, dial};
 
 /// The link of a device that dialled this one.
 pub type ServedLink = TlsLink<rustls::ServerConnection>;

@@ -27,7 +27,7 @@ use rustls::{
     ServerConfig, ServerConnection, SideData, SignatureScheme, StreamOwned,
 };
 
-use crate::frames::TlsLink;
+use crate::frames::{DeadlineSocket, TlsLink};
 
 /// The application protocol both sides must name.
 const ALPN: &[u8] = b"karte-peer/1";
@@ -36,6 +36,9 @@ const ALPN: &[u8] = b"karte-peer/1";
 const SERVER_NAME: &str = "karte-peer.invalid";
 /// How long a read or a write may wait before the link counts as broken.
 const IO_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a device that dialled a listener has for the TLS handshake and
+/// its hello together: one that says nothing is dropped after this.
+pub const HELLO_WAIT: Duration = Duration::from_secs(5);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often a listener waiting a while looks for a device dialling.
 const ACCEPT_POLL: Duration = Duration::from_millis(50);
@@ -248,18 +251,22 @@ impl ClientCertVerifier for RawKeyVerifier {
 
 /// Runs the handshake to its end and returns the link with the key the
 /// other side authenticated with.
-fn finish<C, S>(mut connection: C, mut socket: TcpStream) -> Result<TlsLink<C>, PeerError>
+/// No read or write waits past `deadline`, if there is one.
+fn finish<C, S>(
+    mut connection: C,
+    socket: TcpStream,
+    deadline: Option<Instant>,
+) -> Result<TlsLink<C>, PeerError>
 where
     C: std::ops::DerefMut<Target = ConnectionCommon<S>>,
     S: SideData,
 {
-    socket
-        .set_read_timeout(Some(IO_TIMEOUT))
-        .map_err(tls_error)?;
-    socket
-        .set_write_timeout(Some(IO_TIMEOUT))
-        .map_err(tls_error)?;
     let _ = socket.set_nodelay(true);
+    let mut socket = DeadlineSocket {
+        tcp: socket,
+        io_timeout: IO_TIMEOUT,
+        deadline,
+    };
     while connection.is_handshaking() {
         connection.complete_io(&mut socket).map_err(tls_error)?;
     }
@@ -292,7 +299,7 @@ pub fn dial(
                 let name = ServerName::try_from(SERVER_NAME).expect("a valid name");
                 let connection =
                     ClientConnection::new(key.client_config()?, name).map_err(tls_error)?;
-                return finish(connection, socket);
+                return finish(connection, socket, None);
             }
             Err(error) => last = Some(error),
         }
@@ -363,9 +370,11 @@ impl PeerListener {
         }
     }
 
+    /// The handshake of a device that just dialled, which has
+    /// [`HELLO_WAIT`] for it and its hello (the link's first deadline).
     fn handshake(&self, socket: TcpStream) -> Result<TlsLink<ServerConnection>, PeerError> {
         let connection = ServerConnection::new(self.config.clone()).map_err(tls_error)?;
-        finish(connection, socket)
+        finish(connection, socket, Some(Instant::now() + HELLO_WAIT))
     }
 }
 
@@ -419,7 +428,7 @@ mod tests {
         let name = ServerName::try_from(SERVER_NAME).unwrap();
         let connection = ClientConnection::new(Arc::new(config), name).unwrap();
         let socket = TcpStream::connect(address).unwrap();
-        let _ = finish(connection, socket).and_then(|mut link| link.receive());
+        let _ = finish(connection, socket, None).and_then(|mut link| link.receive());
         assert!(server.join().unwrap().is_err());
     }
 
@@ -446,6 +455,70 @@ mod tests {
             .unwrap()
             .expect("a device dialled");
         assert_eq!(link.receive().unwrap(), b"hello");
+        client.join().unwrap();
+    }
+
+    #[test]
+    fn a_device_that_dials_and_says_nothing_is_dropped_after_the_hello_wait() {
+        let (server_key, _) = key();
+        let (client_key, _) = key();
+        let listener = PeerListener::bind("127.0.0.1:0", &server_key).unwrap();
+        let address = listener.local_addr().unwrap();
+
+        // No TLS at all.
+        let _silent = TcpStream::connect(address).unwrap();
+        let started = Instant::now();
+        let error = listener.accept().unwrap_err();
+        assert_eq!(error.code().as_str(), "peer_unreachable");
+        let took = started.elapsed();
+        assert!(took < HELLO_WAIT + Duration::from_secs(2), "{took:?}");
+
+        // A handshake, then no hello: the first read fails at the same
+        // deadline, counted from the dial.
+        let silent = std::thread::spawn(move || dial(address, &client_key));
+        let started = Instant::now();
+        let mut link = listener.accept().unwrap();
+        let error = link.receive().unwrap_err();
+        assert_eq!(error.code().as_str(), "peer_unreachable");
+        let took = started.elapsed();
+        assert!(took < HELLO_WAIT + Duration::from_secs(2), "{took:?}");
+        drop(silent.join().unwrap());
+    }
+
+    #[test]
+    fn a_link_past_its_deadline_fails_however_slowly_bytes_trickle_in() {
+        use std::io::Write;
+        let (server_key, _) = key();
+        let (client_key, _) = key();
+        let listener = PeerListener::bind("127.0.0.1:0", &server_key).unwrap();
+        let address = listener.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            let mut link = dial(address, &client_key).unwrap();
+            // A frame of 1000 bytes announced, then a byte every 50 ms:
+            // every read waits far less than the I/O timeout.
+            link.stream.write_all(&1000u32.to_be_bytes()).unwrap();
+            link.stream.flush().unwrap();
+            for _ in 0..60 {
+                std::thread::sleep(Duration::from_millis(50));
+                if link
+                    .stream
+                    .write_all(b"x")
+                    .and_then(|()| link.stream.flush())
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        let mut link = listener.accept().unwrap();
+        let started = Instant::now();
+        link.set_deadline(Some(started + Duration::from_millis(700)));
+        let error = link.receive().unwrap_err();
+        let took = started.elapsed();
+        assert_eq!(error.code().as_str(), "peer_unreachable");
+        assert!(took >= Duration::from_millis(650), "{took:?}");
+        assert!(took < Duration::from_millis(1500), "{took:?}");
+        drop(link);
         client.join().unwrap();
     }
 

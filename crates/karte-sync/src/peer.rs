@@ -322,6 +322,73 @@ pub fn serve<S: PeerStore>(
 ) -> Result<PeerSummary, S::Error> {
     let mut session = Session::default();
     let hello_message = session.receive(link)?;
+    serve_after_hello(session, link, store, hello_message, progress)
+}
+
+/// A dialler's hello, read and found to be a member's by [`screen_hello`]
+/// before its session is served.
+#[derive(Debug, Clone)]
+pub struct ScreenedHello {
+    hello: PeerHello,
+    bytes_received: u64,
+}
+
+impl ScreenedHello {
+    /// The device that said it.
+    pub fn device(&self) -> Option<DeviceId> {
+        self.hello.cert.open().ok().map(|cert| cert.device)
+    }
+}
+
+/// Reads the dialler's hello on `link` and checks it against `trust` (a
+/// copy of this device's, so no store is needed): a dialler that is not a
+/// member is refused here, told why, and never reaches the store. The
+/// session then goes on with [`serve_screened`], which checks the hello
+/// again against the store's own trust.
+pub fn screen_hello(
+    link: &mut dyn PeerLink,
+    trust: &PeerTrust,
+    now_ms: i64,
+) -> Result<ScreenedHello, PeerError> {
+    let mut session = Session::default();
+    let message = session.receive(link)?;
+    let PeerMessage::Hello(hello) = message else {
+        let error = unexpected("a hello", &message);
+        session.refuse(link, &error);
+        return Err(error);
+    };
+    if let Err(error) = admit(&hello, &mut trust.clone(), link.peer_key(), now_ms) {
+        session.refuse(link, &error);
+        return Err(error);
+    }
+    Ok(ScreenedHello {
+        hello,
+        bytes_received: session.summary.bytes_received,
+    })
+}
+
+/// Serves the session of the dialler whose hello [`screen_hello`] passed,
+/// until the dialler is done.
+pub fn serve_screened<S: PeerStore>(
+    link: &mut dyn PeerLink,
+    store: &mut S,
+    screened: ScreenedHello,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PeerSummary, S::Error> {
+    let mut session = Session::default();
+    session.summary.bytes_received = screened.bytes_received;
+    let hello = PeerMessage::Hello(screened.hello);
+    serve_after_hello(session, link, store, hello, progress)
+}
+
+/// The serving side from the dialler's first message on.
+fn serve_after_hello<S: PeerStore>(
+    mut session: Session,
+    link: &mut dyn PeerLink,
+    store: &mut S,
+    hello_message: PeerMessage,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PeerSummary, S::Error> {
     let mut trust = match store.trust() {
         Ok(trust) => trust,
         Err(error) => {

@@ -14,11 +14,12 @@
 //! durable in one vault transaction, leaving the hub's cursor as it was.
 
 use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant};
 
 use karte_peer::{PeerKey, PeerListener, ServedLink};
 use karte_record::ChangeHash;
 use karte_store::{AuditAction, AuditEvent};
-use karte_sync::peer::{PeerError, PeerStore, PeerSummary, PeerTrust, RelayRefusal};
+use karte_sync::peer::{PeerError, PeerStore, PeerSummary, PeerTrust, RelayRefusal, ScreenedHello};
 use karte_sync::trust::{SignedCert, SignedRevocationList};
 use karte_sync::wire::{ChangeSignature, DocHeads, DocUpdate, Payload};
 use karte_sync::{DeviceKey, sign_change_hash};
@@ -26,6 +27,14 @@ use karte_types::{DeviceId, NearbyExchange, NearbyRefusal, PatientId, Timestamp}
 
 use super::Session;
 use crate::ApiError;
+
+/// How long a peer session may take, served (from the dialler's hello to
+/// its end) or dialled (from the handshake). It holds the session (and, in
+/// the app, its state) all that time, so a device that stalls
+/// mid-exchange is cut off here: every other call waits at most this
+/// long. A first exchange of a few hundred charts on a local network
+/// takes seconds.
+pub const PEER_SESSION_LIMIT: Duration = Duration::from_secs(120);
 
 impl Session {
     /// The device's key as the peer link presents it.
@@ -46,6 +55,7 @@ impl Session {
     ) -> Result<PeerSummary, ApiError> {
         let key = self.peer_key()?;
         let mut link = karte_peer::dial(address, &key)?;
+        link.set_deadline(Some(Instant::now() + PEER_SESSION_LIMIT));
         let mut store = self.peer_store()?;
         let summary = karte_sync::peer::dial(&mut link, &mut store, &mut progress)?;
         self.record_peer_session(&summary, "dialled")?;
@@ -83,16 +93,55 @@ impl Session {
         }
     }
 
-    /// Serves the device that dialled on `link`, to the session's end.
+    /// Serves the device that dialled on `link`, to the session's end:
+    /// its hello first (within the link's hello deadline), then the rest
+    /// within [`PEER_SESSION_LIMIT`].
     pub fn peer_serve(
         &mut self,
         mut link: ServedLink,
         mut progress: impl FnMut(&str),
     ) -> Result<PeerSummary, ApiError> {
+        let trust = match self.peer_trust() {
+            Ok(trust) => trust,
+            // No membership to check a hello against: the session reads
+            // the hello and tells the dialler so.
+            Err(_) => {
+                let mut store = self.peer_store()?;
+                return karte_sync::peer::serve(&mut link, &mut store, &mut progress);
+            }
+        };
+        let screened = karte_sync::peer::screen_hello(&mut link, &trust, self.now().0)?;
+        self.peer_serve_screened(link, screened, progress)
+    }
+
+    /// Serves the device whose hello was read and checked on `link`
+    /// ([`karte_sync::peer::screen_hello`]), to the session's end or
+    /// [`PEER_SESSION_LIMIT`] from now, whichever comes first.
+    pub fn peer_serve_screened(
+        &mut self,
+        mut link: ServedLink,
+        screened: ScreenedHello,
+        mut progress: impl FnMut(&str),
+    ) -> Result<PeerSummary, ApiError> {
+        link.set_deadline(Some(Instant::now() + PEER_SESSION_LIMIT));
         let mut store = self.peer_store()?;
-        let summary = karte_sync::peer::serve(&mut link, &mut store, &mut progress)?;
+        let summary =
+            karte_sync::peer::serve_screened(&mut link, &mut store, screened, &mut progress)?;
         self.record_peer_session(&summary, "served")?;
         Ok(summary)
+    }
+
+    /// This device's trust as a peer session uses it: the anchors, the
+    /// revocation lists, its own membership cert and the members' certs it
+    /// holds; [`PeerError::NoMembership`] without its own cert.
+    pub fn peer_trust(&self) -> Result<PeerTrust, ApiError> {
+        let trust = self.device_trust()?;
+        Ok(PeerTrust {
+            anchors: trust.anchors,
+            lists: trust.lists,
+            own_cert: trust.own_cert.ok_or(PeerError::NoMembership)?,
+            member_certs: trust.peer_certs.into_iter().map(|(_, cert)| cert).collect(),
+        })
     }
 
     /// The tags a listening device of this organisation advertises on the
@@ -303,13 +352,7 @@ impl PeerStore for PeerVault<'_> {
     type Error = ApiError;
 
     fn trust(&mut self) -> Result<PeerTrust, ApiError> {
-        let trust = self.session.device_trust()?;
-        Ok(PeerTrust {
-            anchors: trust.anchors,
-            lists: trust.lists,
-            own_cert: trust.own_cert.ok_or(PeerError::NoMembership)?,
-            member_certs: trust.peer_certs.into_iter().map(|(_, cert)| cert).collect(),
-        })
+        self.session.peer_trust()
     }
 
     fn now_ms(&mut self) -> i64 {

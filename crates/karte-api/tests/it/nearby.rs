@@ -176,3 +176,113 @@ fn a_reachable_device_is_found_by_name_and_synced_with_by_it() {
         serde_json::from_value(call(&a, "nearby_listen", json!({ "on": false })).unwrap()).unwrap();
     assert!(!state.listening && !state.advertised);
 }
+
+/// How long a call may take while a nearby device stalls.
+const PROMPT: Duration = Duration::from_secs(1);
+
+/// The time `call` takes, and what it answered.
+fn timed<T>(call: impl FnOnce() -> T) -> (Duration, T) {
+    let started = Instant::now();
+    let answer = call();
+    (started.elapsed(), answer)
+}
+
+/// Anyone on the network can dial a reachable device. One that connects
+/// and says nothing, before TLS or after it, must not hold up the app's
+/// calls (the user's, the auto-lock) while the listener waits for its
+/// hello; it is dropped after the hello's wait, and a member is served
+/// next.
+#[test]
+fn a_device_that_dials_and_says_nothing_holds_up_no_call_of_the_app() {
+    let hub = TestHub::start();
+    let (station, _) = hub.add_org("さくら");
+    let mut a = Device::enrolled(&hub, &station.id, "a");
+    let b = Device::enrolled(&hub, &station.id, "b");
+    drop(hub);
+    let patient = a.session.add_patient(&yamada()).unwrap();
+    let (_a_dir, a) = app_of(a);
+    let (_b_dir, b) = app_of(b);
+    let address = a.start_listening("127.0.0.1", false).unwrap();
+
+    // A plain TCP connection that sends nothing, then a TLS one (with any
+    // Ed25519 key: the handshake accepts it) that sends no hello.
+    let silent_tcp = std::net::TcpStream::connect(&address).unwrap();
+    let pkcs8 =
+        ring::signature::Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+    let stranger = karte_peer::PeerKey::from_pkcs8(pkcs8.as_ref()).unwrap();
+    let silent_tls = std::thread::spawn({
+        let address = address.clone();
+        move || karte_peer::dial(address.as_str(), &stranger)
+    });
+    // The listener takes them one after the other, each for the hello's
+    // wait at most.
+    let stalled_until = Instant::now() + 2 * karte_peer::HELLO_WAIT;
+    let mut calls = 0;
+    while Instant::now() + PROMPT < stalled_until {
+        let (took, state) = timed(|| call(&a, "session_state", json!({})));
+        assert!(state.is_ok(), "{state:?}");
+        assert!(took < PROMPT, "session_state took {took:?}");
+        let (took, listed) = timed(|| patients(&a));
+        assert_eq!(listed, vec![patient.clone()]);
+        assert!(took < PROMPT, "patients took {took:?}");
+        calls += 1;
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(calls > 3, "the app was called while the devices stalled");
+
+    // The listener dropped both and went on: a member is served.
+    let exchange: NearbyExchange =
+        serde_json::from_value(call(&b, "nearby_sync", json!({ "peer": address })).unwrap())
+            .unwrap();
+    assert_eq!(exchange.received_charts, 1, "{exchange:?}");
+    assert_eq!(patients(&b), vec![patient]);
+    drop(silent_tcp);
+    drop(silent_tls.join().unwrap());
+}
+
+/// A device of another organisation is refused by the listener on its
+/// hello alone, while the app's state is held elsewhere the whole time:
+/// the refusal never needs it.
+#[test]
+fn a_device_of_another_organisation_is_refused_without_the_apps_state() {
+    let hub = TestHub::start();
+    let (station, _) = hub.add_org("さくら");
+    let (other, _) = hub.add_org("ひまわり");
+    let a = Device::enrolled(&hub, &station.id, "a");
+    let stranger = Device::enrolled(&hub, &other.id, "x");
+    drop(hub);
+    let (_a_dir, a) = app_of(a);
+    let address = a.start_listening("127.0.0.1", false).unwrap();
+
+    let Device {
+        dir: _stranger_dir,
+        session: mut stranger,
+    } = stranger;
+    let (took, refusal) = a
+        .with_session(|_| {
+            // A's state is held here until the stranger hears its answer.
+            let (tell, heard) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let outcome = stranger.peer_sync(&address, |_| {});
+                let _ = tell.send(outcome.map_err(|error| error.code().as_str().to_owned()));
+            });
+            Ok(timed(|| heard.recv_timeout(Duration::from_secs(4))))
+        })
+        .unwrap();
+    let refusal = refusal.expect("refused while the app's state was held");
+    assert_eq!(refusal.unwrap_err(), "peer_not_member");
+    assert!(took < Duration::from_secs(4), "{took:?}");
+
+    // The refusal is shown beside the listening state, and A's charts are
+    // as they were.
+    let state: NearbyState =
+        serde_json::from_value(call(&a, "nearby_state", json!({})).unwrap()).unwrap();
+    assert!(state.listening);
+    assert_eq!(
+        state
+            .last_error
+            .map(|problem| problem.code.as_str().to_owned()),
+        Some("peer_not_member".to_owned())
+    );
+    assert!(state.exchanges.is_empty());
+}

@@ -302,6 +302,18 @@ fn a_dialler_that_skips_the_hello_gets_nothing() {
         PeerMessage::Refused { .. }
     ));
     assert!(store.received.is_empty());
+
+    // Screened apart, as a listener does before it takes its store: the
+    // same refusal, with only a copy of the trust at hand.
+    to_server
+        .send(PeerMessage::Offer { heads: Vec::new() }.to_bytes())
+        .unwrap();
+    let error = screen_hello(&mut link, &store.trust, NOW).unwrap_err();
+    assert_eq!(error.code(), ErrorCode::PeerProtocol);
+    assert!(matches!(
+        PeerMessage::from_bytes(&dialler_in.recv().unwrap()).unwrap(),
+        PeerMessage::Refused { .. }
+    ));
 }
 
 #[test]
