@@ -18,7 +18,7 @@ use serde_json::json;
 
 use crate::support::*;
 
-fn plan(goals: &str) -> DocumentDraft {
+pub(crate) fn plan(goals: &str) -> DocumentDraft {
     DocumentDraft::Plan(PlanDraft {
         patient: DocumentPatient {
             name: "山田 太郎".into(),
