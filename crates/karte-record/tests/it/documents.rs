@@ -452,3 +452,55 @@ fn an_approval_concurrent_with_a_draft_rewrite_gets_one_verdict_and_does_not_cov
     assert_eq!(document.input.approved_by, Some(tanaka.user.clone()));
     assert_eq!(document.input.approved_at, Some(at(30)));
 }
+
+/// Sato's two devices rewrote the draft at once; Tanaka, who did not save
+/// it, may settle the review item by choosing one of Sato's texts (the
+/// text's only author is still Sato), but not by writing text of his own.
+#[test]
+fn anyone_may_choose_among_the_drafts_standing_side_by_side_but_not_write_a_new_one() {
+    let (mut chart, sato, _, tanaka) = saved();
+    let phone = author("佐藤", "phone-sato");
+    let mut other = replica(&chart, &phone, 1);
+    let base = chart.heads();
+    chart
+        .update_document(&entry_id(1), &plan("歩行を維持する"), &edit(&sato, 20))
+        .unwrap();
+    other
+        .update_document(&entry_id(1), &plan("褥瘡を治す"), &edit(&phone, 21))
+        .unwrap();
+    chart
+        .apply(&other.save_after(&base), &edit(&sato, 22))
+        .unwrap();
+    let mut theirs = replica(&chart, &tanaka, 3);
+    let review = theirs
+        .view()
+        .unwrap()
+        .open_reviews()
+        .find(|r| r.path.ends_with("/draft"))
+        .expect("a review item for the draft")
+        .clone();
+
+    let own_text =
+        serde_json::to_string(&serde_json::to_string(&plan("田中の文")).unwrap()).unwrap();
+    let refused = theirs.resolve_review(&review.id, &own_text, &edit(&tanaka, 30));
+    assert!(
+        matches!(&refused, Err(RecordError::Invalid(e)) if e.0[0].code == "not_author"),
+        "{refused:?}"
+    );
+
+    let heads = theirs.heads();
+    let chosen = review
+        .values
+        .iter()
+        .find(|v| v.value.to_string().contains("褥瘡を治す"))
+        .unwrap()
+        .value
+        .to_string();
+    theirs
+        .resolve_review(&review.id, &chosen, &edit(&tanaka, 31))
+        .unwrap();
+    let resolution = theirs.save_after(&heads);
+    receive(&chart, &resolution, "tablet-tanaka").unwrap();
+    chart.apply(&resolution, &edit(&sato, 32)).unwrap();
+    assert_eq!(goals_of(&chart), "褥瘡を治す");
+}

@@ -6,6 +6,8 @@
 
 use std::collections::BTreeSet;
 
+use automerge::ReadDoc;
+
 use karte_types::{
     AllergyInput, AssessmentInput, ConditionInput, DocumentEntryInput, EntryId, MedicationInput,
     OrderInput, PhotoInput, TriageTagInput, VisitInput,
@@ -16,7 +18,7 @@ use super::super::writes::Write;
 use super::Rule;
 use crate::RecordError;
 use crate::chart::{approval_holds, draft_hash, find_entry};
-use crate::json::read_map;
+use crate::json::{read_map, value_to_json};
 use crate::layout::{
     Collection, ENTERED_IN_ERROR, EntryInput, RECORDED_AT, RECORDED_BY, flatten, input_from_doc,
     input_to_doc, is_meta_key,
@@ -203,8 +205,8 @@ impl Rule<'_> {
     /// A document entry's edit, judged by the entry as the change's author
     /// saw it (at the change's own dependencies, so every receiver gives
     /// the same verdict whatever else it holds): none once it is approved;
-    /// a draft rewritten only by the one who saved it, still a valid
-    /// document; an approval written whole (who, their name, when, the
+    /// a draft rewritten only by the one who saved it (anyone may choose
+    /// among drafts standing side by side), still a valid document; an approval written whole (who, their name, when, the
     /// hash of the draft seen) by the change's author at its time, who is
     /// not the one who saved the document.
     fn document_edit(&self, fields: &[&String]) -> Result<(), RecordError> {
@@ -230,7 +232,7 @@ impl Rule<'_> {
         }
         let saved_by = seen.get("recorded_by.user");
         if !fields.iter().any(|f| APPROVAL.contains(&f.as_str())) {
-            if saved_by != self.by.author.get("user") {
+            if saved_by != self.by.author.get("user") && !self.chooses_a_standing_draft(fields) {
                 return Err(self.refuse.forbidden(format!(
                     "it rewrites {place}, a document another user saved; only the one who saved a document rewrites its draft"
                 )));
@@ -278,6 +280,25 @@ impl Rule<'_> {
         }
         self.document_input(&place.to_string(), &after)?;
         Ok(())
+    }
+
+    /// Whether the change writes only the draft, choosing one of the
+    /// drafts standing at its dependencies (a review item's resolution by
+    /// anyone), so the text's only author is still the one who saved it.
+    fn chooses_a_standing_draft(&self, fields: &[&String]) -> bool {
+        let [field] = fields else {
+            return false;
+        };
+        let Some(write) = self.patch.writes.iter().find(|w| &&w.key == field) else {
+            return false;
+        };
+        let seen = self.chart.at_heads(self.deps);
+        field.as_str() == "draft"
+            && seen
+                .get_all(&self.patch.obj, "draft")
+                .unwrap_or_default()
+                .into_iter()
+                .any(|(value, id)| value_to_json(&seen, &value, &id) == write.value)
     }
 
     /// An entry marked entered-in-error: once, with a reason, by the
