@@ -7,7 +7,6 @@
 use std::collections::BTreeSet;
 
 use automerge::ReadDoc;
-
 use karte_types::{
     AllergyInput, AssessmentInput, ConditionInput, DocumentEntryInput, EntryId, MedicationInput,
     OrderInput, PhotoInput, TriageTagInput, VisitInput,
