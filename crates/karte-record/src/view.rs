@@ -83,9 +83,14 @@ pub(crate) fn photos(doc: &Automerge) -> Result<Vec<Photo>, RecordError> {
     Ok(photos)
 }
 
-/// The document entries of a chart, oldest first by when they were saved.
+/// The document entries of a chart, oldest first by when they were saved;
+/// one whose approval does not stand (its draft is not the one approved)
+/// shows unapproved.
 pub(crate) fn documents(doc: &Automerge) -> Result<Vec<DocumentEntry>, RecordError> {
-    let mut documents = entries(doc, |meta, input| DocumentEntry { meta, input })?;
+    let mut documents = entries(doc, |meta, input| DocumentEntry {
+        meta,
+        input: crate::chart::standing_approval(input),
+    })?;
     documents
         .sort_by(|a, b| (a.meta.recorded_at, &a.meta.id).cmp(&(b.meta.recorded_at, &b.meta.id)));
     Ok(documents)

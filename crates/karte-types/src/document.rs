@@ -381,8 +381,11 @@ pub struct VisitRecordDraft {
 /// A document kept in the chart: its draft as it was saved (the JSON text
 /// of a [`DocumentDraft`], one value, so two devices rewriting it at once
 /// leave two values to review, not one mixture), and once approved, who
-/// approved it and when. An approved document is not edited again; it can
-/// be marked entered-in-error like any entry.
+/// approved it, when, and the SHA-256 of the draft text they approved. An
+/// approved document is not edited again; it can be marked
+/// entered-in-error like any entry. A draft rewrite that merges in
+/// concurrently with an approval leaves a draft the approval's hash does
+/// not match: the chart's view then shows the document unapproved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentEntryInput {
     pub kind: DocumentKind,
@@ -396,6 +399,10 @@ pub struct DocumentEntryInput {
     pub approved_by_name: Option<String>,
     #[serde(default)]
     pub approved_at: Option<Timestamp>,
+    /// The SHA-256 (lower-case hex) of the draft text approved; not
+    /// written until the document is approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_draft: Option<String>,
 }
 
 impl DocumentEntryInput {
@@ -408,6 +415,7 @@ impl DocumentEntryInput {
             approved_by: None,
             approved_by_name: None,
             approved_at: None,
+            approved_draft: None,
         }
     }
 
@@ -423,7 +431,9 @@ impl DocumentEntryInput {
     }
 
     /// The draft reads as one of its kind and detail; an approval names
-    /// who and when, or nothing.
+    /// who and when, or nothing; the hash of the draft approved comes only
+    /// with an approval (an approval without it, written before approvals
+    /// recorded it, reads as valid but does not stand in the chart's view).
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let draft = self.draft().map_err(|e| ValidationErrors(vec![e]))?;
         if draft.kind() != self.kind || draft.detail() != self.detail {
@@ -438,7 +448,8 @@ impl DocumentEntryInput {
             self.approved_by_name.is_some(),
             self.approved_at.is_some(),
         ];
-        if parts.iter().any(|p| *p) && !parts.iter().all(|p| *p) {
+        let partial = parts.iter().any(|p| *p) && !parts.iter().all(|p| *p);
+        if partial || (self.approved_draft.is_some() && !self.is_approved()) {
             return Err(ValidationErrors(vec![ValidationError::new(
                 "approved_by",
                 "incomplete",

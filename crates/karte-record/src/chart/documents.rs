@@ -1,9 +1,11 @@
 //! Documents saved in the chart (報告書, 計画書, 記録書): saved by one
-//! person, the draft rewritten while unapproved, approved once by a second
-//! person (who and when), and after that never edited, only voided.
+//! person, the draft rewritten while unapproved by that person only,
+//! approved once by a second person (who, when, and the hash of the draft
+//! they approved), and after that never edited, only voided.
 
 use karte_types::{DocumentDraft, DocumentEntry, DocumentEntryInput, EntryId};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use super::fields::write_leaf;
 use super::{Chart, find_entry};
@@ -29,8 +31,10 @@ impl Chart {
         self.add_entry("document.save", id, input, edit)
     }
 
-    /// Rewrites a saved document's draft (the one field): refused once the
-    /// document is approved or voided, or for a draft of another document.
+    /// Rewrites a saved document's draft (the one field), by the one who
+    /// saved it, so that its approver is always a second person to the
+    /// text's only author: refused once the document is approved or
+    /// voided, for anyone else, or for a draft of another document.
     pub fn update_document(
         &mut self,
         id: &EntryId,
@@ -38,6 +42,16 @@ impl Chart {
         edit: &Edit<'_>,
     ) -> Result<(), RecordError> {
         let entry = self.standing_document(id)?;
+        if entry.meta.recorded_by.user != edit.author.user {
+            return Err(RecordError::invalid(
+                "entry",
+                "not_author",
+                format!(
+                    "{id} was saved by {}: only they rewrite its draft; save your text as a new document",
+                    entry.meta.recorded_by.user_name
+                ),
+            ));
+        }
         if draft.kind() != entry.input.kind || draft.detail() != entry.input.detail {
             return Err(RecordError::invalid(
                 "draft",
@@ -54,7 +68,8 @@ impl Chart {
     }
 
     /// Approves a saved document: who (the change's author, who did not
-    /// save it) and when, written at once.
+    /// save it), their name, when, and the hash of the draft approved,
+    /// written at once.
     pub fn approve_document(&mut self, id: &EntryId, edit: &Edit<'_>) -> Result<(), RecordError> {
         let entry = self.standing_document(id)?;
         if entry.meta.recorded_by.user == edit.author.user {
@@ -71,6 +86,10 @@ impl Chart {
                 Value::String(edit.author.user_name.clone()),
             ),
             ("approved_at", Value::from(edit.at.0)),
+            (
+                "approved_draft",
+                Value::String(draft_hash(&entry.input.draft)),
+            ),
         ];
         self.commit("document.approve", edit, |tx| {
             let (_, obj) =
@@ -116,4 +135,30 @@ impl Chart {
         }
         Ok(entry)
     }
+}
+
+/// The SHA-256 (lower-case hex) of a document's draft text, as an
+/// approval records it.
+pub(crate) fn draft_hash(draft: &str) -> String {
+    hex::encode(Sha256::digest(draft.as_bytes()))
+}
+
+/// Whether `input`'s approval stands: it names who approved it, and the
+/// draft it holds is the one they approved. An approval that merged in
+/// concurrently with a draft rewrite covers a text its approver never
+/// saw, and does not stand.
+pub(crate) fn approval_holds(input: &DocumentEntryInput) -> bool {
+    input.is_approved() && input.approved_draft.as_deref() == Some(&draft_hash(&input.draft))
+}
+
+/// `input` as the chart shows it: unapproved when its approval does not
+/// stand ([`approval_holds`]).
+pub(crate) fn standing_approval(mut input: DocumentEntryInput) -> DocumentEntryInput {
+    if !approval_holds(&input) {
+        input.approved_by = None;
+        input.approved_by_name = None;
+        input.approved_at = None;
+        input.approved_draft = None;
+    }
+    input
 }

@@ -131,9 +131,47 @@ pub(super) fn set_field(
         }
         Collection::Photos => set_typed_field::<PhotoInput>(tx, obj, field, value, settle, edit),
         Collection::Documents => {
+            document_write(tx, obj, field, value, edit)?;
             set_typed_field::<karte_types::DocumentEntryInput>(tx, obj, field, value, settle, edit)
         }
     }
+}
+
+/// Whether `edit` may write `value` at `field` of the document `obj`, as
+/// the received-change rules judge it: not once its approval stands; and
+/// by anyone but the one who saved it, only a choice among the drafts
+/// standing side by side (a review item's resolution), never new text.
+fn document_write(
+    tx: &Transaction<'_>,
+    obj: &ObjId,
+    field: &str,
+    value: &Value,
+    edit: &Edit<'_>,
+) -> Result<(), RecordError> {
+    let entry = read_map(tx, obj);
+    let input: karte_types::DocumentEntryInput = input_from_doc(&entry)?;
+    if super::approval_holds(&input) {
+        return Err(RecordError::invalid(
+            "entry",
+            "approved",
+            "the document is approved: an approved document is not edited; void it and save a new one",
+        ));
+    }
+    if entry.get("recorded_by.user") == Some(&to_json(&edit.author.user)?) {
+        return Ok(());
+    }
+    let standing = tx
+        .get_all(obj, field)?
+        .into_iter()
+        .any(|(v, id)| crate::json::value_to_json(tx, &v, &id) == *value);
+    if field == "draft" && standing {
+        return Ok(());
+    }
+    Err(RecordError::invalid(
+        "entry",
+        "not_author",
+        "only the one who saved a document rewrites its draft; save your text as a new document",
+    ))
 }
 
 fn set_typed_field<T: EntryInput>(

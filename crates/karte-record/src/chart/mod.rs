@@ -32,6 +32,7 @@ use crate::layout::{
 use crate::{RecordError, bytes, view};
 
 pub(crate) use admit::admit as admit_changes;
+pub(crate) use documents::{approval_holds, draft_hash, standing_approval};
 pub use receive::ReceivedChart;
 
 /// One patient's chart. Every method that changes it makes exactly one

@@ -54,6 +54,17 @@ impl<'a> ChartBefore<'a> {
         }
     }
 
+    /// The same document as it stood at `heads` (a change's own
+    /// dependencies, which it holds), for reads only.
+    pub(crate) fn at_heads(&self, heads: &[ChangeHash]) -> ChartBefore<'a> {
+        ChartBefore {
+            doc: self.doc,
+            heads: heads.to_vec(),
+            later: self.later,
+            entry_keys: None,
+        }
+    }
+
     /// Whether an entry `id` may be held at these heads: `false` only when
     /// no collection's map has the key, so the look-up through every
     /// collection can be skipped.

@@ -97,7 +97,15 @@ fn check_change_before(
     let message = attribution(change, delivery, &refuse)?;
     plausible_time(chart, change, &message, delivery, &refuse)?;
     let patches = writes::read(chart, change, &refuse)?;
-    rules::check(chart, patient, first, &patches, &message, &refuse)?;
+    rules::check(
+        chart,
+        patient,
+        first,
+        &patches,
+        &message,
+        change.deps(),
+        &refuse,
+    )?;
     Ok(patches)
 }
 

@@ -296,6 +296,32 @@ fn crafted() -> Vec<Crafted> {
             beside,
         ),
         (
+            "forbidden_change--document-saved-approved.bin",
+            "forbidden_change",
+            "saved first",
+            by_hand(&chart, |tx| {
+                let author = author("mallory", "tablet-mallory");
+                let input = karte_types::DocumentEntryInput::of(&crate::documents::plan("自宅"));
+                let entry = tx
+                    .put_object(map(tx, &["care_tasks"]), entry_id(9).as_str(), ObjType::Map)
+                    .unwrap();
+                for (key, value) in [
+                    ("recorded_by.user", author.user.as_str()),
+                    ("recorded_by.user_name", &author.user_name),
+                    ("recorded_by.device", author.device.as_str()),
+                    ("kind", input.kind.as_str()),
+                    ("detail", &input.detail),
+                    ("draft", &input.draft),
+                    ("approved_by", author.user.as_str()),
+                    ("approved_by_name", &author.user_name),
+                ] {
+                    tx.put(&entry, key, value).unwrap();
+                }
+                tx.put(&entry, "recorded_at", at(100).0).unwrap();
+                tx.put(&entry, "approved_at", at(100).0).unwrap();
+            }),
+        ),
+        (
             "forbidden_change--starts-the-chart-over.bin",
             "forbidden_change",
             "starts the chart over",

@@ -22,6 +22,7 @@ enum Kind {
     Medication,
     Order,
     Assessment,
+    Document,
 }
 
 /// Fields an edit corrects, with values to write, by kind of entry.
@@ -49,7 +50,17 @@ fn fields(kind: Kind) -> Vec<(&'static str, Value)> {
             ("instructions.care_notes", json!("入浴時の転倒に注意")),
         ],
         Kind::Assessment => vec![("scale.bathing", json!(5)), ("scale.stairs", json!(0))],
+        // A document's draft is rewritten whole, as `update_document` does.
+        Kind::Document => ["自宅で過ごす", "歩行を維持する", "褥瘡を治す"]
+            .into_iter()
+            .map(|goals| ("draft", json!(plan_text(goals))))
+            .collect(),
     }
+}
+
+/// The draft text of a plan with `goals`, as a document entry holds it.
+fn plan_text(goals: &str) -> String {
+    serde_json::to_string(&crate::documents::plan(goals)).unwrap()
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +95,10 @@ enum Step {
         into: usize,
         from: usize,
     },
+    Approve {
+        on: usize,
+        entry: usize,
+    },
 }
 
 const PHONES: [&str; 3] = ["0266-41-0000", "090-1234-5678", "080-9999-0000"];
@@ -95,7 +110,8 @@ fn kind() -> impl Strategy<Value = Kind> {
         Just(Kind::Condition),
         Just(Kind::Medication),
         Just(Kind::Order),
-        Just(Kind::Assessment)
+        Just(Kind::Assessment),
+        Just(Kind::Document)
     ]
 }
 
@@ -109,6 +125,7 @@ fn step(replicas: usize) -> impl Strategy<Value = Step> {
         1 => (on.clone(), any::<usize>()).prop_map(|(on, entry)| Step::Void { on, entry }),
         1 => on.clone().prop_map(|on| Step::NoKnownAllergies { on }),
         2 => (on.clone(), any::<usize>()).prop_map(|(on, pick)| Step::Resolve { on, pick }),
+        2 => (on.clone(), any::<usize>()).prop_map(|(on, entry)| Step::Approve { on, entry }),
         3 => (on.clone(), on).prop_map(|(into, from)| Step::Merge { into, from }),
     ]
 }
@@ -161,6 +178,11 @@ impl Replicas {
                 &karte_test_support::barthel(minutes, [10, 15, 5, 10, 0, 10, 5, 10, 10, 10]),
                 &edit,
             )?,
+            Kind::Document => chart.add_document(
+                &id,
+                &karte_types::DocumentEntryInput::of(&crate::documents::plan("自宅で過ごす")),
+                &edit,
+            )?,
         }
         self.entries.push((id, kind));
         Ok(())
@@ -175,7 +197,8 @@ impl Replicas {
             | Step::Void { on, .. }
             | Step::NoKnownAllergies { on }
             | Step::Resolve { on, .. }
-            | Step::Merge { into: on, .. } => on,
+            | Step::Merge { into: on, .. }
+            | Step::Approve { on, .. } => on,
         };
         let author = self.authors[on].clone();
         let edit = edit(&author, minutes);
@@ -225,6 +248,10 @@ impl Replicas {
                 result
             }
             Step::Merge { .. } => Ok(()),
+            Step::Approve { entry, .. } => match self.entry(entry) {
+                Some((id, Kind::Document)) => self.charts[on].approve_document(&id, &edit),
+                _ => Ok(()),
+            },
         }
     }
 

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 
+use automerge::ReadDoc;
 use karte_types::{
     AllergyInput, AssessmentInput, ConditionInput, DocumentEntryInput, EntryId, MedicationInput,
     OrderInput, PhotoInput, TriageTagInput, VisitInput,
@@ -15,8 +16,8 @@ use serde_json::{Map, Value, json};
 use super::super::writes::Write;
 use super::Rule;
 use crate::RecordError;
-use crate::chart::find_entry;
-use crate::json::read_map;
+use crate::chart::{approval_holds, draft_hash, find_entry};
+use crate::json::{read_map, value_to_json};
 use crate::layout::{
     Collection, ENTERED_IN_ERROR, EntryInput, RECORDED_AT, RECORDED_BY, flatten, input_from_doc,
     input_to_doc, is_meta_key,
@@ -113,6 +114,9 @@ impl Rule<'_> {
                 collection.key()
             )));
         }
+        if collection == Collection::Documents {
+            self.new_document(&place, &input)?;
+        }
         Ok(())
     }
 
@@ -163,58 +167,137 @@ impl Rule<'_> {
         }
     }
 
-    /// A document entry's edit: none once it is approved; an approval
-    /// written whole (who, their name, when) by the change's author at its
-    /// time, who is not the one who saved the document.
+    /// A new document entry: its draft reads as one of the kind and
+    /// detail the entry says, and it is not approved yet (a document is
+    /// saved first, then approved by a second person).
+    fn new_document(&self, place: &str, input: &Value) -> Result<(), RecordError> {
+        let document = self.document_input(place, input)?;
+        if document.approved_by.is_some()
+            || document.approved_by_name.is_some()
+            || document.approved_at.is_some()
+            || document.approved_draft.is_some()
+        {
+            return Err(self.refuse.forbidden(format!(
+                "it saves document {place} approved; a document is saved first, then approved by a second person"
+            )));
+        }
+        Ok(())
+    }
+
+    /// `input` read as a document entry that passes its own checks.
+    fn document_input(
+        &self,
+        place: &str,
+        input: &Value,
+    ) -> Result<DocumentEntryInput, RecordError> {
+        let document: DocumentEntryInput = input_from_doc(input).map_err(|e| {
+            self.refuse
+                .forbidden(format!("{place} is not a valid document entry: {e}"))
+        })?;
+        document.validate().map_err(|e| {
+            self.refuse
+                .forbidden(format!("{place} is not a valid document entry: {e}"))
+        })?;
+        Ok(document)
+    }
+
+    /// A document entry's edit, judged by the entry as the change's author
+    /// saw it (at the change's own dependencies, so every receiver gives
+    /// the same verdict whatever else it holds): none once it is approved;
+    /// a draft rewritten only by the one who saved it (anyone may choose
+    /// among drafts standing side by side), still a valid document; an approval written whole (who, their name, when, the
+    /// hash of the draft seen) by the change's author at its time, who is
+    /// not the one who saved the document.
     fn document_edit(&self, fields: &[&String]) -> Result<(), RecordError> {
-        const APPROVAL: [&str; 3] = ["approved_by", "approved_by_name", "approved_at"];
+        const APPROVAL: [&str; 4] = [
+            "approved_by",
+            "approved_by_name",
+            "approved_at",
+            "approved_draft",
+        ];
         let place = &self.patch.place;
-        let before = read_map(self.chart, &self.patch.obj);
-        if before.get("approved_at").is_some_and(|a| !a.is_null()) {
+        let seen = read_map(&self.chart.at_heads(self.deps), &self.patch.obj);
+        let before = self.document_input(&place.to_string(), &seen)?;
+        if approval_holds(&before) {
             return Err(self.refuse.forbidden(format!(
                 "it edits {place}, an approved document; an approved document is not edited"
             )));
         }
-        let approving: Vec<&&String> = fields
-            .iter()
-            .filter(|f| APPROVAL.contains(&f.as_str()))
-            .collect();
-        if approving.is_empty() {
+        let mut after = seen.clone();
+        for write in &self.patch.writes {
+            if write.key != ENTERED_IN_ERROR {
+                after[write.key.as_str()] = write.value.clone();
+            }
+        }
+        let saved_by = seen.get("recorded_by.user");
+        if !fields.iter().any(|f| APPROVAL.contains(&f.as_str())) {
+            if saved_by != self.by.author.get("user") && !self.chooses_a_standing_draft(fields) {
+                return Err(self.refuse.forbidden(format!(
+                    "it rewrites {place}, a document another user saved; only the one who saved a document rewrites its draft"
+                )));
+            }
+            self.document_input(&place.to_string(), &after)?;
             return Ok(());
         }
-        let written = |key: &str| {
-            self.patch
-                .writes
-                .iter()
-                .find(|w| w.key == key)
-                .map(|w| &w.value)
-        };
-        let (Some(by), Some(name), Some(at)) = (
-            written("approved_by"),
-            written("approved_by_name"),
-            written("approved_at"),
+        // An approval's fields as they stand after the change: a second
+        // approval by the same person leaves who and their name as they
+        // were, unwritten.
+        let approval = |key: &str| after.get(key).filter(|v| !v.is_null());
+        let (Some(by), Some(name), Some(at), Some(draft)) = (
+            approval("approved_by"),
+            approval("approved_by_name"),
+            approval("approved_at"),
+            approval("approved_draft"),
         ) else {
             return Err(self.refuse.forbidden(format!(
-                "it writes part of the approval of {place}; an approval names who, their name and when, at once"
+                "it writes part of the approval of {place}; an approval names who, their name, when and the draft approved, at once"
             )));
         };
-        if fields.len() != APPROVAL.len() {
+        if fields.iter().any(|f| !APPROVAL.contains(&f.as_str())) {
             return Err(self.refuse.forbidden(format!(
                 "it approves {place} and edits it in the same write"
             )));
         }
-        if Some(by) != self.by.author.get("user") || *at != self.by.at || name.is_null() {
+        if Some(by) != self.by.author.get("user")
+            || Some(name) != self.by.author.get("user_name")
+            || *at != self.by.at
+        {
             return Err(self.refuse.misattributed(format!(
-                "it records the approval of {place} as by {by} at {at}, but the change is by {}",
+                "it records the approval of {place} as by {by} ({name}) at {at}, but the change is by {}",
                 self.by.describe()
             )));
         }
-        if before.get("recorded_by.user") == Some(by) {
+        if draft.as_str() != Some(draft_hash(&before.draft).as_str()) {
+            return Err(self.refuse.forbidden(format!(
+                "it approves {place} with the hash {draft}, not that of the draft its author saw"
+            )));
+        }
+        if saved_by == Some(by) {
             return Err(self.refuse.forbidden(format!(
                 "it approves {place} by the one who saved it; a document is approved by a second person"
             )));
         }
+        self.document_input(&place.to_string(), &after)?;
         Ok(())
+    }
+
+    /// Whether the change writes only the draft, choosing one of the
+    /// drafts standing at its dependencies (a review item's resolution by
+    /// anyone), so the text's only author is still the one who saved it.
+    fn chooses_a_standing_draft(&self, fields: &[&String]) -> bool {
+        let [field] = fields else {
+            return false;
+        };
+        let Some(write) = self.patch.writes.iter().find(|w| &&w.key == field) else {
+            return false;
+        };
+        let seen = self.chart.at_heads(self.deps);
+        field.as_str() == "draft"
+            && seen
+                .get_all(&self.patch.obj, "draft")
+                .unwrap_or_default()
+                .into_iter()
+                .any(|(value, id)| value_to_json(&seen, &value, &id) == write.value)
     }
 
     /// An entry marked entered-in-error: once, with a reason, by the

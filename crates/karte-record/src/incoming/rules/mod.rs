@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 
+use automerge::ChangeHash;
 use karte_types::{Demographics, PatientId, Resolution, ReviewId};
 use serde_json::{Map, Value, json};
 
@@ -33,6 +34,7 @@ pub(super) fn check(
     first: bool,
     patches: &[Patch],
     message: &CommitMessage,
+    deps: &[ChangeHash],
     refuse: &Refuse,
 ) -> Result<(), RecordError> {
     if first && !patches.iter().any(|p| p.place == Place::Root) {
@@ -45,6 +47,7 @@ pub(super) fn check(
             chart,
             patch,
             by: &by,
+            deps,
             refuse,
         };
         match &patch.place {
@@ -119,6 +122,8 @@ struct Rule<'a> {
     chart: &'a ChartBefore<'a>,
     patch: &'a Patch,
     by: &'a Attribution<'a>,
+    /// The change's own dependencies: what its author saw.
+    deps: &'a [ChangeHash],
     refuse: &'a Refuse,
 }
 
