@@ -17,7 +17,7 @@
 //! applies (the hub re-serving a repaired chart) takes it out. The next
 //! sync tells the hub the list, and `karte sync` and the status bar show it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use karte_record::{ActorId, ChangeHash, Chart, Edit};
 use karte_store::{
@@ -371,7 +371,9 @@ impl Session {
             device: &device,
         };
         let relay_all = self.vault.sync_state()?.reconcile;
-        let (mut summary, _) = self.sync_rounds(transport, identity, relay_all, &mut progress)?;
+        let (mut summary, unrelayed) =
+            self.sync_rounds(transport, identity, relay_all, &mut progress)?;
+        summary.unrelayed_charts = unrelayed;
         if summary.wiped.is_some() {
             return Ok(summary);
         }
@@ -389,6 +391,8 @@ impl Session {
             if handed_back.wiped.is_some() {
                 return Ok(handed_back);
             }
+            // The second run weighed every chart the first left to push.
+            summary.unrelayed_charts = unrelayable;
             if unrelayable == 0 {
                 self.vault.end_reconcile()?;
             }
@@ -430,7 +434,7 @@ impl Session {
             random: SystemRandom::new(),
             withhold_pushes: false,
             relay_all: false,
-            unrelayable: 0,
+            unrelayable: HashSet::new(),
             from_peer: true,
         };
         replica.apply_page(ReceivedPage {
@@ -468,7 +472,7 @@ impl Session {
             random: SystemRandom::new(),
             withhold_pushes: false,
             relay_all,
-            unrelayable: 0,
+            unrelayable: HashSet::new(),
             from_peer: false,
         };
         let summary = karte_sync::client::sync(
@@ -478,7 +482,7 @@ impl Session {
             SyncOptions::default(),
             progress,
         )?;
-        Ok((summary, replica.unrelayable))
+        Ok((summary, replica.unrelayable.len()))
     }
 }
 
@@ -512,8 +516,9 @@ struct VaultReplica<'s> {
     /// with their kept signatures.
     relay_all: bool,
     /// Charts that could not be handed back whole (a change of another
-    /// device the hub lacks, whose signature this vault does not keep).
-    unrelayable: usize,
+    /// device the hub lacks, whose signature this vault does not keep); a
+    /// set, as a sync may ask for its pushes more than once.
+    unrelayable: HashSet<PatientId>,
     /// The pages come from a peer: each chart they bring changes to is
     /// marked to hand on to the hub (per chart; `reconcile` is only for a
     /// restored hub).
@@ -625,11 +630,11 @@ impl Replica for VaultReplica<'_> {
                     None => {
                         // Left marked: a later sync tries again, once the
                         // author has given back what this vault cannot.
-                        self.unrelayable += 1;
+                        self.unrelayable.insert(pending.id);
                         continue;
                     }
                 }
-            } else {
+            } else if self.session.vault.bundle_relay_pending(&pending.id)? {
                 // A chart a carried bundle brought changes to goes whole,
                 // with its authors' tips' signatures: the hub takes what it
                 // lacks of it, each change credited to its author.
@@ -641,26 +646,22 @@ impl Replica for VaultReplica<'_> {
                     });
                     continue;
                 }
-                // One a peer brought changes to and too large to go whole
-                // (or with a tip whose signature is not kept) goes as every
-                // change the hub lacks, others' with their kept signatures.
-                let relayed = if self.session.vault.bundle_relay_pending(&pending.id)? {
-                    self.handed_back(&pending.id, &device, &heads)?
-                } else {
-                    None
-                };
-                if let Some(changes) = relayed {
-                    if changes.is_empty() {
-                        self.clean.push(pending.id);
-                    } else {
-                        charts.push(OutgoingChart {
-                            doc: pending.id,
-                            changes,
-                            whole: None,
-                        });
+                // One too large to go whole (or with a tip whose signature
+                // is not kept) goes as every change the hub lacks, others'
+                // with their kept signatures.
+                match self.handed_back(&pending.id, &device, &heads)? {
+                    Some(changes) => changes,
+                    None => {
+                        // Neither: pushing only this device's changes would
+                        // have the hub's acknowledgement drop the relay mark
+                        // and the peer's changes with it. The chart stays
+                        // marked and dirty; a later sync relays it once its
+                        // authors have given the hub what this vault cannot.
+                        self.unrelayable.insert(pending.id);
+                        continue;
                     }
-                    continue;
                 }
+            } else {
                 let loaded = self.session.load(&pending.id)?;
                 if let Some(whole) = whole_for_hub(&loaded.chart, &device, &heads) {
                     charts.push(OutgoingChart {
