@@ -40,6 +40,7 @@ use karte_sync::{DeviceKey, SyncError};
 use karte_types::{DeviceId, ErrorCode, PatientId, PatientSummary, QuarantinedChart, Timestamp};
 use ring::rand::SystemRandom;
 
+use super::bundle::relay_whole;
 use super::{LoadedChart, Session};
 use crate::{ApiError, Permission};
 
@@ -624,21 +625,23 @@ impl Replica for VaultReplica<'_> {
         let mut charts = Vec::new();
         for pending in self.session.vault.documents_to_push()? {
             let heads = change_hashes(&pending.hub_heads);
-            let changes = if self.relay_all {
-                match self.handed_back(&pending.id, &device, &heads)? {
-                    Some(changes) => changes,
-                    None => {
-                        // Left marked: a later sync tries again, once the
-                        // author has given back what this vault cannot.
-                        self.unrelayable.insert(pending.id);
-                        continue;
-                    }
-                }
-            } else if self.session.vault.bundle_relay_pending(&pending.id)? {
+            let relayed = self.relay_all || self.session.vault.bundle_relay_pending(&pending.id)?;
+            let changes = if relayed {
+                // Another device's changes go too: read its kept signatures
+                // and the chart once for both ways of sending them.
+                let kept = self.session.kept_signatures(&pending.id)?;
+                let key = if self.relay_all {
+                    None
+                } else {
+                    Some(self.session.device_key(false)?)
+                };
+                let chart = &self.session.load(&pending.id)?.chart;
                 // A chart a carried bundle brought changes to goes whole,
                 // with its authors' tips' signatures: the hub takes what it
                 // lacks of it, each change credited to its author.
-                if let Some(whole) = self.session.relay_whole(&pending.id, &heads)? {
+                if let Some(key) = &key
+                    && let Some(whole) = relay_whole(chart, &device, key, &kept, &heads)
+                {
                     charts.push(OutgoingChart {
                         doc: pending.id,
                         changes: Vec::new(),
@@ -646,17 +649,18 @@ impl Replica for VaultReplica<'_> {
                     });
                     continue;
                 }
-                // One too large to go whole (or with a tip whose signature
-                // is not kept) goes as every change the hub lacks, others'
-                // with their kept signatures.
-                match self.handed_back(&pending.id, &device, &heads)? {
+                // Otherwise (reconciling, too large to go whole, or a tip
+                // whose signature is not kept) as every change the hub
+                // lacks, others' with their kept signatures.
+                match handed_back(chart, &device, &heads, &kept) {
                     Some(changes) => changes,
                     None => {
                         // Neither: pushing only this device's changes would
                         // have the hub's acknowledgement drop the relay mark
-                        // and the peer's changes with it. The chart stays
-                        // marked and dirty; a later sync relays it once its
-                        // authors have given the hub what this vault cannot.
+                        // and the other device's changes with it. The chart
+                        // stays marked and dirty; a later sync relays it once
+                        // its authors have given the hub what this vault
+                        // cannot.
                         self.unrelayable.insert(pending.id);
                         continue;
                     }
@@ -861,46 +865,29 @@ impl Replica for VaultReplica<'_> {
     }
 }
 
-impl VaultReplica<'_> {
-    /// Every change of `doc` not in the causal past of `heads`, each with
-    /// its author's kept signature (this device's own are signed when
-    /// pushed); `None` if one of another device has no kept signature (it
-    /// came inside a chart sent whole): the chart cannot be handed back
-    /// whole by this device.
-    fn handed_back(
-        &mut self,
-        doc: &PatientId,
-        device: &DeviceId,
-        heads: &[ChangeHash],
-    ) -> Result<Option<Vec<OutgoingChange>>, ApiError> {
-        let kept: HashMap<[u8; 32], ChangeSignatureRecord> = self
-            .session
-            .vault
-            .change_signatures(doc)?
-            .into_iter()
-            .map(|record| (record.hash, record))
-            .collect();
-        let loaded = self.session.load(doc)?;
-        let mut out = Vec::new();
-        for change in loaded.chart.changes_since(device, heads) {
+/// Every change of a chart not in the causal past of `heads`, each with
+/// its author's kept signature (this device's own are signed when pushed);
+/// `None` if one of another device has no kept signature (it came inside a
+/// chart sent whole): the chart cannot be handed back by this device.
+fn handed_back(
+    chart: &Chart,
+    device: &DeviceId,
+    heads: &[ChangeHash],
+    kept: &HashMap<[u8; 32], ChangeSignature>,
+) -> Option<Vec<OutgoingChange>> {
+    chart
+        .changes_since(device, heads)
+        .into_iter()
+        .map(|change| {
             if change.own {
-                out.push(OutgoingChange::own(change.bytes));
-                continue;
+                return Some(OutgoingChange::own(change.bytes));
             }
-            let Some(record) = kept.get(&change.hash.0) else {
-                return Ok(None);
-            };
-            out.push(OutgoingChange {
+            Some(OutgoingChange {
+                signature: Some(kept.get(&change.hash.0)?.clone()),
                 bytes: change.bytes,
-                signature: Some(ChangeSignature {
-                    hash: record.hash,
-                    device: record.author.clone(),
-                    signature: record.signature.clone(),
-                }),
-            });
-        }
-        Ok(Some(out))
-    }
+            })
+        })
+        .collect()
 }
 
 impl RequestStamps for VaultReplica<'_> {
