@@ -646,7 +646,7 @@ fn apply_to_copy(
         |i: usize, _: &Change| Some(signed[i].author.as_ref().unwrap_or(pusher).clone());
     let checked = match loaded {
         Some(loaded) => check_loaded(loaded, doc, &line, signer_of, received_at),
-        None => check_and_apply(copy, doc, line, signer_of, received_at),
+        None => check_and_apply(&copy, doc, line, signer_of, received_at),
     };
     let copy = checked.map_err(|error| refused(doc, error))?;
     let stored = signed
