@@ -896,13 +896,17 @@ impl RequestStamps for VaultReplica<'_> {
     }
 
     fn nonce(&mut self) -> [u8; 16] {
-        // Like encryption nonces, from the operating system: a seeded
-        // generator repeated across runs would make the hub refuse requests
-        // as replays.
-        ring::rand::generate(&self.random)
-            .map(|random| random.expose())
-            .expect("the operating system's random source failed")
+        request_nonce(&self.random)
     }
+}
+
+/// A signed request's nonce. Like encryption nonces, from the operating
+/// system: a seeded generator repeated across runs would make the hub
+/// refuse requests as replays.
+pub(super) fn request_nonce(random: &SystemRandom) -> [u8; 16] {
+    ring::rand::generate(random)
+        .map(|random| random.expose())
+        .expect("the operating system's random source failed")
 }
 
 /// Whether a failed update puts its chart in quarantine: the chart or
