@@ -163,6 +163,7 @@ fn sync_report(s: SyncSummary) -> SyncReport {
         photos_sent: s.photos_sent,
         photos_received: s.photos_received,
         photos_waiting: s.photos_waiting,
+        unrelayed_charts: s.unrelayed_charts,
     }
 }
 

@@ -66,7 +66,8 @@ pub trait PhotoStore: Send + Sync + 'static {
     fn whole(&self, hash: &[u8; 32]) -> io::Result<Option<(u64, Vec<ChunkInfo>)>>;
 
     /// The chunks of the unfinished upload of `name` held so far; a chunk
-    /// a crash cut short is dropped.
+    /// a crash cut short (or one being appended) is left out. Writes
+    /// nothing: it may run during an append.
     fn unfinished(&self, name: &PhotoName) -> io::Result<Vec<ChunkInfo>>;
 
     /// Appends chunk number `index` (the count of chunks held) to the
@@ -211,21 +212,19 @@ impl PhotoStore for FsPhotoStore {
     }
 
     fn unfinished(&self, name: &PhotoName) -> io::Result<Vec<ChunkInfo>> {
-        let mut file = match OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(self.unfinished_path(name))
-        {
+        // Read only: a query may run while the photo's lock is held for an
+        // append, whose record it may see half written. Only `append`,
+        // under that lock, cuts a torn record off.
+        let mut file = match File::open(self.unfinished_path(name)) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e),
         };
-        let records = records(&mut file)?;
-        if records.valid_len < file.metadata()?.len() {
-            file.set_len(records.valid_len)?;
-            file.sync_all()?;
-        }
-        Ok(records.chunks.into_iter().map(|c| c.0).collect())
+        Ok(records(&mut file)?
+            .chunks
+            .into_iter()
+            .map(|c| c.0)
+            .collect())
     }
 
     fn append(
@@ -235,13 +234,19 @@ impl PhotoStore for FsPhotoStore {
         info: ChunkInfo,
         chunk: &[u8],
     ) -> io::Result<()> {
-        let held = self.unfinished(name)?.len();
+        let mut file = private_file(&self.unfinished_path(name))?;
+        let records = records(&mut file)?;
+        let held = records.chunks.len();
         if held != index {
             return Err(io::Error::other(format!(
                 "chunk {index} appended to an upload holding {held}"
             )));
         }
-        let mut file = private_file(&self.unfinished_path(name))?;
+        // A record a crash cut short goes before the next is written.
+        if records.valid_len < file.metadata()?.len() {
+            file.set_len(records.valid_len)?;
+            file.sync_all()?;
+        }
         let mut record = Vec::with_capacity(RECORD_HEADER + chunk.len());
         record.extend_from_slice(&info.plain_len.to_be_bytes());
         record.extend_from_slice(&(chunk.len() as u64).to_be_bytes());
@@ -596,10 +601,7 @@ mod tests {
                 .is_err(),
             "a chunk is appended only after the ones held"
         );
-        store
-            .append(&name, 1, ChunkInfo { plain_len: 6 }, b"sealed-one")
-            .unwrap();
-        // A crash in the middle of a third record.
+        // A crash in the middle of a second record.
         let path = dir
             .path()
             .join("unfinished")
@@ -607,10 +609,28 @@ mod tests {
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
         file.write_all(&[0, 0, 0, 0, 0, 0, 0, 3, 0, 0]).unwrap();
         drop(file);
+        let torn_len = std::fs::metadata(&path).unwrap().len();
+        assert_eq!(
+            store.unfinished(&name).unwrap(),
+            vec![ChunkInfo { plain_len: 4 }]
+        );
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            torn_len,
+            "a query writes nothing, not even the repair"
+        );
+        // The next append cuts the torn record off first.
+        store
+            .append(&name, 1, ChunkInfo { plain_len: 6 }, b"sealed-one")
+            .unwrap();
         let held = store.unfinished(&name).unwrap();
         assert_eq!(
             held,
             vec![ChunkInfo { plain_len: 4 }, ChunkInfo { plain_len: 6 }]
+        );
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            (2 * RECORD_HEADER + 8 + 10) as u64
         );
         assert_eq!(
             store.read(&name, Copy::Unfinished, 1).unwrap(),

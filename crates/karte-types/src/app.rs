@@ -187,6 +187,11 @@ pub struct SyncReport {
     pub photos_received: usize,
     #[serde(default)]
     pub photos_waiting: usize,
+    /// Charts holding another device's changes that could not go to the
+    /// hub yet (a signature needed is not kept here); a later sync sends
+    /// them once their authors have reached the hub.
+    #[serde(default)]
+    pub unrelayed_charts: usize,
 }
 
 /// The settings a user changes in the app, kept in the vault. The language

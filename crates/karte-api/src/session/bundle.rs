@@ -16,7 +16,7 @@
 //! An import is all or nothing: any chart that fails refuses the whole
 //! bundle, naming the chart, and the vault is left as it was. Charts a
 //! bundle brought changes to are relayed to the hub whole at the next
-//! sync ([`Session::relay_whole`]), each change credited to its author.
+//! sync ([`relay_whole`]), each change credited to its author.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
@@ -32,7 +32,7 @@ use karte_sync::client::{OutgoingWhole, WHOLE_CHART_MAX_BYTES};
 use karte_sync::cover::AuthorKeys;
 use karte_sync::trust::{Principal, TrustError, verify_member};
 use karte_sync::wire::{ChangeSignature, DocUpdate, Payload, TrustUpdate};
-use karte_sync::{Limits, WireError};
+use karte_sync::{DeviceKey, Limits, WireError};
 use karte_types::{
     Base64Bytes, BundleExported, BundleImported, DeviceId, PatientId, Timestamp, ValidationError,
     ValidationErrors,
@@ -662,65 +662,58 @@ impl Session {
         }
         Ok(out)
     }
+}
 
-    /// A chart to push to the hub whole because a carried bundle brought it
-    /// changes the hub may lack: its saved bytes, this device's own tips
-    /// (signed at push time) and the kept signatures of the tips of every
-    /// other author with a change after the hub's heads. `None` when no
-    /// bundle is waiting to be relayed for the chart, when a needed tip has
-    /// no signature kept, or when the chart is too large to go whole.
-    pub(super) fn relay_whole(
-        &mut self,
-        doc: &PatientId,
-        hub_heads: &[karte_record::ChangeHash],
-    ) -> Result<Option<OutgoingWhole>, ApiError> {
-        if !self.vault.bundle_relay_pending(doc)? {
-            return Ok(None);
-        }
-        let key = self.device_key(false)?;
-        let me = self.vault.device_id().clone();
-        let kept = self.kept_signatures(doc)?;
-        let chart = &self.load(doc)?.chart;
-        let history = chart.changes();
-        let after: HashSet<[u8; 32]> = chart
-            .changes_since(&me, hub_heads)
-            .into_iter()
-            .filter(|change| !change.own)
-            .map(|change| change.hash.0)
-            .collect();
-        if after.is_empty() {
-            return Ok(None);
-        }
-        let needed: HashSet<Vec<u8>> = history
-            .iter()
-            .filter(|change| after.contains(&change.hash().0))
-            .map(|change| device_prefix(change.actor_id()))
-            .collect();
-        let Ok(signatures) =
-            tip_signatures(&history, &me, &key, &|h| kept.get(h).cloned(), &|actor| {
-                needed.contains(&device_prefix(actor))
-            })
-        else {
-            return Ok(None);
-        };
-        let saved = chart.save();
-        if saved.len() > WHOLE_CHART_MAX_BYTES {
-            return Ok(None);
-        }
-        let (own, relayed): (Vec<_>, Vec<_>) = signatures
-            .into_iter()
-            .partition(|signature| signature.device == me);
-        debug_assert!(own.iter().all(|s| {
-            history
-                .iter()
-                .any(|c| c.hash().0 == s.hash && actor_is_of_device(c.actor_id(), &me))
-        }));
-        Ok(Some(OutgoingWhole {
-            saved,
-            tips: own.into_iter().map(|signature| signature.hash).collect(),
-            relayed,
-        }))
+/// A chart to push to the hub whole because a carried bundle brought it
+/// changes the hub may lack (the caller read its relay mark): its saved
+/// bytes, this device's own tips (signed at push time) and the kept
+/// signatures (`kept`) of the tips of every other author with a change
+/// after the hub's heads. `None` when no other author's change is after
+/// them, when a needed tip has no signature kept, or when the chart is too
+/// large to go whole.
+pub(super) fn relay_whole(
+    chart: &Chart,
+    me: &DeviceId,
+    key: &DeviceKey,
+    kept: &HashMap<[u8; 32], ChangeSignature>,
+    hub_heads: &[karte_record::ChangeHash],
+) -> Option<OutgoingWhole> {
+    let history = chart.changes();
+    let after: HashSet<[u8; 32]> = chart
+        .changes_since(me, hub_heads)
+        .into_iter()
+        .filter(|change| !change.own)
+        .map(|change| change.hash.0)
+        .collect();
+    if after.is_empty() {
+        return None;
     }
+    let needed: HashSet<Vec<u8>> = history
+        .iter()
+        .filter(|change| after.contains(&change.hash().0))
+        .map(|change| device_prefix(change.actor_id()))
+        .collect();
+    let signatures = tip_signatures(&history, me, key, &|h| kept.get(h).cloned(), &|actor| {
+        needed.contains(&device_prefix(actor))
+    })
+    .ok()?;
+    let saved = chart.save();
+    if saved.len() > WHOLE_CHART_MAX_BYTES {
+        return None;
+    }
+    let (own, relayed): (Vec<_>, Vec<_>) = signatures
+        .into_iter()
+        .partition(|signature| &signature.device == me);
+    debug_assert!(own.iter().all(|s| {
+        history
+            .iter()
+            .any(|c| c.hash().0 == s.hash && actor_is_of_device(c.actor_id(), me))
+    }));
+    Some(OutgoingWhole {
+        saved,
+        tips: own.into_iter().map(|signature| signature.hash).collect(),
+        relayed,
+    })
 }
 
 impl ReceivedCharts {

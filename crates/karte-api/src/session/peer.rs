@@ -149,19 +149,25 @@ impl Session {
     /// and days turn at different moments. Today's is the second.
     pub fn peer_group_tags(&self) -> Result<Vec<String>, ApiError> {
         let today = advert_day(self.now());
-        (today - 1..=today + 1)
-            .map(|day| self.peer_group_tag(day))
-            .collect()
+        let key = self.peer_group_key()?;
+        Ok((today - 1..=today + 1)
+            .map(|day| karte_sync::peer::group_tag(&key, day))
+            .collect())
     }
 
     /// The tag a listening device of this organisation advertises on the
     /// UTC day `day` (days since 1970-01-01).
     pub fn peer_group_tag(&self, day: i64) -> Result<String, ApiError> {
+        Ok(karte_sync::peer::group_tag(&self.peer_group_key()?, day))
+    }
+
+    /// The organisation's key the group tags are made with.
+    fn peer_group_key(&self) -> Result<[u8; 32], ApiError> {
         let enrolment = self.vault.enrolment()?.ok_or(ApiError::NotEnrolled)?;
         let trust = self.device_trust()?;
         let issuer = karte_sync::trust::Principal::Org(enrolment.org_id);
         let key = trust.anchors.get(&issuer).ok_or(PeerError::NoMembership)?;
-        Ok(karte_sync::peer::group_tag(key, day))
+        Ok(*key)
     }
 
     fn peer_store(&mut self) -> Result<PeerVault<'_>, ApiError> {

@@ -96,9 +96,6 @@ impl RequestStamps for PhotoVault<'_> {
     }
 
     fn nonce(&mut self) -> [u8; 16] {
-        // From the operating system, as every request's nonce.
-        ring::rand::generate(&self.random)
-            .map(|random| random.expose())
-            .expect("the operating system's random source failed")
+        super::sync::request_nonce(&self.random)
     }
 }

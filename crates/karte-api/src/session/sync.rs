@@ -17,7 +17,7 @@
 //! applies (the hub re-serving a repaired chart) takes it out. The next
 //! sync tells the hub the list, and `karte sync` and the status bar show it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use karte_record::{ActorId, ChangeHash, Chart, Edit};
 use karte_store::{
@@ -40,6 +40,7 @@ use karte_sync::{DeviceKey, SyncError};
 use karte_types::{DeviceId, ErrorCode, PatientId, PatientSummary, QuarantinedChart, Timestamp};
 use ring::rand::SystemRandom;
 
+use super::bundle::relay_whole;
 use super::{LoadedChart, Session};
 use crate::{ApiError, Permission};
 
@@ -371,7 +372,9 @@ impl Session {
             device: &device,
         };
         let relay_all = self.vault.sync_state()?.reconcile;
-        let (mut summary, _) = self.sync_rounds(transport, identity, relay_all, &mut progress)?;
+        let (mut summary, unrelayed) =
+            self.sync_rounds(transport, identity, relay_all, &mut progress)?;
+        summary.unrelayed_charts = unrelayed;
         if summary.wiped.is_some() {
             return Ok(summary);
         }
@@ -389,6 +392,8 @@ impl Session {
             if handed_back.wiped.is_some() {
                 return Ok(handed_back);
             }
+            // The second run weighed every chart the first left to push.
+            summary.unrelayed_charts = unrelayable;
             if unrelayable == 0 {
                 self.vault.end_reconcile()?;
             }
@@ -430,7 +435,7 @@ impl Session {
             random: SystemRandom::new(),
             withhold_pushes: false,
             relay_all: false,
-            unrelayable: 0,
+            unrelayable: HashSet::new(),
             from_peer: true,
         };
         replica.apply_page(ReceivedPage {
@@ -468,7 +473,7 @@ impl Session {
             random: SystemRandom::new(),
             withhold_pushes: false,
             relay_all,
-            unrelayable: 0,
+            unrelayable: HashSet::new(),
             from_peer: false,
         };
         let summary = karte_sync::client::sync(
@@ -478,7 +483,7 @@ impl Session {
             SyncOptions::default(),
             progress,
         )?;
-        Ok((summary, replica.unrelayable))
+        Ok((summary, replica.unrelayable.len()))
     }
 }
 
@@ -512,8 +517,9 @@ struct VaultReplica<'s> {
     /// with their kept signatures.
     relay_all: bool,
     /// Charts that could not be handed back whole (a change of another
-    /// device the hub lacks, whose signature this vault does not keep).
-    unrelayable: usize,
+    /// device the hub lacks, whose signature this vault does not keep); a
+    /// set, as a sync may ask for its pushes more than once.
+    unrelayable: HashSet<PatientId>,
     /// The pages come from a peer: each chart they bring changes to is
     /// marked to hand on to the hub (per chart; `reconcile` is only for a
     /// restored hub).
@@ -619,21 +625,23 @@ impl Replica for VaultReplica<'_> {
         let mut charts = Vec::new();
         for pending in self.session.vault.documents_to_push()? {
             let heads = change_hashes(&pending.hub_heads);
-            let changes = if self.relay_all {
-                match self.handed_back(&pending.id, &device, &heads)? {
-                    Some(changes) => changes,
-                    None => {
-                        // Left marked: a later sync tries again, once the
-                        // author has given back what this vault cannot.
-                        self.unrelayable += 1;
-                        continue;
-                    }
-                }
-            } else {
+            let relayed = self.relay_all || self.session.vault.bundle_relay_pending(&pending.id)?;
+            let changes = if relayed {
+                // Another device's changes go too: read its kept signatures
+                // and the chart once for both ways of sending them.
+                let kept = self.session.kept_signatures(&pending.id)?;
+                let key = if self.relay_all {
+                    None
+                } else {
+                    Some(self.session.device_key(false)?)
+                };
+                let chart = &self.session.load(&pending.id)?.chart;
                 // A chart a carried bundle brought changes to goes whole,
                 // with its authors' tips' signatures: the hub takes what it
                 // lacks of it, each change credited to its author.
-                if let Some(whole) = self.session.relay_whole(&pending.id, &heads)? {
+                if let Some(key) = &key
+                    && let Some(whole) = relay_whole(chart, &device, key, &kept, &heads)
+                {
                     charts.push(OutgoingChart {
                         doc: pending.id,
                         changes: Vec::new(),
@@ -641,26 +649,23 @@ impl Replica for VaultReplica<'_> {
                     });
                     continue;
                 }
-                // One a peer brought changes to and too large to go whole
-                // (or with a tip whose signature is not kept) goes as every
-                // change the hub lacks, others' with their kept signatures.
-                let relayed = if self.session.vault.bundle_relay_pending(&pending.id)? {
-                    self.handed_back(&pending.id, &device, &heads)?
-                } else {
-                    None
-                };
-                if let Some(changes) = relayed {
-                    if changes.is_empty() {
-                        self.clean.push(pending.id);
-                    } else {
-                        charts.push(OutgoingChart {
-                            doc: pending.id,
-                            changes,
-                            whole: None,
-                        });
+                // Otherwise (reconciling, too large to go whole, or a tip
+                // whose signature is not kept) as every change the hub
+                // lacks, others' with their kept signatures.
+                match handed_back(chart, &device, &heads, &kept) {
+                    Some(changes) => changes,
+                    None => {
+                        // Neither: pushing only this device's changes would
+                        // have the hub's acknowledgement drop the relay mark
+                        // and the other device's changes with it. The chart
+                        // stays marked and dirty; a later sync relays it once
+                        // its authors have given the hub what this vault
+                        // cannot.
+                        self.unrelayable.insert(pending.id);
+                        continue;
                     }
-                    continue;
                 }
+            } else {
                 let loaded = self.session.load(&pending.id)?;
                 if let Some(whole) = whole_for_hub(&loaded.chart, &device, &heads) {
                     charts.push(OutgoingChart {
@@ -860,46 +865,29 @@ impl Replica for VaultReplica<'_> {
     }
 }
 
-impl VaultReplica<'_> {
-    /// Every change of `doc` not in the causal past of `heads`, each with
-    /// its author's kept signature (this device's own are signed when
-    /// pushed); `None` if one of another device has no kept signature (it
-    /// came inside a chart sent whole): the chart cannot be handed back
-    /// whole by this device.
-    fn handed_back(
-        &mut self,
-        doc: &PatientId,
-        device: &DeviceId,
-        heads: &[ChangeHash],
-    ) -> Result<Option<Vec<OutgoingChange>>, ApiError> {
-        let kept: HashMap<[u8; 32], ChangeSignatureRecord> = self
-            .session
-            .vault
-            .change_signatures(doc)?
-            .into_iter()
-            .map(|record| (record.hash, record))
-            .collect();
-        let loaded = self.session.load(doc)?;
-        let mut out = Vec::new();
-        for change in loaded.chart.changes_since(device, heads) {
+/// Every change of a chart not in the causal past of `heads`, each with
+/// its author's kept signature (this device's own are signed when pushed);
+/// `None` if one of another device has no kept signature (it came inside a
+/// chart sent whole): the chart cannot be handed back by this device.
+fn handed_back(
+    chart: &Chart,
+    device: &DeviceId,
+    heads: &[ChangeHash],
+    kept: &HashMap<[u8; 32], ChangeSignature>,
+) -> Option<Vec<OutgoingChange>> {
+    chart
+        .changes_since(device, heads)
+        .into_iter()
+        .map(|change| {
             if change.own {
-                out.push(OutgoingChange::own(change.bytes));
-                continue;
+                return Some(OutgoingChange::own(change.bytes));
             }
-            let Some(record) = kept.get(&change.hash.0) else {
-                return Ok(None);
-            };
-            out.push(OutgoingChange {
+            Some(OutgoingChange {
+                signature: Some(kept.get(&change.hash.0)?.clone()),
                 bytes: change.bytes,
-                signature: Some(ChangeSignature {
-                    hash: record.hash,
-                    device: record.author.clone(),
-                    signature: record.signature.clone(),
-                }),
-            });
-        }
-        Ok(Some(out))
-    }
+            })
+        })
+        .collect()
 }
 
 impl RequestStamps for VaultReplica<'_> {
@@ -908,13 +896,17 @@ impl RequestStamps for VaultReplica<'_> {
     }
 
     fn nonce(&mut self) -> [u8; 16] {
-        // Like encryption nonces, from the operating system: a seeded
-        // generator repeated across runs would make the hub refuse requests
-        // as replays.
-        ring::rand::generate(&self.random)
-            .map(|random| random.expose())
-            .expect("the operating system's random source failed")
+        request_nonce(&self.random)
     }
+}
+
+/// A signed request's nonce. Like encryption nonces, from the operating
+/// system: a seeded generator repeated across runs would make the hub
+/// refuse requests as replays.
+pub(super) fn request_nonce(random: &SystemRandom) -> [u8; 16] {
+    ring::rand::generate(random)
+        .map(|random| random.expose())
+        .expect("the operating system's random source failed")
 }
 
 /// Whether a failed update puts its chart in quarantine: the chart or

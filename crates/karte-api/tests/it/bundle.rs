@@ -562,3 +562,71 @@ fn a_chart_received_whole_from_the_hub_travels_as_what_came_after_the_hub() {
     assert_eq!(imported.new_changes, 1);
     assert_eq!(visits(&mut gone, &patient), 2);
 }
+
+/// A chart a bundle brought that can neither go to the hub whole (too
+/// large) nor change by change (the bundle kept only its author's tips'
+/// signatures) keeps its relay mark through a sync, which says so, rather
+/// than being marked clean with the author's changes never relayed. Once
+/// the author reaches the hub itself, the next sync has nothing to relay.
+#[test]
+fn a_carried_chart_that_cannot_be_relayed_yet_stays_marked_until_its_author_reaches_the_hub() {
+    let Team {
+        hub,
+        org,
+        mut a,
+        mut b,
+        ..
+    } = team();
+    let patient = a.session.add_patient(&yamada()).unwrap();
+    let mut long = visit(0, 70);
+    long.soap.subjective = Some(incompressible_text(3_000_000));
+    a.session.record_visit(&patient, &long).unwrap();
+    a.session.record_visit(&patient, &visit(30, 72)).unwrap();
+    let file = export(&mut a, &org, false, "a.kbn");
+    import(&mut b, &file).unwrap();
+
+    let first = b.sync();
+    assert_eq!(first.unrelayed_charts, 1, "{first:?}");
+    assert_eq!(first.pushed_charts, 0, "{first:?}");
+    assert!(
+        first
+            .to_string()
+            .contains("1 chart with another device's changes not relayed yet"),
+        "{first}"
+    );
+    assert!(hub.stored_changes(&patient).is_empty());
+    assert_eq!(
+        b.session.sync_status().unwrap().charts_to_push,
+        1,
+        "the chart is still to relay"
+    );
+    let again = b.sync();
+    assert_eq!(again.unrelayed_charts, 1, "still marked: {again:?}");
+
+    a.sync();
+    let stored = hub.stored_changes(&patient).len();
+    assert!(stored > 0);
+    // The sync that brings B the hub's copy weighed its pushes before it;
+    // the one after finds nothing of A's left to relay.
+    b.sync();
+    let after = b.sync();
+    assert_eq!(after.unrelayed_charts, 0, "{after:?}");
+    assert_eq!(after.pushed_changes, 0, "{after:?}");
+    assert_eq!(b.session.sync_status().unwrap().charts_to_push, 0);
+    assert_eq!(hub.stored_changes(&patient).len(), stored);
+}
+
+/// Text that deflate cannot shrink much: a chart holding it saves to
+/// about three quarters of its length.
+fn incompressible_text(len: usize) -> String {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            alphabet[(state % 64) as usize] as char
+        })
+        .collect()
+}

@@ -88,18 +88,14 @@ impl Incoming {
     /// Refuses at once a request that declares a body over `max_body`
     /// bytes after its envelope header.
     pub fn check_declared_body(headers: &HeaderMap, max_body: usize) -> Result<(), Problem> {
-        let limits = Limits {
-            max_compressed_bytes: max_body,
-            max_inflated_bytes: max_body,
-        };
-        let most = 8 + MAX_REQUEST_HEADER_BYTES + limits.max_compressed_bytes;
+        let most = 8 + MAX_REQUEST_HEADER_BYTES + max_body;
         let declared = headers
             .get(axum::http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|length| length > most as u64) {
             return Err(Problem::from(WireError::RequestTooLarge {
-                limit: limits.max_compressed_bytes,
+                limit: max_body,
                 detail: format!("the request declares more than the hub's {most} bytes"),
             }));
         }

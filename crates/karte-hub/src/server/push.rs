@@ -373,25 +373,13 @@ async fn read_whole_charts<S: HubStore>(
 /// as it loads, that the changes it rebuilds hash to the heads the document
 /// records, so each change's hash is that of its bytes.
 fn read_saved(doc: &PatientId, saved: &[u8]) -> Result<(Automerge, Vec<Change>), Problem> {
-    let unreadable = |detail: String| {
+    let loaded = karte_sync::bundle::load_whole(doc, saved).map_err(|error| {
         Problem::new(
             StatusCode::BAD_REQUEST,
             "malformed_change",
-            format!(
-                "chart {doc} was pushed whole but cannot be read ({detail}): the device must send it again; nothing was stored"
-            ),
+            format!("{error}: the device must send it again; nothing was stored"),
         )
-    };
-    // Automerge 0.12 panics on some malformed input instead of returning
-    // an error; a device must not be able to bring the hub down with one.
-    let loaded = std::panic::catch_unwind(|| Automerge::load(saved))
-        .map_err(|_| unreadable("Automerge could not read it".to_owned()))?
-        .map_err(|error| unreadable(error.to_string()))?;
-    if !loaded.get_missing_deps(&[]).is_empty() {
-        return Err(unreadable(
-            "it lacks changes that its changes depend on".to_owned(),
-        ));
-    }
+    })?;
     let changes = loaded.get_changes(&[]);
     Ok((loaded, changes))
 }
@@ -646,7 +634,7 @@ fn apply_to_copy(
         |i: usize, _: &Change| Some(signed[i].author.as_ref().unwrap_or(pusher).clone());
     let checked = match loaded {
         Some(loaded) => check_loaded(loaded, doc, &line, signer_of, received_at),
-        None => check_and_apply(copy, doc, line, signer_of, received_at),
+        None => check_and_apply(&copy, doc, line, signer_of, received_at),
     };
     let copy = checked.map_err(|error| refused(doc, error))?;
     let stored = signed
@@ -663,19 +651,26 @@ fn apply_to_copy(
 }
 
 /// A refused change, with the code a device gives when it refuses the
-/// same change from the hub: an edit Karte does not make, or one that
-/// would leave no valid chart.
+/// same change from the hub: an edit Karte does not make, one naming
+/// another author than its signer, or one dated implausibly (the chart's
+/// own code: `forbidden_change`, `misattributed_change`,
+/// `implausible_change_time`), a change Automerge does not accept, or one
+/// that would leave no valid chart.
 fn refused(doc: &PatientId, error: RecordError) -> Problem {
+    let edit = |status: StatusCode, error: RecordError| {
+        Problem::new(
+            status,
+            error.code().as_str(),
+            format!("chart {doc}: {error}; nothing of the push was stored"),
+        )
+    };
     match error {
-        RecordError::ForbiddenChange { .. }
-        | RecordError::MisattributedChange { .. }
-        | RecordError::ImplausibleChangeTime { .. } => refused_edit(doc, error),
-        other => refused_chart(doc, other),
-    }
-}
-
-fn refused_chart(doc: &PatientId, error: RecordError) -> Problem {
-    match error {
+        error @ (RecordError::ForbiddenChange { .. } | RecordError::MisattributedChange { .. }) => {
+            edit(StatusCode::FORBIDDEN, error)
+        }
+        error @ RecordError::ImplausibleChangeTime { .. } => {
+            edit(StatusCode::UNPROCESSABLE_ENTITY, error)
+        }
         RecordError::Automerge(error) => refused_change(doc, error),
         other => Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -685,27 +680,6 @@ fn refused_chart(doc: &PatientId, error: RecordError) -> Problem {
             ),
         ),
     }
-}
-
-/// A pushed change that is no edit Karte makes, names another author than
-/// its signer, or is dated implausibly: answered with the chart's own code
-/// (`forbidden_change`, `misattributed_change`, `implausible_change_time`),
-/// the same a device gives when it refuses such a change from the hub.
-fn refused_edit(doc: &PatientId, error: RecordError) -> Problem {
-    let status = match &error {
-        RecordError::ForbiddenChange { .. } | RecordError::MisattributedChange { .. } => {
-            StatusCode::FORBIDDEN
-        }
-        RecordError::ImplausibleChangeTime { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        // Dependencies were checked above; anything else is the hub's copy
-        // failing to be read, which is the hub's own fault.
-        _ => return Problem::internal(error.code().as_str(), format!("chart {doc}: {error}")),
-    };
-    Problem::new(
-        status,
-        error.code().as_str(),
-        format!("chart {doc}: {error}; nothing of the push was stored"),
-    )
 }
 
 fn refused_change(doc: &PatientId, error: AutomergeError) -> Problem {

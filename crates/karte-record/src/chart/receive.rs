@@ -59,7 +59,14 @@ impl Chart {
         signer_of: impl Fn(&ChangeHash) -> Option<DeviceId>,
         received_at: Timestamp,
     ) -> Result<(), RecordError> {
-        let base = held.map_or_else(Automerge::new, |chart| chart.doc.clone());
+        let empty;
+        let base = match held {
+            Some(chart) => &chart.doc,
+            None => {
+                empty = Automerge::new();
+                &empty
+            }
+        };
         let changes = bytes::changes(bytes)?;
         let signer = |_: usize, change: &automerge::Change| signer_of(&change.hash());
         check_and_apply(base, patient, changes, signer, received_at).map(|_| ())

@@ -20,27 +20,26 @@ use crate::RecordError;
 use crate::chart::{admit_changes, check_layout};
 use crate::layout::Collection;
 
-/// `chart` with `changes` applied, once every change it lacks passes
+/// `before` with `changes` applied, once every change it lacks passes
 /// [`check_change`] against the chart with the changes before it in the
 /// line applied, as received at `received_at` from the device `signer_of`
 /// names, and the chart takes them as `Chart::admit` does; else the first
 /// refusal, naming the change. The verdict and the refusal are those of
 /// checking and admitting the changes one at a time; it is reached by
-/// applying the line once (see the module's documentation). `chart` is
+/// applying the line once (see the module's documentation). `before` is
 /// empty for a chart the receiver does not hold yet. Changes it holds are
-/// skipped.
+/// skipped. `before` is copied once to apply the line to, and once more
+/// only when the line fails.
 pub fn check_and_apply(
-    mut chart: Automerge,
+    before: &Automerge,
     patient: &PatientId,
     changes: Vec<Change>,
     signer_of: impl Fn(usize, &Change) -> Option<DeviceId>,
     received_at: Timestamp,
 ) -> Result<Automerge, RecordError> {
-    let new_chart = chart.get_heads().is_empty();
-    // What the one-by-one check starts from when the line fails: a copy is
-    // kept only of a chart held, since an empty one is rebuilt for nothing.
-    let original = (!new_chart).then(|| chart.clone());
-    let line = Line::before(&chart, &changes);
+    let new_chart = before.get_heads().is_empty();
+    let line = Line::before(before, &changes);
+    let mut chart = before.clone();
     let fresh: Vec<Change> = changes
         .iter()
         .filter(|c| line.later.contains(&c.hash()))
@@ -55,7 +54,12 @@ pub fn check_and_apply(
     if passed {
         return Ok(chart);
     }
-    let chart = original.unwrap_or_default();
+    // An empty chart is rebuilt for nothing: no copy of it.
+    let chart = if new_chart {
+        Automerge::default()
+    } else {
+        before.clone()
+    };
     one_by_one(chart, patient, changes, &signer_of, received_at)
 }
 

@@ -516,7 +516,7 @@ proptest! {
         let patient = chart.id();
         let expected = one_by_one(&before, &patient, &line, &signer_of, received_at);
         let at_once = karte_record::check_and_apply(
-            before.clone(),
+            &before,
             &patient,
             line.clone(),
             |_, c| signer_of(c),

@@ -68,6 +68,11 @@ pub struct SyncSummary {
     /// The hub asked the device to slow down during the photo pass, which
     /// stopped there: the next sync goes on.
     pub photos_paused: bool,
+    /// Charts holding another device's changes (brought by a peer, or
+    /// handed back to a restored hub) that could not go to the hub yet: a
+    /// signature needed is not kept here. They stay to push; a later sync
+    /// sends them once their authors have reached the hub.
+    pub unrelayed_charts: usize,
 }
 
 /// How far a sync has come, after each page.
@@ -178,6 +183,13 @@ impl std::fmt::Display for SyncSummary {
             let charts = plural(self.lifted, "chart", "charts");
             write!(f, ", {charts} out of quarantine")?;
         }
+        if self.unrelayed_charts > 0 {
+            let charts = plural(self.unrelayed_charts, "chart", "charts");
+            write!(
+                f,
+                ", {charts} with another device's changes not relayed yet"
+            )?;
+        }
         if self.photos_sent + self.photos_received + self.photos_waiting + self.photos_refused > 0
             || self.photos_paused
         {
@@ -278,6 +290,17 @@ mod tests {
         assert_eq!(
             poisoned.to_string(),
             "pushed 0 changes in 0 charts, received 1 change in 1 chart, 1 chart quarantined, 0 new review items; 1 request, 0 B sent, 0 B received"
+        );
+        let unrelayed = SyncSummary {
+            requests: 1,
+            unrelayed_charts: 2,
+            ..SyncSummary::default()
+        };
+        assert!(
+            unrelayed
+                .to_string()
+                .contains(", 2 charts with another device's changes not relayed yet,"),
+            "{unrelayed}"
         );
         let wiped = SyncSummary {
             wiped: Some(WipeOrder::Lost),
