@@ -19,12 +19,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use karte_sync::wire::MAX_REQUEST_HEADER_BYTES;
-use karte_sync::{HeaderRead, Limits, RequestHeader, WireError, read_request_header};
-use karte_types::DeviceId;
+use karte_sync::{
+    HeaderRead, Limits, RequestHeader, WireError, read_request_header, verify_request_header,
+};
+use karte_types::{DeviceId, Timestamp};
 use tokio::time::Instant;
 
 use crate::server::problem::Problem;
-use crate::{Hub, HubStore};
+use crate::{Device, Hub, HubStore};
 
 /// The most of a request read before its header is complete. A header is
 /// far shorter; this bounds what one read of the connection may bring.
@@ -62,6 +64,36 @@ pub(super) async fn answer_signed<S: HubStore>(
         None => started + guard.header_timeout.min(guard.body_timeout),
     });
     response
+}
+
+/// A signed request's header read by its stage's deadline, its device
+/// looked up and its signature checked against the device's key (noted in
+/// `signer` from then on), and its time within the replay window; what
+/// the routes check after this (rate, status, body) is their own. Answers
+/// with the header, the envelope's version, the device and the hub's time.
+pub(super) async fn signed_header<S: HubStore>(
+    hub: &Hub<S>,
+    incoming: &mut Incoming,
+    started: Instant,
+    signer: &mut Option<DeviceId>,
+) -> Result<(RequestHeader, u16, Device, Timestamp), Problem> {
+    let config = hub.config();
+    let (header, version) = incoming
+        .header(started + config.guard.header_timeout.min(config.guard.body_timeout))
+        .await?;
+    let Some(device) = hub.store().device(&header.device).await? else {
+        return Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unknown_device",
+            "this device is not enrolled at this hub: enrol it with a new enrolment code",
+        ));
+    };
+    let public_key = device.public_key_array()?;
+    verify_request_header(&header, &public_key)?;
+    *signer = Some(device.id.clone());
+    let now = hub.now();
+    config.replay.check(now.0, header.sent_at_ms, false)?;
+    Ok((header, version, device, now))
 }
 
 /// A sync request's body as it arrives.

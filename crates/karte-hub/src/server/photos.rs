@@ -23,14 +23,14 @@ use karte_sync::photo::{
     MAX_PHOTO_BODY_BYTES, MAX_PHOTO_PIECE_BYTES, MAX_PHOTO_SIZE, PhotoAnswer, PhotoHeld, PhotoRef,
     PhotoRequest, decode_photo_request, encode_photo_answer,
 };
-use karte_sync::{AuthError, WireError, verify_request_header};
+use karte_sync::{AuthError, WireError};
 use karte_types::DeviceId;
 use tokio::time::Instant;
 
 use crate::photos::{Holding, PhotoName, PieceTaken};
 use crate::server::blocking::run_blocking;
 use crate::server::chart_copy;
-use crate::server::envelope::{Incoming, answer_signed};
+use crate::server::envelope::{Incoming, answer_signed, signed_header};
 use crate::server::problem::Problem;
 use crate::{Device, DeviceStatus, Hub, HubStore, HubStoreError};
 
@@ -64,21 +64,7 @@ async fn photos<S: HubStore>(
         ));
     };
     Incoming::check_declared_body(headers, MAX_PHOTO_BODY_BYTES)?;
-    let (header, _version) = incoming
-        .header(started + config.guard.header_timeout.min(config.guard.body_timeout))
-        .await?;
-    let Some(device) = hub.store().device(&header.device).await? else {
-        return Err(Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "unknown_device",
-            "this device is not enrolled at this hub: enrol it with a new enrolment code",
-        ));
-    };
-    let public_key = device.public_key_array()?;
-    verify_request_header(&header, &public_key)?;
-    *signer = Some(device.id.clone());
-    let now = hub.now();
-    config.replay.check(now.0, header.sent_at_ms, false)?;
+    let (header, _version, device, now) = signed_header(hub, incoming, started, signer).await?;
     hub.guard().check_device_photos(&device.id)?;
     if device.status != DeviceStatus::Active {
         return Err(HubStoreError::DeviceRevoked(device.id.clone()).into());

@@ -22,14 +22,14 @@ use karte_sync::unlock_code::{UnlockCodeCheck, UnlockCodeCost, hash_unlock_code,
 use karte_sync::{
     AuditHeadReport, AuditUpload, AuthError, DeviceLock, QuarantineReport, SyncRequest,
     SyncResponse, WipeOrder, WireError, encode_response_as, inflate_request_body_of,
-    verify_audit_head, verify_request_header,
+    verify_audit_head,
 };
 use karte_types::{DeviceId, PatientId, Timestamp};
 use ring::rand::{SecureRandom, SystemRandom};
 use tokio::time::Instant;
 
 use crate::server::blocking::run_blocking;
-use crate::server::envelope::{Incoming, answer_signed};
+use crate::server::envelope::{Incoming, answer_signed, signed_header};
 use crate::server::problem::Problem;
 use crate::server::{push, share, updates, whole};
 use crate::{
@@ -59,21 +59,8 @@ async fn sync<S: HubStore>(
 ) -> Result<Vec<u8>, Problem> {
     let config = hub.config();
     Incoming::check_declared(headers, &config.limits)?;
-    let (header, version) = incoming
-        .header(started + config.guard.header_timeout.min(config.guard.body_timeout))
-        .await?;
-    let Some(device) = hub.store().device(&header.device).await? else {
-        return Err(Problem::new(
-            axum::http::StatusCode::UNAUTHORIZED,
-            "unknown_device",
-            "this device is not enrolled at this hub: enrol it with a new enrolment code",
-        ));
-    };
+    let (header, version, device, now) = signed_header(hub, incoming, started, signer).await?;
     let public_key = device.public_key_array()?;
-    verify_request_header(&header, &public_key)?;
-    *signer = Some(device.id.clone());
-    let now = hub.now();
-    config.replay.check(now.0, header.sent_at_ms, false)?;
     hub.guard().check_device(&device.id)?;
     let nonce = header.nonce;
     let body = if device.status == DeviceStatus::RevokedLost {
