@@ -200,16 +200,22 @@ async fn may_have<S: HubStore>(
     if hub.known_named(&photo.chart, &photo.hash) {
         return Ok(None);
     }
+    // Every photo the chart names is noted at once: a device asking about
+    // a chart's forty photos loads the chart once, not forty times.
     let copy = chart_copy::load(hub, &photo.chart).await?;
-    let attachment = hex::encode(photo.hash);
     let named = run_blocking(move || {
-        Chart::names_attachment(&copy.doc, &attachment)
+        Chart::named_attachments(&copy.doc)
             .map_err(|error| Problem::internal("corrupt_chart", error))
     })
     .await?;
-    if !named {
-        return Ok(Some("photo_not_named"));
+    let asked = hex::encode(photo.hash);
+    let mut names_it = false;
+    for attachment in named {
+        let mut hash = [0u8; 32];
+        if hex::decode_to_slice(&attachment, &mut hash).is_ok() {
+            hub.note_named(&photo.chart, &hash);
+        }
+        names_it |= attachment == asked;
     }
-    hub.note_named(&photo.chart, &photo.hash);
-    Ok(None)
+    Ok((!names_it).then_some("photo_not_named"))
 }

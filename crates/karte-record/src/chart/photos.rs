@@ -59,16 +59,14 @@ impl Chart {
         view::photos(&self.doc)
     }
 
-    /// Whether a chart as the hub holds it (an Automerge document, read,
-    /// never written) has a photo entry naming the attachment whose
-    /// content hash is `attachment` (hex), voided or not: what the hub
-    /// asks before it serves or takes a photo's bytes.
-    pub fn names_attachment(
-        doc: &automerge::Automerge,
-        attachment: &str,
-    ) -> Result<bool, RecordError> {
+    /// The attachments (content hashes, hex) a chart as the hub holds it
+    /// (an Automerge document, read, never written) names in its photo
+    /// entries, voided or not: what the hub asks before it serves or takes
+    /// a photo's bytes.
+    pub fn named_attachments(doc: &automerge::Automerge) -> Result<Vec<String>, RecordError> {
         Ok(view::photos(doc)?
-            .iter()
-            .any(|photo| photo.input.attachment == attachment))
+            .into_iter()
+            .map(|photo| photo.input.attachment)
+            .collect())
     }
 }
