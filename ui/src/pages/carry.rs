@@ -26,19 +26,36 @@ use crate::state::{Action, LOCKED};
 /// refuses the others anyway; the screen says so before a press.
 const ROLES_THAT_CARRY: [&str; 3] = ["nurse", "doctor", "admin"];
 
-/// Why neither button can be used, as a message id: the device is not
-/// enrolled (a bundle is for the organisation's devices, known from the
-/// hub), or the user's role may not take charts out.
-pub fn blocked(user: Option<&AppUser>, sync: Option<&SyncState>) -> Option<&'static str> {
+/// Why a screen that takes charts out of the vault (carrying them, or
+/// exchanging them with a nearby device) cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blocked {
+    /// The user's role may not take charts out.
+    Role,
+    /// The device is not enrolled: the organisation's devices are known
+    /// from the hub.
+    NotEnrolled,
+}
+
+/// Why such a screen cannot be used, if it cannot.
+pub fn why_blocked(user: Option<&AppUser>, sync: Option<&SyncState>) -> Option<Blocked> {
     let may_export = user.is_some_and(|u| ROLES_THAT_CARRY.contains(&u.role.as_str()));
     let enrolled = sync.is_some_and(|s| s.enrolment.is_some());
     if !may_export {
-        Some("carry-blocked-role")
+        Some(Blocked::Role)
     } else if !enrolled {
-        Some("carry-blocked-not-enrolled")
+        Some(Blocked::NotEnrolled)
     } else {
         None
     }
+}
+
+/// Why neither button can be used, as a message id.
+pub fn blocked(user: Option<&AppUser>, sync: Option<&SyncState>) -> Option<&'static str> {
+    why_blocked(user, sync).map(|why| match why {
+        Blocked::Role => "carry-blocked-role",
+        Blocked::NotEnrolled => "carry-blocked-not-enrolled",
+    })
 }
 
 /// The downloaded file's name, by the app's clock in Japan time:

@@ -25,9 +25,9 @@ use crate::state::{Action, LOCKED};
 /// bundles (a clerk may not take charts out; the organisation's devices
 /// are known from the hub).
 pub fn blocked(user: Option<&AppUser>, sync: Option<&SyncState>) -> Option<&'static str> {
-    carry::blocked(user, sync).map(|id| match id {
-        "carry-blocked-role" => "nearby-blocked-role",
-        _ => "nearby-blocked-not-enrolled",
+    carry::why_blocked(user, sync).map(|why| match why {
+        carry::Blocked::Role => "nearby-blocked-role",
+        carry::Blocked::NotEnrolled => "nearby-blocked-not-enrolled",
     })
 }
 
