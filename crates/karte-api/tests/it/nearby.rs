@@ -273,10 +273,19 @@ fn a_device_of_another_organisation_is_refused_without_the_apps_state() {
     assert_eq!(refusal.unwrap_err(), "peer_not_member");
     assert!(took < Duration::from_secs(4), "{took:?}");
 
-    // The refusal is shown beside the listening state, and A's charts are
-    // as they were.
-    let state: NearbyState =
-        serde_json::from_value(call(&a, "nearby_state", json!({})).unwrap()).unwrap();
+    // The refusal is shown beside the listening state (noted by the
+    // listener just after the stranger hears it: asked until it is), and
+    // A's charts are as they were.
+    let mut state: NearbyState;
+    let mut tries = 0;
+    loop {
+        state = serde_json::from_value(call(&a, "nearby_state", json!({})).unwrap()).unwrap();
+        if state.last_error.is_some() || tries == 50 {
+            break;
+        }
+        tries += 1;
+        std::thread::sleep(Duration::from_millis(100));
+    }
     assert!(state.listening);
     assert_eq!(
         state
