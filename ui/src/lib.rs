@@ -9,6 +9,7 @@ pub mod calls;
 pub mod clock;
 pub mod components;
 pub mod display;
+pub mod files;
 pub mod forms;
 pub mod i18n;
 pub mod pages;

@@ -18,6 +18,7 @@ use yew::prelude::*;
 use crate::backend::BackendHandle;
 use crate::calls::{AppContext, spawn};
 use crate::display;
+use crate::files;
 use crate::i18n::Tr;
 use crate::state::Action;
 
@@ -157,7 +158,7 @@ pub fn WoundPhotos(props: &WoundPhotosProps) -> Html {
             let named = Some((*wound).trim().to_owned()).filter(|w| !w.is_empty());
             let (assessment, patient) = ((*assessment).clone(), patient.clone());
             yew::platform::spawn_local(async move {
-                let bytes = match read_file(&file).await {
+                let bytes = match files::read(&file, karte_types::ErrorCode::NotAnImage).await {
                     Ok(bytes) => bytes,
                     Err(problem) => {
                         busy.set(false);
@@ -308,29 +309,6 @@ fn design_r_label(chart: &ChartView, link: &EntryId) -> String {
             _ => None,
         })
         .unwrap_or_default()
-}
-
-/// The bytes of a chosen file.
-#[cfg(target_arch = "wasm32")]
-async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, karte_types::Problem> {
-    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|_| {
-            karte_types::Problem::new(
-                karte_types::ErrorCode::NotAnImage,
-                "the file could not be read",
-            )
-        })?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
-}
-
-/// Files are read only in the browser; the host build never has one.
-#[cfg(not(target_arch = "wasm32"))]
-async fn read_file(_file: &web_sys::File) -> Result<Vec<u8>, karte_types::Problem> {
-    Err(karte_types::Problem::new(
-        karte_types::ErrorCode::NotAnImage,
-        "files are read in the browser only",
-    ))
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use yew::prelude::*;
 use crate::backend::BackendHandle;
 use crate::calls::{AppContext, load_sync_status, refresh_after_change, spawn, submit};
 use crate::display;
+use crate::files;
 use crate::i18n::Tr;
 use crate::state::{Action, LOCKED};
 
@@ -152,7 +153,7 @@ pub fn CarryPage() -> Html {
         let url = url.clone();
         move || {
             if let Some(url) = url {
-                download::forget(&url);
+                files::forget(&url);
             }
         }
     });
@@ -181,7 +182,7 @@ pub fn CarryPage() -> Html {
                 move |mut summary| {
                     let bytes = summary.bundle.take().unwrap_or(Base64Bytes(Vec::new()));
                     made.set(Some(MadeBundle {
-                        url: download::url(bytes.0),
+                        url: files::url(bytes.0, "application/octet-stream"),
                         name: file_name(crate::clock::now()),
                         summary,
                     }));
@@ -214,7 +215,7 @@ pub fn CarryPage() -> Html {
                 outcome.clone(),
             );
             yew::platform::spawn_local(async move {
-                let bytes = match download::read_file(&file).await {
+                let bytes = match files::read(&file, ErrorCode::BundleMalformed).await {
                     Ok(bytes) => bytes,
                     Err(problem) => {
                         importing.set(false);
@@ -328,59 +329,6 @@ pub fn CarryPage() -> Html {
                 } }
             </section>
         </main>
-    }
-}
-
-/// The browser's side: a download URL for bytes, and a chosen file's bytes.
-#[cfg(target_arch = "wasm32")]
-mod download {
-    use karte_types::{ErrorCode, Problem};
-
-    /// A `blob:` URL of the bytes, for a link with `download`. (A `data:`
-    /// URL would do for a small file, but Chromium refuses to download
-    /// one of more than a few MB, and a bundle of every chart may be.)
-    pub fn url(bytes: Vec<u8>) -> String {
-        let array = js_sys::Uint8Array::from(bytes.as_slice());
-        let parts = js_sys::Array::of1(&array);
-        let options = web_sys::BlobPropertyBag::new();
-        options.set_type("application/octet-stream");
-        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
-            .and_then(|blob| web_sys::Url::create_object_url_with_blob(&blob))
-            .unwrap_or_default()
-    }
-
-    /// Lets the browser drop the bytes behind a URL from [`url`].
-    pub fn forget(url: &str) {
-        let _ = web_sys::Url::revoke_object_url(url);
-    }
-
-    pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, Problem> {
-        let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
-            .await
-            .map_err(|_| Problem::new(ErrorCode::BundleMalformed, "the file could not be read"))?;
-        Ok(js_sys::Uint8Array::new(&buffer).to_vec())
-    }
-}
-
-/// Outside a browser (render tests) there are no files and no downloads.
-#[cfg(not(target_arch = "wasm32"))]
-mod download {
-    use karte_types::{ErrorCode, Problem};
-
-    pub fn url(bytes: Vec<u8>) -> String {
-        format!(
-            "data:application/octet-stream;base64,{}",
-            karte_types::Base64Bytes(bytes).encode()
-        )
-    }
-
-    pub fn forget(_url: &str) {}
-
-    pub async fn read_file(_file: &web_sys::File) -> Result<Vec<u8>, Problem> {
-        Err(Problem::new(
-            ErrorCode::BundleMalformed,
-            "files are read in the browser only",
-        ))
     }
 }
 

@@ -34,6 +34,7 @@ use crate::backend::BackendHandle;
 use crate::calls::{AppContext, load_chart, spawn, spawn_or_report, submit};
 use crate::components::TextField;
 use crate::display;
+use crate::files;
 use crate::i18n::Tr;
 use crate::pages::chart::ChartHeader;
 use crate::state::{Action, Page};
@@ -329,7 +330,7 @@ pub fn DocumentsPage(props: &DocumentsPageProps) -> Html {
             let shown = shown.clone();
             move || {
                 if let Some(url) = shown {
-                    blob::forget(&url);
+                    files::forget(&url);
                 }
             }
         });
@@ -566,7 +567,7 @@ pub fn DocumentsPage(props: &DocumentsPageProps) -> Html {
                 &failure,
                 &state,
                 backend.document_pdf(patient.clone(), current),
-                move |bytes| pdf.set(Some(blob::url(bytes.0, "application/pdf"))),
+                move |bytes| pdf.set(Some(files::url(bytes.0, "application/pdf"))),
             );
         })
     };
@@ -831,37 +832,6 @@ pub fn ChartDocuments(props: &ChartDocumentsProps) -> Html {
             </ul>
         </section>
     }
-}
-
-/// The browser's side: a `blob:` URL for bytes, dropped when done.
-#[cfg(target_arch = "wasm32")]
-mod blob {
-    pub fn url(bytes: Vec<u8>, media_type: &str) -> String {
-        let array = js_sys::Uint8Array::from(bytes.as_slice());
-        let parts = js_sys::Array::of1(&array);
-        let options = web_sys::BlobPropertyBag::new();
-        options.set_type(media_type);
-        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
-            .and_then(|blob| web_sys::Url::create_object_url_with_blob(&blob))
-            .unwrap_or_default()
-    }
-
-    pub fn forget(url: &str) {
-        let _ = web_sys::Url::revoke_object_url(url);
-    }
-}
-
-/// Outside a browser (render tests): a `data:` URL.
-#[cfg(not(target_arch = "wasm32"))]
-mod blob {
-    pub fn url(bytes: Vec<u8>, media_type: &str) -> String {
-        format!(
-            "data:{media_type};base64,{}",
-            karte_types::Base64Bytes(bytes).encode()
-        )
-    }
-
-    pub fn forget(_url: &str) {}
 }
 
 #[cfg(test)]
