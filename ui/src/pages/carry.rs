@@ -12,6 +12,7 @@
 
 use karte_types::{
     AppUser, Base64Bytes, BundleExported, BundleImported, ErrorCode, Problem, SyncState, Timestamp,
+    human_bytes,
 };
 use yew::prelude::*;
 
@@ -96,15 +97,6 @@ pub fn import_summary(tr: &Tr, done: &BundleImported) -> String {
             ("reviews", done.new_reviews.to_string()),
         ],
     )
-}
-
-/// A size as a person reads it: 812 B, 14.2 KB, 3.1 MB.
-fn human_bytes(bytes: u64) -> String {
-    match bytes {
-        0..1_000 => format!("{bytes} B"),
-        1_000..1_000_000 => format!("{:.1} KB", bytes as f64 / 1e3),
-        _ => format!("{:.1} MB", bytes as f64 / 1e6),
-    }
 }
 
 /// What the import area shows after a file was taken in or refused.
@@ -441,7 +433,7 @@ pub(crate) mod tests {
         let tr = Tr::default().in_language(Language::Ja);
         assert_eq!(
             export_summary(&tr, &made),
-            "全カルテ 3件（変更 41件）を 2台の端末あてに作りました（14.2 KB）。"
+            "全カルテ 3件（変更 41件）を 2台の端末あてに作りました（14.2 kB）。"
         );
         let en = Tr::default().in_language(Language::En);
         assert_eq!(
@@ -452,7 +444,7 @@ pub(crate) mod tests {
                     ..made
                 }
             ),
-            "Bundle made of the changes since the last bundle. Charts: 3, changes: 41, devices that can open it: 2, size: 14.2 KB."
+            "Bundle made of the changes since the last bundle. Charts: 3, changes: 41, devices that can open it: 2, size: 14.2 kB."
         );
         let done = BundleImported {
             sender: DeviceId::from("d1"),
@@ -469,8 +461,6 @@ pub(crate) mod tests {
             import_summary(&en, &done),
             "Imported. Charts: 3 (new: 1), new changes: 12, new items to review: 0."
         );
-        assert_eq!(human_bytes(812), "812 B");
-        assert_eq!(human_bytes(3_100_000), "3.1 MB");
     }
 
     /// A backend that never answers: the screen is rendered before any call.

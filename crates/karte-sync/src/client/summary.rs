@@ -115,14 +115,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Bytes as a person reads them: `512 B`, `4.1 kB`, `12.3 MB`.
-pub fn human_bytes(bytes: u64) -> String {
-    match bytes {
-        0..1_000 => format!("{bytes} B"),
-        1_000..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
-        _ => format!("{:.1} MB", bytes as f64 / 1e6),
-    }
-}
+pub use karte_types::human_bytes;
 
 impl std::fmt::Display for SyncSummary {
     /// One line, e.g. `pushed 3 changes in 2 charts, received 5 changes in
