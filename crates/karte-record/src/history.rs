@@ -33,7 +33,15 @@ pub fn actor_for(device: &DeviceId, process_nonce: [u8; 16]) -> ActorId {
 /// Whether `actor` was made by [`actor_for`] for `device`.
 pub fn actor_is_of_device(actor: &ActorId, device: &DeviceId) -> bool {
     let digest = Sha256::digest(device.as_str().as_bytes());
-    actor.to_bytes().len() == 32 && actor.to_bytes()[..16] == digest[..16]
+    actor.to_bytes().len() == 32 && device_prefix(actor) == &digest[..16]
+}
+
+/// The bytes of an actor id that name its device (the first 16 of an id
+/// from [`actor_for`]); the whole id when it is shorter. Every change one
+/// device writes, under any of its actors, has the same prefix.
+pub fn device_prefix(actor: &ActorId) -> &[u8] {
+    let bytes = actor.to_bytes();
+    &bytes[..bytes.len().min(16)]
 }
 
 /// The message of a change.

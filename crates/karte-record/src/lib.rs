@@ -31,5 +31,5 @@ mod view;
 pub use automerge::{ActorId, Change, ChangeHash};
 pub use chart::{Chart, HeldChange, ReceivedChart};
 pub use error::RecordError;
-pub use history::{ChangeInfo, Edit, actor_for, actor_is_of_device};
+pub use history::{ChangeInfo, Edit, actor_for, actor_is_of_device, device_prefix};
 pub use incoming::{CLOCK_SLACK, Delivery, check_and_apply, check_change, check_loaded};

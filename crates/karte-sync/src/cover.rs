@@ -22,7 +22,7 @@
 use std::collections::HashMap;
 
 use automerge::{ActorId, ChangeHash};
-use karte_record::actor_is_of_device;
+use karte_record::{actor_is_of_device, device_prefix};
 use karte_types::DeviceId;
 
 use crate::wire::ChangeSignature;
@@ -206,13 +206,6 @@ pub fn tips(changes: &[CoverChange<'_>]) -> Result<Vec<usize>, SyncError> {
 }
 
 const NONE: u32 = u32::MAX;
-
-/// The bytes of an actor id that name its device (see
-/// `karte_record::actor_for`): the whole id when it is shorter.
-fn device_prefix(actor: &ActorId) -> &[u8] {
-    let bytes = actor.to_bytes();
-    &bytes[..bytes.len().min(16)]
-}
 
 /// Each change's position by hash, after checking that the list has no
 /// change twice and no change before one it depends on.

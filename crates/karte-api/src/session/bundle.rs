@@ -691,10 +691,10 @@ pub(super) fn relay_whole(
     let needed: HashSet<Vec<u8>> = history
         .iter()
         .filter(|change| after.contains(&change.hash().0))
-        .map(|change| device_prefix(change.actor_id()))
+        .map(|change| karte_record::device_prefix(change.actor_id()).to_vec())
         .collect();
     let signatures = tip_signatures(&history, me, key, &|h| kept.get(h).cloned(), &|actor| {
-        needed.contains(&device_prefix(actor))
+        needed.contains(karte_record::device_prefix(actor))
     })
     .ok()?;
     let saved = chart.save();
@@ -788,12 +788,6 @@ fn prepare_new_whole(
     let merged = store_received_whole(doc, saved, received)
         .map_err(|error| refused(doc, error.to_string()))?;
     Ok((authenticated.signer.len() as u64, merged))
-}
-
-/// The bytes of an actor id that name its device.
-fn device_prefix(actor: &karte_record::ActorId) -> Vec<u8> {
-    let bytes = actor.to_bytes();
-    bytes[..bytes.len().min(16)].to_vec()
 }
 
 fn refused(chart: &PatientId, detail: String) -> ApiError {

@@ -53,7 +53,7 @@ async fn enrol<S: HubStore>(
     let id = DeviceId(request.device_id.clone());
     let actor = karte_record::actor_for(&id, [0; 16]);
     let mut actor_prefix = [0u8; 16];
-    actor_prefix.copy_from_slice(&actor.to_bytes()[..16]);
+    actor_prefix.copy_from_slice(karte_record::device_prefix(&actor));
     let device = hub
         .store()
         .redeem_enrolment(
