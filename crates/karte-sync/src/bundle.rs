@@ -15,14 +15,14 @@
 use std::collections::{HashMap, HashSet};
 
 use automerge::{Automerge, Change, ReadDoc};
-use flate2::Compression;
 use karte_types::{DeviceId, PatientId};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::parse_pushed_change;
 use crate::cover::{Authentication, AuthorKeys, CoverChange, check_covered};
 use crate::wire::{
-    ChangeSignature, DocUpdate, Payload, TrustUpdate, deflate, from_postcard, inflate, to_postcard,
+    ChangeSignature, DocUpdate, Payload, TrustUpdate, deflate, from_postcard, inflate, level_for,
+    to_postcard,
 };
 use crate::{AuthError, SyncError, WireError};
 
@@ -46,26 +46,14 @@ pub struct BundleBody {
     pub changes: u64,
 }
 
-/// How many bytes of charts sent whole make a body not worth deflating.
-const MOSTLY_WHOLE_ABOVE: usize = 64 << 10;
-
-/// The body of `records` (which should end with [`BundleRecord::End`]).
+/// The body of `records` (which should end with [`BundleRecord::End`]),
+/// compressed as a sync response is.
 pub fn encode_body(records: &[BundleRecord]) -> Vec<u8> {
-    let (mut whole, mut changes) = (0usize, 0usize);
-    for record in records {
-        if let BundleRecord::Chart(update) = record {
-            match &update.payload {
-                Payload::Snapshot(saved) => whole += saved.len(),
-                Payload::Changes(list) => changes += list.iter().map(Vec::len).sum::<usize>(),
-            }
-        }
-    }
-    let level = if whole > MOSTLY_WHOLE_ABOVE && whole > 4 * changes {
-        Compression::none()
-    } else {
-        Compression::default()
-    };
-    deflate(Vec::new(), &to_postcard(&records), level)
+    let charts = records.iter().filter_map(|record| match record {
+        BundleRecord::Chart(update) => Some(update),
+        _ => None,
+    });
+    deflate(Vec::new(), &to_postcard(&records), level_for(charts))
 }
 
 /// Reads a body of at most `limit` bytes inflated. Refused: a body that
