@@ -20,7 +20,8 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use karte_sync::wire::MAX_REQUEST_HEADER_BYTES;
 use karte_sync::{
-    HeaderRead, Limits, RequestHeader, WireError, read_request_header, verify_request_header,
+    AuthError, HeaderRead, Limits, RequestHeader, SignedRequest, WireError, read_request_header,
+    verify_request_header,
 };
 use karte_types::{DeviceId, Timestamp};
 use tokio::time::Instant;
@@ -94,6 +95,52 @@ pub(super) async fn signed_header<S: HubStore>(
     let now = hub.now();
     config.replay.check(now.0, header.sent_at_ms, false)?;
     Ok((header, version, device, now))
+}
+
+/// The body a checked header announced: refused `request_too_large`
+/// above `limit` before a byte of it is read (`what` names the request in
+/// the refusal), else read by the body's deadline and bound to the header
+/// (its length and SHA-256).
+pub(super) async fn signed_body<S: HubStore>(
+    hub: &Hub<S>,
+    incoming: &mut Incoming,
+    header: RequestHeader,
+    limit: usize,
+    what: &str,
+    started: Instant,
+) -> Result<SignedRequest, Problem> {
+    let len = usize::try_from(header.body_len).unwrap_or(usize::MAX);
+    if len > limit {
+        return Err(WireError::RequestTooLarge {
+            limit,
+            detail: format!("{what} of {len} bytes on the wire, at most {limit} allowed"),
+        }
+        .into());
+    }
+    let bytes = incoming
+        .body(len, started + hub.config().guard.body_timeout)
+        .await?;
+    Ok(header.with_body(bytes)?)
+}
+
+/// Records a signed request's nonce, refusing `replayed` a request whose
+/// nonce the device used before within the replay window.
+pub(super) async fn record_nonce<S: HubStore>(
+    hub: &Hub<S>,
+    device: &DeviceId,
+    nonce: [u8; 16],
+    now: Timestamp,
+) -> Result<(), Problem> {
+    let config = hub.config();
+    let fresh = hub
+        .store()
+        .check_and_record_nonce(device, nonce, now, config.nonce_memory())
+        .await?;
+    if fresh {
+        Ok(())
+    } else {
+        Err(AuthError::Replayed.into())
+    }
 }
 
 /// A sync request's body as it arrives.

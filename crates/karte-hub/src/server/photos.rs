@@ -23,14 +23,13 @@ use karte_sync::photo::{
     MAX_PHOTO_BODY_BYTES, MAX_PHOTO_PIECE_BYTES, MAX_PHOTO_SIZE, PhotoAnswer, PhotoHeld, PhotoRef,
     PhotoRequest, decode_photo_request, encode_photo_answer,
 };
-use karte_sync::{AuthError, WireError};
 use karte_types::DeviceId;
 use tokio::time::Instant;
 
 use crate::photos::{Holding, PhotoName, PieceTaken};
 use crate::server::blocking::run_blocking;
 use crate::server::chart_copy;
-use crate::server::envelope::{Incoming, answer_signed, signed_header};
+use crate::server::envelope::{Incoming, answer_signed, record_nonce, signed_body, signed_header};
 use crate::server::problem::Problem;
 use crate::{Device, DeviceStatus, Hub, HubStore, HubStoreError};
 
@@ -55,7 +54,6 @@ async fn photos<S: HubStore>(
     started: Instant,
     signer: &mut Option<DeviceId>,
 ) -> Result<Vec<u8>, Problem> {
-    let config = hub.config();
     let Some(photos) = hub.photos() else {
         return Err(Problem::new(
             StatusCode::NOT_FOUND,
@@ -69,26 +67,17 @@ async fn photos<S: HubStore>(
     if device.status != DeviceStatus::Active {
         return Err(HubStoreError::DeviceRevoked(device.id.clone()).into());
     }
-    let len = usize::try_from(header.body_len).unwrap_or(usize::MAX);
-    if len > MAX_PHOTO_BODY_BYTES {
-        return Err(WireError::RequestTooLarge {
-            limit: MAX_PHOTO_BODY_BYTES,
-            detail: format!("a photo request of {len} bytes"),
-        }
-        .into());
-    }
     let nonce = header.nonce;
-    let bytes = incoming
-        .body(len, started + config.guard.body_timeout)
-        .await?;
-    let signed = header.with_body(bytes)?;
-    let fresh = hub
-        .store()
-        .check_and_record_nonce(&device.id, nonce, now, config.nonce_memory())
-        .await?;
-    if !fresh {
-        return Err(AuthError::Replayed.into());
-    }
+    let signed = signed_body(
+        hub,
+        incoming,
+        header,
+        MAX_PHOTO_BODY_BYTES,
+        "a photo request",
+        started,
+    )
+    .await?;
+    record_nonce(hub, &device.id, nonce, now).await?;
     let request = decode_photo_request(&signed.body)?;
     drop(signed);
     let keys = hub.store();

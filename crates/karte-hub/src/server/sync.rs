@@ -20,16 +20,15 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use karte_sync::unlock_code::{UnlockCodeCheck, UnlockCodeCost, hash_unlock_code, new_unlock_code};
 use karte_sync::{
-    AuditHeadReport, AuditUpload, AuthError, DeviceLock, QuarantineReport, SyncRequest,
-    SyncResponse, WipeOrder, WireError, encode_response_as, inflate_request_body_of,
-    verify_audit_head,
+    AuditHeadReport, AuditUpload, DeviceLock, QuarantineReport, SyncRequest, SyncResponse,
+    WipeOrder, encode_response_as, inflate_request_body_of, verify_audit_head,
 };
 use karte_types::{DeviceId, PatientId, Timestamp};
 use ring::rand::{SecureRandom, SystemRandom};
 use tokio::time::Instant;
 
 use crate::server::blocking::run_blocking;
-use crate::server::envelope::{Incoming, answer_signed, signed_header};
+use crate::server::envelope::{Incoming, answer_signed, record_nonce, signed_body, signed_header};
 use crate::server::problem::Problem;
 use crate::server::{push, share, updates, whole};
 use crate::{
@@ -67,29 +66,19 @@ async fn sync<S: HubStore>(
         // Nothing a lost device sends is read.
         None
     } else {
-        let len = usize::try_from(header.body_len).unwrap_or(usize::MAX);
-        if len > config.limits.max_compressed_bytes {
-            return Err(WireError::RequestTooLarge {
-                limit: config.limits.max_compressed_bytes,
-                detail: format!(
-                    "{len} bytes on the wire, at most {} allowed",
-                    config.limits.max_compressed_bytes
-                ),
-            }
-            .into());
-        }
-        let bytes = incoming
-            .body(len, started + config.guard.body_timeout)
-            .await?;
-        Some(header.with_body(bytes)?)
+        Some(
+            signed_body(
+                hub,
+                incoming,
+                header,
+                config.limits.max_compressed_bytes,
+                "a sync request",
+                started,
+            )
+            .await?,
+        )
     };
-    let fresh = hub
-        .store()
-        .check_and_record_nonce(&device.id, nonce, now, config.nonce_memory())
-        .await?;
-    if !fresh {
-        return Err(AuthError::Replayed.into());
-    }
+    record_nonce(hub, &device.id, nonce, now).await?;
     let Some(signed) = body else {
         tracing::warn!(device = %device.id, "a device reported lost made contact; told to wipe");
         return Ok(encode_response_as(
