@@ -114,6 +114,15 @@ impl DocumentDraft {
         }
     }
 
+    pub fn station(&self) -> &DocumentStation {
+        match self {
+            DocumentDraft::Report(d) => &d.station,
+            DocumentDraft::Plan(d) => &d.station,
+            DocumentDraft::Record1(d) => &d.station,
+            DocumentDraft::Record2(d) => &d.station,
+        }
+    }
+
     pub fn station_mut(&mut self) -> &mut DocumentStation {
         match self {
             DocumentDraft::Report(d) => &mut d.station,

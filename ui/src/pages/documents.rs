@@ -71,131 +71,166 @@ fn choice_of(draft: &DocumentDraft, fallback: &Choice) -> Choice {
     choice
 }
 
-/// The editable fields of a kind of document, in the form's order. Each
-/// has words `document-field-{name}`; `station`, `manager` and `end` are
-/// one line, the others paragraphs.
-pub fn fields(kind: DocumentKind) -> &'static [&'static str] {
-    match kind {
-        DocumentKind::Report => &[
-            "course",
-            "adl",
-            "care_given",
-            "home_care",
-            "materials",
-            "materials_change",
-            "information",
-            "notes",
-            "station",
-            "manager",
-        ],
-        DocumentKind::Plan => &[
-            "goals",
-            "problem",
-            "solution",
-            "evaluation",
-            "materials",
-            "notes",
-            "station",
-            "manager",
-        ],
-        DocumentKind::Record1 => &[
-            "contacts",
-            "diagnoses",
-            "allergies",
-            "medications",
-            "adl",
-            "station",
-            "manager",
-        ],
-        DocumentKind::Record2 => &[
-            "end",
-            "subjective",
-            "objective",
-            "assessment",
-            "plan",
-            "care_given",
-            "station",
-            "manager",
-        ],
+/// One editable field of a document: its name (words
+/// `document-field-{name}`, test ids `document-{name}`), whether it is one
+/// line (else a paragraph), and where its text is in a draft.
+#[derive(Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub one_line: bool,
+    read: fn(&DocumentDraft) -> Option<&String>,
+    write: fn(&mut DocumentDraft) -> Option<&mut String>,
+}
+
+impl Field {
+    /// The field's text in `draft` (blank where the draft has none yet).
+    pub fn value<'d>(&self, draft: &'d DocumentDraft) -> &'d str {
+        (self.read)(draft).map_or("", String::as_str)
     }
-}
 
-/// Whether a field is one line.
-pub fn one_line(field: &str) -> bool {
-    matches!(field, "station" | "manager" | "end")
-}
-
-/// The text of one of [`fields`] in a draft (blank for a field it lacks).
-pub fn field_value(draft: &DocumentDraft, field: &str) -> String {
-    let mut draft = draft.clone();
-    slot(&mut draft, field)
-        .map(|s| s.clone())
-        .unwrap_or_default()
-}
-
-/// The draft with one field set to `value`. A 計画書's problem, solution
-/// and evaluation are its first problem's, made (dated the plan's day) on
-/// the first letter typed.
-pub fn set_field(draft: &mut DocumentDraft, field: &str, value: String) {
-    if let Some(slot) = slot(draft, field) {
-        *slot = value;
-    }
-}
-
-fn slot<'d>(draft: &'d mut DocumentDraft, field: &str) -> Option<&'d mut String> {
-    match field {
-        "station" => return Some(&mut draft.station_mut().name),
-        "manager" => return Some(&mut draft.station_mut().manager),
-        _ => {}
-    }
-    match draft {
-        DocumentDraft::Report(d) => match field {
-            "course" => Some(&mut d.course),
-            "adl" => Some(&mut d.adl),
-            "care_given" => Some(&mut d.care_given),
-            "home_care" => Some(&mut d.home_care),
-            "materials" => Some(&mut d.materials),
-            "materials_change" => Some(&mut d.materials_change),
-            "information" => Some(&mut d.information),
-            "notes" => Some(&mut d.notes),
-            _ => None,
-        },
-        DocumentDraft::Plan(d) => {
-            if matches!(field, "problem" | "solution" | "evaluation") && d.problems.is_empty() {
-                d.problems.push(karte_types::PlanProblemDraft {
-                    date: d.made,
-                    problem: String::new(),
-                    solution: String::new(),
-                    evaluation: String::new(),
-                });
-            }
-            match field {
-                "goals" => Some(&mut d.goals),
-                "problem" => Some(&mut d.problems[0].problem),
-                "solution" => Some(&mut d.problems[0].solution),
-                "evaluation" => Some(&mut d.problems[0].evaluation),
-                "materials" => Some(&mut d.materials),
-                "notes" => Some(&mut d.notes),
-                _ => None,
-            }
+    /// Sets the field's text in `draft`.
+    pub fn set(&self, draft: &mut DocumentDraft, value: String) {
+        if let Some(slot) = (self.write)(draft) {
+            *slot = value;
         }
-        DocumentDraft::Record1(d) => match field {
-            "contacts" => Some(&mut d.contacts),
-            "diagnoses" => Some(&mut d.diagnoses),
-            "allergies" => Some(&mut d.allergies),
-            "medications" => Some(&mut d.medications),
-            "adl" => Some(&mut d.adl),
-            _ => None,
-        },
-        DocumentDraft::Record2(d) => match field {
-            "end" => Some(d.end.get_or_insert_with(String::new)),
-            "subjective" => Some(&mut d.subjective),
-            "objective" => Some(&mut d.objective),
-            "assessment" => Some(&mut d.assessment),
-            "plan" => Some(&mut d.plan),
-            "care_given" => Some(&mut d.care_given),
-            _ => None,
-        },
+    }
+}
+
+/// A paragraph field `$name` of the drafts of `$variant`, at `$field`.
+macro_rules! paragraph {
+    ($variant:ident, $name:literal, $field:ident) => {
+        Field {
+            name: $name,
+            one_line: false,
+            read: |draft| match draft {
+                DocumentDraft::$variant(d) => Some(&d.$field),
+                _ => None,
+            },
+            write: |draft| match draft {
+                DocumentDraft::$variant(d) => Some(&mut d.$field),
+                _ => None,
+            },
+        }
+    };
+}
+
+/// A 計画書's first problem's `$field`, made (dated the plan's day) on the
+/// first letter typed.
+macro_rules! plan_problem {
+    ($name:literal, $field:ident) => {
+        Field {
+            name: $name,
+            one_line: false,
+            read: |draft| match draft {
+                DocumentDraft::Plan(d) => d.problems.first().map(|p| &p.$field),
+                _ => None,
+            },
+            write: |draft| match draft {
+                DocumentDraft::Plan(d) => {
+                    if d.problems.is_empty() {
+                        d.problems.push(karte_types::PlanProblemDraft {
+                            date: d.made,
+                            problem: String::new(),
+                            solution: String::new(),
+                            evaluation: String::new(),
+                        });
+                    }
+                    Some(&mut d.problems[0].$field)
+                }
+                _ => None,
+            },
+        }
+    };
+}
+
+const STATION: Field = Field {
+    name: "station",
+    one_line: true,
+    read: |draft| Some(&draft.station().name),
+    write: |draft| Some(&mut draft.station_mut().name),
+};
+
+const MANAGER: Field = Field {
+    name: "manager",
+    one_line: true,
+    read: |draft| Some(&draft.station().manager),
+    write: |draft| Some(&mut draft.station_mut().manager),
+};
+
+/// A 記録書Ⅱ's end of visit (`17:30`), kept only once typed.
+const END: Field = Field {
+    name: "end",
+    one_line: true,
+    read: |draft| match draft {
+        DocumentDraft::Record2(d) => d.end.as_ref(),
+        _ => None,
+    },
+    write: |draft| match draft {
+        DocumentDraft::Record2(d) => Some(d.end.get_or_insert_with(String::new)),
+        _ => None,
+    },
+};
+
+const REPORT: &[Field] = &[
+    paragraph!(Report, "course", course),
+    paragraph!(Report, "adl", adl),
+    paragraph!(Report, "care_given", care_given),
+    paragraph!(Report, "home_care", home_care),
+    paragraph!(Report, "materials", materials),
+    paragraph!(Report, "materials_change", materials_change),
+    paragraph!(Report, "information", information),
+    paragraph!(Report, "notes", notes),
+    STATION,
+    MANAGER,
+];
+
+const PLAN: &[Field] = &[
+    paragraph!(Plan, "goals", goals),
+    plan_problem!("problem", problem),
+    plan_problem!("solution", solution),
+    plan_problem!("evaluation", evaluation),
+    paragraph!(Plan, "materials", materials),
+    paragraph!(Plan, "notes", notes),
+    STATION,
+    MANAGER,
+];
+
+const RECORD1: &[Field] = &[
+    paragraph!(Record1, "contacts", contacts),
+    paragraph!(Record1, "diagnoses", diagnoses),
+    paragraph!(Record1, "allergies", allergies),
+    paragraph!(Record1, "medications", medications),
+    paragraph!(Record1, "adl", adl),
+    STATION,
+    MANAGER,
+];
+
+const RECORD2: &[Field] = &[
+    END,
+    paragraph!(Record2, "subjective", subjective),
+    paragraph!(Record2, "objective", objective),
+    paragraph!(Record2, "assessment", assessment),
+    paragraph!(Record2, "plan", plan),
+    paragraph!(Record2, "care_given", care_given),
+    STATION,
+    MANAGER,
+];
+
+/// The editable fields of a kind of document, in the form's order.
+pub fn fields(kind: DocumentKind) -> &'static [Field] {
+    match kind {
+        DocumentKind::Report => REPORT,
+        DocumentKind::Plan => PLAN,
+        DocumentKind::Record1 => RECORD1,
+        DocumentKind::Record2 => RECORD2,
+    }
+}
+
+/// Sets the field named `name` of `draft`'s kind to `value` (nothing for a
+/// name the kind lacks).
+pub fn set_field(draft: &mut DocumentDraft, name: &str, value: String) {
+    if let Some(field) = fields(draft.kind()).iter().find(|f| f.name == name) {
+        field.set(draft, value);
     }
 }
 
@@ -479,12 +514,12 @@ pub fn DocumentsPage(props: &DocumentsPageProps) -> Html {
             );
         })
     };
-    let edit = |field: &'static str| {
+    let edit = |field: Field| {
         let (draft, pdf, keep_later) = (draft.clone(), pdf.clone(), keep_later.clone());
         Callback::from(move |value: String| {
             if let Some(current) = &*draft {
                 let mut next = current.clone();
-                set_field(&mut next, field, value);
+                field.set(&mut next, value);
                 keep_later(next.clone());
                 draft.set(Some(next));
                 // A PDF made before this edit is no longer the document.
@@ -631,10 +666,10 @@ pub fn DocumentsPage(props: &DocumentsPageProps) -> Html {
                     }
                     <div class="document-fields">
                         { for fields(current.kind()).iter().map(|field| html! {
-                            <TextField testid={format!("document-{field}")} label={tr.t(&format!("document-field-{field}"))}
-                                value={field_value(current, field)} multiline={!one_line(field)}
-                                placeholder={(*field == "end").then_some(AttrValue::Static("17:30"))}
-                                oninput={edit(field)} />
+                            <TextField testid={format!("document-{}", field.name)} label={tr.t(&format!("document-field-{}", field.name))}
+                                value={field.value(current).to_owned()} multiline={!field.one_line}
+                                placeholder={(field.name == "end").then_some(AttrValue::Static("17:30"))}
+                                oninput={edit(*field)} />
                         }) }
                     </div>
                     <div class="actions">
@@ -724,10 +759,10 @@ pub fn DocumentPreview(props: &DocumentPreviewProps) -> Html {
                 </div>
                 <p class="muted document-legend">{ tr.t("document-legend") }</p>
             }
-            { for fields(draft.kind()).iter().filter(|f| !one_line(f)).map(|field| html! {
+            { for fields(draft.kind()).iter().filter(|f| !f.one_line).map(|field| html! {
                 <section class="document-section">
-                    <h3>{ tr.t(&format!("document-field-{field}")) }</h3>
-                    <p class="document-text" data-testid={format!("document-preview-{field}")}>{ field_value(draft, field) }</p>
+                    <h3>{ tr.t(&format!("document-field-{}", field.name)) }</h3>
+                    <p class="document-text" data-testid={format!("document-preview-{}", field.name)}>{ field.value(draft) }</p>
                 </section>
             }) }
             <dl class="document-signature">
@@ -902,9 +937,15 @@ mod tests {
         });
         for draft in [report(), plan] {
             for field in fields(draft.kind()) {
+                let field = field.name;
                 let mut edited = draft.clone();
                 set_field(&mut edited, field, format!("{field} を書いた"));
-                assert_eq!(field_value(&edited, field), format!("{field} を書いた"));
+                let value = fields(draft.kind())
+                    .iter()
+                    .find(|f| f.name == field)
+                    .unwrap()
+                    .value(&edited);
+                assert_eq!(value, format!("{field} を書いた"));
                 for language in [Language::Ja, Language::En] {
                     let tr = Tr::new(language, localizer.clone());
                     assert!(
