@@ -3,6 +3,7 @@
 //! to devices of organisations in the care circle of a chart that names
 //! them, and taken whole only when they hash to their name.
 
+use karte_hub::{HubStore, HubStoreError, Place};
 use karte_sync::photo::{
     PhotoAnswer, PhotoAsk, PhotoHeld, PhotoRef, PhotoRequest, decode_photo_answer,
 };
@@ -504,4 +505,66 @@ pub async fn a_photo_altered_on_the_hubs_disk_is_never_served<B: Backend>() {
             bytes: bytes[..30_000].to_vec()
         }
     );
+}
+
+/// The hub's one seal for what it keeps outside its database: a restarted
+/// hub (no key in memory) opens a sealed chunk by reading the wrapped key,
+/// a chunk moved to another place does not open, and a chunk naming an
+/// organisation without a key is refused without a key being made for it
+/// (a read never writes).
+pub async fn sealing_outside_the_database_opens_after_a_restart_and_a_read_makes_no_key<
+    B: Backend,
+>() {
+    let (backend, store) = crate::backend::fresh::<B>().await;
+    let random = ring::rand::SystemRandom::new();
+    let (org, _) = karte_hub::new_org("さくら訪問看護", crate::support::NOW, &random).unwrap();
+    let (other, _) = karte_hub::new_org("もみじ診療所", crate::support::NOW, &random).unwrap();
+    store.add_org(&org).await.unwrap();
+    store.add_org(&other).await.unwrap();
+    assert_eq!(org.id.as_str().len(), other.id.as_str().len());
+    let place = Place {
+        table: "photos",
+        row: "0a0b 4096",
+        version: 2,
+    };
+    let plain = b"Exif\0\0GPS 35.6812N pixels".to_vec();
+    let sealed = store.seal_outside(&org.id, &place, &plain).await.unwrap();
+    assert!(!contains(&sealed, b"35.6812N"));
+
+    let restarted = backend.open(crate::support::sealed()).await.unwrap();
+    assert_eq!(
+        restarted
+            .open_outside(&place, sealed.clone())
+            .await
+            .unwrap(),
+        plain
+    );
+    let moved = Place {
+        version: 3,
+        ..place
+    };
+    assert!(matches!(
+        restarted.open_outside(&moved, sealed.clone()).await,
+        Err(HubStoreError::Tampered { .. })
+    ));
+    let at = sealed
+        .windows(org.id.as_str().len())
+        .position(|w| w == org.id.as_str().as_bytes())
+        .expect("the sealed value names its organisation");
+    let mut forged = sealed.clone();
+    forged[at..at + other.id.as_str().len()].copy_from_slice(other.id.as_str().as_bytes());
+    assert!(matches!(
+        restarted.open_outside(&place, forged).await,
+        Err(HubStoreError::Tampered { .. })
+    ));
+    // No key was made for the other organisation on that read: its row is
+    // still free.
+    backend
+        .raw_execute(&format!(
+            "INSERT INTO org_keys (org, wrapped) SELECT '{}', wrapped FROM org_keys WHERE org = '{}'",
+            other.id.as_str(),
+            org.id.as_str()
+        ))
+        .await
+        .expect("no key was stored for an organisation that sealed nothing");
 }
