@@ -220,7 +220,8 @@ pub struct Place<'a> {
     pub version: u64,
 }
 
-const MAGIC: [u8; 2] = [b'K', 1];
+/// The first bytes of every sealed value.
+pub(crate) const MAGIC: [u8; 2] = [b'K', 1];
 
 /// The length of an organisation id the administrator's tool makes.
 const ULID_LEN: usize = 26;

@@ -26,7 +26,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::at_rest::Place;
+use crate::at_rest::{MAGIC, Place};
 use crate::{HubStore, HubStoreError, OrgId};
 
 /// A photo as the store knows it: its content hash and its size, both
@@ -450,7 +450,10 @@ impl HubPhotos {
             .await?;
             let row = aad_row(&name);
             let plain = keys
-                .open_outside(&chunk_place(&row, index, index == held.len()), chunk)
+                .open_outside(
+                    &chunk_place(&row, index, index == held.len()),
+                    with_magic(chunk),
+                )
                 .await?;
             digest.update(&plain);
         }
@@ -496,7 +499,7 @@ impl HubPhotos {
                 let last = index + 1 == chunks.len();
                 let row = aad_row(&name);
                 let plain = keys
-                    .open_outside(&chunk_place(&row, index, last), sealed)
+                    .open_outside(&chunk_place(&row, index, last), with_magic(sealed))
                     .await?;
                 let from = usize::try_from(offset - start).unwrap_or(usize::MAX);
                 let to = from.saturating_add(max_len).min(plain.len());
@@ -514,6 +517,21 @@ fn aad_row(name: &PhotoName) -> String {
 
 fn aad_version(index: usize, last: bool) -> u64 {
     ((index as u64) << 1) | u64::from(last)
+}
+
+/// A chunk sealed before photos were sealed through `seal_outside` lacks
+/// the keyring's first two bytes and is otherwise the same (organisation,
+/// then `nonce || ciphertext || tag` under the same associated data): it
+/// gets them, so photos stored then still open. (An organisation id is
+/// never 75 bytes, so no chunk of either kind starts like the other.)
+fn with_magic(chunk: Vec<u8>) -> Vec<u8> {
+    if chunk.starts_with(&MAGIC) {
+        return chunk;
+    }
+    let mut out = Vec::with_capacity(MAGIC.len() + chunk.len());
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&chunk);
+    out
 }
 
 /// Where a chunk is sealed: the photo (hash and size), the chunk's index

@@ -568,3 +568,34 @@ pub async fn sealing_outside_the_database_opens_after_a_restart_and_a_read_makes
         .await
         .expect("no key was stored for an organisation that sealed nothing");
 }
+
+/// A photo stored before chunks carried the keyring's prefix (`K`, 1) still
+/// comes down byte for byte.
+pub async fn a_photo_sealed_in_the_earlier_chunk_format_still_opens<B: Backend>() {
+    let hub = TestHub::<B>::start().await;
+    let (org, _) = hub.add_org("さくら訪問看護").await;
+    let bytes = photo(9, 90_000);
+    let (mut a, photo) = device_with_photo(&hub, &org.id, "a", &bytes).await;
+    upload(&hub, &mut a, &photo, &bytes, 0, 40_000).await;
+    let (path, stored) = files(&hub.photos.path().join("whole")).remove(0);
+    // Each record: plaintext length, sealed length (8 bytes each, big
+    // endian), the sealed chunk; the earlier chunk is the same without its
+    // first two bytes.
+    let mut earlier = Vec::new();
+    let mut at = 0;
+    let mut records = 0;
+    while at < stored.len() {
+        let plain_len = &stored[at..at + 8];
+        let sealed_len = u64::from_be_bytes(stored[at + 8..at + 16].try_into().unwrap()) as usize;
+        let sealed = &stored[at + 16..at + 16 + sealed_len];
+        assert_eq!(&sealed[..2], b"K\x01");
+        earlier.extend_from_slice(plain_len);
+        earlier.extend_from_slice(&((sealed_len - 2) as u64).to_be_bytes());
+        earlier.extend_from_slice(&sealed[2..]);
+        at += 16 + sealed_len;
+        records += 1;
+    }
+    assert_eq!(records, 3);
+    std::fs::write(&path, &earlier).unwrap();
+    assert_eq!(download(&hub, &mut a, &photo, 1 << 20).await, bytes);
+}
