@@ -397,6 +397,40 @@ async fn the_sync_bar_counts_the_charts_in_quarantine_in_both_languages() {
 }
 
 #[tokio::test]
+async fn the_sync_bar_shows_what_the_last_sync_left_waiting_in_both_languages() {
+    let sync = crate::pages::carry::tests::enrolled();
+    let bar = |report: Option<karte_types::SyncReport>| {
+        html! { <SyncBar online={true} sync={Some(sync.clone())} syncing={false} problem={None::<Problem>} onsync={Callback::noop()} report={report} /> }
+    };
+    let report = karte_types::SyncReport {
+        unrelayed_charts: 2,
+        photos_sent: 1,
+        photos_received: 3,
+        photos_waiting: 4,
+        ..Default::default()
+    };
+    let html = render(Language::Ja, bar(Some(report.clone()))).await;
+    assert!(html.contains("ハブへ中継待ちのカルテ 2件"), "{html}");
+    assert!(html.contains("別の端末の変更を含むカルテ"), "{html}");
+    assert!(html.contains("写真 送信 1枚・受信 3枚"), "{html}");
+    assert!(html.contains("ハブにまだ届いていない写真 4枚"), "{html}");
+    let html = render(Language::En, bar(Some(report))).await;
+    assert!(
+        html.contains("Carried charts not passed on to the hub yet: 2"),
+        "{html}"
+    );
+    assert!(html.contains("Photos: 1 sent, 3 received"), "{html}");
+    assert!(html.contains("Photos not on the hub yet: 4"), "{html}");
+    // Nothing waiting, nothing moved, or no sync run here: none of them.
+    for report in [None, Some(karte_types::SyncReport::default())] {
+        let html = render(Language::En, bar(report)).await;
+        for id in ["sync-unrelayed", "sync-photos-moved", "sync-photos-waiting"] {
+            assert!(!html.contains(id), "{id} in {html}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_review_shows_each_value_with_its_author() {
     let review = Review {
         id: ReviewId::from("r1"),
