@@ -294,6 +294,23 @@ async fn the_design_r_form_offers_each_items_allowed_scores_in_both_languages() 
         html.contains("Exudate (E)") && html.contains("DU Depth cannot be judged"),
         "{html}"
     );
+    assert!(
+        html.contains("No visit recorded today: this assessment is saved without a visit"),
+        "{html}"
+    );
+    let visit = Some((
+        EntryId::from("v1"),
+        Timestamp::parse_rfc3339("at", "2026-11-20T14:05:00+09:00").unwrap(),
+    ));
+    let html = render(
+        Language::Ja,
+        html! { <DesignREntry patient={patient.clone()} visit={visit} open=true /> },
+    )
+    .await;
+    assert!(
+        html.contains("本日 14:05 の訪問の評価として記録します"),
+        "{html}"
+    );
     let closed = render(Language::En, html! { <DesignREntry patient={patient} /> }).await;
     assert!(
         closed.contains("Record a DESIGN-R") && !closed.contains("design-r-form"),

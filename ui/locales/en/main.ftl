@@ -503,6 +503,8 @@ design-r-i1 = i1 Local signs of inflammation
 design-r-I3C = I3C Suspected critical colonisation
 design-r-I3 = I3 Clear local signs of infection
 design-r-I9 = I9 Systemic effects
+design-r-with-visit = Recorded with today's visit at { $time }.
+design-r-no-visit = No visit recorded today: this assessment is saved without a visit. Record the visit first to have it belong to that visit.
 
 ## Identity found later (a casualty's chart)
 identify-open = Identify

@@ -503,6 +503,8 @@ design-r-i1 = i1 局所の炎症徴候あり
 design-r-I3C = I3C 臨界的定着疑い
 design-r-I3 = I3 局所の明らかな感染徴候あり
 design-r-I9 = I9 全身的影響あり
+design-r-with-visit = 本日 { $time } の訪問の評価として記録します。
+design-r-no-visit = 本日の訪問記録がないため、訪問に結び付けずに記録します。訪問を先に記録すると、その訪問の評価になります。
 
 ## 身元判明（傷病者のカルテ）
 identify-open = 身元判明
