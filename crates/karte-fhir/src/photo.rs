@@ -72,12 +72,10 @@ fn one(photo: &Photo, assessments: &[Assessment], patient: &Value, visit_ids: &[
             "creation": input.taken_at.to_rfc3339(),
         },
     });
-    // unsignedInt: a photo is at most 25 MiB, but say nothing rather than
-    // something out of range.
-    if let Ok(size) = u32::try_from(input.size)
-        && size <= i32::MAX as u32
-    {
-        resource["content"]["size"] = json!(size);
+    // unsignedInt (up to 2^31 - 1): a photo is at most 25 MiB, but say
+    // nothing rather than something out of range.
+    if input.size <= i32::MAX as u64 {
+        resource["content"]["size"] = json!(input.size);
     }
     if let Some(wound) = &input.wound {
         resource["bodySite"] = json!({ "text": wound });
