@@ -214,7 +214,7 @@ fn devices(d: &MedicalDevices) -> Vec<String> {
     if let Some(kind) = d.ventilator {
         out.push(with(
             &format!("人工呼吸器 {}", kind.label_ja()),
-            &[d.ventilator_settings.clone()],
+            std::slice::from_ref(&d.ventilator_settings),
         ));
     }
     if d.tracheal_cannula {
