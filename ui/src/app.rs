@@ -199,6 +199,7 @@ fn Shell() -> Html {
             <div class="page">{ page }</div>
             <SyncBar online={state.online} sync={state.sync.clone()} syncing={state.syncing}
                 problem={state.last_sync_problem.clone()} onsync={onsync}
+                report={state.last_report.clone()}
                 oncarry={Some(go(Page::Carry))} onnearby={Some(go(Page::Nearby))} />
         </div>
     }

@@ -294,6 +294,23 @@ async fn the_design_r_form_offers_each_items_allowed_scores_in_both_languages() 
         html.contains("Exudate (E)") && html.contains("DU Depth cannot be judged"),
         "{html}"
     );
+    assert!(
+        html.contains("No visit recorded today: this assessment is saved without a visit"),
+        "{html}"
+    );
+    let visit = Some((
+        EntryId::from("v1"),
+        Timestamp::parse_rfc3339("at", "2026-11-20T14:05:00+09:00").unwrap(),
+    ));
+    let html = render(
+        Language::Ja,
+        html! { <DesignREntry patient={patient.clone()} visit={visit} open=true /> },
+    )
+    .await;
+    assert!(
+        html.contains("本日 14:05 の訪問の評価として記録します"),
+        "{html}"
+    );
     let closed = render(Language::En, html! { <DesignREntry patient={patient} /> }).await;
     assert!(
         closed.contains("Record a DESIGN-R") && !closed.contains("design-r-form"),
@@ -394,6 +411,40 @@ async fn the_sync_bar_counts_the_charts_in_quarantine_in_both_languages() {
     };
     let html = render(Language::En, bar(none)).await;
     assert!(!html.contains("quarantined"), "{html}");
+}
+
+#[tokio::test]
+async fn the_sync_bar_shows_what_the_last_sync_left_waiting_in_both_languages() {
+    let sync = crate::pages::carry::tests::enrolled();
+    let bar = |report: Option<karte_types::SyncReport>| {
+        html! { <SyncBar online={true} sync={Some(sync.clone())} syncing={false} problem={None::<Problem>} onsync={Callback::noop()} report={report} /> }
+    };
+    let report = karte_types::SyncReport {
+        unrelayed_charts: 2,
+        photos_sent: 1,
+        photos_received: 3,
+        photos_waiting: 4,
+        ..Default::default()
+    };
+    let html = render(Language::Ja, bar(Some(report.clone()))).await;
+    assert!(html.contains("ハブへ中継待ちのカルテ 2件"), "{html}");
+    assert!(html.contains("別の端末の変更を含むカルテ"), "{html}");
+    assert!(html.contains("写真 送信 1枚・受信 3枚"), "{html}");
+    assert!(html.contains("ハブにまだ届いていない写真 4枚"), "{html}");
+    let html = render(Language::En, bar(Some(report))).await;
+    assert!(
+        html.contains("Carried charts not passed on to the hub yet: 2"),
+        "{html}"
+    );
+    assert!(html.contains("Photos: 1 sent, 3 received"), "{html}");
+    assert!(html.contains("Photos not on the hub yet: 4"), "{html}");
+    // Nothing waiting, nothing moved, or no sync run here: none of them.
+    for report in [None, Some(karte_types::SyncReport::default())] {
+        let html = render(Language::En, bar(report)).await;
+        for id in ["sync-unrelayed", "sync-photos-moved", "sync-photos-waiting"] {
+            assert!(!html.contains(id), "{id} in {html}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -747,6 +747,20 @@ impl Session {
         })
     }
 
+    /// Like [`Session::view_unkept`], with the chart's photo entries.
+    fn view_and_photos_unkept(
+        &mut self,
+        id: &PatientId,
+    ) -> Result<(ChartView, Vec<karte_types::Photo>), ApiError> {
+        Ok(match self.charts.get(id) {
+            Some(loaded) => (loaded.chart.view()?, loaded.chart.photos()?),
+            None => {
+                let chart = self.read_chart(id)?.0;
+                (chart.view()?, chart.photos()?)
+            }
+        })
+    }
+
     /// A FHIR R4 Bundle (JP Core profiles) of one chart or all; every chart
     /// exported is recorded in the audit log.
     pub fn export_fhir(
@@ -765,8 +779,8 @@ impl Session {
         for id in &ids {
             // Charts are read one at a time and not kept: an export of a
             // whole vault must not hold the whole vault in memory.
-            let view = self.view_unkept(id)?;
-            bundle.add_chart(&view)?;
+            let (view, photos) = self.view_and_photos_unkept(id)?;
+            bundle.add_chart_with_photos(&view, &photos)?;
             self.audit(
                 AuditAction::Export {
                     format: "fhir".into(),

@@ -38,11 +38,36 @@ pub fn sync(cli: &Cli, args: &SyncArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
         println!("{summary}");
+        for line in waiting_lines(&summary) {
+            println!("{line}");
+        }
         if summary.wiped.is_none() {
             print_quarantined(&mut session)?;
         }
     }
     Ok(())
+}
+
+/// What a sync left waiting, in Japanese and English, one line each after
+/// the summary: charts carried from another device that cannot go on to
+/// the hub yet, and photos the charts name that are not on the hub yet.
+fn waiting_lines(summary: &karte_api::SyncSummary) -> Vec<String> {
+    let mut lines = Vec::new();
+    if summary.unrelayed_charts > 0 {
+        let count = summary.unrelayed_charts;
+        lines.push(format!(
+            "中継待ち: 別の端末の変更を含むカルテ {count} 件はまだハブへ送れません（その端末がハブと同期した後の同期で送られます） / \
+             waiting to relay: {count} carried chart(s) with another device's changes cannot go to the hub yet (they go at a sync after that device has synced with the hub)"
+        ));
+    }
+    if summary.photos_waiting > 0 {
+        let count = summary.photos_waiting;
+        lines.push(format!(
+            "写真待ち: {count} 枚の写真はまだハブに届いていません（撮影した端末が同期した後に届きます） / \
+             photos waiting: {count} photo(s) not on the hub yet (they arrive after the device that took them has synced)"
+        ));
+    }
+    lines
 }
 
 /// One line per chart in quarantine, after the summary: which, and why.
@@ -168,4 +193,38 @@ fn run_sync(session: &mut Session, roots_pem: &[u8]) -> Result<karte_api::SyncSu
         eprintln!();
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_a_sync_left_waiting_is_said_in_japanese_and_english() {
+        let quiet = karte_api::SyncSummary::default();
+        assert!(waiting_lines(&quiet).is_empty());
+        let summary = karte_api::SyncSummary {
+            unrelayed_charts: 2,
+            photos_waiting: 3,
+            ..Default::default()
+        };
+        let lines = waiting_lines(&summary);
+        assert_eq!(lines.len(), 2);
+        assert!(
+            lines[0].contains("カルテ 2 件はまだハブへ送れません"),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[0].contains("2 carried chart(s)"), "{}", lines[0]);
+        assert!(
+            lines[1].contains("3 枚の写真はまだハブに届いていません"),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[1].contains("3 photo(s) not on the hub yet"),
+            "{}",
+            lines[1]
+        );
+    }
 }

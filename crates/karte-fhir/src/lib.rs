@@ -10,7 +10,9 @@
 //! J-SPEED sheet an Observation of the encounter; the daily report's
 //! counts are MeasureReports (`daily_report_bundle`). Documents saved in
 //! the chart (報告書, 計画書, 記録書) are each a Composition of their parts
-//! and a DocumentReference to it, final once approved.
+//! and a DocumentReference to it, final once approved. A 指示書 is a
+//! ServiceRequest with its doctor a PractitionerRole; a wound photo is a
+//! Media, which the DESIGN-R Observation made with it is derived from.
 //!
 //! The export is a pure function of the charts and the time handed in:
 //! resource ids are derived from the entries' ULIDs, never drawn at random,
@@ -28,7 +30,9 @@ mod ids;
 mod measure;
 mod medication;
 mod note;
+mod order;
 mod patient;
+mod photo;
 mod scales;
 pub mod systems;
 mod triage;
@@ -36,7 +40,7 @@ mod vitals;
 
 pub use measure::{JSPEED_DAILY_MEASURE, daily_report_bundle};
 
-use karte_types::{ChartView, PatientId, Timestamp};
+use karte_types::{ChartView, PatientId, Photo, Timestamp};
 use serde_json::{Value, json};
 
 use crate::datatypes::{Entry, reference};
@@ -54,16 +58,9 @@ pub fn patient_resource_id(patient: &PatientId) -> String {
 pub fn bundle(charts: &[ChartView], generated_at: Timestamp, bundle_id: &str) -> Value {
     let mut entries = Vec::new();
     for chart in charts {
-        chart_entries(chart, generated_at, &mut entries);
+        chart_entries(chart, &[], generated_at, &mut entries);
     }
-    json!({
-        "resourceType": "Bundle",
-        "id": bundle_id,
-        "meta": { "lastUpdated": generated_at.to_rfc3339() },
-        "type": "collection",
-        "timestamp": generated_at.to_rfc3339(),
-        "entry": entries.into_iter().map(Entry::into_json).collect::<Vec<_>>(),
-    })
+    collection(entries, generated_at, bundle_id)
 }
 
 /// The patient first, then allergies, conditions, medications and visits
@@ -99,10 +96,20 @@ impl<W: std::io::Write> BundleWriter<W> {
         })
     }
 
-    /// Writes every resource of one chart.
+    /// Writes every resource of one chart, without its photos.
     pub fn add_chart(&mut self, chart: &ChartView) -> std::io::Result<()> {
+        self.add_chart_with_photos(chart, &[])
+    }
+
+    /// Writes every resource of one chart and its photo entries (which the
+    /// chart's view does not carry: `Chart::photos`).
+    pub fn add_chart_with_photos(
+        &mut self,
+        chart: &ChartView,
+        photos: &[Photo],
+    ) -> std::io::Result<()> {
         let mut entries = Vec::new();
-        chart_entries(chart, self.generated_at, &mut entries);
+        chart_entries(chart, photos, self.generated_at, &mut entries);
         for entry in entries {
             if self.entries > 0 {
                 self.out.write_all(b",")?;
@@ -121,7 +128,36 @@ impl<W: std::io::Write> BundleWriter<W> {
     }
 }
 
-fn chart_entries(chart: &ChartView, generated_at: Timestamp, entries: &mut Vec<Entry>) {
+/// A Bundle like [`bundle`]'s, each chart with its photo entries.
+pub fn bundle_with_photos(
+    charts: &[(ChartView, Vec<Photo>)],
+    generated_at: Timestamp,
+    bundle_id: &str,
+) -> Value {
+    let mut entries = Vec::new();
+    for (chart, photos) in charts {
+        chart_entries(chart, photos, generated_at, &mut entries);
+    }
+    collection(entries, generated_at, bundle_id)
+}
+
+fn collection(entries: Vec<Entry>, generated_at: Timestamp, bundle_id: &str) -> Value {
+    json!({
+        "resourceType": "Bundle",
+        "id": bundle_id,
+        "meta": { "lastUpdated": generated_at.to_rfc3339() },
+        "type": "collection",
+        "timestamp": generated_at.to_rfc3339(),
+        "entry": entries.into_iter().map(Entry::into_json).collect::<Vec<_>>(),
+    })
+}
+
+fn chart_entries(
+    chart: &ChartView,
+    photos: &[Photo],
+    generated_at: Timestamp,
+    entries: &mut Vec<Entry>,
+) {
     let mut patient = patient::patient(chart);
     triage::casualty_patient(chart, &mut patient.resource);
     let subject = reference(&patient.id);
@@ -145,11 +181,23 @@ fn chart_entries(chart: &ChartView, generated_at: Timestamp, entries: &mut Vec<E
             .iter()
             .map(|m| medication::medication(m, &subject, generated_at)),
     );
+    entries.extend(order::service_requests(
+        &chart.orders,
+        &subject,
+        generated_at,
+    ));
     for visit in &chart.visits {
         entries.extend(encounter::visit(visit, &subject));
     }
     let visit_ids: Vec<&str> = chart.visits.iter().map(|v| v.meta.id.as_str()).collect();
     entries.extend(scales::observations(
+        &chart.assessments,
+        &subject,
+        &visit_ids,
+        photos,
+    ));
+    entries.extend(photo::media(
+        photos,
         &chart.assessments,
         &subject,
         &visit_ids,

@@ -5,7 +5,7 @@
 //! grades (寝たきり度, 認知症), which have no LOINC code and are coded in
 //! Karte's own code systems with their Japanese names in `text`.
 
-use karte_types::{Assessment, Scale};
+use karte_types::{Assessment, Photo, Scale};
 use serde_json::{Value, json};
 
 use crate::datatypes::{Entry, coding, concept, instance_identifier, meta, reference};
@@ -33,8 +33,14 @@ pub const BARTHEL_ITEM_CODES: [(&str, &str); 10] = [
 
 /// One observation per assessment, voided ones kept as entered-in-error.
 /// `visit_ids` are the chart's visits, whose encounters an assessment made
-/// at one of them points at.
-pub fn observation(assessment: &Assessment, patient: &Value, visit_ids: &[&str]) -> Entry {
+/// at one of them points at; `photos` the chart's, whose Media a DESIGN-R
+/// assessment made with them is `derivedFrom`.
+pub fn observation(
+    assessment: &Assessment,
+    patient: &Value,
+    visit_ids: &[&str],
+    photos: &[Photo],
+) -> Entry {
     let input = &assessment.input;
     let (key, category, code, value): (&str, (&str, &str), Value, (&str, Value)) =
         match &input.scale {
@@ -145,6 +151,14 @@ pub fn observation(assessment: &Assessment, patient: &Value, visit_ids: &[&str])
                 scored("ポケット (Pocket)", d.pocket),
             ]);
             resource["note"] = json!([{ "text": d.notation() }]);
+            let derived: Vec<Value> = photos
+                .iter()
+                .filter(|photo| photo.input.assessment.as_ref() == Some(&assessment.meta.id))
+                .map(|photo| reference(&crate::photo::media_id(photo.meta.id.as_str())))
+                .collect();
+            if !derived.is_empty() {
+                resource["derivedFrom"] = json!(derived);
+            }
         }
         Scale::JSpeed(sheet) => {
             let mut components: Vec<Value> = sheet
@@ -174,9 +188,14 @@ pub fn observation(assessment: &Assessment, patient: &Value, visit_ids: &[&str])
 
 /// Every scale of a chart, in the chart's order; voided ones are exported
 /// too, marked entered-in-error.
-pub fn observations(assessments: &[Assessment], patient: &Value, visit_ids: &[&str]) -> Vec<Entry> {
+pub fn observations(
+    assessments: &[Assessment],
+    patient: &Value,
+    visit_ids: &[&str],
+    photos: &[Photo],
+) -> Vec<Entry> {
     assessments
         .iter()
-        .map(|a| observation(a, patient, visit_ids))
+        .map(|a| observation(a, patient, visit_ids, photos))
         .collect()
 }

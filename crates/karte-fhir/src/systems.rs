@@ -72,3 +72,13 @@ pub const TRIAGE_TAG_SYSTEM: &str = "urn:karte:triage-tag";
 pub const TRIAGE_CODE_SYSTEM: &str = "urn:karte:observation";
 /// Disaster mode: the four categories (red, yellow, green, black).
 pub const TRIAGE_CATEGORY_SYSTEM: &str = "urn:karte:triage-category";
+
+/// HL7's kinds of media (image, video, audio), for a photo's Media.
+pub const MEDIA_TYPE: &str = "http://terminology.hl7.org/CodeSystem/media-type";
+/// A photo's SHA-256 in lower-case hex, as the chart entry names it.
+pub const KARTE_ATTACHMENT_SHA256: &str = "urn:karte:attachment-sha256";
+/// The three 指示書 (`instruction`, `special`, `infusion`), by
+/// `karte_types::OrderKind`'s codes.
+pub const KARTE_ORDER_KIND: &str = "urn:karte:code-system:order-kind";
+/// HL7's practitioner roles (`doctor`, `nurse`, …).
+pub const PRACTITIONER_ROLE: &str = "http://terminology.hl7.org/CodeSystem/practitioner-role";

@@ -200,17 +200,6 @@ impl std::fmt::Debug for AtRest {
     }
 }
 
-/// An organisation's data key, unwrapped, for sealing what the hub keeps
-/// outside its database (photos) as it seals chart payloads inside it.
-#[derive(Clone)]
-pub struct DataKey(pub(crate) Arc<SecretKey>);
-
-impl std::fmt::Debug for DataKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DataKey(..)")
-    }
-}
-
 /// The context of the value that proves a master key is the database's.
 const MASTER_CHECK: &str = "master key check";
 
@@ -222,13 +211,17 @@ pub(crate) struct Keyring {
 }
 
 /// Where a sealed value lives: its table, its row and the row's version.
-pub(crate) struct Place<'a> {
+/// Outside the database (photos) the "table" names the kind of data and
+/// the row the item, as the caller chooses.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
     pub table: &'static str,
     pub row: &'a str,
     pub version: u64,
 }
 
-const MAGIC: [u8; 2] = [b'K', 1];
+/// The first bytes of every sealed value.
+pub(crate) const MAGIC: [u8; 2] = [b'K', 1];
 
 /// The length of an organisation id the administrator's tool makes.
 const ULID_LEN: usize = 26;
@@ -276,54 +269,73 @@ impl Keyring {
         place: &Place<'_>,
         plain: &[u8],
     ) -> Result<Vec<u8>> {
-        let master = match &self.at_rest {
-            AtRest::Sealed(master) => master,
-            AtRest::AdminOnly => return Err(HubStoreError::NoMasterKey),
-            AtRest::ClearForBenchmarks => return Ok(plain.to_vec()),
+        if let Some(sealed) = self.seal_cached(org, place, plain) {
+            return sealed;
+        }
+        let AtRest::Sealed(master) = &self.at_rest else {
+            unreachable!("seal_cached answers every mode but Sealed");
         };
-        let key = match self.cached(org) {
-            Some(key) => key,
-            None => self.load_or_make(rows, master.as_ref(), org).await?,
-        };
-        let id = org.as_str().as_bytes();
-        let id_len = u8::try_from(id.len())
-            .map_err(|_| HubStoreError::corrupt("an organisation id over 255 bytes"))?;
-        let sealed = seal(&key, &aad(place), plain).map_err(|_| HubStoreError::NoRandomness)?;
-        let mut out = Vec::with_capacity(MAGIC.len() + 1 + id.len() + sealed.len());
-        out.extend_from_slice(&MAGIC);
-        out.push(id_len);
-        out.extend_from_slice(id);
-        out.extend_from_slice(&sealed);
-        Ok(out)
+        let key = self.load_or_make(rows, master.as_ref(), org).await?;
+        seal_under(&key, org, place, plain)
+    }
+
+    /// Seals `plain` as [`Keyring::seal`] does when no database is needed:
+    /// `org`'s data key is in memory, or the hub seals nothing (or cannot).
+    /// `None` when the key must first be loaded or made, inside a write.
+    pub(crate) fn seal_cached(
+        &self,
+        org: &OrgId,
+        place: &Place<'_>,
+        plain: &[u8],
+    ) -> Option<Result<Vec<u8>>> {
+        match &self.at_rest {
+            AtRest::Sealed(_) => self
+                .cached(org)
+                .map(|key| seal_under(&key, org, place, plain)),
+            AtRest::AdminOnly => Some(Err(HubStoreError::NoMasterKey)),
+            AtRest::ClearForBenchmarks => Some(Ok(plain.to_vec())),
+        }
     }
 
     /// Opens what `seal` made at `place`; `tampered` if it was altered,
-    /// moved from another row or put back from an older version.
+    /// moved from another row or put back from an older version. Reads the
+    /// organisation's wrapped key at most; never writes.
     pub(crate) async fn open(
         &self,
         rows: &impl AccountRows,
         place: &Place<'_>,
         stored: Vec<u8>,
     ) -> Result<Vec<u8>> {
-        let master = match &self.at_rest {
-            AtRest::Sealed(master) => master,
-            AtRest::AdminOnly => return Err(HubStoreError::NoMasterKey),
-            AtRest::ClearForBenchmarks => return Ok(stored),
+        if let Some(plain) = self.open_cached(place, &stored) {
+            return plain;
+        }
+        let AtRest::Sealed(master) = &self.at_rest else {
+            unreachable!("open_cached answers every mode but Sealed");
         };
-        let tampered = || HubStoreError::Tampered {
-            table: place.table,
-            row: place.row.to_owned(),
-        };
-        let (id, sealed) = split_sealed(&stored).ok_or_else(tampered)?;
-        let org = OrgId(std::str::from_utf8(id).map_err(|_| tampered())?.to_owned());
-        let key = match self.cached(&org) {
-            Some(key) => key,
-            None => self
-                .load(rows, master.as_ref(), &org)
-                .await?
-                .ok_or_else(tampered)?,
-        };
-        open(&key, &aad(place), sealed).map_err(|_| tampered())
+        let (org, sealed) = sealed_by(place, &stored)?;
+        let key = self
+            .load(rows, master.as_ref(), &org)
+            .await?
+            .ok_or_else(|| tampered(place))?;
+        open(&key, &aad(place), sealed).map_err(|_| tampered(place))
+    }
+
+    /// Opens as [`Keyring::open`] does when no database is needed: the
+    /// sealing organisation's key is in memory, or the hub seals nothing
+    /// (or cannot). `None` when the key must first be read.
+    pub(crate) fn open_cached(&self, place: &Place<'_>, stored: &[u8]) -> Option<Result<Vec<u8>>> {
+        match &self.at_rest {
+            AtRest::Sealed(_) => {
+                let (org, sealed) = match sealed_by(place, stored) {
+                    Ok(found) => found,
+                    Err(error) => return Some(Err(error)),
+                };
+                let key = self.cached(&org)?;
+                Some(open(&key, &aad(place), sealed).map_err(|_| tampered(place)))
+            }
+            AtRest::AdminOnly => Some(Err(HubStoreError::NoMasterKey)),
+            AtRest::ClearForBenchmarks => Some(Ok(stored.to_vec())),
+        }
     }
 
     /// About how many bytes longer a stored payload is than the payload:
@@ -334,26 +346,6 @@ impl Keyring {
             AtRest::Sealed(_) => MAGIC.len() + 1 + ULID_LEN + SEAL_OVERHEAD,
             AtRest::AdminOnly | AtRest::ClearForBenchmarks => 0,
         }
-    }
-
-    /// `org`'s data key, for what the hub keeps sealed outside the
-    /// database (photos, `crate::photos`): the cached one, else `None`.
-    pub(crate) fn cached_data_key(&self, org: &OrgId) -> Option<DataKey> {
-        self.cached(org).map(DataKey)
-    }
-
-    /// `org`'s data key, made and stored if it has none (so call it inside
-    /// a write). Needs the master key.
-    pub(crate) async fn data_key(&self, rows: &impl AccountRows, org: &OrgId) -> Result<DataKey> {
-        let AtRest::Sealed(master) = &self.at_rest else {
-            return Err(HubStoreError::NoMasterKey);
-        };
-        if let Some(key) = self.cached(org) {
-            return Ok(DataKey(key));
-        }
-        Ok(DataKey(
-            self.load_or_make(rows, master.as_ref(), org).await?,
-        ))
     }
 
     fn cached(&self, org: &OrgId) -> Option<Arc<SecretKey>> {
@@ -469,6 +461,34 @@ fn aad<'a>(place: &'a Place<'a>) -> Aad<'a> {
         row: place.row,
         version: place.version,
     }
+}
+
+fn tampered(place: &Place<'_>) -> HubStoreError {
+    HubStoreError::Tampered {
+        table: place.table,
+        row: place.row.to_owned(),
+    }
+}
+
+/// `MAGIC`, the length and id of `org`, then `plain` sealed at `place`.
+fn seal_under(key: &SecretKey, org: &OrgId, place: &Place<'_>, plain: &[u8]) -> Result<Vec<u8>> {
+    let id = org.as_str().as_bytes();
+    let id_len = u8::try_from(id.len())
+        .map_err(|_| HubStoreError::corrupt("an organisation id over 255 bytes"))?;
+    let sealed = seal(key, &aad(place), plain).map_err(|_| HubStoreError::NoRandomness)?;
+    let mut out = Vec::with_capacity(MAGIC.len() + 1 + id.len() + sealed.len());
+    out.extend_from_slice(&MAGIC);
+    out.push(id_len);
+    out.extend_from_slice(id);
+    out.extend_from_slice(&sealed);
+    Ok(out)
+}
+
+/// The organisation whose key sealed a stored value, and its sealed bytes.
+fn sealed_by<'s>(place: &Place<'_>, stored: &'s [u8]) -> Result<(OrgId, &'s [u8])> {
+    let (id, sealed) = split_sealed(stored).ok_or_else(|| tampered(place))?;
+    let id = std::str::from_utf8(id).map_err(|_| tampered(place))?;
+    Ok((OrgId(id.to_owned()), sealed))
 }
 
 /// The organisation id and the sealed bytes of a stored value.

@@ -42,7 +42,7 @@ mod sqlite;
 mod store;
 
 pub use admin::{Invitation, invite_device, new_org, new_org_id};
-pub use at_rest::{AtRest, DataKey, MasterKey, MasterKeyFile, MasterKeyFileError};
+pub use at_rest::{AtRest, MasterKey, MasterKeyFile, MasterKeyFileError, Place};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use hub::{GuardConfig, Hub, HubConfig, RateLimit};
 pub use karte_sync::enrolment_code::{enrolment_code_hash, new_enrolment_code};

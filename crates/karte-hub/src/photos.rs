@@ -10,10 +10,12 @@
 //! S3-compatible object store could implement it later (an unfinished
 //! upload as a multipart upload, finishing as completing it).
 //!
-//! [`HubPhotos`] seals above it: each chunk is AES-256-GCM under the data
-//! key of the organisation of the device that began the upload (the key
-//! that seals that organisation's chart payloads, wrapped by the master
-//! key), the chunk naming that organisation. Its associated data names the
+//! [`HubPhotos`] seals above it, through the store's one seal for data
+//! outside the database (`HubStore::seal_outside`/`open_outside`, the
+//! same as its chart payloads'): each chunk is AES-256-GCM under the data
+//! key of the organisation of the device that began the upload (wrapped by
+//! the master key), the chunk naming that organisation; reading a chunk
+//! never writes (no key is made on a read). Its associated data names the
 //! photo (hash and size), the chunk's index and whether it is the last, so
 //! chunks moved between photos, reordered, or a photo cut short, fail to
 //! open. A photo is stored once whatever number of devices send it; its
@@ -24,9 +26,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use karte_store::crypto::{Aad, SEAL_OVERHEAD, open, seal};
-
-use crate::at_rest::DataKey;
+use crate::at_rest::{MAGIC, Place};
 use crate::{HubStore, HubStoreError, OrgId};
 
 /// A photo as the store knows it: its content hash and its size, both
@@ -381,17 +381,16 @@ impl HubPhotos {
         .await
     }
 
-    /// Takes bytes `offset..` of a photo of `size` bytes, sealed under
-    /// `key` of `org` (the key of any chunk already held is the one it was
-    /// sealed with). Bytes at another offset than the one held up to are
-    /// not stored: the answer says where to go on from.
+    /// Takes bytes `offset..` of a photo of `size` bytes, sealed under the
+    /// data key of `org` (any chunk already held opens under the key it
+    /// was sealed with). Bytes at another offset than the one held up to
+    /// are not stored: the answer says where to go on from.
     pub async fn take_piece(
         &self,
         name: PhotoName,
         offset: u64,
         bytes: Vec<u8>,
         org: &OrgId,
-        key: DataKey,
         keys: &impl HubStore,
     ) -> Result<PieceTaken, HubStoreError> {
         let _write = self.lock(&name.hash).lock().await;
@@ -423,7 +422,10 @@ impl HubPhotos {
         }
         let index = held.len();
         let last = end == name.size;
-        let sealed = seal_chunk(&key, &org, &name, index, last, &bytes)?;
+        let row = aad_row(&name);
+        let sealed = keys
+            .seal_outside(&org, &chunk_place(&row, index, last), &bytes)
+            .await?;
         let info = ChunkInfo {
             plain_len: bytes.len() as u64,
         };
@@ -446,7 +448,13 @@ impl HubPhotos {
                 move || store.read(&name, Copy::Unfinished, index)
             })
             .await?;
-            let plain = open_chunk(&chunk, &name, index, index == held.len(), keys).await?;
+            let row = aad_row(&name);
+            let plain = keys
+                .open_outside(
+                    &chunk_place(&row, index, index == held.len()),
+                    with_magic(chunk),
+                )
+                .await?;
             digest.update(&plain);
         }
         if digest.finish().as_ref() != name.hash {
@@ -489,7 +497,10 @@ impl HubPhotos {
                 })
                 .await?;
                 let last = index + 1 == chunks.len();
-                let plain = open_chunk(&sealed, &name, index, last, keys).await?;
+                let row = aad_row(&name);
+                let plain = keys
+                    .open_outside(&chunk_place(&row, index, last), with_magic(sealed))
+                    .await?;
                 let from = usize::try_from(offset - start).unwrap_or(usize::MAX);
                 let to = from.saturating_add(max_len).min(plain.len());
                 return Ok(Some((size, plain[from..to].to_vec())));
@@ -508,57 +519,29 @@ fn aad_version(index: usize, last: bool) -> u64 {
     ((index as u64) << 1) | u64::from(last)
 }
 
-/// `org` (length and id) then `nonce || ciphertext || tag`.
-fn seal_chunk(
-    key: &DataKey,
-    org: &OrgId,
-    name: &PhotoName,
-    index: usize,
-    last: bool,
-    plain: &[u8],
-) -> Result<Vec<u8>, HubStoreError> {
-    let id = org.as_str().as_bytes();
-    let id_len = u8::try_from(id.len())
-        .map_err(|_| HubStoreError::corrupt("an organisation id over 255 bytes"))?;
-    let row = aad_row(name);
-    let aad = Aad {
-        table: "photos",
-        row: &row,
-        version: aad_version(index, last),
-    };
-    let sealed = seal(&key.0, &aad, plain).map_err(|_| HubStoreError::NoRandomness)?;
-    let mut out = Vec::with_capacity(1 + id.len() + sealed.len());
-    out.push(id_len);
-    out.extend_from_slice(id);
-    out.extend_from_slice(&sealed);
-    Ok(out)
+/// A chunk sealed before photos were sealed through `seal_outside` lacks
+/// the keyring's first two bytes and is otherwise the same (organisation,
+/// then `nonce || ciphertext || tag` under the same associated data): it
+/// gets them, so photos stored then still open. (An organisation id is
+/// never 75 bytes, so no chunk of either kind starts like the other.)
+fn with_magic(chunk: Vec<u8>) -> Vec<u8> {
+    if chunk.starts_with(&MAGIC) {
+        return chunk;
+    }
+    let mut out = Vec::with_capacity(MAGIC.len() + chunk.len());
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&chunk);
+    out
 }
 
-async fn open_chunk(
-    chunk: &[u8],
-    name: &PhotoName,
-    index: usize,
-    last: bool,
-    keys: &impl HubStore,
-) -> Result<Vec<u8>, HubStoreError> {
-    let row = aad_row(name);
-    let tampered = || HubStoreError::Tampered {
+/// Where a chunk is sealed: the photo (hash and size), the chunk's index
+/// and whether it is the last.
+fn chunk_place(row: &str, index: usize, last: bool) -> Place<'_> {
+    Place {
         table: "photos",
-        row: row.clone(),
-    };
-    let (&id_len, rest) = chunk.split_first().ok_or_else(tampered)?;
-    if rest.len() < usize::from(id_len) + SEAL_OVERHEAD {
-        return Err(tampered());
-    }
-    let (id, sealed) = rest.split_at(usize::from(id_len));
-    let org = OrgId(std::str::from_utf8(id).map_err(|_| tampered())?.to_owned());
-    let key = keys.data_key(&org).await?;
-    let aad = Aad {
-        table: "photos",
-        row: &row,
+        row,
         version: aad_version(index, last),
-    };
-    open(&key.0, &aad, sealed).map_err(|_| tampered())
+    }
 }
 
 /// Runs photo store work on a blocking thread.

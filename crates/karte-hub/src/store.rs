@@ -8,6 +8,7 @@ use std::time::Duration;
 use karte_sync::trust::{SignedCert, SignedRevocationList};
 use karte_types::{DeviceId, PatientId, Timestamp};
 
+use crate::at_rest::Place;
 use crate::{
     Arrival, AuditHead, AuditUploadIn, CircleEvent, Device, DocRecord, FeedChange, FeedPage,
     HeldAuditEntry, HubStoreError, NewDevice, Org, OrgId, PendingShare, PushOutcome, PushedDoc,
@@ -392,13 +393,25 @@ pub trait HubStore: Send + Sync + 'static {
         now: Timestamp,
     ) -> impl Future<Output = Result<([u8; 32], SignedRevocationList), HubStoreError>> + Send;
 
-    /// `org`'s data key, made and stored if it has none, to seal what the
-    /// hub keeps outside the database (photos) under the same keys as its
-    /// chart payloads. Needs the master key (`no_master_key`).
-    fn data_key(
+    /// Seals what the hub keeps outside its database (photos) at `place`
+    /// under `org`'s data key, exactly as it seals chart payloads: the
+    /// key is made and stored if `org` has none. Needs the master key
+    /// (`no_master_key`).
+    fn seal_outside(
         &self,
         org: &OrgId,
-    ) -> impl Future<Output = Result<crate::at_rest::DataKey, HubStoreError>> + Send;
+        place: &Place<'_>,
+        plain: &[u8],
+    ) -> impl Future<Output = Result<Vec<u8>, HubStoreError>> + Send;
+
+    /// Opens what `seal_outside` sealed at `place` (`tampered` if it was
+    /// altered or moved). A read: it writes nothing, and an organisation
+    /// without a stored key has sealed nothing (`tampered`).
+    fn open_outside(
+        &self,
+        place: &Place<'_>,
+        sealed: Vec<u8>,
+    ) -> impl Future<Output = Result<Vec<u8>, HubStoreError>> + Send;
 
     /// A membership cert for the active `device`, naming its enrolled
     /// signing key and `bundle_key`, signed by its organisation's key, valid

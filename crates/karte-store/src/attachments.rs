@@ -9,11 +9,19 @@
 //! into each stream's associated data, so a stream moved to another row
 //! does not open, and an opened attachment is checked against the hash it
 //! was asked for. The same content is stored once.
+//!
+//! A photo being fetched from the hub is kept piece by piece until it is
+//! whole, so a cut fetch resumes where it stopped: each piece is a sealed
+//! app value (`fetching:<locator>:<offset>`), the locator hiding the hash
+//! and the name, bound into the piece's associated data, fixing where the
+//! piece goes. Storing the attachment removes its pieces in the same
+//! transaction.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use zeroize::Zeroizing;
 
 use crate::StoreError;
+use crate::app_values;
 use crate::crypto::stream::{open_stream, seal_stream};
 use crate::crypto::{SecretKey, keyed_hash, sha256};
 
@@ -86,6 +94,7 @@ pub(crate) fn put(
 ) -> Result<AttachmentStored, StoreError> {
     let hash = sha256(&[content]);
     if contains(conn, key, &hash)? {
+        drop_fetched(conn, key, &hash)?;
         return Ok(AttachmentStored { hash, new: false });
     }
     let locator = locator(key, &hash);
@@ -107,7 +116,72 @@ pub(crate) fn put(
         "INSERT INTO attachments (locator, content, thumbnail) VALUES (?1, ?2, ?3)",
     )?
     .execute(params![locator, sealed_content, sealed_thumbnail])?;
+    drop_fetched(conn, key, &hash)?;
     Ok(AttachmentStored { hash, new: true })
+}
+
+/// The names of an unfinished fetch's pieces lie between these two.
+fn fetched_range(key: &SecretKey, hash: &[u8; 32]) -> (String, String) {
+    let locator = locator(key, hash);
+    (
+        format!("fetching:{locator}:"),
+        format!("fetching:{locator};"),
+    )
+}
+
+fn piece_name(key: &SecretKey, hash: &[u8; 32], offset: u64) -> String {
+    format!("{}{offset:012}", fetched_range(key, hash).0)
+}
+
+/// The bytes kept of an unfinished fetch of the attachment with this
+/// content hash, from its start (empty when there is none). Pieces that do
+/// not follow one another are an integrity error.
+pub(crate) fn fetched(
+    conn: &Connection,
+    key: &SecretKey,
+    hash: &[u8; 32],
+) -> Result<Zeroizing<Vec<u8>>, StoreError> {
+    let (from, to) = fetched_range(key, hash);
+    let names: Vec<String> = conn
+        .prepare_cached("SELECT name FROM app_values WHERE name > ?1 AND name < ?2 ORDER BY name")?
+        .query_map([&from, &to], |row| row.get::<_, String>(0))?
+        .collect::<Result<_, _>>()?;
+    let mut bytes = Zeroizing::new(Vec::new());
+    for name in names {
+        let offset = name[from.len()..].parse::<u64>().ok();
+        if offset != Some(bytes.len() as u64) {
+            return Err(StoreError::integrity(
+                "a kept piece of an attachment being fetched is out of place",
+            ));
+        }
+        let piece = Zeroizing::new(app_values::get(conn, key, &name)?.unwrap_or_default());
+        bytes.extend_from_slice(&piece);
+    }
+    Ok(bytes)
+}
+
+/// Keeps bytes `offset..offset + piece.len()` of an attachment being
+/// fetched.
+pub(crate) fn keep_fetched(
+    conn: &Connection,
+    key: &SecretKey,
+    hash: &[u8; 32],
+    offset: u64,
+    piece: &[u8],
+) -> Result<(), StoreError> {
+    app_values::put(conn, key, &piece_name(key, hash, offset), piece)
+}
+
+/// Removes what was kept of a fetch of this attachment.
+pub(crate) fn drop_fetched(
+    conn: &Connection,
+    key: &SecretKey,
+    hash: &[u8; 32],
+) -> Result<(), StoreError> {
+    let (from, to) = fetched_range(key, hash);
+    conn.prepare_cached("DELETE FROM app_values WHERE name > ?1 AND name < ?2")?
+        .execute([&from, &to])?;
+    Ok(())
 }
 
 /// One part of the attachment with this content hash, if the vault holds it.

@@ -137,6 +137,11 @@ sync-last = Last sync { $time }
 sync-never = Not synced yet
 sync-now = Sync now
 sync-running = Syncing…
+sync-unrelayed = Carried charts not passed on to the hub yet: { $count }
+sync-unrelayed-help = These charts hold another device's changes, brought by a nearby device or a carried bundle. They go on to the hub once that device has synced with the hub itself; nothing is lost meanwhile.
+sync-photos-moved = Photos: { $sent } sent, { $received } received
+sync-photos-waiting = Photos not on the hub yet: { $count }
+sync-photos-waiting-help = The device that took them has not sent them to the hub yet. They arrive at a sync after it has; until then they show as "Not here yet".
 
 ## Settings
 settings-title = Settings
@@ -498,6 +503,8 @@ design-r-i1 = i1 Local signs of inflammation
 design-r-I3C = I3C Suspected critical colonisation
 design-r-I3 = I3 Clear local signs of infection
 design-r-I9 = I9 Systemic effects
+design-r-with-visit = Recorded with today's visit at { $time }.
+design-r-no-visit = No visit recorded today: this assessment is saved without a visit. Record the visit first to have it belong to that visit.
 
 ## Identity found later (a casualty's chart)
 identify-open = Identify

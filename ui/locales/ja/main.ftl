@@ -137,6 +137,11 @@ sync-last = 最終同期 { $time }
 sync-never = まだ同期していません
 sync-now = 今すぐ同期
 sync-running = 同期中…
+sync-unrelayed = ハブへ中継待ちのカルテ { $count }件
+sync-unrelayed-help = 近くの端末や持ち運びで届いた、別の端末の変更を含むカルテです。その端末がハブと同期すると、次の同期でハブへ送られます。それまでも内容は失われません。
+sync-photos-moved = 写真 送信 { $sent }枚・受信 { $received }枚
+sync-photos-waiting = ハブにまだ届いていない写真 { $count }枚
+sync-photos-waiting-help = 撮影した端末がまだハブへ送っていません。その端末が同期した後の同期で届きます。それまでは「まだ届いていません」と表示されます。
 
 ## 設定
 settings-title = 設定
@@ -498,6 +503,8 @@ design-r-i1 = i1 局所の炎症徴候あり
 design-r-I3C = I3C 臨界的定着疑い
 design-r-I3 = I3 局所の明らかな感染徴候あり
 design-r-I9 = I9 全身的影響あり
+design-r-with-visit = 本日 { $time } の訪問の評価として記録します。
+design-r-no-visit = 本日の訪問記録がないため、訪問に結び付けずに記録します。訪問を先に記録すると、その訪問の評価になります。
 
 ## 身元判明（傷病者のカルテ）
 identify-open = 身元判明

@@ -2,10 +2,19 @@
 //! a button that opens the form, the wound's name and one choice per item,
 //! the total as it stands, and Save (`record_scale`). The form and the core
 //! check it by the same rules; a refusal is told beside its field.
+//!
+//! The assessment belongs to the visit being recorded: today's visit of
+//! the chart (the latest recorded today, Japan time), which the form names.
+//! With no visit recorded today it is saved without one, and the form says
+//! so: a wound may be assessed between visits, and a visit recorded later
+//! is a separate entry the assessment cannot be moved to.
 
 use std::collections::BTreeSet;
 
-use karte_types::{AssessmentInput, DesignDepth, DesignInflammation, ErrorCode, PatientId, Scale};
+use karte_types::{
+    AssessmentInput, ChartView, Date, DesignDepth, DesignInflammation, EntryId, ErrorCode,
+    PatientId, Scale, Timestamp,
+};
 use yew::prelude::*;
 
 use super::{SelectField, TextField};
@@ -21,9 +30,24 @@ pub struct DesignREntryProps {
     /// The wounds the chart already names, offered as the wound's name.
     #[prop_or_default]
     pub wounds: Vec<String>,
+    /// Today's visit, which the assessment is recorded with
+    /// ([`todays_visit`]); none when no visit was recorded today.
+    #[prop_or_default]
+    pub visit: Option<(EntryId, Timestamp)>,
     /// Drawn open (render tests).
     #[prop_or_default]
     pub open: bool,
+}
+
+/// The visit an assessment made now belongs to: the chart's latest visit
+/// on `today` (Japan time) that is not marked in error.
+pub fn todays_visit(chart: &ChartView, today: Date) -> Option<(EntryId, Timestamp)> {
+    chart
+        .visits
+        .iter()
+        .filter(|v| v.meta.entered_in_error.is_none() && v.input.at.date_jst() == today)
+        .max_by_key(|v| (v.input.at, v.meta.id.clone()))
+        .map(|v| (v.meta.id.clone(), v.input.at))
 }
 
 #[component]
@@ -79,6 +103,7 @@ pub fn DesignREntry(props: &DesignREntryProps) -> Html {
             open.clone(),
         );
         let (touched, patient) = (touched.clone(), props.patient.clone());
+        let visit = props.visit.as_ref().map(|(id, _)| id.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             attempted.set(true);
@@ -90,7 +115,7 @@ pub fn DesignREntry(props: &DesignREntryProps) -> Html {
             };
             let input = AssessmentInput {
                 at: crate::clock::now(),
-                visit: None,
+                visit: visit.clone(),
                 scale: Scale::DesignR(design),
             };
             busy.set(true);
@@ -153,6 +178,12 @@ pub fn DesignREntry(props: &DesignREntryProps) -> Html {
     html! {
         <form class="design-r-form" data-testid="design-r-form" onsubmit={onsubmit} novalidate=true>
             <h3>{ tr.t("design-r-title") }</h3>
+            <p class="muted" data-testid="design-r-visit">
+                { match &props.visit {
+                    Some((_, at)) => tr.t_args("design-r-with-visit", &[("time", at.to_rfc3339()[11..16].to_owned())]),
+                    None => tr.t("design-r-no-visit"),
+                } }
+            </p>
             <TextField testid="design-r-wound" label={tr.t("field-wound")} value={form.wound.clone()}
                 error={error_text(&tr, &errors, "wound")} oninput={edit("wound")}
                 autocomplete="off" />
@@ -186,5 +217,68 @@ pub fn DesignREntry(props: &DesignREntryProps) -> Html {
                 <button type="button" class="plain-text" onclick={cancel}>{ tr.t("cancel") }</button>
             </div>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use karte_types::{Author, EntryMeta, Soap, Visit, VisitInput, VitalSigns};
+
+    fn chart_with_visits(visits: &[(&str, &str)]) -> ChartView {
+        let mut chart = crate::state::tests::chart("p1");
+        for (id, at) in visits {
+            let at = Timestamp::parse_rfc3339("at", at).unwrap();
+            chart.visits.push(Visit {
+                meta: EntryMeta {
+                    id: EntryId::from(*id),
+                    recorded_by: Author {
+                        user: "u1".into(),
+                        user_name: "sato".into(),
+                        device: "d1".into(),
+                    },
+                    recorded_at: at,
+                    entered_in_error: None,
+                },
+                input: VisitInput {
+                    at,
+                    vitals: VitalSigns::default(),
+                    soap: Soap::default(),
+                    profession: None,
+                    long_visit: false,
+                },
+            });
+        }
+        chart
+    }
+
+    #[test]
+    fn an_assessment_belongs_to_todays_latest_visit_not_a_voided_or_earlier_days() {
+        let mut chart = chart_with_visits(&[
+            ("v-yesterday", "2026-11-19T15:00:00+09:00"),
+            ("v-morning", "2026-11-20T09:00:00+09:00"),
+            ("v-afternoon", "2026-11-20T14:00:00+09:00"),
+        ]);
+        let today = Date::parse("today", "2026-11-20").unwrap();
+        let (id, _) = todays_visit(&chart, today).unwrap();
+        assert_eq!(id.as_str(), "v-afternoon");
+        // Voided, the afternoon visit is not the one.
+        let afternoon = chart
+            .visits
+            .iter_mut()
+            .find(|v| v.meta.id.as_str() == "v-afternoon")
+            .unwrap();
+        afternoon.meta.entered_in_error = Some(karte_types::Voided {
+            by: afternoon.meta.recorded_by.clone(),
+            at: afternoon.input.at,
+            reason: "wrong patient".into(),
+        });
+        assert_eq!(todays_visit(&chart, today).unwrap().0.as_str(), "v-morning");
+        // Days are Japan's: a visit at 00:30 on the 21st there (the 20th in
+        // UTC) is the 21st's.
+        let late = chart_with_visits(&[("v-late", "2026-11-21T00:30:00+09:00")]);
+        assert_eq!(todays_visit(&late, today), None);
+        let next = Date::parse("today", "2026-11-21").unwrap();
+        assert_eq!(todays_visit(&late, next).unwrap().0.as_str(), "v-late");
     }
 }

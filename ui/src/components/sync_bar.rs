@@ -2,9 +2,12 @@
 //! changes waiting to go to the hub, conflicts to review, the last good
 //! sync, the last error in plain words, charts kept in quarantine (received
 //! but not applicable here), a button to sync now, and the way to carried
-//! bundles (持ち運び), the other way charts travel.
+//! bundles (持ち運び), the other way charts travel. After a sync this app
+//! ran, what that sync left waiting: charts carried from another device
+//! that cannot go on to the hub yet, and photos the charts name that have
+//! not reached the hub yet, with the photos it moved.
 
-use karte_types::{Problem, SyncState};
+use karte_types::{Problem, SyncReport, SyncState};
 use yew::prelude::*;
 
 use crate::display;
@@ -18,6 +21,9 @@ pub struct SyncBarProps {
     /// The failure of the last sync this app ran, newer than `sync.last_error`.
     pub problem: Option<Problem>,
     pub onsync: Callback<()>,
+    /// The totals of the last sync this app ran, if it ran one.
+    #[prop_or_default]
+    pub report: Option<SyncReport>,
     /// Opens the carried-bundle screen (持ち運び); no button without it.
     #[prop_or_default]
     pub oncarry: Option<Callback<MouseEvent>>,
@@ -47,6 +53,8 @@ pub fn SyncBar(props: &SyncBarProps) -> Html {
     let reviews = props.sync.as_ref().map_or(0, |s| s.open_reviews);
     let quarantined = props.sync.as_ref().map_or(0, |s| s.quarantined_charts);
     let last = props.sync.as_ref().and_then(|s| s.last_success);
+    let report = props.report.clone().unwrap_or_default();
+    let photos_moved = report.photos_sent + report.photos_received;
     let onclick = {
         let onsync = props.onsync.clone();
         Callback::from(move |_| onsync.emit(()))
@@ -68,6 +76,26 @@ pub fn SyncBar(props: &SyncBarProps) -> Html {
                 <span class="quarantined" data-testid="sync-quarantined"
                     title={tr.t("sync-quarantined-help")}>
                     { tr.t_args("sync-quarantined", &[("count", quarantined.to_string())]) }
+                </span>
+            }
+            if report.unrelayed_charts > 0 {
+                <span class="unrelayed" data-testid="sync-unrelayed"
+                    title={tr.t("sync-unrelayed-help")}>
+                    { tr.t_args("sync-unrelayed", &[("count", report.unrelayed_charts.to_string())]) }
+                </span>
+            }
+            if photos_moved > 0 {
+                <span data-testid="sync-photos-moved">
+                    { tr.t_args("sync-photos-moved", &[
+                        ("sent", report.photos_sent.to_string()),
+                        ("received", report.photos_received.to_string()),
+                    ]) }
+                </span>
+            }
+            if report.photos_waiting > 0 {
+                <span class="photos-waiting" data-testid="sync-photos-waiting"
+                    title={tr.t("sync-photos-waiting-help")}>
+                    { tr.t_args("sync-photos-waiting", &[("count", report.photos_waiting.to_string())]) }
                 </span>
             }
             <span data-testid="sync-last">

@@ -275,7 +275,8 @@ pub fn WoundPhotos(props: &WoundPhotosProps) -> Html {
                     <span class="muted" data-testid="photo-saving">{ tr.t("photos-saving") }</span>
                 }
             </div>
-            <super::DesignREntry patient={props.patient.clone()} wounds={wounds.clone()} />
+            <super::DesignREntry patient={props.patient.clone()} wounds={wounds.clone()}
+                visit={super::design_r_entry::todays_visit(chart, crate::clock::today())} />
             if let Some(problem) = &*refused {
                 <p class="message problem" role="alert" data-testid="photo-error">{ display::problem(&tr, problem) }</p>
             }

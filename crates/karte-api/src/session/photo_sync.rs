@@ -6,8 +6,11 @@
 //! it is kept, and its thumbnail is made here from its bytes
 //! (`karte_photo::prepare`, the same decode as when a photo is added), so
 //! the hub never carries thumbnails. Both are sealed in the vault like a
-//! photo taken on this device.
+//! photo taken on this device. A fetch that was cut keeps the pieces it
+//! received, sealed in the vault (`Vault::keep_fetched_attachment`), and
+//! the next sync asks only for the rest.
 
+use karte_store::StoreError;
 use karte_sync::client::{
     DeviceIdentity, NamedPhoto, PhotoOptions, PhotoReplica, RequestStamps, SyncProgress,
     SyncSummary, Transport, sync_photos,
@@ -87,6 +90,35 @@ impl PhotoReplica for PhotoVault<'_> {
             .vault
             .put_attachment(bytes, &prepared.thumbnail)?;
         Ok(())
+    }
+
+    fn fetched_so_far(&mut self, hash: &[u8; 32]) -> Result<Zeroizing<Vec<u8>>, ApiError> {
+        match self.session.vault.fetched_attachment(hash) {
+            Ok(bytes) => Ok(bytes),
+            // Pieces that do not follow one another are dropped and the
+            // photo fetched from its start.
+            Err(StoreError::Integrity { .. }) => {
+                self.session.vault.drop_fetched_attachment(hash)?;
+                Ok(Zeroizing::new(Vec::new()))
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    fn keep_fetched_piece(
+        &mut self,
+        hash: &[u8; 32],
+        offset: u64,
+        piece: &[u8],
+    ) -> Result<(), ApiError> {
+        Ok(self
+            .session
+            .vault
+            .keep_fetched_attachment(hash, offset, piece)?)
+    }
+
+    fn drop_fetched(&mut self, hash: &[u8; 32]) -> Result<(), ApiError> {
+        Ok(self.session.vault.drop_fetched_attachment(hash)?)
     }
 }
 

@@ -164,6 +164,42 @@ fn a_photo_linked_to_a_design_r_is_of_its_wound_and_shows_beside_the_others() {
 }
 
 #[test]
+fn the_fhir_export_carries_a_photo_as_media_its_design_r_is_derived_from() {
+    let (_vault, mut session, patient) = with_patient(7);
+    let assessment = session
+        .record_scale(&patient, &design_r(30, "仙骨部", "D3-e1s6i0g3n3p0"))
+        .unwrap();
+    let mut linked = upload(jpeg_with_exif(120, 90, 18, 1), None);
+    linked.assessment = Some(assessment);
+    session.add_photo(&patient, &linked).unwrap();
+    let mut out = Vec::new();
+    session.export_fhir(Some(&patient), &mut out).unwrap();
+    let bundle: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let resources: Vec<&serde_json::Value> = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .collect();
+    let media: Vec<_> = resources
+        .iter()
+        .filter(|r| r["resourceType"] == "Media")
+        .collect();
+    assert_eq!(media.len(), 1, "{bundle}");
+    assert_eq!(media[0]["bodySite"]["text"], "仙骨部");
+    let observation = resources
+        .iter()
+        .find(|r| r["resourceType"] == "Observation" && r.get("derivedFrom").is_some())
+        .expect("the DESIGN-R observation is derived from the photo");
+    assert!(
+        observation["derivedFrom"][0]["reference"]
+            .as_str()
+            .unwrap()
+            .ends_with(media[0]["id"].as_str().unwrap())
+    );
+}
+
+#[test]
 fn exporting_a_photo_is_audited() {
     let (_vault, mut session, patient) = with_patient(6);
     let entry = session

@@ -8,6 +8,7 @@ mod consultation;
 mod document;
 mod jp_core;
 mod json;
+mod paperwork;
 mod scales;
 mod snapshot;
 mod validator;

@@ -9,6 +9,7 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 use super::PostgresHubStore;
 #[cfg(feature = "test-hooks")]
 use super::naive;
+use crate::at_rest::Place;
 use crate::rules::{self, AccountRows, FeedRows, ShareRows};
 use crate::{
     Arrival, AuditHead, AuditUploadIn, CircleEvent, Device, DocRecord, FeedChange, FeedPage,
@@ -411,11 +412,30 @@ impl HubStore for PostgresHubStore {
         .await
     }
 
-    async fn data_key(&self, org: &OrgId) -> Result<crate::at_rest::DataKey, HubStoreError> {
-        if let Some(key) = self.keys.cached_data_key(org) {
-            return Ok(key);
+    async fn seal_outside(
+        &self,
+        org: &OrgId,
+        place: &Place<'_>,
+        plain: &[u8],
+    ) -> Result<Vec<u8>, HubStoreError> {
+        if let Some(sealed) = self.keys.seal_cached(org, place, plain) {
+            return sealed;
         }
-        self.write(None, async |rows| self.keys.data_key(rows, org).await)
+        self.write(None, async |rows| {
+            self.keys.seal(rows, org, place, plain).await
+        })
+        .await
+    }
+
+    async fn open_outside(
+        &self,
+        place: &Place<'_>,
+        sealed: Vec<u8>,
+    ) -> Result<Vec<u8>, HubStoreError> {
+        if let Some(plain) = self.keys.open_cached(place, &sealed) {
+            return plain;
+        }
+        self.read(async |rows| self.keys.open(rows, place, sealed).await)
             .await
     }
 

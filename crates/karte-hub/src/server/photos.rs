@@ -114,9 +114,8 @@ async fn photos<S: HubStore>(
                 hash: photo.hash,
                 size,
             };
-            let key = hub.store().data_key(&device.org).await?;
             match photos
-                .take_piece(name, offset, bytes, &device.org, key, keys)
+                .take_piece(name, offset, bytes, &device.org, keys)
                 .await?
             {
                 PieceTaken::Held { received, whole } => PhotoAnswer::Put { received, whole },

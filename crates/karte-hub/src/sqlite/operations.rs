@@ -9,6 +9,7 @@ use karte_types::{DeviceId, PatientId, Timestamp};
 #[cfg(feature = "test-hooks")]
 use super::naive;
 use super::{SqliteHubStore, record_nonce};
+use crate::at_rest::Place;
 use crate::rules::{self, AccountRows, FeedRows, ShareRows};
 use crate::{
     Arrival, AuditHead, AuditUploadIn, CircleEvent, Device, DocRecord, FeedChange, FeedPage,
@@ -458,14 +459,53 @@ impl HubStore for SqliteHubStore {
             .await
     }
 
-    async fn data_key(&self, org: &OrgId) -> Result<crate::at_rest::DataKey, HubStoreError> {
+    async fn seal_outside(
+        &self,
+        org: &OrgId,
+        place: &Place<'_>,
+        plain: &[u8],
+    ) -> Result<Vec<u8>, HubStoreError> {
         let keys = self.keys();
-        if let Some(key) = keys.cached_data_key(org) {
-            return Ok(key);
+        if let Some(sealed) = keys.seal_cached(org, place, plain) {
+            return sealed;
         }
-        let org = org.clone();
-        self.write(async move |rows| keys.data_key(rows, &org).await)
-            .await
+        let (org, table, row, version) = (
+            org.clone(),
+            place.table,
+            place.row.to_owned(),
+            place.version,
+        );
+        let plain = zeroize::Zeroizing::new(plain.to_vec());
+        self.write(async move |rows| {
+            let place = Place {
+                table,
+                row: &row,
+                version,
+            };
+            keys.seal(rows, &org, &place, &plain).await
+        })
+        .await
+    }
+
+    async fn open_outside(
+        &self,
+        place: &Place<'_>,
+        sealed: Vec<u8>,
+    ) -> Result<Vec<u8>, HubStoreError> {
+        let keys = self.keys();
+        if let Some(plain) = keys.open_cached(place, &sealed) {
+            return plain;
+        }
+        let (table, row, version) = (place.table, place.row.to_owned(), place.version);
+        self.read(async move |rows| {
+            let place = Place {
+                table,
+                row: &row,
+                version,
+            };
+            keys.open(rows, &place, sealed).await
+        })
+        .await
     }
 
     async fn issue_cert(

@@ -177,4 +177,6 @@ on_both_backends! {
     photos::a_photo_that_does_not_hash_to_its_name_is_refused_and_nothing_kept,
     photos::the_hubs_photos_and_database_hold_no_photo_byte,
     photos::a_photo_altered_on_the_hubs_disk_is_never_served,
+    photos::sealing_outside_the_database_opens_after_a_restart_and_a_read_makes_no_key,
+    photos::a_photo_sealed_in_the_earlier_chunk_format_still_opens,
 }

@@ -3,6 +3,7 @@
 //! to devices of organisations in the care circle of a chart that names
 //! them, and taken whole only when they hash to their name.
 
+use karte_hub::{HubStore, HubStoreError, Place};
 use karte_sync::photo::{
     PhotoAnswer, PhotoAsk, PhotoHeld, PhotoRef, PhotoRequest, decode_photo_answer,
 };
@@ -504,4 +505,97 @@ pub async fn a_photo_altered_on_the_hubs_disk_is_never_served<B: Backend>() {
             bytes: bytes[..30_000].to_vec()
         }
     );
+}
+
+/// The hub's one seal for what it keeps outside its database: a restarted
+/// hub (no key in memory) opens a sealed chunk by reading the wrapped key,
+/// a chunk moved to another place does not open, and a chunk naming an
+/// organisation without a key is refused without a key being made for it
+/// (a read never writes).
+pub async fn sealing_outside_the_database_opens_after_a_restart_and_a_read_makes_no_key<
+    B: Backend,
+>() {
+    let (backend, store) = crate::backend::fresh::<B>().await;
+    let random = ring::rand::SystemRandom::new();
+    let (org, _) = karte_hub::new_org("さくら訪問看護", crate::support::NOW, &random).unwrap();
+    let (other, _) = karte_hub::new_org("もみじ診療所", crate::support::NOW, &random).unwrap();
+    store.add_org(&org).await.unwrap();
+    store.add_org(&other).await.unwrap();
+    assert_eq!(org.id.as_str().len(), other.id.as_str().len());
+    let place = Place {
+        table: "photos",
+        row: "0a0b 4096",
+        version: 2,
+    };
+    let plain = b"Exif\0\0GPS 35.6812N pixels".to_vec();
+    let sealed = store.seal_outside(&org.id, &place, &plain).await.unwrap();
+    assert!(!contains(&sealed, b"35.6812N"));
+
+    let restarted = backend.open(crate::support::sealed()).await.unwrap();
+    assert_eq!(
+        restarted
+            .open_outside(&place, sealed.clone())
+            .await
+            .unwrap(),
+        plain
+    );
+    let moved = Place {
+        version: 3,
+        ..place
+    };
+    assert!(matches!(
+        restarted.open_outside(&moved, sealed.clone()).await,
+        Err(HubStoreError::Tampered { .. })
+    ));
+    let at = sealed
+        .windows(org.id.as_str().len())
+        .position(|w| w == org.id.as_str().as_bytes())
+        .expect("the sealed value names its organisation");
+    let mut forged = sealed.clone();
+    forged[at..at + other.id.as_str().len()].copy_from_slice(other.id.as_str().as_bytes());
+    assert!(matches!(
+        restarted.open_outside(&place, forged).await,
+        Err(HubStoreError::Tampered { .. })
+    ));
+    // No key was made for the other organisation on that read: its row is
+    // still free.
+    backend
+        .raw_execute(&format!(
+            "INSERT INTO org_keys (org, wrapped) SELECT '{}', wrapped FROM org_keys WHERE org = '{}'",
+            other.id.as_str(),
+            org.id.as_str()
+        ))
+        .await
+        .expect("no key was stored for an organisation that sealed nothing");
+}
+
+/// A photo stored before chunks carried the keyring's prefix (`K`, 1) still
+/// comes down byte for byte.
+pub async fn a_photo_sealed_in_the_earlier_chunk_format_still_opens<B: Backend>() {
+    let hub = TestHub::<B>::start().await;
+    let (org, _) = hub.add_org("さくら訪問看護").await;
+    let bytes = photo(9, 90_000);
+    let (mut a, photo) = device_with_photo(&hub, &org.id, "a", &bytes).await;
+    upload(&hub, &mut a, &photo, &bytes, 0, 40_000).await;
+    let (path, stored) = files(&hub.photos.path().join("whole")).remove(0);
+    // Each record: plaintext length, sealed length (8 bytes each, big
+    // endian), the sealed chunk; the earlier chunk is the same without its
+    // first two bytes.
+    let mut earlier = Vec::new();
+    let mut at = 0;
+    let mut records = 0;
+    while at < stored.len() {
+        let plain_len = &stored[at..at + 8];
+        let sealed_len = u64::from_be_bytes(stored[at + 8..at + 16].try_into().unwrap()) as usize;
+        let sealed = &stored[at + 16..at + 16 + sealed_len];
+        assert_eq!(&sealed[..2], b"K\x01");
+        earlier.extend_from_slice(plain_len);
+        earlier.extend_from_slice(&((sealed_len - 2) as u64).to_be_bytes());
+        earlier.extend_from_slice(&sealed[2..]);
+        at += 16 + sealed_len;
+        records += 1;
+    }
+    assert_eq!(records, 3);
+    std::fs::write(&path, &earlier).unwrap();
+    assert_eq!(download(&hub, &mut a, &photo, 1 << 20).await, bytes);
 }

@@ -39,4 +39,30 @@ impl Vault {
         self.live()?;
         attachments::get(&self.conn, &self.key, hash, Part::Thumbnail)
     }
+
+    /// The bytes kept of an unfinished fetch of the attachment with this
+    /// content hash, from its start; empty when none was begun.
+    pub fn fetched_attachment(&self, hash: &[u8; 32]) -> Result<Zeroizing<Vec<u8>>, StoreError> {
+        self.live()?;
+        attachments::fetched(&self.conn, &self.key, hash)
+    }
+
+    /// Keeps, sealed and durable when this returns, bytes from `offset` of
+    /// an attachment being fetched; `offset` is where the kept bytes end.
+    pub fn keep_fetched_attachment(
+        &mut self,
+        hash: &[u8; 32],
+        offset: u64,
+        piece: &[u8],
+    ) -> Result<(), StoreError> {
+        self.transact(None, |conn, key| {
+            attachments::keep_fetched(conn, key, hash, offset, piece)
+        })
+    }
+
+    /// Forgets what was kept of a fetch of this attachment (storing the
+    /// attachment does so too).
+    pub fn drop_fetched_attachment(&mut self, hash: &[u8; 32]) -> Result<(), StoreError> {
+        self.transact(None, |conn, key| attachments::drop_fetched(conn, key, hash))
+    }
 }

@@ -99,6 +99,70 @@ fn no_byte_of_an_attachment_or_its_hash_is_on_disk_in_plaintext() {
 }
 
 #[test]
+fn a_fetch_kept_piece_by_piece_is_sealed_resumes_after_a_lock_and_goes_once_stored() {
+    let (test, mut vault) = TestVault::new();
+    let photo = content(5, 120_000);
+    let hash: [u8; 32] = ring::digest::digest(&ring::digest::SHA256, &photo)
+        .as_ref()
+        .try_into()
+        .unwrap();
+    assert!(vault.fetched_attachment(&hash).unwrap().is_empty());
+    vault
+        .keep_fetched_attachment(&hash, 0, &photo[..50_000])
+        .unwrap();
+    vault
+        .keep_fetched_attachment(&hash, 50_000, &photo[50_000..70_000])
+        .unwrap();
+    // A piece of another photo is kept apart.
+    vault
+        .keep_fetched_attachment(&[9; 32], 0, b"other")
+        .unwrap();
+    for entry in std::fs::read_dir(test.dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        for needle in [
+            &photo[1000..1032],
+            &photo[60_000..60_032],
+            hex::encode(hash).as_bytes(),
+        ] {
+            assert!(!contains(&bytes, needle), "plaintext in {}", path.display());
+        }
+    }
+    vault.lock();
+    let mut vault = test.unlock_admin();
+    assert_eq!(
+        &vault.fetched_attachment(&hash).unwrap()[..],
+        &photo[..70_000]
+    );
+    // Storing the photo takes its pieces away, not another photo's.
+    vault.put_attachment(&photo, b"thumb").unwrap();
+    assert!(vault.fetched_attachment(&hash).unwrap().is_empty());
+    assert_eq!(&vault.fetched_attachment(&[9; 32]).unwrap()[..], b"other");
+    vault.drop_fetched_attachment(&[9; 32]).unwrap();
+    assert!(vault.fetched_attachment(&[9; 32]).unwrap().is_empty());
+}
+
+#[test]
+fn a_fetched_piece_out_of_place_is_an_integrity_error() {
+    let (test, mut vault) = TestVault::new();
+    let hash = [4; 32];
+    vault.keep_fetched_attachment(&hash, 0, b"first").unwrap();
+    vault.keep_fetched_attachment(&hash, 5, b"second").unwrap();
+    // A piece renamed to another offset no longer follows the one before,
+    // and would not open under its new name either.
+    test.raw()
+        .execute_batch(
+            "UPDATE app_values SET name = substr(name, 1, length(name) - 12) || '000000000007'
+             WHERE name LIKE 'fetching:%000000000005'",
+        )
+        .unwrap();
+    assert!(matches!(
+        vault.fetched_attachment(&hash),
+        Err(StoreError::Integrity { .. })
+    ));
+}
+
+#[test]
 fn an_attachment_moved_to_another_row_does_not_open() {
     let (test, mut vault) = TestVault::new();
     let a = vault.put_attachment(&content(3, 5_000), b"a").unwrap();

@@ -6,9 +6,12 @@
 //! In the background after the charts, rather than when a photo is shown:
 //! a nurse opens a wound's photos at a patient's home, often with no
 //! network, so a photo fetched only on demand would be missing exactly
-//! where it is needed. A photo whose fetch was cut is fetched again whole
-//! at the next sync (at most 25 MiB); an upload resumes from the bytes the
-//! hub acknowledged, so nothing acknowledged is sent twice.
+//! where it is needed. A fetch keeps each piece as it arrives (sealed by
+//! the replica), so one that was cut resumes at the next sync from the
+//! bytes kept; an upload resumes from the bytes the hub acknowledged, so
+//! nothing acknowledged is sent twice. A photo is kept only when its whole
+//! bytes hash to its name: one that does not is dropped with its pieces
+//! and, when it was resumed, fetched once more from its start.
 
 use std::collections::HashSet;
 
@@ -42,9 +45,28 @@ pub trait PhotoReplica {
     /// The bytes of a photo held here.
     fn photo_bytes(&mut self, hash: &[u8; 32]) -> Result<Option<Zeroizing<Vec<u8>>>, Self::Error>;
 
-    /// Keeps a photo fetched from the hub, durable when this returns; its
-    /// bytes hash to `hash` (checked before).
+    /// Keeps a photo fetched from the hub, durable when this returns, and
+    /// forgets the pieces kept of its fetch; its bytes hash to `hash`
+    /// (checked before).
     fn keep_photo(&mut self, hash: &[u8; 32], bytes: &[u8]) -> Result<(), Self::Error>;
+
+    /// The bytes kept of a fetch of this photo that did not finish, from
+    /// its start; empty when there is none (or what was kept is unusable
+    /// and was dropped).
+    fn fetched_so_far(&mut self, hash: &[u8; 32]) -> Result<Zeroizing<Vec<u8>>, Self::Error>;
+
+    /// Keeps bytes `offset..offset + piece.len()` of a photo being
+    /// fetched, durable when this returns; `offset` is where the bytes
+    /// kept so far end.
+    fn keep_fetched_piece(
+        &mut self,
+        hash: &[u8; 32],
+        offset: u64,
+        piece: &[u8],
+    ) -> Result<(), Self::Error>;
+
+    /// Forgets the bytes kept of a fetch of this photo.
+    fn drop_fetched(&mut self, hash: &[u8; 32]) -> Result<(), Self::Error>;
 }
 
 /// How the photo pass asks.
@@ -181,8 +203,9 @@ fn upload<R: PhotoReplica + RequestStamps>(
     }
 }
 
-/// Fetches a photo of `size` bytes piece by piece and keeps it once its
-/// bytes hash to its name.
+/// Fetches a photo of `size` bytes piece by piece from where an earlier
+/// fetch stopped, keeping each piece, and keeps the photo once its bytes
+/// hash to its name.
 fn fetch<R: PhotoReplica + RequestStamps>(
     transport: &mut dyn Transport,
     replica: &mut R,
@@ -195,11 +218,64 @@ fn fetch<R: PhotoReplica + RequestStamps>(
     if size > MAX_PHOTO_SIZE {
         return Err(unexpected().into());
     }
-    let mut bytes = Zeroizing::new(Vec::with_capacity(size as usize));
+    let hash = &named.photo.hash;
+    let mut bytes = replica.fetched_so_far(hash).map_err(PassError::Replica)?;
+    if bytes.len() as u64 > size {
+        replica.drop_fetched(hash).map_err(PassError::Replica)?;
+        bytes.clear();
+    }
+    let resumed = !bytes.is_empty();
+    fetch_rest(
+        transport, replica, identity, named, size, piece, &mut bytes, summary,
+    )?;
+    if crate::wire::sha256(&bytes) != *hash {
+        // Never kept: what was kept of it goes too. A resumed fetch may
+        // have joined pieces of two different uploads; one from the start
+        // settles it.
+        replica.drop_fetched(hash).map_err(PassError::Replica)?;
+        bytes.clear();
+        if resumed {
+            fetch_rest(
+                transport, replica, identity, named, size, piece, &mut bytes, summary,
+            )?;
+        }
+        if !resumed || crate::wire::sha256(&bytes) != *hash {
+            replica.drop_fetched(hash).map_err(PassError::Replica)?;
+            return Err(SyncError::from(WireError::malformed(
+                "a photo from the hub does not hash to its name",
+            ))
+            .into());
+        }
+    }
+    replica
+        .keep_photo(hash, &bytes)
+        .map_err(PassError::Replica)?;
+    summary.photos_received += 1;
+    Ok(())
+}
+
+/// Asks for the bytes of a photo of `size` bytes after those in `bytes`,
+/// keeping each piece that does not end the photo.
+#[allow(clippy::too_many_arguments)]
+fn fetch_rest<R: PhotoReplica + RequestStamps>(
+    transport: &mut dyn Transport,
+    replica: &mut R,
+    identity: DeviceIdentity<'_>,
+    named: &NamedPhoto,
+    size: u64,
+    piece: u32,
+    bytes: &mut Zeroizing<Vec<u8>>,
+    summary: &mut SyncSummary,
+) -> Result<(), PassError<R::Error>> {
+    let rest = usize::try_from(size)
+        .unwrap_or(0)
+        .saturating_sub(bytes.len());
+    bytes.reserve(rest);
     while (bytes.len() as u64) < size {
+        let offset = bytes.len() as u64;
         let request = PhotoRequest::Get {
             photo: named.photo.clone(),
-            offset: bytes.len() as u64,
+            offset,
             max_len: piece,
         };
         match exchange(transport, identity, replica, &request, summary)? {
@@ -212,20 +288,15 @@ fn fetch<R: PhotoReplica + RequestStamps>(
             {
                 summary.photo_bytes_received += got.len() as u64;
                 bytes.extend_from_slice(&got);
+                if (bytes.len() as u64) < size {
+                    replica
+                        .keep_fetched_piece(&named.photo.hash, offset, &got)
+                        .map_err(PassError::Replica)?;
+                }
             }
             _ => return Err(unexpected().into()),
         }
     }
-    if crate::wire::sha256(&bytes) != named.photo.hash {
-        return Err(SyncError::from(WireError::malformed(
-            "a photo from the hub does not hash to its name",
-        ))
-        .into());
-    }
-    replica
-        .keep_photo(&named.photo.hash, &bytes)
-        .map_err(PassError::Replica)?;
-    summary.photos_received += 1;
     Ok(())
 }
 
