@@ -24,16 +24,20 @@ const CERT: &str = "cert:";
 const CARRIED_CERT: &str = "cert-carried:";
 const LIST: &str = "crl:";
 
-/// The trust store's id of an issuer: `org:<id>`.
-fn issuer_id(issuer: &Principal) -> String {
+/// The trust store's id of an issuer: `org:<id>` or `team:<id>`.
+pub(super) fn issuer_id(issuer: &Principal) -> String {
     match issuer {
         Principal::Org(org) => format!("org:{org}"),
+        Principal::Team(team) => format!("team:{team}"),
     }
 }
 
-fn issuer_of(id: &str) -> Option<Principal> {
-    id.strip_prefix("org:")
-        .map(|org| Principal::Org(org.to_owned()))
+pub(super) fn issuer_of(id: &str) -> Option<Principal> {
+    if let Some(org) = id.strip_prefix("org:") {
+        return Some(Principal::Org(org.to_owned()));
+    }
+    id.strip_prefix("team:")
+        .map(|team| Principal::Team(karte_sync::trust::TeamId(team.to_owned())))
 }
 
 /// The trust store's entry of `device`'s membership cert.
