@@ -296,6 +296,9 @@ problem-document_failed = The PDF could not be made. Nothing was exported; try a
 problem-photo_not_here = This photo was taken on another device and is not here yet: it arrives with a sync once that device has sent it to the hub.
 problem-photo_hash_mismatch = A photo sent to the hub was changed or damaged on the way, and the hub kept nothing of it. Sync again; if it persists, tell the hub administrator.
 problem-photo_not_named = The hub would not send or take a photo for a chart that does not name it. Sync again; if it persists, tell the hub administrator.
+problem-pairing_failed = Joining the team failed: the code was wrong, or another device was in the way. Nothing was kept; check the code on the lead's screen and try again (after three failures the lead must invite again).
+problem-pairing_code_expired = This joining code has run out (ten minutes, or three failed tries). Ask the team's lead to invite again for a new code.
+problem-no_team = This device belongs to no team yet. Create a team, or join one with the code the lead's device shows.
 
 ## Choices
 sex-male = Male
