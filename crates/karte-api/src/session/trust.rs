@@ -287,6 +287,16 @@ impl Session {
             .iter()
             .filter_map(|cert| {
                 let peer = verify_member(cert, &trust.anchors, &trust.lists, now).ok()?;
+                // A team's member is kept under its team: a device may be a
+                // member of its organisation and of teams, a cert of each.
+                if let Principal::Team(team) = peer.principal() {
+                    return (peer.device() != me).then(|| {
+                        (
+                            format!("team-member:{team}:{}", peer.device()),
+                            cert.to_bytes(),
+                        )
+                    });
+                }
                 let held = trust
                     .peer_certs
                     .iter()
