@@ -165,6 +165,11 @@ macro_rules! for_each_operation {
             /// The teams this device belongs to, their members and the team
             /// key's fingerprint.
             session team_show() -> Vec<$crate::TeamShown>;
+            /// 招待: opens an invitation to a team this device leads (by id or
+            /// name; the only one if not given) and serves it in the
+            /// background until a device joins, the code runs out (10
+            /// minutes) or fails 3 times; answers with the code to show.
+            app team_invite(team: Option<String>) -> $crate::TeamInvitation;
         }
     };
 }

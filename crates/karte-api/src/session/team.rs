@@ -15,7 +15,7 @@
 
 use std::time::Instant;
 
-use karte_peer::{PeerKey, PeerListener};
+use karte_peer::{PeerKey, PeerListener, ServedLink};
 use karte_store::{AuditAction, AuditEvent};
 use karte_sync::pairing::{
     self, EXPORTER_LABEL, Invitation, JoinRequest, Joiner, PairingCode, PairingError, TeamWelcome,
@@ -40,6 +40,9 @@ const TEAM_SERIAL: &str = "team-serial:";
 const ACTIVE_TEAM: &str = "team-active";
 /// The longest team name kept.
 const NAME_CHARS: usize = 80;
+
+/// An entry of the trust store: its id and its value.
+type TrustEntry = (String, Vec<u8>);
 
 /// A team as this device holds it.
 #[derive(Debug, Clone)]
@@ -307,53 +310,78 @@ impl Session {
         listener: &PeerListener,
         mut attempt: impl FnMut(&PairingError),
     ) -> Result<DeviceId, ApiError> {
-        let own_key = self.pairing_key()?.public_key();
         loop {
-            let now = self.now().millis();
-            if invitation.failed_attempts() >= pairing::MAX_FAILED_ATTEMPTS {
-                return Err(PairingError::Failed.into());
-            }
-            let code = invitation.usable(now)?.clone();
-            let left = (invitation.expires_at_ms() - now).clamp(1, 1000);
-            let Some(mut link) =
+            self.team_invitation_open(&invitation)?;
+            let left = (invitation.expires_at_ms() - self.now().millis()).clamp(1, 1000);
+            let Some(link) =
                 listener.accept_within(std::time::Duration::from_millis(left as u64))?
             else {
                 continue;
             };
-            link.set_deadline(Some(Instant::now() + pairing_limit()));
-            let exporter = link.exporter(EXPORTER_LABEL)?;
-            let held = self.led_team(Some(team.as_str()))?;
-            let mut issued = None;
-            let outcome = {
-                let mut welcome = |joiner: &Joiner| {
-                    let (welcome, entries) = self.welcome(&held, joiner)?;
-                    issued = Some(entries);
-                    Ok(welcome)
-                };
-                pairing::lead(&mut link, &exporter, &own_key, &code, &mut welcome)
+            match self.team_invite_attempt(team, &mut invitation, link) {
+                Ok(joined) => return Ok(joined),
+                Err(ApiError::Pairing(error)) => attempt(&error),
+                Err(ApiError::Peer(error)) => attempt(&PairingError::Link(error)),
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    /// Whether `invitation` may still be tried: else why not
+    /// (`pairing_failed` after three failures, `pairing_code_expired` once
+    /// its time ran out).
+    pub fn team_invitation_open(&self, invitation: &Invitation) -> Result<(), ApiError> {
+        if invitation.failed_attempts() >= pairing::MAX_FAILED_ATTEMPTS {
+            return Err(PairingError::Failed.into());
+        }
+        invitation.usable(self.now().millis())?;
+        Ok(())
+    }
+
+    /// One attempt to join by `invitation`, by the device that dialled on
+    /// `link`: its id once it joined, else the error (a wrong code counted
+    /// on the invitation; a device that went away before it proved
+    /// anything learnt nothing and is not counted).
+    pub fn team_invite_attempt(
+        &mut self,
+        team: &TeamId,
+        invitation: &mut Invitation,
+        mut link: ServedLink,
+    ) -> Result<DeviceId, ApiError> {
+        let code = invitation.usable(self.now().millis())?.clone();
+        let own_key = self.pairing_key()?.public_key();
+        link.set_deadline(Some(Instant::now() + pairing_limit()));
+        let exporter = link.exporter(EXPORTER_LABEL)?;
+        let held = self.led_team(Some(team.as_str()))?;
+        let mut issued = None;
+        let outcome = {
+            let mut welcome = |joiner: &Joiner| {
+                let (welcome, entries) = self.welcome(&held, joiner)?;
+                issued = Some(entries);
+                Ok(welcome)
             };
-            match outcome {
-                Ok(joiner) => {
-                    let entries = issued.expect("a joiner is welcomed with its cert");
-                    let event = AuditEvent {
-                        at: self.now(),
-                        action: AuditAction::Enrol,
-                        patient: None,
-                        detail: format!(
-                            "device {} joined team {} by its code",
-                            joiner.request.device, held.id
-                        ),
-                    };
-                    self.vault.put_trust_audited(&entries, event)?;
-                    return Ok(joiner.request.device);
-                }
-                Err(error @ PairingError::Failed) => {
+            pairing::lead(&mut link, &exporter, &own_key, &code, &mut welcome)
+        };
+        match outcome {
+            Ok(joiner) => {
+                let entries = issued.expect("a joiner is welcomed with its cert");
+                let event = AuditEvent {
+                    at: self.now(),
+                    action: AuditAction::Enrol,
+                    patient: None,
+                    detail: format!(
+                        "device {} joined team {} by its code",
+                        joiner.request.device, held.id
+                    ),
+                };
+                self.vault.put_trust_audited(&entries, event)?;
+                Ok(joiner.request.device)
+            }
+            Err(error) => {
+                if error == PairingError::Failed {
                     invitation.note_failure();
-                    attempt(&error);
                 }
-                // A device that went away before it proved anything has
-                // learnt nothing: not counted.
-                Err(error) => attempt(&error),
+                Err(error.into())
             }
         }
     }
@@ -364,7 +392,7 @@ impl Session {
         &self,
         team: &HeldTeam,
         joiner: &Joiner,
-    ) -> Result<(TeamWelcome, Vec<(String, Vec<u8>)>), PairingError> {
+    ) -> Result<(TeamWelcome, Vec<TrustEntry>), PairingError> {
         let entries = self
             .vault
             .trust_entries()

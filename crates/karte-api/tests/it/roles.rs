@@ -107,6 +107,7 @@ const OPERATIONS: &[Row] = &[
         Permitted::FailsWith("unknown_entry"),
     ),
     row("team_create", ALL_BUT_ADMIN, Permitted::Succeeds),
+    row("team_invite", ALL_BUT_ADMIN, Permitted::Succeeds),
     // Nobody listens there.
     row(
         "team_join",
@@ -255,6 +256,7 @@ fn arguments(operation: &str, role: Role, fixture: &Fixture) -> Value {
         }
         "approve_document" => json!({"patient": patient, "entry": fixture.entry}),
         "team_create" => json!({"name": "DMAT 岩手1"}),
+        "team_invite" => json!({"team": null}),
         "team_join" => json!({"address": "127.0.0.1:1", "code": "4827-1935"}),
         _ => json!({}),
     }
