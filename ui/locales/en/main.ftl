@@ -632,6 +632,20 @@ nearby-reason-forbidden_change = it changes something no device may change.
 nearby-reason-misattributed_change = a change is signed by another device than the one that wrote it.
 nearby-reason-corrupt_chart = the chart's data is damaged.
 nearby-reason-other = it did not pass the checks ({ $code }).
+team-title = Field teams (no hub needed)
+team-intro = Devices that never met a hub form a team: one creates it and invites, the others join with the code its screen shows. Team members sync with each other here, and only the team's charts.
+team-none = This device belongs to no team.
+team-line = { $name } (key fingerprint { $fingerprint }), { $members } members
+team-line-lead = { $name } (key fingerprint { $fingerprint }), { $members } members; this device is its lead
+team-invite = Invite
+team-invitation = Joining code: { $code }. On the joining device, enter the code and { $addresses }. Valid until { $until } or three wrong tries.
+team-name = Name of a new team
+team-create = Create a team
+team-join-address = Address of the lead's device
+team-join-code = Joining code
+team-join = Join
+team-joining = Joining…
+team-admin-only = Only an administrator may create, invite to or join a team.
 
 ## Documents
 chart-documents = Documents

@@ -632,6 +632,20 @@ nearby-reason-forbidden_change = どの端末も変えてはいけない部分�
 nearby-reason-misattributed_change = 書いた端末とは別の端末の署名がついた変更があります。
 nearby-reason-corrupt_chart = カルテのデータが壊れています。
 nearby-reason-other = 確認を通りませんでした（{ $code }）。
+team-title = チーム（ハブなしで使えます）
+team-intro = ハブにつながったことのない端末どうしでチームを作れます。1台がチームを作って招待し、ほかの端末はその画面に表示されたコードで参加します。チームのメンバーどうしは、チームのカルテだけをここで同期します。
+team-none = この端末はどのチームにも入っていません。
+team-line = { $name }（鍵の指紋 { $fingerprint }）、メンバー { $members } 台
+team-line-lead = { $name }（鍵の指紋 { $fingerprint }）、メンバー { $members } 台、この端末がリーダー
+team-invite = 招待
+team-invitation = 参加コード: { $code }。参加する端末で、このコードと { $addresses } を入力してください。{ $until } まで、または3回間違えるまで有効です。
+team-name = 新しいチームの名前
+team-create = チームを作る
+team-join-address = リーダーの端末のアドレス
+team-join-code = 参加コード
+team-join = 参加
+team-joining = 参加しています…
+team-admin-only = チームを作る・招待する・参加するのは管理者だけです。
 
 ## Documents (書類)
 chart-documents = 書類
