@@ -189,11 +189,11 @@ impl Session {
         Ok(karte_sync::peer::group_tag(&self.peer_group_key()?, day))
     }
 
-    /// The organisation's key the group tags are made with.
+    /// The key the group tags are made with: the organisation's, or for a
+    /// device that never enrolled, the key of the team it works for.
     fn peer_group_key(&self) -> Result<[u8; 32], ApiError> {
-        let enrolment = self.vault.enrolment()?.ok_or(ApiError::NotEnrolled)?;
+        let issuer = self.default_principal()?.ok_or(ApiError::NotEnrolled)?;
         let trust = self.device_trust()?;
-        let issuer = karte_sync::trust::Principal::Org(enrolment.org_id);
         let key = trust.anchors.get(&issuer).ok_or(PeerError::NoMembership)?;
         Ok(*key)
     }
