@@ -158,6 +158,19 @@ pub enum TeamCommand {
     /// Join the team whose lead's device listens at ADDRESS, with the code
     /// its screen shows (参加).
     Join { address: String, code: String },
+    /// Revoke a member of a team this device leads (取り消し); peers refuse
+    /// it once the team's new list reaches them.
+    Revoke {
+        /// The member's device id, as `karte team show` lists it.
+        device: String,
+        /// The device is lost: its changes are refused whatever their time.
+        #[arg(long)]
+        lost: bool,
+        /// The team, by id or name; the only team this device leads if
+        /// left out.
+        #[arg(long)]
+        team: Option<String>,
+    },
     /// This device's teams, their members and the team key's fingerprint.
     Show {
         /// Print as JSON.

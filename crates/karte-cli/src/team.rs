@@ -1,4 +1,4 @@
-//! `karte team create|invite|join|show`: field teams that never met a hub.
+//! `karte team create|invite|join|revoke|show`: field teams that never met a hub.
 //! The lead's device shows a code and serves it; the joiner types it.
 //! Progress and the code go to standard error (the first line names the
 //! address listened on, the second the code), results to standard output,
@@ -25,6 +25,14 @@ pub fn run(cli: &Cli, command: &TeamCommand) -> Result<()> {
             let team = session.team_join(address, code)?;
             println!("チーム「{}」に参加しました / joined the team", team.name);
             println!("{}", words(&team));
+        }
+        TeamCommand::Revoke { device, lost, team } => {
+            let mut session = open(cli)?;
+            let shown = session.team_revoke(team, device, lost)?;
+            println!(
+                "端末 {device} をチームから外しました / device {device} revoked from the team"
+            );
+            println!("{}", words(&shown));
         }
         TeamCommand::Show { json } => {
             let session = open(cli)?;
@@ -82,13 +90,18 @@ fn words(team: &TeamShown) -> String {
     )];
     for member in &team.members {
         lines.push(format!(
-            "  端末 / device {}{}",
+            "  端末 / device {}{}{}",
             member.device,
             if member.lead {
                 " (リーダー / lead)"
             } else {
                 ""
-            }
+            },
+            if member.revoked {
+                " (取り消し済み / revoked)"
+            } else {
+                ""
+            },
         ));
     }
     lines.join("\n")

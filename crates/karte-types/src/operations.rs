@@ -170,6 +170,10 @@ macro_rules! for_each_operation {
             /// background until a device joins, the code runs out (10
             /// minutes) or fails 3 times; answers with the code to show.
             app team_invite(team: Option<String>) -> $crate::TeamInvitation;
+            /// Revokes a member's membership of a team this device leads
+            /// (`lost`: its changes are refused whatever their time); the
+            /// team's list travels to peers at their next exchange.
+            session team_revoke(team: Option<String>, device: String, lost: bool) -> $crate::TeamShown;
         }
     };
 }

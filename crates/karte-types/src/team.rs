@@ -30,6 +30,9 @@ pub struct TeamMember {
     pub device: String,
     pub lead: bool,
     pub valid_until: Timestamp,
+    /// Whether the team's newest list this device holds revokes it.
+    #[serde(default)]
+    pub revoked: bool,
 }
 
 /// An open invitation to a team: the code to read out, where the lead's

@@ -228,11 +228,13 @@ mod tests {
                     device: "D1".into(),
                     lead: true,
                     valid_until: Timestamp(1_800_000_000_000),
+                    revoked: false,
                 },
                 TeamMember {
                     device: "D2".into(),
                     lead: false,
                     valid_until: Timestamp(1_800_000_000_000),
+                    revoked: false,
                 },
             ],
         }

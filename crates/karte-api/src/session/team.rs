@@ -244,8 +244,9 @@ impl Session {
     pub fn team_show(&self) -> Result<Vec<TeamShown>, ApiError> {
         let active = self.active_team()?;
         let mut shown = Vec::new();
+        let lists = self.device_trust()?.lists;
         for team in self.held_teams()? {
-            shown.push(shown_team(&team, active.as_ref())?);
+            shown.push(shown_team(&team, active.as_ref(), &lists)?);
         }
         Ok(shown)
     }
@@ -438,6 +439,70 @@ impl Session {
         Ok((welcome, entries))
     }
 
+    /// Revokes `device`'s membership of the team this device leads
+    /// (`team`, or the only one): the team's list gets a higher sequence
+    /// and names it (`lost`: its changes are refused whatever their time),
+    /// signed by the team key. Peers refuse it once they hear of the list
+    /// from this device or any member that did.
+    pub fn team_revoke(
+        &mut self,
+        team: &Option<String>,
+        device: &str,
+        lost: &bool,
+    ) -> Result<TeamShown, ApiError> {
+        self.require(Permission::EnrolDevice)?;
+        let lost = *lost;
+        let held = self.led_team(team.as_deref())?;
+        let device = DeviceId::from(device.trim());
+        let is_member = held
+            .members
+            .iter()
+            .filter_map(|cert| cert.open().ok())
+            .any(|cert| cert.device == device);
+        if !is_member || &device == self.vault.device_id() {
+            return Err(ApiError::Invalid(karte_types::ValidationErrors(vec![
+                karte_types::ValidationError::new(
+                    "device",
+                    "not_a_member",
+                    "name another member of the team by its device id (see `karte team show`)",
+                ),
+            ])));
+        }
+        let entries = self.vault.trust_entries()?;
+        let value = |id: String| entries.iter().find(|(held, _)| *held == id).map(|(_, v)| v);
+        let list_id = format!("crl:{}", issuer_id(&held.principal()));
+        let list = value(list_id.clone())
+            .map(|bytes| SignedRevocationList::from_bytes(bytes))
+            .transpose()?
+            .ok_or_else(|| integrity("a team's revocation list"))?
+            .open()?;
+        let pkcs8 =
+            value(format!("{TEAM_KEY}{}", held.id)).ok_or_else(|| integrity("a team key"))?;
+        let key = IssuerKey::team_from_pkcs8(pkcs8)?;
+        let now = self.now();
+        let mut revoked = list.revoked;
+        revoked.retain(|entry| entry.device != device);
+        revoked.push(karte_sync::trust::Revoked {
+            device: device.clone(),
+            since_ms: now.millis(),
+            lost,
+        });
+        let signed = key.sign_list(list.sequence + 1, now.millis(), revoked);
+        let event = AuditEvent {
+            at: now,
+            action: AuditAction::Enrol,
+            patient: None,
+            detail: format!(
+                "device {device} revoked from team {}{}",
+                held.id,
+                if lost { " (lost)" } else { "" }
+            ),
+        };
+        self.vault
+            .put_trust_audited(&[(list_id, signed.to_bytes())], event)?;
+        self.team_show_one(&held.id)
+    }
+
     /// Joins the team whose lead's device listens at `address`, with the
     /// code its screen shows. Nothing is kept unless the code was right
     /// and the team's cert for this device holds.
@@ -532,13 +597,18 @@ fn team_name(typed: &str) -> Result<String, ApiError> {
     Ok(name.to_owned())
 }
 
-fn shown_team(team: &HeldTeam, active: Option<&TeamId>) -> Result<TeamShown, ApiError> {
+fn shown_team(
+    team: &HeldTeam,
+    active: Option<&TeamId>,
+    lists: &RevocationLists,
+) -> Result<TeamShown, ApiError> {
     let own = team.own_cert.open()?;
     let mut members: Vec<TeamMember> = team
         .members
         .iter()
         .filter_map(|cert| cert.open().ok())
         .map(|cert| TeamMember {
+            revoked: lists.revocation(&cert.issuer, &cert.device).is_some(),
             device: cert.device.to_string(),
             lead: cert.role == DeviceRole::TeamLead,
             valid_until: Timestamp(cert.not_after_ms),

@@ -115,6 +115,12 @@ const OPERATIONS: &[Row] = &[
         Permitted::FailsWith("peer_unreachable"),
     ),
     row("team_show", NOBODY, Permitted::Succeeds),
+    // The device named is no member of the team.
+    row(
+        "team_revoke",
+        ALL_BUT_ADMIN,
+        Permitted::FailsWith("invalid_input"),
+    ),
     row("echo", NOBODY, Permitted::Succeeds),
     row("lock", NOBODY, Permitted::Succeeds),
 ];
@@ -257,6 +263,7 @@ fn arguments(operation: &str, role: Role, fixture: &Fixture) -> Value {
         "approve_document" => json!({"patient": patient, "entry": fixture.entry}),
         "team_create" => json!({"name": "DMAT 岩手1"}),
         "team_invite" => json!({"team": null}),
+        "team_revoke" => json!({"team": null, "device": "01NOTAMEMBER", "lost": false}),
         "team_join" => json!({"address": "127.0.0.1:1", "code": "4827-1935"}),
         _ => json!({}),
     }

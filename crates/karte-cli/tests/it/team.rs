@@ -181,3 +181,47 @@ fn an_enrolled_device_in_a_team_keeps_its_organisations_charts_from_the_team() {
     assert_eq!(patients(&a), both);
     assert_eq!(a.chart_json(&team_chart), b.chart_json(&team_chart));
 }
+
+#[test]
+fn a_revoked_member_is_refused_by_a_member_that_heard_of_it_from_the_lead() {
+    let (a, b, c) = (TestVault::new(), TestVault::new(), TestVault::new());
+    a.ok(&["team", "create", "DMAT 岩手1"]);
+    join(&a, &b);
+    join(&a, &c);
+    // C is the member A knows and B (who joined before it) does not.
+    let members = |vault: &TestVault| -> Vec<String> {
+        teams(vault)[0]["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["device"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let known_to_b = members(&b);
+    let c_id = members(&a)
+        .into_iter()
+        .find(|device| !known_to_b.contains(device))
+        .expect("C's id");
+    assert!(members(&c).contains(&c_id));
+    let said = a.ok(&["team", "revoke", &c_id, "--lost"]);
+    assert!(said.contains("revoked"), "{said}");
+
+    // B hears of the list from A in an exchange, then refuses C.
+    let serving = Serving::start(&a);
+    b.ok(&["peer", "sync", &serving.address]);
+    assert!(serving.finish().0);
+    let on_c = c.add_yamada();
+    let serving = Serving::start(&b);
+    let error = c.fails(&["peer", "sync", &serving.address]);
+    assert!(error.contains("peer_revoked"), "{error}");
+    let (served, _) = serving.finish();
+    assert!(!served);
+    assert!(!patients(&b).contains(&on_c));
+    assert!(
+        teams(&a)[0]["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["device"] == c_id.as_str() && m["revoked"] == true)
+    );
+}
