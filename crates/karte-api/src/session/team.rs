@@ -151,6 +151,10 @@ impl Session {
     ) -> Result<Option<(PatientId, Vec<u8>)>, ApiError> {
         let mut principals = if held {
             self.chart_principals(chart)?
+        } else if self.default_principal()?.as_ref() == Some(principal) {
+            // A new chart of the default principal needs no record: an
+            // organisation's exchange writes nothing it did not before.
+            return Ok(None);
         } else {
             Vec::new()
         };
@@ -170,10 +174,9 @@ impl Session {
             return Ok(());
         }
         if let Some(team) = self.active_team()? {
-            let principal = Principal::Team(team);
-            if let Some(scope) = self.chart_scope_with(chart, &principal, false)? {
-                self.vault.set_chart_scopes(&[scope], None)?;
-            }
+            let scope = issuer_id(&Principal::Team(team)).into_bytes();
+            self.vault
+                .set_chart_scopes(&[(chart.clone(), scope)], None)?;
         }
         Ok(())
     }
