@@ -209,6 +209,32 @@ fn a_code_reads_as_typed_and_nothing_else() {
 }
 
 proptest! {
+    #[test]
+    fn a_code_reads_the_same_however_it_is_spaced_and_nothing_else_reads(
+        digits in 0u32..100_000_000,
+        gaps in proptest::collection::vec(prop::sample::select(vec!["", "-", " ", "　", "－"]), 9),
+        full_width: bool,
+        junk in "[a-zA-Z.,_/]",
+        at in 0usize..9,
+    ) {
+        let plain = format!("{digits:08}");
+        let mut typed = String::new();
+        for (i, c) in plain.chars().enumerate() {
+            typed.push_str(gaps[i]);
+            typed.push(if full_width { char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap() } else { c });
+        }
+        typed.push_str(gaps[8]);
+        let code = PairingCode::parse(&typed).unwrap();
+        prop_assert_eq!(code.display(), format!("{}-{}", &plain[..4], &plain[4..]));
+        prop_assert_eq!(PairingCode::parse(&code.display()).unwrap(), code);
+        let mut bad = plain.clone();
+        bad.insert_str(at.min(bad.len()), &junk);
+        prop_assert_eq!(PairingCode::parse(&bad).unwrap_err(), PairingError::BadCode);
+        prop_assert_eq!(PairingCode::parse(&plain[1..]).unwrap_err(), PairingError::BadCode);
+    }
+}
+
+proptest! {
     #![proptest_config(ProptestConfig::with_cases(12))]
 
     #[test]
