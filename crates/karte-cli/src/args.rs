@@ -203,6 +203,10 @@ pub enum PeerCommand {
     /// Sync with the device listening at ADDRESS (host:port).
     Sync {
         address: String,
+        /// As a member of this team (id or name), with its charts only;
+        /// a device that enrolled syncs as its organisation's otherwise.
+        #[arg(long)]
+        team: Option<String>,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,

@@ -51,12 +51,39 @@ impl Session {
     pub fn peer_sync(
         &mut self,
         address: &str,
+        progress: impl FnMut(&str),
+    ) -> Result<PeerSummary, ApiError> {
+        self.peer_sync_for(address, None, progress)
+    }
+
+    /// Like [`Session::peer_sync`], as a member of `team` (its id or name)
+    /// rather than the device's default issuer (its organisation if it
+    /// enrolled): the session carries that team's charts only.
+    pub fn peer_sync_for(
+        &mut self,
+        address: &str,
+        team: Option<&str>,
         mut progress: impl FnMut(&str),
     ) -> Result<PeerSummary, ApiError> {
         let key = self.peer_key()?;
+        let scope = match team {
+            Some(typed) => Some(
+                self.held_teams()?
+                    .into_iter()
+                    .find(|held| held.id.as_str() == typed || held.name == typed)
+                    .map(|held| held.principal())
+                    .ok_or_else(|| ApiError::NoTeam {
+                        team: Some(typed.to_owned()),
+                    })?,
+            ),
+            None => None,
+        };
         let mut link = karte_peer::dial(address, &key)?;
         link.set_deadline(Some(Instant::now() + PEER_SESSION_LIMIT));
         let mut store = self.peer_store()?;
+        if scope.is_some() {
+            store.scope = scope;
+        }
         let summary = karte_sync::peer::dial(&mut link, &mut store, &mut progress)?;
         self.record_peer_session(&summary, "dialled")?;
         Ok(summary)

@@ -180,6 +180,29 @@ fn an_enrolled_device_in_a_team_keeps_its_organisations_charts_from_the_team() {
     both.sort();
     assert_eq!(patients(&a), both);
     assert_eq!(a.chart_json(&team_chart), b.chart_json(&team_chart));
+
+    // A dials B as the team's member (`--team`): B's new visit comes, the
+    // organisation's chart still does not go. As the organisation's (no
+    // flag), A is refused: B belongs to no organisation.
+    b.ok(&["visit", "record", &team_chart, "--pulse", "91"]);
+    let serving = Serving::start(&b);
+    let said = a.ok(&["peer", "sync", &serving.address, "--team", "DMAT 岩手1"]);
+    assert!(serving.finish().0, "{said}");
+    assert_eq!(patients(&b), vec![team_chart.clone()]);
+    assert_eq!(a.chart_json(&team_chart), b.chart_json(&team_chart));
+    assert_eq!(
+        a.chart_json(&team_chart)["visits"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let serving = Serving::start(&b);
+    let error = a.fails(&["peer", "sync", &serving.address]);
+    assert!(error.contains("peer_not_member"), "{error}");
+    assert!(!serving.finish().0);
+    let error = a.fails(&["peer", "sync", "127.0.0.1:1", "--team", "no such team"]);
+    assert!(error.contains("error[no_team]"), "{error}");
 }
 
 #[test]
