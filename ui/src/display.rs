@@ -138,6 +138,9 @@ pub const PROBLEM_CODES: &[ErrorCode] = &[
     ErrorCode::DocumentFailed,
     ErrorCode::PhotoHashMismatch,
     ErrorCode::PhotoNotNamed,
+    ErrorCode::PairingFailed,
+    ErrorCode::PairingCodeExpired,
+    ErrorCode::NoTeam,
 ];
 
 #[cfg(test)]

@@ -101,6 +101,13 @@ pub enum ApiError {
     },
     #[error(transparent)]
     Document(#[from] karte_docs::DocsError),
+    #[error(transparent)]
+    Pairing(#[from] karte_sync::pairing::PairingError),
+    #[error(
+        "this device belongs to no team{}: create one (`karte team create NAME`) or join one with the lead's code (`karte team join ADDRESS CODE`)",
+        match team { Some(team) => format!(" {team}"), None => String::new() }
+    )]
+    NoTeam { team: Option<String> },
 }
 
 impl Lookup {
@@ -181,6 +188,8 @@ impl ApiError {
                 | karte_docs::DocsError::FontInvalid { .. },
             ) => ErrorCode::DocumentFontMissing,
             ApiError::Document(_) => ErrorCode::DocumentFailed,
+            ApiError::Pairing(e) => e.code(),
+            ApiError::NoTeam { .. } => ErrorCode::NoTeam,
         }
     }
 }

@@ -18,6 +18,7 @@ mod ids;
 mod nearby;
 mod permission;
 mod session;
+mod team_invite;
 
 pub use app::{App, default_vault_path};
 pub use environment::{
@@ -36,3 +37,4 @@ pub use karte_types::{AuditAction, AuditEntry, AuditEvent};
 pub use nearby::NEARBY_PORT;
 pub use permission::Permission;
 pub use session::{AdvertisedDay, DemoProgress, PEER_SESSION_LIMIT, Session, SyncStatus};
+pub use team_invite::TEAM_INVITE_PORT;

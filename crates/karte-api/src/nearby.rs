@@ -271,7 +271,7 @@ fn invalid_peer() -> karte_types::ValidationErrors {
 /// the app's state: this device's trust, and the session's clock as read
 /// with it, moved on by the time passed since.
 struct Screen {
-    trust: PeerTrust,
+    trusts: Vec<PeerTrust>,
     now: Timestamp,
     read_at: Instant,
 }
@@ -279,7 +279,7 @@ struct Screen {
 impl Screen {
     fn read(session: &crate::Session) -> Result<Screen, ApiError> {
         Ok(Screen {
-            trust: session.peer_trust()?,
+            trusts: session.peer_trusts()?,
             now: session.now(),
             read_at: Instant::now(),
         })
@@ -341,7 +341,7 @@ impl ListeningThread {
                     // Still without the app's state: the dialler's hello,
                     // within the link's hello deadline, and its membership.
                     let now_ms = screen.now_ms();
-                    match karte_sync::peer::screen_hello(&mut link, &screen.trust, now_ms) {
+                    match karte_sync::peer::screen_hello_among(&mut link, &screen.trusts, now_ms) {
                         Ok(screened) => {
                             if !self.serve(link, screened, &mut screen) {
                                 return;

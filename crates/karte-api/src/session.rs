@@ -14,6 +14,7 @@ mod photos;
 mod recovery;
 mod report;
 mod sync;
+mod team;
 mod trust;
 
 use std::collections::HashMap;
@@ -402,6 +403,10 @@ impl Session {
             patient: Some(id.clone()),
             detail: String::new(),
         };
+        // The chart's team, if any, is recorded first: a crash between
+        // leaves a scope of a chart that does not exist, never a team's
+        // chart without its scope.
+        self.note_new_chart(&id)?;
         self.vault
             .append_document(&id, &snapshot, &summary, &consultations, event)?;
         let persisted_heads = chart.heads();

@@ -49,6 +49,9 @@ fn status_for(code: ErrorCode) -> StatusCode {
         InvalidInput | UnknownField | UserNeeded | PlainHttp | BadHubUrl | EnrolmentUnknown
         | EnrolmentUsed | EnrolmentExpired | NotAnImage => StatusCode::UNPROCESSABLE_ENTITY,
         PhotoTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        PairingFailed => StatusCode::FORBIDDEN,
+        PairingCodeExpired => StatusCode::GONE,
+        NoTeam => StatusCode::NOT_FOUND,
         WrongPassphrase | UnknownUser | Unauthorized | NoToken | WrongUnlockCode => {
             StatusCode::UNAUTHORIZED
         }

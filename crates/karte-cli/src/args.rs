@@ -134,6 +134,49 @@ pub enum Command {
     /// to each of them.
     #[command(subcommand)]
     Bundle(BundleCommand),
+    /// Field teams that never met a hub (チーム): create one, invite a
+    /// device by a code, join one, show this device's teams.
+    #[command(subcommand, alias = "チーム")]
+    Team(TeamCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Make a team with this device as its lead (チームを作る).
+    Create { name: String },
+    /// Show a joining code and serve it until a device joins, it runs out
+    /// (10 minutes) or fails three times (招待).
+    Invite {
+        /// The team, by id or name; the only team this device leads if
+        /// left out.
+        #[arg(long)]
+        team: Option<String>,
+        /// Where to listen, host:port (port 0 picks a free one).
+        #[arg(long, default_value = "0.0.0.0:47081")]
+        listen: String,
+    },
+    /// Join the team whose lead's device listens at ADDRESS, with the code
+    /// its screen shows (参加).
+    Join { address: String, code: String },
+    /// Revoke a member of a team this device leads (取り消し); peers refuse
+    /// it once the team's new list reaches them.
+    Revoke {
+        /// The member's device id, as `karte team show` lists it.
+        device: String,
+        /// The device is lost: its changes are refused whatever their time.
+        #[arg(long)]
+        lost: bool,
+        /// The team, by id or name; the only team this device leads if
+        /// left out.
+        #[arg(long)]
+        team: Option<String>,
+    },
+    /// This device's teams, their members and the team key's fingerprint.
+    Show {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,6 +203,10 @@ pub enum PeerCommand {
     /// Sync with the device listening at ADDRESS (host:port).
     Sync {
         address: String,
+        /// As a member of this team (id or name), with its charts only;
+        /// a device that enrolled syncs as its organisation's otherwise.
+        #[arg(long)]
+        team: Option<String>,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,

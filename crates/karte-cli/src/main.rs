@@ -13,6 +13,7 @@ mod photo;
 mod print;
 mod secrets;
 mod sync;
+mod team;
 mod ui;
 
 use std::path::PathBuf;
@@ -272,6 +273,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Unshare(args) => sync::unshare(&cli, args)?,
         Command::Recover(args) => sync::recover(&cli, args)?,
         Command::Peer(command) => peer::run(&cli, command)?,
+        Command::Team(command) => team::run(&cli, command)?,
         Command::Ui(command) => ui::run(&cli, command)?,
         Command::Order(args::OrderCommand::Add(add)) => paperwork::order_add(&cli, add)?,
         Command::Scale(args::ScaleCommand::Record(record)) => {

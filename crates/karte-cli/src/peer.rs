@@ -19,7 +19,11 @@ pub fn run(cli: &Cli, command: &PeerCommand) -> Result<()> {
             once,
             no_advertise,
         } => serve(cli, listen, *once, *no_advertise),
-        PeerCommand::Sync { address, json } => sync(cli, address, *json),
+        PeerCommand::Sync {
+            address,
+            team,
+            json,
+        } => sync(cli, address, team.as_deref(), *json),
         PeerCommand::List { wait } => list(cli, *wait),
     }
 }
@@ -80,10 +84,11 @@ fn list(cli: &Cli, wait: u64) -> Result<()> {
     Ok(())
 }
 
-fn sync(cli: &Cli, address: &str, json: bool) -> Result<()> {
+fn sync(cli: &Cli, address: &str, team: Option<&str>, json: bool) -> Result<()> {
     let mut session = open(cli)?;
     eprintln!("{address} に接続しています / connecting to {address}");
-    let summary = session.peer_sync(address, |step| eprintln!("  {}", step_words(step)))?;
+    let summary =
+        session.peer_sync_for(address, team, |step| eprintln!("  {}", step_words(step)))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&json_summary(&summary))?);
     } else {

@@ -86,6 +86,26 @@ impl<C> TlsLink<C> {
     }
 }
 
+impl<C, S> TlsLink<C>
+where
+    C: std::ops::DerefMut<Target = ConnectionCommon<S>>,
+    S: SideData,
+{
+    /// 32 bytes of the TLS exporter (RFC 8446 §7.5) under `label`: the same
+    /// on both ends of this session, different in any other, so a proof
+    /// bound to it cannot be relayed into another session.
+    pub fn exporter(&self, label: &[u8]) -> Result<[u8; 32], PeerError> {
+        let mut out = [0u8; 32];
+        self.stream
+            .conn
+            .export_keying_material(&mut out, label, None)
+            .map_err(|error| PeerError::Unreachable {
+                detail: format!("TLS: {error}"),
+            })?;
+        Ok(out)
+    }
+}
+
 fn broke(error: std::io::Error) -> PeerError {
     PeerError::Unreachable {
         detail: error.to_string(),

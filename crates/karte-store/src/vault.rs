@@ -28,6 +28,7 @@ mod attachments;
 mod bundles;
 mod peers;
 mod sync;
+mod teams;
 mod values;
 
 pub use bundles::BundleImportWrite;

@@ -23,6 +23,7 @@ pub mod cover;
 pub mod enrolment;
 pub mod enrolment_code;
 mod error;
+pub mod pairing;
 pub mod peer;
 pub mod photo;
 pub mod recovery;

@@ -42,8 +42,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::verify::verify_updates;
 use crate::trust::{
-    Anchors, RevocationLists, SignedCert, SignedRevocationList, TrustError, VerifiedMember,
-    verify_member,
+    Anchors, MembershipCert, Principal, RevocationLists, SignedCert, SignedRevocationList,
+    TrustError, VerifiedMember, verify_member,
 };
 use crate::wire::{DocHeads, DocUpdate, Payload, SignerKey, from_postcard, to_postcard};
 use crate::{SyncError, WireError};
@@ -139,7 +139,18 @@ pub trait PeerStore {
     type Error: From<PeerError>;
 
     /// This device's trust; [`PeerError::NoMembership`] without a cert.
+    /// The cert it names is the one a dialling device presents, and the
+    /// principal whose charts the session carries.
     fn trust(&mut self) -> Result<PeerTrust, Self::Error>;
+    /// This device's trust as a member of `issuer` (an organisation or a
+    /// team it belongs to), for a session a device of that issuer dialled;
+    /// from then on the store carries that issuer's charts only. `None`
+    /// when this device holds no cert of `issuer` (the session is then
+    /// judged against [`PeerStore::trust`] and refused).
+    fn trust_for(&mut self, issuer: &Principal) -> Result<Option<PeerTrust>, Self::Error> {
+        let _ = issuer;
+        Ok(None)
+    }
     /// Milliseconds since 1970 (UTC).
     fn now_ms(&mut self) -> i64;
     /// Keeps revocation lists newer than the ones held (already verified).
@@ -350,12 +361,27 @@ pub fn screen_hello(
     trust: &PeerTrust,
     now_ms: i64,
 ) -> Result<ScreenedHello, PeerError> {
+    screen_hello_among(link, std::slice::from_ref(trust), now_ms)
+}
+
+/// Like [`screen_hello`] for a device that belongs to several issuers (its
+/// organisation and teams, one [`PeerTrust`] each, the first the default):
+/// the hello is checked against the trust of the issuer its cert names.
+pub fn screen_hello_among(
+    link: &mut dyn PeerLink,
+    trusts: &[PeerTrust],
+    now_ms: i64,
+) -> Result<ScreenedHello, PeerError> {
     let mut session = Session::default();
     let message = session.receive(link)?;
     let PeerMessage::Hello(hello) = message else {
         let error = unexpected("a hello", &message);
         session.refuse(link, &error);
         return Err(error);
+    };
+    let Some(trust) = trust_of_hello(&hello, trusts) else {
+        session.refuse(link, &PeerError::NoMembership);
+        return Err(PeerError::NoMembership);
     };
     if let Err(error) = admit(&hello, &mut trust.clone(), link.peer_key(), now_ms) {
         session.refuse(link, &error);
@@ -365,6 +391,26 @@ pub fn screen_hello(
         hello,
         bytes_received: session.summary.bytes_received,
     })
+}
+
+/// The issuer a hello's cert names, read without checking it (the check is
+/// [`admit`]'s, against that issuer's trust).
+fn claimed_issuer(hello: &PeerHello) -> Option<Principal> {
+    from_postcard::<MembershipCert>(&hello.cert.cert)
+        .ok()
+        .map(|cert| cert.issuer)
+}
+
+/// The trust among `trusts` whose own cert is of the issuer the hello
+/// claims, else the first.
+fn trust_of_hello<'t>(hello: &PeerHello, trusts: &'t [PeerTrust]) -> Option<&'t PeerTrust> {
+    let claimed = claimed_issuer(hello);
+    trusts
+        .iter()
+        .find(|trust| {
+            trust.own_cert.open().ok().map(|cert| cert.issuer) == claimed && claimed.is_some()
+        })
+        .or_else(|| trusts.first())
 }
 
 /// Serves the session of the dialler whose hello [`screen_hello`] passed,
@@ -402,6 +448,15 @@ fn serve_after_hello<S: PeerStore>(
         session.refuse(link, &error);
         return Err(error.into());
     };
+    // A dialler of another issuer this device also belongs to (a team, or
+    // its organisation) is answered as that issuer's member, with that
+    // issuer's charts only.
+    if let Some(issuer) = claimed_issuer(&their_hello)
+        && trust.own_cert.open().ok().map(|cert| cert.issuer) != Some(issuer.clone())
+        && let Some(other) = store.trust_for(&issuer)?
+    {
+        trust = other;
+    }
     let peer = match admit(&their_hello, &mut trust, link.peer_key(), now) {
         Ok(peer) => peer,
         Err(error) => {
@@ -459,7 +514,8 @@ fn hello_own(trust: &PeerTrust, now_ms: i64) -> PeerHello {
 }
 
 /// Whether the device that said `hello` over a link authenticated by
-/// `link_key` is a member of this device's own organisation: the lists it
+/// `link_key` is a member of the issuer (organisation or team) of
+/// `trust`'s own cert: the lists it
 /// brings are merged first (newest wins, each checked against its
 /// anchor), so a revocation either side heard of counts.
 pub fn admit(
@@ -540,8 +596,9 @@ fn unexpected(wanted: &str, got: &PeerMessage) -> PeerError {
     PeerError::protocol(format!("expected {wanted}, got {got}"))
 }
 
-/// The certs that hold at `now_ms` of authors who are members of this
-/// device's organisation, each with its signing key.
+/// The certs that hold at `now_ms` of authors who are members of the
+/// session's issuer (this device's organisation, or the team the session
+/// runs under), each with its signing key.
 fn author_keys<'a>(
     certs: &'a [SignedCert],
     trust: &PeerTrust,

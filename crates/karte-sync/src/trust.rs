@@ -1,6 +1,10 @@
-//! Trust without a hub: who is a member of an organisation, checked offline.
+//! Trust without a hub: who is a member of an organisation or a field team,
+//! checked offline.
 //!
-//! The hub holds an Ed25519 signing key per organisation (the issuer). It
+//! The hub holds an Ed25519 signing key per organisation (the issuer); a
+//! team's key is made on the device that creates the team (its lead), and
+//! the team's id is derived from that key ([`TeamId::of_key`]). Either
+//! kind of issuer
 //! signs a [`MembershipCert`] for every enrolled device, naming the device's
 //! signing key and its X25519 bundle key, and a [`RevocationList`] of the
 //! devices it revoked. A device keeps the organisation's public key (its
@@ -39,20 +43,66 @@ pub const CLOCK_TOLERANCE_MS: i64 = 24 * 60 * 60 * 1000;
 pub const ORG_CERT_LIFETIME_MS: i64 = 365 * 24 * 60 * 60 * 1000;
 pub const CERT_RENEW_BEFORE_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
-/// Who issues certs and lists. Only organisations today; teams made on the
-/// devices themselves come later and will be a second variant.
+/// A team's cert lasts 30 days: a lost tablet of a team that never met a
+/// hub is refused everywhere a month later even if no revocation reached
+/// a peer.
+pub const TEAM_CERT_LIFETIME_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// Who issues certs and lists: an organisation (its key held by the hub)
+/// or a field team (its key made on the device that created the team).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Principal {
     /// An organisation, by its hub id.
     Org(String),
+    /// A team, by its [`TeamId`] (derived from its public key).
+    Team(TeamId),
 }
 
 impl std::fmt::Display for Principal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Principal::Org(org) => write!(f, "organisation {org}"),
+            Principal::Team(team) => write!(f, "team {team}"),
         }
     }
+}
+
+/// A team's id: `T` and 20 characters of Crockford base32 of the SHA-256
+/// of the team's public key. Derived, never chosen: whoever holds the key
+/// holds the id, and a second key cannot claim it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TeamId(pub String);
+
+impl TeamId {
+    pub fn of_key(public_key: &[u8; 32]) -> TeamId {
+        let digest = ring::digest::digest(&ring::digest::SHA256, public_key);
+        TeamId(format!(
+            "T{}",
+            crate::enrolment_code::base32(digest.as_ref(), 20)
+        ))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for TeamId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The fingerprint of a team's key as a person reads it to compare two
+/// screens (`XXXX-XXXX`, 40 bits of SHA-256 under its own label), for a
+/// hub's later adoption of the team.
+pub fn team_key_fingerprint(public_key: &[u8; 32]) -> String {
+    let digest = ring::digest::digest(
+        &ring::digest::SHA256,
+        &[b"karte/team-key-fingerprint/v1".as_slice(), public_key].concat(),
+    );
+    let plain = crate::enrolment_code::base32(digest.as_ref(), 8);
+    format!("{}-{}", &plain[..4], &plain[4..])
 }
 
 /// What a device may do for its issuer. User roles stay in the vault.
@@ -125,26 +175,28 @@ pub struct SignedRevocationList {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TrustError {
     #[error(
-        "the other device is not a member of the organisation ({detail}): it may sync only with devices its organisation enrolled"
+        "the other device is not a member of this device's organisation or team ({detail}): it may sync only with devices its organisation enrolled or its team took in"
     )]
     NotMember { detail: String },
     #[error(
-        "the other device's membership ran out (valid until {not_after_ms} ms since 1970-01-01 UTC): it must sync with the hub once to renew it"
+        "the other device's membership ran out (valid until {not_after_ms} ms since 1970-01-01 UTC): it must sync with the hub once to renew it, or, in a team, be taken in again by the team's lead"
     )]
     Expired { not_after_ms: i64 },
     #[error(
-        "device {device} was revoked by its organisation: nothing is exchanged with it; tell the administrator if it is in use"
+        "device {device} was revoked by its organisation or team: nothing is exchanged with it; tell the administrator or the team's lead if it is in use"
     )]
     Revoked { device: DeviceId },
     #[error(
-        "{issuer} is not known on this device: sync with the hub (or enrol) so the device learns it"
+        "{issuer} is not known on this device: sync with the hub (or enrol), or join the team, so the device learns it"
     )]
     UnknownIssuer { issuer: Principal },
     #[error(
         "a revocation list cannot be read or its signature does not hold ({detail}): it was damaged or forged and was not kept"
     )]
     BadList { detail: String },
-    #[error("the organisation's signing key is damaged: make a new one with the hub")]
+    #[error(
+        "the organisation's or team's signing key is damaged: make a new one with the hub, or a new team"
+    )]
     BadIssuerKey,
     #[error("the operating system's random source failed: try again")]
     NoRandomness,
@@ -187,6 +239,28 @@ impl std::fmt::Debug for IssuerKey {
 }
 
 impl IssuerKey {
+    /// A new team: its key (the issuer is the id derived from it), and its
+    /// PKCS#8 for the lead's vault to seal.
+    pub fn generate_team(
+        random: &dyn SecureRandom,
+    ) -> Result<(IssuerKey, Zeroizing<Vec<u8>>), TrustError> {
+        let document =
+            Ed25519KeyPair::generate_pkcs8(random).map_err(|_| TrustError::NoRandomness)?;
+        let pkcs8 = Zeroizing::new(document.as_ref().to_vec());
+        Ok((IssuerKey::team_from_pkcs8(&pkcs8)?, pkcs8))
+    }
+
+    /// A team's key from its PKCS#8; the issuer is the id of its public key.
+    pub fn team_from_pkcs8(pkcs8: &[u8]) -> Result<IssuerKey, TrustError> {
+        let pair = Ed25519KeyPair::from_pkcs8(pkcs8).map_err(|_| TrustError::BadIssuerKey)?;
+        let mut public = [0; 32];
+        public.copy_from_slice(pair.public_key().as_ref());
+        Ok(IssuerKey {
+            issuer: Principal::Team(TeamId::of_key(&public)),
+            pair,
+        })
+    }
+
     /// A new key, and its PKCS#8 for the hub to wrap.
     pub fn generate(
         issuer: Principal,
@@ -362,8 +436,16 @@ impl Anchors {
         self.keys.iter()
     }
 
-    /// The anchor of `issuer` when it is `key`, else why not.
+    /// The anchor of `issuer` when it is `key`, else why not. A team's
+    /// id must also be the one its key derives.
     fn check(&self, issuer: &Principal, key: &[u8; 32]) -> Result<(), TrustError> {
+        if let Principal::Team(team) = issuer
+            && &TeamId::of_key(key) != team
+        {
+            return Err(TrustError::not_member(format!(
+                "the cert names {issuer} with a key that is not the team's"
+            )));
+        }
         match self.keys.get(issuer) {
             None => Err(TrustError::UnknownIssuer {
                 issuer: issuer.clone(),
@@ -762,6 +844,136 @@ mod tests {
             signature: cert.signature.clone(),
         };
         assert!(as_list.open().is_err());
+    }
+
+    fn team() -> IssuerKey {
+        IssuerKey::generate_team(&SystemRandom::new()).unwrap().0
+    }
+
+    fn team_fields(device: &str) -> CertFields {
+        CertFields {
+            role: DeviceRole::Member,
+            not_after_ms: NOW + TEAM_CERT_LIFETIME_MS,
+            ..fields(device)
+        }
+    }
+
+    #[test]
+    fn a_team_cert_makes_a_member_against_the_team_anchor() {
+        let (key, pkcs8) = IssuerKey::generate_team(&SystemRandom::new()).unwrap();
+        let Principal::Team(id) = key.issuer().clone() else {
+            panic!("a team key issues as a team");
+        };
+        assert_eq!(id, TeamId::of_key(&key.public_key()));
+        assert_eq!(id.as_str().len(), 21);
+        assert!(id.as_str().starts_with('T'));
+        // The key read back from its PKCS#8 is the same issuer.
+        let again = IssuerKey::team_from_pkcs8(&pkcs8).unwrap();
+        assert_eq!(again.issuer(), key.issuer());
+        let cert = key.sign_cert(team_fields("D1"));
+        let member =
+            verify_member(&cert, &anchored(&key), &RevocationLists::default(), NOW).unwrap();
+        assert_eq!(member.principal(), &Principal::Team(id));
+        // A team's cert ends after 30 days (and the day of tolerance).
+        let error = verify_member(
+            &cert,
+            &anchored(&key),
+            &RevocationLists::default(),
+            NOW + TEAM_CERT_LIFETIME_MS + CLOCK_TOLERANCE_MS + 1,
+        )
+        .unwrap_err();
+        assert_eq!(error.code(), ErrorCode::PeerCertExpired);
+    }
+
+    #[test]
+    fn a_team_cert_does_not_pass_for_another_team_or_an_organisation() {
+        let (ours, theirs) = (team(), team());
+        assert_ne!(ours.issuer(), theirs.issuer());
+        let lists = RevocationLists::default();
+        let cert = theirs.sign_cert(team_fields("D1"));
+        let error = verify_member(&cert, &anchored(&ours), &lists, NOW).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::UnknownIssuer);
+        // An anchor held under a team's id with a key that does not derive
+        // it (a forged anchor entry) makes no member.
+        let mut forged = Anchors::default();
+        forged.insert(ours.issuer().clone(), theirs.public_key());
+        let cert = theirs.sign_cert(team_fields("D1"));
+        let relabelled = MembershipCert {
+            issuer: ours.issuer().clone(),
+            ..cert_of(&cert)
+        };
+        let signed = resign(&theirs, &relabelled);
+        let error = verify_member(&signed, &forged, &lists, NOW).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::PeerNotMember);
+        // An organisation's anchor does not vouch for a team's cert.
+        let clinic = issuer("clinic");
+        let error = verify_member(
+            &ours.sign_cert(team_fields("D2")),
+            &anchored(&clinic),
+            &lists,
+            NOW,
+        )
+        .unwrap_err();
+        assert_eq!(error.code(), ErrorCode::UnknownIssuer);
+    }
+
+    #[test]
+    fn a_team_revokes_its_members_with_its_own_list() {
+        let lead = team();
+        let anchors = anchored(&lead);
+        let cert = lead.sign_cert(team_fields("D1"));
+        let mut lists = RevocationLists::default();
+        let revoked = vec![Revoked {
+            device: DeviceId::from("D1"),
+            since_ms: NOW,
+            lost: true,
+        }];
+        assert!(
+            lists
+                .merge(&lead.sign_list(1, NOW, revoked), &anchors)
+                .unwrap()
+        );
+        let error = verify_member(&cert, &anchors, &lists, NOW).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::PeerRevoked);
+        // Another team's list naming the device is not this team's word.
+        let other = team();
+        let mut both = anchors.clone();
+        both.insert(other.issuer().clone(), other.public_key());
+        let mut lists = RevocationLists::default();
+        let revoked = vec![Revoked {
+            device: DeviceId::from("D1"),
+            since_ms: NOW,
+            lost: true,
+        }];
+        lists
+            .merge(&other.sign_list(1, NOW, revoked), &both)
+            .unwrap();
+        assert!(verify_member(&cert, &both, &lists, NOW).is_ok());
+    }
+
+    #[test]
+    fn a_team_key_fingerprint_reads_as_two_groups_of_four() {
+        let key = team();
+        let fingerprint = team_key_fingerprint(&key.public_key());
+        assert_eq!(fingerprint.len(), 9);
+        assert_eq!(&fingerprint[4..5], "-");
+        assert_eq!(fingerprint, team_key_fingerprint(&key.public_key()));
+        assert_ne!(fingerprint, team_key_fingerprint(&team().public_key()));
+    }
+
+    fn cert_of(signed: &SignedCert) -> MembershipCert {
+        signed.open().unwrap()
+    }
+
+    /// `cert` signed by `key` as it is, whatever issuer it names.
+    fn resign(key: &IssuerKey, cert: &MembershipCert) -> SignedCert {
+        let cert = to_postcard(cert);
+        let signature = key
+            .pair
+            .sign(&[CERT_DOMAIN, &cert].concat())
+            .as_ref()
+            .to_vec();
+        SignedCert { cert, signature }
     }
 
     #[test]

@@ -207,6 +207,14 @@ error_codes! {
     /// The chart a photo was asked with does not name it: the hub serves
     /// and takes only the photos of charts the device may see.
     PhotoNotNamed = "photo_not_named",
+    /// Joining a team by its code failed: a wrong code, or a device in the
+    /// middle. The lead's device counts it; three and the code is dead.
+    PairingFailed = "pairing_failed",
+    /// A team's joining code whose ten minutes ran out, or that failed
+    /// three times: the lead must invite again.
+    PairingCodeExpired = "pairing_code_expired",
+    /// The device belongs to no team (or not to the one named).
+    NoTeam = "no_team",
     // The fronts: the local bridge, the Tauri shell and the UI itself.
     UnknownOperation = "unknown_operation",
     MalformedRequest = "malformed_request",

@@ -155,6 +155,25 @@ macro_rules! for_each_operation {
             /// who saved it; who and when are recorded, and it is not
             /// edited after (it can still be marked entered-in-error).
             session approve_document(patient: $crate::PatientId, entry: $crate::EntryId) -> ();
+            /// Makes a field team with this device as its lead (the team's
+            /// key is made and kept sealed here); a vault that never enrolled
+            /// makes its device keys.
+            session team_create(name: String) -> $crate::TeamShown;
+            /// Joins the team whose lead's device listens at `address`, with
+            /// the code its screen shows; nothing is kept on a wrong code.
+            session team_join(address: String, code: String) -> $crate::TeamShown;
+            /// The teams this device belongs to, their members and the team
+            /// key's fingerprint.
+            session team_show() -> Vec<$crate::TeamShown>;
+            /// 招待: opens an invitation to a team this device leads (by id or
+            /// name; the only one if not given) and serves it in the
+            /// background until a device joins, the code runs out (10
+            /// minutes) or fails 3 times; answers with the code to show.
+            app team_invite(team: Option<String>) -> $crate::TeamInvitation;
+            /// Revokes a member's membership of a team this device leads
+            /// (`lost`: its changes are refused whatever their time); the
+            /// team's list travels to peers at their next exchange.
+            session team_revoke(team: Option<String>, device: String, lost: bool) -> $crate::TeamShown;
         }
     };
 }

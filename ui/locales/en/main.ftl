@@ -301,6 +301,9 @@ problem-document_failed = The PDF could not be made. Nothing was exported; try a
 problem-photo_not_here = This photo was taken on another device and is not here yet: it arrives with a sync once that device has sent it to the hub.
 problem-photo_hash_mismatch = A photo sent to the hub was changed or damaged on the way, and the hub kept nothing of it. Sync again; if it persists, tell the hub administrator.
 problem-photo_not_named = The hub would not send or take a photo for a chart that does not name it. Sync again; if it persists, tell the hub administrator.
+problem-pairing_failed = Joining the team failed: the code was wrong, or another device was in the way. Nothing was kept; check the code on the lead's screen and try again (after three failures the lead must invite again).
+problem-pairing_code_expired = This joining code has run out (ten minutes, or three failed tries). Ask the team's lead to invite again for a new code.
+problem-no_team = This device belongs to no team yet. Create a team, or join one with the code the lead's device shows.
 
 ## Choices
 sex-male = Male
@@ -636,6 +639,20 @@ nearby-reason-forbidden_change = it changes something no device may change.
 nearby-reason-misattributed_change = a change is signed by another device than the one that wrote it.
 nearby-reason-corrupt_chart = the chart's data is damaged.
 nearby-reason-other = it did not pass the checks ({ $code }).
+team-title = Field teams (no hub needed)
+team-intro = Devices that never met a hub form a team: one creates it and invites, the others join with the code its screen shows. Team members sync with each other here, and only the team's charts.
+team-none = This device belongs to no team.
+team-line = { $name } (key fingerprint { $fingerprint }), { $members } members
+team-line-lead = { $name } (key fingerprint { $fingerprint }), { $members } members; this device is its lead
+team-invite = Invite
+team-invitation = Joining code: { $code }. On the joining device, enter the code and { $addresses }. Valid until { $until } or three wrong tries.
+team-name = Name of a new team
+team-create = Create a team
+team-join-address = Address of the lead's device
+team-join-code = Joining code
+team-join = Join
+team-joining = Joining…
+team-admin-only = Only an administrator may create, invite to or join a team.
 
 ## Documents
 chart-documents = Documents

@@ -301,6 +301,9 @@ problem-document_failed = PDF を作れませんでした。何も出力して�
 problem-photo_not_here = この写真は別の端末で撮影され、まだこの端末に届いていません。撮影した端末がハブに送った後の同期で届きます。
 problem-photo_hash_mismatch = ハブに送った写真が途中で変わったか壊れたため、ハブは何も保存していません。もう一度同期してください。続く場合はハブの管理者に連絡してください。
 problem-photo_not_named = その写真を含まないカルテについては、ハブは写真を送受信しません。もう一度同期してください。続く場合はハブの管理者に連絡してください。
+problem-pairing_failed = チームに参加できませんでした。コードが違うか、間に別の端末が入っています。何も保存していません。リーダーの画面のコードを確かめて、もう一度試してください（3回失敗するとリーダーが招待し直す必要があります）。
+problem-pairing_code_expired = この参加コードは使えなくなりました（10分が過ぎたか、3回失敗しました）。チームのリーダーにもう一度招待してもらい、新しいコードを受け取ってください。
+problem-no_team = この端末はまだどのチームにも入っていません。チームを作るか、リーダーの端末に表示されたコードで参加してください。
 
 ## 選択肢
 sex-male = 男性
@@ -636,6 +639,20 @@ nearby-reason-forbidden_change = どの端末も変えてはいけない部分�
 nearby-reason-misattributed_change = 書いた端末とは別の端末の署名がついた変更があります。
 nearby-reason-corrupt_chart = カルテのデータが壊れています。
 nearby-reason-other = 確認を通りませんでした（{ $code }）。
+team-title = チーム（ハブなしで使えます）
+team-intro = ハブにつながったことのない端末どうしでチームを作れます。1台がチームを作って招待し、ほかの端末はその画面に表示されたコードで参加します。チームのメンバーどうしは、チームのカルテだけをここで同期します。
+team-none = この端末はどのチームにも入っていません。
+team-line = { $name }（鍵の指紋 { $fingerprint }）、メンバー { $members } 台
+team-line-lead = { $name }（鍵の指紋 { $fingerprint }）、メンバー { $members } 台、この端末がリーダー
+team-invite = 招待
+team-invitation = 参加コード: { $code }。参加する端末で、このコードと { $addresses } を入力してください。{ $until } まで、または3回間違えるまで有効です。
+team-name = 新しいチームの名前
+team-create = チームを作る
+team-join-address = リーダーの端末のアドレス
+team-join-code = 参加コード
+team-join = 参加
+team-joining = 参加しています…
+team-admin-only = チームを作る・招待する・参加するのは管理者だけです。
 
 ## Documents (書類)
 chart-documents = 書類

@@ -17,6 +17,7 @@ pub mod select_field;
 pub mod step_buttons;
 pub mod strength_meter;
 pub mod sync_bar;
+pub mod team_panel;
 pub mod text_field;
 pub mod trend_chart;
 pub mod visit_timeline;

@@ -8,14 +8,19 @@
 //! An exchange shows "syncing…" while it runs, as the hub's sync does, and
 //! its summary after: charts received and sent, and charts refused, each
 //! with its reason in words.
+//!
+//! Field teams are made, joined and invited to here too (`TeamPanel`); a
+//! device that never met a hub may sync once it is in a team.
 
 use karte_types::{
     AppUser, NearbyDevice, NearbyExchange, NearbyRefusal, NearbyState, Problem, SyncState,
+    TeamShown,
 };
 use yew::prelude::*;
 
 use crate::backend::BackendHandle;
 use crate::calls::{AppContext, load_sync_status, refresh_after_change, spawn, submit};
+use crate::components::team_panel::TeamPanel;
 use crate::display;
 use crate::i18n::Tr;
 use crate::pages::carry;
@@ -23,11 +28,16 @@ use crate::state::{Action, LOCKED};
 
 /// Why nothing can be done here, as a message id: the same as for carried
 /// bundles (a clerk may not take charts out; the organisation's devices
-/// are known from the hub).
-pub fn blocked(user: Option<&AppUser>, sync: Option<&SyncState>) -> Option<&'static str> {
-    carry::why_blocked(user, sync).map(|why| match why {
-        carry::Blocked::Role => "nearby-blocked-role",
-        carry::Blocked::NotEnrolled => "nearby-blocked-not-enrolled",
+/// are known from the hub), except that a device in a team needs no hub.
+pub fn blocked(
+    user: Option<&AppUser>,
+    sync: Option<&SyncState>,
+    in_team: bool,
+) -> Option<&'static str> {
+    carry::why_blocked(user, sync).and_then(|why| match why {
+        carry::Blocked::Role => Some("nearby-blocked-role"),
+        carry::Blocked::NotEnrolled if in_team => None,
+        carry::Blocked::NotEnrolled => Some("nearby-blocked-not-enrolled"),
     })
 }
 
@@ -98,8 +108,26 @@ pub fn NearbyPage() -> Html {
     let outcome = use_state(|| None::<Result<NearbyExchange, Problem>>);
     let switching = use_state(|| false);
     let switch_failure = use_state(|| None::<Problem>);
+    let teams = use_state(|| None::<Vec<TeamShown>>);
 
-    let why_not = blocked(state.user.as_ref(), state.sync.as_ref());
+    let reload_teams = {
+        let (backend, teams) = (backend.clone(), teams.clone());
+        Callback::from(move |()| {
+            let teams = teams.clone();
+            spawn(backend.team_show(), move |result| {
+                if let Ok(now) = result {
+                    teams.set(Some(now));
+                }
+            });
+        })
+    };
+    {
+        let reload_teams = reload_teams.clone();
+        use_effect_with((), move |()| reload_teams.emit(()));
+    }
+    let in_team = teams.as_ref().is_some_and(|teams| !teams.is_empty());
+    let may_manage = state.user.as_ref().is_some_and(|user| user.role == "admin");
+    let why_not = blocked(state.user.as_ref(), state.sync.as_ref(), in_team);
 
     let reload = {
         let (backend, nearby) = (backend.clone(), nearby.clone());
@@ -233,6 +261,7 @@ pub fn NearbyPage() -> Html {
             <h1>{ tr.t("nearby-title") }</h1>
             <p class="muted">{ tr.t("nearby-intro") }</p>
             { reason.clone() }
+            <TeamPanel teams={(*teams).clone()} {may_manage} on_change={reload_teams.clone()} />
             <section class="card" data-testid="nearby-found">
                 <h2>{ tr.t("nearby-found-title") }</h2>
                 <div class="actions">
@@ -357,10 +386,14 @@ mod tests {
     fn a_clerk_and_a_device_with_no_hub_are_told_why_not() {
         let sync = enrolled();
         for role in ["nurse", "doctor", "admin"] {
-            assert_eq!(blocked(Some(&user(role)), Some(&sync)), None, "{role}");
+            assert_eq!(
+                blocked(Some(&user(role)), Some(&sync), false),
+                None,
+                "{role}"
+            );
         }
         assert_eq!(
-            blocked(Some(&user("clerk")), Some(&sync)),
+            blocked(Some(&user("clerk")), Some(&sync), false),
             Some("nearby-blocked-role")
         );
         let alone = SyncState {
@@ -368,8 +401,15 @@ mod tests {
             ..sync
         };
         assert_eq!(
-            blocked(Some(&user("nurse")), Some(&alone)),
+            blocked(Some(&user("nurse")), Some(&alone), false),
             Some("nearby-blocked-not-enrolled")
+        );
+        // In a team, a device that never met a hub syncs with its members;
+        // a clerk still may not.
+        assert_eq!(blocked(Some(&user("nurse")), Some(&alone), true), None);
+        assert_eq!(
+            blocked(Some(&user("clerk")), Some(&alone), true),
+            Some("nearby-blocked-role")
         );
     }
 

@@ -124,7 +124,11 @@ impl Session {
     ) -> Result<BundleExported, ApiError> {
         self.require(Permission::Export)?;
         let issuer = self.own_issuer()?;
-        let Principal::Org(own_org) = &issuer;
+        // own_issuer is the organisation of the enrolment; teams' bundles
+        // are not made yet.
+        let Principal::Org(own_org) = &issuer else {
+            return Err(ApiError::NotEnrolled);
+        };
         if for_org.trim() != own_org.as_str() {
             return Err(invalid(
                 "for_org",

@@ -20,7 +20,7 @@ use karte_peer::{PeerKey, PeerListener, ServedLink};
 use karte_record::ChangeHash;
 use karte_store::{AuditAction, AuditEvent};
 use karte_sync::peer::{PeerError, PeerStore, PeerSummary, PeerTrust, RelayRefusal, ScreenedHello};
-use karte_sync::trust::{SignedCert, SignedRevocationList};
+use karte_sync::trust::{Principal, SignedCert, SignedRevocationList};
 use karte_sync::wire::{ChangeSignature, DocHeads, DocUpdate, Payload};
 use karte_sync::{DeviceKey, sign_change_hash};
 use karte_types::{DeviceId, NearbyExchange, NearbyRefusal, PatientId, Timestamp};
@@ -39,7 +39,7 @@ pub const PEER_SESSION_LIMIT: Duration = Duration::from_secs(120);
 impl Session {
     /// The device's key as the peer link presents it.
     fn peer_key(&mut self) -> Result<PeerKey, ApiError> {
-        if self.vault.enrolment()?.is_none() {
+        if self.vault.enrolment()?.is_none() && self.held_teams()?.is_empty() {
             return Err(ApiError::NotEnrolled);
         }
         let pkcs8 = self.vault.device_key()?.ok_or(ApiError::NotEnrolled)?;
@@ -51,12 +51,39 @@ impl Session {
     pub fn peer_sync(
         &mut self,
         address: &str,
+        progress: impl FnMut(&str),
+    ) -> Result<PeerSummary, ApiError> {
+        self.peer_sync_for(address, None, progress)
+    }
+
+    /// Like [`Session::peer_sync`], as a member of `team` (its id or name)
+    /// rather than the device's default issuer (its organisation if it
+    /// enrolled): the session carries that team's charts only.
+    pub fn peer_sync_for(
+        &mut self,
+        address: &str,
+        team: Option<&str>,
         mut progress: impl FnMut(&str),
     ) -> Result<PeerSummary, ApiError> {
         let key = self.peer_key()?;
+        let scope = match team {
+            Some(typed) => Some(
+                self.held_teams()?
+                    .into_iter()
+                    .find(|held| held.id.as_str() == typed || held.name == typed)
+                    .map(|held| held.principal())
+                    .ok_or_else(|| ApiError::NoTeam {
+                        team: Some(typed.to_owned()),
+                    })?,
+            ),
+            None => None,
+        };
         let mut link = karte_peer::dial(address, &key)?;
         link.set_deadline(Some(Instant::now() + PEER_SESSION_LIMIT));
         let mut store = self.peer_store()?;
+        if scope.is_some() {
+            store.scope = scope;
+        }
         let summary = karte_sync::peer::dial(&mut link, &mut store, &mut progress)?;
         self.record_peer_session(&summary, "dialled")?;
         Ok(summary)
@@ -101,16 +128,14 @@ impl Session {
         mut link: ServedLink,
         mut progress: impl FnMut(&str),
     ) -> Result<PeerSummary, ApiError> {
-        let trust = match self.peer_trust() {
-            Ok(trust) => trust,
+        let trusts = self.peer_trusts()?;
+        if trusts.is_empty() {
             // No membership to check a hello against: the session reads
             // the hello and tells the dialler so.
-            Err(_) => {
-                let mut store = self.peer_store()?;
-                return karte_sync::peer::serve(&mut link, &mut store, &mut progress);
-            }
-        };
-        let screened = karte_sync::peer::screen_hello(&mut link, &trust, self.now().0)?;
+            let mut store = self.peer_store()?;
+            return karte_sync::peer::serve(&mut link, &mut store, &mut progress);
+        }
+        let screened = karte_sync::peer::screen_hello_among(&mut link, &trusts, self.now().0)?;
         self.peer_serve_screened(link, screened, progress)
     }
 
@@ -134,14 +159,44 @@ impl Session {
     /// This device's trust as a peer session uses it: the anchors, the
     /// revocation lists, its own membership cert and the members' certs it
     /// holds; [`PeerError::NoMembership`] without its own cert.
+    ///
+    /// The cert is of the device's organisation if it enrolled, else of the
+    /// team it works for (a device that never enrolled).
     pub fn peer_trust(&self) -> Result<PeerTrust, ApiError> {
+        self.peer_trusts()?
+            .into_iter()
+            .next()
+            .ok_or_else(|| PeerError::NoMembership.into())
+    }
+
+    /// This device's trust as a member of each issuer it belongs to: its
+    /// organisation first, then the team it works for, then its other
+    /// teams.
+    pub fn peer_trusts(&self) -> Result<Vec<PeerTrust>, ApiError> {
         let trust = self.device_trust()?;
-        Ok(PeerTrust {
-            anchors: trust.anchors,
-            lists: trust.lists,
-            own_cert: trust.own_cert.ok_or(PeerError::NoMembership)?,
-            member_certs: trust.peer_certs.into_iter().map(|(_, cert)| cert).collect(),
-        })
+        let mut trusts = Vec::new();
+        if let Some(own_cert) = trust.own_cert.clone() {
+            trusts.push(PeerTrust {
+                anchors: trust.anchors.clone(),
+                lists: trust.lists.clone(),
+                own_cert,
+                member_certs: trust.peer_certs.into_iter().map(|(_, cert)| cert).collect(),
+            });
+        }
+        let active = self.active_team()?;
+        let mut teams = self.held_teams()?;
+        teams.sort_by_key(|team| Some(&team.id) != active.as_ref());
+        for team in &teams {
+            trusts.push(self.team_peer_trust(team)?);
+        }
+        Ok(trusts)
+    }
+
+    /// The trust of `issuer` on this device, if it belongs to it.
+    fn peer_trust_of(&self, issuer: &Principal) -> Result<Option<PeerTrust>, ApiError> {
+        Ok(self.peer_trusts()?.into_iter().find(|trust| {
+            trust.own_cert.open().ok().map(|cert| cert.issuer).as_ref() == Some(issuer)
+        }))
     }
 
     /// The tags a listening device of this organisation advertises on the
@@ -161,11 +216,11 @@ impl Session {
         Ok(karte_sync::peer::group_tag(&self.peer_group_key()?, day))
     }
 
-    /// The organisation's key the group tags are made with.
+    /// The key the group tags are made with: the organisation's, or for a
+    /// device that never enrolled, the key of the team it works for.
     fn peer_group_key(&self) -> Result<[u8; 32], ApiError> {
-        let enrolment = self.vault.enrolment()?.ok_or(ApiError::NotEnrolled)?;
+        let issuer = self.default_principal()?.ok_or(ApiError::NotEnrolled)?;
         let trust = self.device_trust()?;
-        let issuer = karte_sync::trust::Principal::Org(enrolment.org_id);
         let key = trust.anchors.get(&issuer).ok_or(PeerError::NoMembership)?;
         Ok(*key)
     }
@@ -173,10 +228,15 @@ impl Session {
     fn peer_store(&mut self) -> Result<PeerVault<'_>, ApiError> {
         let key = self.device_key(false)?;
         let device = self.vault.device_id().clone();
+        let scope = match self.peer_trust() {
+            Ok(trust) => Some(trust.own_cert.open()?.issuer),
+            Err(_) => None,
+        };
         Ok(PeerVault {
             session: self,
             key,
             device,
+            scope,
         })
     }
 
@@ -285,17 +345,34 @@ struct PeerVault<'s> {
     session: &'s mut Session,
     key: DeviceKey,
     device: DeviceId,
+    /// The issuer the session runs under: only its charts are offered,
+    /// and only its charts (or new ones) taken.
+    scope: Option<Principal>,
 }
 
 impl PeerVault<'_> {
-    /// The charts this device offers and reads heads of: all it holds but
-    /// those in quarantine.
+    /// The charts this device offers and reads heads of: those of the
+    /// session's issuer, but those in quarantine.
     fn charts(&self) -> Result<Vec<PatientId>, ApiError> {
         let quarantined: BTreeSet<PatientId> =
             self.session.vault.quarantined_ids()?.into_iter().collect();
         let mut ids = self.session.vault.document_ids()?;
         ids.retain(|id| !quarantined.contains(id));
-        Ok(ids)
+        let mut charts = Vec::with_capacity(ids.len());
+        for id in ids {
+            if self.in_scope(&id)? {
+                charts.push(id);
+            }
+        }
+        Ok(charts)
+    }
+
+    /// Whether `chart` belongs to the session's issuer on this device.
+    fn in_scope(&self, chart: &PatientId) -> Result<bool, ApiError> {
+        let Some(scope) = &self.scope else {
+            return Ok(false);
+        };
+        Ok(self.session.chart_principals(chart)?.contains(scope))
     }
 
     /// The changes of `doc` a holder of `heads` lacks, each with its
@@ -358,7 +435,21 @@ impl PeerStore for PeerVault<'_> {
     type Error = ApiError;
 
     fn trust(&mut self) -> Result<PeerTrust, ApiError> {
-        self.session.peer_trust()
+        match &self.scope {
+            Some(scope) => self
+                .session
+                .peer_trust_of(scope)?
+                .ok_or_else(|| PeerError::NoMembership.into()),
+            None => self.session.peer_trust(),
+        }
+    }
+
+    fn trust_for(&mut self, issuer: &Principal) -> Result<Option<PeerTrust>, ApiError> {
+        let trust = self.session.peer_trust_of(issuer)?;
+        if trust.is_some() {
+            self.scope = Some(issuer.clone());
+        }
+        Ok(trust)
     }
 
     fn now_ms(&mut self) -> i64 {
@@ -427,7 +518,24 @@ impl PeerStore for PeerVault<'_> {
         let held: BTreeSet<PatientId> = self.session.vault.document_ids()?.into_iter().collect();
         let mut refused = Vec::new();
         let mut passed = Vec::with_capacity(updates.len());
+        let mut scopes = Vec::new();
         for update in updates {
+            // A chart this device holds for another issuer only is not the
+            // session's to change: refused whole.
+            if held.contains(&update.doc) && !self.in_scope(&update.doc)? {
+                refused.push(RelayRefusal {
+                    doc: update.doc,
+                    code: karte_types::ErrorCode::NotPermitted.as_str().to_owned(),
+                });
+                continue;
+            }
+            if let Some(scope) = &self.scope
+                && let Some(entry) =
+                    self.session
+                        .chart_scope_with(&update.doc, scope, held.contains(&update.doc))?
+            {
+                scopes.push(entry);
+            }
             match self.check(&update, held.contains(&update.doc)) {
                 Ok(()) => passed.push(update),
                 Err(error @ (ApiError::Record(_) | ApiError::Peer(_) | ApiError::Sync(_))) => {
@@ -440,6 +548,13 @@ impl PeerStore for PeerVault<'_> {
             }
         }
         if !passed.is_empty() {
+            // The charts' issuer is recorded before they are kept: a crash
+            // between leaves a scope of a chart not held, never a team's
+            // chart that would travel as the organisation's.
+            scopes.retain(|(doc, _)| passed.iter().any(|update| &update.doc == doc));
+            if !scopes.is_empty() {
+                self.session.vault.set_chart_scopes(&scopes, None)?;
+            }
             let applied = self.session.apply_from_peer(passed)?;
             for note in applied.quarantined {
                 refused.push(RelayRefusal {

@@ -24,16 +24,20 @@ const CERT: &str = "cert:";
 const CARRIED_CERT: &str = "cert-carried:";
 const LIST: &str = "crl:";
 
-/// The trust store's id of an issuer: `org:<id>`.
-fn issuer_id(issuer: &Principal) -> String {
+/// The trust store's id of an issuer: `org:<id>` or `team:<id>`.
+pub(super) fn issuer_id(issuer: &Principal) -> String {
     match issuer {
         Principal::Org(org) => format!("org:{org}"),
+        Principal::Team(team) => format!("team:{team}"),
     }
 }
 
-fn issuer_of(id: &str) -> Option<Principal> {
-    id.strip_prefix("org:")
-        .map(|org| Principal::Org(org.to_owned()))
+pub(super) fn issuer_of(id: &str) -> Option<Principal> {
+    if let Some(org) = id.strip_prefix("org:") {
+        return Some(Principal::Org(org.to_owned()));
+    }
+    id.strip_prefix("team:")
+        .map(|team| Principal::Team(karte_sync::trust::TeamId(team.to_owned())))
 }
 
 /// The trust store's entry of `device`'s membership cert.
@@ -283,6 +287,16 @@ impl Session {
             .iter()
             .filter_map(|cert| {
                 let peer = verify_member(cert, &trust.anchors, &trust.lists, now).ok()?;
+                // A team's member is kept under its team: a device may be a
+                // member of its organisation and of teams, a cert of each.
+                if let Principal::Team(team) = peer.principal() {
+                    return (peer.device() != me).then(|| {
+                        (
+                            format!("team-member:{team}:{}", peer.device()),
+                            cert.to_bytes(),
+                        )
+                    });
+                }
                 let held = trust
                     .peer_certs
                     .iter()

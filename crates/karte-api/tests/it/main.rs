@@ -20,4 +20,5 @@ mod roles;
 mod session;
 mod support;
 mod sync;
+mod team;
 mod trust;

@@ -106,6 +106,21 @@ const OPERATIONS: &[Row] = &[
         &[Role::Nurse, Role::Clerk],
         Permitted::FailsWith("unknown_entry"),
     ),
+    row("team_create", ALL_BUT_ADMIN, Permitted::Succeeds),
+    row("team_invite", ALL_BUT_ADMIN, Permitted::Succeeds),
+    // Nobody listens there.
+    row(
+        "team_join",
+        ALL_BUT_ADMIN,
+        Permitted::FailsWith("peer_unreachable"),
+    ),
+    row("team_show", NOBODY, Permitted::Succeeds),
+    // The device named is no member of the team.
+    row(
+        "team_revoke",
+        ALL_BUT_ADMIN,
+        Permitted::FailsWith("invalid_input"),
+    ),
     row("echo", NOBODY, Permitted::Succeeds),
     row("lock", NOBODY, Permitted::Succeeds),
 ];
@@ -246,6 +261,10 @@ fn arguments(operation: &str, role: Role, fixture: &Fixture) -> Value {
             json!({"patient": patient, "entry": fixture.entry, "draft": plan_draft()})
         }
         "approve_document" => json!({"patient": patient, "entry": fixture.entry}),
+        "team_create" => json!({"name": "DMAT 岩手1"}),
+        "team_invite" => json!({"team": null}),
+        "team_revoke" => json!({"team": null, "device": "01NOTAMEMBER", "lost": false}),
+        "team_join" => json!({"address": "127.0.0.1:1", "code": "4827-1935"}),
         _ => json!({}),
     }
 }

@@ -13,4 +13,5 @@ mod plaintext;
 mod roles;
 mod support;
 mod sync;
+mod team;
 mod workflow;

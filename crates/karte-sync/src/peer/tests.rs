@@ -344,3 +344,110 @@ fn a_group_tag_changes_with_the_day_and_the_organisation_and_names_neither() {
     assert_ne!(tag, group_tag(&[2; 32], 20_000));
     assert!(!tag.contains(&hex::encode([1u8; 4])));
 }
+
+/// A hello of `device`, as it comes over a link its key authenticated.
+fn hello_of(device: &Device) -> PeerHello {
+    PeerHello {
+        protocol: PEER_PROTOCOL,
+        cert: device.cert.clone(),
+        lists: Vec::new(),
+        clock_ms: NOW,
+    }
+}
+
+#[test]
+fn a_device_in_an_organisation_and_a_team_admits_each_under_its_own_issuer() {
+    let (org, _) = IssuerKey::generate(Principal::Org("O1".into()), &SystemRandom::new()).unwrap();
+    let (team, _) = IssuerKey::generate_team(&SystemRandom::new()).unwrap();
+    let (other_team, _) = IssuerKey::generate_team(&SystemRandom::new()).unwrap();
+    // This device: enrolled in O1 and a member of the team.
+    let as_member = device(&org, "A");
+    let in_team = Device {
+        cert: team.sign_cert(CertFields {
+            serial: 1,
+            device: as_member.id.clone(),
+            role: DeviceRole::TeamLead,
+            signing_key: as_member.key.public_key(),
+            bundle_key: [0; 32],
+            not_before_ms: NOW - DAY,
+            not_after_ms: NOW + 30 * DAY,
+        }),
+        ..device(&org, "A")
+    };
+    let colleague = device(&org, "B");
+    let team_mate = device(&team, "T1");
+    let revoked_mate = device(&team, "T2");
+    let stranger = device(&other_team, "X");
+
+    let mut anchors = Anchors::default();
+    anchors.insert(org.issuer().clone(), org.public_key());
+    anchors.insert(team.issuer().clone(), team.public_key());
+    let mut lists = RevocationLists::default();
+    let revoked = vec![Revoked {
+        device: revoked_mate.id.clone(),
+        since_ms: NOW - DAY,
+        lost: true,
+    }];
+    lists
+        .merge(&team.sign_list(2, NOW, revoked), &anchors)
+        .unwrap();
+    let trusts = [
+        PeerTrust {
+            anchors: anchors.clone(),
+            lists: lists.clone(),
+            own_cert: as_member.cert.clone(),
+            member_certs: Vec::new(),
+        },
+        PeerTrust {
+            anchors,
+            lists,
+            own_cert: in_team.cert.clone(),
+            member_certs: Vec::new(),
+        },
+    ];
+    let screen = |dialler: &Device| {
+        let (to_server, server_in) = channel();
+        let (to_dialler, dialler_in) = channel();
+        let mut link = MemoryLink {
+            out: to_dialler,
+            input: server_in,
+            peer_key: dialler.key.public_key(),
+        };
+        to_server
+            .send(PeerMessage::Hello(hello_of(dialler)).to_bytes())
+            .unwrap();
+        let outcome = screen_hello_among(&mut link, &trusts, NOW);
+        drop(dialler_in);
+        outcome.map(|screened| screened.device())
+    };
+    assert_eq!(screen(&colleague).unwrap(), Some(colleague.id.clone()));
+    assert_eq!(screen(&team_mate).unwrap(), Some(team_mate.id.clone()));
+    assert_eq!(
+        screen(&revoked_mate).unwrap_err().code(),
+        ErrorCode::PeerRevoked
+    );
+    assert_eq!(
+        screen(&stranger).unwrap_err().code(),
+        ErrorCode::PeerNotMember
+    );
+    // The team's trust alone does not admit the organisation's device,
+    // nor the other way round: a session runs under one issuer.
+    let mut team_trust = trusts[1].clone();
+    let error = admit(
+        &hello_of(&colleague),
+        &mut team_trust,
+        colleague.key.public_key(),
+        NOW,
+    )
+    .unwrap_err();
+    assert_eq!(error.code(), ErrorCode::PeerNotMember);
+    let mut org_trust = trusts[0].clone();
+    let error = admit(
+        &hello_of(&team_mate),
+        &mut org_trust,
+        team_mate.key.public_key(),
+        NOW,
+    )
+    .unwrap_err();
+    assert_eq!(error.code(), ErrorCode::PeerNotMember);
+}
