@@ -11,6 +11,7 @@ mod app;
 mod cross;
 mod demo;
 mod setup;
+mod windows;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -38,7 +39,7 @@ fn main() -> Result<()> {
         "test" => test(&root),
         "bench" => bench(&root),
         "check-mobile" => cross::check_mobile(&root),
-        "build-windows" => cross::build_windows(&root),
+        "build-windows" => windows::build(&root),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
