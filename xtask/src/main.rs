@@ -28,7 +28,8 @@ const USAGE: &str = "usage: cargo xtask <run|test|bench|check-mobile|build-windo
           (--only core|sync|app)
   check-mobile   check that the core and the app compile for Android
           (aarch64-linux-android; no APK: see README.md, \"Android and iPad\")
-  build-windows  build the app for Windows (x86_64-pc-windows-gnu, mingw-w64)";
+  build-windows  build the app for Windows (x86_64-pc-windows-gnu, mingw-w64) into
+          $CARGO_TARGET_DIR/windows/karte-windows, check it and run it under Wine";
 
 fn main() -> Result<()> {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -162,6 +163,7 @@ fn test(root: &Path) -> Result<()> {
         &setup::TEST_PACKAGES,
         &app::APP_PACKAGES,
         &cross::ANDROID_PACKAGES,
+        &windows::PACKAGES,
     ])?;
     app::wasm_tools(root)?;
     setup::npm_tools(root)?;
@@ -181,6 +183,7 @@ fn test(root: &Path) -> Result<()> {
     ])))?;
     app_tests(root)?;
     cross::check_mobile(root)?;
+    windows::build(root)?;
     step(&format!(
         "all tests passed in {} min {} s",
         started.elapsed().as_secs() / 60,

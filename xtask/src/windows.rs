@@ -4,9 +4,11 @@
 //!
 //! What it proves: the `.exe` is a 64-bit Windows program (PE32+, x86-64);
 //! every DLL it loads is either part of Windows 10 and 11 or shipped beside
-//! it; and it starts (`--version`) under Wine with those DLLs. What it does
-//! not: a window. Wine has no WebView2 runtime, the engine the window is
-//! drawn with on Windows.
+//! it; it starts (`--version`) under Wine with those DLLs; and, started for
+//! real, it runs its setup (the vault's folder is made) and asks the shipped
+//! WebView2 loader for the browser engine. What it does not: a window. Wine
+//! has no WebView2 runtime, the engine the window is drawn with on Windows,
+//! so that last run ends with Tauri's "Could not find the webview runtime".
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,8 +24,9 @@ use crate::{app, cargo, linted, run_command, setup, step, target_dir};
 const TARGET: &str = "x86_64-pc-windows-gnu";
 
 /// Debian's mingw-w64 (the C compiler, archiver, linker, resource compiler
-/// and objdump for Windows) and Wine (64-bit) for the smoke run.
-const PACKAGES: [Package; 2] = [
+/// and objdump for Windows), and Wine (64-bit) and a virtual display for
+/// the smoke runs.
+pub const PACKAGES: [Package; 4] = [
     Package {
         name: "mingw-w64",
         provides: Some("x86_64-w64-mingw32-gcc"),
@@ -32,6 +35,14 @@ const PACKAGES: [Package; 2] = [
     Package {
         name: "wine64",
         provides: None,
+    },
+    Package {
+        name: "xvfb",
+        provides: Some("Xvfb"),
+    },
+    Package {
+        name: "xauth",
+        provides: Some("xauth"),
     },
 ];
 
@@ -275,9 +286,11 @@ fn check_shipped(exe: &Path, loader: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Runs the shipped `.exe` with `--version` under Wine, in a Wine prefix of
-/// its own, and checks its answer: the program loads with every DLL it
-/// imports and its Rust code runs. The prefix gets a stand-in for
+/// Runs the shipped `.exe` under Wine, in a Wine prefix of its own: with
+/// `--version`, checking its answer (the program loads with every DLL it
+/// imports and its Rust code runs); then as a nurse starts it, under a
+/// virtual display, checking that it runs its setup and gets as far as
+/// asking for WebView2. The prefix gets a stand-in for
 /// `bcryptprimitives.dll` (`xtask/wine/`), which Windows has and Debian's
 /// Wine 8 lacks.
 fn smoke_under_wine(root: &Path, exe: &Path, work: &Path) -> Result<()> {
@@ -286,9 +299,7 @@ fn smoke_under_wine(root: &Path, exe: &Path, work: &Path) -> Result<()> {
         command
             .env("WINEPREFIX", &prefix)
             .env("WINEDEBUG", "-all")
-            .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY");
+            .env("WINEDLLOVERRIDES", "mscoree,mshtml=");
     };
     let system32 = prefix.join("drive_c/windows/system32");
     if !system32.join("kernel32.dll").is_file() {
@@ -310,7 +321,7 @@ fn smoke_under_wine(root: &Path, exe: &Path, work: &Path) -> Result<()> {
                 .arg("-ladvapi32"),
         )?;
     }
-    step("smoke run under Wine: karte-app.exe --version (no window: Wine has no WebView2)");
+    step("smoke run under Wine: karte-app.exe --version");
     let mut run = Command::new(WINE);
     run.arg(exe).arg("--version");
     wine(&mut run);
@@ -326,6 +337,35 @@ fn smoke_under_wine(root: &Path, exe: &Path, work: &Path) -> Result<()> {
         );
     }
     eprintln!("  it answered \"{expected}\": the .exe starts with the DLLs it imports");
+
+    step(
+        "smoke run under Wine and a virtual display: karte-app.exe as a nurse starts it, \
+         up to the window (Wine has no WebView2 runtime to draw it)",
+    );
+    let vault_folder = prefix.join("drive_c/karte-smoke");
+    if vault_folder.exists() {
+        std::fs::remove_dir_all(&vault_folder)?;
+    }
+    let mut run = Command::new("timeout");
+    run.args(["120", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24", WINE])
+        .arg(exe)
+        .env("KARTE_VAULT", r"C:\karte-smoke\vault.karte")
+        .env("RUST_BACKTRACE", "0");
+    wine(&mut run);
+    let output = run.output().context("could not start xvfb-run")?;
+    let said = String::from_utf8_lossy(&output.stderr);
+    let reached_webview = said.contains("Could not find the webview runtime");
+    if !reached_webview || !vault_folder.is_dir() {
+        bail!(
+            "under Wine, karte-app.exe did not get as far as the window ({}; vault folder made: {}):\n{said}",
+            output.status,
+            vault_folder.is_dir()
+        );
+    }
+    eprintln!(
+        "  it ran its setup (made the vault's folder) and stopped where Wine lacks WebView2: \
+         \"Could not find the webview runtime\""
+    );
     Ok(())
 }
 
