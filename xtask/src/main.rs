@@ -29,7 +29,8 @@ const USAGE: &str = "usage: cargo xtask <run|test|bench|check-mobile|build-windo
   check-mobile   check that the core and the app compile for Android
           (aarch64-linux-android; no APK: see README.md, \"Android and iPad\")
   build-windows  build the app for Windows (x86_64-pc-windows-gnu, mingw-w64) into
-          $CARGO_TARGET_DIR/windows/karte-windows, check it and run it under Wine";
+          $CARGO_TARGET_DIR/windows/karte-windows, check it and run it under Wine
+          (--release: optimised, no console window, into karte-windows-release)";
 
 fn main() -> Result<()> {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -40,7 +41,7 @@ fn main() -> Result<()> {
         "test" => test(&root),
         "bench" => bench(&root),
         "check-mobile" => cross::check_mobile(&root),
-        "build-windows" => windows::build(&root),
+        "build-windows" => windows::build(&root, std::env::args().any(|a| a == "--release")),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
@@ -183,7 +184,7 @@ fn test(root: &Path) -> Result<()> {
     ])))?;
     app_tests(root)?;
     cross::check_mobile(root)?;
-    windows::build(root)?;
+    windows::build(root, false)?;
     step(&format!(
         "all tests passed in {} min {} s",
         started.elapsed().as_secs() / 60,
