@@ -1,15 +1,14 @@
-//! Builds for the devices nurses carry beyond the Linux desktop, made from
-//! this Linux machine: `check-mobile`, a compile check of the Rust side for
-//! Android tablets, and `build-windows`, the app for Windows station tablets.
+//! `check-mobile`: a compile check of the Rust side for Android tablets,
+//! made from this Linux machine (the Windows build is in `windows.rs`).
 //!
-//! Neither has the platform's own toolchain here (no Android SDK or NDK, no
-//! Visual Studio), so each uses Debian's cross tools and says plainly what
-//! its result does and does not prove.
+//! The platform's own toolchain is missing here (no Android SDK or NDK), so
+//! it uses Debian's cross tools and says plainly what its result does and
+//! does not prove.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use crate::setup::Package;
 use crate::{app, cargo, linted, run_command, setup, step, target_dir};
@@ -129,84 +128,6 @@ pub fn check_mobile(root: &Path) -> Result<()> {
         "Android check passed: the core and the shell compile for {ANDROID_TARGET}, lint-free. \
          Not shown here: linking (needs the NDK's bionic), the Kotlin side and the APK \
          (need the SDK)"
-    ));
-    Ok(())
-}
-
-/// The path Cargo gives a binary built for another target.
-fn built_for(target_dir: &Path, triple: &str, binary: &str) -> PathBuf {
-    target_dir.join(triple).join("debug").join(binary)
-}
-
-/// The Windows target: 64-bit, with the GNU toolchain (mingw-w64), the one
-/// Debian has; the MSVC target needs Microsoft's libraries.
-const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
-
-/// Debian's mingw-w64: the C compiler, archiver, linker and resource
-/// compiler for Windows.
-const WINDOWS_PACKAGES: [Package; 1] = [Package {
-    name: "mingw-w64",
-    provides: Some("x86_64-w64-mingw32-gcc"),
-}];
-
-/// Why the Windows build stops, as seen on this machine (2026-12, Debian 12,
-/// mingw-w64 10, tauri 2.12): kept beside the command so its failure says
-/// it, and in ARCHITECTURE.md.
-const WINDOWS_FAILURE: &str = "\
-The Windows build with mingw-w64 is known to stop here. Every crate compiles
-for x86_64-pc-windows-gnu (ring, the bundled SQLite, windows-rs, webview2-com
-with its WebView2Loader), but linking the app's library as a DLL fails:
-\"x86_64-w64-mingw32-ld: error: export ordinal too large\". A Windows DLL can
-export at most 65,535 symbols, and GNU ld exports every public symbol of the
-debug build (about 141,000). The DLL (the `cdylib` crate type) exists for
-Android, which loads the app as a shared library; Cargo cannot give one
-crate other types on other targets, so the desktop .exe is never reached.
-Ways on, untried here: a release build with LTO (far fewer symbols), a
-separate crate for the desktop binary with the library as an `rlib` only,
-or the MSVC target
-(x86_64-pc-windows-msvc) with cargo-xwin and Microsoft's SDK. The .exe would
-also need WebView2Loader.dll beside it (the GNU target links it dynamically)
-and the WebView2 runtime, which Windows 10 and 11 have.";
-
-/// `cargo xtask build-windows`: builds the app (with the UI embedded) for
-/// Windows with mingw-w64, in its own target folder, and says where the
-/// `.exe` is.
-pub fn build_windows(root: &Path) -> Result<()> {
-    step(&format!(
-        "Windows: building the app for {WINDOWS_TARGET} with Debian's mingw-w64"
-    ));
-    setup::system_packages(&[&WINDOWS_PACKAGES])?;
-    step(&format!("adding the {WINDOWS_TARGET} target (rustup)"));
-    run_command(Command::new("rustup").args(["target", "add", WINDOWS_TARGET]))?;
-    app::build_ui(root)?;
-    let target = target_dir(root).join("windows");
-    let key = WINDOWS_TARGET.replace('-', "_");
-    step("building the app for Windows (Tauri, WebView2; a few minutes the first time)");
-    let built = run_command(
-        linted(cargo().args([
-            "build",
-            "--features",
-            "custom-protocol",
-            "--target",
-            WINDOWS_TARGET,
-            "--manifest-path",
-        ]))
-        .arg(root.join("src-tauri/Cargo.toml"))
-        .env(format!("CC_{key}"), "x86_64-w64-mingw32-gcc")
-        .env(format!("AR_{key}"), "x86_64-w64-mingw32-ar")
-        .env(
-            format!("CARGO_TARGET_{}_LINKER", key.to_uppercase()),
-            "x86_64-w64-mingw32-gcc",
-        )
-        .env("CARGO_TARGET_DIR", &target),
-    );
-    if let Err(failure) = built {
-        bail!("{failure}\n\n{WINDOWS_FAILURE}");
-    }
-    let exe = built_for(&target, WINDOWS_TARGET, "karte-app.exe");
-    step(&format!(
-        "built the Windows app: {} (it needs the WebView2 runtime, part of Windows 10 and 11)",
-        exe.display()
     ));
     Ok(())
 }

@@ -11,6 +11,7 @@ mod app;
 mod cross;
 mod demo;
 mod setup;
+mod windows;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,7 +28,9 @@ const USAGE: &str = "usage: cargo xtask <run|test|bench|check-mobile|build-windo
           (--only core|sync|app)
   check-mobile   check that the core and the app compile for Android
           (aarch64-linux-android; no APK: see README.md, \"Android and iPad\")
-  build-windows  build the app for Windows (x86_64-pc-windows-gnu, mingw-w64)";
+  build-windows  build the app for Windows (x86_64-pc-windows-gnu, mingw-w64) into
+          $CARGO_TARGET_DIR/windows/karte-windows, check it and run it under Wine
+          (--release: optimised, no console window, into karte-windows-release)";
 
 fn main() -> Result<()> {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -38,7 +41,7 @@ fn main() -> Result<()> {
         "test" => test(&root),
         "bench" => bench(&root),
         "check-mobile" => cross::check_mobile(&root),
-        "build-windows" => cross::build_windows(&root),
+        "build-windows" => windows::build(&root, std::env::args().any(|a| a == "--release")),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
@@ -161,6 +164,7 @@ fn test(root: &Path) -> Result<()> {
         &setup::TEST_PACKAGES,
         &app::APP_PACKAGES,
         &cross::ANDROID_PACKAGES,
+        &windows::PACKAGES,
     ])?;
     app::wasm_tools(root)?;
     setup::npm_tools(root)?;
@@ -180,6 +184,7 @@ fn test(root: &Path) -> Result<()> {
     ])))?;
     app_tests(root)?;
     cross::check_mobile(root)?;
+    windows::build(root, false)?;
     step(&format!(
         "all tests passed in {} min {} s",
         started.elapsed().as_secs() / 60,
