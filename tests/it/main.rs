@@ -4,8 +4,10 @@
 mod device;
 mod faults;
 mod hub_process;
+mod lan;
 mod many_hubs;
 mod netns;
 #[path = "../../crates/karte-hub/tests/it/postgres.rs"]
 mod postgres;
 mod proxy;
+mod three_devices;
