@@ -7,6 +7,7 @@ mod hub_process;
 mod lan;
 mod many_hubs;
 mod netns;
+mod peer_resume;
 #[path = "../../crates/karte-hub/tests/it/postgres.rs"]
 mod postgres;
 mod proxy;
