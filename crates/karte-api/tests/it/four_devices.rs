@@ -141,10 +141,7 @@ fn run_steps(steps: &[Step]) {
             .session
             .record_visit(chart, &visit(minute, 60 + (minute % 40) as u16))
             .unwrap();
-        written
-            .entry(chart.clone())
-            .or_insert_with(BTreeSet::new)
-            .insert(minute);
+        written.entry(chart.clone()).or_default().insert(minute);
     };
     for (n, step) in steps.iter().enumerate() {
         match *step {
