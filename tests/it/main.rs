@@ -4,8 +4,11 @@
 mod device;
 mod faults;
 mod hub_process;
+mod lan;
 mod many_hubs;
 mod netns;
+mod peer_resume;
 #[path = "../../crates/karte-hub/tests/it/postgres.rs"]
 mod postgres;
 mod proxy;
+mod three_devices;

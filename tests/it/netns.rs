@@ -6,126 +6,14 @@
 //! again. Needs root (`ip netns`); skipped with a message otherwise.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
-use crate::hub_process::{HubProcess, hub_binary};
-
-const PASSPHRASE: &str = "correct horse battery staple";
-
-/// The namespaces of one test, deleted on drop (also on a panic).
-struct Namespaces {
-    names: Vec<String>,
-}
-
-impl Drop for Namespaces {
-    fn drop(&mut self) {
-        for name in &self.names {
-            let _ = Command::new("ip").args(["netns", "del", name]).status();
-        }
-    }
-}
-
-fn ip(args: &[&str]) -> bool {
-    Command::new("ip")
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
-}
-
-/// Two namespaces `ka…`, `kb…` with 10.77.0.1 and 10.77.0.2 on a veth
-/// pair, multicast on; `None` when this process may not make them.
-fn two_namespaces() -> Option<Namespaces> {
-    let suffix = std::process::id();
-    let (a, b) = (format!("ka{suffix}"), format!("kb{suffix}"));
-    if !ip(&["netns", "add", &a]) {
-        return None;
-    }
-    let made = Namespaces {
-        names: vec![a.clone(), b.clone()],
-    };
-    let steps: Vec<Vec<&str>> = vec![
-        vec!["netns", "add", &b],
-        vec![
-            "link", "add", "va", "netns", &a, "type", "veth", "peer", "name", "vb", "netns", &b,
-        ],
-        vec!["-n", &a, "addr", "add", "10.77.0.1/24", "dev", "va"],
-        vec!["-n", &b, "addr", "add", "10.77.0.2/24", "dev", "vb"],
-        vec!["-n", &a, "link", "set", "va", "up", "multicast", "on"],
-        vec!["-n", &b, "link", "set", "vb", "up", "multicast", "on"],
-        vec!["-n", &a, "link", "set", "lo", "up"],
-        vec!["-n", &b, "link", "set", "lo", "up"],
-        // No default route in a namespace: multicast needs its own.
-        vec!["-n", &a, "route", "add", "224.0.0.0/4", "dev", "va"],
-        vec!["-n", &b, "route", "add", "224.0.0.0/4", "dev", "vb"],
-    ];
-    for step in steps {
-        assert!(ip(&step), "ip {step:?} failed");
-    }
-    Some(made)
-}
-
-/// The `karte` binary beside `karte-hub`.
-fn karte_binary() -> PathBuf {
-    let karte = hub_binary().with_file_name("karte");
-    assert!(
-        karte.exists(),
-        "{} is missing: build it with `cargo build -p karte-cli`",
-        karte.display()
-    );
-    karte
-}
-
-/// `karte` on the vault in `dir`, inside `namespace` if one is given.
-fn karte(dir: &Path, namespace: Option<&str>, args: &[&str]) -> Command {
-    let mut command = match namespace {
-        Some(namespace) => {
-            let mut command = Command::new("ip");
-            command
-                .args(["netns", "exec", namespace])
-                .arg(karte_binary());
-            command
-        }
-        None => Command::new(karte_binary()),
-    };
-    command
-        .args(args)
-        .env("KARTE_VAULT", dir.join("vault.karte"))
-        .env("KARTE_PASSPHRASE", PASSPHRASE)
-        .env_remove("KARTE_USER");
-    command
-}
-
-fn ok(output: Output, what: &str) -> String {
-    assert!(
-        output.status.success(),
-        "{what}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("utf-8")
-}
-
-fn run(dir: &Path, namespace: Option<&str>, args: &[&str]) -> String {
-    ok(
-        karte(dir, namespace, args).output().expect("karte runs"),
-        &format!("karte {args:?}"),
-    )
-}
-
-fn patients(dir: &Path) -> Vec<String> {
-    let mut ids: Vec<String> = run(dir, None, &["patient", "list", "--ids"])
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    ids.sort();
-    ids
-}
+use crate::hub_process::HubProcess;
+use crate::lan::{Lan, karte, patients, run};
 
 #[test]
 fn two_tablets_in_their_own_namespaces_find_each_other_and_converge() {
-    let Some(namespaces) = two_namespaces() else {
+    let Some(namespaces) = Lan::pair() else {
         eprintln!("not root (ip netns add failed): the namespace test is skipped");
         return;
     };

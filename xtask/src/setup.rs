@@ -18,8 +18,9 @@ pub struct Package {
 /// What the test suite needs beyond Rust: Node.js and npm for the independent
 /// FHIR validator, PostgreSQL for the hub's scale backend (the tests start
 /// their own server on loopback), poppler for reading back the PDFs,
-/// iproute2 for the test that puts two devices in network namespaces.
-pub const TEST_PACKAGES: [Package; 5] = [
+/// iproute2 for the tests that put devices in network namespaces, nftables
+/// for the loss of their shaped link.
+pub const TEST_PACKAGES: [Package; 6] = [
     Package {
         name: "nodejs",
         provides: Some("node"),
@@ -41,6 +42,11 @@ pub const TEST_PACKAGES: [Package; 5] = [
     Package {
         name: "iproute2",
         provides: Some("ip"),
+    },
+    // `nft`, the 2 % loss of the shaped link in the three-namespace test.
+    Package {
+        name: "nftables",
+        provides: Some("nft"),
     },
 ];
 

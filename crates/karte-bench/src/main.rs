@@ -2,12 +2,13 @@
 //! beside a baseline measured in the same run. The machine is shared and
 //! noisy, so the ratios matter more than the absolute figures.
 //!
-//! `cargo xtask bench [-- --only core|sync|photos|bundle|disaster --patients N --search-patients N
+//! `cargo xtask bench [-- --only core|sync|photos|bundle|disaster|peer --patients N --search-patients N
 //! --samples N --devices N --seconds N]`
 
 mod bundle;
 mod clinical;
 mod disaster;
+mod peer;
 mod photo_sync;
 mod photos;
 mod plain;
@@ -28,6 +29,8 @@ pub enum Half {
     Bundle,
     /// Only disaster mode's figures (part of the core's otherwise).
     Disaster,
+    /// Only peer sync's figures (part of sync's otherwise).
+    Peer,
 }
 
 #[derive(Debug)]
@@ -42,7 +45,7 @@ pub struct Options {
     pub seconds: u64,
 }
 
-const USAGE: &str = "use --only core|sync|photos|bundle|disaster --patients N --search-patients N --samples N --devices N --seconds N";
+const USAGE: &str = "use --only core|sync|photos|bundle|disaster|peer --patients N --search-patients N --samples N --devices N --seconds N";
 
 fn options() -> Result<Options> {
     let mut options = Options {
@@ -68,9 +71,10 @@ fn options() -> Result<Options> {
                     "photos" => Half::Photos,
                     "bundle" => Half::Bundle,
                     "disaster" => Half::Disaster,
+                    "peer" => Half::Peer,
                     other => {
                         anyhow::bail!(
-                            "--only takes core, sync, photos, bundle or disaster, not {other:?}"
+                            "--only takes core, sync, photos, bundle, disaster or peer, not {other:?}"
                         )
                     }
                 }
@@ -121,6 +125,10 @@ fn main() -> Result<()> {
     if matches!(options.only, Half::Both | Half::Sync | Half::Bundle) {
         let figures = bundle::run(&options)?;
         report::print(&figures, bundle::NOTES);
+    }
+    if matches!(options.only, Half::Both | Half::Sync | Half::Peer) {
+        let figures = peer::run(&options)?;
+        report::print(&figures, peer::NOTES);
     }
     Ok(())
 }

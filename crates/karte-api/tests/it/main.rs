@@ -6,6 +6,7 @@ mod bundle;
 mod casualty;
 mod casualty_sync;
 mod document;
+mod four_devices;
 mod hub;
 mod identify;
 mod lock;
