@@ -16,9 +16,12 @@ pub struct TlsLink<C> {
     pub(crate) peer_key: [u8; 32],
 }
 
-/// A TCP socket whose every read and write waits at most `io_timeout`,
-/// and none past `deadline`: a peer that sends a byte now and then cannot
-/// keep a session going past it.
+/// A TCP socket whose reads and writes wait at most until `deadline`: a
+/// peer that sends a byte now and then cannot keep a session going past
+/// it. Within a deadline a read may wait as long as is left, since the
+/// other side may be silent for a long stretch while it checks and stores
+/// what it was sent (300 charts take it about 40 s); with no deadline,
+/// each read or write waits at most `io_timeout`.
 #[derive(Debug)]
 pub(crate) struct DeadlineSocket {
     pub(crate) tcp: TcpStream,
@@ -34,7 +37,7 @@ impl DeadlineSocket {
             return Ok(self.io_timeout);
         };
         match deadline.checked_duration_since(Instant::now()) {
-            Some(left) if !left.is_zero() => Ok(left.min(self.io_timeout)),
+            Some(left) if !left.is_zero() => Ok(left),
             _ => Err(std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
                 "the other device took longer than a session may",
@@ -176,5 +179,54 @@ mod tests {
         let huge = ((MAX_FRAME_BYTES + 1) as u32).to_be_bytes();
         let error = read_frame(&mut huge.as_slice()).unwrap_err();
         assert_eq!(error.code().as_str(), "peer_protocol");
+    }
+
+    /// Both ends of a TCP connection on loopback: ours (with its read
+    /// bounds) and the other device's.
+    fn pair(io_timeout: Duration, deadline: Option<Instant>) -> (DeadlineSocket, TcpStream) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let other = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (tcp, _) = listener.accept().unwrap();
+        let ours = DeadlineSocket {
+            tcp,
+            io_timeout,
+            deadline,
+        };
+        (ours, other)
+    }
+
+    #[test]
+    fn within_a_session_a_read_waits_for_a_silent_peer_until_the_deadline_not_the_io_timeout() {
+        // The other device checks and stores what it was sent for longer
+        // than one read's timeout, then answers: within the session's
+        // deadline that is no broken link.
+        let (mut ours, mut other) = pair(
+            Duration::from_millis(100),
+            Some(Instant::now() + Duration::from_secs(10)),
+        );
+        let answering = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(600));
+            other.write_all(b"k").unwrap();
+            other
+        });
+        let mut byte = [0u8; 1];
+        ours.read_exact(&mut byte).unwrap();
+        assert_eq!(&byte, b"k");
+        drop(answering.join().unwrap());
+
+        // Past the deadline nothing waits, however the peer trickles.
+        let (mut ours, _other) = pair(
+            Duration::from_secs(30),
+            Some(Instant::now() + Duration::from_millis(300)),
+        );
+        let started = Instant::now();
+        let error = ours.read_exact(&mut byte).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5), "{error}");
+
+        // With no deadline, one read waits its timeout at most.
+        let (mut ours, _other) = pair(Duration::from_millis(200), None);
+        let started = Instant::now();
+        ours.read_exact(&mut byte).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 }
