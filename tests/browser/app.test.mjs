@@ -778,6 +778,12 @@ async function journey(t, device) {
       await id('patients-empty').waitFor();
       await screen('search-empty');
       await id('patient-search').fill('');
+      // Cleared, the search lists everyone again (the first rows of them).
+      const everyone = (await bridgeClient(url)('patients', { search: '' })).length;
+      assert.ok(everyone > 1, 'more than one patient to list');
+      const rows = id('patient-list').getByTestId('patient-row');
+      await rows.nth(Math.min(everyone, 20) - 1).waitFor();
+      await rows.nth(Math.min(everyone, 20)).waitFor({ state: 'detached' });
     });
 
     await step('two devices edit the same field; the review shows both and is resolved', async () => {

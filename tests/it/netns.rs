@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
 use crate::hub_process::HubProcess;
-use crate::lan::{Lan, karte, patients, run};
+use crate::lan::{Lan, add_yamada, karte, patients, run};
 
 #[test]
 fn two_tablets_in_their_own_namespaces_find_each_other_and_converge() {
@@ -46,26 +46,7 @@ fn two_tablets_in_their_own_namespaces_find_each_other_and_converge() {
     }
     drop(hub);
     for dir in [a.path(), b.path()] {
-        run(
-            dir,
-            None,
-            &[
-                "patient",
-                "add",
-                "--family",
-                "山田",
-                "--given",
-                "太郎",
-                "--family-kana",
-                "ヤマダ",
-                "--given-kana",
-                "タロウ",
-                "--birth",
-                "1941-03-02",
-                "--sex",
-                "male",
-            ],
-        );
+        add_yamada(dir);
     }
 
     let mut serving = karte(
