@@ -11,6 +11,7 @@ use karte_types::{Credentials, DraftInput, EnrolRequest, Settings, Timestamp};
 
 use crate::hub::TestHub;
 use crate::support::TempVault;
+use crate::support::call;
 
 /// A clock the test moves by hand.
 #[derive(Clone, Default)]
@@ -42,18 +43,6 @@ fn app(vault: &TempVault, clock: &HandClock) -> App {
 
 fn credentials(user: Option<&str>, passphrase: &[u8]) -> Credentials {
     Credentials::new(user, std::str::from_utf8(passphrase).unwrap())
-}
-
-/// Calls an operation the way the fronts do: by name, with JSON arguments.
-fn call(
-    app: &App,
-    name: &str,
-    arguments: serde_json::Value,
-) -> Result<serde_json::Value, karte_api::ApiError> {
-    app.call(
-        name,
-        zeroize::Zeroizing::new(serde_json::to_vec(&arguments).unwrap()),
-    )
 }
 
 #[test]

@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 use karte_api::{App, Environment, KdfParams};
 use karte_test_support::{PASSPHRASE, visit, yamada};
 use karte_types::{Credentials, NearbyExchange, NearbyState, PatientId};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::hub::{Device, TestHub};
+use crate::support::call_code as call;
 
 /// The app of an enrolled device's vault, unlocked as its administrator.
 fn app_of(device: Device) -> (tempfile::TempDir, App) {
@@ -24,14 +25,6 @@ fn app_of(device: Device) -> (tempfile::TempDir, App) {
     app.unlock(&Credentials::new(Some("admin"), passphrase))
         .unwrap();
     (dir, app)
-}
-
-fn call(app: &App, name: &str, arguments: Value) -> Result<Value, String> {
-    app.call(
-        name,
-        zeroize::Zeroizing::new(serde_json::to_vec(&arguments).unwrap()),
-    )
-    .map_err(|error| error.code().as_str().to_owned())
 }
 
 fn patients(app: &App) -> Vec<PatientId> {

@@ -12,6 +12,7 @@ use karte_types::{Credentials, EntryId, PatientId, ops};
 use serde_json::{Value, json};
 
 use crate::support::TempVault;
+use crate::support::call;
 
 /// What a permitted call answers with: success, or the error that comes
 /// after the permission check (there is no hub, no review item, and so on).
@@ -148,13 +149,6 @@ fn app(vault: &TempVault) -> App {
         vault.path(),
         KdfParams::insecure_fast_for_tests(),
         move || Environment::fixed(START, seed.fetch_add(1, Ordering::SeqCst)),
-    )
-}
-
-fn call(app: &App, name: &str, arguments: Value) -> Result<Value, ApiError> {
-    app.call(
-        name,
-        zeroize::Zeroizing::new(serde_json::to_vec(&arguments).unwrap()),
     )
 }
 

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use karte_api::{Environment, KdfParams, Session};
+use karte_api::{ApiError, App, Environment, KdfParams, Session};
 use karte_test_support::{PASSPHRASE, START};
 
 pub struct TempVault {
@@ -43,4 +43,25 @@ impl TempVault {
         )
         .expect("vault opens")
     }
+}
+
+/// Calls an operation the way the fronts do: by name, with JSON arguments.
+pub fn call(
+    app: &App,
+    name: &str,
+    arguments: serde_json::Value,
+) -> Result<serde_json::Value, ApiError> {
+    app.call(
+        name,
+        zeroize::Zeroizing::new(serde_json::to_vec(&arguments).unwrap()),
+    )
+}
+
+/// [`call`], a refusal read as its code (`pairing_failed`).
+pub fn call_code(
+    app: &App,
+    name: &str,
+    arguments: serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    call(app, name, arguments).map_err(|error| error.code().as_str().to_owned())
 }

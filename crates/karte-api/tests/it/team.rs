@@ -3,10 +3,11 @@
 //! invitation served in the background), the other joining with the code;
 //! then nearby sync between them under the team.
 
+use crate::support::call_code as call;
 use karte_api::{App, Environment, KdfParams};
 use karte_test_support::{PASSPHRASE, visit, yamada};
 use karte_types::{Credentials, NearbyExchange, TeamInvitation, TeamShown};
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn new_app() -> (tempfile::TempDir, App) {
     let dir = tempfile::tempdir().unwrap();
@@ -19,14 +20,6 @@ fn new_app() -> (tempfile::TempDir, App) {
     app.create(&Credentials::new(Some("admin"), passphrase))
         .unwrap();
     (dir, app)
-}
-
-fn call(app: &App, name: &str, arguments: Value) -> Result<Value, String> {
-    app.call(
-        name,
-        zeroize::Zeroizing::new(serde_json::to_vec(&arguments).unwrap()),
-    )
-    .map_err(|error| error.code().as_str().to_owned())
 }
 
 fn teams(app: &App) -> Vec<TeamShown> {
