@@ -29,7 +29,7 @@ use karte_types::{DeviceId, PatientId, TeamMember, TeamShown, Timestamp};
 use ring::rand::SystemRandom;
 
 use super::Session;
-use super::trust::issuer_id;
+use super::trust::{issuer_id, list_entry};
 use crate::{ApiError, Permission};
 
 const TEAM_NAME: &str = "team-name:";
@@ -226,7 +226,7 @@ impl Session {
             (format!("{TEAM_NAME}{team}"), name.clone().into_bytes()),
             (format!("{TEAM_CERT}{team}"), cert.to_bytes()),
             (member_entry(&team, &device), cert.to_bytes()),
-            (format!("crl:{}", issuer_id(&principal)), list.to_bytes()),
+            (list_entry(&principal), list.to_bytes()),
             (format!("{TEAM_KEY}{team}"), pkcs8.to_vec()),
             (format!("{TEAM_SERIAL}{team}"), 1u64.to_be_bytes().to_vec()),
         ];
@@ -408,7 +408,7 @@ impl Session {
             .and_then(|bytes| <[u8; 8]>::try_from(bytes.as_slice()).ok())
             .map_or(1, u64::from_be_bytes)
             + 1;
-        let list = value(format!("crl:{}", issuer_id(&team.principal())))
+        let list = value(list_entry(&team.principal()))
             .map(|bytes| SignedRevocationList::from_bytes(bytes))
             .transpose()?
             .ok_or(PairingError::Failed)?;
@@ -473,7 +473,7 @@ impl Session {
         }
         let entries = self.vault.trust_entries()?;
         let value = |id: String| entries.iter().find(|(held, _)| *held == id).map(|(_, v)| v);
-        let list_id = format!("crl:{}", issuer_id(&held.principal()));
+        let list_id = list_entry(&held.principal());
         let list = value(list_id.clone())
             .map(|bytes| SignedRevocationList::from_bytes(bytes))
             .transpose()?
@@ -529,8 +529,11 @@ impl Session {
         let principal = Principal::Team(team.clone());
         let mut anchors = Anchors::default();
         anchors.insert(principal.clone(), welcome.team_key);
-        let mut lists = RevocationLists::default();
-        lists.merge(&welcome.list, &anchors)?;
+        // A list held from an earlier membership of this team may be newer
+        // than the one the lead sent: the newest wins, as with any list a
+        // peer brings, so a member revoked since is not admitted again.
+        let mut lists = self.device_trust()?.lists;
+        let newer_list = lists.merge(&welcome.list, &anchors)?;
         let now = self.now();
         verify_member(&welcome.cert, &anchors, &lists, now.millis())?;
         let mut entries = vec![
@@ -546,11 +549,10 @@ impl Session {
             ),
             (format!("{TEAM_CERT}{team}"), welcome.cert.to_bytes()),
             (member_entry(&team, &device), welcome.cert.to_bytes()),
-            (
-                format!("crl:{}", issuer_id(&principal)),
-                welcome.list.to_bytes(),
-            ),
         ];
+        if newer_list {
+            entries.push((list_entry(&principal), welcome.list.to_bytes()));
+        }
         for cert in &welcome.member_certs {
             if let Ok(member) = verify_member(cert, &anchors, &lists, now.millis())
                 && member.device() != &device
