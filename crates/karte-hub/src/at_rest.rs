@@ -282,6 +282,16 @@ impl Keyring {
     /// Seals `plain` as [`Keyring::seal`] does when no database is needed:
     /// `org`'s data key is in memory, or the hub seals nothing (or cannot).
     /// `None` when the key must first be loaded or made, inside a write.
+    /// Refuses `no_master_key` unless payloads are sealed: data kept
+    /// outside the database (photos) is never kept in the clear, not even
+    /// in the clear benchmark mode, which only charts' payloads have.
+    pub(crate) fn require_sealed(&self) -> Result<()> {
+        match self.at_rest {
+            AtRest::Sealed(_) => Ok(()),
+            AtRest::AdminOnly | AtRest::ClearForBenchmarks => Err(HubStoreError::NoMasterKey),
+        }
+    }
+
     pub(crate) fn seal_cached(
         &self,
         org: &OrgId,

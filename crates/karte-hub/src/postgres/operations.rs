@@ -418,6 +418,7 @@ impl HubStore for PostgresHubStore {
         place: &Place<'_>,
         plain: &[u8],
     ) -> Result<Vec<u8>, HubStoreError> {
+        self.keys.require_sealed()?;
         if let Some(sealed) = self.keys.seal_cached(org, place, plain) {
             return sealed;
         }
@@ -432,6 +433,7 @@ impl HubStore for PostgresHubStore {
         place: &Place<'_>,
         sealed: Vec<u8>,
     ) -> Result<Vec<u8>, HubStoreError> {
+        self.keys.require_sealed()?;
         if let Some(plain) = self.keys.open_cached(place, &sealed) {
             return plain;
         }

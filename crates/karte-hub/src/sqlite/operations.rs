@@ -466,6 +466,7 @@ impl HubStore for SqliteHubStore {
         plain: &[u8],
     ) -> Result<Vec<u8>, HubStoreError> {
         let keys = self.keys();
+        keys.require_sealed()?;
         if let Some(sealed) = keys.seal_cached(org, place, plain) {
             return sealed;
         }
@@ -493,6 +494,7 @@ impl HubStore for SqliteHubStore {
         sealed: Vec<u8>,
     ) -> Result<Vec<u8>, HubStoreError> {
         let keys = self.keys();
+        keys.require_sealed()?;
         if let Some(plain) = keys.open_cached(place, &sealed) {
             return plain;
         }

@@ -531,6 +531,26 @@ pub async fn sealing_outside_the_database_opens_after_a_restart_and_a_read_makes
     let sealed = store.seal_outside(&org.id, &place, &plain).await.unwrap();
     assert!(!contains(&sealed, b"35.6812N"));
 
+    // A hub that keeps charts' payloads in clear (benchmarks only) keeps
+    // no photo at all rather than one in clear.
+    let clear = B::empty()
+        .await
+        .open(karte_hub::StoreConfig {
+            at_rest: karte_hub::AtRest::ClearForBenchmarks,
+            ..karte_hub::StoreConfig::default()
+        })
+        .await
+        .unwrap();
+    clear.add_org(&org).await.unwrap();
+    assert!(matches!(
+        clear.seal_outside(&org.id, &place, &plain).await,
+        Err(HubStoreError::NoMasterKey)
+    ));
+    assert!(matches!(
+        clear.open_outside(&place, sealed.clone()).await,
+        Err(HubStoreError::NoMasterKey)
+    ));
+
     let restarted = backend.open(crate::support::sealed()).await.unwrap();
     assert_eq!(
         restarted
