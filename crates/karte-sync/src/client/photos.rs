@@ -233,18 +233,22 @@ fn fetch<R: PhotoReplica + RequestStamps>(
         // have joined pieces of two different uploads; one from the start
         // settles it.
         replica.drop_fetched(hash).map_err(PassError::Replica)?;
-        bytes.clear();
-        if resumed {
-            fetch_rest(
-                transport, replica, identity, named, size, piece, &mut bytes, summary,
-            )?;
-        }
-        if !resumed || crate::wire::sha256(&bytes) != *hash {
-            replica.drop_fetched(hash).map_err(PassError::Replica)?;
-            return Err(SyncError::from(WireError::malformed(
+        let not_its_name = || {
+            SyncError::from(WireError::malformed(
                 "a photo from the hub does not hash to its name",
             ))
-            .into());
+            .into()
+        };
+        if !resumed {
+            return Err(not_its_name());
+        }
+        bytes.clear();
+        fetch_rest(
+            transport, replica, identity, named, size, piece, &mut bytes, summary,
+        )?;
+        if crate::wire::sha256(&bytes) != *hash {
+            replica.drop_fetched(hash).map_err(PassError::Replica)?;
+            return Err(not_its_name());
         }
     }
     replica
