@@ -73,7 +73,8 @@ impl Serving {
     }
 }
 
-fn patients(vault: &TestVault) -> Vec<String> {
+/// The vault's patient ids, sorted.
+pub(crate) fn patients(vault: &TestVault) -> Vec<String> {
     let mut ids: Vec<String> = vault
         .ok(&["patient", "list", "--ids"])
         .lines()

@@ -8,7 +8,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 
-use crate::peer::Serving;
+use crate::peer::{Serving, patients};
 use crate::support::TestVault;
 use crate::sync::{HubProcess, enrolled};
 
@@ -55,16 +55,6 @@ impl Inviting {
             String::from_utf8_lossy(&output.stdout).into_owned(),
         )
     }
-}
-
-fn patients(vault: &TestVault) -> Vec<String> {
-    let mut ids: Vec<String> = vault
-        .ok(&["patient", "list", "--ids"])
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    ids.sort();
-    ids
 }
 
 fn teams(vault: &TestVault) -> serde_json::Value {
